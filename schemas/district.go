@@ -1,0 +1,44 @@
+package schemas
+
+import "strings"
+
+// District is one county-level division of Chongqing (or a functional zone, or the city level).
+type District struct {
+	Code      string // 6-digit GB/T 2260 code; functional zones carry codes of the project's own
+	Name      string
+	ShortName string
+	Kind      string // district, county, autonomous_county, functional_zone, city
+}
+
+// CityCode is the code used for city-level (市级) entries.
+const CityCode = "500000"
+
+// IsZone reports whether the division is a functional zone rather than an administrative one.
+func (d District) IsZone() bool { return d.Kind == "functional_zone" }
+
+// AllDistricts returns every division of the list, city level included, in list order.
+func AllDistricts() []District {
+	var out []District
+	for _, c := range Districts.Codes() {
+		out = append(out, District{Code: c.ID, Name: c.Name, ShortName: c.Extra["short_name"], Kind: c.Extra["kind"]})
+	}
+	return out
+}
+
+// LookupDistrict finds a division by code, full name or short name; blanks inside the text (as
+// in "大渡 口区", a line break in a printed table) are ignored.
+func LookupDistrict(s string) (District, bool) {
+	s = strings.Join(strings.Fields(s), "")
+	for _, d := range AllDistricts() {
+		if s == d.Code || s == d.Name || s == d.ShortName {
+			return d, true
+		}
+	}
+	switch s { // names the bureau's own documents use for zones
+	case "重庆高新区", "西部科学城重庆高新区":
+		return LookupDistrict("500191")
+	case "万盛区", "万盛":
+		return LookupDistrict("500192")
+	}
+	return District{}, false
+}

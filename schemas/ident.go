@@ -1,0 +1,39 @@
+package schemas
+
+import (
+	"fmt"
+	"regexp"
+)
+
+var identRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+
+// reserved words that may not be used as a table or field identifier because they clash with
+// SQL keywords or with names the query layer generates.
+var reserved = map[string]bool{
+	"select": true, "from": true, "where": true, "order": true, "group": true, "by": true,
+	"limit": true, "offset": true, "and": true, "or": true, "not": true, "null": true,
+	"table": true, "join": true, "union": true, "as": true, "count": true, "sum": true,
+	"avg": true, "min": true, "max": true, "entries": true, "entry": true, "collection_rate": true,
+}
+
+// CheckIdent validates an identifier used for a lake table or an item field: lower-case ASCII
+// letters, digits and underscores, starting with a letter, at most 63 characters, not reserved.
+// Only identifiers that pass may ever appear in SQL text or GraphQL names.
+func CheckIdent(s string) error {
+	if !identRE.MatchString(s) {
+		return fmt.Errorf("identifier %q must match %s: %w", s, identRE, ErrInvalid)
+	}
+	if reserved[s] {
+		return fmt.Errorf("identifier %q is reserved: %w", s, ErrInvalid)
+	}
+	return nil
+}
+
+// QuoteIdent quotes a validated identifier for SQL. It panics on an identifier that did not pass
+// CheckIdent, because that is a programming error, never user input reaching SQL.
+func QuoteIdent(s string) string {
+	if err := CheckIdent(s); err != nil {
+		panic(err)
+	}
+	return `"` + s + `"`
+}
