@@ -1,0 +1,158 @@
+// Package catalog is what is true: the data resource directory (entries, items, grades), the
+// departments and districts, principals, snapshots and runs, and the figures that follow from
+// them. State lives in go-memdb; every change is a typed command appended to a durable journal
+// before it is applied. It is the only place that decides "this snapshot is now current".
+package catalog
+
+import (
+	"time"
+
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// Department is a 处室/单位 of the bureau that is responsible for entries.
+type Department struct {
+	Code string // short stable id, e.g. "WATER_DIV"
+	Name string // 水处
+	Kind string // division (处室), centre (直属单位), corps (总队)
+}
+
+// Item is one 信息项 of an entry: a column of its lake table.
+type Item struct {
+	Name        string           // Chinese name, matched against submission headers (区县, PM2.5浓度目标)
+	Field       string           // identifier used in the lake, SQL and GraphQL (schemas.CheckIdent)
+	Type        schemas.DataType // logical type
+	Length      int              // maximum length in characters for STRING, 0 = unbounded
+	Required    bool
+	IsKey       bool
+	Grade       schemas.Grade
+	PIType      string // schemas.PITypes id, "" when not personal information
+	CodeList    string // schemas.List name the values must belong to ("districts"), "" for none
+	Description string
+}
+
+// Entry is one directory entry (信息资源) of the 一本账, with the metadata of 政务信息资源目录编制指南
+// and the bureau's own attributes.
+type Entry struct {
+	ResourceCode   string // 信息资源代码, 分类码/顺序码, unique, e.g. "0101/000001"
+	Table          string // lake table and GraphQL field name (schemas.CheckIdent)
+	Name           string // 信息资源名称
+	CategoryCode   string // schemas.Categories code
+	ProviderName   string // 信息资源提供方
+	ProviderCode   string // 统一社会信用代码 of the provider
+	Abstract       string
+	FormatType     string // schemas.FormatTypes id
+	Items          []Item
+	ShareType      string // schemas.ShareTypes id
+	ShareCondition string
+	ShareMode      string // schemas.ShareModes id
+	OpenType       string // schemas.OpenTypes id
+	OpenCondition  string
+	UpdateCycle    schemas.UpdateCycle
+	PublishDate    time.Time // zero until published
+	Status         string    // schemas.EntryStatuses id
+	RelatedCodes   []string
+
+	Department    string   // Department.Code of the 责任处室
+	District      string   // schemas district code; schemas.CityCode for 市级
+	SourceKind    string   // schemas.SourceKinds id
+	Domains       []string // schemas.Domains ids (治水, 治气 …), at least one
+	BusinessItems []string // 业务事项 the entry serves
+	Scenes        []string // 应用场景 / 一件事 the entry serves
+	Secret        bool     // 涉密: never collected into the lake
+	Exempt        bool     // approved 不予归集 decision
+	ExemptReason  string
+	GradeOverride schemas.Grade // manual upgrade of the table grade, "" for none
+
+	CurrentSnapshot string    // Snapshot.ID of the visible data, "" when never loaded
+	CreatedAt       time.Time // set by the catalogue from the command time
+	UpdatedAt       time.Time
+	ModifyIndex     uint64 // journal index of the last change
+}
+
+// Grade is the table grade: the highest of its items' grades and of a manual override (就高从严).
+func (e *Entry) Grade() schemas.Grade {
+	gs := []schemas.Grade{e.GradeOverride}
+	for _, it := range e.Items {
+		gs = append(gs, it.Grade)
+	}
+	g := schemas.MaxGrade(gs...)
+	if g == "" {
+		return schemas.General1
+	}
+	return g
+}
+
+// Copy returns a deep copy; objects read from the store are never modified in place.
+func (e *Entry) Copy() *Entry {
+	c := *e
+	c.Items = append([]Item(nil), e.Items...)
+	c.RelatedCodes = append([]string(nil), e.RelatedCodes...)
+	c.Domains = append([]string(nil), e.Domains...)
+	c.BusinessItems = append([]string(nil), e.BusinessItems...)
+	c.Scenes = append([]string(nil), e.Scenes...)
+	return &c
+}
+
+// Item returns the item with the given field identifier.
+func (e *Entry) Item(field string) (Item, bool) {
+	for _, it := range e.Items {
+		if it.Field == field {
+			return it, true
+		}
+	}
+	return Item{}, false
+}
+
+// Snapshot is one committed, immutable version of an entry's lake table.
+type Snapshot struct {
+	ID            string // never reused
+	Entry         string // Entry.ResourceCode
+	Parent        string // previous Snapshot.ID, "" for the first
+	Run           string // Run.ID that produced it
+	ManifestKey   string // lake key of the snapshot manifest
+	Rows          int64
+	Files         int
+	Bytes         int64
+	SchemaVersion int
+	CommittedAt   time.Time
+}
+
+// Run statuses.
+const (
+	RunRunning   = "RUNNING"
+	RunSucceeded = "SUCCEEDED" // committed, nothing rejected
+	RunPartial   = "PARTIAL"   // committed valid rows, some rows rejected
+	RunFailed    = "FAILED"    // nothing committed
+)
+
+// Run is one attempt to load data into an entry (a district submission, a connector pull).
+type Run struct {
+	ID           string
+	Entry        string // Entry.ResourceCode
+	Kind         string // district_submission, …
+	Source       string // file name or connector description
+	District     string // submitting district code, "" when not a district submission
+	Principal    string // Principal.ID that started it, "" for the system
+	Status       string
+	StartedAt    time.Time
+	FinishedAt   time.Time
+	RowsRead     int64
+	RowsAccepted int64
+	RowsRejected int64
+	RejectedKey  string // lake key of the rejected-rows file, "" when none
+	Snapshot     string // Snapshot.ID committed by the run, "" when none
+	Error        string
+}
+
+// Principal is a user or application that queries through GraphQL.
+type Principal struct {
+	ID         string
+	Name       string
+	Role       string        // steward, app, manager
+	Clearance  schemas.Grade // highest grade the principal may read
+	Department string        // Department.Code, "" when none
+	Districts  []string      // district scope, empty = all
+	TokenHash  string        // hex SHA-256 of the bearer token; the token itself is never stored
+	Disabled   bool
+}
