@@ -34,3 +34,13 @@ func (c UpdateCycle) Period() time.Duration {
 	h, _ := strconv.Atoi(code.Extra["hours"])
 	return time.Duration(h) * time.Hour
 }
+
+// Grace is how long after Period a load still counts as on time for the collection figures.
+func (c UpdateCycle) Grace() time.Duration {
+	code, ok := UpdateCycles.Lookup(string(c))
+	if !ok {
+		return 0
+	}
+	h, _ := strconv.Atoi(code.Extra["grace_hours"])
+	return time.Duration(h) * time.Hour
+}
