@@ -1,0 +1,63 @@
+// Package app is the composition root: configuration, wiring of catalogue, lake, ingest and query,
+// lifecycle, and the HTTP routes. Only this package knows every other one.
+package app
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/cqeco/ecolake/lake/s3"
+)
+
+// Config is the whole service configuration. Flags and environment fill it in cmd/ecolake.
+type Config struct {
+	DataDir       string    // catalogue journal, local lake and cache live under here
+	Addr          string    // HTTP listen address
+	Lake          string    // "" or "file" for DataDir/lake, or s3://bucket/prefix
+	S3            s3.Config // endpoint and credentials when Lake is s3://
+	CacheMaxBytes int64     // bound of the local read-through cache of lake files
+	Demo          bool      // load the demo directory on first start and create demo principals
+}
+
+// DefaultConfig is the embedded default: everything local under ./var, no other process.
+func DefaultConfig() Config {
+	return Config{
+		DataDir:       "./var",
+		Addr:          "127.0.0.1:8080",
+		CacheMaxBytes: 4 << 30,
+	}
+}
+
+// Validate checks the configuration before anything is opened.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("data dir is empty"))
+	}
+	if c.CacheMaxBytes <= 0 {
+		errs = append(errs, fmt.Errorf("cache size %d must be positive", c.CacheMaxBytes))
+	}
+	switch {
+	case c.Lake == "" || c.Lake == "file":
+	case strings.HasPrefix(c.Lake, "s3://"):
+		bucket, prefix, err := s3.ParseURL(c.Lake)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("lake %q: %w", c.Lake, err))
+			break
+		}
+		c.S3.Bucket, c.S3.Prefix = bucket, prefix
+		if err := c.S3.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("lake %q: %w", c.Lake, err))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("lake %q: want empty (local folder) or s3://bucket/prefix", c.Lake))
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Config) catalogDir() string { return filepath.Join(c.DataDir, "catalog") }
+func (c *Config) lakeDir() string    { return filepath.Join(c.DataDir, "lake") }
+func (c *Config) cacheDir() string   { return filepath.Join(c.DataDir, "cache") }
+func (c *Config) tmpDir() string     { return filepath.Join(c.DataDir, "tmp") }

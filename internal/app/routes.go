@@ -1,0 +1,188 @@
+package app
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/ingest"
+	"github.com/cqeco/ecolake/lake"
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// maxSubmissionBytes bounds one multipart submission.
+const maxSubmissionBytes = 2 << 30
+
+// Routes is the HTTP surface of the service.
+func (a *App) Routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	if a.Query != nil {
+		mux.Handle("/graphql", a.Query.Handler())
+	}
+	mux.HandleFunc("POST /api/v1/entries/{code}/submissions", a.handleSubmission)
+	mux.HandleFunc("GET /api/v1/runs/{run}/rejects", a.handleRejects)
+	mux.HandleFunc("GET /{$}", a.handleIndex)
+	return mux
+}
+
+// principal resolves the bearer token; it writes 401 and returns nil when there is none.
+func (a *App) principal(w http.ResponseWriter, r *http.Request) *catalog.Principal {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if ok {
+		if p, err := a.Cat.View().PrincipalByToken(strings.TrimSpace(tok)); err == nil {
+			return p
+		}
+	}
+	writeError(w, http.StatusUnauthorized, "未认证: 请在 Authorization 头中提供有效的 Bearer 令牌")
+	return nil
+}
+
+// mayLoad decides whether p may submit data for district. Stewards load anything; district
+// accounts only for their own districts.
+func mayLoad(p *catalog.Principal, district string) bool {
+	switch p.Role {
+	case "steward":
+		return true
+	case "district":
+		for _, d := range p.Districts {
+			if d == district {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (a *App) handleSubmission(w http.ResponseWriter, r *http.Request) {
+	p := a.principal(w, r)
+	if p == nil {
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxSubmissionBytes)
+	file, hdr, err := r.FormFile("file")
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "请求应为 multipart/form-data, 文件放在 file 字段: "+err.Error())
+		return
+	}
+	defer file.Close()
+	district := r.FormValue("district")
+	if district == "" && p.Role == "district" && len(p.Districts) == 1 {
+		district = p.Districts[0]
+	}
+	if district != "" {
+		d, ok := schemas.LookupDistrict(district)
+		if !ok {
+			writeError(w, http.StatusBadRequest, "未知的区县: "+district)
+			return
+		}
+		district = d.Code
+	}
+	if !mayLoad(p, district) {
+		writeError(w, http.StatusForbidden, "无权报送: 账号 "+p.ID+" 不能为该区县报送数据")
+		return
+	}
+	replace, _ := strconv.ParseBool(r.FormValue("replace"))
+	res, err := a.Ingest.Submit(r.Context(), ingest.Submission{
+		Entry: r.PathValue("code"), Filename: hdr.Filename, Body: file,
+		District: district, Principal: p.ID, Replace: replace,
+	})
+	if err != nil {
+		writeError(w, statusOf(err), err.Error())
+		return
+	}
+	status := http.StatusCreated
+	if res.Snapshot == nil {
+		status = http.StatusUnprocessableEntity
+	}
+	writeJSON(w, status, submissionBody(res))
+}
+
+type submissionJSON struct {
+	Run      catalog.Run       `json:"run"`
+	Snapshot *catalog.Snapshot `json:"snapshot"`
+	Encoding string            `json:"encoding"`
+	Rejects  []ingest.Reject   `json:"rejects"`
+	Summary  string            `json:"summary"`
+}
+
+func submissionBody(res *ingest.Result) submissionJSON {
+	return submissionJSON{Run: res.Run, Snapshot: res.Snapshot, Encoding: res.Encoding, Rejects: res.Rejects, Summary: res.Summary()}
+}
+
+// handleRejects streams a run's rejected-rows file to stewards and to the submitting district.
+func (a *App) handleRejects(w http.ResponseWriter, r *http.Request) {
+	p := a.principal(w, r)
+	if p == nil {
+		return
+	}
+	run, err := a.Cat.View().Run(r.PathValue("run"))
+	if err != nil {
+		writeError(w, statusOf(err), "未找到该归集任务: "+r.PathValue("run"))
+		return
+	}
+	if !mayLoad(p, run.District) {
+		writeError(w, http.StatusForbidden, "无权查看该归集任务的拒绝行")
+		return
+	}
+	if run.RejectedKey == "" {
+		writeError(w, http.StatusNotFound, "该归集任务没有拒绝行")
+		return
+	}
+	rc, err := a.Bucket.Get(r.Context(), run.RejectedKey)
+	if err != nil {
+		writeError(w, statusOf(err), "读取拒绝行文件失败: "+err.Error())
+		return
+	}
+	defer rc.Close()
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="rejects-`+run.ID+`.csv"`)
+	_, _ = io.Copy(w, rc)
+}
+
+func (a *App) handleIndex(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = io.WriteString(w, "ecolake 生态环境数据资源一本账\n\n"+
+		"POST /graphql                              GraphQL 查询 (需 Bearer 令牌)\n"+
+		"POST /api/v1/entries/{资源代码}/submissions  区县报送 (multipart, 文件字段 file)\n"+
+		"GET  /api/v1/runs/{任务}/rejects             下载拒绝行\n"+
+		"GET  /healthz                              健康检查\n")
+}
+
+// statusOf maps the error hierarchy of every package to an HTTP status, in this one place.
+func statusOf(err error) int {
+	switch {
+	case errors.Is(err, catalog.ErrNotFound), errors.Is(err, lake.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, ingest.ErrNotCollectable), errors.Is(err, catalog.ErrConflict):
+		return http.StatusConflict
+	case errors.Is(err, ingest.ErrBadHeader), errors.Is(err, ingest.ErrBadEncoding):
+		return http.StatusUnprocessableEntity
+	case errors.Is(err, catalog.ErrInvalid), errors.Is(err, schemas.ErrInvalid):
+		return http.StatusBadRequest
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return http.StatusRequestEntityTooLarge
+	}
+	return http.StatusInternalServerError
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}

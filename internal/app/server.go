@@ -1,0 +1,60 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/cqeco/ecolake/internal/demo"
+)
+
+// Serve opens the service, loads the demo directory when asked, and answers HTTP on cfg.Addr until
+// ctx is cancelled; then in-flight requests finish (up to 30 s) and everything is closed.
+// ready, when not nil, receives the bound address once /healthz answers 200.
+func Serve(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr string)) error {
+	a, err := Open(ctx, cfg, log, true)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := a.Close(); err != nil {
+			log.Error("close", "err", err)
+		}
+	}()
+	if cfg.Demo {
+		if err := demo.Load(ctx, a.Cat, a.Bucket, time.Now, log); err != nil {
+			return fmt.Errorf("load demo directory: %w", err)
+		}
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           a.Routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("serving", "addr", ln.Addr().String(), "data", cfg.DataDir, "lake", a.Bucket.Name(), "demo", cfg.Demo)
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: waiting for in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}

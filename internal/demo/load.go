@@ -1,0 +1,142 @@
+package demo
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/ingest"
+	"github.com/cqeco/ecolake/lake"
+	"github.com/cqeco/ecolake/schemas"
+)
+
+//go:embed seed/*.csv
+var seedFS embed.FS
+
+// Principal tokens of the demo. They exist only when the service runs with --demo, and README lists
+// them so that a newcomer can query straight away.
+var Principals = []struct {
+	catalog.Principal
+	Token string
+}{
+	{catalog.Principal{ID: "steward", Name: "数据管理员(演示)", Role: "steward", Clearance: schemas.Core, Department: "CTR_BIGDATA"}, "demo-steward"},
+	{catalog.Principal{ID: "air-app", Name: "巴渝治气应用(演示)", Role: "app", Clearance: schemas.General3, Department: "DIV_AIR"}, "demo-air-app"},
+	{catalog.Principal{ID: "public-app", Name: "公共查询应用(演示)", Role: "app", Clearance: schemas.General1}, "demo-public"},
+	{catalog.Principal{ID: "manager", Name: "局领导驾驶舱(演示)", Role: "manager", Clearance: schemas.General2}, "demo-manager"},
+	{catalog.Principal{ID: "wanzhou", Name: "万州区生态环境局(演示)", Role: "district", Clearance: schemas.General2, Districts: []string{"500101"}}, "demo-wanzhou"},
+}
+
+// Load puts the demo directory into an empty catalogue and loads its data through the real ingest
+// path, back-dating some loads so that the collection figure has stale entries. On a catalogue that
+// already holds the demo it only makes sure the demo principals exist.
+func Load(ctx context.Context, cat *catalog.Store, bucket lake.Bucket, now func() time.Time, log *slog.Logger) error {
+	for _, p := range Principals {
+		pr := p.Principal
+		pr.TokenHash = catalog.HashToken(p.Token)
+		if err := cat.PutPrincipal(ctx, pr); err != nil {
+			return fmt.Errorf("principal %s: %w", pr.ID, err)
+		}
+	}
+	if _, err := cat.View().Entry(specs()[0].ResourceCode); err == nil {
+		return nil // loaded on an earlier start
+	} else if !errors.Is(err, catalog.ErrNotFound) {
+		return err
+	}
+	for _, d := range departments {
+		if err := cat.PutDepartment(ctx, d); err != nil {
+			return fmt.Errorf("department %s: %w", d.Code, err)
+		}
+	}
+	t0 := now()
+	for i, s := range specs() {
+		e := s.Entry
+		if err := cat.PutEntry(ctx, &e); err != nil {
+			return fmt.Errorf("entry %s: %w", e.ResourceCode, err)
+		}
+		if !s.draft {
+			if err := cat.SetEntryStatus(ctx, e.ResourceCode, "PUBLISHED"); err != nil {
+				return fmt.Errorf("publish %s: %w", e.ResourceCode, err)
+			}
+		}
+		if err := loadData(ctx, cat, bucket, s, uint64(i+1), t0, log); err != nil {
+			return fmt.Errorf("load %s: %w", e.ResourceCode, err)
+		}
+	}
+	log.Info("demo directory loaded", "entries", len(specs()))
+	return nil
+}
+
+// loadData submits the entry's demo data as a CSV file at the time its load plan says.
+func loadData(ctx context.Context, cat *catalog.Store, bucket lake.Bucket, s spec, seed uint64, now time.Time, log *slog.Logger) error {
+	if s.load == never {
+		return nil
+	}
+	at := now.Add(-20 * time.Minute)
+	if s.load == stale || s.load == failed {
+		at = now.Add(-s.UpdateCycle.Period() - s.UpdateCycle.Grace() - 72*time.Hour)
+		if s.UpdateCycle == schemas.Irregular {
+			at = now.AddDate(0, -8, 0)
+		}
+	}
+	body, err := s.csv(newGen(seed, at))
+	if err != nil {
+		return err
+	}
+	svc := ingest.New(cat, bucket, ingest.DefaultConfig(), log).WithClock(func() time.Time { return at })
+	res, err := svc.Submit(ctx, ingest.Submission{Entry: s.ResourceCode, Filename: s.Table + ".csv", Body: bytes.NewReader(body)})
+	if err != nil {
+		return err
+	}
+	if res.Snapshot == nil {
+		return fmt.Errorf("demo data of %s was not committed: %s", s.ResourceCode, res.Summary())
+	}
+	if s.load == failed {
+		// A later submission with a wrong header: the run fails and the figure says so.
+		bad := []byte("断面,水质\n某断面,II\n")
+		_, err := ingest.New(cat, bucket, ingest.DefaultConfig(), log).WithClock(func() time.Time { return now.Add(-time.Hour) }).
+			Submit(ctx, ingest.Submission{Entry: s.ResourceCode, Filename: "区县报送-格式错误.csv", Body: bytes.NewReader(bad)})
+		if !errors.Is(err, ingest.ErrBadHeader) {
+			return fmt.Errorf("demo failed submission of %s: want a header error, got %v", s.ResourceCode, err)
+		}
+	}
+	return nil
+}
+
+// csv renders the entry's demo rows with the items' Chinese names as header. Stale district
+// submissions carry two deliberately wrong rows, so the demo shows rejected rows with reasons.
+func (s spec) csv(g *gen) ([]byte, error) {
+	if s.file != "" {
+		return seedFS.ReadFile(s.file)
+	}
+	var rows [][]string
+	if s.rows != nil {
+		rows = s.rows(g)
+	} else {
+		rows = genericRows(g, s.Items, s.nrows)
+	}
+	if s.load == stale && s.SourceKind == "DISTRICT_SUBMISSION" && len(rows) > 2 {
+		rows[1] = append([]string(nil), rows[1]...)
+		rows[1][0] = "" // a missing key
+		rows[2] = append([]string(nil), rows[2]...)
+		rows[2][1] = "火星区" // not a district of the code list
+	}
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	head := make([]string, len(s.Items))
+	for i, it := range s.Items {
+		head[i] = it.Name
+	}
+	if err := w.Write(head); err != nil {
+		return nil, err
+	}
+	if err := w.WriteAll(rows); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
