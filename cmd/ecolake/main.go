@@ -12,7 +12,6 @@ import (
 	"syscall"
 
 	"github.com/cqeco/ecolake/internal/app"
-	"github.com/cqeco/ecolake/lake/s3"
 )
 
 func main() {
@@ -72,9 +71,9 @@ func lakeFlags(fs *flag.FlagSet, cfg *app.Config) {
 	fs.StringVar(&cfg.Lake, "lake", os.Getenv("ECOLAKE_LAKE"), "lake location: empty for DATA/lake, or s3://bucket/prefix")
 	fs.StringVar(&cfg.S3.Endpoint, "s3-endpoint", os.Getenv("ECOLAKE_S3_ENDPOINT"), "S3 endpoint host:port")
 	fs.StringVar(&cfg.S3.AccessKey, "s3-access-key", os.Getenv("ECOLAKE_S3_ACCESS_KEY"), "S3 access key")
-	cfg.S3.SecretKey = s3.Secret(os.Getenv("ECOLAKE_S3_SECRET_KEY"))
+	cfg.SetS3Secret(os.Getenv("ECOLAKE_S3_SECRET_KEY"))
 	fs.Func("s3-secret-key", "S3 secret key (prefer ECOLAKE_S3_SECRET_KEY)", func(v string) error {
-		cfg.S3.SecretKey = s3.Secret(v)
+		cfg.SetS3Secret(v)
 		return nil
 	})
 	fs.BoolVar(&cfg.S3.Secure, "s3-secure", os.Getenv("ECOLAKE_S3_SECURE") == "true", "use https for S3")

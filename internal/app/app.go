@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/ingest"
@@ -57,6 +58,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, withQuery bool) (a 
 	if err != nil {
 		return nil, fmt.Errorf("open lake: %w", err)
 	}
+	if err := a.failInterruptedRuns(ctx); err != nil {
+		return nil, err
+	}
 	icfg := ingest.DefaultConfig()
 	icfg.Writer.TmpDir = cfg.tmpDir()
 	a.Ingest = ingest.New(a.Cat, a.Bucket, icfg, log)
@@ -85,4 +89,24 @@ func (a *App) Close() error {
 		errs = append(errs, a.Cat.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// failInterruptedRuns records as failed every run still RUNNING at start-up: this process holds the
+// catalogue lock, so such runs belong to a process that died before committing.
+func (a *App) failInterruptedRuns(ctx context.Context) error {
+	v := a.Cat.View()
+	for _, e := range v.Entries() {
+		for _, r := range v.Runs(e.ResourceCode) {
+			if r.Status != catalog.RunRunning {
+				continue
+			}
+			f := *r
+			f.Status, f.FinishedAt, f.Error = catalog.RunFailed, time.Now(), "归集进程中断, 未提交任何数据"
+			if err := a.Cat.FailRun(ctx, f); err != nil {
+				return fmt.Errorf("record interrupted run %s: %w", r.ID, err)
+			}
+			a.log.Warn("interrupted run recorded as failed", "run", r.ID, "dataset", r.Entry)
+		}
+	}
+	return nil
 }

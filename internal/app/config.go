@@ -57,6 +57,9 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
+// SetS3Secret sets the S3 secret key; it prints as [redacted] everywhere.
+func (c *Config) SetS3Secret(v string) { c.S3.SecretKey = s3.Secret(v) }
+
 func (c *Config) catalogDir() string { return filepath.Join(c.DataDir, "catalog") }
 func (c *Config) lakeDir() string    { return filepath.Join(c.DataDir, "lake") }
 func (c *Config) cacheDir() string   { return filepath.Join(c.DataDir, "cache") }

@@ -1,0 +1,55 @@
+package test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+const module = "github.com/cqeco/ecolake/"
+
+// TestLayering holds the dependency direction of STYLE.md: schemas imports nothing of ours; lake
+// only schemas; catalog and lineage only schemas; ingest and query only catalog, lake, lineage and
+// schemas; cmd only internal/app.
+func TestLayering(t *testing.T) {
+	allowed := map[string][]string{
+		"schemas": {},
+		"lake":    {"schemas", "lake"},
+		"catalog": {"schemas"},
+		"lineage": {"schemas"},
+		"ingest":  {"schemas", "lake", "catalog", "lineage"},
+		"query":   {"schemas", "lake", "catalog", "lineage"},
+		"cmd":     {"internal/app"},
+	}
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "../...").CombinedOutput()
+	require.NoError(t, err, string(out))
+	checked := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		pkg := strings.TrimPrefix(fields[0], module)
+		top := strings.SplitN(pkg, "/", 2)[0]
+		rules, ok := allowed[top]
+		if !ok || strings.HasSuffix(pkg, "test") { // acceptance suites and test harnesses may import what they test
+			continue
+		}
+		checked++
+		for _, imp := range fields[1:] {
+			dep, ours := strings.CutPrefix(imp, module)
+			if !ours || strings.HasPrefix(dep, top+"/") || dep == top {
+				if top != "cmd" || !ours {
+					continue
+				}
+			}
+			okDep := false
+			for _, a := range rules {
+				if dep == a || strings.HasPrefix(dep, a+"/") {
+					okDep = true
+				}
+			}
+			require.True(t, okDep, "%s must not import %s", pkg, dep)
+		}
+	}
+	require.GreaterOrEqual(t, checked, 8, "layering rules matched too few packages:\n%s", out)
+}
