@@ -1,0 +1,169 @@
+// Command bench is the whole-system benchmark: it generates a district-submission CSV, loads it
+// through ecolake's ingest path (decode, validate, Arrow, Parquet, lake upload, manifest, catalogue
+// commit) and, in the same process on the same file, through DuckDB's own read_csv → COPY … TO
+// parquet, and prints both throughputs and their ratio.
+package main
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/ingest"
+	"github.com/cqeco/ecolake/lake/local"
+	"github.com/cqeco/ecolake/schemas"
+)
+
+func main() {
+	rows := flag.Int("rows", 1_000_000, "rows in the generated CSV")
+	keep := flag.String("dir", "", "work directory (default: a temp dir removed afterwards)")
+	flag.Parse()
+	if err := run(*rows, *keep); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(n int, dir string) error {
+	ctx := context.Background()
+	if dir == "" {
+		d, err := os.MkdirTemp("", "ecolake-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+	csvPath := filepath.Join(dir, "stations.csv")
+	size, err := writeCSV(csvPath, n)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("input: %d rows, %.1f MB CSV (%s)\n", n, float64(size)/1e6, csvPath)
+
+	eco, err := ecolakeIngest(ctx, dir, csvPath)
+	if err != nil {
+		return err
+	}
+	duck, err := duckdbCopy(ctx, dir, csvPath)
+	if err != nil {
+		return err
+	}
+	report := func(name string, d time.Duration) {
+		fmt.Printf("%-34s %8.2f s  %10.0f rows/s  %7.1f MB/s\n", name, d.Seconds(), float64(n)/d.Seconds(), float64(size)/1e6/d.Seconds())
+	}
+	report("ecolake ingest (validate+commit)", eco)
+	report("duckdb read_csv → COPY parquet", duck)
+	fmt.Printf("ratio ecolake/duckdb throughput: %.2f\n", duck.Seconds()/eco.Seconds())
+	return nil
+}
+
+func ecolakeIngest(ctx context.Context, dir, csvPath string) (time.Duration, error) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ccfg := catalog.DefaultConfig()
+	ccfg.Dir = filepath.Join(dir, "catalog")
+	cat, err := catalog.Open(ctx, ccfg, log)
+	if err != nil {
+		return 0, err
+	}
+	defer cat.Close()
+	bucket, err := local.New(filepath.Join(dir, "lake"))
+	if err != nil {
+		return 0, err
+	}
+	defer bucket.Close()
+	if err := cat.PutDepartment(ctx, catalog.Department{Code: "CTR_MONITORING", Name: "监测中心", Kind: "centre"}); err != nil {
+		return 0, err
+	}
+	e := stationEntry()
+	if err := cat.PutEntry(ctx, &e); err != nil {
+		return 0, err
+	}
+	if err := cat.SetEntryStatus(ctx, e.ResourceCode, "PUBLISHED"); err != nil {
+		return 0, err
+	}
+	f, err := os.Open(csvPath)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	icfg := ingest.DefaultConfig()
+	icfg.Writer.TmpDir = dir
+	start := time.Now()
+	res, err := ingest.New(cat, bucket, icfg, log).Submit(ctx, ingest.Submission{Entry: e.ResourceCode, Filename: "stations.csv", Body: bufio.NewReaderSize(f, 1<<20)})
+	d := time.Since(start)
+	if err != nil {
+		return 0, err
+	}
+	if res.Snapshot == nil || res.Run.RowsRejected > 0 {
+		return 0, fmt.Errorf("bench load was not clean: %s", res.Summary())
+	}
+	return d, nil
+}
+
+func duckdbCopy(ctx context.Context, dir, csvPath string) (time.Duration, error) {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	out := filepath.Join(dir, "duckdb.parquet")
+	lit := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+	start := time.Now()
+	_, err = db.ExecContext(ctx, "COPY (SELECT * FROM read_csv("+lit(csvPath)+", header=true)) TO "+lit(out)+" (FORMAT parquet, COMPRESSION zstd)")
+	return time.Since(start), err
+}
+
+func stationEntry() catalog.Entry {
+	it := func(name, field string, t schemas.DataType, req bool) catalog.Item {
+		return catalog.Item{Name: name, Field: field, Type: t, Required: req, Grade: schemas.General1}
+	}
+	return catalog.Entry{
+		ResourceCode: "0101/000001", Table: "air_station_hourly", Name: "空气质量自动监测站小时数据", CategoryCode: "0101",
+		ProviderName: "重庆市生态环境局", ProviderCode: "11500000MB0000000X", Abstract: "基准测试", FormatType: "DATABASE",
+		ShareType: "UNCONDITIONAL", ShareMode: "TABLE", OpenType: "CONDITIONAL", UpdateCycle: schemas.Realtime,
+		Department: "CTR_MONITORING", District: schemas.CityCode, SourceKind: "ONLINE_MONITORING", Domains: []string{"AIR"},
+		Items: []catalog.Item{
+			it("站点编码", "station_code", schemas.String, true), it("站点名称", "station_name", schemas.String, true),
+			{Name: "区县", Field: "district_code", Type: schemas.String, Required: true, CodeList: "districts", Grade: schemas.General1},
+			it("监测时间", "observed_at", schemas.Timestamp, true), it("PM2.5", "pm25", schemas.Float, false),
+			it("PM10", "pm10", schemas.Float, false), it("臭氧", "o3", schemas.Float, false), it("二氧化氮", "no2", schemas.Float, false),
+			it("二氧化硫", "so2", schemas.Float, false), it("一氧化碳", "co", schemas.Float, false), it("空气质量指数", "aqi", schemas.Int, false),
+		},
+	}
+}
+
+func writeCSV(path string, n int) (int64, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return 0, err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	fmt.Fprintln(w, "站点编码,站点名称,区县,监测时间,PM2.5,PM10,臭氧,二氧化氮,二氧化硫,一氧化碳,空气质量指数")
+	ds := schemas.AllDistricts()
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < n; i++ {
+		d := ds[1+i%(len(ds)-1)]
+		fmt.Fprintf(w, "CQ%s%02d,%s监测站,%s,%s,%d.%d,%d.5,%d,%d.2,%d,0.%d,%d\n", d.Code[2:], i%7, d.ShortName, d.Code,
+			base.Add(time.Duration(i)*time.Minute).Format("2006-01-02 15:04:05"), 10+i%70, i%10, 20+i%100, 10+i%150, 5+i%60, 2+i%20, 1+i%9, 30+i%200)
+	}
+	if err := w.Flush(); err != nil {
+		return 0, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	return st.Size(), f.Close()
+}
