@@ -1,0 +1,270 @@
+package catalog
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/go-memdb"
+
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// cmdType names a journaled command. Each type has exactly one current version; a record with an
+// unknown type or version stops replay (ErrCorrupt) instead of being guessed at.
+type cmdType string
+
+const (
+	cmdSeedDistricts  cmdType = "seed_districts"
+	cmdPutDepartment  cmdType = "put_department"
+	cmdPutEntry       cmdType = "put_entry"
+	cmdSetEntryStatus cmdType = "set_entry_status"
+	cmdPutPrincipal   cmdType = "put_principal"
+	cmdBeginRun       cmdType = "begin_run"
+	cmdFailRun        cmdType = "fail_run"
+	cmdCommitSnapshot cmdType = "commit_snapshot"
+	cmdVersion1               = 1
+)
+
+// record is the payload of one journal frame.
+type record struct {
+	Index   uint64          `json:"index"`
+	Type    cmdType         `json:"type"`
+	Version int             `json:"version"`
+	At      time.Time       `json:"at"`
+	Payload json.RawMessage `json:"payload"`
+}
+
+// Command payloads. They carry what the caller asked for; everything derived (timestamps,
+// indexes, preserved fields) is computed on apply from the record and the state, so that replay
+// reproduces the same state.
+type (
+	seedDistrictsCmd struct {
+		Districts []schemas.District `json:"districts"`
+	}
+	putDepartmentCmd struct {
+		Department Department `json:"department"`
+	}
+	putEntryCmd struct {
+		Entry Entry `json:"entry"`
+	}
+	setEntryStatusCmd struct {
+		Code   string `json:"code"`
+		Status string `json:"status"`
+	}
+	putPrincipalCmd struct {
+		Principal Principal `json:"principal"`
+	}
+	runCmd struct {
+		Run Run `json:"run"`
+	}
+	commitSnapshotCmd struct {
+		Snapshot       Snapshot `json:"snapshot"`
+		Run            Run      `json:"run"`
+		ExpectedParent string   `json:"expected_parent"`
+	}
+)
+
+// applier applies one decoded record to a write transaction.
+type applier struct {
+	version int
+	apply   func(txn *memdb.Txn, rec *record) error
+}
+
+var appliers = map[cmdType]applier{
+	cmdSeedDistricts:  {cmdVersion1, decodeApply(applySeedDistricts)},
+	cmdPutDepartment:  {cmdVersion1, decodeApply(applyPutDepartment)},
+	cmdPutEntry:       {cmdVersion1, decodeApply(applyPutEntry)},
+	cmdSetEntryStatus: {cmdVersion1, decodeApply(applySetEntryStatus)},
+	cmdPutPrincipal:   {cmdVersion1, decodeApply(applyPutPrincipal)},
+	cmdBeginRun:       {cmdVersion1, decodeApply(applyBeginRun)},
+	cmdFailRun:        {cmdVersion1, decodeApply(applyFailRun)},
+	cmdCommitSnapshot: {cmdVersion1, decodeApply(applyCommitSnapshot)},
+}
+
+func decodeApply[T any](fn func(txn *memdb.Txn, rec *record, cmd *T) error) func(*memdb.Txn, *record) error {
+	return func(txn *memdb.Txn, rec *record) error {
+		var cmd T
+		if err := json.Unmarshal(rec.Payload, &cmd); err != nil {
+			return fmt.Errorf("decode %s payload: %w", rec.Type, err)
+		}
+		return fn(txn, rec, &cmd)
+	}
+}
+
+// applyRecord applies rec and advances the journal index, all inside txn.
+func applyRecord(txn *memdb.Txn, rec *record) error {
+	a, ok := appliers[rec.Type]
+	if !ok {
+		return fmt.Errorf("unknown command type %q: %w", rec.Type, ErrCorrupt)
+	}
+	if rec.Version != a.version {
+		return fmt.Errorf("command %s version %d is not supported (want %d): %w", rec.Type, rec.Version, a.version, ErrCorrupt)
+	}
+	if err := a.apply(txn, rec); err != nil {
+		return err
+	}
+	return setIndex(txn, rec.Index)
+}
+
+func setIndex(txn *memdb.Txn, idx uint64) error {
+	if err := txn.Insert(tableIndex, &indexRow{Key: indexKeyJournal, Value: idx}); err != nil {
+		return fmt.Errorf("set index: %w", err)
+	}
+	return nil
+}
+
+func readIndex(txn *memdb.Txn) uint64 {
+	raw, err := txn.First(tableIndex, indexID, indexKeyJournal)
+	if err != nil || raw == nil {
+		return 0
+	}
+	return raw.(*indexRow).Value
+}
+
+func applySeedDistricts(txn *memdb.Txn, _ *record, cmd *seedDistrictsCmd) error {
+	for i := range cmd.Districts {
+		d := cmd.Districts[i]
+		if err := txn.Insert(tableDistricts, &d); err != nil {
+			return fmt.Errorf("insert district %s: %w", d.Code, err)
+		}
+	}
+	return nil
+}
+
+func applyPutDepartment(txn *memdb.Txn, _ *record, cmd *putDepartmentCmd) error {
+	d := cmd.Department
+	if err := txn.Insert(tableDepartments, &d); err != nil {
+		return fmt.Errorf("insert department %s: %w", d.Code, err)
+	}
+	return nil
+}
+
+func applyPutEntry(txn *memdb.Txn, rec *record, cmd *putEntryCmd) error {
+	e := cmd.Entry.Copy()
+	at := rec.At.UTC()
+	e.CreatedAt, e.CurrentSnapshot = at, ""
+	if old, err := entryTxn(txn, e.ResourceCode); err == nil {
+		e.CreatedAt, e.CurrentSnapshot = old.CreatedAt, old.CurrentSnapshot
+	}
+	if e.Status == statusPublished && e.PublishDate.IsZero() {
+		e.PublishDate = at
+	}
+	e.PublishDate = utc(e.PublishDate)
+	e.UpdatedAt = at
+	e.ModifyIndex = rec.Index
+	if err := txn.Insert(tableEntries, e); err != nil {
+		return fmt.Errorf("insert entry %s: %w", e.ResourceCode, err)
+	}
+	return nil
+}
+
+func applySetEntryStatus(txn *memdb.Txn, rec *record, cmd *setEntryStatusCmd) error {
+	old, err := entryTxn(txn, cmd.Code)
+	if err != nil {
+		return err
+	}
+	e := old.Copy()
+	at := rec.At.UTC()
+	if cmd.Status == statusPublished && e.Status != statusPublished && e.PublishDate.IsZero() {
+		e.PublishDate = at
+	}
+	e.Status = cmd.Status
+	e.UpdatedAt = at
+	e.ModifyIndex = rec.Index
+	if err := txn.Insert(tableEntries, e); err != nil {
+		return fmt.Errorf("insert entry %s: %w", e.ResourceCode, err)
+	}
+	return nil
+}
+
+func applyPutPrincipal(txn *memdb.Txn, _ *record, cmd *putPrincipalCmd) error {
+	p := cmd.Principal
+	p.Districts = append([]string(nil), p.Districts...)
+	if err := txn.Insert(tablePrincipals, &p); err != nil {
+		return fmt.Errorf("insert principal %s: %w", p.ID, err)
+	}
+	return nil
+}
+
+func applyBeginRun(txn *memdb.Txn, rec *record, cmd *runCmd) error {
+	r := cmd.Run
+	if r.StartedAt.IsZero() {
+		r.StartedAt = rec.At
+	}
+	r.StartedAt = r.StartedAt.UTC()
+	r.FinishedAt = utc(r.FinishedAt)
+	if err := txn.Insert(tableRuns, &r); err != nil {
+		return fmt.Errorf("insert run %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// finishRun merges the outcome in r into the stored running run.
+func finishRun(txn *memdb.Txn, rec *record, r Run, status, snapshot string) (*Run, error) {
+	old, err := runTxn(txn, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	n := *old
+	n.Status = status
+	n.Snapshot = snapshot
+	n.RowsRead, n.RowsAccepted, n.RowsRejected = r.RowsRead, r.RowsAccepted, r.RowsRejected
+	n.RejectedKey, n.Error = r.RejectedKey, r.Error
+	n.FinishedAt = r.FinishedAt
+	if n.FinishedAt.IsZero() {
+		n.FinishedAt = rec.At
+	}
+	n.FinishedAt = n.FinishedAt.UTC()
+	if err := txn.Insert(tableRuns, &n); err != nil {
+		return nil, fmt.Errorf("insert run %s: %w", n.ID, err)
+	}
+	return &n, nil
+}
+
+func applyFailRun(txn *memdb.Txn, rec *record, cmd *runCmd) error {
+	_, err := finishRun(txn, rec, cmd.Run, RunFailed, "")
+	return err
+}
+
+func applyCommitSnapshot(txn *memdb.Txn, rec *record, cmd *commitSnapshotCmd) error {
+	old, err := entryTxn(txn, cmd.Snapshot.Entry)
+	if err != nil {
+		return err
+	}
+	if old.CurrentSnapshot != cmd.ExpectedParent {
+		return conflictErr(old, cmd.ExpectedParent)
+	}
+	snap := cmd.Snapshot
+	if snap.Run == "" {
+		snap.Run = cmd.Run.ID
+	}
+	if snap.CommittedAt.IsZero() {
+		snap.CommittedAt = rec.At
+	}
+	snap.CommittedAt = snap.CommittedAt.UTC()
+	if err := txn.Insert(tableSnapshots, &snap); err != nil {
+		return fmt.Errorf("insert snapshot %s: %w", snap.ID, err)
+	}
+	if _, err := finishRun(txn, rec, cmd.Run, cmd.Run.Status, snap.ID); err != nil {
+		return err
+	}
+	e := old.Copy()
+	e.CurrentSnapshot = snap.ID
+	e.ModifyIndex = rec.Index
+	if err := txn.Insert(tableEntries, e); err != nil {
+		return fmt.Errorf("insert entry %s: %w", e.ResourceCode, err)
+	}
+	return nil
+}
+
+func conflictErr(e *Entry, expected string) error {
+	return fmt.Errorf("entry %s: current snapshot is %q, expected %q: %w", e.ResourceCode, e.CurrentSnapshot, expected, ErrConflict)
+}
+
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC()
+}

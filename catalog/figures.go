@@ -1,0 +1,171 @@
+package catalog
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// Lag reasons.
+const (
+	LagNeverLoaded    = "NEVER_LOADED"
+	LagStale          = "STALE"
+	LagLastLoadFailed = "LAST_LOAD_FAILED"
+)
+
+// CollectionFigure is 数据归集率 with everything needed to audit it.
+type CollectionFigure struct {
+	Rate            float64  // Numerator/Denominator, 0 when Denominator is 0
+	Numerator       int      // entries collected
+	Denominator     int      // entries due
+	Due             []string // resource codes counted in the denominator
+	Collected       []string // resource codes counted in the numerator
+	ItemRate        float64  // same at 信息项 level: items of collected entries / items of due entries
+	ItemNumerator   int
+	ItemDenominator int
+	ByDepartment    []Breakdown
+	ByDistrict      []Breakdown
+	ByDomain        []Breakdown // an entry with several domains counts in each
+	BySourceKind    []Breakdown
+	Lagging         []Lag // due entries not collected, with why
+}
+
+// Breakdown is a figure restricted to one department, district, domain or source kind.
+type Breakdown struct {
+	Key         string
+	Name        string
+	Numerator   int
+	Denominator int
+	Rate        float64
+}
+
+// Lag explains why a due entry is not collected.
+type Lag struct {
+	Entry      string // resource code
+	Name       string
+	Reason     string    // LagNeverLoaded, LagStale, LagLastLoadFailed
+	ReasonText string    // Chinese, shown to managers
+	Since      time.Time // when it became stale (last load + period + grace); zero for never loaded
+	LastLoad   time.Time
+}
+
+// displayZone is the bureau's local time, used in reason texts.
+var displayZone = time.FixedZone("CST", 8*3600)
+
+// CollectionRate computes 数据归集率 at now (STANDARDS.md §5). Due: published, not 涉密, not
+// exempt. Collected: has a current snapshot committed within its update cycle plus grace, or any
+// current snapshot for 不定时 entries.
+func (v *View) CollectionRate(now time.Time) *CollectionFigure {
+	f := &CollectionFigure{Due: []string{}, Collected: []string{}, Lagging: []Lag{}}
+	depts := map[string]*Breakdown{}
+	dists := map[string]*Breakdown{}
+	domains := map[string]*Breakdown{}
+	kinds := map[string]*Breakdown{}
+	for _, e := range v.Entries() {
+		if e.Status != StatusPublished || e.Secret || e.Exempt {
+			continue
+		}
+		collected, lag := v.collected(e, now)
+		f.Denominator++
+		f.ItemDenominator += len(e.Items)
+		f.Due = append(f.Due, e.ResourceCode)
+		if collected {
+			f.Numerator++
+			f.ItemNumerator += len(e.Items)
+			f.Collected = append(f.Collected, e.ResourceCode)
+		} else {
+			f.Lagging = append(f.Lagging, lag)
+		}
+		count(depts, e.Department, v.departmentName, collected)
+		count(dists, e.District, v.districtName, collected)
+		count(kinds, e.SourceKind, schemas.SourceKinds.NameOf, collected)
+		for _, d := range e.Domains {
+			count(domains, d, schemas.Domains.NameOf, collected)
+		}
+	}
+	f.Rate = ratio(f.Numerator, f.Denominator)
+	f.ItemRate = ratio(f.ItemNumerator, f.ItemDenominator)
+	f.ByDepartment = sorted(depts)
+	f.ByDistrict = sorted(dists)
+	f.ByDomain = sorted(domains)
+	f.BySourceKind = sorted(kinds)
+	return f
+}
+
+// collected decides one due entry and, when it is not collected, says why.
+func (v *View) collected(e *Entry, now time.Time) (bool, Lag) {
+	lag := Lag{Entry: e.ResourceCode, Name: e.Name}
+	var snap *Snapshot
+	if e.CurrentSnapshot != "" {
+		snap, _ = v.Snapshot(e.CurrentSnapshot)
+	}
+	if snap == nil {
+		lag.Reason, lag.ReasonText = LagNeverLoaded, "从未归集"
+	} else {
+		lag.LastLoad = snap.CommittedAt
+		if e.UpdateCycle == schemas.Irregular {
+			return true, Lag{}
+		}
+		deadline := snap.CommittedAt.Add(e.UpdateCycle.Period() + e.UpdateCycle.Grace())
+		if !now.After(deadline) {
+			return true, Lag{}
+		}
+		lag.Since = deadline
+		lag.Reason = LagStale
+		lag.ReasonText = fmt.Sprintf("数据已过期 (自 %s 起)", deadline.In(displayZone).Format("2006-01-02 15:04"))
+	}
+	if runs := v.Runs(e.ResourceCode); len(runs) > 0 && runs[0].Status == RunFailed {
+		lag.Reason = LagLastLoadFailed
+		msg := runs[0].Error
+		if msg == "" {
+			msg = "未记录原因"
+		}
+		lag.ReasonText += "; 最近一次归集失败: " + msg
+	}
+	return false, lag
+}
+
+func (v *View) departmentName(code string) string {
+	if d, err := v.Department(code); err == nil {
+		return d.Name
+	}
+	return code
+}
+
+func (v *View) districtName(code string) string {
+	if d, err := v.District(code); err == nil {
+		return d.Name
+	}
+	return code
+}
+
+func count(m map[string]*Breakdown, key string, name func(string) string, collected bool) {
+	b, ok := m[key]
+	if !ok {
+		b = &Breakdown{Key: key, Name: name(key)}
+		m[key] = b
+	}
+	b.Denominator++
+	if collected {
+		b.Numerator++
+	}
+}
+
+func sorted(m map[string]*Breakdown) []Breakdown {
+	out := make([]Breakdown, 0, len(m))
+	for _, b := range m {
+		b.Rate = ratio(b.Numerator, b.Denominator)
+		out = append(out, *b)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
+
+func ratio(n, d int) float64 {
+	if d == 0 {
+		return 0
+	}
+	return float64(n) / float64(d)
+}

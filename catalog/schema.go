@@ -1,0 +1,178 @@
+package catalog
+
+import (
+	"encoding/binary"
+	"fmt"
+	"reflect"
+	"time"
+
+	"github.com/hashicorp/go-memdb"
+)
+
+// Table names.
+const (
+	tableIndex       = "index"
+	tableEntries     = "entries"
+	tableDepartments = "departments"
+	tableDistricts   = "districts"
+	tableSnapshots   = "snapshots"
+	tableRuns        = "runs"
+	tablePrincipals  = "principals"
+)
+
+// Index names.
+const (
+	indexID             = "id"
+	indexTable          = "table"
+	indexDepartment     = "department"
+	indexDistrict       = "district"
+	indexEntry          = "entry"
+	indexEntryCommitted = "entry_committed"
+	indexEntryStarted   = "entry_started"
+	indexTokenHash      = "token_hash"
+)
+
+// indexKeyJournal is the row of the index table that holds the last applied journal index.
+const indexKeyJournal = "journal"
+
+// indexRow records the journal index inside memdb so that a read transaction sees the index that
+// matches its data.
+type indexRow struct {
+	Key   string
+	Value uint64
+}
+
+// schemaFactories lists one function per table; the schema is data, not code paths.
+var schemaFactories = []func() *memdb.TableSchema{
+	indexTableSchema,
+	entriesTableSchema,
+	departmentsTableSchema,
+	districtsTableSchema,
+	snapshotsTableSchema,
+	runsTableSchema,
+	principalsTableSchema,
+}
+
+func dbSchema() *memdb.DBSchema {
+	s := &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{}}
+	for _, f := range schemaFactories {
+		t := f()
+		if _, dup := s.Tables[t.Name]; dup {
+			panic(fmt.Sprintf("catalog schema: duplicate table %s", t.Name))
+		}
+		s.Tables[t.Name] = t
+	}
+	return s
+}
+
+func idIndex(field string) *memdb.IndexSchema {
+	return &memdb.IndexSchema{Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: field}}
+}
+
+func indexTableSchema() *memdb.TableSchema {
+	return &memdb.TableSchema{
+		Name:    tableIndex,
+		Indexes: map[string]*memdb.IndexSchema{indexID: idIndex("Key")},
+	}
+}
+
+func entriesTableSchema() *memdb.TableSchema {
+	return &memdb.TableSchema{
+		Name: tableEntries,
+		Indexes: map[string]*memdb.IndexSchema{
+			indexID:         idIndex("ResourceCode"),
+			indexTable:      {Name: indexTable, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Table"}},
+			indexDepartment: {Name: indexDepartment, Indexer: &memdb.StringFieldIndex{Field: "Department"}},
+			indexDistrict:   {Name: indexDistrict, Indexer: &memdb.StringFieldIndex{Field: "District"}},
+		},
+	}
+}
+
+func departmentsTableSchema() *memdb.TableSchema {
+	return &memdb.TableSchema{
+		Name:    tableDepartments,
+		Indexes: map[string]*memdb.IndexSchema{indexID: idIndex("Code")},
+	}
+}
+
+func districtsTableSchema() *memdb.TableSchema {
+	return &memdb.TableSchema{
+		Name:    tableDistricts,
+		Indexes: map[string]*memdb.IndexSchema{indexID: idIndex("Code")},
+	}
+}
+
+func snapshotsTableSchema() *memdb.TableSchema {
+	return &memdb.TableSchema{
+		Name: tableSnapshots,
+		Indexes: map[string]*memdb.IndexSchema{
+			indexID:    idIndex("ID"),
+			indexEntry: {Name: indexEntry, Indexer: &memdb.StringFieldIndex{Field: "Entry"}},
+			indexEntryCommitted: {Name: indexEntryCommitted, Indexer: &memdb.CompoundIndex{Indexes: []memdb.Indexer{
+				&memdb.StringFieldIndex{Field: "Entry"},
+				&timeFieldIndex{Field: "CommittedAt"},
+			}}},
+		},
+	}
+}
+
+func runsTableSchema() *memdb.TableSchema {
+	return &memdb.TableSchema{
+		Name: tableRuns,
+		Indexes: map[string]*memdb.IndexSchema{
+			indexID:    idIndex("ID"),
+			indexEntry: {Name: indexEntry, Indexer: &memdb.StringFieldIndex{Field: "Entry"}},
+			indexEntryStarted: {Name: indexEntryStarted, Indexer: &memdb.CompoundIndex{Indexes: []memdb.Indexer{
+				&memdb.StringFieldIndex{Field: "Entry"},
+				&timeFieldIndex{Field: "StartedAt"},
+			}}},
+		},
+	}
+}
+
+func principalsTableSchema() *memdb.TableSchema {
+	return &memdb.TableSchema{
+		Name: tablePrincipals,
+		Indexes: map[string]*memdb.IndexSchema{
+			indexID:        idIndex("ID"),
+			indexTokenHash: {Name: indexTokenHash, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "TokenHash"}},
+		},
+	}
+}
+
+// timeFieldIndex indexes a time.Time field so that byte order is time order (for compound
+// "entry + time" indexes that list newest first).
+type timeFieldIndex struct {
+	Field string
+}
+
+func (t *timeFieldIndex) FromObject(obj any) (bool, []byte, error) {
+	v := reflect.Indirect(reflect.ValueOf(obj)).FieldByName(t.Field)
+	if !v.IsValid() {
+		return false, nil, fmt.Errorf("field %q of %T is invalid", t.Field, obj)
+	}
+	ts, ok := v.Interface().(time.Time)
+	if !ok {
+		return false, nil, fmt.Errorf("field %q of %T is not a time.Time", t.Field, obj)
+	}
+	return true, encodeTime(ts), nil
+}
+
+func (t *timeFieldIndex) FromArgs(args ...any) ([]byte, error) {
+	if len(args) != 1 {
+		return nil, fmt.Errorf("must provide only a single argument")
+	}
+	ts, ok := args[0].(time.Time)
+	if !ok {
+		return nil, fmt.Errorf("argument must be a time.Time: %#v", args[0])
+	}
+	return encodeTime(ts), nil
+}
+
+// encodeTime maps a time to 8 bytes whose lexical order is chronological order (sign bit flipped
+// so that times before 1970 sort first).
+func encodeTime(ts time.Time) []byte {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(ts.UnixNano())^(1<<63))
+	return b[:]
+}

@@ -1,0 +1,66 @@
+package catalog
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// problems collects every validation failure of one object so that a steward fixes them in one go.
+type problems struct {
+	subject string
+	list    []string
+}
+
+func newProblems(format string, args ...any) *problems {
+	return &problems{subject: fmt.Sprintf(format, args...)}
+}
+
+func (p *problems) add(field, format string, args ...any) {
+	p.list = append(p.list, field+": "+fmt.Sprintf(format, args...))
+}
+
+// addErr records err (from a schemas check) under field, without its trailing sentinel text.
+func (p *problems) addErr(field string, err error) {
+	if err != nil {
+		msg := strings.TrimSuffix(err.Error(), ": "+schemas.ErrInvalid.Error())
+		if !strings.HasPrefix(msg, field+":") {
+			msg = field + ": " + msg
+		}
+		p.list = append(p.list, msg)
+	}
+}
+
+func (p *problems) required(field, value string) {
+	if strings.TrimSpace(value) == "" {
+		p.add(field, "is required")
+	}
+}
+
+func (p *problems) code(field string, list *schemas.CodeList, id string) {
+	p.addErr(field, list.Check(field, id))
+}
+
+func (p *problems) err() error {
+	if len(p.list) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s: %s: %w", p.subject, strings.Join(p.list, "; "), ErrInvalid)
+}
+
+var (
+	resourceCodeRE = regexp.MustCompile(`^([0-9]{2,8})/([0-9]{1,12})$`)
+	// 统一社会信用代码: 18 characters of the GB 32100 alphabet (no I, O, Z, S, V).
+	creditCodeRE = regexp.MustCompile(`^[0-9A-HJ-NPQRTUWXY]{18}$`)
+	keyRE        = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}$`)
+	tokenHashRE  = regexp.MustCompile(`^[0-9a-f]{64}$`)
+)
+
+// checkKey validates an id chosen by a caller (run, snapshot, principal ids).
+func (p *problems) key(field, value string) {
+	if !keyRE.MatchString(value) {
+		p.add(field, "%q must be 1-128 letters, digits, '_', '.', ':' or '-'", value)
+	}
+}

@@ -1,0 +1,208 @@
+package catalog
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/hashicorp/go-memdb"
+
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// View is a read-only, consistent point in time of the catalogue. It is cheap; take a new one to
+// see later changes. Objects it returns are copies the caller may keep and modify.
+type View struct {
+	txn *memdb.Txn
+}
+
+// View opens a read transaction on the current state.
+func (s *Store) View() *View { return &View{txn: s.db.Txn(false)} }
+
+// Index is the journal index of the last command this view reflects.
+func (v *View) Index() uint64 { return readIndex(v.txn) }
+
+// Entry returns the entry with the given resource code.
+func (v *View) Entry(code string) (*Entry, error) {
+	e, err := entryTxn(v.txn, code)
+	if err != nil {
+		return nil, err
+	}
+	return e.Copy(), nil
+}
+
+// EntryByTable returns the entry whose lake table is table.
+func (v *View) EntryByTable(table string) (*Entry, error) {
+	raw, err := v.txn.First(tableEntries, indexTable, table)
+	if err != nil {
+		return nil, fmt.Errorf("entry by table %s: %w", table, err)
+	}
+	if raw == nil {
+		return nil, fmt.Errorf("entry with table %q: %w", table, ErrNotFound)
+	}
+	return raw.(*Entry).Copy(), nil
+}
+
+// Entries lists every entry ordered by resource code.
+func (v *View) Entries() []*Entry {
+	var out []*Entry
+	each(v.txn, tableEntries, indexID, func(e *Entry) { out = append(out, e.Copy()) })
+	return out
+}
+
+// Department returns the department with the given code.
+func (v *View) Department(code string) (*Department, error) {
+	d, err := first[Department](v.txn, tableDepartments, "department", code)
+	if err != nil {
+		return nil, err
+	}
+	c := *d
+	return &c, nil
+}
+
+// Departments lists every department ordered by code.
+func (v *View) Departments() []*Department {
+	var out []*Department
+	each(v.txn, tableDepartments, indexID, func(d *Department) { c := *d; out = append(out, &c) })
+	return out
+}
+
+// District returns the district with the given code (schemas.CityCode for 市级).
+func (v *View) District(code string) (schemas.District, error) {
+	d, err := first[schemas.District](v.txn, tableDistricts, "district", code)
+	if err != nil {
+		return schemas.District{}, err
+	}
+	return *d, nil
+}
+
+// Districts lists every district ordered by code.
+func (v *View) Districts() []schemas.District {
+	var out []schemas.District
+	each(v.txn, tableDistricts, indexID, func(d *schemas.District) { out = append(out, *d) })
+	return out
+}
+
+// Snapshot returns the snapshot with the given id.
+func (v *View) Snapshot(id string) (*Snapshot, error) {
+	s, err := first[Snapshot](v.txn, tableSnapshots, "snapshot", id)
+	if err != nil {
+		return nil, err
+	}
+	c := *s
+	return &c, nil
+}
+
+// Snapshots lists the snapshots of an entry, newest first.
+func (v *View) Snapshots(entry string) []*Snapshot {
+	var out []*Snapshot
+	eachReverse(v.txn, tableSnapshots, indexEntryCommitted, entry, func(s *Snapshot) {
+		if s.Entry == entry {
+			c := *s
+			out = append(out, &c)
+		}
+	})
+	return out
+}
+
+// Run returns the run with the given id.
+func (v *View) Run(id string) (*Run, error) {
+	r, err := runTxn(v.txn, id)
+	if err != nil {
+		return nil, err
+	}
+	c := *r
+	return &c, nil
+}
+
+// Runs lists the runs of an entry, newest first by StartedAt.
+func (v *View) Runs(entry string) []*Run {
+	var out []*Run
+	eachReverse(v.txn, tableRuns, indexEntryStarted, entry, func(r *Run) {
+		if r.Entry == entry {
+			c := *r
+			out = append(out, &c)
+		}
+	})
+	return out
+}
+
+// Principal returns the principal with the given id.
+func (v *View) Principal(id string) (*Principal, error) {
+	p, err := first[Principal](v.txn, tablePrincipals, "principal", id)
+	if err != nil {
+		return nil, err
+	}
+	return copyPrincipal(p), nil
+}
+
+// PrincipalByToken returns the enabled principal holding the bearer token. Every stored hash is
+// compared in constant time so that the answer's timing says nothing about near misses.
+func (v *View) PrincipalByToken(token string) (*Principal, error) {
+	want := []byte(HashToken(token))
+	var found *Principal
+	each(v.txn, tablePrincipals, indexID, func(p *Principal) {
+		if subtle.ConstantTimeCompare([]byte(p.TokenHash), want) == 1 {
+			found = p
+		}
+	})
+	if token == "" || found == nil || found.Disabled {
+		return nil, fmt.Errorf("principal for token: %w", ErrNotFound)
+	}
+	return copyPrincipal(found), nil
+}
+
+// HashToken returns the hex SHA-256 of a bearer token, the form stored in Principal.TokenHash.
+func HashToken(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}
+
+func copyPrincipal(p *Principal) *Principal {
+	c := *p
+	c.Districts = append([]string(nil), p.Districts...)
+	return &c
+}
+
+// entryTxn returns the stored entry; callers copy it before changing anything.
+func entryTxn(txn *memdb.Txn, code string) (*Entry, error) {
+	return first[Entry](txn, tableEntries, "entry", code)
+}
+
+func runTxn(txn *memdb.Txn, id string) (*Run, error) {
+	return first[Run](txn, tableRuns, "run", id)
+}
+
+func first[T any](txn *memdb.Txn, table, what, id string) (*T, error) {
+	raw, err := txn.First(table, indexID, id)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", what, id, err)
+	}
+	if raw == nil {
+		return nil, fmt.Errorf("%s %q: %w", what, id, ErrNotFound)
+	}
+	return raw.(*T), nil
+}
+
+func each[T any](txn *memdb.Txn, table, index string, fn func(*T), args ...any) {
+	it, err := txn.Get(table, index, args...)
+	if err != nil {
+		panic(fmt.Sprintf("catalog: %s.%s: %v", table, index, err)) // schema bug, not input
+	}
+	for raw := it.Next(); raw != nil; raw = it.Next() {
+		fn(raw.(*T))
+	}
+}
+
+// eachReverse walks a compound "entry + time" index backwards for one entry. The key is passed
+// with its terminator so that entry "a/1" does not match "a/10".
+func eachReverse[T any](txn *memdb.Txn, table, index, entry string, fn func(*T)) {
+	it, err := txn.GetReverse(table, index+"_prefix", entry+"\x00")
+	if err != nil {
+		panic(fmt.Sprintf("catalog: %s.%s: %v", table, index, err))
+	}
+	for raw := it.Next(); raw != nil; raw = it.Next() {
+		fn(raw.(*T))
+	}
+}
