@@ -1,0 +1,101 @@
+package ingest
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/lake"
+)
+
+// arrowSchema is the lake table schema of an entry: its items in item order, nullable unless
+// required, with Parquet field ids so that renames can be followed later.
+func arrowSchema(e *catalog.Entry) *arrow.Schema {
+	fs := make([]arrow.Field, len(e.Items))
+	for i, it := range e.Items {
+		fs[i] = arrow.Field{
+			Name:     it.Field,
+			Type:     it.Type.ArrowType(),
+			Nullable: !it.Required,
+			Metadata: arrow.NewMetadata([]string{"PARQUET:field_id"}, []string{strconv.Itoa(i + 1)}),
+		}
+	}
+	return arrow.NewSchema(fs, nil)
+}
+
+// lakeSchema is the same schema as recorded in the snapshot manifest.
+func lakeSchema(e *catalog.Entry) []lake.Field {
+	fs := make([]lake.Field, len(e.Items))
+	for i, it := range e.Items {
+		fs[i] = lake.Field{ID: i + 1, Name: it.Field, Type: string(it.Type), Required: it.Required}
+	}
+	return fs
+}
+
+func sameSchema(a, b []lake.Field) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// batch accumulates valid rows into Arrow builders.
+type batch struct {
+	b    *array.RecordBuilder
+	rows int
+}
+
+func newBatch(schema *arrow.Schema, capacity int) *batch {
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	b.Reserve(capacity)
+	return &batch{b: b}
+}
+
+// append adds one row of parsed values (as produced by schemas.DataType.Parse; nil for null).
+func (b *batch) append(vals []any) {
+	for i, v := range vals {
+		f := b.b.Field(i)
+		if v == nil {
+			f.AppendNull()
+			continue
+		}
+		switch f := f.(type) {
+		case *array.StringBuilder:
+			f.Append(v.(string))
+		case *array.Int64Builder:
+			f.Append(v.(int64))
+		case *array.Float64Builder:
+			f.Append(v.(float64))
+		case *array.BooleanBuilder:
+			f.Append(v.(bool))
+		case *array.Date32Builder:
+			f.Append(arrow.Date32FromTime(v.(time.Time)))
+		case *array.TimestampBuilder:
+			f.Append(arrow.Timestamp(v.(time.Time).UnixMicro()))
+		default:
+			panic("ingest: no builder for " + f.Type().String())
+		}
+	}
+	b.rows++
+}
+
+// flush returns the accumulated rows as a record batch (the caller releases it) and starts anew;
+// nil when there are none.
+func (b *batch) flush() arrow.RecordBatch {
+	if b.rows == 0 {
+		return nil
+	}
+	b.rows = 0
+	return b.b.NewRecordBatch()
+}
+
+func (b *batch) release() { b.b.Release() }

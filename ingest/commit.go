@@ -1,0 +1,140 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/lake"
+)
+
+// commitAttempts bounds the compare-and-swap retries when other loads of the same entry commit
+// in between.
+const commitAttempts = 5
+
+// commit writes the manifest of a new snapshot on top of the entry's current one and moves the
+// entry to it by compare-and-swap, rebasing onto a newer parent when another load won the race.
+// Each attempt writes its manifest under a fresh snapshot id; the losers' manifests are orphans
+// for garbage collection and were never visible.
+func (s *Service) commit(ctx context.Context, entry *catalog.Entry, sub Submission, res *Result, files []lake.DataFile) (*catalog.Snapshot, error) {
+	fields := lakeSchema(entry)
+	var added, addedBytes int64
+	for _, f := range files {
+		added += f.Rows
+		addedBytes += f.Bytes
+	}
+	op := "append"
+	if sub.Replace {
+		op = "replace"
+	}
+	summary := map[string]string{
+		"operation":     op,
+		"source":        sub.Filename,
+		"encoding":      res.Encoding,
+		"district":      res.Run.District,
+		"added_rows":    strconv.FormatInt(added, 10),
+		"added_files":   strconv.Itoa(len(files)),
+		"added_bytes":   strconv.FormatInt(addedBytes, 10),
+		"rejected_rows": strconv.FormatInt(res.Run.RowsRejected, 10),
+	}
+
+	var err error
+	for attempt := 1; attempt <= commitAttempts; attempt++ {
+		var snap *catalog.Snapshot
+		snap, err = s.commitOnce(ctx, entry.ResourceCode, sub.Replace, fields, files, summary, res)
+		if err == nil {
+			return snap, nil
+		}
+		if !errors.Is(err, catalog.ErrConflict) {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("commit %s after %d attempts: %w", entry.ResourceCode, commitAttempts, err)
+}
+
+func (s *Service) commitOnce(ctx context.Context, code string, replace bool, fields []lake.Field,
+	files []lake.DataFile, summary map[string]string, res *Result) (*catalog.Snapshot, error) {
+	view := s.cat.View()
+	entry, err := view.Entry(code)
+	if err != nil {
+		return nil, fmt.Errorf("commit %s: %w", code, err)
+	}
+	if err := collectable(entry); err != nil {
+		return nil, err
+	}
+	parent := entry.CurrentSnapshot
+	version := 1
+	var all []lake.DataFile
+	if parent != "" {
+		pm, err := s.parentManifest(ctx, view, entry.Table, parent)
+		if err != nil {
+			return nil, err
+		}
+		version = pm.SchemaVersion
+		if !sameSchema(pm.Schema, fields) {
+			version++
+		}
+		if !replace {
+			all = append(all, pm.Files...)
+		}
+	}
+	all = append(all, files...)
+
+	now := s.now()
+	m := &lake.Manifest{
+		FormatVersion: lake.FormatVersion,
+		Table:         entry.Table,
+		SnapshotID:    lake.NewID(),
+		Parent:        parent,
+		Run:           res.Run.ID,
+		SchemaVersion: version,
+		Schema:        fields,
+		Files:         all,
+		CreatedAt:     now,
+		Summary:       summary,
+	}
+	key, err := lake.WriteManifest(ctx, s.bucket, m)
+	if err != nil {
+		return nil, fmt.Errorf("write manifest of %s: %w", entry.Table, err)
+	}
+	var rows, bytes int64
+	for _, f := range all {
+		rows += f.Rows
+		bytes += f.Bytes
+	}
+	snap := catalog.Snapshot{
+		ID:            m.SnapshotID,
+		Entry:         entry.ResourceCode,
+		Parent:        parent,
+		Run:           res.Run.ID,
+		ManifestKey:   key,
+		Rows:          rows,
+		Files:         len(all),
+		Bytes:         bytes,
+		SchemaVersion: version,
+		CommittedAt:   now,
+	}
+	run := res.Run
+	run.Snapshot = snap.ID
+	run.FinishedAt = now
+	if err := s.cat.CommitSnapshot(ctx, snap, run, parent); err != nil {
+		return nil, fmt.Errorf("commit snapshot %s of %s: %w", snap.ID, entry.ResourceCode, err)
+	}
+	res.Run = run
+	return &snap, nil
+}
+
+// parentManifest reads the manifest of the entry's current snapshot.
+func (s *Service) parentManifest(ctx context.Context, view *catalog.View, table, id string) (*lake.Manifest, error) {
+	key := lake.ManifestKey(table, id)
+	if ps, err := view.Snapshot(id); err == nil && ps.ManifestKey != "" {
+		key = ps.ManifestKey
+	}
+	m, err := lake.ReadManifest(ctx, s.bucket, key)
+	if err != nil {
+		return nil, fmt.Errorf("read parent manifest %s: %w", key, err)
+	}
+	return m, nil
+}

@@ -1,0 +1,33 @@
+package ingest
+
+import (
+	"fmt"
+
+	"github.com/cqeco/ecolake/lake"
+)
+
+// Config tunes submissions.
+type Config struct {
+	BatchRows          int // rows per Arrow record batch
+	MaxRejectsInResult int // rejects returned in Result; all of them are always in the rejected-rows file
+	Writer             lake.WriterConfig
+}
+
+// DefaultConfig returns the settings used unless configured otherwise.
+func DefaultConfig() Config {
+	return Config{BatchRows: 65536, MaxRejectsInResult: 100, Writer: lake.DefaultWriterConfig()}
+}
+
+// Validate reports the first setting that cannot work.
+func (c Config) Validate() error {
+	if c.BatchRows < 1 {
+		return fmt.Errorf("ingest config: batch_rows must be at least 1, got %d: %w", c.BatchRows, ErrInvalidConfig)
+	}
+	if c.MaxRejectsInResult < 0 {
+		return fmt.Errorf("ingest config: max_rejects_in_result must not be negative, got %d: %w", c.MaxRejectsInResult, ErrInvalidConfig)
+	}
+	if c.Writer.TargetRows < 0 {
+		return fmt.Errorf("ingest config: writer target_rows must not be negative, got %d: %w", c.Writer.TargetRows, ErrInvalidConfig)
+	}
+	return nil
+}

@@ -1,0 +1,59 @@
+package ingest
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// csvDecoder reads comma-separated text, UTF-8 or GB18030, one record at a time.
+type csvDecoder struct {
+	r        *csv.Reader
+	encoding string
+}
+
+// NewCSVDecoder detects the encoding from the first bytes and streams the records.
+// Rows with a different number of fields than the header are returned as they are: deciding
+// what is wrong with them is the validator's job, so that they end up as rejects.
+func NewCSVDecoder(r io.Reader) (Decoder, error) {
+	text, enc, err := decodeText(r)
+	if err != nil {
+		return nil, err
+	}
+	cr := csv.NewReader(text)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	return &csvDecoder{r: cr, encoding: enc}, nil
+}
+
+func (d *csvDecoder) Encoding() string { return d.encoding }
+
+func (d *csvDecoder) Next() ([]string, int, error) {
+	rec, err := d.r.Read()
+	if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return nil, pe.StartLine, &RecordError{Line: pe.StartLine, Reason: csvReason(pe), Err: err}
+		}
+		if errors.Is(err, io.EOF) {
+			return nil, 0, io.EOF
+		}
+		return nil, 0, fmt.Errorf("read csv: %w", err)
+	}
+	line, _ := d.r.FieldPos(0)
+	return rec, line, nil
+}
+
+func csvReason(pe *csv.ParseError) string {
+	switch {
+	case errors.Is(pe.Err, csv.ErrQuote):
+		if pe.Line > pe.StartLine {
+			return fmt.Sprintf("引号不成对（第 %d 行至第 %d 行无法拆分为字段）", pe.StartLine, pe.Line)
+		}
+		return "引号不成对，无法拆分为字段"
+	case errors.Is(pe.Err, csv.ErrBareQuote):
+		return "字段中有未转义的双引号（字段应整体加引号，内部的引号写作两个双引号）"
+	}
+	return "无法按 CSV 格式拆分为字段"
+}

@@ -1,0 +1,22 @@
+package ingest
+
+import "errors"
+
+// The sentinels carry Chinese text because their messages reach the district staff who submitted
+// the file (CLI output, HTTP responses, the run's error).
+var (
+	// ErrNotCollectable is returned for entries that may not be loaded into the lake: not
+	// published, or 涉密.
+	ErrNotCollectable = errors.New("该目录不可归集")
+	// ErrBadHeader is returned when the header row does not match the entry's items.
+	ErrBadHeader = errors.New("表头与目录信息项不符")
+	// ErrBadEncoding is returned when the file is neither UTF-8 nor GB18030 text.
+	ErrBadEncoding = errors.New("文件编码无法识别（应为 UTF-8 或 GB18030）")
+	// ErrUnsupportedFormat is returned for file types no decoder handles.
+	ErrUnsupportedFormat = errors.New("不支持的文件格式")
+	// ErrInvalidSubmission is returned for a submission that lacks what it needs (a body, a
+	// known district).
+	ErrInvalidSubmission = errors.New("报送内容不完整或无效")
+	// ErrInvalidConfig is returned by Config.Validate.
+	ErrInvalidConfig = errors.New("invalid ingest config")
+)

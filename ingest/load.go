@@ -1,0 +1,158 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/lake"
+)
+
+// ctxCheckRows is how often the row loop looks at the context.
+const ctxCheckRows = 1024
+
+// load decodes, validates and writes the submission, uploads its rejects and commits the
+// snapshot. On return without error res.Run holds the final run as recorded by the catalogue.
+func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission, res *Result) error {
+	dec, err := NewDecoder(sub.Filename, sub.Body)
+	if err != nil {
+		return fmt.Errorf("%s: %w", sub.Filename, err)
+	}
+	res.Encoding = dec.Encoding()
+	header, err := readHeader(sub.Filename, dec)
+	if err != nil {
+		return err
+	}
+	p, err := newPlan(sub.Filename, entry, header, dec.Encoding())
+	if err != nil {
+		return err
+	}
+
+	schema := arrowSchema(entry)
+	tw, err := lake.NewTableWriter(ctx, s.bucket, lake.DataPrefix(entry.Table), schema, s.cfg.Writer)
+	if err != nil {
+		return fmt.Errorf("open table writer for %s: %w", entry.Table, err)
+	}
+	closed := false
+	defer func() {
+		if !closed {
+			tw.Abort()
+		}
+	}()
+	rj := newRejectFile(s.cfg.Writer.TmpDir, s.cfg.MaxRejectsInResult)
+	defer rj.close()
+	b := newBatch(schema, s.cfg.BatchRows)
+	defer b.release()
+
+	run := &res.Run
+	vals := make([]any, len(entry.Items))
+	var problems []Reject
+	write := func() error {
+		rec := b.flush()
+		if rec == nil {
+			return nil
+		}
+		defer rec.Release()
+		if err := tw.Write(ctx, rec); err != nil {
+			return fmt.Errorf("write %s: %w", entry.Table, err)
+		}
+		return nil
+	}
+	for n := 0; ; n++ {
+		if n%ctxCheckRows == 0 {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("read %s: %w", sub.Filename, err)
+			}
+		}
+		rec, line, err := dec.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		var re *RecordError
+		if errors.As(err, &re) {
+			run.RowsRead++
+			run.RowsRejected++
+			if err := rj.add(Reject{Row: re.Line, Reason: re.Reason}); err != nil {
+				return err
+			}
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("read %s: %w", sub.Filename, err)
+		}
+		if blankRecord(rec) {
+			continue
+		}
+		run.RowsRead++
+		problems = p.row(rec, line, vals, problems[:0])
+		if len(problems) > 0 {
+			run.RowsRejected++
+			for _, pr := range problems {
+				if err := rj.add(pr); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		b.append(vals)
+		run.RowsAccepted++
+		if b.rows >= s.cfg.BatchRows {
+			if err := write(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := write(); err != nil {
+		return err
+	}
+
+	var files []lake.DataFile
+	if run.RowsAccepted > 0 {
+		closed = true
+		if files, err = tw.Close(ctx); err != nil {
+			tw.Abort()
+			return fmt.Errorf("close %s: %w", entry.Table, err)
+		}
+	}
+	res.Rejects, res.problems = rj.kept, rj.count
+	key := lake.RejectsKey(entry.Table, run.ID)
+	if ok, err := rj.upload(ctx, s.bucket, key); err != nil {
+		return err
+	} else if ok {
+		run.RejectedKey = key
+	}
+
+	if run.RowsAccepted == 0 {
+		run.Status = catalog.RunFailed
+		run.Error = ReasonNoValidRows
+		run.FinishedAt = s.now()
+		return s.failRun(ctx, *run)
+	}
+	run.Status = catalog.RunSucceeded
+	if run.RowsRejected > 0 {
+		run.Status = catalog.RunPartial
+	}
+	snap, err := s.commit(ctx, entry, sub, res, files)
+	if err != nil {
+		return err
+	}
+	res.Snapshot = snap
+	return nil
+}
+
+// readHeader returns a copy of the first record.
+func readHeader(filename string, dec Decoder) ([]string, error) {
+	rec, _, err := dec.Next()
+	var re *RecordError
+	switch {
+	case errors.Is(err, io.EOF):
+		return nil, fmt.Errorf("%s 是空文件，没有表头: %w", filename, ErrBadHeader)
+	case errors.As(err, &re):
+		return nil, fmt.Errorf("%s 表头无法解析：%s: %w", filename, re.Reason, ErrBadHeader)
+	case err != nil:
+		return nil, fmt.Errorf("read %s: %w", filename, err)
+	}
+	return append([]string(nil), rec...), nil
+}

@@ -1,0 +1,90 @@
+package ingest
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/cqeco/ecolake/catalog"
+)
+
+// Result is the outcome of one submission.
+type Result struct {
+	Run      catalog.Run
+	Snapshot *catalog.Snapshot // nil when nothing was committed
+	Encoding string            // "UTF-8" or "GB18030"
+	Rejects  []Reject          // the first Config.MaxRejectsInResult problems
+
+	entryName string
+	problems  int // problems in the rejected-rows file; a row may have several
+}
+
+// ReasonNoValidRows is the run error when a file held no row that could be loaded.
+const ReasonNoValidRows = "没有可入库的有效行"
+
+var runStatusText = map[string]string{
+	catalog.RunRunning:   "进行中",
+	catalog.RunSucceeded: "成功",
+	catalog.RunPartial:   "部分入库（有拒收行）",
+	catalog.RunFailed:    "失败",
+}
+
+// Summary is a multi-line Simplified-Chinese account of the submission for the CLI and HTTP.
+func (r *Result) Summary() string {
+	var b strings.Builder
+	run := r.Run
+	entry := run.Entry
+	if r.entryName != "" {
+		entry += " " + r.entryName
+	}
+	fmt.Fprintf(&b, "目录：%s\n", entry)
+	src := run.Source
+	if r.Encoding != "" {
+		src += "（" + r.Encoding + " 编码）"
+	}
+	fmt.Fprintf(&b, "报送文件：%s\n", src)
+	status := runStatusText[run.Status]
+	if status == "" {
+		status = run.Status
+	}
+	fmt.Fprintf(&b, "批次：%s，状态：%s\n", run.ID, status)
+	fmt.Fprintf(&b, "读取 %d 行：入库 %d 行，拒收 %d 行\n", run.RowsRead, run.RowsAccepted, run.RowsRejected)
+	if r.Snapshot != nil {
+		fmt.Fprintf(&b, "新快照：%s（共 %d 行，%d 个数据文件）\n", r.Snapshot.ID, r.Snapshot.Rows, r.Snapshot.Files)
+	} else {
+		b.WriteString("未生成新快照，目录数据保持不变\n")
+	}
+	if run.Error != "" {
+		fmt.Fprintf(&b, "失败原因：%s\n", run.Error)
+	}
+	if run.RejectedKey != "" {
+		fmt.Fprintf(&b, "拒收明细（共 %d 条问题）：%s\n", r.problems, run.RejectedKey)
+	}
+	if len(r.Rejects) > 0 {
+		if len(r.Rejects) < r.problems {
+			fmt.Fprintf(&b, "前 %d 条问题：\n", len(r.Rejects))
+		} else {
+			b.WriteString("问题：\n")
+		}
+		for _, rj := range r.Rejects {
+			b.WriteString("  ")
+			b.WriteString(rj.String())
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// String renders one reject as a line of the summary.
+func (rj Reject) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "第 %d 行", rj.Row)
+	if rj.Column != "" {
+		fmt.Fprintf(&b, "“%s”列", rj.Column)
+	}
+	if rj.Value != "" && rj.Column != "" {
+		fmt.Fprintf(&b, "值“%s”", rj.Value)
+	}
+	b.WriteString("：")
+	b.WriteString(rj.Reason)
+	return b.String()
+}

@@ -1,0 +1,169 @@
+// Package ingest is how data gets into the lake: district submissions (区县报送) are decoded,
+// validated item by item against the directory entry, written as Parquet, and committed as a
+// new snapshot; every row that cannot be loaded lands in a rejected-rows file with its reason.
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/lake"
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// KindDistrictSubmission is the Run.Kind of district file submissions.
+const KindDistrictSubmission = "district_submission"
+
+// statusPublished is the schemas.EntryStatuses id of entries that may receive data.
+const statusPublished = "PUBLISHED"
+
+// Service loads submissions into the lake and records them in the catalogue. It is safe for
+// concurrent use; concurrent submissions to one entry serialise on the catalogue's
+// compare-and-swap of the current snapshot.
+type Service struct {
+	cat    *catalog.Store
+	bucket lake.Bucket
+	cfg    Config
+	log    *slog.Logger
+	now    func() time.Time
+}
+
+// New returns a Service. Zero fields of cfg take their defaults; a nil log discards.
+func New(cat *catalog.Store, bucket lake.Bucket, cfg Config, log *slog.Logger) *Service {
+	def := DefaultConfig()
+	if cfg.BatchRows == 0 {
+		cfg.BatchRows = def.BatchRows
+	}
+	if cfg.MaxRejectsInResult == 0 {
+		cfg.MaxRejectsInResult = def.MaxRejectsInResult
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{cat: cat, bucket: bucket, cfg: cfg, log: log, now: time.Now}
+}
+
+// WithClock sets the time source (tests and the demo loader back-date loads).
+func (s *Service) WithClock(now func() time.Time) *Service {
+	c := *s
+	c.now = now
+	return &c
+}
+
+// Submission is one file a district (or a steward on its behalf) hands in.
+type Submission struct {
+	Entry     string // resource code ("0101/000001") or table name
+	Filename  string // for messages and the run's Source
+	Body      io.Reader
+	District  string // submitting district (code or name), optional
+	Principal string // who submitted, optional
+	Replace   bool   // false: the new snapshot = parent's files + new files; true: new files only
+}
+
+// Submit loads one submission. Only the final catalogue commit makes data visible, so a failure
+// at any point leaves the entry's current snapshot as it was.
+//
+// The Result is non-nil whenever a run was begun, also together with an error (the run is then
+// FAILED and recorded). A file without any loadable row is not an error: the run is FAILED with
+// ReasonNoValidRows, no snapshot is made, and the rejected-rows file is still written.
+func (s *Service) Submit(ctx context.Context, sub Submission) (*Result, error) {
+	if err := s.cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if sub.Body == nil {
+		return nil, fmt.Errorf("submit %s: 没有文件内容: %w", sub.Filename, ErrInvalidSubmission)
+	}
+	entry, err := s.resolve(sub.Entry)
+	if err != nil {
+		return nil, err
+	}
+	if err := collectable(entry); err != nil {
+		return nil, err
+	}
+	district := ""
+	if sub.District != "" {
+		d, ok := schemas.LookupDistrict(sub.District)
+		if !ok {
+			return nil, fmt.Errorf("submit %s: 报送区县“%s”不是重庆市的区县: %w", sub.Filename, sub.District, ErrInvalidSubmission)
+		}
+		district = d.Code
+	}
+
+	run := catalog.Run{
+		ID:        lake.NewID(),
+		Entry:     entry.ResourceCode,
+		Kind:      KindDistrictSubmission,
+		Source:    sub.Filename,
+		District:  district,
+		Principal: sub.Principal,
+		Status:    catalog.RunRunning,
+		StartedAt: s.now(),
+	}
+	if err := s.cat.BeginRun(ctx, run); err != nil {
+		return nil, fmt.Errorf("begin run for %s: %w", entry.ResourceCode, err)
+	}
+	res := &Result{Run: run, entryName: entry.Name}
+	log := s.log.With("dataset", entry.Table, "run", run.ID, "user", sub.Principal)
+
+	if err := s.load(ctx, entry, sub, res); err != nil {
+		res.Snapshot = nil
+		res.Run.Status = catalog.RunFailed
+		res.Run.Snapshot = ""
+		res.Run.Error = err.Error()
+		res.Run.FinishedAt = s.now()
+		if ferr := s.failRun(ctx, res.Run); ferr != nil {
+			err = errors.Join(err, ferr)
+		}
+		return res, err
+	}
+	if res.Snapshot == nil {
+		log.Info("submission had no loadable rows", "rejected", res.Run.RowsRejected)
+	} else {
+		log.Info("submission committed", "snapshot", res.Snapshot.ID,
+			"accepted", res.Run.RowsAccepted, "rejected", res.Run.RowsRejected)
+	}
+	return res, nil
+}
+
+// failRun records the failure, also when ctx was cancelled: the run must not stay RUNNING.
+func (s *Service) failRun(ctx context.Context, r catalog.Run) error {
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+	}
+	if err := s.cat.FailRun(ctx, r); err != nil {
+		return fmt.Errorf("record failed run %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// resolve finds the entry by resource code, then by table name.
+func (s *Service) resolve(ref string) (*catalog.Entry, error) {
+	v := s.cat.View()
+	e, err := v.Entry(ref)
+	if errors.Is(err, catalog.ErrNotFound) {
+		e, err = v.EntryByTable(ref)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("resolve entry %q: %w", ref, err)
+	}
+	return e, nil
+}
+
+// collectable refuses entries that may not be loaded: unpublished and 涉密 ones.
+func collectable(e *catalog.Entry) error {
+	if e.Secret {
+		return fmt.Errorf("目录 %s（%s）为涉密资源，不归集入湖: %w", e.ResourceCode, e.Name, ErrNotCollectable)
+	}
+	if e.Status != statusPublished {
+		return fmt.Errorf("目录 %s（%s）状态为“%s”，只有已发布的目录可以报送数据: %w",
+			e.ResourceCode, e.Name, schemas.EntryStatuses.NameOf(e.Status), ErrNotCollectable)
+	}
+	return nil
+}
