@@ -1,0 +1,290 @@
+package query
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// This file is the resolvers' half of the work: GraphQL arguments in, a typed Plan out.
+// Messages are for the person who wrote the query, so they are in Simplified Chinese.
+
+// maxInValues bounds the list of an `in` filter.
+const maxInValues = 1000
+
+// columns returns the entry's items as plan columns, skipping items that could never reach SQL.
+func columns(e *catalog.Entry) []Column {
+	var out []Column
+	for _, it := range e.Items {
+		if schemas.CheckIdent(it.Field) != nil || !it.Type.Valid() {
+			continue
+		}
+		out = append(out, Column{Field: it.Field, Type: it.Type})
+	}
+	return out
+}
+
+func column(e *catalog.Entry, field string) (Column, error) {
+	for _, c := range columns(e) {
+		if c.Field == field {
+			return c, nil
+		}
+	}
+	return Column{}, invalidf("数据表 %s 没有字段 %s", e.Table, field)
+}
+
+func (s *Service) basePlan(e *catalog.Entry, args map[string]any) (*Plan, error) {
+	p := &Plan{Entry: e.ResourceCode, Table: e.Table, Snapshot: e.CurrentSnapshot, Source: columns(e)}
+	if w, ok := args["where"]; ok && w != nil {
+		c, err := whereCond(e, w, "where", 0)
+		if err != nil {
+			return nil, err
+		}
+		p.Where = c
+	}
+	return p, nil
+}
+
+// rowsPlan translates the arguments of <table>(where, orderBy, limit, offset).
+func (s *Service) rowsPlan(e *catalog.Entry, args map[string]any, sel selection) (*Plan, error) {
+	p, err := s.basePlan(e, args)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range p.Source {
+		if _, ok := sel[c.Field]; ok {
+			p.Columns = append(p.Columns, c)
+		}
+	}
+	if len(p.Columns) == 0 && len(p.Source) > 0 {
+		p.Columns = p.Source[:1] // only __typename asked for: still one row per record
+	}
+	p.Limit = s.cfg.DefaultLimit
+	if v, ok := args["limit"].(int); ok {
+		switch {
+		case v < 0:
+			return nil, invalidf("limit 不能为负数 (请求为 %d)", v)
+		case v > s.cfg.MaxLimit:
+			return nil, invalidf("limit 不能超过 %d (请求为 %d)", s.cfg.MaxLimit, v)
+		}
+		p.Limit = v
+	}
+	if v, ok := args["offset"].(int); ok {
+		if v < 0 {
+			return nil, invalidf("offset 不能为负数 (请求为 %d)", v)
+		}
+		p.Offset = v
+	}
+	if ob, ok := args["orderBy"].([]any); ok {
+		for i, o := range ob {
+			m, _ := o.(map[string]any)
+			f, _ := m["field"].(string)
+			c, err := column(e, f)
+			if err != nil {
+				return nil, invalidf("orderBy[%d]: %s", i, err)
+			}
+			dir, _ := m["direction"].(string)
+			p.OrderBy = append(p.OrderBy, Order{Column: c, Desc: dir == "DESC"})
+		}
+	}
+	if len(p.OrderBy) == 0 {
+		// Pagination with offset needs a stable order; the key items give one.
+		for _, it := range e.Items {
+			if it.IsKey {
+				if c, err := column(e, it.Field); err == nil {
+					p.OrderBy = append(p.OrderBy, Order{Column: c})
+				}
+			}
+		}
+	}
+	return p, nil
+}
+
+// aggregatePlan translates the arguments of <table>_aggregate(where, groupBy) and the selection
+// of sum/avg/min/max sub-fields.
+func (s *Service) aggregatePlan(e *catalog.Entry, args map[string]any, sel selection) (*Plan, error) {
+	p, err := s.basePlan(e, args)
+	if err != nil {
+		return nil, err
+	}
+	p.Aggregate = true
+	p.Limit = s.cfg.MaxLimit + 1 // one more than allowed, to tell a full result from a cut one
+	if gb, ok := args["groupBy"].([]any); ok {
+		seen := map[string]bool{}
+		for i, g := range gb {
+			f, _ := g.(string)
+			c, err := column(e, f)
+			if err != nil {
+				return nil, invalidf("groupBy[%d]: %s", i, err)
+			}
+			if !seen[f] {
+				seen[f] = true
+				p.GroupBy = append(p.GroupBy, c)
+			}
+		}
+	}
+	for _, fn := range []AggFunc{AggSum, AggAvg, AggMin, AggMax} {
+		fields := sel[string(fn)]
+		names := make([]string, 0, len(fields))
+		for f := range fields {
+			names = append(names, f)
+		}
+		sort.Strings(names)
+		for _, f := range names {
+			c, err := column(e, f)
+			if err != nil {
+				continue // __typename and the like
+			}
+			if (fn == AggSum || fn == AggAvg) && !c.Type.Numeric() || !c.Type.Ordered() {
+				return nil, invalidf("字段 %s 不支持 %s", f, fn)
+			}
+			p.Aggs = append(p.Aggs, Agg{Func: fn, Column: c})
+		}
+	}
+	return p, nil
+}
+
+// whereCond translates one <T>Where object: every field filter and the and/or lists are ANDed.
+func whereCond(e *catalog.Entry, v any, path string, depth int) (*Cond, error) {
+	if depth > 32 {
+		return nil, invalidf("%s: 条件嵌套过深", path)
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, invalidf("%s: 条件应为对象", path)
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys) // stable SQL text for the same query
+	out := &Cond{And: []*Cond{}}
+	for _, k := range keys {
+		val := m[k]
+		if val == nil {
+			continue
+		}
+		switch k {
+		case "and", "or":
+			list, ok := val.([]any)
+			if !ok {
+				return nil, invalidf("%s.%s: 应为列表", path, k)
+			}
+			subs := []*Cond{}
+			for i, x := range list {
+				c, err := whereCond(e, x, fmt.Sprintf("%s.%s[%d]", path, k, i), depth+1)
+				if err != nil {
+					return nil, err
+				}
+				subs = append(subs, c)
+			}
+			if k == "and" {
+				out.And = append(out.And, subs...)
+			} else {
+				out.And = append(out.And, &Cond{Or: subs})
+			}
+		default:
+			col, err := column(e, k)
+			if err != nil {
+				return nil, invalidf("%s: %s", path, err)
+			}
+			cs, err := fieldConds(col, val, path+"."+k)
+			if err != nil {
+				return nil, err
+			}
+			out.And = append(out.And, cs...)
+		}
+	}
+	return out, nil
+}
+
+var filterOps = []Op{OpEq, OpGt, OpGte, OpLt, OpLte, OpIn, OpIsNull}
+
+func fieldConds(col Column, v any, path string) ([]*Cond, error) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, invalidf("%s: 过滤条件应为对象", path)
+	}
+	var out []*Cond
+	for _, op := range filterOps {
+		raw, ok := m[string(op)]
+		if !ok || raw == nil {
+			continue
+		}
+		switch op {
+		case OpIsNull:
+			b, ok := raw.(bool)
+			if !ok {
+				return nil, invalidf("%s.isNull: 应为布尔值", path)
+			}
+			out = append(out, &Cond{Column: col, Op: OpIsNull, IsNull: b})
+		case OpIn:
+			list, ok := raw.([]any)
+			if !ok {
+				return nil, invalidf("%s.in: 应为列表", path)
+			}
+			if len(list) > maxInValues {
+				return nil, invalidf("%s.in: 列表不能超过 %d 个值 (请求为 %d)", path, maxInValues, len(list))
+			}
+			vals := make([]any, 0, len(list))
+			for i, x := range list {
+				gv, err := goValue(col, x, fmt.Sprintf("%s.in[%d]", path, i))
+				if err != nil {
+					return nil, err
+				}
+				vals = append(vals, gv)
+			}
+			out = append(out, &Cond{Column: col, Op: OpIn, Values: vals})
+		default:
+			if op != OpEq && !col.Type.Ordered() {
+				return nil, invalidf("%s.%s: %s 类型的字段不支持范围比较", path, op, col.Type)
+			}
+			gv, err := goValue(col, raw, path+"."+string(op))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, &Cond{Column: col, Op: op, Value: gv})
+		}
+	}
+	return out, nil
+}
+
+// goValue converts a coerced GraphQL input value to the Go value of the column type.
+func goValue(col Column, v any, path string) (any, error) {
+	switch col.Type {
+	case schemas.Date, schemas.Timestamp:
+		s, ok := v.(string)
+		if !ok {
+			return nil, invalidf("%s: 应为日期文本", path)
+		}
+		t, err := col.Type.Parse(s)
+		if err != nil {
+			return nil, invalidf("%s: %s", path, err)
+		}
+		return t, nil
+	case schemas.Int:
+		if n, ok := v.(int64); ok {
+			return n, nil
+		}
+	case schemas.Float:
+		switch n := v.(type) {
+		case float64:
+			return n, nil
+		case int:
+			return float64(n), nil
+		case int64:
+			return float64(n), nil
+		}
+	case schemas.Bool:
+		if b, ok := v.(bool); ok {
+			return b, nil
+		}
+	case schemas.String:
+		if s, ok := v.(string); ok {
+			return s, nil
+		}
+	}
+	return nil, invalidf("%s: 值 %v 不是 %s 类型", path, v, col.Type)
+}

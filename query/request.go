@@ -1,0 +1,126 @@
+package query
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/cqeco/ecolake/catalog"
+)
+
+// request is what one GraphQL execution carries in its context: the catalogue view taken at its
+// start, the principal, and what the audit line reports.
+type request struct {
+	view      *catalog.View
+	principal *catalog.Principal
+	rank      int
+
+	mu        sync.Mutex
+	fields    []string
+	datasets  []string
+	snapshots []string
+	rows      int
+}
+
+type requestKey struct{}
+type principalKey struct{}
+
+func withRequest(ctx context.Context, r *request) context.Context {
+	return context.WithValue(ctx, requestKey{}, r)
+}
+
+func requestFrom(ctx context.Context) (*request, error) {
+	r, ok := ctx.Value(requestKey{}).(*request)
+	if !ok {
+		return nil, fmt.Errorf("resolver called outside a request: %w", ErrUnauthenticated)
+	}
+	return r, nil
+}
+
+// WithPrincipal returns a context carrying the authenticated principal.
+func WithPrincipal(ctx context.Context, p *catalog.Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the principal the Handler authenticated, nil when none.
+func PrincipalFrom(ctx context.Context) *catalog.Principal {
+	p, _ := ctx.Value(principalKey{}).(*catalog.Principal)
+	return p
+}
+
+// visible is the grade half of the policy: a principal sees an entry only when its clearance
+// covers the entry's grade. An invalid clearance ranks 0 and sees nothing.
+func visible(rank int, e *catalog.Entry) bool {
+	return rank > 0 && rank >= e.Grade().Rank()
+}
+
+// entry returns the entry with the given code if the principal may see it; otherwise ErrNotFound,
+// the same answer as for an entry that does not exist.
+func (r *request) entry(code string) (*catalog.Entry, error) {
+	e, err := r.view.Entry(code)
+	if err != nil {
+		if errors.Is(err, catalog.ErrNotFound) {
+			return nil, notFound(code)
+		}
+		return nil, fmt.Errorf("entry %s: %w", code, err)
+	}
+	if !visible(r.rank, e) {
+		return nil, notFound(code)
+	}
+	return e, nil
+}
+
+func (r *request) noteField(name string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.fields = append(r.fields, name)
+}
+
+func (r *request) noteRead(table, snapshot string, rows int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.datasets = append(r.datasets, table)
+	if snapshot != "" {
+		r.snapshots = append(r.snapshots, snapshot)
+	}
+	r.rows += rows
+}
+
+func (r *request) audit() (fields, datasets, snapshots []string, rows int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return uniq(r.fields), uniq(r.datasets), uniq(r.snapshots), r.rows
+}
+
+func uniq(ss []string) []string {
+	seen := map[string]bool{}
+	out := []string{}
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// userError carries a Simplified-Chinese message for the GraphQL response while wrapping a
+// package sentinel for errors.Is.
+type userError struct {
+	msg string
+	err error
+}
+
+func (e *userError) Error() string { return e.msg }
+func (e *userError) Unwrap() error { return e.err }
+
+func invalidf(format string, args ...any) error {
+	return &userError{msg: fmt.Sprintf(format, args...), err: ErrInvalid}
+}
+
+func notFound(code string) error {
+	return &userError{msg: fmt.Sprintf("目录资源 %s 不存在或无权访问", code), err: ErrNotFound}
+}

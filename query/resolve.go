@@ -1,0 +1,229 @@
+package query
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/graphql-go/graphql"
+
+	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/lake"
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// target resolves the entry behind a data field in the request's view and applies the policy:
+// an entry the principal may not see, or that is no longer queryable, is not found.
+func target(p graphql.ResolveParams, code, field string) (*request, *catalog.Entry, error) {
+	r, err := requestFrom(p.Context)
+	if err != nil {
+		return nil, nil, err
+	}
+	r.noteField(field)
+	e, err := r.entry(code)
+	if err != nil {
+		return r, nil, err
+	}
+	if e.Status != statusPublished || e.Secret {
+		return r, nil, notFound(code)
+	}
+	return r, e, nil
+}
+
+func (s *Service) resolveRows(p graphql.ResolveParams, code, table string) (any, error) {
+	r, e, err := target(p, code, table)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := s.rowsPlan(e, p.Args, selected(p.Info))
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.run(p.Context, r, plan)
+	if err != nil {
+		return nil, s.publicError(r, table, err)
+	}
+	return out, nil
+}
+
+func (s *Service) resolveAggregate(p graphql.ResolveParams, code, table string) (any, error) {
+	field := table + "_aggregate"
+	r, e, err := target(p, code, field)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := s.aggregatePlan(e, p.Args, selected(p.Info))
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.run(p.Context, r, plan)
+	if err != nil {
+		return nil, s.publicError(r, field, err)
+	}
+	if len(out) > s.cfg.MaxLimit {
+		return nil, &userError{msg: fmt.Sprintf("%s 的分组数超过上限 %d, 请增加过滤条件或减少分组字段", field, s.cfg.MaxLimit), err: ErrTooLarge}
+	}
+	return out, nil
+}
+
+// run reads the plan's snapshot: manifest, local files from the cache, the SQL, release.
+func (s *Service) run(ctx context.Context, r *request, p *Plan) ([]map[string]any, error) {
+	out := []map[string]any{}
+	if p.Snapshot == "" {
+		return s.emptyResult(p, r, out), nil
+	}
+	snap, err := r.view.Snapshot(p.Snapshot)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot %s of %s: %w", p.Snapshot, p.Entry, err)
+	}
+	m, err := s.manifest(ctx, snap.ManifestKey)
+	if err != nil {
+		return nil, err
+	}
+	if len(m.Files) == 0 {
+		return s.emptyResult(p, r, out), nil
+	}
+	var present map[string]bool
+	if len(m.Schema) > 0 {
+		present = map[string]bool{}
+		for _, f := range m.Schema {
+			present[f.Name] = true
+		}
+	}
+	paths, release, err := s.cache.Acquire(ctx, m.Files)
+	if err != nil {
+		return nil, fmt.Errorf("acquire files of snapshot %s: %w", p.Snapshot, err)
+	}
+	defer release()
+	st, err := BuildSQL(p, paths, present)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, st.SQL, st.Args...)
+	if err != nil {
+		return nil, fmt.Errorf("query %s snapshot %s: %w", p.Table, p.Snapshot, err)
+	}
+	defer rows.Close()
+	out, err = scanRows(rows, p)
+	if err != nil {
+		return nil, fmt.Errorf("read %s snapshot %s: %w", p.Table, p.Snapshot, err)
+	}
+	r.noteRead(p.Table, p.Snapshot, len(out))
+	return out, nil
+}
+
+// emptyResult is the answer for a snapshot without files: no rows, and for an ungrouped
+// aggregate the one group SQL would give over an empty table (count 0).
+func (s *Service) emptyResult(p *Plan, r *request, out []map[string]any) []map[string]any {
+	if p.Aggregate && len(p.GroupBy) == 0 {
+		out = append(out, map[string]any{"count": int64(0), "group": nil,
+			"sum": map[string]any{}, "avg": map[string]any{}, "min": map[string]any{}, "max": map[string]any{}})
+	}
+	r.noteRead(p.Table, p.Snapshot, len(out))
+	return out
+}
+
+// manifest reads a manifest once; manifests are immutable under their key.
+func (s *Service) manifest(ctx context.Context, key string) (*lake.Manifest, error) {
+	s.mmu.Lock()
+	m, ok := s.manifests[key]
+	s.mmu.Unlock()
+	if ok {
+		return m, nil
+	}
+	m, err := lake.ReadManifest(ctx, s.bucket, key)
+	if err != nil {
+		return nil, fmt.Errorf("read manifest %s: %w", key, err)
+	}
+	s.mmu.Lock()
+	if len(s.manifests) >= maxManifests {
+		s.manifests = map[string]*lake.Manifest{}
+	}
+	s.manifests[key] = m
+	s.mmu.Unlock()
+	return m, nil
+}
+
+func scanRows(rows *sql.Rows, p *Plan) ([]map[string]any, error) {
+	out := []map[string]any{}
+	var cols []Column // types of the result columns, in order
+	if p.Aggregate {
+		cols = append(cols, p.GroupBy...)
+		cols = append(cols, Column{Field: "count", Type: schemas.Int})
+		for _, a := range p.Aggs {
+			c := a.Column
+			if a.Func == AggSum || a.Func == AggAvg {
+				c.Type = schemas.Float
+			}
+			cols = append(cols, c)
+		}
+	} else {
+		cols = p.Columns
+	}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		conv := make([]any, len(cols))
+		for i, c := range cols {
+			conv[i] = outValue(c.Type, vals[i])
+		}
+		if !p.Aggregate {
+			m := make(map[string]any, len(cols))
+			for i, c := range cols {
+				m[c.Field] = conv[i]
+			}
+			out = append(out, m)
+			continue
+		}
+		m := map[string]any{}
+		if len(p.GroupBy) > 0 {
+			g := map[string]any{}
+			for i, c := range p.GroupBy {
+				g[c.Field] = conv[i]
+			}
+			m["group"] = g
+		}
+		n := len(p.GroupBy)
+		m["count"] = conv[n]
+		for i, a := range p.Aggs {
+			sub, _ := m[string(a.Func)].(map[string]any)
+			if sub == nil {
+				sub = map[string]any{}
+				m[string(a.Func)] = sub
+			}
+			sub[a.Column.Field] = conv[n+1+i]
+		}
+		for _, f := range []AggFunc{AggSum, AggAvg, AggMin, AggMax} {
+			if _, ok := m[string(f)]; !ok {
+				m[string(f)] = map[string]any{}
+			}
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// outValue converts a value DuckDB returned to what the GraphQL type serialises: dates and
+// timestamps as ISO-8601 text of the wall clock they were written as.
+func outValue(t schemas.DataType, v any) any {
+	tm, ok := v.(time.Time)
+	if !ok {
+		return v
+	}
+	switch t {
+	case schemas.Date:
+		return tm.Format(time.DateOnly)
+	default:
+		if tm.Nanosecond() == 0 {
+			return tm.Format("2006-01-02T15:04:05")
+		}
+		return tm.Format("2006-01-02T15:04:05.999999")
+	}
+}

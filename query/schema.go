@@ -1,0 +1,168 @@
+package query
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/graphql-go/graphql"
+
+	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// statusPublished is the directory status (schemas.EntryStatuses) of entries that may be queried.
+const statusPublished = "PUBLISHED"
+
+// generation is the catalogue as far as GraphQL is concerned: the queryable entries, with one
+// immutable schema per clearance rank, built on first use. A catalogue change that alters the
+// entries makes a new generation; the old one is dropped whole, never edited.
+type generation struct {
+	gen         uint64
+	fingerprint string
+	entries     []*catalog.Entry // queryable entries, ordered by table
+
+	mu     sync.Mutex
+	byRank map[int]*graphql.Schema
+}
+
+// current pairs a generation with the highest catalogue index known to match it.
+type current struct {
+	index uint64
+	g     *generation
+}
+
+// queryable reports whether an entry gets data fields: published, loaded, and with an
+// identifier that may reach SQL.
+func queryable(e *catalog.Entry) bool {
+	return e.Status == statusPublished && e.CurrentSnapshot != "" && !e.Secret &&
+		schemas.CheckIdent(e.Table) == nil && len(columns(e)) > 0
+}
+
+// fingerprint hashes what the generated types depend on, so that catalogue changes that do not
+// touch them (runs, a new snapshot of a loaded entry) keep the schemas.
+func fingerprint(entries []*catalog.Entry) string {
+	type itemKey struct {
+		Field, Name, Description, Type, Grade string
+		Required, IsKey                       bool
+	}
+	type entryKey struct {
+		Code, Table, Name, Grade string
+		Items                    []itemKey
+	}
+	keys := make([]entryKey, 0, len(entries))
+	for _, e := range entries {
+		k := entryKey{Code: e.ResourceCode, Table: e.Table, Name: e.Name, Grade: string(e.Grade())}
+		for _, it := range e.Items {
+			k.Items = append(k.Items, itemKey{it.Field, it.Name, it.Description, string(it.Type), string(it.Grade), it.Required, it.IsKey})
+		}
+		keys = append(keys, k)
+	}
+	b, _ := json.Marshal(keys)
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+func queryableEntries(v *catalog.View) []*catalog.Entry {
+	var out []*catalog.Entry
+	for _, e := range v.Entries() {
+		if queryable(e) {
+			out = append(out, e)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Table < out[j].Table })
+	return out
+}
+
+// generationFor returns the generation matching the view, swapping in a new one when the
+// catalogue's entries changed. A rebuild from an older view never replaces a newer one.
+func (s *Service) generationFor(v *catalog.View) *generation {
+	idx := v.Index()
+	cur := s.cur.Load()
+	if cur != nil && cur.index >= idx {
+		return cur.g
+	}
+	entries := queryableEntries(v)
+	fp := fingerprint(entries)
+	var built *generation
+	for {
+		cur = s.cur.Load()
+		if cur != nil && cur.index >= idx {
+			return cur.g // a request with a newer view swapped meanwhile: it wins
+		}
+		g := built
+		if cur != nil && cur.g.fingerprint == fp {
+			g = cur.g
+		} else if g == nil {
+			built = &generation{gen: s.gens.Add(1), fingerprint: fp, entries: entries, byRank: map[int]*graphql.Schema{}}
+			g = built
+		}
+		if s.cur.CompareAndSwap(cur, &current{index: idx, g: g}) {
+			if cur == nil || cur.g != g {
+				s.log.Debug("query schema swapped", "generation", g.gen, "index", idx, "tables", len(entries))
+			}
+			return g
+		}
+	}
+}
+
+// schema returns the generation's schema for a clearance rank, building it on first use.
+func (s *Service) schema(g *generation, rank int) (*graphql.Schema, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if sc, ok := g.byRank[rank]; ok {
+		return sc, nil
+	}
+	sc, err := s.buildSchema(g.entries, rank)
+	if err != nil {
+		return nil, fmt.Errorf("build schema generation %d rank %d: %w", g.gen, rank, err)
+	}
+	g.byRank[rank] = sc
+	return sc, nil
+}
+
+// fixedTypeNames are the names the generated table types must not take.
+var fixedTypeNames = []string{
+	"Query", "Entry", "Item", "Grade", "Snapshot", "Run", "CollectionRate", "Breakdown", "Lag",
+	"Long", "OrderDirection", "StringFilter", "LongFilter", "FloatFilter", "BooleanFilter",
+	"DateFilter", "TimestampFilter", "String", "Int", "Float", "Boolean", "ID",
+}
+
+// buildSchema builds the schema a principal of the given clearance rank sees: entries above the
+// rank are absent from it, so they appear in no field, type or introspection answer.
+func (s *Service) buildSchema(entries []*catalog.Entry, rank int) (*graphql.Schema, error) {
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	ct := newCatalogTypes()
+	query := graphql.NewObject(graphql.ObjectConfig{Name: "Query", Fields: graphql.FieldsThunk(func() graphql.Fields {
+		fields := catalogFields(ct, s.cfg.now)
+		taken := map[string]bool{}
+		for _, n := range fixedTypeNames {
+			taken[n] = true
+		}
+		for _, e := range entries {
+			if !visible(rank, e) {
+				continue
+			}
+			for name, f := range s.tableFields(e, typeBase(e.Table, taken)) {
+				if _, dup := fields[name]; dup {
+					s.log.Warn("query field name taken, skipped", "dataset", e.Table, "field", name)
+					continue
+				}
+				fields[name] = f
+			}
+		}
+		return fields
+	})})
+	sc, err := graphql.NewSchema(graphql.SchemaConfig{Query: query})
+	if err != nil {
+		return nil, err
+	}
+	return &sc, nil
+}
+
+// buildMu serialises schema construction: graphql-go defines shared types lazily without locks.
+var buildMu sync.Mutex

@@ -1,0 +1,266 @@
+package query
+
+import (
+	"time"
+
+	"github.com/graphql-go/graphql"
+
+	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// catalogTypes are the fixed types of catalogue questions. They are built afresh for every
+// schema: graphql-go initialises types lazily and without locks, so types are never shared
+// between schemas that may be built at the same time.
+type catalogTypes struct {
+	entry, collectionRate *graphql.Object
+}
+
+func timeField(get func(any) time.Time, desc string) *graphql.Field {
+	return &graphql.Field{Type: graphql.String, Description: desc, Resolve: func(p graphql.ResolveParams) (any, error) {
+		t := get(p.Source)
+		if t.IsZero() {
+			return nil, nil
+		}
+		return t.UTC().Format(time.RFC3339), nil
+	}}
+}
+
+// field resolves a value computed from the source object of type S.
+func field[S any](t graphql.Output, desc string, get func(S) any) *graphql.Field {
+	return &graphql.Field{Type: t, Description: desc, Resolve: func(p graphql.ResolveParams) (any, error) {
+		s, ok := p.Source.(S)
+		if !ok {
+			return nil, nil
+		}
+		return get(s), nil
+	}}
+}
+
+func newCatalogTypes() *catalogTypes {
+	nn := graphql.NewNonNull
+	str := graphql.String
+	grade := graphql.NewObject(graphql.ObjectConfig{Name: "Grade", Description: "数据分级 (GB/T 43697-2024)", Fields: graphql.Fields{
+		"id":   field(nn(str), "分级标识", func(g schemas.Grade) any { return string(g) }),
+		"name": field(nn(str), "分级名称", func(g schemas.Grade) any { return g.Name() }),
+		"rank": field(nn(graphql.Int), "级别, 越大越严格", func(g schemas.Grade) any { return g.Rank() }),
+	}})
+	item := graphql.NewObject(graphql.ObjectConfig{Name: "Item", Description: "信息项", Fields: graphql.Fields{
+		"name":        field(nn(str), "信息项名称", func(i catalog.Item) any { return i.Name }),
+		"field":       field(nn(str), "字段标识", func(i catalog.Item) any { return i.Field }),
+		"type":        field(nn(str), "数据类型", func(i catalog.Item) any { return string(i.Type) }),
+		"required":    field(nn(graphql.Boolean), "是否必填", func(i catalog.Item) any { return i.Required }),
+		"isKey":       field(nn(graphql.Boolean), "是否主键", func(i catalog.Item) any { return i.IsKey }),
+		"grade":       field(grade, "信息项分级", func(i catalog.Item) any { return gradeOrNil(i.Grade) }),
+		"piType":      field(str, "个人信息类型", func(i catalog.Item) any { return nilIfEmpty(i.PIType) }),
+		"codeList":    field(str, "代码表", func(i catalog.Item) any { return nilIfEmpty(i.CodeList) }),
+		"length":      field(graphql.Int, "最大长度", func(i catalog.Item) any { return i.Length }),
+		"description": field(str, "说明", func(i catalog.Item) any { return nilIfEmpty(i.Description) }),
+	}})
+	snapshot := graphql.NewObject(graphql.ObjectConfig{Name: "Snapshot", Description: "数据快照", Fields: graphql.Fields{
+		"id":          field(nn(str), "快照标识", func(s *catalog.Snapshot) any { return s.ID }),
+		"parent":      field(str, "上一快照", func(s *catalog.Snapshot) any { return nilIfEmpty(s.Parent) }),
+		"run":         field(str, "产生快照的批次", func(s *catalog.Snapshot) any { return nilIfEmpty(s.Run) }),
+		"rows":        field(nn(Long), "行数", func(s *catalog.Snapshot) any { return s.Rows }),
+		"files":       field(nn(graphql.Int), "文件数", func(s *catalog.Snapshot) any { return s.Files }),
+		"bytes":       field(nn(Long), "字节数", func(s *catalog.Snapshot) any { return s.Bytes }),
+		"committedAt": timeField(func(s any) time.Time { return s.(*catalog.Snapshot).CommittedAt }, "提交时间"),
+	}})
+	run := graphql.NewObject(graphql.ObjectConfig{Name: "Run", Description: "归集批次", Fields: graphql.Fields{
+		"id":           field(nn(str), "批次标识", func(r *catalog.Run) any { return r.ID }),
+		"kind":         field(str, "批次类型", func(r *catalog.Run) any { return nilIfEmpty(r.Kind) }),
+		"status":       field(nn(str), "状态", func(r *catalog.Run) any { return r.Status }),
+		"rowsRead":     field(nn(Long), "读取行数", func(r *catalog.Run) any { return r.RowsRead }),
+		"rowsAccepted": field(nn(Long), "入库行数", func(r *catalog.Run) any { return r.RowsAccepted }),
+		"rowsRejected": field(nn(Long), "拒收行数", func(r *catalog.Run) any { return r.RowsRejected }),
+		"startedAt":    timeField(func(s any) time.Time { return s.(*catalog.Run).StartedAt }, "开始时间"),
+		"finishedAt":   timeField(func(s any) time.Time { return s.(*catalog.Run).FinishedAt }, "结束时间"),
+		"error":        field(str, "错误", func(r *catalog.Run) any { return nilIfEmpty(r.Error) }),
+	}})
+	entry := graphql.NewObject(graphql.ObjectConfig{Name: "Entry", Description: "目录资源 (信息资源)", Fields: graphql.FieldsThunk(func() graphql.Fields {
+		return graphql.Fields{
+			"resourceCode":    field(nn(str), "信息资源代码", func(e *catalog.Entry) any { return e.ResourceCode }),
+			"name":            field(nn(str), "信息资源名称", func(e *catalog.Entry) any { return e.Name }),
+			"table":           field(nn(str), "数据表", func(e *catalog.Entry) any { return e.Table }),
+			"category":        field(str, "信息资源分类代码", func(e *catalog.Entry) any { return nilIfEmpty(e.CategoryCode) }),
+			"categoryName":    field(str, "信息资源分类", func(e *catalog.Entry) any { return nameOf(schemas.Categories, e.CategoryCode) }),
+			"grade":           field(nn(grade), "数据分级", func(e *catalog.Entry) any { return e.Grade() }),
+			"updateCycle":     field(str, "更新周期", func(e *catalog.Entry) any { return nilIfEmpty(e.UpdateCycle) }),
+			"status":          field(nn(str), "目录状态", func(e *catalog.Entry) any { return e.Status }),
+			"department":      field(str, "责任处室代码", func(e *catalog.Entry) any { return nilIfEmpty(e.Department) }),
+			"departmentName":  deptName(),
+			"district":        field(str, "区县代码", func(e *catalog.Entry) any { return nilIfEmpty(e.District) }),
+			"districtName":    field(str, "区县", func(e *catalog.Entry) any { return nameOf(schemas.Districts, e.District) }),
+			"sourceKind":      field(str, "来源类型", func(e *catalog.Entry) any { return nilIfEmpty(e.SourceKind) }),
+			"domains":         field(nn(graphql.NewList(nn(str))), "治理领域", func(e *catalog.Entry) any { return nonNil(e.Domains) }),
+			"shareType":       field(str, "共享类型", func(e *catalog.Entry) any { return nilIfEmpty(e.ShareType) }),
+			"items":           field(nn(graphql.NewList(nn(item))), "信息项", func(e *catalog.Entry) any { return e.Items }),
+			"currentSnapshot": field(str, "当前快照", func(e *catalog.Entry) any { return nilIfEmpty(e.CurrentSnapshot) }),
+			"snapshots": {Type: nn(graphql.NewList(nn(snapshot))), Description: "快照, 新的在前", Resolve: func(p graphql.ResolveParams) (any, error) {
+				r, err := requestFrom(p.Context)
+				if err != nil {
+					return nil, err
+				}
+				return r.view.Snapshots(p.Source.(*catalog.Entry).ResourceCode), nil
+			}},
+			"runs": {Type: nn(graphql.NewList(nn(run))), Description: "归集批次", Resolve: func(p graphql.ResolveParams) (any, error) {
+				r, err := requestFrom(p.Context)
+				if err != nil {
+					return nil, err
+				}
+				return r.view.Runs(p.Source.(*catalog.Entry).ResourceCode), nil
+			}},
+		}
+	})})
+	return &catalogTypes{entry: entry, collectionRate: newCollectionRateType()}
+}
+
+func deptName() *graphql.Field {
+	return &graphql.Field{Type: graphql.String, Description: "责任处室", Resolve: func(p graphql.ResolveParams) (any, error) {
+		r, err := requestFrom(p.Context)
+		if err != nil {
+			return nil, err
+		}
+		d, err := r.view.Department(p.Source.(*catalog.Entry).Department)
+		if err != nil {
+			return nil, nil
+		}
+		return d.Name, nil
+	}}
+}
+
+func newCollectionRateType() *graphql.Object {
+	nn := graphql.NewNonNull
+	str := graphql.String
+	breakdown := graphql.NewObject(graphql.ObjectConfig{Name: "Breakdown", Description: "分项归集率", Fields: graphql.Fields{
+		"key":         field(nn(str), "分项代码", func(b catalog.Breakdown) any { return b.Key }),
+		"name":        field(nn(str), "分项名称", func(b catalog.Breakdown) any { return b.Name }),
+		"numerator":   field(nn(graphql.Int), "已归集", func(b catalog.Breakdown) any { return b.Numerator }),
+		"denominator": field(nn(graphql.Int), "应归集", func(b catalog.Breakdown) any { return b.Denominator }),
+		"rate":        field(nn(graphql.Float), "归集率", func(b catalog.Breakdown) any { return b.Rate }),
+	}})
+	lag := graphql.NewObject(graphql.ObjectConfig{Name: "Lag", Description: "拖后腿的目录资源", Fields: graphql.Fields{
+		"entry":      field(nn(str), "信息资源代码", func(l catalog.Lag) any { return l.Entry }),
+		"name":       field(nn(str), "信息资源名称", func(l catalog.Lag) any { return l.Name }),
+		"reason":     field(nn(str), "原因代码", func(l catalog.Lag) any { return l.Reason }),
+		"reasonText": field(nn(str), "原因", func(l catalog.Lag) any { return l.ReasonText }),
+		"since":      timeField(func(s any) time.Time { return s.(catalog.Lag).Since }, "起始时间"),
+		"lastLoad":   timeField(func(s any) time.Time { return s.(catalog.Lag).LastLoad }, "最近一次归集"),
+	}})
+	bd := func(desc string, get func(*catalog.CollectionFigure) []catalog.Breakdown) *graphql.Field {
+		return field(nn(graphql.NewList(nn(breakdown))), desc, func(f *catalog.CollectionFigure) any { return nonNil(get(f)) })
+	}
+	return graphql.NewObject(graphql.ObjectConfig{Name: "CollectionRate", Description: "数据归集率", Fields: graphql.Fields{
+		"rate":            field(nn(graphql.Float), "归集率", func(f *catalog.CollectionFigure) any { return f.Rate }),
+		"numerator":       field(nn(graphql.Int), "已归集资源数", func(f *catalog.CollectionFigure) any { return f.Numerator }),
+		"denominator":     field(nn(graphql.Int), "应归集资源数", func(f *catalog.CollectionFigure) any { return f.Denominator }),
+		"itemRate":        field(nn(graphql.Float), "信息项归集率", func(f *catalog.CollectionFigure) any { return f.ItemRate }),
+		"itemNumerator":   field(nn(graphql.Int), "已归集信息项数", func(f *catalog.CollectionFigure) any { return f.ItemNumerator }),
+		"itemDenominator": field(nn(graphql.Int), "应归集信息项数", func(f *catalog.CollectionFigure) any { return f.ItemDenominator }),
+		"byDepartment":    bd("按责任处室", func(f *catalog.CollectionFigure) []catalog.Breakdown { return f.ByDepartment }),
+		"byDistrict":      bd("按区县", func(f *catalog.CollectionFigure) []catalog.Breakdown { return f.ByDistrict }),
+		"byDomain":        bd("按治理领域", func(f *catalog.CollectionFigure) []catalog.Breakdown { return f.ByDomain }),
+		"bySourceKind":    bd("按来源类型", func(f *catalog.CollectionFigure) []catalog.Breakdown { return f.BySourceKind }),
+		"lagging":         field(nn(graphql.NewList(nn(lag))), "未归集或滞后的资源", func(f *catalog.CollectionFigure) any { return nonNil(f.Lagging) }),
+	}})
+}
+
+// catalogFields are the root fields of catalogue questions.
+func catalogFields(ct *catalogTypes, clock func() time.Time) graphql.Fields {
+	return graphql.Fields{
+		"entries": {
+			Type:        graphql.NewNonNull(graphql.NewList(graphql.NewNonNull(ct.entry))),
+			Description: "可见的目录资源",
+			Resolve: func(p graphql.ResolveParams) (any, error) {
+				r, err := requestFrom(p.Context)
+				if err != nil {
+					return nil, err
+				}
+				r.noteField("entries")
+				out := []*catalog.Entry{}
+				for _, e := range r.view.Entries() {
+					if visible(r.rank, e) {
+						out = append(out, e)
+					}
+				}
+				return out, nil
+			},
+		},
+		"entry": {
+			Type:        ct.entry,
+			Description: "按信息资源代码查询目录资源",
+			Args:        graphql.FieldConfigArgument{"code": {Type: graphql.NewNonNull(graphql.String), Description: "信息资源代码"}},
+			Resolve: func(p graphql.ResolveParams) (any, error) {
+				r, err := requestFrom(p.Context)
+				if err != nil {
+					return nil, err
+				}
+				r.noteField("entry")
+				code, _ := p.Args["code"].(string)
+				e, err := r.entry(code)
+				if err != nil {
+					return nil, nil // absent and invisible look the same: null
+				}
+				return e, nil
+			},
+		},
+		"collectionRate": {
+			Type:        graphql.NewNonNull(ct.collectionRate),
+			Description: "数据归集率",
+			Resolve: func(p graphql.ResolveParams) (any, error) {
+				r, err := requestFrom(p.Context)
+				if err != nil {
+					return nil, err
+				}
+				r.noteField("collectionRate")
+				f := r.view.CollectionRate(clock())
+				return redactFigure(r, f), nil
+			},
+		},
+	}
+}
+
+// redactFigure drops the entries the principal may not see from the lagging list; the counts
+// and breakdowns stay as they are, since they name no entry.
+func redactFigure(r *request, f *catalog.CollectionFigure) *catalog.CollectionFigure {
+	if f == nil {
+		return &catalog.CollectionFigure{}
+	}
+	c := *f
+	c.Lagging = nil
+	for _, l := range f.Lagging {
+		if _, err := r.entry(l.Entry); err == nil {
+			c.Lagging = append(c.Lagging, l)
+		}
+	}
+	c.Due, c.Collected = nil, nil
+	return &c
+}
+
+func nilIfEmpty[T ~string](s T) any {
+	if s == "" {
+		return nil
+	}
+	return string(s)
+}
+
+func nameOf(l *schemas.CodeList, id string) any {
+	if id == "" {
+		return nil
+	}
+	return l.NameOf(id)
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func gradeOrNil(g schemas.Grade) any {
+	if g == "" {
+		return nil
+	}
+	return g
+}

@@ -1,0 +1,172 @@
+package query
+
+import (
+	"strings"
+
+	"github.com/graphql-go/graphql"
+
+	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// Type-name suffixes derived from one table's base name.
+var tableSuffixes = []string{"", "Where", "Field", "OrderBy", "Group", "Numeric", "MinMax", "Aggregate"}
+
+// camel turns a table identifier into a GraphQL type name: air_station_hourly -> AirStationHourly.
+func camel(table string) string {
+	var b strings.Builder
+	for _, part := range strings.Split(table, "_") {
+		if part == "" {
+			continue
+		}
+		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+	}
+	return b.String()
+}
+
+// typeBase picks the base type name of a table, avoiding names already taken by fixed types or
+// by an earlier table (entries are visited in a stable order, so the choice is stable too).
+func typeBase(table string, taken map[string]bool) string {
+	base := camel(table)
+	for n := 1; ; n++ {
+		cand := base
+		if n > 1 {
+			cand = base + "Table" + strings.Repeat("X", n-2)
+		}
+		free := true
+		for _, s := range tableSuffixes {
+			if taken[cand+s] {
+				free = false
+				break
+			}
+		}
+		if free {
+			for _, s := range tableSuffixes {
+				taken[cand+s] = true
+			}
+			return cand
+		}
+	}
+}
+
+// tableFields returns the two root fields of a queryable entry: <table> and <table>_aggregate.
+// The resolvers capture only the entry's code: the entry itself is looked up again in the view
+// of the request, so that a request always sees the catalogue as it was when it started.
+func (s *Service) tableFields(e *catalog.Entry, base string) graphql.Fields {
+	cols := columns(e)
+	items := map[string]catalog.Item{}
+	for _, it := range e.Items {
+		items[it.Field] = it
+	}
+	desc := func(c Column) string {
+		it := items[c.Field]
+		d := it.Name
+		if it.Description != "" {
+			d += ": " + it.Description
+		}
+		return d
+	}
+	title := e.Name + " (" + e.ResourceCode + ")"
+
+	obj := graphql.NewObject(graphql.ObjectConfig{Name: base, Description: title, Fields: graphql.FieldsThunk(func() graphql.Fields {
+		f := graphql.Fields{}
+		for _, c := range cols {
+			t := outputType(c.Type)
+			if items[c.Field].Required {
+				t = graphql.NewNonNull(t)
+			}
+			f[c.Field] = &graphql.Field{Type: t, Description: desc(c)}
+		}
+		return f
+	})})
+
+	var where *graphql.InputObject
+	where = graphql.NewInputObject(graphql.InputObjectConfig{Name: base + "Where", Description: title + " 的过滤条件",
+		Fields: graphql.InputObjectConfigFieldMapThunk(func() graphql.InputObjectConfigFieldMap {
+			f := graphql.InputObjectConfigFieldMap{
+				"and": {Type: graphql.NewList(graphql.NewNonNull(where)), Description: "全部满足"},
+				"or":  {Type: graphql.NewList(graphql.NewNonNull(where)), Description: "满足其一"},
+			}
+			for _, c := range cols {
+				f[c.Field] = &graphql.InputObjectFieldConfig{Type: filterTypes[c.Type], Description: desc(c)}
+			}
+			return f
+		})})
+
+	enumVals := graphql.EnumValueConfigMap{}
+	for _, c := range cols {
+		enumVals[c.Field] = &graphql.EnumValueConfig{Value: c.Field, Description: desc(c)}
+	}
+	fieldEnum := graphql.NewEnum(graphql.EnumConfig{Name: base + "Field", Description: title + " 的字段", Values: enumVals})
+
+	orderBy := graphql.NewInputObject(graphql.InputObjectConfig{Name: base + "OrderBy", Description: "排序", Fields: graphql.InputObjectConfigFieldMap{
+		"field":     {Type: graphql.NewNonNull(fieldEnum), Description: "排序字段"},
+		"direction": {Type: orderDirection, DefaultValue: "ASC", Description: "排序方向"},
+	}})
+
+	subset := func(name, d string, keep func(schemas.DataType) bool, typ func(schemas.DataType) graphql.Output) *graphql.Object {
+		var kept []Column
+		for _, c := range cols {
+			if keep(c.Type) {
+				kept = append(kept, c)
+			}
+		}
+		if len(kept) == 0 {
+			return nil
+		}
+		return graphql.NewObject(graphql.ObjectConfig{Name: name, Description: d, Fields: graphql.FieldsThunk(func() graphql.Fields {
+			f := graphql.Fields{}
+			for _, c := range kept {
+				f[c.Field] = &graphql.Field{Type: typ(c.Type), Description: desc(c)}
+			}
+			return f
+		})})
+	}
+	group := subset(base+"Group", "分组字段的值", func(schemas.DataType) bool { return true }, outputType)
+	numeric := subset(base+"Numeric", "数值字段的合计或平均", schemas.DataType.Numeric, func(schemas.DataType) graphql.Output { return graphql.Float })
+	minMax := subset(base+"MinMax", "有序字段的最小值或最大值", schemas.DataType.Ordered, outputType)
+
+	aggFields := graphql.Fields{
+		"count": {Type: graphql.NewNonNull(Long), Description: "行数"},
+	}
+	if group != nil {
+		aggFields["group"] = &graphql.Field{Type: group, Description: "分组字段的值"}
+	}
+	if numeric != nil {
+		aggFields["sum"] = &graphql.Field{Type: numeric, Description: "合计"}
+		aggFields["avg"] = &graphql.Field{Type: numeric, Description: "平均"}
+	}
+	if minMax != nil {
+		aggFields["min"] = &graphql.Field{Type: minMax, Description: "最小值"}
+		aggFields["max"] = &graphql.Field{Type: minMax, Description: "最大值"}
+	}
+	agg := graphql.NewObject(graphql.ObjectConfig{Name: base + "Aggregate", Description: title + " 的统计", Fields: aggFields})
+
+	code, table := e.ResourceCode, e.Table
+	return graphql.Fields{
+		table: {
+			Type:        graphql.NewNonNull(graphql.NewList(graphql.NewNonNull(obj))),
+			Description: title,
+			Args: graphql.FieldConfigArgument{
+				"where":   {Type: where},
+				"orderBy": {Type: graphql.NewList(graphql.NewNonNull(orderBy))},
+				"limit":   {Type: graphql.Int, Description: "返回行数上限"},
+				"offset":  {Type: graphql.Int, Description: "跳过的行数"},
+			},
+			Resolve: func(p graphql.ResolveParams) (any, error) {
+				return s.resolveRows(p, code, table)
+			},
+		},
+		table + "_aggregate": {
+			Type:        graphql.NewNonNull(graphql.NewList(graphql.NewNonNull(agg))),
+			Description: title + " 的统计",
+			Args: graphql.FieldConfigArgument{
+				"where":   {Type: where},
+				"groupBy": {Type: graphql.NewList(graphql.NewNonNull(fieldEnum))},
+			},
+			Resolve: func(p graphql.ResolveParams) (any, error) {
+				return s.resolveAggregate(p, code, table)
+			},
+		},
+	}
+}

@@ -1,0 +1,255 @@
+package query
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// Statement is a SQL text with its bound arguments. The text holds only identifiers that passed
+// schemas.CheckIdent and fixed keywords; every value, including the file list, is an argument.
+type Statement struct {
+	SQL  string
+	Args []any
+}
+
+// srcAlias names the derived table the outer query reads from.
+const srcAlias = "src"
+
+// BuildSQL turns a plan into a statement over the given Parquet files. present names the columns
+// the snapshot's files hold (from its manifest); a column of the entry missing from the files
+// reads as NULL of its type, so that an item added later does not break older snapshots. A nil
+// present means every column is in the files.
+func BuildSQL(p *Plan, files []string, present map[string]bool) (Statement, error) {
+	if err := checkPaths(files); err != nil {
+		return Statement{}, err
+	}
+	if len(p.Source) == 0 {
+		return Statement{}, fmt.Errorf("plan for %s has no columns: %w", p.Table, ErrInvalid)
+	}
+	b := &sqlBuilder{args: []any{files}}
+	var sb strings.Builder
+	sb.WriteString("SELECT ")
+	if p.Aggregate {
+		b.aggSelect(&sb, p)
+	} else {
+		if len(p.Columns) == 0 {
+			return Statement{}, fmt.Errorf("plan for %s selects nothing: %w", p.Table, ErrInvalid)
+		}
+		sb.WriteString(joinCols(p.Columns))
+	}
+	sb.WriteString("\nFROM (SELECT ")
+	for i, c := range p.Source {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		src := schemas.QuoteIdent(c.Field)
+		if present != nil && !present[c.Field] {
+			src = "NULL"
+		}
+		fmt.Fprintf(&sb, "CAST(%s AS %s) AS %s", src, c.Type.DuckDBType(), schemas.QuoteIdent(c.Field))
+	}
+	sb.WriteString(" FROM read_parquet(?, union_by_name = true)) AS " + schemas.QuoteIdent(srcAlias))
+	if p.Where != nil {
+		w, err := b.cond(p.Where)
+		if err != nil {
+			return Statement{}, err
+		}
+		sb.WriteString("\nWHERE " + w)
+	}
+	if p.Aggregate {
+		if len(p.GroupBy) > 0 {
+			sb.WriteString("\nGROUP BY " + joinCols(p.GroupBy))
+			sb.WriteString("\nORDER BY ")
+			for i, c := range p.GroupBy {
+				if i > 0 {
+					sb.WriteString(", ")
+				}
+				sb.WriteString(schemas.QuoteIdent(c.Field) + " ASC NULLS LAST")
+			}
+		}
+		sb.WriteString("\nLIMIT ?")
+		b.args = append(b.args, int64(p.Limit))
+		return Statement{SQL: sb.String(), Args: b.args}, nil
+	}
+	if len(p.OrderBy) > 0 {
+		sb.WriteString("\nORDER BY ")
+		for i, o := range p.OrderBy {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			dir := "ASC"
+			if o.Desc {
+				dir = "DESC"
+			}
+			sb.WriteString(schemas.QuoteIdent(o.Column.Field) + " " + dir + " NULLS LAST")
+		}
+	}
+	sb.WriteString("\nLIMIT ? OFFSET ?")
+	b.args = append(b.args, int64(p.Limit), int64(p.Offset))
+	return Statement{SQL: sb.String(), Args: b.args}, nil
+}
+
+type sqlBuilder struct{ args []any }
+
+func (b *sqlBuilder) aggSelect(sb *strings.Builder, p *Plan) {
+	var parts []string
+	for _, c := range p.GroupBy {
+		parts = append(parts, schemas.QuoteIdent(c.Field))
+	}
+	parts = append(parts, "count(*)")
+	for _, a := range p.Aggs {
+		col := schemas.QuoteIdent(a.Column.Field)
+		switch a.Func {
+		case AggSum, AggAvg:
+			parts = append(parts, fmt.Sprintf("CAST(%s(%s) AS DOUBLE)", a.Func, col))
+		default:
+			parts = append(parts, fmt.Sprintf("%s(%s)", a.Func, col))
+		}
+	}
+	sb.WriteString(strings.Join(parts, ", "))
+}
+
+func (b *sqlBuilder) cond(c *Cond) (string, error) {
+	switch {
+	case c.And != nil || c.Or != nil:
+		var parts []string
+		for _, sub := range c.And {
+			s, err := b.cond(sub)
+			if err != nil {
+				return "", err
+			}
+			parts = append(parts, s)
+		}
+		and := "TRUE"
+		if len(parts) > 0 {
+			and = strings.Join(parts, " AND ")
+		}
+		if c.Or == nil {
+			return "(" + and + ")", nil
+		}
+		var ors []string
+		for _, sub := range c.Or {
+			s, err := b.cond(sub)
+			if err != nil {
+				return "", err
+			}
+			ors = append(ors, s)
+		}
+		or := "FALSE"
+		if len(ors) > 0 {
+			or = strings.Join(ors, " OR ")
+		}
+		if len(parts) == 0 {
+			return "(" + or + ")", nil
+		}
+		return "(" + and + " AND (" + or + "))", nil
+	}
+	col := schemas.QuoteIdent(c.Column.Field)
+	switch c.Op {
+	case OpIsNull:
+		if c.IsNull {
+			return col + " IS NULL", nil
+		}
+		return col + " IS NOT NULL", nil
+	case OpIn:
+		if len(c.Values) == 0 {
+			return "FALSE", nil
+		}
+		ph := make([]string, len(c.Values))
+		for i, v := range c.Values {
+			p, err := b.param(c.Column, v)
+			if err != nil {
+				return "", err
+			}
+			ph[i] = p
+		}
+		return col + " IN (" + strings.Join(ph, ", ") + ")", nil
+	}
+	op, ok := sqlOps[c.Op]
+	if !ok {
+		return "", fmt.Errorf("filter on %s: unknown comparison %q: %w", c.Column.Field, c.Op, ErrInvalid)
+	}
+	if c.Op != OpEq && !c.Column.Type.Ordered() {
+		return "", fmt.Errorf("filter on %s: %s needs an ordered type, not %s: %w", c.Column.Field, c.Op, c.Column.Type, ErrInvalid)
+	}
+	p, err := b.param(c.Column, c.Value)
+	if err != nil {
+		return "", err
+	}
+	return col + " " + op + " " + p, nil
+}
+
+// param binds v as the next argument, cast to the column's type so that the comparison happens
+// in the column's type whatever Go type the driver binds.
+func (b *sqlBuilder) param(c Column, v any) (string, error) {
+	bv, err := bindValue(c, v)
+	if err != nil {
+		return "", err
+	}
+	b.args = append(b.args, bv)
+	return "CAST(? AS " + c.Type.DuckDBType() + ")", nil
+}
+
+// bindValue checks v against the column type. Dates and timestamps are bound as ISO text: the
+// driver would bind a time.Time as an instant, and DuckDB would shift it by the session zone.
+func bindValue(c Column, v any) (any, error) {
+	bad := func() error {
+		return fmt.Errorf("filter on %s: value %v (%T) does not fit type %s: %w", c.Field, v, v, c.Type, ErrInvalid)
+	}
+	switch c.Type {
+	case schemas.String:
+		if s, ok := v.(string); ok {
+			return s, nil
+		}
+	case schemas.Int:
+		if n, ok := v.(int64); ok {
+			return n, nil
+		}
+	case schemas.Float:
+		switch n := v.(type) {
+		case float64:
+			return n, nil
+		case int64:
+			return float64(n), nil
+		}
+	case schemas.Bool:
+		if x, ok := v.(bool); ok {
+			return x, nil
+		}
+	case schemas.Date:
+		if t, ok := v.(time.Time); ok {
+			return t.Format(time.DateOnly), nil
+		}
+	case schemas.Timestamp:
+		if t, ok := v.(time.Time); ok {
+			return t.Format("2006-01-02 15:04:05.999999"), nil
+		}
+	}
+	return nil, bad()
+}
+
+func joinCols(cs []Column) string {
+	q := make([]string, len(cs))
+	for i, c := range cs {
+		q[i] = schemas.QuoteIdent(c.Field)
+	}
+	return strings.Join(q, ", ")
+}
+
+// checkPaths validates the local file paths handed to read_parquet. They come from the lake
+// cache, not from users, but a path with glob characters would make DuckDB read other files.
+func checkPaths(files []string) error {
+	for _, f := range files {
+		switch {
+		case f == "" || !filepath.IsAbs(f) || filepath.Clean(f) != f:
+			return fmt.Errorf("data file path %q is not a clean absolute path: %w", f, ErrInvalid)
+		case strings.ContainsAny(f, "*?[]{}\x00\n\r'\""):
+			return fmt.Errorf("data file path %q holds glob or quote characters: %w", f, ErrInvalid)
+		}
+	}
+	return nil
+}
