@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -275,4 +276,33 @@ func TestViewListsAndCopies(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "district", again.Items[0].Field)
 	assert.NotEqual(t, "changed", again.Name)
+}
+
+func TestConcurrentWritersAndReaders(t *testing.T) {
+	s, _ := newTestStore(t)
+	ctx := context.Background()
+	start := s.Index()
+	const writers, each = 4, 10
+	done := make(chan error, writers)
+	for w := range writers {
+		go func() {
+			for i := range each {
+				if err := s.PutDepartment(ctx, Department{Code: fmt.Sprintf("D_%d_%d", w, i), Name: "处室", Kind: DepartmentDivision}); err != nil {
+					done <- err
+					return
+				}
+				v := s.View()
+				if uint64(len(v.Departments())) != v.Index()-start+1 {
+					done <- fmt.Errorf("view at %d shows %d departments", v.Index(), len(v.Departments()))
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range writers {
+		require.NoError(t, <-done)
+	}
+	assert.Equal(t, start+writers*each, s.Index())
+	assert.Len(t, s.View().Departments(), writers*each+1)
 }

@@ -1,0 +1,152 @@
+package catalog
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cqeco/ecolake/schemas"
+)
+
+func TestCollectionRate(t *testing.T) {
+	s, clock := newTestStore(t)
+	ctx := context.Background()
+	require.NoError(t, s.PutDepartment(ctx, Department{Code: "WATER_DIV", Name: "水生态环境处", Kind: DepartmentDivision}))
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+
+	type spec struct {
+		seq      string
+		mutate   func(e *Entry)
+		items    int
+		loadedAt time.Time // zero: never loaded
+		failed   string    // newest run failed with this error
+	}
+	withItems := func(n int) []Item {
+		out := make([]Item, n)
+		for i := range out {
+			out[i] = Item{Name: "信息项" + string(rune('A'+i)), Field: "f" + string(rune('a'+i)), Type: schemas.String, Grade: schemas.General1}
+		}
+		return out
+	}
+	specs := []spec{
+		{seq: "000001", items: 2, loadedAt: now.Add(-12 * time.Hour)}, // fresh daily
+		{seq: "000002", items: 3, loadedAt: now.Add(-72 * time.Hour), mutate: func(e *Entry) { // stale daily
+			e.Department, e.District, e.Domains = "WATER_DIV", "500101", []string{"WATER", "AIR"}
+		}},
+		{seq: "000003", items: 1, mutate: func(e *Entry) {
+			e.UpdateCycle = schemas.Monthly
+			e.SourceKind = "DISTRICT_SUBMISSION"
+			e.District = "500101"
+		}}, // never loaded
+		{seq: "000004", items: 4, loadedAt: now.Add(-2 * 365 * 24 * time.Hour), mutate: func(e *Entry) { e.UpdateCycle = schemas.Irregular }},
+		{seq: "000005", items: 5, mutate: func(e *Entry) { e.Secret = true }},
+		{seq: "000006", items: 6, mutate: func(e *Entry) { e.Exempt, e.ExemptReason = true, "数据由国家平台直接归集" }},
+		{seq: "000007", items: 7, loadedAt: now.Add(-time.Hour), mutate: func(e *Entry) { e.Status = StatusDraft }},
+		{seq: "000008", items: 1, failed: "文件缺少表头", mutate: func(e *Entry) { e.UpdateCycle = schemas.Weekly; e.Department = "WATER_DIV" }},
+		{seq: "000009", items: 2, loadedAt: now.Add(-40 * 24 * time.Hour), failed: "接口返回 500", mutate: func(e *Entry) { e.UpdateCycle = schemas.Weekly }},
+		{seq: "000010", items: 1, loadedAt: now.Add(-48 * time.Hour), mutate: func(e *Entry) {}}, // daily, exactly at period+grace: still collected
+	}
+	for _, sp := range specs {
+		e := validEntry(sp.seq, "t_"+sp.seq)
+		e.Status = StatusPublished
+		e.Items = withItems(sp.items)
+		if sp.mutate != nil {
+			sp.mutate(e)
+		}
+		require.NoError(t, s.PutEntry(ctx, e))
+		if !sp.loadedAt.IsZero() {
+			clock.Set(sp.loadedAt)
+			loadEntry(t, s, e.ResourceCode, "load-"+sp.seq, "snap-"+sp.seq, "", sp.loadedAt)
+		}
+		if sp.failed != "" {
+			clock.Set(now.Add(-30 * time.Minute))
+			require.NoError(t, s.BeginRun(ctx, Run{ID: "fail-" + sp.seq, Entry: e.ResourceCode, Status: RunRunning}))
+			require.NoError(t, s.FailRun(ctx, Run{ID: "fail-" + sp.seq, Error: sp.failed}))
+		}
+	}
+	clock.Set(now.Add(1000 * time.Hour)) // the figure uses its argument, not the store's clock
+
+	f := s.View().CollectionRate(now)
+	assert.Equal(t, []string{"0101/000001", "0101/000002", "0101/000003", "0101/000004", "0101/000008", "0101/000009", "0101/000010"}, f.Due)
+	assert.Equal(t, []string{"0101/000001", "0101/000004", "0101/000010"}, f.Collected)
+	assert.Equal(t, 3, f.Numerator)
+	assert.Equal(t, 7, f.Denominator)
+	assert.InDelta(t, 3.0/7.0, f.Rate, 1e-9)
+	assert.Equal(t, 2+3+1+4+1+2+1, f.ItemDenominator)
+	assert.Equal(t, 2+4+1, f.ItemNumerator)
+	assert.InDelta(t, 7.0/14.0, f.ItemRate, 1e-9)
+
+	require.Len(t, f.Lagging, 4)
+	lag := map[string]Lag{}
+	for _, l := range f.Lagging {
+		lag[l.Entry] = l
+	}
+	stale := lag["0101/000002"]
+	assert.Equal(t, LagStale, stale.Reason)
+	assert.True(t, now.Add(-72*time.Hour).Equal(stale.LastLoad))
+	assert.True(t, now.Add(-24*time.Hour).Equal(stale.Since), "last load + 24h period + 24h grace")
+	assert.Equal(t, "数据已过期 (自 2025-05-31 20:00 起)", stale.ReasonText)
+
+	never := lag["0101/000003"]
+	assert.Equal(t, LagNeverLoaded, never.Reason)
+	assert.Equal(t, "从未归集", never.ReasonText)
+	assert.True(t, never.Since.IsZero())
+	assert.True(t, never.LastLoad.IsZero())
+
+	failedNever := lag["0101/000008"]
+	assert.Equal(t, LagLastLoadFailed, failedNever.Reason)
+	assert.Equal(t, "从未归集; 最近一次归集失败: 文件缺少表头", failedNever.ReasonText)
+
+	failedStale := lag["0101/000009"]
+	assert.Equal(t, LagLastLoadFailed, failedStale.Reason)
+	assert.Contains(t, failedStale.ReasonText, "数据已过期 (自 ")
+	assert.Contains(t, failedStale.ReasonText, "最近一次归集失败: 接口返回 500")
+	assert.False(t, failedStale.Since.IsZero())
+
+	// breakdowns: department, district and source kind partition the due entries
+	for name, bs := range map[string][]Breakdown{"department": f.ByDepartment, "district": f.ByDistrict, "source kind": f.BySourceKind} {
+		var n, d int
+		for i, b := range bs {
+			n += b.Numerator
+			d += b.Denominator
+			assert.InDelta(t, float64(b.Numerator)/float64(b.Denominator), b.Rate, 1e-9)
+			if i > 0 {
+				assert.Less(t, bs[i-1].Key, b.Key, "%s sorted by key", name)
+			}
+		}
+		assert.Equal(t, f.Numerator, n, name)
+		assert.Equal(t, f.Denominator, d, name)
+	}
+	assert.Equal(t, []Breakdown{
+		{Key: "AIR_DIV", Name: "大气环境处", Numerator: 3, Denominator: 5, Rate: 0.6},
+		{Key: "WATER_DIV", Name: "水生态环境处", Numerator: 0, Denominator: 2, Rate: 0},
+	}, f.ByDepartment)
+	assert.Equal(t, []Breakdown{
+		{Key: schemas.CityCode, Name: "重庆市", Numerator: 3, Denominator: 5, Rate: 0.6},
+		{Key: "500101", Name: "万州区", Numerator: 0, Denominator: 2, Rate: 0},
+	}, f.ByDistrict)
+	// an entry with two domains counts in both
+	assert.Equal(t, []Breakdown{
+		{Key: "AIR", Name: "治气", Numerator: 3, Denominator: 7, Rate: 3.0 / 7.0},
+		{Key: "WATER", Name: "治水", Numerator: 0, Denominator: 1, Rate: 0},
+	}, f.ByDomain)
+	assert.Equal(t, "DISTRICT_SUBMISSION", f.BySourceKind[0].Key)
+	assert.Equal(t, "区县报送", f.BySourceKind[0].Name)
+
+	// the same view later in time: the fresh daily entry has gone stale too
+	later := s.View().CollectionRate(now.Add(37 * time.Hour))
+	assert.Equal(t, []string{"0101/000004"}, later.Collected)
+}
+
+func TestCollectionRateEmpty(t *testing.T) {
+	s, _ := newTestStore(t)
+	f := s.View().CollectionRate(time.Now())
+	assert.Zero(t, f.Rate)
+	assert.Zero(t, f.ItemRate)
+	assert.Zero(t, f.Denominator)
+	assert.Empty(t, f.Lagging)
+	assert.NotNil(t, f.Due)
+}
