@@ -14,6 +14,8 @@ const (
 	RoleSteward = "steward"
 	RoleApp     = "app"
 	RoleManager = "manager"
+	// RoleDistrict is a district bureau (区县生态环境局) user; it must be scoped to its districts.
+	RoleDistrict = "district"
 )
 
 // PutPrincipal inserts or replaces a principal. TokenHash must be HashToken of its bearer token
@@ -30,14 +32,18 @@ func validatePrincipal(txn *memdb.Txn, pr *Principal) error {
 	p.required("name", pr.Name)
 	switch pr.Role {
 	case RoleSteward, RoleApp, RoleManager:
+	case RoleDistrict:
+		if len(pr.Districts) == 0 {
+			p.add("districts", "a %s principal needs at least one district", RoleDistrict)
+		}
 	default:
-		p.add("role", "%q is not one of %s, %s, %s", pr.Role, RoleSteward, RoleApp, RoleManager)
+		p.add("role", "%q is not one of %s, %s, %s, %s", pr.Role, RoleSteward, RoleApp, RoleManager, RoleDistrict)
 	}
 	p.code("clearance", schemas.Grades, string(pr.Clearance))
-	if pr.Department != "" {
-		if _, err := first[Department](txn, tableDepartments, "department", pr.Department); err != nil {
-			p.add("department", "%q does not exist", pr.Department)
-		}
+	// Department is not checked against the departments table: principals are provisioned before
+	// (and independently of) the directory, and an unknown code simply matches no entry.
+	if pr.Department != "" && !departmentCodeRE.MatchString(pr.Department) {
+		p.add("department", "%q is not a department code", pr.Department)
 	}
 	for i, d := range pr.Districts {
 		if _, err := first[schemas.District](txn, tableDistricts, "district", d); err != nil {

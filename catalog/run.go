@@ -31,7 +31,7 @@ func (s *Store) FailRun(ctx context.Context, r Run) error {
 		if r.Snapshot != "" {
 			p.add("snapshot", "a failed run commits nothing, got %q", r.Snapshot)
 		}
-		validateCounts(p, &r)
+		validateCounts(p, &r, false)
 		return p.err()
 	})
 }
@@ -73,7 +73,7 @@ func validateBeginRun(txn *memdb.Txn, r *Run) error {
 	if r.Snapshot != "" {
 		p.add("snapshot", "a starting run has no snapshot, got %q", r.Snapshot)
 	}
-	validateCounts(p, r)
+	validateCounts(p, r, true)
 	return p.err()
 }
 
@@ -93,11 +93,14 @@ func runningRun(txn *memdb.Txn, p *problems, r *Run) (*Run, error) {
 	return old, nil
 }
 
-func validateCounts(p *problems, r *Run) {
+// validateCounts checks the row counts. Rows rejected from committed data must be in a named
+// rejected-rows file; a failed run commits nothing, and its failure must be recordable even when
+// that file was never written.
+func validateCounts(p *problems, r *Run, needRejectedKey bool) {
 	if r.RowsRead < 0 || r.RowsAccepted < 0 || r.RowsRejected < 0 {
 		p.add("rows", "counts must not be negative (read %d, accepted %d, rejected %d)", r.RowsRead, r.RowsAccepted, r.RowsRejected)
 	}
-	if r.RowsRejected > 0 && r.RejectedKey == "" {
+	if needRejectedKey && r.RowsRejected > 0 && r.RejectedKey == "" {
 		p.add("rejected_key", "%d rows were rejected but no rejected-rows file is named", r.RowsRejected)
 	}
 }
@@ -146,7 +149,7 @@ func validateCommit(txn *memdb.Txn, snap *Snapshot, run *Run, expectedParent str
 	if run.Snapshot != "" && run.Snapshot != snap.ID {
 		p.add("run.snapshot", "%q differs from snapshot %q", run.Snapshot, snap.ID)
 	}
-	validateCounts(p, run)
+	validateCounts(p, run, true)
 	if err := p.err(); err != nil {
 		return err
 	}

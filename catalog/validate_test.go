@@ -163,8 +163,9 @@ func TestPutDepartmentAndPrincipalValidation(t *testing.T) {
 		{func(p *Principal) { p.ID = "" }, "id"},
 		{func(p *Principal) { p.Name = "" }, "name"},
 		{func(p *Principal) { p.Role = "root" }, "role"},
+		{func(p *Principal) { p.Role = RoleDistrict }, "districts: a district principal needs at least one district"},
 		{func(p *Principal) { p.Clearance = "" }, "clearance"},
-		{func(p *Principal) { p.Department = "NOPE" }, "department"},
+		{func(p *Principal) { p.Department = "no such dept" }, "department"},
 		{func(p *Principal) { p.Districts = []string{"500101", "999999"} }, "districts[1]"},
 		{func(p *Principal) { p.TokenHash = "plain-token" }, "token_hash"},
 		{func(p *Principal) { p.TokenHash = HashToken("t0") }, "already belongs to principal taken"},
@@ -176,6 +177,7 @@ func TestPutDepartmentAndPrincipalValidation(t *testing.T) {
 		require.ErrorIs(t, err, ErrInvalid, c.want)
 		assert.Contains(t, err.Error(), c.want)
 	}
+	require.NoError(t, s.PutPrincipal(ctx, Principal{ID: "wz", Name: "万州区", Role: RoleDistrict, Clearance: schemas.General2, TokenHash: HashToken("t2"), Districts: []string{"500101"}}))
 	require.NoError(t, s.PutPrincipal(ctx, base))
 	base.Name = "乙 (改)"
 	require.NoError(t, s.PutPrincipal(ctx, base), "a principal may keep its own token hash")
@@ -209,9 +211,12 @@ func TestRunValidation(t *testing.T) {
 	}
 
 	assert.ErrorIs(t, s.FailRun(ctx, Run{ID: "nope"}), ErrNotFound)
-	err := s.FailRun(ctx, Run{ID: "r1", RowsRejected: 3})
+	err := s.FailRun(ctx, Run{ID: "r1", RowsRejected: -3})
 	require.ErrorIs(t, err, ErrInvalid)
-	assert.Contains(t, err.Error(), "rejected_key")
+	assert.Contains(t, err.Error(), "negative")
+	err = s.FailRun(ctx, Run{ID: "r1", Status: RunSucceeded})
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.Contains(t, err.Error(), "status")
 	require.NoError(t, s.FailRun(ctx, Run{ID: "r1", Error: "文件缺少表头", RowsRead: 3, RowsRejected: 3, RejectedKey: "rejected/r1.csv"}))
 	r, err := s.View().Run("r1")
 	require.NoError(t, err)
