@@ -171,3 +171,7 @@ func fixedClock() func() time.Time {
 	at := time.Date(2024, 3, 1, 9, 0, 0, 0, time.UTC)
 	return func() time.Time { return at }
 }
+
+func encodeGB18030(s string) ([]byte, error) {
+	return simplifiedchinese.GB18030.NewEncoder().Bytes([]byte(s))
+}

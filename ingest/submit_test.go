@@ -2,7 +2,8 @@ package ingest
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"sync"
@@ -108,8 +109,350 @@ func TestSubmitMixedRows(t *testing.T) {
 	}
 }
 
-var (
-	_ = context.Background
-	_ = errors.Is
-	_ sync.Mutex
-)
+func TestSubmitHeaders(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		want [][]string
+	}{
+		{
+			name: "field names in another order and case",
+			body: "Sample_Date,station_code,DISTRICT,remark\n2024-02-01,S100,万州区,好\n",
+			want: [][]string{{"S100", "500101", "2024-02-01", "<nil>", "<nil>", "<nil>", "<nil>", "好"}},
+		},
+		{
+			name: "chinese names with blanks and half-width brackets",
+			body: "站点 编码,\u3000区县\u3000,监测\n日期,PM2.5浓度(μg/m³),是否超标\nS101,两江新区,20240202,12.5,Y\n",
+			want: [][]string{{"S101", "500190", "2024-02-02", "12.5", "true", "<nil>", "<nil>", "<nil>"}},
+		},
+		{
+			name: "an unnamed empty column is ignored",
+			body: "站点编码,区县,监测日期,\nS102,高新区,2024-02-03,\n",
+			want: [][]string{{"S102", "500191", "2024-02-03", "<nil>", "<nil>", "<nil>", "<nil>", "<nil>"}},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, DefaultConfig())
+			e.putEntry(nil)
+			body := strings.ReplaceAll(tc.body, "监测\n日期", "\"监测\n日期\"")
+			res, err := e.submit("报送.csv", body, nil)
+			require.NoError(t, err)
+			assert.Equal(t, catalog.RunSucceeded, res.Run.Status)
+			assert.Empty(t, res.Run.RejectedKey)
+			assert.Equal(t, tc.want, e.rows("0101/000001"))
+		})
+	}
+}
+
+func TestSubmitHeaderErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		want []string
+	}{
+		{"unknown column", "站点编码,区县,监测日期,风速\nS1,渝中区,2024-01-01,3\n",
+			[]string{"风速.csv", "第 4 列“风速”不是该目录的信息项", "站点编码（station_code，必填）", "备注（remark）"}},
+		{"duplicated column", "站点编码,区县,监测日期,station_code\nS1,渝中区,2024-01-01,S1\n",
+			[]string{"第 4 列“station_code”与第 1 列重复"}},
+		{"missing required column", "站点编码,区县,备注\nS1,渝中区,好\n",
+			[]string{"缺少必填信息项“监测日期”（sample_date）"}},
+		{"several problems at once", "站点编码,风速,区县,区县\n",
+			[]string{"第 2 列“风速”", "第 4 列“区县”与第 3 列重复", "缺少必填信息项“监测日期”"}},
+		{"empty file", "", []string{"空文件"}},
+		{"header with broken quote", "站点编码,\"区县\n", []string{"表头无法解析"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, DefaultConfig())
+			e.putEntry(nil)
+			res, err := e.submit("风速.csv", tc.body, nil)
+			require.ErrorIs(t, err, ErrBadHeader)
+			for _, w := range tc.want {
+				assert.Contains(t, err.Error(), w)
+			}
+			require.NotNil(t, res)
+			assert.Nil(t, res.Snapshot)
+			run, rerr := e.cat.View().Run(res.Run.ID)
+			require.NoError(t, rerr)
+			assert.Equal(t, catalog.RunFailed, run.Status)
+			assert.Equal(t, err.Error(), run.Error)
+			en, _ := e.cat.View().Entry("0101/000001")
+			assert.Empty(t, en.CurrentSnapshot)
+		})
+	}
+}
+
+func TestSubmitAppendAndReplace(t *testing.T) {
+	e := newEnv(t, DefaultConfig())
+	e.putEntry(nil)
+	head := "站点编码,区县,监测日期\n"
+
+	first, err := e.submit("1.csv", head+"A1,渝中区,2024-01-01\nA2,渝中区,2024-01-02\n", nil)
+	require.NoError(t, err)
+	assert.Empty(t, first.Snapshot.Parent)
+
+	second, err := e.submit("2.csv", head+"B1,江北区,2024-01-03\n", nil)
+	require.NoError(t, err)
+	assert.Equal(t, first.Snapshot.ID, second.Snapshot.Parent)
+	assert.Equal(t, int64(3), second.Snapshot.Rows)
+	assert.Equal(t, 2, second.Snapshot.Files)
+	assert.Equal(t, second.Snapshot.SchemaVersion, first.Snapshot.SchemaVersion)
+	got := e.rows("0101/000001")
+	require.Len(t, got, 3)
+	assert.Equal(t, []string{"A1", "A2", "B1"}, []string{got[0][0], got[1][0], got[2][0]})
+
+	third, err := e.submit("3.csv", head+"C1,北碚区,2024-01-04\n", func(s *Submission) { s.Replace = true })
+	require.NoError(t, err)
+	assert.Equal(t, second.Snapshot.ID, third.Snapshot.Parent)
+	assert.Equal(t, int64(1), third.Snapshot.Rows)
+	assert.Equal(t, 1, third.Snapshot.Files)
+	got = e.rows("0101/000001")
+	require.Len(t, got, 1)
+	assert.Equal(t, "C1", got[0][0])
+
+	m, err := lake.ReadManifest(context.Background(), e.bucket, third.Snapshot.ManifestKey)
+	require.NoError(t, err)
+	assert.Equal(t, "replace", m.Summary["operation"])
+	assert.Equal(t, second.Snapshot.ID, m.Parent)
+	assert.Equal(t, lakeSchema(testEntry()), m.Schema)
+}
+
+func TestSubmitRefused(t *testing.T) {
+	body := "站点编码,区县,监测日期\nA1,渝中区,2024-01-01\n"
+	tests := []struct {
+		name  string
+		entry func(*catalog.Entry)
+		sub   func(*Submission)
+		want  error
+		text  string
+	}{
+		{"draft entry", func(e *catalog.Entry) { e.Status = "DRAFT" }, nil, ErrNotCollectable, "草稿"},
+		{"retired entry", func(e *catalog.Entry) { e.Status = "RETIRED" }, nil, ErrNotCollectable, "已下线"},
+		{"secret entry", func(e *catalog.Entry) { e.Secret = true }, nil, ErrNotCollectable, "涉密"},
+		{"unknown entry", nil, func(s *Submission) { s.Entry = "0101/999999" }, catalog.ErrNotFound, "0101/999999"},
+		{"unknown district", nil, func(s *Submission) { s.District = "火星区" }, ErrInvalidSubmission, "火星区"},
+		{"no body", nil, func(s *Submission) { s.Body = nil }, ErrInvalidSubmission, "没有文件内容"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, DefaultConfig())
+			e.putEntry(tc.entry)
+			res, err := e.submit("a.csv", body, tc.sub)
+			require.ErrorIs(t, err, tc.want)
+			assert.Contains(t, err.Error(), tc.text)
+			assert.Nil(t, res, "no run is begun for a refused submission")
+			assert.Empty(t, e.cat.View().Runs("0101/000001"))
+		})
+	}
+}
+
+func TestSubmitByTableName(t *testing.T) {
+	e := newEnv(t, DefaultConfig())
+	e.putEntry(nil)
+	res, err := e.submit("a.csv", "站点编码,区县,监测日期\nA1,渝中区,2024-01-01\n", func(s *Submission) { s.Entry = "air_daily" })
+	require.NoError(t, err)
+	assert.Equal(t, "0101/000001", res.Run.Entry)
+	assert.Len(t, e.rows("0101/000001"), 1)
+}
+
+func TestSubmitNoValidRows(t *testing.T) {
+	e := newEnv(t, DefaultConfig())
+	e.putEntry(nil)
+	res, err := e.submit("bad.csv", "站点编码,区县,监测日期\nA1,火星区,2024-01-01\n,渝中区,昨天\n", nil)
+	require.NoError(t, err)
+	assert.Nil(t, res.Snapshot)
+	assert.Equal(t, catalog.RunFailed, res.Run.Status)
+	assert.Equal(t, ReasonNoValidRows, res.Run.Error)
+	assert.Equal(t, int64(2), res.Run.RowsRejected)
+	run, err := e.cat.View().Run(res.Run.ID)
+	require.NoError(t, err)
+	assert.Equal(t, catalog.RunFailed, run.Status)
+	assert.Equal(t, ReasonNoValidRows, run.Error)
+	assert.Equal(t, res.Run.RejectedKey, run.RejectedKey)
+	assert.Len(t, e.rejectsFile(run.RejectedKey), 3)
+	en, _ := e.cat.View().Entry("0101/000001")
+	assert.Empty(t, en.CurrentSnapshot)
+	assert.Contains(t, res.Summary(), "失败原因：没有可入库的有效行")
+
+	res, err = e.submit("empty.csv", "站点编码,区县,监测日期\n", nil)
+	require.NoError(t, err)
+	assert.Equal(t, catalog.RunFailed, res.Run.Status)
+	assert.Empty(t, res.Run.RejectedKey)
+}
+
+func TestSubmitRecordErrors(t *testing.T) {
+	e := newEnv(t, DefaultConfig())
+	e.putEntry(nil)
+	body := "站点编码,区县,监测日期\nA1,渝中区,2024-01-01\nA\"2,渝中区,2024-01-02\n\n,,\nA3,渝中区,2024-01-03\nA4,\"渝中区,2024-01-04\nA5,渝中区,2024-01-05\n"
+	res, err := e.submit("q.csv", body, nil)
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), res.Run.RowsAccepted)
+	require.Len(t, res.Rejects, 2)
+	assert.Equal(t, 3, res.Rejects[0].Row)
+	assert.Contains(t, res.Rejects[0].Reason, "双引号")
+	assert.Equal(t, 7, res.Rejects[1].Row)
+	assert.Contains(t, res.Rejects[1].Reason, "第 7 行至第 8 行")
+	assert.Empty(t, res.Rejects[1].Column)
+}
+
+func TestSubmitBatchesAndRejectLimit(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.BatchRows = 3
+	cfg.MaxRejectsInResult = 2
+	cfg.Writer.TargetRows = 5
+	e := newEnv(t, cfg)
+	e.putEntry(nil)
+	var b strings.Builder
+	b.WriteString("站点编码,区县,监测日期,监测次数\n")
+	var want [][]string
+	for i := range 20 {
+		code := fmt.Sprintf("S%03d", i)
+		if i%4 == 3 {
+			fmt.Fprintf(&b, "%s,渝中区,2024-01-01,many\n", code)
+			continue
+		}
+		fmt.Fprintf(&b, "%s,渝中区,2024-01-01,%d\n", code, i)
+		want = append(want, []string{code, "500103", "2024-01-01", "<nil>", "<nil>", strconv.Itoa(i), "<nil>", "<nil>"})
+	}
+	res, err := e.submit("many.csv", b.String(), nil)
+	require.NoError(t, err)
+	assert.Equal(t, int64(15), res.Run.RowsAccepted)
+	assert.Len(t, res.Rejects, 2)
+	assert.Len(t, e.rejectsFile(res.Run.RejectedKey), 5)
+	assert.Equal(t, 3, res.Snapshot.Files)
+	assert.Equal(t, want, e.rows("0101/000001"))
+	assert.Contains(t, res.Summary(), "前 2 条问题")
+}
+
+func TestSubmitBadEncoding(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+	}{
+		{"utf16", "\xff\xfe\x59\x00"},
+		{"binary", "PK\x03\x04\x00\x00"},
+		{"neither utf8 nor gb18030", "站点编码,区县\n\xff\xff\xff\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, DefaultConfig())
+			e.putEntry(nil)
+			res, err := e.submit("x.csv", tc.body, nil)
+			require.ErrorIs(t, err, ErrBadEncoding)
+			assert.Equal(t, catalog.RunFailed, res.Run.Status)
+		})
+	}
+	e := newEnv(t, DefaultConfig())
+	e.putEntry(nil)
+	res, err := e.submit("x.xlsx", "PK", nil)
+	require.ErrorIs(t, err, ErrUnsupportedFormat)
+	run, rerr := e.cat.View().Run(res.Run.ID)
+	require.NoError(t, rerr)
+	assert.Equal(t, catalog.RunFailed, run.Status)
+}
+
+// cancelReader cancels its context once more than limit bytes were read.
+type cancelReader struct {
+	r      io.Reader
+	n      int
+	limit  int
+	cancel context.CancelFunc
+}
+
+func (c *cancelReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	if c.n > c.limit {
+		c.cancel()
+	}
+	return n, err
+}
+
+func TestSubmitCancelled(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.BatchRows = 500
+	cfg.Writer.TargetRows = 1000
+	e := newEnv(t, cfg)
+	e.putEntry(nil)
+	before, err := e.submit("1.csv", "站点编码,区县,监测日期\nA1,渝中区,2024-01-01\n", nil)
+	require.NoError(t, err)
+
+	var b strings.Builder
+	b.WriteString("站点编码,区县,监测日期\n")
+	for i := range 20000 {
+		fmt.Fprintf(&b, "C%05d,渝中区,2024-01-01\n", i)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	body := &cancelReader{r: strings.NewReader(b.String()), limit: b.Len() / 2, cancel: cancel}
+	res, err := e.svc.Submit(ctx, Submission{Entry: "0101/000001", Filename: "big.csv", Body: body})
+	require.ErrorIs(t, err, context.Canceled)
+	require.NotNil(t, res)
+	assert.Nil(t, res.Snapshot)
+
+	v := e.cat.View()
+	run, err := v.Run(res.Run.ID)
+	require.NoError(t, err)
+	assert.Equal(t, catalog.RunFailed, run.Status)
+	assert.Contains(t, run.Error, "context canceled")
+	en, err := v.Entry("0101/000001")
+	require.NoError(t, err)
+	assert.Equal(t, before.Snapshot.ID, en.CurrentSnapshot)
+	assert.Len(t, e.rows("0101/000001"), 1)
+}
+
+// raceBucket is a real bucket that, on the first manifest upload, lets another submission to
+// the same entry commit first, so that the compare-and-swap of the first one fails.
+type raceBucket struct {
+	lake.Bucket
+	once  sync.Once
+	other func()
+}
+
+func (b *raceBucket) Upload(ctx context.Context, key string, r io.Reader, size int64) error {
+	if err := b.Bucket.Upload(ctx, key, r, size); err != nil {
+		return err
+	}
+	if strings.Contains(key, "/metadata/") {
+		b.once.Do(b.other)
+	}
+	return nil
+}
+
+func TestSubmitRetriesOnConflict(t *testing.T) {
+	e := newEnv(t, DefaultConfig())
+	e.putEntry(nil)
+	var otherRes *Result
+	var otherErr error
+	rb := &raceBucket{Bucket: e.bucket}
+	racing := New(e.cat, rb, DefaultConfig(), nil)
+	rb.other = func() {
+		otherRes, otherErr = e.submit("other.csv", "站点编码,区县,监测日期\nB1,江北区,2024-01-02\n", nil)
+	}
+	res, err := racing.Submit(context.Background(), Submission{Entry: "0101/000001", Filename: "mine.csv",
+		Body: strings.NewReader("站点编码,区县,监测日期\nA1,渝中区,2024-01-01\n")})
+	require.NoError(t, err)
+	require.NoError(t, otherErr)
+	assert.Equal(t, otherRes.Snapshot.ID, res.Snapshot.Parent, "the losing commit is rebased on the winner")
+	assert.Equal(t, int64(2), res.Snapshot.Rows)
+	got := e.rows("0101/000001")
+	require.Len(t, got, 2)
+	assert.Equal(t, "A1", got[0][0])
+	assert.Equal(t, "B1", got[1][0])
+}
+
+func TestSubmitClock(t *testing.T) {
+	e := newEnv(t, DefaultConfig())
+	e.putEntry(nil)
+	clock := fixedClock()
+	svc := e.svc.WithClock(clock)
+	res, err := svc.Submit(context.Background(), Submission{Entry: "0101/000001", Filename: "a.csv",
+		Body: strings.NewReader("站点编码,区县,监测日期\nA1,渝中区,2024-01-01\n")})
+	require.NoError(t, err)
+	run, err := e.cat.View().Run(res.Run.ID)
+	require.NoError(t, err)
+	assert.True(t, run.StartedAt.Equal(clock()))
+	assert.True(t, run.FinishedAt.Equal(clock()))
+	assert.True(t, res.Snapshot.CommittedAt.Equal(clock()))
+}
