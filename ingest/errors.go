@@ -1,6 +1,10 @@
 package ingest
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/cqeco/ecolake/schemas"
+)
 
 // The sentinels carry Chinese text because their messages reach the district staff who submitted
 // the file (CLI output, HTTP responses, the run's error).
@@ -12,11 +16,21 @@ var (
 	ErrBadHeader = errors.New("表头与目录信息项不符")
 	// ErrBadEncoding is returned when the file is neither UTF-8 nor GB18030 text.
 	ErrBadEncoding = errors.New("文件编码无法识别（应为 UTF-8 或 GB18030）")
-	// ErrUnsupportedFormat is returned for file types no decoder handles.
-	ErrUnsupportedFormat = errors.New("不支持的文件格式")
+	// ErrUnsupportedFormat is returned for file types no decoder handles; it is a kind of
+	// schemas.ErrInvalid.
+	ErrUnsupportedFormat error = &kindOf{msg: "不支持的文件格式", parent: schemas.ErrInvalid}
 	// ErrInvalidSubmission is returned for a submission that lacks what it needs (a body, a
-	// known district).
-	ErrInvalidSubmission = errors.New("报送内容不完整或无效")
+	// known district); it is a kind of schemas.ErrInvalid.
+	ErrInvalidSubmission error = &kindOf{msg: "报送内容不完整或无效", parent: schemas.ErrInvalid}
 	// ErrInvalidConfig is returned by Config.Validate.
 	ErrInvalidConfig = errors.New("invalid ingest config")
 )
+
+// kindOf is a sentinel that is also a more general one, keeping its own text.
+type kindOf struct {
+	msg    string
+	parent error
+}
+
+func (e *kindOf) Error() string { return e.msg }
+func (e *kindOf) Unwrap() error { return e.parent }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/lake"
+	"github.com/cqeco/ecolake/schemas"
 )
 
 // mixedCSV has three good rows and one row for every reject reason.
@@ -240,6 +241,9 @@ func TestSubmitRefused(t *testing.T) {
 			e.putEntry(tc.entry)
 			res, err := e.submit("a.csv", body, tc.sub)
 			require.ErrorIs(t, err, tc.want)
+			if tc.want == ErrInvalidSubmission {
+				require.ErrorIs(t, err, schemas.ErrInvalid, "bad input maps to the general sentinel")
+			}
 			assert.Contains(t, err.Error(), tc.text)
 			assert.Nil(t, res, "no run is begun for a refused submission")
 			assert.Empty(t, e.cat.View().Runs("0101/000001"))
