@@ -21,12 +21,12 @@ func (s *Service) Handler() http.Handler {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		token = strings.TrimSpace(token)
 		if !ok || token == "" {
-			writeJSON(w, http.StatusUnauthorized, errResult("未认证: 缺少 Bearer 令牌"))
+			writeError(w, http.StatusUnauthorized, ("未认证: 缺少 Bearer 令牌"))
 			return
 		}
 		p, err := s.cat.View().PrincipalByToken(token)
 		if err != nil {
-			writeJSON(w, http.StatusUnauthorized, errResult("未认证: 令牌无效或已停用"))
+			writeError(w, http.StatusUnauthorized, ("未认证: 令牌无效或已停用"))
 			return
 		}
 		var req Request
@@ -36,27 +36,27 @@ func (s *Service) Handler() http.Handler {
 			req.Query, req.OperationName = q.Get("query"), q.Get("operationName")
 			if v := q.Get("variables"); v != "" {
 				if err := decodeJSON(strings.NewReader(v), &req.Variables); err != nil {
-					writeJSON(w, http.StatusBadRequest, errResult("请求无效: variables 不是 JSON 对象"))
+					writeError(w, http.StatusBadRequest, ("请求无效: variables 不是 JSON 对象"))
 					return
 				}
 			}
 		case http.MethodPost:
 			body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
 			if err != nil || len(body) > maxBodyBytes {
-				writeJSON(w, http.StatusBadRequest, errResult("请求无效: 请求体无法读取或超过 1 MiB"))
+				writeError(w, http.StatusBadRequest, ("请求无效: 请求体无法读取或超过 1 MiB"))
 				return
 			}
 			if err := decodeJSON(bytes.NewReader(body), &req); err != nil {
-				writeJSON(w, http.StatusBadRequest, errResult("请求无效: 请求体不是 JSON {\"query\", \"variables\", \"operationName\"}"))
+				writeError(w, http.StatusBadRequest, ("请求无效: 请求体不是 JSON {\"query\", \"variables\", \"operationName\"}"))
 				return
 			}
 		default:
 			w.Header().Set("Allow", "GET, POST")
-			writeJSON(w, http.StatusMethodNotAllowed, errResult("只支持 GET 与 POST"))
+			writeError(w, http.StatusMethodNotAllowed, ("只支持 GET 与 POST"))
 			return
 		}
 		if strings.TrimSpace(req.Query) == "" {
-			writeJSON(w, http.StatusBadRequest, errResult("请求无效: 缺少 query"))
+			writeError(w, http.StatusBadRequest, ("请求无效: 缺少 query"))
 			return
 		}
 		ctx := WithPrincipal(r.Context(), p)
@@ -108,4 +108,16 @@ func writeJSON(w http.ResponseWriter, status int, res *graphql.Result) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(res)
+}
+
+// writeError answers a request that never reached execution: {"errors":[{"message":…}]}.
+func writeError(w http.ResponseWriter, status int, msg string) {
+	type message struct {
+		Message string `json:"message"`
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(struct {
+		Errors []message `json:"errors"`
+	}{[]message{{msg}}})
 }

@@ -71,11 +71,9 @@ func (s *Service) tableFields(e *catalog.Entry, base string) graphql.Fields {
 	obj := graphql.NewObject(graphql.ObjectConfig{Name: base, Description: title, Fields: graphql.FieldsThunk(func() graphql.Fields {
 		f := graphql.Fields{}
 		for _, c := range cols {
-			t := outputType(c.Type)
-			if items[c.Field].Required {
-				t = graphql.NewNonNull(t)
-			}
-			f[c.Field] = &graphql.Field{Type: t, Description: desc(c)}
+			// Nullable even when required: a snapshot written before the item existed reads it
+			// as NULL, and one bad value must not null out the whole list.
+			f[c.Field] = &graphql.Field{Type: outputType(c.Type), Description: desc(c)}
 		}
 		return f
 	})})

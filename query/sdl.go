@@ -50,7 +50,7 @@ func printSDL(sc *graphql.Schema) string {
 
 func printDesc(b *strings.Builder, indent, d string) {
 	if d != "" {
-		fmt.Fprintf(b, "%s# %s\n", indent, strings.ReplaceAll(d, "\n", " "))
+		fmt.Fprintf(b, "%s\"\"\"%s\"\"\"\n", indent, strings.ReplaceAll(strings.ReplaceAll(d, "\n", " "), `"""`, `\"""`))
 	}
 }
 

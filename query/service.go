@@ -131,8 +131,8 @@ func (s *Service) Do(ctx context.Context, p *catalog.Principal, req Request) *gr
 	if s.closed.Load() {
 		return errResult("查询服务已关闭")
 	}
-	if p == nil {
-		return errResult("未认证: 缺少身份")
+	if p == nil || p.Disabled {
+		return errResult("未认证: 缺少身份或身份已停用")
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
@@ -154,6 +154,9 @@ func (s *Service) Do(ctx context.Context, p *catalog.Principal, req Request) *gr
 		OperationName:  req.OperationName,
 		Context:        withRequest(ctx, r),
 	})
+	if err := ctx.Err(); err != nil {
+		res = &graphql.Result{Errors: []gqlerrors.FormattedError{{Message: fmt.Sprintf("查询超时或已取消 (上限 %s)", s.cfg.Timeout)}}}
+	}
 	fields, datasets, snapshots, rows := r.audit()
 	attrs := []any{"user", p.ID, "fields", fields, "dataset", datasets, "snapshot", snapshots,
 		"rows", rows, "duration", time.Since(start), "generation", g.gen}
