@@ -1,0 +1,245 @@
+package lake
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+)
+
+// DataFile is one immutable Parquet file of a snapshot.
+type DataFile struct {
+	Key    string `json:"key"`
+	Rows   int64  `json:"rows"`
+	Bytes  int64  `json:"bytes"`
+	SHA256 string `json:"sha256"` // hex
+}
+
+// WriterConfig tunes a TableWriter.
+type WriterConfig struct {
+	TargetRows int64  // roll to a new file after this many rows (default 1_000_000)
+	TmpDir     string // where files are spilled before upload (default os.TempDir())
+}
+
+// DefaultWriterConfig returns the defaults NewTableWriter also applies to zero fields.
+func DefaultWriterConfig() WriterConfig {
+	return WriterConfig{TargetRows: 1_000_000, TmpDir: os.TempDir()}
+}
+
+// rowGroupRows matches DuckDB's own row group size, the unit of its parallel scans.
+const rowGroupRows = 122_880
+
+// TableWriter writes Arrow record batches as zstd-compressed Parquet into one or more files of at
+// most TargetRows rows. Each file is spilled to a temp file, fsync'd, hashed and uploaded under
+// keyPrefix + NewID() + ".parquet", so keys are never reused. Rows keep the order given.
+// A TableWriter is not safe for concurrent use.
+type TableWriter struct {
+	b      Bucket
+	prefix string
+	schema *arrow.Schema
+	cfg    WriterConfig
+	props  *parquet.WriterProperties
+
+	cur    *spillFile
+	files  []DataFile
+	err    error // sticky: after a failure only Abort makes sense
+	closed bool
+}
+
+// spillFile is the Parquet file being written.
+type spillFile struct {
+	f    *os.File
+	h    hash.Hash
+	n    int64 // bytes written
+	fw   *pqarrow.FileWriter
+	rows int64
+}
+
+func (s *spillFile) Write(p []byte) (int, error) {
+	n, err := s.f.Write(p)
+	s.h.Write(p[:n])
+	s.n += int64(n)
+	return n, err
+}
+
+// NewTableWriter returns a writer for records of schema. Zero fields of cfg take their defaults.
+func NewTableWriter(ctx context.Context, b Bucket, keyPrefix string, schema *arrow.Schema, cfg WriterConfig) (*TableWriter, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if b == nil {
+		return nil, errors.New("table writer: nil bucket")
+	}
+	if schema == nil || schema.NumFields() == 0 {
+		return nil, errors.New("table writer: schema has no fields")
+	}
+	if keyPrefix != "" {
+		if err := CheckPrefix(keyPrefix); err != nil {
+			return nil, fmt.Errorf("table writer prefix: %w", err)
+		}
+	}
+	def := DefaultWriterConfig()
+	if cfg.TargetRows == 0 {
+		cfg.TargetRows = def.TargetRows
+	}
+	if cfg.TargetRows < 0 {
+		return nil, fmt.Errorf("table writer: target rows %d is negative", cfg.TargetRows)
+	}
+	if cfg.TmpDir == "" {
+		cfg.TmpDir = def.TmpDir
+	}
+	if fi, err := os.Stat(cfg.TmpDir); err != nil {
+		return nil, fmt.Errorf("table writer tmp dir: %w", err)
+	} else if !fi.IsDir() {
+		return nil, fmt.Errorf("table writer tmp dir %s is not a directory", cfg.TmpDir)
+	}
+	props := parquet.NewWriterProperties(
+		parquet.WithCompression(compress.Codecs.Zstd),
+		parquet.WithStats(true),
+		parquet.WithMaxRowGroupLength(min(rowGroupRows, cfg.TargetRows)),
+		parquet.WithAllocator(memory.DefaultAllocator),
+		parquet.WithCreatedBy("ecolake"),
+	)
+	return &TableWriter{b: b, prefix: keyPrefix, schema: schema, cfg: cfg, props: props}, nil
+}
+
+// Write appends the rows of rec, rolling to new files at TargetRows.
+func (w *TableWriter) Write(ctx context.Context, rec arrow.RecordBatch) error {
+	if w.closed {
+		return ErrClosed
+	}
+	if w.err != nil {
+		return w.err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if !rec.Schema().Equal(w.schema) {
+		return fmt.Errorf("table writer: record schema %s does not match %s", rec.Schema(), w.schema)
+	}
+	if err := w.write(ctx, rec); err != nil {
+		w.err = err
+		return err
+	}
+	return nil
+}
+
+func (w *TableWriter) write(ctx context.Context, rec arrow.RecordBatch) error {
+	var off int64
+	for n := rec.NumRows(); off < n; {
+		if w.cur == nil {
+			if err := w.open(); err != nil {
+				return err
+			}
+		}
+		take := min(n-off, w.cfg.TargetRows-w.cur.rows)
+		part := rec
+		if off != 0 || take != n {
+			part = rec.NewSlice(off, off+take)
+		}
+		err := w.cur.fw.WriteBuffered(part)
+		if part != rec {
+			part.Release()
+		}
+		if err != nil {
+			return fmt.Errorf("write parquet: %w", err)
+		}
+		w.cur.rows += take
+		off += take
+		if w.cur.rows >= w.cfg.TargetRows {
+			if err := w.flush(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (w *TableWriter) open() error {
+	f, err := os.CreateTemp(w.cfg.TmpDir, "ecolake-*.parquet")
+	if err != nil {
+		return fmt.Errorf("spill file: %w", err)
+	}
+	s := &spillFile{f: f, h: sha256.New()}
+	fw, err := pqarrow.NewFileWriter(w.schema, s, w.props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	if err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return fmt.Errorf("parquet writer: %w", err)
+	}
+	s.fw = fw
+	w.cur = s
+	return nil
+}
+
+// flush finishes the current file, makes it durable locally and uploads it.
+func (w *TableWriter) flush(ctx context.Context) error {
+	s := w.cur
+	w.cur = nil
+	defer func() {
+		s.f.Close()
+		os.Remove(s.f.Name())
+	}()
+	if err := s.fw.Close(); err != nil {
+		return fmt.Errorf("close parquet: %w", err)
+	}
+	if err := s.f.Sync(); err != nil {
+		return fmt.Errorf("sync spill file: %w", err)
+	}
+	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("rewind spill file: %w", err)
+	}
+	df := DataFile{
+		Key:    w.prefix + NewID() + ".parquet",
+		Rows:   s.rows,
+		Bytes:  s.n,
+		SHA256: hex.EncodeToString(s.h.Sum(nil)),
+	}
+	if err := w.b.Upload(ctx, df.Key, s.f, df.Bytes); err != nil {
+		return fmt.Errorf("upload %s: %w", df.Key, err)
+	}
+	w.files = append(w.files, df)
+	return nil
+}
+
+// Close flushes and uploads the last file and returns every file written, in row order; none if
+// no rows were written. After a failed Write, Close cleans up and returns that error.
+func (w *TableWriter) Close(ctx context.Context) ([]DataFile, error) {
+	if w.closed {
+		return nil, ErrClosed
+	}
+	if w.err != nil {
+		w.Abort()
+		return nil, w.err
+	}
+	w.closed = true
+	if w.cur != nil && w.cur.rows > 0 {
+		if err := w.flush(ctx); err != nil {
+			w.Abort()
+			return nil, err
+		}
+	}
+	w.Abort()
+	return w.files, nil
+}
+
+// Abort removes temp files. Files already uploaded stay as orphans for garbage collection.
+func (w *TableWriter) Abort() {
+	w.closed = true
+	if w.cur != nil {
+		w.cur.fw.Close()
+		w.cur.f.Close()
+		os.Remove(w.cur.f.Name())
+		w.cur = nil
+	}
+}
