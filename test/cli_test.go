@@ -27,7 +27,7 @@ func TestIngestCommand(t *testing.T) {
 
 	code, out = ingestCmd(t, dir, "--entry", "0201/000003", good)
 	assert.Equal(t, 0, code, out)
-	assert.Contains(t, out, "2")
+	assert.Contains(t, out, "入库 2 行")
 
 	mixed := writeFile(t, "mixed.csv", "区县,数量\n万州区,5\n万州区,很多\n,7\n")
 	code, out = ingestCmd(t, dir, "--entry", "air_emission_reduction_counts", mixed)

@@ -29,15 +29,14 @@ type App struct {
 
 // Open validates cfg and opens catalogue, lake, cache, ingest and query. withQuery is false for
 // command-line clients that only load data.
-func Open(ctx context.Context, cfg Config, log *slog.Logger, withQuery bool) (a *App, err error) {
+func Open(ctx context.Context, cfg Config, log *slog.Logger, withQuery bool) (_ *App, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	a = &App{cfg: cfg, log: log}
+	a := &App{cfg: cfg, log: log}
 	defer func() {
 		if err != nil {
-			a.Close()
-			a = nil
+			_ = a.Close() // the error being returned is the one that matters
 		}
 	}()
 	for _, d := range []string{cfg.DataDir, cfg.tmpDir()} {

@@ -81,7 +81,7 @@ func entry(code, table, name, cat, dept, source string, cycle schemas.UpdateCycl
 		SourceKind: source, UpdateCycle: cycle, Domains: domains, Items: items,
 		ProviderName: "重庆市生态环境局", ProviderCode: providerCode, Abstract: name + "。",
 		FormatType: "DATABASE", ShareType: "UNCONDITIONAL", ShareMode: "TABLE", OpenType: "CONDITIONAL",
-		OpenCondition: "依申请开放", District: schemas.CityCode,
+		OpenCondition: "依申请开放", District: schemas.CityCode, Status: "DRAFT",
 	}
 }
 

@@ -131,6 +131,8 @@ func (g *gen) value(it catalog.Item, i int) string {
 		return g.plate()
 	case strings.Contains(it.Field, "credit_code"):
 		return g.creditCode()
+	case it.Field == "waste_category":
+		return fmt.Sprintf("HW%02d", i+1)
 	}
 	switch it.Type {
 	case schemas.Int:
@@ -144,10 +146,10 @@ func (g *gen) value(it catalog.Item, i int) string {
 	case schemas.Timestamp:
 		return g.now.Add(-time.Duration(g.r.IntN(72*60)) * time.Minute).Format("2006-01-02 15:04:05")
 	}
-	if it.IsKey {
-		return fmt.Sprintf("%s-%05d", strings.ToUpper(it.Field[:min(3, len(it.Field))]), i+1)
-	}
 	s := it.Name + "示例" + strconv.Itoa(g.r.IntN(100))
+	if it.IsKey {
+		s = fmt.Sprintf("%s-%05d", strings.ToUpper(it.Field[:min(3, len(it.Field))]), i+1)
+	}
 	if it.Length > 0 && len([]rune(s)) > it.Length {
 		s = string([]rune(s)[:it.Length])
 	}
