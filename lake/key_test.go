@@ -1,6 +1,8 @@
 package lake_test
 
 import (
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -45,4 +47,24 @@ func TestCheckKey(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzCheckKey holds the promise backends rely on: an accepted key never leaves the bucket root.
+func FuzzCheckKey(f *testing.F) {
+	for _, s := range []string{"a", "a/b", "../a", "a/../../b", "/a", "a//b", ".", "a/.", `a\..\b`, "重庆/x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, key string) {
+		if lake.CheckKey(key) != nil {
+			return
+		}
+		root := "/lake/root"
+		p := filepath.Join(root, filepath.FromSlash(key))
+		if !strings.HasPrefix(p, root+"/") {
+			t.Fatalf("key %q escapes to %s", key, p)
+		}
+		if filepath.ToSlash(strings.TrimPrefix(p, root+"/")) != key {
+			t.Fatalf("key %q is not in canonical form (%s)", key, p)
+		}
+	})
 }

@@ -150,3 +150,22 @@ func TestParseURL(t *testing.T) {
 		})
 	}
 }
+
+func FuzzParseURL(f *testing.F) {
+	for _, s := range []string{"s3://ecolake", "s3://ecolake/a/b", "s3://a/../b", "s3://x:1/a", "s3://eco.lake/a/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, u string) {
+		bucket, prefix, err := s3.ParseURL(u)
+		if err != nil {
+			return
+		}
+		cfg := s3.Config{Endpoint: "h:1", Bucket: bucket, Prefix: prefix, AccessKey: "a", SecretKey: "s"}
+		if err := cfg.Validate(); err != nil {
+			t.Fatalf("ParseURL(%q) gave an invalid config: %v", u, err)
+		}
+		if prefix != "" && !strings.HasSuffix(prefix, "/") {
+			t.Fatalf("prefix %q does not end in /", prefix)
+		}
+	})
+}
