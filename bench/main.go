@@ -132,7 +132,7 @@ func stationEntry() catalog.Entry {
 	return catalog.Entry{
 		ResourceCode: "0101/000001", Table: "air_station_hourly", Name: "空气质量自动监测站小时数据", CategoryCode: "0101",
 		ProviderName: "重庆市生态环境局", ProviderCode: "11500000MB0000000X", Abstract: "基准测试", FormatType: "DATABASE",
-		ShareType: "UNCONDITIONAL", ShareMode: "TABLE", OpenType: "CONDITIONAL", UpdateCycle: schemas.Realtime,
+		ShareType: "UNCONDITIONAL", ShareMode: "TABLE", OpenType: "CONDITIONAL", UpdateCycle: schemas.Realtime, Status: "DRAFT",
 		Department: "CTR_MONITORING", District: schemas.CityCode, SourceKind: "ONLINE_MONITORING", Domains: []string{"AIR"},
 		Items: []catalog.Item{
 			it("站点编码", "station_code", schemas.String, true), it("站点名称", "station_name", schemas.String, true),
