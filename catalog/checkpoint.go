@@ -41,7 +41,13 @@ var ckptTables = []struct {
 }{
 	{tableDepartments, ckptDepartment, insertJSON[Department](tableDepartments)},
 	{tableDistricts, ckptDistrict, insertJSON[schemas.District](tableDistricts)},
-	{tableEntries, ckptEntry, insertJSON[Entry](tableEntries)},
+	{tableEntries, ckptEntry, func(txn *memdb.Txn, raw json.RawMessage) error {
+		e := new(Entry)
+		if err := json.Unmarshal(raw, e); err != nil {
+			return err
+		}
+		return insertEntry(txn, e) // the items table is derived, not checkpointed
+	}},
 	{tableSnapshots, ckptSnapshot, insertJSON[Snapshot](tableSnapshots)},
 	{tableRuns, ckptRun, insertJSON[Run](tableRuns)},
 	{tablePrincipals, ckptPrincipal, insertJSON[Principal](tablePrincipals)},

@@ -153,10 +153,7 @@ func applyPutEntry(txn *memdb.Txn, rec *record, cmd *putEntryCmd) error {
 	e.PublishDate = utc(e.PublishDate)
 	e.UpdatedAt = at
 	e.ModifyIndex = rec.Index
-	if err := txn.Insert(tableEntries, e); err != nil {
-		return fmt.Errorf("insert entry %s: %w", e.ResourceCode, err)
-	}
-	return nil
+	return insertEntry(txn, e)
 }
 
 func applySetEntryStatus(txn *memdb.Txn, rec *record, cmd *setEntryStatusCmd) error {
@@ -172,10 +169,7 @@ func applySetEntryStatus(txn *memdb.Txn, rec *record, cmd *setEntryStatusCmd) er
 	e.Status = cmd.Status
 	e.UpdatedAt = at
 	e.ModifyIndex = rec.Index
-	if err := txn.Insert(tableEntries, e); err != nil {
-		return fmt.Errorf("insert entry %s: %w", e.ResourceCode, err)
-	}
-	return nil
+	return insertEntry(txn, e)
 }
 
 func applyPutPrincipal(txn *memdb.Txn, _ *record, cmd *putPrincipalCmd) error {
@@ -252,10 +246,7 @@ func applyCommitSnapshot(txn *memdb.Txn, rec *record, cmd *commitSnapshotCmd) er
 	e := old.Copy()
 	e.CurrentSnapshot = snap.ID
 	e.ModifyIndex = rec.Index
-	if err := txn.Insert(tableEntries, e); err != nil {
-		return fmt.Errorf("insert entry %s: %w", e.ResourceCode, err)
-	}
-	return nil
+	return insertEntry(txn, e)
 }
 
 func conflictErr(e *Entry, expected string) error {

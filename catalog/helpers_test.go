@@ -106,7 +106,8 @@ func stateJSON(t *testing.T, v *View) string {
 		Districts   []schemas.District
 		Entries     []entryState
 		Principals  []*Principal
-	}{Index: v.Index(), Departments: v.Departments(), Districts: v.Districts()}
+		Items       []ItemRef
+	}{Index: v.Index(), Departments: v.Departments(), Districts: v.Districts(), Items: v.Items()}
 	for _, e := range v.Entries() {
 		st.Entries = append(st.Entries, entryState{e, v.Snapshots(e.ResourceCode), v.Runs(e.ResourceCode)})
 	}

@@ -18,6 +18,7 @@ const (
 	tableSnapshots   = "snapshots"
 	tableRuns        = "runs"
 	tablePrincipals  = "principals"
+	tableItems       = "items"
 )
 
 // Index names.
@@ -30,6 +31,7 @@ const (
 	indexEntryCommitted = "entry_committed"
 	indexEntryStarted   = "entry_started"
 	indexTokenHash      = "token_hash"
+	indexPIType         = "pi_type"
 )
 
 // indexKeyJournal is the row of the index table that holds the last applied journal index.
@@ -51,6 +53,7 @@ var schemaFactories = []func() *memdb.TableSchema{
 	snapshotsTableSchema,
 	runsTableSchema,
 	principalsTableSchema,
+	itemsTableSchema,
 }
 
 func dbSchema() *memdb.DBSchema {
