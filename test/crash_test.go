@@ -71,7 +71,7 @@ func TestIngestKilledMidway(t *testing.T) {
 
 	// The server starts on the crashed directory and answers with the committed rows; the
 	// interrupted runs are recorded as failed.
-	s2 := startServer(t, dir, nil)
+	s2 := startServer(t, dir, nil, "--demo")
 	d := s2.gql("demo-steward", `{ air_station_hourly_aggregate { count } entry(code: "0101/000001") { runs { status error } } }`, nil).ok(t)
 	assert.EqualValues(t, committed, num(t, rows(t, d, "air_station_hourly_aggregate")[0]["count"]))
 	for _, r := range d["entry"].(map[string]any)["runs"].([]any) {

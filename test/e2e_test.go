@@ -167,6 +167,13 @@ func TestServeDemoEndToEnd(t *testing.T) {
 		assert.EqualValues(t, 15549, num(t, agg["sum"].(map[string]any)["enterprise_count"]))
 		s2.stop(syscall.SIGINT)
 	})
+
+	t.Run("demo tokens open nothing without --demo", func(t *testing.T) {
+		s3 := startServer(t, dir, nil)
+		r := s3.gql("demo-steward", `{ entries { resourceCode } }`, nil)
+		assert.Equal(t, http.StatusUnauthorized, r.Status, r.Raw)
+		s3.stop(syscall.SIGTERM)
+	})
 }
 
 func submit(t *testing.T, s *server, token, code, name string, content []byte, district string) (int, string) {

@@ -29,6 +29,8 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr st
 		if err := demo.Load(ctx, a.Cat, a.Bucket, time.Now, log); err != nil {
 			return fmt.Errorf("load demo directory: %w", err)
 		}
+	} else if err := demo.Disable(ctx, a.Cat); err != nil {
+		return err
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

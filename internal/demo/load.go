@@ -32,6 +32,26 @@ var Principals = []struct {
 	{catalog.Principal{ID: "wanzhou", Name: "万州区生态环境局(演示)", Role: "district", Clearance: schemas.General2, Districts: []string{"500101"}}, "demo-wanzhou"},
 }
 
+// Disable switches the demo principals off on a catalogue that once ran with --demo, so that their
+// published tokens open nothing when the service runs without it.
+func Disable(ctx context.Context, cat *catalog.Store) error {
+	v := cat.View()
+	for _, p := range Principals {
+		pr, err := v.Principal(p.ID)
+		if errors.Is(err, catalog.ErrNotFound) || (err == nil && pr.Disabled) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		pr.Disabled = true
+		if err := cat.PutPrincipal(ctx, *pr); err != nil {
+			return fmt.Errorf("disable demo principal %s: %w", pr.ID, err)
+		}
+	}
+	return nil
+}
+
 // Load puts the demo directory into an empty catalogue and loads its data through the real ingest
 // path, back-dating some loads so that the collection figure has stale entries. On a catalogue that
 // already holds the demo it only makes sure the demo principals exist.
