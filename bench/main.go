@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -28,12 +29,17 @@ import (
 func main() {
 	rows := flag.Int("rows", 1_000_000, "rows in the generated CSV")
 	keep := flag.String("dir", "", "work directory (default: a temp dir removed afterwards)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the ecolake ingest to this file")
 	flag.Parse()
+	cpuProfile = *cpuprofile
 	if err := run(*rows, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
+
+// cpuProfile, when set, is where the CPU profile of the ecolake ingest goes.
+var cpuProfile string
 
 func run(n int, dir string) error {
 	ctx := context.Background()
@@ -100,9 +106,22 @@ func ecolakeIngest(ctx context.Context, dir, csvPath string) (time.Duration, err
 	defer f.Close()
 	icfg := ingest.DefaultConfig()
 	icfg.Writer.TmpDir = dir
+	if cpuProfile != "" {
+		pf, err := os.Create(cpuProfile)
+		if err != nil {
+			return 0, err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return 0, err
+		}
+	}
 	start := time.Now()
 	res, err := ingest.New(cat, bucket, icfg, log).Submit(ctx, ingest.Submission{Entry: e.ResourceCode, Filename: "stations.csv", Body: bufio.NewReaderSize(f, 1<<20)})
 	d := time.Since(start)
+	if cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	if err != nil {
 		return 0, err
 	}
