@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"strconv"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -60,27 +59,28 @@ func newBatch(schema *arrow.Schema, capacity int) *batch {
 	return &batch{b: b}
 }
 
-// append adds one row of parsed values (as produced by schemas.DataType.Parse; nil for null).
-func (b *batch) append(vals []any) {
-	for i, v := range vals {
+// append adds one row of parsed values.
+func (b *batch) append(vals []value) {
+	for i := range vals {
+		v := &vals[i]
 		f := b.b.Field(i)
-		if v == nil {
+		if v.null {
 			f.AppendNull()
 			continue
 		}
 		switch f := f.(type) {
 		case *array.StringBuilder:
-			f.Append(v.(string))
+			f.Append(v.s)
 		case *array.Int64Builder:
-			f.Append(v.(int64))
+			f.Append(v.i)
 		case *array.Float64Builder:
-			f.Append(v.(float64))
+			f.Append(v.f)
 		case *array.BooleanBuilder:
-			f.Append(v.(bool))
+			f.Append(v.b)
 		case *array.Date32Builder:
-			f.Append(arrow.Date32FromTime(v.(time.Time)))
+			f.Append(arrow.Date32FromTime(v.t))
 		case *array.TimestampBuilder:
-			f.Append(arrow.Timestamp(v.(time.Time).UnixMicro()))
+			f.Append(arrow.Timestamp(v.t.UnixMicro()))
 		default:
 			panic("ingest: no builder for " + f.Type().String())
 		}

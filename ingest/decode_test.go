@@ -6,12 +6,14 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/schemas"
 )
 
 // readAll decodes a whole file, returning its records joined by "|".
@@ -98,7 +100,7 @@ func TestBrokenBytesAfterWindow(t *testing.T) {
 	require.NoError(t, err)
 	p, err := newPlan("f.csv", testEntry(), header, d.Encoding())
 	require.NoError(t, err)
-	vals := make([]any, len(p.entry.Items))
+	vals := make([]value, len(p.entry.Items))
 	var last []Reject
 	for {
 		rec, line, err := d.Next()
@@ -146,7 +148,7 @@ func FuzzDecode(f *testing.F) {
 		}
 		b := newBatch(schema, 8)
 		defer b.release()
-		vals := make([]any, len(entry.Items))
+		vals := make([]value, len(entry.Items))
 		var rejects []Reject
 		for {
 			rec, line, err := d.Next()
@@ -178,17 +180,64 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
-func checkAccepted(t *testing.T, e *catalog.Entry, vals []any) {
+func checkAccepted(t *testing.T, e *catalog.Entry, vals []value) {
 	for i, it := range e.Items {
-		if vals[i] == nil {
+		if vals[i].null {
 			require.False(t, it.Required, "required %s is null", it.Field)
 			continue
 		}
-		if s, ok := vals[i].(string); ok {
+		if s, ok := boxed(it.Type, vals[i]).(string); ok {
 			require.True(t, utf8.ValidString(s))
 			if it.Length > 0 {
 				require.LessOrEqual(t, utf8.RuneCountInString(s), it.Length)
 			}
 		}
+	}
+}
+
+// boxed is v as schemas.DataType.Parse returns it.
+func boxed(t schemas.DataType, v value) any {
+	if v.null {
+		return nil
+	}
+	switch t {
+	case schemas.String:
+		return v.s
+	case schemas.Int:
+		return v.i
+	case schemas.Float:
+		return v.f
+	case schemas.Bool:
+		return v.b
+	case schemas.Date, schemas.Timestamp:
+		return v.t
+	}
+	return nil
+}
+
+// TestParseMatchesDataType holds the unboxed parse to schemas.DataType.Parse: same values,
+// same error texts.
+func TestParseMatchesDataType(t *testing.T) {
+	types := []schemas.DataType{schemas.String, schemas.Int, schemas.Float, schemas.Bool, schemas.Date, schemas.Timestamp, "DECIMAL"}
+	cells := []string{"", "0", "1", "2,121", "3.5", "-7", "1e3", "NaN", "是", "否", "yes", "x", "万州区",
+		"2024-09-01", "2024/9/1", "2024-02-30", "2024-09-01 13:00:00", "2024-09-01T13:00", "2024-09-01 24:00:00"}
+	for _, typ := range types {
+		for _, c := range cells {
+			want, werr := typ.Parse(c)
+			var v value
+			err := parse(typ, c, &v)
+			if werr != nil {
+				require.EqualError(t, err, werr.Error(), "%s %q", typ, c)
+				continue
+			}
+			require.NoError(t, err, "%s %q", typ, c)
+			require.Equal(t, want, boxed(typ, v), "%s %q", typ, c)
+		}
+	}
+}
+
+func TestTrimBlank(t *testing.T) {
+	for _, s := range []string{"", " ", "a", " a", "a ", "\ta\r\n", "\u3000渝中区\u3000", "渝中区", "\u00a0x", "x\u0085", "\v", "a b"} {
+		require.Equal(t, strings.TrimFunc(s, unicode.IsSpace), trimBlank(s), "%q", s)
 	}
 }

@@ -13,6 +13,10 @@ import (
 // ctxCheckRows is how often the row loop looks at the context.
 const ctxCheckRows = 1024
 
+// writeBehindDepth is how many built record batches may wait for the Parquet writer: one keeps
+// both stages busy while bounding memory to about three batches.
+const writeBehindDepth = 1
+
 // load decodes, validates and writes the submission, uploads its rejects and commits the
 // snapshot. On return without error res.Run holds the final run as recorded by the catalogue.
 func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission, res *Result) error {
@@ -45,17 +49,20 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 	defer rj.close()
 	b := newBatch(schema, s.cfg.BatchRows)
 	defer b.release()
+	// Parquet encoding runs behind the row loop; the stage is stopped (deferred after the
+	// Abort above, so run before it) before the writer is closed or aborted.
+	wb := startWriteBehind(ctx, tw, writeBehindDepth)
+	defer func() { _ = wb.stop() }()
 
 	run := &res.Run
-	vals := make([]any, len(entry.Items))
+	vals := make([]value, len(entry.Items))
 	var problems []Reject
 	write := func() error {
 		rec := b.flush()
 		if rec == nil {
 			return nil
 		}
-		defer rec.Release()
-		if err := tw.Write(ctx, rec); err != nil {
+		if err := wb.send(ctx, rec); err != nil {
 			return fmt.Errorf("write %s: %w", entry.Table, err)
 		}
 		return nil
@@ -67,20 +74,20 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 			}
 		}
 		rec, line, err := dec.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		var re *RecordError
-		if errors.As(err, &re) {
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			var re *RecordError
+			if !errors.As(err, &re) {
+				return fmt.Errorf("read %s: %w", sub.Filename, err)
+			}
 			run.RowsRead++
 			run.RowsRejected++
 			if err := rj.add(Reject{Row: re.Line, Reason: re.Reason}); err != nil {
 				return err
 			}
 			continue
-		}
-		if err != nil {
-			return fmt.Errorf("read %s: %w", sub.Filename, err)
 		}
 		if blankRecord(rec) {
 			continue
@@ -106,6 +113,9 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 	}
 	if err := write(); err != nil {
 		return err
+	}
+	if err := wb.stop(); err != nil {
+		return fmt.Errorf("write %s: %w", entry.Table, err)
 	}
 
 	var files []lake.DataFile

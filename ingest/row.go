@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/schemas"
 )
 
@@ -36,7 +38,21 @@ func clip(s string) string {
 	return s
 }
 
-func trimBlank(s string) string { return strings.TrimFunc(s, unicode.IsSpace) }
+// trimBlank drops leading and trailing white space (unicode.IsSpace). Most cells have none,
+// which the first and last byte tell without decoding runes.
+func trimBlank(s string) string {
+	if s == "" {
+		return s
+	}
+	if a, z := s[0], s[len(s)-1]; a < utf8.RuneSelf && z < utf8.RuneSelf && !asciiSpace(a) && !asciiSpace(z) {
+		return s
+	}
+	return strings.TrimFunc(s, unicode.IsSpace)
+}
+
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+}
 
 // blankRecord reports a record without any content (",,,," rows spreadsheets leave behind).
 func blankRecord(rec []string) bool {
@@ -48,9 +64,43 @@ func blankRecord(rec []string) bool {
 	return true
 }
 
-// row checks one record and fills vals, one value per item (nil for null). It appends every
-// problem found to rejects and returns it; the row is valid when nothing was appended.
-func (p *plan) row(rec []string, line int, vals []any, rejects []Reject) []Reject {
+// value is one parsed cell. Which field holds it follows the item's type: s for STRING, i for
+// INT, f for FLOAT, b for BOOL, t for DATE and TIMESTAMP (as schemas.DataType.Parse returns
+// them). Keeping the value unboxed spares the row loop an allocation per cell.
+type value struct {
+	null bool
+	b    bool
+	s    string
+	i    int64
+	f    float64
+	t    time.Time
+}
+
+// parse converts a trimmed cell with the typed form of schemas.DataType.Parse.
+func parse(t schemas.DataType, s string, v *value) error {
+	var err error
+	switch t {
+	case schemas.String:
+		v.s, err = schemas.ParseString(s)
+	case schemas.Int:
+		v.i, err = schemas.ParseInt(s)
+	case schemas.Float:
+		v.f, err = schemas.ParseFloat(s)
+	case schemas.Bool:
+		v.b, err = schemas.ParseBool(s)
+	case schemas.Date:
+		v.t, err = schemas.ParseDate(s)
+	case schemas.Timestamp:
+		v.t, err = schemas.ParseTimestamp(s)
+	default:
+		_, err = t.Parse(s)
+	}
+	return err
+}
+
+// row checks one record and fills vals, one value per item. It appends every problem found to
+// rejects and returns it; the row is valid when nothing was appended.
+func (p *plan) row(rec []string, line int, vals []value, rejects []Reject) []Reject {
 	if len(rec) != len(p.cols) {
 		return append(rejects, Reject{
 			Row:    line,
@@ -59,7 +109,7 @@ func (p *plan) row(rec []string, line int, vals []any, rejects []Reject) []Rejec
 		})
 	}
 	for i := range vals {
-		vals[i] = nil
+		vals[i] = value{null: true}
 	}
 	for c, col := range p.cols {
 		raw := rec[c]
@@ -71,42 +121,43 @@ func (p *plan) row(rec []string, line int, vals []any, rejects []Reject) []Rejec
 			continue
 		}
 		it := &p.entry.Items[col.item]
-		bad := func(reason string) {
+		if reason := p.cell(it, col.item, raw, &vals[col.item]); reason != "" {
 			rejects = append(rejects, Reject{Row: line, Column: col.header, Field: it.Field, Value: clip(raw), Reason: reason})
+			vals[col.item] = value{null: true}
 		}
-		if !validText(p.encoding, raw) {
-			bad(fmt.Sprintf("含有无法按 %s 解码的字节", p.encoding))
-			continue
-		}
-		s := trimBlank(raw)
-		if s == "" {
-			if it.Required {
-				bad("必填项为空")
-			}
-			continue
-		}
-		if l := p.lists[col.item]; l != nil {
-			id, ok := lookupCode(l, s)
-			if !ok {
-				bad(codeReason(l, s))
-				continue
-			}
-			s = id
-		}
-		v, err := it.Type.Parse(s)
-		if err != nil {
-			bad(err.Error())
-			continue
-		}
-		if str, ok := v.(string); ok && it.Length > 0 {
-			if n := utf8.RuneCountInString(str); n > it.Length {
-				bad(fmt.Sprintf("长度为 %d 个字符，超过上限 %d 个字符", n, it.Length))
-				continue
-			}
-		}
-		vals[col.item] = v
 	}
 	return rejects
+}
+
+// cell checks one cell of item it and fills v; it returns why the cell is rejected, "" if not.
+func (p *plan) cell(it *catalog.Item, item int, raw string, v *value) string {
+	if !validText(p.encoding, raw) {
+		return fmt.Sprintf("含有无法按 %s 解码的字节", p.encoding)
+	}
+	s := trimBlank(raw)
+	if s == "" {
+		if it.Required {
+			return "必填项为空"
+		}
+		return ""
+	}
+	if l := p.lists[item]; l != nil {
+		id, ok := lookupCode(l, s)
+		if !ok {
+			return codeReason(l, s)
+		}
+		s = id
+	}
+	if err := parse(it.Type, s, v); err != nil {
+		return err.Error()
+	}
+	if it.Type == schemas.String && it.Length > 0 {
+		if n := utf8.RuneCountInString(v.s); n > it.Length {
+			return fmt.Sprintf("长度为 %d 个字符，超过上限 %d 个字符", n, it.Length)
+		}
+	}
+	v.null = false
+	return ""
 }
 
 // lookupCode resolves a cell to the id of a code. Districts are accepted by code, full or short
