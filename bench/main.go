@@ -58,11 +58,11 @@ func run(n int, dir string) error {
 	}
 	fmt.Printf("input: %d rows, %.1f MB CSV (%s)\n", n, float64(size)/1e6, csvPath)
 
-	eco, err := ecolakeIngest(ctx, dir, csvPath)
+	eco, ecoBytes, err := ecolakeIngest(ctx, dir, csvPath)
 	if err != nil {
 		return err
 	}
-	duck, err := duckdbCopy(ctx, dir, csvPath)
+	duck, duckBytes, err := duckdbCopy(ctx, dir, csvPath)
 	if err != nil {
 		return err
 	}
@@ -72,36 +72,38 @@ func run(n int, dir string) error {
 	report("ecolake ingest (validate+commit)", eco)
 	report("duckdb read_csv → COPY parquet", duck)
 	fmt.Printf("ratio ecolake/duckdb throughput: %.2f\n", duck.Seconds()/eco.Seconds())
+	fmt.Printf("parquet size: ecolake %.1f MB, duckdb %.1f MB\n", float64(ecoBytes)/1e6, float64(duckBytes)/1e6)
 	return nil
 }
 
-func ecolakeIngest(ctx context.Context, dir, csvPath string) (time.Duration, error) {
+// ecolakeIngest returns the time of the load and the bytes of Parquet it wrote.
+func ecolakeIngest(ctx context.Context, dir, csvPath string) (time.Duration, int64, error) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ccfg := catalog.DefaultConfig()
 	ccfg.Dir = filepath.Join(dir, "catalog")
 	cat, err := catalog.Open(ctx, ccfg, log)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer cat.Close()
 	bucket, err := local.New(filepath.Join(dir, "lake"))
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer bucket.Close()
 	if err := cat.PutDepartment(ctx, catalog.Department{Code: "CTR_MONITORING", Name: "监测中心", Kind: "centre"}); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	e := stationEntry()
 	if err := cat.PutEntry(ctx, &e); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if err := cat.SetEntryStatus(ctx, e.ResourceCode, "PUBLISHED"); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	f, err := os.Open(csvPath)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer f.Close()
 	icfg := ingest.DefaultConfig()
@@ -109,11 +111,11 @@ func ecolakeIngest(ctx context.Context, dir, csvPath string) (time.Duration, err
 	if cpuProfile != "" {
 		pf, err := os.Create(cpuProfile)
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		defer pf.Close()
 		if err := pprof.StartCPUProfile(pf); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 	}
 	start := time.Now()
@@ -123,25 +125,34 @@ func ecolakeIngest(ctx context.Context, dir, csvPath string) (time.Duration, err
 		pprof.StopCPUProfile()
 	}
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if res.Snapshot == nil || res.Run.RowsRejected > 0 {
-		return 0, fmt.Errorf("bench load was not clean: %s", res.Summary())
+		return 0, 0, fmt.Errorf("bench load was not clean: %s", res.Summary())
 	}
-	return d, nil
+	return d, res.Snapshot.Bytes, nil
 }
 
-func duckdbCopy(ctx context.Context, dir, csvPath string) (time.Duration, error) {
+// duckdbCopy returns the time of DuckDB's own conversion and the bytes of Parquet it wrote.
+func duckdbCopy(ctx context.Context, dir, csvPath string) (time.Duration, int64, error) {
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer db.Close()
 	out := filepath.Join(dir, "duckdb.parquet")
 	lit := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 	start := time.Now()
 	_, err = db.ExecContext(ctx, "COPY (SELECT * FROM read_csv("+lit(csvPath)+", header=true)) TO "+lit(out)+" (FORMAT parquet, COMPRESSION zstd)")
-	return time.Since(start), err
+	d := time.Since(start)
+	if err != nil {
+		return 0, 0, err
+	}
+	st, err := os.Stat(out)
+	if err != nil {
+		return 0, 0, err
+	}
+	return d, st.Size(), nil
 }
 
 func stationEntry() catalog.Entry {

@@ -49,21 +49,29 @@ func sameSchema(a, b []lake.Field) bool {
 
 // batch accumulates valid rows into Arrow builders.
 type batch struct {
-	b    *array.RecordBuilder
-	rows int
+	b        *array.RecordBuilder
+	fields   []array.Builder
+	rows     int
+	capacity int
+	// dataLen is, per string column, the text bytes the builder is sized for when the next
+	// batch starts; nil when it is sized already.
+	dataLen []int
 }
 
 func newBatch(schema *arrow.Schema, capacity int) *batch {
 	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
 	b.Reserve(capacity)
-	return &batch{b: b}
+	return &batch{b: b, fields: b.Fields(), capacity: capacity}
 }
 
 // append adds one row of parsed values.
 func (b *batch) append(vals []value) {
+	if b.dataLen != nil {
+		b.size()
+	}
 	for i := range vals {
 		v := &vals[i]
-		f := b.b.Field(i)
+		f := b.fields[i]
 		if v.null {
 			f.AppendNull()
 			continue
@@ -94,8 +102,26 @@ func (b *batch) flush() arrow.RecordBatch {
 	if b.rows == 0 {
 		return nil
 	}
+	b.dataLen = make([]int, len(b.fields))
+	for i, f := range b.fields {
+		if sb, ok := f.(*array.StringBuilder); ok {
+			b.dataLen[i] = sb.DataLen() * b.capacity / b.rows
+		}
+	}
 	b.rows = 0
 	return b.b.NewRecordBatch()
+}
+
+// size makes room for a full batch in one go, strings as long as in the previous batch,
+// rather than letting the builders grow by doubling and copying row by row.
+func (b *batch) size() {
+	b.b.Reserve(b.capacity)
+	for i, f := range b.fields {
+		if sb, ok := f.(*array.StringBuilder); ok && b.dataLen[i] > 0 {
+			sb.ReserveData(b.dataLen[i])
+		}
+	}
+	b.dataLen = nil
 }
 
 func (b *batch) release() { b.b.Release() }

@@ -11,6 +11,7 @@ import (
 	"os"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
@@ -48,7 +49,6 @@ type TableWriter struct {
 	prefix string
 	schema *arrow.Schema
 	cfg    WriterConfig
-	props  *parquet.WriterProperties
 
 	cur    *spillFile
 	files  []DataFile
@@ -103,14 +103,7 @@ func NewTableWriter(ctx context.Context, b Bucket, keyPrefix string, schema *arr
 	} else if !fi.IsDir() {
 		return nil, fmt.Errorf("table writer tmp dir %s is not a directory", cfg.TmpDir)
 	}
-	props := parquet.NewWriterProperties(
-		parquet.WithCompression(compress.Codecs.Zstd),
-		parquet.WithStats(true),
-		parquet.WithMaxRowGroupLength(min(rowGroupRows, cfg.TargetRows)),
-		parquet.WithAllocator(memory.DefaultAllocator),
-		parquet.WithCreatedBy("ecolake"),
-	)
-	return &TableWriter{b: b, prefix: keyPrefix, schema: schema, cfg: cfg, props: props}, nil
+	return &TableWriter{b: b, prefix: keyPrefix, schema: schema, cfg: cfg}, nil
 }
 
 // Write appends the rows of rec, rolling to new files at TargetRows.
@@ -138,7 +131,7 @@ func (w *TableWriter) write(ctx context.Context, rec arrow.RecordBatch) error {
 	var off int64
 	for n := rec.NumRows(); off < n; {
 		if w.cur == nil {
-			if err := w.open(); err != nil {
+			if err := w.open(rec.NewSlice(off, n)); err != nil {
 				return err
 			}
 		}
@@ -165,13 +158,16 @@ func (w *TableWriter) write(ctx context.Context, rec arrow.RecordBatch) error {
 	return nil
 }
 
-func (w *TableWriter) open() error {
+// open starts a new file whose first rows are first (which open releases).
+func (w *TableWriter) open(first arrow.RecordBatch) error {
+	props := w.properties(first)
+	first.Release()
 	f, err := os.CreateTemp(w.cfg.TmpDir, "ecolake-*.parquet")
 	if err != nil {
 		return fmt.Errorf("spill file: %w", err)
 	}
 	s := &spillFile{f: f, h: sha256.New()}
-	fw, err := pqarrow.NewFileWriter(w.schema, s, w.props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	fw, err := pqarrow.NewFileWriter(w.schema, s, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
 	if err != nil {
 		f.Close()
 		os.Remove(f.Name())
@@ -180,6 +176,63 @@ func (w *TableWriter) open() error {
 	s.fw = fw
 	w.cur = s
 	return nil
+}
+
+// properties are the Parquet settings of a file that starts with the rows of first:
+// zstd, statistics, DuckDB-sized row groups, and dictionary encoding only for the columns whose
+// leading values repeat (see dictionaryPays).
+func (w *TableWriter) properties(first arrow.RecordBatch) *parquet.WriterProperties {
+	opts := []parquet.WriterProperty{
+		parquet.WithCompression(compress.Codecs.Zstd),
+		parquet.WithStats(true),
+		parquet.WithMaxRowGroupLength(min(rowGroupRows, w.cfg.TargetRows)),
+		parquet.WithAllocator(memory.DefaultAllocator),
+		parquet.WithCreatedBy("ecolake"),
+	}
+	for i, f := range w.schema.Fields() {
+		if !dictionaryPays(first.Column(i)) {
+			opts = append(opts, parquet.WithDictionaryFor(f.Name, false))
+		}
+	}
+	return parquet.NewWriterProperties(opts...)
+}
+
+// dictionarySample is how many leading values of a column decide its encoding.
+const dictionarySample = 4096
+
+// dictionaryPays reports whether dictionary encoding is worth its hashing for a column, judged
+// by its first values: it is when they repeat, on average each at least twice (codes, names,
+// rounded measurements, dates). Columns of mostly distinct values (identifiers, timestamps of
+// a series) are written plain; zstd still compresses them. Columns of other types keep the
+// library's default.
+func dictionaryPays(col arrow.Array) bool {
+	switch a := col.(type) {
+	case *array.String:
+		return repeats(a, a.Value)
+	case *array.Int64:
+		return repeats(a, a.Value)
+	case *array.Float64:
+		return repeats(a, a.Value)
+	case *array.Date32:
+		return repeats(a, a.Value)
+	case *array.Timestamp:
+		return repeats(a, a.Value)
+	}
+	return true
+}
+
+func repeats[T comparable](a arrow.Array, value func(int) T) bool {
+	n := min(a.Len(), dictionarySample)
+	seen := make(map[T]struct{}, 64)
+	values := 0
+	for i := 0; i < n; i++ {
+		if a.IsNull(i) {
+			continue
+		}
+		seen[value(i)] = struct{}{}
+		values++
+	}
+	return len(seen)*2 <= values
 }
 
 // flush finishes the current file, makes it durable locally and uploads it.

@@ -340,3 +340,71 @@ func TestTableWriterMisuse(t *testing.T) {
 		assert.Empty(t, spilled)
 	})
 }
+
+// TestTableWriterDictionaryWhereItPays writes a column of distinct values and columns whose
+// values repeat: only the repeating ones are dictionary-encoded, and all read back intact.
+func TestTableWriterDictionaryWhereItPays(t *testing.T) {
+	ctx := context.Background()
+	b := newLocal(t)
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "id", Type: arrow.BinaryTypes.String},
+		{Name: "district", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "observed_at", Type: &arrow.TimestampType{Unit: arrow.Microsecond}},
+		{Name: "pm25", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+		{Name: "aqi", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "day", Type: arrow.FixedWidthTypes.Date32},
+		{Name: "exceeded", Type: arrow.FixedWidthTypes.Boolean},
+	}, nil)
+	const n = 3000
+	rb := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer rb.Release()
+	for i := range n {
+		rb.Field(0).(*array.StringBuilder).Append(fmt.Sprintf("S%06d", i))
+		if i%5 == 0 {
+			rb.Field(1).AppendNull()
+		} else {
+			rb.Field(1).(*array.StringBuilder).Append([]string{"500103", "500105", "500106"}[i%3])
+		}
+		rb.Field(2).(*array.TimestampBuilder).Append(arrow.Timestamp(base.Add(time.Duration(i) * time.Minute).UnixMicro()))
+		rb.Field(3).(*array.Float64Builder).Append(float64(i%70) + 0.5)
+		rb.Field(4).(*array.Int64Builder).Append(int64(i))
+		rb.Field(5).(*array.Date32Builder).Append(arrow.Date32FromTime(base.AddDate(0, 0, i%30)))
+		rb.Field(6).(*array.BooleanBuilder).Append(i%2 == 0)
+	}
+	rec := rb.NewRecordBatch()
+	defer rec.Release()
+	w, err := lake.NewTableWriter(ctx, b, lake.DataPrefix("air"), schema, lake.WriterConfig{TmpDir: t.TempDir()})
+	require.NoError(t, err)
+	require.NoError(t, w.Write(ctx, rec))
+	files, err := w.Close(ctx)
+	require.NoError(t, err)
+	require.Len(t, files, 1)
+
+	path, _ := b.LocalPath(files[0].Key)
+	pf, err := file.OpenParquetFile(path, false)
+	require.NoError(t, err)
+	defer pf.Close()
+	wantDict := map[string]bool{"id": false, "district": true, "observed_at": false, "pm25": true, "aqi": false, "day": true}
+	md := pf.MetaData()
+	for c := 0; c < md.Schema.NumColumns(); c++ {
+		cc, err := md.RowGroup(0).ColumnChunk(c)
+		require.NoError(t, err)
+		name := md.Schema.Column(c).Name()
+		if want, ok := wantDict[name]; ok {
+			assert.Equal(t, want, cc.HasDictionaryPage(), name)
+		}
+		assert.Equal(t, compress.Codecs.Zstd, cc.Compression(), name)
+	}
+
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
+	require.NoError(t, err)
+	tbl, err := fr.ReadTable(ctx)
+	require.NoError(t, err)
+	defer tbl.Release()
+	require.Equal(t, int64(n), tbl.NumRows())
+	for c := 0; c < int(tbl.NumCols()); c++ {
+		chunks := tbl.Column(c).Data().Chunks()
+		require.Len(t, chunks, 1)
+		assert.True(t, array.Equal(rec.Column(c), chunks[0]), schema.Field(c).Name)
+	}
+}

@@ -131,11 +131,56 @@ func ParseInt(s string) (int64, error) {
 // ParseFloat is Parse for FLOAT; thousands separators are allowed, NaN and infinities are not.
 func ParseFloat(s string) (float64, error) {
 	s = strings.TrimSpace(s)
+	if f, ok := fastFloat(s); ok {
+		return f, nil
+	}
 	f, err := strconv.ParseFloat(withoutCommas(s), 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 		return 0, fmt.Errorf("%q 不是有效的数值", s)
 	}
 	return f, nil
+}
+
+// pow10 are the powers of ten float64 holds exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
+
+// fastFloat reads plain decimals such as "35.5" or "-12" without strconv: with at most 15
+// digits the digits are an exact float64 and so is the power of ten, so one division rounds
+// correctly and gives exactly strconv.ParseFloat's result. Anything else (exponents, commas,
+// more digits, ".5", "5.") is left to strconv.
+func fastFloat(s string) (float64, bool) {
+	neg := false
+	if s != "" && s[0] == '-' {
+		neg, s = true, s[1:]
+	}
+	if s == "" || len(s) > 16 {
+		return 0, false
+	}
+	var mant uint64
+	digitCount, frac, dot := 0, 0, -1
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			mant = mant*10 + uint64(c-'0')
+			digitCount++
+			if dot >= 0 {
+				frac++
+			}
+		case c == '.' && dot < 0 && i > 0 && i < len(s)-1:
+			dot = i
+		default:
+			return 0, false
+		}
+	}
+	if digitCount > 15 {
+		return 0, false
+	}
+	f := float64(mant) / pow10[frac]
+	if neg {
+		f = -f
+	}
+	return f, true
 }
 
 func withoutCommas(s string) string {

@@ -77,6 +77,9 @@ var parseSeeds = []string{
 	"2024-09-01 23:59:60", "2024-09-01 23:59:59", "2024-09-01 00:00:00", "2024-09-01 1:00:00",
 	"2024-09-01_13:00:00", "2024-09-01 13-00-00", "2024-09-01 13:00:0", "2024-02-30 10:00:00",
 	"2024-09-01 -1:00:00", "2024-09-01 13:0a:00",
+	"-0", "-0.0", "+1.5", "0.1", "35.5", "123456789012345", "1234567890123456", "0.000000000000001",
+	"99999999999999.9", "9007199254740993", ".5", "5.", "-", "-.5", "1.2.3", "1..2", "0x1p3", "1_000",
+	"00012.50", "-999999999999999",
 }
 
 func checkParseSame(t *testing.T, typ DataType, s string) {
@@ -89,6 +92,9 @@ func checkParseSame(t *testing.T, typ DataType, s string) {
 	}
 	require.NoError(t, gerr, "%s %q", typ, s)
 	require.Equal(t, want, got, "%s %q", typ, s)
+	if w, ok := want.(float64); ok {
+		require.Equal(t, math.Signbit(w), math.Signbit(got.(float64)), "%s %q: sign", typ, s)
+	}
 	if w, ok := want.(time.Time); ok {
 		// Same instant and same location: a fast-path time must be indistinguishable.
 		require.True(t, w == got.(time.Time), "%s %q: %v vs %v", typ, s, w, got)
@@ -111,6 +117,26 @@ func TestParseFastPathsMatchLayouts(t *testing.T) {
 		ts := time.Date(2024, 2, 29, 0, m, m%60, 0, time.UTC)
 		checkParseSame(t, Timestamp, ts.Format("2006-01-02 15:04:05"))
 		checkParseSame(t, Timestamp, ts.Format("2006-01-02T15:04"))
+	}
+}
+
+// TestFastFloatDecimals compares the decimal fast path with strconv on many generated decimals.
+func TestFastFloatDecimals(t *testing.T) {
+	x := uint64(88172645463325252)
+	for range 200000 {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		digits := strconv.FormatUint(x%1_000_000_000_000_000, 10)
+		digits = digits[:1+int(x>>60)%len(digits)]
+		s := digits
+		if p := int(x>>50) % (len(digits) + 1); p > 0 && p < len(digits) {
+			s = digits[:p] + "." + digits[p:]
+		}
+		if x&1 == 1 {
+			s = "-" + s
+		}
+		checkParseSame(t, Float, s)
 	}
 }
 
