@@ -29,17 +29,21 @@ import (
 func main() {
 	rows := flag.Int("rows", 1_000_000, "rows in the generated CSV")
 	keep := flag.String("dir", "", "work directory (default: a temp dir removed afterwards)")
+	batch := flag.Int("batch-rows", 0, "ingest rows per Arrow batch (default: ingest's default)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the ecolake ingest to this file")
 	flag.Parse()
 	cpuProfile = *cpuprofile
+	batchRows = *batch
 	if err := run(*rows, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-// cpuProfile, when set, is where the CPU profile of the ecolake ingest goes.
-var cpuProfile string
+var (
+	cpuProfile string // when set, where the CPU profile of the ecolake ingest goes
+	batchRows  int    // when set, overrides ingest's rows per batch
+)
 
 func run(n int, dir string) error {
 	ctx := context.Background()
@@ -108,6 +112,9 @@ func ecolakeIngest(ctx context.Context, dir, csvPath string) (time.Duration, int
 	defer f.Close()
 	icfg := ingest.DefaultConfig()
 	icfg.Writer.TmpDir = dir
+	if batchRows > 0 {
+		icfg.BatchRows = batchRows
+	}
 	if cpuProfile != "" {
 		pf, err := os.Create(cpuProfile)
 		if err != nil {

@@ -34,6 +34,12 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 		return err
 	}
 
+	// Records are parsed ahead on a goroutine of their own; it is stopped before returning,
+	// as sub.Body is the caller's again then.
+	ra := startReadAhead(dec)
+	defer ra.stop()
+	dec = ra
+
 	schema := arrowSchema(entry)
 	tw, err := lake.NewTableWriter(ctx, s.bucket, lake.DataPrefix(entry.Table), schema, s.cfg.Writer)
 	if err != nil {

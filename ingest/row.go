@@ -148,7 +148,11 @@ func (p *plan) cell(it *catalog.Item, item int, raw string, v *value) string {
 		}
 		s = id
 	}
-	if err := parse(it.Type, s, v); err != nil {
+	if it.Type == schemas.String && p.encoding == EncodingUTF8 {
+		// This is schemas.ParseString's result: validText checked the bytes and trimBlank
+		// trimmed the same white space as strings.TrimSpace; it spares a second scan.
+		v.s = s
+	} else if err := parse(it.Type, s, v); err != nil {
 		return err.Error()
 	}
 	if it.Type == schemas.String && it.Length > 0 {
