@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/lake"
+	"github.com/cqeco/ecolake/lake/local"
+	"github.com/cqeco/ecolake/query"
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// queryBench times governed GraphQL queries over the snapshot the ingest made against the same
+// SQL run straight on DuckDB over the same Parquet files, so that the ratio is the cost of the
+// GraphQL layer, the policy and the plan (not of DuckDB itself).
+func queryBench(ctx context.Context, dir string, rounds int) error {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ccfg := catalog.DefaultConfig()
+	ccfg.Dir = filepath.Join(dir, "catalog")
+	cat, err := catalog.Open(ctx, ccfg, log)
+	if err != nil {
+		return err
+	}
+	defer cat.Close()
+	bucket, err := local.New(filepath.Join(dir, "lake"))
+	if err != nil {
+		return err
+	}
+	defer bucket.Close()
+	cache, err := lake.NewCache(bucket, filepath.Join(dir, "cache"), 1<<30)
+	if err != nil {
+		return err
+	}
+	svc, err := query.New(cat, bucket, cache, query.DefaultConfig(), log)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+
+	e, err := cat.View().Entry(stationEntry().ResourceCode)
+	if err != nil {
+		return err
+	}
+	snap, err := cat.View().Snapshot(e.CurrentSnapshot)
+	if err != nil {
+		return err
+	}
+	m, err := lake.ReadManifest(ctx, bucket, snap.ManifestKey)
+	if err != nil {
+		return err
+	}
+	paths, release, err := cache.Acquire(ctx, m.Files)
+	if err != nil {
+		return err
+	}
+	defer release()
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	p := &catalog.Principal{ID: "bench", Role: "steward", Clearance: schemas.Core}
+	cases := []struct {
+		name, gql, sql string
+		args           []any
+	}{
+		{"aggregate by district (1M rows)",
+			`{ air_station_hourly_aggregate(groupBy: [district_code]) { group { district_code } count avg { pm25 } max { pm25 } } }`,
+			`SELECT district_code, count(*), avg(pm25), max(pm25) FROM read_parquet(?) GROUP BY 1 ORDER BY 1`, nil},
+		{"filtered rows, ordered, limit 100",
+			`{ air_station_hourly(where: {district_code: {eq: "500101"}, pm25: {gte: 50}}, orderBy: [{field: observed_at, direction: DESC}], limit: 100) { station_code observed_at pm25 aqi } }`,
+			`SELECT station_code, observed_at, pm25, aqi FROM read_parquet(?) WHERE district_code = ? AND pm25 >= ? ORDER BY observed_at DESC LIMIT 100`,
+			[]any{"500101", 50.0}},
+	}
+	fmt.Printf("\nqueries over the same snapshot (%d files), median of %d rounds:\n", len(paths), rounds)
+	for _, c := range cases {
+		var g, d []time.Duration
+		for i := 0; i < rounds; i++ {
+			start := time.Now()
+			res := svc.Do(ctx, p, query.Request{Query: c.gql})
+			g = append(g, time.Since(start))
+			if len(res.Errors) > 0 {
+				return fmt.Errorf("%s: %v", c.name, res.Errors)
+			}
+			start = time.Now()
+			rows, err := db.QueryContext(ctx, c.sql, append([]any{paths}, c.args...)...)
+			if err != nil {
+				return fmt.Errorf("%s (duckdb): %w", c.name, err)
+			}
+			for rows.Next() {
+			}
+			rows.Close()
+			d = append(d, time.Since(start))
+		}
+		gm, dm := median(g), median(d)
+		fmt.Printf("  %-36s graphql %7.1f ms  duckdb %7.1f ms  ratio %.2f\n", c.name,
+			float64(gm.Microseconds())/1e3, float64(dm.Microseconds())/1e3, gm.Seconds()/dm.Seconds())
+	}
+	return nil
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
