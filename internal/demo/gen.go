@@ -26,7 +26,8 @@ func newGen(seed uint64, now time.Time) *gen {
 			ds = append(ds, d)
 		}
 	}
-	return &gen{r: rand.New(rand.NewPCG(seed, 0x5eed)), now: now, ds: ds}
+	// Readings carry the bureau's wall-clock time (UTC+8), as the source systems write them.
+	return &gen{r: rand.New(rand.NewPCG(seed, 0x5eed)), now: now.In(time.FixedZone("CST", 8*3600)), ds: ds}
 }
 
 var (
