@@ -127,6 +127,7 @@ func TestServeDemoEndToEnd(t *testing.T) {
 			}
 		}
 		require.NoError(t, json.Unmarshal([]byte(body), &res), body)
+		assert.Contains(t, body, `"rowsAccepted": 1`, "the API speaks camelCase like GraphQL")
 		assert.Equal(t, "GB18030", res.Encoding)
 		assert.Equal(t, "PARTIAL", res.Run.Status)
 		assert.Equal(t, 1, res.Run.RowsAccepted)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/ingest"
@@ -105,16 +106,62 @@ func (a *App) handleSubmission(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status, submissionBody(res))
 }
 
+// The JSON of the submission endpoint, camelCase like the GraphQL API.
 type submissionJSON struct {
-	Run      catalog.Run       `json:"run"`
-	Snapshot *catalog.Snapshot `json:"snapshot"`
-	Encoding string            `json:"encoding"`
-	Rejects  []ingest.Reject   `json:"rejects"`
-	Summary  string            `json:"summary"`
+	Run      runJSON       `json:"run"`
+	Snapshot *snapshotJSON `json:"snapshot"`
+	Encoding string        `json:"encoding"`
+	Rejects  []rejectJSON  `json:"rejects"`
+	Summary  string        `json:"summary"`
+}
+
+type runJSON struct {
+	ID           string    `json:"id"`
+	Entry        string    `json:"entry"`
+	Source       string    `json:"source"`
+	District     string    `json:"district,omitempty"`
+	Principal    string    `json:"principal,omitempty"`
+	Status       string    `json:"status"`
+	StartedAt    time.Time `json:"startedAt"`
+	FinishedAt   time.Time `json:"finishedAt"`
+	RowsRead     int64     `json:"rowsRead"`
+	RowsAccepted int64     `json:"rowsAccepted"`
+	RowsRejected int64     `json:"rowsRejected"`
+	Error        string    `json:"error,omitempty"`
+}
+
+type snapshotJSON struct {
+	ID          string    `json:"id"`
+	Parent      string    `json:"parent,omitempty"`
+	Rows        int64     `json:"rows"`
+	Files       int       `json:"files"`
+	Bytes       int64     `json:"bytes"`
+	CommittedAt time.Time `json:"committedAt"`
+}
+
+type rejectJSON struct {
+	Row    int    `json:"row"`
+	Column string `json:"column"`
+	Field  string `json:"field"`
+	Value  string `json:"value"`
+	Reason string `json:"reason"`
 }
 
 func submissionBody(res *ingest.Result) submissionJSON {
-	return submissionJSON{Run: res.Run, Snapshot: res.Snapshot, Encoding: res.Encoding, Rejects: res.Rejects, Summary: res.Summary()}
+	r := res.Run
+	body := submissionJSON{
+		Run: runJSON{ID: r.ID, Entry: r.Entry, Source: r.Source, District: r.District, Principal: r.Principal,
+			Status: r.Status, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, RowsRead: r.RowsRead,
+			RowsAccepted: r.RowsAccepted, RowsRejected: r.RowsRejected, Error: r.Error},
+		Encoding: res.Encoding, Rejects: []rejectJSON{}, Summary: res.Summary(),
+	}
+	if sn := res.Snapshot; sn != nil {
+		body.Snapshot = &snapshotJSON{ID: sn.ID, Parent: sn.Parent, Rows: sn.Rows, Files: sn.Files, Bytes: sn.Bytes, CommittedAt: sn.CommittedAt}
+	}
+	for _, rj := range res.Rejects {
+		body.Rejects = append(body.Rejects, rejectJSON{Row: rj.Row, Column: rj.Column, Field: rj.Field, Value: rj.Value, Reason: rj.Reason})
+	}
+	return body
 }
 
 // handleRejects streams a run's rejected-rows file to stewards and to the submitting district.
