@@ -69,6 +69,27 @@ func TestIngestKilledMidway(t *testing.T) {
 		}
 	}
 
+	// Garbage collection removes the orphans of the killed loads and an old planted one, keeps a
+	// young one (a load could be in flight) and every referenced file.
+	dataDir := filepath.Join(dir, "lake", "tables", "air_station_hourly", "data")
+	oldOrphan, youngOrphan := filepath.Join(dataDir, "orphan-old.parquet"), filepath.Join(dataDir, "orphan-young.parquet")
+	require.NoError(t, os.WriteFile(oldOrphan, []byte("x"), 0o644))
+	require.NoError(t, os.WriteFile(youngOrphan, []byte("y"), 0o644))
+	past := time.Now().Add(-2 * time.Hour)
+	require.NoError(t, os.Chtimes(oldOrphan, past, past))
+	out, err = exec.Command(binary, "gc", "--data", dir, "--min-age", "1h").CombinedOutput()
+	require.NoError(t, err, string(out))
+	assert.Contains(t, string(out), "orphan-old.parquet")
+	assert.NoFileExists(t, oldOrphan)
+	assert.FileExists(t, youngOrphan)
+	out, err = exec.Command(binary, "gc", "--data", dir, "--min-age", "0s").CombinedOutput()
+	require.NoError(t, err, string(out))
+	assert.NoFileExists(t, youngOrphan)
+	require.Equal(t, committed, verifyCurrent(t, dir), "collection keeps every referenced file")
+	out, err = exec.Command(binary, "gc", "--data", dir, "--min-age", "0s", "--dry-run").CombinedOutput()
+	require.NoError(t, err, string(out))
+	assert.Contains(t, string(out), "孤立文件 0 个", "nothing unreferenced is left")
+
 	// The server starts on the crashed directory and answers with the committed rows; the
 	// interrupted runs are recorded as failed.
 	s2 := startServer(t, dir, nil, "--demo")

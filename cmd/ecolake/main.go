@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/cqeco/ecolake/internal/app"
 )
@@ -22,6 +23,7 @@ func usage() {
 	fmt.Fprint(os.Stderr, `用法:
   ecolake serve  [--data DIR] [--addr HOST:PORT] [--demo] [--lake s3://bucket/prefix ...]
   ecolake ingest --entry <资源代码> [--data DIR] [--district 区县] [--replace] 文件.csv
+  ecolake gc     [--data DIR] [--min-age 1h] [--dry-run]   清理无快照引用的孤立文件
 `)
 }
 
@@ -59,6 +61,14 @@ func run(args []string) int {
 		}
 		ia.File = fs.Arg(0)
 		return app.RunIngest(ctx, cfg, ia, os.Stdout, log)
+	case "gc":
+		var ga app.GCArgs
+		fs.DurationVar(&ga.MinAge, "min-age", time.Hour, "keep unreferenced objects younger than this (loads in flight)")
+		fs.BoolVar(&ga.DryRun, "dry-run", false, "only report what would be removed")
+		if err := fs.Parse(args[1:]); err != nil {
+			return app.ExitFailed
+		}
+		return app.RunGC(ctx, cfg, ga, os.Stdout, log)
 	default:
 		usage()
 		return app.ExitFailed
