@@ -3,6 +3,7 @@ package app
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -16,7 +17,7 @@ import (
 )
 
 // maxSubmissionBytes bounds one multipart submission.
-const maxSubmissionBytes = 2 << 30
+var maxSubmissionBytes int64 = 2 << 30
 
 // Routes is the HTTP surface of the service.
 func (a *App) Routes() http.Handler {
@@ -70,6 +71,11 @@ func (a *App) handleSubmission(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxSubmissionBytes)
 	file, hdr, err := r.FormFile("file")
 	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("报送文件过大: 一次报送不能超过 %d 字节", mbe.Limit))
+			return
+		}
 		writeError(w, http.StatusBadRequest, "请求应为 multipart/form-data, 文件放在 file 字段: "+err.Error())
 		return
 	}

@@ -1,0 +1,50 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// TestSubmissionTooLargeIs413 checks that a submission over the size bound is answered 413, not
+// as a malformed request.
+func TestSubmissionTooLargeIs413(t *testing.T) {
+	ctx := context.Background()
+	ccfg := catalog.DefaultConfig()
+	ccfg.Dir = t.TempDir()
+	cat, err := catalog.Open(ctx, ccfg, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = cat.Close() })
+	require.NoError(t, cat.PutPrincipal(ctx, catalog.Principal{ID: "steward", Name: "管理员", Role: catalog.RoleSteward,
+		Clearance: schemas.Core, TokenHash: catalog.HashToken("tok")}))
+
+	old := maxSubmissionBytes
+	maxSubmissionBytes = 1 << 10
+	t.Cleanup(func() { maxSubmissionBytes = old })
+
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, err := mw.CreateFormFile("file", "报送.csv")
+	require.NoError(t, err)
+	_, _ = fw.Write([]byte("区县,数量\n" + strings.Repeat("万州区,1\n", 1000)))
+	require.NoError(t, mw.Close())
+
+	srv := httptest.NewServer((&App{Cat: cat}).Routes())
+	defer srv.Close()
+	req, _ := http.NewRequest("POST", srv.URL+"/api/v1/entries/0201%2F000003/submissions", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer tok")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+}
