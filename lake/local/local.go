@@ -81,7 +81,7 @@ func (b *Bucket) Upload(ctx context.Context, key string, r io.Reader, size int64
 		return fmt.Errorf("upload %s: %w", key, err)
 	}
 	dir := filepath.Dir(p)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := mkdirDurable(b.root, dir); err != nil {
 		return fmt.Errorf("upload %s: %w", key, err)
 	}
 	tmp, err := os.CreateTemp(dir, tmpPrefix+filepath.Base(p)+".*")
@@ -115,6 +115,34 @@ func (b *Bucket) Upload(ctx context.Context, key string, r io.Reader, size int64
 	}
 	if err := syncDir(dir); err != nil {
 		return fmt.Errorf("upload %s: %w", key, err)
+	}
+	return nil
+}
+
+// mkdirDurable creates the folders between root and dir that are missing, fsyncing each new
+// folder's parent, so that a file renamed into a new folder survives a power loss together with
+// the folder that holds it.
+func mkdirDurable(root, dir string) error {
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	rel, err := filepath.Rel(root, dir)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return fmt.Errorf("folder %s is outside the bucket %s", dir, root)
+	}
+	cur := root
+	for _, part := range strings.Split(rel, string(filepath.Separator)) {
+		next := filepath.Join(cur, part)
+		err := os.Mkdir(next, 0o755)
+		switch {
+		case err == nil:
+			if err := syncDir(cur); err != nil {
+				return err
+			}
+		case !errors.Is(err, fs.ErrExist):
+			return err
+		}
+		cur = next
 	}
 	return nil
 }
