@@ -153,6 +153,26 @@ func TestServeDemoEndToEnd(t *testing.T) {
 		assert.Equal(t, http.StatusForbidden, status, body)
 		status, body = submit(t, s, "demo-steward", "9999%2F000001", "报送.csv", []byte(csvText), "")
 		assert.Equal(t, http.StatusNotFound, status, body)
+
+		// An entry above the account's clearance does not exist for it here either: no name, no items.
+		status, body = submit(t, s, "demo-wanzhou", "0202%2F000005", "报送.csv", []byte("车牌\n渝A00000\n"), "")
+		assert.Equal(t, http.StatusNotFound, status, body)
+		assert.NotContains(t, body, "号牌号码")
+		assert.NotContains(t, body, "机动车路检路查记录")
+		// …nor do the rejected rows a steward's load of it left for the account's district.
+		status, body = submit(t, s, "demo-steward", "0202%2F000005", "报送.csv",
+			[]byte("检测编号,区县,检测时间,号牌号码,检测结果合格\nX1,万州区,不是时间,渝A12345,是\n"), "万州区")
+		require.Equal(t, http.StatusUnprocessableEntity, status, body) // its only row is rejected
+		var hidden struct{ Run struct{ ID string } }
+		require.NoError(t, json.Unmarshal([]byte(body), &hidden))
+		req, _ = http.NewRequest("GET", s.base+"/api/v1/runs/"+hidden.Run.ID+"/rejects", nil)
+		req.Header.Set("Authorization", "Bearer demo-wanzhou")
+		resp, err = http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		raw, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusForbidden, resp.StatusCode, string(raw))
+		assert.NotContains(t, string(raw), "渝A12345")
 		status, body = submit(t, s, "demo-steward", "0201%2F000003", "报送.csv", []byte("地区,数量\n万州区,1\n"), "")
 		assert.Equal(t, http.StatusUnprocessableEntity, status, body)
 		assert.Contains(t, body, "区县")

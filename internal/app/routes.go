@@ -63,9 +63,28 @@ func mayLoad(p *catalog.Principal, district string) bool {
 	return false
 }
 
+// visibleEntry resolves an entry by resource code or table name for p. An entry graded above the
+// principal's clearance does not exist for it: the answer is the same as for an unknown code, so
+// that neither its name nor its items leak through this door.
+func (a *App) visibleEntry(p *catalog.Principal, ref string) (*catalog.Entry, bool) {
+	v := a.Cat.View()
+	e, err := v.Entry(ref)
+	if err != nil {
+		if e, err = v.EntryByTable(ref); err != nil {
+			return nil, false
+		}
+	}
+	return e, p.Clearance.Covers(e.Grade())
+}
+
 func (a *App) handleSubmission(w http.ResponseWriter, r *http.Request) {
 	p := a.principal(w, r)
 	if p == nil {
+		return
+	}
+	entry, ok := a.visibleEntry(p, r.PathValue("code"))
+	if !ok {
+		writeError(w, http.StatusNotFound, "未找到目录: "+r.PathValue("code"))
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxSubmissionBytes)
@@ -98,7 +117,7 @@ func (a *App) handleSubmission(w http.ResponseWriter, r *http.Request) {
 	}
 	replace, _ := strconv.ParseBool(r.FormValue("replace"))
 	res, err := a.Ingest.Submit(r.Context(), ingest.Submission{
-		Entry: r.PathValue("code"), Filename: hdr.Filename, Body: file,
+		Entry: entry.ResourceCode, Filename: hdr.Filename, Body: file,
 		District: district, Principal: p.ID, Replace: replace,
 	})
 	if err != nil {
@@ -181,7 +200,7 @@ func (a *App) handleRejects(w http.ResponseWriter, r *http.Request) {
 		writeError(w, statusOf(err), "未找到该归集任务: "+r.PathValue("run"))
 		return
 	}
-	if !mayLoad(p, run.District) {
+	if _, visible := a.visibleEntry(p, run.Entry); !visible || !mayLoad(p, run.District) {
 		writeError(w, http.StatusForbidden, "无权查看该归集任务的拒绝行")
 		return
 	}

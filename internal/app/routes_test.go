@@ -27,6 +27,18 @@ func TestSubmissionTooLargeIs413(t *testing.T) {
 	require.NoError(t, cat.PutPrincipal(ctx, catalog.Principal{ID: "steward", Name: "管理员", Role: catalog.RoleSteward,
 		Clearance: schemas.Core, TokenHash: catalog.HashToken("tok")}))
 
+	require.NoError(t, cat.PutDepartment(ctx, catalog.Department{Code: "DIV_AIR", Name: "大气处", Kind: catalog.DepartmentDivision}))
+	require.NoError(t, cat.PutEntry(ctx, &catalog.Entry{
+		ResourceCode: "0201/000003", Table: "air_emission_reduction_counts", Name: "区县涉气企业减排清单数量", CategoryCode: "0201",
+		ProviderName: "重庆市生态环境局", ProviderCode: "11500000MB0000000X", Abstract: "测试", FormatType: "DATABASE",
+		ShareType: "UNCONDITIONAL", ShareMode: "TABLE", OpenType: "CONDITIONAL", UpdateCycle: schemas.Yearly,
+		Status: catalog.StatusPublished, Department: "DIV_AIR", District: schemas.CityCode, SourceKind: "DISTRICT_SUBMISSION",
+		Domains: []string{"AIR"}, Items: []catalog.Item{
+			{Name: "区县", Field: "district_code", Type: schemas.String, Required: true, CodeList: "districts", Grade: schemas.General1},
+			{Name: "数量", Field: "enterprise_count", Type: schemas.Int, Required: true, Grade: schemas.General1},
+		},
+	}))
+
 	old := maxSubmissionBytes
 	maxSubmissionBytes = 1 << 10
 	t.Cleanup(func() { maxSubmissionBytes = old })
