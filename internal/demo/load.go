@@ -52,43 +52,72 @@ func Disable(ctx context.Context, cat *catalog.Store) error {
 	return nil
 }
 
-// Load puts the demo directory into an empty catalogue and loads its data through the real ingest
-// path, back-dating some loads so that the collection figure has stale entries. On a catalogue that
-// already holds the demo it only makes sure the demo principals exist.
+// Load puts the demo directory into the catalogue and loads its data through the real ingest
+// path, back-dating some loads so that the collection figure has stale entries. It only adds what
+// is missing, so a start interrupted half-way is completed by the next one, and a catalogue that
+// already holds the demo gets no new commands.
 func Load(ctx context.Context, cat *catalog.Store, bucket lake.Bucket, now func() time.Time, log *slog.Logger) error {
+	v := cat.View()
 	for _, p := range Principals {
+		if cur, err := v.Principal(p.ID); err == nil && !cur.Disabled {
+			continue
+		}
 		pr := p.Principal
 		pr.TokenHash = catalog.HashToken(p.Token)
 		if err := cat.PutPrincipal(ctx, pr); err != nil {
 			return fmt.Errorf("principal %s: %w", pr.ID, err)
 		}
 	}
-	if _, err := cat.View().Entry(specs()[0].ResourceCode); err == nil {
-		return nil // loaded on an earlier start
-	} else if !errors.Is(err, catalog.ErrNotFound) {
-		return err
-	}
 	for _, d := range departments {
+		if _, err := v.Department(d.Code); err == nil {
+			continue
+		}
 		if err := cat.PutDepartment(ctx, d); err != nil {
 			return fmt.Errorf("department %s: %w", d.Code, err)
 		}
 	}
-	t0 := now()
+	t0, loaded := now(), 0
 	for i, s := range specs() {
+		if err := putSpec(ctx, cat, s); err != nil {
+			return err
+		}
+		if e, err := cat.View().Entry(s.ResourceCode); err != nil || e.CurrentSnapshot != "" {
+			if err != nil {
+				return err
+			}
+			continue // loaded on an earlier start
+		}
+		if err := loadData(ctx, cat, bucket, s, uint64(i+1), t0, log); err != nil {
+			return fmt.Errorf("load %s: %w", s.ResourceCode, err)
+		}
+		loaded++
+	}
+	if loaded > 0 {
+		log.Info("demo directory loaded", "entries", len(specs()), "loaded", loaded)
+	}
+	return nil
+}
+
+// putSpec registers and publishes the entry of s unless that is already done.
+func putSpec(ctx context.Context, cat *catalog.Store, s spec) error {
+	cur, err := cat.View().Entry(s.ResourceCode)
+	switch {
+	case errors.Is(err, catalog.ErrNotFound):
 		e := s.Entry
 		if err := cat.PutEntry(ctx, &e); err != nil {
 			return fmt.Errorf("entry %s: %w", e.ResourceCode, err)
 		}
-		if !s.draft {
-			if err := cat.SetEntryStatus(ctx, e.ResourceCode, "PUBLISHED"); err != nil {
-				return fmt.Errorf("publish %s: %w", e.ResourceCode, err)
-			}
-		}
-		if err := loadData(ctx, cat, bucket, s, uint64(i+1), t0, log); err != nil {
-			return fmt.Errorf("load %s: %w", e.ResourceCode, err)
-		}
+	case err != nil:
+		return err
+	case s.draft || cur.Status == catalog.StatusPublished:
+		return nil
 	}
-	log.Info("demo directory loaded", "entries", len(specs()))
+	if s.draft {
+		return nil
+	}
+	if err := cat.SetEntryStatus(ctx, s.ResourceCode, catalog.StatusPublished); err != nil {
+		return fmt.Errorf("publish %s: %w", s.ResourceCode, err)
+	}
 	return nil
 }
 
