@@ -164,7 +164,8 @@ func whereCond(e *catalog.Entry, v any, path string, depth int) (*Cond, error) {
 	for _, k := range keys {
 		val := m[k]
 		if val == nil {
-			continue
+			// A null filter must not widen the query to every row.
+			return nil, invalidf("%s.%s: 条件不能为 null", path, k)
 		}
 		switch k {
 		case "and", "or":
@@ -210,8 +211,12 @@ func fieldConds(col Column, v any, path string) ([]*Cond, error) {
 	var out []*Cond
 	for _, op := range filterOps {
 		raw, ok := m[string(op)]
-		if !ok || raw == nil {
+		if !ok {
 			continue
+		}
+		if raw == nil {
+			// {eq: null} would otherwise match every row; nulls are asked for with isNull.
+			return nil, invalidf("%s.%s: 值不能为 null (查询空值请用 isNull)", path, op)
 		}
 		switch op {
 		case OpIsNull:
@@ -247,6 +252,11 @@ func fieldConds(col Column, v any, path string) ([]*Cond, error) {
 			}
 			out = append(out, &Cond{Column: col, Op: op, Value: gv})
 		}
+	}
+	if len(out) == 0 {
+		// The GraphQL layer drops null values (a null or unset variable): an empty filter must not
+		// quietly widen the query to every row.
+		return nil, invalidf("%s: 过滤条件为空 (值为 null 或未提供; 查询空值请用 isNull)", path)
 	}
 	return out, nil
 }

@@ -79,6 +79,29 @@ func TestRowsArgumentErrors(t *testing.T) {
 	}
 }
 
+// TestNullFilterIsRefused: a filter whose value arrives as null (an unset or null variable) must
+// not quietly match every row.
+func TestNullFilterIsRefused(t *testing.T) {
+	f := newFixture(t)
+	cases := []struct {
+		name, query string
+		vars        map[string]any
+	}{
+		{"eq from a null variable", `query($s: String) { air_station_hourly(where: {station: {eq: $s}}) { station } }`, map[string]any{"s": nil}},
+		{"eq from an unset variable", `query($s: String) { air_station_hourly(where: {station: {eq: $s}}) { station } }`, nil},
+		{"in from a null variable", `query($s: [String!]) { air_station_hourly(where: {station: {in: $s}}) { station } }`, map[string]any{"s": nil}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			data, errs := f.do(hiPrincipal, c.query, c.vars)
+			if len(errs) == 0 {
+				t.Fatalf("a null filter was accepted and returned %v", data["air_station_hourly"])
+			}
+			assert.Contains(t, errs[0], "null")
+		})
+	}
+}
+
 func TestVariablesAndLong(t *testing.T) {
 	f := newFixture(t)
 	q := `query Q($min: Long!, $s: [String!]) { air_station_hourly(where: {aqi: {gte: $min}, station: {in: $s}}) { station aqi } }`
