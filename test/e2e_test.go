@@ -104,6 +104,19 @@ func TestServeDemoEndToEnd(t *testing.T) {
 		for _, e := range rows(t, d, "entries") {
 			assert.NotEqual(t, "0501/000027", e["resourceCode"])
 		}
+		sdl := func(token string) string {
+			req, _ := http.NewRequest("GET", s.base+"/api/v1/schema.graphql", nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			raw, _ := io.ReadAll(resp.Body)
+			require.Equal(t, 200, resp.StatusCode, string(raw))
+			return string(raw)
+		}
+		assert.Contains(t, sdl("demo-public"), "air_autumn_winter_targets")
+		assert.NotContains(t, sdl("demo-public"), hidden)
+		assert.Contains(t, sdl("demo-steward"), hidden)
 		d = s.gql("demo-steward", `{ hazardous_waste_facilities(limit: 1000) { facility_no } entry(code: "0501/000027") { name grade { id } } }`, nil).ok(t)
 		assert.Len(t, rows(t, d, hidden), 40)
 		assert.Equal(t, "IMPORTANT", d["entry"].(map[string]any)["grade"].(map[string]any)["id"])

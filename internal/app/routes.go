@@ -31,6 +31,9 @@ func (a *App) Routes() http.Handler {
 	}
 	mux.HandleFunc("POST /api/v1/entries/{code}/submissions", a.handleSubmission)
 	mux.HandleFunc("GET /api/v1/runs/{run}/rejects", a.handleRejects)
+	if a.Query != nil {
+		mux.HandleFunc("GET /api/v1/schema.graphql", a.handleSDL)
+	}
 	mux.HandleFunc("GET /{$}", a.handleIndex)
 	return mux
 }
@@ -219,12 +222,28 @@ func (a *App) handleRejects(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.Copy(w, rc)
 }
 
+// handleSDL gives application teams the GraphQL schema as their own clearance sees it.
+func (a *App) handleSDL(w http.ResponseWriter, r *http.Request) {
+	p := a.principal(w, r)
+	if p == nil {
+		return
+	}
+	sdl, err := a.Query.SDL(p.Clearance)
+	if err != nil {
+		writeError(w, statusOf(err), "生成 GraphQL 模式失败: "+err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = io.WriteString(w, sdl)
+}
+
 func (a *App) handleIndex(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = io.WriteString(w, "ecolake 生态环境数据资源一本账\n\n"+
 		"POST /graphql                              GraphQL 查询 (需 Bearer 令牌)\n"+
 		"POST /api/v1/entries/{资源代码}/submissions  区县报送 (multipart, 文件字段 file)\n"+
 		"GET  /api/v1/runs/{任务}/rejects             下载拒绝行\n"+
+		"GET  /api/v1/schema.graphql                  本账号可见的 GraphQL 模式\n"+
 		"GET  /healthz                              健康检查\n")
 }
 
