@@ -23,7 +23,7 @@ func TestServeOnMinIO(t *testing.T) {
 		"ECOLAKE_S3_SECRET_KEY=" + m.SecretKey,
 	}
 	dir := t.TempDir()
-	s := startServer(t, dir, env, "--demo", "--lake", "s3://ecolake/bureau")
+	s := startServer(t, dir, env, "--demo", "--lake", "s3://ecolake/bureau", "--cache-mb", "64")
 	assert.NotContains(t, s.out.String(), m.SecretKey, "the secret key must never be logged")
 
 	d := s.gql("demo-public", `{ air_emission_reduction_counts_aggregate { count sum { enterprise_count } } }`, nil).ok(t)

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -43,6 +44,14 @@ func run(args []string) int {
 	case "serve":
 		fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address")
 		fs.BoolVar(&cfg.Demo, "demo", false, "load the demo directory and demo principals")
+		fs.Func("cache-mb", "bound of the local read-through cache of lake files, in MiB (default 4096)", func(v string) error {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n <= 0 {
+				return fmt.Errorf("want a positive number of MiB, got %q", v)
+			}
+			cfg.CacheMaxBytes = n << 20
+			return nil
+		})
 		if err := fs.Parse(args[1:]); err != nil {
 			return app.ExitFailed
 		}
