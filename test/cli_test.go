@@ -23,6 +23,9 @@ func TestIngestCommand(t *testing.T) {
 	code, out := ingestCmd(t, dir, "--entry", "0201/000003", good)
 	assert.Equal(t, 2, code, out)
 	assert.Contains(t, out, "另一个 ecolake 进程", "a running server holds the directory")
+	gcOut, gcErr := exec.Command(binary, "gc", "--data", dir).CombinedOutput()
+	assert.Error(t, gcErr)
+	assert.Contains(t, string(gcOut), "另一个 ecolake 进程", "gc refuses a directory a server holds")
 	s.stop(syscall.SIGTERM)
 
 	code, out = ingestCmd(t, dir, "--entry", "0201/000003", good)

@@ -50,13 +50,8 @@ func RunIngest(ctx context.Context, cfg Config, args IngestArgs, out io.Writer, 
 		return ExitFailed
 	}
 	defer f.Close()
-	a, err := Open(ctx, cfg, log, false)
-	if err != nil {
-		if errors.Is(err, catalog.ErrLocked) {
-			fmt.Fprintf(out, "错误: 数据目录 %s 正被另一个 ecolake 进程使用 (服务运行中时请改用 HTTP 报送接口)\n", cfg.DataDir)
-		} else {
-			fmt.Fprintf(out, "错误: %v\n", err)
-		}
+	a := openForCLI(ctx, cfg, out, log)
+	if a == nil {
 		return ExitFailed
 	}
 	defer a.Close()
@@ -73,4 +68,19 @@ func RunIngest(ctx context.Context, cfg Config, args IngestArgs, out io.Writer, 
 		return ExitRejected
 	}
 	return ExitOK
+}
+
+// openForCLI opens the data directory for a command-line client, or explains in Chinese why it
+// cannot (most often: a running server holds it) and returns nil.
+func openForCLI(ctx context.Context, cfg Config, out io.Writer, log *slog.Logger) *App {
+	a, err := Open(ctx, cfg, log, false)
+	switch {
+	case err == nil:
+		return a
+	case errors.Is(err, catalog.ErrLocked):
+		fmt.Fprintf(out, "错误: 数据目录 %s 正被另一个 ecolake 进程使用 (服务运行中时请改用 HTTP 接口, 或先停止服务)\n", cfg.DataDir)
+	default:
+		fmt.Fprintf(out, "错误: %v\n", err)
+	}
+	return nil
 }

@@ -24,9 +24,8 @@ func RunGC(ctx context.Context, cfg Config, args GCArgs, out io.Writer, log *slo
 		fmt.Fprintln(out, "错误: --min-age 不能为负数")
 		return ExitFailed
 	}
-	a, err := Open(ctx, cfg, log, false)
-	if err != nil {
-		fmt.Fprintf(out, "错误: %v\n", err)
+	a := openForCLI(ctx, cfg, out, log)
+	if a == nil {
 		return ExitFailed
 	}
 	defer a.Close()
