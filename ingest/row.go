@@ -3,7 +3,6 @@ package ingest
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -168,26 +167,12 @@ func (p *plan) cell(it *catalog.Item, item int, raw string, v *value) string {
 // name and stored as their 6-digit code; other lists by id or Chinese name.
 func lookupCode(l *schemas.CodeList, s string) (string, bool) {
 	if l == schemas.Districts {
-		if code, ok := districtIndex()[s]; ok {
-			return code, true
-		}
-		// Blanks inside the name and the bureau's aliases for zones take the slow path.
 		d, ok := schemas.LookupDistrict(s)
 		return d.Code, ok
 	}
 	c, ok := l.Lookup(s)
 	return c.ID, ok
 }
-
-// districtIndex maps every code, full and short name of a district to its code; district
-// columns are on the hot path of every row.
-var districtIndex = sync.OnceValue(func() map[string]string {
-	m := map[string]string{}
-	for _, d := range schemas.AllDistricts() {
-		m[d.Code], m[d.Name], m[d.ShortName] = d.Code, d.Code, d.Code
-	}
-	return m
-})
 
 // maxListedCodes is how many allowed values a reason spells out.
 const maxListedCodes = 12

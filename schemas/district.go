@@ -25,20 +25,25 @@ func AllDistricts() []District {
 	return out
 }
 
+// districtIndex maps every code, full and short name, and the bureau's aliases for zones, to the
+// division; lookups sit on the hot path of every submitted row.
+var districtIndex = func() map[string]District {
+	m := map[string]District{}
+	for _, d := range AllDistricts() {
+		m[d.Code], m[d.Name], m[d.ShortName] = d, d, d
+	}
+	for alias, code := range map[string]string{"重庆高新区": "500191", "万盛区": "500192", "万盛": "500192"} {
+		m[alias] = m[code]
+	}
+	return m
+}()
+
 // LookupDistrict finds a division by code, full name or short name; blanks inside the text (as
 // in "大渡 口区", a line break in a printed table) are ignored.
 func LookupDistrict(s string) (District, bool) {
-	s = strings.Join(strings.Fields(s), "")
-	for _, d := range AllDistricts() {
-		if s == d.Code || s == d.Name || s == d.ShortName {
-			return d, true
-		}
+	if d, ok := districtIndex[s]; ok {
+		return d, true
 	}
-	switch s { // names the bureau's own documents use for zones
-	case "重庆高新区", "西部科学城重庆高新区":
-		return LookupDistrict("500191")
-	case "万盛区", "万盛":
-		return LookupDistrict("500192")
-	}
-	return District{}, false
+	d, ok := districtIndex[strings.Join(strings.Fields(s), "")]
+	return d, ok
 }
