@@ -117,18 +117,7 @@ func TestSubmitCancelledLeavesNoTempFiles(t *testing.T) {
 	cfg.Writer.TargetRows = 100_000
 	e := newEnv(t, cfg)
 	e.putEntry(nil)
-	var b strings.Builder
-	b.WriteString("站点编码,区县,监测日期\n")
-	for i := range 20000 {
-		fmt.Fprintf(&b, "C%05d,渝中区,2024-01-01\n", i)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	body := &cancelReader{r: strings.NewReader(b.String()), limit: b.Len() / 2, cancel: cancel}
-	res, err := e.svc.Submit(ctx, Submission{Entry: "0101/000001", Filename: "big.csv", Body: body})
-	require.ErrorIs(t, err, context.Canceled)
-	require.NotNil(t, res)
-	assert.Nil(t, res.Snapshot)
+	submitCancelledHalfway(t, e)
 	left, err := os.ReadDir(e.svc.cfg.Writer.TmpDir)
 	require.NoError(t, err)
 	assert.Empty(t, left, "temp files must be removed")

@@ -382,6 +382,23 @@ func TestSubmitCancelled(t *testing.T) {
 	before, err := e.submit("1.csv", "站点编码,区县,监测日期\nA1,渝中区,2024-01-01\n", nil)
 	require.NoError(t, err)
 
+	res := submitCancelledHalfway(t, e)
+
+	v := e.cat.View()
+	run, err := v.Run(res.Run.ID)
+	require.NoError(t, err)
+	assert.Equal(t, catalog.RunFailed, run.Status)
+	assert.Contains(t, run.Error, "context canceled")
+	en, err := v.Entry("0101/000001")
+	require.NoError(t, err)
+	assert.Equal(t, before.Snapshot.ID, en.CurrentSnapshot)
+	assert.Len(t, e.rows("0101/000001"), 1)
+}
+
+// submitCancelledHalfway submits a 20 000-row file whose context is cancelled once half of it
+// was read, and checks that the submission failed without a snapshot.
+func submitCancelledHalfway(t *testing.T, e *env) *Result {
+	t.Helper()
 	var b strings.Builder
 	b.WriteString("站点编码,区县,监测日期\n")
 	for i := range 20000 {
@@ -394,16 +411,7 @@ func TestSubmitCancelled(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 	require.NotNil(t, res)
 	assert.Nil(t, res.Snapshot)
-
-	v := e.cat.View()
-	run, err := v.Run(res.Run.ID)
-	require.NoError(t, err)
-	assert.Equal(t, catalog.RunFailed, run.Status)
-	assert.Contains(t, run.Error, "context canceled")
-	en, err := v.Entry("0101/000001")
-	require.NoError(t, err)
-	assert.Equal(t, before.Snapshot.ID, en.CurrentSnapshot)
-	assert.Len(t, e.rows("0101/000001"), 1)
+	return res
 }
 
 // raceBucket is a real bucket that, on the first manifest upload, lets another submission to

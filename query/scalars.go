@@ -92,21 +92,9 @@ var orderDirection = graphql.NewEnum(graphql.EnumConfig{
 	},
 })
 
-// outputType is the GraphQL type values of an item are returned as.
-func outputType(t schemas.DataType) graphql.Output {
-	switch t {
-	case schemas.Int:
-		return Long
-	case schemas.Float:
-		return graphql.Float
-	case schemas.Bool:
-		return graphql.Boolean
-	default: // STRING, and DATE/TIMESTAMP as ISO-8601 text
-		return graphql.String
-	}
-}
-
-func inputScalar(t schemas.DataType) graphql.Input {
+// scalarOf is the GraphQL scalar values of an item are returned and filtered as: Long for 64-bit
+// integers, and DATE/TIMESTAMP as ISO-8601 text.
+func scalarOf(t schemas.DataType) *graphql.Scalar {
 	switch t {
 	case schemas.Int:
 		return Long
@@ -119,6 +107,9 @@ func inputScalar(t schemas.DataType) graphql.Input {
 	}
 }
 
+// itemOutput is scalarOf as an output type, for the aggregate types built per table.
+func itemOutput(t schemas.DataType) graphql.Output { return scalarOf(t) }
+
 // filterTypes holds one filter input type per data type, shared by every table.
 var filterTypes = func() map[schemas.DataType]*graphql.InputObject {
 	names := map[schemas.DataType]string{
@@ -127,7 +118,7 @@ var filterTypes = func() map[schemas.DataType]*graphql.InputObject {
 	}
 	out := map[schemas.DataType]*graphql.InputObject{}
 	for t, name := range names {
-		s := inputScalar(t)
+		s := scalarOf(t)
 		fields := graphql.InputObjectConfigFieldMap{
 			"eq":     {Type: s, Description: "等于"},
 			"in":     {Type: graphql.NewList(graphql.NewNonNull(s)), Description: "属于列表之一"},

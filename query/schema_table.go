@@ -73,7 +73,7 @@ func (s *Service) tableFields(e *catalog.Entry, base string) graphql.Fields {
 		for _, c := range cols {
 			// Nullable even when required: a snapshot written before the item existed reads it
 			// as NULL, and one bad value must not null out the whole list.
-			f[c.Field] = &graphql.Field{Type: outputType(c.Type), Description: desc(c)}
+			f[c.Field] = &graphql.Field{Type: scalarOf(c.Type), Description: desc(c)}
 		}
 		return f
 	})})
@@ -120,9 +120,9 @@ func (s *Service) tableFields(e *catalog.Entry, base string) graphql.Fields {
 			return f
 		})})
 	}
-	group := subset(base+"Group", "分组字段的值", func(schemas.DataType) bool { return true }, outputType)
+	group := subset(base+"Group", "分组字段的值", func(schemas.DataType) bool { return true }, itemOutput)
 	numeric := subset(base+"Numeric", "数值字段的合计或平均", schemas.DataType.Numeric, func(schemas.DataType) graphql.Output { return graphql.Float })
-	minMax := subset(base+"MinMax", "有序字段的最小值或最大值", schemas.DataType.Ordered, outputType)
+	minMax := subset(base+"MinMax", "有序字段的最小值或最大值", schemas.DataType.Ordered, itemOutput)
 
 	aggFields := graphql.Fields{
 		"count": {Type: graphql.NewNonNull(Long), Description: "行数"},
