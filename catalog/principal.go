@@ -9,15 +9,6 @@ import (
 	"github.com/cqeco/ecolake/schemas"
 )
 
-// Principal roles.
-const (
-	RoleSteward = "steward"
-	RoleApp     = "app"
-	RoleManager = "manager"
-	// RoleDistrict is a district bureau (区县生态环境局) user; it must be scoped to its districts.
-	RoleDistrict = "district"
-)
-
 // PutPrincipal inserts or replaces a principal. TokenHash must be HashToken of its bearer token
 // and unique among principals.
 func (s *Store) PutPrincipal(ctx context.Context, pr Principal) error {
@@ -30,14 +21,9 @@ func validatePrincipal(txn *memdb.Txn, pr *Principal) error {
 	p := newProblems("principal %s", pr.ID)
 	p.key("id", pr.ID)
 	p.required("name", pr.Name)
-	switch pr.Role {
-	case RoleSteward, RoleApp, RoleManager:
-	case RoleDistrict:
-		if len(pr.Districts) == 0 {
-			p.add("districts", "a %s principal needs at least one district", RoleDistrict)
-		}
-	default:
-		p.add("role", "%q is not one of %s, %s, %s, %s", pr.Role, RoleSteward, RoleApp, RoleManager, RoleDistrict)
+	p.code("role", schemas.Roles, pr.Role)
+	if pr.Role == RoleDistrict && len(pr.Districts) == 0 {
+		p.add("districts", "a %s principal needs at least one district", RoleDistrict)
 	}
 	p.code("clearance", schemas.Grades, string(pr.Clearance))
 	// Department is not checked against the departments table: principals are provisioned before

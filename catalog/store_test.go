@@ -79,7 +79,7 @@ func populate(t *testing.T, s *Store, clock *testClock) {
 	require.NoError(t, s.PutEntry(ctx, validEntry("000001", "air_daily")))
 	clock.Advance(time.Hour)
 	require.NoError(t, s.SetEntryStatus(ctx, "0101/000001", StatusPublished))
-	require.NoError(t, s.PutPrincipal(ctx, Principal{ID: "app-1", Name: "治气应用", Role: RoleApp, Clearance: schemas.General2, TokenHash: HashToken("secret-1"), Districts: []string{"500101"}}))
+	require.NoError(t, s.PutPrincipal(ctx, Principal{ID: "app-1", Name: "治气应用", Role: RoleScene, Clearance: schemas.General2, TokenHash: HashToken("secret-1"), Districts: []string{"500101"}}))
 	clock.Advance(time.Hour)
 	loadEntry(t, s, "0101/000001", "run-1", "snap-1", "", clock.Now())
 	require.NoError(t, s.BeginRun(ctx, Run{ID: "run-2", Entry: "0101/000001", Status: RunRunning}))

@@ -154,7 +154,7 @@ func TestPutDepartmentAndPrincipalValidation(t *testing.T) {
 		assert.Contains(t, err.Error(), c.want)
 	}
 
-	require.NoError(t, s.PutPrincipal(ctx, Principal{ID: "taken", Name: "甲", Role: RoleApp, Clearance: schemas.General1, TokenHash: HashToken("t0")}))
+	require.NoError(t, s.PutPrincipal(ctx, Principal{ID: "taken", Name: "甲", Role: RoleScene, Clearance: schemas.General1, TokenHash: HashToken("t0")}))
 	base := Principal{ID: "p1", Name: "乙", Role: RoleSteward, Clearance: schemas.General3, TokenHash: HashToken("t1")}
 	principals := []struct {
 		mutate func(p *Principal)

@@ -135,7 +135,7 @@ func newFixture(t *testing.T) *fixture {
 	water.Domains = []string{"WATER"}
 	require.NoError(t, cat.PutEntry(ctx, water))
 
-	require.NoError(t, cat.PutPrincipal(ctx, catalog.Principal{ID: lowPrincipal, Name: "区县应用", Role: catalog.RoleApp,
+	require.NoError(t, cat.PutPrincipal(ctx, catalog.Principal{ID: lowPrincipal, Name: "区县应用", Role: catalog.RoleScene,
 		Clearance: schemas.General2, TokenHash: catalog.HashToken(lowToken)}))
 	require.NoError(t, cat.PutPrincipal(ctx, catalog.Principal{ID: hiPrincipal, Name: "数据管理员", Role: catalog.RoleSteward,
 		Clearance: schemas.Core, TokenHash: catalog.HashToken(highToken)}))

@@ -126,6 +126,7 @@ var (
 	PITypes       = loadList("pi_types", "id")
 	DataTypes     = loadList("data_types", "id")
 	Districts     = loadList("districts", "code")
+	Roles         = loadList("roles", "id")
 )
 
 // ListNames returns the names of all code lists, sorted; used by item code_list validation.
@@ -143,7 +144,7 @@ var namedLists = map[string]*CodeList{
 	"share_modes": ShareModes, "open_types": OpenTypes, "format_types": FormatTypes,
 	"entry_statuses": EntryStatuses, "categories": Categories, "domains": Domains,
 	"source_kinds": SourceKinds, "pi_types": PITypes, "data_types": DataTypes,
-	"districts": Districts,
+	"districts": Districts, "roles": Roles,
 }
 
 // List returns a code list by name (as used in an item's code_list attribute).

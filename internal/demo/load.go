@@ -25,11 +25,11 @@ var Principals = []struct {
 	catalog.Principal
 	Token string
 }{
-	{catalog.Principal{ID: "steward", Name: "数据管理员(演示)", Role: "steward", Clearance: schemas.Core, Department: "CTR_BIGDATA"}, "demo-steward"},
-	{catalog.Principal{ID: "air-app", Name: "巴渝治气应用(演示)", Role: "app", Clearance: schemas.General3, Department: "DIV_AIR"}, "demo-air-app"},
-	{catalog.Principal{ID: "public-app", Name: "公共查询应用(演示)", Role: "app", Clearance: schemas.General1}, "demo-public"},
-	{catalog.Principal{ID: "manager", Name: "局领导驾驶舱(演示)", Role: "manager", Clearance: schemas.General2}, "demo-manager"},
-	{catalog.Principal{ID: "wanzhou", Name: "万州区生态环境局(演示)", Role: "district", Clearance: schemas.General2, Districts: []string{"500101"}}, "demo-wanzhou"},
+	{catalog.Principal{ID: "steward", Name: "数据管理员(演示)", Role: catalog.RoleSteward, Clearance: schemas.Core, Department: "CTR_BIGDATA"}, "demo-steward"},
+	{catalog.Principal{ID: "air-app", Name: "巴渝治气应用(演示)", Role: catalog.RoleScene, Clearance: schemas.General3, Department: "DIV_AIR"}, "demo-air-app"},
+	{catalog.Principal{ID: "public-app", Name: "公共查询应用(演示)", Role: catalog.RoleScene, Clearance: schemas.General1}, "demo-public"},
+	{catalog.Principal{ID: "manager", Name: "局领导驾驶舱(演示)", Role: catalog.RoleManager, Clearance: schemas.General2}, "demo-manager"},
+	{catalog.Principal{ID: "wanzhou", Name: "万州区生态环境局(演示)", Role: catalog.RoleDistrict, Clearance: schemas.General2, Districts: []string{"500101"}}, "demo-wanzhou"},
 }
 
 // Disable switches the demo principals off on a catalogue that once ran with --demo, so that their

@@ -1,0 +1,264 @@
+package catalog
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// This file is the one access decision of the service. Every door — GraphQL fields, introspection
+// and the SDL, the entries and figures lists, the submission and rejected-rows endpoints, the
+// command line — asks Decide (or Allowed for actions on no entry) and acts on the answer; nothing
+// else decides who may see or load what.
+
+// Principal roles (schemas list "roles").
+const (
+	RoleAdmin    = "admin"    // 系统管理员: accounts and tokens, and everything a steward may do
+	RoleSteward  = "steward"  // 数据管理员: curates the directory, loads any district's data
+	RoleReviewer = "reviewer" // 审核员: reviews directory changes, reads data within clearance
+	RoleManager  = "manager"  // 管理层: figures and aggregates, no row-level reads
+	RoleAnalyst  = "analyst"  // 数据分析: reads rows and aggregates within clearance
+	RoleScene    = "scene"    // 应用场景 / 一件事: reads rows and aggregates within clearance
+	RoleDistrict = "district" // 区县生态环境局: its own districts' rows, loads only them
+)
+
+// Roles lists every role in the order of the roles code list.
+var Roles = []string{RoleAdmin, RoleSteward, RoleReviewer, RoleManager, RoleAnalyst, RoleScene, RoleDistrict}
+
+// Action is something a principal may do that concerns no single entry.
+type Action string
+
+// Actions decided by Allowed.
+const (
+	ActManagePrincipals Action = "manage_principals" // create, list and disable principals and their tokens
+	ActEditDirectory    Action = "edit_directory"    // register and change entries and departments
+	ActReadFigures      Action = "read_figures"      // the management figures (over the entries that exist for the principal)
+	ActQuery            Action = "query"             // use the query layer at all
+)
+
+// Write modes of a load.
+const (
+	WriteAppend  = "append"
+	WriteReplace = "replace"
+)
+
+// ItemAccess is the decision for one item of an entry.
+type ItemAccess struct {
+	Field   string
+	Visible bool
+	// Mask is the masking rule applied on output (a schemas.PITypes id), "" for clear text. The
+	// masking rules arrive with the governed-query policy; the slot is part of the decision now.
+	Mask string
+}
+
+// RowScope restricts the rows of an entry a principal reads or replaces: a row is in scope when
+// any of Fields (items coded with the districts list) holds one of Districts.
+type RowScope struct {
+	Fields    []string
+	Districts []string
+}
+
+// Access is the whole decision for one principal and one entry, taken on one catalogue view.
+type Access struct {
+	// Exists: the entry exists for the principal. When false every other field is zero and every
+	// door answers exactly as for an entry that does not exist.
+	Exists bool
+	// Read: rows or aggregates of the entry's data may be queried.
+	Read bool
+	// AggregatesOnly: only aggregates may be read, never rows; MinGroupSize, when above 0, is the
+	// smallest group an aggregate may report.
+	AggregatesOnly bool
+	MinGroupSize   int
+	// Items lists the entry's items in item order with their visibility and masks.
+	Items []ItemAccess
+	// Rows is the row scope of reads; nil means every row.
+	Rows *RowScope
+	// Runs: the load runs of the entry the principal may see; nil means all, otherwise only runs
+	// submitted for these districts.
+	RunDistricts []string
+
+	// Load: data may be submitted for the entry.
+	Load bool
+	// LoadScope, when not nil, restricts loaded rows: each row must be in the scope (rows outside
+	// it are rejected with a reason) and the submission's district must be one of its districts.
+	LoadScope *RowScope
+	// LoadDistricts are the districts a submission may be made for; nil means any.
+	LoadDistricts []string
+	// Modes are the write modes the principal may use.
+	Modes []string
+	// ReplaceScope, when Modes allows replace and it is not nil, limits a replacement to the rows
+	// of the scope: other districts' rows are kept. nil with replace allowed means city-wide.
+	ReplaceScope *RowScope
+}
+
+// MayReplace reports whether the decision allows a replacing load.
+func (a Access) MayReplace() bool { return slices.Contains(a.Modes, WriteReplace) }
+
+// MayLoadDistrict reports whether a submission may be made for district ("" for none named).
+func (a Access) MayLoadDistrict(district string) bool {
+	if !a.Load {
+		return false
+	}
+	if a.LoadDistricts == nil {
+		return true
+	}
+	return district != "" && slices.Contains(a.LoadDistricts, district)
+}
+
+// MaySeeRun reports whether a run of the entry is visible under the decision.
+func (a Access) MaySeeRun(r *Run) bool {
+	if !a.Exists {
+		return false
+	}
+	return a.RunDistricts == nil || slices.Contains(a.RunDistricts, r.District)
+}
+
+// Visible returns the items the principal may see, in item order.
+func (a Access) Visible() []ItemAccess {
+	out := make([]ItemAccess, 0, len(a.Items))
+	for _, it := range a.Items {
+		if it.Visible {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// known reports whether p is an enabled principal with a role and clearance the decision knows.
+func known(p *Principal) bool {
+	return p != nil && !p.Disabled && slices.Contains(Roles, p.Role) && p.Clearance.Valid() &&
+		(p.Role != RoleDistrict || len(p.Districts) > 0)
+}
+
+// Allowed decides an action that concerns no single entry.
+func Allowed(p *Principal, act Action) bool {
+	if !known(p) {
+		return false
+	}
+	switch act {
+	case ActManagePrincipals:
+		return p.Role == RoleAdmin
+	case ActEditDirectory:
+		return p.Role == RoleAdmin || p.Role == RoleSteward
+	case ActReadFigures, ActQuery:
+		return true
+	}
+	return false
+}
+
+// DistrictFields returns the items of e whose values are district codes: the columns that tie a
+// row to a district.
+func DistrictFields(e *Entry) []string {
+	var out []string
+	for _, it := range e.Items {
+		if it.CodeList == schemas.Districts.Name {
+			out = append(out, it.Field)
+		}
+	}
+	return out
+}
+
+// Decide is the access decision for principal p on entry e as seen in one catalogue view.
+//
+//   - An entry exists for p only when p is enabled, p's clearance covers the entry's grade
+//     (就高从严: the highest of its items and any override), and, for a district principal, the
+//     entry is the principal's own district's or a city-level one.
+//   - Admins and stewards read every row, load any district's data and may replace city-wide.
+//   - Reviewers, analysts and scenes read rows within their clearance; managers aggregates only.
+//   - A district principal reads the rows of its districts: a city-level entry with district
+//     items is row-scoped, one without district items has no other district's rows. It loads its
+//     own district's entries, and city-level entries with district items row by row; a
+//     replacement touches only its districts' rows.
+//   - 涉密 entries and entries that are not published hold no data anyone may query or load.
+func Decide(p *Principal, e *Entry) Access {
+	if !known(p) || e == nil || !p.Clearance.Covers(e.Grade()) {
+		return Access{}
+	}
+	var scope *RowScope
+	districtFields := DistrictFields(e)
+	if p.Role == RoleDistrict {
+		switch {
+		case slices.Contains(p.Districts, e.District):
+			if len(districtFields) > 0 {
+				// Its own entry, but rows still name districts: keep them to the principal's own.
+				scope = &RowScope{Fields: districtFields, Districts: slices.Clone(p.Districts)}
+			}
+		case e.District == schemas.CityCode:
+			if len(districtFields) > 0 {
+				scope = &RowScope{Fields: districtFields, Districts: slices.Clone(p.Districts)}
+			}
+		default:
+			return Access{} // another district's entry
+		}
+	}
+	a := Access{Exists: true, Rows: scope}
+	for _, it := range e.Items {
+		a.Items = append(a.Items, ItemAccess{Field: it.Field, Visible: true})
+	}
+	hasData := e.Status == StatusPublished && !e.Secret
+	switch p.Role {
+	case RoleAdmin, RoleSteward, RoleReviewer, RoleAnalyst, RoleScene, RoleDistrict:
+		a.Read = hasData
+	case RoleManager:
+		a.Read, a.AggregatesOnly = hasData, true
+	}
+	if p.Role == RoleDistrict {
+		a.RunDistricts = slices.Clone(p.Districts)
+	}
+	if !hasData {
+		return a
+	}
+	switch p.Role {
+	case RoleAdmin, RoleSteward:
+		a.Load = true
+		a.Modes = []string{WriteAppend, WriteReplace}
+	case RoleDistrict:
+		own := slices.Contains(p.Districts, e.District)
+		if !own && scope == nil {
+			break // city-level data with no district dimension: not a district's to load
+		}
+		a.Load = true
+		a.LoadScope = scope
+		a.LoadDistricts = slices.Clone(p.Districts)
+		a.Modes = []string{WriteAppend, WriteReplace}
+		if scope != nil {
+			a.ReplaceScope = scope
+		}
+	}
+	return a
+}
+
+// Visible lists the entries that exist for p, ordered by resource code.
+func (v *View) Visible(p *Principal) []*Entry {
+	if !known(p) {
+		return nil
+	}
+	var out []*Entry
+	each(v.txn, tableEntries, indexID, func(e *Entry) {
+		if Decide(p, e).Exists {
+			out = append(out, e.Copy())
+		}
+	})
+	return out
+}
+
+// EntryFor returns the entry with the given resource code or table name and the decision for p.
+// An entry that does not exist for p is ErrNotFound, exactly as one that does not exist at all.
+func (v *View) EntryFor(p *Principal, ref string) (*Entry, Access, error) {
+	e, err := entryTxn(v.txn, ref)
+	if err != nil {
+		raw, terr := v.txn.First(tableEntries, indexTable, ref)
+		if terr != nil || raw == nil {
+			return nil, Access{}, err
+		}
+		e = raw.(*Entry)
+	}
+	a := Decide(p, e)
+	if !a.Exists {
+		return nil, Access{}, entryNotFound(ref)
+	}
+	return e.Copy(), a, nil
+}
+
+func entryNotFound(ref string) error { return fmt.Errorf("entry %q: %w", ref, ErrNotFound) }
