@@ -262,3 +262,10 @@ func (v *View) EntryFor(p *Principal, ref string) (*Entry, Access, error) {
 }
 
 func entryNotFound(ref string) error { return fmt.Errorf("entry %q: %w", ref, ErrNotFound) }
+
+// Operator is the principal of the offline command line: whoever can open the data directory
+// holds all of it, so the decision treats the operator as an administrator. Its ID is empty, so
+// the runs it starts name no principal.
+func Operator() *Principal {
+	return &Principal{Name: "本地运维", Role: RoleAdmin, Clearance: schemas.Core}
+}
