@@ -46,6 +46,7 @@ var ckptTables = []struct {
 		if err := json.Unmarshal(raw, e); err != nil {
 			return err
 		}
+		legacyItemIDs(e)
 		return insertEntry(txn, e) // the items table is derived, not checkpointed
 	}},
 	{tableSnapshots, ckptSnapshot, insertJSON[Snapshot](tableSnapshots)},

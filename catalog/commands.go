@@ -144,9 +144,13 @@ func applyPutEntry(txn *memdb.Txn, rec *record, cmd *putEntryCmd) error {
 	e := cmd.Entry.Copy()
 	at := rec.At.UTC()
 	e.CreatedAt, e.CurrentSnapshot = at, ""
-	if old, err := entryTxn(txn, e.ResourceCode); err == nil {
+	old, err := entryTxn(txn, e.ResourceCode)
+	if err == nil {
 		e.CreatedAt, e.CurrentSnapshot = old.CreatedAt, old.CurrentSnapshot
+	} else {
+		old = nil
 	}
+	assignItemIDs(old, e)
 	if e.Status == statusPublished && e.PublishDate.IsZero() {
 		e.PublishDate = at
 	}

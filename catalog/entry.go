@@ -76,6 +76,7 @@ func validateEntry(txn *memdb.Txn, e *Entry) error {
 	}
 	validateTable(txn, p, e)
 	validateItems(p, e.Items)
+	validateItemIDs(txn, p, e)
 	validateDomains(p, e.Domains)
 	validateRelated(p, e)
 	if e.Department == "" {
@@ -170,5 +171,30 @@ func validateRelated(p *problems, e *Entry) {
 			p.add(at, "%q is listed twice", c)
 		}
 		seen[c] = true
+	}
+}
+
+// validateItemIDs refuses item ids the entry never assigned, and one id given to two items: an
+// id is the catalogue's to hand out, a caller only passes one back to keep it across a rename.
+func validateItemIDs(txn *memdb.Txn, p *problems, e *Entry) {
+	known := map[int]bool{}
+	if old, err := entryTxn(txn, e.ResourceCode); err == nil {
+		for _, it := range old.Items {
+			known[it.ID] = true
+		}
+	}
+	seen := map[int]bool{}
+	for i, it := range e.Items {
+		if it.ID == 0 {
+			continue
+		}
+		at := fmt.Sprintf("items[%d].id", i)
+		switch {
+		case !known[it.ID]:
+			p.add(at, "%d is not an id of this entry's items (leave it 0 for a new item)", it.ID)
+		case seen[it.ID]:
+			p.add(at, "%d is given to two items", it.ID)
+		}
+		seen[it.ID] = true
 	}
 }

@@ -28,6 +28,47 @@ func itemsTableSchema() *memdb.TableSchema {
 	}
 }
 
+// assignItemIDs gives e's items their field ids: an item that names an id of the old entry keeps
+// it (a rename), an item whose field the old entry had keeps that item's id, and every other item
+// gets the next id after the highest ever assigned. It runs on apply, so replay reproduces it.
+func assignItemIDs(old, e *Entry) {
+	e.LastItemID = 0
+	byField := map[string]int{}
+	ids := map[int]bool{}
+	if old != nil {
+		e.LastItemID = old.LastItemID
+		for _, it := range old.Items {
+			byField[it.Field] = it.ID
+			ids[it.ID] = true
+		}
+	}
+	used := map[int]bool{}
+	for i := range e.Items {
+		it := &e.Items[i]
+		switch {
+		case it.ID != 0 && ids[it.ID] && !used[it.ID]:
+		case byField[it.Field] != 0 && !used[byField[it.Field]]:
+			it.ID = byField[it.Field]
+		default:
+			e.LastItemID++
+			it.ID = e.LastItemID
+		}
+		used[it.ID] = true
+	}
+}
+
+// legacyItemIDs numbers the items of an entry restored from a checkpoint written before items
+// had ids, by position: the numbering the lake's manifests of that time used.
+func legacyItemIDs(e *Entry) {
+	if e.LastItemID != 0 || len(e.Items) == 0 {
+		return
+	}
+	for i := range e.Items {
+		e.Items[i].ID = i + 1
+	}
+	e.LastItemID = len(e.Items)
+}
+
 // insertEntry writes an entry and replaces its rows in the items table. Every write of an entry
 // goes through here, replay and checkpoint restore included.
 func insertEntry(txn *memdb.Txn, e *Entry) error {

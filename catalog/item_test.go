@@ -38,3 +38,62 @@ func TestItemsFollowTheirEntry(t *testing.T) {
 	assert.Empty(t, v.ItemsByPIType("CN_NAME"))
 	assert.Len(t, v.Items(), 4)
 }
+
+func TestItemIDsAreKeptForTheLifeOfTheEntry(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	clock := newClock()
+	s := openTest(t, testConfig(dir, clock))
+	require.NoError(t, s.PutDepartment(ctx, Department{Code: "AIR_DIV", Name: "大气环境处", Kind: DepartmentDivision}))
+	ids := func() map[string]int {
+		e, err := s.View().Entry("0101/000001")
+		require.NoError(t, err)
+		out := map[string]int{}
+		for _, it := range e.Items {
+			out[it.Field] = it.ID
+		}
+		return out
+	}
+
+	e := validEntry("000001", "air_daily")
+	e.Items = append(e.Items, Item{Name: "O3浓度", Field: "o3", Type: schemas.Float, Grade: schemas.General2})
+	require.NoError(t, s.PutEntry(ctx, e))
+	assert.Equal(t, map[string]int{"district": 1, "pm25": 2, "o3": 3}, ids())
+
+	// Removing pm25 and reordering renumbers nothing; a new item gets a fresh id, never 2 again.
+	e.Items = []Item{e.Items[2], e.Items[0], {Name: "NO2浓度", Field: "no2", Type: schemas.Float, Grade: schemas.General2}}
+	require.NoError(t, s.PutEntry(ctx, e))
+	assert.Equal(t, map[string]int{"district": 1, "o3": 3, "no2": 4}, ids())
+	e.Items = append(e.Items, Item{Name: "PM2.5浓度", Field: "pm25", Type: schemas.Float, Grade: schemas.General2})
+	require.NoError(t, s.PutEntry(ctx, e))
+	assert.Equal(t, 5, ids()["pm25"], "a removed item's id is not reused by a new item of the same field")
+
+	// A rename keeps the id when the caller passes it back.
+	cur, err := s.View().Entry("0101/000001")
+	require.NoError(t, err)
+	for i := range cur.Items {
+		if cur.Items[i].Field == "o3" {
+			cur.Items[i].Field, cur.Items[i].Name = "ozone", "臭氧浓度"
+		}
+	}
+	require.NoError(t, s.PutEntry(ctx, cur))
+	assert.Equal(t, 3, ids()["ozone"])
+
+	// Ids the catalogue never handed out, or one id twice, are refused.
+	bad := cur.Copy()
+	bad.Items[0].ID = 42
+	assert.ErrorContains(t, s.PutEntry(ctx, bad), "items[0].id: 42 is not an id")
+	bad = cur.Copy()
+	bad.Items[1].ID = bad.Items[0].ID
+	assert.ErrorContains(t, s.PutEntry(ctx, bad), "is given to two items")
+
+	// Replay and checkpoint restore give the same ids.
+	want := ids()
+	s.crash()
+	s = openTest(t, testConfig(dir, clock))
+	assert.Equal(t, want, ids())
+	require.NoError(t, s.Close())
+	s = openTest(t, testConfig(dir, clock))
+	defer s.Close()
+	assert.Equal(t, want, ids())
+}

@@ -19,6 +19,11 @@ type Department struct {
 
 // Item is one 信息项 of an entry: a column of its lake table.
 type Item struct {
+	// ID is the item's field id, assigned by the catalogue when the item is created and kept for
+	// the life of the entry (never reused, never renumbered by reordering or removal), so that
+	// old snapshots and Parquet/Iceberg field ids stay attached to the right item. A caller
+	// leaves it 0 for a new item, or passes an existing id to keep it across a rename.
+	ID          int
 	Name        string           // Chinese name, matched against submission headers (区县, PM2.5浓度目标)
 	Field       string           // identifier used in the lake, SQL and GraphQL (schemas.CheckIdent)
 	Type        schemas.DataType // logical type
@@ -63,6 +68,7 @@ type Entry struct {
 	Exempt        bool     // approved 不予归集 decision
 	ExemptReason  string
 	GradeOverride schemas.Grade // manual upgrade of the table grade, "" for none
+	LastItemID    int           // highest item ID ever assigned in this entry; set by the catalogue
 
 	CurrentSnapshot string    // Snapshot.ID of the visible data, "" when never loaded
 	CreatedAt       time.Time // set by the catalogue from the command time
