@@ -3,6 +3,7 @@ package catalog
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/cqeco/ecolake/schemas"
 )
@@ -157,6 +158,21 @@ func DistrictFields(e *Entry) []string {
 		}
 	}
 	return out
+}
+
+// AccessKey is everything of p that Decide looks at: principals with the same key get the same
+// decision on every entry, so derived views (a GraphQL schema) may be shared between them.
+func (p *Principal) AccessKey() string {
+	if !known(p) {
+		return "none"
+	}
+	key := p.Role + "|" + string(p.Clearance)
+	if p.Role == RoleDistrict {
+		ds := slices.Clone(p.Districts)
+		slices.Sort(ds)
+		key += "|" + strings.Join(slices.Compact(ds), ",")
+	}
+	return key
 }
 
 // Decide is the access decision for principal p on entry e as seen in one catalogue view.

@@ -58,6 +58,20 @@ var displayZone = time.FixedZone("CST", 8*3600)
 // exempt. Collected: has a current snapshot committed within its update cycle plus grace, or any
 // current snapshot for 不定时 entries.
 func (v *View) CollectionRate(now time.Time) *CollectionFigure {
+	return v.collectionRate(now, func(*Entry) (bool, Access) { return true, Access{Exists: true} })
+}
+
+// CollectionRateFor computes 数据归集率 over the entries that exist for p (Decide): numerator,
+// denominator, breakdowns and lists alike, so that a caller can infer nothing about entries
+// hidden from it. A lag's reason names a failed load only when p may see that run.
+func (v *View) CollectionRateFor(now time.Time, p *Principal) *CollectionFigure {
+	return v.collectionRate(now, func(e *Entry) (bool, Access) {
+		a := Decide(p, e)
+		return a.Exists, a
+	})
+}
+
+func (v *View) collectionRate(now time.Time, include func(*Entry) (bool, Access)) *CollectionFigure {
 	f := &CollectionFigure{Due: []string{}, Collected: []string{}, Lagging: []Lag{}}
 	depts := map[string]*Breakdown{}
 	dists := map[string]*Breakdown{}
@@ -67,7 +81,11 @@ func (v *View) CollectionRate(now time.Time) *CollectionFigure {
 		if e.Status != StatusPublished || e.Secret || e.Exempt {
 			continue
 		}
-		collected, lag := v.collected(e, now)
+		ok, access := include(e)
+		if !ok {
+			continue
+		}
+		collected, lag := v.collected(e, now, access)
 		f.Denominator++
 		f.ItemDenominator += len(e.Items)
 		f.Due = append(f.Due, e.ResourceCode)
@@ -95,7 +113,7 @@ func (v *View) CollectionRate(now time.Time) *CollectionFigure {
 }
 
 // collected decides one due entry and, when it is not collected, says why.
-func (v *View) collected(e *Entry, now time.Time) (bool, Lag) {
+func (v *View) collected(e *Entry, now time.Time, a Access) (bool, Lag) {
 	lag := Lag{Entry: e.ResourceCode, Name: e.Name}
 	var snap *Snapshot
 	if e.CurrentSnapshot != "" {
@@ -119,6 +137,9 @@ func (v *View) collected(e *Entry, now time.Time) (bool, Lag) {
 	if runs := v.Runs(e.ResourceCode); len(runs) > 0 && runs[0].Status == RunFailed {
 		lag.Reason = LagLastLoadFailed
 		msg := runs[0].Error
+		if !a.MaySeeRun(runs[0]) {
+			msg = "" // another district's run: that it failed is the entry's state, its text is not
+		}
 		if msg == "" {
 			msg = "未记录原因"
 		}

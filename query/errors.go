@@ -10,6 +10,9 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrUnauthenticated is returned when a request carries no valid bearer token.
 	ErrUnauthenticated = errors.New("unauthenticated")
+	// ErrForbidden is returned when the access decision refuses a read of an entry that exists for
+	// the principal (rows of an aggregates-only entry, a masked item).
+	ErrForbidden = errors.New("forbidden")
 	// ErrTooLarge is returned when a result would exceed the configured limits.
 	ErrTooLarge = errors.New("result too large")
 	// ErrClosed is returned by a Service after Close.

@@ -79,4 +79,6 @@ type Plan struct {
 	Aggregate bool
 	GroupBy   []Column
 	Aggs      []Agg
+	// Scoped is true when the policy narrowed the rows to the principal's row scope.
+	Scoped bool
 }

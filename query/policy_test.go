@@ -61,10 +61,15 @@ func TestVisibility(t *testing.T) {
 		q := `{ collectionRate { numerator denominator rate lagging { entry name reason } byDepartment { key numerator denominator } } }`
 		low := f.mustDo(lowPrincipal, q)["collectionRate"].(map[string]any)
 		high := f.mustDo(hiPrincipal, q)["collectionRate"].(map[string]any)
-		// Counts stay: the figure is the bureau's, not the reader's.
-		assert.Equal(t, high["numerator"], low["numerator"])
-		assert.Equal(t, high["denominator"], low["denominator"])
-		assert.Equal(t, high["byDepartment"], low["byDepartment"])
+		// The figure is computed over the entries that exist for the reader: hidden entries are in
+		// neither count nor breakdown, so nothing about them can be inferred (a department's 1/2
+		// would otherwise name its hidden lagging entry).
+		assert.EqualValues(t, 2, high["numerator"])
+		assert.EqualValues(t, 4, high["denominator"])
+		assert.EqualValues(t, 1, low["numerator"])
+		assert.EqualValues(t, 2, low["denominator"])
+		assert.JSONEq(t, `[{"key":"AIR_DIV","numerator":1,"denominator":2}]`, jsonOf(t, low["byDepartment"]))
+		assert.NotContains(t, jsonOf(t, low), "LAW_CORPS")
 		assert.JSONEq(t, `[{"entry":"0102/000001","name":"地表水月报","reason":"NEVER_LOADED"}]`, jsonOf(t, low["lagging"]))
 		assert.Contains(t, jsonOf(t, high["lagging"]), "噪声投诉秘密台账")
 		assert.NotContains(t, jsonOf(t, low), "噪声投诉秘密台账")

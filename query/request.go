@@ -15,7 +15,6 @@ import (
 type request struct {
 	view      *catalog.View
 	principal *catalog.Principal
-	rank      int
 
 	mu        sync.Mutex
 	fields    []string
@@ -50,26 +49,18 @@ func PrincipalFrom(ctx context.Context) *catalog.Principal {
 	return p
 }
 
-// visible is the grade half of the policy: a principal sees an entry only when its clearance
-// covers the entry's grade. An invalid clearance ranks 0 and sees nothing.
-func visible(rank int, e *catalog.Entry) bool {
-	return rank > 0 && rank >= e.Grade().Rank()
-}
-
-// entry returns the entry with the given code if the principal may see it; otherwise ErrNotFound,
-// the same answer as for an entry that does not exist.
-func (r *request) entry(code string) (*catalog.Entry, error) {
-	e, err := r.view.Entry(code)
+// entry returns the entry with the given code and the catalogue's access decision on it for the
+// request's principal. An entry that does not exist for the principal is ErrNotFound, the same
+// answer as for an entry that does not exist at all.
+func (r *request) entry(code string) (*catalog.Entry, catalog.Access, error) {
+	e, a, err := r.view.EntryFor(r.principal, code)
 	if err != nil {
 		if errors.Is(err, catalog.ErrNotFound) {
-			return nil, notFound(code)
+			return nil, catalog.Access{}, notFound(code)
 		}
-		return nil, fmt.Errorf("entry %s: %w", code, err)
+		return nil, catalog.Access{}, fmt.Errorf("entry %s: %w", code, err)
 	}
-	if !visible(r.rank, e) {
-		return nil, notFound(code)
-	}
-	return e, nil
+	return e, a, nil
 }
 
 func (r *request) noteField(name string) {

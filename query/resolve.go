@@ -13,32 +13,36 @@ import (
 	"github.com/cqeco/ecolake/schemas"
 )
 
-// target resolves the entry behind a data field in the request's view and applies the policy:
-// an entry the principal may not see, or that is no longer queryable, is not found.
-func target(p graphql.ResolveParams, code, field string) (*request, *catalog.Entry, error) {
+// target resolves the entry behind a data field in the request's view with the catalogue's
+// decision on it: an entry that does not exist for the principal, or holds no queryable data, is
+// not found.
+func target(p graphql.ResolveParams, code, field string) (*request, *catalog.Entry, catalog.Access, error) {
 	r, err := requestFrom(p.Context)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, catalog.Access{}, err
 	}
 	r.noteField(field)
-	e, err := r.entry(code)
+	e, a, err := r.entry(code)
 	if err != nil {
-		return r, nil, err
+		return r, nil, a, err
 	}
-	if e.Status != statusPublished || e.Secret {
-		return r, nil, notFound(code)
+	if e.Status != statusPublished || e.Secret || !a.Read {
+		return r, nil, a, notFound(code)
 	}
-	return r, e, nil
+	return r, e, a, nil
 }
 
 func (s *Service) resolveRows(p graphql.ResolveParams, code, table string) (any, error) {
-	r, e, err := target(p, code, table)
+	r, e, a, err := target(p, code, table)
 	if err != nil {
 		return nil, err
 	}
 	plan, err := s.rowsPlan(e, p.Args, selected(p.Info))
 	if err != nil {
 		return nil, err
+	}
+	if err := applyPolicy(plan, e, a); err != nil {
+		return nil, s.publicError(r, table, err)
 	}
 	out, err := s.run(p.Context, r, plan)
 	if err != nil {
@@ -49,13 +53,16 @@ func (s *Service) resolveRows(p graphql.ResolveParams, code, table string) (any,
 
 func (s *Service) resolveAggregate(p graphql.ResolveParams, code, table string) (any, error) {
 	field := table + "_aggregate"
-	r, e, err := target(p, code, field)
+	r, e, a, err := target(p, code, field)
 	if err != nil {
 		return nil, err
 	}
 	plan, err := s.aggregatePlan(e, p.Args, selected(p.Info))
 	if err != nil {
 		return nil, err
+	}
+	if err := applyPolicy(plan, e, a); err != nil {
+		return nil, s.publicError(r, field, err)
 	}
 	out, err := s.run(p.Context, r, plan)
 	if err != nil {

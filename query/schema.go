@@ -18,16 +18,21 @@ import (
 const statusPublished = "PUBLISHED"
 
 // generation is the catalogue as far as GraphQL is concerned: the queryable entries, with one
-// immutable schema per clearance rank, built on first use. A catalogue change that alters the
+// immutable schema per access key (catalog.Principal.AccessKey: principals the decision cannot
+// tell apart share it), built on first use and bounded in number. A catalogue change that alters the
 // entries makes a new generation; the old one is dropped whole, never edited.
 type generation struct {
 	gen         uint64
 	fingerprint string
 	entries     []*catalog.Entry // queryable entries, ordered by table
 
-	mu     sync.Mutex
-	byRank map[int]*graphql.Schema
+	mu    sync.Mutex
+	byKey map[string]*graphql.Schema
 }
+
+// maxSchemas bounds the schemas a generation keeps; past it the least recently built is dropped
+// and rebuilt on its next use.
+const maxSchemas = 32
 
 // current pairs a generation with the highest catalogue index known to match it.
 type current struct {
@@ -46,18 +51,18 @@ func queryable(e *catalog.Entry) bool {
 // touch them (runs, a new snapshot of a loaded entry) keep the schemas.
 func fingerprint(entries []*catalog.Entry) string {
 	type itemKey struct {
-		Field, Name, Description, Type, Grade string
-		Required, IsKey                       bool
+		Field, Name, Description, Type, Grade, PIType, CodeList string
+		Required, IsKey                                         bool
 	}
 	type entryKey struct {
-		Code, Table, Name, Grade string
-		Items                    []itemKey
+		Code, Table, Name, Grade, District string
+		Items                              []itemKey
 	}
 	keys := make([]entryKey, 0, len(entries))
 	for _, e := range entries {
-		k := entryKey{Code: e.ResourceCode, Table: e.Table, Name: e.Name, Grade: string(e.Grade())}
+		k := entryKey{Code: e.ResourceCode, Table: e.Table, Name: e.Name, Grade: string(e.Grade()), District: e.District}
 		for _, it := range e.Items {
-			k.Items = append(k.Items, itemKey{it.Field, it.Name, it.Description, string(it.Type), string(it.Grade), it.Required, it.IsKey})
+			k.Items = append(k.Items, itemKey{it.Field, it.Name, it.Description, string(it.Type), string(it.Grade), it.PIType, it.CodeList, it.Required, it.IsKey})
 		}
 		keys = append(keys, k)
 	}
@@ -97,7 +102,7 @@ func (s *Service) generationFor(v *catalog.View) *generation {
 		if cur != nil && cur.g.fingerprint == fp {
 			g = cur.g
 		} else if g == nil {
-			built = &generation{gen: s.gens.Add(1), fingerprint: fp, entries: entries, byRank: map[int]*graphql.Schema{}}
+			built = &generation{gen: s.gens.Add(1), fingerprint: fp, entries: entries, byKey: map[string]*graphql.Schema{}}
 			g = built
 		}
 		if s.cur.CompareAndSwap(cur, &current{index: idx, g: g}) {
@@ -109,18 +114,22 @@ func (s *Service) generationFor(v *catalog.View) *generation {
 	}
 }
 
-// schema returns the generation's schema for a clearance rank, building it on first use.
-func (s *Service) schema(g *generation, rank int) (*graphql.Schema, error) {
+// schema returns the generation's schema for the principal's access key, building it on first use.
+func (s *Service) schema(g *generation, p *catalog.Principal) (*graphql.Schema, error) {
+	key := p.AccessKey()
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if sc, ok := g.byRank[rank]; ok {
+	if sc, ok := g.byKey[key]; ok {
 		return sc, nil
 	}
-	sc, err := s.buildSchema(g.entries, rank)
+	sc, err := s.buildSchema(g.entries, p)
 	if err != nil {
-		return nil, fmt.Errorf("build schema generation %d rank %d: %w", g.gen, rank, err)
+		return nil, fmt.Errorf("build schema generation %d for %s: %w", g.gen, key, err)
 	}
-	g.byRank[rank] = sc
+	if len(g.byKey) >= maxSchemas {
+		clear(g.byKey) // rare: more access profiles than the bound; all are rebuilt on use
+	}
+	g.byKey[key] = sc
 	return sc, nil
 }
 
@@ -131,9 +140,10 @@ var fixedTypeNames = []string{
 	"DateFilter", "TimestampFilter", "String", "Int", "Float", "Boolean", "ID",
 }
 
-// buildSchema builds the schema a principal of the given clearance rank sees: entries above the
-// rank are absent from it, so they appear in no field, type or introspection answer.
-func (s *Service) buildSchema(entries []*catalog.Entry, rank int) (*graphql.Schema, error) {
+// buildSchema builds the schema principal p sees: entries whose data the decision does not let
+// it read are absent, so they appear in no field, type or introspection answer; an
+// aggregates-only reader gets no row field.
+func (s *Service) buildSchema(entries []*catalog.Entry, p *catalog.Principal) (*graphql.Schema, error) {
 	buildMu.Lock()
 	defer buildMu.Unlock()
 	ct := newCatalogTypes()
@@ -144,10 +154,11 @@ func (s *Service) buildSchema(entries []*catalog.Entry, rank int) (*graphql.Sche
 			taken[n] = true
 		}
 		for _, e := range entries {
-			if !visible(rank, e) {
+			a := catalog.Decide(p, e)
+			if !a.Read || len(visibleColumns(e, a)) == 0 {
 				continue
 			}
-			for name, f := range s.tableFields(e, typeBase(e.Table, taken)) {
+			for name, f := range s.tableFields(e, a, typeBase(e.Table, taken)) {
 				if _, dup := fields[name]; dup {
 					s.log.Warn("query field name taken, skipped", "dataset", e.Table, "field", name)
 					continue

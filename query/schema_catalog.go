@@ -108,7 +108,18 @@ func newCatalogTypes() *catalogTypes {
 				if err != nil {
 					return nil, err
 				}
-				return r.view.Runs(p.Source.(*catalog.Entry).ResourceCode), nil
+				e := p.Source.(*catalog.Entry)
+				_, a, err := r.entry(e.ResourceCode)
+				if err != nil {
+					return []*catalog.Run{}, nil
+				}
+				out := []*catalog.Run{}
+				for _, run := range r.view.Runs(e.ResourceCode) {
+					if a.MaySeeRun(run) {
+						out = append(out, run)
+					}
+				}
+				return out, nil
 			}},
 		}
 	})})
@@ -177,13 +188,7 @@ func catalogFields(ct *catalogTypes, clock func() time.Time) graphql.Fields {
 					return nil, err
 				}
 				r.noteField("entries")
-				out := []*catalog.Entry{}
-				for _, e := range r.view.Entries() {
-					if visible(r.rank, e) {
-						out = append(out, e)
-					}
-				}
-				return out, nil
+				return nonNil(r.view.Visible(r.principal)), nil
 			},
 		},
 		"entry": {
@@ -197,7 +202,7 @@ func catalogFields(ct *catalogTypes, clock func() time.Time) graphql.Fields {
 				}
 				r.noteField("entry")
 				code, _ := p.Args["code"].(string)
-				e, err := r.entry(code)
+				e, _, err := r.entry(code)
 				if err != nil {
 					return nil, nil // absent and invisible look the same: null
 				}
@@ -213,26 +218,19 @@ func catalogFields(ct *catalogTypes, clock func() time.Time) graphql.Fields {
 					return nil, err
 				}
 				r.noteField("collectionRate")
-				f := r.view.CollectionRate(clock())
-				return redactFigure(r, f), nil
+				return redactFigure(r.view.CollectionRateFor(clock(), r.principal)), nil
 			},
 		},
 	}
 }
 
-// redactFigure drops the entries the principal may not see from the lagging list; the counts
-// and breakdowns stay as they are, since they name no entry.
-func redactFigure(r *request, f *catalog.CollectionFigure) *catalog.CollectionFigure {
+// redactFigure keeps what the API shows of a figure already computed over the principal's own
+// entries (catalog.View.CollectionRateFor): the due and collected code lists are not exposed.
+func redactFigure(f *catalog.CollectionFigure) *catalog.CollectionFigure {
 	if f == nil {
 		return &catalog.CollectionFigure{}
 	}
 	c := *f
-	c.Lagging = nil
-	for _, l := range f.Lagging {
-		if _, err := r.entry(l.Entry); err == nil {
-			c.Lagging = append(c.Lagging, l)
-		}
-	}
 	c.Due, c.Collected = nil, nil
 	return &c
 }

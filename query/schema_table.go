@@ -52,8 +52,8 @@ func typeBase(table string, taken map[string]bool) string {
 // tableFields returns the two root fields of a queryable entry: <table> and <table>_aggregate.
 // The resolvers capture only the entry's code: the entry itself is looked up again in the view
 // of the request, so that a request always sees the catalogue as it was when it started.
-func (s *Service) tableFields(e *catalog.Entry, base string) graphql.Fields {
-	cols := columns(e)
+func (s *Service) tableFields(e *catalog.Entry, a catalog.Access, base string) graphql.Fields {
+	cols := visibleColumns(e, a)
 	items := map[string]catalog.Item{}
 	for _, it := range e.Items {
 		items[it.Field] = it
@@ -141,7 +141,7 @@ func (s *Service) tableFields(e *catalog.Entry, base string) graphql.Fields {
 	agg := graphql.NewObject(graphql.ObjectConfig{Name: base + "Aggregate", Description: title + " 的统计", Fields: aggFields})
 
 	code, table := e.ResourceCode, e.Table
-	return graphql.Fields{
+	fields := graphql.Fields{
 		table: {
 			Type:        graphql.NewNonNull(graphql.NewList(graphql.NewNonNull(obj))),
 			Description: title,
@@ -167,4 +167,8 @@ func (s *Service) tableFields(e *catalog.Entry, base string) graphql.Fields {
 			},
 		},
 	}
+	if a.AggregatesOnly {
+		delete(fields, table)
+	}
+	return fields
 }

@@ -15,14 +15,17 @@ import (
 
 func TestSDLGolden(t *testing.T) {
 	f := newFixture(t)
-	high, err := f.svc.SDL(schemas.Core)
+	sdl := func(g schemas.Grade) (string, error) {
+		return f.svc.SDL(&catalog.Principal{ID: "x", Role: catalog.RoleAnalyst, Clearance: g})
+	}
+	high, err := sdl(schemas.Core)
 	require.NoError(t, err)
 	golden(t, "schema_core.graphql", high)
-	low, err := f.svc.SDL(schemas.General2)
+	low, err := sdl(schemas.General2)
 	require.NoError(t, err)
 	golden(t, "schema_general_2.graphql", low)
 	assert.NotContains(t, low, "EnterprisePenalty")
-	none, err := f.svc.SDL(schemas.Grade("NOPE"))
+	none, err := sdl(schemas.Grade("NOPE"))
 	require.NoError(t, err)
 	assert.NotContains(t, none, "AirStationHourly", "an unknown clearance sees no table")
 }

@@ -7,17 +7,13 @@ import (
 
 	"github.com/graphql-go/graphql"
 
-	"github.com/cqeco/ecolake/schemas"
+	"github.com/cqeco/ecolake/catalog"
 )
 
-// SDL returns the schema a principal of the given clearance sees, in GraphQL schema definition
+// SDL returns the schema principal p sees, in GraphQL schema definition
 // language with types and fields sorted: for documentation and for golden tests.
-func (s *Service) SDL(clearance schemas.Grade) (string, error) {
-	rank := clearance.Rank()
-	if !clearance.Valid() {
-		rank = 0
-	}
-	sc, err := s.schema(s.generationFor(s.cat.View()), rank)
+func (s *Service) SDL(p *catalog.Principal) (string, error) {
+	sc, err := s.schema(s.generationFor(s.cat.View()), p)
 	if err != nil {
 		return "", err
 	}

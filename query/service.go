@@ -134,15 +134,15 @@ func (s *Service) Do(ctx context.Context, p *catalog.Principal, req Request) *gr
 	if p == nil || p.Disabled {
 		return errResult("未认证: 缺少身份或身份已停用")
 	}
+	if !catalog.Allowed(p, catalog.ActQuery) {
+		return errResult("无权使用查询服务: 账号的角色或密级无效")
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
 	view := s.cat.View()
-	r := &request{view: view, principal: p, rank: p.Clearance.Rank()}
-	if !p.Clearance.Valid() {
-		r.rank = 0
-	}
+	r := &request{view: view, principal: p}
 	g := s.generationFor(view)
-	sc, err := s.schema(g, r.rank)
+	sc, err := s.schema(g, p)
 	if err != nil {
 		s.log.Error("query schema", "user", p.ID, "err", err)
 		return errResult("查询服务内部错误")

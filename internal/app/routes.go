@@ -192,19 +192,30 @@ func submissionBody(res *ingest.Result) submissionJSON {
 	return body
 }
 
-// handleRejects streams a run's rejected-rows file to stewards and to the submitting district.
+// handleRejects streams a run's rejected-rows file. The catalogue's decision says who: the run
+// must be one the principal may see (its entry exists for it and, for a district account, the
+// run is its district's) and the principal must be allowed to load the entry — rejected rows are
+// raw submitted values. A run that is hidden answers exactly like one that does not exist.
 func (a *App) handleRejects(w http.ResponseWriter, r *http.Request) {
 	p := a.principal(w, r)
 	if p == nil {
 		return
 	}
-	run, err := a.Cat.View().Run(r.PathValue("run"))
+	id := r.PathValue("run")
+	notFound := func() { writeError(w, http.StatusNotFound, "未找到该归集任务: "+id) }
+	v := a.Cat.View()
+	run, err := v.Run(id)
 	if err != nil {
-		writeError(w, statusOf(err), "未找到该归集任务: "+r.PathValue("run"))
+		notFound()
 		return
 	}
-	if _, visible := a.visibleEntry(p, run.Entry); !visible || !mayLoad(p, run.District) {
-		writeError(w, http.StatusForbidden, "无权查看该归集任务的拒绝行")
+	_, access, err := v.EntryFor(p, run.Entry)
+	if err != nil || !access.MaySeeRun(run) {
+		notFound()
+		return
+	}
+	if !access.Load {
+		writeError(w, http.StatusForbidden, "无权下载该归集任务的拒绝行: 只有可报送该目录数据的账号可以下载")
 		return
 	}
 	if run.RejectedKey == "" {
@@ -213,7 +224,8 @@ func (a *App) handleRejects(w http.ResponseWriter, r *http.Request) {
 	}
 	rc, err := a.Bucket.Get(r.Context(), run.RejectedKey)
 	if err != nil {
-		writeError(w, statusOf(err), "读取拒绝行文件失败: "+err.Error())
+		a.log.Error("read rejected rows", "run", run.ID, "err", err)
+		writeError(w, statusOf(err), "读取拒绝行文件失败")
 		return
 	}
 	defer rc.Close()
@@ -228,7 +240,7 @@ func (a *App) handleSDL(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
-	sdl, err := a.Query.SDL(p.Clearance)
+	sdl, err := a.Query.SDL(p)
 	if err != nil {
 		writeError(w, statusOf(err), "生成 GraphQL 模式失败: "+err.Error())
 		return

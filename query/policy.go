@@ -1,0 +1,127 @@
+package query
+
+import (
+	"fmt"
+
+	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// The policy stage: the one place where a Plan meets the catalogue's access decision. Resolvers
+// build a plan from the arguments alone; applyPolicy then rewrites or refuses it, before any SQL
+// exists, so that every output path (rows, aggregates, filters, ordering, grouping) is governed
+// by the same answer the other doors get.
+
+// visibleColumns are the plan columns of the items the decision shows.
+func visibleColumns(e *catalog.Entry, a catalog.Access) []Column {
+	show := map[string]bool{}
+	for _, it := range a.Items {
+		if it.Visible {
+			show[it.Field] = true
+		}
+	}
+	var out []Column
+	for _, c := range columns(e) {
+		if show[c.Field] {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// applyPolicy rewrites p for the decision a on entry e:
+//   - no read right: the entry's data does not exist for the principal;
+//   - aggregates only: row reads are refused;
+//   - every column the plan names must be a visible item; masked items are refused on every path
+//     until their masking expressions are part of the plan (fail closed: never clear text);
+//   - the row scope becomes a bound predicate ANDed to the filter, so that rows, counts and every
+//     aggregate see the same rows.
+func applyPolicy(p *Plan, e *catalog.Entry, a catalog.Access) error {
+	if !a.Exists || !a.Read {
+		return notFound(e.ResourceCode)
+	}
+	if a.AggregatesOnly && !p.Aggregate {
+		return &userError{msg: fmt.Sprintf("数据表 %s 只允许统计查询, 请使用 %s_aggregate", e.Table, e.Table), err: ErrForbidden}
+	}
+	if a.MinGroupSize > 0 {
+		return &userError{msg: fmt.Sprintf("数据表 %s 的统计须满足最小分组规则, 本服务暂不提供", e.Table), err: ErrForbidden}
+	}
+	items := map[string]catalog.ItemAccess{}
+	for _, it := range a.Items {
+		items[it.Field] = it
+	}
+	for _, c := range p.referenced() {
+		it, ok := items[c.Field]
+		if !ok || !it.Visible {
+			return invalidf("数据表 %s 没有字段 %s", e.Table, c.Field)
+		}
+		if it.Mask != "" {
+			return &userError{msg: fmt.Sprintf("字段 %s 为个人信息 (%s), 须脱敏后提供, 暂不可查询", c.Field, schemas.PITypes.NameOf(it.Mask)), err: ErrForbidden}
+		}
+	}
+	p.Source = visibleColumns(e, a)
+	if a.Rows == nil {
+		return nil
+	}
+	scope, err := scopeCond(e, a.Rows)
+	if err != nil {
+		return err
+	}
+	if p.Where == nil {
+		p.Where = scope
+	} else {
+		p.Where = &Cond{And: []*Cond{p.Where, scope}}
+	}
+	p.Scoped = true
+	return nil
+}
+
+// scopeCond is the row scope as a filter: any district item holds one of the districts.
+func scopeCond(e *catalog.Entry, rs *catalog.RowScope) (*Cond, error) {
+	vals := make([]any, len(rs.Districts))
+	for i, d := range rs.Districts {
+		vals[i] = d
+	}
+	or := &Cond{}
+	for _, f := range rs.Fields {
+		c, err := column(e, f)
+		if err != nil || c.Type != schemas.String {
+			// A scope the SQL cannot express must not become "every row".
+			return nil, fmt.Errorf("row scope of %s on item %s cannot be applied: %w", e.ResourceCode, f, ErrForbidden)
+		}
+		or.Or = append(or.Or, &Cond{Column: c, Op: OpIn, Values: vals})
+	}
+	if len(or.Or) == 0 || len(vals) == 0 {
+		return nil, fmt.Errorf("row scope of %s is empty: %w", e.ResourceCode, ErrForbidden)
+	}
+	return or, nil
+}
+
+// referenced lists every column the plan reads, filters, orders, groups or aggregates on.
+func (p *Plan) referenced() []Column {
+	out := append([]Column(nil), p.Columns...)
+	for _, o := range p.OrderBy {
+		out = append(out, o.Column)
+	}
+	out = append(out, p.GroupBy...)
+	for _, a := range p.Aggs {
+		out = append(out, a.Column)
+	}
+	var walk func(c *Cond)
+	walk = func(c *Cond) {
+		if c == nil {
+			return
+		}
+		if c.Column.Field != "" {
+			out = append(out, c.Column)
+		}
+		for _, x := range c.And {
+			walk(x)
+		}
+		for _, x := range c.Or {
+			walk(x)
+		}
+	}
+	walk(p.Where)
+	return out
+}
