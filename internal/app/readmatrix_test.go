@@ -92,7 +92,9 @@ func TestReadMatrix(t *testing.T) {
 			// get no row field.
 			sdlFields := queryFields(env.get(t, p, "/api/v1/schema.graphql", http.StatusOK))
 			var intro struct {
-				Schema struct{ QueryType struct{ Fields []struct{ Name string } } } `json:"__schema"`
+				Schema struct {
+					QueryType struct{ Fields []struct{ Name string } }
+				} `json:"__schema"`
 			}
 			env.gql(t, p, `{ __schema { queryType { fields { name } } } }`, &intro)
 			introFields := map[string]bool{}
