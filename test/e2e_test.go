@@ -184,7 +184,8 @@ func TestServeDemoEndToEnd(t *testing.T) {
 		require.NoError(t, err)
 		raw, _ = io.ReadAll(resp.Body)
 		resp.Body.Close()
-		assert.Equal(t, http.StatusForbidden, resp.StatusCode, string(raw))
+		// A hidden run answers as a missing one would: 404, not 403, which would tell it exists.
+		assert.Equal(t, http.StatusNotFound, resp.StatusCode, string(raw))
 		assert.NotContains(t, string(raw), "渝A12345")
 		status, body = submit(t, s, "demo-steward", "0201%2F000003", "报送.csv", []byte("地区,数量\n万州区,1\n"), "")
 		assert.Equal(t, http.StatusUnprocessableEntity, status, body)

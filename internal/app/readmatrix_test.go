@@ -33,9 +33,6 @@ import (
 // Expected row counts are computed here straight from the snapshot's Parquet files with DuckDB, so a
 // door that bypassed the decision (or applied it differently) fails.
 func TestReadMatrix(t *testing.T) {
-	if testing.Short() {
-		t.Skip("loads the whole demo directory")
-	}
 	env := newMatrixEnv(t)
 	var principals []*catalog.Principal
 	for _, role := range catalog.Roles {
