@@ -57,14 +57,24 @@ func newCatalogTypes() *catalogTypes {
 		"length":      field(graphql.Int, "最大长度", func(i catalog.Item) any { return i.Length }),
 		"description": field(str, "说明", func(i catalog.Item) any { return nilIfEmpty(i.Description) }),
 	}})
+	// A row-scoped reader sees a snapshot's identity and time but not the size of the whole
+	// table, which would count other districts' rows.
+	size := func(get func(*catalog.Snapshot) any) func(snapshotView) any {
+		return func(s snapshotView) any {
+			if s.scoped {
+				return nil
+			}
+			return get(s.Snapshot)
+		}
+	}
 	snapshot := graphql.NewObject(graphql.ObjectConfig{Name: "Snapshot", Description: "数据快照", Fields: graphql.Fields{
-		"id":          field(nn(str), "快照标识", func(s *catalog.Snapshot) any { return s.ID }),
-		"parent":      field(str, "上一快照", func(s *catalog.Snapshot) any { return nilIfEmpty(s.Parent) }),
-		"run":         field(str, "产生快照的批次", func(s *catalog.Snapshot) any { return nilIfEmpty(s.Run) }),
-		"rows":        field(nn(Long), "行数", func(s *catalog.Snapshot) any { return s.Rows }),
-		"files":       field(nn(graphql.Int), "文件数", func(s *catalog.Snapshot) any { return s.Files }),
-		"bytes":       field(nn(Long), "字节数", func(s *catalog.Snapshot) any { return s.Bytes }),
-		"committedAt": timeField(func(s any) time.Time { return s.(*catalog.Snapshot).CommittedAt }, "提交时间"),
+		"id":          field(nn(str), "快照标识", func(s snapshotView) any { return s.ID }),
+		"parent":      field(str, "上一快照", func(s snapshotView) any { return nilIfEmpty(s.Parent) }),
+		"run":         field(str, "产生快照的批次", func(s snapshotView) any { return nilIfEmpty(s.Run) }),
+		"rows":        field(Long, "行数 (只能读取部分行的账号不可见)", size(func(s *catalog.Snapshot) any { return s.Rows })),
+		"files":       field(graphql.Int, "文件数 (只能读取部分行的账号不可见)", size(func(s *catalog.Snapshot) any { return s.Files })),
+		"bytes":       field(Long, "字节数 (只能读取部分行的账号不可见)", size(func(s *catalog.Snapshot) any { return s.Bytes })),
+		"committedAt": timeField(func(s any) time.Time { return s.(snapshotView).CommittedAt }, "提交时间"),
 	}})
 	run := graphql.NewObject(graphql.ObjectConfig{Name: "Run", Description: "归集批次", Fields: graphql.Fields{
 		"id":           field(nn(str), "批次标识", func(r *catalog.Run) any { return r.ID }),
@@ -101,7 +111,16 @@ func newCatalogTypes() *catalogTypes {
 				if err != nil {
 					return nil, err
 				}
-				return r.view.Snapshots(p.Source.(*catalog.Entry).ResourceCode), nil
+				e := p.Source.(*catalog.Entry)
+				_, a, err := r.entry(e.ResourceCode)
+				out := []snapshotView{}
+				if err != nil {
+					return out, nil
+				}
+				for _, sn := range r.view.Snapshots(e.ResourceCode) {
+					out = append(out, snapshotView{Snapshot: sn, scoped: a.Rows != nil})
+				}
+				return out, nil
 			}},
 			"runs": {Type: nn(graphql.NewList(nn(run))), Description: "归集批次", Resolve: func(p graphql.ResolveParams) (any, error) {
 				r, err := requestFrom(p.Context)
@@ -124,6 +143,12 @@ func newCatalogTypes() *catalogTypes {
 		}
 	})})
 	return &catalogTypes{entry: entry, collectionRate: newCollectionRateType()}
+}
+
+// snapshotView is a snapshot as one reader may see it.
+type snapshotView struct {
+	*catalog.Snapshot
+	scoped bool
 }
 
 func deptName() *graphql.Field {

@@ -163,9 +163,16 @@ func TestReadMatrix(t *testing.T) {
 					continue
 				}
 				var runs struct {
-					Entry struct{ Runs []struct{ ID string } }
+					Entry struct {
+						Runs      []struct{ ID string }
+						Snapshots []struct{ Rows *json.Number }
+					}
 				}
-				env.gql(t, p, fmt.Sprintf(`{ entry(code: %q) { runs { id } } }`, e.ResourceCode), &runs)
+				env.gql(t, p, fmt.Sprintf(`{ entry(code: %q) { runs { id } snapshots { rows } } }`, e.ResourceCode), &runs)
+				for _, sn := range runs.Entry.Snapshots {
+					// A row-scoped reader must not learn the whole table's size.
+					assert.Equal(t, a.Rows == nil, sn.Rows != nil, "snapshot size of %s", e.ResourceCode)
+				}
 				var gotRuns []string
 				for _, r := range runs.Entry.Runs {
 					gotRuns = append(gotRuns, r.ID)
