@@ -188,24 +188,15 @@ func (p *Principal) AccessKey() string {
 //     replacement touches only its districts' rows.
 //   - 涉密 entries and entries that are not published hold no data anyone may query or load.
 func Decide(p *Principal, e *Entry) Access {
-	if !known(p) || e == nil || !p.Clearance.Covers(e.Grade()) {
+	if !exists(p, e) {
 		return Access{}
 	}
 	var scope *RowScope
-	districtFields := DistrictFields(e)
 	if p.Role == RoleDistrict {
-		switch {
-		case slices.Contains(p.Districts, e.District):
-			if len(districtFields) > 0 {
-				// Its own entry, but rows still name districts: keep them to the principal's own.
-				scope = &RowScope{Fields: districtFields, Districts: slices.Clone(p.Districts)}
-			}
-		case e.District == schemas.CityCode:
-			if len(districtFields) > 0 {
-				scope = &RowScope{Fields: districtFields, Districts: slices.Clone(p.Districts)}
-			}
-		default:
-			return Access{} // another district's entry
+		// Rows that name districts are kept to the principal's own, on its own entries as on
+		// city-level ones.
+		if fields := DistrictFields(e); len(fields) > 0 {
+			scope = &RowScope{Fields: fields, Districts: slices.Clone(p.Districts)}
 		}
 	}
 	a := Access{Exists: true, Rows: scope}
@@ -245,6 +236,16 @@ func Decide(p *Principal, e *Entry) Access {
 	return a
 }
 
+// exists is the first question of Decide, asked alone where only the answer to it is needed
+// (lists over the whole directory): enabled, cleared for the entry's grade, and for a district
+// principal its own district's entry or a city-level one.
+func exists(p *Principal, e *Entry) bool {
+	if !known(p) || e == nil || !p.Clearance.Covers(e.Grade()) {
+		return false
+	}
+	return p.Role != RoleDistrict || e.District == schemas.CityCode || slices.Contains(p.Districts, e.District)
+}
+
 // Visible lists the entries that exist for p, ordered by resource code.
 func (v *View) Visible(p *Principal) []*Entry {
 	if !known(p) {
@@ -252,7 +253,7 @@ func (v *View) Visible(p *Principal) []*Entry {
 	}
 	var out []*Entry
 	each(v.txn, tableEntries, indexID, func(e *Entry) {
-		if Decide(p, e).Exists {
+		if exists(p, e) {
 			out = append(out, e.Copy())
 		}
 	})

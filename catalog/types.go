@@ -78,11 +78,10 @@ type Entry struct {
 
 // Grade is the table grade: the highest of its items' grades and of a manual override (就高从严).
 func (e *Entry) Grade() schemas.Grade {
-	gs := []schemas.Grade{e.GradeOverride}
+	g := schemas.MaxGrade(e.GradeOverride)
 	for _, it := range e.Items {
-		gs = append(gs, it.Grade)
+		g = schemas.MaxGrade(g, it.Grade)
 	}
-	g := schemas.MaxGrade(gs...)
 	if g == "" {
 		return schemas.General1
 	}

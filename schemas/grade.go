@@ -15,14 +15,18 @@ const (
 )
 
 // Rank orders grades, strictest highest; 0 for an unknown grade.
-func (g Grade) Rank() int {
-	c, ok := Grades.Lookup(string(g))
-	if !ok {
-		return 0
+func (g Grade) Rank() int { return gradeRanks[g] }
+
+// gradeRanks is the rank column of the grades list, read once: ranks are asked for every entry
+// of every access decision.
+var gradeRanks = func() map[Grade]int {
+	m := map[Grade]int{}
+	for _, c := range Grades.Codes() {
+		n, _ := strconv.Atoi(c.Extra["rank"])
+		m[Grade(c.ID)] = n
 	}
-	n, _ := strconv.Atoi(c.Extra["rank"])
-	return n
-}
+	return m
+}()
 
 // Valid reports whether g is a grade of the list.
 func (g Grade) Valid() bool { return Grades.Has(string(g)) }
