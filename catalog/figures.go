@@ -58,20 +58,21 @@ var displayZone = time.FixedZone("CST", 8*3600)
 // exempt. Collected: has a current snapshot committed within its update cycle plus grace, or any
 // current snapshot for 不定时 entries.
 func (v *View) CollectionRate(now time.Time) *CollectionFigure {
-	return v.collectionRate(now, func(*Entry) (bool, Access) { return true, Access{Exists: true} })
+	return v.collectionRate(now, nil)
 }
 
 // CollectionRateFor computes 数据归集率 over the entries that exist for p (Decide): numerator,
 // denominator, breakdowns and lists alike, so that a caller can infer nothing about entries
 // hidden from it. A lag's reason names a failed load only when p may see that run.
 func (v *View) CollectionRateFor(now time.Time, p *Principal) *CollectionFigure {
-	return v.collectionRate(now, func(e *Entry) (bool, Access) {
-		a := Decide(p, e)
-		return a.Exists, a
-	})
+	if p == nil {
+		p = &Principal{} // nobody: an empty figure, never the whole directory
+	}
+	return v.collectionRate(now, p)
 }
 
-func (v *View) collectionRate(now time.Time, include func(*Entry) (bool, Access)) *CollectionFigure {
+// collectionRate computes the figure over the entries that exist for p, or over all when p is nil.
+func (v *View) collectionRate(now time.Time, p *Principal) *CollectionFigure {
 	f := &CollectionFigure{Due: []string{}, Collected: []string{}, Lagging: []Lag{}}
 	depts := map[string]*Breakdown{}
 	dists := map[string]*Breakdown{}
@@ -81,11 +82,10 @@ func (v *View) collectionRate(now time.Time, include func(*Entry) (bool, Access)
 		if e.Status != StatusPublished || e.Secret || e.Exempt {
 			continue
 		}
-		ok, access := include(e)
-		if !ok {
+		if p != nil && !exists(p, e) {
 			continue
 		}
-		collected, lag := v.collected(e, now, access)
+		collected, lag := v.collected(e, now, p)
 		f.Denominator++
 		f.ItemDenominator += len(e.Items)
 		f.Due = append(f.Due, e.ResourceCode)
@@ -113,7 +113,7 @@ func (v *View) collectionRate(now time.Time, include func(*Entry) (bool, Access)
 }
 
 // collected decides one due entry and, when it is not collected, says why.
-func (v *View) collected(e *Entry, now time.Time, a Access) (bool, Lag) {
+func (v *View) collected(e *Entry, now time.Time, p *Principal) (bool, Lag) {
 	lag := Lag{Entry: e.ResourceCode, Name: e.Name}
 	var snap *Snapshot
 	if e.CurrentSnapshot != "" {
@@ -137,7 +137,7 @@ func (v *View) collected(e *Entry, now time.Time, a Access) (bool, Lag) {
 	if runs := v.Runs(e.ResourceCode); len(runs) > 0 && runs[0].Status == RunFailed {
 		lag.Reason = LagLastLoadFailed
 		msg := runs[0].Error
-		if !a.MaySeeRun(runs[0]) {
+		if p != nil && !Decide(p, e).MaySeeRun(runs[0]) {
 			msg = "" // another district's run: that it failed is the entry's state, its text is not
 		}
 		if msg == "" {
