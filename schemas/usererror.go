@@ -3,7 +3,6 @@ package schemas
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -64,13 +63,4 @@ func Clip(s string, n int) string {
 		count++
 	}
 	return s
-}
-
-// ClipList joins at most max items with sep and names how many more there were with more, a
-// format taking the count ("等 %d 列").
-func ClipList(items []string, max int, sep, more string) string {
-	if len(items) <= max {
-		return strings.Join(items, sep)
-	}
-	return strings.Join(items[:max], sep) + fmt.Sprintf(more, len(items)-max)
 }
