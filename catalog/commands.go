@@ -187,6 +187,7 @@ func applyPutPrincipal(txn *memdb.Txn, _ *record, cmd *putPrincipalCmd) error {
 
 func applyBeginRun(txn *memdb.Txn, rec *record, cmd *runCmd) error {
 	r := cmd.Run
+	boundRun(&r)
 	if r.StartedAt.IsZero() {
 		r.StartedAt = rec.At
 	}
@@ -208,7 +209,7 @@ func finishRun(txn *memdb.Txn, rec *record, r Run, status, snapshot string) (*Ru
 	n.Status = status
 	n.Snapshot = snapshot
 	n.RowsRead, n.RowsAccepted, n.RowsRejected = r.RowsRead, r.RowsAccepted, r.RowsRejected
-	n.RejectedKey, n.Error = r.RejectedKey, r.Error
+	n.RejectedKey, n.Error = r.RejectedKey, schemas.Clip(r.Error, MaxRunError)
 	n.FinishedAt = r.FinishedAt
 	if n.FinishedAt.IsZero() {
 		n.FinishedAt = rec.At

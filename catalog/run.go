@@ -9,17 +9,34 @@ import (
 	"github.com/cqeco/ecolake/schemas"
 )
 
+// Bounds of a run's free text. A run's error and source are journaled, kept in memory and served
+// to every reader of the entry's runs, so text built from submitted input (a header of a million
+// columns, a file name of megabytes) is clipped before it is journaled, whoever the caller is.
+const (
+	MaxRunError  = 2000 // characters of Run.Error
+	MaxRunSource = 256  // characters of Run.Source
+)
+
+// boundRun clips r's free text to MaxRunError and MaxRunSource. The appliers apply it too, so that
+// journals written before the bound replay bounded.
+func boundRun(r *Run) {
+	r.Error = schemas.Clip(r.Error, MaxRunError)
+	r.Source = schemas.Clip(r.Source, MaxRunSource)
+}
+
 // BeginRun records a run that is starting; r.Status must be RunRunning. StartedAt defaults to the
-// command time.
+// command time. Error and Source are clipped (MaxRunError, MaxRunSource).
 func (s *Store) BeginRun(ctx context.Context, r Run) error {
+	boundRun(&r)
 	return s.submit(ctx, cmdBeginRun, runCmd{Run: r}, func(txn *memdb.Txn) error {
 		return validateBeginRun(txn, &r)
 	})
 }
 
 // FailRun finishes a running run with RunFailed; nothing is committed. The counts, RejectedKey,
-// Error and FinishedAt (default: command time) are taken from r.
+// Error (clipped to MaxRunError) and FinishedAt (default: command time) are taken from r.
 func (s *Store) FailRun(ctx context.Context, r Run) error {
+	boundRun(&r)
 	return s.submit(ctx, cmdFailRun, runCmd{Run: r}, func(txn *memdb.Txn) error {
 		p := newProblems("run %s", r.ID)
 		if _, err := runningRun(txn, p, &r); err != nil {
@@ -40,6 +57,7 @@ func (s *Store) FailRun(ctx context.Context, r Run) error {
 // current snapshot from expectedParent to snap.ID, all in one command. If the entry's current
 // snapshot is no longer expectedParent it returns ErrConflict and changes nothing.
 func (s *Store) CommitSnapshot(ctx context.Context, snap Snapshot, run Run, expectedParent string) error {
+	boundRun(&run)
 	cmd := commitSnapshotCmd{Snapshot: snap, Run: run, ExpectedParent: expectedParent}
 	return s.submit(ctx, cmdCommitSnapshot, cmd, func(txn *memdb.Txn) error {
 		return validateCommit(txn, &snap, &run, expectedParent)

@@ -11,25 +11,29 @@ import (
 // problems collects every validation failure of one object so that a steward fixes them in one go.
 type problems struct {
 	subject string
-	list    []string
+	list    []schemas.Problem
 }
 
+// maxProblemText bounds one problem's message: messages quote the values they reject, and a
+// value may be as long as its caller made it.
+const maxProblemText = 300
+
 func newProblems(format string, args ...any) *problems {
-	return &problems{subject: fmt.Sprintf(format, args...)}
+	return &problems{subject: schemas.Clip(fmt.Sprintf(format, args...), maxProblemText)}
 }
 
 func (p *problems) add(field, format string, args ...any) {
-	p.list = append(p.list, field+": "+fmt.Sprintf(format, args...))
+	p.list = append(p.list, schemas.Problem{Field: field, Message: schemas.Clip(fmt.Sprintf(format, args...), maxProblemText)})
 }
 
 // addErr records err (from a schemas check) under field, without its trailing sentinel text.
 func (p *problems) addErr(field string, err error) {
 	if err != nil {
 		msg := strings.TrimSuffix(err.Error(), ": "+schemas.ErrInvalid.Error())
-		if !strings.HasPrefix(msg, field+":") {
-			msg = field + ": " + msg
+		if rest, ok := strings.CutPrefix(msg, field+":"); ok {
+			msg = strings.TrimPrefix(rest, " ")
 		}
-		p.list = append(p.list, msg)
+		p.list = append(p.list, schemas.Problem{Field: field, Message: schemas.Clip(msg, maxProblemText)})
 	}
 }
 
@@ -43,11 +47,12 @@ func (p *problems) code(field string, list *schemas.CodeList, id string) {
 	p.addErr(field, list.Check(field, id))
 }
 
+// err returns a *schemas.InvalidError of kind ErrInvalid, or nil when nothing failed.
 func (p *problems) err() error {
 	if len(p.list) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%s: %s: %w", p.subject, strings.Join(p.list, "; "), ErrInvalid)
+	return &schemas.InvalidError{Subject: p.subject, Problems: p.list, Err: ErrInvalid}
 }
 
 var (

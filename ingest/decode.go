@@ -12,6 +12,8 @@ import (
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/transform"
+
+	"github.com/cqeco/ecolake/schemas"
 )
 
 // Decoder reads the records of one submitted file, streaming: a format never holds the whole
@@ -35,12 +37,23 @@ var formats = map[string]Format{
 	"":     NewCSVDecoder,
 }
 
+// MaxColumns bounds the columns of a submitted file. No entry has nearly as many items; a header
+// beyond it is refused before any row is read, so that a file of a million columns costs one
+// short message, not one per column.
+const MaxColumns = 4096
+
+// maxNameInMessage bounds how much of a submitted name (file name, header cell) a message quotes.
+const maxNameInMessage = 64
+
+// quoteName clips a name taken from the submission for use in a message.
+func quoteName(s string) string { return schemas.Clip(s, maxNameInMessage) }
+
 // NewDecoder picks the format from the file name's extension.
 func NewDecoder(filename string, r io.Reader) (Decoder, error) {
 	ext := strings.ToLower(filepath.Ext(filename))
 	f, ok := formats[ext]
 	if !ok {
-		return nil, fmt.Errorf("%s: 不支持 %s 文件，请提交 CSV: %w", filename, ext, ErrUnsupportedFormat)
+		return nil, schemas.Userf(ErrUnsupportedFormat, "%s: 不支持 %s 文件，请提交 CSV", quoteName(filename), quoteName(ext))
 	}
 	return f(r)
 }
@@ -81,10 +94,10 @@ func decodeText(r io.Reader) (io.Reader, string, error) {
 		_, _ = br.Discard(len(utf8BOM))
 		return br, EncodingUTF8, nil
 	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
-		return nil, "", fmt.Errorf("文件为 UTF-16 编码，请另存为 UTF-8 CSV: %w", ErrBadEncoding)
+		return nil, "", schemas.Userf(ErrBadEncoding, "文件为 UTF-16 编码，请另存为 UTF-8 CSV")
 	}
 	if i := bytes.IndexByte(head, 0); i >= 0 {
-		return nil, "", fmt.Errorf("第 %d 字节为 NUL，文件不是文本: %w", i+1, ErrBadEncoding)
+		return nil, "", schemas.Userf(ErrBadEncoding, "第 %d 字节为 NUL，文件不是文本", i+1)
 	}
 	if validUTF8Prefix(head, atEOF) {
 		return br, EncodingUTF8, nil
@@ -92,7 +105,7 @@ func decodeText(r io.Reader) (io.Reader, string, error) {
 	if validGB18030Prefix(head, atEOF) {
 		return transform.NewReader(br, simplifiedchinese.GB18030.NewDecoder()), EncodingGB18030, nil
 	}
-	return nil, "", fmt.Errorf("第 %d 字节起既不是 UTF-8 也不是 GB18030 文本: %w", firstInvalidUTF8(head)+1, ErrBadEncoding)
+	return nil, "", schemas.Userf(ErrBadEncoding, "第 %d 字节起既不是 UTF-8 也不是 GB18030 文本", firstInvalidUTF8(head)+1)
 }
 
 // validUTF8Prefix reports whether b is valid UTF-8, allowing a rune cut off at the end of the

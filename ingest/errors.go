@@ -6,31 +6,24 @@ import (
 	"github.com/cqeco/ecolake/schemas"
 )
 
-// The sentinels carry Chinese text because their messages reach the district staff who submitted
-// the file (CLI output, HTTP responses, the run's error).
+// The sentinels that reach district staff (CLI output, HTTP responses, the run's error) are
+// *schemas.UserError values with Chinese text: a door shows that text when no more detailed
+// user message (schemas.Userf with the sentinel as kind) wraps it, and never the text %w
+// wrapping added around it.
 var (
 	// ErrNotCollectable is returned for entries that may not be loaded into the lake: not
-	// published, or 涉密.
-	ErrNotCollectable = errors.New("该目录不可归集")
+	// published, or 涉密. It is a kind of schemas.ErrConflict (the entry's state forbids it).
+	ErrNotCollectable error = &schemas.UserError{Msg: "该目录不可归集", Err: schemas.ErrConflict}
 	// ErrBadHeader is returned when the header row does not match the entry's items.
-	ErrBadHeader = errors.New("表头与目录信息项不符")
+	ErrBadHeader error = &schemas.UserError{Msg: "表头与目录信息项不符", Err: schemas.ErrUnprocessable}
 	// ErrBadEncoding is returned when the file is neither UTF-8 nor GB18030 text.
-	ErrBadEncoding = errors.New("文件编码无法识别（应为 UTF-8 或 GB18030）")
-	// ErrUnsupportedFormat is returned for file types no decoder handles; it is a kind of
-	// schemas.ErrInvalid.
-	ErrUnsupportedFormat error = &kindOf{msg: "不支持的文件格式", parent: schemas.ErrInvalid}
+	ErrBadEncoding error = &schemas.UserError{Msg: "文件编码无法识别（应为 UTF-8 或 GB18030）", Err: schemas.ErrUnprocessable}
+	// ErrUnsupportedFormat is returned for file types no decoder handles.
+	ErrUnsupportedFormat error = &schemas.UserError{Msg: "不支持的文件格式", Err: schemas.ErrInvalid}
 	// ErrInvalidSubmission is returned for a submission that lacks what it needs (a body, a
-	// known district); it is a kind of schemas.ErrInvalid.
-	ErrInvalidSubmission error = &kindOf{msg: "报送内容不完整或无效", parent: schemas.ErrInvalid}
-	// ErrInvalidConfig is returned by Config.Validate.
+	// known district).
+	ErrInvalidSubmission error = &schemas.UserError{Msg: "报送内容不完整或无效", Err: schemas.ErrInvalid}
+	// ErrInvalidConfig is returned by Config.Validate; a bad configuration is the operator's
+	// fault, not the submitter's, so it is of no kind (internal).
 	ErrInvalidConfig = errors.New("invalid ingest config")
 )
-
-// kindOf is a sentinel that is also a more general one, keeping its own text.
-type kindOf struct {
-	msg    string
-	parent error
-}
-
-func (e *kindOf) Error() string { return e.msg }
-func (e *kindOf) Unwrap() error { return e.parent }

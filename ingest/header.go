@@ -38,9 +38,52 @@ func normHeader(s string) string {
 	}, s)
 }
 
+// Bounds of a header message: it names at most maxListed columns of each kind of problem and
+// maxExpected items of the entry, so that its size does not follow the size of the header.
+const (
+	maxListed   = 10
+	maxExpected = 30
+)
+
+// headerProblems collects the problems of one header, naming the first few of each kind and
+// counting the rest.
+type headerProblems struct {
+	unknown, dup, missing []string
+	nUnknown, nDup, nMiss int
+}
+
+func addListed(list *[]string, n *int, format string, args ...any) {
+	*n++
+	if len(*list) < maxListed {
+		*list = append(*list, fmt.Sprintf(format, args...))
+	}
+}
+
+func (hp *headerProblems) text() string {
+	var parts []string
+	parts = append(parts, hp.unknown...)
+	if more := hp.nUnknown - len(hp.unknown); more > 0 {
+		parts = append(parts, fmt.Sprintf("另有 %d 列也不是该目录的信息项", more))
+	}
+	parts = append(parts, hp.dup...)
+	if more := hp.nDup - len(hp.dup); more > 0 {
+		parts = append(parts, fmt.Sprintf("另有 %d 列与前面的列重复", more))
+	}
+	parts = append(parts, hp.missing...)
+	if more := hp.nMiss - len(hp.missing); more > 0 {
+		parts = append(parts, fmt.Sprintf("另缺少 %d 个必填信息项", more))
+	}
+	return strings.Join(parts, "；")
+}
+
 // newPlan matches the header row against the entry's items by Chinese name or by field
-// identifier. Unknown, duplicated and missing required columns are all reported at once.
+// identifier. Unknown, duplicated and missing required columns are all reported at once, the
+// first few of each by name. Header text is clipped wherever it is echoed.
 func newPlan(filename string, e *catalog.Entry, header []string, encoding string) (*plan, error) {
+	if len(header) > MaxColumns {
+		return nil, schemas.Userf(ErrBadHeader, "%s 表头共 %d 列，超过上限 %d 列，请检查是否提交了该目录的报送表",
+			quoteName(filename), len(header), MaxColumns)
+	}
 	p := &plan{entry: e, encoding: encoding, lists: make([]*schemas.CodeList, len(e.Items))}
 	byName := map[string]int{}
 	byField := map[string]int{}
@@ -48,7 +91,8 @@ func newPlan(filename string, e *catalog.Entry, header []string, encoding string
 		if it.CodeList != "" {
 			l, ok := schemas.List(it.CodeList)
 			if !ok {
-				return nil, fmt.Errorf("entry %s item %s: unknown code list %q: %w", e.ResourceCode, it.Field, it.CodeList, schemas.ErrInvalid)
+				// The catalogue validates code lists: this is an inconsistency, not bad input.
+				return nil, fmt.Errorf("entry %s item %s: unknown code list %q", e.ResourceCode, it.Field, it.CodeList)
 			}
 			p.lists[i] = l
 		}
@@ -60,12 +104,12 @@ func newPlan(filename string, e *catalog.Entry, header []string, encoding string
 		byField[strings.ToLower(it.Field)] = i
 	}
 
-	var problems []string
+	var hp headerProblems
 	seen := make([]int, len(e.Items)) // 1-based column of the item, 0 = not yet seen
 	matched := 0
 	for c, h := range header {
 		n := normHeader(h)
-		col := column{header: h, item: -1}
+		col := column{header: quoteName(h), item: -1}
 		if n != "" {
 			i, ok := byName[n]
 			if !ok {
@@ -73,9 +117,9 @@ func newPlan(filename string, e *catalog.Entry, header []string, encoding string
 			}
 			switch {
 			case !ok:
-				problems = append(problems, fmt.Sprintf("第 %d 列“%s”不是该目录的信息项", c+1, h))
+				addListed(&hp.unknown, &hp.nUnknown, "第 %d 列“%s”不是该目录的信息项", c+1, col.header)
 			case seen[i] != 0:
-				problems = append(problems, fmt.Sprintf("第 %d 列“%s”与第 %d 列重复（都对应信息项“%s”）", c+1, h, seen[i], e.Items[i].Name))
+				addListed(&hp.dup, &hp.nDup, "第 %d 列“%s”与第 %d 列重复（都对应信息项“%s”）", c+1, col.header, seen[i], e.Items[i].Name)
 			default:
 				seen[i] = c + 1
 				col.item = i
@@ -86,28 +130,34 @@ func newPlan(filename string, e *catalog.Entry, header []string, encoding string
 	}
 	for i, it := range e.Items {
 		if it.Required && seen[i] == 0 {
-			problems = append(problems, fmt.Sprintf("缺少必填信息项“%s”（%s）", it.Name, it.Field))
+			addListed(&hp.missing, &hp.nMiss, "缺少必填信息项“%s”（%s）", it.Name, it.Field)
 		}
 	}
-	if matched == 0 && len(problems) == 0 {
-		problems = append(problems, "表头没有任何信息项列")
+	problems := hp.text()
+	if matched == 0 && problems == "" {
+		problems = "表头没有任何信息项列"
 	}
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("%s 表头有误：%s。该目录的信息项为：%s: %w",
-			filename, strings.Join(problems, "；"), expectedColumns(e), ErrBadHeader)
+	if problems != "" {
+		return nil, schemas.Userf(ErrBadHeader, "%s 表头有误：%s。该目录的信息项为：%s",
+			quoteName(filename), problems, expectedColumns(e))
 	}
 	return p, nil
 }
 
-// expectedColumns lists the entry's items as a district would write the header.
+// expectedColumns lists the entry's items as a district would write the header, the first
+// maxExpected of them.
 func expectedColumns(e *catalog.Entry) string {
-	parts := make([]string, len(e.Items))
-	for i, it := range e.Items {
+	parts := make([]string, 0, min(len(e.Items), maxExpected))
+	for _, it := range e.Items[:min(len(e.Items), maxExpected)] {
 		s := it.Name + "（" + it.Field
 		if it.Required {
 			s += "，必填"
 		}
-		parts[i] = s + "）"
+		parts = append(parts, s+"）")
 	}
-	return strings.Join(parts, "、")
+	list := strings.Join(parts, "、")
+	if more := len(e.Items) - len(parts); more > 0 {
+		list += fmt.Sprintf(" 等共 %d 项", len(e.Items))
+	}
+	return list
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/schemas"
 )
 
 // Result is the outcome of one submission.
@@ -28,7 +29,15 @@ var runStatusText = map[string]string{
 	catalog.RunFailed:    "失败",
 }
 
-// Summary is a multi-line Simplified-Chinese account of the submission for the CLI and HTTP.
+// Bounds of what a summary quotes from a reject: the values come from the submitted file.
+const (
+	maxValueInSummary  = 100
+	maxReasonInSummary = 200
+)
+
+// Summary is a multi-line Simplified-Chinese account of the submission for the CLI and HTTP. Its
+// size is bounded: text from the submission is clipped, only the kept rejects are listed, and
+// storage keys are not named (the rejected rows are fetched by run).
 func (r *Result) Summary() string {
 	var b strings.Builder
 	run := r.Run
@@ -37,7 +46,7 @@ func (r *Result) Summary() string {
 		entry += " " + r.entryName
 	}
 	fmt.Fprintf(&b, "目录：%s\n", entry)
-	src := run.Source
+	src := schemas.Clip(run.Source, catalog.MaxRunSource)
 	if r.Encoding != "" {
 		src += "（" + r.Encoding + " 编码）"
 	}
@@ -54,10 +63,10 @@ func (r *Result) Summary() string {
 		b.WriteString("未生成新快照，目录数据保持不变\n")
 	}
 	if run.Error != "" {
-		fmt.Fprintf(&b, "失败原因：%s\n", run.Error)
+		fmt.Fprintf(&b, "失败原因：%s\n", schemas.Clip(run.Error, catalog.MaxRunError))
 	}
 	if run.RejectedKey != "" {
-		fmt.Fprintf(&b, "拒收明细（共 %d 条问题）：%s\n", r.problems, run.RejectedKey)
+		fmt.Fprintf(&b, "拒收明细（共 %d 条问题）已保存为本批次的拒收行文件，可按批次 %s 下载\n", r.problems, run.ID)
 	}
 	if len(r.Rejects) > 0 {
 		if len(r.Rejects) < r.problems {
@@ -79,12 +88,12 @@ func (rj Reject) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "第 %d 行", rj.Row)
 	if rj.Column != "" {
-		fmt.Fprintf(&b, "“%s”列", rj.Column)
+		fmt.Fprintf(&b, "“%s”列", quoteName(rj.Column))
 	}
 	if rj.Value != "" && rj.Column != "" {
-		fmt.Fprintf(&b, "值“%s”", rj.Value)
+		fmt.Fprintf(&b, "值“%s”", schemas.Clip(rj.Value, maxValueInSummary))
 	}
 	b.WriteString("：")
-	b.WriteString(rj.Reason)
+	b.WriteString(schemas.Clip(rj.Reason, maxReasonInSummary))
 	return b.String()
 }

@@ -1,12 +1,18 @@
 package lake
 
-import "errors"
+import (
+	"errors"
 
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// ErrNotFound and ErrInvalidKey are kinds of the schemas roots; the others are internal faults
+// (damaged or inconsistent storage) that doors report generically and log.
 var (
 	// ErrNotFound is returned when an object does not exist.
-	ErrNotFound = errors.New("object not found")
+	ErrNotFound = schemas.Kind("object not found", schemas.ErrNotFound)
 	// ErrInvalidKey is returned for keys that are empty, absolute or escape the bucket.
-	ErrInvalidKey = errors.New("invalid object key")
+	ErrInvalidKey = schemas.Kind("invalid object key", schemas.ErrInvalid)
 	// ErrChecksum is returned when stored bytes do not match their recorded checksum.
 	ErrChecksum = errors.New("checksum mismatch")
 )

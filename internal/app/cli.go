@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/ingest"
+	"github.com/cqeco/ecolake/internal/api"
 	"github.com/cqeco/ecolake/schemas"
 )
 
@@ -46,7 +48,7 @@ func RunIngest(ctx context.Context, cfg Config, args IngestArgs, out io.Writer, 
 	}
 	f, err := os.Open(args.File)
 	if err != nil {
-		fmt.Fprintf(out, "错误: 无法打开文件 %s: %v\n", args.File, err)
+		fmt.Fprintf(out, "错误: 无法打开文件 %s（%s）\n", schemas.Clip(args.File, 256), openFailure(err))
 		return ExitFailed
 	}
 	defer f.Close()
@@ -60,7 +62,7 @@ func RunIngest(ctx context.Context, cfg Config, args IngestArgs, out io.Writer, 
 		District: args.District, Replace: args.Replace,
 	})
 	if err != nil {
-		fmt.Fprintf(out, "归集失败: %v\n", err)
+		fmt.Fprintf(out, "归集失败: %s\n", ingestFailure(args.Entry, res, err, log))
 		return ExitFailed
 	}
 	fmt.Fprintln(out, res.Summary())
@@ -80,7 +82,32 @@ func openForCLI(ctx context.Context, cfg Config, out io.Writer, log *slog.Logger
 	case errors.Is(err, catalog.ErrLocked):
 		fmt.Fprintf(out, "错误: 数据目录 %s 正被另一个 ecolake 进程使用 (服务运行中时请改用 HTTP 接口, 或先停止服务)\n", cfg.DataDir)
 	default:
-		fmt.Fprintf(out, "错误: %v\n", err)
+		log.Error("open data directory", "err", api.Detail(err))
+		fmt.Fprintf(out, "错误: 无法打开数据目录 %s（详情见日志）\n", cfg.DataDir)
 	}
 	return nil
+}
+
+// ingestFailure is the Chinese account of a failed submission. An entry that cannot be found is
+// named as the user gave it; anything internal is logged and only said to be so.
+func ingestFailure(ref string, res *ingest.Result, err error, log *slog.Logger) string {
+	if res == nil && errors.Is(err, schemas.ErrNotFound) {
+		return fmt.Sprintf("目录资源 %s 不存在", schemas.Clip(ref, 64))
+	}
+	if api.Code(err) == schemas.CodeInternal {
+		log.Error("ingest failed", "err", api.Detail(err))
+		return api.Message(err) + "（详情见日志）"
+	}
+	return api.Message(err)
+}
+
+// openFailure says in Chinese why a file could not be opened.
+func openFailure(err error) string {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "文件不存在"
+	case errors.Is(err, fs.ErrPermission):
+		return "没有读取权限"
+	}
+	return "无法读取"
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/cqeco/ecolake/internal/api"
 	"github.com/cqeco/ecolake/lake"
 )
 
@@ -31,12 +32,14 @@ func RunGC(ctx context.Context, cfg Config, args GCArgs, out io.Writer, log *slo
 	defer a.Close()
 	live, err := a.liveKeys(ctx)
 	if err != nil {
-		fmt.Fprintf(out, "错误: 无法确定仍被引用的文件, 未删除任何文件: %v\n", err)
+		log.Error("gc: live keys", "err", api.Detail(err))
+		fmt.Fprintln(out, "错误: 无法确定仍被引用的文件, 未删除任何文件（详情见日志）")
 		return ExitFailed
 	}
 	res, err := lake.CollectGarbage(ctx, a.Bucket, "tables/", func(k string) bool { return live[k] }, time.Now().Add(-args.MinAge), args.DryRun)
 	if err != nil {
-		fmt.Fprintf(out, "错误: %v\n", err)
+		log.Error("gc", "err", api.Detail(err))
+		fmt.Fprintf(out, "错误: 清理孤立文件失败: %s（详情见日志）\n", api.Message(err))
 		return ExitFailed
 	}
 	verb := "删除"

@@ -12,7 +12,7 @@ import (
 
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/ingest"
-	"github.com/cqeco/ecolake/lake"
+	"github.com/cqeco/ecolake/internal/api"
 	"github.com/cqeco/ecolake/schemas"
 )
 
@@ -46,7 +46,7 @@ func (a *App) principal(w http.ResponseWriter, r *http.Request) *catalog.Princip
 			return p
 		}
 	}
-	writeError(w, http.StatusUnauthorized, "未认证: 请在 Authorization 头中提供有效的 Bearer 令牌")
+	api.WriteError(w, a.log, schemas.Userf(schemas.ErrUnauthenticated, "未认证: 请在 Authorization 头中提供有效的 Bearer 令牌"))
 	return nil
 }
 
@@ -87,7 +87,7 @@ func (a *App) handleSubmission(w http.ResponseWriter, r *http.Request) {
 	}
 	entry, ok := a.visibleEntry(p, r.PathValue("code"))
 	if !ok {
-		writeError(w, http.StatusNotFound, "未找到目录: "+r.PathValue("code"))
+		api.WriteError(w, a.log, schemas.Userf(schemas.ErrNotFound, "未找到目录: %s", r.PathValue("code")))
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxSubmissionBytes)
@@ -95,10 +95,10 @@ func (a *App) handleSubmission(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("报送文件过大: 一次报送不能超过 %d 字节", mbe.Limit))
+			api.WriteError(w, a.log, schemas.Userf(err, "报送文件过大: 一次报送不能超过 %d 字节", mbe.Limit))
 			return
 		}
-		writeError(w, http.StatusBadRequest, "请求应为 multipart/form-data, 文件放在 file 字段: "+err.Error())
+		api.WriteError(w, a.log, schemas.Userf(schemas.ErrInvalid, "请求应为 multipart/form-data, 文件放在 file 字段"))
 		return
 	}
 	defer file.Close()
@@ -109,13 +109,13 @@ func (a *App) handleSubmission(w http.ResponseWriter, r *http.Request) {
 	if district != "" {
 		d, ok := schemas.LookupDistrict(district)
 		if !ok {
-			writeError(w, http.StatusBadRequest, "未知的区县: "+district)
+			api.WriteError(w, a.log, schemas.Userf(schemas.ErrInvalid, "未知的区县: %s", district))
 			return
 		}
 		district = d.Code
 	}
 	if !mayLoad(p, district) {
-		writeError(w, http.StatusForbidden, "无权报送: 账号 "+p.ID+" 不能为该区县报送数据")
+		api.WriteError(w, a.log, schemas.Userf(schemas.ErrForbidden, "无权报送: 账号 %s 不能为该区县报送数据", p.ID))
 		return
 	}
 	replace, _ := strconv.ParseBool(r.FormValue("replace"))
@@ -124,7 +124,7 @@ func (a *App) handleSubmission(w http.ResponseWriter, r *http.Request) {
 		District: district, Principal: p.ID, Replace: replace,
 	})
 	if err != nil {
-		writeError(w, statusOf(err), err.Error())
+		api.WriteError(w, a.log, err)
 		return
 	}
 	status := http.StatusCreated
@@ -202,7 +202,7 @@ func (a *App) handleRejects(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("run")
-	notFound := func() { writeError(w, http.StatusNotFound, "未找到该归集任务: "+id) }
+	notFound := func() { api.WriteError(w, a.log, schemas.Userf(schemas.ErrNotFound, "未找到该归集任务: %s", id)) }
 	v := a.Cat.View()
 	run, err := v.Run(id)
 	if err != nil {
@@ -215,17 +215,16 @@ func (a *App) handleRejects(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !access.Load {
-		writeError(w, http.StatusForbidden, "无权下载该归集任务的拒绝行: 只有可报送该目录数据的账号可以下载")
+		api.WriteError(w, a.log, schemas.Userf(schemas.ErrForbidden, "无权下载该归集任务的拒绝行: 只有可报送该目录数据的账号可以下载"))
 		return
 	}
 	if run.RejectedKey == "" {
-		writeError(w, http.StatusNotFound, "该归集任务没有拒绝行")
+		api.WriteError(w, a.log, schemas.Userf(schemas.ErrNotFound, "该归集任务没有拒绝行"))
 		return
 	}
 	rc, err := a.Bucket.Get(r.Context(), run.RejectedKey)
 	if err != nil {
-		a.log.Error("read rejected rows", "run", run.ID, "err", err)
-		writeError(w, statusOf(err), "读取拒绝行文件失败")
+		api.WriteError(w, a.log, schemas.Userf(fmt.Errorf("read rejects of run %s: %w", run.ID, err), "读取拒绝行文件失败"))
 		return
 	}
 	defer rc.Close()
@@ -242,7 +241,7 @@ func (a *App) handleSDL(w http.ResponseWriter, r *http.Request) {
 	}
 	sdl, err := a.Query.SDL(p)
 	if err != nil {
-		writeError(w, statusOf(err), "生成 GraphQL 模式失败: "+err.Error())
+		api.WriteError(w, a.log, schemas.Userf(err, "生成 GraphQL 模式失败"))
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -259,33 +258,10 @@ func (a *App) handleIndex(w http.ResponseWriter, _ *http.Request) {
 		"GET  /healthz                              健康检查\n")
 }
 
-// statusOf maps the error hierarchy of every package to an HTTP status, in this one place.
-func statusOf(err error) int {
-	switch {
-	case errors.Is(err, catalog.ErrNotFound), errors.Is(err, lake.ErrNotFound):
-		return http.StatusNotFound
-	case errors.Is(err, ingest.ErrNotCollectable), errors.Is(err, catalog.ErrConflict):
-		return http.StatusConflict
-	case errors.Is(err, ingest.ErrBadHeader), errors.Is(err, ingest.ErrBadEncoding):
-		return http.StatusUnprocessableEntity
-	case errors.Is(err, catalog.ErrInvalid), errors.Is(err, schemas.ErrInvalid):
-		return http.StatusBadRequest
-	}
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return http.StatusRequestEntityTooLarge
-	}
-	return http.StatusInternalServerError
-}
-
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v)
-}
-
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]string{"error": msg})
 }
