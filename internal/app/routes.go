@@ -202,7 +202,9 @@ func (a *App) handleRejects(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("run")
-	notFound := func() { api.WriteError(w, a.log, schemas.Userf(schemas.ErrNotFound, "未找到该归集任务: %s", id)) }
+	notFound := func() {
+		api.WriteError(w, a.log, schemas.Userf(schemas.ErrNotFound, "未找到该归集任务: %s", id))
+	}
 	v := a.Cat.View()
 	run, err := v.Run(id)
 	if err != nil {
