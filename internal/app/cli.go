@@ -2,14 +2,12 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 
-	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/ingest"
 	"github.com/cqeco/ecolake/schemas"
 )
@@ -74,13 +72,9 @@ func RunIngest(ctx context.Context, cfg Config, args IngestArgs, out io.Writer, 
 // cannot (most often: a running server holds it) and returns nil.
 func openForCLI(ctx context.Context, cfg Config, out io.Writer, log *slog.Logger) *App {
 	a, err := Open(ctx, cfg, log, false)
-	switch {
-	case err == nil:
-		return a
-	case errors.Is(err, catalog.ErrLocked):
-		fmt.Fprintf(out, "错误: 数据目录 %s 正被另一个 ecolake 进程使用 (服务运行中时请改用 HTTP 接口, 或先停止服务)\n", cfg.DataDir)
-	default:
-		fmt.Fprintf(out, "错误: %v\n", err)
+	if err != nil {
+		reportOpenError(out, cfg.DataDir, err)
+		return nil
 	}
-	return nil
+	return a
 }
