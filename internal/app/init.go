@@ -94,7 +94,7 @@ func bootstrapAdmin(ctx context.Context, cat *catalog.Store, args InitArgs, out 
 func printSecret(out io.Writer, p *catalog.Principal, tok *catalog.Token, secret string) {
 	line := strings.Repeat("=", 72)
 	fmt.Fprintf(out, "%s\n新令牌 (只显示这一次, 请立即妥善保存)\n", line)
-	fmt.Fprintf(out, "  账号:     %s (%s, %s)\n", p.ID, p.Name, schemas.Roles.NameOf(p.Role))
+	fmt.Fprintf(out, "  账号:     %s %s (角色: %s)\n", p.ID, p.Name, schemas.Roles.NameOf(p.Role))
 	fmt.Fprintf(out, "  令牌编号: %s\n", tok.ID)
 	fmt.Fprintf(out, "  有效期至: %s\n", tok.ExpiresAt.Local().Format("2006-01-02 15:04:05 MST"))
 	fmt.Fprintf(out, "  令牌:     %s\n", secret)

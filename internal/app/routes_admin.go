@@ -64,7 +64,7 @@ type newPrincipalJSON struct {
 // newTokenJSON is the body of POST /api/v1/principals/{id}/tokens; both fields are optional.
 type newTokenJSON struct {
 	Name      string `json:"name"`
-	ExpiresIn string `json:"expiresIn"` // Go duration, e.g. "720h"; "" for 90 days
+	ExpiresIn string `json:"expiresIn"` // "720h" or "90d" (ParseTTL); "" for 90 days
 }
 
 func toPrincipalJSON(p *catalog.Principal) principalJSON {
@@ -184,9 +184,9 @@ func (a *App) handleCreateToken(w http.ResponseWriter, r *http.Request) {
 	}
 	ttl := catalog.DefaultTokenTTL
 	if body.ExpiresIn != "" {
-		d, err := time.ParseDuration(body.ExpiresIn)
-		if err != nil || d <= 0 {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("expiresIn %q 应为正的时长, 如 \"720h\"", body.ExpiresIn))
+		d, err := ParseTTL(body.ExpiresIn)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "expiresIn: "+err.Error())
 			return
 		}
 		ttl = d
