@@ -190,7 +190,6 @@ func noFlags(fn func(context.Context, app.Config, io.Writer, *slog.Logger) int) 
 
 // ttlFlag adds --expires, the lifetime of a token.
 func ttlFlag(fs *flag.FlagSet, ttl *time.Duration) {
-	*ttl = 90 * 24 * time.Hour
 	fs.Func("expires", "令牌的有效`时长`, 如 720h 或 90d (默认 90d)", func(v string) error {
 		d, err := app.ParseTTL(v)
 		if err != nil {

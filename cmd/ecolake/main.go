@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"regexp"
 	"sort"
 	"strings"
 	"syscall"
@@ -104,6 +105,10 @@ func help(args []string, stdout, stderr io.Writer) int {
 		return app.ExitOK
 	}
 	name := strings.Join(args, " ")
+	if name == "help" || name == "version" {
+		usage(stdout)
+		return app.ExitOK
+	}
 	c := lookup(name)
 	if c == nil && len(args) == 1 && isGroup(args[0]) {
 		groupHelp(stdout, args[0])
@@ -209,11 +214,12 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 // flagError says in Chinese what the flag package found wrong.
 func flagError(err error) string {
 	msg := err.Error()
+	if m := badValueRE.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("选项 --%s 的取值 %s 无效: %s", m[2], m[1], m[3])
+	}
 	for en, zh := range map[string]string{
 		"flag provided but not defined: ": "未知的选项 ",
 		"flag needs an argument: ":        "选项缺少取值: ",
-		"invalid value ":                  "选项取值无效: ",
-		"invalid boolean value ":          "选项取值无效: ",
 	} {
 		if rest, ok := strings.CutPrefix(msg, en); ok {
 			return zh + rest
@@ -221,3 +227,5 @@ func flagError(err error) string {
 	}
 	return msg
 }
+
+var badValueRE = regexp.MustCompile(`^invalid (?:boolean )?value (".*") for (?:flag )?-(\S+): (.*)$`)

@@ -61,13 +61,13 @@ func failed(out io.Writer, what string, err error) int {
 	var msg string
 	switch {
 	case errors.Is(err, catalog.ErrNotFound):
-		msg = "不存在: "
+		msg = "不存在; "
 	case errors.Is(err, catalog.ErrConflict):
-		msg = "与现有数据冲突: "
+		msg = "与现有数据冲突; "
 	case errors.Is(err, catalog.ErrInvalid):
-		msg = "校验未通过: "
+		msg = "校验未通过; "
 	}
-	fmt.Fprintf(out, "错误: %s失败, %s%v\n", what, msg, err)
+	fmt.Fprintf(out, "错误: 未能%s: %s%v\n", what, msg, err)
 	return ExitFailed
 }
 

@@ -121,8 +121,11 @@ func principalStatus(p *catalog.Principal) string {
 	return "启用"
 }
 
-// tokenCount counts the tokens that open p now; a fixed (demo) token counts as one.
+// tokenCount counts the tokens that open p now, noting a fixed (demo) token.
 func tokenCount(v *catalog.View, p *catalog.Principal, now time.Time) string {
+	if p.Disabled {
+		return "0"
+	}
 	n := 0
 	for _, t := range v.Tokens(p.ID) {
 		if t.Active(now) {

@@ -14,8 +14,9 @@ import (
 )
 
 // Serve opens the service, loads the demo directory when asked (without it, a data directory with
-// no principals gets its administrator, whose token is printed once to stdout), and answers HTTP on cfg.Addr until
-// ctx is cancelled; then in-flight requests finish (up to 30 s) and everything is closed.
+// no principals gets its administrator, whose token is printed once to stdout), and answers HTTP
+// on cfg.Addr until ctx is cancelled; then in-flight requests finish (up to 30 s) and everything
+// is closed.
 // ready, when not nil, receives the bound address once /healthz answers 200.
 func Serve(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr string)) error {
 	a, err := Open(ctx, cfg, log, true)
