@@ -31,6 +31,7 @@ const (
 	ckptSnapshot   cmdType = "snapshot"
 	ckptRun        cmdType = "run"
 	ckptPrincipal  cmdType = "principal"
+	ckptToken      cmdType = "token"
 )
 
 // ckptTables maps each stored table to its record type and a decoder that inserts one object.
@@ -52,6 +53,7 @@ var ckptTables = []struct {
 	{tableSnapshots, ckptSnapshot, insertJSON[Snapshot](tableSnapshots)},
 	{tableRuns, ckptRun, insertJSON[Run](tableRuns)},
 	{tablePrincipals, ckptPrincipal, insertJSON[Principal](tablePrincipals)},
+	{tableTokens, ckptToken, insertJSON[Token](tableTokens)},
 }
 
 func insertJSON[T any](table string) func(*memdb.Txn, json.RawMessage) error {

@@ -26,6 +26,13 @@ const (
 	cmdVersion1               = 1
 )
 
+// Commands of principals and tokens (principal.go, token.go).
+const (
+	cmdDisablePrincipal cmdType = "disable_principal"
+	cmdCreateToken      cmdType = "create_token"
+	cmdRevokeToken      cmdType = "revoke_token"
+)
+
 // record is the payload of one journal frame.
 type record struct {
 	Index   uint64          `json:"index"`
@@ -52,9 +59,6 @@ type (
 		Code   string `json:"code"`
 		Status string `json:"status"`
 	}
-	putPrincipalCmd struct {
-		Principal Principal `json:"principal"`
-	}
 	runCmd struct {
 		Run Run `json:"run"`
 	}
@@ -80,6 +84,10 @@ var appliers = map[cmdType]applier{
 	cmdBeginRun:       {cmdVersion1, decodeApply(applyBeginRun)},
 	cmdFailRun:        {cmdVersion1, decodeApply(applyFailRun)},
 	cmdCommitSnapshot: {cmdVersion1, decodeApply(applyCommitSnapshot)},
+
+	cmdDisablePrincipal: {cmdVersion1, decodeApply(applyDisablePrincipal)},
+	cmdCreateToken:      {cmdVersion1, decodeApply(applyCreateToken)},
+	cmdRevokeToken:      {cmdVersion1, decodeApply(applyRevokeToken)},
 }
 
 func decodeApply[T any](fn func(txn *memdb.Txn, rec *record, cmd *T) error) func(*memdb.Txn, *record) error {
@@ -174,15 +182,6 @@ func applySetEntryStatus(txn *memdb.Txn, rec *record, cmd *setEntryStatusCmd) er
 	e.UpdatedAt = at
 	e.ModifyIndex = rec.Index
 	return insertEntry(txn, e)
-}
-
-func applyPutPrincipal(txn *memdb.Txn, _ *record, cmd *putPrincipalCmd) error {
-	p := cmd.Principal
-	p.Districts = append([]string(nil), p.Districts...)
-	if err := txn.Insert(tablePrincipals, &p); err != nil {
-		return fmt.Errorf("insert principal %s: %w", p.ID, err)
-	}
-	return nil
 }
 
 func applyBeginRun(txn *memdb.Txn, rec *record, cmd *runCmd) error {

@@ -53,6 +53,7 @@ var schemaFactories = []func() *memdb.TableSchema{
 	snapshotsTableSchema,
 	runsTableSchema,
 	principalsTableSchema,
+	tokensTableSchema,
 	itemsTableSchema,
 }
 
@@ -137,8 +138,9 @@ func principalsTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
 		Name: tablePrincipals,
 		Indexes: map[string]*memdb.IndexSchema{
-			indexID:        idIndex("ID"),
-			indexTokenHash: {Name: indexTokenHash, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "TokenHash"}},
+			indexID: idIndex("ID"),
+			// AllowMissing: most principals have no fixed token, only issued ones.
+			indexTokenHash: {Name: indexTokenHash, Unique: true, AllowMissing: true, Indexer: &memdb.StringFieldIndex{Field: "TokenHash"}},
 		},
 	}
 }

@@ -212,16 +212,16 @@ func TestWritesAfterCloseFail(t *testing.T) {
 }
 
 func TestPrincipalByToken(t *testing.T) {
-	s, _ := newTestStore(t)
+	s, clock := newTestStore(t)
 	ctx := context.Background()
 	require.NoError(t, s.PutPrincipal(ctx, Principal{ID: "u1", Name: "张三", Role: RoleSteward, Clearance: schemas.Important, TokenHash: HashToken("tok-1"), Department: "AIR_DIV"}))
 	require.NoError(t, s.PutPrincipal(ctx, Principal{ID: "u2", Name: "李四", Role: RoleManager, Clearance: schemas.General1, TokenHash: HashToken("tok-2"), Disabled: true}))
 	v := s.View()
-	p, err := v.PrincipalByToken("tok-1")
+	p, err := v.PrincipalByToken("tok-1", clock.Now())
 	require.NoError(t, err)
 	assert.Equal(t, "u1", p.ID)
 	for _, tok := range []string{"tok-2", "tok-3", ""} {
-		_, err := v.PrincipalByToken(tok)
+		_, err := v.PrincipalByToken(tok, clock.Now())
 		assert.ErrorIs(t, err, ErrNotFound, tok)
 	}
 	assert.Len(t, HashToken("x"), 64)

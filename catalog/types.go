@@ -149,15 +149,3 @@ type Run struct {
 	Snapshot     string // Snapshot.ID committed by the run, "" when none
 	Error        string
 }
-
-// Principal is a user or application that queries through GraphQL.
-type Principal struct {
-	ID         string
-	Name       string
-	Role       string        // steward, app, manager
-	Clearance  schemas.Grade // highest grade the principal may read
-	Department string        // Department.Code, "" when none
-	Districts  []string      // district scope, empty = all
-	TokenHash  string        // hex SHA-256 of the bearer token; the token itself is never stored
-	Disabled   bool
-}

@@ -1,9 +1,6 @@
 package catalog
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/hex"
 	"fmt"
 
 	"github.com/hashicorp/go-memdb"
@@ -126,43 +123,6 @@ func (v *View) Runs(entry string) []*Run {
 		}
 	})
 	return out
-}
-
-// Principal returns the principal with the given id.
-func (v *View) Principal(id string) (*Principal, error) {
-	p, err := first[Principal](v.txn, tablePrincipals, "principal", id)
-	if err != nil {
-		return nil, err
-	}
-	return copyPrincipal(p), nil
-}
-
-// PrincipalByToken returns the enabled principal holding the bearer token. Every stored hash is
-// compared in constant time so that the answer's timing says nothing about near misses.
-func (v *View) PrincipalByToken(token string) (*Principal, error) {
-	want := []byte(HashToken(token))
-	var found *Principal
-	each(v.txn, tablePrincipals, indexID, func(p *Principal) {
-		if subtle.ConstantTimeCompare([]byte(p.TokenHash), want) == 1 {
-			found = p
-		}
-	})
-	if token == "" || found == nil || found.Disabled {
-		return nil, fmt.Errorf("principal for token: %w", ErrNotFound)
-	}
-	return copyPrincipal(found), nil
-}
-
-// HashToken returns the hex SHA-256 of a bearer token, the form stored in Principal.TokenHash.
-func HashToken(token string) string {
-	h := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(h[:])
-}
-
-func copyPrincipal(p *Principal) *Principal {
-	c := *p
-	c.Districts = append([]string(nil), p.Districts...)
-	return &c
 }
 
 // entryTxn returns the stored entry; callers copy it before changing anything.

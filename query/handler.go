@@ -24,7 +24,7 @@ func (s *Service) Handler() http.Handler {
 			writeError(w, http.StatusUnauthorized, ("未认证: 缺少 Bearer 令牌"))
 			return
 		}
-		p, err := s.cat.View().PrincipalByToken(token)
+		p, err := s.cat.View().PrincipalByToken(token, s.cfg.now())
 		if err != nil {
 			writeError(w, http.StatusUnauthorized, ("未认证: 令牌无效或已停用"))
 			return

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -66,4 +67,65 @@ func writeFile(t *testing.T, name, content string) string {
 	p := filepath.Join(t.TempDir(), name)
 	require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
 	return p
+}
+
+// ecolake runs the binary with args and returns its exit code and combined output.
+func ecolake(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	out, err := exec.Command(binary, args...).CombinedOutput()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode(), string(out)
+	}
+	require.NoError(t, err, string(out))
+	return 0, string(out)
+}
+
+// TestHelpVersionAndUnknownSubcommand checks the command line behaves as people expect: help in
+// Chinese with every flag, exit 0 for help and version, 2 for what it does not know.
+func TestHelpVersionAndUnknownSubcommand(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}} {
+		code, out := ecolake(t, args...)
+		assert.Equal(t, 0, code, "%v: %s", args, out)
+		assert.Contains(t, out, "用法")
+		for _, sub := range []string{"serve", "init", "ingest", "gc", "principal create", "token revoke", "entry import", "version"} {
+			assert.Contains(t, out, sub, args)
+		}
+	}
+	for _, args := range [][]string{{"help", "ingest"}, {"ingest", "--help"}, {"ingest", "-h"}} {
+		code, out := ecolake(t, args...)
+		assert.Equal(t, 0, code, "%v: %s", args, out)
+		for _, flag := range []string{"--entry", "--district", "--replace", "--data", "--lake", "--s3-endpoint"} {
+			assert.Contains(t, out, flag, args)
+		}
+		assert.Contains(t, out, "报送区县", "flag usage is Chinese")
+	}
+	code, out := ecolake(t, "principal", "create", "--help")
+	assert.Equal(t, 0, code, out)
+	for _, flag := range []string{"--id", "--name", "--role", "--clearance", "--district", "--department", "--data"} {
+		assert.Contains(t, out, flag)
+	}
+	code, out = ecolake(t, "help", "token", "create")
+	assert.Equal(t, 0, code, out)
+	assert.Contains(t, out, "--expires")
+	code, out = ecolake(t, "help", "principal")
+	assert.Equal(t, 0, code, out)
+	assert.Contains(t, out, "principal disable")
+
+	code, out = ecolake(t, "version")
+	assert.Equal(t, 0, code, out)
+	assert.True(t, strings.HasPrefix(out, "ecolake "), out)
+
+	code, out = ecolake(t, "x")
+	assert.Equal(t, 2, code, out)
+	assert.Contains(t, out, `未知的子命令 "x"`)
+	assert.Contains(t, out, "用法")
+	code, out = ecolake(t, "principal", "rename")
+	assert.Equal(t, 2, code, out)
+	assert.Contains(t, out, `未知的子命令 "principal rename"`)
+	code, out = ecolake(t, "ingest", "--bogus")
+	assert.Equal(t, 2, code, out)
+	assert.Contains(t, out, "未知的选项 -bogus")
+	code, _ = ecolake(t)
+	assert.Equal(t, 2, code)
 }

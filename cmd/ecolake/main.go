@@ -1,100 +1,231 @@
 // Command ecolake runs the bureau's data resource directory, lake and governed query service
-// (`ecolake serve`) and its command-line clients (`ecolake ingest`).
+// (`ecolake serve`) and the offline commands of its operators (init, ingest, gc, principal, token,
+// entry). It only parses the command line; internal/app does the work.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
-	"strconv"
+	"regexp"
+	"sort"
+	"strings"
 	"syscall"
-	"time"
 
 	"github.com/cqeco/ecolake/internal/app"
 )
 
+// version is set at build time: go build -ldflags "-X main.version=v1.2.0" ./cmd/ecolake.
+var version string
+
 func main() {
-	os.Exit(run(os.Args[1:]))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func usage() {
-	fmt.Fprint(os.Stderr, `用法:
-  ecolake serve  [--data DIR] [--addr HOST:PORT] [--demo] [--lake s3://bucket/prefix ...]
-  ecolake ingest --entry <资源代码> [--data DIR] [--district 区县] [--replace] 文件.csv
-  ecolake gc     [--data DIR] [--min-age 1h] [--dry-run]   清理无快照引用的孤立文件
-`)
-}
-
-func run(args []string) int {
+// run dispatches one command line and returns the exit code: 0 done (help and version included),
+// 1 done with rejected rows, 2 nothing done (bad arguments, unknown subcommand, failure).
+func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		usage()
+		usage(stderr)
 		return app.ExitFailed
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		return help(args[1:], stdout, stderr)
+	case "version", "-version", "--version":
+		fmt.Fprintln(stdout, "ecolake", app.Version(version))
+		return app.ExitOK
+	}
+	cmd, rest, code := find(args, stdout, stderr)
+	if cmd == nil {
+		return code
+	}
+	cfg := app.DefaultConfig()
+	fs, exec := flags(cmd, &cfg)
+	pos, err := parseInterspersed(fs, rest)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		commandHelp(stdout, cmd, fs)
+		return app.ExitOK
+	case err != nil:
+		fmt.Fprintf(stderr, "错误: %s\n运行 ecolake help %s 查看用法\n", flagError(err), cmd.name)
+		return app.ExitFailed
+	case len(pos) > len(cmd.args):
+		fmt.Fprintf(stderr, "错误: 多余的参数 %q\n运行 ecolake help %s 查看用法\n", strings.Join(pos[len(cmd.args):], " "), cmd.name)
+		return app.ExitFailed
+	}
+	level := slog.LevelWarn // the offline account and directory commands say what they did themselves
+	if cmd.verbose {
+		level = slog.LevelInfo
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cfg := app.DefaultConfig()
-	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
-	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory (catalogue journal, local lake, cache)")
-	lakeFlags(fs, &cfg)
-	switch args[0] {
-	case "serve":
-		fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address")
-		fs.BoolVar(&cfg.Demo, "demo", false, "load the demo directory and demo principals")
-		fs.Func("cache-mb", "bound of the local read-through cache of lake files, in MiB (default 4096)", func(v string) error {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil || n <= 0 {
-				return fmt.Errorf("want a positive number of MiB, got %q", v)
-			}
-			cfg.CacheMaxBytes = n << 20
-			return nil
-		})
-		if err := fs.Parse(args[1:]); err != nil {
-			return app.ExitFailed
+	return exec(ctx, pos, stdout, log)
+}
+
+// find resolves "serve" or "principal create" to its command and the arguments after it. When it
+// returns nil it has printed why, and the exit code to use.
+func find(args []string, stdout, stderr io.Writer) (*command, []string, int) {
+	if c := lookup(args[0]); c != nil {
+		return c, args[1:], 0
+	}
+	if !isGroup(args[0]) {
+		fmt.Fprintf(stderr, "未知的子命令 %q\n\n", args[0])
+		usage(stderr)
+		return nil, nil, app.ExitFailed
+	}
+	if len(args) < 2 || args[1] == "-h" || args[1] == "--help" || args[1] == "-help" {
+		w, code := stderr, app.ExitFailed
+		if len(args) >= 2 {
+			w, code = stdout, app.ExitOK
+		} else {
+			fmt.Fprintf(stderr, "缺少子命令: ecolake %s 需要以下之一\n\n", args[0])
 		}
-		if err := app.Serve(ctx, cfg, log, nil); err != nil {
-			log.Error("serve", "err", err)
-			return app.ExitFailed
-		}
+		groupHelp(w, args[0])
+		return nil, nil, code
+	}
+	if c := lookup(args[0] + " " + args[1]); c != nil {
+		return c, args[2:], 0
+	}
+	fmt.Fprintf(stderr, "未知的子命令 %q\n\n", args[0]+" "+args[1])
+	groupHelp(stderr, args[0])
+	return nil, nil, app.ExitFailed
+}
+
+// help answers `ecolake help [子命令]`.
+func help(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stdout)
 		return app.ExitOK
-	case "ingest":
-		var ia app.IngestArgs
-		fs.StringVar(&ia.Entry, "entry", "", "resource code (分类码/顺序码) or table name of the entry")
-		fs.StringVar(&ia.District, "district", "", "submitting district (code or name)")
-		fs.BoolVar(&ia.Replace, "replace", false, "replace the entry's data instead of appending")
-		if err := fs.Parse(args[1:]); err != nil {
-			return app.ExitFailed
-		}
-		ia.File = fs.Arg(0)
-		return app.RunIngest(ctx, cfg, ia, os.Stdout, log)
-	case "gc":
-		var ga app.GCArgs
-		fs.DurationVar(&ga.MinAge, "min-age", time.Hour, "keep unreferenced objects younger than this (loads in flight)")
-		fs.BoolVar(&ga.DryRun, "dry-run", false, "only report what would be removed")
-		if err := fs.Parse(args[1:]); err != nil {
-			return app.ExitFailed
-		}
-		return app.RunGC(ctx, cfg, ga, os.Stdout, log)
-	default:
-		usage()
+	}
+	name := strings.Join(args, " ")
+	if name == "help" || name == "version" {
+		usage(stdout)
+		return app.ExitOK
+	}
+	c := lookup(name)
+	if c == nil && len(args) == 1 && isGroup(args[0]) {
+		groupHelp(stdout, args[0])
+		return app.ExitOK
+	}
+	if c == nil {
+		fmt.Fprintf(stderr, "未知的子命令 %q\n\n", name)
+		usage(stderr)
 		return app.ExitFailed
+	}
+	cfg := app.DefaultConfig()
+	fs, _ := flags(c, &cfg)
+	commandHelp(stdout, c, fs)
+	return app.ExitOK
+}
+
+// flags declares every flag of c on a new flag set, filling cfg, and returns the set and the
+// command's run function.
+func flags(c *command, cfg *app.Config) (*flag.FlagSet, runFunc) {
+	fs := flag.NewFlagSet("ecolake "+c.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors and help are printed by run, in Chinese
+	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "数据`目录`: 目录库日志、本地数据湖与缓存都在其下")
+	if c.lake {
+		lakeFlags(fs, cfg)
+	}
+	return fs, c.setup(fs, cfg)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, "ecolake: 生态环境数据资源一本账 (目录、数据湖与受控查询服务)\n\n用法:\n  ecolake <子命令> [选项] [参数]\n\n子命令:\n")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-19s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, "  %-19s %s\n  %-19s %s\n", "version", "显示版本", "help", "显示帮助; ecolake help <子命令> 列出该子命令的全部选项")
+	fmt.Fprint(w, "\n除 serve 外的子命令都直接操作数据目录, 该目录的服务运行时请改用 HTTP 接口。\n"+
+		"运行 ecolake help <子命令> 或 ecolake <子命令> --help 查看子命令的选项。\n")
+}
+
+func groupHelp(w io.Writer, group string) {
+	fmt.Fprintf(w, "用法: ecolake %s <子命令> [选项]\n\n", group)
+	for _, c := range commands {
+		if strings.HasPrefix(c.name, group+" ") {
+			fmt.Fprintf(w, "  %-19s %s\n", c.name, c.summary)
+		}
+	}
+	fmt.Fprintf(w, "\n运行 ecolake help %s <子命令> 查看子命令的选项。\n", group)
+}
+
+// commandHelp prints a command's description and every flag with its Chinese usage.
+func commandHelp(w io.Writer, c *command, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "ecolake %s: %s\n\n用法:\n  ecolake %s [选项]", c.name, c.summary, c.name)
+	for _, a := range c.args {
+		fmt.Fprintf(w, " %s", a)
+	}
+	fmt.Fprintln(w)
+	if c.detail != "" {
+		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(c.detail))
+	}
+	fmt.Fprintln(w, "\n选项:")
+	var flags []*flag.Flag
+	fs.VisitAll(func(f *flag.Flag) { flags = append(flags, f) })
+	sort.SliceStable(flags, func(i, j int) bool { return flags[i].Name < flags[j].Name })
+	for _, f := range flags {
+		name, text := flag.UnquoteUsage(f)
+		if isBool(f) {
+			name = ""
+		} else if name == "value" || name == "string" || name == "duration" {
+			name = "值"
+		}
+		fmt.Fprintf(w, "  --%s\n        %s", strings.TrimSpace(f.Name+" "+name), text)
+		if d := f.DefValue; d != "" && d != "0" && d != "false" && d != "0s" && d != "[]" {
+			fmt.Fprintf(w, " (默认 %s)", d)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w, "  -h, --help\n        显示本帮助")
+}
+
+func isBool(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
+
+// parseInterspersed parses flags before and after positional arguments, so that
+// `ecolake ingest submission.csv --entry 0201/000003` works; "--" ends the flags.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
 	}
 }
 
-// lakeFlags adds the S3 lake settings; the environment supplies defaults so secrets stay off the
-// command line.
-func lakeFlags(fs *flag.FlagSet, cfg *app.Config) {
-	fs.StringVar(&cfg.Lake, "lake", os.Getenv("ECOLAKE_LAKE"), "lake location: empty for DATA/lake, or s3://bucket/prefix")
-	fs.StringVar(&cfg.S3.Endpoint, "s3-endpoint", os.Getenv("ECOLAKE_S3_ENDPOINT"), "S3 endpoint host:port")
-	fs.StringVar(&cfg.S3.AccessKey, "s3-access-key", os.Getenv("ECOLAKE_S3_ACCESS_KEY"), "S3 access key")
-	cfg.SetS3Secret(os.Getenv("ECOLAKE_S3_SECRET_KEY"))
-	fs.Func("s3-secret-key", "S3 secret key (prefer ECOLAKE_S3_SECRET_KEY)", func(v string) error {
-		cfg.SetS3Secret(v)
-		return nil
-	})
-	fs.BoolVar(&cfg.S3.Secure, "s3-secure", os.Getenv("ECOLAKE_S3_SECURE") == "true", "use https for S3")
-	fs.StringVar(&cfg.S3.Region, "s3-region", os.Getenv("ECOLAKE_S3_REGION"), "S3 region")
+// flagError says in Chinese what the flag package found wrong.
+func flagError(err error) string {
+	msg := err.Error()
+	if m := badValueRE.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("选项 --%s 的取值 %s 无效: %s", m[2], m[1], m[3])
+	}
+	for en, zh := range map[string]string{
+		"flag provided but not defined: ": "未知的选项 ",
+		"flag needs an argument: ":        "选项缺少取值: ",
+	} {
+		if rest, ok := strings.CutPrefix(msg, en); ok {
+			return zh + rest
+		}
+	}
+	return msg
 }
+
+var badValueRE = regexp.MustCompile(`^invalid (?:boolean )?value (".*") for (?:flag )?-(\S+): (.*)$`)

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/ingest"
 	"github.com/cqeco/ecolake/internal/api"
 	"github.com/cqeco/ecolake/schemas"
@@ -76,16 +75,11 @@ func RunIngest(ctx context.Context, cfg Config, args IngestArgs, out io.Writer, 
 // cannot (most often: a running server holds it) and returns nil.
 func openForCLI(ctx context.Context, cfg Config, out io.Writer, log *slog.Logger) *App {
 	a, err := Open(ctx, cfg, log, false)
-	switch {
-	case err == nil:
-		return a
-	case errors.Is(err, catalog.ErrLocked):
-		fmt.Fprintf(out, "错误: 数据目录 %s 正被另一个 ecolake 进程使用 (服务运行中时请改用 HTTP 接口, 或先停止服务)\n", cfg.DataDir)
-	default:
-		log.Error("open data directory", "err", api.Detail(err))
-		fmt.Fprintf(out, "错误: 无法打开数据目录 %s（详情见日志）\n", cfg.DataDir)
+	if err != nil {
+		reportOpenError(out, cfg.DataDir, err, log)
+		return nil
 	}
-	return nil
+	return a
 }
 
 // ingestFailure is the Chinese account of a failed submission. An entry that cannot be found is

@@ -34,6 +34,7 @@ func (a *App) Routes() http.Handler {
 	if a.Query != nil {
 		mux.HandleFunc("GET /api/v1/schema.graphql", a.handleSDL)
 	}
+	a.adminRoutes(mux)
 	mux.HandleFunc("GET /{$}", a.handleIndex)
 	return mux
 }
@@ -42,7 +43,7 @@ func (a *App) Routes() http.Handler {
 func (a *App) principal(w http.ResponseWriter, r *http.Request) *catalog.Principal {
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if ok {
-		if p, err := a.Cat.View().PrincipalByToken(strings.TrimSpace(tok)); err == nil {
+		if p, err := a.Cat.View().PrincipalByToken(strings.TrimSpace(tok), time.Now()); err == nil {
 			return p
 		}
 	}

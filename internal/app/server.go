@@ -7,13 +7,16 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/cqeco/ecolake/internal/demo"
 )
 
-// Serve opens the service, loads the demo directory when asked, and answers HTTP on cfg.Addr until
-// ctx is cancelled; then in-flight requests finish (up to 30 s) and everything is closed.
+// Serve opens the service, loads the demo directory when asked (without it, a data directory with
+// no principals gets its administrator, whose token is printed once to stdout), and answers HTTP
+// on cfg.Addr until ctx is cancelled; then in-flight requests finish (up to 30 s) and everything
+// is closed.
 // ready, when not nil, receives the bound address once /healthz answers 200.
 func Serve(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr string)) error {
 	a, err := Open(ctx, cfg, log, true)
@@ -30,6 +33,9 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr st
 			return fmt.Errorf("load demo directory: %w", err)
 		}
 	} else if err := demo.Disable(ctx, a.Cat); err != nil {
+		return err
+	}
+	if err := a.firstStart(ctx, cfg.Demo, os.Stdout); err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)

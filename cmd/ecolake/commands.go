@@ -1,0 +1,216 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cqeco/ecolake/internal/app"
+)
+
+// command is one subcommand: its flags are declared by setup, which returns the function that runs
+// it with the positional arguments.
+type command struct {
+	name    string   // "serve", "principal create"
+	summary string   // one line, Chinese
+	detail  string   // more help text, Chinese
+	args    []string // positional arguments, as shown in usage
+	lake    bool     // takes the lake flags (S3 location and credentials)
+	verbose bool     // logs at Info level (serve, ingest, gc)
+	setup   func(fs *flag.FlagSet, cfg *app.Config) runFunc
+}
+
+type runFunc func(ctx context.Context, pos []string, out io.Writer, log *slog.Logger) int
+
+// commands in the order of the usage text.
+var commands = []*command{
+	{name: "serve", summary: "启动服务 (HTTP 接口与 GraphQL 查询)", lake: true, verbose: true, setup: setupServe,
+		detail: "数据目录中还没有任何账号且未加 --demo 时, 首次启动会创建系统管理员 admin, 并在标准输出中显示一次它的令牌。"},
+	{name: "init", summary: "初始化数据目录: 创建系统管理员 admin 并签发令牌", setup: setupInit,
+		detail: "只能在还没有任何账号的数据目录上运行; 令牌只显示这一次。"},
+	{name: "ingest", summary: "离线归集一个报送文件 (CSV)", args: []string{"文件.csv"}, lake: true, verbose: true, setup: setupIngest,
+		detail: "退出码: 0 全部入库, 1 已入库但有拒绝行, 2 未入库。"},
+	{name: "gc", summary: "清理无快照引用的孤立文件", lake: true, verbose: true, setup: setupGC},
+	{name: "principal create", summary: "创建账号 (之后用 token create 签发令牌)", setup: setupPrincipalCreate,
+		detail: "角色: admin 系统管理员, steward 数据管理员, reviewer 审核员, manager 管理层, analyst 数据分析人员, scene 应用场景, district 区县生态环境局。\n" +
+			"密级上限: GENERAL_1 … GENERAL_4, IMPORTANT, CORE (也可写中文名称, 如 一般数据3级)。"},
+	{name: "principal list", summary: "列出账号", setup: noFlags(app.RunPrincipalList)},
+	{name: "principal disable", summary: "停用账号 (它的所有令牌立即失效)", setup: setupPrincipalDisable},
+	{name: "token create", summary: "为账号签发令牌 (令牌只显示一次)", setup: setupTokenCreate},
+	{name: "token list", summary: "列出令牌 (不显示令牌本身)", setup: setupTokenList},
+	{name: "token revoke", summary: "吊销令牌", setup: setupTokenRevoke},
+	{name: "entry import", summary: "从 JSON 文件登记处室与目录 (示例见 examples/entry.json)", args: []string{"目录.json"}, setup: setupEntryImport,
+		detail: "文件可以是一条目录对象、目录数组, 或 {\"departments\": [...], \"entries\": [...]}; 不认识的字段会被拒绝。"},
+}
+
+func lookup(name string) *command {
+	for _, c := range commands {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+func isGroup(name string) bool {
+	for _, c := range commands {
+		if strings.HasPrefix(c.name, name+" ") {
+			return true
+		}
+	}
+	return false
+}
+
+func arg(pos []string, i int) string {
+	if i < len(pos) {
+		return pos[i]
+	}
+	return ""
+}
+
+func setupServe(fs *flag.FlagSet, cfg *app.Config) runFunc {
+	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "HTTP 监听`地址` (主机:端口)")
+	fs.BoolVar(&cfg.Demo, "demo", false, "载入演示目录、演示数据与演示账号 (令牌见 README)")
+	fs.Func("cache-mb", "本地数据湖文件读缓存的上限, 单位 `MiB` (默认 4096)", func(v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("应为正整数 (MiB), 而不是 %q", v)
+		}
+		cfg.CacheMaxBytes = n << 20
+		return nil
+	})
+	return func(ctx context.Context, _ []string, _ io.Writer, log *slog.Logger) int {
+		if err := app.Serve(ctx, *cfg, log, nil); err != nil {
+			log.Error("serve", "err", err)
+			return app.ExitFailed
+		}
+		return app.ExitOK
+	}
+}
+
+func setupInit(fs *flag.FlagSet, cfg *app.Config) runFunc {
+	var ia app.InitArgs
+	fs.StringVar(&ia.Name, "name", "系统管理员", "管理员的显示`名称`")
+	ttlFlag(fs, &ia.TTL)
+	return func(ctx context.Context, _ []string, out io.Writer, log *slog.Logger) int {
+		return app.RunInit(ctx, *cfg, ia, out, log)
+	}
+}
+
+func setupIngest(fs *flag.FlagSet, cfg *app.Config) runFunc {
+	var ia app.IngestArgs
+	fs.StringVar(&ia.Entry, "entry", "", "目录的`资源代码` (分类码/顺序码) 或表名 (必填)")
+	fs.StringVar(&ia.District, "district", "", "报送`区县` (代码或名称)")
+	fs.BoolVar(&ia.Replace, "replace", false, "替换该目录的数据, 而不是追加")
+	return func(ctx context.Context, pos []string, out io.Writer, log *slog.Logger) int {
+		ia.File = arg(pos, 0)
+		return app.RunIngest(ctx, *cfg, ia, out, log)
+	}
+}
+
+func setupGC(fs *flag.FlagSet, cfg *app.Config) runFunc {
+	var ga app.GCArgs
+	fs.DurationVar(&ga.MinAge, "min-age", time.Hour, "保留比这更新的未引用文件 (可能属于进行中的归集), 如 1h")
+	fs.BoolVar(&ga.DryRun, "dry-run", false, "只列出将被删除的文件, 不删除")
+	return func(ctx context.Context, _ []string, out io.Writer, log *slog.Logger) int {
+		return app.RunGC(ctx, *cfg, ga, out, log)
+	}
+}
+
+func setupPrincipalCreate(fs *flag.FlagSet, cfg *app.Config) runFunc {
+	var pa app.PrincipalArgs
+	fs.StringVar(&pa.ID, "id", "", "账号 `ID` (字母、数字、_ . : -; 必填)")
+	fs.StringVar(&pa.Name, "name", "", "账号的显示`名称` (必填)")
+	fs.StringVar(&pa.Role, "role", "", "`角色` (必填, 见上)")
+	fs.StringVar(&pa.Clearance, "clearance", "", "可读数据的最高`密级` (必填, 见上)")
+	fs.StringVar(&pa.Department, "department", "", "所属处室`代码`, 如 DIV_WATER")
+	fs.Func("district", "管辖`区县` (代码或名称); 可重复, 或用逗号分隔; district 角色必填", func(v string) error {
+		for _, d := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '，' || r == '、' }) {
+			if d = strings.TrimSpace(d); d != "" {
+				pa.Districts = append(pa.Districts, d)
+			}
+		}
+		return nil
+	})
+	return func(ctx context.Context, _ []string, out io.Writer, log *slog.Logger) int {
+		return app.RunPrincipalCreate(ctx, *cfg, pa, out, log)
+	}
+}
+
+func setupPrincipalDisable(fs *flag.FlagSet, cfg *app.Config) runFunc {
+	id := fs.String("id", "", "要停用的账号 `ID` (必填)")
+	return func(ctx context.Context, _ []string, out io.Writer, log *slog.Logger) int {
+		return app.RunPrincipalDisable(ctx, *cfg, *id, out, log)
+	}
+}
+
+func setupTokenCreate(fs *flag.FlagSet, cfg *app.Config) runFunc {
+	var ta app.TokenArgs
+	fs.StringVar(&ta.Principal, "principal", "", "令牌所属的账号 `ID` (必填)")
+	fs.StringVar(&ta.Name, "name", "", "令牌的用途说明 (`名称`)")
+	ttlFlag(fs, &ta.TTL)
+	return func(ctx context.Context, _ []string, out io.Writer, log *slog.Logger) int {
+		return app.RunTokenCreate(ctx, *cfg, ta, out, log)
+	}
+}
+
+func setupTokenList(fs *flag.FlagSet, cfg *app.Config) runFunc {
+	principal := fs.String("principal", "", "只列出该账号 `ID` 的令牌")
+	return func(ctx context.Context, _ []string, out io.Writer, log *slog.Logger) int {
+		return app.RunTokenList(ctx, *cfg, *principal, out, log)
+	}
+}
+
+func setupTokenRevoke(fs *flag.FlagSet, cfg *app.Config) runFunc {
+	id := fs.String("id", "", "要吊销的令牌`编号` (见 token list; 必填)")
+	return func(ctx context.Context, _ []string, out io.Writer, log *slog.Logger) int {
+		return app.RunTokenRevoke(ctx, *cfg, *id, out, log)
+	}
+}
+
+func setupEntryImport(_ *flag.FlagSet, cfg *app.Config) runFunc {
+	return func(ctx context.Context, pos []string, out io.Writer, log *slog.Logger) int {
+		return app.RunEntryImport(ctx, *cfg, arg(pos, 0), out, log)
+	}
+}
+
+func noFlags(fn func(context.Context, app.Config, io.Writer, *slog.Logger) int) func(*flag.FlagSet, *app.Config) runFunc {
+	return func(_ *flag.FlagSet, cfg *app.Config) runFunc {
+		return func(ctx context.Context, _ []string, out io.Writer, log *slog.Logger) int {
+			return fn(ctx, *cfg, out, log)
+		}
+	}
+}
+
+// ttlFlag adds --expires, the lifetime of a token.
+func ttlFlag(fs *flag.FlagSet, ttl *time.Duration) {
+	fs.Func("expires", "令牌的有效`时长`, 如 720h 或 90d (默认 90d)", func(v string) error {
+		d, err := app.ParseTTL(v)
+		if err != nil {
+			return err
+		}
+		*ttl = d
+		return nil
+	})
+}
+
+// lakeFlags adds the S3 lake settings; the environment supplies defaults so secrets stay off the
+// command line.
+func lakeFlags(fs *flag.FlagSet, cfg *app.Config) {
+	fs.StringVar(&cfg.Lake, "lake", os.Getenv("ECOLAKE_LAKE"), "数据湖`位置`: 空为 数据目录/lake, 或 s3://bucket/prefix (环境变量 ECOLAKE_LAKE)")
+	fs.StringVar(&cfg.S3.Endpoint, "s3-endpoint", os.Getenv("ECOLAKE_S3_ENDPOINT"), "S3 服务`地址` 主机:端口 (ECOLAKE_S3_ENDPOINT)")
+	fs.StringVar(&cfg.S3.AccessKey, "s3-access-key", os.Getenv("ECOLAKE_S3_ACCESS_KEY"), "S3 访问`密钥ID` (ECOLAKE_S3_ACCESS_KEY)")
+	cfg.SetS3Secret(os.Getenv("ECOLAKE_S3_SECRET_KEY"))
+	fs.Func("s3-secret-key", "S3 私有`密钥` (建议改用环境变量 ECOLAKE_S3_SECRET_KEY)", func(v string) error {
+		cfg.SetS3Secret(v)
+		return nil
+	})
+	fs.BoolVar(&cfg.S3.Secure, "s3-secure", os.Getenv("ECOLAKE_S3_SECURE") == "true", "通过 https 访问 S3 (ECOLAKE_S3_SECURE=true)")
+	fs.StringVar(&cfg.S3.Region, "s3-region", os.Getenv("ECOLAKE_S3_REGION"), "S3 `区域` (ECOLAKE_S3_REGION)")
+}

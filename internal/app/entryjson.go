@@ -1,0 +1,291 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// The directory document that `ecolake entry import` reads and POST /api/v1/entries accepts: one
+// entry object, an array of entries, or {"departments": [...], "entries": [...]}. Keys are the
+// snake_case names of shared/STANDARDS.md §1; code-list values may be ids or Chinese names.
+
+type departmentJSON struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+	Kind string `json:"kind"` // division, centre, corps
+}
+
+type itemJSON struct {
+	Name        string `json:"name"`
+	Field       string `json:"field"`
+	Type        string `json:"type"`
+	Length      int    `json:"length"`
+	Required    bool   `json:"required"`
+	IsKey       bool   `json:"is_key"`
+	Grade       string `json:"grade"`
+	PIType      string `json:"pi_type"`
+	CodeList    string `json:"code_list"`
+	Description string `json:"description"`
+}
+
+type entryJSON struct {
+	ResourceCode   string     `json:"resource_code"`
+	Name           string     `json:"name"`
+	Table          string     `json:"table"`
+	CategoryCode   string     `json:"category_code"`
+	ProviderName   string     `json:"provider_name"`
+	ProviderCode   string     `json:"provider_code"`
+	Abstract       string     `json:"abstract"`
+	FormatType     string     `json:"format_type"`
+	ShareType      string     `json:"share_type"`
+	ShareCondition string     `json:"share_condition"`
+	ShareMode      string     `json:"share_mode"`
+	OpenType       string     `json:"open_type"`
+	OpenCondition  string     `json:"open_condition"`
+	UpdateCycle    string     `json:"update_cycle"`
+	PublishDate    string     `json:"publish_date"` // 2006-01-02 or RFC 3339, "" to stamp on publishing
+	Status         string     `json:"status"`       // "" for DRAFT
+	RelatedCodes   []string   `json:"related_resource_codes"`
+	Department     string     `json:"department"`
+	District       string     `json:"district"`
+	SourceKind     string     `json:"source_kind"`
+	Domains        []string   `json:"domains"`
+	BusinessItems  []string   `json:"business_items"`
+	Scenes         []string   `json:"scenes"`
+	Secret         bool       `json:"secret"`
+	Exempt         bool       `json:"exempt"`
+	ExemptReason   string     `json:"exempt_reason"`
+	GradeOverride  string     `json:"grade_override"`
+	Items          []itemJSON `json:"items"`
+}
+
+type directoryJSON struct {
+	Departments []json.RawMessage `json:"departments"`
+	Entries     []json.RawMessage `json:"entries"`
+}
+
+// directoryDoc is a decoded directory document, ready for the catalogue.
+type directoryDoc struct {
+	Departments []catalog.Department
+	Entries     []*catalog.Entry
+}
+
+// maxDirectoryBytes bounds one directory document.
+const maxDirectoryBytes = 8 << 20
+
+// docError is a malformed document: its message is for the user as it stands.
+type docError struct{ msg string }
+
+func (e *docError) Error() string { return e.msg }
+func (e *docError) Unwrap() error { return schemas.ErrInvalid }
+
+func docErrorf(format string, args ...any) error { return &docError{fmt.Sprintf(format, args...)} }
+
+// decodeDirectory reads a directory document. Unknown keys are refused, so that a misspelt field
+// is never silently dropped.
+func decodeDirectory(r io.Reader) (*directoryDoc, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxDirectoryBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read directory document: %w", err)
+	}
+	if len(data) > maxDirectoryBytes {
+		return nil, docErrorf("目录文件超过 %d MiB", maxDirectoryBytes>>20)
+	}
+	data = bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
+	doc := &directoryDoc{}
+	switch {
+	case len(data) == 0:
+		return nil, docErrorf("目录文件为空")
+	case data[0] == '[':
+		var raws []json.RawMessage
+		if err := strictJSON(data, &raws, "目录数组"); err != nil {
+			return nil, err
+		}
+		return doc, doc.addEntries(raws)
+	case data[0] != '{':
+		return nil, docErrorf("目录文件应为 JSON 对象或数组")
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(data, &keys); err != nil {
+		return nil, jsonProblem("目录文件", err)
+	}
+	_, hasEntries := keys["entries"]
+	_, hasDepartments := keys["departments"]
+	if !hasEntries && !hasDepartments {
+		return doc, doc.addEntries([]json.RawMessage{data})
+	}
+	var dj directoryJSON
+	if err := strictJSON(data, &dj, "目录文件"); err != nil {
+		return nil, err
+	}
+	for i, raw := range dj.Departments {
+		var d departmentJSON
+		if err := strictJSON(raw, &d, fmt.Sprintf("departments[%d]", i)); err != nil {
+			return nil, err
+		}
+		doc.Departments = append(doc.Departments, catalog.Department{Code: d.Code, Name: d.Name, Kind: d.Kind})
+	}
+	return doc, doc.addEntries(dj.Entries)
+}
+
+func (doc *directoryDoc) addEntries(raws []json.RawMessage) error {
+	for i, raw := range raws {
+		where := fmt.Sprintf("entries[%d]", i)
+		var ej entryJSON
+		if err := strictJSON(raw, &ej, where); err != nil {
+			return err
+		}
+		e, err := ej.entry(where)
+		if err != nil {
+			return err
+		}
+		doc.Entries = append(doc.Entries, e)
+	}
+	return nil
+}
+
+func strictJSON(data []byte, v any, where string) error {
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		return jsonProblem(where, err)
+	}
+	if _, err := d.Token(); !errors.Is(err, io.EOF) {
+		return docErrorf("%s: JSON 之后还有多余的内容", where)
+	}
+	return nil
+}
+
+// jsonProblem says in Chinese what is wrong with a document.
+func jsonProblem(where string, err error) error {
+	var (
+		syn *json.SyntaxError
+		typ *json.UnmarshalTypeError
+	)
+	switch {
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return docErrorf("%s: 未知的字段 %s (可用的字段见 examples/entry.json)", where, strings.TrimPrefix(err.Error(), "json: unknown field "))
+	case errors.As(err, &syn):
+		return docErrorf("%s: JSON 格式错误 (第 %d 字节附近): %v", where, syn.Offset, err)
+	case errors.As(err, &typ):
+		return docErrorf("%s: 字段 %s 的值类型不对, 应为%s", where, typ.Field, kindName(typ.Type))
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return docErrorf("%s: JSON 不完整", where)
+	}
+	return docErrorf("%s: 无法解析: %v", where, err)
+}
+
+func kindName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "文本"
+	case reflect.Int, reflect.Int64:
+		return "整数"
+	case reflect.Bool:
+		return " true 或 false"
+	case reflect.Slice:
+		return "数组"
+	case reflect.Struct, reflect.Map:
+		return "对象"
+	}
+	return " " + t.String()
+}
+
+// entry maps the document's entry onto the catalogue's, resolving Chinese names of codes; anything
+// unknown is passed on for the catalogue's validation to name.
+func (ej *entryJSON) entry(where string) (*catalog.Entry, error) {
+	e := &catalog.Entry{
+		ResourceCode: strings.TrimSpace(ej.ResourceCode), Name: strings.TrimSpace(ej.Name), Table: strings.TrimSpace(ej.Table),
+		CategoryCode: lookupID(schemas.Categories, ej.CategoryCode), ProviderName: ej.ProviderName,
+		ProviderCode: strings.TrimSpace(ej.ProviderCode), Abstract: ej.Abstract, FormatType: lookupID(schemas.FormatTypes, ej.FormatType),
+		ShareType: lookupID(schemas.ShareTypes, ej.ShareType), ShareCondition: ej.ShareCondition,
+		ShareMode: lookupID(schemas.ShareModes, ej.ShareMode), OpenType: lookupID(schemas.OpenTypes, ej.OpenType),
+		OpenCondition: ej.OpenCondition, UpdateCycle: schemas.UpdateCycle(lookupID(schemas.UpdateCycles, ej.UpdateCycle)),
+		Status: lookupID(schemas.EntryStatuses, ej.Status), RelatedCodes: ej.RelatedCodes, Department: strings.TrimSpace(ej.Department),
+		District: districtCode(ej.District), SourceKind: lookupID(schemas.SourceKinds, ej.SourceKind),
+		BusinessItems: ej.BusinessItems, Scenes: ej.Scenes, Secret: ej.Secret, Exempt: ej.Exempt, ExemptReason: ej.ExemptReason,
+	}
+	if e.Status == "" {
+		e.Status = catalog.StatusDraft
+	}
+	if ej.GradeOverride != "" {
+		e.GradeOverride = schemas.Grade(lookupID(schemas.Grades, ej.GradeOverride))
+	}
+	for _, d := range ej.Domains {
+		e.Domains = append(e.Domains, lookupID(schemas.Domains, d))
+	}
+	if s := strings.TrimSpace(ej.PublishDate); s != "" {
+		t, err := time.Parse("2006-01-02", s)
+		if err != nil {
+			if t, err = time.Parse(time.RFC3339, s); err != nil {
+				return nil, docErrorf("%s: publish_date %q 应为日期, 如 2025-06-01", where, s)
+			}
+		}
+		e.PublishDate = t
+	}
+	for _, it := range ej.Items {
+		e.Items = append(e.Items, catalog.Item{
+			Name: strings.TrimSpace(it.Name), Field: strings.TrimSpace(it.Field), Type: schemas.DataType(lookupID(schemas.DataTypes, it.Type)),
+			Length: it.Length, Required: it.Required, IsKey: it.IsKey, Grade: schemas.Grade(lookupID(schemas.Grades, it.Grade)),
+			PIType: lookupID(schemas.PITypes, it.PIType), CodeList: strings.TrimSpace(it.CodeList), Description: it.Description,
+		})
+	}
+	return e, nil
+}
+
+// importResult says what a directory document changed, in the camelCase JSON of the API.
+type importResult struct {
+	Departments []importedDepartment `json:"departments"`
+	Entries     []importedEntry      `json:"entries"`
+}
+
+type importedDepartment struct {
+	Code    string `json:"code"`
+	Name    string `json:"name"`
+	Created bool   `json:"created"`
+}
+
+type importedEntry struct {
+	ResourceCode string `json:"resourceCode"`
+	Table        string `json:"table"`
+	Name         string `json:"name"`
+	Status       string `json:"status"`
+	Created      bool   `json:"created"`
+}
+
+// importDirectory registers the document's departments, then its entries, each as its own
+// catalogue command, for principal p. It stops at the first one the catalogue refuses; what came
+// before it stays registered and is in the result.
+func importDirectory(ctx context.Context, cat *catalog.Store, p *catalog.Principal, doc *directoryDoc) (importResult, error) {
+	res := importResult{Departments: []importedDepartment{}, Entries: []importedEntry{}}
+	if !catalog.Allowed(p, catalog.ActEditDirectory) {
+		return res, fmt.Errorf("register directory entries: %w", schemas.ErrForbidden)
+	}
+	for _, d := range doc.Departments {
+		_, err := cat.View().Department(d.Code)
+		created := err != nil
+		if err := cat.PutDepartment(ctx, d); err != nil {
+			return res, fmt.Errorf("department %s: %w", d.Code, err)
+		}
+		res.Departments = append(res.Departments, importedDepartment{Code: d.Code, Name: d.Name, Created: created})
+	}
+	for _, e := range doc.Entries {
+		_, err := cat.View().Entry(e.ResourceCode)
+		created := err != nil
+		if err := cat.PutEntry(ctx, e); err != nil {
+			return res, err
+		}
+		res.Entries = append(res.Entries, importedEntry{ResourceCode: e.ResourceCode, Table: e.Table, Name: e.Name, Status: e.Status, Created: created})
+	}
+	return res, nil
+}

@@ -1,0 +1,237 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// adminEnv is a catalogue with an administrator (issued token), a steward and a district account
+// (fixed tokens, as the demo's), behind the HTTP routes.
+type adminEnv struct {
+	t     *testing.T
+	cat   *catalog.Store
+	srv   *httptest.Server
+	admin string // the administrator's secret
+}
+
+func newAdminEnv(t *testing.T) *adminEnv {
+	t.Helper()
+	ctx := context.Background()
+	ccfg := catalog.DefaultConfig()
+	ccfg.Dir = t.TempDir()
+	cat, err := catalog.Open(ctx, ccfg, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = cat.Close() })
+	var out bytes.Buffer
+	created, err := bootstrapAdmin(ctx, cat, InitArgs{}, &out)
+	require.NoError(t, err)
+	require.True(t, created)
+	require.NoError(t, cat.PutPrincipal(ctx, catalog.Principal{ID: "steward", Name: "数据管理员", Role: catalog.RoleSteward,
+		Clearance: schemas.Core, TokenHash: catalog.HashToken("steward-tok")}))
+	require.NoError(t, cat.PutPrincipal(ctx, catalog.Principal{ID: "wz", Name: "万州区", Role: catalog.RoleDistrict,
+		Clearance: schemas.General2, Districts: []string{"500101"}, TokenHash: catalog.HashToken("wz-tok")}))
+	srv := httptest.NewServer((&App{Cat: cat}).Routes())
+	t.Cleanup(srv.Close)
+	return &adminEnv{t: t, cat: cat, srv: srv, admin: secretIn(t, out.String())}
+}
+
+// secretIn finds the one token secret printed in out.
+func secretIn(t *testing.T, out string) string {
+	t.Helper()
+	for _, f := range strings.Fields(out) {
+		if strings.HasPrefix(f, catalog.TokenPrefix) {
+			return f
+		}
+	}
+	t.Fatalf("no token in output:\n%s", out)
+	return ""
+}
+
+// do sends a request and returns the status and the decoded JSON body.
+func (e *adminEnv) do(method, path, token, body string) (int, map[string]any, string) {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.srv.URL+path, strings.NewReader(body))
+	require.NoError(e.t, err)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(e.t, err)
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	_ = json.Unmarshal(raw, &m)
+	return resp.StatusCode, m, string(raw)
+}
+
+func TestAdminAPIRefusesOthers(t *testing.T) {
+	e := newAdminEnv(t)
+	doors := []struct{ method, path, body string }{
+		{"GET", "/api/v1/principals", ""},
+		{"POST", "/api/v1/principals", `{"id":"x","name":"x","role":"analyst","clearance":"GENERAL_1"}`},
+		{"POST", "/api/v1/principals/admin/disable", ""},
+		{"GET", "/api/v1/principals/admin/tokens", ""},
+		{"POST", "/api/v1/principals/admin/tokens", ""},
+		{"POST", "/api/v1/tokens/tok-x/revoke", ""},
+	}
+	for _, d := range doors {
+		status, _, raw := e.do(d.method, d.path, "", d.body)
+		assert.Equal(t, http.StatusUnauthorized, status, "%s %s without a token: %s", d.method, d.path, raw)
+		status, _, _ = e.do(d.method, d.path, "not-a-token", d.body)
+		assert.Equal(t, http.StatusUnauthorized, status, "%s %s with a wrong token", d.method, d.path)
+		for _, tok := range []string{"steward-tok", "wz-tok"} {
+			status, body, raw := e.do(d.method, d.path, tok, d.body)
+			assert.Equal(t, http.StatusForbidden, status, "%s %s as %s: %s", d.method, d.path, tok, raw)
+			assert.Contains(t, body["error"], "系统管理员")
+		}
+	}
+	// nothing changed
+	assert.Len(t, e.cat.View().Principals(), 3)
+	assert.Len(t, e.cat.View().Tokens(""), 1)
+}
+
+func TestAdminAPIManagesPrincipalsAndTokens(t *testing.T) {
+	e := newAdminEnv(t)
+	status, body, raw := e.do("POST", "/api/v1/principals", e.admin,
+		`{"id":"wq-app","name":"水质应用","role":"analyst","clearance":"一般数据3级","districts":["万州区"]}`)
+	require.Equal(t, http.StatusCreated, status, raw)
+	assert.Equal(t, "GENERAL_3", body["clearance"], "Chinese names resolve to ids")
+	assert.Equal(t, []any{"500101"}, body["districts"])
+
+	status, body, _ = e.do("POST", "/api/v1/principals", e.admin, `{"id":"wq-app","name":"重复","role":"analyst","clearance":"GENERAL_1"}`)
+	assert.Equal(t, http.StatusConflict, status)
+	status, body, _ = e.do("POST", "/api/v1/principals", e.admin, `{"id":"bad","name":"坏","role":"root","clearance":"GENERAL_1"}`)
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Contains(t, body["error"], "role")
+	status, body, _ = e.do("POST", "/api/v1/principals", e.admin, `{"id":"bad","name":"坏","role":"analyst","clearance":"GENERAL_1","password":"x"}`)
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Contains(t, body["error"], `未知的字段 "password"`)
+
+	status, body, raw = e.do("POST", "/api/v1/principals/wq-app/tokens", e.admin, `{"name":"生产","expiresIn":"30d"}`)
+	require.Equal(t, http.StatusCreated, status, raw)
+	secret := body["secret"].(string)
+	tok := body["token"].(map[string]any)
+	tokID := tok["id"].(string)
+	assert.Equal(t, "wq-app", tok["principal"])
+	assert.Equal(t, true, tok["active"])
+	status, _, _ = e.do("POST", "/api/v1/principals/nobody/tokens", e.admin, "")
+	assert.Equal(t, http.StatusNotFound, status)
+	status, _, _ = e.do("POST", "/api/v1/principals/wq-app/tokens", e.admin, `{"expiresIn":"-1h"}`)
+	assert.Equal(t, http.StatusBadRequest, status)
+
+	// the new token opens the service (its holder is no administrator: 403, not 401)
+	status, _, _ = e.do("GET", "/api/v1/principals", secret, "")
+	assert.Equal(t, http.StatusForbidden, status)
+
+	status, _, raw = e.do("GET", "/api/v1/principals/wq-app/tokens", e.admin, "")
+	require.Equal(t, http.StatusOK, status)
+	assert.Contains(t, raw, tokID)
+	assert.NotContains(t, raw, secret, "a listing never holds secrets")
+	assert.NotContains(t, raw, catalog.HashToken(secret), "nor their hashes")
+
+	status, body, _ = e.do("POST", "/api/v1/tokens/"+tokID+"/revoke", e.admin, "")
+	require.Equal(t, http.StatusOK, status)
+	assert.Equal(t, true, body["revoked"])
+	status, _, _ = e.do("GET", "/api/v1/principals", secret, "")
+	assert.Equal(t, http.StatusUnauthorized, status, "a revoked token fails on its next request")
+	status, _, _ = e.do("POST", "/api/v1/tokens/tok-none/revoke", e.admin, "")
+	assert.Equal(t, http.StatusNotFound, status)
+
+	// disabling a principal shuts all its tokens at once
+	_, body, _ = e.do("POST", "/api/v1/principals/wq-app/tokens", e.admin, "")
+	second := body["secret"].(string)
+	status, _, _ = e.do("GET", "/api/v1/principals", second, "")
+	require.Equal(t, http.StatusForbidden, status)
+	status, body, _ = e.do("POST", "/api/v1/principals/wq-app/disable", e.admin, "")
+	require.Equal(t, http.StatusOK, status)
+	assert.Equal(t, true, body["disabled"])
+	status, _, _ = e.do("GET", "/api/v1/principals", second, "")
+	assert.Equal(t, http.StatusUnauthorized, status)
+
+	status, _, _ = e.do("POST", "/api/v1/principals/admin/disable", e.admin, "")
+	assert.Equal(t, http.StatusConflict, status, "an administrator cannot lock itself out")
+
+	status, body, _ = e.do("GET", "/api/v1/principals", e.admin, "")
+	require.Equal(t, http.StatusOK, status)
+	var ids []string
+	for _, p := range body["principals"].([]any) {
+		ids = append(ids, p.(map[string]any)["id"].(string))
+	}
+	assert.Equal(t, []string{"admin", "steward", "wq-app", "wz"}, ids)
+}
+
+func TestEntriesAPI(t *testing.T) {
+	e := newAdminEnv(t)
+	example, err := os.ReadFile("../../examples/entry.json")
+	require.NoError(t, err)
+
+	status, _, _ := e.do("POST", "/api/v1/entries", "", string(example))
+	assert.Equal(t, http.StatusUnauthorized, status)
+	status, body, _ := e.do("POST", "/api/v1/entries", "wz-tok", string(example))
+	assert.Equal(t, http.StatusForbidden, status)
+	assert.Contains(t, body["error"], "数据管理员")
+
+	status, body, raw := e.do("POST", "/api/v1/entries", "steward-tok", string(example))
+	require.Equal(t, http.StatusCreated, status, raw)
+	entries := body["entries"].([]any)
+	require.Len(t, entries, 1)
+	assert.Equal(t, "0102/100001", entries[0].(map[string]any)["resourceCode"])
+	assert.Equal(t, true, entries[0].(map[string]any)["created"])
+	got, err := e.cat.View().Entry("0102/100001")
+	require.NoError(t, err)
+	assert.Equal(t, catalog.StatusPublished, got.Status)
+	assert.Equal(t, []string{"district_code"}, catalog.DistrictFields(got))
+
+	status, body, raw = e.do("POST", "/api/v1/entries", e.admin, string(example))
+	require.Equal(t, http.StatusCreated, status, raw)
+	assert.Equal(t, false, body["entries"].([]any)[0].(map[string]any)["created"], "a second import updates")
+
+	bad := strings.Replace(string(example), `"provider_code": "11500000MB1534567X"`, `"provider_code": "123"`, 1)
+	status, body, _ = e.do("POST", "/api/v1/entries", e.admin, bad)
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Contains(t, body["error"], "provider_code", "the catalogue's problem names the field")
+
+	unknown := strings.Replace(string(example), `"is_key": true,`, `"is_key": true, "unit": "mg/L",`, 1)
+	status, body, _ = e.do("POST", "/api/v1/entries", e.admin, unknown)
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Contains(t, body["error"], `未知的字段 "unit"`)
+}
+
+func TestBootstrapAdminOnlyOnce(t *testing.T) {
+	ctx := context.Background()
+	ccfg := catalog.DefaultConfig()
+	ccfg.Dir = t.TempDir()
+	cat, err := catalog.Open(ctx, ccfg, nil)
+	require.NoError(t, err)
+	defer cat.Close()
+	// an earlier init that stopped after the principal: the next one completes it
+	require.NoError(t, cat.CreatePrincipal(ctx, catalog.Principal{ID: adminID, Name: "管理员", Role: catalog.RoleAdmin, Clearance: schemas.Core}))
+	var out bytes.Buffer
+	created, err := bootstrapAdmin(ctx, cat, InitArgs{}, &out)
+	require.NoError(t, err)
+	require.True(t, created)
+	assert.Contains(t, out.String(), "只显示这一次")
+	p, err := cat.View().PrincipalByToken(secretIn(t, out.String()), time.Now())
+	require.NoError(t, err)
+	assert.True(t, catalog.Allowed(p, catalog.ActManagePrincipals))
+
+	out.Reset()
+	created, err = bootstrapAdmin(ctx, cat, InitArgs{}, &out)
+	require.NoError(t, err)
+	assert.False(t, created)
+	assert.Empty(t, out.String())
+}
