@@ -35,7 +35,7 @@ func BenchmarkSubmit(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		res, err := e.svc.Submit(context.Background(), Submission{Entry: "0101/000001", Filename: "bench.csv",
+		res, err := e.svc.Submit(context.Background(), Submission{Principal: catalog.Operator(), Entry: "0101/000001", Filename: "bench.csv",
 			Body: strings.NewReader(data), Replace: true})
 		require.NoError(b, err)
 		require.Equal(b, catalog.RunPartial, res.Run.Status)

@@ -22,6 +22,10 @@ var (
 	// ErrInvalidSubmission is returned for a submission that lacks what it needs (a body, a
 	// known district); it is a kind of schemas.ErrInvalid.
 	ErrInvalidSubmission error = &kindOf{msg: "报送内容不完整或无效", parent: schemas.ErrInvalid}
+	// ErrLoadForbidden is returned when the access decision does not let the principal load
+	// the entry, for the district named, or by replacement; it is a kind of
+	// schemas.ErrForbidden.
+	ErrLoadForbidden error = &kindOf{msg: "无权报送", parent: schemas.ErrForbidden}
 	// ErrInvalidConfig is returned by Config.Validate.
 	ErrInvalidConfig = errors.New("invalid ingest config")
 )

@@ -80,16 +80,15 @@ func (a *App) visibleEntry(p *catalog.Principal, ref string) (*catalog.Entry, bo
 	return e, p.Clearance.Covers(e.Grade())
 }
 
+// handleSubmission hands the file to ingest, which asks the access decision whether, for which
+// district, by which mode and which rows the principal may load. An entry that does not exist
+// for the principal is answered exactly as one that does not exist at all.
 func (a *App) handleSubmission(w http.ResponseWriter, r *http.Request) {
 	p := a.principal(w, r)
 	if p == nil {
 		return
 	}
-	entry, ok := a.visibleEntry(p, r.PathValue("code"))
-	if !ok {
-		writeError(w, http.StatusNotFound, "未找到目录: "+r.PathValue("code"))
-		return
-	}
+	code := r.PathValue("code")
 	r.Body = http.MaxBytesReader(w, r.Body, maxSubmissionBytes)
 	file, hdr, err := r.FormFile("file")
 	if err != nil {
@@ -102,28 +101,20 @@ func (a *App) handleSubmission(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer file.Close()
-	district := r.FormValue("district")
-	if district == "" && p.Role == "district" && len(p.Districts) == 1 {
-		district = p.Districts[0]
-	}
-	if district != "" {
-		d, ok := schemas.LookupDistrict(district)
-		if !ok {
-			writeError(w, http.StatusBadRequest, "未知的区县: "+district)
-			return
-		}
-		district = d.Code
-	}
-	if !mayLoad(p, district) {
-		writeError(w, http.StatusForbidden, "无权报送: 账号 "+p.ID+" 不能为该区县报送数据")
-		return
-	}
 	replace, _ := strconv.ParseBool(r.FormValue("replace"))
 	res, err := a.Ingest.Submit(r.Context(), ingest.Submission{
-		Entry: entry.ResourceCode, Filename: hdr.Filename, Body: file,
-		District: district, Principal: p.ID, Replace: replace,
+		Entry: code, Filename: hdr.Filename, Body: file,
+		District: r.FormValue("district"), Principal: p, Replace: replace,
 	})
-	if err != nil {
+	switch {
+	case err == nil:
+	case res == nil && (errors.Is(err, catalog.ErrNotFound) || errors.Is(err, schemas.ErrNotFound)):
+		writeError(w, http.StatusNotFound, "未找到目录: "+code)
+		return
+	case errors.Is(err, schemas.ErrForbidden):
+		writeError(w, http.StatusForbidden, err.Error())
+		return
+	default:
 		writeError(w, statusOf(err), err.Error())
 		return
 	}
