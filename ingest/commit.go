@@ -58,19 +58,28 @@ func (s *Service) commit(ctx context.Context, entry *catalog.Entry, sub Submissi
 }
 
 // commitOnce makes one attempt on the entry's current snapshot. The access decision is taken
-// again on the same view, so a load the principal lost the right to while it ran is not
-// committed, and a scoped replacement is computed from this parent.
+// again on the same view, for the principal as it stands there, so a load the principal lost
+// the right to while it ran (disabled, entry regraded) is not committed, and a scoped
+// replacement is computed from this parent.
 func (s *Service) commitOnce(ctx context.Context, code string, sub Submission, fields []lake.Field,
 	files []lake.DataFile, summary map[string]string, memo splits, res *Result) (*catalog.Snapshot, error) {
 	view := s.cat.View()
-	entry, access, err := view.EntryFor(sub.Principal, code)
+	p := sub.Principal
+	if p.ID != "" { // the operator is no stored principal
+		cur, err := view.Principal(p.ID)
+		if err != nil {
+			return nil, fmt.Errorf("账号 %s 已不存在: %w", p.ID, ErrLoadForbidden)
+		}
+		p = cur
+	}
+	entry, access, err := view.EntryFor(p, code)
 	if err != nil {
 		return nil, fmt.Errorf("commit %s: %w", code, err)
 	}
 	if err := collectable(entry); err != nil {
 		return nil, err
 	}
-	if err := mayLoad(sub.Principal, entry, access, res.Run.District, sub.Replace); err != nil {
+	if err := mayLoad(p, entry, access, res.Run.District, sub.Replace); err != nil {
 		return nil, err
 	}
 	parent := entry.CurrentSnapshot

@@ -183,3 +183,45 @@ func TestClassifyByBounds(t *testing.T) {
 		})
 	}
 }
+
+// hookBucket runs hook once, after the first upload of a data file.
+type hookBucket struct {
+	lake.Bucket
+	once sync.Once
+	hook func()
+}
+
+func (b *hookBucket) Upload(ctx context.Context, key string, r io.Reader, size int64) error {
+	if err := b.Bucket.Upload(ctx, key, r, size); err != nil {
+		return err
+	}
+	if strings.Contains(key, "/data/") {
+		b.once.Do(b.hook)
+	}
+	return nil
+}
+
+// TestSubmitDecidedAgainAtCommit: an account disabled while its file was being loaded commits
+// nothing.
+func TestSubmitDecidedAgainAtCommit(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, DefaultConfig())
+	e.putEntry(matrixEntry(cityWithDistrict))
+	wz := e.putWanzhou()
+	seed, err := e.submit("存量.csv", matrixParent, nil)
+	require.NoError(t, err)
+	hb := &hookBucket{Bucket: e.bucket, hook: func() {
+		off := *wz
+		off.Disabled = true
+		require.NoError(t, e.cat.PutPrincipal(ctx, off))
+	}}
+	res, err := New(e.cat, hb, DefaultConfig(), nil).Submit(ctx, Submission{Principal: wz, Entry: "0101/000001",
+		Filename: "万州.csv", Body: strings.NewReader(matrixNew), Replace: true})
+	require.ErrorIs(t, err, catalog.ErrNotFound, "the entry no longer exists for a disabled account")
+	require.NotNil(t, res)
+	assert.Equal(t, catalog.RunFailed, res.Run.Status)
+	en, err := e.cat.View().Entry("0101/000001")
+	require.NoError(t, err)
+	assert.Equal(t, seed.Snapshot.ID, en.CurrentSnapshot)
+	assert.Equal(t, []string{"P1,500101,1", "P2,500105,2", "P3,500103,3", "P4,<nil>,4"}, e.matrixRows(cityWithDistrict))
+}
