@@ -126,7 +126,8 @@ func ecolakeIngest(ctx context.Context, dir, csvPath string) (time.Duration, int
 		}
 	}
 	start := time.Now()
-	res, err := ingest.New(cat, bucket, icfg, log).Submit(ctx, ingest.Submission{Entry: e.ResourceCode, Filename: "stations.csv", Body: bufio.NewReaderSize(f, 1<<20)})
+	res, err := ingest.New(cat, bucket, icfg, log).Submit(ctx, ingest.Submission{Entry: e.ResourceCode, Filename: "stations.csv",
+		Body: bufio.NewReaderSize(f, 1<<20), Principal: catalog.Operator()})
 	d := time.Since(start)
 	if cpuProfile != "" {
 		pprof.StopCPUProfile()

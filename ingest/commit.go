@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
+	"strings"
 
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/lake"
@@ -41,9 +43,10 @@ func (s *Service) commit(ctx context.Context, entry *catalog.Entry, sub Submissi
 	}
 
 	var err error
+	memo := splits{}
 	for attempt := 1; attempt <= commitAttempts; attempt++ {
 		var snap *catalog.Snapshot
-		snap, err = s.commitOnce(ctx, entry.ResourceCode, sub.Replace, fields, files, summary, res)
+		snap, err = s.commitOnce(ctx, entry.ResourceCode, sub, fields, files, maps.Clone(summary), memo, res)
 		if err == nil {
 			return snap, nil
 		}
@@ -54,31 +57,75 @@ func (s *Service) commit(ctx context.Context, entry *catalog.Entry, sub Submissi
 	return nil, fmt.Errorf("commit %s after %d attempts: %w", entry.ResourceCode, commitAttempts, err)
 }
 
-func (s *Service) commitOnce(ctx context.Context, code string, replace bool, fields []lake.Field,
-	files []lake.DataFile, summary map[string]string, res *Result) (*catalog.Snapshot, error) {
+// commitOnce makes one attempt on the entry's current snapshot. The access decision is taken
+// again on the same view, for the principal as it stands there, so a load the principal lost
+// the right to while it ran (disabled, entry regraded) is not committed, and a scoped
+// replacement is computed from this parent.
+func (s *Service) commitOnce(ctx context.Context, code string, sub Submission, fields []lake.Field,
+	files []lake.DataFile, summary map[string]string, memo splits, res *Result) (*catalog.Snapshot, error) {
 	view := s.cat.View()
-	entry, err := view.Entry(code)
+	p := sub.Principal
+	if p.ID != "" { // the operator is no stored principal
+		cur, err := view.Principal(p.ID)
+		if err != nil {
+			return nil, fmt.Errorf("账号 %s 已不存在: %w", p.ID, ErrLoadForbidden)
+		}
+		p = cur
+	}
+	entry, access, err := view.EntryFor(p, code)
 	if err != nil {
 		return nil, fmt.Errorf("commit %s: %w", code, err)
 	}
 	if err := collectable(entry); err != nil {
 		return nil, err
 	}
+	if err := mayLoad(p, entry, access, res.Run.District, sub.Replace); err != nil {
+		return nil, err
+	}
 	parent := entry.CurrentSnapshot
 	version := 1
 	var all []lake.DataFile
+	var pm *lake.Manifest
 	if parent != "" {
-		pm, err := s.parentManifest(ctx, view, entry.Table, parent)
-		if err != nil {
+		if pm, err = s.parentManifest(ctx, view, entry.Table, parent); err != nil {
 			return nil, err
 		}
 		version = pm.SchemaVersion
 		if !sameSchema(pm.Schema, fields) {
 			version++
 		}
-		if !replace {
+	}
+	switch {
+	case !sub.Replace:
+		if pm != nil {
 			all = append(all, pm.Files...)
 		}
+	case access.ReplaceScope != nil:
+		sc, err := newRowScope(entry, access.ReplaceScope)
+		if err != nil {
+			return nil, err
+		}
+		var k kept
+		if pm != nil {
+			if k, err = s.keepOutside(ctx, entry.Table, pm, sc, memo); err != nil {
+				return nil, fmt.Errorf("replace rows of %s in %s: %w", strings.Join(sc.districts, ","), entry.Table, err)
+			}
+		}
+		all = append(all, k.files...)
+		summary["replace_scope"] = strings.Join(sc.districts, ",")
+		summary["removed_rows"] = strconv.FormatInt(k.removed, 10)
+		summary["kept_rows"] = strconv.FormatInt(k.rows, 10)
+		summary["reused_files"] = strconv.Itoa(k.reused)
+		summary["rewritten_files"] = strconv.Itoa(k.rewritten)
+		summary["dropped_files"] = strconv.Itoa(k.dropped)
+		summary["read_files"] = strconv.Itoa(k.reads)
+	default:
+		var removed int64
+		if pm != nil {
+			removed = pm.Rows
+		}
+		summary["removed_rows"] = strconv.FormatInt(removed, 10)
+		summary["kept_rows"] = "0"
 	}
 	all = append(all, files...)
 

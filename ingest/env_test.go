@@ -92,8 +92,16 @@ func (e *env) putEntry(mut func(*catalog.Entry)) *catalog.Entry {
 	return got
 }
 
+// principal returns a principal of the catalogue.
+func (e *env) principal(id string) *catalog.Principal {
+	e.t.Helper()
+	p, err := e.cat.View().Principal(id)
+	require.NoError(e.t, err)
+	return p
+}
+
 func (e *env) submit(name, body string, mut func(*Submission)) (*Result, error) {
-	sub := Submission{Entry: "0101/000001", Filename: name, Body: strings.NewReader(body)}
+	sub := Submission{Principal: catalog.Operator(), Entry: "0101/000001", Filename: name, Body: strings.NewReader(body)}
 	if mut != nil {
 		mut(&sub)
 	}

@@ -23,6 +23,9 @@ var (
 	// ErrInvalidSubmission is returned for a submission that lacks what it needs (a body, a
 	// known district).
 	ErrInvalidSubmission error = &schemas.UserError{Msg: "报送内容不完整或无效", Err: schemas.ErrInvalid}
+	// ErrLoadForbidden is returned when the access decision does not let the principal load
+	// the entry, for the district named, or by replacement.
+	ErrLoadForbidden error = &schemas.UserError{Msg: "无权报送", Err: schemas.ErrForbidden}
 	// ErrInvalidConfig is returned by Config.Validate; a bad configuration is the operator's
 	// fault, not the submitter's, so it is of no kind (internal).
 	ErrInvalidConfig = errors.New("invalid ingest config")

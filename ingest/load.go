@@ -19,7 +19,8 @@ const writeBehindDepth = 1
 
 // load decodes, validates and writes the submission, uploads its rejects and commits the
 // snapshot. On return without error res.Run holds the final run as recorded by the catalogue.
-func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission, res *Result) error {
+// Rows outside scope (the principal's load scope, nil for none) are rejected with their reason.
+func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission, scope *rowScope, res *Result) error {
 	dec, err := NewDecoder(sub.Filename, sub.Body)
 	if err != nil {
 		return fmt.Errorf("%s: %w", sub.Filename, err)
@@ -33,6 +34,7 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 	if err != nil {
 		return err
 	}
+	inScope := scope.forPlan(p)
 
 	// Records are parsed ahead on a goroutine of their own; it is stopped before returning,
 	// as sub.Body is the caller's again then.
@@ -100,6 +102,9 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 		}
 		run.RowsRead++
 		problems = p.row(rec, line, vals, problems[:0])
+		if inScope != nil && len(rec) == len(p.cols) {
+			problems = inScope.check(p, line, rec, vals, problems)
+		}
 		if len(problems) > 0 {
 			run.RowsRejected++
 			for _, pr := range problems {

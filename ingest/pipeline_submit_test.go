@@ -93,7 +93,7 @@ func TestSubmitWriteFailure(t *testing.T) {
 	for i := range 5000 {
 		fmt.Fprintf(&b, "C%05d,渝中区,2024-01-01\n", i)
 	}
-	res, err := svc.Submit(context.Background(), Submission{Entry: "0101/000001", Filename: "big.csv", Body: strings.NewReader(b.String())})
+	res, err := svc.Submit(context.Background(), Submission{Principal: catalog.Operator(), Entry: "0101/000001", Filename: "big.csv", Body: strings.NewReader(b.String())})
 	require.ErrorIs(t, err, errStoreDown)
 	require.NotNil(t, res)
 	assert.Nil(t, res.Snapshot)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/cqeco/ecolake/catalog"
@@ -57,16 +58,25 @@ func (s *Service) WithClock(now func() time.Time) *Service {
 
 // Submission is one file a district (or a steward on its behalf) hands in.
 type Submission struct {
-	Entry     string // resource code ("0101/000001") or table name
-	Filename  string // for messages and the run's Source
-	Body      io.Reader
-	District  string // submitting district (code or name), optional
-	Principal string // who submitted, optional
-	Replace   bool   // false: the new snapshot = parent's files + new files; true: new files only
+	Entry    string // resource code ("0101/000001") or table name
+	Filename string // for messages and the run's Source
+	Body     io.Reader
+	District string // submitting district (code or name), optional
+	// Principal is who submits; every load decision is the catalogue's decision for it. nil is
+	// refused; the offline command line passes catalog.Operator().
+	Principal *catalog.Principal
+	// Replace: false, the new snapshot = parent's files + new files; true, the new files replace
+	// the parent's rows — all of them, or only those of the principal's districts when the
+	// decision limits replacements to a row scope.
+	Replace bool
 }
 
 // Submit loads one submission. Only the final catalogue commit makes data visible, so a failure
 // at any point leaves the entry's current snapshot as it was.
+//
+// Whether the principal may load the entry at all, for which district, by replacement, and which
+// rows, is decided by catalog's access decision; a refused submission begins no run. An entry
+// that does not exist for the principal is the same not-found error as one that does not exist.
 //
 // The Result is non-nil whenever a run was begun, also together with an error (the run is then
 // FAILED and recorded). A file without any loadable row is not an error: the run is FAILED with
@@ -78,9 +88,13 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Result, error) {
 	if sub.Body == nil {
 		return nil, fmt.Errorf("submit %s: 没有文件内容: %w", sub.Filename, ErrInvalidSubmission)
 	}
-	entry, err := s.resolve(sub.Entry)
+	p := sub.Principal
+	if p == nil {
+		return nil, fmt.Errorf("submit %s: 未指明报送账号: %w", sub.Filename, ErrLoadForbidden)
+	}
+	entry, access, err := s.cat.View().EntryFor(p, sub.Entry)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("resolve entry %q: %w", sub.Entry, err)
 	}
 	if err := collectable(entry); err != nil {
 		return nil, err
@@ -92,6 +106,15 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Result, error) {
 			return nil, fmt.Errorf("submit %s: 报送区县“%s”不是重庆市的区县: %w", sub.Filename, sub.District, ErrInvalidSubmission)
 		}
 		district = d.Code
+	} else if len(access.LoadDistricts) == 1 {
+		district = access.LoadDistricts[0] // an account of one district submits for it
+	}
+	if err := mayLoad(p, entry, access, district, sub.Replace); err != nil {
+		return nil, err
+	}
+	loadScope, err := newRowScope(entry, access.LoadScope)
+	if err != nil {
+		return nil, err
 	}
 
 	run := catalog.Run{
@@ -100,7 +123,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Result, error) {
 		Kind:      KindDistrictSubmission,
 		Source:    sub.Filename,
 		District:  district,
-		Principal: sub.Principal,
+		Principal: p.ID,
 		Status:    catalog.RunRunning,
 		StartedAt: s.now(),
 	}
@@ -108,9 +131,9 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Result, error) {
 		return nil, fmt.Errorf("begin run for %s: %w", entry.ResourceCode, err)
 	}
 	res := &Result{Run: run, entryName: entry.Name}
-	log := s.log.With("dataset", entry.Table, "run", run.ID, "user", sub.Principal)
+	log := s.log.With("dataset", entry.Table, "run", run.ID, "user", p.ID)
 
-	if err := s.load(ctx, entry, sub, res); err != nil {
+	if err := s.load(ctx, entry, sub, loadScope, res); err != nil {
 		res.Snapshot = nil
 		res.Run.Status = catalog.RunFailed
 		res.Run.Snapshot = ""
@@ -130,6 +153,38 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Result, error) {
 	return res, nil
 }
 
+// mayLoad applies the access decision a to a submission for district ("" for none) of entry e.
+func mayLoad(p *catalog.Principal, e *catalog.Entry, a catalog.Access, district string, replace bool) error {
+	who := p.ID
+	if who == "" {
+		who = p.Name
+	}
+	switch {
+	case !a.Load:
+		return fmt.Errorf("账号 %s 不能向目录 %s（%s）报送数据: %w", who, e.ResourceCode, e.Name, ErrLoadForbidden)
+	case !a.MayLoadDistrict(district) && district == "":
+		return fmt.Errorf("账号 %s 须指明报送区县（可报送：%s）: %w", who, districtNames(a.LoadDistricts), ErrLoadForbidden)
+	case !a.MayLoadDistrict(district):
+		return fmt.Errorf("账号 %s 不能为区县“%s”报送数据（可报送：%s）: %w",
+			who, districtNames([]string{district}), districtNames(a.LoadDistricts), ErrLoadForbidden)
+	case replace && !a.MayReplace():
+		return fmt.Errorf("账号 %s 不能以替换方式向目录 %s（%s）报送数据: %w", who, e.ResourceCode, e.Name, ErrLoadForbidden)
+	}
+	return nil
+}
+
+// districtNames renders district codes by name for messages.
+func districtNames(codes []string) string {
+	names := make([]string, len(codes))
+	for i, c := range codes {
+		names[i] = c
+		if d, ok := schemas.LookupDistrict(c); ok {
+			names[i] = d.Name
+		}
+	}
+	return strings.Join(names, "、")
+}
+
 // failRun records the failure, also when ctx was cancelled: the run must not stay RUNNING.
 func (s *Service) failRun(ctx context.Context, r catalog.Run) error {
 	if ctx.Err() != nil {
@@ -141,19 +196,6 @@ func (s *Service) failRun(ctx context.Context, r catalog.Run) error {
 		return fmt.Errorf("record failed run %s: %w", r.ID, err)
 	}
 	return nil
-}
-
-// resolve finds the entry by resource code, then by table name.
-func (s *Service) resolve(ref string) (*catalog.Entry, error) {
-	v := s.cat.View()
-	e, err := v.Entry(ref)
-	if errors.Is(err, catalog.ErrNotFound) {
-		e, err = v.EntryByTable(ref)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("resolve entry %q: %w", ref, err)
-	}
-	return e, nil
 }
 
 // collectable refuses entries that may not be loaded: unpublished and 涉密 ones.

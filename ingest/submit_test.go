@@ -75,7 +75,7 @@ func TestSubmitMixedRows(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, DefaultConfig())
 			e.putEntry(nil)
-			res, err := e.submit("渝中区空气质量.csv", tc.body, func(s *Submission) { s.District = "渝中区"; s.Principal = "yz_user" })
+			res, err := e.submit("渝中区空气质量.csv", tc.body, func(s *Submission) { s.District = "渝中区"; s.Principal = e.principal("yz_user") })
 			require.NoError(t, err)
 			assert.Equal(t, tc.encoding, res.Encoding)
 			assert.Equal(t, catalog.RunPartial, res.Run.Status)
@@ -407,7 +407,7 @@ func submitCancelledHalfway(t *testing.T, e *env) *Result {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	body := &cancelReader{r: strings.NewReader(b.String()), limit: b.Len() / 2, cancel: cancel}
-	res, err := e.svc.Submit(ctx, Submission{Entry: "0101/000001", Filename: "big.csv", Body: body})
+	res, err := e.svc.Submit(ctx, Submission{Principal: catalog.Operator(), Entry: "0101/000001", Filename: "big.csv", Body: body})
 	require.ErrorIs(t, err, context.Canceled)
 	require.NotNil(t, res)
 	assert.Nil(t, res.Snapshot)
@@ -442,7 +442,7 @@ func TestSubmitRetriesOnConflict(t *testing.T) {
 	rb.other = func() {
 		otherRes, otherErr = e.submit("other.csv", "站点编码,区县,监测日期\nB1,江北区,2024-01-02\n", nil)
 	}
-	res, err := racing.Submit(context.Background(), Submission{Entry: "0101/000001", Filename: "mine.csv",
+	res, err := racing.Submit(context.Background(), Submission{Principal: catalog.Operator(), Entry: "0101/000001", Filename: "mine.csv",
 		Body: strings.NewReader("站点编码,区县,监测日期\nA1,渝中区,2024-01-01\n")})
 	require.NoError(t, err)
 	require.NoError(t, otherErr)
@@ -459,7 +459,7 @@ func TestSubmitClock(t *testing.T) {
 	e.putEntry(nil)
 	clock := fixedClock()
 	svc := e.svc.WithClock(clock)
-	res, err := svc.Submit(context.Background(), Submission{Entry: "0101/000001", Filename: "a.csv",
+	res, err := svc.Submit(context.Background(), Submission{Principal: catalog.Operator(), Entry: "0101/000001", Filename: "a.csv",
 		Body: strings.NewReader("站点编码,区县,监测日期\nA1,渝中区,2024-01-01\n")})
 	require.NoError(t, err)
 	run, err := e.cat.View().Run(res.Run.ID)

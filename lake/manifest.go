@@ -182,6 +182,15 @@ func (m *Manifest) Validate() error {
 		if sum, err := hex.DecodeString(f.SHA256); err != nil || len(sum) != 32 || hex.EncodeToString(sum) != f.SHA256 {
 			return bad("file %s: sha256 %q is not 64 lowercase hex characters", f.Key, f.SHA256)
 		}
+		// Bounds may name columns the snapshot's schema no longer has: a file keeps its own.
+		for col, b := range f.Bounds {
+			if err := schemas.CheckIdent(col); err != nil {
+				return bad("file %s: bound of column %q: %v", f.Key, col, err)
+			}
+			if b.Nulls < 0 || b.Nulls > f.Rows {
+				return bad("file %s: column %s has %d nulls in %d rows", f.Key, col, b.Nulls, f.Rows)
+			}
+		}
 	}
 	if m.CreatedAt.IsZero() {
 		return bad("created_at is missing")

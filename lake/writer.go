@@ -24,6 +24,10 @@ type DataFile struct {
 	Rows   int64  `json:"rows"`
 	Bytes  int64  `json:"bytes"`
 	SHA256 string `json:"sha256"` // hex
+	// Bounds are the value ranges of the file's string and integer columns by column name, so
+	// that a file can be judged without reading it. Absent for files written before bounds were
+	// recorded and for columns without usable statistics: such a file must be read.
+	Bounds map[string]Bound `json:"bounds,omitempty"`
 }
 
 // WriterConfig tunes a TableWriter.
@@ -246,6 +250,10 @@ func (w *TableWriter) flush(ctx context.Context) error {
 	if err := s.fw.Close(); err != nil {
 		return fmt.Errorf("close parquet: %w", err)
 	}
+	md, err := s.fw.FileMetadata()
+	if err != nil {
+		return fmt.Errorf("parquet footer: %w", err)
+	}
 	if err := s.f.Sync(); err != nil {
 		return fmt.Errorf("sync spill file: %w", err)
 	}
@@ -257,6 +265,7 @@ func (w *TableWriter) flush(ctx context.Context) error {
 		Rows:   s.rows,
 		Bytes:  s.n,
 		SHA256: hex.EncodeToString(s.h.Sum(nil)),
+		Bounds: fileBounds(md, w.schema),
 	}
 	if err := w.b.Upload(ctx, df.Key, s.f, df.Bytes); err != nil {
 		return fmt.Errorf("upload %s: %w", df.Key, err)

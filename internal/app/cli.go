@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/cqeco/ecolake/catalog"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -58,7 +59,7 @@ func RunIngest(ctx context.Context, cfg Config, args IngestArgs, out io.Writer, 
 	defer a.Close()
 	res, err := a.Ingest.Submit(ctx, ingest.Submission{
 		Entry: args.Entry, Filename: filepath.Base(args.File), Body: f,
-		District: args.District, Replace: args.Replace,
+		District: args.District, Principal: catalog.Operator(), Replace: args.Replace,
 	})
 	if err != nil {
 		fmt.Fprintf(out, "归集失败: %s\n", ingestFailure(args.Entry, res, err, log))

@@ -140,7 +140,8 @@ func loadData(ctx context.Context, cat *catalog.Store, bucket lake.Bucket, s spe
 		return err
 	}
 	svc := ingest.New(cat, bucket, ingest.DefaultConfig(), log).WithClock(func() time.Time { return at })
-	res, err := svc.Submit(ctx, ingest.Submission{Entry: s.ResourceCode, Filename: s.Table + ".csv", Body: bytes.NewReader(body)})
+	res, err := svc.Submit(ctx, ingest.Submission{Entry: s.ResourceCode, Filename: s.Table + ".csv", Body: bytes.NewReader(body),
+		Principal: catalog.Operator()})
 	if err != nil {
 		return err
 	}
@@ -151,7 +152,8 @@ func loadData(ctx context.Context, cat *catalog.Store, bucket lake.Bucket, s spe
 		// A later submission with a wrong header: the run fails and the figure says so.
 		bad := []byte("断面,水质\n某断面,II\n")
 		_, err := ingest.New(cat, bucket, ingest.DefaultConfig(), log).WithClock(func() time.Time { return now.Add(-time.Hour) }).
-			Submit(ctx, ingest.Submission{Entry: s.ResourceCode, Filename: "区县报送-格式错误.csv", Body: bytes.NewReader(bad)})
+			Submit(ctx, ingest.Submission{Entry: s.ResourceCode, Filename: "区县报送-格式错误.csv", Body: bytes.NewReader(bad),
+				Principal: catalog.Operator()})
 		if !errors.Is(err, ingest.ErrBadHeader) {
 			return fmt.Errorf("demo failed submission of %s: want a header error, got %v", s.ResourceCode, err)
 		}

@@ -1,0 +1,202 @@
+package ingest
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/lake"
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// rowScope is a catalogue row scope (Access.LoadScope, Access.ReplaceScope) prepared for one
+// entry. A row is the principal's when each item that ties it to a district holds one of the
+// scope's districts: only such rows may be loaded, and a scoped replacement removes only such
+// rows of the parent, so it takes away nothing the principal could not have loaded itself. A row
+// naming two districts, one of them another's, is not the principal's to load or to remove.
+type rowScope struct {
+	items     []scopeItem
+	codes     map[string]struct{} // allowed district codes, for STRING items
+	ints      map[int64]struct{}  // the same as numbers, for INT items
+	districts []string            // allowed codes, in the decision's order
+	names     string              // allowed districts by name, for reasons: "万州区、渝中区"
+}
+
+// scopeItem is one district-coded item of the entry.
+type scopeItem struct {
+	item    int    // index into the entry's items
+	field   string // item field identifier, the column name in the lake
+	name    string // item name, for reasons when the file has no column for it
+	numeric bool   // an INT item
+}
+
+// newRowScope prepares rs for entry e; nil when rs is nil (no restriction).
+func newRowScope(e *catalog.Entry, rs *catalog.RowScope) (*rowScope, error) {
+	if rs == nil {
+		return nil, nil
+	}
+	if len(rs.Fields) == 0 {
+		return nil, fmt.Errorf("entry %s: row scope without district items: %w", e.ResourceCode, schemas.ErrInvalid)
+	}
+	sc := &rowScope{codes: map[string]struct{}{}, ints: map[int64]struct{}{}, districts: slices.Clone(rs.Districts)}
+	for _, f := range rs.Fields {
+		i := slices.IndexFunc(e.Items, func(it catalog.Item) bool { return it.Field == f })
+		if i < 0 {
+			return nil, fmt.Errorf("entry %s: row scope names unknown item %q: %w", e.ResourceCode, f, schemas.ErrInvalid)
+		}
+		it := e.Items[i]
+		if it.Type != schemas.String && it.Type != schemas.Int {
+			return nil, fmt.Errorf("entry %s: district item %s has type %s, not STRING or INT: %w", e.ResourceCode, f, it.Type, schemas.ErrInvalid)
+		}
+		sc.items = append(sc.items, scopeItem{item: i, field: f, name: it.Name, numeric: it.Type == schemas.Int})
+	}
+	for _, code := range rs.Districts {
+		sc.codes[code] = struct{}{}
+		if n, err := strconv.ParseInt(code, 10, 64); err == nil {
+			sc.ints[n] = struct{}{}
+		}
+	}
+	sc.names = districtNames(rs.Districts)
+	return sc, nil
+}
+
+// holds reports whether the parsed, non-null value of item it is one of the scope's districts.
+func (sc *rowScope) holds(it *scopeItem, v *value) bool {
+	if it.numeric {
+		_, ok := sc.ints[v.i]
+		return ok
+	}
+	_, ok := sc.codes[v.s]
+	return ok
+}
+
+// loadCheck is the row scope of one load, bound to the columns of the submitted file.
+type loadCheck struct {
+	*rowScope
+	cols []int // per scope item: the file column holding it, -1 when the file has none
+}
+
+// forPlan binds the scope to the columns of a submitted file; nil for no scope.
+func (sc *rowScope) forPlan(p *plan) *loadCheck {
+	if sc == nil {
+		return nil
+	}
+	lc := &loadCheck{rowScope: sc, cols: make([]int, len(sc.items))}
+	for i, it := range sc.items {
+		lc.cols[i] = slices.IndexFunc(p.cols, func(c column) bool { return c.item == it.item })
+	}
+	return lc
+}
+
+// check appends a reject for each district item of the row that does not hold one of the
+// scope's districts. vals are the row's values as plan.row filled them; an item whose cell was
+// rejected already is not reported twice.
+func (lc *loadCheck) check(p *plan, line int, rec []string, vals []value, rejects []Reject) []Reject {
+	for i := range lc.items {
+		it := &lc.items[i]
+		v := &vals[it.item]
+		if !v.null && lc.holds(it, v) {
+			continue
+		}
+		if v.null && slices.ContainsFunc(rejects, func(r Reject) bool { return r.Field == it.field }) {
+			continue
+		}
+		header, raw := it.name, ""
+		if c := lc.cols[i]; c >= 0 {
+			header, raw = p.cols[c].header, rec[c]
+		}
+		reason := fmt.Sprintf("%s为空，不在本账号的报送范围（%s）内", header, lc.names)
+		if s := trimBlank(raw); s != "" {
+			reason = fmt.Sprintf("%s“%s”不在本账号的报送范围（%s）内", header, clip(s), lc.names)
+		}
+		rejects = append(rejects, Reject{Row: line, Column: header, Field: it.field, Value: clip(raw), Reason: reason})
+	}
+	return rejects
+}
+
+// within reports for each row of rec whether it is the principal's. A district column the
+// record lacks holds no district, so no row is.
+func (sc *rowScope) within(rec arrow.RecordBatch) ([]bool, error) {
+	n := int(rec.NumRows())
+	in := make([]bool, n)
+	for i := range in {
+		in[i] = true
+	}
+	for _, it := range sc.items {
+		idx := rec.Schema().FieldIndices(it.field)
+		if len(idx) == 0 {
+			clear(in)
+			return in, nil
+		}
+		switch col := rec.Column(idx[0]).(type) {
+		case *array.String:
+			for r := range n {
+				if in[r] {
+					_, ok := sc.codes[col.Value(r)]
+					in[r] = ok && col.IsValid(r)
+				}
+			}
+		case *array.Int64:
+			for r := range n {
+				if in[r] {
+					_, ok := sc.ints[col.Value(r)]
+					in[r] = ok && col.IsValid(r)
+				}
+			}
+		default:
+			return nil, fmt.Errorf("district column %s has type %s: %w", it.field, col.DataType(), schemas.ErrInvalid)
+		}
+	}
+	return in, nil
+}
+
+// fileClass is what the bounds of a data file tell about its rows.
+type fileClass int
+
+const (
+	classUnknown fileClass = iota // some rows may be the principal's and some not: read it
+	classOutside                  // no row is the principal's: keep the file as it is
+	classWithin                   // every row is the principal's: drop the file
+)
+
+// classify judges a data file by its recorded bounds without reading it.
+func (sc *rowScope) classify(f lake.DataFile) fileClass {
+	if f.Bounds == nil {
+		return classUnknown
+	}
+	within := true
+	for i := range sc.items {
+		it := &sc.items[i]
+		b, ok := f.Bounds[it.field]
+		if !ok {
+			within = false
+			continue
+		}
+		if b.Nulls == f.Rows || !sc.anyBetween(it, b) {
+			return classOutside // a row is the principal's only if every district item is
+		}
+		// Only a single allowed value is certain to be within: bounds say nothing of the values
+		// between two allowed codes.
+		if b.Nulls > 0 || b.Min != b.Max || !slices.Contains(sc.districts, b.Min) {
+			within = false
+		}
+	}
+	if within {
+		return classWithin
+	}
+	return classUnknown
+}
+
+// anyBetween reports whether one of the scope's districts lies within bound b of item it.
+func (sc *rowScope) anyBetween(it *scopeItem, b lake.Bound) bool {
+	for _, d := range sc.districts {
+		if lake.CompareBound(it.numeric, b.Min, d) <= 0 && lake.CompareBound(it.numeric, d, b.Max) <= 0 {
+			return true
+		}
+	}
+	return false
+}
