@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/cqeco/ecolake/schemas"
 	"maps"
 	"strconv"
 	"strings"
@@ -68,7 +69,7 @@ func (s *Service) commitOnce(ctx context.Context, code string, sub Submission, f
 	if p.ID != "" { // the operator is no stored principal
 		cur, err := view.Principal(p.ID)
 		if err != nil {
-			return nil, fmt.Errorf("账号 %s 已不存在: %w", p.ID, ErrLoadForbidden)
+			return nil, schemas.Userf(ErrLoadForbidden, "账号 %s 已不存在或已停用", p.ID)
 		}
 		p = cur
 	}

@@ -101,8 +101,9 @@ func TestUnknownEntryIsNotFound(t *testing.T) {
 	assert.Nil(t, res)
 	assert.ErrorIs(t, err, schemas.ErrNotFound)
 	assert.Equal(t, schemas.CodeNotFound, schemas.CodeOf(err))
-	_, public := schemas.UserMessage(err)
-	assert.False(t, public, "catalogue text (English, internal) is never taken as the user's message")
+	msg, public := schemas.UserMessage(err)
+	assert.True(t, public)
+	assert.Equal(t, "目录资源 x 不存在", msg, "the user's message names the entry as given, never the catalogue's English text")
 }
 
 // TestSentinelKinds holds each ingest sentinel to its root kind and its Chinese text.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/cqeco/ecolake/schemas"
 	"io"
 
 	"github.com/cqeco/ecolake/catalog"
@@ -169,9 +170,9 @@ func readHeader(filename string, dec Decoder) ([]string, error) {
 	var re *RecordError
 	switch {
 	case errors.Is(err, io.EOF):
-		return nil, fmt.Errorf("%s 是空文件，没有表头: %w", filename, ErrBadHeader)
+		return nil, schemas.Userf(ErrBadHeader, "%s 是空文件，没有表头", quoteName(filename))
 	case errors.As(err, &re):
-		return nil, fmt.Errorf("%s 表头无法解析：%s: %w", filename, re.Reason, ErrBadHeader)
+		return nil, schemas.Userf(ErrBadHeader, "%s 表头无法解析：%s", quoteName(filename), re.Reason)
 	case err != nil:
 		return nil, fmt.Errorf("read %s: %w", filename, err)
 	}

@@ -86,15 +86,15 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Result, error) {
 		return nil, err
 	}
 	if sub.Body == nil {
-		return nil, fmt.Errorf("submit %s: 没有文件内容: %w", sub.Filename, ErrInvalidSubmission)
+		return nil, schemas.Userf(ErrInvalidSubmission, "%s: 没有文件内容", quoteName(sub.Filename))
 	}
 	p := sub.Principal
 	if p == nil {
-		return nil, fmt.Errorf("submit %s: 未指明报送账号: %w", sub.Filename, ErrLoadForbidden)
+		return nil, schemas.Userf(ErrLoadForbidden, "%s: 未指明报送账号", quoteName(sub.Filename))
 	}
 	entry, access, err := s.cat.View().EntryFor(p, sub.Entry)
 	if err != nil {
-		return nil, fmt.Errorf("resolve entry %q: %w", sub.Entry, err)
+		return nil, fmt.Errorf("resolve entry %q: %w", sub.Entry, schemas.Userf(err, "目录资源 %s 不存在", quoteName(sub.Entry)))
 	}
 	if err := collectable(entry); err != nil {
 		return nil, err
@@ -103,7 +103,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Result, error) {
 	if sub.District != "" {
 		d, ok := schemas.LookupDistrict(sub.District)
 		if !ok {
-			return nil, fmt.Errorf("submit %s: 报送区县“%s”不是重庆市的区县: %w", sub.Filename, sub.District, ErrInvalidSubmission)
+			return nil, schemas.Userf(ErrInvalidSubmission, "%s: 报送区县“%s”不是重庆市的区县", quoteName(sub.Filename), quoteName(sub.District))
 		}
 		district = d.Code
 	} else if len(access.LoadDistricts) == 1 {
@@ -137,7 +137,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Result, error) {
 		res.Snapshot = nil
 		res.Run.Status = catalog.RunFailed
 		res.Run.Snapshot = ""
-		res.Run.Error = err.Error()
+		res.Run.Error = s.runError(log, err)
 		res.Run.FinishedAt = s.now()
 		if ferr := s.failRun(ctx, res.Run); ferr != nil {
 			err = errors.Join(err, ferr)
@@ -161,14 +161,14 @@ func mayLoad(p *catalog.Principal, e *catalog.Entry, a catalog.Access, district 
 	}
 	switch {
 	case !a.Load:
-		return fmt.Errorf("账号 %s 不能向目录 %s（%s）报送数据: %w", who, e.ResourceCode, e.Name, ErrLoadForbidden)
+		return schemas.Userf(ErrLoadForbidden, "账号 %s 不能向目录 %s（%s）报送数据", who, e.ResourceCode, e.Name)
 	case !a.MayLoadDistrict(district) && district == "":
-		return fmt.Errorf("账号 %s 须指明报送区县（可报送：%s）: %w", who, districtNames(a.LoadDistricts), ErrLoadForbidden)
+		return schemas.Userf(ErrLoadForbidden, "账号 %s 须指明报送区县（可报送：%s）", who, districtNames(a.LoadDistricts))
 	case !a.MayLoadDistrict(district):
-		return fmt.Errorf("账号 %s 不能为区县“%s”报送数据（可报送：%s）: %w",
-			who, districtNames([]string{district}), districtNames(a.LoadDistricts), ErrLoadForbidden)
+		return schemas.Userf(ErrLoadForbidden, "账号 %s 不能为区县“%s”报送数据（可报送：%s）",
+			who, districtNames([]string{district}), districtNames(a.LoadDistricts))
 	case replace && !a.MayReplace():
-		return fmt.Errorf("账号 %s 不能以替换方式向目录 %s（%s）报送数据: %w", who, e.ResourceCode, e.Name, ErrLoadForbidden)
+		return schemas.Userf(ErrLoadForbidden, "账号 %s 不能以替换方式向目录 %s（%s）报送数据", who, e.ResourceCode, e.Name)
 	}
 	return nil
 }
@@ -198,14 +198,28 @@ func (s *Service) failRun(ctx context.Context, r catalog.Run) error {
 	return nil
 }
 
+// runError is the text a failed run keeps: what the submitter may read (schemas.UserMessage),
+// never internal detail such as lake keys or Go error text, which goes to the log instead. Every
+// reader of the run (entry.runs, the figures' reasons) sees it.
+func (s *Service) runError(log *slog.Logger, err error) string {
+	if msg, ok := schemas.UserMessage(err); ok && msg != "" {
+		return msg
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return "归集被中断（请求取消或超时），未提交任何数据"
+	}
+	log.Error("submission failed", "err", err)
+	return "归集失败：服务内部错误，未提交任何数据（详情见服务日志）"
+}
+
 // collectable refuses entries that may not be loaded: unpublished and 涉密 ones.
 func collectable(e *catalog.Entry) error {
 	if e.Secret {
-		return fmt.Errorf("目录 %s（%s）为涉密资源，不归集入湖: %w", e.ResourceCode, e.Name, ErrNotCollectable)
+		return schemas.Userf(ErrNotCollectable, "目录 %s（%s）为涉密资源，不归集入湖", e.ResourceCode, e.Name)
 	}
 	if e.Status != statusPublished {
-		return fmt.Errorf("目录 %s（%s）状态为“%s”，只有已发布的目录可以报送数据: %w",
-			e.ResourceCode, e.Name, schemas.EntryStatuses.NameOf(e.Status), ErrNotCollectable)
+		return schemas.Userf(ErrNotCollectable, "目录 %s（%s）状态为“%s”，只有已发布的目录可以报送数据",
+			e.ResourceCode, e.Name, schemas.EntryStatuses.NameOf(e.Status))
 	}
 	return nil
 }

@@ -388,7 +388,7 @@ func TestSubmitCancelled(t *testing.T) {
 	run, err := v.Run(res.Run.ID)
 	require.NoError(t, err)
 	assert.Equal(t, catalog.RunFailed, run.Status)
-	assert.Contains(t, run.Error, "context canceled")
+	assert.Contains(t, run.Error, "归集被中断", "the run says it was interrupted, in Chinese and without Go's error text")
 	en, err := v.Entry("0101/000001")
 	require.NoError(t, err)
 	assert.Equal(t, before.Snapshot.ID, en.CurrentSnapshot)
