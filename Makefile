@@ -6,6 +6,7 @@ MINIO       := $(GOBIN)/minio
 DATA        ?= ./var
 ADDR        ?= 127.0.0.1:8080
 BENCH_ROWS  ?= 1000000
+VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
 # Tests find the MinIO server binary here (lake/s3/miniotest).
 export ECOLAKE_MINIO := $(MINIO)
@@ -15,7 +16,7 @@ export ECOLAKE_MINIO := $(MINIO)
 all: build
 
 build:
-	$(GO) build -o bin/ecolake ./cmd/ecolake
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/ecolake ./cmd/ecolake
 
 # Starts the service with the demo directory on the embedded default (local lake and journal under
 # $(DATA), no other process).

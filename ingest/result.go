@@ -14,6 +14,10 @@ type Result struct {
 	Snapshot *catalog.Snapshot // nil when nothing was committed
 	Encoding string            // "UTF-8" or "GB18030"
 	Rejects  []Reject          // the first Config.MaxRejectsInResult problems
+	// Scoped is true when the submitter reads only part of the entry's rows (a district account on
+	// a table of several districts): the whole table's size is not for it to learn, so the
+	// summary leaves it out and doors should too.
+	Scoped bool
 
 	entryName string
 	problems  int // problems in the rejected-rows file; a row may have several
@@ -58,7 +62,11 @@ func (r *Result) Summary() string {
 	fmt.Fprintf(&b, "批次：%s，状态：%s\n", run.ID, status)
 	fmt.Fprintf(&b, "读取 %d 行：入库 %d 行，拒收 %d 行\n", run.RowsRead, run.RowsAccepted, run.RowsRejected)
 	if r.Snapshot != nil {
-		fmt.Fprintf(&b, "新快照：%s（共 %d 行，%d 个数据文件）\n", r.Snapshot.ID, r.Snapshot.Rows, r.Snapshot.Files)
+		if r.Scoped {
+			fmt.Fprintf(&b, "新快照：%s\n", r.Snapshot.ID)
+		} else {
+			fmt.Fprintf(&b, "新快照：%s（共 %d 行，%d 个数据文件）\n", r.Snapshot.ID, r.Snapshot.Rows, r.Snapshot.Files)
+		}
 	} else {
 		b.WriteString("未生成新快照，目录数据保持不变\n")
 	}

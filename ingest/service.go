@@ -130,7 +130,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Result, error) {
 	if err := s.cat.BeginRun(ctx, run); err != nil {
 		return nil, fmt.Errorf("begin run for %s: %w", entry.ResourceCode, err)
 	}
-	res := &Result{Run: run, entryName: entry.Name}
+	res := &Result{Run: run, entryName: entry.Name, Scoped: access.Rows != nil}
 	log := s.log.With("dataset", entry.Table, "run", run.ID, "user", p.ID)
 
 	if err := s.load(ctx, entry, sub, loadScope, res); err != nil {

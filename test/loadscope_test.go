@@ -55,6 +55,17 @@ func TestDistrictLoadScope(t *testing.T) {
 		assert.Equal(t, "区县", res.Rejects[0].Column)
 		assert.Equal(t, "江北区", res.Rejects[0].Value)
 		assert.Equal(t, "区县“江北区”不在本账号的报送范围（万州区）内", res.Rejects[0].Reason)
+		// The answer tells 万州 nothing of the city-wide table's size.
+		var raw struct {
+			Snapshot map[string]any
+			Summary  string
+		}
+		require.NoError(t, json.Unmarshal([]byte(body), &raw))
+		require.NotNil(t, raw.Snapshot)
+		for _, k := range []string{"rows", "files", "bytes"} {
+			assert.NotContains(t, raw.Snapshot, k)
+		}
+		assert.NotRegexp(t, `新快照：\S+（共`, raw.Summary)
 
 		after := table()
 		assert.NotContains(t, after, "500105:99", "the row of 江北区 is not committed")

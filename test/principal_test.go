@@ -111,7 +111,12 @@ func TestFreshInstallationWithoutDemo(t *testing.T) {
 		assert.Equal(t, "示例断面丁", rs[0]["section_name"])
 		assert.Equal(t, "500103", rs[0]["district_code"], "渝中区, coded on load")
 	}
-	s.gql(district, waterQuery, nil).ok(t) // row scope is the query policy's to test; here: the token opens
+	// The 万州 account's token opens, and the row scope keeps it to 万州's rows.
+	rs := rows(t, s.gql(district, waterQuery, nil).ok(t), "district_water_quality_monthly")
+	require.Len(t, rs, 2)
+	for _, r := range rs {
+		assert.Equal(t, "500101", r["district_code"])
+	}
 	for _, tok := range []string{spare, "demo-steward"} {
 		assert.Equal(t, http.StatusUnauthorized, s.gql(tok, waterQuery, nil).Status, "revoked offline / demo token")
 	}

@@ -117,12 +117,13 @@ type runJSON struct {
 	Error        string    `json:"error,omitempty"`
 }
 
+// snapshotJSON leaves out the sizes for a submitter that reads only part of the table.
 type snapshotJSON struct {
 	ID          string    `json:"id"`
 	Parent      string    `json:"parent,omitempty"`
-	Rows        int64     `json:"rows"`
-	Files       int       `json:"files"`
-	Bytes       int64     `json:"bytes"`
+	Rows        *int64    `json:"rows,omitempty"`
+	Files       *int      `json:"files,omitempty"`
+	Bytes       *int64    `json:"bytes,omitempty"`
 	CommittedAt time.Time `json:"committedAt"`
 }
 
@@ -143,7 +144,10 @@ func submissionBody(res *ingest.Result) submissionJSON {
 		Encoding: res.Encoding, Rejects: []rejectJSON{}, Summary: res.Summary(),
 	}
 	if sn := res.Snapshot; sn != nil {
-		body.Snapshot = &snapshotJSON{ID: sn.ID, Parent: sn.Parent, Rows: sn.Rows, Files: sn.Files, Bytes: sn.Bytes, CommittedAt: sn.CommittedAt}
+		body.Snapshot = &snapshotJSON{ID: sn.ID, Parent: sn.Parent, CommittedAt: sn.CommittedAt}
+		if !res.Scoped {
+			body.Snapshot.Rows, body.Snapshot.Files, body.Snapshot.Bytes = &sn.Rows, &sn.Files, &sn.Bytes
+		}
 	}
 	for _, rj := range res.Rejects {
 		body.Rejects = append(body.Rejects, rejectJSON{Row: rj.Row, Column: rj.Column, Field: rj.Field, Value: rj.Value, Reason: rj.Reason})
