@@ -12,7 +12,8 @@ import (
 )
 
 // arrowSchema is the lake table schema of an entry: its items in item order, nullable unless
-// required, with Parquet field ids so that renames can be followed later.
+// required, with the catalogue's item ids as Parquet field ids, so that a rename, a reordering or
+// a removed item never renumbers the others.
 func arrowSchema(e *catalog.Entry) *arrow.Schema {
 	fs := make([]arrow.Field, len(e.Items))
 	for i, it := range e.Items {
@@ -20,7 +21,7 @@ func arrowSchema(e *catalog.Entry) *arrow.Schema {
 			Name:     it.Field,
 			Type:     it.Type.ArrowType(),
 			Nullable: !it.Required,
-			Metadata: arrow.NewMetadata([]string{"PARQUET:field_id"}, []string{strconv.Itoa(i + 1)}),
+			Metadata: arrow.NewMetadata([]string{"PARQUET:field_id"}, []string{strconv.Itoa(fieldID(i, it))}),
 		}
 	}
 	return arrow.NewSchema(fs, nil)
@@ -30,7 +31,7 @@ func arrowSchema(e *catalog.Entry) *arrow.Schema {
 func lakeSchema(e *catalog.Entry) []lake.Field {
 	fs := make([]lake.Field, len(e.Items))
 	for i, it := range e.Items {
-		fs[i] = lake.Field{ID: i + 1, Name: it.Field, Type: string(it.Type), Required: it.Required}
+		fs[i] = lake.Field{ID: fieldID(i, it), Name: it.Field, Type: string(it.Type), Required: it.Required}
 	}
 	return fs
 }
@@ -125,3 +126,12 @@ func (b *batch) size() {
 }
 
 func (b *batch) release() { b.b.Release() }
+
+// fieldID is the item's catalogue id; an item without one (an entry built outside the catalogue,
+// as in tests) falls back to its position, the numbering manifests used before items had ids.
+func fieldID(i int, it catalog.Item) int {
+	if it.ID > 0 {
+		return it.ID
+	}
+	return i + 1
+}
