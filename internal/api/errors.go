@@ -1,5 +1,7 @@
-// Package api is the HTTP side of the service's doors. It holds the one mapping from an error to
-// what a caller is told: HTTP status, code, and a Simplified-Chinese message without internals.
+// Package api is the HTTP side of the service's doors: the handlers (Server), their request and
+// response types, the directory document shared with `ecolake entry import`, and the one mapping
+// from an error to what a caller is told: HTTP status, code, and a Simplified-Chinese message
+// without internals. Every access question is asked of the catalogue; none is decided here.
 package api
 
 import (

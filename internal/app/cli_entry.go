@@ -8,11 +8,12 @@ import (
 	"os"
 
 	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/internal/api"
 	"github.com/cqeco/ecolake/schemas"
 )
 
 // RunEntryImport registers the departments and entries of a directory document (see
-// entryjson.go) offline, as the operator.
+// internal/api/directory.go) offline, as the operator.
 func RunEntryImport(ctx context.Context, cfg Config, file string, out io.Writer, log *slog.Logger) int {
 	if file == "" {
 		fmt.Fprintln(out, "错误: 必须给出目录文件, 如 ecolake entry import examples/entry.json")
@@ -24,7 +25,7 @@ func RunEntryImport(ctx context.Context, cfg Config, file string, out io.Writer,
 		return ExitFailed
 	}
 	defer f.Close()
-	doc, err := decodeDirectory(f)
+	doc, err := api.DecodeDirectory(f)
 	if err != nil {
 		fmt.Fprintf(out, "错误: %s: %v\n", file, err)
 		return ExitFailed
@@ -34,7 +35,7 @@ func RunEntryImport(ctx context.Context, cfg Config, file string, out io.Writer,
 		return ExitFailed
 	}
 	defer closeCatalog(cat, out)
-	res, err := importDirectory(ctx, cat, catalog.Operator(), doc)
+	res, err := api.ImportDirectory(ctx, cat, catalog.Operator(), doc)
 	printImport(out, res)
 	if err != nil {
 		return failed(out, "登记目录", err)
@@ -43,7 +44,7 @@ func RunEntryImport(ctx context.Context, cfg Config, file string, out io.Writer,
 	return ExitOK
 }
 
-func printImport(out io.Writer, res importResult) {
+func printImport(out io.Writer, res api.ImportResult) {
 	verb := map[bool]string{true: "已登记", false: "已更新"}
 	for _, d := range res.Departments {
 		fmt.Fprintf(out, "%s处室 %s %s\n", verb[d.Created], d.Code, d.Name)

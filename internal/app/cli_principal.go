@@ -9,46 +9,13 @@ import (
 	"time"
 
 	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/internal/api"
 	"github.com/cqeco/ecolake/schemas"
 )
 
-// PrincipalArgs are the arguments of `ecolake principal create`. Role, clearance and districts
-// may be given by id or by Chinese name.
-type PrincipalArgs struct {
-	ID         string
-	Name       string
-	Role       string
-	Clearance  string
-	Department string
-	Districts  []string
-}
-
-// principal turns the arguments into a catalogue principal, resolving Chinese names to ids;
-// anything unknown is left as given for the catalogue's validation to name.
-func (pa PrincipalArgs) principal() catalog.Principal {
-	p := catalog.Principal{ID: strings.TrimSpace(pa.ID), Name: strings.TrimSpace(pa.Name),
-		Role: lookupID(schemas.Roles, pa.Role), Clearance: schemas.Grade(lookupID(schemas.Grades, pa.Clearance)),
-		Department: strings.TrimSpace(pa.Department)}
-	for _, d := range pa.Districts {
-		p.Districts = append(p.Districts, districtCode(d))
-	}
-	return p
-}
-
-// lookupID returns the id of a code given by id or Chinese name, or s trimmed when unknown.
-func lookupID(l *schemas.CodeList, s string) string {
-	if c, ok := l.Lookup(s); ok {
-		return c.ID
-	}
-	return strings.TrimSpace(s)
-}
-
-func districtCode(s string) string {
-	if d, ok := schemas.LookupDistrict(strings.TrimSpace(s)); ok {
-		return d.Code
-	}
-	return strings.TrimSpace(s)
-}
+// PrincipalArgs are the arguments of `ecolake principal create`, shared with the admin API's
+// POST /api/v1/principals. Role, clearance and districts may be given by id or by Chinese name.
+type PrincipalArgs = api.PrincipalArgs
 
 // RunPrincipalCreate creates a principal offline. It has no token yet: `ecolake token create`.
 func RunPrincipalCreate(ctx context.Context, cfg Config, args PrincipalArgs, out io.Writer, log *slog.Logger) int {
@@ -64,7 +31,7 @@ func RunPrincipalCreate(ctx context.Context, cfg Config, args PrincipalArgs, out
 		return ExitFailed
 	}
 	defer closeCatalog(cat, out)
-	p := args.principal()
+	p := args.Principal()
 	if err := cat.CreatePrincipal(ctx, p); err != nil {
 		return failed(out, "创建账号 "+p.ID, err)
 	}

@@ -5,11 +5,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/internal/api"
 )
 
 // TokenArgs are the arguments of `ecolake token create`.
@@ -108,18 +107,6 @@ func tokenStatus(t *catalog.Token, now time.Time) string {
 	return "有效"
 }
 
-// ParseTTL reads a token lifetime: a Go duration ("720h") or whole days ("90d"). It must be
-// positive.
-func ParseTTL(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	d, err := time.ParseDuration(s)
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		var n int
-		n, err = strconv.Atoi(days)
-		d = time.Duration(n) * 24 * time.Hour
-	}
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("有效期 %q 应为正的时长, 如 720h 或 90d", s)
-	}
-	return d, nil
-}
+// ParseTTL reads a token lifetime: a Go duration ("720h") or whole days ("90d"); see api.ParseTTL,
+// which the admin API uses for the same text.
+func ParseTTL(s string) (time.Duration, error) { return api.ParseTTL(s) }

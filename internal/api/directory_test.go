@@ -1,4 +1,4 @@
-package app
+package api
 
 import (
 	"strings"
@@ -38,7 +38,7 @@ func TestDecodeDirectoryShapes(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			doc, err := decodeDirectory(strings.NewReader(c.doc))
+			doc, err := DecodeDirectory(strings.NewReader(c.doc))
 			if c.wantErr != "" {
 				require.Error(t, err)
 				assert.ErrorIs(t, err, schemas.ErrInvalid)
@@ -53,7 +53,7 @@ func TestDecodeDirectoryShapes(t *testing.T) {
 }
 
 func TestDecodeDirectoryResolvesNames(t *testing.T) {
-	doc, err := decodeDirectory(strings.NewReader(minimalEntry))
+	doc, err := DecodeDirectory(strings.NewReader(minimalEntry))
 	require.NoError(t, err)
 	e := doc.Entries[0]
 	assert.Equal(t, "0102", e.CategoryCode)
@@ -64,7 +64,7 @@ func TestDecodeDirectoryResolvesNames(t *testing.T) {
 	assert.Equal(t, schemas.String, e.Items[0].Type)
 	assert.Equal(t, schemas.General1, e.Items[0].Grade)
 
-	doc, err = decodeDirectory(strings.NewReader(`{"name":"草稿"}`))
+	doc, err = DecodeDirectory(strings.NewReader(`{"name":"草稿"}`))
 	require.NoError(t, err)
 	assert.Equal(t, "DRAFT", doc.Entries[0].Status, "an entry without status is a draft")
 }

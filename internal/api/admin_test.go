@@ -1,7 +1,6 @@
-package app
+package api
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -19,8 +17,8 @@ import (
 	"github.com/cqeco/ecolake/schemas"
 )
 
-// adminEnv is a catalogue with an administrator (issued token), a steward and a district account
-// (fixed tokens, as the demo's), behind the HTTP routes.
+// adminEnv is a catalogue with an administrator (issued token, as ecolake init does), a steward
+// and a district account (fixed tokens, as the demo's), behind the HTTP routes.
 type adminEnv struct {
 	t     *testing.T
 	cat   *catalog.Store
@@ -36,29 +34,16 @@ func newAdminEnv(t *testing.T) *adminEnv {
 	cat, err := catalog.Open(ctx, ccfg, nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = cat.Close() })
-	var out bytes.Buffer
-	created, err := bootstrapAdmin(ctx, cat, InitArgs{}, &out)
+	require.NoError(t, cat.CreatePrincipal(ctx, catalog.Principal{ID: "admin", Name: "系统管理员", Role: catalog.RoleAdmin, Clearance: schemas.Core}))
+	_, secret, err := cat.CreateToken(ctx, catalog.NewToken{Principal: "admin", Name: "初始管理员令牌", TTL: catalog.DefaultTokenTTL})
 	require.NoError(t, err)
-	require.True(t, created)
 	require.NoError(t, cat.PutPrincipal(ctx, catalog.Principal{ID: "steward", Name: "数据管理员", Role: catalog.RoleSteward,
 		Clearance: schemas.Core, TokenHash: catalog.HashToken("steward-tok")}))
 	require.NoError(t, cat.PutPrincipal(ctx, catalog.Principal{ID: "wz", Name: "万州区", Role: catalog.RoleDistrict,
 		Clearance: schemas.General2, Districts: []string{"500101"}, TokenHash: catalog.HashToken("wz-tok")}))
-	srv := httptest.NewServer((&App{Cat: cat}).Routes())
+	srv := httptest.NewServer((&Server{Cat: cat}).Routes())
 	t.Cleanup(srv.Close)
-	return &adminEnv{t: t, cat: cat, srv: srv, admin: secretIn(t, out.String())}
-}
-
-// secretIn finds the one token secret printed in out.
-func secretIn(t *testing.T, out string) string {
-	t.Helper()
-	for _, f := range strings.Fields(out) {
-		if strings.HasPrefix(f, catalog.TokenPrefix) {
-			return f
-		}
-	}
-	t.Fatalf("no token in output:\n%s", out)
-	return ""
+	return &adminEnv{t: t, cat: cat, srv: srv, admin: secret}
 }
 
 // do sends a request and returns the status and the decoded JSON body.
@@ -209,29 +194,4 @@ func TestEntriesAPI(t *testing.T) {
 	status, body, _ = e.do("POST", "/api/v1/entries", e.admin, unknown)
 	assert.Equal(t, http.StatusBadRequest, status)
 	assert.Contains(t, body["error"], `未知的字段 "unit"`)
-}
-
-func TestBootstrapAdminOnlyOnce(t *testing.T) {
-	ctx := context.Background()
-	ccfg := catalog.DefaultConfig()
-	ccfg.Dir = t.TempDir()
-	cat, err := catalog.Open(ctx, ccfg, nil)
-	require.NoError(t, err)
-	defer cat.Close()
-	// an earlier init that stopped after the principal: the next one completes it
-	require.NoError(t, cat.CreatePrincipal(ctx, catalog.Principal{ID: adminID, Name: "管理员", Role: catalog.RoleAdmin, Clearance: schemas.Core}))
-	var out bytes.Buffer
-	created, err := bootstrapAdmin(ctx, cat, InitArgs{}, &out)
-	require.NoError(t, err)
-	require.True(t, created)
-	assert.Contains(t, out.String(), "只显示这一次")
-	p, err := cat.View().PrincipalByToken(secretIn(t, out.String()), time.Now())
-	require.NoError(t, err)
-	assert.True(t, catalog.Allowed(p, catalog.ActManagePrincipals))
-
-	out.Reset()
-	created, err = bootstrapAdmin(ctx, cat, InitArgs{}, &out)
-	require.NoError(t, err)
-	assert.False(t, created)
-	assert.Empty(t, out.String())
 }

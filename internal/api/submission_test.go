@@ -1,4 +1,4 @@
-package app
+package api
 
 import (
 	"bytes"
@@ -50,7 +50,7 @@ func TestSubmissionTooLargeIs413(t *testing.T) {
 	_, _ = fw.Write([]byte("区县,数量\n" + strings.Repeat("万州区,1\n", 1000)))
 	require.NoError(t, mw.Close())
 
-	srv := httptest.NewServer((&App{Cat: cat}).Routes())
+	srv := httptest.NewServer((&Server{Cat: cat}).Routes())
 	defer srv.Close()
 	req, _ := http.NewRequest("POST", srv.URL+"/api/v1/entries/0201%2F000003/submissions", &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())

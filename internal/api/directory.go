@@ -1,13 +1,10 @@
-package app
+package api
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"reflect"
 	"strings"
 	"time"
 
@@ -74,8 +71,8 @@ type directoryJSON struct {
 	Entries     []json.RawMessage `json:"entries"`
 }
 
-// directoryDoc is a decoded directory document, ready for the catalogue.
-type directoryDoc struct {
+// Directory is a decoded directory document, ready for the catalogue.
+type Directory struct {
 	Departments []catalog.Department
 	Entries     []*catalog.Entry
 }
@@ -83,17 +80,9 @@ type directoryDoc struct {
 // maxDirectoryBytes bounds one directory document.
 const maxDirectoryBytes = 8 << 20
 
-// docError is a malformed document: its message is for the user as it stands.
-type docError struct{ msg string }
-
-func (e *docError) Error() string { return e.msg }
-func (e *docError) Unwrap() error { return schemas.ErrInvalid }
-
-func docErrorf(format string, args ...any) error { return &docError{fmt.Sprintf(format, args...)} }
-
-// decodeDirectory reads a directory document. Unknown keys are refused, so that a misspelt field
+// DecodeDirectory reads a directory document. Unknown keys are refused, so that a misspelt field
 // is never silently dropped.
-func decodeDirectory(r io.Reader) (*directoryDoc, error) {
+func DecodeDirectory(r io.Reader) (*Directory, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxDirectoryBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("read directory document: %w", err)
@@ -102,7 +91,7 @@ func decodeDirectory(r io.Reader) (*directoryDoc, error) {
 		return nil, docErrorf("目录文件超过 %d MiB", maxDirectoryBytes>>20)
 	}
 	data = bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
-	doc := &directoryDoc{}
+	doc := &Directory{}
 	switch {
 	case len(data) == 0:
 		return nil, docErrorf("目录文件为空")
@@ -138,7 +127,7 @@ func decodeDirectory(r io.Reader) (*directoryDoc, error) {
 	return doc, doc.addEntries(dj.Entries)
 }
 
-func (doc *directoryDoc) addEntries(raws []json.RawMessage) error {
+func (doc *Directory) addEntries(raws []json.RawMessage) error {
 	for i, raw := range raws {
 		where := fmt.Sprintf("entries[%d]", i)
 		var ej entryJSON
@@ -152,53 +141,6 @@ func (doc *directoryDoc) addEntries(raws []json.RawMessage) error {
 		doc.Entries = append(doc.Entries, e)
 	}
 	return nil
-}
-
-func strictJSON(data []byte, v any, where string) error {
-	d := json.NewDecoder(bytes.NewReader(data))
-	d.DisallowUnknownFields()
-	if err := d.Decode(v); err != nil {
-		return jsonProblem(where, err)
-	}
-	if _, err := d.Token(); !errors.Is(err, io.EOF) {
-		return docErrorf("%s: JSON 之后还有多余的内容", where)
-	}
-	return nil
-}
-
-// jsonProblem says in Chinese what is wrong with a document.
-func jsonProblem(where string, err error) error {
-	var (
-		syn *json.SyntaxError
-		typ *json.UnmarshalTypeError
-	)
-	switch {
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return docErrorf("%s: 未知的字段 %s (可用的字段见 examples/entry.json)", where, strings.TrimPrefix(err.Error(), "json: unknown field "))
-	case errors.As(err, &syn):
-		return docErrorf("%s: JSON 格式错误 (第 %d 字节附近): %v", where, syn.Offset, err)
-	case errors.As(err, &typ):
-		return docErrorf("%s: 字段 %s 的值类型不对, 应为%s", where, typ.Field, kindName(typ.Type))
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return docErrorf("%s: JSON 不完整", where)
-	}
-	return docErrorf("%s: 无法解析: %v", where, err)
-}
-
-func kindName(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.String:
-		return "文本"
-	case reflect.Int, reflect.Int64:
-		return "整数"
-	case reflect.Bool:
-		return " true 或 false"
-	case reflect.Slice:
-		return "数组"
-	case reflect.Struct, reflect.Map:
-		return "对象"
-	}
-	return " " + t.String()
 }
 
 // entry maps the document's entry onto the catalogue's, resolving Chinese names of codes; anything
@@ -241,51 +183,4 @@ func (ej *entryJSON) entry(where string) (*catalog.Entry, error) {
 		})
 	}
 	return e, nil
-}
-
-// importResult says what a directory document changed, in the camelCase JSON of the API.
-type importResult struct {
-	Departments []importedDepartment `json:"departments"`
-	Entries     []importedEntry      `json:"entries"`
-}
-
-type importedDepartment struct {
-	Code    string `json:"code"`
-	Name    string `json:"name"`
-	Created bool   `json:"created"`
-}
-
-type importedEntry struct {
-	ResourceCode string `json:"resourceCode"`
-	Table        string `json:"table"`
-	Name         string `json:"name"`
-	Status       string `json:"status"`
-	Created      bool   `json:"created"`
-}
-
-// importDirectory registers the document's departments, then its entries, each as its own
-// catalogue command, for principal p. It stops at the first one the catalogue refuses; what came
-// before it stays registered and is in the result.
-func importDirectory(ctx context.Context, cat *catalog.Store, p *catalog.Principal, doc *directoryDoc) (importResult, error) {
-	res := importResult{Departments: []importedDepartment{}, Entries: []importedEntry{}}
-	if !catalog.Allowed(p, catalog.ActEditDirectory) {
-		return res, fmt.Errorf("register directory entries: %w", schemas.ErrForbidden)
-	}
-	for _, d := range doc.Departments {
-		_, err := cat.View().Department(d.Code)
-		created := err != nil
-		if err := cat.PutDepartment(ctx, d); err != nil {
-			return res, fmt.Errorf("department %s: %w", d.Code, err)
-		}
-		res.Departments = append(res.Departments, importedDepartment{Code: d.Code, Name: d.Name, Created: created})
-	}
-	for _, e := range doc.Entries {
-		_, err := cat.View().Entry(e.ResourceCode)
-		created := err != nil
-		if err := cat.PutEntry(ctx, e); err != nil {
-			return res, err
-		}
-		res.Entries = append(res.Entries, importedEntry{ResourceCode: e.ResourceCode, Table: e.Table, Name: e.Name, Status: e.Status, Created: created})
-	}
-	return res, nil
 }

@@ -1,0 +1,52 @@
+package api
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// handleRejects streams a run's rejected-rows file. The catalogue's decision says who: the run
+// must be one the principal may see (its entry exists for it and, for a district account, the
+// run is its district's) and the principal must be allowed to load the entry — rejected rows are
+// raw submitted values. A run that is hidden answers exactly like one that does not exist.
+func (s *Server) handleRejects(w http.ResponseWriter, r *http.Request) {
+	p := s.principal(w, r)
+	if p == nil {
+		return
+	}
+	id := r.PathValue("run")
+	notFound := func() {
+		WriteError(w, s.Log, schemas.Userf(schemas.ErrNotFound, "未找到该归集任务: %s", id))
+	}
+	v := s.Cat.View()
+	run, err := v.Run(id)
+	if err != nil {
+		notFound()
+		return
+	}
+	_, access, err := v.EntryFor(p, run.Entry)
+	if err != nil || !access.MaySeeRun(run) {
+		notFound()
+		return
+	}
+	if !access.Load {
+		WriteError(w, s.Log, schemas.Userf(schemas.ErrForbidden, "无权下载该归集任务的拒绝行: 只有可报送该目录数据的账号可以下载"))
+		return
+	}
+	if run.RejectedKey == "" {
+		WriteError(w, s.Log, schemas.Userf(schemas.ErrNotFound, "该归集任务没有拒绝行"))
+		return
+	}
+	rc, err := s.Bucket.Get(r.Context(), run.RejectedKey)
+	if err != nil {
+		WriteError(w, s.Log, schemas.Userf(fmt.Errorf("read rejects of run %s: %w", run.ID, err), "读取拒绝行文件失败"))
+		return
+	}
+	defer rc.Close()
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="rejects-`+run.ID+`.csv"`)
+	_, _ = io.Copy(w, rc)
+}

@@ -1,0 +1,83 @@
+package api
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/ingest"
+	"github.com/cqeco/ecolake/lake"
+	"github.com/cqeco/ecolake/query"
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// Server holds what the HTTP doors need; internal/app builds it from its wired parts. Ingest and
+// Query may be nil for a server that only manages accounts and the directory; a nil Query leaves
+// out /graphql and the SDL.
+type Server struct {
+	Cat    *catalog.Store
+	Bucket lake.BucketReader // rejected-rows files are read from it
+	Ingest *ingest.Service
+	Query  *query.Service
+	Log    *slog.Logger // nil logs nothing
+}
+
+// Routes is the HTTP surface of the service.
+func (s *Server) Routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	if s.Query != nil {
+		mux.Handle("/graphql", s.Query.Handler())
+	}
+	mux.HandleFunc("POST /api/v1/entries/{code}/submissions", s.handleSubmission)
+	mux.HandleFunc("GET /api/v1/runs/{run}/rejects", s.handleRejects)
+	if s.Query != nil {
+		mux.HandleFunc("GET /api/v1/schema.graphql", s.handleSDL)
+	}
+	s.adminRoutes(mux)
+	mux.HandleFunc("GET /{$}", s.handleIndex)
+	return mux
+}
+
+// principal resolves the bearer token; it writes 401 and returns nil when there is none.
+func (s *Server) principal(w http.ResponseWriter, r *http.Request) *catalog.Principal {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if ok {
+		if p, err := s.Cat.View().PrincipalByToken(strings.TrimSpace(tok), time.Now()); err == nil {
+			return p
+		}
+	}
+	WriteError(w, s.Log, schemas.Userf(schemas.ErrUnauthenticated, "未认证: 请在 Authorization 头中提供有效的 Bearer 令牌"))
+	return nil
+}
+
+// handleSDL gives application teams the GraphQL schema as their own clearance sees it.
+func (s *Server) handleSDL(w http.ResponseWriter, r *http.Request) {
+	p := s.principal(w, r)
+	if p == nil {
+		return
+	}
+	sdl, err := s.Query.SDL(p)
+	if err != nil {
+		WriteError(w, s.Log, schemas.Userf(err, "生成 GraphQL 模式失败"))
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = io.WriteString(w, sdl)
+}
+
+func (s *Server) handleIndex(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = io.WriteString(w, "ecolake 生态环境数据资源一本账\n\n"+
+		"POST /graphql                              GraphQL 查询 (需 Bearer 令牌)\n"+
+		"POST /api/v1/entries/{资源代码}/submissions  区县报送 (multipart, 文件字段 file)\n"+
+		"GET  /api/v1/runs/{任务}/rejects             下载拒绝行\n"+
+		"GET  /api/v1/schema.graphql                  本账号可见的 GraphQL 模式\n"+
+		"GET  /healthz                              健康检查\n")
+}

@@ -1,0 +1,118 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/cqeco/ecolake/ingest"
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// maxSubmissionBytes bounds one multipart submission.
+var maxSubmissionBytes int64 = 2 << 30
+
+// handleSubmission hands the file to ingest, which asks the access decision whether, for which
+// district, by which mode and which rows the principal may load. An entry that does not exist
+// for the principal is answered exactly as one that does not exist at all.
+func (s *Server) handleSubmission(w http.ResponseWriter, r *http.Request) {
+	p := s.principal(w, r)
+	if p == nil {
+		return
+	}
+	code := r.PathValue("code")
+	r.Body = http.MaxBytesReader(w, r.Body, maxSubmissionBytes)
+	file, hdr, err := r.FormFile("file")
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			WriteError(w, s.Log, schemas.Userf(err, "报送文件过大: 一次报送不能超过 %d 字节", mbe.Limit))
+			return
+		}
+		WriteError(w, s.Log, schemas.Userf(schemas.ErrInvalid, "请求应为 multipart/form-data, 文件放在 file 字段"))
+		return
+	}
+	defer file.Close()
+	replace, _ := strconv.ParseBool(r.FormValue("replace"))
+	res, err := s.Ingest.Submit(r.Context(), ingest.Submission{
+		Entry: code, Filename: hdr.Filename, Body: file,
+		District: r.FormValue("district"), Principal: p, Replace: replace,
+	})
+	switch {
+	case err == nil:
+	case res == nil && errors.Is(err, schemas.ErrNotFound):
+		WriteError(w, s.Log, schemas.Userf(schemas.ErrNotFound, "未找到目录: %s", code))
+		return
+	default:
+		WriteError(w, s.Log, err)
+		return
+	}
+	status := http.StatusCreated
+	if res.Snapshot == nil {
+		status = http.StatusUnprocessableEntity
+	}
+	writeJSON(w, status, submissionBody(res))
+}
+
+// The JSON of the submission endpoint, camelCase like the GraphQL API.
+type submissionJSON struct {
+	Run      runJSON       `json:"run"`
+	Snapshot *snapshotJSON `json:"snapshot"`
+	Encoding string        `json:"encoding"`
+	Rejects  []rejectJSON  `json:"rejects"`
+	Summary  string        `json:"summary"`
+}
+
+type runJSON struct {
+	ID           string    `json:"id"`
+	Entry        string    `json:"entry"`
+	Source       string    `json:"source"`
+	District     string    `json:"district,omitempty"`
+	Principal    string    `json:"principal,omitempty"`
+	Status       string    `json:"status"`
+	StartedAt    time.Time `json:"startedAt"`
+	FinishedAt   time.Time `json:"finishedAt"`
+	RowsRead     int64     `json:"rowsRead"`
+	RowsAccepted int64     `json:"rowsAccepted"`
+	RowsRejected int64     `json:"rowsRejected"`
+	Error        string    `json:"error,omitempty"`
+}
+
+// snapshotJSON leaves out the sizes for a submitter that reads only part of the table.
+type snapshotJSON struct {
+	ID          string    `json:"id"`
+	Parent      string    `json:"parent,omitempty"`
+	Rows        *int64    `json:"rows,omitempty"`
+	Files       *int      `json:"files,omitempty"`
+	Bytes       *int64    `json:"bytes,omitempty"`
+	CommittedAt time.Time `json:"committedAt"`
+}
+
+type rejectJSON struct {
+	Row    int    `json:"row"`
+	Column string `json:"column"`
+	Field  string `json:"field"`
+	Value  string `json:"value"`
+	Reason string `json:"reason"`
+}
+
+func submissionBody(res *ingest.Result) submissionJSON {
+	r := res.Run
+	body := submissionJSON{
+		Run: runJSON{ID: r.ID, Entry: r.Entry, Source: r.Source, District: r.District, Principal: r.Principal,
+			Status: r.Status, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, RowsRead: r.RowsRead,
+			RowsAccepted: r.RowsAccepted, RowsRejected: r.RowsRejected, Error: r.Error},
+		Encoding: res.Encoding, Rejects: []rejectJSON{}, Summary: res.Summary(),
+	}
+	if sn := res.Snapshot; sn != nil {
+		body.Snapshot = &snapshotJSON{ID: sn.ID, Parent: sn.Parent, CommittedAt: sn.CommittedAt}
+		if !res.Scoped {
+			body.Snapshot.Rows, body.Snapshot.Files, body.Snapshot.Bytes = &sn.Rows, &sn.Files, &sn.Bytes
+		}
+	}
+	for _, rj := range res.Rejects {
+		body.Rejects = append(body.Rejects, rejectJSON{Row: rj.Row, Column: rj.Column, Field: rj.Field, Value: rj.Value, Reason: rj.Reason})
+	}
+	return body
+}
