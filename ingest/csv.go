@@ -1,9 +1,11 @@
 package ingest
 
 import (
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/cqeco/ecolake/schemas"
 	"io"
 )
 
@@ -21,7 +23,7 @@ func NewCSVDecoder(r io.Reader) (Decoder, error) {
 	if err != nil {
 		return nil, err
 	}
-	cr := csv.NewReader(text)
+	cr := csv.NewReader(&lineLimiter{r: text, max: MaxLineBytes})
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	return &csvDecoder{r: cr, encoding: enc}, nil
@@ -56,4 +58,40 @@ func csvReason(pe *csv.ParseError) string {
 		return "字段中有未转义的双引号（字段应整体加引号，内部的引号写作两个双引号）"
 	}
 	return "无法按 CSV 格式拆分为字段"
+}
+
+// MaxLineBytes bounds one physical line of a submitted text file. encoding/csv holds a whole
+// record in memory, so without a bound a file of one endless line (a header of a million columns
+// sent as one line) would be read whole before any check could refuse it.
+const MaxLineBytes = 16 << 20
+
+// lineLimiter fails the read once a line grows beyond max bytes. It only looks for line ends
+// (memchr-fast), so the cost per byte is negligible.
+type lineLimiter struct {
+	r    io.Reader
+	max  int
+	run  int // bytes since the last line end
+	line int // lines completed
+}
+
+func (l *lineLimiter) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	for b := p[:n]; len(b) > 0; {
+		i := bytes.IndexByte(b, '\n')
+		seg := len(b)
+		if i >= 0 {
+			seg = i
+		}
+		if l.run+seg > l.max {
+			return 0, schemas.Userf(ErrInvalidSubmission, "第 %d 行超过 %d MiB，文件无法按行读取（是否缺少换行符？）", l.line+1, l.max>>20)
+		}
+		if i < 0 {
+			l.run += seg
+			break
+		}
+		l.run = 0
+		l.line++
+		b = b[i+1:]
+	}
+	return n, err
 }

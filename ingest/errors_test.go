@@ -125,3 +125,19 @@ func TestSentinelKinds(t *testing.T) {
 	}
 	assert.Equal(t, schemas.CodeInternal, schemas.CodeOf(ErrInvalidConfig))
 }
+
+// TestEndlessLineIsRefused: a file of one line beyond MaxLineBytes is refused as soon as the line
+// passes the bound, with a short Chinese message, instead of being read whole.
+func TestEndlessLineIsRefused(t *testing.T) {
+	e := newEnv(t, DefaultConfig())
+	e.putEntry(nil)
+	body := strings.Repeat("站点编码,", MaxLineBytes/10) + "\nA1,渝中区,2024-01-01\n"
+	res, err := e.submit("a.csv", body, nil)
+	require.Error(t, err)
+	require.NotNil(t, res)
+	msg, ok := schemas.UserMessage(err)
+	require.True(t, ok)
+	assert.Contains(t, msg, "第 1 行超过 16 MiB")
+	assert.Less(t, len(res.Run.Error), 200)
+	assert.Equal(t, catalog.RunFailed, res.Run.Status)
+}
