@@ -15,3 +15,13 @@ var (
 	// ErrClosed is returned by a Service after Close.
 	ErrClosed = errors.New("query service closed")
 )
+
+// Codes in the extensions of an error, for clients that act on the kind rather than the text.
+const (
+	codeSyntax     = "GRAPHQL_PARSE_FAILED"
+	codeValidation = "GRAPHQL_VALIDATION_FAILED"
+	codeBadInput   = "BAD_USER_INPUT"
+	codeExecution  = "EXECUTION_FAILED"
+	codeTimeout    = "TIMEOUT"
+	codeInternal   = "INTERNAL"
+)
