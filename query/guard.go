@@ -2,6 +2,7 @@ package query
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/graphql-go/graphql/gqlerrors"
@@ -121,11 +122,11 @@ func (c Config) scan(doc string) *guardError {
 		}
 		tokens++
 	}
-	if tokens > c.MaxTokens {
-		return tooComplex("maxTokens", tokens, c.MaxTokens, "查询文档过于复杂: %d 个词法单元, 上限 %d 个")
-	}
 	if maxDepth > c.MaxNesting {
 		return tooComplex("maxNesting", maxDepth, c.MaxNesting, "查询嵌套过深: 括号嵌套 %d 层, 上限 %d 层")
+	}
+	if tokens > c.MaxTokens {
+		return tooComplex("maxTokens", tokens, c.MaxTokens, "查询文档过于复杂: %d 个词法单元, 上限 %d 个")
 	}
 	return nil
 }
@@ -251,9 +252,9 @@ func (c Config) inspect(doc *ast.Document) *guardError {
 	}
 	// Now the expansion is known to be small, it is walked once to count what graphql-go's
 	// overlapping-fields rule compares: every pair of fields answering at the same path.
-	m := &merger{in: in, ids: map[mergeKey]int{}}
-	for _, r := range roots {
-		m.walk(r, m.node(-1, ""))
+	m := &merger{in: in, ids: map[mergeKey]int{}, spread: map[mergeKey]bool{}}
+	for i, r := range roots {
+		m.walk(r, m.node(-1, strconv.Itoa(i))) // operations and fragments are not compared
 	}
 	if merges := m.pairs(); merges > c.MaxMerges {
 		return tooComplex("maxMerges", merges, c.MaxMerges, "查询中同名字段过多: 需两两比较 %d 对, 上限 %d 对")
@@ -361,10 +362,12 @@ func (in *inspector) fragment(name string) cost {
 
 // merger counts the fields of the expanded document per response path (a trie of response
 // keys): graphql-go compares every two fields at one path, with arguments printed each time.
+// Like graphql-go, it takes a fragment spread again at the same path only once.
 type merger struct {
-	in    *inspector
-	ids   map[mergeKey]int
-	count []int
+	in     *inspector
+	ids    map[mergeKey]int
+	count  []int
+	spread map[mergeKey]bool // fragments already expanded at a path
 }
 
 type mergeKey struct {
@@ -400,7 +403,11 @@ func (m *merger) walk(set *ast.SelectionSet, parent int) {
 		case *ast.InlineFragment:
 			m.walk(sel.SelectionSet, parent)
 		case *ast.FragmentSpread:
-			m.walk(m.in.frags[sel.Name.Value].SelectionSet, parent)
+			k := mergeKey{parent, sel.Name.Value}
+			if !m.spread[k] {
+				m.spread[k] = true
+				m.walk(m.in.frags[sel.Name.Value].SelectionSet, parent)
+			}
 		}
 	}
 }
