@@ -214,33 +214,53 @@ func TestHostileDocumentsThroughDo(t *testing.T) {
 	assert.Contains(t, jsonOf(t, data), `"AirStationHourly"`)
 }
 
-// TestAnswerReturnsAtTheDeadline: graphql-go's executor watches the context, its validator
-// does not. Here validation is stuck in a scalar's literal parser that ignores the context; the
-// answer must come at the deadline all the same.
-func TestAnswerReturnsAtTheDeadline(t *testing.T) {
-	f := newFixture(t)
-	release := make(chan struct{})
-	var released atomic.Bool
+// schemaWithLiteral is a schema whose one argument's literal is read by parse, which runs
+// during validation, where graphql-go neither watches the context nor recovers panics.
+func schemaWithLiteral(t *testing.T, parse func(ast.Value) any) *graphql.Schema {
 	slow := graphql.NewScalar(graphql.ScalarConfig{
 		Name:         "Slow",
 		Serialize:    func(v any) any { return v },
 		ParseValue:   func(v any) any { return v },
-		ParseLiteral: func(ast.Value) any { <-release; return 1 },
+		ParseLiteral: parse,
 	})
 	sc, err := graphql.NewSchema(graphql.SchemaConfig{Query: graphql.NewObject(graphql.ObjectConfig{Name: "Query", Fields: graphql.Fields{
 		"f": {Type: graphql.Int, Args: graphql.FieldConfigArgument{"x": {Type: slow}}, Resolve: func(graphql.ResolveParams) (any, error) { return 1, nil }},
 	}})})
 	require.NoError(t, err)
+	return &sc
+}
+
+// TestAnswerReturnsAtTheDeadline: graphql-go's executor watches the context, its validator
+// does not. Here validation is stuck in a literal parser that ignores the context; the answer
+// must come at the deadline all the same.
+func TestAnswerReturnsAtTheDeadline(t *testing.T) {
+	f := newFixture(t)
+	release := make(chan struct{})
+	var released atomic.Bool
+	sc := schemaWithLiteral(t, func(ast.Value) any { <-release; return 1 })
 	// Without the deadline answer would wait for this; it must not come to that.
 	stuck := time.AfterFunc(30*time.Second, func() { released.Store(true); close(release) })
 	ctx, cancel := context.WithTimeout(f.ctx, 100*time.Millisecond)
 	defer cancel()
-	res := f.svc.answer(ctx, &sc, &request{principal: f.principal(lowPrincipal)}, Request{Query: `{ f(x: 1) }`})
+	res := f.svc.answer(ctx, sc, &request{principal: f.principal(lowPrincipal)}, Request{Query: `{ f(x: 1) }`})
 	assert.False(t, released.Load(), "answer waited for the stuck validation")
 	assert.Nil(t, res, "Do words the timeout")
 	if stuck.Stop() {
 		close(release)
 	}
+}
+
+// TestAnswerSurvivesAPanic: the work runs on a goroutine no HTTP server recovers, so a panic
+// there must become an error rather than end the process.
+func TestAnswerSurvivesAPanic(t *testing.T) {
+	f := newFixture(t)
+	sc := schemaWithLiteral(t, func(ast.Value) any { panic("literal parser broke") })
+	res := f.svc.answer(f.ctx, sc, &request{principal: f.principal(lowPrincipal)}, Request{Query: `{ f(x: 1) }`})
+	require.NotNil(t, res)
+	require.Len(t, res.Errors, 1)
+	assert.Equal(t, "查询服务内部错误", res.Errors[0].Message)
+	assert.Equal(t, codeInternal, res.Errors[0].Extensions["code"])
+	assert.Contains(t, f.logBuf.String(), "literal parser broke")
 }
 
 func TestConfigLimitsMustBePositive(t *testing.T) {

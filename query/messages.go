@@ -50,7 +50,7 @@ var (
 	executionPhase  = phase{"查询执行失败", codeExecution}
 )
 
-// localise gives graphql-go's errors a Chinese message and keeps resolvers' userErrors. The
+// localise gives graphql-go's errors a Chinese message and keeps the resolvers' own. The
 // document was parsed without its source, so every error is located here from its positions.
 func localise(errs []gqlerrors.FormattedError, ph phase, lines lines) []gqlerrors.FormattedError {
 	out := make([]gqlerrors.FormattedError, 0, len(errs))
@@ -60,7 +60,12 @@ func localise(errs []gqlerrors.FormattedError, ph phase, lines lines) []gqlerror
 			out = append(out, e)
 			continue
 		}
-		msg, code := translate(e.Message, ph)
+		msg, code, known := translate(e.Message, ph)
+		if !known && ph == executionPhase && len(e.Path) > 0 {
+			// Raised by a resolver at a path, not by graphql-go: the resolver chose the words.
+			out = append(out, e)
+			continue
+		}
 		ext := map[string]any{}
 		for k, v := range e.Extensions {
 			ext[k] = v
@@ -172,19 +177,19 @@ var translations = []struct {
 
 func re(s string) *regexp.Regexp { return regexp.MustCompile(s) }
 
-func translate(msg string, ph phase) (string, string) {
+func translate(msg string, ph phase) (out, code string, known bool) {
 	for _, t := range translations {
 		m := t.re.FindStringSubmatchIndex(msg)
 		if m == nil {
 			continue
 		}
-		out := string(t.re.ExpandString(nil, t.msg, msg, m))
+		out = string(t.re.ExpandString(nil, t.msg, msg, m))
 		if t.withDetail {
 			out += valueProblem(msg)
 		}
-		return out, t.code
+		return out, t.code, true
 	}
-	return ph.fallback, ph.code
+	return ph.fallback, ph.code, false
 }
 
 var (

@@ -171,7 +171,7 @@ func (s *Service) answer(ctx context.Context, sc *graphql.Schema, r *request, re
 		defer func() {
 			// A panic here would take the process down: no HTTP server recovers this goroutine.
 			if v := recover(); v != nil {
-				s.log.Error("query panic", "user", r.principal.ID, "err", fmt.Sprint(v))
+				s.log.Error("query panic", "user", r.principal.ID, "err", capText(fmt.Sprint(v), 1024))
 				out <- &graphql.Result{Errors: []gqlerrors.FormattedError{coded(codeInternal, "查询服务内部错误")}}
 			}
 		}()
