@@ -291,3 +291,22 @@ func jsonSize(t *testing.T, v any) int {
 	require.NoError(t, err)
 	return len(b)
 }
+
+// FuzzGuard: whatever the text, the guard answers with a document or with errors, never both,
+// never neither, and never by panicking or running away.
+func FuzzGuard(f *testing.F) {
+	for _, seed := range []string{
+		`{ ...A } fragment A on Query { ...A }`, `{ entry(code: [[["x"]]]) { name } }`, introspection,
+		`{ a: entries { ...F } } fragment F on Entry { name """x\""" y""" # c {`, fanOut(3), `{ "unterminated`,
+		"query($b: Boolean!) { x(where: {f: {eq: $b}}) @include(if: $b) { ... on T { y } } }",
+	} {
+		f.Add(seed)
+	}
+	cfg := DefaultConfig()
+	f.Fuzz(func(t *testing.T, doc string) {
+		got, errs := cfg.guard(doc)
+		if (got == nil) == (len(errs) == 0) {
+			t.Fatalf("document %v with errors %v", got != nil, errs)
+		}
+	})
+}
