@@ -1,10 +1,12 @@
 package query
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
 
+	"github.com/graphql-go/graphql"
 	"github.com/graphql-go/graphql/gqlerrors"
 	"github.com/graphql-go/graphql/language/ast"
 	"github.com/graphql-go/graphql/language/parser"
@@ -14,9 +16,9 @@ import (
 // The guard bounds what a document may cost before graphql-go sees it. graphql-go's parser and
 // validator recurse without limit and ignore the request's context: one self-spreading fragment
 // overflows the stack and kills the process, and a list literal nested a few thousand deep keeps
-// the validator busy for minutes. So the text is measured first (size, tokens, bracket nesting)
-// with a scanner that cannot recurse, then parsed once, and the parsed document is measured
-// with fragments expanded by memoisation, never by following them.
+// the validator busy for minutes. So the text is measured first (size, line length, tokens,
+// bracket nesting) by a scanner that cannot recurse, then parsed once, and the parsed document
+// is measured with fragments expanded by memoisation, never by following them.
 
 // codeTooComplex marks a refusal for exceeding a limit of Config.
 const codeTooComplex = "QUERY_TOO_COMPLEX"
@@ -60,6 +62,57 @@ func (c Config) guard(query string) (*ast.Document, []gqlerrors.FormattedError) 
 		return nil, []gqlerrors.FormattedError{err.formatted()}
 	}
 	return doc, nil
+}
+
+// answer takes one request through the guard, graphql-go's validation and execution on a goroutine
+// of its own, and stops waiting when ctx ends: graphql-go's parser and validator do not watch
+// the context, but the guard has bounded what they may cost, so an abandoned run soon ends.
+func (s *Service) answer(ctx context.Context, sc *graphql.Schema, r *request, req Request) *graphql.Result {
+	out := make(chan *graphql.Result, 1)
+	go func() {
+		defer func() {
+			// A panic here would take the process down: no HTTP server recovers this goroutine.
+			if v := recover(); v != nil {
+				s.log.Error("query panic", "user", r.principal.ID, "err", capText(fmt.Sprint(v), 1024))
+				out <- &graphql.Result{Errors: []gqlerrors.FormattedError{coded(codeInternal, "查询服务内部错误")}}
+			}
+		}()
+		out <- s.execute(ctx, sc, r, req)
+	}()
+	select {
+	case res := <-out:
+		return res
+	case <-ctx.Done():
+		return nil // Do answers with the timeout
+	}
+}
+
+// execute is graphql.Do on a document parsed once, by the guard, validated by our rule set.
+// graphql.Do adds only the schema's extensions, which our schemas do not have.
+func (s *Service) execute(ctx context.Context, sc *graphql.Schema, r *request, req Request) *graphql.Result {
+	if err := s.cfg.measureVariables(req.Variables); err != nil {
+		return &graphql.Result{Errors: []gqlerrors.FormattedError{err.formatted()}}
+	}
+	doc, errs := s.cfg.guard(req.Query)
+	if errs != nil {
+		return &graphql.Result{Errors: errs}
+	}
+	lines := newLines(req.Query)
+	if v := graphql.ValidateDocument(sc, doc, validationRules); !v.IsValid {
+		return &graphql.Result{Errors: localise(v.Errors, validationPhase, lines)}
+	}
+	if err := strictVariables(sc, doc, req.OperationName, req.Variables); err != nil {
+		return &graphql.Result{Errors: []gqlerrors.FormattedError{err.formatted()}}
+	}
+	res := graphql.Execute(graphql.ExecuteParams{
+		Schema:        *sc,
+		AST:           doc,
+		OperationName: req.OperationName,
+		Args:          req.Variables,
+		Context:       withRequest(ctx, r),
+	})
+	res.Errors = localise(res.Errors, executionPhase, lines)
+	return res
 }
 
 // cost is what a selection set amounts to with its fragments expanded. Fields counts every

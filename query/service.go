@@ -162,57 +162,6 @@ func (s *Service) Do(ctx context.Context, p *catalog.Principal, req Request) *gr
 	return res
 }
 
-// answer takes one request through the guard, graphql-go's validation and execution on a goroutine
-// of its own, and stops waiting when ctx ends: graphql-go's parser and validator do not watch
-// the context, but the guard has bounded what they may cost, so an abandoned run soon ends.
-func (s *Service) answer(ctx context.Context, sc *graphql.Schema, r *request, req Request) *graphql.Result {
-	out := make(chan *graphql.Result, 1)
-	go func() {
-		defer func() {
-			// A panic here would take the process down: no HTTP server recovers this goroutine.
-			if v := recover(); v != nil {
-				s.log.Error("query panic", "user", r.principal.ID, "err", capText(fmt.Sprint(v), 1024))
-				out <- &graphql.Result{Errors: []gqlerrors.FormattedError{coded(codeInternal, "查询服务内部错误")}}
-			}
-		}()
-		out <- s.execute(ctx, sc, r, req)
-	}()
-	select {
-	case res := <-out:
-		return res
-	case <-ctx.Done():
-		return nil // Do answers with the timeout
-	}
-}
-
-// execute is graphql.Do on a document parsed once, by the guard, validated by our rule set.
-// graphql.Do adds only the schema's extensions, which our schemas do not have.
-func (s *Service) execute(ctx context.Context, sc *graphql.Schema, r *request, req Request) *graphql.Result {
-	if err := s.cfg.measureVariables(req.Variables); err != nil {
-		return &graphql.Result{Errors: []gqlerrors.FormattedError{err.formatted()}}
-	}
-	doc, errs := s.cfg.guard(req.Query)
-	if errs != nil {
-		return &graphql.Result{Errors: errs}
-	}
-	lines := newLines(req.Query)
-	if v := graphql.ValidateDocument(sc, doc, validationRules); !v.IsValid {
-		return &graphql.Result{Errors: localise(v.Errors, validationPhase, lines)}
-	}
-	if err := strictVariables(sc, doc, req.OperationName, req.Variables); err != nil {
-		return &graphql.Result{Errors: []gqlerrors.FormattedError{err.formatted()}}
-	}
-	res := graphql.Execute(graphql.ExecuteParams{
-		Schema:        *sc,
-		AST:           doc,
-		OperationName: req.OperationName,
-		Args:          req.Variables,
-		Context:       withRequest(ctx, r),
-	})
-	res.Errors = localise(res.Errors, executionPhase, lines)
-	return res
-}
-
 func errResult(msg string) *graphql.Result {
 	return &graphql.Result{Errors: []gqlerrors.FormattedError{{Message: msg}}}
 }
