@@ -68,13 +68,13 @@ func TestInjection(t *testing.T) {
 		_, errs := f.do(lowPrincipal, `query($o: [AirStationHourlyOrderBy!]) { air_station_hourly(orderBy: $o) { station } }`,
 			map[string]any{"o": []any{map[string]any{"field": `station"; DROP TABLE x; --`}}})
 		require.NotEmpty(t, errs)
-		assert.Contains(t, errs[0], "Variable \"$o\" got invalid value")
+		assert.Contains(t, errs[0], "变量 $o 的值无效 (field: 应为 AirStationHourlyField 类型)")
 	})
 	t.Run("group by", func(t *testing.T) {
 		_, errs := f.do(lowPrincipal, `query($g: [AirStationHourlyField!]) { air_station_hourly_aggregate(groupBy: $g) { count } }`,
 			map[string]any{"g": []any{`station, (SELECT 1)`}})
 		require.NotEmpty(t, errs)
-		assert.Contains(t, errs[0], "Variable \"$g\" got invalid value")
+		assert.Contains(t, errs[0], "变量 $g 的值无效 (应为 AirStationHourlyField 类型)")
 	})
 	// Whatever was sent, the data is intact and the service still answers.
 	data := f.mustDo(lowPrincipal, `{ air_station_hourly_aggregate { count } }`)

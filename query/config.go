@@ -9,13 +9,37 @@ import (
 type Config struct {
 	DefaultLimit int              // rows returned when a query gives no limit
 	MaxLimit     int              // largest limit accepted; also caps aggregate groups
-	Timeout      time.Duration    // per request
+	Timeout      time.Duration    // per request, parsing and validation included
 	Clock        func() time.Time // for collectionRate; nil means time.Now
+
+	// What a document may cost before graphql-go sees it (see guard.go): checked on the text
+	// before parsing, then on the parsed document with fragments expanded.
+	MaxDocumentBytes int // size of the query text
+	MaxLineBytes     int // one line of the query text: graphql-go's syntax error costs its square
+	MaxTokens        int // lexical tokens of the query text
+	MaxNesting       int // open brackets {[( at once in the text; also nesting of variable values
+	MaxDepth         int // field depth with fragments expanded
+	MaxFields        int // selections (fields, spreads, inline fragments) with fragments expanded
+	MaxAliases       int // aliased fields with fragments expanded
+	MaxMerges        int // pairs of fields answering at one response path, compared for merging
+	MaxOperations    int // operations in one document
+	MaxVariableBytes int // size of the variable values, about as JSON
+
+	// What an answer may carry back.
+	MaxErrors    int // errors listed; the rest are counted in one last error
+	MaxErrorText int // bytes of one message or extension text, as JSON
 }
 
 // DefaultConfig returns the configuration used when nothing is set.
 func DefaultConfig() Config {
-	return Config{DefaultLimit: 100, MaxLimit: 10000, Timeout: 30 * time.Second, Clock: time.Now}
+	return Config{
+		DefaultLimit: 100, MaxLimit: 10000, Timeout: 30 * time.Second, Clock: time.Now,
+		// Depth 20 admits the standard introspection query (nine levels of ofType); no data
+		// query of ours goes beyond four.
+		MaxDocumentBytes: 64 << 10, MaxLineBytes: 4 << 10, MaxTokens: 20000, MaxNesting: 64, MaxDepth: 20,
+		MaxFields: 2000, MaxAliases: 200, MaxMerges: 1000, MaxOperations: 50, MaxVariableBytes: 256 << 10,
+		MaxErrors: 8, MaxErrorText: 512,
+	}
 }
 
 // Validate reports the first unusable setting.
@@ -27,6 +51,25 @@ func (c Config) Validate() error {
 		return fmt.Errorf("config: max limit %d is below default limit %d: %w", c.MaxLimit, c.DefaultLimit, ErrInvalid)
 	case c.Timeout <= 0:
 		return fmt.Errorf("config: timeout %s must be positive: %w", c.Timeout, ErrInvalid)
+	}
+	for _, l := range []struct {
+		name string
+		v    int
+	}{
+		{"max document bytes", c.MaxDocumentBytes}, {"max line bytes", c.MaxLineBytes},
+		{"max tokens", c.MaxTokens}, {"max nesting", c.MaxNesting},
+		{"max depth", c.MaxDepth}, {"max fields", c.MaxFields}, {"max aliases", c.MaxAliases},
+		{"max merges", c.MaxMerges},
+		{"max operations", c.MaxOperations}, {"max variable bytes", c.MaxVariableBytes},
+		{"max errors", c.MaxErrors}, {"max error text", c.MaxErrorText},
+	} {
+		if l.v <= 0 {
+			return fmt.Errorf("config: %s %d must be positive: %w", l.name, l.v, ErrInvalid)
+		}
+	}
+	// Below this a message could not even name the limit it reports.
+	if c.MaxErrorText < 64 {
+		return fmt.Errorf("config: max error text %d must be at least 64: %w", c.MaxErrorText, ErrInvalid)
 	}
 	return nil
 }

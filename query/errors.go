@@ -33,3 +33,13 @@ func (e *userError) UserMessage() string { return e.msg }
 func (e *userError) Extensions() map[string]any {
 	return map[string]any{"code": schemas.CodeOf(e.err)}
 }
+
+// Codes in the extensions of an error, for clients that act on the kind rather than the text.
+const (
+	codeSyntax     = "GRAPHQL_PARSE_FAILED"
+	codeValidation = "GRAPHQL_VALIDATION_FAILED"
+	codeBadInput   = "BAD_USER_INPUT"
+	codeExecution  = "EXECUTION_FAILED"
+	codeTimeout    = "TIMEOUT"
+	codeInternal   = "INTERNAL"
+)

@@ -35,9 +35,10 @@ func TestVisibility(t *testing.T) {
 
 	t.Run("query fields", func(t *testing.T) {
 		for _, q := range []string{`{ enterprise_penalty { company } }`, `{ enterprise_penalty_aggregate { count } }`} {
-			_, errs := f.do(lowPrincipal, q, nil)
+			errs := f.errors(lowPrincipal, q, nil)
 			require.NotEmpty(t, errs)
-			assert.Contains(t, errs[0], `Cannot query field "enterprise_penalty`)
+			assert.Contains(t, errs[0].Message, "查询校验失败: 字段 enterprise_penalty")
+			assert.Contains(t, errs[0].Extensions["graphql"], `Cannot query field "enterprise_penalty`)
 		}
 		data := f.mustDo(hiPrincipal, `{ enterprise_penalty(orderBy: [{field: amount, direction: DESC}]) { company amount } }`)
 		assert.JSONEq(t, `[{"company":"某化工有限公司","amount":200000},{"company":"某建材有限公司","amount":50000}]`, jsonOf(t, data["enterprise_penalty"]))

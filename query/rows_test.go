@@ -66,8 +66,8 @@ func TestRowsArgumentErrors(t *testing.T) {
 		{"negative limit", `{ air_station_hourly(limit: -1) { station } }`, "limit 不能为负数"},
 		{"negative offset", `{ air_station_hourly(offset: -5) { station } }`, "offset 不能为负数 (请求为 -5)"},
 		{"bad date", `{ air_station_hourly(where: {obs_date: {eq: "明天"}}) { station } }`, "不是有效的日期"},
-		{"range on bool is not in the schema", `{ air_station_hourly(where: {valid: {gt: true}}) { station } }`, `"gt"`},
-		{"unknown field", `{ air_station_hourly(where: {nope: {eq: 1}}) { station } }`, `"nope"`},
+		{"range on bool is not in the schema", `{ air_station_hourly(where: {valid: {gt: true}}) { station } }`, "参数 where 的值无效 (valid.gt: 未知字段)"},
+		{"unknown field", `{ air_station_hourly(where: {nope: {eq: 1}}) { station } }`, "参数 where 的值无效 (nope: 未知字段)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

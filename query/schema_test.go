@@ -63,7 +63,7 @@ func TestSchemaSwap(t *testing.T) {
 	require.NoError(t, f.cat.SetEntryStatus(f.ctx, "0103/000001", catalog.StatusRetired))
 	_, errs = f.do(lowPrincipal, `{ groundwater_well { well } }`, nil)
 	require.NotEmpty(t, errs)
-	assert.Contains(t, errs[0], "Cannot query field")
+	assert.Contains(t, errs[0], "查询校验失败: 字段 groundwater_well 不存在")
 }
 
 func TestSnapshotAtRequestStart(t *testing.T) {

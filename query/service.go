@@ -147,16 +147,11 @@ func (s *Service) Do(ctx context.Context, p *catalog.Principal, req Request) *gr
 		s.log.Error("query schema", "user", p.ID, "err", err)
 		return errResult("查询服务内部错误")
 	}
-	res := graphql.Do(graphql.Params{
-		Schema:         *sc,
-		RequestString:  req.Query,
-		VariableValues: req.Variables,
-		OperationName:  req.OperationName,
-		Context:        withRequest(ctx, r),
-	})
+	res := s.answer(ctx, sc, r, req)
 	if err := ctx.Err(); err != nil {
-		res = &graphql.Result{Errors: []gqlerrors.FormattedError{{Message: fmt.Sprintf("查询超时或已取消 (上限 %s)", s.cfg.Timeout)}}}
+		res = &graphql.Result{Errors: []gqlerrors.FormattedError{coded(codeTimeout, "查询超时或已取消 (上限 %s)", s.cfg.Timeout)}}
 	}
+	res = s.cfg.bound(res)
 	fields, datasets, snapshots, rows := r.audit()
 	attrs := []any{"user", p.ID, "fields", fields, "dataset", datasets, "snapshot", snapshots,
 		"rows", rows, "duration", time.Since(start), "generation", g.gen}
