@@ -126,3 +126,17 @@ func operatorMay(out io.Writer, act catalog.Action) bool {
 	fmt.Fprintln(out, "错误: 本地运维账号无权执行此操作")
 	return false
 }
+
+// asOperator runs fn on the data directory's catalogue as the offline operator, once the access
+// decision allows act; otherwise, or when the catalogue cannot be opened, it says why.
+func asOperator(ctx context.Context, cfg Config, out io.Writer, log *slog.Logger, act catalog.Action, fn func(*catalog.Store) int) int {
+	if !operatorMay(out, act) {
+		return ExitFailed
+	}
+	cat := openCatalogForCLI(ctx, cfg, out, log, false)
+	if cat == nil {
+		return ExitFailed
+	}
+	defer closeCatalog(cat, out)
+	return fn(cat)
+}

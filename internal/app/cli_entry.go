@@ -30,18 +30,15 @@ func RunEntryImport(ctx context.Context, cfg Config, file string, out io.Writer,
 		fmt.Fprintf(out, "错误: %s: %v\n", file, err)
 		return ExitFailed
 	}
-	cat := openCatalogForCLI(ctx, cfg, out, log, false)
-	if cat == nil {
-		return ExitFailed
-	}
-	defer closeCatalog(cat, out)
-	res, err := api.ImportDirectory(ctx, cat, catalog.Operator(), doc)
-	printImport(out, res)
-	if err != nil {
-		return failed(out, "登记目录", err)
-	}
-	fmt.Fprintf(out, "完成: %d 个处室, %d 条目录。\n", len(res.Departments), len(res.Entries))
-	return ExitOK
+	return asOperator(ctx, cfg, out, log, catalog.ActEditDirectory, func(cat *catalog.Store) int {
+		res, err := api.ImportDirectory(ctx, cat, catalog.Operator(), doc)
+		printImport(out, res)
+		if err != nil {
+			return failed(out, "登记目录", err)
+		}
+		fmt.Fprintf(out, "完成: %d 个处室, %d 条目录。\n", len(res.Departments), len(res.Entries))
+		return ExitOK
+	})
 }
 
 func printImport(out io.Writer, res api.ImportResult) {

@@ -23,41 +23,29 @@ func RunPrincipalCreate(ctx context.Context, cfg Config, args PrincipalArgs, out
 		fmt.Fprintln(out, "错误: 必须提供 --id, --name, --role 与 --clearance (ecolake principal create --help 查看说明)")
 		return ExitFailed
 	}
-	if !operatorMay(out, catalog.ActManagePrincipals) {
-		return ExitFailed
-	}
-	cat := openCatalogForCLI(ctx, cfg, out, log, false)
-	if cat == nil {
-		return ExitFailed
-	}
-	defer closeCatalog(cat, out)
-	p := args.Principal()
-	if err := cat.CreatePrincipal(ctx, p); err != nil {
-		return failed(out, "创建账号 "+p.ID, err)
-	}
-	fmt.Fprintf(out, "已创建账号 %s (%s, %s, 密级上限 %s)。\n", p.ID, p.Name, schemas.Roles.NameOf(p.Role), schemas.Grades.NameOf(string(p.Clearance)))
-	fmt.Fprintf(out, "签发令牌: ecolake token create --data %s --principal %s\n", cfg.DataDir, p.ID)
-	return ExitOK
+	return asOperator(ctx, cfg, out, log, catalog.ActManagePrincipals, func(cat *catalog.Store) int {
+		p := args.Principal()
+		if err := cat.CreatePrincipal(ctx, p); err != nil {
+			return failed(out, "创建账号 "+p.ID, err)
+		}
+		fmt.Fprintf(out, "已创建账号 %s (%s, %s, 密级上限 %s)。\n", p.ID, p.Name, schemas.Roles.NameOf(p.Role), schemas.Grades.NameOf(string(p.Clearance)))
+		fmt.Fprintf(out, "签发令牌: ecolake token create --data %s --principal %s\n", cfg.DataDir, p.ID)
+		return ExitOK
+	})
 }
 
 // RunPrincipalList prints every principal as a table.
 func RunPrincipalList(ctx context.Context, cfg Config, out io.Writer, log *slog.Logger) int {
-	if !operatorMay(out, catalog.ActManagePrincipals) {
-		return ExitFailed
-	}
-	cat := openCatalogForCLI(ctx, cfg, out, log, false)
-	if cat == nil {
-		return ExitFailed
-	}
-	defer closeCatalog(cat, out)
-	v, now := cat.View(), time.Now()
-	var rows [][]string
-	for _, p := range v.Principals() {
-		rows = append(rows, []string{p.ID, p.Name, schemas.Roles.NameOf(p.Role), schemas.Grades.NameOf(string(p.Clearance)),
-			orDash(p.Department), districtNames(p.Districts), principalStatus(p), tokenCount(v, p, now), cliTime(p.CreatedAt)})
-	}
-	writeTable(out, []string{"账号", "名称", "角色", "密级上限", "处室", "区县", "状态", "有效令牌", "创建时间"}, rows)
-	return ExitOK
+	return asOperator(ctx, cfg, out, log, catalog.ActManagePrincipals, func(cat *catalog.Store) int {
+		v, now := cat.View(), time.Now()
+		var rows [][]string
+		for _, p := range v.Principals() {
+			rows = append(rows, []string{p.ID, p.Name, schemas.Roles.NameOf(p.Role), schemas.Grades.NameOf(string(p.Clearance)),
+				orDash(p.Department), districtNames(p.Districts), principalStatus(p), tokenCount(v, p, now), cliTime(p.CreatedAt)})
+		}
+		writeTable(out, []string{"账号", "名称", "角色", "密级上限", "处室", "区县", "状态", "有效令牌", "创建时间"}, rows)
+		return ExitOK
+	})
 }
 
 // RunPrincipalDisable disables a principal: none of its tokens opens anything any more.
@@ -66,19 +54,13 @@ func RunPrincipalDisable(ctx context.Context, cfg Config, id string, out io.Writ
 		fmt.Fprintln(out, "错误: 必须提供 --id")
 		return ExitFailed
 	}
-	if !operatorMay(out, catalog.ActManagePrincipals) {
-		return ExitFailed
-	}
-	cat := openCatalogForCLI(ctx, cfg, out, log, false)
-	if cat == nil {
-		return ExitFailed
-	}
-	defer closeCatalog(cat, out)
-	if err := cat.DisablePrincipal(ctx, id); err != nil {
-		return failed(out, "停用账号 "+id, err)
-	}
-	fmt.Fprintf(out, "已停用账号 %s: 它的所有令牌立即失效。\n", id)
-	return ExitOK
+	return asOperator(ctx, cfg, out, log, catalog.ActManagePrincipals, func(cat *catalog.Store) int {
+		if err := cat.DisablePrincipal(ctx, id); err != nil {
+			return failed(out, "停用账号 "+id, err)
+		}
+		fmt.Fprintf(out, "已停用账号 %s: 它的所有令牌立即失效。\n", id)
+		return ExitOK
+	})
 }
 
 func principalStatus(p *catalog.Principal) string {
