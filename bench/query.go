@@ -67,25 +67,32 @@ func queryBench(ctx context.Context, dir string, rounds int) error {
 	}
 	defer db.Close()
 
-	p := &catalog.Principal{ID: "bench", Role: "steward", Clearance: schemas.Core}
+	steward := &catalog.Principal{ID: "bench", Role: catalog.RoleSteward, Clearance: schemas.Core}
+	district := &catalog.Principal{ID: "bench-wz", Role: catalog.RoleDistrict, Clearance: schemas.General2, Districts: []string{"500101", "500102"}}
 	cases := []struct {
 		name, gql, sql string
 		args           []any
+		p              *catalog.Principal
 	}{
 		{"aggregate by district (1M rows)",
 			`{ air_station_hourly_aggregate(groupBy: [district_code]) { group { district_code } count avg { pm25 } max { pm25 } } }`,
-			`SELECT district_code, count(*), avg(pm25), max(pm25) FROM read_parquet(?) GROUP BY 1 ORDER BY 1`, nil},
+			`SELECT district_code, count(*), avg(pm25), max(pm25) FROM read_parquet(?) GROUP BY 1 ORDER BY 1`, nil, steward},
 		{"filtered rows, ordered, limit 100",
 			`{ air_station_hourly(where: {district_code: {eq: "500101"}, pm25: {gte: 50}}, orderBy: [{field: observed_at, direction: DESC}], limit: 100) { station_code observed_at pm25 aqi } }`,
 			`SELECT station_code, observed_at, pm25, aqi FROM read_parquet(?) WHERE district_code = ? AND pm25 >= ? ORDER BY observed_at DESC LIMIT 100`,
-			[]any{"500101", 50.0}},
+			[]any{"500101", 50.0}, steward},
+		// A district account: the policy adds its row scope as a bound predicate.
+		{"district account, row-scoped agg",
+			`{ air_station_hourly_aggregate(groupBy: [station_code]) { group { station_code } count avg { pm25 } } }`,
+			`SELECT station_code, count(*), avg(pm25) FROM read_parquet(?) WHERE district_code IN (?, ?) GROUP BY 1 ORDER BY 1`,
+			[]any{"500101", "500102"}, district},
 	}
 	fmt.Printf("\nqueries over the same snapshot (%d files), median of %d rounds:\n", len(paths), rounds)
 	for _, c := range cases {
 		var g, d []time.Duration
 		for i := 0; i < rounds; i++ {
 			start := time.Now()
-			res := svc.Do(ctx, p, query.Request{Query: c.gql})
+			res := svc.Do(ctx, c.p, query.Request{Query: c.gql})
 			g = append(g, time.Since(start))
 			if len(res.Errors) > 0 {
 				return fmt.Errorf("%s: %v", c.name, res.Errors)
