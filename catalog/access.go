@@ -2,6 +2,8 @@ package catalog
 
 import (
 	"fmt"
+
+	"github.com/hashicorp/go-memdb"
 	"slices"
 	"strings"
 
@@ -129,7 +131,7 @@ func (a Access) Visible() []ItemAccess {
 // known reports whether p is an enabled principal with a role and clearance the decision knows.
 func known(p *Principal) bool {
 	return p != nil && !p.Disabled && slices.Contains(Roles, p.Role) && p.Clearance.Valid() &&
-		(p.Role != RoleDistrict || len(p.Districts) > 0)
+		(p.Role != RoleDistrict || len(p.Districts) > 0 && !slices.Contains(p.Districts, schemas.CityCode))
 }
 
 // Allowed decides an action that concerns no single entry.
@@ -221,7 +223,7 @@ func Decide(p *Principal, e *Entry) Access {
 		a.Load = true
 		a.Modes = []string{WriteAppend, WriteReplace}
 	case RoleDistrict:
-		own := slices.Contains(p.Districts, e.District)
+		own := e.District != schemas.CityCode && slices.Contains(p.Districts, e.District)
 		if !own && scope == nil {
 			break // city-level data with no district dimension: not a district's to load
 		}
@@ -244,6 +246,31 @@ func exists(p *Principal, e *Entry) bool {
 		return false
 	}
 	return p.Role != RoleDistrict || e.District == schemas.CityCode || slices.Contains(p.Districts, e.District)
+}
+
+// mayWriteEntry decides a change of the directory by p: registering e, or changing the entry
+// of the same resource code.
+//   - Only principals allowed to edit the directory may.
+//   - An entry that does not exist for p cannot be changed by it; its code (and its table name)
+//     are answered as taken, never named or described, so that nobody can lower the grade of an
+//     entry above its clearance and then read it.
+//   - Nobody registers an entry graded above its own clearance.
+func mayWriteEntry(txn *memdb.Txn, p *Principal, e *Entry) error {
+	if !Allowed(p, ActEditDirectory) {
+		return schemas.Userf(schemas.ErrForbidden, "无权登记或修改目录: 只有系统管理员与数据管理员可以")
+	}
+	if old, err := entryTxn(txn, e.ResourceCode); err == nil && !exists(p, old) {
+		return schemas.Userf(ErrConflict, "信息资源代码 %s 已被占用", schemas.Clip(e.ResourceCode, 64))
+	}
+	if raw, err := txn.First(tableEntries, indexTable, e.Table); err == nil && raw != nil {
+		if holder := raw.(*Entry); holder.ResourceCode != e.ResourceCode && !exists(p, holder) {
+			return schemas.Userf(ErrConflict, "数据表名 %s 已被占用", schemas.Clip(e.Table, 64))
+		}
+	}
+	if g := e.Grade(); !p.Clearance.Covers(g) {
+		return schemas.Userf(schemas.ErrForbidden, "目录分级为 %s, 高于本账号的密级上限 %s, 不能登记", g.Name(), p.Clearance.Name())
+	}
+	return nil
 }
 
 // Visible lists the entries that exist for p, ordered by resource code.

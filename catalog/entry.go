@@ -32,6 +32,22 @@ func (s *Store) PutEntry(ctx context.Context, e *Entry) error {
 	})
 }
 
+// PutEntryAs registers or changes an entry on behalf of principal p. The access decision
+// (mayWriteEntry) is asked inside the command's validation, so that the check and the write see
+// the same state.
+func (s *Store) PutEntryAs(ctx context.Context, p *Principal, e *Entry) error {
+	if e == nil {
+		return fmt.Errorf("put entry: nil entry: %w", ErrInvalid)
+	}
+	c := e.Copy()
+	return s.submit(ctx, cmdPutEntry, putEntryCmd{Entry: *c}, func(txn *memdb.Txn) error {
+		if err := mayWriteEntry(txn, p, c); err != nil {
+			return err
+		}
+		return validateEntry(txn, c)
+	})
+}
+
 // SetEntryStatus moves an entry through the workflow; publishing stamps PublishDate if unset.
 func (s *Store) SetEntryStatus(ctx context.Context, code, status string) error {
 	return s.submit(ctx, cmdSetEntryStatus, setEntryStatusCmd{Code: code, Status: status}, func(txn *memdb.Txn) error {

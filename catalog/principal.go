@@ -84,6 +84,9 @@ func validatePrincipal(txn *memdb.Txn, pr *Principal) error {
 	for i, d := range pr.Districts {
 		if _, err := first[schemas.District](txn, tableDistricts, "district", d); err != nil {
 			p.add(fmt.Sprintf("districts[%d]", i), "%q is not a district code", d)
+		} else if d == schemas.CityCode {
+			// 市级 is not a district: a scope of it would make every city-level table "own".
+			p.add(fmt.Sprintf("districts[%d]", i), "%s (市级) is not a district; city-wide accounts are stewards", d)
 		}
 	}
 	switch {

@@ -46,9 +46,10 @@ func ImportDirectory(ctx context.Context, cat *catalog.Store, p *catalog.Princip
 		res.Departments = append(res.Departments, ImportedDepartment{Code: d.Code, Name: d.Name, Created: created})
 	}
 	for _, e := range doc.Entries {
-		_, err := cat.View().Entry(e.ResourceCode)
+		// Whether it existed is asked of the decision too: a hidden entry is "not there" here.
+		_, _, err := cat.View().EntryFor(p, e.ResourceCode)
 		created := err != nil
-		if err := cat.PutEntry(ctx, e); err != nil {
+		if err := cat.PutEntryAs(ctx, p, e); err != nil {
 			return res, err
 		}
 		res.Entries = append(res.Entries, ImportedEntry{ResourceCode: e.ResourceCode, Table: e.Table, Name: e.Name, Status: e.Status, Created: created})
