@@ -40,6 +40,11 @@ const (
 	ActQuery            Action = "query"             // use the query layer at all
 )
 
+// MinGroupAggregatesOnly is the smallest group an aggregates-only reader is shown: a group (or a
+// filtered total) of fewer rows is withheld, so that grouping by a key column or filtering down
+// to one row cannot give back single rows.
+const MinGroupAggregatesOnly = 5
+
 // Write modes of a load.
 const (
 	WriteAppend  = "append"
@@ -210,7 +215,7 @@ func Decide(p *Principal, e *Entry) Access {
 	case RoleAdmin, RoleSteward, RoleReviewer, RoleAnalyst, RoleScene, RoleDistrict:
 		a.Read = hasData
 	case RoleManager:
-		a.Read, a.AggregatesOnly = hasData, true
+		a.Read, a.AggregatesOnly, a.MinGroupSize = hasData, true, MinGroupAggregatesOnly
 	}
 	if p.Role == RoleDistrict {
 		a.RunDistricts = slices.Clone(p.Districts)

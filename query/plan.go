@@ -79,6 +79,8 @@ type Plan struct {
 	Aggregate bool
 	GroupBy   []Column
 	Aggs      []Agg
+	// MinGroup, when above 0, withholds every aggregate group (or ungrouped total) of fewer rows.
+	MinGroup int
 	// Scoped is true when the policy narrowed the rows to the principal's row scope.
 	Scoped bool
 }

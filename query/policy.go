@@ -31,7 +31,8 @@ func visibleColumns(e *catalog.Entry, a catalog.Access) []Column {
 
 // applyPolicy rewrites p for the decision a on entry e:
 //   - no read right: the entry's data does not exist for the principal;
-//   - aggregates only: row reads are refused;
+//   - aggregates only: row reads are refused; with a minimum group size, smaller groups (and
+//     filtered totals) are withheld by the SQL itself;
 //   - every column the plan names must be a visible item; masked items are refused on every path
 //     until their masking expressions are part of the plan (fail closed: never clear text);
 //   - the row scope becomes a bound predicate ANDed to the filter, so that rows, counts and every
@@ -44,7 +45,10 @@ func applyPolicy(p *Plan, e *catalog.Entry, a catalog.Access) error {
 		return &userError{msg: fmt.Sprintf("数据表 %s 只允许统计查询, 请使用 %s_aggregate", e.Table, e.Table), err: ErrForbidden}
 	}
 	if a.MinGroupSize > 0 {
-		return &userError{msg: fmt.Sprintf("数据表 %s 的统计须满足最小分组规则, 本服务暂不提供", e.Table), err: ErrForbidden}
+		if !p.Aggregate {
+			return &userError{msg: fmt.Sprintf("数据表 %s 只允许统计查询, 请使用 %s_aggregate", e.Table, e.Table), err: ErrForbidden}
+		}
+		p.MinGroup = a.MinGroupSize
 	}
 	items := map[string]catalog.ItemAccess{}
 	for _, it := range a.Items {

@@ -123,7 +123,7 @@ func (s *Service) run(ctx context.Context, r *request, p *Plan) ([]map[string]an
 // emptyResult is the answer for a snapshot without files: no rows, and for an ungrouped
 // aggregate the one group SQL would give over an empty table (count 0).
 func (s *Service) emptyResult(p *Plan, r *request, out []map[string]any) []map[string]any {
-	if p.Aggregate && len(p.GroupBy) == 0 {
+	if p.Aggregate && len(p.GroupBy) == 0 && p.MinGroup == 0 {
 		out = append(out, map[string]any{"count": int64(0), "group": nil,
 			"sum": map[string]any{}, "avg": map[string]any{}, "min": map[string]any{}, "max": map[string]any{}})
 	}

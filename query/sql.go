@@ -63,6 +63,12 @@ func BuildSQL(p *Plan, files []string, present map[string]bool) (Statement, erro
 	if p.Aggregate {
 		if len(p.GroupBy) > 0 {
 			sb.WriteString("\nGROUP BY " + joinCols(p.GroupBy))
+		}
+		if p.MinGroup > 0 {
+			sb.WriteString("\nHAVING count(*) >= ?")
+			b.args = append(b.args, int64(p.MinGroup))
+		}
+		if len(p.GroupBy) > 0 {
 			sb.WriteString("\nORDER BY ")
 			for i, c := range p.GroupBy {
 				if i > 0 {

@@ -44,6 +44,16 @@ func TestReadHolesAreClosed(t *testing.T) {
 		require.NotEmpty(t, r.Errors, r.Raw)
 		d := s.gql("demo-manager", `{ air_autumn_winter_targets_aggregate { count } }`, nil).ok(t)
 		assert.EqualValues(t, 32, num(t, rows(t, d, "air_autumn_winter_targets_aggregate")[0]["count"]))
+
+		// Grouping by a key, or filtering down to one row, does not give rows back: groups of fewer
+		// than the minimum are withheld.
+		d = s.gql("demo-manager", `{ byKey: air_autumn_winter_targets_aggregate(groupBy: [district_code]) { group { district_code } count max { pm25_target } }
+			one: air_autumn_winter_targets_aggregate(where: {district_code: {eq: "500101"}}) { count max { pm25_target } } }`, nil).ok(t)
+		assert.Empty(t, d["byKey"], "every district is a group of one row")
+		assert.Empty(t, d["one"], "a total over one row")
+		// The steward, reading rows anyway, sees the groups.
+		d = s.gql("demo-steward", `{ air_autumn_winter_targets_aggregate(groupBy: [district_code]) { count } }`, nil).ok(t)
+		assert.Len(t, rows(t, d, "air_autumn_winter_targets_aggregate"), 32)
 	})
 
 	t.Run("the figures count only the caller's entries", func(t *testing.T) {
