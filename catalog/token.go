@@ -39,6 +39,11 @@ const (
 	TokenPrefix = "eco_"
 	// DefaultTokenTTL is the lifetime of a token when the caller names none.
 	DefaultTokenTTL = 90 * 24 * time.Hour
+	// MaxTokenTTL bounds a token's lifetime (ten years), so that no request, however it reaches
+	// the catalogue, mints a token that practically never expires.
+	MaxTokenTTL = MaxTokenTTLDays * 24 * time.Hour
+	// MaxTokenTTLDays is MaxTokenTTL in days, for messages.
+	MaxTokenTTLDays = 3650
 	maxTokenName    = 100
 )
 
@@ -139,6 +144,8 @@ func validateToken(txn *memdb.Txn, cmd *createTokenCmd) error {
 	}
 	if cmd.TTL <= 0 {
 		p.add("ttl", "the lifetime must be positive, got %s", cmd.TTL)
+	} else if cmd.TTL > MaxTokenTTL {
+		p.add("ttl", "the lifetime must be at most %d days, got %s", MaxTokenTTLDays, cmd.TTL)
 	}
 	if utf8.RuneCountInString(cmd.Name) > maxTokenName {
 		p.add("name", "at most %d characters", maxTokenName)

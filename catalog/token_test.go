@@ -111,12 +111,17 @@ func TestTokenValidation(t *testing.T) {
 	}{
 		{NewToken{Principal: "a1"}, "ttl"},
 		{NewToken{Principal: "a1", TTL: -time.Hour}, "ttl"},
+		{NewToken{Principal: "a1", TTL: MaxTokenTTL + time.Nanosecond}, "at most 3650 days"},
+		{NewToken{Principal: "a1", TTL: time.Duration(1<<63 - 1)}, "at most 3650 days"},
 		{NewToken{Principal: "a1", TTL: time.Hour, Name: strings.Repeat("名", maxTokenName+1)}, "name"},
 	} {
 		_, _, err := s.CreateToken(ctx, c.req)
 		require.ErrorIs(t, err, ErrInvalid, c.want)
 		assert.Contains(t, err.Error(), c.want)
 	}
+	longest, _, err := s.CreateToken(ctx, NewToken{Principal: "a1", TTL: MaxTokenTTL})
+	require.NoError(t, err, "the maximum itself is allowed")
+	assert.Equal(t, longest.CreatedAt.AddDate(0, 0, MaxTokenTTLDays), longest.ExpiresAt)
 	tok, _, err := s.CreateToken(ctx, NewToken{Principal: "a1", TTL: time.Hour})
 	require.NoError(t, err)
 	fixed := analyst("a2")

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -97,17 +98,32 @@ func (s *Server) handleRevokeToken(w http.ResponseWriter, r *http.Request) {
 }
 
 // ParseTTL reads a token lifetime: a Go duration ("720h") or whole days ("90d"). It must be
-// positive.
+// positive and at most catalog.MaxTokenTTL. Days are bounded before they are multiplied, so that
+// a huge count cannot overflow into a small or negative lifetime; time.ParseDuration refuses
+// overflow itself.
 func ParseTTL(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
-	d, err := time.ParseDuration(s)
+	var d time.Duration
+	var err error
 	if days, ok := strings.CutSuffix(s, "d"); ok {
-		var n int
-		n, err = strconv.Atoi(days)
+		var n int64
+		n, err = strconv.ParseInt(days, 10, 64)
+		if err == nil && n > catalog.MaxTokenTTLDays || errors.Is(err, strconv.ErrRange) && n > 0 {
+			return 0, ttlTooLong(s)
+		}
 		d = time.Duration(n) * 24 * time.Hour
+	} else {
+		d, err = time.ParseDuration(s)
 	}
 	if err != nil || d <= 0 {
 		return 0, fmt.Errorf("有效期 %q 应为正的时长, 如 720h 或 90d", s)
 	}
+	if d > catalog.MaxTokenTTL {
+		return 0, ttlTooLong(s)
+	}
 	return d, nil
+}
+
+func ttlTooLong(s string) error {
+	return fmt.Errorf("有效期 %q 过长: 最长 %d 天", s, catalog.MaxTokenTTLDays)
 }

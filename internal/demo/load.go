@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/cqeco/ecolake/catalog"
@@ -33,16 +34,21 @@ var Principals = []struct {
 }
 
 // Disable switches the demo principals off on a catalogue that once ran with --demo, so that their
-// published tokens open nothing when the service runs without it.
+// published tokens open nothing when the service runs without it. A principal is the demo's only
+// when it carries the demo token's hash, which nothing but Load ever sets: a real account that
+// merely shares an id with the demo (a "manager", say) is left alone.
 func Disable(ctx context.Context, cat *catalog.Store) error {
 	v := cat.View()
 	for _, p := range Principals {
 		pr, err := v.Principal(p.ID)
-		if errors.Is(err, catalog.ErrNotFound) || (err == nil && pr.Disabled) {
+		if errors.Is(err, catalog.ErrNotFound) {
 			continue
 		}
 		if err != nil {
 			return err
+		}
+		if !ownedByDemo(pr, p.Token) || pr.Disabled {
+			continue
 		}
 		pr.Disabled = true
 		if err := cat.PutPrincipal(ctx, *pr); err != nil {
@@ -52,24 +58,54 @@ func Disable(ctx context.Context, cat *catalog.Store) error {
 	return nil
 }
 
+// ownedByDemo reports whether pr is the demo principal whose fixed token is token.
+func ownedByDemo(pr *catalog.Principal, token string) bool {
+	return pr.TokenHash != "" && pr.TokenHash == catalog.HashToken(token)
+}
+
+// putPrincipals creates the demo principals whose ids are free and brings the demo's own ones up
+// to date (re-enabled after a start without --demo, or written with an old role by an earlier
+// version). A real account holding a demo id is never touched: that demo token then opens nothing.
+func putPrincipals(ctx context.Context, cat *catalog.Store, log *slog.Logger) error {
+	v := cat.View()
+	for _, p := range Principals {
+		want := p.Principal
+		want.TokenHash = catalog.HashToken(p.Token)
+		cur, err := v.Principal(p.ID)
+		switch {
+		case errors.Is(err, catalog.ErrNotFound):
+		case err != nil:
+			return err
+		case !ownedByDemo(cur, p.Token):
+			log.Warn("demo principal not created: a real account holds its id; its demo token opens nothing",
+				"principal", p.ID)
+			continue
+		case !cur.Disabled && samePrincipal(cur, &want):
+			continue
+		}
+		if err := cat.PutPrincipal(ctx, want); err != nil {
+			return fmt.Errorf("principal %s: %w", want.ID, err)
+		}
+	}
+	return nil
+}
+
+// samePrincipal compares what the demo sets, not the catalogue's own times.
+func samePrincipal(a, b *catalog.Principal) bool {
+	return a.Name == b.Name && a.Role == b.Role && a.Clearance == b.Clearance &&
+		a.Department == b.Department && slices.Equal(a.Districts, b.Districts)
+}
+
 // Load puts the demo directory into the catalogue and loads its data through the real ingest
 // path, back-dating some loads so that the collection figure has stale entries. It only adds what
 // is missing, so a start interrupted half-way is completed by the next one, and a catalogue that
-// already holds the demo gets no new commands.
+// already holds the demo gets no new commands. Demo principals go in only where putPrincipals
+// finds their ids free or already the demo's.
 func Load(ctx context.Context, cat *catalog.Store, bucket lake.Bucket, now func() time.Time, log *slog.Logger) error {
-	v := cat.View()
-	for _, p := range Principals {
-		// Catalogues written before the present roles hold demo principals with an old role:
-		// they are brought up to date like disabled ones.
-		if cur, err := v.Principal(p.ID); err == nil && !cur.Disabled && cur.Role == p.Role {
-			continue
-		}
-		pr := p.Principal
-		pr.TokenHash = catalog.HashToken(p.Token)
-		if err := cat.PutPrincipal(ctx, pr); err != nil {
-			return fmt.Errorf("principal %s: %w", pr.ID, err)
-		}
+	if err := putPrincipals(ctx, cat, log); err != nil {
+		return err
 	}
+	v := cat.View()
 	for _, d := range departments {
 		if _, err := v.Department(d.Code); err == nil {
 			continue
