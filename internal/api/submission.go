@@ -22,6 +22,12 @@ func (s *Server) handleSubmission(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	code := r.PathValue("code")
+	// Ask the decision before a byte of the upload is read: a caller that may not load the
+	// entry (or to whom it does not exist) cannot make the service spool gigabytes.
+	if err := s.Ingest.Authorize(p, code); err != nil {
+		s.submitError(w, code, err)
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxSubmissionBytes)
 	file, hdr, err := r.FormFile("file")
 	if err != nil {
@@ -39,12 +45,11 @@ func (s *Server) handleSubmission(w http.ResponseWriter, r *http.Request) {
 		Entry: code, Filename: hdr.Filename, Body: file,
 		District: r.FormValue("district"), Principal: p, Replace: replace,
 	})
-	switch {
-	case err == nil:
-	case res == nil && errors.Is(err, schemas.ErrNotFound):
-		WriteError(w, s.Log, schemas.Userf(schemas.ErrNotFound, "未找到目录: %s", code))
+	if err != nil && res == nil {
+		s.submitError(w, code, err)
 		return
-	default:
+	}
+	if err != nil {
 		WriteError(w, s.Log, err)
 		return
 	}
@@ -53,6 +58,16 @@ func (s *Server) handleSubmission(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusUnprocessableEntity
 	}
 	writeJSON(w, status, submissionBody(res))
+}
+
+// submitError answers a refused submission; an entry that does not exist for the caller is
+// answered exactly as a missing one.
+func (s *Server) submitError(w http.ResponseWriter, code string, err error) {
+	if errors.Is(err, schemas.ErrNotFound) {
+		WriteError(w, s.Log, schemas.Userf(schemas.ErrNotFound, "未找到目录: %s", schemas.Clip(code, 64)))
+		return
+	}
+	WriteError(w, s.Log, err)
 }
 
 // The JSON of the submission endpoint, camelCase like the GraphQL API.

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -12,12 +13,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/ingest"
+	"github.com/cqeco/ecolake/lake/local"
 	"github.com/cqeco/ecolake/schemas"
 )
 
-// TestSubmissionTooLargeIs413 checks that a submission over the size bound is answered 413, not
-// as a malformed request.
-func TestSubmissionTooLargeIs413(t *testing.T) {
+// submissionServer serves a catalogue with one city-level entry, a steward ("tok") and a scene
+// account ("scene-tok") that may read but not load.
+func submissionServer(t *testing.T) *httptest.Server {
 	ctx := context.Background()
 	ccfg := catalog.DefaultConfig()
 	ccfg.Dir = t.TempDir()
@@ -39,6 +42,19 @@ func TestSubmissionTooLargeIs413(t *testing.T) {
 		},
 	}))
 
+	require.NoError(t, cat.PutPrincipal(ctx, catalog.Principal{ID: "scene", Name: "应用", Role: catalog.RoleScene,
+		Clearance: schemas.Core, TokenHash: catalog.HashToken("scene-tok")}))
+	bucket, err := local.New(t.TempDir())
+	require.NoError(t, err)
+	srv := httptest.NewServer((&Server{Cat: cat, Bucket: bucket, Ingest: ingest.New(cat, bucket, ingest.DefaultConfig(), nil)}).Routes())
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestSubmissionTooLargeIs413 checks that a submission over the size bound is answered 413, not
+// as a malformed request.
+func TestSubmissionTooLargeIs413(t *testing.T) {
+	srv := submissionServer(t)
 	old := maxSubmissionBytes
 	maxSubmissionBytes = 1 << 10
 	t.Cleanup(func() { maxSubmissionBytes = old })
@@ -50,8 +66,6 @@ func TestSubmissionTooLargeIs413(t *testing.T) {
 	_, _ = fw.Write([]byte("区县,数量\n" + strings.Repeat("万州区,1\n", 1000)))
 	require.NoError(t, mw.Close())
 
-	srv := httptest.NewServer((&Server{Cat: cat}).Routes())
-	defer srv.Close()
 	req, _ := http.NewRequest("POST", srv.URL+"/api/v1/entries/0201%2F000003/submissions", &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("Authorization", "Bearer tok")
@@ -59,4 +73,48 @@ func TestSubmissionTooLargeIs413(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+}
+
+// countingBody is an upload that counts what the server read of it.
+type countingBody struct {
+	n, size int
+}
+
+func (c *countingBody) Read(p []byte) (int, error) {
+	if c.n >= c.size {
+		return 0, io.EOF
+	}
+	k := min(len(p), c.size-c.n)
+	for i := range k {
+		p[i] = 'x'
+	}
+	c.n += k
+	return k, nil
+}
+
+// TestSubmissionRefusedBeforeTheBodyIsRead: a caller that may not load the entry, or to whom it
+// does not exist, is answered before the service reads (and spools) its upload.
+func TestSubmissionRefusedBeforeTheBodyIsRead(t *testing.T) {
+	srv := submissionServer(t)
+	for _, c := range []struct {
+		token, code string
+		status      int
+	}{
+		{"scene-tok", "0201%2F000003", http.StatusForbidden},
+		{"scene-tok", "9999%2F999999", http.StatusNotFound},
+		{"tok", "9999%2F999999", http.StatusNotFound},
+	} {
+		body := &countingBody{size: 64 << 20}
+		req, _ := http.NewRequest("POST", srv.URL+"/api/v1/entries/"+c.code+"/submissions", io.NopCloser(body))
+		req.ContentLength = int64(body.size)
+		req.Header.Set("Content-Type", "multipart/form-data; boundary=x")
+		req.Header.Set("Authorization", "Bearer "+c.token)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, c.status, resp.StatusCode, "%s %s", c.token, c.code)
+		// The client may have sent a first buffer before the answer came; the server read none of
+		// the rest.
+		require.Less(t, body.n, 8<<20, "%s %s: the upload was read", c.token, c.code)
+	}
 }
