@@ -133,6 +133,30 @@ func (a Access) Visible() []ItemAccess {
 	return out
 }
 
+// MayReadRejects decides the download of a run's rejected rows, raw submitted values: p must see
+// the run and be allowed to load the entry. A district account reads them only of loads that were
+// held to its own districts, that is, submitted by a district account whose districts are all
+// its own; another account's load "for" its district may have carried any district's rows.
+// submitter is the run's principal, nil when it names none (the offline operator).
+func MayReadRejects(p *Principal, e *Entry, run *Run, submitter *Principal) bool {
+	a := Decide(p, e)
+	if !a.MaySeeRun(run) || !a.Load {
+		return false
+	}
+	if p.Role != RoleDistrict {
+		return true
+	}
+	if submitter == nil || submitter.Role != RoleDistrict || len(submitter.Districts) == 0 {
+		return false
+	}
+	for _, d := range submitter.Districts {
+		if !slices.Contains(p.Districts, d) {
+			return false
+		}
+	}
+	return true
+}
+
 // known reports whether p is an enabled principal with a role and clearance the decision knows.
 func known(p *Principal) bool {
 	return p != nil && !p.Disabled && slices.Contains(Roles, p.Role) && p.Clearance.Valid() &&

@@ -101,3 +101,34 @@ func TestPutEntryAsAsksTheDecision(t *testing.T) {
 	top := &Principal{ID: "s1", Role: RoleSteward, Clearance: schemas.Core}
 	require.NoError(t, s.PutEntryAs(ctx, top, secret))
 }
+
+// TestMayReadRejects: rejected rows are raw values; a district account reads only those of loads
+// held to its own districts.
+func TestMayReadRejects(t *testing.T) {
+	e := validEntry("000001", "city_with_district")
+	e.Status = StatusPublished
+	wz := &Principal{ID: "wz", Role: RoleDistrict, Clearance: schemas.General2, Districts: []string{"500101"}}
+	wzColleague := &Principal{ID: "wz2", Role: RoleDistrict, Clearance: schemas.General1, Districts: []string{"500101"}}
+	both := &Principal{ID: "two", Role: RoleDistrict, Clearance: schemas.General2, Districts: []string{"500101", "500105"}}
+	steward := &Principal{ID: "st", Role: RoleSteward, Clearance: schemas.Core}
+	scene := &Principal{ID: "sc", Role: RoleScene, Clearance: schemas.Core}
+	forWZ := &Run{ID: "r", Entry: e.ResourceCode, District: "500101"}
+	for _, c := range []struct {
+		reader, submitter *Principal
+		want              bool
+	}{
+		{wz, wz, true},
+		{wz, wzColleague, true},
+		{wz, both, false},    // its rows may be 江北's
+		{wz, steward, false}, // a steward's load "for" 万州 may carry any district's rows
+		{wz, nil, false},     // the operator's likewise
+		{both, wz, true},
+		{steward, wz, true},
+		{steward, nil, true},
+		{scene, steward, false}, // may read the entry, may not load it
+	} {
+		assert.Equal(t, c.want, MayReadRejects(c.reader, e, forWZ, c.submitter), "%s reading %v's run", c.reader.ID, c.submitter)
+	}
+	other := &Run{ID: "r2", Entry: e.ResourceCode, District: "500105"}
+	assert.False(t, MayReadRejects(wz, e, other, wz), "another district's run is not 万州's to see")
+}

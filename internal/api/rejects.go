@@ -5,13 +5,14 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/schemas"
 )
 
 // handleRejects streams a run's rejected-rows file. The catalogue's decision says who: the run
 // must be one the principal may see (its entry exists for it and, for a district account, the
-// run is its district's) and the principal must be allowed to load the entry — rejected rows are
-// raw submitted values. A run that is hidden answers exactly like one that does not exist.
+// run is its district's) and catalog.MayReadRejects must allow it — rejected rows are raw
+// submitted values. A run that is hidden answers exactly like one that does not exist.
 func (s *Server) handleRejects(w http.ResponseWriter, r *http.Request) {
 	p := s.principal(w, r)
 	if p == nil {
@@ -27,13 +28,18 @@ func (s *Server) handleRejects(w http.ResponseWriter, r *http.Request) {
 		notFound()
 		return
 	}
-	_, access, err := v.EntryFor(p, run.Entry)
+	e, access, err := v.EntryFor(p, run.Entry)
 	if err != nil || !access.MaySeeRun(run) {
 		notFound()
 		return
 	}
-	if !access.Load {
-		WriteError(w, s.Log, schemas.Userf(schemas.ErrForbidden, "无权下载该归集任务的拒绝行: 只有可报送该目录数据的账号可以下载"))
+	var submitter *catalog.Principal
+	if run.Principal != "" {
+		submitter, _ = v.Principal(run.Principal)
+	}
+	if !catalog.MayReadRejects(p, e, run, submitter) {
+		WriteError(w, s.Log, schemas.Userf(schemas.ErrForbidden,
+			"无权下载该归集任务的拒绝行: 只有可报送该目录数据的账号可以下载; 区县账号只能下载本区县账号报送的批次"))
 		return
 	}
 	if run.RejectedKey == "" {

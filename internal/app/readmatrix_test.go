@@ -148,7 +148,7 @@ func TestReadMatrix(t *testing.T) {
 					}
 					status := http.StatusNotFound
 					switch {
-					case a.MaySeeRun(r) && a.Load:
+					case a.MaySeeRun(r) && catalog.MayReadRejects(p, e, r, submitterOf(v, r)):
 						status = http.StatusOK
 					case a.MaySeeRun(r):
 						status = http.StatusForbidden
@@ -240,7 +240,13 @@ func (env *matrixEnv) addEntries(t *testing.T) {
 	env.load(t, "0102/900001", "", "区县,数值\n万州区,1\n万州区,2\n江北区,3\n")
 	env.load(t, "0102/900002", "", "区县,数值\n江北区,4\n")
 	env.load(t, "0102/900003", "", "日期,数值\n2025-01-01,5\n2025-01-02,6\n不是日期,7\n")
-	env.load(t, "0201/000003", wanzhou, "区县,数量\n万州区,1\n万州区,不是数字\n")
+	// A steward's load "for" 万州 that carries another district's row, and 万州's own load.
+	env.load(t, "0201/000003", wanzhou, "区县,数量\n万州区,1\n涪陵区,不是数字\n")
+	loader := env.principal("wz-loader", catalog.RoleDistrict, schemas.General1, wanzhou)
+	sub := ingestAsOperator("0201/000003", "", "区县,数量\n万州区,2\n万州区,不是数字\n")
+	sub.Principal = loader
+	_, err := env.a.Ingest.Submit(ctx, sub)
+	require.NoError(t, err)
 }
 
 func (env *matrixEnv) principal(id, role string, g schemas.Grade, districts ...string) *catalog.Principal {
@@ -436,6 +442,18 @@ func (env *matrixEnv) checkData(t *testing.T, p *catalog.Principal, e *catalog.E
 		}
 	}
 	return len(got), a.Rows != nil
+}
+
+// submitterOf is the principal that started run r, nil for the operator.
+func submitterOf(v *catalog.View, r *catalog.Run) *catalog.Principal {
+	if r.Principal == "" {
+		return nil
+	}
+	p, err := v.Principal(r.Principal)
+	if err != nil {
+		return nil
+	}
+	return p
 }
 
 // load submits a CSV as the offline operator, for district when it is not empty.
