@@ -155,6 +155,11 @@ func whereCond(e *catalog.Entry, v any, path string, depth int) (*Cond, error) {
 	if !ok {
 		return nil, invalidf("%s: 条件应为对象", path)
 	}
+	if len(m) == 0 {
+		// graphql-go drops null fields of a variable's object: {"district": null} arrives as {},
+		// which would otherwise match every row.
+		return nil, invalidf("%s: 条件为空 (值为 null 或未提供)", path)
+	}
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

@@ -2,6 +2,7 @@ package query
 
 import (
 	"fmt"
+	"runtime"
 	"time"
 )
 
@@ -28,6 +29,11 @@ type Config struct {
 	// What an answer may carry back.
 	MaxErrors    int // errors listed; the rest are counted in one last error
 	MaxErrorText int // bytes of one message or extension text, as JSON
+
+	// What one request may cost the process once it runs. Without them 200 aliases of one
+	// large table are a 50 MB answer, and a few such requests at once gigabytes.
+	MaxRowsPerRequest int // rows and groups of all data fields of one request together
+	MaxConcurrent     int // requests executing at once; the others wait within their deadline
 }
 
 // DefaultConfig returns the configuration used when nothing is set.
@@ -39,6 +45,7 @@ func DefaultConfig() Config {
 		MaxDocumentBytes: 64 << 10, MaxLineBytes: 4 << 10, MaxTokens: 20000, MaxNesting: 64, MaxDepth: 20,
 		MaxFields: 2000, MaxAliases: 200, MaxMerges: 1000, MaxOperations: 50, MaxVariableBytes: 256 << 10,
 		MaxErrors: 8, MaxErrorText: 512,
+		MaxRowsPerRequest: 20000, MaxConcurrent: 4 * runtime.GOMAXPROCS(0),
 	}
 }
 
@@ -62,6 +69,7 @@ func (c Config) Validate() error {
 		{"max merges", c.MaxMerges},
 		{"max operations", c.MaxOperations}, {"max variable bytes", c.MaxVariableBytes},
 		{"max errors", c.MaxErrors}, {"max error text", c.MaxErrorText},
+		{"max rows per request", c.MaxRowsPerRequest}, {"max concurrent", c.MaxConcurrent},
 	} {
 		if l.v <= 0 {
 			return fmt.Errorf("config: %s %d must be positive: %w", l.name, l.v, ErrInvalid)

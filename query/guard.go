@@ -67,9 +67,16 @@ func (c Config) guard(query string) (*ast.Document, []gqlerrors.FormattedError) 
 // answer takes one request through the guard, graphql-go's validation and execution on a goroutine
 // of its own, and stops waiting when ctx ends: graphql-go's parser and validator do not watch
 // the context, but the guard has bounded what they may cost, so an abandoned run soon ends.
+// The run holds one of Config.MaxConcurrent slots until it ends, abandoned or not; waiting for
+// a slot ends with ctx too, the request then not admitted.
 func (s *Service) answer(ctx context.Context, sc *graphql.Schema, r *request, req Request) *graphql.Result {
+	if !s.admit(ctx) {
+		return nil // Do answers that the service is busy
+	}
+	r.admitted = true
 	out := make(chan *graphql.Result, 1)
 	go func() {
+		defer func() { <-s.slots }()
 		defer func() {
 			// A panic here would take the process down: no HTTP server recovers this goroutine.
 			if v := recover(); v != nil {
@@ -84,6 +91,22 @@ func (s *Service) answer(ctx context.Context, sc *graphql.Schema, r *request, re
 		return res
 	case <-ctx.Done():
 		return nil // Do answers with the timeout
+	}
+}
+
+// admit takes a slot, preferring a free one to an ended ctx so that a request with time left
+// at its start is not turned away at random.
+func (s *Service) admit(ctx context.Context) bool {
+	select {
+	case s.slots <- struct{}{}:
+		return true
+	default:
+	}
+	select {
+	case s.slots <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }
 

@@ -11,16 +11,24 @@ import (
 )
 
 // request is what one GraphQL execution carries in its context: the catalogue view taken at its
-// start, the principal, and what the audit line reports.
+// start, the principal, the rows its data fields may still return, and what the audit line
+// reports.
 type request struct {
 	view      *catalog.View
 	principal *catalog.Principal
+	admitted  bool // a slot of Config.MaxConcurrent was taken; set before execution starts
 
 	mu        sync.Mutex
+	budget    int // rows and groups still to be handed out (Config.MaxRowsPerRequest at the start)
+	max       int // the budget at the start, for the message
 	fields    []string
 	datasets  []string
 	snapshots []string
 	rows      int
+}
+
+func newRequest(view *catalog.View, p *catalog.Principal, rows int) *request {
+	return &request{view: view, principal: p, budget: rows, max: rows}
 }
 
 type requestKey struct{}
@@ -77,6 +85,38 @@ func (r *request) noteRead(table, snapshot string, rows int) {
 		r.snapshots = append(r.snapshots, snapshot)
 	}
 	r.rows += rows
+}
+
+// reserve hands out up to want rows of the budget to one data field, which must settle them once
+// it knows how many it returns. A field that needs more than is left queries one row beyond
+// its grant, to tell a result that fits from one that was cut; nothing is handed out once the
+// budget is spent, so the fields of one request together never read much more than the budget.
+func (r *request) reserve(want int) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if want > 0 && r.budget <= 0 {
+		return 0, r.tooManyRows()
+	}
+	grant := min(want, r.budget)
+	r.budget -= grant
+	return grant, nil
+}
+
+// settle gives back what a field was granted but did not return, and refuses a result larger
+// than its grant: that result would have been cut. A refused field keeps its grant spent, so
+// the fields after it are refused before they query rather than each reading a grant again.
+func (r *request) settle(grant, used int) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if used > grant {
+		return r.tooManyRows()
+	}
+	r.budget += grant - used
+	return nil
+}
+
+func (r *request) tooManyRows() error {
+	return &userError{msg: fmt.Sprintf("本次请求返回的行数超过上限 %d, 请减少别名或 limit", r.max), err: ErrTooLarge}
 }
 
 func (r *request) audit() (fields, datasets, snapshots []string, rows int) {

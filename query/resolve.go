@@ -44,7 +44,7 @@ func (s *Service) resolveRows(p graphql.ResolveParams, code, table string) (any,
 	if err := applyPolicy(plan, e, a); err != nil {
 		return nil, s.publicError(r, table, err)
 	}
-	out, err := s.run(p.Context, r, plan)
+	out, err := s.runWithin(p.Context, r, plan)
 	if err != nil {
 		return nil, s.publicError(r, table, err)
 	}
@@ -64,12 +64,35 @@ func (s *Service) resolveAggregate(p graphql.ResolveParams, code, table string) 
 	if err := applyPolicy(plan, e, a); err != nil {
 		return nil, s.publicError(r, field, err)
 	}
-	out, err := s.run(p.Context, r, plan)
+	out, err := s.runWithin(p.Context, r, plan)
 	if err != nil {
 		return nil, s.publicError(r, field, err)
 	}
 	if len(out) > s.cfg.MaxLimit {
 		return nil, &userError{msg: fmt.Sprintf("%s 的分组数超过上限 %d, 请增加过滤条件或减少分组字段", field, s.cfg.MaxLimit), err: ErrTooLarge}
+	}
+	return out, nil
+}
+
+// runWithin runs a plan within the request's row budget: the plan's limit (rows, or groups
+// plus the one that tells a full result from a cut one) is reserved before the query, cut to
+// what is left of the budget so the query itself stays bounded, and what the answer did not use
+// is given back after it.
+func (s *Service) runWithin(ctx context.Context, r *request, p *Plan) ([]map[string]any, error) {
+	grant, err := r.reserve(p.Limit)
+	if err != nil {
+		return nil, err
+	}
+	if grant < p.Limit {
+		p.Limit = grant + 1 // one more, to tell a result that fits from one that was cut
+	}
+	out, err := s.run(ctx, r, p)
+	if err != nil {
+		_ = r.settle(grant, 0)
+		return nil, err
+	}
+	if err := r.settle(grant, len(out)); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -38,6 +38,8 @@ type Service struct {
 	mmu       sync.Mutex
 	manifests map[string]*lake.Manifest
 
+	slots chan struct{} // one per request executing, Config.MaxConcurrent in all
+
 	stop   chan struct{}
 	done   chan struct{}
 	closed atomic.Bool
@@ -84,6 +86,7 @@ func New(cat *catalog.Store, bucket lake.BucketReader, cache *lake.Cache, cfg Co
 		cat: cat, bucket: bucket, cache: cache, cfg: cfg, log: log,
 		db:        sql.OpenDB(conn),
 		manifests: map[string]*lake.Manifest{},
+		slots:     make(chan struct{}, cfg.MaxConcurrent),
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
 	}
@@ -140,7 +143,7 @@ func (s *Service) Do(ctx context.Context, p *catalog.Principal, req Request) *gr
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
 	view := s.cat.View()
-	r := &request{view: view, principal: p}
+	r := newRequest(view, p, s.cfg.MaxRowsPerRequest)
 	g := s.generationFor(view)
 	sc, err := s.schema(g, p)
 	if err != nil {
@@ -149,7 +152,7 @@ func (s *Service) Do(ctx context.Context, p *catalog.Principal, req Request) *gr
 	}
 	res := s.answer(ctx, sc, r, req)
 	if err := ctx.Err(); err != nil {
-		res = &graphql.Result{Errors: []gqlerrors.FormattedError{coded(codeTimeout, "查询超时或已取消 (上限 %s)", s.cfg.Timeout)}}
+		res = &graphql.Result{Errors: []gqlerrors.FormattedError{s.late(r)}}
 	}
 	res = s.cfg.bound(res)
 	fields, datasets, snapshots, rows := r.audit()
@@ -160,6 +163,15 @@ func (s *Service) Do(ctx context.Context, p *catalog.Principal, req Request) *gr
 	}
 	s.log.Info("query", attrs...)
 	return res
+}
+
+// late words a request that ran out of time: waiting for a slot, or executing.
+func (s *Service) late(r *request) gqlerrors.FormattedError {
+	if !r.admitted {
+		return coded(codeTimeout, "查询服务繁忙: 同时执行的查询已达上限 %d, 排队等待超时或已取消 (上限 %s), 请稍后重试",
+			s.cfg.MaxConcurrent, s.cfg.Timeout)
+	}
+	return coded(codeTimeout, "查询超时或已取消 (上限 %s)", s.cfg.Timeout)
 }
 
 func errResult(msg string) *graphql.Result {
