@@ -65,6 +65,10 @@ type ItemAccess struct {
 type RowScope struct {
 	Fields    []string
 	Districts []string
+	// Period, on a replacement's scope, is the item (PeriodField) whose values say which period
+	// a row reports: the replacement removes only the scope's rows of the period the new rows
+	// cover, never the district's earlier periods. "" when the entry has none.
+	Period string
 }
 
 // Access is the whole decision for one principal and one entry, taken on one catalogue view.
@@ -206,6 +210,19 @@ func (p *Principal) AccessKey() string {
 	return key
 }
 
+// PeriodField returns the item of e that says which period a row reports: its first key item of
+// type DATE or TIMESTAMP, else its first required one; "" when it has neither.
+func PeriodField(e *Entry) string {
+	for _, key := range []bool{true, false} {
+		for _, it := range e.Items {
+			if (it.Type == schemas.Date || it.Type == schemas.Timestamp) && (it.IsKey || !key && it.Required) {
+				return it.Field
+			}
+		}
+	}
+	return ""
+}
+
 // Decide is the access decision for principal p on entry e as seen in one catalogue view.
 //
 //   - An entry exists for p only when p is enabled, p's clearance covers the entry's grade
@@ -216,7 +233,7 @@ func (p *Principal) AccessKey() string {
 //   - A district principal reads the rows of its districts: a city-level entry with district
 //     items is row-scoped, one without district items has no other district's rows. It loads its
 //     own district's entries, and city-level entries with district items row by row; a
-//     replacement touches only its districts' rows.
+//     replacement touches only its districts' rows of the period the new rows cover.
 //   - 涉密 entries and entries that are not published hold no data anyone may query or load.
 func Decide(p *Principal, e *Entry) Access {
 	if !exists(p, e) {
@@ -261,7 +278,10 @@ func Decide(p *Principal, e *Entry) Access {
 		a.LoadDistricts = slices.Clone(p.Districts)
 		a.Modes = []string{WriteAppend, WriteReplace}
 		if scope != nil {
-			a.ReplaceScope = scope
+			// A district replaces its own rows of the period it submits, nothing else.
+			rs := *scope
+			rs.Period = PeriodField(e)
+			a.ReplaceScope = &rs
 		}
 	}
 	return a

@@ -106,6 +106,9 @@ func (s *Service) commitOnce(ctx context.Context, code string, sub Submission, f
 		if err != nil {
 			return nil, err
 		}
+		if err := sc.withPeriod(entry, access.ReplaceScope, res.period); err != nil {
+			return nil, err
+		}
 		var k kept
 		if pm != nil {
 			if k, err = s.keepOutside(ctx, entry.Table, pm, sc, memo); err != nil {
@@ -114,6 +117,9 @@ func (s *Service) commitOnce(ctx context.Context, code string, sub Submission, f
 		}
 		all = append(all, k.files...)
 		summary["replace_scope"] = strings.Join(sc.districts, ",")
+		if sc.period != nil {
+			summary["replace_period"] = sc.period.describe()
+		}
 		summary["removed_rows"] = strconv.FormatInt(k.removed, 10)
 		summary["kept_rows"] = strconv.FormatInt(k.rows, 10)
 		summary["reused_files"] = strconv.Itoa(k.reused)

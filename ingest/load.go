@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"github.com/cqeco/ecolake/schemas"
 	"io"
+	"slices"
 
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/lake"
@@ -36,6 +37,8 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 		return err
 	}
 	inScope := scope.forPlan(p)
+	pf := catalog.PeriodField(entry)
+	period := slices.IndexFunc(entry.Items, func(it catalog.Item) bool { return pf != "" && it.Field == pf })
 
 	// Records are parsed ahead on a goroutine of their own; it is stopped before returning,
 	// as sub.Body is the caller's again then.
@@ -117,6 +120,9 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 		}
 		b.append(vals)
 		run.RowsAccepted++
+		if period >= 0 && !vals[period].null {
+			res.period.note(vals[period].t)
+		}
 		if b.rows >= s.cfg.BatchRows {
 			if err := write(); err != nil {
 				return err

@@ -105,13 +105,20 @@ func (s *Service) splitFile(ctx context.Context, table string, f lake.DataFile, 
 	}
 
 	var cols []int
+	fields := make([]string, 0, len(sc.items)+1)
 	for _, it := range sc.items {
-		if c := pf.MetaData().Schema.ColumnIndexByName(it.field); c >= 0 {
+		fields = append(fields, it.field)
+	}
+	if sc.period != nil {
+		fields = append(fields, sc.period.field)
+	}
+	for _, f := range fields {
+		if c := pf.MetaData().Schema.ColumnIndexByName(f); c >= 0 {
 			cols = append(cols, c)
 		}
 	}
 	var removed int64
-	if len(cols) == len(sc.items) { // a file without a district column has none of the rows
+	if len(cols) == len(fields) { // a file without a district (or period) column has none of the rows
 		err := eachBatch(ctx, fr, cols, func(rec arrow.RecordBatch) error {
 			in, err := sc.within(rec)
 			for _, ok := range in {

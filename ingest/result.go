@@ -3,6 +3,7 @@ package ingest
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/schemas"
@@ -21,6 +22,25 @@ type Result struct {
 
 	entryName string
 	problems  int // problems in the rejected-rows file; a row may have several
+	// period is the range of the entry's period item (catalog.PeriodField) over the accepted
+	// rows: what a district's replacement replaces.
+	period periodRange
+}
+
+// periodRange is the smallest range of times holding every value noted.
+type periodRange struct {
+	from, to time.Time
+	set      bool
+}
+
+func (r *periodRange) note(t time.Time) {
+	if !r.set || t.Before(r.from) {
+		r.from = t
+	}
+	if !r.set || t.After(r.to) {
+		r.to = t
+	}
+	r.set = true
 }
 
 // ReasonNoValidRows is the run error when a file held no row that could be loaded.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -24,6 +25,43 @@ type rowScope struct {
 	ints      map[int64]struct{}  // the same as numbers, for INT items
 	districts []string            // allowed codes, in the decision's order
 	names     string              // allowed districts by name, for reasons: "万州区、渝中区"
+	// period, when set, narrows a replacement to the rows whose period item lies in the range
+	// the new rows cover.
+	period *periodScope
+}
+
+// periodScope is a replacement's period: rows whose item field lies in [from, to].
+type periodScope struct {
+	field     string
+	timestamp bool // a TIMESTAMP item (microseconds), else a DATE item (days)
+	from, to  time.Time
+}
+
+// withPeriod narrows sc, a replacement's scope, to the period r of the new rows. An entry with a
+// period item needs one: without any period value in the new rows the replacement could not say
+// which of the district's periods it replaces.
+func (sc *rowScope) withPeriod(e *catalog.Entry, rs *catalog.RowScope, r periodRange) error {
+	if rs.Period == "" {
+		return nil
+	}
+	i := slices.IndexFunc(e.Items, func(it catalog.Item) bool { return it.Field == rs.Period })
+	if i < 0 {
+		return fmt.Errorf("entry %s: period item %q: %w", e.ResourceCode, rs.Period, schemas.ErrInvalid)
+	}
+	if !r.set {
+		return schemas.Userf(ErrInvalidSubmission, "替换报送须至少含一行有效的“%s”, 以确定替换哪个时段的数据", e.Items[i].Name)
+	}
+	sc.period = &periodScope{field: rs.Period, timestamp: e.Items[i].Type == schemas.Timestamp, from: r.from, to: r.to}
+	return nil
+}
+
+// describe is the period for the manifest summary: "2025-05-01..2025-05-31".
+func (ps *periodScope) describe() string {
+	layout := "2006-01-02"
+	if ps.timestamp {
+		layout = time.RFC3339
+	}
+	return ps.from.UTC().Format(layout) + ".." + ps.to.UTC().Format(layout)
 }
 
 // scopeItem is one district-coded item of the entry.
@@ -151,6 +189,35 @@ func (sc *rowScope) within(rec arrow.RecordBatch) ([]bool, error) {
 			return nil, fmt.Errorf("district column %s has type %s: %w", it.field, col.DataType(), schemas.ErrInvalid)
 		}
 	}
+	if sc.period != nil {
+		return sc.inPeriod(rec, in)
+	}
+	return in, nil
+}
+
+// inPeriod keeps in[r] only for rows whose period value lies in the scope's period; a record
+// without the period column has no row in it.
+func (sc *rowScope) inPeriod(rec arrow.RecordBatch, in []bool) ([]bool, error) {
+	ps := sc.period
+	idx := rec.Schema().FieldIndices(ps.field)
+	if len(idx) == 0 {
+		clear(in)
+		return in, nil
+	}
+	switch col := rec.Column(idx[0]).(type) {
+	case *array.Date32:
+		from, to := arrow.Date32FromTime(ps.from), arrow.Date32FromTime(ps.to)
+		for r := range in {
+			in[r] = in[r] && col.IsValid(r) && col.Value(r) >= from && col.Value(r) <= to
+		}
+	case *array.Timestamp:
+		from, to := arrow.Timestamp(ps.from.UnixMicro()), arrow.Timestamp(ps.to.UnixMicro())
+		for r := range in {
+			in[r] = in[r] && col.IsValid(r) && col.Value(r) >= from && col.Value(r) <= to
+		}
+	default:
+		return nil, fmt.Errorf("period column %s has type %s: %w", ps.field, col.DataType(), schemas.ErrInvalid)
+	}
 	return in, nil
 }
 
@@ -185,7 +252,7 @@ func (sc *rowScope) classify(f lake.DataFile) fileClass {
 			within = false
 		}
 	}
-	if within {
+	if within && sc.period == nil { // dates carry no bounds: a period leaves the file to be read
 		return classWithin
 	}
 	return classUnknown
