@@ -49,14 +49,16 @@ func scanFrames(name string, data []byte, fn func(off int64, n int, payload []by
 	size := int64(len(data))
 	for off < size {
 		rest := data[off:]
-		if isZero(rest) {
-			return frameScan{good: off, torn: true}, nil
-		}
 		if len(rest) < frameHeader {
 			return frameScan{good: off, torn: true}, nil
 		}
 		length := int64(binary.LittleEndian.Uint32(rest[0:4]))
 		sum := binary.LittleEndian.Uint32(rest[4:8])
+		// A zero length starts either a zero-filled tail (space the file system allocated before
+		// a crash: torn) or damage. Only then is the rest looked at, so a scan stays linear.
+		if length == 0 && isZero(rest) {
+			return frameScan{good: off, torn: true}, nil
+		}
 		if length == 0 || length > maxRecordLength {
 			return frameScan{}, fmt.Errorf("%s: record %d at offset %d: bad length %d: %w", name, n, off, length, ErrCorrupt)
 		}

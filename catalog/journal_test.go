@@ -225,3 +225,25 @@ func FuzzScanFrames(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkScanFrames reads journals of 10k and 100k records: the time per record must stay flat
+// (a check of the tail on every frame once made reading quadratic in the file's size).
+func BenchmarkScanFrames(b *testing.B) {
+	payload := []byte(`{"index":1,"type":"put_entry","version":1,"payload":{"entry":{"ResourceCode":"0101/000001"}}}`)
+	for _, n := range []int{10_000, 100_000} {
+		var buf []byte
+		for range n {
+			buf = append(buf, frame(payload)...)
+		}
+		b.Run(fmt.Sprintf("records=%d", n), func(b *testing.B) {
+			b.SetBytes(int64(len(buf)))
+			for b.Loop() {
+				count := 0
+				if _, err := scanFrames("bench", buf, func(int64, int, []byte) error { count++; return nil }); err != nil || count != n {
+					b.Fatalf("scan: %v, %d records", err, count)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/record")
+		})
+	}
+}
