@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/hashicorp/go-memdb"
 
@@ -197,6 +198,13 @@ func validateItemIDs(txn *memdb.Txn, p *problems, e *Entry) {
 	if old, err := entryTxn(txn, e.ResourceCode); err == nil {
 		for _, it := range old.Items {
 			known[it.ID] = true
+		}
+		for i, it := range e.Items {
+			if slices.Contains(old.RetiredFields, it.Field) {
+				// The lake still holds that item's data under this name, graded as it was: a new
+				// item of the same name would give it back under the new item's grade.
+				p.add(fmt.Sprintf("items[%d].field", i), "%q was removed from this entry and is never given to another item; choose a new field name", it.Field)
+			}
 		}
 	}
 	seen := map[int]bool{}

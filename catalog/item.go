@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/hashicorp/go-memdb"
 )
@@ -32,14 +33,20 @@ func itemsTableSchema() *memdb.TableSchema {
 // it (a rename), an item whose field the old entry had keeps that item's id, and every other item
 // gets the next id after the highest ever assigned. It runs on apply, so replay reproduces it.
 func assignItemIDs(old, e *Entry) {
-	e.LastItemID = 0
+	e.LastItemID, e.RetiredFields = 0, nil
 	byField := map[string]int{}
 	ids := map[int]bool{}
 	if old != nil {
 		e.LastItemID = old.LastItemID
+		e.RetiredFields = append(e.RetiredFields, old.RetiredFields...)
 		for _, it := range old.Items {
 			byField[it.Field] = it.ID
 			ids[it.ID] = true
+		}
+		for _, it := range old.Items {
+			if _, kept := e.Item(it.Field); !kept && !slices.Contains(e.RetiredFields, it.Field) {
+				e.RetiredFields = append(e.RetiredFields, it.Field)
+			}
 		}
 	}
 	used := map[int]bool{}

@@ -64,9 +64,16 @@ func TestItemIDsAreKeptForTheLifeOfTheEntry(t *testing.T) {
 	e.Items = []Item{e.Items[2], e.Items[0], {Name: "NO2浓度", Field: "no2", Type: schemas.Float, Grade: schemas.General2}}
 	require.NoError(t, s.PutEntry(ctx, e))
 	assert.Equal(t, map[string]int{"district": 1, "o3": 3, "no2": 4}, ids())
-	e.Items = append(e.Items, Item{Name: "PM2.5浓度", Field: "pm25", Type: schemas.Float, Grade: schemas.General2})
+	// A removed item's field is retired: its data is still in older files under that name, graded
+	// as it was, so no other item may take the name (it would hand the data out under its grade).
+	readd := e.Copy()
+	readd.Items = append(readd.Items, Item{Name: "PM2.5浓度", Field: "pm25", Type: schemas.Float, Grade: schemas.General1})
+	err := s.PutEntry(ctx, readd)
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.Contains(t, err.Error(), `"pm25" was removed from this entry`)
+	e.Items = append(e.Items, Item{Name: "PM2.5浓度", Field: "pm25_v2", Type: schemas.Float, Grade: schemas.General2})
 	require.NoError(t, s.PutEntry(ctx, e))
-	assert.Equal(t, 5, ids()["pm25"], "a removed item's id is not reused by a new item of the same field")
+	assert.Equal(t, 5, ids()["pm25_v2"], "a new item gets a fresh id, never a removed one's")
 
 	// A rename keeps the id when the caller passes it back.
 	cur, err := s.View().Entry("0101/000001")

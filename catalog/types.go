@@ -69,6 +69,10 @@ type Entry struct {
 	ExemptReason  string
 	GradeOverride schemas.Grade // manual upgrade of the table grade, "" for none
 	LastItemID    int           // highest item ID ever assigned in this entry; set by the catalogue
+	// RetiredFields are the field identifiers of items removed (or renamed away) from the entry;
+	// set by the catalogue. Their data stays in the lake's older files under that name, graded
+	// as it was, so a retired name is never given to another item.
+	RetiredFields []string
 
 	CurrentSnapshot string    // Snapshot.ID of the visible data, "" when never loaded
 	CreatedAt       time.Time // set by the catalogue from the command time
@@ -96,6 +100,7 @@ func (e *Entry) Copy() *Entry {
 	c.Domains = append([]string(nil), e.Domains...)
 	c.BusinessItems = append([]string(nil), e.BusinessItems...)
 	c.Scenes = append([]string(nil), e.Scenes...)
+	c.RetiredFields = append([]string(nil), e.RetiredFields...)
 	return &c
 }
 
