@@ -118,6 +118,23 @@ func (a Access) MayLoadDistrict(district string) bool {
 	return district != "" && slices.Contains(a.LoadDistricts, district)
 }
 
+// ForDistrict narrows the decision of an account that may load any district (steward, admin) to
+// a submission it makes for one district: on an entry with district items the submission's rows
+// must be that district's, and a replacement replaces only that district's rows of the periods
+// the new rows report. To replace a whole table, a steward names no district. A district
+// account's own scope stays as Decide gave it.
+func (a Access) ForDistrict(e *Entry, district string) Access {
+	fields := DistrictFields(e)
+	if district == "" || !a.Load || len(fields) == 0 || a.LoadScope != nil {
+		return a // nothing to narrow, or an account whose own scope already holds its rows
+	}
+	a.LoadScope = &RowScope{Fields: fields, Districts: []string{district}}
+	if a.MayReplace() {
+		a.ReplaceScope = &RowScope{Fields: fields, Districts: []string{district}, Period: PeriodField(e)}
+	}
+	return a
+}
+
 // MaySeeRun reports whether a run of the entry is visible under the decision.
 func (a Access) MaySeeRun(r *Run) bool {
 	if !a.Exists {

@@ -288,7 +288,7 @@ func TestSubmitDistrictOfSubmission(t *testing.T) {
 		{"two districts, one named", "wz_yz", "500101", nil, "", "500101"},
 		{"unknown district", "wanzhou", "火星区", ErrInvalidSubmission, "火星区", ""},
 		{"steward, none named", "steward", "", nil, "", ""},
-		{"steward, any named", "steward", "江北区", nil, "", "500105"},
+		{"steward, any named", "steward", "万州区", nil, "", "500101"},
 		{"no principal", "", "", ErrLoadForbidden, "未指明报送账号", ""},
 		{"disabled principal", "disabled", "", catalog.ErrNotFound, "0101/000001", ""},
 	}
@@ -349,4 +349,29 @@ func TestMayLoad(t *testing.T) {
 	}
 	err := mayLoad(catalog.Operator(), e, catalog.Access{}, "", false)
 	assert.Contains(t, err.Error(), "本地运维", "the operator has no id: its name is shown")
+}
+
+// TestStewardForDistrictIsScoped: a steward's submission "for" a district carries only that
+// district's rows, and its replacement replaces only that district's rows; naming no district
+// replaces the whole table.
+func TestStewardForDistrictIsScoped(t *testing.T) {
+	e := newEnv(t, DefaultConfig())
+	e.putEntry(matrixEntry(cityWithDistrict))
+	steward := e.principal("yz_user")
+	head := "站点编码,区县,数值\n"
+	_, err := e.submit("全市.csv", head+"A1,万州区,1\nA2,江北区,2\n", func(s *Submission) { s.Principal = steward })
+	require.NoError(t, err)
+
+	res, err := e.submit("万州.csv", head+"B1,万州区,3\nB2,江北区,4\n", func(s *Submission) {
+		s.Principal, s.District, s.Replace = steward, "万州区", true
+	})
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), res.Run.RowsRejected, "the 江北区 row of a submission for 万州区")
+	require.Len(t, res.Rejects, 1)
+	assert.Equal(t, "区县“江北区”不在本账号的报送范围（万州区）内", res.Rejects[0].Reason)
+	assert.Equal(t, []string{"A2,500105,2", "B1,500101,3"}, e.matrixRows(cityWithDistrict), "江北区's row survives 万州区's replacement")
+
+	_, err = e.submit("全市替换.csv", head+"C1,渝中区,5\n", func(s *Submission) { s.Principal, s.Replace = steward, true })
+	require.NoError(t, err)
+	assert.Equal(t, []string{"C1,500103,5"}, e.matrixRows(cityWithDistrict), "naming no district replaces the whole table")
 }

@@ -83,6 +83,7 @@ func (s *Service) commitOnce(ctx context.Context, code string, sub Submission, f
 	if err := mayLoad(p, entry, access, res.Run.District, sub.Replace); err != nil {
 		return nil, err
 	}
+	access = access.ForDistrict(entry, res.Run.District)
 	parent := entry.CurrentSnapshot
 	version := 1
 	var all []lake.DataFile

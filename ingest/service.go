@@ -106,6 +106,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Result, error) {
 	if err := mayLoad(p, entry, access, district, sub.Replace); err != nil {
 		return nil, err
 	}
+	access = access.ForDistrict(entry, district)
 	loadScope, err := newRowScope(entry, access.LoadScope)
 	if err != nil {
 		return nil, err
