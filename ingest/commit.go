@@ -107,7 +107,7 @@ func (s *Service) commitOnce(ctx context.Context, code string, sub Submission, f
 		if err != nil {
 			return nil, err
 		}
-		if err := sc.withPeriod(entry, access.ReplaceScope, res.period); err != nil {
+		if err := sc.withPeriod(entry, access.ReplaceScope, &res.periods); err != nil {
 			return nil, err
 		}
 		var k kept

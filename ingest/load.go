@@ -121,7 +121,7 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 		b.append(vals)
 		run.RowsAccepted++
 		if period >= 0 && !vals[period].null {
-			res.period.note(vals[period].t)
+			res.periods.note(vals[period].t)
 		}
 		if b.rows >= s.cfg.BatchRows {
 			if err := write(); err != nil {

@@ -45,16 +45,33 @@ func TestDistrictReplaceKeepsOtherPeriods(t *testing.T) {
 		"500105 2025-05-01 4", // another district: kept
 	}, monthlyRows(t, e))
 	m := e.currentManifest()
-	assert.Equal(t, "2025-04-01..2025-05-01", m.Summary["replace_period"])
+	assert.Equal(t, "2 个时段: 2025-04-01 至 2025-05-01", m.Summary["replace_period"])
 	assert.Equal(t, "2", m.Summary["removed_rows"])
+
+	// The periods are the months reported, not the range between them: March and May leave April
+	// alone, and far-apart dates wipe nothing in between.
+	_, err = e.svc.Submit(ctx, Submission{Principal: wz, Entry: "0101/000001", Filename: "三月五月.csv",
+		Body: strings.NewReader(head + "万州区,2025-03-01,31\n万州区,2025-05-01,51\n"), Replace: true})
+	require.NoError(t, err)
+	_, err = e.svc.Submit(ctx, Submission{Principal: wz, Entry: "0101/000001", Filename: "远期.csv",
+		Body: strings.NewReader(head + "万州区,1900-01-01,0\n万州区,2100-01-01,0\n"), Replace: true})
+	require.NoError(t, err)
+	assert.Equal(t, []string{
+		"500101 1900-01-01 0",
+		"500101 2025-03-01 31",
+		"500101 2025-04-01 20",
+		"500101 2025-05-01 51",
+		"500101 2100-01-01 0",
+		"500105 2025-05-01 4",
+	}, monthlyRows(t, e))
 
 	// A replacement without any month cannot say which months it replaces.
 	_, err = e.svc.Submit(ctx, Submission{Principal: wz, Entry: "0101/000001", Filename: "无月份.csv",
 		Body: strings.NewReader(head + "万州区,,5\n"), Replace: true})
 	require.Error(t, err)
 	msg, _ := schemas.UserMessage(err)
-	assert.Contains(t, msg, "以确定替换哪个时段")
-	assert.Len(t, monthlyRows(t, e), 4, "nothing changed")
+	assert.Contains(t, msg, "以确定替换哪些时段")
+	assert.Len(t, monthlyRows(t, e), 6, "nothing changed")
 
 	// A steward's replacement is city-wide, as before.
 	_, err = e.submit("全市.csv", head+"渝中区,2025-06-01,9\n", func(s *Submission) { s.Replace = true })

@@ -22,25 +22,41 @@ type Result struct {
 
 	entryName string
 	problems  int // problems in the rejected-rows file; a row may have several
-	// period is the range of the entry's period item (catalog.PeriodField) over the accepted
-	// rows: what a district's replacement replaces.
-	period periodRange
+	// periods are the values of the entry's period item (catalog.PeriodField) over the accepted
+	// rows: the periods a district's replacement replaces.
+	periods periodSet
 }
 
-// periodRange is the smallest range of times holding every value noted.
-type periodRange struct {
+// maxPeriods bounds the distinct periods one replacement may report (a year of hourly readings
+// is 8,784); beyond it the replacement is refused rather than held in memory.
+const maxPeriods = 50_000
+
+// periodSet holds the distinct period values noted, as Unix microseconds.
+type periodSet struct {
+	values   map[int64]struct{}
 	from, to time.Time
-	set      bool
+	overflow bool
 }
 
-func (r *periodRange) note(t time.Time) {
-	if !r.set || t.Before(r.from) {
-		r.from = t
+func (ps *periodSet) note(t time.Time) {
+	if ps.values == nil {
+		ps.values = map[int64]struct{}{}
 	}
-	if !r.set || t.After(r.to) {
-		r.to = t
+	k := t.UnixMicro()
+	if _, ok := ps.values[k]; ok {
+		return
 	}
-	r.set = true
+	if len(ps.values) >= maxPeriods {
+		ps.overflow = true
+		return
+	}
+	ps.values[k] = struct{}{}
+	if len(ps.values) == 1 || t.Before(ps.from) {
+		ps.from = t
+	}
+	if len(ps.values) == 1 || t.After(ps.to) {
+		ps.to = t
+	}
 }
 
 // ReasonNoValidRows is the run error when a file held no row that could be loaded.

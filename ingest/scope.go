@@ -30,17 +30,21 @@ type rowScope struct {
 	period *periodScope
 }
 
-// periodScope is a replacement's period: rows whose item field lies in [from, to].
+// periodScope is a replacement's periods: rows whose item field holds one of the values the new
+// rows report. A set, not a range: a file of September and November replaces neither October
+// nor anything between two far-apart dates.
 type periodScope struct {
 	field     string
 	timestamp bool // a TIMESTAMP item (microseconds), else a DATE item (days)
+	micros    map[int64]struct{}
+	days      map[arrow.Date32]struct{}
 	from, to  time.Time
 }
 
-// withPeriod narrows sc, a replacement's scope, to the period r of the new rows. An entry with a
-// period item needs one: without any period value in the new rows the replacement could not say
+// withPeriod narrows sc, a replacement's scope, to the periods ps of the new rows. An entry with a
+// period item needs them: without any period value in the new rows the replacement could not say
 // which of the district's periods it replaces.
-func (sc *rowScope) withPeriod(e *catalog.Entry, rs *catalog.RowScope, r periodRange) error {
+func (sc *rowScope) withPeriod(e *catalog.Entry, rs *catalog.RowScope, ps *periodSet) error {
 	if rs.Period == "" {
 		return nil
 	}
@@ -48,20 +52,31 @@ func (sc *rowScope) withPeriod(e *catalog.Entry, rs *catalog.RowScope, r periodR
 	if i < 0 {
 		return fmt.Errorf("entry %s: period item %q: %w", e.ResourceCode, rs.Period, schemas.ErrInvalid)
 	}
-	if !r.set {
-		return schemas.Userf(ErrInvalidSubmission, "替换报送须至少含一行有效的“%s”, 以确定替换哪个时段的数据", e.Items[i].Name)
+	name := e.Items[i].Name
+	switch {
+	case len(ps.values) == 0:
+		return schemas.Userf(ErrInvalidSubmission, "替换报送须至少含一行有效的“%s”, 以确定替换哪些时段的数据", name)
+	case ps.overflow:
+		return schemas.Userf(ErrInvalidSubmission, "替换报送的“%s”超过 %d 个不同时段, 请分批替换", name, maxPeriods)
 	}
-	sc.period = &periodScope{field: rs.Period, timestamp: e.Items[i].Type == schemas.Timestamp, from: r.from, to: r.to}
+	p := &periodScope{field: rs.Period, timestamp: e.Items[i].Type == schemas.Timestamp, micros: ps.values, from: ps.from, to: ps.to}
+	if !p.timestamp {
+		p.days = make(map[arrow.Date32]struct{}, len(ps.values))
+		for us := range ps.values {
+			p.days[arrow.Date32FromTime(time.UnixMicro(us).UTC())] = struct{}{}
+		}
+	}
+	sc.period = p
 	return nil
 }
 
-// describe is the period for the manifest summary: "2025-05-01..2025-05-31".
+// describe is the periods for the manifest summary: "2 个时段: 2025-04-01 至 2025-05-01".
 func (ps *periodScope) describe() string {
 	layout := "2006-01-02"
 	if ps.timestamp {
 		layout = time.RFC3339
 	}
-	return ps.from.UTC().Format(layout) + ".." + ps.to.UTC().Format(layout)
+	return fmt.Sprintf("%d 个时段: %s 至 %s", len(ps.micros), ps.from.UTC().Format(layout), ps.to.UTC().Format(layout))
 }
 
 // scopeItem is one district-coded item of the entry.
@@ -195,7 +210,7 @@ func (sc *rowScope) within(rec arrow.RecordBatch) ([]bool, error) {
 	return in, nil
 }
 
-// inPeriod keeps in[r] only for rows whose period value lies in the scope's period; a record
+// inPeriod keeps in[r] only for rows whose period value is one the new rows report; a record
 // without the period column has no row in it.
 func (sc *rowScope) inPeriod(rec arrow.RecordBatch, in []bool) ([]bool, error) {
 	ps := sc.period
@@ -206,14 +221,18 @@ func (sc *rowScope) inPeriod(rec arrow.RecordBatch, in []bool) ([]bool, error) {
 	}
 	switch col := rec.Column(idx[0]).(type) {
 	case *array.Date32:
-		from, to := arrow.Date32FromTime(ps.from), arrow.Date32FromTime(ps.to)
 		for r := range in {
-			in[r] = in[r] && col.IsValid(r) && col.Value(r) >= from && col.Value(r) <= to
+			if in[r] {
+				_, ok := ps.days[col.Value(r)]
+				in[r] = ok && col.IsValid(r)
+			}
 		}
 	case *array.Timestamp:
-		from, to := arrow.Timestamp(ps.from.UnixMicro()), arrow.Timestamp(ps.to.UnixMicro())
 		for r := range in {
-			in[r] = in[r] && col.IsValid(r) && col.Value(r) >= from && col.Value(r) <= to
+			if in[r] {
+				_, ok := ps.micros[int64(col.Value(r))]
+				in[r] = ok && col.IsValid(r)
+			}
 		}
 	default:
 		return nil, fmt.Errorf("period column %s has type %s: %w", ps.field, col.DataType(), schemas.ErrInvalid)
