@@ -50,6 +50,11 @@ func applyPolicy(p *Plan, e *catalog.Entry, a catalog.Access) error {
 		}
 		p.MinGroup = a.MinGroupSize
 	}
+	if a.AggregatesOnly {
+		if err := aggregateRules(p, e); err != nil {
+			return err
+		}
+	}
 	items := map[string]catalog.ItemAccess{}
 	for _, it := range a.Items {
 		items[it.Field] = it
@@ -128,4 +133,50 @@ func (p *Plan) referenced() []Column {
 	}
 	walk(p.Where)
 	return out
+}
+
+// aggregateRules hold an aggregates-only reader to statistics: no filter or group on a key item
+// (which names single rows), no range over text (a binary search spells values out), and min/max
+// only over numbers and dates. With the minimum group size this keeps single rows out of plain
+// answers; it does not stop differencing between overlapping filters, which the aggregation
+// rules of the governed-query policy are for.
+func aggregateRules(p *Plan, e *catalog.Entry) error {
+	key := map[string]bool{}
+	for _, it := range e.Items {
+		key[it.Field] = it.IsKey
+	}
+	refuse := func(format string, args ...any) error {
+		return &userError{msg: fmt.Sprintf(format, args...), err: ErrForbidden}
+	}
+	for _, c := range p.GroupBy {
+		if key[c.Field] {
+			return refuse("只允许统计查询的账号不能按主键字段 %s 分组", c.Field)
+		}
+	}
+	for _, ag := range p.Aggs {
+		if (ag.Func == AggMin || ag.Func == AggMax) && ag.Column.Type == schemas.String {
+			return refuse("只允许统计查询的账号不能取文本字段 %s 的最小值或最大值", ag.Column.Field)
+		}
+	}
+	var walk func(c *Cond) error
+	walk = func(c *Cond) error {
+		if c == nil {
+			return nil
+		}
+		if c.Column.Field != "" {
+			if key[c.Column.Field] {
+				return refuse("只允许统计查询的账号不能按主键字段 %s 过滤", c.Column.Field)
+			}
+			if c.Column.Type == schemas.String && c.Op != OpEq && c.Op != OpIn && c.Op != OpIsNull {
+				return refuse("只允许统计查询的账号不能对文本字段 %s 做范围比较", c.Column.Field)
+			}
+		}
+		for _, x := range append(append([]*Cond(nil), c.And...), c.Or...) {
+			if err := walk(x); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return walk(p.Where)
 }
