@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/graphql-go/graphql"
 	"github.com/graphql-go/graphql/language/ast"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -174,10 +175,66 @@ func TestAbandonedRunHoldsItsSlot(t *testing.T) {
 	assert.Equal(t, `{"air_station_hourly":[{"station":"S1"}]}`, jsonOf(t, res.Data))
 }
 
+// TestPrincipalShare: one principal at its share of slots cannot take the others. Its next
+// request waits without holding a global slot, so another principal is still admitted, and it
+// is answered busy at its deadline, naming the principal's bound; the share is forgotten once
+// unused.
+func TestPrincipalShare(t *testing.T) {
+	f := newFixture(t)
+	svc := serviceWith(f, func(c *Config) { c.MaxConcurrent = 2; c.MaxConcurrentPerPrincipal = 1 })
+	q := Request{Query: `{ air_station_hourly(limit: 1) { station } }`}
+	users := func(id string) int {
+		svc.shares.mu.Lock()
+		defer svc.shares.mu.Unlock()
+		if s := svc.shares.by[id]; s != nil {
+			return s.users
+		}
+		return 0
+	}
+
+	// The low principal's one request runs on, stuck in validation.
+	release := make(chan struct{})
+	var stuck atomic.Bool
+	sc := schemaWithLiteral(t, func(ast.Value) any { stuck.Store(true); <-release; return 1 })
+	ctx, cancel := context.WithTimeout(f.ctx, 50*time.Millisecond)
+	defer cancel()
+	assert.Nil(t, svc.answer(ctx, sc, &request{principal: f.principal(lowPrincipal)}, Request{Query: `{ f(x: 1) }`}))
+	require.True(t, stuck.Load())
+	require.Len(t, svc.slots, 1)
+
+	// Its next request waits for its share...
+	waitCtx, stopWaiting := context.WithCancel(f.ctx)
+	waited := make(chan *graphql.Result, 1)
+	go func() { waited <- svc.Do(waitCtx, f.principal(lowPrincipal), q) }()
+	require.Eventually(t, func() bool { return users(lowPrincipal) == 2 }, 5*time.Second, time.Millisecond)
+	assert.Len(t, svc.slots, 1, "a request waiting for its share holds no global slot")
+
+	// ...while another principal takes the second global slot and is answered.
+	hiCtx, hiCancel := context.WithTimeout(f.ctx, 10*time.Second)
+	defer hiCancel()
+	res := svc.Do(hiCtx, f.principal(hiPrincipal), q)
+	require.Empty(t, res.Errors)
+	assert.Equal(t, `{"air_station_hourly":[{"station":"S1"}]}`, jsonOf(t, res.Data))
+
+	stopWaiting()
+	busy := <-waited
+	require.Len(t, busy.Errors, 1)
+	assert.Contains(t, busy.Errors[0].Message, "查询服务繁忙: 本账户同时执行的查询已达上限 1")
+	assert.Equal(t, codeTimeout, busy.Errors[0].Extensions["code"])
+	assert.Nil(t, busy.Data)
+
+	close(release)
+	require.Eventually(t, func() bool { return len(svc.slots) == 0 && users(lowPrincipal) == 0 }, 5*time.Second, time.Millisecond)
+	assert.Empty(t, svc.shares.by, "unused shares are removed")
+	res = svc.Do(f.ctx, f.principal(lowPrincipal), q)
+	require.Empty(t, res.Errors, "the share is free again")
+}
+
 func TestConfigBudgetsMustBePositive(t *testing.T) {
 	for name, set := range map[string]func(*Config){
-		"rows":       func(c *Config) { c.MaxRowsPerRequest = 0 },
-		"concurrent": func(c *Config) { c.MaxConcurrent = -1 },
+		"rows":          func(c *Config) { c.MaxRowsPerRequest = 0 },
+		"concurrent":    func(c *Config) { c.MaxConcurrent = -1 },
+		"per principal": func(c *Config) { c.MaxConcurrentPerPrincipal = 0 },
 	} {
 		c := DefaultConfig()
 		set(&c)

@@ -34,10 +34,14 @@ type Config struct {
 	// large table are a 50 MB answer, and a few such requests at once gigabytes.
 	MaxRowsPerRequest int // rows and groups of all data fields of one request together
 	MaxConcurrent     int // requests executing at once; the others wait within their deadline
+	// Requests of one principal executing at once, so that one token cannot take every slot;
+	// its others wait within their deadline without holding a slot of MaxConcurrent.
+	MaxConcurrentPerPrincipal int
 }
 
 // DefaultConfig returns the configuration used when nothing is set.
 func DefaultConfig() Config {
+	concurrent := 4 * runtime.GOMAXPROCS(0)
 	return Config{
 		DefaultLimit: 100, MaxLimit: 10000, Timeout: 30 * time.Second, Clock: time.Now,
 		// Depth 20 admits the standard introspection query (nine levels of ofType); no data
@@ -45,7 +49,7 @@ func DefaultConfig() Config {
 		MaxDocumentBytes: 64 << 10, MaxLineBytes: 4 << 10, MaxTokens: 20000, MaxNesting: 64, MaxDepth: 20,
 		MaxFields: 2000, MaxAliases: 200, MaxMerges: 1000, MaxOperations: 50, MaxVariableBytes: 256 << 10,
 		MaxErrors: 8, MaxErrorText: 512,
-		MaxRowsPerRequest: 20000, MaxConcurrent: 4 * runtime.GOMAXPROCS(0),
+		MaxRowsPerRequest: 20000, MaxConcurrent: concurrent, MaxConcurrentPerPrincipal: max(1, concurrent/4),
 	}
 }
 
@@ -70,6 +74,7 @@ func (c Config) Validate() error {
 		{"max operations", c.MaxOperations}, {"max variable bytes", c.MaxVariableBytes},
 		{"max errors", c.MaxErrors}, {"max error text", c.MaxErrorText},
 		{"max rows per request", c.MaxRowsPerRequest}, {"max concurrent", c.MaxConcurrent},
+		{"max concurrent per principal", c.MaxConcurrentPerPrincipal},
 	} {
 		if l.v <= 0 {
 			return fmt.Errorf("config: %s %d must be positive: %w", l.name, l.v, ErrInvalid)

@@ -64,52 +64,6 @@ func (c Config) guard(query string) (*ast.Document, []gqlerrors.FormattedError) 
 	return doc, nil
 }
 
-// answer takes one request through the guard, graphql-go's validation and execution on a goroutine
-// of its own, and stops waiting when ctx ends: graphql-go's parser and validator do not watch
-// the context, but the guard has bounded what they may cost, so an abandoned run soon ends.
-// The run holds one of Config.MaxConcurrent slots until it ends, abandoned or not; waiting for
-// a slot ends with ctx too, the request then not admitted.
-func (s *Service) answer(ctx context.Context, sc *graphql.Schema, r *request, req Request) *graphql.Result {
-	if !s.admit(ctx) {
-		return nil // Do answers that the service is busy
-	}
-	r.admitted = true
-	out := make(chan *graphql.Result, 1)
-	go func() {
-		defer func() { <-s.slots }()
-		defer func() {
-			// A panic here would take the process down: no HTTP server recovers this goroutine.
-			if v := recover(); v != nil {
-				s.log.Error("query panic", "user", r.principal.ID, "err", capText(fmt.Sprint(v), 1024))
-				out <- &graphql.Result{Errors: []gqlerrors.FormattedError{coded(codeInternal, "查询服务内部错误")}}
-			}
-		}()
-		out <- s.execute(ctx, sc, r, req)
-	}()
-	select {
-	case res := <-out:
-		return res
-	case <-ctx.Done():
-		return nil // Do answers with the timeout
-	}
-}
-
-// admit takes a slot, preferring a free one to an ended ctx so that a request with time left
-// at its start is not turned away at random.
-func (s *Service) admit(ctx context.Context) bool {
-	select {
-	case s.slots <- struct{}{}:
-		return true
-	default:
-	}
-	select {
-	case s.slots <- struct{}{}:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
 // execute is graphql.Do on a document parsed once, by the guard, validated by our rule set.
 // graphql.Do adds only the schema's extensions, which our schemas do not have.
 func (s *Service) execute(ctx context.Context, sc *graphql.Schema, r *request, req Request) *graphql.Result {

@@ -17,6 +17,7 @@ type request struct {
 	view      *catalog.View
 	principal *catalog.Principal
 	admitted  bool // a slot of Config.MaxConcurrent was taken; set before execution starts
+	overShare bool // not admitted: the principal's share (Config.MaxConcurrentPerPrincipal) was full
 
 	mu        sync.Mutex
 	budget    int // rows and groups still to be handed out (Config.MaxRowsPerRequest at the start)

@@ -38,7 +38,8 @@ type Service struct {
 	mmu       sync.Mutex
 	manifests map[string]*lake.Manifest
 
-	slots chan struct{} // one per request executing, Config.MaxConcurrent in all
+	slots  chan struct{} // one per request executing, Config.MaxConcurrent in all
+	shares *shares       // Config.MaxConcurrentPerPrincipal per principal (admission.go)
 
 	stop   chan struct{}
 	done   chan struct{}
@@ -87,6 +88,7 @@ func New(cat *catalog.Store, bucket lake.BucketReader, cache *lake.Cache, cfg Co
 		db:        sql.OpenDB(conn),
 		manifests: map[string]*lake.Manifest{},
 		slots:     make(chan struct{}, cfg.MaxConcurrent),
+		shares:    newShares(cfg.MaxConcurrentPerPrincipal),
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
 	}
@@ -167,6 +169,10 @@ func (s *Service) Do(ctx context.Context, p *catalog.Principal, req Request) *gr
 
 // late words a request that ran out of time: waiting for a slot, or executing.
 func (s *Service) late(r *request) gqlerrors.FormattedError {
+	if r.overShare {
+		return coded(codeTimeout, "查询服务繁忙: 本账户同时执行的查询已达上限 %d, 排队等待超时或已取消 (上限 %s), 请待已提交的查询结束后重试",
+			s.cfg.MaxConcurrentPerPrincipal, s.cfg.Timeout)
+	}
 	if !r.admitted {
 		return coded(codeTimeout, "查询服务繁忙: 同时执行的查询已达上限 %d, 排队等待超时或已取消 (上限 %s), 请稍后重试",
 			s.cfg.MaxConcurrent, s.cfg.Timeout)

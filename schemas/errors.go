@@ -19,6 +19,9 @@ var (
 	ErrUnauthenticated = errors.New("unauthenticated")
 	// ErrTooLarge marks a request or a result beyond a configured bound.
 	ErrTooLarge = errors.New("too large")
+	// ErrBusy marks a request refused because as many of its kind as allowed are in progress;
+	// the same request later may succeed.
+	ErrBusy = errors.New("busy")
 )
 
 // ErrUnprocessable is a kind of ErrInvalid: the request was well formed but what it carries (a
@@ -46,6 +49,7 @@ const (
 	CodeForbidden       = "FORBIDDEN"
 	CodeUnauthenticated = "UNAUTHENTICATED"
 	CodeTooLarge        = "TOO_LARGE"
+	CodeBusy            = "BUSY"
 	CodeInternal        = "INTERNAL"
 )
 
@@ -59,6 +63,7 @@ var codes = []struct {
 	{ErrNotFound, CodeNotFound},
 	{ErrConflict, CodeConflict},
 	{ErrTooLarge, CodeTooLarge},
+	{ErrBusy, CodeBusy},
 	{ErrInvalid, CodeInvalid},
 }
 

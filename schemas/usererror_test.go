@@ -51,6 +51,7 @@ func TestCodeOf(t *testing.T) {
 		{ErrForbidden, CodeForbidden},
 		{ErrUnauthenticated, CodeUnauthenticated},
 		{Kind("result too large", ErrTooLarge), CodeTooLarge},
+		{Userf(ErrBusy, "报送繁忙"), CodeBusy},
 		{&InvalidError{Subject: "entry", Problems: []Problem{{"name", "is required"}}}, CodeInvalid},
 		{Userf(ErrForbidden, "无权报送"), CodeForbidden},
 		{&UserError{Msg: "查询失败"}, CodeInternal},

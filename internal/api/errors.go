@@ -23,6 +23,7 @@ var statusOfCode = map[string]int{
 	schemas.CodeForbidden:       http.StatusForbidden,
 	schemas.CodeUnauthenticated: http.StatusUnauthorized,
 	schemas.CodeTooLarge:        http.StatusRequestEntityTooLarge,
+	schemas.CodeBusy:            http.StatusTooManyRequests,
 	schemas.CodeInternal:        http.StatusInternalServerError,
 }
 
@@ -34,6 +35,7 @@ var genericMessage = map[string]string{
 	schemas.CodeForbidden:       "无权执行该操作",
 	schemas.CodeUnauthenticated: "未认证：请提供有效的 Bearer 令牌",
 	schemas.CodeTooLarge:        "请求或结果超过上限",
+	schemas.CodeBusy:            "服务繁忙，请稍后重试",
 	schemas.CodeInternal:        "服务内部错误",
 }
 

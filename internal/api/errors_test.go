@@ -74,6 +74,7 @@ func TestEveryKindMapsToStatusCodeAndChineseMessage(t *testing.T) {
 		{"forbidden", schemas.ErrForbidden, 403, schemas.CodeForbidden, "无权"},
 		{"forbidden with text", schemas.Userf(schemas.ErrForbidden, "无权报送"), 403, schemas.CodeForbidden, "无权报送"},
 		{"body too large", &http.MaxBytesError{Limit: 1024}, 413, schemas.CodeTooLarge, "不能超过 1024 字节"},
+		{"busy", schemas.ErrBusy, 429, schemas.CodeBusy, "服务繁忙"},
 		{"cancelled", context.Canceled, 500, schemas.CodeInternal, "服务内部错误"},
 		{"plain", errors.New("open /var/lib/ecolake/tables/x: permission denied"), 500, schemas.CodeInternal, "服务内部错误"},
 		{"user text over an internal cause", schemas.Userf(lake.ErrChecksum, "读取拒绝行文件失败"), 500, schemas.CodeInternal, "读取拒绝行文件失败"},

@@ -18,15 +18,19 @@ import (
 // Query may be nil for a server that only manages accounts and the directory; a nil Query leaves
 // out /graphql and the SDL.
 type Server struct {
-	Cat    *catalog.Store
-	Bucket lake.BucketReader // rejected-rows files are read from it
-	Ingest *ingest.Service
-	Query  *query.Service
-	Log    *slog.Logger // nil logs nothing
+	Cat     *catalog.Store
+	Bucket  lake.BucketReader // rejected-rows files are read from it
+	Ingest  *ingest.Service
+	Query   *query.Service
+	Uploads *Uploads     // submissions in progress at once; nil admits one at a time
+	Log     *slog.Logger // nil logs nothing
 }
 
 // Routes is the HTTP surface of the service.
 func (s *Server) Routes() http.Handler {
+	if s.Uploads == nil {
+		s.Uploads = NewUploads(1, 1)
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

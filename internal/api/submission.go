@@ -28,6 +28,14 @@ func (s *Server) handleSubmission(w http.ResponseWriter, r *http.Request) {
 		s.submitError(w, code, err)
 		return
 	}
+	// Bound the spooling in progress before a byte of the body is read (see Uploads).
+	if !s.Uploads.enter(p.ID) {
+		WriteError(w, s.Log, schemas.Userf(schemas.ErrBusy,
+			"报送繁忙: 同时进行的报送已达上限 (每个账号 %d 个, 全部 %d 个), 请待已提交的报送完成后重试",
+			s.Uploads.per, s.Uploads.total))
+		return
+	}
+	defer s.Uploads.leave(p.ID)
 	r.Body = http.MaxBytesReader(w, r.Body, maxSubmissionBytes)
 	file, hdr, err := r.FormFile("file")
 	if err != nil {

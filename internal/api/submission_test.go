@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -21,6 +22,12 @@ import (
 // submissionServer serves a catalogue with one city-level entry, a steward ("tok") and a scene
 // account ("scene-tok") that may read but not load.
 func submissionServer(t *testing.T) *httptest.Server {
+	srv, _ := submissionServerWith(t, nil)
+	return srv
+}
+
+// submissionServerWith is submissionServer with the given bound of uploads, and its catalogue.
+func submissionServerWith(t *testing.T, uploads *Uploads) (*httptest.Server, *catalog.Store) {
 	ctx := context.Background()
 	ccfg := catalog.DefaultConfig()
 	ccfg.Dir = t.TempDir()
@@ -46,9 +53,10 @@ func submissionServer(t *testing.T) *httptest.Server {
 		Clearance: schemas.Core, TokenHash: catalog.HashToken("scene-tok")}))
 	bucket, err := local.New(t.TempDir())
 	require.NoError(t, err)
-	srv := httptest.NewServer((&Server{Cat: cat, Bucket: bucket, Ingest: ingest.New(cat, bucket, ingest.DefaultConfig(), nil)}).Routes())
+	srv := httptest.NewServer((&Server{Cat: cat, Bucket: bucket, Ingest: ingest.New(cat, bucket, ingest.DefaultConfig(), nil),
+		Uploads: uploads}).Routes())
 	t.Cleanup(srv.Close)
-	return srv
+	return srv, cat
 }
 
 // TestSubmissionTooLargeIs413 checks that a submission over the size bound is answered 413, not
@@ -77,18 +85,20 @@ func TestSubmissionTooLargeIs413(t *testing.T) {
 
 // countingBody is an upload that counts what the server read of it.
 type countingBody struct {
-	n, size int
+	n    atomic.Int64 // the transport may still be sending when the answer has come
+	size int
 }
 
 func (c *countingBody) Read(p []byte) (int, error) {
-	if c.n >= c.size {
+	n := int(c.n.Load())
+	if n >= c.size {
 		return 0, io.EOF
 	}
-	k := min(len(p), c.size-c.n)
+	k := min(len(p), c.size-n)
 	for i := range k {
 		p[i] = 'x'
 	}
-	c.n += k
+	c.n.Add(int64(k))
 	return k, nil
 }
 
@@ -115,6 +125,6 @@ func TestSubmissionRefusedBeforeTheBodyIsRead(t *testing.T) {
 		require.Equal(t, c.status, resp.StatusCode, "%s %s", c.token, c.code)
 		// The client may have sent a first buffer before the answer came; the server read none of
 		// the rest.
-		require.Less(t, body.n, 8<<20, "%s %s: the upload was read", c.token, c.code)
+		require.Less(t, body.n.Load(), int64(8<<20), "%s %s: the upload was read", c.token, c.code)
 	}
 }

@@ -13,7 +13,8 @@ import (
 	"github.com/cqeco/ecolake/internal/demo"
 )
 
-// Serve opens the service, loads the demo directory when asked (without it, a data directory with
+// Serve opens the service, loads the demo directory when asked (refused on a data directory with
+// real accounts: demo.CheckDirectory; without it, a data directory with
 // no principals gets its administrator, whose token is printed once to stdout), and answers HTTP
 // on cfg.Addr until ctx is cancelled; then in-flight requests finish (up to 30 s) and everything
 // is closed.
@@ -29,6 +30,9 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr st
 		}
 	}()
 	if cfg.Demo {
+		if err := demo.CheckDirectory(a.Cat.View()); err != nil {
+			return err
+		}
 		if err := demo.Load(ctx, a.Cat, a.Bucket, time.Now, log); err != nil {
 			return fmt.Errorf("load demo directory: %w", err)
 		}
