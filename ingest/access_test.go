@@ -239,19 +239,7 @@ func (e *env) matrixRows(kind entryKind) []string {
 func (e *env) query(code, q string) []string {
 	e.t.Helper()
 	ctx := context.Background()
-	v := e.cat.View()
-	en, err := v.Entry(code)
-	require.NoError(e.t, err)
-	snap, err := v.Snapshot(en.CurrentSnapshot)
-	require.NoError(e.t, err)
-	m, err := lake.ReadManifest(ctx, e.bucket, snap.ManifestKey)
-	require.NoError(e.t, err)
-	paths := make([]string, len(m.Files))
-	for i, f := range m.Files {
-		p, ok := e.bucket.LocalPath(f.Key)
-		require.True(e.t, ok)
-		paths[i] = "'" + p + "'"
-	}
+	paths := e.snapshotPaths(code)
 	db, err := sql.Open("duckdb", "")
 	require.NoError(e.t, err)
 	defer db.Close()

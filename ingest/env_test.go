@@ -110,16 +110,16 @@ func (e *env) submit(name, body string, mut func(*Submission)) (*Result, error) 
 
 // rows reads the entry's current snapshot back from its Parquet files with DuckDB, every value
 // rendered as text ("<nil>" for null), ordered by station code and date.
-func (e *env) rows(code string) [][]string {
+// snapshotPaths are the local paths of the files of the entry's current snapshot, quoted for SQL.
+func (e *env) snapshotPaths(code string) []string {
 	e.t.Helper()
-	ctx := context.Background()
 	v := e.cat.View()
 	en, err := v.Entry(code)
 	require.NoError(e.t, err)
 	require.NotEmpty(e.t, en.CurrentSnapshot, "entry has no snapshot")
 	snap, err := v.Snapshot(en.CurrentSnapshot)
 	require.NoError(e.t, err)
-	m, err := lake.ReadManifest(ctx, e.bucket, snap.ManifestKey)
+	m, err := lake.ReadManifest(context.Background(), e.bucket, snap.ManifestKey)
 	require.NoError(e.t, err)
 	paths := make([]string, len(m.Files))
 	for i, f := range m.Files {
@@ -127,6 +127,13 @@ func (e *env) rows(code string) [][]string {
 		require.True(e.t, ok)
 		paths[i] = "'" + p + "'"
 	}
+	return paths
+}
+
+func (e *env) rows(code string) [][]string {
+	e.t.Helper()
+	ctx := context.Background()
+	paths := e.snapshotPaths(code)
 	db, err := sql.Open("duckdb", "")
 	require.NoError(e.t, err)
 	defer db.Close()

@@ -2,8 +2,6 @@ package ingest
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -82,26 +80,5 @@ func TestDistrictReplaceKeepsOtherPeriods(t *testing.T) {
 // monthlyRows reads the current snapshot of the monthly test table, sorted.
 func monthlyRows(t *testing.T, e *env) []string {
 	t.Helper()
-	m := e.currentManifest()
-	paths := make([]string, len(m.Files))
-	for i, f := range m.Files {
-		p, ok := e.bucket.LocalPath(f.Key)
-		require.True(t, ok)
-		paths[i] = "'" + p + "'"
-	}
-	db, err := sql.Open("duckdb", "")
-	require.NoError(t, err)
-	defer db.Close()
-	rs, err := db.Query(fmt.Sprintf(`SELECT district || ' ' || CAST(month AS VARCHAR) || ' ' || CAST(value AS VARCHAR)
-		FROM read_parquet([%s]) ORDER BY 1`, strings.Join(paths, ",")))
-	require.NoError(t, err)
-	defer rs.Close()
-	var out []string
-	for rs.Next() {
-		var s string
-		require.NoError(t, rs.Scan(&s))
-		out = append(out, s)
-	}
-	require.NoError(t, rs.Err())
-	return out
+	return e.query("0101/000001", `SELECT district || ' ' || CAST(month AS VARCHAR) || ' ' || CAST(value AS VARCHAR) FROM %s ORDER BY 1`)
 }

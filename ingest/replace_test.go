@@ -132,8 +132,8 @@ func TestScopedReplaceRetriesFromNewParent(t *testing.T) {
 
 	var other *Result
 	var otherErr error
-	rb := &raceBucket{Bucket: e.bucket}
-	rb.other = func() {
+	rb := &hookBucket{Bucket: e.bucket, match: "/metadata/"}
+	rb.hook = func() {
 		other, otherErr = e.submit("市级.csv", "站点编码,区县,数值\nX1,万州区,20\nX2,江北区,21\n", nil)
 	}
 	res, err := New(e.cat, rb, DefaultConfig(), nil).Submit(context.Background(), Submission{Principal: wz,
@@ -184,23 +184,6 @@ func TestClassifyByBounds(t *testing.T) {
 	}
 }
 
-// hookBucket runs hook once, after the first upload of a data file.
-type hookBucket struct {
-	lake.Bucket
-	once sync.Once
-	hook func()
-}
-
-func (b *hookBucket) Upload(ctx context.Context, key string, r io.Reader, size int64) error {
-	if err := b.Bucket.Upload(ctx, key, r, size); err != nil {
-		return err
-	}
-	if strings.Contains(key, "/data/") {
-		b.once.Do(b.hook)
-	}
-	return nil
-}
-
 // TestSubmitDecidedAgainAtCommit: an account disabled while its file was being loaded commits
 // nothing.
 func TestSubmitDecidedAgainAtCommit(t *testing.T) {
@@ -210,7 +193,7 @@ func TestSubmitDecidedAgainAtCommit(t *testing.T) {
 	wz := e.putWanzhou()
 	seed, err := e.submit("存量.csv", matrixParent, nil)
 	require.NoError(t, err)
-	hb := &hookBucket{Bucket: e.bucket, hook: func() {
+	hb := &hookBucket{Bucket: e.bucket, match: "/data/", hook: func() {
 		off := *wz
 		off.Disabled = true
 		require.NoError(t, e.cat.PutPrincipal(ctx, off))

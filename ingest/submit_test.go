@@ -415,20 +415,22 @@ func submitCancelledHalfway(t *testing.T, e *env) *Result {
 	return res
 }
 
-// raceBucket is a real bucket that, on the first manifest upload, lets another submission to
-// the same entry commit first, so that the compare-and-swap of the first one fails.
-type raceBucket struct {
+// hookBucket is a real bucket that runs hook once, after the first upload whose key contains
+// match ("/metadata/": the first manifest, "/data/": the first data file), so that a test can
+// act in the middle of a load: commit a racing submission, disable the submitter.
+type hookBucket struct {
 	lake.Bucket
+	match string
 	once  sync.Once
-	other func()
+	hook  func()
 }
 
-func (b *raceBucket) Upload(ctx context.Context, key string, r io.Reader, size int64) error {
+func (b *hookBucket) Upload(ctx context.Context, key string, r io.Reader, size int64) error {
 	if err := b.Bucket.Upload(ctx, key, r, size); err != nil {
 		return err
 	}
-	if strings.Contains(key, "/metadata/") {
-		b.once.Do(b.other)
+	if strings.Contains(key, b.match) {
+		b.once.Do(b.hook)
 	}
 	return nil
 }
@@ -438,9 +440,9 @@ func TestSubmitRetriesOnConflict(t *testing.T) {
 	e.putEntry(nil)
 	var otherRes *Result
 	var otherErr error
-	rb := &raceBucket{Bucket: e.bucket}
+	rb := &hookBucket{Bucket: e.bucket, match: "/metadata/"}
 	racing := New(e.cat, rb, DefaultConfig(), nil)
-	rb.other = func() {
+	rb.hook = func() {
 		otherRes, otherErr = e.submit("other.csv", "站点编码,区县,监测日期\nB1,江北区,2024-01-02\n", nil)
 	}
 	res, err := racing.Submit(context.Background(), Submission{Principal: catalog.Operator(), Entry: "0101/000001", Filename: "mine.csv",
