@@ -58,7 +58,7 @@ func TestDecideDistrictRules(t *testing.T) {
 	s, _ := newTestStore(t)
 	err := s.PutPrincipal(ctx, Principal{ID: "c", Name: "市级", Role: RoleDistrict, Clearance: schemas.General1, Districts: []string{schemas.CityCode}})
 	require.ErrorIs(t, err, ErrInvalid)
-	assert.Contains(t, err.Error(), "is not a district")
+	assert.Contains(t, err.Error(), "districts[0]: 500000（市级）不是区县，全市账号应为数据管理员")
 }
 
 // TestPutEntryAsAsksTheDecision: a steward cannot change (and so cannot downgrade) an entry

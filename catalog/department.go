@@ -5,6 +5,8 @@ import (
 	"regexp"
 
 	"github.com/hashicorp/go-memdb"
+
+	"github.com/cqeco/ecolake/schemas"
 )
 
 // Department kinds.
@@ -24,15 +26,15 @@ func (s *Store) PutDepartment(ctx context.Context, d Department) error {
 }
 
 func validateDepartment(d *Department) error {
-	p := newProblems("department %s", d.Code)
+	p := newProblems("部门 %s", d.Code)
 	if !departmentCodeRE.MatchString(d.Code) {
-		p.add("code", "%q must be upper-case letters, digits and '_', starting with a letter", d.Code)
+		p.add("code", "%s须以大写英文字母开头，只含大写英文字母、数字和 _，最长 64 个字符", schemas.Quote(d.Code))
 	}
 	p.required("name", d.Name)
 	switch d.Kind {
 	case DepartmentDivision, DepartmentCentre, DepartmentCorps:
 	default:
-		p.add("kind", "%q is not one of %s, %s, %s", d.Kind, DepartmentDivision, DepartmentCentre, DepartmentCorps)
+		p.add("kind", "%s不是部门类别（可选：%s（处室）、%s（直属单位）、%s（总队））", schemas.Quote(d.Kind), DepartmentDivision, DepartmentCentre, DepartmentCorps)
 	}
 	return p.err()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/hashicorp/go-memdb"
 
@@ -55,24 +56,24 @@ func (s *Store) SetEntryStatus(ctx context.Context, code, status string) error {
 		if _, err := entryTxn(txn, code); err != nil {
 			return err
 		}
-		p := newProblems("entry %s", code)
+		p := newProblems("目录 %s", code)
 		p.code("status", schemas.EntryStatuses, status)
 		return p.err()
 	})
 }
 
 func validateEntry(txn *memdb.Txn, e *Entry) error {
-	p := newProblems("entry %s", e.ResourceCode)
+	p := newProblems("目录 %s", e.ResourceCode)
 	if m := resourceCodeRE.FindStringSubmatch(e.ResourceCode); m == nil {
-		p.add("resource_code", "%q must be 分类码/顺序码, e.g. 0101/000001", e.ResourceCode)
+		p.add("resource_code", "%s应为“分类码/顺序码”，例如 0101/000001", schemas.Quote(e.ResourceCode))
 	} else if m[1] != e.CategoryCode {
-		p.add("resource_code", "category part %q differs from category_code %q", m[1], e.CategoryCode)
+		p.add("resource_code", "其中的分类码%s与 category_code %s不一致", schemas.Quote(m[1]), schemas.Quote(e.CategoryCode))
 	}
 	p.code("category_code", schemas.Categories, e.CategoryCode)
 	p.required("name", e.Name)
 	p.required("provider_name", e.ProviderName)
 	if !creditCodeRE.MatchString(e.ProviderCode) {
-		p.add("provider_code", "%q is not an 18-character 统一社会信用代码", e.ProviderCode)
+		p.add("provider_code", "%s不是 18 位统一社会信用代码", schemas.Quote(e.ProviderCode))
 	}
 	p.required("abstract", e.Abstract)
 	p.code("format_type", schemas.FormatTypes, e.FormatType)
@@ -97,14 +98,14 @@ func validateEntry(txn *memdb.Txn, e *Entry) error {
 	validateDomains(p, e.Domains)
 	validateRelated(p, e)
 	if e.Department == "" {
-		p.add("department", "is required")
+		p.add("department", "必填")
 	} else if _, err := first[Department](txn, tableDepartments, "department", e.Department); err != nil {
-		p.add("department", "%q does not exist", e.Department)
+		p.add("department", "部门%s不存在", schemas.Quote(e.Department))
 	}
 	if e.District == "" {
-		p.add("district", "is required (%s for 市级)", schemas.CityCode)
+		p.add("district", "必填（市级填 %s）", schemas.CityCode)
 	} else if _, err := first[schemas.District](txn, tableDistricts, "district", e.District); err != nil {
-		p.add("district", "%q is not a district code", e.District)
+		p.add("district", "%s不是区县代码", schemas.Quote(e.District))
 	}
 	return p.err()
 }
@@ -116,13 +117,13 @@ func validateTable(txn *memdb.Txn, p *problems, e *Entry) {
 	}
 	raw, err := txn.First(tableEntries, indexTable, e.Table)
 	if err == nil && raw != nil && raw.(*Entry).ResourceCode != e.ResourceCode {
-		p.add("table", "%q is already used by entry %s", e.Table, raw.(*Entry).ResourceCode)
+		p.add("table", "%s已被目录 %s 使用", schemas.Quote(e.Table), raw.(*Entry).ResourceCode)
 	}
 }
 
 func validateItems(p *problems, items []Item) {
 	if len(items) == 0 {
-		p.add("items", "at least one item (信息项) is required")
+		p.add("items", "至少需要一个信息项")
 	}
 	names := map[string]int{}
 	fields := map[string]int{}
@@ -132,22 +133,22 @@ func validateItems(p *problems, items []Item) {
 			at = fmt.Sprintf("items[%d] (%s)", i, it.Field)
 		}
 		if it.Name == "" {
-			p.add(at+".name", "is required")
+			p.add(at+".name", "必填")
 		} else if j, dup := names[it.Name]; dup {
-			p.add(at+".name", "%q repeats items[%d]", it.Name, j)
+			p.add(at+".name", "%s与 items[%d] 重名", schemas.Quote(it.Name), j)
 		} else {
 			names[it.Name] = i
 		}
 		if err := schemas.CheckIdent(it.Field); err != nil {
 			p.addErr(at+".field", err)
 		} else if j, dup := fields[it.Field]; dup {
-			p.add(at+".field", "%q repeats items[%d]", it.Field, j)
+			p.add(at+".field", "%s与 items[%d] 重复", schemas.Quote(it.Field), j)
 		} else {
 			fields[it.Field] = i
 		}
 		p.code(at+".type", schemas.DataTypes, string(it.Type))
 		if it.Length < 0 {
-			p.add(at+".length", "%d is negative", it.Length)
+			p.add(at+".length", "长度 %d 不能为负数", it.Length)
 		}
 		p.code(at+".grade", schemas.Grades, string(it.Grade))
 		if it.PIType != "" {
@@ -155,7 +156,7 @@ func validateItems(p *problems, items []Item) {
 		}
 		if it.CodeList != "" {
 			if _, ok := schemas.List(it.CodeList); !ok {
-				p.add(at+".code_list", "%q is not a code list (known: %v)", it.CodeList, schemas.ListNames())
+				p.add(at+".code_list", "%s不是代码表（可选：%s）", schemas.Quote(it.CodeList), strings.Join(schemas.ListNames(), "、"))
 			}
 		}
 	}
@@ -163,13 +164,13 @@ func validateItems(p *problems, items []Item) {
 
 func validateDomains(p *problems, domains []string) {
 	if len(domains) == 0 {
-		p.add("domains", "at least one governance domain is required")
+		p.add("domains", "至少需要一个治理领域")
 	}
 	seen := map[string]bool{}
 	for i, d := range domains {
 		p.code(fmt.Sprintf("domains[%d]", i), schemas.Domains, d)
 		if seen[d] {
-			p.add(fmt.Sprintf("domains[%d]", i), "%q is listed twice", d)
+			p.add(fmt.Sprintf("domains[%d]", i), "%s重复列出", schemas.Quote(d))
 		}
 		seen[d] = true
 	}
@@ -181,11 +182,11 @@ func validateRelated(p *problems, e *Entry) {
 		at := fmt.Sprintf("related_codes[%d]", i)
 		switch {
 		case !resourceCodeRE.MatchString(c):
-			p.add(at, "%q is not a resource code", c)
+			p.add(at, "%s不是资源代码（分类码/顺序码）", schemas.Quote(c))
 		case c == e.ResourceCode:
-			p.add(at, "an entry cannot relate to itself")
+			p.add(at, "目录不能关联自身")
 		case seen[c]:
-			p.add(at, "%q is listed twice", c)
+			p.add(at, "%s重复列出", schemas.Quote(c))
 		}
 		seen[c] = true
 	}
@@ -203,7 +204,7 @@ func validateItemIDs(txn *memdb.Txn, p *problems, e *Entry) {
 			if slices.Contains(old.RetiredFields, it.Field) {
 				// The lake still holds that item's data under this name, graded as it was: a new
 				// item of the same name would give it back under the new item's grade.
-				p.add(fmt.Sprintf("items[%d].field", i), "%q was removed from this entry and is never given to another item; choose a new field name", it.Field)
+				p.add(fmt.Sprintf("items[%d].field", i), "%s是本目录已删除信息项的字段名，不再分配给其他信息项，请另取字段名", schemas.Quote(it.Field))
 			}
 		}
 	}
@@ -215,9 +216,9 @@ func validateItemIDs(txn *memdb.Txn, p *problems, e *Entry) {
 		at := fmt.Sprintf("items[%d].id", i)
 		switch {
 		case !known[it.ID]:
-			p.add(at, "%d is not an id of this entry's items (leave it 0 for a new item)", it.ID)
+			p.add(at, "%d 不是本目录信息项的编号（新信息项请填 0）", it.ID)
 		case seen[it.ID]:
-			p.add(at, "%d is given to two items", it.ID)
+			p.add(at, "编号 %d 被两个信息项同时使用", it.ID)
 		}
 		seen[it.ID] = true
 	}

@@ -70,7 +70,7 @@ func TestItemIDsAreKeptForTheLifeOfTheEntry(t *testing.T) {
 	readd.Items = append(readd.Items, Item{Name: "PM2.5浓度", Field: "pm25", Type: schemas.Float, Grade: schemas.General1})
 	err := s.PutEntry(ctx, readd)
 	require.ErrorIs(t, err, ErrInvalid)
-	assert.Contains(t, err.Error(), `"pm25" was removed from this entry`)
+	assert.Contains(t, err.Error(), "“pm25”是本目录已删除信息项的字段名")
 	e.Items = append(e.Items, Item{Name: "PM2.5浓度", Field: "pm25_v2", Type: schemas.Float, Grade: schemas.General2})
 	require.NoError(t, s.PutEntry(ctx, e))
 	assert.Equal(t, 5, ids()["pm25_v2"], "a new item gets a fresh id, never a removed one's")
@@ -89,10 +89,10 @@ func TestItemIDsAreKeptForTheLifeOfTheEntry(t *testing.T) {
 	// Ids the catalogue never handed out, or one id twice, are refused.
 	bad := cur.Copy()
 	bad.Items[0].ID = 42
-	assert.ErrorContains(t, s.PutEntry(ctx, bad), "items[0].id: 42 is not an id")
+	assert.ErrorContains(t, s.PutEntry(ctx, bad), "items[0].id: 42 不是本目录信息项的编号（新信息项请填 0）")
 	bad = cur.Copy()
 	bad.Items[1].ID = bad.Items[0].ID
-	assert.ErrorContains(t, s.PutEntry(ctx, bad), "is given to two items")
+	assert.ErrorContains(t, s.PutEntry(ctx, bad), "编号 3 被两个信息项同时使用")
 
 	// Replay and checkpoint restore give the same ids.
 	want := ids()

@@ -68,37 +68,37 @@ func (s *Store) DisablePrincipal(ctx context.Context, id string) error {
 }
 
 func validatePrincipal(txn *memdb.Txn, pr *Principal) error {
-	p := newProblems("principal %s", pr.ID)
+	p := newProblems("账号 %s", pr.ID)
 	p.key("id", pr.ID)
 	p.required("name", pr.Name)
 	p.code("role", schemas.Roles, pr.Role)
 	if pr.Role == RoleDistrict && len(pr.Districts) == 0 {
-		p.add("districts", "a %s principal needs at least one district", RoleDistrict)
+		p.add("districts", "%s账号至少需要一个区县", schemas.Roles.NameOf(RoleDistrict))
 	}
 	p.code("clearance", schemas.Grades, string(pr.Clearance))
 	// Department is not checked against the departments table: principals are provisioned before
 	// (and independently of) the directory, and an unknown code simply matches no entry.
 	if pr.Department != "" && !departmentCodeRE.MatchString(pr.Department) {
-		p.add("department", "%q is not a department code", pr.Department)
+		p.add("department", "%s不是部门代码（大写英文字母开头，只含大写英文字母、数字和 _）", schemas.Quote(pr.Department))
 	}
 	for i, d := range pr.Districts {
 		if _, err := first[schemas.District](txn, tableDistricts, "district", d); err != nil {
-			p.add(fmt.Sprintf("districts[%d]", i), "%q is not a district code", d)
+			p.add(fmt.Sprintf("districts[%d]", i), "%s不是区县代码", schemas.Quote(d))
 		} else if d == schemas.CityCode {
 			// 市级 is not a district: a scope of it would make every city-level table "own".
-			p.add(fmt.Sprintf("districts[%d]", i), "%s (市级) is not a district; city-wide accounts are stewards", d)
+			p.add(fmt.Sprintf("districts[%d]", i), "%s（市级）不是区县，全市账号应为%s", d, schemas.Roles.NameOf(RoleSteward))
 		}
 	}
 	switch {
 	case pr.TokenHash == "":
 	case !tokenHashRE.MatchString(pr.TokenHash):
-		p.add("token_hash", "must be the 64-character lower-case hex SHA-256 of the token (see HashToken)")
+		p.add("token_hash", "须为令牌的 SHA-256 摘要（64 位小写十六进制）")
 	default:
 		if raw, _ := txn.First(tablePrincipals, indexTokenHash, pr.TokenHash); raw != nil && raw.(*Principal).ID != pr.ID {
-			p.add("token_hash", "already belongs to principal %s", raw.(*Principal).ID)
+			p.add("token_hash", "已被账号 %s 使用", raw.(*Principal).ID)
 		}
 		if raw, _ := txn.First(tableTokens, indexHash, pr.TokenHash); raw != nil {
-			p.add("token_hash", "already belongs to token %s", raw.(*Token).ID)
+			p.add("token_hash", "已被令牌 %s 使用", raw.(*Token).ID)
 		}
 	}
 	return p.err()

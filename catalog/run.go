@@ -38,15 +38,15 @@ func (s *Store) BeginRun(ctx context.Context, r Run) error {
 func (s *Store) FailRun(ctx context.Context, r Run) error {
 	boundRun(&r)
 	return s.submit(ctx, cmdFailRun, runCmd{Run: r}, func(txn *memdb.Txn) error {
-		p := newProblems("run %s", r.ID)
+		p := newProblems("归集运行 %s", r.ID)
 		if _, err := runningRun(txn, p, &r); err != nil {
 			return err
 		}
 		if r.Status != "" && r.Status != RunFailed {
-			p.add("status", "%q must be %s (or empty)", r.Status, RunFailed)
+			p.add("status", "%s应为 %s（或留空）", schemas.Quote(r.Status), RunFailed)
 		}
 		if r.Snapshot != "" {
-			p.add("snapshot", "a failed run commits nothing, got %q", r.Snapshot)
+			p.add("snapshot", "失败的运行不提交数据，不能带快照%s", schemas.Quote(r.Snapshot))
 		}
 		validateCounts(p, &r, false)
 		return p.err()
@@ -65,31 +65,31 @@ func (s *Store) CommitSnapshot(ctx context.Context, snap Snapshot, run Run, expe
 }
 
 func validateBeginRun(txn *memdb.Txn, r *Run) error {
-	p := newProblems("run %s", r.ID)
+	p := newProblems("归集运行 %s", r.ID)
 	p.key("id", r.ID)
 	if raw, _ := txn.First(tableRuns, indexID, r.ID); raw != nil {
-		p.add("id", "run %q already exists", r.ID)
+		p.add("id", "归集运行%s已存在", schemas.Quote(r.ID))
 	}
 	if r.Status != RunRunning {
-		p.add("status", "%q must be %s", r.Status, RunRunning)
+		p.add("status", "%s应为 %s", schemas.Quote(r.Status), RunRunning)
 	}
 	if e, err := entryTxn(txn, r.Entry); err != nil {
-		p.add("entry", "%q does not exist", r.Entry)
+		p.add("entry", "目录%s不存在", schemas.Quote(r.Entry))
 	} else if e.Secret {
-		p.add("entry", "%s is 涉密 and is never collected into the lake", r.Entry)
+		p.add("entry", "目录 %s 为涉密资源，不归集入湖", r.Entry)
 	}
 	if r.District != "" {
 		if _, err := first[schemas.District](txn, tableDistricts, "district", r.District); err != nil {
-			p.add("district", "%q is not a district code", r.District)
+			p.add("district", "%s不是区县代码", schemas.Quote(r.District))
 		}
 	}
 	if r.Principal != "" {
 		if _, err := first[Principal](txn, tablePrincipals, "principal", r.Principal); err != nil {
-			p.add("principal", "%q does not exist", r.Principal)
+			p.add("principal", "账号%s不存在", schemas.Quote(r.Principal))
 		}
 	}
 	if r.Snapshot != "" {
-		p.add("snapshot", "a starting run has no snapshot, got %q", r.Snapshot)
+		p.add("snapshot", "刚开始的运行还没有快照，不能带快照%s", schemas.Quote(r.Snapshot))
 	}
 	validateCounts(p, r, true)
 	return p.err()
@@ -103,10 +103,10 @@ func runningRun(txn *memdb.Txn, p *problems, r *Run) (*Run, error) {
 		return nil, err
 	}
 	if old.Status != RunRunning {
-		p.add("status", "run already finished with %s", old.Status)
+		p.add("status", "运行已结束（状态 %s）", old.Status)
 	}
 	if r.Entry != "" && r.Entry != old.Entry {
-		p.add("entry", "%q differs from the run's entry %q", r.Entry, old.Entry)
+		p.add("entry", "%s与运行所属目录%s不一致", schemas.Quote(r.Entry), schemas.Quote(old.Entry))
 	}
 	return old, nil
 }
@@ -116,56 +116,56 @@ func runningRun(txn *memdb.Txn, p *problems, r *Run) (*Run, error) {
 // that file was never written.
 func validateCounts(p *problems, r *Run, needRejectedKey bool) {
 	if r.RowsRead < 0 || r.RowsAccepted < 0 || r.RowsRejected < 0 {
-		p.add("rows", "counts must not be negative (read %d, accepted %d, rejected %d)", r.RowsRead, r.RowsAccepted, r.RowsRejected)
+		p.add("rows", "行数不能为负数（读取 %d，接收 %d，拒绝 %d）", r.RowsRead, r.RowsAccepted, r.RowsRejected)
 	}
 	if needRejectedKey && r.RowsRejected > 0 && r.RejectedKey == "" {
-		p.add("rejected_key", "%d rows were rejected but no rejected-rows file is named", r.RowsRejected)
+		p.add("rejected_key", "拒绝了 %d 行，却未指明拒绝行文件", r.RowsRejected)
 	}
 }
 
 func validateCommit(txn *memdb.Txn, snap *Snapshot, run *Run, expectedParent string) error {
-	p := newProblems("commit snapshot %s", snap.ID)
+	p := newProblems("提交快照 %s", snap.ID)
 	p.key("snapshot.id", snap.ID)
 	if raw, _ := txn.First(tableSnapshots, indexID, snap.ID); raw != nil {
-		p.add("snapshot.id", "snapshot %q already exists; ids are never reused", snap.ID)
+		p.add("snapshot.id", "快照%s已存在；快照编号从不复用", schemas.Quote(snap.ID))
 	}
 	e, err := entryTxn(txn, snap.Entry)
 	if err != nil {
 		return fmt.Errorf("commit snapshot %s: %w", snap.ID, err)
 	}
 	if e.Secret {
-		p.add("snapshot.entry", "%s is 涉密 and is never collected into the lake", e.ResourceCode)
+		p.add("snapshot.entry", "目录 %s 为涉密资源，不归集入湖", e.ResourceCode)
 	}
 	if snap.Parent != expectedParent {
-		p.add("snapshot.parent", "%q must equal the expected parent %q", snap.Parent, expectedParent)
+		p.add("snapshot.parent", "%s应等于预期的上一快照%s", schemas.Quote(snap.Parent), schemas.Quote(expectedParent))
 	}
 	if snap.Run != "" && snap.Run != run.ID {
-		p.add("snapshot.run", "%q differs from run %q", snap.Run, run.ID)
+		p.add("snapshot.run", "%s与归集运行%s不一致", schemas.Quote(snap.Run), schemas.Quote(run.ID))
 	}
 	if snap.ManifestKey == "" {
-		p.add("snapshot.manifest_key", "is required")
+		p.add("snapshot.manifest_key", "必填")
 	}
 	if snap.Rows < 0 || snap.Files < 0 || snap.Bytes < 0 {
-		p.add("snapshot", "rows, files and bytes must not be negative")
+		p.add("snapshot", "行数、文件数和字节数不能为负数")
 	}
 	stored, err := runningRun(txn, p, run)
 	if err != nil {
 		return fmt.Errorf("commit snapshot %s: %w", snap.ID, err)
 	}
 	if stored.Entry != snap.Entry {
-		p.add("run.entry", "run %s loads %s, not %s", run.ID, stored.Entry, snap.Entry)
+		p.add("run.entry", "归集运行 %s 归集的是目录 %s，不是 %s", run.ID, stored.Entry, snap.Entry)
 	}
 	switch run.Status {
 	case RunSucceeded:
 		if run.RowsRejected > 0 {
-			p.add("run.status", "%s with %d rejected rows must be %s", RunSucceeded, run.RowsRejected, RunPartial)
+			p.add("run.status", "拒绝了 %d 行时状态应为 %s 而非 %s", run.RowsRejected, RunPartial, RunSucceeded)
 		}
 	case RunPartial:
 	default:
-		p.add("run.status", "%q must be %s or %s", run.Status, RunSucceeded, RunPartial)
+		p.add("run.status", "%s应为 %s 或 %s", schemas.Quote(run.Status), RunSucceeded, RunPartial)
 	}
 	if run.Snapshot != "" && run.Snapshot != snap.ID {
-		p.add("run.snapshot", "%q differs from snapshot %q", run.Snapshot, snap.ID)
+		p.add("run.snapshot", "%s与快照%s不一致", schemas.Quote(run.Snapshot), schemas.Quote(snap.ID))
 	}
 	validateCounts(p, run, true)
 	if err := p.err(); err != nil {

@@ -98,9 +98,12 @@ func TestValidationProblemsPerField(t *testing.T) {
 	var inv *schemas.InvalidError
 	require.True(t, errors.As(err, &inv))
 	assert.Equal(t, []string{"name", "format_type"}, inv.Fields())
-	assert.Equal(t, "is required", inv.Problems[0].Message)
-	assert.Contains(t, inv.Problems[1].Message, "PDF")
-	assert.Contains(t, err.Error(), "name: is required", "the text is as before")
+	assert.Equal(t, "必填", inv.Problems[0].Message)
+	assert.Equal(t, "“PDF”不在代码表 format_types（资源格式）中（可选：DOCUMENT、SPREADSHEET、DATABASE、IMAGE、STREAM、SELF_DESCRIBING、SERVICE）", inv.Problems[1].Message,
+		"the field is the problem's own, not repeated in its message")
+	assert.Contains(t, err.Error(), "目录 0101/000001: name: 必填; format_type: ", "the log text lists the problems")
+	assert.Equal(t, "目录 0101/000001 校验未通过: name: 必填；format_type: "+inv.Problems[1].Message, inv.UserText(),
+		"users read the problems without the sentinel's English")
 }
 
 func TestSentinelsAreKindsOfRoots(t *testing.T) {

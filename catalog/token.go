@@ -14,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/hashicorp/go-memdb"
+
+	"github.com/cqeco/ecolake/schemas"
 )
 
 // Token is a bearer token of a principal. Its secret is shown once, when it is created; the
@@ -134,26 +136,26 @@ func validateToken(txn *memdb.Txn, cmd *createTokenCmd) error {
 	if err != nil {
 		return err
 	}
-	p := newProblems("token %s", cmd.ID)
+	p := newProblems("令牌 %s", cmd.ID)
 	p.key("id", cmd.ID)
 	if raw, _ := txn.First(tableTokens, indexID, cmd.ID); raw != nil {
-		p.add("id", "%q already exists", cmd.ID)
+		p.add("id", "%s已存在", schemas.Quote(cmd.ID))
 	}
 	if pr.Disabled {
-		p.add("principal", "%s is disabled", pr.ID)
+		p.add("principal", "账号 %s 已停用", pr.ID)
 	}
 	if cmd.TTL <= 0 {
-		p.add("ttl", "the lifetime must be positive, got %s", cmd.TTL)
+		p.add("ttl", "有效期必须大于零")
 	} else if cmd.TTL > MaxTokenTTL {
-		p.add("ttl", "the lifetime must be at most %d days, got %s", MaxTokenTTLDays, cmd.TTL)
+		p.add("ttl", "有效期最长 %d 天，请求的有效期超出上限", MaxTokenTTLDays)
 	}
 	if utf8.RuneCountInString(cmd.Name) > maxTokenName {
-		p.add("name", "at most %d characters", maxTokenName)
+		p.add("name", "最多 %d 个字符", maxTokenName)
 	}
 	if !tokenHashRE.MatchString(cmd.Hash) {
-		p.add("hash", "must be the 64-character lower-case hex SHA-256 of the token")
+		p.add("hash", "须为令牌的 SHA-256 摘要（64 位小写十六进制）")
 	} else if hashTaken(txn, cmd.Hash) {
-		p.add("hash", "already in use")
+		p.add("hash", "已被占用")
 	}
 	return p.err()
 }

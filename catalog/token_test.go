@@ -111,8 +111,8 @@ func TestTokenValidation(t *testing.T) {
 	}{
 		{NewToken{Principal: "a1"}, "ttl"},
 		{NewToken{Principal: "a1", TTL: -time.Hour}, "ttl"},
-		{NewToken{Principal: "a1", TTL: MaxTokenTTL + time.Nanosecond}, "at most 3650 days"},
-		{NewToken{Principal: "a1", TTL: time.Duration(1<<63 - 1)}, "at most 3650 days"},
+		{NewToken{Principal: "a1", TTL: MaxTokenTTL + time.Nanosecond}, "ttl: 有效期最长 3650 天"},
+		{NewToken{Principal: "a1", TTL: time.Duration(1<<63 - 1)}, "ttl: 有效期最长 3650 天"},
 		{NewToken{Principal: "a1", TTL: time.Hour, Name: strings.Repeat("名", maxTokenName+1)}, "name"},
 	} {
 		_, _, err := s.CreateToken(ctx, c.req)
@@ -128,7 +128,7 @@ func TestTokenValidation(t *testing.T) {
 	fixed.TokenHash = tok.Hash
 	err = s.PutPrincipal(ctx, fixed)
 	require.ErrorIs(t, err, ErrInvalid)
-	assert.Contains(t, err.Error(), "already belongs to token "+tok.ID)
+	assert.Contains(t, err.Error(), "token_hash: 已被令牌 "+tok.ID+" 使用")
 }
 
 // TestFixedTokenHashStillOpens keeps the demo's fixed tokens working beside issued ones.

@@ -9,6 +9,8 @@ import (
 )
 
 // problems collects every validation failure of one object so that a steward fixes them in one go.
+// Subjects and messages are Simplified Chinese: they reach users through every door
+// (schemas.InvalidError.UserText); values taken from input are quoted with schemas.Quote.
 type problems struct {
 	subject string
 	list    []schemas.Problem
@@ -19,7 +21,7 @@ type problems struct {
 const maxProblemText = 300
 
 func newProblems(format string, args ...any) *problems {
-	return &problems{subject: schemas.Clip(fmt.Sprintf(format, args...), maxProblemText)}
+	return &problems{subject: schemas.Printable(schemas.Clip(fmt.Sprintf(format, args...), maxProblemText))}
 }
 
 func (p *problems) add(field, format string, args ...any) {
@@ -39,7 +41,7 @@ func (p *problems) addErr(field string, err error) {
 
 func (p *problems) required(field, value string) {
 	if strings.TrimSpace(value) == "" {
-		p.add(field, "is required")
+		p.add(field, "必填")
 	}
 }
 
@@ -66,6 +68,6 @@ var (
 // checkKey validates an id chosen by a caller (run, snapshot, principal ids).
 func (p *problems) key(field, value string) {
 	if !keyRE.MatchString(value) {
-		p.add(field, "%q must be 1-128 letters, digits, '_', '.', ':' or '-'", value)
+		p.add(field, "%s须为 1 至 128 个英文字母、数字或 _ . : -，且以字母或数字开头", schemas.Quote(value))
 	}
 }

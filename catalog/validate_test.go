@@ -22,44 +22,44 @@ func TestPutEntryRejectsBadFields(t *testing.T) {
 		want   []string // substrings of the error
 	}{
 		{"resource code format", func(e *Entry) { e.ResourceCode = "ABC" }, []string{"resource_code", "分类码/顺序码"}},
-		{"resource code category", func(e *Entry) { e.ResourceCode = "0102/000009" }, []string{"resource_code", `"0102" differs from category_code "0101"`}},
-		{"category code", func(e *Entry) { e.ResourceCode, e.CategoryCode = "99/000009", "99" }, []string{"category_code", `"99"`}},
-		{"table identifier", func(e *Entry) { e.Table = "Air-Daily" }, []string{"table", "Air-Daily"}},
-		{"table reserved", func(e *Entry) { e.Table = "select" }, []string{"table", "reserved"}},
-		{"table unique", func(e *Entry) { e.Table = "taken_table" }, []string{"table", "already used by entry 0101/000001"}},
-		{"name", func(e *Entry) { e.Name = " " }, []string{"name: is required"}},
-		{"provider name", func(e *Entry) { e.ProviderName = "" }, []string{"provider_name"}},
-		{"provider code", func(e *Entry) { e.ProviderCode = "12345" }, []string{"provider_code", "统一社会信用代码"}},
-		{"abstract", func(e *Entry) { e.Abstract = "" }, []string{"abstract"}},
-		{"format type", func(e *Entry) { e.FormatType = "PDF" }, []string{"format_type", "PDF"}},
-		{"share type", func(e *Entry) { e.ShareType = "SOMETIMES" }, []string{"share_type"}},
-		{"share condition", func(e *Entry) { e.ShareType = "CONDITIONAL" }, []string{"share_condition: is required"}},
-		{"share mode", func(e *Entry) { e.ShareMode = "FAX" }, []string{"share_mode"}},
-		{"open type", func(e *Entry) { e.OpenType = "OPEN" }, []string{"open_type"}},
-		{"update cycle", func(e *Entry) { e.UpdateCycle = "HOURLY" }, []string{"update_cycle", "HOURLY"}},
-		{"status", func(e *Entry) { e.Status = "" }, []string{"status"}},
-		{"source kind", func(e *Entry) { e.SourceKind = "EMAIL" }, []string{"source_kind"}},
-		{"grade override", func(e *Entry) { e.GradeOverride = "TOP_SECRET" }, []string{"grade_override"}},
-		{"exempt reason", func(e *Entry) { e.Exempt = true }, []string{"exempt_reason: is required"}},
-		{"no items", func(e *Entry) { e.Items = nil }, []string{"items: at least one"}},
-		{"item field identifier", func(e *Entry) { e.Items[1].Field = "PM2.5" }, []string{"items[1] (PM2.5).field"}},
-		{"item field unique", func(e *Entry) { e.Items[1].Field = "district" }, []string{"items[1] (district).field", "repeats items[0]"}},
-		{"item name unique", func(e *Entry) { e.Items[1].Name = "区县" }, []string{"items[1] (pm25).name", "repeats items[0]"}},
-		{"item name required", func(e *Entry) { e.Items[0].Name = "" }, []string{"items[0] (district).name: is required"}},
-		{"item type", func(e *Entry) { e.Items[1].Type = "DECIMAL" }, []string{"items[1] (pm25).type", "DECIMAL"}},
-		{"item length", func(e *Entry) { e.Items[0].Length = -1 }, []string{"items[0] (district).length"}},
-		{"item grade", func(e *Entry) { e.Items[1].Grade = "" }, []string{"items[1] (pm25).grade"}},
-		{"item pi type", func(e *Entry) { e.Items[0].PIType = "QQ" }, []string{"items[0] (district).pi_type", "QQ"}},
-		{"item code list", func(e *Entry) { e.Items[0].CodeList = "provinces" }, []string{"items[0] (district).code_list", "provinces"}},
-		{"domains required", func(e *Entry) { e.Domains = nil }, []string{"domains: at least one"}},
-		{"domain code", func(e *Entry) { e.Domains = []string{"AIR", "SEA"} }, []string{"domains[1]", "SEA"}},
-		{"domain twice", func(e *Entry) { e.Domains = []string{"AIR", "AIR"} }, []string{"domains[1]", "twice"}},
-		{"related self", func(e *Entry) { e.RelatedCodes = []string{e.ResourceCode} }, []string{"related_codes[0]", "itself"}},
-		{"related format", func(e *Entry) { e.RelatedCodes = []string{"x"} }, []string{"related_codes[0]"}},
-		{"department missing", func(e *Entry) { e.Department = "GHOST_DIV" }, []string{"department", "GHOST_DIV", "does not exist"}},
-		{"department required", func(e *Entry) { e.Department = "" }, []string{"department: is required"}},
-		{"district", func(e *Entry) { e.District = "510100" }, []string{"district", "510100"}},
-		{"several at once", func(e *Entry) { e.Name, e.Abstract = "", "" }, []string{"name: is required", "abstract: is required"}},
+		{"resource code category", func(e *Entry) { e.ResourceCode = "0102/000009" }, []string{"resource_code", "分类码“0102”与 category_code “0101”不一致"}},
+		{"category code", func(e *Entry) { e.ResourceCode, e.CategoryCode = "99/000009", "99" }, []string{"category_code: “99”不在代码表 categories（资源分类）中"}},
+		{"table identifier", func(e *Entry) { e.Table = "Air-Daily" }, []string{"table: 标识符“Air-Daily”须以小写英文字母开头"}},
+		{"table reserved", func(e *Entry) { e.Table = "select" }, []string{"table: 标识符“select”是保留字"}},
+		{"table unique", func(e *Entry) { e.Table = "taken_table" }, []string{"table: “taken_table”已被目录 0101/000001 使用"}},
+		{"name", func(e *Entry) { e.Name = " " }, []string{"name: 必填"}},
+		{"provider name", func(e *Entry) { e.ProviderName = "" }, []string{"provider_name: 必填"}},
+		{"provider code", func(e *Entry) { e.ProviderCode = "12345" }, []string{"provider_code: “12345”不是 18 位统一社会信用代码"}},
+		{"abstract", func(e *Entry) { e.Abstract = "" }, []string{"abstract: 必填"}},
+		{"format type", func(e *Entry) { e.FormatType = "PDF" }, []string{"format_type: “PDF”不在代码表 format_types（资源格式）中（可选：DOCUMENT、"}},
+		{"share type", func(e *Entry) { e.ShareType = "SOMETIMES" }, []string{"share_type: “SOMETIMES”不在代码表 share_types"}},
+		{"share condition", func(e *Entry) { e.ShareType = "CONDITIONAL" }, []string{"share_condition: 必填"}},
+		{"share mode", func(e *Entry) { e.ShareMode = "FAX" }, []string{"share_mode: “FAX”不在代码表"}},
+		{"open type", func(e *Entry) { e.OpenType = "OPEN" }, []string{"open_type: “OPEN”不在代码表"}},
+		{"update cycle", func(e *Entry) { e.UpdateCycle = "HOURLY" }, []string{"update_cycle: “HOURLY”不在代码表 update_cycles（更新周期）中"}},
+		{"status", func(e *Entry) { e.Status = "" }, []string{"status: 必填，取代码表 entry_statuses（目录状态）中的值（可选：DRAFT、"}},
+		{"source kind", func(e *Entry) { e.SourceKind = "EMAIL" }, []string{"source_kind: “EMAIL”不在代码表"}},
+		{"grade override", func(e *Entry) { e.GradeOverride = "TOP_SECRET" }, []string{"grade_override: “TOP_SECRET”不在代码表 grades（数据分级）中"}},
+		{"exempt reason", func(e *Entry) { e.Exempt = true }, []string{"exempt_reason: 必填"}},
+		{"no items", func(e *Entry) { e.Items = nil }, []string{"items: 至少需要一个信息项"}},
+		{"item field identifier", func(e *Entry) { e.Items[1].Field = "PM2.5" }, []string{"items[1] (PM2.5).field: 标识符“PM2.5”"}},
+		{"item field unique", func(e *Entry) { e.Items[1].Field = "district" }, []string{"items[1] (district).field: “district”与 items[0] 重复"}},
+		{"item name unique", func(e *Entry) { e.Items[1].Name = "区县" }, []string{"items[1] (pm25).name: “区县”与 items[0] 重名"}},
+		{"item name required", func(e *Entry) { e.Items[0].Name = "" }, []string{"items[0] (district).name: 必填"}},
+		{"item type", func(e *Entry) { e.Items[1].Type = "DECIMAL" }, []string{"items[1] (pm25).type: “DECIMAL”不在代码表 data_types（数据类型）中"}},
+		{"item length", func(e *Entry) { e.Items[0].Length = -1 }, []string{"items[0] (district).length: 长度 -1 不能为负数"}},
+		{"item grade", func(e *Entry) { e.Items[1].Grade = "" }, []string{"items[1] (pm25).grade: 必填"}},
+		{"item pi type", func(e *Entry) { e.Items[0].PIType = "QQ" }, []string{"items[0] (district).pi_type: “QQ”不在代码表 pi_types（个人信息类型）中"}},
+		{"item code list", func(e *Entry) { e.Items[0].CodeList = "provinces" }, []string{"items[0] (district).code_list: “provinces”不是代码表（可选：categories、"}},
+		{"domains required", func(e *Entry) { e.Domains = nil }, []string{"domains: 至少需要一个治理领域"}},
+		{"domain code", func(e *Entry) { e.Domains = []string{"AIR", "SEA"} }, []string{"domains[1]: “SEA”不在代码表 domains（治理领域）中"}},
+		{"domain twice", func(e *Entry) { e.Domains = []string{"AIR", "AIR"} }, []string{"domains[1]: “AIR”重复列出"}},
+		{"related self", func(e *Entry) { e.RelatedCodes = []string{e.ResourceCode} }, []string{"related_codes[0]: 目录不能关联自身"}},
+		{"related format", func(e *Entry) { e.RelatedCodes = []string{"x"} }, []string{"related_codes[0]: “x”不是资源代码"}},
+		{"department missing", func(e *Entry) { e.Department = "GHOST_DIV" }, []string{"department: 部门“GHOST_DIV”不存在"}},
+		{"department required", func(e *Entry) { e.Department = "" }, []string{"department: 必填"}},
+		{"district", func(e *Entry) { e.District = "510100" }, []string{"district: “510100”不是区县代码"}},
+		{"several at once", func(e *Entry) { e.Name, e.Abstract = "", "" }, []string{"name: 必填", "abstract: 必填"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -68,7 +68,7 @@ func TestPutEntryRejectsBadFields(t *testing.T) {
 			idx := s.Index()
 			err := s.PutEntry(ctx, e)
 			require.ErrorIs(t, err, ErrInvalid)
-			assert.Contains(t, err.Error(), "entry "+e.ResourceCode)
+			assert.Contains(t, err.Error(), "目录 "+e.ResourceCode)
 			for _, w := range c.want {
 				assert.Contains(t, err.Error(), w)
 			}
@@ -127,7 +127,7 @@ func TestSetEntryStatus(t *testing.T) {
 	assert.ErrorIs(t, s.SetEntryStatus(ctx, "0101/000404", StatusPublished), ErrNotFound)
 	err := s.SetEntryStatus(ctx, "0101/000001", "ARCHIVED")
 	require.ErrorIs(t, err, ErrInvalid)
-	assert.Contains(t, err.Error(), "status")
+	assert.Contains(t, err.Error(), "status: “ARCHIVED”不在代码表 entry_statuses（目录状态）中")
 
 	// a published entry put without a publish date gets the command time
 	e := validEntry("000002", "air_hourly")
@@ -144,9 +144,9 @@ func TestPutDepartmentAndPrincipalValidation(t *testing.T) {
 		d    Department
 		want string
 	}{
-		{Department{Code: "water div", Name: "水", Kind: DepartmentDivision}, "code"},
-		{Department{Code: "WATER_DIV", Kind: DepartmentDivision}, "name: is required"},
-		{Department{Code: "WATER_DIV", Name: "水", Kind: "office"}, "kind"},
+		{Department{Code: "water div", Name: "水", Kind: DepartmentDivision}, "部门 water div: code: “water div”须以大写英文字母开头"},
+		{Department{Code: "WATER_DIV", Kind: DepartmentDivision}, "部门 WATER_DIV: name: 必填"},
+		{Department{Code: "WATER_DIV", Name: "水", Kind: "office"}, "kind: “office”不是部门类别（可选：division（处室）"},
 	}
 	for _, c := range depts {
 		err := s.PutDepartment(ctx, c.d)
@@ -160,15 +160,15 @@ func TestPutDepartmentAndPrincipalValidation(t *testing.T) {
 		mutate func(p *Principal)
 		want   string
 	}{
-		{func(p *Principal) { p.ID = "" }, "id"},
-		{func(p *Principal) { p.Name = "" }, "name"},
-		{func(p *Principal) { p.Role = "root" }, "role"},
-		{func(p *Principal) { p.Role = RoleDistrict }, "districts: a district principal needs at least one district"},
-		{func(p *Principal) { p.Clearance = "" }, "clearance"},
-		{func(p *Principal) { p.Department = "no such dept" }, "department"},
-		{func(p *Principal) { p.Districts = []string{"500101", "999999"} }, "districts[1]"},
-		{func(p *Principal) { p.TokenHash = "plain-token" }, "token_hash"},
-		{func(p *Principal) { p.TokenHash = HashToken("t0") }, "already belongs to principal taken"},
+		{func(p *Principal) { p.ID = "" }, "id: “”须为 1 至 128 个英文字母、数字或 _ . : -"},
+		{func(p *Principal) { p.Name = "" }, "账号 p1: name: 必填"},
+		{func(p *Principal) { p.Role = "root" }, "role: “root”不在代码表 roles（角色）中（可选：admin、steward、"},
+		{func(p *Principal) { p.Role = RoleDistrict }, "districts: 区县生态环境局账号至少需要一个区县"},
+		{func(p *Principal) { p.Clearance = "" }, "clearance: 必填，取代码表 grades（数据分级）中的值"},
+		{func(p *Principal) { p.Department = "no such dept" }, "department: “no such dept”不是部门代码"},
+		{func(p *Principal) { p.Districts = []string{"500101", "999999"} }, "districts[1]: “999999”不是区县代码"},
+		{func(p *Principal) { p.TokenHash = "plain-token" }, "token_hash: 须为令牌的 SHA-256 摘要"},
+		{func(p *Principal) { p.TokenHash = HashToken("t0") }, "token_hash: 已被账号 taken 使用"},
 	}
 	for _, c := range principals {
 		p := base
@@ -196,13 +196,13 @@ func TestRunValidation(t *testing.T) {
 		r    Run
 		want string
 	}{
-		{Run{ID: "r2", Entry: "0101/000001", Status: RunSucceeded}, "status"},
-		{Run{ID: "r1", Entry: "0101/000001", Status: RunRunning}, "already exists"},
-		{Run{ID: "", Entry: "0101/000001", Status: RunRunning}, "id"},
-		{Run{ID: "r2", Entry: "0101/000404", Status: RunRunning}, "entry"},
-		{Run{ID: "r2", Entry: "0101/000002", Status: RunRunning}, "涉密"},
-		{Run{ID: "r2", Entry: "0101/000001", Status: RunRunning, District: "123"}, "district"},
-		{Run{ID: "r2", Entry: "0101/000001", Status: RunRunning, Principal: "ghost"}, "principal"},
+		{Run{ID: "r2", Entry: "0101/000001", Status: RunSucceeded}, "status: “SUCCEEDED”应为 RUNNING"},
+		{Run{ID: "r1", Entry: "0101/000001", Status: RunRunning}, "id: 归集运行“r1”已存在"},
+		{Run{ID: "", Entry: "0101/000001", Status: RunRunning}, "id: “”须为"},
+		{Run{ID: "r2", Entry: "0101/000404", Status: RunRunning}, "entry: 目录“0101/000404”不存在"},
+		{Run{ID: "r2", Entry: "0101/000002", Status: RunRunning}, "entry: 目录 0101/000002 为涉密资源，不归集入湖"},
+		{Run{ID: "r2", Entry: "0101/000001", Status: RunRunning, District: "123"}, "district: “123”不是区县代码"},
+		{Run{ID: "r2", Entry: "0101/000001", Status: RunRunning, Principal: "ghost"}, "principal: 账号“ghost”不存在"},
 	}
 	for _, c := range begins {
 		err := s.BeginRun(ctx, c.r)
@@ -213,10 +213,10 @@ func TestRunValidation(t *testing.T) {
 	assert.ErrorIs(t, s.FailRun(ctx, Run{ID: "nope"}), ErrNotFound)
 	err := s.FailRun(ctx, Run{ID: "r1", RowsRejected: -3})
 	require.ErrorIs(t, err, ErrInvalid)
-	assert.Contains(t, err.Error(), "negative")
+	assert.Contains(t, err.Error(), "rows: 行数不能为负数（读取 0，接收 0，拒绝 -3）")
 	err = s.FailRun(ctx, Run{ID: "r1", Status: RunSucceeded})
 	require.ErrorIs(t, err, ErrInvalid)
-	assert.Contains(t, err.Error(), "status")
+	assert.Contains(t, err.Error(), "status: “SUCCEEDED”应为 FAILED（或留空）")
 	require.NoError(t, s.FailRun(ctx, Run{ID: "r1", Error: "文件缺少表头", RowsRead: 3, RowsRejected: 3, RejectedKey: "rejected/r1.csv"}))
 	r, err := s.View().Run("r1")
 	require.NoError(t, err)
@@ -225,7 +225,7 @@ func TestRunValidation(t *testing.T) {
 	assert.False(t, r.FinishedAt.IsZero())
 	err = s.FailRun(ctx, Run{ID: "r1"})
 	require.ErrorIs(t, err, ErrInvalid)
-	assert.Contains(t, err.Error(), "already finished")
+	assert.Contains(t, err.Error(), "status: 运行已结束（状态 ")
 }
 
 func TestCommitSnapshot(t *testing.T) {
@@ -248,13 +248,13 @@ func TestCommitSnapshot(t *testing.T) {
 		parent string
 		want   string
 	}{
-		{"parent differs from expected", snap("s1", "sX"), ok, "", "snapshot.parent"},
-		{"status", snap("s1", ""), Run{ID: "r1", Status: RunFailed}, "", "run.status"},
-		{"succeeded with rejects", snap("s1", ""), Run{ID: "r1", Status: RunSucceeded, RowsRejected: 1, RejectedKey: "x"}, "", "PARTIAL"},
-		{"partial without rejected file", snap("s1", ""), Run{ID: "r1", Status: RunPartial, RowsRejected: 1}, "", "rejected_key"},
-		{"manifest", Snapshot{ID: "s1", Entry: code}, ok, "", "manifest_key"},
-		{"snapshot run differs", func() Snapshot { x := snap("s1", ""); x.Run = "r2"; return x }(), ok, "", "snapshot.run"},
-		{"run of another entry", snap("s1", ""), Run{ID: "r1", Entry: "0101/000009", Status: RunSucceeded}, "", "run's entry"},
+		{"parent differs from expected", snap("s1", "sX"), ok, "", "snapshot.parent: “sX”应等于预期的上一快照“”"},
+		{"status", snap("s1", ""), Run{ID: "r1", Status: RunFailed}, "", "run.status: “FAILED”应为 SUCCEEDED 或 PARTIAL"},
+		{"succeeded with rejects", snap("s1", ""), Run{ID: "r1", Status: RunSucceeded, RowsRejected: 1, RejectedKey: "x"}, "", "run.status: 拒绝了 1 行时状态应为 PARTIAL 而非 SUCCEEDED"},
+		{"partial without rejected file", snap("s1", ""), Run{ID: "r1", Status: RunPartial, RowsRejected: 1}, "", "rejected_key: 拒绝了 1 行，却未指明拒绝行文件"},
+		{"manifest", Snapshot{ID: "s1", Entry: code}, ok, "", "snapshot.manifest_key: 必填"},
+		{"snapshot run differs", func() Snapshot { x := snap("s1", ""); x.Run = "r2"; return x }(), ok, "", "snapshot.run: “r2”与归集运行“r1”不一致"},
+		{"run of another entry", snap("s1", ""), Run{ID: "r1", Entry: "0101/000009", Status: RunSucceeded}, "", "entry: “0101/000009”与运行所属目录“0101/000001”不一致"},
 	}
 	for _, c := range invalid {
 		t.Run(c.name, func(t *testing.T) {
@@ -298,8 +298,8 @@ func TestCommitSnapshot(t *testing.T) {
 	// ids are never reused, finished runs cannot commit again
 	err = s.CommitSnapshot(ctx, snap("s1", "s2"), Run{ID: "r3", Status: RunSucceeded}, "s2")
 	require.ErrorIs(t, err, ErrInvalid)
-	assert.Contains(t, err.Error(), "never reused")
+	assert.Contains(t, err.Error(), "snapshot.id: 快照“s1”已存在；快照编号从不复用")
 	err = s.CommitSnapshot(ctx, snap("s3", "s2"), ok, "s2")
 	require.ErrorIs(t, err, ErrInvalid)
-	assert.Contains(t, err.Error(), "already finished")
+	assert.Contains(t, err.Error(), "status: 运行已结束（状态 ")
 }

@@ -59,16 +59,46 @@ func (l *CodeList) NameOf(id string) string {
 	return id
 }
 
-// Check returns an error naming the list and the allowed values when id is not in the list.
+// maxAllowedInText bounds how many allowed ids a Check message lists.
+const maxAllowedInText = 20
+
+// Check returns an error naming, in Chinese, the list and the allowed values when id is not in
+// the list: "“PDF”不在代码表 format_types（资源格式）中（可选：DOCUMENT、…）".
 func (l *CodeList) Check(field, id string) error {
 	if l.Has(id) {
 		return nil
 	}
-	ids := make([]string, len(l.codes))
-	for i, c := range l.codes {
-		ids[i] = c.ID
+	ids := make([]string, 0, min(len(l.codes), maxAllowedInText))
+	for _, c := range l.codes[:min(len(l.codes), maxAllowedInText)] {
+		ids = append(ids, c.ID)
 	}
-	return fmt.Errorf("%s: %q is not in code list %s (allowed: %s): %w", field, id, l.Name, strings.Join(ids, ", "), ErrInvalid)
+	allowed := strings.Join(ids, "、")
+	if len(l.codes) > maxAllowedInText {
+		allowed += fmt.Sprintf(" 等 %d 项", len(l.codes))
+	}
+	if id == "" {
+		return fmt.Errorf("%s: 必填，取代码表 %s中的值（可选：%s）: %w", field, l.label(), allowed, ErrInvalid)
+	}
+	return fmt.Errorf("%s: %s不在代码表 %s中（可选：%s）: %w", field, Quote(id), l.label(), allowed, ErrInvalid)
+}
+
+// Title is the Chinese meaning of the list ("数据分级"), "" for a list without one.
+func (l *CodeList) Title() string { return listTitles[l.Name] }
+
+// label is the list's name with its Chinese meaning, for messages: "grades（数据分级）".
+func (l *CodeList) label() string {
+	if t := l.Title(); t != "" {
+		return l.Name + "（" + t + "）"
+	}
+	return l.Name + " "
+}
+
+var listTitles = map[string]string{
+	"grades": "数据分级", "update_cycles": "更新周期", "share_types": "共享类型",
+	"share_modes": "共享方式", "open_types": "开放类型", "format_types": "资源格式",
+	"entry_statuses": "目录状态", "categories": "资源分类", "domains": "治理领域",
+	"source_kinds": "数据来源", "pi_types": "个人信息类型", "data_types": "数据类型",
+	"districts": "区县", "roles": "角色",
 }
 
 // loadList parses codelists/<name>.csv. idCol is the column holding the stable id.

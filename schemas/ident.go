@@ -18,13 +18,14 @@ var reserved = map[string]bool{
 
 // CheckIdent validates an identifier used for a lake table or an item field: lower-case ASCII
 // letters, digits and underscores, starting with a letter, at most 63 characters, not reserved.
-// Only identifiers that pass may ever appear in SQL text or GraphQL names.
+// Only identifiers that pass may ever appear in SQL text or GraphQL names. Its messages are
+// Chinese: they reach stewards registering entries.
 func CheckIdent(s string) error {
 	if !identRE.MatchString(s) {
-		return fmt.Errorf("identifier %q must match %s: %w", s, identRE, ErrInvalid)
+		return fmt.Errorf("标识符%s须以小写英文字母开头，只含小写英文字母、数字和下划线，最长 63 个字符: %w", Quote(s), ErrInvalid)
 	}
 	if reserved[s] {
-		return fmt.Errorf("identifier %q is reserved: %w", s, ErrInvalid)
+		return fmt.Errorf("标识符%s是保留字，不能使用: %w", Quote(s), ErrInvalid)
 	}
 	return nil
 }

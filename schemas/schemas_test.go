@@ -1,6 +1,8 @@
 package schemas
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,9 +87,12 @@ func TestParse(t *testing.T) {
 
 func TestIdent(t *testing.T) {
 	assert.NoError(t, CheckIdent("pm25_target"))
-	for _, bad := range []string{"", "PM25", "1a", "a-b", "select", `a"b`, "区县"} {
-		assert.Error(t, CheckIdent(bad), bad)
+	for _, bad := range []string{"", "PM25", "1a", "a-b", `a"b`, "区县"} {
+		err := CheckIdent(bad)
+		require.ErrorIs(t, err, ErrInvalid, bad)
+		assert.Contains(t, err.Error(), "标识符“"+bad+"”须以小写英文字母开头，只含小写英文字母、数字和下划线")
 	}
+	assert.ErrorContains(t, CheckIdent("select"), "标识符“select”是保留字，不能使用")
 	assert.Panics(t, func() { QuoteIdent("x; drop") })
 }
 
@@ -99,5 +104,20 @@ func TestCodeListsLoad(t *testing.T) {
 	c, ok := Categories.Lookup("0101")
 	require.True(t, ok)
 	assert.Equal(t, "01", c.Extra["parent"])
-	assert.Error(t, ShareTypes.Check("share_type", "SOMETIMES"))
+	assert.NoError(t, ShareTypes.Check("share_type", "CONDITIONAL"))
+	err := ShareTypes.Check("share_type", "SOMETIMES")
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.Equal(t, "share_type: “SOMETIMES”不在代码表 share_types（共享类型）中（可选：UNCONDITIONAL、CONDITIONAL、NOT_SHARED）: invalid value", err.Error())
+	assert.ErrorContains(t, Grades.Check("clearance", ""), "clearance: 必填，取代码表 grades（数据分级）中的值（可选：GENERAL_1、")
+	// A long list names its first ids and how many there are; a value from input is clipped and
+	// its control characters escaped.
+	err = Categories.Check("category_code", strings.Repeat("9", 100)+"\x1b[2J")
+	assert.Contains(t, err.Error(), "“"+strings.Repeat("9", 63)+"…”不在代码表 categories（资源分类）中")
+	assert.Contains(t, err.Error(), fmt.Sprintf("等 %d 项）", len(Categories.Codes())))
+	assert.NotContains(t, Categories.Check("c", "9\x1b[2J").Error(), "\x1b", "a control character is escaped")
+	assert.Contains(t, Categories.Check("c", "9\x1b[2J").Error(), `“9\x1b[2J”`)
+	for _, n := range ListNames() {
+		l, _ := List(n)
+		assert.NotEmpty(t, l.Title(), "every code list has a Chinese meaning for messages: %s", n)
+	}
 }

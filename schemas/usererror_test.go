@@ -52,7 +52,7 @@ func TestCodeOf(t *testing.T) {
 		{ErrUnauthenticated, CodeUnauthenticated},
 		{Kind("result too large", ErrTooLarge), CodeTooLarge},
 		{Userf(ErrBusy, "报送繁忙"), CodeBusy},
-		{&InvalidError{Subject: "entry", Problems: []Problem{{"name", "is required"}}}, CodeInvalid},
+		{&InvalidError{Subject: "目录", Problems: []Problem{{"name", "必填"}}}, CodeInvalid},
 		{Userf(ErrForbidden, "无权报送"), CodeForbidden},
 		{&UserError{Msg: "查询失败"}, CodeInternal},
 		{errors.Join(errors.New("io"), ErrNotFound), CodeNotFound},
@@ -85,14 +85,22 @@ func TestUserMessage(t *testing.T) {
 
 func TestInvalidErrorText(t *testing.T) {
 	sentinel := Kind("invalid", ErrInvalid)
-	e := &InvalidError{Subject: "run r1", Problems: []Problem{{"id", "bad"}, {"status", "must be RUNNING"}}, Err: sentinel}
-	assert.Equal(t, "run r1: id: bad; status: must be RUNNING: invalid", e.Error())
+	e := &InvalidError{Subject: "归集运行 r1", Problems: []Problem{{"id", "格式不对"}, {"status", "“DONE”应为 RUNNING"}}, Err: sentinel}
+	assert.Equal(t, "归集运行 r1: id: 格式不对; status: “DONE”应为 RUNNING: invalid", e.Error(), "for the log")
+	assert.Equal(t, "归集运行 r1 校验未通过: id: 格式不对；status: “DONE”应为 RUNNING", e.UserText(), "for users: no sentinel text")
 	assert.ErrorIs(t, e, sentinel)
 	assert.ErrorIs(t, e, ErrInvalid)
 	many := &InvalidError{Subject: "entry"}
 	for i := 0; i < 1000; i++ {
-		many.Problems = append(many.Problems, Problem{fmt.Sprintf("items[%d]", i), "is required"})
+		many.Problems = append(many.Problems, Problem{fmt.Sprintf("items[%d]", i), "必填"})
 	}
 	assert.Less(t, len(many.Error()), 2000)
-	assert.Contains(t, many.Error(), "and 950 more")
+	assert.Contains(t, many.Error(), "另有 950 处问题")
+	user := many.UserText()
+	assert.LessOrEqual(t, utf8.RuneCountInString(user), MaxUserMessage)
+	named := strings.Count(user, ": 必填")
+	assert.Greater(t, named, 10)
+	assert.True(t, strings.HasSuffix(user, fmt.Sprintf("；另有 %d 处问题", 1000-named)), "what does not fit is counted: %s", user)
+	huge := &InvalidError{Subject: "目录", Problems: []Problem{{"name", strings.Repeat("长", 10000)}}}
+	assert.LessOrEqual(t, utf8.RuneCountInString(huge.UserText()), MaxUserMessage)
 }

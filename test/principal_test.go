@@ -66,7 +66,12 @@ func TestFreshInstallationWithoutDemo(t *testing.T) {
 	require.Equal(t, 0, code, out)
 	code, out = ecolake(t, "principal", "create", "--data", dir, "--id", "bad", "--name", "坏", "--role", "root", "--clearance", "CORE")
 	assert.Equal(t, 2, code, out)
-	assert.Contains(t, out, "role")
+	assert.Contains(t, out, "错误: 未能创建账号 bad: 账号 bad 校验未通过: role: “root”不在代码表 roles（角色）中（可选：admin、steward、")
+	code, out = ecolake(t, "principal", "create", "--data", dir, "--id", "c", "--name", "市级", "--role", "district",
+		"--clearance", "GENERAL_1", "--district", "500000")
+	assert.Equal(t, 2, code, out)
+	assert.Equal(t, "错误: 未能创建账号 c: 账号 c 校验未通过: districts[0]: 500000（市级）不是区县，全市账号应为数据管理员\n", out,
+		"the field and the rule in Chinese, without the sentinel's English")
 
 	code, out = ecolake(t, "token", "create", "--data", dir, "--principal", "wq-app", "--name", "生产", "--expires", "720h")
 	require.Equal(t, 0, code, out)

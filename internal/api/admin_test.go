@@ -101,7 +101,8 @@ func TestAdminAPIManagesPrincipalsAndTokens(t *testing.T) {
 	assert.Equal(t, http.StatusConflict, status)
 	status, body, _ = e.do("POST", "/api/v1/principals", e.admin, `{"id":"bad","name":"坏","role":"root","clearance":"GENERAL_1"}`)
 	assert.Equal(t, http.StatusBadRequest, status)
-	assert.Contains(t, body["error"], "role")
+	assert.Contains(t, body["error"], "账号 bad 校验未通过: role: “root”不在代码表 roles（角色）中（可选：admin、steward、")
+	assert.NotContains(t, body["error"], "invalid", "no sentinel text")
 	status, body, _ = e.do("POST", "/api/v1/principals", e.admin, `{"id":"bad","name":"坏","role":"analyst","clearance":"GENERAL_1","password":"x"}`)
 	assert.Equal(t, http.StatusBadRequest, status)
 	assert.Contains(t, body["error"], `未知的字段 "password"`)
@@ -188,7 +189,8 @@ func TestEntriesAPI(t *testing.T) {
 	bad := strings.Replace(string(example), `"provider_code": "11500000MB1534567X"`, `"provider_code": "123"`, 1)
 	status, body, _ = e.do("POST", "/api/v1/entries", e.admin, bad)
 	assert.Equal(t, http.StatusBadRequest, status)
-	assert.Contains(t, body["error"], "provider_code", "the catalogue's problem names the field")
+	assert.Contains(t, body["error"], "目录 0102/100001 校验未通过: provider_code: “123”不是 18 位统一社会信用代码",
+		"the catalogue's problem names the field and the rule")
 
 	unknown := strings.Replace(string(example), `"is_key": true,`, `"is_key": true, "unit": "mg/L",`, 1)
 	status, body, _ = e.do("POST", "/api/v1/entries", e.admin, unknown)

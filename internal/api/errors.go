@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 
 	"github.com/cqeco/ecolake/schemas"
 )
@@ -64,8 +63,9 @@ func Status(err error) int {
 }
 
 // Message returns what the caller is told, in Simplified Chinese and bounded: the outermost text
-// in err written for users (schemas.UserMessage), else a message of its kind that may name the
-// invalid fields. It never contains the text %w wrapping added, which is for the log.
+// in err written for users (schemas.UserMessage), else, for a rejected command, its problems field
+// by field (schemas.InvalidError.UserText), else a message of its kind. It never contains the
+// text %w wrapping added, which is for the log.
 func Message(err error) string {
 	if err == nil {
 		return ""
@@ -79,10 +79,8 @@ func Message(err error) string {
 	}
 	code := Code(err)
 	var inv *schemas.InvalidError
-	if code == schemas.CodeInvalid && errors.As(err, &inv) {
-		if fields := inv.Fields(); len(fields) > 0 {
-			return schemas.Clip("请求无效，以下字段有误："+strings.Join(fields, "、"), schemas.MaxUserMessage)
-		}
+	if code == schemas.CodeInvalid && errors.As(err, &inv) && len(inv.Problems) > 0 {
+		return inv.UserText() // bounded, Chinese, each problem under its field's path
 	}
 	return genericMessage[code]
 }

@@ -29,16 +29,17 @@ func internals(err error) error {
 }
 
 // english finds English words left in a message once those users know are removed: the words
-// of the protocol and file formats, the file's own name, the request's own field identifiers.
+// of the protocol and file formats, the file's own name, the request's own field identifiers and
+// values.
 var (
 	english    = regexp.MustCompile(`[A-Za-z]{3,}`)
-	knownWords = strings.NewReplacer("Bearer", "", "UTF", "", "GB18030", "", "CSV", "", ".csv", "", "format_type", "", "name", "")
+	knownWords = strings.NewReplacer("Bearer", "", "UTF", "", "GB18030", "", "CSV", "", ".csv", "", "format_type", "", "name", "", "PDF", "")
 )
 
 func TestEveryKindMapsToStatusCodeAndChineseMessage(t *testing.T) {
 	header := schemas.Userf(ingest.ErrBadHeader, "报送.csv 表头有误：第 4 列“风速”不是该目录的信息项")
-	invalid := &schemas.InvalidError{Subject: "entry 0101/000001", Err: catalog.ErrInvalid,
-		Problems: []schemas.Problem{{Field: "name", Message: "is required"}, {Field: "format_type", Message: `"PDF" is not in code list`}}}
+	invalid := &schemas.InvalidError{Subject: "目录 0101/000001", Err: catalog.ErrInvalid,
+		Problems: []schemas.Problem{{Field: "name", Message: "必填"}, {Field: "format_type", Message: "“PDF”不在代码表 format_types（资源格式）中"}}}
 	tests := []struct {
 		name   string
 		err    error
@@ -48,7 +49,7 @@ func TestEveryKindMapsToStatusCodeAndChineseMessage(t *testing.T) {
 	}{
 		{"catalog not found", catalog.ErrNotFound, 404, schemas.CodeNotFound, "不存在"},
 		{"catalog invalid", catalog.ErrInvalid, 400, schemas.CodeInvalid, "请求无效"},
-		{"catalog invalid fields", invalid, 400, schemas.CodeInvalid, "以下字段有误：name、format_type"},
+		{"catalog invalid fields", invalid, 400, schemas.CodeInvalid, "目录 0101/000001 校验未通过: name: 必填；format_type: “PDF”不在代码表 format_types（资源格式）中"},
 		{"catalog conflict", catalog.ErrConflict, 409, schemas.CodeConflict, "冲突"},
 		{"catalog locked", catalog.ErrLocked, 500, schemas.CodeInternal, "服务内部错误"},
 		{"catalog corrupt", catalog.ErrCorrupt, 500, schemas.CodeInternal, "服务内部错误"},
@@ -113,7 +114,7 @@ func TestWriteError(t *testing.T) {
 
 	logBuf.Reset()
 	rec = httptest.NewRecorder()
-	inv := &schemas.InvalidError{Subject: "entry", Err: catalog.ErrInvalid, Problems: []schemas.Problem{{Field: "name", Message: "is required"}}}
+	inv := &schemas.InvalidError{Subject: "目录 0101/000001", Err: catalog.ErrInvalid, Problems: []schemas.Problem{{Field: "name", Message: "必填"}}}
 	WriteError(rec, log, fmt.Errorf("put entry: %w", inv))
 	assert.Equal(t, 400, rec.Code)
 	var body struct {
@@ -122,7 +123,8 @@ func TestWriteError(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body))
 	assert.Equal(t, "INVALID", body.Code)
-	assert.Equal(t, []schemas.Problem{{Field: "name", Message: "is required"}}, body.Problems)
+	assert.Equal(t, []schemas.Problem{{Field: "name", Message: "必填"}}, body.Problems)
+	assert.Equal(t, "目录 0101/000001 校验未通过: name: 必填", body.Error, "the problems in Chinese, no sentinel text")
 	assert.Empty(t, logBuf.String(), "a caller's mistake is not logged as a failure")
 
 	rec = httptest.NewRecorder()

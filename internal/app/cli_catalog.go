@@ -13,6 +13,7 @@ import (
 	"unicode"
 
 	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/schemas"
 )
 
 // openCatalogForCLI opens only the catalogue of the data directory, for the account and directory
@@ -60,17 +61,30 @@ func closeCatalog(cat *catalog.Store, out io.Writer) {
 
 // failed prints what failed and why, and returns the exit code of a command that changed nothing.
 func failed(out io.Writer, what string, err error) int {
-	var msg string
+	fmt.Fprintf(out, "错误: 未能%s: %s\n", what, failure(err))
+	return ExitFailed
+}
+
+// failure is why a command failed: the text written for users when there is one, a rejected
+// command's problems field by field in Chinese (without the sentinel's English), else the kind
+// and the error.
+func failure(err error) string {
+	if msg, ok := schemas.UserMessage(err); ok && msg != "" {
+		return schemas.Clip(msg, schemas.MaxUserMessage)
+	}
+	var inv *schemas.InvalidError
+	if errors.As(err, &inv) && len(inv.Problems) > 0 {
+		return inv.UserText()
+	}
 	switch {
 	case errors.Is(err, catalog.ErrNotFound):
-		msg = "不存在; "
+		return "不存在; " + err.Error()
 	case errors.Is(err, catalog.ErrConflict):
-		msg = "与现有数据冲突; "
+		return "与现有数据冲突; " + err.Error()
 	case errors.Is(err, catalog.ErrInvalid):
-		msg = "校验未通过; "
+		return "校验未通过; " + err.Error()
 	}
-	fmt.Fprintf(out, "错误: 未能%s: %s%v\n", what, msg, err)
-	return ExitFailed
+	return err.Error()
 }
 
 // cliTime formats a time for the command line, in local time; zero is "-".
