@@ -1,0 +1,141 @@
+package catalog
+
+import (
+	"bytes"
+	"encoding/gob"
+	"encoding/json"
+	"fmt"
+
+	"github.com/hashicorp/go-memdb"
+
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// ckptTable is one stored table of the checkpoint: its record type and how its objects are
+// encoded, decoded and inserted. A table added to the catalogue is added here, or it is lost at
+// restart.
+type ckptTable struct {
+	table string
+	typ   cmdType
+	codec ckptCodec
+}
+
+// ckptTables lists the stored tables; the items table is derived from entries, not stored.
+var ckptTables = []ckptTable{
+	{tableDepartments, ckptDepartment, objectsOf[Department](tableDepartments)},
+	{tableDistricts, ckptDistrict, objectsOf[schemas.District](tableDistricts)},
+	{tableEntries, ckptEntry, objectsWith(func(txn *memdb.Txn, e *Entry) error {
+		legacyItemIDs(e)
+		return insertEntry(txn, e)
+	})},
+	{tableSnapshots, ckptSnapshot, objectsOf[Snapshot](tableSnapshots)},
+	{tableRuns, ckptRun, objectsOf[Run](tableRuns)},
+	{tablePrincipals, ckptPrincipal, objectsOf[Principal](tablePrincipals)},
+	{tableTokens, ckptToken, objectsOf[Token](tableTokens)},
+}
+
+// ckptCodec encodes and decodes the objects of one table and inserts them. A chunk of objects is
+// one gob value, a []*T (half the decoding time of a value per object); a type that gob cannot
+// carry (an interface field, say) falls back to a JSON array, so that a table added later never
+// makes checkpoints fail.
+type ckptCodec struct {
+	encodeGob  func(enc *gob.Encoder, objs []any) error
+	decodeGob  func(dec *gob.Decoder) ([]any, error)
+	decodeJSON func(raw []byte) ([]any, error)
+	decodeV1   func(raw json.RawMessage) (any, error) // one object of a version 1 checkpoint
+	insert     func(txn *memdb.Txn, obj any) error
+}
+
+// objectsOf is the codec of a table whose objects are inserted as they are.
+func objectsOf[T any](table string) ckptCodec {
+	return objectsWith(func(txn *memdb.Txn, obj *T) error { return txn.Insert(table, obj) })
+}
+
+// objectsWith is the codec of a table whose objects are inserted by insert.
+func objectsWith[T any](insert func(txn *memdb.Txn, obj *T) error) ckptCodec {
+	anys := func(objs []*T) []any {
+		out := make([]any, len(objs))
+		for i, o := range objs {
+			out[i] = o
+		}
+		return out
+	}
+	return ckptCodec{
+		encodeGob: func(enc *gob.Encoder, objs []any) error {
+			typed := make([]*T, len(objs))
+			for i, o := range objs {
+				typed[i] = o.(*T)
+			}
+			return enc.Encode(typed)
+		},
+		decodeGob: func(dec *gob.Decoder) ([]any, error) {
+			var objs []*T
+			err := dec.Decode(&objs)
+			return anys(objs), err
+		},
+		decodeJSON: func(raw []byte) ([]any, error) {
+			var objs []*T
+			err := json.Unmarshal(raw, &objs)
+			return anys(objs), err
+		},
+		decodeV1: func(raw json.RawMessage) (any, error) {
+			obj := new(T)
+			return obj, json.Unmarshal(raw, obj)
+		},
+		insert: func(txn *memdb.Txn, obj any) error { return insert(txn, obj.(*T)) },
+	}
+}
+
+// Chunk formats: the byte after the record type and its newline.
+const (
+	chunkGob  = 'g'
+	chunkJSON = 'j'
+)
+
+// encodeChunk returns the payload of one chunk frame: the record type, a newline, the format and
+// the objects, as gob or, when gob cannot carry them, as JSON.
+func encodeChunk(typ cmdType, codec ckptCodec, objs []any) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString(string(typ) + "\n")
+	b.WriteByte(chunkGob)
+	gobErr := codec.encodeGob(gob.NewEncoder(&b), objs)
+	if gobErr == nil {
+		return b.Bytes(), nil
+	}
+	raw, err := json.Marshal(objs)
+	if err != nil {
+		return nil, fmt.Errorf("encode checkpoint %s: gob: %v; json: %w", typ, gobErr, err)
+	}
+	return append([]byte(string(typ)+"\n"+string(rune(chunkJSON))), raw...), nil
+}
+
+// decodeChunk decodes the objects of one chunk frame.
+func decodeChunk(codecs map[string]ckptCodec, payload []byte) ([]any, func(*memdb.Txn, any) error, error) {
+	typ, body, ok := bytes.Cut(payload, []byte("\n"))
+	if !ok || len(body) == 0 {
+		return nil, nil, fmt.Errorf("chunk without a record type and format")
+	}
+	codec, ok := codecs[string(typ)]
+	if !ok {
+		return nil, nil, fmt.Errorf("unknown record type %q", typ)
+	}
+	var (
+		objs []any
+		err  error
+	)
+	switch body[0] {
+	case chunkGob:
+		objs, err = codec.decodeGob(gob.NewDecoder(bytes.NewReader(body[1:])))
+	case chunkJSON:
+		objs, err = codec.decodeJSON(body[1:])
+	default:
+		err = fmt.Errorf("unknown chunk format %q", body[0])
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %v", typ, err)
+	}
+	if len(objs) == 0 {
+		return nil, nil, fmt.Errorf("%s: empty chunk", typ)
+	}
+	return objs, codec.insert, nil
+}
