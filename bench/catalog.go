@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +20,9 @@ import (
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/schemas"
 )
+
+// catalogProfile, when set, is where the CPU profile of each writing run goes (suffixed .Nw).
+var catalogProfile string
 
 // catalogSlices is the number of equal slices the run is cut into to show that throughput stays
 // flat as the directory grows.
@@ -57,6 +61,18 @@ func writeEntries(ctx context.Context, dir string, n, writers int) error {
 	cats := fourDigitCategories()
 	districts := schemas.AllDistricts()
 	wcharBefore := procWritten()
+	if catalogProfile != "" {
+		pf, err := os.Create(fmt.Sprintf("%s.%dw", catalogProfile, writers))
+		if err != nil {
+			cat.Close()
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			cat.Close()
+			return err
+		}
+	}
 
 	marks := make([]time.Time, catalogSlices+1)
 	per := max(n/catalogSlices, 1)
@@ -87,6 +103,9 @@ func writeEntries(ctx context.Context, dir string, n, writers int) error {
 	}
 	wg.Wait()
 	total := time.Since(start)
+	if catalogProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	close(errs)
 	if err := <-errs; err != nil {
 		cat.Close()

@@ -35,6 +35,7 @@ func main() {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the ecolake ingest to this file")
 	entries := flag.Int("entries", 0, "entries of 20 items to write through the catalogue (0 skips the catalogue benchmark)")
 	writers := flag.String("writers", "1,16", "concurrent catalogue writers, one run per count")
+	flag.StringVar(&catalogProfile, "catalog-cpuprofile", "", "write a CPU profile of each catalogue writing run to this file (suffixed .1w, .16w)")
 	reopen := flag.String("catalog-open", "", "internal: open the catalogue in this directory and report start-up time and memory")
 	flag.Parse()
 	cpuProfile = *cpuprofile

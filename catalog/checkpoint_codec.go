@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/gob"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 
 	"github.com/hashicorp/go-memdb"
 
@@ -24,9 +26,9 @@ type ckptTable struct {
 var ckptTables = []ckptTable{
 	{tableDepartments, ckptDepartment, objectsOf[Department](tableDepartments)},
 	{tableDistricts, ckptDistrict, objectsOf[schemas.District](tableDistricts)},
-	{tableEntries, ckptEntry, objectsWith(func(txn *memdb.Txn, e *Entry) error {
+	{tableEntries, ckptEntry, preparing(objectsWith(insertEntry), func(e *Entry) {
 		legacyItemIDs(e)
-		return insertEntry(txn, e)
+		compactEntry(e) // again in insertEntry, where every string is then found shared
 	})},
 	{tableSnapshots, ckptSnapshot, objectsOf[Snapshot](tableSnapshots)},
 	{tableRuns, ckptRun, objectsOf[Run](tableRuns)},
@@ -35,16 +37,22 @@ var ckptTables = []ckptTable{
 }
 
 // ckptCodec encodes and decodes the objects of one table and inserts them. A chunk of objects is
-// one gob value, a []*T (half the decoding time of a value per object); a type that gob cannot
-// carry (an interface field, say) falls back to a JSON array, so that a table added later never
-// makes checkpoints fail.
+// a gob stream of values of up to ckptGroup objects each, []*T: decoding a value per object costs
+// twice as much, one value per chunk makes gob's encoder copy its growing buffer over and over. A
+// type that gob cannot carry (an interface field, say) falls back to a JSON array, so that a
+// table added later never makes checkpoints fail. prepare, when set, readies a decoded object
+// for insert in the decoding goroutines, off the single goroutine that inserts.
 type ckptCodec struct {
 	encodeGob  func(enc *gob.Encoder, objs []any) error
 	decodeGob  func(dec *gob.Decoder) ([]any, error)
 	decodeJSON func(raw []byte) ([]any, error)
 	decodeV1   func(raw json.RawMessage) (any, error) // one object of a version 1 checkpoint
+	prepare    func(obj any)
 	insert     func(txn *memdb.Txn, obj any) error
 }
+
+// ckptGroup is the number of objects per gob value in a chunk.
+const ckptGroup = 64
 
 // objectsOf is the codec of a table whose objects are inserted as they are.
 func objectsOf[T any](table string) ckptCodec {
@@ -66,12 +74,28 @@ func objectsWith[T any](insert func(txn *memdb.Txn, obj *T) error) ckptCodec {
 			for i, o := range objs {
 				typed[i] = o.(*T)
 			}
-			return enc.Encode(typed)
+			for len(typed) > 0 {
+				n := min(len(typed), ckptGroup)
+				if err := enc.Encode(typed[:n]); err != nil {
+					return err
+				}
+				typed = typed[n:]
+			}
+			return nil
 		},
 		decodeGob: func(dec *gob.Decoder) ([]any, error) {
-			var objs []*T
-			err := dec.Decode(&objs)
-			return anys(objs), err
+			var out []any
+			for {
+				var objs []*T
+				if err := dec.Decode(&objs); errors.Is(err, io.EOF) {
+					return out, nil
+				} else if err != nil {
+					return nil, err
+				}
+				for _, o := range objs {
+					out = append(out, o)
+				}
+			}
 		},
 		decodeJSON: func(raw []byte) ([]any, error) {
 			var objs []*T
@@ -84,6 +108,12 @@ func objectsWith[T any](insert func(txn *memdb.Txn, obj *T) error) ckptCodec {
 		},
 		insert: func(txn *memdb.Txn, obj any) error { return insert(txn, obj.(*T)) },
 	}
+}
+
+// preparing returns c with prepare set to fn.
+func preparing[T any](c ckptCodec, fn func(*T)) ckptCodec {
+	c.prepare = func(obj any) { fn(obj.(*T)) }
+	return c
 }
 
 // Chunk formats: the byte after the record type and its newline.
@@ -136,6 +166,11 @@ func decodeChunk(codecs map[string]ckptCodec, payload []byte) ([]any, func(*memd
 	}
 	if len(objs) == 0 {
 		return nil, nil, fmt.Errorf("%s: empty chunk", typ)
+	}
+	if codec.prepare != nil {
+		for _, o := range objs {
+			codec.prepare(o)
+		}
 	}
 	return objs, codec.insert, nil
 }

@@ -249,6 +249,9 @@ func loadRecordsV1(txn *memdb.Txn, fr *frameReader) error {
 			return fr.bad(off, n, "unknown record type %q", rec.Type)
 		}
 		obj, err := codec.decodeV1(rec.Payload)
+		if err == nil && codec.prepare != nil {
+			codec.prepare(obj)
+		}
 		if err == nil {
 			err = codec.insert(txn, obj)
 		}
