@@ -145,29 +145,28 @@ func applyDecoded(txn *memdb.Txn, rec *record, a applier, cmd any) error {
 	return setIndex(txn, rec.Index)
 }
 
-// encodeRecord is json.Marshal(rec) without its reflection and its second pass over the
-// payload, which json.Marshal already produced compact.
-func encodeRecord(rec *record) ([]byte, error) {
+// appendRecord appends json.Marshal(rec) to dst, without its reflection and its second pass over
+// the payload, which json.Marshal already produced compact.
+func appendRecord(dst []byte, rec *record) ([]byte, error) {
 	at, err := rec.At.MarshalJSON()
 	if err != nil {
-		return nil, err
+		return dst, err
 	}
 	typ, err := json.Marshal(string(rec.Type))
 	if err != nil {
-		return nil, err
+		return dst, err
 	}
-	b := make([]byte, 0, len(rec.Payload)+len(typ)+len(at)+64)
-	b = append(b, `{"index":`...)
-	b = strconv.AppendUint(b, rec.Index, 10)
-	b = append(b, `,"type":`...)
-	b = append(b, typ...)
-	b = append(b, `,"version":`...)
-	b = strconv.AppendInt(b, int64(rec.Version), 10)
-	b = append(b, `,"at":`...)
-	b = append(b, at...)
-	b = append(b, `,"payload":`...)
-	b = append(b, rec.Payload...)
-	return append(b, '}'), nil
+	dst = append(dst, `{"index":`...)
+	dst = strconv.AppendUint(dst, rec.Index, 10)
+	dst = append(dst, `,"type":`...)
+	dst = append(dst, typ...)
+	dst = append(dst, `,"version":`...)
+	dst = strconv.AppendInt(dst, int64(rec.Version), 10)
+	dst = append(dst, `,"at":`...)
+	dst = append(dst, at...)
+	dst = append(dst, `,"payload":`...)
+	dst = append(dst, rec.Payload...)
+	return append(dst, '}'), nil
 }
 
 func setIndex(txn *memdb.Txn, idx uint64) error {

@@ -87,18 +87,18 @@ func (s *Store) appendLocked(typ cmdType, a applier, body []byte, cmd any, valid
 		}
 	}
 	rec := record{Index: s.written + 1, Type: typ, Version: a.version, At: s.cfg.Clock().UTC(), Payload: body}
-	raw, err := encodeRecord(&rec)
-	if err != nil {
-		return 0, fmt.Errorf("encode %s record: %w", typ, err)
-	}
 	// Applied before it is appended: a command that validates but does not apply is refused
 	// without leaving a record the state does not reflect.
 	if err := applyDecoded(txn, &rec, a, cmd); err != nil {
 		return 0, fmt.Errorf("apply %s at index %d: %w", typ, rec.Index, err)
 	}
-	txn.Commit()
 	n := len(s.pending)
-	s.pending = appendFrame(s.pending, raw)
+	pending, err := appendFramed(s.pending, func(b []byte) ([]byte, error) { return appendRecord(b, &rec) })
+	if err != nil {
+		return 0, fmt.Errorf("encode %s record: %w", typ, err)
+	}
+	txn.Commit()
+	s.pending = pending
 	n = len(s.pending) - n
 	s.written = rec.Index
 	s.sinceCkpt++

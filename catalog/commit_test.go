@@ -272,9 +272,9 @@ func TestCrashBetweenRotationAndCheckpoint(t *testing.T) {
 	assert.ErrorIs(t, err, os.ErrNotExist, "the half-written checkpoint is removed")
 }
 
-// TestEncodeRecordIsJSONMarshal: the hand-made encoding of a record is byte for byte what
+// TestAppendRecordIsJSONMarshal: the hand-made encoding of a record is byte for byte what
 // json.Marshal gives, so that journals written before and after read the same.
-func TestEncodeRecordIsJSONMarshal(t *testing.T) {
+func TestAppendRecordIsJSONMarshal(t *testing.T) {
 	body, err := json.Marshal(putEntryCmd{Entry: *wideEntry(7)})
 	require.NoError(t, err)
 	html, err := json.Marshal(map[string]string{"a": "<重庆>"}) // payloads come from json.Marshal
@@ -285,8 +285,11 @@ func TestEncodeRecordIsJSONMarshal(t *testing.T) {
 	} {
 		want, err := json.Marshal(&rec)
 		require.NoError(t, err)
-		got, err := encodeRecord(&rec)
+		got, err := appendRecord([]byte("prefix"), &rec)
 		require.NoError(t, err)
-		assert.Equal(t, string(want), string(got))
+		assert.Equal(t, "prefix"+string(want), string(got))
+		framed, err := appendFramed([]byte("x"), func(b []byte) ([]byte, error) { return appendRecord(b, &rec) })
+		require.NoError(t, err)
+		assert.Equal(t, "x"+string(frame(want)), string(framed))
 	}
 }

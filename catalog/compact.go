@@ -29,18 +29,16 @@ func internLocked[S ~string](s *S) {
 	}
 }
 
-// internAllLocked returns a copy of ss made of shared strings, nil when empty. Callers hold
+// internAllLocked shares the strings of ss in place; an empty ss becomes nil. Callers hold
 // interned.
 func internAllLocked(ss []string) []string {
 	if len(ss) == 0 {
 		return nil
 	}
-	out := make([]string, len(ss))
 	for i := range ss {
-		out[i] = ss[i]
-		internLocked(&out[i])
+		internLocked(&ss[i])
 	}
-	return out
+	return ss
 }
 
 // compactEntry shares e's repeated strings and trims slices that decoding left much larger than

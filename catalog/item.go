@@ -74,7 +74,8 @@ func legacyItemIDs(e *Entry) {
 }
 
 // insertEntry writes an entry and replaces its rows in the items table. Every write of an entry
-// goes through here, replay and checkpoint restore included.
+// goes through here, replay and checkpoint restore included. e must be a fresh object (a Copy):
+// it is compacted in place and stored.
 func insertEntry(txn *memdb.Txn, e *Entry) error {
 	compactEntry(e)
 	if err := txn.Insert(tableEntries, e); err != nil {

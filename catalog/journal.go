@@ -147,6 +147,20 @@ func appendFrame(dst, payload []byte) []byte {
 	return append(dst, payload...)
 }
 
+// appendFramed appends a frame whose payload fill appends, without a copy of the payload.
+func appendFramed(dst []byte, fill func([]byte) ([]byte, error)) ([]byte, error) {
+	start := len(dst)
+	dst = append(dst, make([]byte, frameHeader)...)
+	dst, err := fill(dst)
+	if err != nil {
+		return dst[:start], err
+	}
+	payload := dst[start+frameHeader:]
+	binary.LittleEndian.PutUint32(dst[start:], uint32(len(payload)))
+	binary.LittleEndian.PutUint32(dst[start+4:], crc32.Checksum(payload, castagnoli))
+	return dst, nil
+}
+
 // commit writes b, whole frames, at the end of the segment and fsyncs it.
 func (j *journal) commit(b []byte) error {
 	if _, err := j.f.Write(b); err != nil {
