@@ -81,12 +81,13 @@ func (s *Store) checkpointAsync(db *memdb.MemDB, idx uint64) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.ckptDone = nil
+		if size > 0 {
+			s.lastCkpt, s.ckptIndex = size, idx
+		}
 		if err != nil {
 			// Every command is durable in the journal; a failed checkpoint only delays compaction.
 			s.log.Error("catalog checkpoint failed", "index", idx, "err", err)
-			return
 		}
-		s.lastCkpt, s.ckptIndex = size, idx
 	}()
 }
 
@@ -106,18 +107,18 @@ func (s *Store) waitCheckpointLocked() {
 func (s *Store) checkpointFinalLocked() error {
 	idx := s.Index()
 	size, err := s.installCheckpoint(s.durable.Load().Txn(false), idx, true)
-	if err != nil {
-		return err
+	if size > 0 {
+		s.lastCkpt, s.ckptIndex = size, idx
+		s.sinceCkpt, s.sinceBytes = 0, 0
 	}
-	s.lastCkpt, s.ckptIndex = size, idx
-	s.sinceCkpt, s.sinceBytes = 0, 0
-	return nil
+	return err
 }
 
 // installCheckpoint writes the checkpoint of txn at idx to a temp file, fsyncs it, renames it
 // over the checkpoint, fsyncs the directory and only then removes the segments it covers: a
 // segment is covered when the next one starts at or before idx+1, or when all is set. A crash at
-// any step leaves a checkpoint plus a journal that together hold every command.
+// any step leaves a checkpoint plus a journal that together hold every command. The size is
+// returned once the checkpoint is installed, even if removing segments then failed.
 func (s *Store) installCheckpoint(txn *memdb.Txn, idx uint64, all bool) (int64, error) {
 	tmp := filepath.Join(s.cfg.Dir, checkpointTmp)
 	size, err := writeCheckpoint(tmp, txn, idx, s.cfg.Clock().UTC())
@@ -137,7 +138,7 @@ func (s *Store) installCheckpoint(txn *memdb.Txn, idx uint64, all bool) (int64, 
 	s.statsMu.Unlock()
 	segs, err := listSegments(s.cfg.Dir)
 	if err != nil {
-		return 0, err
+		return size, err
 	}
 	var errs []error
 	for i, seg := range segs {
@@ -147,7 +148,7 @@ func (s *Store) installCheckpoint(txn *memdb.Txn, idx uint64, all bool) (int64, 
 	}
 	errs = append(errs, syncDir(s.cfg.Dir))
 	if err := errors.Join(errs...); err != nil {
-		return 0, fmt.Errorf("remove old journal segments: %w", err)
+		return size, fmt.Errorf("remove old journal segments: %w", err)
 	}
 	s.log.Info("catalog checkpoint written", "index", idx, "bytes", size)
 	return size, nil
