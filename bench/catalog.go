@@ -34,6 +34,9 @@ const catalogSlices = 10
 func catalogBench(ctx context.Context, dir string, n int, writers []int) error {
 	for _, w := range writers {
 		d := filepath.Join(dir, fmt.Sprintf("catalog-%dw", w))
+		if _, err := os.Stat(d); err == nil {
+			return fmt.Errorf("%s exists: the catalogue benchmark starts from an empty directory", d)
+		}
 		if err := writeEntries(ctx, d, n, w); err != nil {
 			return err
 		}
