@@ -6,12 +6,13 @@ MINIO       := $(GOBIN)/minio
 DATA        ?= ./var
 ADDR        ?= 127.0.0.1:8080
 BENCH_ROWS  ?= 1000000
+BENCH_ENTRIES ?= 100000
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
 # Tests find the MinIO server binary here (lake/s3/miniotest).
 export ECOLAKE_MINIO := $(MINIO)
 
-.PHONY: all build run test vet bench minio clean
+.PHONY: all build run test vet bench bench-catalog minio clean
 
 all: build
 
@@ -35,10 +36,17 @@ vet:
 test: $(MINIO) vet build
 	$(GO) test -count=1 -timeout 25m ./...
 
-# Throughput against DuckDB's own CSV -> Parquet on the same file, plus the package benchmarks.
+# Throughput against DuckDB's own CSV -> Parquet on the same file, a province-size catalogue
+# (BENCH_ENTRIES entries of 20 items written with 1 and 16 writers, checkpoint bytes, start-up
+# time and memory), plus the package benchmarks.
 bench: build
-	$(GO) run ./bench -rows $(BENCH_ROWS)
+	$(GO) run ./bench -rows $(BENCH_ROWS) -entries $(BENCH_ENTRIES)
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./lake/... ./ingest/... ./query/...
+
+# The catalogue alone: the province-size run and the per-command cost as the directory grows.
+bench-catalog:
+	$(GO) run ./bench -rows 0 -entries $(BENCH_ENTRIES)
+	$(GO) test -run '^$$' -bench 'PutEntry' -benchtime 2000x ./catalog/
 
 clean:
 	rm -rf bin $(DATA)

@@ -1,7 +1,9 @@
 // Command bench is the whole-system benchmark: it generates a district-submission CSV, loads it
 // through ecolake's ingest path (decode, validate, Arrow, Parquet, lake upload, manifest, catalogue
 // commit) and, in the same process on the same file, through DuckDB's own read_csv → COPY … TO
-// parquet, and prints both throughputs and their ratio.
+// parquet, and prints both throughputs and their ratio. With -entries it also writes a
+// province-size directory through the catalogue's commands and reports throughput as the
+// directory grows, checkpoint bytes, start-up time and memory (catalog.go).
 package main
 
 import (
@@ -31,13 +33,46 @@ func main() {
 	keep := flag.String("dir", "", "work directory (default: a temp dir removed afterwards)")
 	batch := flag.Int("batch-rows", 0, "ingest rows per Arrow batch (default: ingest's default)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the ecolake ingest to this file")
+	entries := flag.Int("entries", 0, "entries of 20 items to write through the catalogue (0 skips the catalogue benchmark)")
+	writers := flag.String("writers", "1,16", "concurrent catalogue writers, one run per count")
+	flag.StringVar(&catalogProfile, "catalog-cpuprofile", "", "write a CPU profile of each catalogue writing run to this file (suffixed .1w, .16w)")
+	reopen := flag.String("catalog-open", "", "internal: open the catalogue in this directory and report start-up time and memory")
 	flag.Parse()
 	cpuProfile = *cpuprofile
 	batchRows = *batch
-	if err := run(*rows, *keep); err != nil {
+	if err := mainErr(*rows, *entries, *writers, *keep, *reopen); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
+}
+
+func mainErr(rows, entries int, writers, keep, reopen string) error {
+	ctx := context.Background()
+	if reopen != "" {
+		return openReport(ctx, reopen)
+	}
+	ws, err := parseWriters(writers)
+	if err != nil {
+		return err
+	}
+	if rows > 0 {
+		if err := run(rows, keep); err != nil {
+			return err
+		}
+	}
+	if entries <= 0 {
+		return nil
+	}
+	dir := keep
+	if dir == "" {
+		d, err := os.MkdirTemp("", "ecolake-bench-catalog-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+	return catalogBench(ctx, dir, entries, ws)
 }
 
 var (

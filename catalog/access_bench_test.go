@@ -26,11 +26,12 @@ func BenchmarkVisible100k(b *testing.B) {
 		batch = append(batch, e)
 	}
 	// Straight into the state: the journal is not what is measured here.
-	txn := s.db.Txn(true)
+	txn := s.head.Txn(true)
 	for _, e := range batch {
 		require.NoError(b, insertEntry(txn, e))
 	}
 	txn.Commit()
+	s.publishHead()
 	p := &Principal{ID: "wz", Role: RoleDistrict, Clearance: schemas.General2, Districts: []string{"500101"}}
 	v := s.View()
 	b.ResetTimer()
@@ -45,11 +46,12 @@ func BenchmarkDecideOnly100k(b *testing.B) {
 	s, err := Open(context.Background(), testConfig(b.TempDir(), newClock()), nil)
 	require.NoError(b, err)
 	defer s.Close()
-	txn := s.db.Txn(true)
+	txn := s.head.Txn(true)
 	for i := range 100_000 {
 		require.NoError(b, insertEntry(txn, validEntry(fmt.Sprintf("%06d", i), fmt.Sprintf("t_%06d", i))))
 	}
 	txn.Commit()
+	s.publishHead()
 	p := &Principal{ID: "wz", Role: RoleDistrict, Clearance: schemas.General2, Districts: []string{"500101"}}
 	v := s.View()
 	for b.Loop() {

@@ -3,6 +3,7 @@ package catalog
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/hashicorp/go-memdb"
@@ -72,7 +73,15 @@ type (
 // applier applies one decoded record to a write transaction.
 type applier struct {
 	version int
-	apply   func(txn *memdb.Txn, rec *record) error
+	apply   applyFuncs
+}
+
+// applyFuncs decode a command's payload and apply it. Decoding depends on nothing in the state,
+// so a live command is decoded before it takes the store's lock (commit.go); replay does both in
+// turn. Both apply what was decoded from the journal's bytes, so they cannot differ.
+type applyFuncs struct {
+	decode func(payload json.RawMessage) (any, error)
+	apply  func(txn *memdb.Txn, rec *record, cmd any) error
 }
 
 var appliers = map[cmdType]applier{
@@ -90,29 +99,74 @@ var appliers = map[cmdType]applier{
 	cmdRevokeToken:      {cmdVersion1, decodeApply(applyRevokeToken)},
 }
 
-func decodeApply[T any](fn func(txn *memdb.Txn, rec *record, cmd *T) error) func(*memdb.Txn, *record) error {
-	return func(txn *memdb.Txn, rec *record) error {
-		var cmd T
-		if err := json.Unmarshal(rec.Payload, &cmd); err != nil {
-			return fmt.Errorf("decode %s payload: %w", rec.Type, err)
-		}
-		return fn(txn, rec, &cmd)
+func decodeApply[T any](fn func(txn *memdb.Txn, rec *record, cmd *T) error) applyFuncs {
+	return applyFuncs{
+		decode: func(payload json.RawMessage) (any, error) {
+			cmd := new(T)
+			if err := json.Unmarshal(payload, cmd); err != nil {
+				return nil, err
+			}
+			return cmd, nil
+		},
+		apply: func(txn *memdb.Txn, rec *record, cmd any) error { return fn(txn, rec, cmd.(*T)) },
 	}
 }
 
-// applyRecord applies rec and advances the journal index, all inside txn.
-func applyRecord(txn *memdb.Txn, rec *record) error {
+// applierFor returns the applier of rec's type and version.
+func applierFor(rec *record) (applier, error) {
 	a, ok := appliers[rec.Type]
 	if !ok {
-		return fmt.Errorf("unknown command type %q: %w", rec.Type, ErrCorrupt)
+		return applier{}, fmt.Errorf("unknown command type %q: %w", rec.Type, ErrCorrupt)
 	}
 	if rec.Version != a.version {
-		return fmt.Errorf("command %s version %d is not supported (want %d): %w", rec.Type, rec.Version, a.version, ErrCorrupt)
+		return applier{}, fmt.Errorf("command %s version %d is not supported (want %d): %w", rec.Type, rec.Version, a.version, ErrCorrupt)
 	}
-	if err := a.apply(txn, rec); err != nil {
+	return a, nil
+}
+
+// applyRecord decodes and applies rec and advances the journal index, all inside txn.
+func applyRecord(txn *memdb.Txn, rec *record) error {
+	a, err := applierFor(rec)
+	if err != nil {
+		return err
+	}
+	cmd, err := a.apply.decode(rec.Payload)
+	if err != nil {
+		return fmt.Errorf("decode %s payload: %w", rec.Type, err)
+	}
+	return applyDecoded(txn, rec, a, cmd)
+}
+
+// applyDecoded applies cmd, the decoded payload of rec, and advances the journal index.
+func applyDecoded(txn *memdb.Txn, rec *record, a applier, cmd any) error {
+	if err := a.apply.apply(txn, rec, cmd); err != nil {
 		return err
 	}
 	return setIndex(txn, rec.Index)
+}
+
+// appendRecord appends json.Marshal(rec) to dst, without its reflection and its second pass over
+// the payload, which json.Marshal already produced compact.
+func appendRecord(dst []byte, rec *record) ([]byte, error) {
+	at, err := rec.At.MarshalJSON()
+	if err != nil {
+		return dst, err
+	}
+	typ, err := json.Marshal(string(rec.Type))
+	if err != nil {
+		return dst, err
+	}
+	dst = append(dst, `{"index":`...)
+	dst = strconv.AppendUint(dst, rec.Index, 10)
+	dst = append(dst, `,"type":`...)
+	dst = append(dst, typ...)
+	dst = append(dst, `,"version":`...)
+	dst = strconv.AppendInt(dst, int64(rec.Version), 10)
+	dst = append(dst, `,"at":`...)
+	dst = append(dst, at...)
+	dst = append(dst, `,"payload":`...)
+	dst = append(dst, rec.Payload...)
+	return append(dst, '}'), nil
 }
 
 func setIndex(txn *memdb.Txn, idx uint64) error {

@@ -3,13 +3,16 @@ package catalog
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/hashicorp/go-memdb"
 )
 
 // ItemRef is one 信息项 together with the entry that holds it. The items table is derived from
-// the entries table inside the same transaction, so that questions across the whole directory
-// ("which items hold personal information", "where is 区县 used") need no scan of every entry.
+// the entries table inside the same transaction, so that "which items hold personal information"
+// needs no scan of every entry. It holds only the items with a personal-information type: a row
+// per item of a province (two million) would cost more memory and start-up time than the whole
+// directory, for questions a walk of the entries answers.
 type ItemRef struct {
 	Entry string // Entry.ResourceCode
 	Item
@@ -77,8 +80,10 @@ func legacyItemIDs(e *Entry) {
 }
 
 // insertEntry writes an entry and replaces its rows in the items table. Every write of an entry
-// goes through here, replay and checkpoint restore included.
+// goes through here, replay and checkpoint restore included. e must be a fresh object (a Copy):
+// it is compacted in place and stored.
 func insertEntry(txn *memdb.Txn, e *Entry) error {
+	compactEntry(e)
 	if err := txn.Insert(tableEntries, e); err != nil {
 		return fmt.Errorf("insert entry %s: %w", e.ResourceCode, err)
 	}
@@ -86,6 +91,9 @@ func insertEntry(txn *memdb.Txn, e *Entry) error {
 		return fmt.Errorf("replace items of %s: %w", e.ResourceCode, err)
 	}
 	for _, it := range e.Items {
+		if it.PIType == "" {
+			continue
+		}
 		if err := txn.Insert(tableItems, &ItemRef{Entry: e.ResourceCode, Item: it}); err != nil {
 			return fmt.Errorf("insert item %s.%s: %w", e.ResourceCode, it.Field, err)
 		}
@@ -96,7 +104,13 @@ func insertEntry(txn *memdb.Txn, e *Entry) error {
 // Items returns every item of the directory, ordered by entry and field.
 func (v *View) Items() []ItemRef {
 	var out []ItemRef
-	each(v.txn, tableItems, indexID, func(r *ItemRef) { out = append(out, *r) })
+	each(v.txn, tableEntries, indexID, func(e *Entry) {
+		from := len(out)
+		for _, it := range e.Items {
+			out = append(out, ItemRef{Entry: e.ResourceCode, Item: it})
+		}
+		slices.SortFunc(out[from:], func(a, b ItemRef) int { return strings.Compare(a.Field, b.Field) })
+	})
 	return out
 }
 

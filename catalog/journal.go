@@ -26,11 +26,7 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // frame returns the framed bytes of one payload.
 func frame(payload []byte) []byte {
-	b := make([]byte, frameHeader+len(payload))
-	binary.LittleEndian.PutUint32(b[0:4], uint32(len(payload)))
-	binary.LittleEndian.PutUint32(b[4:8], crc32.Checksum(payload, castagnoli))
-	copy(b[frameHeader:], payload)
-	return b
+	return appendFrame(make([]byte, 0, frameHeader+len(payload)), payload)
 }
 
 // frameScan is the outcome of scanning a framed file.
@@ -119,11 +115,12 @@ func listSegments(dir string) ([]segment, error) {
 	return out, nil
 }
 
-// journal is the open, append-only segment that receives new commands.
+// journal is the open, append-only segment that receives new commands. Batches of framed records
+// are written and fsynced by the group commit's leader (commit.go).
 type journal struct {
-	seg  segment
-	f    *os.File
-	size int64
+	seg    segment
+	f      *os.File
+	synced int64 // bytes covered by the last successful fsync
 }
 
 func openJournal(seg segment) (*journal, error) {
@@ -140,31 +137,52 @@ func openJournal(seg segment) (*journal, error) {
 		f.Close()
 		return nil, fmt.Errorf("seek journal %s: %w", seg.path, err)
 	}
-	return &journal{seg: seg, f: f, size: st.Size()}, nil
+	return &journal{seg: seg, f: f, synced: st.Size()}, nil
 }
 
-// append writes one framed record and fsyncs. On failure it cuts the file back so that a later
-// append does not follow a half-written record.
-func (j *journal) append(payload []byte) error {
-	b := frame(payload)
+// appendFrame appends the frame of payload to dst.
+func appendFrame(dst, payload []byte) []byte {
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(payload)))
+	dst = binary.LittleEndian.AppendUint32(dst, crc32.Checksum(payload, castagnoli))
+	return append(dst, payload...)
+}
+
+// appendFramed appends a frame whose payload fill appends, without a copy of the payload.
+func appendFramed(dst []byte, fill func([]byte) ([]byte, error)) ([]byte, error) {
+	start := len(dst)
+	dst = append(dst, make([]byte, frameHeader)...)
+	dst, err := fill(dst)
+	if err != nil {
+		return dst[:start], err
+	}
+	payload := dst[start+frameHeader:]
+	binary.LittleEndian.PutUint32(dst[start:], uint32(len(payload)))
+	binary.LittleEndian.PutUint32(dst[start+4:], crc32.Checksum(payload, castagnoli))
+	return dst, nil
+}
+
+// commit writes b, whole frames, at the end of the segment and fsyncs it.
+func (j *journal) commit(b []byte) error {
 	if _, err := j.f.Write(b); err != nil {
-		return j.undo(fmt.Errorf("append journal %s: %w", j.seg.path, err))
+		return fmt.Errorf("append journal %s: %w", j.seg.path, err)
 	}
 	if err := j.f.Sync(); err != nil {
-		return j.undo(fmt.Errorf("sync journal %s: %w", j.seg.path, err))
+		return fmt.Errorf("sync journal %s: %w", j.seg.path, err)
 	}
-	j.size += int64(len(b))
+	j.synced += int64(len(b))
 	return nil
 }
 
-func (j *journal) undo(cause error) error {
-	if err := j.f.Truncate(j.size); err != nil {
-		return fmt.Errorf("%w (and truncate back failed: %v): %w", cause, err, ErrClosed)
+// cut truncates the segment back to what the last fsync covered, so that records whose commit
+// failed do not come back at the next start, and positions the next write there.
+func (j *journal) cut() error {
+	if err := j.f.Truncate(j.synced); err != nil {
+		return fmt.Errorf("truncate journal %s: %w", j.seg.path, err)
 	}
-	if _, err := j.f.Seek(j.size, 0); err != nil {
-		return fmt.Errorf("%w (and seek back failed: %v): %w", cause, err, ErrClosed)
+	if _, err := j.f.Seek(j.synced, 0); err != nil {
+		return fmt.Errorf("seek journal %s: %w", j.seg.path, err)
 	}
-	return cause
+	return nil
 }
 
 func (j *journal) close() error {

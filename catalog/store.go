@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/go-memdb"
 
@@ -15,21 +16,44 @@ import (
 )
 
 // Store is the catalogue: a go-memdb state behind a durable command journal. Writes are
-// serialised; reads take a View and never block writers.
+// ordered and their fsyncs grouped (commit.go); reads take a View of the durable state and never
+// block writers; checkpoints are written in the background (checkpoint.go).
 type Store struct {
 	cfg Config
 	log *slog.Logger
-	db  *memdb.MemDB
 
-	mu        sync.Mutex // serialises writes, checkpoints and Close
-	j         *journal
-	lock      *os.File
-	sinceCkpt int
-	failed    error // set when the journal can no longer be trusted; writes refuse
-	closed    bool
+	// head is the state with every accepted command applied, including those whose record is
+	// written but not yet fsynced. Only writers use it, under mu.
+	head *memdb.MemDB
+	// durable is what readers see: a snapshot of head installed only once the journal holds
+	// every command it reflects (memdb snapshots share structure, so this costs no copy).
+	durable atomic.Pointer[memdb.MemDB]
+
+	mu      sync.Mutex // orders writes; guards everything below
+	synced  *sync.Cond // on mu: a batch became durable or the journal failed
+	j       *journal
+	lock    *os.File
+	pending []byte // framed records accepted since the batch under way was sealed
+	spare   []byte // a batch buffer to reuse
+	written uint64 // index of the last record accepted, durable or not
+	syncing bool   // a leader is fsyncing a batch (commit.go)
+	failed  error  // set when the journal can no longer be trusted; writes refuse
+	closed  bool
+	// syncHook, when set (tests only), runs before each journal fsync; an error fails it.
+	syncHook func() error
+
+	// Checkpoint bookkeeping (checkpoint.go).
+	sinceCkpt  int           // commands in the journal after the last checkpoint began
+	sinceBytes int64         // journal bytes after the last checkpoint began
+	lastCkpt   int64         // size of the last checkpoint written or found at Open
+	ckptIndex  uint64        // index the last installed checkpoint covers
+	ckptDone   chan struct{} // non-nil while a background checkpoint runs; closed when it ends
+
+	statsMu sync.Mutex
+	stats   Stats
 
 	chMu    sync.Mutex
-	index   uint64
+	index   uint64 // durable index
 	changed chan struct{}
 }
 
@@ -55,7 +79,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Store, error) {
 		lock.Close()
 		return nil, fmt.Errorf("create state: %w", err)
 	}
-	s := &Store{cfg: cfg, log: log, db: db, lock: lock, changed: make(chan struct{})}
+	s := &Store{cfg: cfg, log: log, head: db, lock: lock, changed: make(chan struct{})}
+	s.synced = sync.NewCond(&s.mu)
 	if err := s.recover(ctx); err != nil {
 		s.release()
 		return nil, err
@@ -70,9 +95,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Store, error) {
 	return s, nil
 }
 
-// recover loads the checkpoint, replays every segment after it and opens the journal for append.
+// recover loads the checkpoint, replays every segment after it (in one transaction: start-up
+// either reaches the end of the journal or fails) and opens the journal for append.
 func (s *Store) recover(ctx context.Context) error {
-	ckptIndex, err := loadCheckpoint(s.db, s.cfg.Dir)
+	ckpt, err := loadCheckpoint(ctx, s.head, s.cfg.Dir)
 	if err != nil {
 		return err
 	}
@@ -80,21 +106,28 @@ func (s *Store) recover(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	last := ckptIndex
+	last := ckpt.index
 	replayed := 0
+	var replayedBytes int64
+	txn := s.head.Txn(true)
+	defer txn.Abort()
 	for i, seg := range segs {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		n, lastIdx, err := s.replaySegment(seg, i == len(segs)-1, last, ckptIndex)
+		n, size, lastIdx, err := s.replaySegment(txn, seg, i == len(segs)-1, last, ckpt.index)
 		if err != nil {
 			return err
 		}
 		last = lastIdx
 		replayed += n
+		replayedBytes += size
 	}
-	s.index = last
-	s.sinceCkpt = replayed
+	txn.Commit()
+	s.durable.Store(s.head.Snapshot())
+	s.index, s.written = last, last
+	s.sinceCkpt, s.sinceBytes = replayed, replayedBytes
+	s.lastCkpt, s.ckptIndex = ckpt.size, ckpt.index
 	if len(segs) > 0 {
 		s.j, err = openJournal(segs[len(segs)-1])
 	} else {
@@ -103,20 +136,22 @@ func (s *Store) recover(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if replayed > 0 || ckptIndex > 0 {
-		s.log.Info("catalog recovered", "checkpoint_index", ckptIndex, "replayed", replayed, "index", last)
+	if replayed > 0 || ckpt.index > 0 {
+		s.log.Info("catalog recovered", "checkpoint_index", ckpt.index, "replayed", replayed, "index", last)
 	}
 	return nil
 }
 
-// replaySegment applies the records of seg whose index is after prev, each in its own
-// transaction. A torn tail of the last segment is cut; anything else wrong is ErrCorrupt.
-func (s *Store) replaySegment(seg segment, isLast bool, prev, ckpt uint64) (int, uint64, error) {
+// replaySegment applies the records of seg whose index is after prev to txn and returns how many
+// it applied, their bytes and the last index. A torn tail of the last segment is cut; anything
+// else wrong is ErrCorrupt.
+func (s *Store) replaySegment(txn *memdb.Txn, seg segment, isLast bool, prev, ckpt uint64) (int, int64, uint64, error) {
 	data, err := os.ReadFile(seg.path)
 	if err != nil {
-		return 0, prev, fmt.Errorf("read journal %s: %w", seg.path, err)
+		return 0, 0, prev, fmt.Errorf("read journal %s: %w", seg.path, err)
 	}
 	applied := 0
+	var bytes int64
 	scan, err := scanFrames(seg.path, data, func(off int64, n int, payload []byte) error {
 		var rec record
 		if err := json.Unmarshal(payload, &rec); err != nil {
@@ -128,29 +163,27 @@ func (s *Store) replaySegment(seg segment, isLast bool, prev, ckpt uint64) (int,
 		if rec.Index != prev+1 {
 			return fmt.Errorf("%s: record %d at offset %d: index %d does not follow %d: %w", seg.path, n, off, rec.Index, prev, ErrCorrupt)
 		}
-		txn := s.db.Txn(true)
-		defer txn.Abort()
 		if err := applyRecord(txn, &rec); err != nil {
 			return fmt.Errorf("%s: record %d at offset %d (index %d, %s): %w", seg.path, n, off, rec.Index, rec.Type, asCorrupt(err))
 		}
-		txn.Commit()
 		prev = rec.Index
 		applied++
+		bytes += int64(frameHeader + len(payload))
 		return nil
 	})
 	if err != nil {
-		return 0, prev, err
+		return 0, 0, prev, err
 	}
 	if scan.torn {
 		if !isLast {
-			return 0, prev, fmt.Errorf("%s: damaged record at offset %d in a segment that is not the last: %w", seg.path, scan.good, ErrCorrupt)
+			return 0, 0, prev, fmt.Errorf("%s: damaged record at offset %d in a segment that is not the last: %w", seg.path, scan.good, ErrCorrupt)
 		}
 		if err := os.Truncate(seg.path, scan.good); err != nil {
-			return 0, prev, fmt.Errorf("cut torn tail of %s: %w", seg.path, err)
+			return 0, 0, prev, fmt.Errorf("cut torn tail of %s: %w", seg.path, err)
 		}
 		s.log.Warn("journal: cut torn last record", "file", seg.path, "offset", scan.good, "bytes", int64(len(data))-scan.good)
 	}
-	return applied, prev, nil
+	return applied, bytes, prev, nil
 }
 
 func asCorrupt(err error) error {
@@ -172,61 +205,7 @@ func (s *Store) newSegment(first uint64) (*journal, error) {
 	return j, nil
 }
 
-// submit runs one command: validate against the current state, append and fsync the record,
-// then apply it in the same transaction and commit. Nothing becomes visible before it is durable.
-func (s *Store) submit(ctx context.Context, typ cmdType, payload any, validate func(txn *memdb.Txn) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return fmt.Errorf("%s: %w", typ, ErrClosed)
-	}
-	if s.failed != nil {
-		return fmt.Errorf("%s: journal unusable after %v: %w", typ, s.failed, ErrClosed)
-	}
-	txn := s.db.Txn(true)
-	defer txn.Abort()
-	if validate != nil {
-		if err := validate(txn); err != nil {
-			return err
-		}
-	}
-	body, err := json.Marshal(payload)
-	if err != nil {
-		return fmt.Errorf("encode %s: %w", typ, err)
-	}
-	rec := record{Index: s.Index() + 1, Type: typ, Version: appliers[typ].version, At: s.cfg.Clock().UTC(), Payload: body}
-	raw, err := json.Marshal(&rec)
-	if err != nil {
-		return fmt.Errorf("encode %s record: %w", typ, err)
-	}
-	if err := s.j.append(raw); err != nil {
-		if errors.Is(err, ErrClosed) {
-			s.failed = err
-		}
-		return err
-	}
-	if err := applyRecord(txn, &rec); err != nil {
-		// Validated yet not applicable: the journal now holds a record the state does not
-		// reflect, so stop accepting writes rather than diverge.
-		s.failed = err
-		return fmt.Errorf("apply %s at index %d: %w", typ, rec.Index, err)
-	}
-	txn.Commit()
-	s.advance(rec.Index)
-	s.sinceCkpt++
-	if s.sinceCkpt >= s.cfg.CheckpointEvery {
-		if err := s.checkpointLocked(); err != nil {
-			// The command is durable in the journal; a failed checkpoint only delays compaction.
-			s.log.Error("catalog checkpoint failed", "err", err)
-		}
-	}
-	return nil
-}
-
-// advance publishes the new index and wakes everyone waiting on Changed.
+// advance publishes the new durable index and wakes everyone waiting on Changed.
 func (s *Store) advance(idx uint64) {
 	s.chMu.Lock()
 	s.index = idx
@@ -235,37 +214,52 @@ func (s *Store) advance(idx uint64) {
 	s.chMu.Unlock()
 }
 
-// Index returns the journal index of the last applied command.
+// Index returns the journal index of the last durable command.
 func (s *Store) Index() uint64 {
 	s.chMu.Lock()
 	defer s.chMu.Unlock()
 	return s.index
 }
 
-// Changed returns a channel that is closed when the next command is applied.
+// Changed returns a channel that is closed when the next commands become durable and visible.
 func (s *Store) Changed() <-chan struct{} {
 	s.chMu.Lock()
 	defer s.chMu.Unlock()
 	return s.changed
 }
 
-// Close writes a checkpoint, closes the journal and releases the lock.
+// Close lets the commands already accepted finish, waits for a background checkpoint, writes a
+// final checkpoint, closes the journal and releases the lock.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return nil
 	}
+	s.closed = true // refuse new commands from here on
+	s.drainLocked()
 	var errs []error
-	if s.failed == nil && s.sinceCkpt > 0 {
-		if err := s.checkpointLocked(); err != nil {
+	errs = append(errs, s.j.close())
+	if s.failed == nil && s.Index() > s.ckptIndex {
+		if err := s.checkpointFinalLocked(); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	s.closed = true
-	errs = append(errs, s.j.close(), s.lock.Close())
+	errs = append(errs, s.lock.Close())
 	s.log.Info("catalog closed", "index", s.Index())
 	return errors.Join(errs...)
+}
+
+// drainLocked makes every written record durable (or failed) and waits for a background
+// checkpoint to end. Callers hold s.mu; it is released while waiting.
+func (s *Store) drainLocked() {
+	for s.syncing {
+		s.synced.Wait()
+	}
+	if s.failed == nil && s.written > s.Index() {
+		s.syncBatchLocked()
+	}
+	s.waitCheckpointLocked()
 }
 
 // release closes files without a checkpoint (failed Open).
@@ -275,10 +269,15 @@ func (s *Store) release() {
 	_ = s.lock.Close()
 }
 
-// crash drops the store as a killed process would: no checkpoint, files closed, lock released.
-// Tests use it to exercise recovery from the journal alone.
+// crash drops the store as a killed process would: no final checkpoint, files closed, lock
+// released. Tests use it to exercise recovery; it lets an fsync or a checkpoint already under
+// way finish first, so that nothing of the old store touches the directory afterwards.
 func (s *Store) crash() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for s.syncing {
+		s.synced.Wait()
+	}
+	s.waitCheckpointLocked()
 	s.release()
 }

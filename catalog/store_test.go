@@ -24,6 +24,7 @@ func TestConfigValidate(t *testing.T) {
 		{"default with dir", func() Config { c := DefaultConfig(); c.Dir = "x"; return c }(), true},
 		{"empty dir", Config{}, false},
 		{"negative checkpoint", Config{Dir: "x", CheckpointEvery: -1}, false},
+		{"negative checkpoint bytes", Config{Dir: "x", CheckpointMinBytes: -1}, false},
 		{"zero keeps default", Config{Dir: "x"}, true},
 	}
 	for _, c := range cases {
@@ -36,7 +37,8 @@ func TestConfigValidate(t *testing.T) {
 			}
 		})
 	}
-	assert.Equal(t, DefaultCheckpointEvery, Config{Dir: "x"}.withDefaults().CheckpointEvery)
+	assert.Equal(t, int64(DefaultCheckpointMinBytes), Config{Dir: "x"}.withDefaults().CheckpointMinBytes)
+	assert.Zero(t, Config{Dir: "x"}.withDefaults().CheckpointEvery, "checkpoints go by size unless asked")
 }
 
 func TestOpenSeedsDistrictsOnce(t *testing.T) {
@@ -124,22 +126,27 @@ func TestCheckpointThenJournal(t *testing.T) {
 	cfg := testConfig(dir, clock)
 	cfg.CheckpointEvery = 3
 	s := openTest(t, cfg)
-	populate(t, s, clock) // 1 seed + 8 commands: checkpoints at 3, 6, 9
+	populate(t, s, clock) // 1 seed + 8 commands: checkpoints in the background along the way
+	s.waitCheckpoint()
 	require.NoError(t, s.PutDepartment(context.Background(), Department{Code: "WATER_DIV", Name: "水生态环境处", Kind: DepartmentDivision}))
+	s.waitCheckpoint()
 	idx := s.Index()
 	require.Equal(t, uint64(10), idx)
 
+	ckpt := checkpointIndex(t, dir)
+	assert.GreaterOrEqual(t, ckpt, uint64(3))
+	assert.Equal(t, s.ckptIndex, ckpt)
 	segs, err := listSegments(dir)
 	require.NoError(t, err)
-	require.Len(t, segs, 1, "segments older than the checkpoint are removed")
-	assert.Equal(t, uint64(10), segs[0].first)
-	_, err = os.Stat(filepath.Join(dir, checkpointName))
-	require.NoError(t, err)
+	require.NotEmpty(t, segs)
+	assert.Equal(t, ckpt+1, segs[0].first, "segments the checkpoint covers are removed, the others kept")
+	assert.GreaterOrEqual(t, s.Stats().Checkpoints, int64(1))
 
 	before := stateJSON(t, s.View())
-	s.crash() // index 10 lives only in the journal
+	s.crash() // what follows the checkpoint lives only in the journal
 	s = openTest(t, cfg)
 	assert.Equal(t, idx, s.Index())
+	assert.Equal(t, int(idx-ckpt), s.sinceCkpt, "only the journal after the checkpoint is replayed")
 	assert.JSONEq(t, before, stateJSON(t, s.View()))
 	require.NoError(t, s.Close())
 
@@ -158,8 +165,9 @@ func TestCheckpointCrashBeforeRotationKeepsJournal(t *testing.T) {
 	s := openTest(t, testConfig(dir, clock))
 	populate(t, s, clock)
 	s.mu.Lock()
-	require.NoError(t, writeCheckpoint(filepath.Join(dir, checkpointName), s.db.Txn(false), s.Index(), clock.Now()))
+	_, err := writeCheckpoint(filepath.Join(dir, checkpointName), s.View().txn, s.Index(), clock.Now())
 	s.mu.Unlock()
+	require.NoError(t, err)
 	require.NoError(t, s.PutDepartment(context.Background(), Department{Code: "WATER_DIV", Name: "水生态环境处", Kind: DepartmentDivision}))
 	before := stateJSON(t, s.View())
 	s.crash()

@@ -14,8 +14,8 @@ type View struct {
 	txn *memdb.Txn
 }
 
-// View opens a read transaction on the current state.
-func (s *Store) View() *View { return &View{txn: s.db.Txn(false)} }
+// View opens a read transaction on the durable state.
+func (s *Store) View() *View { return &View{txn: s.durable.Load().Txn(false)} }
 
 // Index is the journal index of the last command this view reflects.
 func (v *View) Index() uint64 { return readIndex(v.txn) }
