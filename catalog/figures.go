@@ -78,12 +78,14 @@ func (v *View) collectionRate(now time.Time, p *Principal) *CollectionFigure {
 	dists := map[string]*Breakdown{}
 	domains := map[string]*Breakdown{}
 	kinds := map[string]*Breakdown{}
-	for _, e := range v.Entries() {
+	// The stored entries are only read here, never kept or changed: no copies, which at a
+	// province's size were most of the figure's cost.
+	each(v.txn, tableEntries, indexID, func(e *Entry) {
 		if e.Status != StatusPublished || e.Secret || e.Exempt {
-			continue
+			return
 		}
 		if p != nil && !exists(p, e) {
-			continue
+			return
 		}
 		collected, lag := v.collected(e, now, p)
 		f.Denominator++
@@ -102,7 +104,7 @@ func (v *View) collectionRate(now time.Time, p *Principal) *CollectionFigure {
 		for _, d := range e.Domains {
 			count(domains, d, schemas.Domains.NameOf, collected)
 		}
-	}
+	})
 	f.Rate = ratio(f.Numerator, f.Denominator)
 	f.ItemRate = ratio(f.ItemNumerator, f.ItemDenominator)
 	f.ByDepartment = sorted(depts)
@@ -117,7 +119,7 @@ func (v *View) collected(e *Entry, now time.Time, p *Principal) (bool, Lag) {
 	lag := Lag{Entry: e.ResourceCode, Name: e.Name}
 	var snap *Snapshot
 	if e.CurrentSnapshot != "" {
-		snap, _ = v.Snapshot(e.CurrentSnapshot)
+		snap, _ = first[Snapshot](v.txn, tableSnapshots, "snapshot", e.CurrentSnapshot)
 	}
 	if snap == nil {
 		lag.Reason, lag.ReasonText = LagNeverLoaded, "从未归集"
@@ -134,10 +136,10 @@ func (v *View) collected(e *Entry, now time.Time, p *Principal) (bool, Lag) {
 		lag.Reason = LagStale
 		lag.ReasonText = fmt.Sprintf("数据已过期 (自 %s 起)", deadline.In(displayZone).Format("2006-01-02 15:04"))
 	}
-	if runs := v.Runs(e.ResourceCode); len(runs) > 0 && runs[0].Status == RunFailed {
+	if last := v.lastRun(e.ResourceCode); last != nil && last.Status == RunFailed {
 		lag.Reason = LagLastLoadFailed
-		msg := runs[0].Error
-		if p != nil && !Decide(p, e).MaySeeRun(runs[0]) {
+		msg := last.Error
+		if p != nil && !Decide(p, e).MaySeeRun(last) {
 			msg = "" // another district's run: that it failed is the entry's state, its text is not
 		}
 		if msg == "" {
@@ -189,4 +191,16 @@ func ratio(n, d int) float64 {
 		return 0
 	}
 	return float64(n) / float64(d)
+}
+
+// lastRun is the entry's newest run as stored (read only), nil when it has none.
+func (v *View) lastRun(entry string) *Run {
+	it, err := v.txn.GetReverse(tableRuns, indexEntryStarted+"_prefix", entry+"\x00")
+	if err != nil {
+		panic(fmt.Sprintf("catalog: %s.%s: %v", tableRuns, indexEntryStarted, err))
+	}
+	if raw := it.Next(); raw != nil && raw.(*Run).Entry == entry {
+		return raw.(*Run)
+	}
+	return nil
 }
