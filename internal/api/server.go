@@ -83,5 +83,10 @@ func (s *Server) handleIndex(w http.ResponseWriter, _ *http.Request) {
 		"POST /api/v1/entries/{资源代码}/submissions  区县报送 (multipart, 文件字段 file)\n"+
 		"GET  /api/v1/runs/{任务}/rejects             下载拒绝行\n"+
 		"GET  /api/v1/schema.graphql                  本账号可见的 GraphQL 模式\n"+
+		"POST /api/v1/entries                       登记处室与目录 (JSON, 数据管理员)\n"+
+		"GET|POST /api/v1/principals                账号 (系统管理员)\n"+
+		"POST /api/v1/principals/{账号}/disable       停用账号 (系统管理员)\n"+
+		"GET|POST /api/v1/principals/{账号}/tokens    令牌 (系统管理员)\n"+
+		"POST /api/v1/tokens/{令牌}/revoke            吊销令牌 (系统管理员)\n"+
 		"GET  /healthz                              健康检查\n")
 }
