@@ -36,7 +36,6 @@ type Action string
 const (
 	ActManagePrincipals Action = "manage_principals" // create, list and disable principals and their tokens
 	ActEditDirectory    Action = "edit_directory"    // register and change entries and departments
-	ActReadFigures      Action = "read_figures"      // the management figures (over the entries that exist for the principal)
 	ActQuery            Action = "query"             // use the query layer at all
 )
 
@@ -143,17 +142,6 @@ func (a Access) MaySeeRun(r *Run) bool {
 	return a.RunDistricts == nil || slices.Contains(a.RunDistricts, r.District)
 }
 
-// Visible returns the items the principal may see, in item order.
-func (a Access) Visible() []ItemAccess {
-	out := make([]ItemAccess, 0, len(a.Items))
-	for _, it := range a.Items {
-		if it.Visible {
-			out = append(out, it)
-		}
-	}
-	return out
-}
-
 // MayReadRejects decides the download of a run's rejected rows, raw submitted values: p must see
 // the run and be allowed to load the entry. A district account reads them only of loads that were
 // held to its own districts, that is, submitted by a district account whose districts are all
@@ -194,7 +182,7 @@ func Allowed(p *Principal, act Action) bool {
 		return p.Role == RoleAdmin
 	case ActEditDirectory:
 		return p.Role == RoleAdmin || p.Role == RoleSteward
-	case ActReadFigures, ActQuery:
+	case ActQuery:
 		return true
 	}
 	return false

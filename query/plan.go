@@ -81,6 +81,4 @@ type Plan struct {
 	Aggs      []Agg
 	// MinGroup, when above 0, withholds every aggregate group (or ungrouped total) of fewer rows.
 	MinGroup int
-	// Scoped is true when the policy narrowed the rows to the principal's row scope.
-	Scoped bool
 }

@@ -81,7 +81,6 @@ func applyPolicy(p *Plan, e *catalog.Entry, a catalog.Access) error {
 	} else {
 		p.Where = &Cond{And: []*Cond{p.Where, scope}}
 	}
-	p.Scoped = true
 	return nil
 }
 

@@ -1,10 +1,8 @@
 package test
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"strings"
 	"syscall"
@@ -213,23 +211,11 @@ func TestServeDemoEndToEnd(t *testing.T) {
 
 func submit(t *testing.T, s *server, token, code, name string, content []byte, district string) (int, string) {
 	t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	fw, err := mw.CreateFormFile("file", name)
-	require.NoError(t, err)
-	_, _ = fw.Write(content)
+	var fields map[string]string
 	if district != "" {
-		require.NoError(t, mw.WriteField("district", district))
+		fields = map[string]string{"district": district}
 	}
-	require.NoError(t, mw.Close())
-	req, _ := http.NewRequest("POST", s.base+"/api/v1/entries/"+code+"/submissions", &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(raw)
+	return submitForm(t, s, token, code, name, string(content), fields)
 }
 
 // num reads a JSON number (or a 64-bit integer sent as a string).
