@@ -63,27 +63,34 @@ func (s *Store) SetEntryStatus(ctx context.Context, code, status string) error {
 }
 
 // validateEntry checks an entry put whole by the operator's loader (PutEntry): STANDARDS §1.
-func validateEntry(txn *memdb.Txn, e *Entry) error { return checkEntry(txn, e, false).err() }
+func validateEntry(txn *memdb.Txn, e *Entry) error { return checkEntry(txn, e, false, false).err() }
 
 // validatePublish checks a version about to be sent for review or published: STANDARDS §1, the
 // sharing rules of §4 and links to business items and scenes that exist.
 func validatePublish(txn *memdb.Txn, e *Entry) error {
-	p := checkEntry(txn, e, false)
+	p := checkEntry(txn, e, false, true)
 	checkSharing(p, e)
 	checkLinks(txn, p, e)
 	return p.err()
 }
 
-// validateDraft checks a draft: it may be incomplete, but what it gives must be valid.
-func validateDraft(txn *memdb.Txn, e *Entry) error {
-	p := checkEntry(txn, e, true)
+// validateDraft checks a draft version e made from the caller's entry sent (nil when e is a
+// new entry): it may be incomplete, but what it gives must be valid. The item ids are checked on
+// what the caller sent, against the version it edited (old, nil for a new entry).
+func validateDraft(txn *memdb.Txn, e, sent, old *Entry) error {
+	p := checkEntry(txn, e, true, sent != nil)
+	if sent != nil {
+		checkItemIDs(p, old, sent)
+	}
 	checkLinks(txn, p, e)
 	return p.err()
 }
 
-func checkEntry(txn *memdb.Txn, e *Entry, draft bool) *problems {
+// checkEntry checks e against STANDARDS §1; assigned says the catalogue gave its item ids (a
+// stored version), so they are not the caller's to check.
+func checkEntry(txn *memdb.Txn, e *Entry, draft, assigned bool) *problems {
 	p := newProblems("目录 %s", e.ResourceCode)
-	p.draft = draft
+	p.draft, p.assigned = draft, assigned
 	if m := resourceCodeRE.FindStringSubmatch(e.ResourceCode); m == nil {
 		p.add("resource_code", "%s应为“分类码/顺序码”，例如 0101/000001", schemas.Quote(e.ResourceCode))
 	} else if m[1] != e.CategoryCode {
@@ -114,7 +121,9 @@ func checkEntry(txn *memdb.Txn, e *Entry, draft bool) *problems {
 	}
 	validateTable(txn, p, e)
 	validateItems(p, e.Items)
-	validateItemIDs(txn, p, e)
+	if !p.assigned {
+		validateItemIDs(txn, p, e)
+	}
 	validateDomains(p, e.Domains)
 	validateRelated(p, e)
 	if e.Department == "" {
@@ -217,8 +226,14 @@ func validateRelated(p *problems, e *Entry) {
 // validateItemIDs refuses item ids the entry never assigned, and one id given to two items: an
 // id is the catalogue's to hand out, a caller only passes one back to keep it across a rename.
 func validateItemIDs(txn *memdb.Txn, p *problems, e *Entry) {
+	old, _ := entryTxn(txn, e.ResourceCode)
+	checkItemIDs(p, old, e)
+}
+
+// checkItemIDs is validateItemIDs against old, the version e was made from (nil for none).
+func checkItemIDs(p *problems, old, e *Entry) {
 	known := map[int]bool{}
-	if old, err := entryTxn(txn, e.ResourceCode); err == nil {
+	if old != nil {
 		for _, it := range old.Items {
 			known[it.ID] = true
 		}

@@ -157,7 +157,7 @@ func planImport(txn *memdb.Txn, p *Principal, entries []*Entry) (ImportResult, e
 				continue
 			}
 			tables[c.Table] = i
-			add(i, c.ResourceCode, firstErr(mayWriteEntry(txn, p, c), mayEditDepartment(p, nil, c), validateDraft(txn, c)))
+			add(i, c.ResourceCode, firstErr(mayWriteEntry(txn, p, c), mayEditDepartment(p, nil, c), validateDraft(txn, c, nil, nil)))
 			res.Created = append(res.Created, c.ResourceCode)
 			continue
 		}
@@ -175,7 +175,7 @@ func planImport(txn *memdb.Txn, p *Principal, entries []*Entry) (ImportResult, e
 			continue
 		}
 		tables[c.Table] = i
-		add(i, c.ResourceCode, firstErr(mayWriteEntry(txn, p, c), mayEditDepartment(p, w.live, c), validateDraft(txn, c)))
+		add(i, c.ResourceCode, firstErr(mayWriteEntry(txn, p, c), mayEditDepartment(p, w.live, c), validateDraft(txn, c, n, w.entry())))
 		res.Changed = append(res.Changed, c.ResourceCode)
 	}
 	if len(probs) > 0 {

@@ -17,6 +17,8 @@ type problems struct {
 	// draft relaxes completeness: a draft may leave required fields and codes empty, but what it
 	// does give must be valid.
 	draft bool
+	// assigned: the entry's item ids were given by the catalogue (a stored version).
+	assigned bool
 }
 
 // maxProblemText bounds one problem's message: messages quote the values they reject, and a

@@ -92,7 +92,7 @@ func (s *Store) CreateEntry(ctx context.Context, p *Principal, e *Entry, reason 
 			return schemas.Userf(ErrConflict, "信息资源代码 %s 已被占用", schemas.Clip(n.ResourceCode, 64))
 		}
 		code = n.ResourceCode
-		return validateDraft(txn, n)
+		return validateDraft(txn, n, nil, nil)
 	})
 	if err != nil {
 		return nil, err
@@ -163,7 +163,7 @@ func (s *Store) EditEntry(ctx context.Context, p *Principal, e *Entry, base uint
 		if err := mayEditDepartment(p, w.live, c); err != nil {
 			return err
 		}
-		return validateDraft(txn, w.edited(c))
+		return validateDraft(txn, w.edited(c), c, w.entry())
 	})
 }
 
