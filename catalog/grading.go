@@ -272,8 +272,9 @@ func proposeSharing(e *Entry) {
 	}
 }
 
-// checkSharing enforces STANDARDS §4 on publishing: 不予共享, or sharing and opening other than the
-// grade's defaults, need a legal basis; important and core data are never opened.
+// checkSharing enforces STANDARDS §4 on publishing: 不予共享, and sharing or opening wider than
+// the grade's defaults, need a legal basis (narrower needs none); important and core data are
+// never opened.
 func checkSharing(p *problems, e *Entry) {
 	if p.draft {
 		return
@@ -290,11 +291,19 @@ func checkSharing(p *problems, e *Entry) {
 		return
 	}
 	share, open := schemas.DefaultSharing(g)
-	if (share != "" && e.ShareType != share) || (open != "" && e.OpenType != open) {
+	if wider(schemas.ShareTypes, e.ShareType, share) || wider(schemas.OpenTypes, e.OpenType, open) {
 		p.add("sharing_basis", "分级为%s时默认%s、%s；设为%s、%s须填写法律依据",
 			g.Name(), schemas.ShareTypes.NameOf(share), schemas.OpenTypes.NameOf(open),
 			schemas.ShareTypes.NameOf(e.ShareType), schemas.OpenTypes.NameOf(e.OpenType))
 	}
+}
+
+// wider reports whether sharing (or opening) type id is wider than def: the lists run from the
+// widest (无条件) to the narrowest (不予).
+func wider(list *schemas.CodeList, id, def string) bool {
+	a, ok1 := list.Lookup(id)
+	b, ok2 := list.Lookup(def)
+	return ok1 && ok2 && a.Ordinal < b.Ordinal
 }
 
 const (
