@@ -44,7 +44,7 @@ func TestUpgradeAppliesAtOnceDowngradeNeedsReview(t *testing.T) {
 
 	// Upgrade: the published entry changes at once; the evidence is kept with the matrix's proposal.
 	pending, err := s.GradeEntry(ctx, wfSteward, Grading{Code: code, Base: live.Revision,
-		Items: map[string]schemas.Grade{"pm25": schemas.General3},
+		Items:    map[string]schemas.Grade{"pm25": schemas.General3},
 		Evidence: &Evidence{ImpactObject: "ORGANISATION", ImpactDegree: "SERIOUS", Factors: []string{"PRECISION", "SCALE"}, Basis: "含企业排放明细"}})
 	require.NoError(t, err)
 	assert.False(t, pending)
