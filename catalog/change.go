@@ -63,7 +63,15 @@ func (v *View) ChangeFor(p *Principal, code string) (*ChangeRequest, error) {
 	if err != nil || !exists(p, e) {
 		return nil, entryNotFound(code)
 	}
-	return v.Change(code)
+	c, err := v.Change(code)
+	if err != nil {
+		return nil, err
+	}
+	if !exists(p, c.Proposed) {
+		// The change raises the grade above p's clearance: p sees the entry, not the change.
+		return nil, fmt.Errorf("change of %q: %w", code, ErrNotFound)
+	}
+	return c, nil
 }
 
 // PendingReview lists the versions waiting for review that p may review: entries under review
