@@ -387,3 +387,45 @@ func TestImportIsAtomicAndUnchangedIsANoOp(t *testing.T) {
 	assert.Equal(t, "导入修改", cr.Proposed.Abstract)
 	assert.NotEqual(t, "导入修改", current(t, s, "0101/000002").Abstract)
 }
+
+// TestWorkflowStateSurvivesACheckpoint: change requests, history, evidence, business items and
+// scenes are written to the checkpoint and read back.
+func TestWorkflowStateSurvivesACheckpoint(t *testing.T) {
+	s := newWorkflowStore(t)
+	ctx := context.Background()
+	require.NoError(t, s.PutBusinessItem(ctx, wfSteward, BusinessItem{Code: "YW_AIR", Name: "空气质量监测", Department: "AIR_DIV"}, 0))
+	require.NoError(t, s.PutScene(ctx, wfSteward, Scene{Code: "CJ_AIR", Name: "巴渝治气", Kind: SceneComposite, Department: "AIR_DIV"}, 0))
+	e := draftEntry("空气质量日报")
+	e.BusinessItems, e.Scenes = []string{"YW_AIR"}, []string{"CJ_AIR"}
+	d, err := s.CreateEntry(ctx, wfSteward, e, "")
+	require.NoError(t, err)
+	live := publish(t, s, d.ResourceCode)
+	_, err = s.GradeEntry(ctx, wfSteward, Grading{Code: d.ResourceCode, Base: live.Revision,
+		Items:    map[string]schemas.Grade{"pm25": schemas.General3},
+		Evidence: &Evidence{ImpactObject: "PERSONAL", ImpactDegree: "SERIOUS", Basis: "依据"}})
+	require.NoError(t, err)
+	edit := current(t, s, d.ResourceCode)
+	edit.Abstract = "修改中"
+	require.NoError(t, s.EditEntry(ctx, wfSteward, edit, edit.Revision, "待提交"))
+
+	snap := func(s *Store) []any {
+		v := s.View()
+		h, err := v.HistoryFor(wfAdmin, d.ResourceCode, 100)
+		require.NoError(t, err)
+		c, err := v.Change(d.ResourceCode)
+		require.NoError(t, err)
+		ev, err := v.EvidenceFor(wfAdmin, d.ResourceCode)
+		require.NoError(t, err)
+		en, _ := v.Entry(d.ResourceCode)
+		return []any{h, c, ev, v.BusinessItems(), v.Scenes(), en, v.EntriesServing(wfAdmin, "scene", "CJ_AIR")}
+	}
+	before := snap(s)
+	dir := s.cfg.Dir
+	require.NoError(t, s.Close()) // writes a final checkpoint
+	s2 := openTest(t, testConfig(dir, newClock()))
+	defer s2.Close()
+	assert.Equal(t, before, snap(s2))
+	n, err := s2.CreateEntry(ctx, wfSteward, draftEntry("又一条"), "")
+	require.NoError(t, err)
+	assert.Equal(t, "0101/000002", n.ResourceCode)
+}
