@@ -429,3 +429,35 @@ func TestWorkflowStateSurvivesACheckpoint(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "0101/000002", n.ResourceCode)
 }
+
+func TestDraftWithoutDistrictOrDepartmentIsStored(t *testing.T) {
+	s := newWorkflowStore(t)
+	e := draftEntry("未定区县")
+	e.District = ""
+	d, err := s.CreateEntry(context.Background(), wfAdmin, e, "")
+	require.NoError(t, err)
+	err = s.SubmitEntry(context.Background(), wfAdmin, d.ResourceCode, d.Revision, "")
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.Contains(t, err.Error(), "district: 必填")
+}
+
+func TestImportRefusesRowsExportedBeforeALaterChange(t *testing.T) {
+	s := newWorkflowStore(t)
+	ctx := context.Background()
+	d, err := s.CreateEntry(ctx, wfSteward, draftEntry("甲"), "")
+	require.NoError(t, err)
+	exported := d.Copy() // carries the revision it was exported at
+	later := d.Copy()
+	later.Abstract = "他人修改"
+	require.NoError(t, s.EditEntry(ctx, wfSteward2, later, d.Revision, ""))
+	exported.Abstract = "导入修改"
+	_, err = s.ImportEntries(ctx, wfSteward, []*Entry{exported}, "")
+	var ie *ImportError
+	require.ErrorAs(t, err, &ie)
+	assert.Contains(t, ie.Problems[0].Message, "已被数据员乙于")
+	idx := s.Index()
+	res, err := s.ImportEntries(ctx, wfSteward, []*Entry{current(t, s, d.ResourceCode)}, "")
+	require.NoError(t, err)
+	assert.Len(t, res.Unchanged, 1)
+	assert.Equal(t, idx, s.Index(), "an import that changes nothing writes no command")
+}
