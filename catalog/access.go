@@ -36,6 +36,7 @@ type Action string
 const (
 	ActManagePrincipals Action = "manage_principals" // create, list and disable principals and their tokens
 	ActEditDirectory    Action = "edit_directory"    // register and change entries and departments
+	ActReviewDirectory  Action = "review_directory"  // approve or send back directory changes
 	ActQuery            Action = "query"             // use the query layer at all
 )
 
@@ -182,6 +183,8 @@ func Allowed(p *Principal, act Action) bool {
 		return p.Role == RoleAdmin
 	case ActEditDirectory:
 		return p.Role == RoleAdmin || p.Role == RoleSteward
+	case ActReviewDirectory:
+		return p.Role == RoleAdmin || p.Role == RoleReviewer
 	case ActQuery:
 		return true
 	}

@@ -45,6 +45,9 @@ const (
 	ckptRun        cmdType = "run"
 	ckptPrincipal  cmdType = "principal"
 	ckptToken      cmdType = "token"
+	ckptChange     cmdType = "change"
+	ckptHistory    cmdType = "history"
+	ckptGrading    cmdType = "grading"
 )
 
 type ckptHeaderBody struct {

@@ -34,6 +34,11 @@ var ckptTables = []ckptTable{
 	{tableRuns, ckptRun, objectsOf[Run](tableRuns)},
 	{tablePrincipals, ckptPrincipal, objectsOf[Principal](tablePrincipals)},
 	{tableTokens, ckptToken, objectsOf[Token](tableTokens)},
+	{tableChanges, ckptChange, objectsOf[ChangeRequest](tableChanges)},
+	{tableHistory, ckptHistory, objectsOf[History](tableHistory)},
+	{tableGradings, ckptGrading, objectsOf[Evidence](tableGradings)},
+	{tableBusinessItems, ckptBusinessItem, objectsOf[BusinessItem](tableBusinessItems)},
+	{tableScenes, ckptScene, objectsOf[Scene](tableScenes)},
 }
 
 // ckptCodec encodes and decodes the objects of one table and inserts them. A chunk of objects is

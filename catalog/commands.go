@@ -218,7 +218,7 @@ func applyPutEntry(txn *memdb.Txn, rec *record, cmd *putEntryCmd) error {
 	}
 	e.PublishDate = utc(e.PublishDate)
 	e.UpdatedAt = at
-	e.ModifyIndex = rec.Index
+	e.ModifyIndex, e.Revision = rec.Index, rec.Index
 	return insertEntry(txn, e)
 }
 
@@ -234,7 +234,7 @@ func applySetEntryStatus(txn *memdb.Txn, rec *record, cmd *setEntryStatusCmd) er
 	}
 	e.Status = cmd.Status
 	e.UpdatedAt = at
-	e.ModifyIndex = rec.Index
+	e.ModifyIndex, e.Revision = rec.Index, rec.Index
 	return insertEntry(txn, e)
 }
 

@@ -62,8 +62,28 @@ func (s *Store) SetEntryStatus(ctx context.Context, code, status string) error {
 	})
 }
 
-func validateEntry(txn *memdb.Txn, e *Entry) error {
+// validateEntry checks an entry put whole by the operator's loader (PutEntry): STANDARDS §1.
+func validateEntry(txn *memdb.Txn, e *Entry) error { return checkEntry(txn, e, false).err() }
+
+// validatePublish checks a version about to be sent for review or published: STANDARDS §1, the
+// sharing rules of §4 and links to business items and scenes that exist.
+func validatePublish(txn *memdb.Txn, e *Entry) error {
+	p := checkEntry(txn, e, false)
+	checkSharing(p, e)
+	checkLinks(txn, p, e)
+	return p.err()
+}
+
+// validateDraft checks a draft: it may be incomplete, but what it gives must be valid.
+func validateDraft(txn *memdb.Txn, e *Entry) error {
+	p := checkEntry(txn, e, true)
+	checkLinks(txn, p, e)
+	return p.err()
+}
+
+func checkEntry(txn *memdb.Txn, e *Entry, draft bool) *problems {
 	p := newProblems("目录 %s", e.ResourceCode)
+	p.draft = draft
 	if m := resourceCodeRE.FindStringSubmatch(e.ResourceCode); m == nil {
 		p.add("resource_code", "%s应为“分类码/顺序码”，例如 0101/000001", schemas.Quote(e.ResourceCode))
 	} else if m[1] != e.CategoryCode {
@@ -72,7 +92,7 @@ func validateEntry(txn *memdb.Txn, e *Entry) error {
 	p.code("category_code", schemas.Categories, e.CategoryCode)
 	p.required("name", e.Name)
 	p.required("provider_name", e.ProviderName)
-	if !creditCodeRE.MatchString(e.ProviderCode) {
+	if !(draft && e.ProviderCode == "") && !creditCodeRE.MatchString(e.ProviderCode) {
 		p.add("provider_code", "%s不是 18 位统一社会信用代码", schemas.Quote(e.ProviderCode))
 	}
 	p.required("abstract", e.Abstract)
@@ -103,11 +123,13 @@ func validateEntry(txn *memdb.Txn, e *Entry) error {
 		p.add("department", "部门%s不存在", schemas.Quote(e.Department))
 	}
 	if e.District == "" {
-		p.add("district", "必填（市级填 %s）", schemas.CityCode)
+		if !draft {
+			p.add("district", "必填（市级填 %s）", schemas.CityCode)
+		}
 	} else if _, err := first[schemas.District](txn, tableDistricts, "district", e.District); err != nil {
 		p.add("district", "%s不是区县代码", schemas.Quote(e.District))
 	}
-	return p.err()
+	return p
 }
 
 func validateTable(txn *memdb.Txn, p *problems, e *Entry) {
@@ -122,7 +144,7 @@ func validateTable(txn *memdb.Txn, p *problems, e *Entry) {
 }
 
 func validateItems(p *problems, items []Item) {
-	if len(items) == 0 {
+	if len(items) == 0 && !p.draft {
 		p.add("items", "至少需要一个信息项")
 	}
 	names := map[string]int{}
@@ -163,7 +185,7 @@ func validateItems(p *problems, items []Item) {
 }
 
 func validateDomains(p *problems, domains []string) {
-	if len(domains) == 0 {
+	if len(domains) == 0 && !p.draft {
 		p.add("domains", "至少需要一个治理领域")
 	}
 	seen := map[string]bool{}

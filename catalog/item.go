@@ -87,6 +87,9 @@ func insertEntry(txn *memdb.Txn, e *Entry) error {
 	if err := txn.Insert(tableEntries, e); err != nil {
 		return fmt.Errorf("insert entry %s: %w", e.ResourceCode, err)
 	}
+	if err := noteResourceCode(txn, e.ResourceCode); err != nil {
+		return err
+	}
 	if _, err := txn.DeleteAll(tableItems, indexEntry, e.ResourceCode); err != nil {
 		return fmt.Errorf("replace items of %s: %w", e.ResourceCode, err)
 	}

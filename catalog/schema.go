@@ -32,6 +32,7 @@ const (
 	indexEntryStarted   = "entry_started"
 	indexTokenHash      = "token_hash"
 	indexPIType         = "pi_type"
+	indexStatus         = "status"
 )
 
 // indexKeyJournal is the row of the index table that holds the last applied journal index.
@@ -55,6 +56,12 @@ var schemaFactories = []func() *memdb.TableSchema{
 	principalsTableSchema,
 	tokensTableSchema,
 	itemsTableSchema,
+	changesTableSchema,
+	historyTableSchema,
+	sequencesTableSchema,
+	gradingsTableSchema,
+	businessItemsTableSchema,
+	scenesTableSchema,
 }
 
 func dbSchema() *memdb.DBSchema {
@@ -88,6 +95,9 @@ func entriesTableSchema() *memdb.TableSchema {
 			indexTable:      {Name: indexTable, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Table"}},
 			indexDepartment: {Name: indexDepartment, Indexer: &memdb.StringFieldIndex{Field: "Department"}},
 			indexDistrict:   {Name: indexDistrict, Indexer: &memdb.StringFieldIndex{Field: "District"}},
+			indexStatus:     {Name: indexStatus, Indexer: &memdb.StringFieldIndex{Field: "Status"}},
+			indexScene:      {Name: indexScene, AllowMissing: true, Indexer: &memdb.StringSliceFieldIndex{Field: "Scenes"}},
+			indexBusiness:   {Name: indexBusiness, AllowMissing: true, Indexer: &memdb.StringSliceFieldIndex{Field: "BusinessItems"}},
 		},
 	}
 }

@@ -53,10 +53,13 @@ type Entry struct {
 	ShareMode      string // schemas.ShareModes id
 	OpenType       string // schemas.OpenTypes id
 	OpenCondition  string
-	UpdateCycle    schemas.UpdateCycle
-	PublishDate    time.Time // zero until published
-	Status         string    // schemas.EntryStatuses id
-	RelatedCodes   []string
+	// SharingBasis is the legal basis (法律依据) for sharing or opening types other than those
+	// the grade proposes (STANDARDS §4), and for 不予共享; "" when the defaults are kept.
+	SharingBasis string
+	UpdateCycle  schemas.UpdateCycle
+	PublishDate  time.Time // zero until published
+	Status       string    // schemas.EntryStatuses id
+	RelatedCodes []string
 
 	Department    string   // Department.Code of the 责任处室
 	District      string   // schemas district code; schemas.CityCode for 市级
@@ -77,7 +80,21 @@ type Entry struct {
 	CurrentSnapshot string    // Snapshot.ID of the visible data, "" when never loaded
 	CreatedAt       time.Time // set by the catalogue from the command time
 	UpdatedAt       time.Time
-	ModifyIndex     uint64 // journal index of the last change
+	ModifyIndex     uint64 // journal index of the last change, data loads included
+	// Revision is the journal index of the last change of the entry's metadata: the version an
+	// edit names as its base (a data load changes ModifyIndex, not Revision).
+	Revision uint64
+	// Review is the workflow state of an entry not yet published (or being restored): who edited
+	// it, who submitted it, the reviewer's last comment. Cleared on publishing.
+	Review Review
+}
+
+// Review is the workflow state of a version under way: an unpublished entry or a change request.
+type Review struct {
+	Editors     []string // Principal.IDs that changed this version ("" is the offline operator)
+	UpdatedBy   string   // name of whoever changed it last
+	SubmittedBy string   // Principal.ID that sent it for review, "" until sent
+	Comment     string   // the reviewer's comment when it was sent back
 }
 
 // Grade is the table grade: the highest of its items' grades and of a manual override (就高从严).
@@ -101,6 +118,7 @@ func (e *Entry) Copy() *Entry {
 	c.BusinessItems = append([]string(nil), e.BusinessItems...)
 	c.Scenes = append([]string(nil), e.Scenes...)
 	c.RetiredFields = append([]string(nil), e.RetiredFields...)
+	c.Review.Editors = append([]string(nil), e.Review.Editors...)
 	return &c
 }
 

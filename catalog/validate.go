@@ -14,6 +14,9 @@ import (
 type problems struct {
 	subject string
 	list    []schemas.Problem
+	// draft relaxes completeness: a draft may leave required fields and codes empty, but what it
+	// does give must be valid.
+	draft bool
 }
 
 // maxProblemText bounds one problem's message: messages quote the values they reject, and a
@@ -40,12 +43,15 @@ func (p *problems) addErr(field string, err error) {
 }
 
 func (p *problems) required(field, value string) {
-	if strings.TrimSpace(value) == "" {
+	if !p.draft && strings.TrimSpace(value) == "" {
 		p.add(field, "必填")
 	}
 }
 
 func (p *problems) code(field string, list *schemas.CodeList, id string) {
+	if p.draft && id == "" {
+		return
+	}
 	p.addErr(field, list.Check(field, id))
 }
 
