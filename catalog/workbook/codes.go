@@ -3,6 +3,7 @@ package workbook
 import (
 	"strings"
 
+	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/schemas"
 )
 
@@ -95,29 +96,80 @@ func (c *cell) codeList() string {
 
 func joinWords(ws []string) string { return strings.Join(ws, "、") }
 
-// exporter is what writing needs beyond the entries: the departments' names.
+// Lists of catalogue objects the code-list sheet carries beside the code lists of schemas, so
+// that the entries sheet can name them as people do and a reader needs no catalogue.
+const (
+	listBusiness = "业务事项"
+	listScenes   = "应用场景"
+)
+
+// objectLists are those lists in the order the code-list sheet gives them.
+var objectLists = []string{deptList, listBusiness, listScenes}
+
+// exporter is what writing needs beyond the entries: the names of departments, business items
+// and scenes, by list and code.
 type exporter struct {
-	depts map[string]string // code → name
+	lists  map[string][][2]string       // list → (code, name) in catalogue order
+	byCode map[string]map[string]string // list → code → name
 }
 
-func (x *exporter) deptName(code string) string {
-	if n, ok := x.depts[code]; ok {
+func newExporter(v *catalog.View) *exporter {
+	x := &exporter{lists: map[string][][2]string{}, byCode: map[string]map[string]string{}}
+	add := func(list, code, name string) {
+		if x.byCode[list] == nil {
+			x.byCode[list] = map[string]string{}
+		}
+		x.byCode[list][code] = name
+		x.lists[list] = append(x.lists[list], [2]string{code, name})
+	}
+	for _, d := range v.Departments() {
+		add(deptList, d.Code, d.Name)
+	}
+	for _, b := range v.BusinessItems() {
+		add(listBusiness, b.Code, b.Name)
+	}
+	for _, sc := range v.Scenes() {
+		add(listScenes, sc.Code, sc.Name)
+	}
+	return x
+}
+
+// name writes a code of list by its name; an unknown code as it is.
+func (x *exporter) name(list, code string) string {
+	if n, ok := x.byCode[list][code]; ok {
 		return n
 	}
 	return code
 }
 
-// importer is what reading has learnt from the workbook beyond the cells: the departments' names
-// from the code-list sheet.
-type importer struct {
-	depts map[string]string // name → code
+// names writes codes of list by their names, one per line (names may hold any other separator).
+func (x *exporter) names(list string, codes []string) string {
+	out := make([]string, len(codes))
+	for i, c := range codes {
+		out[i] = x.name(list, c)
+	}
+	return textsOf(out)
 }
 
-// dept reads a department by its name, as the workbook's code-list sheet lists it, or its code.
-// Whether it exists is the catalogue's question.
-func (m *importer) dept(s string) string {
-	if code, ok := m.depts[s]; ok {
+// importer is what reading has learnt from the workbook beyond the cells: the names of the
+// catalogue objects its code-list sheet lists.
+type importer struct {
+	codes map[string]map[string]string // list → name → code
+}
+
+// code reads an object of list by its name, as the workbook's code-list sheet lists it, or by
+// its code. Whether it exists is the catalogue's question.
+func (m *importer) code(list, s string) string {
+	if code, ok := m.codes[list][s]; ok {
 		return code
 	}
 	return s
+}
+
+func (m *importer) codesOf(list string, names []string) []string {
+	var out []string
+	for _, n := range names {
+		out = append(out, m.code(list, n))
+	}
+	return out
 }

@@ -27,6 +27,10 @@ func testStore(t testing.TB) *catalog.Store {
 	t.Cleanup(func() { _ = s.Close() })
 	require.NoError(t, s.PutDepartment(ctx, catalog.Department{Code: "AIR_DIV", Name: "大气环境处", Kind: catalog.DepartmentDivision}))
 	require.NoError(t, s.PutDepartment(ctx, catalog.Department{Code: "WATER_DIV", Name: "水生态环境处", Kind: catalog.DepartmentDivision}))
+	op := catalog.Operator()
+	require.NoError(t, s.PutBusinessItem(ctx, op, catalog.BusinessItem{Code: "YW_AIR", Name: "大气污染防治、督察", Department: "AIR_DIV"}, 0))
+	require.NoError(t, s.PutBusinessItem(ctx, op, catalog.BusinessItem{Code: "YW_ALERT", Name: "重污染天气应对; 预警", Department: "AIR_DIV"}, 0))
+	require.NoError(t, s.PutScene(ctx, op, catalog.Scene{Code: "YJS_AIR", Name: "重污染天气应急一件事", Kind: catalog.SceneOneThing, Department: "AIR_DIV"}, 0))
 	for _, e := range testEntries() {
 		require.NoError(t, s.PutEntry(ctx, e))
 	}
@@ -46,8 +50,8 @@ func testEntries() []*catalog.Entry {
 		ShareType: "CONDITIONAL", ShareCondition: "用于大气污染防治", ShareMode: "API",
 		OpenType: "CONDITIONAL", OpenCondition: "注册用户", UpdateCycle: schemas.Daily,
 		Status: catalog.StatusPublished, Department: "AIR_DIV", District: schemas.CityCode, SourceKind: "ONLINE_MONITORING",
-		Domains: []string{"AIR", "INSPECTION"}, BusinessItems: []string{"大气污染防治、督察", "重污染天气应对; 预警"},
-		Scenes: []string{"重污染天气应急一件事"}, GradeOverride: schemas.General3,
+		Domains: []string{"AIR", "INSPECTION"}, BusinessItems: []string{"YW_AIR", "YW_ALERT"},
+		Scenes: []string{"YJS_AIR"}, GradeOverride: schemas.General3, SharingBasis: "《重庆市政务数据资源管理暂行办法》",
 	}
 	water := &catalog.Entry{
 		ResourceCode: "0102/000001", Table: "water_sections", Name: "地表水国控断面水质监测",
@@ -74,10 +78,12 @@ func testEntries() []*catalog.Entry {
 }
 
 // exported is what the workbook carries of an entry: everything but what the catalogue alone
-// keeps (snapshot, timestamps, item id counter, retired fields), the publish date as a day.
+// keeps (snapshot, timestamps, journal index of data loads, item id counter, retired fields,
+// review state), the publish date as a day.
 func exported(e *catalog.Entry) catalog.Entry {
 	c := *e.Copy()
 	c.CurrentSnapshot, c.CreatedAt, c.UpdatedAt, c.LastItemID, c.RetiredFields = "", time.Time{}, time.Time{}, 0, nil
+	c.ModifyIndex, c.Review = 0, catalog.Review{}
 	if !c.PublishDate.IsZero() {
 		y, m, d := c.PublishDate.In(bureauZone).Date()
 		c.PublishDate = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
@@ -92,6 +98,30 @@ func export(t testing.TB, s *catalog.Store) []byte {
 	var buf bytes.Buffer
 	require.NoError(t, Write(context.Background(), &buf, v, v.Entries()))
 	return buf.Bytes()
+}
+
+// col is the cell name of the column headed head on the entries sheet (or, for an item header,
+// the items sheet) in row.
+func col(head string, row int) string {
+	for i, c := range entryCols {
+		if c.head == head && head != headCode {
+			name, _ := excelize.CoordinatesToCellName(i+1, row)
+			return name
+		}
+	}
+	for i, c := range itemCols {
+		if c.head == head {
+			name, _ := excelize.CoordinatesToCellName(i+1, row)
+			return name
+		}
+	}
+	panic("no column " + head)
+}
+
+// letter is the column letter of a cell name.
+func letter(cell string) string {
+	c, _, _ := excelize.SplitCellName(cell)
+	return c
 }
 
 // edit opens a workbook, lets fn change it, and returns the saved bytes.

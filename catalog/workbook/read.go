@@ -43,8 +43,8 @@ func ReadBook(ctx context.Context, r io.Reader, size int64, lim Limits) (*Book, 
 	}
 	defer f.Close()
 	rd := &reader{ctx: ctx, f: f, lim: lim, probs: &collector{max: max(lim.MaxProblems, 1)},
-		m: &importer{depts: map[string]string{}}, byLink: map[string]int{}}
-	rd.departments()
+		m: &importer{codes: map[string]map[string]string{}}, byLink: map[string]int{}}
+	rd.objects()
 	rd.entries()
 	rd.items()
 	if err := ctx.Err(); err != nil {
@@ -259,4 +259,10 @@ func (rd *reader) cellAt(sheet string, row int, cells []string, k int, head stri
 		}
 	}
 	return c
+}
+
+// columnName is the Excel letter of the column at index k (0-based).
+func columnName(k int) string {
+	name, _ := excelize.ColumnNumberToName(k + 1)
+	return name
 }

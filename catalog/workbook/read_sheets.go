@@ -10,18 +10,24 @@ import (
 // maxCodeRows bounds the code-list sheet: some hundred codes and the bureau's departments.
 const maxCodeRows = 10_000
 
-// departments learns the departments' names from the code-list sheet, so that the entries sheet
-// may name a department as people do. The sheet is optional: without it departments are codes.
-func (rd *reader) departments() {
+// objects learns the names of departments, business items and scenes from the code-list sheet,
+// so that the entries sheet may name them as people do. The sheet is optional: without it they
+// are codes.
+func (rd *reader) objects() {
 	list, code, name := -1, -1, -1
 	rd.walk(SheetCodes, maxCodeRows, true, func(cells []string) {
 		list, code, name = indexOf(cells, headCodeList), indexOf(cells, "代码"), indexOf(cells, "名称")
 	}, func(_ int, cells []string) {
-		if list < 0 || code < 0 || name < 0 || max(list, code, name) >= len(cells) || cells[list] != deptList {
+		if list < 0 || code < 0 || name < 0 || max(list, code, name) >= len(cells) || indexOf(objectLists, cells[list]) < 0 {
 			return
 		}
-		if _, seen := rd.m.depts[cells[name]]; !seen && cells[name] != "" && cells[code] != "" {
-			rd.m.depts[cells[name]] = cells[code]
+		byName := rd.m.codes[cells[list]]
+		if byName == nil {
+			byName = map[string]string{}
+			rd.m.codes[cells[list]] = byName
+		}
+		if _, seen := byName[cells[name]]; !seen && cells[name] != "" && cells[code] != "" {
+			byName[cells[name]] = cells[code]
 		}
 	})
 }

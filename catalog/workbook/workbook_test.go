@@ -24,7 +24,7 @@ func TestRoundTripGivesBackEveryExportedField(t *testing.T) {
 	}
 	// Item ids and versions are carried, so that an import can tell a rename from a new item.
 	assert.Equal(t, 3, got[0].Items[2].ID)
-	assert.NotZero(t, got[0].ModifyIndex)
+	assert.NotZero(t, got[0].Revision)
 	assert.Equal(t, "2025-06-02", dateText(got[0].PublishDate), "the publish day is the bureau's")
 }
 
@@ -45,7 +45,8 @@ func TestWrittenCellsAreChineseNames(t *testing.T) {
 	for h, want := range map[string]string{
 		"信息资源分类": "生态环境质量/大气环境质量", "共享类型": "有条件共享", "更新周期": "每日", "共享方式": "接口",
 		"开放类型": "有条件开放", "信息资源格式": "数据库", "责任处室": "大气环境处", "区县": "市级", "数据来源": "在线监测",
-		"治理领域": "治气、督察", "业务事项": "大气污染防治、督察\n重污染天气应对; 预警", "人工定级": "一般数据3级",
+		"治理领域": "治气、督察", "业务事项": "大气污染防治、督察\n重污染天气应对; 预警", "应用场景": "重污染天气应急一件事",
+		"人工定级": "一般数据3级", "共享开放法律依据": "《重庆市政务数据资源管理暂行办法》",
 		"目录分级（只读）": "一般数据3级", "目录状态": "已发布", "发布日期": "2025-06-02", "涉密": "否",
 	} {
 		assert.Equal(t, want, at(1, h), h)
@@ -65,15 +66,18 @@ func TestWrittenCellsAreChineseNames(t *testing.T) {
 	assert.Contains(t, codes, []string{"更新周期", "HALF_YEARLY", "每半年"})
 	assert.Contains(t, codes, []string{"资源分类", "0101", "生态环境质量/大气环境质量"})
 	assert.Contains(t, codes, []string{"责任处室", "WATER_DIV", "水生态环境处"})
+	assert.Contains(t, codes, []string{"业务事项", "YW_ALERT", "重污染天气应对; 预警"})
+	assert.Contains(t, codes, []string{"应用场景", "YJS_AIR", "重污染天气应急一件事"})
 }
 
 func TestReadAcceptsIDsAndOtherSpellings(t *testing.T) {
 	s := testStore(t)
 	data := edit(t, export(t, s), func(f *excelize.File) {
-		set := map[string]string{"C2": "0101", "H2": "CONDITIONAL", "M2": "DAILY", "N2": "2025/6/2", "Q2": "AIR_DIV", "R2": "500000",
-			"T2": "AIR，INSPECTION", "W2": "N", "Z2": "GENERAL_3"}
-		for cell, v := range set {
-			require.NoError(t, f.SetCellStr(SheetEntries, cell, v))
+		set := map[string]string{"信息资源分类": "0101", "共享类型": "CONDITIONAL", "更新周期": "DAILY", "发布日期": "2025/6/2",
+			"责任处室": "AIR_DIV", "区县": "500000", "治理领域": "AIR，INSPECTION", "涉密": "N", "人工定级": "GENERAL_3",
+			"业务事项": "YW_AIR；YW_ALERT", "应用场景": "YJS_AIR"}
+		for head, v := range set {
+			require.NoError(t, f.SetCellStr(SheetEntries, col(head, 2), v))
 		}
 		require.NoError(t, f.SetCellStr(SheetItems, "D2", "STRING"))
 		require.NoError(t, f.SetCellStr(SheetItems, "J2", "districts"))
@@ -86,7 +90,7 @@ func TestReadAcceptsIDsAndOtherSpellings(t *testing.T) {
 func TestReadDateTypedByExcel(t *testing.T) {
 	s := testStore(t)
 	data := edit(t, export(t, s), func(f *excelize.File) {
-		require.NoError(t, f.SetCellInt(SheetEntries, "N2", 45810)) // the serial Excel stores for 2025-06-02
+		require.NoError(t, f.SetCellInt(SheetEntries, col("发布日期", 2), 45810)) // the serial Excel stores for 2025-06-02
 		require.NoError(t, f.SetCellInt(SheetItems, "E2", 6))
 	})
 	got, err := Read(context.Background(), bytes.NewReader(data), -1)
@@ -98,8 +102,9 @@ func TestReadDateTypedByExcel(t *testing.T) {
 func TestNewEntryLinksItemsByTable(t *testing.T) {
 	s := testStore(t)
 	data := edit(t, export(t, s), func(f *excelize.File) {
-		for cell, v := range map[string]string{"A5": "", "B5": "噪声监测", "C5": "声环境质量", "P5": "noise", "T5": "治气"} {
-			require.NoError(t, f.SetCellStr(SheetEntries, cell, v))
+		require.NoError(t, f.SetCellStr(SheetEntries, "A5", ""))
+		for head, v := range map[string]string{"信息资源名称": "噪声监测", "信息资源分类": "声环境质量", "数据表名": "noise", "治理领域": "治气"} {
+			require.NoError(t, f.SetCellStr(SheetEntries, col(head, 5), v))
 		}
 		require.NoError(t, f.SetSheetRow(SheetItems, "A8", &[]any{"noise", "等效声级", "leq", "数值", "", "否", "否", "一般数据1级"}))
 	})
@@ -116,23 +121,24 @@ func TestNewEntryLinksItemsByTable(t *testing.T) {
 
 func TestReadReportsEveryProblemWithItsCell(t *testing.T) {
 	s := testStore(t)
+	unknown, _ := excelize.CoordinatesToCellName(len(entryCols)+1, 1)
 	data := edit(t, export(t, s), func(f *excelize.File) {
-		require.NoError(t, f.SetCellStr(SheetEntries, "H2", "随便共享"))
+		require.NoError(t, f.SetCellStr(SheetEntries, col("共享类型", 2), "随便共享"))
 		require.NoError(t, f.SetCellStr(SheetEntries, "A3", "0101/000001")) // repeats row 2
-		require.NoError(t, f.SetCellStr(SheetEntries, "W4", "也许"))
-		require.NoError(t, f.SetCellStr(SheetItems, "H3", "绝密"))
-		require.NoError(t, f.SetCellStr(SheetItems, "E4", "-3"))
+		require.NoError(t, f.SetCellStr(SheetEntries, col("涉密", 4), "也许"))
+		require.NoError(t, f.SetCellStr(SheetItems, col("分级", 3), "绝密"))
+		require.NoError(t, f.SetCellStr(SheetItems, col("长度", 4), "-3"))
 		require.NoError(t, f.SetCellStr(SheetItems, "A5", "9999/000001"))
-		require.NoError(t, f.SetCellStr(SheetItems, "C2", "day"))   // repeats row 3's field
-		require.NoError(t, f.SetCellStr(SheetEntries, "AD1", "备注")) // unknown column
-		require.NoError(t, f.SetCellStr(SheetCodes, "A2", "资源分类"))  // the code sheet is not checked
+		require.NoError(t, f.SetCellStr(SheetItems, col("字段标识", 2), "day")) // repeats row 3's field
+		require.NoError(t, f.SetCellStr(SheetEntries, unknown, "备注"))
+		require.NoError(t, f.SetCellStr(SheetCodes, "A2", "资源分类")) // the code sheet is not checked
 	})
 	got := problems(t, data, DefaultLimits())
 	want := []Problem{
-		{Sheet: SheetEntries, Row: 1, Column: "AD", Header: "备注"},
+		{Sheet: SheetEntries, Row: 1, Column: letter(unknown), Header: "备注"},
 		{Sheet: SheetEntries, Row: 2, Column: "H", Header: "共享类型"},
 		{Sheet: SheetEntries, Row: 3, Column: "A", Header: "信息资源代码"},
-		{Sheet: SheetEntries, Row: 4, Column: "W", Header: "涉密"},
+		{Sheet: SheetEntries, Row: 4, Column: letter(col("涉密", 4)), Header: "涉密"},
 		{Sheet: SheetItems, Row: 3, Column: "H", Header: "分级"},
 		{Sheet: SheetItems, Row: 3, Column: "C", Header: "字段标识"},
 		{Sheet: SheetItems, Row: 4, Column: "E", Header: "长度"},
@@ -162,9 +168,9 @@ func TestReadReportsEveryProblemWithItsCell(t *testing.T) {
 func TestReadCapsProblems(t *testing.T) {
 	s := testStore(t)
 	data := edit(t, export(t, s), func(f *excelize.File) {
-		for _, c := range []string{"G", "H", "J", "K", "M"} {
+		for _, head := range []string{"信息资源格式", "共享类型", "共享方式", "开放类型", "更新周期"} {
 			for row := 2; row <= 4; row++ {
-				require.NoError(t, f.SetCellStr(SheetEntries, c+itoa(row), "坏"))
+				require.NoError(t, f.SetCellStr(SheetEntries, col(head, row), "坏"))
 			}
 		}
 	})
@@ -191,5 +197,3 @@ func TestReadMissingSheetsAndColumns(t *testing.T) {
 	assert.Equal(t, Problem{Sheet: SheetEntries, Row: 2, Column: "B", Message: "该列没有列名，内容无法导入"}, got[1])
 	assert.Equal(t, Problem{Sheet: SheetItems, Message: "缺少工作表“信息项”"}, got[4])
 }
-
-func itoa(n int) string { return string(rune('0' + n)) }

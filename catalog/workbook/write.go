@@ -18,10 +18,7 @@ import (
 func Write(ctx context.Context, w io.Writer, v *catalog.View, entries []*catalog.Entry) error {
 	f := excelize.NewFile()
 	defer f.Close()
-	x := &exporter{depts: map[string]string{}}
-	for _, d := range v.Departments() {
-		x.depts[d.Code] = d.Name
-	}
+	x := newExporter(v)
 	if err := f.SetSheetName("Sheet1", SheetEntries); err != nil {
 		return fmt.Errorf("workbook: %w", err)
 	}
@@ -38,7 +35,7 @@ func Write(ctx context.Context, w io.Writer, v *catalog.View, entries []*catalog
 	steps := []func() error{
 		func() error { return writeEntries(ctx, f, head, x, entries) },
 		func() error { return writeItems(ctx, f, head, entries) },
-		func() error { return writeCodes(f, head, v) },
+		func() error { return writeCodes(f, head, x) },
 		func() error { return writeGuide(f, head) },
 	}
 	for _, step := range steps {
@@ -175,9 +172,10 @@ var codeLists = []*schemas.CodeList{
 // headCodeList is the first column of the code-list sheet.
 const headCodeList = "代码表"
 
-// writeCodes explains every code list the sheets use: list, code, Chinese name. The departments
-// are listed too, from the catalogue, so that a reader resolves their names.
-func writeCodes(f *excelize.File, head int, v *catalog.View) error {
+// writeCodes explains every code list the sheets use: list, code, Chinese name. The departments,
+// business items and scenes are listed too, from the catalogue, so that a reader resolves their
+// names.
+func writeCodes(f *excelize.File, head int, x *exporter) error {
 	s, err := newSheet(f, SheetCodes, head, []string{headCodeList, "代码", "名称"}, []float64{16, 18, 30})
 	if err != nil {
 		return err
@@ -198,9 +196,11 @@ func writeCodes(f *excelize.File, head int, v *catalog.View) error {
 			return err
 		}
 	}
-	for _, d := range v.Departments() {
-		if err := s.add([]any{deptList, d.Code, d.Name}); err != nil {
-			return err
+	for _, list := range objectLists {
+		for _, cn := range x.lists[list] {
+			if err := s.add([]any{list, cn[0], cn[1]}); err != nil {
+				return err
+			}
 		}
 	}
 	return s.flush()

@@ -6,12 +6,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/catalog/workbook"
@@ -169,4 +172,105 @@ func TestExportDisabledAccountIsRefused(t *testing.T) {
 		resp := e.do("GET", path, tokAnalyst, nil)
 		assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, fmt.Sprint(path))
 	}
+}
+
+// download fetches the workbook as token.
+func (e *exchangeEnv) download(token string) []byte {
+	e.t.Helper()
+	resp := e.do("GET", "/api/v1/directory.xlsx", token, nil)
+	require.Equal(e.t, http.StatusOK, resp.StatusCode)
+	data, err := io.ReadAll(resp.Body)
+	require.NoError(e.t, err)
+	return data
+}
+
+func (e *exchangeEnv) upload(token string, data []byte, multipartForm bool) (int, map[string]any) {
+	e.t.Helper()
+	body, ctype := data, ContentTypeXLSX
+	if multipartForm {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		fw, err := mw.CreateFormFile("file", "目录.xlsx")
+		require.NoError(e.t, err)
+		_, _ = fw.Write(data)
+		require.NoError(e.t, mw.Close())
+		body, ctype = buf.Bytes(), mw.FormDataContentType()
+	}
+	req, err := http.NewRequest("POST", e.srv.URL+"/api/v1/directory.xlsx?reason="+url.QueryEscape("季度核对"), bytes.NewReader(body))
+	require.NoError(e.t, err)
+	req.Header.Set("Content-Type", ctype)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(e.t, err)
+	defer resp.Body.Close()
+	var m map[string]any
+	require.NoError(e.t, json.NewDecoder(resp.Body).Decode(&m))
+	return resp.StatusCode, m
+}
+
+func TestImportDoorIsForEditorsOnly(t *testing.T) {
+	e := newExchangeEnv(t)
+	data := e.download(tokSteward)
+	before := e.cat.View().Index()
+	status, _ := e.upload("", data, false)
+	assert.Equal(t, http.StatusUnauthorized, status)
+	for _, tok := range []string{tokReviewer, tokAnalyst, tokDistrict} {
+		status, body := e.upload(tok, data, false)
+		assert.Equal(t, http.StatusForbidden, status, tok)
+		assert.Contains(t, body["error"], "只有系统管理员与数据管理员")
+	}
+	assert.Equal(t, before, e.cat.View().Index())
+}
+
+func TestImportDoorRoundTripIsANoOp(t *testing.T) {
+	e := newExchangeEnv(t)
+	data := e.download(tokSteward)
+	before := e.cat.View().Index()
+	for _, form := range []bool{false, true} {
+		status, body := e.upload(tokSteward, data, form)
+		require.Equal(t, http.StatusOK, status, "%v", body)
+		assert.Equal(t, []any{}, body["created"])
+		assert.Equal(t, []any{}, body["changed"])
+		assert.Len(t, body["unchanged"], 6)
+	}
+	assert.Equal(t, before, e.cat.View().Index(), "an unchanged workbook writes nothing")
+}
+
+func TestImportDoorReportsEveryProblemAndChangesNothing(t *testing.T) {
+	e := newExchangeEnv(t)
+	f, err := excelize.OpenReader(bytes.NewReader(e.download(tokSteward)))
+	require.NoError(t, err)
+	require.NoError(t, f.SetCellStr(workbook.SheetEntries, "B2", "改了名字")) // would be a change
+	require.NoError(t, f.SetCellStr(workbook.SheetEntries, "H3", "看情况共享"))
+	require.NoError(t, f.SetCellStr(workbook.SheetItems, "H4", "机密"))
+	require.NoError(t, f.SetCellStr(workbook.SheetItems, "A5", "9999/000001"))
+	var buf bytes.Buffer
+	_, err = f.WriteTo(&buf)
+	require.NoError(t, err)
+	before := e.cat.View().Index()
+
+	status, body := e.upload(tokSteward, buf.Bytes(), true)
+	require.Equal(t, http.StatusUnprocessableEntity, status, "%v", body)
+	assert.Equal(t, "INVALID", body["code"])
+	assert.Contains(t, body["error"], "工作簿有 3 处问题，未导入任何内容")
+	probs := body["problems"].([]any)
+	require.Len(t, probs, 3)
+	assert.Equal(t, map[string]any{"sheet": "目录", "row": float64(3), "column": "H", "header": "共享类型",
+		"message": "“看情况共享”不是共享类型的名称或代码（可选：无条件共享、有条件共享、不予共享）"}, probs[0])
+	assert.Equal(t, "信息项", probs[1].(map[string]any)["sheet"])
+	assert.Equal(t, "H", probs[1].(map[string]any)["column"])
+	assert.Equal(t, float64(5), probs[2].(map[string]any)["row"])
+	assert.Equal(t, before, e.cat.View().Index())
+}
+
+func TestImportDoorBoundsTheUpload(t *testing.T) {
+	e := newExchangeEnv(t)
+	status, body := e.upload(tokSteward, make([]byte, workbook.DefaultLimits().MaxBytes+1), false)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, status)
+	assert.Contains(t, body["error"], "工作簿过大")
+	status, body = e.upload(tokSteward, []byte("区县,数量\n万州区,5\n"), false)
+	assert.Equal(t, http.StatusUnprocessableEntity, status)
+	assert.Contains(t, body["error"], "不是 xlsx 文件")
 }
