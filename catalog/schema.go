@@ -91,8 +91,8 @@ func entriesTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
 		Name: tableEntries,
 		Indexes: map[string]*memdb.IndexSchema{
-			indexID:         idIndex("ResourceCode"),
-			indexTable:      {Name: indexTable, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Table"}},
+			indexID:    idIndex("ResourceCode"),
+			indexTable: {Name: indexTable, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Table"}},
 			// A draft may leave its department and district empty.
 			indexDepartment: {Name: indexDepartment, AllowMissing: true, Indexer: &memdb.StringFieldIndex{Field: "Department"}},
 			indexDistrict:   {Name: indexDistrict, AllowMissing: true, Indexer: &memdb.StringFieldIndex{Field: "District"}},
