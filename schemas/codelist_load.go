@@ -107,7 +107,7 @@ func (e *CodeListError) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-func (e *CodeListError) Unwrap() error        { return ErrInvalid }
+func (e *CodeListError) Unwrap() error       { return ErrInvalid }
 func (e *CodeListError) UserMessage() string { return e.Error() }
 
 // LoadCodeLists returns the embedded lists with those of dir in place of the embedded ones of
