@@ -37,47 +37,69 @@ func (o Orphan) String() string {
 // Orphans lists every use, by an entry or an account, of a code that set lacks, entries in
 // resource-code order first. It walks the whole directory: it is meant for start-up.
 func (v *View) Orphans(set *schemas.ListSet) []Orphan {
-	var out []Orphan
-	check := func(who, field, list, code string) {
-		if code == "" {
-			return // an incomplete draft uses no code there
-		}
-		if l, ok := set.List(list); ok && !l.Has(code) {
-			out = append(out, Orphan{Entry: who, Field: field, List: list, Code: code})
-		}
-	}
+	l := func(name string) *schemas.CodeList { cl, _ := set.List(name); return cl }
+	var (
+		c                                                   orphanCheck
+		categories, formats, shareTypes, shareModes         = l("categories"), l("format_types"), l("share_types"), l("share_modes")
+		openTypes, cycles, statuses, sourceKinds, districts = l("open_types"), l("update_cycles"), l("entry_statuses"), l("source_kinds"), l("districts")
+		grades, domains, dataTypes, piTypes, roles          = l("grades"), l("domains"), l("data_types"), l("pi_types"), l("roles")
+	)
 	each(v.txn, tableEntries, indexID, func(e *Entry) {
 		rc := e.ResourceCode
-		check(rc, "category_code", "categories", e.CategoryCode)
-		check(rc, "format_type", "format_types", e.FormatType)
-		check(rc, "share_type", "share_types", e.ShareType)
-		check(rc, "share_mode", "share_modes", e.ShareMode)
-		check(rc, "open_type", "open_types", e.OpenType)
-		check(rc, "update_cycle", "update_cycles", string(e.UpdateCycle))
-		check(rc, "status", "entry_statuses", e.Status)
-		check(rc, "source_kind", "source_kinds", e.SourceKind)
-		check(rc, "grade_override", "grades", string(e.GradeOverride))
-		check(rc, "district", "districts", e.District)
+		c.check(rc, "category_code", -1, categories, e.CategoryCode)
+		c.check(rc, "format_type", -1, formats, e.FormatType)
+		c.check(rc, "share_type", -1, shareTypes, e.ShareType)
+		c.check(rc, "share_mode", -1, shareModes, e.ShareMode)
+		c.check(rc, "open_type", -1, openTypes, e.OpenType)
+		c.check(rc, "update_cycle", -1, cycles, string(e.UpdateCycle))
+		c.check(rc, "status", -1, statuses, e.Status)
+		c.check(rc, "source_kind", -1, sourceKinds, e.SourceKind)
+		c.check(rc, "grade_override", -1, grades, string(e.GradeOverride))
+		c.check(rc, "district", -1, districts, e.District)
 		for i, d := range e.Domains {
-			check(rc, fmt.Sprintf("domains[%d]", i), "domains", d)
+			c.check(rc, "domains[%d]", i, domains, d)
 		}
-		for i, it := range e.Items {
-			at := fmt.Sprintf("items[%d] (%s)", i, it.Field)
-			check(rc, at+".type", "data_types", string(it.Type))
-			check(rc, at+".grade", "grades", string(it.Grade))
-			check(rc, at+".pi_type", "pi_types", it.PIType)
+		for i := range e.Items {
 			// code_list names a list, and a replacement replaces lists, never removes one.
+			it := &e.Items[i]
+			c.item(rc, i, it, "type", dataTypes, string(it.Type))
+			c.item(rc, i, it, "grade", grades, string(it.Grade))
+			c.item(rc, i, it, "pi_type", piTypes, it.PIType)
 		}
 	})
 	each(v.txn, tablePrincipals, indexID, func(p *Principal) {
 		who := "账号 " + p.ID
-		check(who, "role", "roles", p.Role)
-		check(who, "clearance", "grades", string(p.Clearance))
+		c.check(who, "role", -1, roles, p.Role)
+		c.check(who, "clearance", -1, grades, string(p.Clearance))
 		for i, d := range p.Districts {
-			check(who, fmt.Sprintf("districts[%d]", i), "districts", d)
+			c.check(who, "districts[%d]", i, districts, d)
 		}
 	})
-	return out
+	return c.out
+}
+
+// orphanCheck collects orphans; it formats a field's name only for an orphan, since start-up
+// checks every code of the directory.
+type orphanCheck struct {
+	out []Orphan
+}
+
+// check records code unless the list has it; field is a format taking i when i >= 0.
+func (c *orphanCheck) check(who, field string, i int, list *schemas.CodeList, code string) {
+	if code == "" || list.Has(code) { // "": an incomplete draft uses no code there
+		return
+	}
+	if i >= 0 {
+		field = fmt.Sprintf(field, i)
+	}
+	c.out = append(c.out, Orphan{Entry: who, Field: field, List: list.Name, Code: code})
+}
+
+func (c *orphanCheck) item(who string, i int, it *Item, attr string, list *schemas.CodeList, code string) {
+	if code == "" || list.Has(code) {
+		return
+	}
+	c.out = append(c.out, Orphan{Entry: who, Field: fmt.Sprintf("items[%d] (%s).%s", i, it.Field, attr), List: list.Name, Code: code})
 }
 
 // maxOrphansInText bounds how many orphans a refusal names; the rest are counted.

@@ -32,6 +32,12 @@ const (
 	indexEntryStarted   = "entry_started"
 	indexTokenHash      = "token_hash"
 	indexPIType         = "pi_type"
+	// Indexes of the directory list's filters (directory.go).
+	indexDomain      = "domain"
+	indexGrade       = "grade"
+	indexShareType   = "share_type"
+	indexUpdateCycle = "update_cycle"
+	indexStatus      = "status"
 )
 
 // indexKeyJournal is the row of the index table that holds the last applied journal index.
@@ -84,12 +90,22 @@ func entriesTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
 		Name: tableEntries,
 		Indexes: map[string]*memdb.IndexSchema{
-			indexID:         idIndex("ResourceCode"),
-			indexTable:      {Name: indexTable, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Table"}},
-			indexDepartment: {Name: indexDepartment, Indexer: &memdb.StringFieldIndex{Field: "Department"}},
-			indexDistrict:   {Name: indexDistrict, Indexer: &memdb.StringFieldIndex{Field: "District"}},
+			indexID:    idIndex("ResourceCode"),
+			indexTable: {Name: indexTable, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Table"}},
+			// The directory list's filters (directory.go). AllowMissing: a draft may lack them.
+			indexDepartment:  valueIndex(indexDepartment, func(e *Entry) string { return e.Department }),
+			indexDistrict:    valueIndex(indexDistrict, func(e *Entry) string { return e.District }),
+			indexGrade:       valueIndex(indexGrade, func(e *Entry) string { return string(e.Grade()) }),
+			indexShareType:   valueIndex(indexShareType, func(e *Entry) string { return e.ShareType }),
+			indexUpdateCycle: valueIndex(indexUpdateCycle, func(e *Entry) string { return string(e.UpdateCycle) }),
+			indexStatus:      valueIndex(indexStatus, func(e *Entry) string { return e.Status }),
+			indexDomain:      {Name: indexDomain, AllowMissing: true, Indexer: entryValues{func(e *Entry) []string { return e.Domains }}},
 		},
 	}
+}
+
+func valueIndex(name string, get func(*Entry) string) *memdb.IndexSchema {
+	return &memdb.IndexSchema{Name: name, AllowMissing: true, Indexer: entryValue{get}}
 }
 
 func departmentsTableSchema() *memdb.TableSchema {

@@ -36,9 +36,10 @@ type listSpec struct {
 }
 
 var specs = map[string]listSpec{
-	"grades": {idCol: "id", ints: map[string]int{"rank": 1},
-		required: []string{string(General1), string(General2), string(General3), string(General4), string(Important), string(Core)},
-		check:    distinctRanks},
+	// The grades of GB/T 43697 and their order are the standard's: names may change, and ranks
+	// be renumbered in the same order (the catalogue indexes entries by grade).
+	"grades": {idCol: "id", ints: map[string]int{"rank": 1}, closed: true,
+		required: gradeIDs, check: gradeOrder},
 	"update_cycles":  {idCol: "id", ints: map[string]int{"hours": 0, "grace_hours": 0}, required: []string{string(Irregular)}},
 	"share_types":    {idCol: "id"},
 	"share_modes":    {idCol: "id"},
@@ -54,6 +55,9 @@ var specs = map[string]listSpec{
 	"districts": {idCol: "code", required: []string{CityCode}, check: districtRows},
 	"roles":     {idCol: "id"},
 }
+
+// gradeIDs are the grades, lowest first.
+var gradeIDs = []string{string(General1), string(General2), string(General3), string(General4), string(Important), string(Core)}
 
 // ListSet is a complete set of code lists: the embedded ones, some perhaps replaced.
 type ListSet struct {
@@ -342,13 +346,18 @@ func newList(name, idCol string, head []string, rows [][]string) (*CodeList, []i
 	return l, dupAt
 }
 
-func distinctRanks(l *CodeList) (int, string, string) {
-	seen := map[string]string{}
-	for n, c := range l.d().codes {
-		if other, dup := seen[c.Extra["rank"]]; dup {
-			return n, "rank", fmt.Sprintf("级别 %s 与 %s 相同: 各分级的级别应互不相同", c.Extra["rank"], other)
+// gradeOrder: ranks keep the order of the grades, strictly, GENERAL_1 lowest.
+func gradeOrder(l *CodeList) (int, string, string) {
+	order := gradeIDs
+	for i := 1; i < len(order); i++ {
+		lo, _ := l.Lookup(order[i-1])
+		hi, _ := l.Lookup(order[i])
+		a, _ := strconv.Atoi(lo.Extra["rank"])
+		b, _ := strconv.Atoi(hi.Extra["rank"])
+		if b <= a {
+			return hi.Ordinal, "rank", fmt.Sprintf("%s 的级别 %d 应大于 %s 的级别 %d: 分级的先后由标准规定, 只能改名称或重新编号",
+				hi.ID, b, lo.ID, a)
 		}
-		seen[c.Extra["rank"]] = c.ID
 	}
 	return 0, "", ""
 }
