@@ -13,7 +13,7 @@ import (
 // schema: graphql-go initialises types lazily and without locks, so types are never shared
 // between schemas that may be built at the same time.
 type catalogTypes struct {
-	entry, collectionRate *graphql.Object
+	entry, collectionRate, connection *graphql.Object
 }
 
 func timeField(get func(any) time.Time, desc string) *graphql.Field {
@@ -150,7 +150,7 @@ func newCatalogTypes() *catalogTypes {
 		}
 		return fields
 	})})
-	return &catalogTypes{entry: entry, collectionRate: newCollectionRateType()}
+	return &catalogTypes{entry: entry, collectionRate: newCollectionRateType(), connection: newDirectoryTypes(entry)}
 }
 
 // snapshotView is a snapshot as one reader may see it.
@@ -212,18 +212,8 @@ func newCollectionRateType() *graphql.Object {
 // catalogFields are the root fields of catalogue questions.
 func catalogFields(ct *catalogTypes, clock func() time.Time) graphql.Fields {
 	return graphql.Fields{
-		"entries": {
-			Type:        graphql.NewNonNull(graphql.NewList(graphql.NewNonNull(ct.entry))),
-			Description: "可见的目录资源",
-			Resolve: func(p graphql.ResolveParams) (any, error) {
-				r, err := requestFrom(p.Context)
-				if err != nil {
-					return nil, err
-				}
-				r.noteField("entries")
-				return nonNil(r.view.Visible(r.principal)), nil
-			},
-		},
+		"entries":   entriesField(ct),
+		"directory": directoryField(ct),
 		"entry": {
 			Type:        ct.entry,
 			Description: "按信息资源代码查询目录资源",
