@@ -115,7 +115,9 @@ type CodeListRefusal struct {
 
 func (e *CodeListRefusal) Error() string {
 	lines := []string{"替换代码表被拒绝, 服务未启动:"}
-	lines = append(lines, e.Structural...)
+	for _, l := range e.Structural {
+		lines = append(lines, "  "+l)
+	}
 	if n := len(e.Orphans); n > 0 {
 		lines = append(lines, fmt.Sprintf("以下 %d 处目录或账号仍在使用新代码表中没有的代码 (请先修改它们, 或在新代码表中保留这些代码):", n))
 		for _, o := range e.Orphans[:min(n, maxOrphansInText)] {

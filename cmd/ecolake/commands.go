@@ -89,7 +89,7 @@ func setupServe(fs *flag.FlagSet, cfg *app.Config) runFunc {
 		if err := app.Serve(ctx, *cfg, log, nil); err != nil {
 			if msg, ok := app.StartupRefusal(err); ok {
 				fmt.Fprintf(out, "错误: %s\n", msg)
-				log.Error("serve: not started", "err", "refused by the code lists")
+				log.Error("serve: start-up refused")
 				return app.ExitFailed
 			}
 			log.Error("serve", "err", err)

@@ -54,7 +54,8 @@ func reportOpenError(out io.Writer, dataDir string, err error, log *slog.Logger)
 }
 
 // StartupRefusal returns the Chinese text of an error that refused start-up for a reason the
-// operator can fix (replacement code lists that are malformed or would orphan entries).
+// operator can fix (replacement code lists that are malformed or would orphan entries, --demo
+// on a real directory): the text is printed as it stands.
 func StartupRefusal(err error) (string, bool) {
 	var (
 		cle *schemas.CodeListError
