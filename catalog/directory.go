@@ -167,12 +167,22 @@ func (v *View) streams(f DirectoryFilter, start string) []*stream {
 // categoryStream reads the entries of a category and its subcategories: their resource codes
 // begin with the category's code (schemas checks that subcategory codes extend their parent's).
 func (v *View) categoryStream(code string) *stream {
-	cats := map[string]bool{code: true}
-	for _, c := range schemas.Categories.Codes() { // list order: parents before children
-		if cats[c.Extra["parent"]] {
-			cats[c.ID] = true
+	all := schemas.Categories.Codes()
+	parent := make(map[string]string, len(all))
+	for _, c := range all {
+		parent[c.ID] = c.Extra["parent"]
+	}
+	cats := map[string]bool{}
+	for _, c := range all {
+		// The walk ends: a parent is in the list and shorter than its children (schemas).
+		for id := c.ID; id != ""; id = parent[id] {
+			if id == code {
+				cats[c.ID] = true
+				break
+			}
 		}
 	}
+	cats[code] = true
 	return &stream{txn: v.txn, index: indexID, value: code,
 		has:   func(e *Entry) bool { return strings.HasPrefix(e.ResourceCode, code) },
 		match: func(e *Entry) bool { return cats[e.CategoryCode] }}
