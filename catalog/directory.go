@@ -13,10 +13,11 @@ import (
 // The directory list: the entries that exist for a principal, filtered by code and read a page
 // at a time in resource-code order, without walking the whole directory when a filter is given.
 //
-// Every filter but the category has an index of entries (schema.go) in which, as in any
-// non-unique memdb index, the entries of one value follow one another in resource-code order;
-// the category is a prefix of the resource code itself. Each filter is a stream of entries in
-// that order. The first stream, the filter likely to be the most selective, drives: the others
+// Department, district, status and grade have indexes of entries (schema.go) in which, as in
+// any non-unique memdb index, the entries of one value follow one another in resource-code
+// order; the category is a prefix of the resource code itself. Each of these filters is a stream
+// of entries in that order; the others (domain, share type, update cycle: few values, each held
+// by much of the directory) are conditions on the entries the streams give. The first stream, the filter likely to be the most selective, drives: the others
 // test its entries, and where one of them keeps refusing, it jumps to its own next entry and the
 // driver follows, so that a common filter driving beside a rare one skips what cannot match.
 // The work follows the matches of the filters, not the directory; a page stops at its last
@@ -88,7 +89,7 @@ func (v *View) scan(f DirectoryFilter, after string, fn func(*Entry) bool) (read
 	if after != "" {
 		start = after + "\x00" // the least code greater than after
 	}
-	streams := v.streams(f, start)
+	streams, conds := v.streams(f, start)
 	defer func() {
 		for _, s := range streams {
 			read += s.read
@@ -97,6 +98,10 @@ func (v *View) scan(f DirectoryFilter, after string, fn func(*Entry) bool) (read
 	driver, others := streams[0], streams[1:]
 	misses := 0
 	for e := driver.seek(start, false); e != nil; {
+		if !all(conds, e) {
+			e = driver.seek(e.ResourceCode, true)
+			continue
+		}
 		var miss *stream
 		for _, o := range others {
 			if !o.holds(e) {
@@ -128,30 +133,37 @@ func (v *View) scan(f DirectoryFilter, after string, fn func(*Entry) bool) (read
 	return
 }
 
-// streams returns one stream per filter given, or the whole directory for none, each at its
-// first entry from start on.
-func (v *View) streams(f DirectoryFilter, start string) []*stream {
-	var out []*stream
-	// Most selective first: the first stream drives (scan).
+// streams returns one stream per indexed filter given, or the whole directory for none, each at
+// its first entry from start on, and the filters without an index as conditions.
+func (v *View) streams(f DirectoryFilter, start string) ([]*stream, []func(*Entry) bool) {
+	var (
+		out   []*stream
+		conds []func(*Entry) bool
+	)
+	// Most selective first: the first stream drives (scan). Domains, share types and update
+	// cycles have few values, each held by a large part of the directory: an index would cost
+	// memory on every entry and save little, so they are conditions on the entries others give.
 	for _, by := range []struct {
 		index, value string
 		has          func(*Entry, string) bool
 	}{
 		{indexDepartment, f.Department, func(e *Entry, d string) bool { return e.Department == d }},
 		{indexDistrict, f.District, func(e *Entry, d string) bool { return e.District == d }},
-		{"", f.Category, nil},
-		{indexDomain, f.Domain, func(e *Entry, d string) bool { return slices.Contains(e.Domains, d) }},
-		{indexUpdateCycle, f.UpdateCycle, func(e *Entry, c string) bool { return string(e.UpdateCycle) == c }},
-		{indexGrade, f.Grade, func(e *Entry, g string) bool { return string(e.Grade()) == g }},
-		{indexShareType, f.ShareType, func(e *Entry, s string) bool { return e.ShareType == s }},
+		{"category", f.Category, nil},
 		{indexStatus, f.Status, func(e *Entry, s string) bool { return e.Status == s }},
+		{indexGrade, f.Grade, func(e *Entry, g string) bool { return string(e.Grade()) == g }},
+		{"", f.Domain, func(e *Entry, d string) bool { return slices.Contains(e.Domains, d) }},
+		{"", f.ShareType, func(e *Entry, s string) bool { return e.ShareType == s }},
+		{"", f.UpdateCycle, func(e *Entry, c string) bool { return string(e.UpdateCycle) == c }},
 	} {
+		value, has := by.value, by.has
 		switch {
-		case by.value == "":
+		case value == "":
+		case by.index == "category":
+			out = append(out, v.categoryStream(value))
 		case by.index == "":
-			out = append(out, v.categoryStream(by.value))
+			conds = append(conds, func(e *Entry) bool { return has(e, value) })
 		default:
-			value, has := by.value, by.has
 			out = append(out, &stream{txn: v.txn, index: by.index, value: value, has: func(e *Entry) bool { return has(e, value) }})
 		}
 	}
@@ -161,7 +173,16 @@ func (v *View) streams(f DirectoryFilter, start string) []*stream {
 	for _, s := range out {
 		s.lowerBound(start)
 	}
-	return out
+	return out, conds
+}
+
+func all(conds []func(*Entry) bool, e *Entry) bool {
+	for _, c := range conds {
+		if !c(e) {
+			return false
+		}
+	}
+	return true
 }
 
 // categoryStream reads the entries of a category and its subcategories: their resource codes
@@ -270,9 +291,7 @@ func (s *stream) lowerBound(target string) {
 	}
 }
 
-// step moves to the next entry of the range. Past the range, the index holds other values'
-// entries; one that also holds this value has a code already passed (its key in this range came
-// earlier), so "holds the value, and its code is after the current one" is exactly "in range".
+// step moves to the next entry of the range: past it, the index holds entries of other values.
 func (s *stream) step() {
 	raw := s.it.Next()
 	if raw == nil {
@@ -281,21 +300,17 @@ func (s *stream) step() {
 	}
 	s.read++
 	e := raw.(*Entry)
-	if !s.has(e) || e.ResourceCode <= s.cur.ResourceCode {
+	if !s.has(e) {
 		s.cur = nil
 		return
 	}
 	s.cur = e
 }
 
-// entryValue indexes entries by one attribute; entryValues by a list attribute, once per value.
-// Their FromArgs take the value and optionally a resource code: memdb stores a non-unique index
-// key as value\x00resourceCode\x00, so (value, code) is where the value's entries from that code
-// on begin, for LowerBound.
-type (
-	entryValue  struct{ get func(*Entry) string }
-	entryValues struct{ get func(*Entry) []string }
-)
+// entryValue indexes entries by one attribute. Its FromArgs takes the value and optionally a
+// resource code: memdb stores a non-unique index key as value\x00resourceCode\x00, so (value,
+// code) is where the value's entries from that code on begin, for LowerBound.
+type entryValue struct{ get func(*Entry) string }
 
 func (x entryValue) FromObject(obj any) (bool, []byte, error) {
 	e, ok := obj.(*Entry)
@@ -309,23 +324,7 @@ func (x entryValue) FromObject(obj any) (bool, []byte, error) {
 	return true, []byte(v + "\x00"), nil
 }
 
-func (x entryValues) FromObject(obj any) (bool, [][]byte, error) {
-	e, ok := obj.(*Entry)
-	if !ok {
-		return false, nil, fmt.Errorf("entry index: %T is not an entry", obj)
-	}
-	var out [][]byte
-	vals := x.get(e)
-	for i, v := range vals {
-		if v != "" && !slices.Contains(vals[:i], v) {
-			out = append(out, []byte(v+"\x00"))
-		}
-	}
-	return len(out) > 0, out, nil
-}
-
-func (entryValue) FromArgs(args ...any) ([]byte, error)  { return valueArgs(args) }
-func (entryValues) FromArgs(args ...any) ([]byte, error) { return valueArgs(args) }
+func (entryValue) FromArgs(args ...any) ([]byte, error) { return valueArgs(args) }
 
 func valueArgs(args []any) ([]byte, error) {
 	if len(args) < 1 || len(args) > 2 {

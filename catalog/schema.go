@@ -33,11 +33,8 @@ const (
 	indexTokenHash      = "token_hash"
 	indexPIType         = "pi_type"
 	// Indexes of the directory list's filters (directory.go).
-	indexDomain      = "domain"
-	indexGrade       = "grade"
-	indexShareType   = "share_type"
-	indexUpdateCycle = "update_cycle"
-	indexStatus      = "status"
+	indexGrade  = "grade"
+	indexStatus = "status"
 )
 
 // indexKeyJournal is the row of the index table that holds the last applied journal index.
@@ -93,13 +90,10 @@ func entriesTableSchema() *memdb.TableSchema {
 			indexID:    idIndex("ResourceCode"),
 			indexTable: {Name: indexTable, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Table"}},
 			// The directory list's filters (directory.go). AllowMissing: a draft may lack them.
-			indexDepartment:  valueIndex(indexDepartment, func(e *Entry) string { return e.Department }),
-			indexDistrict:    valueIndex(indexDistrict, func(e *Entry) string { return e.District }),
-			indexGrade:       valueIndex(indexGrade, func(e *Entry) string { return string(e.Grade()) }),
-			indexShareType:   valueIndex(indexShareType, func(e *Entry) string { return e.ShareType }),
-			indexUpdateCycle: valueIndex(indexUpdateCycle, func(e *Entry) string { return string(e.UpdateCycle) }),
-			indexStatus:      valueIndex(indexStatus, func(e *Entry) string { return e.Status }),
-			indexDomain:      {Name: indexDomain, AllowMissing: true, Indexer: entryValues{func(e *Entry) []string { return e.Domains }}},
+			indexDepartment: valueIndex(indexDepartment, func(e *Entry) string { return e.Department }),
+			indexDistrict:   valueIndex(indexDistrict, func(e *Entry) string { return e.District }),
+			indexGrade:      valueIndex(indexGrade, func(e *Entry) string { return string(e.Grade()) }),
+			indexStatus:     valueIndex(indexStatus, func(e *Entry) string { return e.Status }),
 		},
 	}
 }
