@@ -32,6 +32,7 @@ func BenchmarkDirectory100k(b *testing.B) {
 		{"page/district+status", admin, DirectoryFilter{District: "500102", Status: StatusPublished}, "", false},
 		{"page/deep", admin, DirectoryFilter{Department: "WATER_DIV"}, "0101/090000", false},
 		{"page/district-account", wz, DirectoryFilter{}, "", false},
+		{"page/domain", admin, DirectoryFilter{Domain: "AIR"}, "", false},
 		{"count/none", admin, DirectoryFilter{}, "", true},
 		{"count/department", admin, DirectoryFilter{Department: "WATER_DIV"}, "", true},
 		{"count/district+status", admin, DirectoryFilter{District: "500102", Status: StatusPublished}, "", true},
