@@ -32,7 +32,9 @@ const (
 	indexEntryStarted   = "entry_started"
 	indexTokenHash      = "token_hash"
 	indexPIType         = "pi_type"
-	indexStatus         = "status"
+	// Indexes of the directory list's filters (directory.go).
+	indexGrade  = "grade"
+	indexStatus = "status"
 )
 
 // indexKeyJournal is the row of the index table that holds the last applied journal index.
@@ -93,14 +95,20 @@ func entriesTableSchema() *memdb.TableSchema {
 		Indexes: map[string]*memdb.IndexSchema{
 			indexID:    idIndex("ResourceCode"),
 			indexTable: {Name: indexTable, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Table"}},
-			// A draft may leave its department and district empty.
-			indexDepartment: {Name: indexDepartment, AllowMissing: true, Indexer: &memdb.StringFieldIndex{Field: "Department"}},
-			indexDistrict:   {Name: indexDistrict, AllowMissing: true, Indexer: &memdb.StringFieldIndex{Field: "District"}},
-			indexStatus:     {Name: indexStatus, Indexer: &memdb.StringFieldIndex{Field: "Status"}},
-			indexScene:      {Name: indexScene, AllowMissing: true, Indexer: &memdb.StringSliceFieldIndex{Field: "Scenes"}},
-			indexBusiness:   {Name: indexBusiness, AllowMissing: true, Indexer: &memdb.StringSliceFieldIndex{Field: "BusinessItems"}},
+			// The directory list's filters (directory.go). AllowMissing: a draft may lack them.
+			indexDepartment: valueIndex(indexDepartment, func(e *Entry) string { return e.Department }),
+			indexDistrict:   valueIndex(indexDistrict, func(e *Entry) string { return e.District }),
+			indexGrade:      valueIndex(indexGrade, func(e *Entry) string { return string(e.Grade()) }),
+			indexStatus:     valueIndex(indexStatus, func(e *Entry) string { return e.Status }),
+			// Links to business items and scenes (business.go, scene.go).
+			indexScene:    {Name: indexScene, AllowMissing: true, Indexer: &memdb.StringSliceFieldIndex{Field: "Scenes"}},
+			indexBusiness: {Name: indexBusiness, AllowMissing: true, Indexer: &memdb.StringSliceFieldIndex{Field: "BusinessItems"}},
 		},
 	}
+}
+
+func valueIndex(name string, get func(*Entry) string) *memdb.IndexSchema {
+	return &memdb.IndexSchema{Name: name, AllowMissing: true, Indexer: entryValue{get}}
 }
 
 func departmentsTableSchema() *memdb.TableSchema {

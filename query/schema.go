@@ -136,6 +136,7 @@ func (s *Service) schema(g *generation, p *catalog.Principal) (*graphql.Schema, 
 // fixedTypeNames are the names the generated table types must not take.
 var fixedTypeNames = []string{
 	"Query", "Entry", "Item", "Grade", "Snapshot", "Run", "CollectionRate", "Breakdown", "Lag",
+	"EntryConnection", "PageInfo",
 	"Long", "OrderDirection", "StringFilter", "LongFilter", "FloatFilter", "BooleanFilter",
 	"DateFilter", "TimestampFilter", "String", "Int", "Float", "Boolean", "ID",
 }

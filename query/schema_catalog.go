@@ -13,7 +13,7 @@ import (
 // schema: graphql-go initialises types lazily and without locks, so types are never shared
 // between schemas that may be built at the same time.
 type catalogTypes struct {
-	entry, collectionRate *graphql.Object
+	entry, collectionRate, connection *graphql.Object
 }
 
 func timeField(get func(any) time.Time, desc string) *graphql.Field {
@@ -45,18 +45,22 @@ func newCatalogTypes() *catalogTypes {
 		"name": field(nn(str), "分级名称", func(g schemas.Grade) any { return g.Name() }),
 		"rank": field(nn(graphql.Int), "级别, 越大越严格", func(g schemas.Grade) any { return g.Rank() }),
 	}})
-	item := graphql.NewObject(graphql.ObjectConfig{Name: "Item", Description: "信息项", Fields: graphql.Fields{
+	itemFields := graphql.Fields{
 		"name":        field(nn(str), "信息项名称", func(i catalog.Item) any { return i.Name }),
 		"field":       field(nn(str), "字段标识", func(i catalog.Item) any { return i.Field }),
-		"type":        field(nn(str), "数据类型", func(i catalog.Item) any { return string(i.Type) }),
+		"type":        field(nn(str), "数据类型"+labelDesc, func(i catalog.Item) any { return string(i.Type) }),
 		"required":    field(nn(graphql.Boolean), "是否必填", func(i catalog.Item) any { return i.Required }),
 		"isKey":       field(nn(graphql.Boolean), "是否主键", func(i catalog.Item) any { return i.IsKey }),
 		"grade":       field(grade, "信息项分级", func(i catalog.Item) any { return gradeOrNil(i.Grade) }),
-		"piType":      field(str, "个人信息类型", func(i catalog.Item) any { return nilIfEmpty(i.PIType) }),
-		"codeList":    field(str, "代码表", func(i catalog.Item) any { return nilIfEmpty(i.CodeList) }),
+		"piType":      codeField("个人信息类型", func(i catalog.Item) string { return i.PIType }),
+		"codeList":    codeField("代码表", func(i catalog.Item) string { return i.CodeList }),
 		"length":      field(graphql.Int, "最大长度", func(i catalog.Item) any { return i.Length }),
 		"description": field(str, "说明", func(i catalog.Item) any { return nilIfEmpty(i.Description) }),
-	}})
+	}
+	for k, f := range itemCodeFields() {
+		itemFields[k] = f
+	}
+	item := graphql.NewObject(graphql.ObjectConfig{Name: "Item", Description: "信息项", Fields: itemFields})
 	// A row-scoped reader sees a snapshot's identity and time but not the size of the whole
 	// table, which would count other districts' rows.
 	size := func(get func(*catalog.Snapshot) any) func(snapshotView) any {
@@ -88,22 +92,22 @@ func newCatalogTypes() *catalogTypes {
 		"error":        field(str, "错误", func(r *catalog.Run) any { return nilIfEmpty(r.Error) }),
 	}})
 	entry := graphql.NewObject(graphql.ObjectConfig{Name: "Entry", Description: "目录资源 (信息资源)", Fields: graphql.FieldsThunk(func() graphql.Fields {
-		return graphql.Fields{
+		fields := graphql.Fields{
 			"resourceCode":    field(nn(str), "信息资源代码", func(e *catalog.Entry) any { return e.ResourceCode }),
 			"name":            field(nn(str), "信息资源名称", func(e *catalog.Entry) any { return e.Name }),
 			"table":           field(nn(str), "数据表", func(e *catalog.Entry) any { return e.Table }),
-			"category":        field(str, "信息资源分类代码", func(e *catalog.Entry) any { return nilIfEmpty(e.CategoryCode) }),
-			"categoryName":    field(str, "信息资源分类", func(e *catalog.Entry) any { return nameOf(schemas.Categories, e.CategoryCode) }),
-			"grade":           field(nn(grade), "数据分级", func(e *catalog.Entry) any { return e.Grade() }),
-			"updateCycle":     field(str, "更新周期", func(e *catalog.Entry) any { return nilIfEmpty(e.UpdateCycle) }),
-			"status":          field(nn(str), "目录状态", func(e *catalog.Entry) any { return e.Status }),
-			"department":      field(str, "责任处室代码", func(e *catalog.Entry) any { return nilIfEmpty(e.Department) }),
+			"category":        codeField("信息资源分类", func(e *catalog.Entry) string { return e.CategoryCode }),
+			"categoryName":    labelField("信息资源分类", schemas.Categories, func(e *catalog.Entry) string { return e.CategoryCode }),
+			"grade":           field(nn(grade), "数据分级 (含代码 id 与中文名称 name)", func(e *catalog.Entry) any { return e.Grade() }),
+			"updateCycle":     codeField("更新周期", func(e *catalog.Entry) string { return string(e.UpdateCycle) }),
+			"status":          field(nn(str), "目录状态"+labelDesc, func(e *catalog.Entry) any { return e.Status }),
+			"department":      codeField("责任处室", func(e *catalog.Entry) string { return e.Department }),
 			"departmentName":  deptName(),
-			"district":        field(str, "区县代码", func(e *catalog.Entry) any { return nilIfEmpty(e.District) }),
-			"districtName":    field(str, "区县", func(e *catalog.Entry) any { return nameOf(schemas.Districts, e.District) }),
-			"sourceKind":      field(str, "来源类型", func(e *catalog.Entry) any { return nilIfEmpty(e.SourceKind) }),
-			"domains":         field(nn(graphql.NewList(nn(str))), "治理领域", func(e *catalog.Entry) any { return nonNil(e.Domains) }),
-			"shareType":       field(str, "共享类型", func(e *catalog.Entry) any { return nilIfEmpty(e.ShareType) }),
+			"district":        codeField("区县", func(e *catalog.Entry) string { return e.District }),
+			"districtName":    labelField("区县", schemas.Districts, func(e *catalog.Entry) string { return e.District }),
+			"sourceKind":      codeField("来源类型", func(e *catalog.Entry) string { return e.SourceKind }),
+			"domains":         field(nn(graphql.NewList(nn(str))), "治理领域 (代码; 中文名称见 domainNames)", func(e *catalog.Entry) any { return nonNil(e.Domains) }),
+			"shareType":       codeField("共享类型", func(e *catalog.Entry) string { return e.ShareType }),
 			"items":           field(nn(graphql.NewList(nn(item))), "信息项", func(e *catalog.Entry) any { return e.Items }),
 			"currentSnapshot": field(str, "当前快照", func(e *catalog.Entry) any { return nilIfEmpty(e.CurrentSnapshot) }),
 			"snapshots": {Type: nn(graphql.NewList(nn(snapshot))), Description: "快照, 新的在前", Resolve: func(p graphql.ResolveParams) (any, error) {
@@ -141,8 +145,12 @@ func newCatalogTypes() *catalogTypes {
 				return out, nil
 			}},
 		}
+		for k, f := range entryCodeFields() {
+			fields[k] = f
+		}
+		return fields
 	})})
-	return &catalogTypes{entry: entry, collectionRate: newCollectionRateType()}
+	return &catalogTypes{entry: entry, collectionRate: newCollectionRateType(), connection: newDirectoryTypes(entry)}
 }
 
 // snapshotView is a snapshot as one reader may see it.
@@ -152,7 +160,7 @@ type snapshotView struct {
 }
 
 func deptName() *graphql.Field {
-	return &graphql.Field{Type: graphql.String, Description: "责任处室", Resolve: func(p graphql.ResolveParams) (any, error) {
+	return &graphql.Field{Type: graphql.String, Description: "责任处室的中文名称", Resolve: func(p graphql.ResolveParams) (any, error) {
 		r, err := requestFrom(p.Context)
 		if err != nil {
 			return nil, err
@@ -204,18 +212,8 @@ func newCollectionRateType() *graphql.Object {
 // catalogFields are the root fields of catalogue questions.
 func catalogFields(ct *catalogTypes, clock func() time.Time) graphql.Fields {
 	return graphql.Fields{
-		"entries": {
-			Type:        graphql.NewNonNull(graphql.NewList(graphql.NewNonNull(ct.entry))),
-			Description: "可见的目录资源",
-			Resolve: func(p graphql.ResolveParams) (any, error) {
-				r, err := requestFrom(p.Context)
-				if err != nil {
-					return nil, err
-				}
-				r.noteField("entries")
-				return nonNil(r.view.Visible(r.principal)), nil
-			},
-		},
+		"entries":   entriesField(ct),
+		"directory": directoryField(ct),
 		"entry": {
 			Type:        ct.entry,
 			Description: "按信息资源代码查询目录资源",

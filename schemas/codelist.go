@@ -5,11 +5,10 @@ package schemas
 
 import (
 	"embed"
-	"encoding/csv"
 	"fmt"
-	"io/fs"
 	"sort"
 	"strings"
+	"sync/atomic"
 )
 
 //go:embed codelists/*.csv
@@ -24,37 +23,50 @@ type Code struct {
 	Ordinal int               // position in the list file
 }
 
-// CodeList is an ordered, immutable list of codes loaded from data, so that a provisional list
-// (marked "practice" in the standards) can be corrected without changing logic.
+// CodeList is an ordered list of codes loaded from data, so that a provisional list (marked
+// "practice" in the standards) can be corrected without changing logic. Its contents are replaced
+// only by Install, at start-up before anything serves (codelist_load.go); readers take no lock.
 type CodeList struct {
-	Name  string
+	Name string
+	data atomic.Pointer[listData]
+}
+
+// listData is one immutable version of a list's contents.
+type listData struct {
 	codes []Code
 	byID  map[string]int
 	byNm  map[string]int
 }
 
+func (l *CodeList) d() *listData { return l.data.Load() }
+
 // Codes returns the codes in list order.
-func (l *CodeList) Codes() []Code { return append([]Code(nil), l.codes...) }
+func (l *CodeList) Codes() []Code { return append([]Code(nil), l.d().codes...) }
+
+// Len is the number of codes of the list.
+func (l *CodeList) Len() int { return len(l.d().codes) }
 
 // Lookup finds a code by id or by Chinese name.
 func (l *CodeList) Lookup(s string) (Code, bool) {
+	d := l.d()
 	s = strings.TrimSpace(s)
-	if i, ok := l.byID[s]; ok {
-		return l.codes[i], true
+	if i, ok := d.byID[s]; ok {
+		return d.codes[i], true
 	}
-	if i, ok := l.byNm[s]; ok {
-		return l.codes[i], true
+	if i, ok := d.byNm[s]; ok {
+		return d.codes[i], true
 	}
 	return Code{}, false
 }
 
 // Has reports whether id is a code of the list.
-func (l *CodeList) Has(id string) bool { _, ok := l.byID[id]; return ok }
+func (l *CodeList) Has(id string) bool { _, ok := l.d().byID[id]; return ok }
 
 // NameOf returns the Chinese name of id, or id itself when unknown.
 func (l *CodeList) NameOf(id string) string {
-	if i, ok := l.byID[id]; ok {
-		return l.codes[i].Name
+	d := l.d()
+	if i, ok := d.byID[id]; ok {
+		return d.codes[i].Name
 	}
 	return id
 }
@@ -68,18 +80,26 @@ func (l *CodeList) Check(field, id string) error {
 	if l.Has(id) {
 		return nil
 	}
-	ids := make([]string, 0, min(len(l.codes), maxAllowedInText))
-	for _, c := range l.codes[:min(len(l.codes), maxAllowedInText)] {
-		ids = append(ids, c.ID)
-	}
-	allowed := strings.Join(ids, "、")
-	if len(l.codes) > maxAllowedInText {
-		allowed += fmt.Sprintf(" 等 %d 项", len(l.codes))
-	}
+	allowed := l.Allowed()
 	if id == "" {
 		return fmt.Errorf("%s: 必填，取代码表 %s中的值（可选：%s）: %w", field, l.label(), allowed, ErrInvalid)
 	}
 	return fmt.Errorf("%s: %s不在代码表 %s中（可选：%s）: %w", field, Quote(id), l.label(), allowed, ErrInvalid)
+}
+
+// Allowed lists the ids of the list for a message, the first maxAllowedInText of them and how
+// many there are in all: "DOCUMENT、SPREADSHEET、…".
+func (l *CodeList) Allowed() string {
+	codes := l.d().codes
+	ids := make([]string, 0, min(len(codes), maxAllowedInText))
+	for _, c := range codes[:min(len(codes), maxAllowedInText)] {
+		ids = append(ids, c.ID)
+	}
+	allowed := strings.Join(ids, "、")
+	if len(codes) > maxAllowedInText {
+		allowed += fmt.Sprintf(" 等 %d 项", len(codes))
+	}
+	return allowed
 }
 
 // Title is the Chinese meaning of the list ("数据分级"), "" for a list without one.
@@ -99,64 +119,30 @@ var listTitles = map[string]string{
 	"entry_statuses": "目录状态", "categories": "资源分类", "domains": "治理领域",
 	"source_kinds": "数据来源", "pi_types": "个人信息类型", "data_types": "数据类型",
 	"districts": "区县", "roles": "角色",
+	"impact_objects": "影响对象", "impact_degrees": "影响程度", "grading_factors": "定级要素", "grading_matrix": "定级矩阵",
 }
 
-// loadList parses codelists/<name>.csv. idCol is the column holding the stable id.
-func loadList(name, idCol string) *CodeList {
-	b, err := fs.ReadFile(codelistFS, "codelists/"+name+".csv")
-	if err != nil {
-		panic(fmt.Sprintf("code list %s: %v", name, err))
-	}
-	rows, err := csv.NewReader(strings.NewReader(string(b))).ReadAll()
-	if err != nil || len(rows) < 1 {
-		panic(fmt.Sprintf("code list %s: %v", name, err))
-	}
-	head := rows[0]
-	col := func(n string) int {
-		for i, h := range head {
-			if h == n {
-				return i
-			}
-		}
-		panic(fmt.Sprintf("code list %s: no column %s", name, n))
-	}
-	idI, nmI := col(idCol), col("name")
-	l := &CodeList{Name: name, byID: map[string]int{}, byNm: map[string]int{}}
-	for n, r := range rows[1:] {
-		c := Code{ID: r[idI], Name: r[nmI], Extra: map[string]string{}, Ordinal: n}
-		for i, h := range head {
-			if i != idI && i != nmI {
-				c.Extra[h] = r[i]
-			}
-		}
-		if _, dup := l.byID[c.ID]; dup {
-			panic(fmt.Sprintf("code list %s: duplicate id %s", name, c.ID))
-		}
-		l.byID[c.ID] = len(l.codes)
-		if _, dup := l.byNm[c.Name]; !dup {
-			l.byNm[c.Name] = len(l.codes)
-		}
-		l.codes = append(l.codes, c)
-	}
-	return l
-}
-
-// The code lists of shared/STANDARDS.md, loaded once from the embedded files.
+// The code lists of shared/STANDARDS.md, as embedded; Install may replace their contents.
 var (
-	Grades        = loadList("grades", "id")
-	UpdateCycles  = loadList("update_cycles", "id")
-	ShareTypes    = loadList("share_types", "id")
-	ShareModes    = loadList("share_modes", "id")
-	OpenTypes     = loadList("open_types", "id")
-	FormatTypes   = loadList("format_types", "id")
-	EntryStatuses = loadList("entry_statuses", "id")
-	Categories    = loadList("categories", "code")
-	Domains       = loadList("domains", "id")
-	SourceKinds   = loadList("source_kinds", "id")
-	PITypes       = loadList("pi_types", "id")
-	DataTypes     = loadList("data_types", "id")
-	Districts     = loadList("districts", "code")
-	Roles         = loadList("roles", "id")
+	Grades        = embeddedList("grades")
+	UpdateCycles  = embeddedList("update_cycles")
+	ShareTypes    = embeddedList("share_types")
+	ShareModes    = embeddedList("share_modes")
+	OpenTypes     = embeddedList("open_types")
+	FormatTypes   = embeddedList("format_types")
+	EntryStatuses = embeddedList("entry_statuses")
+	Categories    = embeddedList("categories")
+	Domains       = embeddedList("domains")
+	SourceKinds   = embeddedList("source_kinds")
+	PITypes       = embeddedList("pi_types")
+	DataTypes     = embeddedList("data_types")
+	Districts     = embeddedList("districts")
+	Roles         = embeddedList("roles")
+
+	ImpactObjects  = embeddedList("impact_objects")
+	ImpactDegrees  = embeddedList("impact_degrees")
+	GradingFactors = embeddedList("grading_factors")
+	GradingMatrix  = embeddedList("grading_matrix")
 )
 
 // ListNames returns the names of all code lists, sorted; used by item code_list validation.
@@ -175,6 +161,8 @@ var namedLists = map[string]*CodeList{
 	"entry_statuses": EntryStatuses, "categories": Categories, "domains": Domains,
 	"source_kinds": SourceKinds, "pi_types": PITypes, "data_types": DataTypes,
 	"districts": Districts, "roles": Roles,
+	"impact_objects": ImpactObjects, "impact_degrees": ImpactDegrees,
+	"grading_factors": GradingFactors, "grading_matrix": GradingMatrix,
 }
 
 // List returns a code list by name (as used in an item's code_list attribute).

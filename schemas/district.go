@@ -1,6 +1,9 @@
 package schemas
 
-import "strings"
+import (
+	"strings"
+	"sync/atomic"
+)
 
 // District is one county-level division of Chongqing (or a functional zone, or the city level).
 type District struct {
@@ -26,24 +29,49 @@ func AllDistricts() []District {
 }
 
 // districtIndex maps every code, full and short name, and the bureau's aliases for zones, to the
-// division; lookups sit on the hot path of every submitted row.
-var districtIndex = func() map[string]District {
+// division; it is built once per installed list, since lookups sit on the hot path of every
+// submitted row. An alias whose division a replaced list lacks is left out.
+func districtIndex() map[string]District {
 	m := map[string]District{}
 	for _, d := range AllDistricts() {
-		m[d.Code], m[d.Name], m[d.ShortName] = d, d, d
+		for _, k := range []string{d.ShortName, d.Name, d.Code} {
+			if k != "" {
+				m[k] = d
+			}
+		}
 	}
 	for alias, code := range map[string]string{"重庆高新区": "500191", "万盛区": "500192", "万盛": "500192"} {
-		m[alias] = m[code]
+		if d, ok := m[code]; ok {
+			if _, taken := m[alias]; !taken {
+				m[alias] = d
+			}
+		}
 	}
 	return m
-}()
+}
 
 // LookupDistrict finds a division by code, full name or short name; blanks inside the text (as
 // in "大渡 口区", a line break in a printed table) are ignored.
 func LookupDistrict(s string) (District, bool) {
-	if d, ok := districtIndex[s]; ok {
+	idx := derived.Load().districts
+	if d, ok := idx[s]; ok {
 		return d, true
 	}
-	d, ok := districtIndex[strings.Join(strings.Fields(s), "")]
+	d, ok := idx[strings.Join(strings.Fields(s), "")]
 	return d, ok
+}
+
+// derivedTables are look-up tables computed from the installed lists.
+type derivedTables struct {
+	ranks     map[Grade]int
+	districts map[string]District
+}
+
+var derived atomic.Pointer[derivedTables]
+
+func init() { derive() }
+
+// derive rebuilds the look-up tables from the installed lists.
+func derive() {
+	derived.Store(&derivedTables{ranks: gradeRanks(), districts: districtIndex()})
 }

@@ -15,18 +15,18 @@ const (
 )
 
 // Rank orders grades, strictest highest; 0 for an unknown grade.
-func (g Grade) Rank() int { return gradeRanks[g] }
+func (g Grade) Rank() int { return derived.Load().ranks[g] }
 
-// gradeRanks is the rank column of the grades list, read once: ranks are asked for every entry
-// of every access decision.
-var gradeRanks = func() map[Grade]int {
+// gradeRanks is the rank column of the grades list, read once per installed list: ranks are
+// asked for every entry of every access decision.
+func gradeRanks() map[Grade]int {
 	m := map[Grade]int{}
 	for _, c := range Grades.Codes() {
 		n, _ := strconv.Atoi(c.Extra["rank"])
 		m[Grade(c.ID)] = n
 	}
 	return m
-}()
+}
 
 // Valid reports whether g is a grade of the list.
 func (g Grade) Valid() bool { return Grades.Has(string(g)) }

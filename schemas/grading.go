@@ -1,26 +1,8 @@
 package schemas
 
-// The grading matrix of GB/T 43697-2024 (STANDARDS §3) and the default sharing and opening of
-// each grade (STANDARDS §4, practice), kept as code lists so that they are corrected as data.
-var (
-	ImpactObjects  = loadList("impact_objects", "id")
-	ImpactDegrees  = loadList("impact_degrees", "id")
-	GradingFactors = loadList("grading_factors", "id")
-	GradingMatrix  = loadList("grading_matrix", "id")
-)
-
-func init() {
-	for name, l := range map[string]*CodeList{
-		"impact_objects": ImpactObjects, "impact_degrees": ImpactDegrees,
-		"grading_factors": GradingFactors, "grading_matrix": GradingMatrix,
-	} {
-		namedLists[name] = l
-	}
-	listTitles["impact_objects"] = "影响对象"
-	listTitles["impact_degrees"] = "影响程度"
-	listTitles["grading_factors"] = "定级要素"
-	listTitles["grading_matrix"] = "定级矩阵"
-}
+// The grading matrix of GB/T 43697-2024 (STANDARDS §3: the lists ImpactObjects, ImpactDegrees,
+// GradingFactors, GradingMatrix) and the default sharing and opening of each grade (STANDARDS §4,
+// practice: the grades list's default_* columns) are code lists, corrected as data.
 
 // ProposeGrade is the grade the matrix gives an impact object and degree; false when the matrix
 // has no cell for them (no impact on national security or the public, for instance).

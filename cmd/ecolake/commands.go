@@ -85,8 +85,13 @@ func setupServe(fs *flag.FlagSet, cfg *app.Config) runFunc {
 		cfg.CacheMaxBytes = n << 20
 		return nil
 	})
-	return func(ctx context.Context, _ []string, _ io.Writer, log *slog.Logger) int {
+	return func(ctx context.Context, _ []string, out io.Writer, log *slog.Logger) int {
 		if err := app.Serve(ctx, *cfg, log, nil); err != nil {
+			if msg, ok := app.StartupRefusal(err); ok {
+				fmt.Fprintf(out, "错误: %s\n", msg)
+				log.Error("serve: start-up refused")
+				return app.ExitFailed
+			}
 			log.Error("serve", "err", err)
 			return app.ExitFailed
 		}

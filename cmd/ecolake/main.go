@@ -131,6 +131,8 @@ func flags(c *command, cfg *app.Config) (*flag.FlagSet, runFunc) {
 	fs := flag.NewFlagSet("ecolake "+c.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors and help are printed by run, in Chinese
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "数据`目录`: 目录库日志、本地数据湖与缓存都在其下")
+	fs.StringVar(&cfg.CodeLists, "codelists", os.Getenv("ECOLAKE_CODELISTS"),
+		"替换代码表的`目录`: 其中的 <代码表名>.csv 取代内置的同名代码表 (环境变量 ECOLAKE_CODELISTS)")
 	if c.lake {
 		lakeFlags(fs, cfg)
 	}

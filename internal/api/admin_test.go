@@ -96,6 +96,10 @@ func TestAdminAPIManagesPrincipalsAndTokens(t *testing.T) {
 	require.Equal(t, http.StatusCreated, status, raw)
 	assert.Equal(t, "GENERAL_3", body["clearance"], "Chinese names resolve to ids")
 	assert.Equal(t, []any{"500101"}, body["districts"])
+	// Each code with its Chinese label beside it.
+	assert.Equal(t, "数据分析人员", body["roleName"])
+	assert.Equal(t, "一般数据3级", body["clearanceName"])
+	assert.Equal(t, []any{"万州区"}, body["districtNames"])
 
 	status, body, _ = e.do("POST", "/api/v1/principals", e.admin, `{"id":"wq-app","name":"重复","role":"analyst","clearance":"GENERAL_1"}`)
 	assert.Equal(t, http.StatusConflict, status)
@@ -177,6 +181,8 @@ func TestEntriesAPI(t *testing.T) {
 	require.Len(t, entries, 1)
 	assert.Equal(t, "0102/100001", entries[0].(map[string]any)["resourceCode"])
 	assert.Equal(t, true, entries[0].(map[string]any)["created"])
+	assert.Equal(t, "PUBLISHED", entries[0].(map[string]any)["status"])
+	assert.Equal(t, "已发布", entries[0].(map[string]any)["statusName"], "the status with its Chinese label")
 	got, err := e.cat.View().Entry("0102/100001")
 	require.NoError(t, err)
 	assert.Equal(t, catalog.StatusPublished, got.Status)

@@ -9,7 +9,8 @@ import (
 	"github.com/cqeco/ecolake/schemas"
 )
 
-// ImportResult says what a directory document changed, in the camelCase JSON of the API.
+// ImportResult says what a directory document changed, in the camelCase JSON of the API. As in
+// GraphQL, a code has its Chinese label beside it in a field named after it with "Name".
 type ImportResult struct {
 	Departments []ImportedDepartment `json:"departments"`
 	Entries     []ImportedEntry      `json:"entries"`
@@ -26,6 +27,7 @@ type ImportedEntry struct {
 	Table        string `json:"table"`
 	Name         string `json:"name"`
 	Status       string `json:"status"`
+	StatusName   string `json:"statusName"`
 	Created      bool   `json:"created"`
 }
 
@@ -52,7 +54,8 @@ func ImportDirectory(ctx context.Context, cat *catalog.Store, p *catalog.Princip
 		if err := cat.PutEntryAs(ctx, p, e); err != nil {
 			return res, err
 		}
-		res.Entries = append(res.Entries, ImportedEntry{ResourceCode: e.ResourceCode, Table: e.Table, Name: e.Name, Status: e.Status, Created: created})
+		res.Entries = append(res.Entries, ImportedEntry{ResourceCode: e.ResourceCode, Table: e.Table, Name: e.Name,
+			Status: e.Status, StatusName: schemas.EntryStatuses.NameOf(e.Status), Created: created})
 	}
 	return res, nil
 }

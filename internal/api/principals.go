@@ -9,16 +9,21 @@ import (
 	"github.com/cqeco/ecolake/schemas"
 )
 
+// principalJSON gives each code its Chinese label beside it ("role" and "roleName"; a list of
+// codes "districts" and "districtNames", in the same order), as GraphQL does.
 type principalJSON struct {
-	ID         string     `json:"id"`
-	Name       string     `json:"name"`
-	Role       string     `json:"role"`
-	Clearance  string     `json:"clearance"`
-	Department string     `json:"department,omitempty"`
-	Districts  []string   `json:"districts"`
-	Disabled   bool       `json:"disabled"`
-	CreatedAt  time.Time  `json:"createdAt"`
-	DisabledAt *time.Time `json:"disabledAt,omitempty"`
+	ID            string     `json:"id"`
+	Name          string     `json:"name"`
+	Role          string     `json:"role"`
+	RoleName      string     `json:"roleName"`
+	Clearance     string     `json:"clearance"`
+	ClearanceName string     `json:"clearanceName"`
+	Department    string     `json:"department,omitempty"`
+	Districts     []string   `json:"districts"`
+	DistrictNames []string   `json:"districtNames"`
+	Disabled      bool       `json:"disabled"`
+	CreatedAt     time.Time  `json:"createdAt"`
+	DisabledAt    *time.Time `json:"disabledAt,omitempty"`
 }
 
 // newPrincipalJSON is the body of POST /api/v1/principals.
@@ -32,8 +37,14 @@ type newPrincipalJSON struct {
 }
 
 func toPrincipalJSON(p *catalog.Principal) principalJSON {
-	return principalJSON{ID: p.ID, Name: p.Name, Role: p.Role, Clearance: string(p.Clearance), Department: p.Department,
-		Districts: append([]string{}, p.Districts...), Disabled: p.Disabled, CreatedAt: p.CreatedAt, DisabledAt: timePtr(p.DisabledAt)}
+	names := make([]string, len(p.Districts))
+	for i, d := range p.Districts {
+		names[i] = schemas.Districts.NameOf(d)
+	}
+	return principalJSON{ID: p.ID, Name: p.Name, Role: p.Role, RoleName: schemas.Roles.NameOf(p.Role),
+		Clearance: string(p.Clearance), ClearanceName: p.Clearance.Name(), Department: p.Department,
+		Districts: append([]string{}, p.Districts...), DistrictNames: names, Disabled: p.Disabled,
+		CreatedAt: p.CreatedAt, DisabledAt: timePtr(p.DisabledAt)}
 }
 
 func (s *Server) handleListPrincipals(w http.ResponseWriter, r *http.Request) {

@@ -92,6 +92,7 @@ type runJSON struct {
 	Entry        string    `json:"entry"`
 	Source       string    `json:"source"`
 	District     string    `json:"district,omitempty"`
+	DistrictName string    `json:"districtName,omitempty"` // Chinese label of district
 	Principal    string    `json:"principal,omitempty"`
 	Status       string    `json:"status"`
 	StartedAt    time.Time `json:"startedAt"`
@@ -120,10 +121,17 @@ type rejectJSON struct {
 	Reason string `json:"reason"`
 }
 
+func districtName(code string) string {
+	if code == "" {
+		return ""
+	}
+	return schemas.Districts.NameOf(code)
+}
+
 func submissionBody(res *ingest.Result) submissionJSON {
 	r := res.Run
 	body := submissionJSON{
-		Run: runJSON{ID: r.ID, Entry: r.Entry, Source: r.Source, District: r.District, Principal: r.Principal,
+		Run: runJSON{ID: r.ID, Entry: r.Entry, Source: r.Source, District: r.District, DistrictName: districtName(r.District), Principal: r.Principal,
 			Status: r.Status, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, RowsRead: r.RowsRead,
 			RowsAccepted: r.RowsAccepted, RowsRejected: r.RowsRejected, Error: r.Error},
 		Encoding: res.Encoding, Rejects: []rejectJSON{}, Summary: res.Summary(),

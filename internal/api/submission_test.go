@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/cqeco/ecolake/catalog"
@@ -127,4 +129,14 @@ func TestSubmissionRefusedBeforeTheBodyIsRead(t *testing.T) {
 		// the rest.
 		require.Less(t, body.n.Load(), int64(8<<20), "%s %s: the upload was read", c.token, c.code)
 	}
+}
+
+// TestSubmissionBodyLabels: the run's district comes with its Chinese label beside it.
+func TestSubmissionBodyLabels(t *testing.T) {
+	body := submissionBody(&ingest.Result{Run: catalog.Run{ID: "r1", Entry: "0201/000003", District: "500101", Status: catalog.RunSucceeded}})
+	assert.Equal(t, "500101", body.Run.District)
+	assert.Equal(t, "万州区", body.Run.DistrictName)
+	raw, err := json.Marshal(submissionBody(&ingest.Result{Run: catalog.Run{ID: "r2"}}))
+	require.NoError(t, err)
+	assert.NotContains(t, string(raw), "districtName", "no district, no label")
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/cqeco/ecolake/catalog"
@@ -14,6 +15,7 @@ import (
 	"github.com/cqeco/ecolake/lake/local"
 	"github.com/cqeco/ecolake/lake/s3"
 	"github.com/cqeco/ecolake/query"
+	"github.com/cqeco/ecolake/schemas"
 )
 
 // App holds the wired service parts. Open builds it; Close releases everything in reverse order.
@@ -44,10 +46,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, withQuery bool) (_ 
 			return nil, fmt.Errorf("data dir: %w", err)
 		}
 	}
-	ccfg := catalog.DefaultConfig()
-	ccfg.Dir = cfg.catalogDir()
-	if a.Cat, err = catalog.Open(ctx, ccfg, log); err != nil {
-		return nil, fmt.Errorf("open catalogue %s: %w", ccfg.Dir, err)
+	if a.Cat, err = openCatalog(ctx, cfg, log); err != nil {
+		return nil, err
 	}
 	if cfg.Lake == "" || cfg.Lake == "file" {
 		a.Bucket, err = local.New(cfg.lakeDir())
@@ -88,6 +88,37 @@ func (a *App) Close() error {
 		errs = append(errs, a.Cat.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// openCatalog opens the catalogue with the code lists of cfg installed. The candidate lists are
+// read and checked on their own first, the catalogue is opened, the candidate is checked against
+// what the catalogue holds (catalog.View.CheckCodeLists), and only then installed, before
+// anything serves. The check runs without --codelists too: a directory curated under replaced
+// lists must not start with the embedded ones if its entries use codes those lack.
+func openCatalog(ctx context.Context, cfg Config, log *slog.Logger) (*catalog.Store, error) {
+	set, err := schemas.LoadCodeLists(cfg.CodeLists)
+	if err != nil {
+		return nil, err
+	}
+	ccfg := catalog.DefaultConfig()
+	ccfg.Dir = cfg.catalogDir()
+	cat, err := catalog.Open(ctx, ccfg, log)
+	if err != nil {
+		return nil, fmt.Errorf("open catalogue %s: %w", ccfg.Dir, err)
+	}
+	if err := cat.View().CheckCodeLists(set); err != nil {
+		_ = cat.Close() // the refusal is the error that matters
+		return nil, err
+	}
+	schemas.Install(set)
+	if err := cat.SyncDistricts(ctx); err != nil {
+		_ = cat.Close()
+		return nil, fmt.Errorf("sync districts with the code list: %w", err)
+	}
+	if r := set.Replaced(); len(r) > 0 {
+		log.Info("code lists replaced", "dir", cfg.CodeLists, "lists", strings.Join(r, ","))
+	}
+	return cat, nil
 }
 
 // failInterruptedRuns records as failed every run still RUNNING at start-up: this process holds the

@@ -30,9 +30,7 @@ func openCatalogForCLI(ctx context.Context, cfg Config, out io.Writer, log *slog
 			return nil
 		}
 	}
-	ccfg := catalog.DefaultConfig()
-	ccfg.Dir = cfg.catalogDir()
-	cat, err := catalog.Open(ctx, ccfg, log)
+	cat, err := openCatalog(ctx, cfg, log)
 	if err != nil {
 		reportOpenError(out, cfg.DataDir, err, log)
 		return nil
@@ -47,8 +45,27 @@ func reportOpenError(out io.Writer, dataDir string, err error, log *slog.Logger)
 		fmt.Fprintf(out, "错误: 数据目录 %s 正被另一个 ecolake 进程使用 (服务运行中时请改用 HTTP 接口, 或先停止服务)\n", dataDir)
 		return
 	}
+	if msg, ok := StartupRefusal(err); ok {
+		fmt.Fprintf(out, "错误: %s\n", msg)
+		return
+	}
 	log.Error("open data directory", "err", api.Detail(err))
 	fmt.Fprintf(out, "错误: 无法打开数据目录 %s（详情见日志）\n", dataDir)
+}
+
+// StartupRefusal returns the Chinese text of an error that refused start-up for a reason the
+// operator can fix (replacement code lists that are malformed or would orphan entries, --demo
+// on a real directory): the text is printed as it stands.
+func StartupRefusal(err error) (string, bool) {
+	var (
+		cle *schemas.CodeListError
+		clr *catalog.CodeListRefusal
+		ue  *schemas.UserError
+	)
+	if errors.As(err, &cle) || errors.As(err, &clr) || errors.As(err, &ue) {
+		return schemas.UserMessage(err)
+	}
+	return "", false
 }
 
 // closeCatalog closes the store; a failure there is reported, since the command's changes are

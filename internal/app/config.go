@@ -19,6 +19,9 @@ type Config struct {
 	S3            s3.Config // endpoint and credentials when Lake is s3://
 	CacheMaxBytes int64     // bound of the local read-through cache of lake files
 	Demo          bool      // load the demo directory on first start and create demo principals
+	// CodeLists is a directory of replacement code lists (<list name>.csv), "" for the embedded
+	// ones; see schemas.LoadCodeLists and openCatalog.
+	CodeLists string
 }
 
 // DefaultConfig is the embedded default: everything local under ./var, no other process.
