@@ -46,7 +46,19 @@ var commands = []*command{
 	{name: "token list", summary: "列出令牌 (不显示令牌本身)", setup: setupTokenList},
 	{name: "token revoke", summary: "吊销令牌", setup: setupTokenRevoke},
 	{name: "entry import", summary: "从 JSON 文件登记处室与目录 (示例见 examples/entry.json)", args: []string{"目录.json"}, setup: setupEntryImport,
-		detail: "文件可以是一条目录对象、目录数组, 或 {\"departments\": [...], \"entries\": [...]}; 不认识的字段会被拒绝。"},
+		detail: "文件可以是一条目录对象、目录数组, 或 {\"departments\": [...], \"entries\": [...]}; 不认识的字段会被拒绝。\n" +
+			"目录经审核流程登记: 新目录成为草稿, 已发布目录的修改成为变更申请, 都须提交审核并审核通过后生效; 任何一条有误则整批不导入。"},
+}
+
+// register adds the commands of a group kept in a file of its own (catalog.go, …) from that
+// file's init, after the commands above and in the order of the files, so that the groups grow
+// without everyone editing one list.
+func register(cs ...*command) { commands = append(commands, cs...) }
+
+// groupSummaries are the groups the usage text shows as one line; `ecolake help GROUP` lists
+// their commands.
+var groupSummaries = map[string]string{
+	"catalog": "目录管理: 登记、修改、审核、定级、历史、业务事项与应用场景 (ecolake help catalog 列出全部)",
 }
 
 func lookup(name string) *command {
@@ -174,9 +186,10 @@ func setupTokenRevoke(fs *flag.FlagSet, cfg *app.Config) runFunc {
 	}
 }
 
-func setupEntryImport(_ *flag.FlagSet, cfg *app.Config) runFunc {
+func setupEntryImport(fs *flag.FlagSet, cfg *app.Config) runFunc {
+	reason := fs.String("reason", "", "登记或修改的`原因`, 记入每条目录的历史")
 	return func(ctx context.Context, pos []string, out io.Writer, log *slog.Logger) int {
-		return app.RunEntryImport(ctx, *cfg, arg(pos, 0), out, log)
+		return app.RunEntryImport(ctx, *cfg, arg(pos, 0), *reason, out, log)
 	}
 }
 
