@@ -30,7 +30,7 @@ func (g GradeArgs) grading() (catalog.Grading, error) {
 		field, grade, ok := strings.Cut(kv, "=")
 		field, grade = strings.TrimSpace(field), strings.TrimSpace(grade)
 		if !ok || field == "" || grade == "" {
-			return out, fmt.Errorf("--item %s 应为 字段=分级, 如 pm25=GENERAL_3", schemas.Quote(kv))
+			return out, fmt.Errorf("--item %s应为 字段=分级, 如 pm25=GENERAL_3", schemas.Quote(kv))
 		}
 		if out.Items == nil {
 			out.Items = map[string]schemas.Grade{}
