@@ -85,9 +85,21 @@ func TestFreshInstallationWithoutDemo(t *testing.T) {
 	code, out = ecolake(t, "token", "revoke", "--data", dir, "--id", spareID)
 	require.Equal(t, 0, code, out)
 
+	code, out = ecolake(t, "principal", "create", "--data", dir, "--id", "rv", "--name", "审核员", "--role", "reviewer", "--clearance", "GENERAL_4")
+	require.Equal(t, 0, code, out)
 	code, out = ecolake(t, "entry", "import", "--data", dir, "../examples/entry.json")
 	require.Equal(t, 0, code, out)
-	assert.Contains(t, out, "0102/100001")
+	assert.Contains(t, out, "已登记目录 0102/100001")
+	assert.Contains(t, out, "草稿", "an imported entry is a draft of the workflow")
+	// A draft takes no data: the operator submits it and a reviewer publishes it.
+	code, out = ecolake(t, "ingest", "../examples/submission.csv", "--data", dir, "--entry", "0102/100001")
+	require.Equal(t, 2, code, out)
+	code, out = ecolake(t, "catalog", "show", "--data", dir, "0102/100001")
+	require.Equal(t, 0, code, out)
+	code, out = ecolake(t, "catalog", "submit", "--data", dir, "0102/100001", "--base", version(t, out))
+	require.Equal(t, 0, code, out)
+	code, out = ecolake(t, "catalog", "approve", "--data", dir, "--as", "rv", "0102/100001", "--base", version(t, out))
+	require.Equal(t, 0, code, out)
 	// flags after the file name
 	code, out = ecolake(t, "ingest", "../examples/submission.csv", "--data", dir, "--entry", "0102/100001")
 	require.Equal(t, 0, code, out)

@@ -80,22 +80,31 @@ func find(args []string, stdout, stderr io.Writer) (*command, []string, int) {
 		usage(stderr)
 		return nil, nil, app.ExitFailed
 	}
-	if len(args) < 2 || args[1] == "-h" || args[1] == "--help" || args[1] == "-help" {
-		w, code := stderr, app.ExitFailed
-		if len(args) >= 2 {
-			w, code = stdout, app.ExitOK
-		} else {
-			fmt.Fprintf(stderr, "缺少子命令: ecolake %s 需要以下之一\n\n", args[0])
+	// Walk down the groups: "catalog business-item put" is a command of the group
+	// "catalog business-item" of the group "catalog".
+	group, rest := args[0], args[1:]
+	for {
+		if len(rest) == 0 || rest[0] == "-h" || rest[0] == "--help" || rest[0] == "-help" {
+			w, code := stderr, app.ExitFailed
+			if len(rest) > 0 {
+				w, code = stdout, app.ExitOK
+			} else {
+				fmt.Fprintf(stderr, "缺少子命令: ecolake %s 需要以下之一\n\n", group)
+			}
+			groupHelp(w, group)
+			return nil, nil, code
 		}
-		groupHelp(w, args[0])
-		return nil, nil, code
+		name := group + " " + rest[0]
+		if c := lookup(name); c != nil {
+			return c, rest[1:], 0
+		}
+		if !isGroup(name) {
+			fmt.Fprintf(stderr, "未知的子命令 %q\n\n", name)
+			groupHelp(stderr, group)
+			return nil, nil, app.ExitFailed
+		}
+		group, rest = name, rest[1:]
 	}
-	if c := lookup(args[0] + " " + args[1]); c != nil {
-		return c, args[2:], 0
-	}
-	fmt.Fprintf(stderr, "未知的子命令 %q\n\n", args[0]+" "+args[1])
-	groupHelp(stderr, args[0])
-	return nil, nil, app.ExitFailed
 }
 
 // help answers `ecolake help [子命令]`.
@@ -110,8 +119,8 @@ func help(args []string, stdout, stderr io.Writer) int {
 		return app.ExitOK
 	}
 	c := lookup(name)
-	if c == nil && len(args) == 1 && isGroup(args[0]) {
-		groupHelp(stdout, args[0])
+	if c == nil && isGroup(name) {
+		groupHelp(stdout, name)
 		return app.ExitOK
 	}
 	if c == nil {
@@ -141,7 +150,16 @@ func flags(c *command, cfg *app.Config) (*flag.FlagSet, runFunc) {
 
 func usage(w io.Writer) {
 	fmt.Fprint(w, "ecolake: 生态环境数据资源一本账 (目录、数据湖与受控查询服务)\n\n用法:\n  ecolake <子命令> [选项] [参数]\n\n子命令:\n")
+	shown := map[string]bool{}
 	for _, c := range commands {
+		group, _, _ := strings.Cut(c.name, " ")
+		if sum, ok := groupSummaries[group]; ok {
+			if !shown[group] {
+				fmt.Fprintf(w, "  %-19s %s\n", group+" …", sum)
+			}
+			shown[group] = true
+			continue
+		}
 		fmt.Fprintf(w, "  %-19s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, "  %-19s %s\n  %-19s %s\n", "version", "显示版本", "help", "显示帮助; ecolake help <子命令> 列出该子命令的全部选项")
@@ -151,9 +169,15 @@ func usage(w io.Writer) {
 
 func groupHelp(w io.Writer, group string) {
 	fmt.Fprintf(w, "用法: ecolake %s <子命令> [选项]\n\n", group)
+	width := 19
 	for _, c := range commands {
 		if strings.HasPrefix(c.name, group+" ") {
-			fmt.Fprintf(w, "  %-19s %s\n", c.name, c.summary)
+			width = max(width, len(c.name))
+		}
+	}
+	for _, c := range commands {
+		if strings.HasPrefix(c.name, group+" ") {
+			fmt.Fprintf(w, "  %-*s %s\n", width, c.name, c.summary)
 		}
 	}
 	fmt.Fprintf(w, "\n运行 ecolake help %s <子命令> 查看子命令的选项。\n", group)

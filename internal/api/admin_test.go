@@ -38,7 +38,7 @@ func newAdminEnv(t *testing.T) *adminEnv {
 	_, secret, err := cat.CreateToken(ctx, catalog.NewToken{Principal: "admin", Name: "初始管理员令牌", TTL: catalog.DefaultTokenTTL})
 	require.NoError(t, err)
 	require.NoError(t, cat.PutPrincipal(ctx, catalog.Principal{ID: "steward", Name: "数据管理员", Role: catalog.RoleSteward,
-		Clearance: schemas.Core, TokenHash: catalog.HashToken("steward-tok")}))
+		Clearance: schemas.Core, Department: "DIV_WATER", TokenHash: catalog.HashToken("steward-tok")}))
 	require.NoError(t, cat.PutPrincipal(ctx, catalog.Principal{ID: "wz", Name: "万州区", Role: catalog.RoleDistrict,
 		Clearance: schemas.General2, Districts: []string{"500101"}, TokenHash: catalog.HashToken("wz-tok")}))
 	srv := httptest.NewServer((&Server{Cat: cat}).Routes())
@@ -96,10 +96,6 @@ func TestAdminAPIManagesPrincipalsAndTokens(t *testing.T) {
 	require.Equal(t, http.StatusCreated, status, raw)
 	assert.Equal(t, "GENERAL_3", body["clearance"], "Chinese names resolve to ids")
 	assert.Equal(t, []any{"500101"}, body["districts"])
-	// Each code with its Chinese label beside it.
-	assert.Equal(t, "数据分析人员", body["roleName"])
-	assert.Equal(t, "一般数据3级", body["clearanceName"])
-	assert.Equal(t, []any{"万州区"}, body["districtNames"])
 
 	status, body, _ = e.do("POST", "/api/v1/principals", e.admin, `{"id":"wq-app","name":"重复","role":"analyst","clearance":"GENERAL_1"}`)
 	assert.Equal(t, http.StatusConflict, status)
@@ -166,8 +162,15 @@ func TestAdminAPIManagesPrincipalsAndTokens(t *testing.T) {
 
 func TestEntriesAPI(t *testing.T) {
 	e := newAdminEnv(t)
+	ctx := context.Background()
 	example, err := os.ReadFile("../../examples/entry.json")
 	require.NoError(t, err)
+	entryOf := func(body map[string]any) map[string]any {
+		t.Helper()
+		entries := body["entries"].([]any)
+		require.Len(t, entries, 1)
+		return entries[0].(map[string]any)
+	}
 
 	status, _, _ := e.do("POST", "/api/v1/entries", "", string(example))
 	assert.Equal(t, http.StatusUnauthorized, status)
@@ -175,31 +178,83 @@ func TestEntriesAPI(t *testing.T) {
 	assert.Equal(t, http.StatusForbidden, status)
 	assert.Contains(t, body["error"], "数据管理员")
 
-	status, body, raw := e.do("POST", "/api/v1/entries", "steward-tok", string(example))
+	// A new entry becomes a draft of the workflow, whatever status the document names.
+	published := strings.Replace(string(example), `"update_cycle": "MONTHLY",`, `"update_cycle": "MONTHLY", "status": "PUBLISHED",`, 1)
+	status, body, raw := e.do("POST", "/api/v1/entries?reason=首次登记", "steward-tok", published)
 	require.Equal(t, http.StatusCreated, status, raw)
-	entries := body["entries"].([]any)
-	require.Len(t, entries, 1)
-	assert.Equal(t, "0102/100001", entries[0].(map[string]any)["resourceCode"])
-	assert.Equal(t, true, entries[0].(map[string]any)["created"])
-	assert.Equal(t, "PUBLISHED", entries[0].(map[string]any)["status"])
-	assert.Equal(t, "已发布", entries[0].(map[string]any)["statusName"], "the status with its Chinese label")
-	got, err := e.cat.View().Entry("0102/100001")
+	got := entryOf(body)
+	assert.Equal(t, "0102/100001", got["resourceCode"])
+	assert.Equal(t, true, got["created"])
+	assert.Equal(t, "created", got["action"])
+	assert.Equal(t, catalog.StatusDraft, got["status"])
+	assert.Equal(t, "草稿", got["statusName"], "the status with its Chinese label")
+	assert.Contains(t, body["notes"], "文件中的状态（status）未被采用: 目录的状态只由审核流程决定（提交审核、审核通过）。涉及: 0102/100001")
+	live, err := e.cat.View().Entry("0102/100001")
 	require.NoError(t, err)
-	assert.Equal(t, catalog.StatusPublished, got.Status)
-	assert.Equal(t, []string{"district_code"}, catalog.DistrictFields(got))
+	assert.Equal(t, catalog.StatusDraft, live.Status)
+	assert.Equal(t, float64(live.Revision), got["revision"])
+	assert.Equal(t, []string{"district_code"}, catalog.DistrictFields(live))
+	hist, err := e.cat.View().HistoryFor(catalog.Operator(), "0102/100001", 10)
+	require.NoError(t, err)
+	require.NotEmpty(t, hist)
+	assert.Equal(t, "首次登记", hist[0].Note, "the reason is in the entry's history")
+	assert.Equal(t, "steward", hist[0].Actor.ID)
 
 	status, body, raw = e.do("POST", "/api/v1/entries", e.admin, string(example))
 	require.Equal(t, http.StatusCreated, status, raw)
-	assert.Equal(t, false, body["entries"].([]any)[0].(map[string]any)["created"], "a second import updates")
+	assert.Equal(t, "unchanged", entryOf(body)["action"], "the same document again changes nothing")
+	assert.Equal(t, false, entryOf(body)["created"])
 
-	bad := strings.Replace(string(example), `"provider_code": "11500000MB1534567X"`, `"provider_code": "123"`, 1)
-	status, body, _ = e.do("POST", "/api/v1/entries", e.admin, bad)
-	assert.Equal(t, http.StatusBadRequest, status)
-	assert.Contains(t, body["error"], "目录 0102/100001 校验未通过: provider_code: “123”不是 18 位统一社会信用代码",
-		"the catalogue's problem names the field and the rule")
+	// Once published, a changed document is a change request: queries keep the published version.
+	admin, err := e.cat.View().Principal("admin")
+	require.NoError(t, err)
+	steward, err := e.cat.View().Principal("steward")
+	require.NoError(t, err)
+	require.NoError(t, e.cat.SubmitEntry(ctx, steward, "0102/100001", live.Revision, ""))
+	require.NoError(t, e.cat.ApproveEntry(ctx, admin, "0102/100001", mustEntry(t, e.cat, "0102/100001").Revision, "同意"))
+	renamed := strings.Replace(string(example), "区县地表水断面水质月报(示例)", "区县地表水断面水质月报", 1)
+	status, body, raw = e.do("POST", "/api/v1/entries", "steward-tok", renamed)
+	require.Equal(t, http.StatusCreated, status, raw)
+	got = entryOf(body)
+	assert.Equal(t, "changed", got["action"])
+	assert.Equal(t, catalog.StatusPublished, got["status"])
+	assert.Equal(t, catalog.StatusDraft, got["changeStatus"])
+	assert.Equal(t, "区县地表水断面水质月报(示例)", mustEntry(t, e.cat, "0102/100001").Name, "the published version stays until approved")
+	change, err := e.cat.View().Change("0102/100001")
+	require.NoError(t, err)
+	assert.Equal(t, "区县地表水断面水质月报", change.Proposed.Name)
+
+	// One bad entry refuses the whole document, naming the entry, the field and the rule.
+	second := strings.Replace(string(example), `"0102/100001"`, `"0102/100002"`, 1)
+	second = strings.Replace(second, `"district_water_quality_monthly"`, `"district_water_quality_monthly_2"`, 1)
+	second = strings.Replace(second, `"provider_code": "11500000MB1534567X"`, `"provider_code": "123"`, 1)
+	var doc, bad map[string]any
+	require.NoError(t, json.Unmarshal(example, &doc))
+	require.NoError(t, json.Unmarshal([]byte(second), &bad))
+	newOne := doc["entries"].([]any)[0].(map[string]any)
+	newOne["resource_code"], newOne["table"] = "0102/100003", "district_water_quality_monthly_3"
+	both, err := json.Marshal([]any{newOne, bad["entries"].([]any)[0]})
+	require.NoError(t, err)
+	status, body, raw = e.do("POST", "/api/v1/entries", e.admin, string(both))
+	assert.Equal(t, http.StatusBadRequest, status, raw)
+	assert.Contains(t, body["error"], "导入被拒绝，共 1 处问题，目录未作任何修改；第 2 条（0102/100002） provider_code: “123”不是 18 位统一社会信用代码",
+		"the catalogue's problem names the entry, the field and the rule")
+	problems := body["problems"].([]any)
+	require.Len(t, problems, 1)
+	assert.Equal(t, map[string]any{"index": float64(1), "resourceCode": "0102/100002", "field": "provider_code",
+		"message": "“123”不是 18 位统一社会信用代码"}, problems[0])
+	_, err = e.cat.View().Entry("0102/100003")
+	assert.ErrorIs(t, err, catalog.ErrNotFound, "an import with any error changes nothing")
 
 	unknown := strings.Replace(string(example), `"is_key": true,`, `"is_key": true, "unit": "mg/L",`, 1)
 	status, body, _ = e.do("POST", "/api/v1/entries", e.admin, unknown)
 	assert.Equal(t, http.StatusBadRequest, status)
 	assert.Contains(t, body["error"], `未知的字段 "unit"`)
+}
+
+func mustEntry(t *testing.T, cat *catalog.Store, code string) *catalog.Entry {
+	t.Helper()
+	e, err := cat.View().Entry(code)
+	require.NoError(t, err)
+	return e
 }

@@ -23,6 +23,7 @@ type departmentJSON struct {
 }
 
 type itemJSON struct {
+	ID          int    `json:"id,omitempty"` // the catalogue's item id: keeps an item across a rename
 	Name        string `json:"name"`
 	Field       string `json:"field"`
 	Type        string `json:"type"`
@@ -49,9 +50,10 @@ type entryJSON struct {
 	ShareMode      string     `json:"share_mode"`
 	OpenType       string     `json:"open_type"`
 	OpenCondition  string     `json:"open_condition"`
+	SharingBasis   string     `json:"sharing_basis,omitempty"` // 共享开放法律依据
 	UpdateCycle    string     `json:"update_cycle"`
-	PublishDate    string     `json:"publish_date"` // 2006-01-02 or RFC 3339, "" to stamp on publishing
-	Status         string     `json:"status"`       // "" for DRAFT
+	PublishDate    string     `json:"publish_date,omitempty"` // read, then ignored: the workflow publishes
+	Status         string     `json:"status,omitempty"`       // read, then ignored: the workflow sets it
 	RelatedCodes   []string   `json:"related_resource_codes"`
 	Department     string     `json:"department"`
 	District       string     `json:"district"`
@@ -152,7 +154,7 @@ func (ej *entryJSON) entry(where string) (*catalog.Entry, error) {
 		ProviderCode: strings.TrimSpace(ej.ProviderCode), Abstract: ej.Abstract, FormatType: lookupID(schemas.FormatTypes, ej.FormatType),
 		ShareType: lookupID(schemas.ShareTypes, ej.ShareType), ShareCondition: ej.ShareCondition,
 		ShareMode: lookupID(schemas.ShareModes, ej.ShareMode), OpenType: lookupID(schemas.OpenTypes, ej.OpenType),
-		OpenCondition: ej.OpenCondition, UpdateCycle: schemas.UpdateCycle(lookupID(schemas.UpdateCycles, ej.UpdateCycle)),
+		OpenCondition: ej.OpenCondition, SharingBasis: ej.SharingBasis, UpdateCycle: schemas.UpdateCycle(lookupID(schemas.UpdateCycles, ej.UpdateCycle)),
 		Status: lookupID(schemas.EntryStatuses, ej.Status), RelatedCodes: ej.RelatedCodes, Department: strings.TrimSpace(ej.Department),
 		District: districtCode(ej.District), SourceKind: lookupID(schemas.SourceKinds, ej.SourceKind),
 		BusinessItems: ej.BusinessItems, Scenes: ej.Scenes, Secret: ej.Secret, Exempt: ej.Exempt, ExemptReason: ej.ExemptReason,
@@ -177,7 +179,7 @@ func (ej *entryJSON) entry(where string) (*catalog.Entry, error) {
 	}
 	for _, it := range ej.Items {
 		e.Items = append(e.Items, catalog.Item{
-			Name: strings.TrimSpace(it.Name), Field: strings.TrimSpace(it.Field), Type: schemas.DataType(lookupID(schemas.DataTypes, it.Type)),
+			ID: it.ID, Name: strings.TrimSpace(it.Name), Field: strings.TrimSpace(it.Field), Type: schemas.DataType(lookupID(schemas.DataTypes, it.Type)),
 			Length: it.Length, Required: it.Required, IsKey: it.IsKey, Grade: schemas.Grade(lookupID(schemas.Grades, it.Grade)),
 			PIType: lookupID(schemas.PITypes, it.PIType), CodeList: strings.TrimSpace(it.CodeList), Description: it.Description,
 		})

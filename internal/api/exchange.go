@@ -157,10 +157,3 @@ func workbookBody(r *http.Request) (io.Reader, int64, error) {
 		}
 	}
 }
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}

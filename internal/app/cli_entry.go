@@ -13,8 +13,9 @@ import (
 )
 
 // RunEntryImport registers the departments and entries of a directory document (see
-// internal/api/directory.go) offline, as the operator.
-func RunEntryImport(ctx context.Context, cfg Config, file string, out io.Writer, log *slog.Logger) int {
+// internal/api/directory.go) offline, as the operator: the entries go through the directory
+// workflow (new ones become drafts, changed published ones change requests), all or none.
+func RunEntryImport(ctx context.Context, cfg Config, file, reason string, out io.Writer, log *slog.Logger) int {
 	if file == "" {
 		fmt.Fprintln(out, "错误: 必须给出目录文件, 如 ecolake entry import examples/entry.json")
 		return ExitFailed
@@ -31,12 +32,15 @@ func RunEntryImport(ctx context.Context, cfg Config, file string, out io.Writer,
 		return ExitFailed
 	}
 	return asOperator(ctx, cfg, out, log, catalog.ActEditDirectory, func(cat *catalog.Store) int {
-		res, err := api.ImportDirectory(ctx, cat, catalog.Operator(), doc)
+		res, err := api.ImportDirectory(ctx, cat, catalog.Operator(), doc, reason)
 		printImport(out, res)
 		if err != nil {
 			return failed(out, "登记目录", err)
 		}
 		fmt.Fprintf(out, "完成: %d 个处室, %d 条目录。\n", len(res.Departments), len(res.Entries))
+		if len(res.Entries) > 0 {
+			fmt.Fprintln(out, "新登记与修改的目录须提交审核 (ecolake catalog submit) 并经审核通过 (ecolake catalog approve) 后生效。")
+		}
 		return ExitOK
 	})
 }
@@ -47,6 +51,15 @@ func printImport(out io.Writer, res api.ImportResult) {
 		fmt.Fprintf(out, "%s处室 %s %s\n", verb[d.Created], d.Code, d.Name)
 	}
 	for _, e := range res.Entries {
-		fmt.Fprintf(out, "%s目录 %s %s (表 %s, %s)\n", verb[e.Created], e.ResourceCode, e.Name, e.Table, schemas.EntryStatuses.NameOf(e.Status))
+		state := schemas.EntryStatuses.NameOf(e.Status)
+		if e.ChangeStatus != "" {
+			state += ", 变更申请" + schemas.EntryStatuses.NameOf(e.ChangeStatus)
+		}
+		fmt.Fprintf(out, "%s目录 %s %s (表 %s, %s, 版本 %d)\n", importVerbs[e.Action], e.ResourceCode, e.Name, e.Table, state, e.Revision)
+	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(out, "注意: %s\n", n)
 	}
 }
+
+var importVerbs = map[string]string{api.ImportCreated: "已登记", api.ImportChanged: "已修改", api.ImportUnchanged: "未改变"}
