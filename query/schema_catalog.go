@@ -14,6 +14,7 @@ import (
 // between schemas that may be built at the same time.
 type catalogTypes struct {
 	entry, collectionRate *graphql.Object
+	dir                   *directoryTypes
 }
 
 func timeField(get func(any) time.Time, desc string) *graphql.Field {
@@ -45,6 +46,7 @@ func newCatalogTypes() *catalogTypes {
 		"name": field(nn(str), "分级名称", func(g schemas.Grade) any { return g.Name() }),
 		"rank": field(nn(graphql.Int), "级别, 越大越严格", func(g schemas.Grade) any { return g.Rank() }),
 	}})
+	dir := newDirectoryTypes(grade)
 	item := graphql.NewObject(graphql.ObjectConfig{Name: "Item", Description: "信息项", Fields: graphql.Fields{
 		"name":        field(nn(str), "信息项名称", func(i catalog.Item) any { return i.Name }),
 		"field":       field(nn(str), "字段标识", func(i catalog.Item) any { return i.Field }),
@@ -57,6 +59,7 @@ func newCatalogTypes() *catalogTypes {
 		"length":      field(graphql.Int, "最大长度", func(i catalog.Item) any { return i.Length }),
 		"description": field(str, "说明", func(i catalog.Item) any { return nilIfEmpty(i.Description) }),
 	}})
+	item.AddFieldConfig("id", itemIDField())
 	// A row-scoped reader sees a snapshot's identity and time but not the size of the whole
 	// table, which would count other districts' rows.
 	size := func(get func(*catalog.Snapshot) any) func(snapshotView) any {
@@ -88,7 +91,7 @@ func newCatalogTypes() *catalogTypes {
 		"error":        field(str, "错误", func(r *catalog.Run) any { return nilIfEmpty(r.Error) }),
 	}})
 	entry := graphql.NewObject(graphql.ObjectConfig{Name: "Entry", Description: "目录资源 (信息资源)", Fields: graphql.FieldsThunk(func() graphql.Fields {
-		return graphql.Fields{
+		fields := graphql.Fields{
 			"resourceCode":    field(nn(str), "信息资源代码", func(e *catalog.Entry) any { return e.ResourceCode }),
 			"name":            field(nn(str), "信息资源名称", func(e *catalog.Entry) any { return e.Name }),
 			"table":           field(nn(str), "数据表", func(e *catalog.Entry) any { return e.Table }),
@@ -141,8 +144,13 @@ func newCatalogTypes() *catalogTypes {
 				return out, nil
 			}},
 		}
+		for k, f := range dir.entryFields() {
+			fields[k] = f
+		}
+		return fields
 	})})
-	return &catalogTypes{entry: entry, collectionRate: newCollectionRateType()}
+	dir.entry = entry
+	return &catalogTypes{entry: entry, collectionRate: newCollectionRateType(), dir: dir}
 }
 
 // snapshotView is a snapshot as one reader may see it.
