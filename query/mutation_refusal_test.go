@@ -189,8 +189,12 @@ func TestMutationDocumentsOverHTTP(t *testing.T) {
 	assert.Equal(t, codeBadInput, at(got, "errors", 0, "extensions", "code"))
 	assert.Len(t, f.cat.View().Entries(), 4)
 
+	// A mutation reaches no data: the tables are fields of Query only.
+	err := f.refused(stewardAir, codeValidation, `mutation { air_station_hourly { station } }`, nil)
+	assert.Equal(t, "查询校验失败: 字段 air_station_hourly 不存在 (类型 Mutation)", err.Message)
+
 	// Subscriptions are no operation of this service.
-	err := f.refused(stewardAir, codeValidation, `subscription { entries { name } }`, nil)
+	err = f.refused(stewardAir, codeValidation, `subscription { entries { name } }`, nil)
 	assert.Equal(t, "查询校验失败: 不支持订阅 (subscription) 操作", err.Message)
 }
 
