@@ -133,7 +133,7 @@ func (s *Service) mutation(d *directoryTypes) *graphql.Object {
 			})},
 		"putBusinessItem": {Type: d.business, Description: "登记或修改业务事项",
 			Args: graphql.FieldConfigArgument{"input": {Type: nn(d.businessInput)},
-				"base": {Type: Long, DefaultValue: int64(0), Description: "所基于的版本号 (BusinessItem.revision), 登记时为 0"}},
+				"base": {Type: Long, Description: "所基于的版本号 (BusinessItem.revision), 登记时不填"}},
 			Resolve: s.write("putBusinessItem", func(ctx context.Context, r *request, args map[string]any) (any, error) {
 				b, err := baseArg(args)
 				if err != nil {
@@ -158,7 +158,7 @@ func (s *Service) mutation(d *directoryTypes) *graphql.Object {
 			})},
 		"putScene": {Type: d.scene, Description: "登记或修改应用场景",
 			Args: graphql.FieldConfigArgument{"input": {Type: nn(d.sceneInput)},
-				"base": {Type: Long, DefaultValue: int64(0), Description: "所基于的版本号 (Scene.revision), 登记时为 0"}},
+				"base": {Type: Long, Description: "所基于的版本号 (Scene.revision), 登记时不填"}},
 			Resolve: s.write("putScene", func(ctx context.Context, r *request, args map[string]any) (any, error) {
 				b, err := baseArg(args)
 				if err != nil {
@@ -226,8 +226,14 @@ func (s *Service) working(r *request, code string) (*catalog.Entry, error) {
 // own fields, which graphql-go resolves one at a time on one goroutine.
 func (r *request) refresh(v *catalog.View) { r.view = v }
 
+// baseArg reads the version an operation names; left out (only where it is optional) it is 0,
+// the version of what does not exist yet.
 func baseArg(args map[string]any) (uint64, error) {
-	b, ok := args["base"].(int64)
+	raw, given := args["base"]
+	if !given {
+		return 0, nil
+	}
+	b, ok := raw.(int64)
 	if !ok {
 		return 0, invalidf("base 须为版本号 (非负整数)")
 	}
