@@ -219,6 +219,7 @@ func (w *workingEntry) store(txn *memdb.Txn, rec *record, n *Entry, status, kind
 	if kind == ChangeDowngrade {
 		c.Kind, c.Reason = ChangeDowngrade, reason
 	}
+	n.Revision = rec.Index // the proposed version names the change's revision, as edits of it must
 	c.Status, c.Proposed, c.Review = status, n, n.Review
 	c.Revision, c.UpdatedAt = rec.Index, at
 	if err := txn.Insert(tableChanges, c); err != nil {

@@ -228,6 +228,7 @@ func applyGradeEntry(txn *memdb.Txn, rec *record, cmd *gradeCmd) error {
 			c := w.change.Copy()
 			c.Proposed = raised(c.Proposed, n)
 			c.Revision, c.UpdatedAt = rec.Index, rec.At.UTC()
+			c.Proposed.Revision = rec.Index
 			if err := txn.Insert(tableChanges, c); err != nil {
 				return fmt.Errorf("raise change of %s: %w", g.Code, err)
 			}

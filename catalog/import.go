@@ -65,6 +65,8 @@ const maxImportProblems = 200
 
 const cmdImportEntries cmdType = "import_entries"
 
+var errNothingToImport = errors.New("nothing to import")
+
 type importCmd struct {
 	Actor   Actor    `json:"actor"`
 	Entries []*Entry `json:"entries"`
@@ -98,8 +100,14 @@ func (s *Store) ImportEntries(ctx context.Context, p *Principal, entries []*Entr
 		}
 		r, err := planImport(txn, p, cmd.Entries)
 		res = r
+		if err == nil && len(r.Created)+len(r.Changed) == 0 {
+			return errNothingToImport // nothing to write: no command at all
+		}
 		return err
 	})
+	if errors.Is(err, errNothingToImport) {
+		return res, nil
+	}
 	if err != nil {
 		return ImportResult{}, err
 	}
@@ -169,6 +177,13 @@ func planImport(txn *memdb.Txn, p *Principal, entries []*Entry) (ImportResult, e
 		if len(Diff(w.entry(), c)) == 0 {
 			res.Unchanged = append(res.Unchanged, c.ResourceCode)
 			continue
+		}
+		if n.Revision != 0 {
+			// The version the rows were exported at: a change made since is not overwritten.
+			if err := w.checkBase(n.Revision); err != nil {
+				add(i, c.ResourceCode, err)
+				continue
+			}
 		}
 		if w.status() == StatusRetired {
 			add(i, c.ResourceCode, schemas.Userf(ErrConflict, "目录已下线，请先恢复再修改"))

@@ -91,10 +91,11 @@ func entriesTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
 		Name: tableEntries,
 		Indexes: map[string]*memdb.IndexSchema{
-			indexID:         idIndex("ResourceCode"),
-			indexTable:      {Name: indexTable, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Table"}},
-			indexDepartment: {Name: indexDepartment, Indexer: &memdb.StringFieldIndex{Field: "Department"}},
-			indexDistrict:   {Name: indexDistrict, Indexer: &memdb.StringFieldIndex{Field: "District"}},
+			indexID:    idIndex("ResourceCode"),
+			indexTable: {Name: indexTable, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Table"}},
+			// A draft may leave its department and district empty.
+			indexDepartment: {Name: indexDepartment, AllowMissing: true, Indexer: &memdb.StringFieldIndex{Field: "Department"}},
+			indexDistrict:   {Name: indexDistrict, AllowMissing: true, Indexer: &memdb.StringFieldIndex{Field: "District"}},
 			indexStatus:     {Name: indexStatus, Indexer: &memdb.StringFieldIndex{Field: "Status"}},
 			indexScene:      {Name: indexScene, AllowMissing: true, Indexer: &memdb.StringSliceFieldIndex{Field: "Scenes"}},
 			indexBusiness:   {Name: indexBusiness, AllowMissing: true, Indexer: &memdb.StringSliceFieldIndex{Field: "BusinessItems"}},

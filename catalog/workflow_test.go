@@ -387,3 +387,77 @@ func TestImportIsAtomicAndUnchangedIsANoOp(t *testing.T) {
 	assert.Equal(t, "导入修改", cr.Proposed.Abstract)
 	assert.NotEqual(t, "导入修改", current(t, s, "0101/000002").Abstract)
 }
+
+// TestWorkflowStateSurvivesACheckpoint: change requests, history, evidence, business items and
+// scenes are written to the checkpoint and read back.
+func TestWorkflowStateSurvivesACheckpoint(t *testing.T) {
+	s := newWorkflowStore(t)
+	ctx := context.Background()
+	require.NoError(t, s.PutBusinessItem(ctx, wfSteward, BusinessItem{Code: "YW_AIR", Name: "空气质量监测", Department: "AIR_DIV"}, 0))
+	require.NoError(t, s.PutScene(ctx, wfSteward, Scene{Code: "CJ_AIR", Name: "巴渝治气", Kind: SceneComposite, Department: "AIR_DIV"}, 0))
+	e := draftEntry("空气质量日报")
+	e.BusinessItems, e.Scenes = []string{"YW_AIR"}, []string{"CJ_AIR"}
+	d, err := s.CreateEntry(ctx, wfSteward, e, "")
+	require.NoError(t, err)
+	live := publish(t, s, d.ResourceCode)
+	_, err = s.GradeEntry(ctx, wfSteward, Grading{Code: d.ResourceCode, Base: live.Revision,
+		Items:    map[string]schemas.Grade{"pm25": schemas.General3},
+		Evidence: &Evidence{ImpactObject: "PERSONAL", ImpactDegree: "SERIOUS", Basis: "依据"}})
+	require.NoError(t, err)
+	edit := current(t, s, d.ResourceCode)
+	edit.Abstract = "修改中"
+	require.NoError(t, s.EditEntry(ctx, wfSteward, edit, edit.Revision, "待提交"))
+
+	snap := func(s *Store) []any {
+		v := s.View()
+		h, err := v.HistoryFor(wfAdmin, d.ResourceCode, 100)
+		require.NoError(t, err)
+		c, err := v.Change(d.ResourceCode)
+		require.NoError(t, err)
+		ev, err := v.EvidenceFor(wfAdmin, d.ResourceCode)
+		require.NoError(t, err)
+		en, _ := v.Entry(d.ResourceCode)
+		return []any{h, c, ev, v.BusinessItems(), v.Scenes(), en, v.EntriesServing(wfAdmin, "scene", "CJ_AIR")}
+	}
+	before := snap(s)
+	dir := s.cfg.Dir
+	require.NoError(t, s.Close()) // writes a final checkpoint
+	s2 := openTest(t, testConfig(dir, newClock()))
+	defer s2.Close()
+	assert.Equal(t, before, snap(s2))
+	n, err := s2.CreateEntry(ctx, wfSteward, draftEntry("又一条"), "")
+	require.NoError(t, err)
+	assert.Equal(t, "0101/000002", n.ResourceCode)
+}
+
+func TestDraftWithoutDistrictOrDepartmentIsStored(t *testing.T) {
+	s := newWorkflowStore(t)
+	e := draftEntry("未定区县")
+	e.District = ""
+	d, err := s.CreateEntry(context.Background(), wfAdmin, e, "")
+	require.NoError(t, err)
+	err = s.SubmitEntry(context.Background(), wfAdmin, d.ResourceCode, d.Revision, "")
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.Contains(t, err.Error(), "district: 必填")
+}
+
+func TestImportRefusesRowsExportedBeforeALaterChange(t *testing.T) {
+	s := newWorkflowStore(t)
+	ctx := context.Background()
+	d, err := s.CreateEntry(ctx, wfSteward, draftEntry("甲"), "")
+	require.NoError(t, err)
+	exported := d.Copy() // carries the revision it was exported at
+	later := d.Copy()
+	later.Abstract = "他人修改"
+	require.NoError(t, s.EditEntry(ctx, wfSteward2, later, d.Revision, ""))
+	exported.Abstract = "导入修改"
+	_, err = s.ImportEntries(ctx, wfSteward, []*Entry{exported}, "")
+	var ie *ImportError
+	require.ErrorAs(t, err, &ie)
+	assert.Contains(t, ie.Problems[0].Message, "已被数据员乙于")
+	idx := s.Index()
+	res, err := s.ImportEntries(ctx, wfSteward, []*Entry{current(t, s, d.ResourceCode)}, "")
+	require.NoError(t, err)
+	assert.Len(t, res.Unchanged, 1)
+	assert.Equal(t, idx, s.Index(), "an import that changes nothing writes no command")
+}

@@ -28,8 +28,8 @@ type command struct {
 
 type runFunc func(ctx context.Context, pos []string, out io.Writer, log *slog.Logger) int
 
-// commands in the order of the usage text.
-var commands = []*command{
+// commands in the order of the usage text; the `catalog` group is declared in catalog.go.
+var commands = append([]*command{
 	{name: "serve", summary: "启动服务 (HTTP 接口与 GraphQL 查询)", lake: true, verbose: true, setup: setupServe,
 		detail: "数据目录中还没有任何账号且未加 --demo 时, 首次启动会创建系统管理员 admin, 并在标准输出中显示一次它的令牌。"},
 	{name: "init", summary: "初始化数据目录: 创建系统管理员 admin 并签发令牌", setup: setupInit,
@@ -47,7 +47,7 @@ var commands = []*command{
 	{name: "token revoke", summary: "吊销令牌", setup: setupTokenRevoke},
 	{name: "entry import", summary: "从 JSON 文件登记处室与目录 (示例见 examples/entry.json)", args: []string{"目录.json"}, setup: setupEntryImport,
 		detail: "文件可以是一条目录对象、目录数组, 或 {\"departments\": [...], \"entries\": [...]}; 不认识的字段会被拒绝。"},
-}
+}, catalogCommands...)
 
 func lookup(name string) *command {
 	for _, c := range commands {

@@ -45,6 +45,7 @@ func (s *Server) Routes() http.Handler {
 		mux.HandleFunc("GET /api/v1/schema.graphql", s.handleSDL)
 	}
 	s.adminRoutes(mux)
+	s.exchangeRoutes(mux)
 	mux.HandleFunc("GET /{$}", s.handleIndex)
 	return mux
 }
@@ -84,6 +85,9 @@ func (s *Server) handleIndex(w http.ResponseWriter, _ *http.Request) {
 		"GET  /api/v1/runs/{任务}/rejects             下载拒绝行\n"+
 		"GET  /api/v1/schema.graphql                  本账号可见的 GraphQL 模式\n"+
 		"POST /api/v1/entries                       登记处室与目录 (JSON, 数据管理员)\n"+
+		"GET  /api/v1/directory.xlsx                导出目录工作簿 (本账号可见的目录)\n"+
+		"POST /api/v1/directory.xlsx                导入目录工作簿 (数据管理员; ?reason=说明)\n"+
+		"GET  /api/v1/directory.jsonld              导出已发布可开放目录 (DCAT-AP JSON-LD)\n"+
 		"GET|POST /api/v1/principals                账号 (系统管理员)\n"+
 		"POST /api/v1/principals/{账号}/disable       停用账号 (系统管理员)\n"+
 		"GET|POST /api/v1/principals/{账号}/tokens    令牌 (系统管理员)\n"+

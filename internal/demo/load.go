@@ -26,7 +26,8 @@ var Principals = []struct {
 	catalog.Principal
 	Token string
 }{
-	{catalog.Principal{ID: "steward", Name: "数据管理员(演示)", Role: catalog.RoleSteward, Clearance: schemas.Core, Department: "CTR_BIGDATA"}, "demo-steward"},
+	{catalog.Principal{ID: "steward", Name: "数据管理员(演示)", Role: catalog.RoleSteward, Clearance: schemas.Core, Department: "DIV_AIR"}, "demo-steward"},
+	{catalog.Principal{ID: "reviewer", Name: "目录审核员(演示)", Role: catalog.RoleReviewer, Clearance: schemas.Core}, "demo-reviewer"},
 	{catalog.Principal{ID: "air-app", Name: "巴渝治气应用(演示)", Role: catalog.RoleScene, Clearance: schemas.General3, Department: "DIV_AIR"}, "demo-air-app"},
 	{catalog.Principal{ID: "public-app", Name: "公共查询应用(演示)", Role: catalog.RoleScene, Clearance: schemas.General1}, "demo-public"},
 	{catalog.Principal{ID: "manager", Name: "局领导驾驶舱(演示)", Role: catalog.RoleManager, Clearance: schemas.General2}, "demo-manager"},
@@ -113,6 +114,9 @@ func Load(ctx context.Context, cat *catalog.Store, bucket lake.Bucket, now func(
 		if err := cat.PutDepartment(ctx, d); err != nil {
 			return fmt.Errorf("department %s: %w", d.Code, err)
 		}
+	}
+	if err := putLinks(ctx, cat); err != nil {
+		return err
 	}
 	t0, loaded := now(), 0
 	for i, s := range specs() {

@@ -1,0 +1,182 @@
+package workbook
+
+import (
+	"strconv"
+
+	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// The columns of the two data sheets are declared here as data: header, width, what the guide
+// sheet says, how a value is written and how a cell is read back. Writing and reading walk the
+// same declarations, so that what is exported is what is read.
+
+// entryCol is a column of the entries sheet.
+type entryCol struct {
+	head     string
+	field    string // the catalogue's name of the field, as its problems name it
+	width    float64
+	optional bool   // a workbook may leave the column out
+	readOnly bool   // written for people, never read back
+	guide    string // what the guide sheet says of it
+	get      func(x *exporter, e *catalog.Entry) any
+	set      func(m *importer, c *cell, e *catalog.Entry)
+}
+
+// itemCol is a column of the items sheet; the first, the entry's code, links a row to its entry
+// and is handled by the reader.
+type itemCol struct {
+	head     string
+	field    string
+	width    float64
+	optional bool
+	guide    string
+	get      func(it *catalog.Item) any
+	set      func(c *cell, it *catalog.Item)
+}
+
+// Headers the reader treats specially.
+const (
+	headCode  = "信息资源代码"
+	headTable = "数据表名"
+)
+
+var entryCols = []entryCol{
+	{head: headCode, field: "resource_code", width: 16, guide: "分类码/顺序码，如 0101/000001；新登记的目录留空，由系统生成",
+		get: func(_ *exporter, e *catalog.Entry) any { return e.ResourceCode },
+		set: func(_ *importer, c *cell, e *catalog.Entry) { e.ResourceCode = c.text }},
+	{head: "信息资源名称", field: "name", width: 30, guide: "必填",
+		get: func(_ *exporter, e *catalog.Entry) any { return e.Name },
+		set: func(_ *importer, c *cell, e *catalog.Entry) { e.Name = c.text }},
+	{head: "信息资源分类", field: "category_code", width: 26, guide: "资源分类的名称、代码或“类/项”路径，如 生态环境质量/大气环境质量",
+		get: func(_ *exporter, e *catalog.Entry) any { return categoryPath(e.CategoryCode) },
+		set: func(_ *importer, c *cell, e *catalog.Entry) { e.CategoryCode = c.category() }},
+	{head: "信息资源提供方", field: "provider_name", width: 22, guide: "必填",
+		get: func(_ *exporter, e *catalog.Entry) any { return e.ProviderName },
+		set: func(_ *importer, c *cell, e *catalog.Entry) { e.ProviderName = c.text }},
+	{head: "提供方代码", field: "provider_code", width: 22, guide: "提供方的 18 位统一社会信用代码",
+		get: func(_ *exporter, e *catalog.Entry) any { return e.ProviderCode },
+		set: func(_ *importer, c *cell, e *catalog.Entry) { e.ProviderCode = c.text }},
+	{head: "信息资源摘要", field: "abstract", width: 40, guide: "必填",
+		get: func(_ *exporter, e *catalog.Entry) any { return e.Abstract },
+		set: func(_ *importer, c *cell, e *catalog.Entry) { e.Abstract = c.text }},
+	codeCol("信息资源格式", "format_type", schemas.FormatTypes, func(e *catalog.Entry) *string { return &e.FormatType }),
+	codeCol("共享类型", "share_type", schemas.ShareTypes, func(e *catalog.Entry) *string { return &e.ShareType }),
+	{head: "共享条件", field: "share_condition", width: 24, guide: "有条件共享时必填；不予共享时写明依据",
+		get: func(_ *exporter, e *catalog.Entry) any { return e.ShareCondition },
+		set: func(_ *importer, c *cell, e *catalog.Entry) { e.ShareCondition = c.text }},
+	codeCol("共享方式", "share_mode", schemas.ShareModes, func(e *catalog.Entry) *string { return &e.ShareMode }),
+	codeCol("开放类型", "open_type", schemas.OpenTypes, func(e *catalog.Entry) *string { return &e.OpenType }),
+	{head: "开放条件", field: "open_condition", width: 24, guide: "有条件开放时写明条件",
+		get: func(_ *exporter, e *catalog.Entry) any { return e.OpenCondition },
+		set: func(_ *importer, c *cell, e *catalog.Entry) { e.OpenCondition = c.text }},
+	{head: "共享开放法律依据", field: "sharing_basis", width: 24, guide: "不予共享，或共享、开放类型不按分级默认时必填",
+		get: func(_ *exporter, e *catalog.Entry) any { return e.SharingBasis },
+		set: func(_ *importer, c *cell, e *catalog.Entry) { e.SharingBasis = c.text }},
+	{head: "更新周期", field: "update_cycle", width: 10, guide: "更新周期的名称，如 每日",
+		get: func(_ *exporter, e *catalog.Entry) any { return nameOf(schemas.UpdateCycles, string(e.UpdateCycle)) },
+		set: func(_ *importer, c *cell, e *catalog.Entry) {
+			e.UpdateCycle = schemas.UpdateCycle(c.code(schemas.UpdateCycles))
+		}},
+	{head: "发布日期", field: "publish_date", width: 12, guide: "如 2025-06-01；发布时由系统填写",
+		get: func(_ *exporter, e *catalog.Entry) any { return dateText(e.PublishDate) },
+		set: func(_ *importer, c *cell, e *catalog.Entry) { e.PublishDate = c.date() }},
+	{head: "关联资源代码", field: "related_codes", width: 18, guide: "其他目录的信息资源代码，多个用顿号分隔",
+		get: func(_ *exporter, e *catalog.Entry) any { return joinWords(e.RelatedCodes) },
+		set: func(_ *importer, c *cell, e *catalog.Entry) { e.RelatedCodes = c.words() }},
+	{head: headTable, field: "table", width: 24, guide: "数据湖中的表名：英文字母开头，字母、数字、下划线",
+		get: func(_ *exporter, e *catalog.Entry) any { return e.Table },
+		set: func(_ *importer, c *cell, e *catalog.Entry) { e.Table = c.text }},
+	{head: deptList, field: "department", width: 16, guide: "处室名称或代码，见工作表“" + SheetCodes + "”",
+		get: func(x *exporter, e *catalog.Entry) any { return x.name(deptList, e.Department) },
+		set: func(m *importer, c *cell, e *catalog.Entry) { e.Department = m.code(deptList, c.text) }},
+	{head: "区县", field: "district", width: 14, guide: "区县名称或代码；市级目录填“市级”",
+		get: func(_ *exporter, e *catalog.Entry) any { return districtName(e.District) },
+		set: func(_ *importer, c *cell, e *catalog.Entry) { e.District = c.district() }},
+	codeCol("数据来源", "source_kind", schemas.SourceKinds, func(e *catalog.Entry) *string { return &e.SourceKind }),
+	{head: "治理领域", field: "domains", width: 14, guide: "一个或多个治理领域，用顿号分隔，如 治水、治气",
+		get: func(_ *exporter, e *catalog.Entry) any { return namesOf(schemas.Domains, e.Domains) },
+		set: func(_ *importer, c *cell, e *catalog.Entry) { e.Domains = c.codes(schemas.Domains) }},
+	{head: "业务事项", field: "business_items", width: 28, guide: "该目录服务的业务事项（名称或代码，见工作表“" + SheetCodes + "”），每行一个或用分号分隔",
+		get: func(x *exporter, e *catalog.Entry) any { return x.names(listBusiness, e.BusinessItems) },
+		set: func(m *importer, c *cell, e *catalog.Entry) { e.BusinessItems = m.codesOf(listBusiness, c.texts()) }},
+	{head: "应用场景", field: "scenes", width: 28, guide: "该目录服务的应用场景（一件事，名称或代码），每行一个或用分号分隔",
+		get: func(x *exporter, e *catalog.Entry) any { return x.names(listScenes, e.Scenes) },
+		set: func(m *importer, c *cell, e *catalog.Entry) { e.Scenes = m.codesOf(listScenes, c.texts()) }},
+	{head: "涉密", field: "secret", width: 8, guide: "是 或 否；涉密目录的数据不归集入湖",
+		get: func(_ *exporter, e *catalog.Entry) any { return flagText(e.Secret) },
+		set: func(_ *importer, c *cell, e *catalog.Entry) { e.Secret = c.flag() }},
+	{head: "不予归集", field: "exempt", width: 10, guide: "是 或 否；经批准不予归集的目录填“是”",
+		get: func(_ *exporter, e *catalog.Entry) any { return flagText(e.Exempt) },
+		set: func(_ *importer, c *cell, e *catalog.Entry) { e.Exempt = c.flag() }},
+	{head: "不予归集理由", field: "exempt_reason", width: 24, guide: "不予归集为“是”时必填",
+		get: func(_ *exporter, e *catalog.Entry) any { return e.ExemptReason },
+		set: func(_ *importer, c *cell, e *catalog.Entry) { e.ExemptReason = c.text }},
+	{head: "人工定级", field: "grade_override", width: 14, guide: "人工调高的目录分级（就高从严），不调整则留空",
+		get: func(_ *exporter, e *catalog.Entry) any { return nameOf(schemas.Grades, string(e.GradeOverride)) },
+		set: func(_ *importer, c *cell, e *catalog.Entry) { e.GradeOverride = schemas.Grade(c.code(schemas.Grades)) }},
+	{head: "目录分级（只读）", field: "grade", width: 14, optional: true, readOnly: true, guide: "信息项分级与人工定级中最高者，导出时填写，导入时不读",
+		get: func(_ *exporter, e *catalog.Entry) any { return e.Grade().Name() }},
+	{head: "目录状态", field: "status", width: 10, optional: true, guide: "该行版本的状态：草稿、待审核、已发布或已下线（已发布目录有未审结的变更时，导出的是变更稿）；导入不改变状态，新目录为草稿，已发布目录的修改成为变更申请",
+		get: func(_ *exporter, e *catalog.Entry) any { return nameOf(schemas.EntryStatuses, e.Status) },
+		set: func(_ *importer, c *cell, e *catalog.Entry) { e.Status = c.code(schemas.EntryStatuses) }},
+	{head: "版本", field: "revision", width: 8, optional: true, guide: "导出时的目录版本，用于发现导出后他人的修改；请勿改动",
+		get: func(_ *exporter, e *catalog.Entry) any { return e.Revision },
+		set: func(_ *importer, c *cell, e *catalog.Entry) { e.Revision = c.version() }},
+}
+
+// codeCol is a column holding one code of list, written as its Chinese name.
+func codeCol(head, name string, list *schemas.CodeList, field func(*catalog.Entry) *string) entryCol {
+	return entryCol{head: head, field: name, width: 14, guide: listTitle(list) + "的名称，可选：" + names(list),
+		get: func(_ *exporter, e *catalog.Entry) any { return nameOf(list, *field(e)) },
+		set: func(_ *importer, c *cell, e *catalog.Entry) { *field(e) = c.code(list) }}
+}
+
+var itemCols = []itemCol{
+	{head: headCode, field: "resource_code", width: 16, guide: "所属目录的信息资源代码；新登记（代码留空）的目录填其数据表名"},
+	{head: "信息项名称", field: "name", width: 20, guide: "必填，同一目录内不重复",
+		get: func(it *catalog.Item) any { return it.Name },
+		set: func(c *cell, it *catalog.Item) { it.Name = c.text }},
+	{head: "字段标识", field: "field", width: 18, guide: "英文字母开头，字母、数字、下划线，同一目录内不重复",
+		get: func(it *catalog.Item) any { return it.Field },
+		set: func(c *cell, it *catalog.Item) { it.Field = c.text }},
+	{head: "数据类型", field: "type", width: 10, guide: "数据类型的名称，可选：" + names(schemas.DataTypes),
+		get: func(it *catalog.Item) any { return nameOf(schemas.DataTypes, string(it.Type)) },
+		set: func(c *cell, it *catalog.Item) { it.Type = schemas.DataType(c.code(schemas.DataTypes)) }},
+	{head: "长度", field: "length", width: 8, guide: "字符串的最大长度，0 或留空为不限",
+		get: func(it *catalog.Item) any { return it.Length },
+		set: func(c *cell, it *catalog.Item) { it.Length = c.count() }},
+	{head: "必填", field: "required", width: 8, guide: "是 或 否",
+		get: func(it *catalog.Item) any { return flagText(it.Required) },
+		set: func(c *cell, it *catalog.Item) { it.Required = c.flag() }},
+	{head: "主键", field: "is_key", width: 8, guide: "是 或 否",
+		get: func(it *catalog.Item) any { return flagText(it.IsKey) },
+		set: func(c *cell, it *catalog.Item) { it.IsKey = c.flag() }},
+	{head: "分级", field: "grade", width: 14, guide: "数据分级的名称，如 一般数据2级",
+		get: func(it *catalog.Item) any { return nameOf(schemas.Grades, string(it.Grade)) },
+		set: func(c *cell, it *catalog.Item) { it.Grade = schemas.Grade(c.code(schemas.Grades)) }},
+	{head: "个人信息类型", field: "pi_type", width: 14, guide: "不是个人信息则留空；可选：" + names(schemas.PITypes),
+		get: func(it *catalog.Item) any { return nameOf(schemas.PITypes, it.PIType) },
+		set: func(c *cell, it *catalog.Item) { it.PIType = c.code(schemas.PITypes) }},
+	{head: "代码表", field: "code_list", width: 12, guide: "取值须属于的代码表，如 区县；不限则留空",
+		get: func(it *catalog.Item) any { return codeListTitle(it.CodeList) },
+		set: func(c *cell, it *catalog.Item) { it.CodeList = c.codeList() }},
+	{head: "说明", field: "description", width: 30, guide: "信息项的说明",
+		get: func(it *catalog.Item) any { return it.Description },
+		set: func(c *cell, it *catalog.Item) { it.Description = c.text }},
+	{head: "编号", field: "id", width: 8, optional: true, guide: "系统分配的信息项编号，用于识别改名的信息项；新信息项留空，请勿改动",
+		get: func(it *catalog.Item) any { return it.ID },
+		set: func(c *cell, it *catalog.Item) { it.ID = c.count() }},
+}
+
+// version reads an entry's modify index; an empty cell is 0 (a new entry).
+func (c *cell) version() uint64 {
+	if c.text == "" {
+		return 0
+	}
+	n, err := strconv.ParseUint(c.text, 10, 64)
+	if err != nil {
+		c.bad("%s不是版本号", schemas.Quote(c.text))
+	}
+	return n
+}
