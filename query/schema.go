@@ -138,7 +138,7 @@ var fixedTypeNames = []string{
 	"Query", "Entry", "Item", "Grade", "Snapshot", "Run", "CollectionRate", "Breakdown", "Lag",
 	"Long", "OrderDirection", "StringFilter", "LongFilter", "FloatFilter", "BooleanFilter",
 	"DateFilter", "TimestampFilter", "String", "Int", "Float", "Boolean", "ID",
-	// The directory workflow's (schema_directory.go, schema_input.go, schema_mutation.go).
+	// The directory workflow's (schema_workflow.go, schema_input.go, schema_mutation.go).
 	"Mutation", "Actor", "Review", "ChangeRequest", "FieldChange", "History", "Grading", "GradeResult",
 	"BusinessItem", "Scene", "EntryInput", "ItemInput", "ItemGradeInput", "EvidenceInput",
 	"BusinessItemInput", "SceneInput",
@@ -154,7 +154,7 @@ func (s *Service) buildSchema(entries []*catalog.Entry, p *catalog.Principal) (*
 	ct := newCatalogTypes()
 	query := graphql.NewObject(graphql.ObjectConfig{Name: "Query", Fields: graphql.FieldsThunk(func() graphql.Fields {
 		fields := catalogFields(ct, s.cfg.now)
-		for k, f := range ct.dir.queryFields() {
+		for k, f := range ct.wf.queryFields() {
 			fields[k] = f
 		}
 		taken := map[string]bool{}
@@ -176,7 +176,7 @@ func (s *Service) buildSchema(entries []*catalog.Entry, p *catalog.Principal) (*
 		}
 		return fields
 	})})
-	sc, err := graphql.NewSchema(graphql.SchemaConfig{Query: query, Mutation: s.mutation(ct.dir)})
+	sc, err := graphql.NewSchema(graphql.SchemaConfig{Query: query, Mutation: s.mutation(ct.wf)})
 	if err != nil {
 		return nil, err
 	}

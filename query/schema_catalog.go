@@ -14,7 +14,7 @@ import (
 // between schemas that may be built at the same time.
 type catalogTypes struct {
 	entry, collectionRate *graphql.Object
-	dir                   *directoryTypes
+	wf                    *workflowTypes
 }
 
 func timeField(get func(any) time.Time, desc string) *graphql.Field {
@@ -46,7 +46,7 @@ func newCatalogTypes() *catalogTypes {
 		"name": field(nn(str), "分级名称", func(g schemas.Grade) any { return g.Name() }),
 		"rank": field(nn(graphql.Int), "级别, 越大越严格", func(g schemas.Grade) any { return g.Rank() }),
 	}})
-	dir := newDirectoryTypes(grade)
+	wf := newWorkflowTypes(grade)
 	item := graphql.NewObject(graphql.ObjectConfig{Name: "Item", Description: "信息项", Fields: graphql.Fields{
 		"name":        field(nn(str), "信息项名称", func(i catalog.Item) any { return i.Name }),
 		"field":       field(nn(str), "字段标识", func(i catalog.Item) any { return i.Field }),
@@ -144,13 +144,13 @@ func newCatalogTypes() *catalogTypes {
 				return out, nil
 			}},
 		}
-		for k, f := range dir.entryFields() {
+		for k, f := range wf.entryFields() {
 			fields[k] = f
 		}
 		return fields
 	})})
-	dir.entry = entry
-	return &catalogTypes{entry: entry, collectionRate: newCollectionRateType(), dir: dir}
+	wf.entry = entry
+	return &catalogTypes{entry: entry, collectionRate: newCollectionRateType(), wf: wf}
 }
 
 // snapshotView is a snapshot as one reader may see it.

@@ -26,7 +26,7 @@ const (
 	maxNoteText   = catalog.MaxNote // reasons, comments, conditions, legal basis, descriptions
 )
 
-func (d *directoryTypes) newInputs() {
+func (d *workflowTypes) newInputs() {
 	str, nn := graphql.String, graphql.NewNonNull
 	strs := graphql.NewList(nn(str))
 	in := func(t graphql.Input, desc string) *graphql.InputObjectFieldConfig {

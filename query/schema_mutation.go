@@ -15,7 +15,7 @@ import (
 // a mutation one after another, and each answers from a view taken after its own write.
 
 // mutation builds the Mutation root of one schema.
-func (s *Service) mutation(d *directoryTypes) *graphql.Object {
+func (s *Service) mutation(d *workflowTypes) *graphql.Object {
 	nn, str := graphql.NewNonNull, graphql.String
 	code := &graphql.ArgumentConfig{Type: nn(str), Description: "信息资源代码"}
 	base := &graphql.ArgumentConfig{Type: nn(Long), Description: "操作所基于的版本号 (Entry.revision)"}

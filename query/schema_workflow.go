@@ -15,9 +15,9 @@ import (
 // read goes through the catalogue's …For(p, …) functions, which answer for an entry that does not
 // exist for the principal exactly as for one that does not exist at all.
 
-// directoryTypes are the fixed types of the directory workflow, built afresh for every schema
+// workflowTypes are the fixed types of the directory workflow, built afresh for every schema
 // like catalogTypes. entry is set once the Entry type exists; only thunks read it.
-type directoryTypes struct {
+type workflowTypes struct {
 	entry, grade *graphql.Object
 
 	actor, review, change, history, grading, business, scene, gradeResult           *graphql.Object
@@ -31,8 +31,8 @@ const (
 	maxPending     = 500
 )
 
-func newDirectoryTypes(grade *graphql.Object) *directoryTypes {
-	d := &directoryTypes{grade: grade}
+func newWorkflowTypes(grade *graphql.Object) *workflowTypes {
+	d := &workflowTypes{grade: grade}
 	nn, str := graphql.NewNonNull, graphql.String
 	strs := nn(graphql.NewList(nn(str)))
 	d.actor = graphql.NewObject(graphql.ObjectConfig{Name: "Actor", Description: "操作人", Fields: graphql.Fields{
@@ -180,7 +180,7 @@ func departmentName(code func(any) string) *graphql.Field {
 }
 
 // serving lists the entries that exist for the principal and serve a business item or scene.
-func (d *directoryTypes) serving(kind, desc string, code func(any) string) *graphql.Field {
+func (d *workflowTypes) serving(kind, desc string, code func(any) string) *graphql.Field {
 	return &graphql.Field{Type: graphql.NewNonNull(graphql.NewList(graphql.NewNonNull(d.entry))), Description: desc,
 		Resolve: func(p graphql.ResolveParams) (any, error) {
 			r, err := requestFrom(p.Context)
@@ -203,7 +203,7 @@ func revisionOf(r *request, e *catalog.Entry) uint64 {
 
 // entryFields are the Entry fields of the directory workflow and of STANDARDS §1 the Entry type
 // did not have.
-func (d *directoryTypes) entryFields() graphql.Fields {
+func (d *workflowTypes) entryFields() graphql.Fields {
 	nn, str := graphql.NewNonNull, graphql.String
 	strs := nn(graphql.NewList(nn(str)))
 	type E = *catalog.Entry
@@ -251,7 +251,7 @@ func (d *directoryTypes) entryFields() graphql.Fields {
 				if err != nil {
 					return nil, err
 				}
-				n, err := firstArg(p.Args, defaultHistory, maxHistory)
+				n, err := countArg(p.Args, defaultHistory, maxHistory)
 				if err != nil {
 					return nil, err
 				}
@@ -277,7 +277,7 @@ func itemIDField() *graphql.Field {
 	return field(graphql.NewNonNull(graphql.Int), "信息项编号: 修改时传回以在改名时保留信息项", func(i catalog.Item) any { return i.ID })
 }
 
-func firstArg(args map[string]any, def, limit int) (int, error) {
+func countArg(args map[string]any, def, limit int) (int, error) {
 	n, ok := args["first"].(int)
 	if !ok {
 		n = def
@@ -289,7 +289,7 @@ func firstArg(args map[string]any, def, limit int) (int, error) {
 }
 
 // queryFields are the root fields of directory questions.
-func (d *directoryTypes) queryFields() graphql.Fields {
+func (d *workflowTypes) queryFields() graphql.Fields {
 	list := func(t graphql.Type) graphql.Output { return graphql.NewNonNull(graphql.NewList(graphql.NewNonNull(t))) }
 	return graphql.Fields{
 		"pendingReview": {Type: list(d.entry), Description: "待审核的版本 (审核员与系统管理员), 早的在前",
@@ -300,7 +300,7 @@ func (d *directoryTypes) queryFields() graphql.Fields {
 					return nil, err
 				}
 				r.noteField("pendingReview")
-				n, err := firstArg(p.Args, defaultHistory, maxPending)
+				n, err := countArg(p.Args, defaultHistory, maxPending)
 				if err != nil {
 					return nil, err
 				}
