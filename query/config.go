@@ -24,6 +24,7 @@ type Config struct {
 	MaxAliases       int // aliased fields with fragments expanded
 	MaxMerges        int // pairs of fields answering at one response path, compared for merging
 	MaxOperations    int // operations in one document
+	MaxMutations     int // root fields of one mutation, fragments expanded: each is a journal write
 	MaxVariableBytes int // size of the variable values, about as JSON
 
 	// What an answer may carry back.
@@ -47,7 +48,7 @@ func DefaultConfig() Config {
 		// Depth 20 admits the standard introspection query (nine levels of ofType); no data
 		// query of ours goes beyond four.
 		MaxDocumentBytes: 64 << 10, MaxLineBytes: 4 << 10, MaxTokens: 20000, MaxNesting: 64, MaxDepth: 20,
-		MaxFields: 2000, MaxAliases: 200, MaxMerges: 1000, MaxOperations: 50, MaxVariableBytes: 256 << 10,
+		MaxFields: 2000, MaxAliases: 200, MaxMerges: 1000, MaxOperations: 50, MaxMutations: 20, MaxVariableBytes: 256 << 10,
 		MaxErrors: 8, MaxErrorText: 512,
 		MaxRowsPerRequest: 20000, MaxConcurrent: concurrent, MaxConcurrentPerPrincipal: max(1, concurrent/4),
 	}
@@ -71,7 +72,7 @@ func (c Config) Validate() error {
 		{"max tokens", c.MaxTokens}, {"max nesting", c.MaxNesting},
 		{"max depth", c.MaxDepth}, {"max fields", c.MaxFields}, {"max aliases", c.MaxAliases},
 		{"max merges", c.MaxMerges},
-		{"max operations", c.MaxOperations}, {"max variable bytes", c.MaxVariableBytes},
+		{"max operations", c.MaxOperations}, {"max mutations", c.MaxMutations}, {"max variable bytes", c.MaxVariableBytes},
 		{"max errors", c.MaxErrors}, {"max error text", c.MaxErrorText},
 		{"max rows per request", c.MaxRowsPerRequest}, {"max concurrent", c.MaxConcurrent},
 		{"max concurrent per principal", c.MaxConcurrentPerPrincipal},

@@ -29,9 +29,14 @@ var (
 func (e *userError) UserMessage() string { return e.msg }
 
 // Extensions gives every userError a GraphQL extensions.code from the one kind-to-code table,
-// schemas.CodeOf (graphql-go reads it from the error a resolver returns).
+// schemas.CodeOf (graphql-go reads it from the error a resolver returns), and the problems of a
+// refused input field by field.
 func (e *userError) Extensions() map[string]any {
-	return map[string]any{"code": schemas.CodeOf(e.err)}
+	ext := map[string]any{"code": schemas.CodeOf(e.err)}
+	if len(e.problems) > 0 {
+		ext["problems"] = problemList(e.problems)
+	}
+	return ext
 }
 
 // Codes in the extensions of an error, for clients that act on the kind rather than the text.

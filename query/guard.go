@@ -74,6 +74,9 @@ func (s *Service) execute(ctx context.Context, sc *graphql.Schema, r *request, r
 	if errs != nil {
 		return &graphql.Result{Errors: errs}
 	}
+	if err := readOnly(doc, req); err != nil {
+		return &graphql.Result{Errors: []gqlerrors.FormattedError{err.formatted()}}
+	}
 	lines := newLines(req.Query)
 	if v := graphql.ValidateDocument(sc, doc, validationRules); !v.IsValid {
 		return &graphql.Result{Errors: localise(v.Errors, validationPhase, lines)}
@@ -122,6 +125,9 @@ func (c Config) inspect(doc *ast.Document) *guardError {
 	for _, d := range doc.Definitions {
 		switch d := d.(type) {
 		case *ast.OperationDefinition:
+			if d.Operation == ast.OperationTypeSubscription {
+				return invalidDocument("查询校验失败: 不支持订阅 (subscription) 操作")
+			}
 			ops = append(ops, d)
 		case *ast.FragmentDefinition:
 			name := d.Name.Value
@@ -131,7 +137,7 @@ func (c Config) inspect(doc *ast.Document) *guardError {
 			in.frags[name] = d
 			order = append(order, name)
 		default:
-			return invalidDocument("查询校验失败: 文档只能包含查询操作与片段定义")
+			return invalidDocument("查询校验失败: 文档只能包含查询、修改操作与片段定义")
 		}
 	}
 	if len(ops) > c.MaxOperations {
@@ -174,6 +180,9 @@ func (c Config) inspect(doc *ast.Document) *guardError {
 		return tooComplex("maxFields", total.fields, c.MaxFields, "查询字段过多: 展开片段后 %d 个 (片段引用也计入), 上限 %d 个")
 	case total.aliases > c.MaxAliases:
 		return tooComplex("maxAliases", total.aliases, c.MaxAliases, "查询别名过多: 展开片段后 %d 个, 上限 %d 个")
+	}
+	if err := c.mutations(in, ops); err != nil {
+		return err
 	}
 	// Now the expansion is known to be small, it is walked once to count what graphql-go's
 	// overlapping-fields rule compares: every pair of fields answering at the same path.

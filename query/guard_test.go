@@ -109,7 +109,7 @@ func TestGuardRefuses(t *testing.T) {
 		{"an unknown fragment", `{ ...Nope }`, "片段 Nope 未定义", nil},
 		{"an unknown fragment in a fragment", `{ ...A } fragment A on Query { entries { ...Nope } }`, "片段 Nope 未定义", nil},
 		{"a fragment defined twice", `{ ...A } fragment A on Query { __typename } fragment A on Query { entries { name } }`, "片段 A 重复定义", nil},
-		{"a type definition", `type X { a: Int }`, "文档只能包含查询操作与片段定义", nil},
+		{"a type definition", `type X { a: Int }`, "文档只能包含查询、修改操作与片段定义", nil},
 		{"a document over the size limit", "{\n" + repeatLines("__typename", 7000) + "}", "查询文档过大: 77003 字节", &limit{"maxDocumentBytes", 77003}},
 		{"a long line", "{" + strings.Repeat(" __typename", 400) + " }", "查询文档单行过长: 4403 字节", &limit{"maxLineBytes", 4403}},
 		{"too many tokens", "{\n" + repeatLines("a", 20001) + "}", "查询文档过于复杂: 20003 个词法单元", &limit{"maxTokens", 20003}},

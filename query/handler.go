@@ -14,8 +14,8 @@ import (
 const maxBodyBytes = 1 << 20
 
 // Handler serves POST /graphql with a JSON body {"query","variables","operationName"}, and GET
-// with ?query=&variables=&operationName=. The bearer token decides the principal; without a valid
-// one the answer is 401.
+// with ?query=&variables=&operationName= for queries only (a mutation must be POSTed). The bearer
+// token decides the principal; without a valid one the answer is 401.
 func (s *Service) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -33,7 +33,7 @@ func (s *Service) Handler() http.Handler {
 		switch r.Method {
 		case http.MethodGet:
 			q := r.URL.Query()
-			req.Query, req.OperationName = q.Get("query"), q.Get("operationName")
+			req.Query, req.OperationName, req.readOnly = q.Get("query"), q.Get("operationName"), true
 			if v := q.Get("variables"); v != "" {
 				if err := decodeJSON(strings.NewReader(v), &req.Variables); err != nil {
 					writeError(w, http.StatusBadRequest, ("请求无效: variables 不是 JSON 对象"))

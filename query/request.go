@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/schemas"
 )
 
 // request is what one GraphQL execution carries in its context: the catalogue view taken at its
@@ -142,8 +143,9 @@ func uniq(ss []string) []string {
 // userError carries a Simplified-Chinese message for the GraphQL response while wrapping a
 // package sentinel for errors.Is.
 type userError struct {
-	msg string
-	err error
+	msg      string
+	err      error
+	problems []schemas.Problem // per field, for a refused input (extensions.problems)
 }
 
 func (e *userError) Error() string { return e.msg }

@@ -139,17 +139,25 @@ var fixedTypeNames = []string{
 	"EntryConnection", "PageInfo",
 	"Long", "OrderDirection", "StringFilter", "LongFilter", "FloatFilter", "BooleanFilter",
 	"DateFilter", "TimestampFilter", "String", "Int", "Float", "Boolean", "ID",
+	// The directory workflow's (schema_workflow.go, schema_input.go, schema_mutation.go).
+	"Mutation", "Actor", "Review", "ChangeRequest", "FieldChange", "History", "Grading", "GradeResult",
+	"BusinessItem", "Scene", "EntryInput", "ItemInput", "ItemGradeInput", "EvidenceInput",
+	"BusinessItemInput", "SceneInput",
 }
 
 // buildSchema builds the schema principal p sees: entries whose data the decision does not let
 // it read are absent, so they appear in no field, type or introspection answer; an
-// aggregates-only reader gets no row field.
+// aggregates-only reader gets no row field. Every schema has the Mutation root of the directory
+// workflow: the catalogue decides each operation itself.
 func (s *Service) buildSchema(entries []*catalog.Entry, p *catalog.Principal) (*graphql.Schema, error) {
 	buildMu.Lock()
 	defer buildMu.Unlock()
 	ct := newCatalogTypes()
 	query := graphql.NewObject(graphql.ObjectConfig{Name: "Query", Fields: graphql.FieldsThunk(func() graphql.Fields {
 		fields := catalogFields(ct, s.cfg.now)
+		for k, f := range ct.wf.queryFields() {
+			fields[k] = f
+		}
 		taken := map[string]bool{}
 		for _, n := range fixedTypeNames {
 			taken[n] = true
@@ -169,7 +177,7 @@ func (s *Service) buildSchema(entries []*catalog.Entry, p *catalog.Principal) (*
 		}
 		return fields
 	})})
-	sc, err := graphql.NewSchema(graphql.SchemaConfig{Query: query})
+	sc, err := graphql.NewSchema(graphql.SchemaConfig{Query: query, Mutation: s.mutation(ct.wf)})
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 // between schemas that may be built at the same time.
 type catalogTypes struct {
 	entry, collectionRate, connection *graphql.Object
+	wf                                *workflowTypes
 }
 
 func timeField(get func(any) time.Time, desc string) *graphql.Field {
@@ -45,6 +46,7 @@ func newCatalogTypes() *catalogTypes {
 		"name": field(nn(str), "分级名称", func(g schemas.Grade) any { return g.Name() }),
 		"rank": field(nn(graphql.Int), "级别, 越大越严格", func(g schemas.Grade) any { return g.Rank() }),
 	}})
+	wf := newWorkflowTypes(grade)
 	itemFields := graphql.Fields{
 		"name":        field(nn(str), "信息项名称", func(i catalog.Item) any { return i.Name }),
 		"field":       field(nn(str), "字段标识", func(i catalog.Item) any { return i.Field }),
@@ -61,6 +63,7 @@ func newCatalogTypes() *catalogTypes {
 		itemFields[k] = f
 	}
 	item := graphql.NewObject(graphql.ObjectConfig{Name: "Item", Description: "信息项", Fields: itemFields})
+	item.AddFieldConfig("id", itemIDField())
 	// A row-scoped reader sees a snapshot's identity and time but not the size of the whole
 	// table, which would count other districts' rows.
 	size := func(get func(*catalog.Snapshot) any) func(snapshotView) any {
@@ -148,9 +151,13 @@ func newCatalogTypes() *catalogTypes {
 		for k, f := range entryCodeFields() {
 			fields[k] = f
 		}
+		for k, f := range wf.entryFields() {
+			fields[k] = f
+		}
 		return fields
 	})})
-	return &catalogTypes{entry: entry, collectionRate: newCollectionRateType(), connection: newDirectoryTypes(entry)}
+	wf.entry = entry
+	return &catalogTypes{entry: entry, collectionRate: newCollectionRateType(), connection: newDirectoryTypes(entry), wf: wf}
 }
 
 // snapshotView is a snapshot as one reader may see it.

@@ -51,6 +51,8 @@ type Request struct {
 	Query         string         `json:"query"`
 	Variables     map[string]any `json:"variables"`
 	OperationName string         `json:"operationName"`
+	// readOnly: the request came by GET, which may not change anything (guard_mutation.go).
+	readOnly bool
 }
 
 // maxManifests bounds the in-memory manifest cache; manifests are immutable, so dropping the
