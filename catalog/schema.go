@@ -32,6 +32,7 @@ const (
 	indexEntryStarted   = "entry_started"
 	indexTokenHash      = "token_hash"
 	indexPIType         = "pi_type"
+	indexModifyIndex    = "modify_index"
 )
 
 // indexKeyJournal is the row of the index table that holds the last applied journal index.
@@ -88,6 +89,8 @@ func entriesTableSchema() *memdb.TableSchema {
 			indexTable:      {Name: indexTable, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Table"}},
 			indexDepartment: {Name: indexDepartment, Indexer: &memdb.StringFieldIndex{Field: "Department"}},
 			indexDistrict:   {Name: indexDistrict, Indexer: &memdb.StringFieldIndex{Field: "District"}},
+			// Big-endian, so byte order is journal order: the feed of changed entries (feed.go).
+			indexModifyIndex: {Name: indexModifyIndex, Indexer: &memdb.UintFieldIndex{Field: "ModifyIndex"}},
 		},
 	}
 }

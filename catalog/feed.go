@@ -1,0 +1,20 @@
+package catalog
+
+import "fmt"
+
+// EntriesChangedSince calls fn with a copy of every entry changed after journal index idx, in
+// the order of their ModifyIndex (entries changed by one command in resource-code order), until fn
+// returns false. Every command that changes an entry stamps its ModifyIndex, so a follower that
+// has seen the catalogue up to idx catches up with the entries this returns; entries are never
+// deleted (retirement is a status), so nothing else can have changed.
+func (v *View) EntriesChangedSince(idx uint64, fn func(*Entry) bool) {
+	it, err := v.txn.LowerBound(tableEntries, indexModifyIndex, idx+1)
+	if err != nil {
+		panic(fmt.Sprintf("catalog: %s.%s: %v", tableEntries, indexModifyIndex, err)) // schema bug, not input
+	}
+	for raw := it.Next(); raw != nil; raw = it.Next() {
+		if !fn(raw.(*Entry).Copy()) {
+			return
+		}
+	}
+}
