@@ -54,7 +54,9 @@ type cursor struct {
 	Hash  uint32 `json:"h"`
 }
 
-func invalid(format string, args ...any) error { return schemas.Userf(schemas.ErrInvalid, format, args...) }
+func invalid(format string, args ...any) error {
+	return schemas.Userf(schemas.ErrInvalid, format, args...)
+}
 
 // check validates q against the vocabulary and the catalogue view (department codes).
 func check(v *catalog.View, q Query) (*plan, error) {

@@ -75,6 +75,7 @@ type Index struct {
 
 	mu         sync.Mutex    // serialises updates
 	covered    atomic.Uint64 // every entry change up to this journal index is indexed
+	persisted  chan struct{} // closed once the last batch is on disk; under mu
 	rebuilding atomic.Bool
 
 	chMu  sync.Mutex
@@ -174,12 +175,26 @@ func create(dir string) (bleve.Index, error) {
 	return bi, nil
 }
 
-// Close stops following the catalogue and closes the index.
+// persistWait bounds how long Close waits for the last batch to reach the disk.
+const persistWait = 30 * time.Second
+
+// Close stops following the catalogue, lets the last batch reach the disk (a batch returns
+// once searchable, before it is written: scorchConfig) and closes the index.
 func (ix *Index) Close() error {
 	var err error
 	ix.closeOnce.Do(func() {
 		close(ix.stop)
 		<-ix.done
+		ix.mu.Lock()
+		persisted := ix.persisted
+		ix.mu.Unlock()
+		if persisted != nil {
+			select {
+			case <-persisted:
+			case <-time.After(persistWait):
+				ix.log.Warn("search index closed before its last batch was written; it catches up at the next start")
+			}
+		}
 		err = ix.bi.Close()
 	})
 	return err
@@ -239,6 +254,10 @@ func (ix *Index) update(_ context.Context, v *catalog.View) error {
 	var err error
 	flush := func(upTo uint64) error {
 		b.SetInternal(keyCovered, binary.BigEndian.AppendUint64(nil, upTo))
+		persisted := make(chan struct{})
+		var once sync.Once
+		b.SetPersistedCallback(func(error) { once.Do(func() { close(persisted) }) })
+		ix.persisted = persisted
 		if err := ix.bi.Batch(b); err != nil {
 			return fmt.Errorf("index entries up to journal index %d: %w", upTo, err)
 		}
