@@ -16,10 +16,12 @@ const (
 	fieldName      = "name"       // the entry's name alone: name matches rank first
 	fieldText      = "text"       // every searchable part, the name included
 	fieldGradeRank = "grade_rank" // catalog.Scope: the entry grade's rank
+	// fieldFacets holds every code of the entry as "facet=code" (district=500112): filters are
+	// terms of it and the facet counts one visit of it per hit, not one per facet.
+	fieldFacets = "facets"
 )
 
-// Facets, which are also the filters a query may set (keys of Query.Filters and Result.Facets):
-// each is a keyword field of the same name holding the entry's code.
+// Facets, which are also the filters a query may set (keys of Query.Filters and Result.Facets).
 const (
 	FacetCategory    = "category"
 	FacetDomain      = "domain"
@@ -52,7 +54,7 @@ var facets = []facet{
 
 // mappingVersion changes whenever the mapping, the analyzer or documentOf changes what is
 // indexed: an index of another version is rebuilt.
-const mappingVersion = "1"
+const mappingVersion = "2"
 
 func newMapping() mapping.IndexMapping {
 	text := func() *mapping.FieldMapping {
@@ -65,13 +67,11 @@ func newMapping() mapping.IndexMapping {
 	doc := bleve.NewDocumentStaticMapping()
 	doc.AddFieldMappingsAt(fieldName, text())
 	doc.AddFieldMappingsAt(fieldText, text())
-	for _, f := range facets {
-		k := bleve.NewKeywordFieldMapping()
-		k.Analyzer = keyword.Name
-		k.Store, k.IncludeInAll, k.IncludeTermVectors = false, false, false
-		k.DocValues = true // facet counts read them
-		doc.AddFieldMappingsAt(f.name, k)
-	}
+	k := bleve.NewKeywordFieldMapping()
+	k.Analyzer = keyword.Name
+	k.Store, k.IncludeInAll, k.IncludeTermVectors = false, false, false
+	k.DocValues = true // facet counts read them
+	doc.AddFieldMappingsAt(fieldFacets, k)
 	rank := bleve.NewNumericFieldMapping()
 	rank.Store, rank.IncludeInAll, rank.DocValues = false, false, false
 	doc.AddFieldMappingsAt(fieldGradeRank, rank)
@@ -127,16 +127,35 @@ func documentOf(v *catalog.View, e *catalog.Entry) map[string]any {
 	}
 	g := e.Grade()
 	return map[string]any{
-		fieldName:        e.Name,
-		fieldText:        text.String(),
-		fieldGradeRank:   float64(g.Rank()),
-		FacetCategory:    e.CategoryCode,
-		FacetDomain:      e.Domains,
-		FacetDepartment:  e.Department,
-		FacetDistrict:    e.District,
-		FacetGrade:       string(g),
-		FacetShareType:   e.ShareType,
-		FacetUpdateCycle: string(e.UpdateCycle),
-		FacetStatus:      e.Status,
+		fieldName:      e.Name,
+		fieldText:      text.String(),
+		fieldGradeRank: float64(g.Rank()),
+		fieldFacets:    facetTerms(codesOf(e)),
 	}
 }
+
+// codesOf is the entry's code for every facet (several domains).
+func codesOf(e *catalog.Entry) map[string][]string {
+	return map[string][]string{
+		FacetCategory:    {e.CategoryCode},
+		FacetDomain:      e.Domains,
+		FacetDepartment:  {e.Department},
+		FacetDistrict:    {e.District},
+		FacetGrade:       {string(e.Grade())},
+		FacetShareType:   {e.ShareType},
+		FacetUpdateCycle: {string(e.UpdateCycle)},
+		FacetStatus:      {e.Status},
+	}
+}
+
+func facetTerms(codes map[string][]string) []string {
+	var out []string
+	for _, f := range facets {
+		for _, c := range codes[f.name] {
+			out = append(out, facetTerm(f.name, c))
+		}
+	}
+	return out
+}
+
+func facetTerm(facet, code string) string { return facet + "=" + code }

@@ -34,6 +34,10 @@ type Query struct {
 	Filters map[string][]string
 	Limit   int    // hits per page: 0 means DefaultLimit, at most MaxLimit
 	Cursor  string // Result.NextCursor of the previous page, "" for the first
+	// Facets asks for the facet counts. They cost a visit of every matching entry (about as
+	// much as the search itself), so a caller that shows none, or asks for a further page of
+	// the same query, leaves it false.
+	Facets bool
 }
 
 // plan is a query checked and normalized.
@@ -43,6 +47,7 @@ type plan struct {
 	limit   int
 	after   *cursor
 	hash    uint32
+	facets  bool
 }
 
 // cursor is where a page ends: the tier (0 name matches, 1 the others), the score and the id of
@@ -63,7 +68,7 @@ func check(v *catalog.View, q Query) (*plan, error) {
 	if n := utf8.RuneCountInString(q.Text); n > MaxTextRunes {
 		return nil, invalid("text: 搜索词最长 %d 个字符，现为 %d 个", MaxTextRunes, n)
 	}
-	p := &plan{filters: map[string][]string{}, limit: q.Limit}
+	p := &plan{filters: map[string][]string{}, limit: q.Limit, facets: q.Facets}
 	for _, w := range strings.Fields(normalize(q.Text)) {
 		if !slices.Contains(p.words, w) {
 			p.words = append(p.words, w)
@@ -218,11 +223,11 @@ func (p *plan) filter(s catalog.Scope) query.Query {
 	return query.NewConjunctionQuery(all)
 }
 
-func anyOf(field string, codes []string) query.Query {
+func anyOf(facet string, codes []string) query.Query {
 	qs := make([]query.Query, len(codes))
 	for i, c := range codes {
-		t := query.NewTermQuery(c)
-		t.SetField(field)
+		t := query.NewTermQuery(facetTerm(facet, c))
+		t.SetField(fieldFacets)
 		qs[i] = t
 	}
 	if len(qs) == 0 {
@@ -236,14 +241,18 @@ func anyOf(field string, codes []string) query.Query {
 func (p *plan) wordsIn(field string) query.Query {
 	qs := make([]query.Query, 0, len(p.words))
 	for _, w := range p.words {
-		g := grams(w)
-		if len(g) == 1 && utf8.RuneCountInString(w) == 1 {
+		switch g := grams(w); {
+		case utf8.RuneCountInString(w) == 1:
 			q := query.NewPrefixQuery(w)
 			q.SetField(field)
 			qs = append(qs, q)
-			continue
+		case len(g) == 1:
+			q := query.NewTermQuery(g[0]) // one gram: no positions to compare
+			q.SetField(field)
+			qs = append(qs, q)
+		default:
+			qs = append(qs, query.NewPhraseQuery(g, field))
 		}
-		qs = append(qs, query.NewPhraseQuery(g, field))
 	}
 	return query.NewConjunctionQuery(qs)
 }

@@ -21,7 +21,8 @@ type Result struct {
 	// Total counts every entry the query matches for the principal, on all pages.
 	Total int
 	// Facets counts the matching entries by code, for each facet (FacetCategory …), largest
-	// count first; an entry with several domains counts once under each.
+	// count first; an entry with several domains counts once under each. Nil unless
+	// Query.Facets asked for it.
 	Facets     map[string][]FacetCount
 	NextCursor string // "" on the last page
 }
@@ -65,7 +66,7 @@ func (ix *Index) Search(ctx context.Context, v *catalog.View, p *catalog.Princip
 	}
 	scope, ok := catalog.SearchScope(p)
 	if !ok {
-		return Result{Facets: map[string][]FacetCount{}}, nil // nothing exists for p
+		return Result{Facets: pl.noFacets()}, nil // nothing exists for p
 	}
 	if err := ix.ready(ctx, v.Index()); err != nil {
 		return Result{}, err
@@ -103,7 +104,7 @@ type found struct {
 // page runs every tier, for its total and facets always and for hits as far as the page needs
 // them, and assembles the page.
 func (ix *Index) page(ctx context.Context, v *catalog.View, p *catalog.Principal, pl *plan, tiers []tier) (Result, error) {
-	res := Result{Facets: map[string][]FacetCount{}}
+	res := Result{Facets: pl.noFacets()}
 	counts := map[string]map[string]int{}
 	var hits []found
 	more := false // a hit past the page exists
@@ -121,20 +122,21 @@ func (ix *Index) page(ctx context.Context, v *catalog.View, p *catalog.Principal
 		req := bleve.NewSearchRequestOptions(tr.q, size, 0, false)
 		req.SortBy(tr.sort)
 		req.SearchAfter = after
-		for _, f := range facets {
-			req.AddFacet(f.name, bleve.NewFacetRequest(f.name, facetSize(v, f)))
+		if pl.facets {
+			req.AddFacet(fieldFacets, bleve.NewFacetRequest(fieldFacets, facetsSize(v)))
 		}
 		r, err := ix.bi.SearchInContext(ctx, req)
 		if err != nil {
 			return Result{}, fmt.Errorf("search: %w", err)
 		}
 		res.Total += int(r.Total)
-		for name, fr := range r.Facets {
-			if counts[name] == nil {
-				counts[name] = map[string]int{}
-			}
+		if fr := r.Facets[fieldFacets]; fr != nil {
 			for _, tf := range fr.Terms.Terms() {
-				counts[name][tf.Term] += tf.Count
+				name, code, _ := strings.Cut(tf.Term, "=")
+				if counts[name] == nil {
+					counts[name] = map[string]int{}
+				}
+				counts[name][code] += tf.Count
 			}
 		}
 		for _, h := range r.Hits {
@@ -162,10 +164,24 @@ func (ix *Index) page(ctx context.Context, v *catalog.View, p *catalog.Principal
 		}
 		res.NextCursor = c.encode()
 	}
-	for _, f := range facets {
-		res.Facets[f.name] = facetCounts(v, f, counts[f.name])
+	if pl.facets {
+		for _, f := range facets {
+			res.Facets[f.name] = facetCounts(v, f, counts[f.name])
+		}
 	}
 	return res, nil
+}
+
+// noFacets is the facets of a result with no hit: every facet empty when asked for, else nil.
+func (p *plan) noFacets() map[string][]FacetCount {
+	if !p.facets {
+		return nil
+	}
+	out := map[string][]FacetCount{}
+	for _, f := range facets {
+		out[f.name] = []FacetCount{}
+	}
+	return out
 }
 
 // values are the bleve SearchAfter values of the cursor for a tier's sort.
@@ -181,12 +197,17 @@ func (c *cursor) values(sort []string) []string {
 	return out
 }
 
-// facetSize asks for every code a facet can have, so that no count is cut.
-func facetSize(v *catalog.View, f facet) int {
-	if f.list == nil {
-		return len(v.Departments()) + 1
+// facetsSize asks for every code every facet can have, so that no count is cut.
+func facetsSize(v *catalog.View) int {
+	n := 0
+	for _, f := range facets {
+		if f.list == nil {
+			n += len(v.Departments()) + 1
+		} else {
+			n += len(f.list.Codes())
+		}
 	}
-	return len(f.list.Codes())
+	return n
 }
 
 func facetCounts(v *catalog.View, f facet, counts map[string]int) []FacetCount {

@@ -227,6 +227,7 @@ func (ix *Index) follow(ctx context.Context) {
 			}
 		}
 		if ix.rebuilding.Load() {
+			ix.compact()
 			ix.log.Info("search index rebuilt", "covered", ix.covered.Load(), "seconds", time.Since(start).Seconds())
 			ix.rebuilding.Store(false)
 			ix.broadcast()
@@ -289,6 +290,30 @@ func (ix *Index) update(_ context.Context, v *catalog.View) error {
 		return err
 	}
 	return flush(head)
+}
+
+// compact merges a rebuilt index into one segment before it answers: a search costs in
+// proportion to the segments it visits, and the rebuild wrote one per batch.
+func (ix *Index) compact() {
+	adv, err := ix.bi.Advanced()
+	if err != nil {
+		ix.log.Warn("search index: no merge after rebuild", "err", err)
+		return
+	}
+	if sc, ok := adv.(*scorch.Scorch); ok {
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() {
+			select {
+			case <-ix.stop:
+			case <-ctx.Done():
+			}
+			cancel()
+		}()
+		defer cancel()
+		if err := sc.ForceMerge(ctx, nil); err != nil {
+			ix.log.Warn("search index: merge after rebuild", "err", err)
+		}
+	}
 }
 
 func (ix *Index) broadcast() {

@@ -102,13 +102,13 @@ func TestSubstrings(t *testing.T) {
 func TestClearance(t *testing.T) {
 	s, ix := handFixture(t)
 	ctx := context.Background()
-	r, err := ix.Search(ctx, s.View(), admin, Query{Text: "排污"})
+	r, err := ix.Search(ctx, s.View(), admin, Query{Text: "排污", Facets: true})
 	require.NoError(t, err)
 	require.Equal(t, []string{"0101/000005"}, handCodes(r), "the administrator finds the IMPORTANT entry")
 	assert.Equal(t, []FacetCount{{Code: "IMPORTANT", Name: "重要数据", Count: 1}}, r.Facets[FacetGrade])
 
 	for _, text := range []string{"排污", "名录", "", "法定代表人"} {
-		r, err = ix.Search(ctx, s.View(), analyst2, Query{Text: text})
+		r, err = ix.Search(ctx, s.View(), analyst2, Query{Text: text, Facets: true})
 		require.NoError(t, err)
 		assert.NotContains(t, handCodes(r), "0101/000005", text)
 		for _, name := range facetNames() {
@@ -125,7 +125,7 @@ func TestClearance(t *testing.T) {
 	assert.Zero(t, r.Total)
 
 	// 万州 sees its own entry and the city-level ones, never 渝北's.
-	r, err = ix.Search(ctx, s.View(), wanzhou, Query{})
+	r, err = ix.Search(ctx, s.View(), wanzhou, Query{Facets: true})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"0101/000001", "0101/000003", "0101/000004", "0101/000005"}, handCodes(r))
 	assert.Equal(t, 4, r.Total)
@@ -159,11 +159,12 @@ func TestSearchFollowsGrading(t *testing.T) {
 	require.NoError(t, err)
 	e.GradeOverride = schemas.Important
 	require.NoError(t, s.PutEntry(ctx, e))
-	r, err = ix.Search(ctx, s.View(), analyst2, Query{Text: "空气"})
+	r, err = ix.Search(ctx, s.View(), analyst2, Query{Text: "空气", Facets: true})
 	require.NoError(t, err)
 	assert.Zero(t, r.Total)
 	assert.Empty(t, r.Hits)
 	assert.Empty(t, r.Facets[FacetGrade])
+	assert.NotNil(t, r.Facets[FacetGrade], "asked for, the facet is there, empty")
 }
 
 // TestBadInput: every refusal is invalid input naming the field, in Chinese.
