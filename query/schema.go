@@ -138,6 +138,7 @@ var fixedTypeNames = []string{
 	"Query", "Entry", "Item", "Grade", "Snapshot", "Run", "CollectionRate", "Breakdown", "Lag",
 	"Long", "OrderDirection", "StringFilter", "LongFilter", "FloatFilter", "BooleanFilter",
 	"DateFilter", "TimestampFilter", "String", "Int", "Float", "Boolean", "ID",
+	"SearchResult", "SearchHit", "SearchHighlight", "SearchFacets", "FacetCount",
 }
 
 // buildSchema builds the schema principal p sees: entries whose data the decision does not let
@@ -149,6 +150,7 @@ func (s *Service) buildSchema(entries []*catalog.Entry, p *catalog.Principal) (*
 	ct := newCatalogTypes()
 	query := graphql.NewObject(graphql.ObjectConfig{Name: "Query", Fields: graphql.FieldsThunk(func() graphql.Fields {
 		fields := catalogFields(ct, s.cfg.now)
+		s.searchFields(ct, fields)
 		taken := map[string]bool{}
 		for _, n := range fixedTypeNames {
 			taken[n] = true

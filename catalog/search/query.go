@@ -152,6 +152,16 @@ func (f facet) code(v *catalog.View, s string) (string, error) {
 		if d, ok := schemas.LookupDistrict(s); ok {
 			return d.Code, nil
 		}
+		// A name people shorten (渝北 for 渝北区) is taken when it starts one district's name only.
+		var found []string
+		for _, d := range v.Districts() {
+			if s != "" && (strings.HasPrefix(d.Name, s) || strings.HasPrefix(d.ShortName, s)) {
+				found = append(found, d.Code)
+			}
+		}
+		if len(found) == 1 {
+			return found[0], nil
+		}
 	default:
 		if c, ok := f.list.Lookup(s); ok {
 			return c.ID, nil

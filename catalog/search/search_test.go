@@ -2,7 +2,6 @@ package search
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -196,9 +195,11 @@ func TestBadInput(t *testing.T) {
 		assert.True(t, strings.HasPrefix(msg, c.field), "%q names %s", msg, c.field)
 	}
 	// Codes may also be given by their Chinese names.
-	r, err = ix.Search(ctx, s.View(), admin, Query{Filters: map[string][]string{FacetDistrict: {"渝北区"}, FacetDepartment: {"大气环境处"}}})
-	require.NoError(t, err)
-	assert.Equal(t, []string{"0101/000002"}, handCodes(r))
-	var ue *schemas.UserError
-	assert.False(t, errors.As(err, &ue))
+	for _, d := range []string{"500112", "渝北区", "渝北"} {
+		r, err = ix.Search(ctx, s.View(), admin, Query{Filters: map[string][]string{FacetDistrict: {d}, FacetDepartment: {"大气环境处"}}})
+		require.NoError(t, err)
+		assert.Equal(t, []string{"0101/000002"}, handCodes(r), d)
+	}
+	_, err = ix.Search(ctx, s.View(), admin, Query{Filters: map[string][]string{FacetDistrict: {"大"}}}) // 大渡口区, 大足区
+	require.ErrorIs(t, err, schemas.ErrInvalid)
 }

@@ -47,6 +47,8 @@ var commands = []*command{
 	{name: "token revoke", summary: "吊销令牌", setup: setupTokenRevoke},
 	{name: "entry import", summary: "从 JSON 文件登记处室与目录 (示例见 examples/entry.json)", args: []string{"目录.json"}, setup: setupEntryImport,
 		detail: "文件可以是一条目录对象、目录数组, 或 {\"departments\": [...], \"entries\": [...]}; 不认识的字段会被拒绝。"},
+	{name: "catalog search", summary: "全文搜索目录 (名称、摘要、信息项、提供方、业务事项、应用场景、区县)", args: []string{"关键词"}, setup: setupCatalogSearch,
+		detail: "关键词可以是任意片段 (如 代码、水质、PM2.5、渝北), 多个词用空格分隔并加引号, 须同时出现; 不给关键词则按筛选条件列出。名称命中的目录排在前面。"},
 }
 
 func lookup(name string) *command {
