@@ -94,6 +94,9 @@ func Open(ctx context.Context, cfg Config, src Source, log *slog.Logger) (*Index
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -113,7 +116,7 @@ func Open(ctx context.Context, cfg Config, src Source, log *slog.Logger) (*Index
 	ix.bi = bi
 	ix.covered.Store(covered)
 	log.Info("search index open", "dir", cfg.Dir, "covered", covered, "catalog", head, "rebuilding", ix.rebuilding.Load())
-	go ix.follow(ctx)
+	go ix.follow()
 	return ix, nil
 }
 
@@ -207,13 +210,12 @@ func (ix *Index) Covered() uint64 { return ix.covered.Load() }
 func (ix *Index) Rebuilding() bool { return ix.rebuilding.Load() }
 
 // follow keeps the index in step with the catalogue until Close.
-func (ix *Index) follow(ctx context.Context) {
+func (ix *Index) follow() {
 	defer close(ix.done)
-	ctx = context.WithoutCancel(ctx) // Close stops it, not the caller of Open
 	start := time.Now()
 	for {
 		ch := ix.src.Changed()
-		err := ix.update(ctx, ix.src.View())
+		err := ix.update(ix.src.View())
 		switch {
 		case errors.Is(err, ErrClosed):
 			return
@@ -243,7 +245,7 @@ func (ix *Index) follow(ctx context.Context) {
 // update indexes the entries changed since the covered index as v sees them, in batches of
 // cfg.BatchSize; covered moves with every batch. A batch never ends inside one journal index,
 // so that covered never claims half of a command that changed several entries.
-func (ix *Index) update(_ context.Context, v *catalog.View) error {
+func (ix *Index) update(v *catalog.View) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	from, head := ix.covered.Load(), v.Index()
@@ -258,10 +260,10 @@ func (ix *Index) update(_ context.Context, v *catalog.View) error {
 		persisted := make(chan struct{})
 		var once sync.Once
 		b.SetPersistedCallback(func(error) { once.Do(func() { close(persisted) }) })
-		ix.persisted = persisted
 		if err := ix.bi.Batch(b); err != nil {
 			return fmt.Errorf("index entries up to journal index %d: %w", upTo, err)
 		}
+		ix.persisted = persisted
 		b.Reset()
 		ix.covered.Store(upTo)
 		ix.broadcast()
@@ -332,7 +334,11 @@ func (ix *Index) movedCh() <-chan struct{} {
 // ready waits until the index covers journal index target: ErrRebuilding at once during a
 // rebuild, ErrBehind after cfg.MaxWait, the context's error when it ends first.
 func (ix *Index) ready(ctx context.Context, target uint64) error {
-	var timeout <-chan time.Time
+	if !ix.rebuilding.Load() && ix.covered.Load() >= target {
+		return nil // the common case: no timer
+	}
+	timeout := time.NewTimer(ix.cfg.MaxWait)
+	defer timeout.Stop()
 	for {
 		ch := ix.movedCh()
 		switch {
@@ -341,14 +347,9 @@ func (ix *Index) ready(ctx context.Context, target uint64) error {
 		case ix.covered.Load() >= target:
 			return nil
 		}
-		if timeout == nil {
-			t := time.NewTimer(ix.cfg.MaxWait)
-			defer t.Stop()
-			timeout = t.C
-		}
 		select {
 		case <-ch:
-		case <-timeout:
+		case <-timeout.C:
 			return ErrBehind
 		case <-ctx.Done():
 			return ctx.Err()
