@@ -12,7 +12,7 @@ VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 
 # Tests find the MinIO server binary here (lake/s3/miniotest).
 export ECOLAKE_MINIO := $(MINIO)
 
-.PHONY: all build run test vet bench bench-catalog minio clean
+.PHONY: all build run test vet bench bench-catalog bench-search minio clean
 
 all: build
 
@@ -47,6 +47,11 @@ bench: build
 bench-catalog:
 	$(GO) run ./bench -rows 0 -entries $(BENCH_ENTRIES)
 	$(GO) test -run '^$$' -bench 'PutEntry' -benchtime 2000x ./catalog/
+
+# The directory search at province size: BENCH_ENTRIES entries of 20 items written through
+# PutEntry (16 writers), the index built from the catalogue, search latency per query kind.
+bench-search:
+	$(GO) test -run '^$$' -bench BenchmarkSearch -benchtime 200x -timeout 2h ./catalog/search/ -search.entries $(BENCH_ENTRIES)
 
 clean:
 	rm -rf bin $(DATA)

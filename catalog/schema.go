@@ -35,6 +35,7 @@ const (
 	// Indexes of the directory list's filters (directory.go).
 	indexGrade  = "grade"
 	indexStatus = "status"
+	indexModifyIndex = "modify_index"
 )
 
 // indexKeyJournal is the row of the index table that holds the last applied journal index.
@@ -103,6 +104,8 @@ func entriesTableSchema() *memdb.TableSchema {
 			// Links to business items and scenes (business.go, scene.go).
 			indexScene:    {Name: indexScene, AllowMissing: true, Indexer: &memdb.StringSliceFieldIndex{Field: "Scenes"}},
 			indexBusiness: {Name: indexBusiness, AllowMissing: true, Indexer: &memdb.StringSliceFieldIndex{Field: "BusinessItems"}},
+			// Big-endian, so byte order is journal order: the feed of changed entries (feed.go).
+			indexModifyIndex: {Name: indexModifyIndex, Indexer: &memdb.UintFieldIndex{Field: "ModifyIndex"}},
 		},
 	}
 }

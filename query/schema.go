@@ -143,6 +143,7 @@ var fixedTypeNames = []string{
 	"Mutation", "Actor", "Review", "ChangeRequest", "FieldChange", "History", "Grading", "GradeResult",
 	"BusinessItem", "Scene", "EntryInput", "ItemInput", "ItemGradeInput", "EvidenceInput",
 	"BusinessItemInput", "SceneInput",
+	"SearchResult", "SearchHit", "SearchHighlight", "SearchFacets", "FacetCount",
 }
 
 // buildSchema builds the schema principal p sees: entries whose data the decision does not let
@@ -158,6 +159,7 @@ func (s *Service) buildSchema(entries []*catalog.Entry, p *catalog.Principal) (*
 		for k, f := range ct.wf.queryFields() {
 			fields[k] = f
 		}
+		s.searchFields(ct, fields)
 		taken := map[string]bool{}
 		for _, n := range fixedTypeNames {
 			taken[n] = true

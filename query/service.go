@@ -35,6 +35,8 @@ type Service struct {
 	cur  atomic.Pointer[current]
 	gens atomic.Uint64
 
+	searcher atomic.Pointer[searcherBox] // the directory search (schema_search.go)
+
 	mmu       sync.Mutex
 	manifests map[string]*lake.Manifest
 

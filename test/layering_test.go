@@ -15,7 +15,8 @@ const module = "github.com/cqeco/ecolake/"
 // the catalogue command that commits a snapshot); ingest and query only catalog, lake, lineage and
 // schemas; internal/api (the HTTP doors) only catalog, ingest, lake, query and schemas, never
 // internal/app that wires it; cmd only internal/app. The directory's exchange formats
-// (catalog/workbook, catalog/dcat) only catalog and schemas.
+// (catalog/workbook, catalog/dcat) only catalog and schemas; catalog/search
+// only catalog and schemas, and only internal/app imports it.
 func TestLayering(t *testing.T) {
 	allowed := map[string][]string{
 		"schemas": {},
@@ -27,11 +28,15 @@ func TestLayering(t *testing.T) {
 		"cmd":     {"internal/app"},
 	}
 	// internal/api is held by its full path: the rest of internal/ (app, demo) is wiring.
+	// catalog/search, the directory's search index, is fed from the catalogue: it may import
+	// catalog and schemas, and only the wiring imports it (query asks it through an interface).
 	subRules := map[string][]string{
 		"internal/api":     {"schemas", "lake", "catalog", "ingest", "query", "internal/api"},
 		"catalog/workbook": {"schemas", "catalog"},
 		"catalog/dcat":     {"schemas", "catalog"},
+		"catalog/search":   {"schemas", "catalog", "catalog/search"},
 	}
+	wiringOnly := map[string]bool{"catalog/search": true}
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "../...").CombinedOutput()
 	require.NoError(t, err, string(out))
 	checked := 0
@@ -51,6 +56,9 @@ func TestLayering(t *testing.T) {
 		checked++
 		for _, imp := range fields[1:] {
 			dep, ours := strings.CutPrefix(imp, module)
+			if ours && wiringOnly[dep] && pkg != dep {
+				require.True(t, strings.HasPrefix(pkg, "internal/app"), "%s must not import %s: only internal/app wires it", pkg, dep)
+			}
 			if !ours || strings.HasPrefix(dep, top+"/") || dep == top {
 				if top != "cmd" || !ours {
 					continue

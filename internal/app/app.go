@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/catalog/search"
 	"github.com/cqeco/ecolake/ingest"
 	"github.com/cqeco/ecolake/lake"
 	"github.com/cqeco/ecolake/lake/local"
@@ -27,6 +28,7 @@ type App struct {
 	Cache  *lake.Cache
 	Ingest *ingest.Service
 	Query  *query.Service
+	Search *search.Index // with the query layer only
 }
 
 // Open validates cfg and opens catalogue, lake, cache, ingest and query. withQuery is false for
@@ -72,6 +74,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, withQuery bool) (_ 
 	if a.Query, err = query.New(a.Cat, a.Bucket, a.Cache, query.DefaultConfig(), log); err != nil {
 		return nil, fmt.Errorf("open query engine: %w", err)
 	}
+	if a.Search, err = openSearch(ctx, cfg, a.Cat, log); err != nil {
+		return nil, err
+	}
+	a.Query.SetSearcher(searcher{a.Search})
 	return a, nil
 }
 
@@ -80,6 +86,9 @@ func (a *App) Close() error {
 	var errs []error
 	if a.Query != nil {
 		errs = append(errs, a.Query.Close())
+	}
+	if a.Search != nil {
+		errs = append(errs, a.Search.Close())
 	}
 	if a.Bucket != nil {
 		errs = append(errs, a.Bucket.Close())
