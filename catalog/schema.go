@@ -33,8 +33,8 @@ const (
 	indexTokenHash      = "token_hash"
 	indexPIType         = "pi_type"
 	// Indexes of the directory list's filters (directory.go).
-	indexGrade  = "grade"
-	indexStatus = "status"
+	indexGrade       = "grade"
+	indexStatus      = "status"
 	indexModifyIndex = "modify_index"
 )
 
