@@ -221,79 +221,6 @@ func applySubmitEntry(txn *memdb.Txn, rec *record, cmd *entryCmd) error {
 	return addHistory(txn, rec, cmd, cmd.Code, HistSubmit, StatusPendingReview, nil, nil)
 }
 
-// ApproveEntry publishes the version under review: a new entry becomes published, a change
-// request replaces the published version. Only reviewers and administrators approve, and never
-// a change they made or submitted themselves.
-func (s *Store) ApproveEntry(ctx context.Context, p *Principal, code string, base uint64, comment string) error {
-	return s.submit(ctx, cmdApproveEntry, entryCmd{Actor: actorOf(p), Code: code, Base: base, Note: clipNote(comment)}, func(txn *memdb.Txn) error {
-		w, err := w4Review(txn, p, code, base)
-		if err != nil {
-			return err
-		}
-		return validatePublish(txn, w.entry())
-	})
-}
-
-func applyApproveEntry(txn *memdb.Txn, rec *record, cmd *entryCmd) error {
-	w, err := working(txn, cmd.Code)
-	if err != nil {
-		return err
-	}
-	before := w.live.Copy()
-	n := w.entry().Copy()
-	n.Review = Review{}
-	if n.PublishDate.IsZero() {
-		n.PublishDate = rec.At.UTC()
-	}
-	if w.change != nil {
-		if _, err := txn.DeleteAll(tableChanges, indexID, cmd.Code); err != nil {
-			return fmt.Errorf("close change of %s: %w", cmd.Code, err)
-		}
-		w.change = nil
-	}
-	if err := w.store(txn, rec, n, StatusPublished, "", cmd.Note); err != nil {
-		return err
-	}
-	return addHistory(txn, rec, cmd, cmd.Code, HistApprove, StatusPublished, before, n)
-}
-
-// SendBackEntry returns the version under review to its editors as a draft, with the reviewer's
-// comment, which is required.
-func (s *Store) SendBackEntry(ctx context.Context, p *Principal, code string, base uint64, comment string) error {
-	return s.submit(ctx, cmdSendBackEntry, entryCmd{Actor: actorOf(p), Code: code, Base: base, Note: clipNote(comment)}, func(txn *memdb.Txn) error {
-		if strings.TrimSpace(comment) == "" {
-			return schemas.Userf(ErrInvalid, "退回须填写审核意见（comment）")
-		}
-		w, err := workingFor(txn, p, code)
-		if err != nil {
-			return err
-		}
-		if err := w.checkBase(base); err != nil {
-			return err
-		}
-		if !Allowed(p, ActReviewDirectory) {
-			return errNoReview
-		}
-		if st := w.status(); st != StatusPendingReview {
-			return schemas.Userf(ErrConflict, "目录 %s 当前为%s，没有待审核的版本", code, schemas.EntryStatuses.NameOf(st))
-		}
-		return nil
-	})
-}
-
-func applySendBackEntry(txn *memdb.Txn, rec *record, cmd *entryCmd) error {
-	w, err := working(txn, cmd.Code)
-	if err != nil {
-		return err
-	}
-	n := w.entry().Copy()
-	n.Review.SubmittedBy, n.Review.Comment = "", cmd.Note
-	if err := w.store(txn, rec, n, StatusDraft, "", cmd.Note); err != nil {
-		return err
-	}
-	return addHistory(txn, rec, cmd, cmd.Code, HistSendBack, StatusDraft, nil, nil)
-}
-
 // RetireEntry takes an entry off line (已下线) with a reason: it stays in the directory, its code
 // is never given again, its data is no longer queried or loaded. An open change request is
 // dropped with it.
@@ -385,28 +312,6 @@ var (
 	errNoEdit   = schemas.Userf(schemas.ErrForbidden, "无权修改目录: 只有系统管理员与数据管理员可以")
 	errNoReview = schemas.Userf(schemas.ErrForbidden, "无权审核目录: 只有审核员与系统管理员可以")
 )
-
-// w4Review loads the version under review for an approval by p and checks the rules of approving.
-func w4Review(txn *memdb.Txn, p *Principal, code string, base uint64) (*workingEntry, error) {
-	w, err := workingFor(txn, p, code)
-	if err != nil {
-		return nil, err
-	}
-	if err := w.checkBase(base); err != nil {
-		return nil, err
-	}
-	if !Allowed(p, ActReviewDirectory) {
-		return nil, errNoReview
-	}
-	if st := w.status(); st != StatusPendingReview {
-		return nil, schemas.Userf(ErrConflict, "目录 %s 当前为%s，没有待审核的版本", code, schemas.EntryStatuses.NameOf(st))
-	}
-	r := w.review()
-	if slices.Contains(r.Editors, p.ID) || r.SubmittedBy == p.ID {
-		return nil, schemas.Userf(schemas.ErrForbidden, "不能审核自己修改或提交的目录 %s，请由其他审核员审核", code)
-	}
-	return w, nil
-}
 
 // mayEditDepartment holds a steward to the entries of its own department: the entry as it is
 // (old, nil for a new one) and as it will be must both be its department's. Administrators edit

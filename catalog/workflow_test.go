@@ -322,72 +322,6 @@ func TestConcurrentEditsNeverLoseAnUpdate(t *testing.T) {
 	}
 }
 
-func TestBusinessItemsAndScenesAreLinkedObjects(t *testing.T) {
-	s := newWorkflowStore(t)
-	ctx := context.Background()
-	e := draftEntry("入河排污口排查整治台账")
-	e.BusinessItems, e.Scenes = []string{"YW_OUTFALL"}, []string{"YJS_OUTFALL"}
-	_, err := s.CreateEntry(ctx, wfSteward, e, "")
-	var inv *schemas.InvalidError
-	require.ErrorAs(t, err, &inv)
-	assert.Contains(t, inv.Error(), "business_items[0]")
-	assert.Contains(t, inv.Error(), "scenes[0]")
-
-	require.ErrorIs(t, s.PutBusinessItem(ctx, wfWater, BusinessItem{Code: "YW_OUTFALL", Name: "入河排污口监督管理", Department: "AIR_DIV"}, 0), schemas.ErrForbidden)
-	require.NoError(t, s.PutBusinessItem(ctx, wfSteward, BusinessItem{Code: "YW_OUTFALL", Name: "入河排污口监督管理", Department: "AIR_DIV"}, 0))
-	require.NoError(t, s.PutScene(ctx, wfSteward, Scene{Code: "YJS_OUTFALL", Name: "入河排污口问题处置", Kind: SceneOneThing, Department: "AIR_DIV"}, 0))
-	err = s.PutScene(ctx, wfSteward, Scene{Code: "YJS_OUTFALL", Name: "入河排污口问题处置（改）", Kind: SceneOneThing, Department: "AIR_DIV"}, 0)
-	require.ErrorIs(t, err, ErrConflict, "a stale scene change")
-	d, err := s.CreateEntry(ctx, wfSteward, e, "")
-	require.NoError(t, err)
-	got := s.View().EntriesServing(wfAdmin, "scene", "YJS_OUTFALL")
-	require.Len(t, got, 1)
-	assert.Equal(t, d.ResourceCode, got[0].ResourceCode)
-	assert.Len(t, s.View().EntriesServing(wfAdmin, "business_item", "YW_OUTFALL"), 1)
-	sc, err := s.View().Scene("YJS_OUTFALL")
-	require.NoError(t, err)
-	assert.Equal(t, "数据员甲", sc.UpdatedBy)
-}
-
-func TestImportIsAtomicAndUnchangedIsANoOp(t *testing.T) {
-	s := newWorkflowStore(t)
-	ctx := context.Background()
-	a, b := draftEntry("甲"), draftEntry("乙")
-	res, err := s.ImportEntries(ctx, wfSteward, []*Entry{a, b}, "首次导入")
-	require.NoError(t, err)
-	assert.Equal(t, []string{"0101/000001", "0101/000002"}, res.Created)
-	publish(t, s, "0101/000002")
-
-	idx := s.Index()
-	again := []*Entry{current(t, s, "0101/000001"), current(t, s, "0101/000002")}
-	res, err = s.ImportEntries(ctx, wfSteward, again, "")
-	require.NoError(t, err)
-	assert.Empty(t, res.Created)
-	assert.Empty(t, res.Changed)
-	assert.Len(t, res.Unchanged, 2)
-
-	// One changed published entry becomes a change request; with a bad row, nothing changes.
-	changed := current(t, s, "0101/000002")
-	changed.Abstract = "导入修改"
-	bad := draftEntry("丙")
-	bad.UpdateCycle = "HOURLY"
-	idx = s.Index()
-	_, err = s.ImportEntries(ctx, wfSteward, []*Entry{changed, bad}, "")
-	var ie *ImportError
-	require.ErrorAs(t, err, &ie)
-	require.Len(t, ie.Problems, 1)
-	assert.Equal(t, 1, ie.Problems[0].Index)
-	assert.Equal(t, "update_cycle", ie.Problems[0].Field)
-	assert.Equal(t, idx, s.Index(), "a refused import writes nothing")
-	res, err = s.ImportEntries(ctx, wfSteward, []*Entry{changed}, "")
-	require.NoError(t, err)
-	assert.Equal(t, []string{"0101/000002"}, res.Changed)
-	cr, err := s.View().Change("0101/000002")
-	require.NoError(t, err)
-	assert.Equal(t, "导入修改", cr.Proposed.Abstract)
-	assert.NotEqual(t, "导入修改", current(t, s, "0101/000002").Abstract)
-}
-
 // TestWorkflowStateSurvivesACheckpoint: change requests, history, evidence, business items and
 // scenes are written to the checkpoint and read back.
 func TestWorkflowStateSurvivesACheckpoint(t *testing.T) {
@@ -439,25 +373,4 @@ func TestDraftWithoutDistrictOrDepartmentIsStored(t *testing.T) {
 	err = s.SubmitEntry(context.Background(), wfAdmin, d.ResourceCode, d.Revision, "")
 	require.ErrorIs(t, err, ErrInvalid)
 	assert.Contains(t, err.Error(), "district: 必填")
-}
-
-func TestImportRefusesRowsExportedBeforeALaterChange(t *testing.T) {
-	s := newWorkflowStore(t)
-	ctx := context.Background()
-	d, err := s.CreateEntry(ctx, wfSteward, draftEntry("甲"), "")
-	require.NoError(t, err)
-	exported := d.Copy() // carries the revision it was exported at
-	later := d.Copy()
-	later.Abstract = "他人修改"
-	require.NoError(t, s.EditEntry(ctx, wfSteward2, later, d.Revision, ""))
-	exported.Abstract = "导入修改"
-	_, err = s.ImportEntries(ctx, wfSteward, []*Entry{exported}, "")
-	var ie *ImportError
-	require.ErrorAs(t, err, &ie)
-	assert.Contains(t, ie.Problems[0].Message, "已被数据员乙于")
-	idx := s.Index()
-	res, err := s.ImportEntries(ctx, wfSteward, []*Entry{current(t, s, d.ResourceCode)}, "")
-	require.NoError(t, err)
-	assert.Len(t, res.Unchanged, 1)
-	assert.Equal(t, idx, s.Index(), "an import that changes nothing writes no command")
 }
