@@ -22,6 +22,9 @@ import (
 
 // normalize folds width and case and turns every run of white space into one blank.
 func normalize(s string) string {
+	if normal(s) {
+		return s // most text: no copy, and the index shares the catalogue's string
+	}
 	s = width.Fold.String(s)
 	var b strings.Builder
 	b.Grow(len(s))
@@ -38,6 +41,27 @@ func normalize(s string) string {
 		b.WriteRune(unicode.ToLower(r))
 	}
 	return b.String()
+}
+
+// normal reports whether normalize would return s unchanged.
+func normal(s string) bool {
+	prev := ' ' // a blank may not start s
+	for _, r := range s {
+		switch {
+		case r == ' ':
+			if prev == ' ' {
+				return false
+			}
+		case r < utf8.RuneSelf:
+			if ('A' <= r && r <= 'Z') || unicode.IsSpace(r) {
+				return false
+			}
+		case r == utf8.RuneError || unicode.IsSpace(r) || unicode.ToLower(r) != r || width.LookupRune(r).Folded() != 0:
+			return false
+		}
+		prev = r
+	}
+	return prev != ' ' || s == ""
 }
 
 // textGrams calls fn with every gram of a normalized text: each rune, and each pair of

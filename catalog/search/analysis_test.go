@@ -19,4 +19,8 @@ func TestAnalyzer(t *testing.T) {
 	assert.Equal(t, []string{"pm", "m2", "2.", ".5"}, grams("pm2.5"))
 	assert.Equal(t, []string{"水"}, grams("水"))
 	assert.Equal(t, "pm2.5 浓度", normalize("  ＰＭ２．５\t\n浓度 "))
+	// Text that is already normal is returned as it is; anything else goes the long way.
+	for _, s := range []string{"", "水质 pm2.5", "ｱ", "Ａ", "a  b", " a", "a ", "a\tb", "Ω", "\xff", "a\u3000b", "，（）"} {
+		assert.Equal(t, normalize(s) == s, normal(s), "%q", s)
+	}
 }

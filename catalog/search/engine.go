@@ -48,13 +48,13 @@ type engine struct {
 	rank  map[int]*roaring.Bitmap               // grade rank → documents
 	all   *roaring.Bitmap
 
-	stamp []uint64 // by gram id: the gen of the last add that gave it, to skip repeats
+	stamp []uint64 // by gram id: the gen of the last gramsOf that met it, to skip repeats
 	gen   uint64
 }
 
 type partRec struct {
 	text  string   // normalized
-	grams []uint32 // distinct gram ids
+	grams []uint32 // distinct gram ids, kept once a second document holds the part (gramsOf)
 	docs  posting  // documents whose text holds the part
 	names posting  // documents whose name is the part
 	used  bool
@@ -107,18 +107,32 @@ func (g *engine) part(text string) uint32 {
 	}
 	id := uint32(len(g.parts))
 	g.partID[text] = id
-	var ids []uint32
-	textGrams(text, func(gram string) {
-		gid := g.gram(gram)
-		if !slices.Contains(ids, gid) {
+	g.parts = append(g.parts, partRec{text: text})
+	for _, gid := range g.gramsOf(id) {
+		bitmapAt(&g.partGram, gid).Add(id)
+	}
+	return id
+}
+
+// gramsOf returns the distinct gram ids of part id. Most parts (names, abstracts) belong to one
+// document: their grams are found again from the text when needed rather than kept.
+func (g *engine) gramsOf(id uint32) []uint32 {
+	p := &g.parts[id]
+	if p.grams != nil {
+		return p.grams
+	}
+	ids := make([]uint32, 0, len(p.text)/2)
+	g.gen++
+	textGrams(p.text, func(gram string) {
+		if gid := g.gram(gram); g.stamp[gid] != g.gen {
+			g.stamp[gid] = g.gen
 			ids = append(ids, gid)
 		}
 	})
-	for _, gid := range ids {
-		bitmapAt(&g.partGram, gid).Add(id)
+	if p.docs.many != nil {
+		p.grams = slices.Clip(ids)
 	}
-	g.parts = append(g.parts, partRec{text: text, grams: ids})
-	return id
+	return ids
 }
 
 func (g *engine) gram(s string) uint32 {
@@ -159,23 +173,19 @@ func (g *engine) put(d doc) {
 // add indexes d as document n, which holds nothing.
 func (g *engine) add(n uint32, d doc) {
 	r := docRec{name: d.name, parts: d.parts, rank: d.rank}
-	g.gen++
 	for _, id := range d.parts {
 		p := &g.parts[id]
 		if p.docs.empty() && p.used {
 			g.dead--
 		}
-		p.used = true
 		p.docs.add(n)
-		for _, gid := range p.grams {
-			if g.stamp[gid] != g.gen {
-				g.stamp[gid] = g.gen
-				bitmapAt(&g.docGram, gid).Add(n)
-			}
+		for _, gid := range g.gramsOf(id) {
+			bitmapAt(&g.docGram, gid).Add(n) // a gram of several parts: Add is idempotent
 		}
+		p.used = true
 	}
 	g.parts[d.name].names.add(n)
-	for _, gid := range g.parts[d.name].grams {
+	for _, gid := range g.gramsOf(d.name) {
 		bitmapAt(&g.nameGram, gid).Add(n)
 	}
 	for _, t := range d.terms {
@@ -209,12 +219,12 @@ func (g *engine) remove(n uint32) {
 		if p.docs.empty() {
 			g.dead++
 		}
-		for _, gid := range p.grams {
+		for _, gid := range g.gramsOf(id) {
 			g.docGram[gid].Remove(n)
 		}
 	}
 	g.parts[r.name].names.remove(n)
-	for _, gid := range g.parts[r.name].grams {
+	for _, gid := range g.gramsOf(r.name) {
 		g.nameGram[gid].Remove(n)
 	}
 	for _, bm := range r.facets {
@@ -281,6 +291,9 @@ type union struct {
 
 func (u *union) add(p *posting) {
 	switch {
+	case p.many != nil && p.many.GetCardinality() < 256:
+		// Merging many small bitmaps costs more than sorting their members.
+		p.many.Iterate(func(n uint32) bool { u.ones = append(u.ones, n); return true })
 	case p.many != nil:
 		u.bms = append(u.bms, p.many)
 	case p.has:
