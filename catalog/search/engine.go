@@ -37,7 +37,8 @@ type engine struct {
 
 	partID map[string]uint32
 	parts  []partRec
-	dead   int // parts no document holds any more
+	dead   int             // parts no document holds any more
+	arena  strings.Builder // the parts' texts, one after the other (text)
 
 	codes  []string // resource code by document number
 	docNo  map[string]uint32
@@ -106,12 +107,29 @@ func (g *engine) part(text string) uint32 {
 		return id
 	}
 	id := uint32(len(g.parts))
+	text = g.text(text)
 	g.partID[text] = id
 	g.parts = append(g.parts, partRec{text: text})
 	for _, gid := range g.gramsOf(id) {
 		bitmapAt(&g.partGram, gid).Add(id)
 	}
 	return id
+}
+
+// arenaSize is the size of one block of the parts' texts.
+const arenaSize = 1 << 20
+
+// text returns a copy of s in the arena: the texts a search verifies lie next to each other in
+// the order of their ids, which a search visits them in, rather than all over the heap. The copy
+// is a part of the arena's string, never moved: a block is replaced when full, not grown.
+func (g *engine) text(s string) string {
+	if g.arena.Cap()-g.arena.Len() < len(s) {
+		g.arena = strings.Builder{}
+		g.arena.Grow(max(arenaSize, len(s)))
+	}
+	start := g.arena.Len()
+	g.arena.WriteString(s)
+	return g.arena.String()[start:]
 }
 
 // gramsOf returns the distinct gram ids of part id. Most parts (names, abstracts) belong to one
@@ -283,28 +301,30 @@ func (p *posting) empty() bool {
 	return !p.has
 }
 
-// union gathers postings into one bitmap.
+// union gathers postings into one bitmap: the small ones as bits of a dense set of every
+// document number (merging thousands of small bitmaps costs more), the large ones merged.
 type union struct {
-	ones []uint32
-	bms  []*roaring.Bitmap
+	dense []uint64
+	bms   []*roaring.Bitmap
 }
+
+func newUnion(docs int) union { return union{dense: make([]uint64, (docs+63)/64)} }
+
+func (u *union) set(n uint32) { u.dense[n/64] |= 1 << (n % 64) }
 
 func (u *union) add(p *posting) {
 	switch {
-	case p.many != nil && p.many.GetCardinality() < 256:
-		// Merging many small bitmaps costs more than sorting their members.
-		p.many.Iterate(func(n uint32) bool { u.ones = append(u.ones, n); return true })
+	case p.many != nil && p.many.GetCardinality() < 1024:
+		p.many.Iterate(func(n uint32) bool { u.set(n); return true })
 	case p.many != nil:
 		u.bms = append(u.bms, p.many)
 	case p.has:
-		u.ones = append(u.ones, p.one)
+		u.set(p.one)
 	}
 }
 
 func (u *union) bitmap() *roaring.Bitmap {
-	slices.Sort(u.ones)
-	bm := roaring.New()
-	bm.AddMany(u.ones)
+	bm := roaring.FromDense(u.dense, false)
 	if len(u.bms) == 0 {
 		return bm
 	}
@@ -329,7 +349,7 @@ func (g *engine) word(w string) (text, name *roaring.Bitmap) {
 		}
 		bms = append(bms, g.partGram[id])
 	}
-	var texts, names union
+	texts, names := newUnion(len(g.codes)), newUnion(len(g.codes))
 	intersect(bms...).Iterate(func(id uint32) bool {
 		p := &g.parts[id]
 		if strings.Contains(p.text, w) {
