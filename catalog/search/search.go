@@ -5,9 +5,9 @@
 // exist for it.
 //
 // It replaced a bleve index on disk, which had to visit every match to count, score and rank
-// it: at 100,000 entries of 20 items a broad query took up to 0.8 s, where bitmaps answer in
-// milliseconds, and the rebuild from the catalogue costs seconds rather than minutes
-// (bench_test.go; the figures are in the note of issue 6).
+// it: at 100,000 entries of 20 items a broad query took up to a second, where bitmaps answer in
+// milliseconds; the price is a build of about ten seconds at every start, during which searches
+// answer ErrRebuilding (BenchmarkSearch measures both).
 package search
 
 import (
