@@ -5,76 +5,26 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/blevesearch/bleve/v2/analysis"
-	"github.com/blevesearch/bleve/v2/registry"
 	"golang.org/x/text/width"
 )
 
-// gramAnalyzer is the analyzer of the text fields. Chinese has no spaces between words and the
-// directory's names are long compounds (统一社会信用代码, 地表水国控断面水质监测), so every substring
-// must be findable, not only dictionary words. The text is folded (full-width ＰＭ２．５ is
-// PM2.5, upper case is lower case) and cut at white space only; each piece becomes its overlapping
-// two-rune grams at consecutive positions, ASCII and punctuation included, plus its last rune alone.
-// A query word of two runes or more is then the phrase of its own grams (an exact substring of
-// one piece), and a single rune is the prefix of a gram (the last rune alone covers a piece's end).
+// Text is found by grams. Chinese has no spaces between words and the directory's names are long
+// compounds (统一社会信用代码, 地表水国控断面水质监测), so every substring must be findable, not only
+// dictionary words. The text is folded (full-width ＰＭ２．５ is PM2.5, upper case is lower case)
+// and cut at white space only; each piece is indexed by every rune of it and every two-rune gram
+// inside it, ASCII and punctuation included. A query word of one or two runes is then exactly its
+// own gram; a longer word has as candidates the texts holding all its grams, which are verified to
+// hold the word itself (engine.go).
 //
-// bleve's own cjk analyzer was measured against this on the generated directory of the tests
-// (recall_test.go): it bigrams ideographs only and keeps ASCII words whole, so a query cutting an
-// ASCII word ("M2.5", "5浓度") or a single character inside a word is not found.
-const gramAnalyzer = "ecolake_gram"
-
-func init() {
-	err := registry.RegisterAnalyzer(gramAnalyzer, func(map[string]any, *registry.Cache) (analysis.Analyzer, error) {
-		return grammer{}, nil
-	})
-	if err != nil {
-		panic(err)
-	}
-}
-
-type grammer struct{}
-
-func (grammer) Analyze(input []byte) analysis.TokenStream {
-	norm := []byte(normalize(string(input)))
-	out := make(analysis.TokenStream, 0, len(norm)/2)
-	pos := 1
-	for start := 0; start < len(norm); {
-		// pieces are separated by white space, which normalize turned into plain blanks
-		for start < len(norm) && norm[start] == ' ' {
-			start++
-		}
-		end := start
-		for end < len(norm) && norm[end] != ' ' {
-			end++
-		}
-		if end > start {
-			out, pos = appendGrams(out, norm, start, end, pos)
-		}
-		start = end
-	}
-	return out
-}
-
-// appendGrams adds the grams of norm[start:end] from position pos and returns the position the
-// next piece starts at, one past a gap so that no phrase spans two pieces.
-func appendGrams(out analysis.TokenStream, norm []byte, start, end, pos int) (analysis.TokenStream, int) {
-	for i := start; i < end; {
-		_, n1 := utf8.DecodeRune(norm[i:end])
-		j := i + n1
-		if j >= end {
-			out = append(out, &analysis.Token{Term: norm[i:j:j], Start: i, End: j, Position: pos, Type: analysis.Single})
-			return out, pos + 2
-		}
-		_, n2 := utf8.DecodeRune(norm[j:end])
-		out = append(out, &analysis.Token{Term: norm[i : j+n2 : j+n2], Start: i, End: j + n2, Position: pos, Type: analysis.Double})
-		pos++
-		i = j
-	}
-	return out, pos + 1
-}
+// bleve's cjk analyzer, which the first version of this package was measured against, bigrams
+// ideographs only and keeps ASCII words whole, so that a query cutting an ASCII word ("M2.5",
+// "5浓度") or a single character inside a word is not found.
 
 // normalize folds width and case and turns every run of white space into one blank.
 func normalize(s string) string {
+	if normal(s) {
+		return s // most text: no copy, and the index shares the catalogue's string
+	}
 	s = width.Fold.String(s)
 	var b strings.Builder
 	b.Grow(len(s))
@@ -91,6 +41,45 @@ func normalize(s string) string {
 		b.WriteRune(unicode.ToLower(r))
 	}
 	return b.String()
+}
+
+// normal reports whether normalize would return s unchanged.
+func normal(s string) bool {
+	prev := ' ' // a blank may not start s
+	for _, r := range s {
+		switch {
+		case r == ' ':
+			if prev == ' ' {
+				return false
+			}
+		case r < utf8.RuneSelf:
+			if ('A' <= r && r <= 'Z') || unicode.IsSpace(r) {
+				return false
+			}
+		case r == utf8.RuneError || unicode.IsSpace(r) || unicode.ToLower(r) != r || width.LookupRune(r).Folded() != 0:
+			return false
+		}
+		prev = r
+	}
+	return prev != ' ' || s == ""
+}
+
+// textGrams calls fn with every gram of a normalized text: each rune, and each pair of
+// consecutive runes within a piece (no gram spans a blank). A gram may come more than once.
+func textGrams(norm string, fn func(gram string)) {
+	prev := -1 // start of the previous rune of the piece, -1 at a piece's start
+	for i, r := range norm {
+		if r == ' ' {
+			prev = -1
+			continue
+		}
+		n := utf8.RuneLen(r) // normalize wrote every rune, so the text is valid UTF-8
+		fn(norm[i : i+n])
+		if prev >= 0 {
+			fn(norm[prev : i+n])
+		}
+		prev = i
+	}
 }
 
 // grams returns the two-rune grams of one normalized word, or the word itself when it is a single

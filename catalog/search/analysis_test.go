@@ -6,23 +6,21 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-// TestAnalyzer: pieces are cut at white space only, folded, and become their two-rune grams at
-// consecutive positions plus the last rune alone; no gram spans two pieces.
+// TestAnalyzer: text is folded and cut at white space only; its grams are every rune and every
+// two runes in a row within a piece, none spanning two pieces.
 func TestAnalyzer(t *testing.T) {
-	type tok struct {
-		term string
-		pos  int
-	}
-	var got []tok
-	for _, tk := range (grammer{}).Analyze([]byte("ＰＭ2.5浓度\n氧 Ab")) {
-		got = append(got, tok{string(tk.Term), tk.Position})
-	}
-	assert.Equal(t, []tok{
-		{"pm", 1}, {"m2", 2}, {"2.", 3}, {".5", 4}, {"5浓", 5}, {"浓度", 6}, {"度", 7},
-		{"氧", 9},
-		{"ab", 11}, {"b", 12},
+	var got []string
+	textGrams(normalize("ＰＭ2.5浓度\n氧 Ab"), func(g string) { got = append(got, g) })
+	assert.Equal(t, []string{
+		"p", "m", "pm", "2", "m2", ".", "2.", "5", ".5", "浓", "5浓", "度", "浓度",
+		"氧",
+		"a", "b", "ab",
 	}, got)
 	assert.Equal(t, []string{"pm", "m2", "2.", ".5"}, grams("pm2.5"))
 	assert.Equal(t, []string{"水"}, grams("水"))
 	assert.Equal(t, "pm2.5 浓度", normalize("  ＰＭ２．５\t\n浓度 "))
+	// Text that is already normal is returned as it is; anything else goes the long way.
+	for _, s := range []string{"", "水质 pm2.5", "ｱ", "Ａ", "a  b", " a", "a ", "a\tb", "Ω", "\xff", "a\u3000b", "，（）"} {
+		assert.Equal(t, normalize(s) == s, normal(s), "%q", s)
+	}
 }

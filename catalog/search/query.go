@@ -9,8 +9,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/blevesearch/bleve/v2/search/query"
-
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/schemas"
 )
@@ -34,9 +32,8 @@ type Query struct {
 	Filters map[string][]string
 	Limit   int    // hits per page: 0 means DefaultLimit, at most MaxLimit
 	Cursor  string // Result.NextCursor of the previous page, "" for the first
-	// Facets asks for the facet counts. They cost a visit of every matching entry (about as
-	// much as the search itself), so a caller that shows none, or asks for a further page of
-	// the same query, leaves it false.
+	// Facets asks for the facet counts (one bitmap intersection per code: cheap, but a caller
+	// that shows none, or asks for a further page of the same query, leaves it false).
 	Facets bool
 }
 
@@ -50,11 +47,12 @@ type plan struct {
 	facets  bool
 }
 
-// cursor is where a page ends: the tier (0 name matches, 1 the others), the score and the id of
-// its last hit, and the hash of the query it belongs to.
+// cursor is where a page ends: the tier (0 name matches, 1 the others) and the resource code of
+// its last hit, and the hash of the query it belongs to. The next page starts after that code in
+// that tier: hits within a tier come in resource-code order.
 type cursor struct {
 	Tier  int    `json:"t"`
-	Score string `json:"s,omitempty"`
+	Score string `json:"s,omitempty"` // written by the bleve index of earlier versions; ignored
 	ID    string `json:"i"`
 	Hash  uint32 `json:"h"`
 }
@@ -213,56 +211,4 @@ func decodeCursor(s string) (*cursor, error) {
 		}
 	}
 	return &c, nil
-}
-
-// filter is the part of every search that does not score: the principal's scope (the access
-// decision's exists, catalog.SearchScope) and the query's filters.
-func (p *plan) filter(s catalog.Scope) query.Query {
-	maxRank, yes := float64(s.MaxRank), true
-	rank := query.NewNumericRangeInclusiveQuery(nil, &maxRank, nil, &yes)
-	rank.SetField(fieldGradeRank)
-	all := []query.Query{rank}
-	if s.Districts != nil {
-		all = append(all, anyOf(FacetDistrict, s.Districts))
-	}
-	for _, f := range facets {
-		if codes := p.filters[f.name]; len(codes) > 0 {
-			all = append(all, anyOf(f.name, codes))
-		}
-	}
-	return query.NewConjunctionQuery(all)
-}
-
-func anyOf(facet string, codes []string) query.Query {
-	qs := make([]query.Query, len(codes))
-	for i, c := range codes {
-		t := query.NewTermQuery(facetTerm(facet, c))
-		t.SetField(fieldFacets)
-		qs[i] = t
-	}
-	if len(qs) == 0 {
-		return query.NewMatchNoneQuery()
-	}
-	return query.NewDisjunctionQuery(qs)
-}
-
-// words is the query that every word occurs in field: a word of two runes or more as the phrase
-// of its grams, a single rune as the prefix of a gram (analysis.go).
-func (p *plan) wordsIn(field string) query.Query {
-	qs := make([]query.Query, 0, len(p.words))
-	for _, w := range p.words {
-		switch g := grams(w); {
-		case utf8.RuneCountInString(w) == 1:
-			q := query.NewPrefixQuery(w)
-			q.SetField(field)
-			qs = append(qs, q)
-		case len(g) == 1:
-			q := query.NewTermQuery(g[0]) // one gram: no positions to compare
-			q.SetField(field)
-			qs = append(qs, q)
-		default:
-			qs = append(qs, query.NewPhraseQuery(g, field))
-		}
-	}
-	return query.NewConjunctionQuery(qs)
 }

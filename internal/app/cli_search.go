@@ -49,9 +49,6 @@ func RunCatalogSearch(ctx context.Context, cfg Config, sa SearchArgs, out io.Wri
 			log.Warn("close search index", "err", err)
 		}
 	}()
-	if ix.Rebuilding() {
-		fmt.Fprintln(out, "搜索索引不存在或已损坏, 正在从目录重建, 请稍候…")
-	}
 	if err := ix.Wait(ctx); err != nil {
 		return failed(out, "准备搜索索引", err)
 	}

@@ -11,12 +11,12 @@ import (
 	"github.com/cqeco/ecolake/query"
 )
 
-// searchDir is where the directory's search index lives: derived data, rebuilt from the
-// catalogue when it is missing.
+// searchDir is where earlier versions kept the directory's search index on disk; the index now
+// lives in memory and search.Open removes what it finds there.
 func (c *Config) searchDir() string { return filepath.Join(c.DataDir, "search") }
 
-// openSearch opens the search index of the data directory on the catalogue. It does not wait for
-// the index to catch up or to be rebuilt (search.Open).
+// openSearch opens the search index of the catalogue. It does not wait for the index to be built
+// (search.Open).
 func openSearch(ctx context.Context, cfg Config, cat *catalog.Store, log *slog.Logger) (*search.Index, error) {
 	scfg := search.DefaultConfig()
 	scfg.Dir = cfg.searchDir()

@@ -1,0 +1,159 @@
+package search
+
+import (
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/RoaringBitmap/roaring/v2"
+
+	"github.com/cqeco/ecolake/catalog"
+)
+
+// found is a hit of a page before it is read from the catalogue view: its tier (0 the entries
+// whose name holds every word, 1 the others) and resource code.
+type found struct {
+	tier int
+	id   string
+}
+
+// selection is what a search finds in the engine: its page of hits, the total and the facet
+// counts over every match.
+type selection struct {
+	hits   []found
+	more   bool // a hit past the page exists
+	total  int
+	counts map[string]map[string]int // facet → code → matching documents
+}
+
+// scope is the documents the principal may know of (catalog.SearchScope) that the query's filters
+// keep: applied before anything is ranked or counted.
+func (g *engine) scope(s catalog.Scope, pl *plan) *roaring.Bitmap {
+	var bms []*roaring.Bitmap
+	var ranks []*roaring.Bitmap
+	cut := false
+	for r, bm := range g.rank {
+		if r <= s.MaxRank {
+			ranks = append(ranks, bm)
+		} else if !bm.IsEmpty() {
+			cut = true
+		}
+	}
+	if cut {
+		bms = append(bms, roaring.FastOr(ranks...))
+	}
+	if s.Districts != nil {
+		bms = append(bms, g.anyOf(FacetDistrict, s.Districts))
+	}
+	for _, f := range facets {
+		if codes := pl.filters[f.name]; len(codes) > 0 {
+			bms = append(bms, g.anyOf(f.name, codes))
+		}
+	}
+	if len(bms) == 0 {
+		return g.all.Clone()
+	}
+	return intersect(bms...)
+}
+
+func (g *engine) anyOf(facet string, codes []string) *roaring.Bitmap {
+	var bms []*roaring.Bitmap
+	for _, c := range codes {
+		if bm := g.facet[facet][c]; bm != nil {
+			bms = append(bms, bm)
+		}
+	}
+	return roaring.FastOr(bms...)
+}
+
+// find answers a checked query within scope s.
+func (g *engine) find(s catalog.Scope, pl *plan) selection {
+	match := g.scope(s, pl)
+	tiers := []*roaring.Bitmap{match}
+	if len(pl.words) > 0 {
+		texts, names := []*roaring.Bitmap{match}, []*roaring.Bitmap{}
+		for _, w := range pl.words {
+			t, n := g.word(w)
+			texts, names = append(texts, t), append(names, n)
+		}
+		match = intersect(texts...)
+		name := intersect(append(names, match)...)
+		tiers = []*roaring.Bitmap{name, roaring.AndNot(match, name)}
+	}
+	sel := selection{total: int(match.GetCardinality())}
+	for t, bm := range tiers {
+		after := ""
+		switch {
+		case pl.after != nil && pl.after.Tier > t:
+			continue // an earlier page went past this tier
+		case pl.after != nil && pl.after.Tier == t:
+			after = pl.after.ID
+		}
+		need := pl.limit + 1 - len(sel.hits)
+		if need <= 0 {
+			break
+		}
+		for _, n := range g.first(bm, after, need) {
+			sel.hits = append(sel.hits, found{tier: t, id: g.codes[n]})
+		}
+	}
+	if len(sel.hits) > pl.limit {
+		sel.hits, sel.more = sel.hits[:pl.limit], true
+	}
+	if pl.facets {
+		sel.counts = g.count(match)
+	}
+	return sel
+}
+
+// first returns up to k documents of bm whose resource code comes after after ("" for none), in
+// resource-code order: those numbered in order read off bm from the cursor on, those registered
+// since (few: Index.follow rebuilds when they grow many) sorted.
+func (g *engine) first(bm *roaring.Bitmap, after string, k int) []uint32 {
+	start := 0
+	if after != "" {
+		start = sort.Search(g.sorted, func(i int) bool { return g.codes[i] > after })
+	}
+	out := make([]uint32, 0, k)
+	it := bm.Iterator()
+	it.AdvanceIfNeeded(uint32(start))
+	for len(out) < k && it.HasNext() {
+		n := it.Next()
+		if int(n) >= g.sorted {
+			break
+		}
+		out = append(out, n)
+	}
+	if len(g.codes) == g.sorted {
+		return out
+	}
+	it = bm.Iterator()
+	it.AdvanceIfNeeded(uint32(g.sorted))
+	tail := false
+	for it.HasNext() {
+		if n := it.Next(); g.codes[n] > after {
+			out, tail = append(out, n), true
+		}
+	}
+	if tail {
+		slices.SortFunc(out, func(a, b uint32) int { return strings.Compare(g.codes[a], g.codes[b]) })
+		out = out[:min(len(out), k)]
+	}
+	return out
+}
+
+// count is the facet counts of the matching documents: one intersection cardinality per code.
+func (g *engine) count(match *roaring.Bitmap) map[string]map[string]int {
+	out := map[string]map[string]int{}
+	for name, codes := range g.facet {
+		for code, bm := range codes {
+			if n := match.AndCardinality(bm); n > 0 {
+				if out[name] == nil {
+					out[name] = map[string]int{}
+				}
+				out[name][code] = int(n)
+			}
+		}
+	}
+	return out
+}
