@@ -26,9 +26,9 @@ type ckptTable struct {
 var ckptTables = []ckptTable{
 	{tableDepartments, ckptDepartment, objectsOf[Department](tableDepartments)},
 	{tableDistricts, ckptDistrict, objectsOf[schemas.District](tableDistricts)},
-	{tableEntries, ckptEntry, preparing(objectsWith(insertEntry), func(e *Entry) {
+	{tableEntries, ckptEntry, preparing(objectsWith(storeEntry), func(e *Entry) {
 		legacyItemIDs(e)
-		compactEntry(e) // again in insertEntry, where every string is then found shared
+		compactEntry(e) // again in storeEntry, where every string is then found shared
 	})},
 	{tableSnapshots, ckptSnapshot, objectsOf[Snapshot](tableSnapshots)},
 	{tableRuns, ckptRun, objectsOf[Run](tableRuns)},

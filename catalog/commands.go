@@ -176,12 +176,22 @@ func setIndex(txn *memdb.Txn, idx uint64) error {
 	return nil
 }
 
-func readIndex(txn *memdb.Txn) uint64 {
-	raw, err := txn.First(tableIndex, indexID, indexKeyJournal)
+func readIndex(txn *memdb.Txn) uint64 { return readCounter(txn, indexKeyJournal) }
+
+func readCounter(txn *memdb.Txn, key string) uint64 {
+	raw, err := txn.First(tableIndex, indexID, key)
 	if err != nil || raw == nil {
 		return 0
 	}
 	return raw.(*indexRow).Value
+}
+
+// bumpGeneration moves the metadata generation (View.Generation).
+func bumpGeneration(txn *memdb.Txn) error {
+	if err := txn.Insert(tableIndex, &indexRow{Key: indexKeyGeneration, Value: readCounter(txn, indexKeyGeneration) + 1}); err != nil {
+		return fmt.Errorf("move metadata generation: %w", err)
+	}
+	return nil
 }
 
 func applySeedDistricts(txn *memdb.Txn, _ *record, cmd *seedDistrictsCmd) error {
@@ -304,7 +314,7 @@ func applyCommitSnapshot(txn *memdb.Txn, rec *record, cmd *commitSnapshotCmd) er
 	e := old.Copy()
 	e.CurrentSnapshot = snap.ID
 	e.ModifyIndex = rec.Index
-	return insertEntry(txn, e)
+	return insertEntryData(txn, old, e)
 }
 
 func conflictErr(e *Entry, expected string) error {

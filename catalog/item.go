@@ -81,8 +81,30 @@ func legacyItemIDs(e *Entry) {
 
 // insertEntry writes an entry and replaces its rows in the items table. Every write of an entry
 // goes through here, replay and checkpoint restore included. e must be a fresh object (a Copy):
-// it is compacted in place and stored.
+// it is compacted in place and stored. It moves the metadata generation (View.Generation): a
+// command that only records data of an entry already loaded uses insertEntryData instead.
 func insertEntry(txn *memdb.Txn, e *Entry) error {
+	if err := bumpGeneration(txn); err != nil {
+		return err
+	}
+	return storeEntry(txn, e)
+}
+
+// insertEntryData writes an entry whose change is its data (a new current snapshot): the
+// metadata generation moves only when the entry had no data before, since that makes it
+// queryable.
+func insertEntryData(txn *memdb.Txn, old, e *Entry) error {
+	if old.CurrentSnapshot == "" && e.CurrentSnapshot != "" {
+		if err := bumpGeneration(txn); err != nil {
+			return err
+		}
+	}
+	return storeEntry(txn, e)
+}
+
+// storeEntry is insertEntry without the generation: checkpoint restore, whose generation starts
+// afresh.
+func storeEntry(txn *memdb.Txn, e *Entry) error {
 	compactEntry(e)
 	if err := txn.Insert(tableEntries, e); err != nil {
 		return fmt.Errorf("insert entry %s: %w", e.ResourceCode, err)

@@ -25,8 +25,6 @@ const (
 const (
 	indexID             = "id"
 	indexTable          = "table"
-	indexDepartment     = "department"
-	indexDistrict       = "district"
 	indexEntry          = "entry"
 	indexEntryCommitted = "entry_committed"
 	indexEntryStarted   = "entry_started"
@@ -35,8 +33,12 @@ const (
 	indexStatus         = "status"
 )
 
-// indexKeyJournal is the row of the index table that holds the last applied journal index.
-const indexKeyJournal = "journal"
+// Rows of the index table: the last applied journal index, and the metadata generation
+// (View.Generation).
+const (
+	indexKeyJournal    = "journal"
+	indexKeyGeneration = "generation"
+)
 
 // indexRow records the journal index inside memdb so that a read transaction sees the index that
 // matches its data.
@@ -87,19 +89,51 @@ func indexTableSchema() *memdb.TableSchema {
 	}
 }
 
+// entriesTableSchema indexes what is looked up by key or listed by a rare value. Each index costs
+// a radix leaf and node per entry (about 500 bytes with their watch channels, 50 MB at a
+// province's 100k entries) and an insert per write, so there is none for questions a walk of
+// the entries answers (by department, by district); the status index holds only the entries
+// under way, not the published and retired bulk.
 func entriesTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
 		Name: tableEntries,
 		Indexes: map[string]*memdb.IndexSchema{
-			indexID:         idIndex("ResourceCode"),
-			indexTable:      {Name: indexTable, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Table"}},
-			indexDepartment: {Name: indexDepartment, Indexer: &memdb.StringFieldIndex{Field: "Department"}},
-			indexDistrict:   {Name: indexDistrict, Indexer: &memdb.StringFieldIndex{Field: "District"}},
-			indexStatus:     {Name: indexStatus, Indexer: &memdb.StringFieldIndex{Field: "Status"}},
-			indexScene:      {Name: indexScene, AllowMissing: true, Indexer: &memdb.StringSliceFieldIndex{Field: "Scenes"}},
-			indexBusiness:   {Name: indexBusiness, AllowMissing: true, Indexer: &memdb.StringSliceFieldIndex{Field: "BusinessItems"}},
+			indexID:       idIndex("ResourceCode"),
+			indexTable:    {Name: indexTable, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Table"}},
+			indexStatus:   {Name: indexStatus, AllowMissing: true, Indexer: underWayIndex{}},
+			indexScene:    {Name: indexScene, AllowMissing: true, Indexer: &memdb.StringSliceFieldIndex{Field: "Scenes"}},
+			indexBusiness: {Name: indexBusiness, AllowMissing: true, Indexer: &memdb.StringSliceFieldIndex{Field: "BusinessItems"}},
 		},
 	}
+}
+
+// underWayIndex indexes an entry by its status while it is a draft or under review; published
+// and retired entries are not in the index.
+type underWayIndex struct{}
+
+func (underWayIndex) FromObject(obj any) (bool, []byte, error) {
+	e, ok := obj.(*Entry)
+	if !ok {
+		return false, nil, fmt.Errorf("status index: %T is not an entry", obj)
+	}
+	if e.Status == StatusPublished || e.Status == StatusRetired || e.Status == "" {
+		return false, nil, nil
+	}
+	return true, []byte(e.Status + "\x00"), nil
+}
+
+func (underWayIndex) FromArgs(args ...any) ([]byte, error) {
+	if len(args) != 1 {
+		return nil, fmt.Errorf("status index: want one argument")
+	}
+	st, ok := args[0].(string)
+	if !ok {
+		return nil, fmt.Errorf("status index: argument must be a string: %#v", args[0])
+	}
+	if st == StatusPublished || st == StatusRetired {
+		return nil, fmt.Errorf("status index: %s entries are not indexed", st)
+	}
+	return []byte(st + "\x00"), nil
 }
 
 func departmentsTableSchema() *memdb.TableSchema {
@@ -120,8 +154,7 @@ func snapshotsTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
 		Name: tableSnapshots,
 		Indexes: map[string]*memdb.IndexSchema{
-			indexID:    idIndex("ID"),
-			indexEntry: {Name: indexEntry, Indexer: &memdb.StringFieldIndex{Field: "Entry"}},
+			indexID: idIndex("ID"),
 			indexEntryCommitted: {Name: indexEntryCommitted, Indexer: &memdb.CompoundIndex{Indexes: []memdb.Indexer{
 				&memdb.StringFieldIndex{Field: "Entry"},
 				&timeFieldIndex{Field: "CommittedAt"},
@@ -134,8 +167,7 @@ func runsTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
 		Name: tableRuns,
 		Indexes: map[string]*memdb.IndexSchema{
-			indexID:    idIndex("ID"),
-			indexEntry: {Name: indexEntry, Indexer: &memdb.StringFieldIndex{Field: "Entry"}},
+			indexID: idIndex("ID"),
 			indexEntryStarted: {Name: indexEntryStarted, Indexer: &memdb.CompoundIndex{Indexes: []memdb.Indexer{
 				&memdb.StringFieldIndex{Field: "Entry"},
 				&timeFieldIndex{Field: "StartedAt"},

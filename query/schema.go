@@ -34,10 +34,12 @@ type generation struct {
 // and rebuilt on its next use.
 const maxSchemas = 32
 
-// current pairs a generation with the highest catalogue index known to match it.
+// current pairs a generation with the catalogue's metadata generation (catalog.View.Generation)
+// it was built from: until that moves, no entry changed and the generation stands without a look
+// at the directory.
 type current struct {
-	index uint64
-	g     *generation
+	meta uint64
+	g    *generation
 }
 
 // queryable reports whether an entry gets data fields: published, loaded, and with an
@@ -71,31 +73,37 @@ func fingerprint(entries []*catalog.Entry) string {
 	return hex.EncodeToString(h[:])
 }
 
+// queryableEntries copies the queryable entries of the view, ordered by table; only they are
+// copied, not the directory.
 func queryableEntries(v *catalog.View) []*catalog.Entry {
 	var out []*catalog.Entry
-	for _, e := range v.Entries() {
+	v.EachEntry("", func(e *catalog.Entry) bool {
 		if queryable(e) {
-			out = append(out, e)
+			out = append(out, e.Copy())
 		}
-	}
+		return true
+	})
 	sort.Slice(out, func(i, j int) bool { return out[i].Table < out[j].Table })
 	return out
 }
 
-// generationFor returns the generation matching the view, swapping in a new one when the
-// catalogue's entries changed. A rebuild from an older view never replaces a newer one.
+// generationFor returns the generation matching the view. While the catalogue's metadata
+// generation has not moved (data loads, runs, accounts) that is the current one, found in O(1);
+// otherwise the queryable entries are read again and a new generation is swapped in when what
+// the schemas depend on changed. A rebuild from an older view never replaces a newer one.
 func (s *Service) generationFor(v *catalog.View) *generation {
-	idx := v.Index()
+	meta := v.Generation()
 	cur := s.cur.Load()
-	if cur != nil && cur.index >= idx {
+	if cur != nil && cur.meta >= meta {
 		return cur.g
 	}
+	s.scans.Add(1)
 	entries := queryableEntries(v)
 	fp := fingerprint(entries)
 	var built *generation
 	for {
 		cur = s.cur.Load()
-		if cur != nil && cur.index >= idx {
+		if cur != nil && cur.meta >= meta {
 			return cur.g // a request with a newer view swapped meanwhile: it wins
 		}
 		g := built
@@ -105,9 +113,9 @@ func (s *Service) generationFor(v *catalog.View) *generation {
 			built = &generation{gen: s.gens.Add(1), fingerprint: fp, entries: entries, byKey: map[string]*graphql.Schema{}}
 			g = built
 		}
-		if s.cur.CompareAndSwap(cur, &current{index: idx, g: g}) {
+		if s.cur.CompareAndSwap(cur, &current{meta: meta, g: g}) {
 			if cur == nil || cur.g != g {
-				s.log.Debug("query schema swapped", "generation", g.gen, "index", idx, "tables", len(entries))
+				s.log.Debug("query schema swapped", "generation", g.gen, "metadata_generation", meta, "tables", len(entries))
 			}
 			return g
 		}

@@ -35,10 +35,14 @@ func TestSchemaSwap(t *testing.T) {
 	g1 := f.svc.generationFor(f.cat.View())
 	old := f.cat.View()
 
-	// A catalogue change that does not touch the schema keeps the generation.
+	// A data load of an entry already loaded keeps the generation, and finds it without reading
+	// the directory again: the catalogue's metadata generation did not move.
+	scans, meta := f.svc.scans.Load(), f.cat.View().Generation()
 	f.load(airCode, airRows()[:2])
 	g := f.svc.generationFor(f.cat.View())
 	assert.Same(t, g1, g)
+	assert.Equal(t, meta, f.cat.View().Generation(), "a data load is no metadata change")
+	assert.Equal(t, scans, f.svc.scans.Load(), "no read of the directory for a data load")
 
 	// A new entry with data appears after the swap, in a new generation.
 	e := baseEntry("0103/000001", "groundwater_well", "地下水监测井", []catalog.Item{
@@ -46,6 +50,7 @@ func TestSchemaSwap(t *testing.T) {
 		{Name: "水位", Field: "level", Type: schemas.Float, Grade: schemas.General1},
 	})
 	require.NoError(t, f.cat.PutEntry(f.ctx, e))
+	assert.Greater(t, f.cat.View().Generation(), meta)
 	_, errs := f.do(lowPrincipal, `{ groundwater_well { well } }`, nil)
 	require.NotEmpty(t, errs, "no snapshot yet: no field")
 	f.load("0103/000001", [][]any{{"W1", 3.5}, {"W2", nil}})

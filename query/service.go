@@ -34,6 +34,9 @@ type Service struct {
 
 	cur  atomic.Pointer[current]
 	gens atomic.Uint64
+	// scans counts the reads of the whole directory generationFor made (tests show that data
+	// loads and runs make none).
+	scans atomic.Uint64
 
 	mmu       sync.Mutex
 	manifests map[string]*lake.Manifest
