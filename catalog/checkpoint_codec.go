@@ -35,7 +35,7 @@ var ckptTables = []ckptTable{
 	{tablePrincipals, ckptPrincipal, objectsOf[Principal](tablePrincipals)},
 	{tableTokens, ckptToken, objectsOf[Token](tableTokens)},
 	{tableChanges, ckptChange, objectsOf[ChangeRequest](tableChanges)},
-	{tableHistory, ckptHistory, objectsOf[History](tableHistory)},
+	{tableHistory, ckptHistory, historyCodec()},
 	{tableGradings, ckptGrading, objectsOf[Evidence](tableGradings)},
 	{tableBusinessItems, ckptBusinessItem, objectsOf[BusinessItem](tableBusinessItems)},
 	{tableScenes, ckptScene, objectsOf[Scene](tableScenes)},
@@ -54,6 +54,9 @@ type ckptCodec struct {
 	decodeV1   func(raw json.RawMessage) (any, error) // one object of a version 1 checkpoint
 	prepare    func(obj any)
 	insert     func(txn *memdb.Txn, obj any) error
+	// expand, when set, turns a stored row into the objects the checkpoint holds (a table that
+	// keeps several objects in one row); insert then receives them one at a time.
+	expand func(obj any) []any
 }
 
 // ckptGroup is the number of objects per gob value in a chunk.
