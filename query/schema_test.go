@@ -2,6 +2,7 @@ package query
 
 import (
 	"context"
+	"sort"
 	"strings"
 	"testing"
 
@@ -194,4 +195,50 @@ func TestConcurrentRequestsDuringChanges(t *testing.T) {
 	}
 	data := f.mustDo(lowPrincipal, `{ air_station_hourly_aggregate { count } }`)
 	assert.JSONEq(t, `[{"count":5}]`, jsonOf(t, data["air_station_hourly_aggregate"]))
+}
+
+// TestSchemaForNamesOnlyItsTables: a request is validated against the catalogue fields and the
+// tables its root fields name (through fragments too), so that a directory of thousands of tables
+// does not build them all for one question; introspection gets the whole schema, and a table the
+// request does not name is unknown exactly as in the whole schema.
+func TestSchemaForNamesOnlyItsTables(t *testing.T) {
+	f := newFixture(t)
+	p := f.principal(hiPrincipal)
+	g := f.svc.generationFor(f.cat.View())
+	fieldsOf := func(query string) []string {
+		t.Helper()
+		doc, errs := f.svc.cfg.guard(query)
+		require.Empty(t, errs)
+		sc, err := f.svc.schemaFor(g, p, doc)
+		require.NoError(t, err)
+		var out []string
+		for name := range sc.QueryType().Fields() {
+			out = append(out, name)
+		}
+		sort.Strings(out)
+		return out
+	}
+	catalogOnly := fieldsOf(`{ entry(code: "x") { name } }`)
+	assert.NotContains(t, catalogOnly, "air_station_hourly")
+	assert.Contains(t, catalogOnly, "collectionRate")
+
+	air := fieldsOf(`query Q { ...F } fragment F on Query { a: air_station_hourly_aggregate { count } }`)
+	assert.Contains(t, air, "air_station_hourly")
+	assert.Contains(t, air, "air_station_hourly_aggregate")
+	assert.NotContains(t, air, "enterprise_penalty")
+
+	whole, err := f.svc.schema(g, p)
+	require.NoError(t, err)
+	assert.Len(t, fieldsOf(`{ __schema { queryType { name } } }`), len(whole.QueryType().Fields()))
+
+	// Answers are the whole schema's: data through a fragment, a type named as in the whole
+	// schema, an unknown table refused with the same words.
+	data := f.mustDo(hiPrincipal, `query Q($w: AirStationHourlyWhere) { ...F } fragment F on Query { air_station_hourly(where: $w, limit: 1) { station } }`)
+	assert.Equal(t, `{"air_station_hourly":[{"station":"S1"}]}`, jsonOf(t, data))
+	_, errs := f.do(hiPrincipal, `{ no_such_table { x } }`, nil)
+	require.Len(t, errs, 1)
+	assert.Contains(t, errs[0], "字段 no_such_table 不存在")
+	_, errs = f.do(lowPrincipal, `{ enterprise_penalty { company } }`, nil)
+	require.Len(t, errs, 1)
+	assert.Contains(t, errs[0], "字段 enterprise_penalty 不存在", "above the reader's clearance: as unknown as a missing table")
 }
