@@ -2,10 +2,12 @@ package query
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
+	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -68,27 +70,25 @@ func queryable(e *catalog.Entry) bool {
 }
 
 // fingerprint hashes what the generated types depend on, so that catalogue changes that do not
-// touch them (runs, a new snapshot of a loaded entry) keep the schemas.
+// touch them (runs, a new snapshot of a loaded entry) keep the schemas. Each value is written
+// with its length, so that no two lists of values hash the same text.
 func fingerprint(entries []*catalog.Entry) string {
-	type itemKey struct {
-		Field, Name, Description, Type, Grade, PIType, CodeList string
-		Required, IsKey                                         bool
-	}
-	type entryKey struct {
-		Code, Table, Name, Grade, District string
-		Items                              []itemKey
-	}
-	keys := make([]entryKey, 0, len(entries))
-	for _, e := range entries {
-		k := entryKey{Code: e.ResourceCode, Table: e.Table, Name: e.Name, Grade: string(e.Grade()), District: e.District}
-		for _, it := range e.Items {
-			k.Items = append(k.Items, itemKey{it.Field, it.Name, it.Description, string(it.Type), string(it.Grade), it.PIType, it.CodeList, it.Required, it.IsKey})
+	h := sha256.New()
+	var n [binary.MaxVarintLen64]byte
+	put := func(ss ...string) {
+		for _, s := range ss {
+			h.Write(n[:binary.PutUvarint(n[:], uint64(len(s)))])
+			io.WriteString(h, s)
 		}
-		keys = append(keys, k)
 	}
-	b, _ := json.Marshal(keys)
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:])
+	for _, e := range entries {
+		put(e.ResourceCode, e.Table, e.Name, string(e.Grade()), e.District, strconv.Itoa(len(e.Items)))
+		for _, it := range e.Items {
+			put(it.Field, it.Name, it.Description, string(it.Type), string(it.Grade), it.PIType, it.CodeList,
+				strconv.FormatBool(it.Required), strconv.FormatBool(it.IsKey))
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // queryableEntries copies the queryable entries of the view, ordered by table; only they are
@@ -191,7 +191,11 @@ func (s *Service) schemaFor(g *generation, p *catalog.Principal, doc *ast.Docume
 	if sc, ok := g.parts[key]; ok {
 		return sc, nil
 	}
-	sc, err := s.buildSchema(entries, p, g.typeNames(p))
+	var names map[string]string
+	if len(entries) > 0 {
+		names = g.typeNames(p)
+	}
+	sc, err := s.buildSchema(entries, p, names)
 	if err != nil {
 		return nil, fmt.Errorf("build schema generation %d for %s: %w", g.gen, key, err)
 	}
