@@ -26,10 +26,10 @@ type ckptTable struct {
 var ckptTables = []ckptTable{
 	{tableDepartments, ckptDepartment, objectsOf[Department](tableDepartments)},
 	{tableDistricts, ckptDistrict, objectsOf[schemas.District](tableDistricts)},
-	{tableEntries, ckptEntry, preparing(objectsWith(storeEntry), func(e *Entry) {
+	{tableEntries, ckptEntry, restoring(preparing(objectsWith(storeEntry), func(e *Entry) {
 		legacyItemIDs(e)
-		compactEntry(e) // again in storeEntry, where every string is then found shared
-	})},
+		compactEntry(e)
+	}), entryRestorer)},
 	{tableSnapshots, ckptSnapshot, objectsOf[Snapshot](tableSnapshots)},
 	{tableRuns, ckptRun, objectsOf[Run](tableRuns)},
 	{tablePrincipals, ckptPrincipal, objectsOf[Principal](tablePrincipals)},
@@ -57,6 +57,10 @@ type ckptCodec struct {
 	// expand, when set, turns a stored row into the objects the checkpoint holds (a table that
 	// keeps several objects in one row); insert then receives them one at a time.
 	expand func(obj any) []any
+	// restore, when set, returns the insert of one checkpoint load, which may keep state from
+	// one object to the next: a load inserts in file order, from one goroutine, into a state
+	// that starts empty and that nobody reads before the load ends.
+	restore func() func(txn *memdb.Txn, obj any) error
 }
 
 // ckptGroup is the number of objects per gob value in a chunk.
@@ -116,6 +120,15 @@ func objectsWith[T any](insert func(txn *memdb.Txn, obj *T) error) ckptCodec {
 		},
 		insert: func(txn *memdb.Txn, obj any) error { return insert(txn, obj.(*T)) },
 	}
+}
+
+// restoring returns c with restore set to fn.
+func restoring[T any](c ckptCodec, fn func() func(txn *memdb.Txn, obj *T) error) ckptCodec {
+	c.restore = func() func(*memdb.Txn, any) error {
+		insert := fn()
+		return func(txn *memdb.Txn, obj any) error { return insert(txn, obj.(*T)) }
+	}
+	return c
 }
 
 // preparing returns c with prepare set to fn.

@@ -137,6 +137,20 @@ func (fr *frameReader) endRecord(payload []byte, off int64, n, objects int) erro
 	return nil
 }
 
+// loadCodecs returns the codecs of one checkpoint load: a table restored by a stateful
+// inserter (ckptCodec.restore) gets a fresh one.
+func loadCodecs() map[cmdType]ckptCodec {
+	codecs := map[cmdType]ckptCodec{}
+	for _, t := range ckptTables {
+		c := t.codec
+		if c.restore != nil {
+			c.insert = c.restore()
+		}
+		codecs[t.typ] = c
+	}
+	return codecs
+}
+
 // chunk is one frame of objects on its way through the decoders.
 type chunk struct {
 	off     int64
@@ -154,8 +168,8 @@ type chunk struct {
 // objects in file order into txn (a memdb transaction is not safe for concurrent use).
 func loadChunks(ctx context.Context, txn *memdb.Txn, fr *frameReader) error {
 	codecs := map[string]ckptCodec{}
-	for _, t := range ckptTables {
-		codecs[string(t.typ)] = t.codec
+	for typ, c := range loadCodecs() {
+		codecs[string(typ)] = c
 	}
 	workers := runtime.GOMAXPROCS(0)
 	stop := make(chan struct{})
@@ -224,10 +238,7 @@ func loadChunks(ctx context.Context, txn *memdb.Txn, fr *frameReader) error {
 
 // loadRecordsV1 reads the objects of a version 1 checkpoint: one JSON record per object.
 func loadRecordsV1(txn *memdb.Txn, fr *frameReader) error {
-	codecs := map[cmdType]ckptCodec{}
-	for _, t := range ckptTables {
-		codecs[t.typ] = t.codec
-	}
+	codecs := loadCodecs()
 	objects := 0
 	for {
 		payload, off, n, err := fr.must()

@@ -93,11 +93,7 @@ func appendHistory(txn *memdb.Txn, h *History, inPlace bool) error {
 	}
 	if old != nil && inPlace {
 		h.Entry = old.Entry
-		if n := len(old.Records); n == cap(old.Records) && n < 16 {
-			// exact growth while short: most entries have a handful of versions
-			old.Records = append(make([]History, 0, n+1), old.Records...)
-		}
-		old.Records = append(old.Records, *h)
+		old.Records = appendExact(old.Records, *h)
 		return nil
 	}
 	row := &historyRow{Entry: h.Entry}
@@ -151,7 +147,9 @@ func (v *View) HistoryFor(p *Principal, code string, limit int) ([]*History, err
 }
 
 // historyCodec stores the history in checkpoints as it always was, one History object per
-// version (in entry and index order), and restores the rows from them.
+// version (in entry and index order), and restores the rows from them: the versions of an entry
+// follow one another, so a load appends each to the row it made for the one before, without a
+// lookup.
 func historyCodec() ckptCodec {
 	c := objectsWith(func(txn *memdb.Txn, h *History) error { return appendHistory(txn, h, true) })
 	c.expand = func(obj any) []any {
@@ -162,7 +160,35 @@ func historyCodec() ckptCodec {
 		}
 		return out
 	}
-	return c
+	return restoring(c, func() func(*memdb.Txn, *History) error {
+		var last *historyRow
+		return func(txn *memdb.Txn, h *History) error {
+			if last == nil || last.Entry != h.Entry {
+				if err := appendHistory(txn, h, true); err != nil {
+					return err
+				}
+				raw, err := txn.First(tableHistory, indexID, h.Entry)
+				if err != nil || raw == nil {
+					return fmt.Errorf("history of %s not restored: %v", h.Entry, err)
+				}
+				last = raw.(*historyRow)
+				return nil
+			}
+			compactHistory(h)
+			h.Entry = last.Entry
+			last.Records = appendExact(last.Records, *h)
+			return nil
+		}
+	})
+}
+
+// appendExact appends h growing recs by one while it is short: most entries have a handful of
+// versions, and doubling would leave a third of their rows unused.
+func appendExact(recs []History, h History) []History {
+	if n := len(recs); n == cap(recs) && n < 16 {
+		recs = append(make([]History, 0, n+1), recs...)
+	}
+	return append(recs, h)
 }
 
 // entryField is one compared field of an entry.

@@ -102,6 +102,32 @@ func insertEntryData(txn *memdb.Txn, old, e *Entry) error {
 	return storeEntry(txn, e)
 }
 
+// entryRestorer is the insert of the entries of one checkpoint load: e is compacted already (in
+// the decoding goroutines), the state holds no items of it to replace, and the sequence
+// counters are kept here and written only when they rise, without a lookup per entry.
+func entryRestorer() func(*memdb.Txn, *Entry) error {
+	seqs := map[string]uint64{}
+	return func(txn *memdb.Txn, e *Entry) error {
+		if err := txn.Insert(tableEntries, e); err != nil {
+			return fmt.Errorf("insert entry %s: %w", e.ResourceCode, err)
+		}
+		if cat, n, ok := splitResourceCode(e.ResourceCode); ok {
+			last, seen := seqs[cat]
+			if !seen {
+				last = lastSequence(txn, cat)
+			}
+			if n > last {
+				if err := txn.Insert(tableSequences, &sequence{Category: cat, Last: n}); err != nil {
+					return fmt.Errorf("count resource code %s: %w", e.ResourceCode, err)
+				}
+				last = n
+			}
+			seqs[cat] = last
+		}
+		return insertPIItems(txn, e)
+	}
+}
+
 // storeEntry is insertEntry without the generation: checkpoint restore, whose generation starts
 // afresh.
 func storeEntry(txn *memdb.Txn, e *Entry) error {
@@ -115,6 +141,11 @@ func storeEntry(txn *memdb.Txn, e *Entry) error {
 	if _, err := txn.DeleteAll(tableItems, indexEntry, e.ResourceCode); err != nil {
 		return fmt.Errorf("replace items of %s: %w", e.ResourceCode, err)
 	}
+	return insertPIItems(txn, e)
+}
+
+// insertPIItems adds the rows of e's personal-information items to the items table.
+func insertPIItems(txn *memdb.Txn, e *Entry) error {
 	for _, it := range e.Items {
 		if it.PIType == "" {
 			continue
