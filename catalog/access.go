@@ -143,6 +143,12 @@ func (a Access) MaySeeRun(r *Run) bool {
 	return a.RunDistricts == nil || slices.Contains(a.RunDistricts, r.District)
 }
 
+// maySeeRun is Decide(p, e).MaySeeRun(r) without building the rest of the decision: the
+// collection figure asks it of every lagging entry.
+func maySeeRun(p *Principal, e *Entry, r *Run) bool {
+	return exists(p, e) && (p.Role != RoleDistrict || slices.Contains(p.Districts, r.District))
+}
+
 // MayReadRejects decides the download of a run's rejected rows, raw submitted values: p must see
 // the run and be allowed to load the entry. A district account reads them only of loads that were
 // held to its own districts, that is, submitted by a district account whose districts are all

@@ -30,8 +30,8 @@ var ckptTables = []ckptTable{
 		legacyItemIDs(e)
 		compactEntry(e)
 	}), entryRestorer)},
-	{tableSnapshots, ckptSnapshot, objectsOf[Snapshot](tableSnapshots)},
-	{tableRuns, ckptRun, objectsOf[Run](tableRuns)},
+	{tableSnapshots, ckptSnapshot, restoring(objectsOf[Snapshot](tableSnapshots), snapshotRestorer)},
+	{tableRuns, ckptRun, restoring(objectsOf[Run](tableRuns), runRestorer)},
 	{tablePrincipals, ckptPrincipal, objectsOf[Principal](tablePrincipals)},
 	{tableTokens, ckptToken, objectsOf[Token](tableTokens)},
 	{tableChanges, ckptChange, objectsOf[ChangeRequest](tableChanges)},

@@ -256,10 +256,7 @@ func applyBeginRun(txn *memdb.Txn, rec *record, cmd *runCmd) error {
 	}
 	r.StartedAt = r.StartedAt.UTC()
 	r.FinishedAt = utc(r.FinishedAt)
-	if err := txn.Insert(tableRuns, &r); err != nil {
-		return fmt.Errorf("insert run %s: %w", r.ID, err)
-	}
-	return nil
+	return insertRun(txn, &r)
 }
 
 // finishRun merges the outcome in r into the stored running run.
@@ -278,8 +275,8 @@ func finishRun(txn *memdb.Txn, rec *record, r Run, status, snapshot string) (*Ru
 		n.FinishedAt = rec.At
 	}
 	n.FinishedAt = n.FinishedAt.UTC()
-	if err := txn.Insert(tableRuns, &n); err != nil {
-		return nil, fmt.Errorf("insert run %s: %w", n.ID, err)
+	if err := insertRun(txn, &n); err != nil {
+		return nil, err
 	}
 	return &n, nil
 }
@@ -307,6 +304,9 @@ func applyCommitSnapshot(txn *memdb.Txn, rec *record, cmd *commitSnapshotCmd) er
 	snap.CommittedAt = snap.CommittedAt.UTC()
 	if err := txn.Insert(tableSnapshots, &snap); err != nil {
 		return fmt.Errorf("insert snapshot %s: %w", snap.ID, err)
+	}
+	if err := noteCurrentSnapshot(txn, &snap); err != nil {
+		return err
 	}
 	if _, err := finishRun(txn, rec, cmd.Run, cmd.Run.Status, snap.ID); err != nil {
 		return err

@@ -108,6 +108,7 @@ func insertEntryData(txn *memdb.Txn, old, e *Entry) error {
 func entryRestorer() func(*memdb.Txn, *Entry) error {
 	seqs := map[string]uint64{}
 	return func(txn *memdb.Txn, e *Entry) error {
+		e.remember()
 		if err := txn.Insert(tableEntries, e); err != nil {
 			return fmt.Errorf("insert entry %s: %w", e.ResourceCode, err)
 		}
@@ -132,6 +133,7 @@ func entryRestorer() func(*memdb.Txn, *Entry) error {
 // afresh.
 func storeEntry(txn *memdb.Txn, e *Entry) error {
 	compactEntry(e)
+	e.remember()
 	if err := txn.Insert(tableEntries, e); err != nil {
 		return fmt.Errorf("insert entry %s: %w", e.ResourceCode, err)
 	}

@@ -64,6 +64,7 @@ var schemaFactories = []func() *memdb.TableSchema{
 	gradingsTableSchema,
 	businessItemsTableSchema,
 	scenesTableSchema,
+	loadStatesTableSchema,
 }
 
 func dbSchema() *memdb.DBSchema {
