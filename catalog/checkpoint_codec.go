@@ -143,13 +143,12 @@ const (
 	chunkJSON = 'j'
 )
 
-// encodeChunk returns the payload of one chunk frame: the record type, a newline, the format and
-// the objects, as gob or, when gob cannot carry them, as JSON.
-func encodeChunk(typ cmdType, codec ckptCodec, objs []any) ([]byte, error) {
-	var b bytes.Buffer
+// encodeChunk returns the payload of one chunk frame, written into b (empty): the record type, a
+// newline, the format and the objects, as gob or, when gob cannot carry them, as JSON.
+func encodeChunk(b *bytes.Buffer, typ cmdType, codec ckptCodec, objs []any) ([]byte, error) {
 	b.WriteString(string(typ) + "\n")
 	b.WriteByte(chunkGob)
-	gobErr := codec.encodeGob(gob.NewEncoder(&b), objs)
+	gobErr := codec.encodeGob(gob.NewEncoder(b), objs)
 	if gobErr == nil {
 		return b.Bytes(), nil
 	}
