@@ -163,16 +163,18 @@ func historyCodec() ckptCodec {
 	return restoring(c, func() func(*memdb.Txn, *History) error {
 		var last *historyRow
 		return func(txn *memdb.Txn, h *History) error {
-			if last == nil || last.Entry != h.Entry {
-				if err := appendHistory(txn, h, true); err != nil {
-					return err
+			if last == nil || h.Entry > last.Entry {
+				// The next entry in order: it has no row yet.
+				compactHistory(h)
+				last = &historyRow{Entry: h.Entry, Records: []History{*h}}
+				if err := txn.Insert(tableHistory, last); err != nil {
+					return fmt.Errorf("insert history of %s: %w", h.Entry, err)
 				}
-				raw, err := txn.First(tableHistory, indexID, h.Entry)
-				if err != nil || raw == nil {
-					return fmt.Errorf("history of %s not restored: %v", h.Entry, err)
-				}
-				last = raw.(*historyRow)
 				return nil
+			}
+			if h.Entry != last.Entry {
+				last = nil // out of order (never written so): the row is looked up
+				return appendHistory(txn, h, true)
 			}
 			compactHistory(h)
 			h.Entry = last.Entry

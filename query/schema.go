@@ -28,7 +28,7 @@ const statusPublished = "PUBLISHED"
 type generation struct {
 	gen         uint64
 	fingerprint string
-	entries     []*catalog.Entry          // queryable entries, ordered by table
+	entries     []*catalog.Entry          // queryable entries as stored (read only), ordered by table
 	byField     map[string]*catalog.Entry // the entry behind each table's root fields
 
 	mu    sync.Mutex
@@ -91,13 +91,15 @@ func fingerprint(entries []*catalog.Entry) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// queryableEntries copies the queryable entries of the view, ordered by table; only they are
-// copied, not the directory.
+// queryableEntries lists the queryable entries of the view, ordered by table. They are the
+// catalogue's stored entries, not copies (a copy of every loaded entry of a province would double
+// the directory's memory): the schemas only read them, and a generation keeps an older version
+// alive only until the next one replaces it.
 func queryableEntries(v *catalog.View) []*catalog.Entry {
 	var out []*catalog.Entry
 	v.EachEntry("", func(e *catalog.Entry) bool {
 		if queryable(e) {
-			out = append(out, e.Copy())
+			out = append(out, e)
 		}
 		return true
 	})
