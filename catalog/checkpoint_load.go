@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 
 	"github.com/hashicorp/go-memdb"
 )
@@ -77,6 +78,8 @@ type frameReader struct {
 	r    *bufio.Reader
 	off  int64 // offset of the next frame
 	n    int   // number of the next frame
+	// buf, when set, gives the buffer a payload of n bytes is read into (a pooled one).
+	buf func(n int) []byte
 }
 
 // next returns the payload of the next frame with its offset and number, io.EOF at a clean end,
@@ -94,7 +97,12 @@ func (fr *frameReader) next() ([]byte, int64, int, error) {
 	if length == 0 || length > maxRecordLength {
 		return nil, off, n, fr.bad(off, n, "bad length %d", length)
 	}
-	payload := make([]byte, length)
+	var payload []byte
+	if fr.buf != nil {
+		payload = fr.buf(int(length))
+	} else {
+		payload = make([]byte, length)
+	}
 	if _, err := io.ReadFull(fr.r, payload); err != nil {
 		return nil, off, n, fr.bad(off, n, "incomplete record of %d bytes", length)
 	}
@@ -174,6 +182,16 @@ func loadChunks(ctx context.Context, txn *memdb.Txn, fr *frameReader) error {
 	workers := runtime.GOMAXPROCS(0)
 	stop := make(chan struct{})
 	defer close(stop)
+	// Payloads are read into pooled buffers and given back once decoded (decoding copies what
+	// it keeps): a few chunks are in flight at a time, and the whole file is never allocated.
+	var pool sync.Pool
+	fr.buf = func(n int) []byte {
+		if b, ok := pool.Get().(*[]byte); ok && cap(*b) >= n {
+			return (*b)[:n]
+		}
+		return make([]byte, n)
+	}
+	defer func() { fr.buf = nil }()
 	jobs := make(chan *chunk)
 	order := make(chan *chunk, 4*workers)
 	go func() { // reader: the frames in order, each to order and to a decoder
@@ -209,7 +227,9 @@ func loadChunks(ctx context.Context, txn *memdb.Txn, fr *frameReader) error {
 				if c.err != nil {
 					c.err = fr.bad(c.off, c.n, "%v", c.err)
 				}
+				b := c.payload
 				c.payload = nil
+				pool.Put(&b)
 				close(c.done)
 			}
 		}()
