@@ -36,11 +36,26 @@ func BenchmarkVisible100k(b *testing.B) {
 	p := &Principal{ID: "wz", Role: RoleDistrict, Clearance: schemas.General2, Districts: []string{"500101"}}
 	v := s.View()
 	b.ResetTimer()
-	for b.Loop() {
-		if got := len(v.Visible(p)); got != n {
-			b.Fatalf("visible %d of %d", got, n)
+	b.Run("all", func(b *testing.B) {
+		for b.Loop() {
+			if got := len(v.Visible(p)); got != n {
+				b.Fatalf("visible %d of %d", got, n)
+			}
 		}
-	}
+	})
+	// A page of 100 after a code in the middle: EachVisible reads and copies only the page.
+	b.Run("page", func(b *testing.B) {
+		for b.Loop() {
+			var page []*Entry
+			v.EachVisible(p, "0101/050000", func(e *Entry) bool {
+				page = append(page, e.Copy())
+				return len(page) < 100
+			})
+			if len(page) != 100 {
+				b.Fatalf("page of %d", len(page))
+			}
+		}
+	})
 }
 
 func BenchmarkDecideOnly100k(b *testing.B) {
