@@ -31,6 +31,7 @@ const (
 	indexTokenHash      = "token_hash"
 	indexPIType         = "pi_type"
 	indexStatus         = "status"
+	indexRunning        = "running"
 )
 
 // Rows of the index table: the last applied journal index, and the metadata generation
@@ -173,9 +174,26 @@ func runsTableSchema() *memdb.TableSchema {
 				&memdb.StringFieldIndex{Field: "Entry"},
 				&timeFieldIndex{Field: "StartedAt"},
 			}}},
+			indexRunning: {Name: indexRunning, AllowMissing: true, Indexer: runningIndex{}},
 		},
 	}
 }
+
+// runningIndex holds only the runs still running: start-up asks for them, and a province's runs
+// are mostly finished ones.
+type runningIndex struct{}
+
+var runningKey = []byte("running\x00")
+
+func (runningIndex) FromObject(obj any) (bool, []byte, error) {
+	r, ok := obj.(*Run)
+	if !ok {
+		return false, nil, fmt.Errorf("running index: %T is not a run", obj)
+	}
+	return r.Status == RunRunning, runningKey, nil
+}
+
+func (runningIndex) FromArgs(...any) ([]byte, error) { return runningKey, nil }
 
 func principalsTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{

@@ -154,6 +154,16 @@ func (v *View) Runs(entry string) []*Run {
 	return out
 }
 
+// RunningRuns lists the runs still running, by id, without a walk of the directory.
+func (v *View) RunningRuns() []*Run {
+	var out []*Run
+	each(v.txn, tableRuns, indexRunning, func(r *Run) {
+		c := *r
+		out = append(out, &c)
+	})
+	return out
+}
+
 // entryTxn returns the stored entry; callers copy it before changing anything.
 func entryTxn(txn *memdb.Txn, code string) (*Entry, error) {
 	return first[Entry](txn, tableEntries, "entry", code)

@@ -101,3 +101,28 @@ func TestEachVisible(t *testing.T) {
 	s.View().EachVisible(&Principal{ID: "x", Role: "nobody"}, "", func(e *Entry) bool { none = append(none, e.ResourceCode); return true })
 	assert.Empty(t, none, "an unknown principal sees nothing")
 }
+
+// TestRunningRuns lists the runs still running, across a restart, without a walk of the entries.
+func TestRunningRuns(t *testing.T) {
+	s, clock := newTestStore(t)
+	ctx := context.Background()
+	require.NoError(t, s.PutEntry(ctx, validEntry("000001", "air_daily")))
+	for _, id := range []string{"r1", "r2", "r3"} {
+		require.NoError(t, s.BeginRun(ctx, Run{ID: id, Entry: "0101/000001", Status: RunRunning}))
+	}
+	require.NoError(t, s.FailRun(ctx, Run{ID: "r1", Error: "中断"}))
+	loadEntry(t, s, "0101/000001", "r4", "s1", "", clock.Now())
+	ids := func(s *Store) []string {
+		var out []string
+		for _, r := range s.View().RunningRuns() {
+			out = append(out, r.ID)
+		}
+		return out
+	}
+	assert.Equal(t, []string{"r2", "r3"}, ids(s))
+	dir := s.cfg.Dir
+	require.NoError(t, s.Close())
+	s = openTest(t, testConfig(dir, clock))
+	defer s.Close()
+	assert.Equal(t, []string{"r2", "r3"}, ids(s))
+}
