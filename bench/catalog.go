@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -24,13 +23,21 @@ import (
 // catalogProfile, when set, is where the CPU profile of each writing run goes (suffixed .Nw).
 var catalogProfile string
 
+// catalogMemProfile, when set, is where the start-up child writes a heap profile (suffixed .Nw).
+var catalogMemProfile string
+
 // catalogSlices is the number of equal slices the run is cut into to show that throughput stays
 // flat as the directory grows.
 const catalogSlices = 10
 
-// catalogBench writes n entries of 20 items through Store.PutEntry once per writer count, each in a
-// fresh directory, and then starts a catalogue on the result in a child process (so that its
-// memory is the start-up's alone, not what the writing left behind).
+// loadEvery: one entry in loadEvery also gets a data load (a run and a committed snapshot), so
+// that the collection figure has collected entries to find.
+const loadEvery = 10
+
+// catalogBench writes n entries of 20 items through the directory workflow once per writer
+// count, each in a fresh directory, and then starts a catalogue and a query service on the
+// result in a child process (so that its memory is the start-up's alone, not what the writing
+// left behind).
 func catalogBench(ctx context.Context, dir string, n int, writers []int) error {
 	for _, w := range writers {
 		d := filepath.Join(dir, fmt.Sprintf("catalog-%dw", w))
@@ -40,11 +47,77 @@ func catalogBench(ctx context.Context, dir string, n int, writers []int) error {
 		if err := writeEntries(ctx, d, n, w); err != nil {
 			return err
 		}
-		if err := reopenChild(d); err != nil {
+		if err := reopenChild(d, w); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// benchActors are the accounts the workflow runs as: a steward per department (a steward edits
+// only its own department's entries) and a reviewer, who may approve what it did not write.
+type benchActors struct {
+	stewards map[string]*catalog.Principal
+	reviewer *catalog.Principal
+}
+
+func setUpActors(ctx context.Context, cat *catalog.Store) (*benchActors, error) {
+	a := &benchActors{stewards: map[string]*catalog.Principal{}}
+	for _, d := range benchDepartments {
+		if err := cat.PutDepartment(ctx, catalog.Department{Code: d, Name: "处室" + d, Kind: "division"}); err != nil {
+			return nil, err
+		}
+		p := catalog.Principal{ID: "steward-" + strings.ToLower(d), Name: "数据管理员" + d, Role: catalog.RoleSteward,
+			Clearance: schemas.Core, Department: d}
+		if err := cat.PutPrincipal(ctx, p); err != nil {
+			return nil, err
+		}
+		a.stewards[d] = &p
+	}
+	r := catalog.Principal{ID: "reviewer", Name: "审核员", Role: catalog.RoleReviewer, Clearance: schemas.Core}
+	if err := cat.PutPrincipal(ctx, r); err != nil {
+		return nil, err
+	}
+	a.reviewer = &r
+	return a, nil
+}
+
+// registerEntry takes entry i through the workflow as the stewards and reviewers do: create (a
+// draft, its code generated), submit for review, approve; one in loadEvery is then loaded (a
+// run and a snapshot). It returns the number of commands it made.
+func registerEntry(ctx context.Context, cat *catalog.Store, a *benchActors, i int, cats []string, districts []schemas.District) (int, error) {
+	e := benchEntry(i, cats, districts)
+	st := a.stewards[e.Department]
+	created, err := cat.CreateEntry(ctx, st, &e, "新增监测数据集")
+	if err != nil {
+		return 0, fmt.Errorf("create: %w", err)
+	}
+	code := created.ResourceCode
+	if err := cat.SubmitEntry(ctx, st, code, created.Revision, ""); err != nil {
+		return 1, fmt.Errorf("submit %s: %w", code, err)
+	}
+	sub, err := cat.View().Entry(code)
+	if err != nil {
+		return 2, err
+	}
+	if err := cat.ApproveEntry(ctx, a.reviewer, code, sub.Revision, "同意发布"); err != nil {
+		return 2, fmt.Errorf("approve %s: %w", code, err)
+	}
+	if i%loadEvery != 0 {
+		return 3, nil
+	}
+	run := catalog.Run{ID: fmt.Sprintf("run-%06d", i), Entry: code, Kind: "district_submission", Source: "bench.csv",
+		District: e.District, Principal: st.ID, Status: catalog.RunRunning}
+	if err := cat.BeginRun(ctx, run); err != nil {
+		return 3, fmt.Errorf("begin run of %s: %w", code, err)
+	}
+	run.Status, run.RowsRead, run.RowsAccepted = catalog.RunSucceeded, 24, 24
+	snap := catalog.Snapshot{ID: fmt.Sprintf("snap-%06d", i), Entry: code, Run: run.ID,
+		ManifestKey: fmt.Sprintf("manifests/%06d.json", i), Rows: 24, Files: 1, Bytes: 4096, SchemaVersion: 1}
+	if err := cat.CommitSnapshot(ctx, snap, run, ""); err != nil {
+		return 4, fmt.Errorf("commit snapshot of %s: %w", code, err)
+	}
+	return 5, nil
 }
 
 func writeEntries(ctx context.Context, dir string, n, writers int) error {
@@ -55,11 +128,10 @@ func writeEntries(ctx context.Context, dir string, n, writers int) error {
 	if err != nil {
 		return err
 	}
-	for _, d := range benchDepartments {
-		if err := cat.PutDepartment(ctx, catalog.Department{Code: d, Name: "处室" + d, Kind: "division"}); err != nil {
-			cat.Close()
-			return err
-		}
+	actors, err := setUpActors(ctx, cat)
+	if err != nil {
+		cat.Close()
+		return err
 	}
 	cats := fourDigitCategories()
 	districts := schemas.AllDistricts()
@@ -77,13 +149,18 @@ func writeEntries(ctx context.Context, dir string, n, writers int) error {
 		}
 	}
 
-	marks := make([]time.Time, catalogSlices+1)
+	type mark struct {
+		at       time.Time
+		commands int64
+	}
+	marks := make([]mark, catalogSlices+1)
 	per := max(n/catalogSlices, 1)
-	var next, done atomic.Int64
+	var next, done, commands atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan error, writers)
 	start := time.Now()
-	marks[0] = start
+	marks[0] = mark{at: start}
+	var marksMu sync.Mutex
 	for range writers {
 		wg.Add(1)
 		go func() {
@@ -93,13 +170,16 @@ func writeEntries(ctx context.Context, dir string, n, writers int) error {
 				if i >= n {
 					return
 				}
-				e := benchEntry(i, cats, districts)
-				if err := cat.PutEntry(ctx, &e); err != nil {
+				k, err := registerEntry(ctx, cat, actors, i, cats, districts)
+				c := commands.Add(int64(k))
+				if err != nil {
 					errs <- fmt.Errorf("entry %d: %w", i, err)
 					return
 				}
-				if k := done.Add(1); k%int64(per) == 0 && int(k/int64(per)) <= catalogSlices {
-					marks[k/int64(per)] = time.Now()
+				if d := done.Add(1); d%int64(per) == 0 && int(d/int64(per)) <= catalogSlices {
+					marksMu.Lock()
+					marks[d/int64(per)] = mark{at: time.Now(), commands: c}
+					marksMu.Unlock()
 				}
 			}
 		}()
@@ -123,18 +203,21 @@ func writeEntries(ctx context.Context, dir string, n, writers int) error {
 	final := cat.Stats()
 	written := procWritten() - wcharBefore
 
-	fmt.Printf("catalogue: %d entries × 20 items through PutEntry, %d writer(s)\n", n, writers)
-	fmt.Printf("  total %.1f s, %.0f commands/s\n", total.Seconds(), float64(n)/total.Seconds())
+	fmt.Printf("catalogue: %d entries × 20 items through the workflow (create, submit, approve; 1 in %d loaded), %d writer(s)\n",
+		n, loadEvery, writers)
+	fmt.Printf("  total %.1f s, %d commands, %.0f commands/s, %.0f entries/s, %.1f commands/fsync\n",
+		total.Seconds(), commands.Load(), float64(commands.Load())/total.Seconds(), float64(n)/total.Seconds(),
+		float64(stats.Commands)/float64(max(stats.Syncs, 1)))
 	var rates []string
 	for i := 1; i <= catalogSlices; i++ {
-		if marks[i].IsZero() || marks[i-1].IsZero() {
+		if marks[i].at.IsZero() || marks[i-1].at.IsZero() {
 			continue
 		}
-		rates = append(rates, fmt.Sprintf("%.0f", float64(per)/marks[i].Sub(marks[i-1]).Seconds()))
+		rates = append(rates, fmt.Sprintf("%.0f", float64(marks[i].commands-marks[i-1].commands)/marks[i].at.Sub(marks[i-1].at).Seconds()))
 	}
-	fmt.Printf("  commands/s per %d%% slice: %s\n", 100/catalogSlices, strings.Join(rates, " "))
+	fmt.Printf("  commands/s per slice of %d entries: %s\n", per, strings.Join(rates, " "))
 	if len(rates) == catalogSlices {
-		fmt.Printf("  first 10%%: %s/s, last 10%%: %s/s\n", rates[0], rates[catalogSlices-1])
+		fmt.Printf("  first slice: %s/s, last slice: %s/s\n", rates[0], rates[catalogSlices-1])
 	}
 	fmt.Printf("  checkpoints: %d while writing + %d at close (%.2f s), %.1f MB checkpoint bytes, %.1f MB journal bytes, %.1f MB written by the process\n",
 		stats.Checkpoints, final.Checkpoints-stats.Checkpoints, closeTime.Seconds(),
@@ -143,35 +226,21 @@ func writeEntries(ctx context.Context, dir string, n, writers int) error {
 }
 
 // reopenChild runs this program with -catalog-open on dir and relays its report.
-func reopenChild(dir string) error {
+func reopenChild(dir string, writers int) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(self, "-catalog-open", dir)
+	args := []string{"-catalog-open", dir}
+	if catalogMemProfile != "" {
+		args = append(args, "-catalog-memprofile", fmt.Sprintf("%s.%dw", catalogMemProfile, writers))
+	}
+	if catalogProfile != "" {
+		args = append(args, "-catalog-cpuprofile", fmt.Sprintf("%s.open.%dw", catalogProfile, writers))
+	}
+	cmd := exec.Command(self, args...)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	return cmd.Run()
-}
-
-// openReport is what -catalog-open prints: how long catalog.Open took and the memory after it.
-func openReport(ctx context.Context, dir string) error {
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	cfg := catalog.DefaultConfig()
-	cfg.Dir = dir
-	start := time.Now()
-	cat, err := catalog.Open(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	took := time.Since(start)
-	v := cat.View()
-	entries := len(v.Entries())
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	fmt.Printf("  start-up: catalog.Open %.2f s (index %d, %d entries); heap in use %.0f MB, sys %.0f MB, rss %.0f MB\n",
-		took.Seconds(), v.Index(), entries, float64(ms.HeapInuse)/1e6, float64(ms.Sys)/1e6, float64(procRSS())/1e6)
-	return cat.Close()
 }
 
 var benchDepartments = []string{"AIR_DIV", "WATER_DIV", "SOIL_DIV", "WASTE_DIV", "CTR_MONITORING"}
@@ -186,6 +255,8 @@ var benchItemNames = [20][2]string{
 	{"总氮", "tn"}, {"备注", "remark"},
 }
 
+// benchEntry is the draft a steward registers: no resource code (the catalogue generates it),
+// no table name (derived from the code), sharing and opening left to the grade's defaults.
 func benchEntry(i int, cats []string, districts []schemas.District) catalog.Entry {
 	cat := cats[i%len(cats)]
 	d := districts[i%len(districts)]
@@ -205,12 +276,11 @@ func benchEntry(i int, cats []string, districts []schemas.District) catalog.Entr
 		items[j] = it
 	}
 	return catalog.Entry{
-		ResourceCode: fmt.Sprintf("%s/%06d", cat, i), Table: fmt.Sprintf("t_%06d", i), Name: name, CategoryCode: cat,
+		Name: name, CategoryCode: cat,
 		ProviderName: "重庆市生态环境局", ProviderCode: "11500000MB0000000X", Abstract: name + "，按日汇总。",
-		FormatType: "DATABASE", Items: items, ShareType: "UNCONDITIONAL", ShareMode: "TABLE", OpenType: "CONDITIONAL",
-		OpenCondition: "申请后开放", UpdateCycle: schemas.Daily, Status: "DRAFT",
-		Department: benchDepartments[i%len(benchDepartments)], District: d.Code, SourceKind: "ONLINE_MONITORING",
-		Domains: []string{"AIR"},
+		FormatType: "DATABASE", Items: items, ShareMode: "TABLE", OpenCondition: "申请后开放",
+		UpdateCycle: schemas.Daily, Department: benchDepartments[i%len(benchDepartments)], District: d.Code,
+		SourceKind: "ONLINE_MONITORING", Domains: []string{"AIR"},
 	}
 }
 

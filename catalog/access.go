@@ -144,6 +144,12 @@ func (a Access) MaySeeRun(r *Run) bool {
 	return a.RunDistricts == nil || slices.Contains(a.RunDistricts, r.District)
 }
 
+// maySeeRun is Decide(p, e).MaySeeRun(r) without building the rest of the decision: the
+// collection figure asks it of every lagging entry.
+func maySeeRun(p *Principal, e *Entry, r *Run) bool {
+	return exists(p, e) && (p.Role != RoleDistrict || slices.Contains(p.Districts, r.District))
+}
+
 // MayReadRejects decides the download of a run's rejected rows, raw submitted values: p must see
 // the run and be allowed to load the entry. A district account reads them only of loads that were
 // held to its own districts, that is, submitted by a district account whose districts are all
@@ -338,18 +344,26 @@ func mayWriteEntry(txn *memdb.Txn, p *Principal, e *Entry) error {
 	return nil
 }
 
-// Visible lists the entries that exist for p, ordered by resource code.
+// Visible lists the entries that exist for p, ordered by resource code. It copies every one of
+// them: a list a caller pages through is EachVisible's.
 func (v *View) Visible(p *Principal) []*Entry {
-	if !known(p) {
-		return nil
-	}
 	var out []*Entry
-	each(v.txn, tableEntries, indexID, func(e *Entry) {
-		if exists(p, e) {
-			out = append(out, e.Copy())
-		}
+	v.EachVisible(p, "", func(e *Entry) bool {
+		out = append(out, e.Copy())
+		return true
 	})
 	return out
+}
+
+// EachVisible calls fn with the entries that exist for p in resource-code order, starting after
+// the code after ("" for the first), until fn returns false. Nothing is copied or decided beyond
+// what fn asks for, so a page costs what it reads, not the size of the directory. e is the
+// stored entry: fn reads it and never changes it, and keeps e.Copy() when it keeps anything.
+func (v *View) EachVisible(p *Principal, after string, fn func(e *Entry) bool) {
+	if !known(p) {
+		return
+	}
+	v.EachEntry(after, func(e *Entry) bool { return !exists(p, e) || fn(e) })
 }
 
 // EntryFor returns the entry with the given resource code or table name and the decision for p.

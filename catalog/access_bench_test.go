@@ -36,11 +36,26 @@ func BenchmarkVisible100k(b *testing.B) {
 	p := &Principal{ID: "wz", Role: RoleDistrict, Clearance: schemas.General2, Districts: []string{"500101"}}
 	v := s.View()
 	b.ResetTimer()
-	for b.Loop() {
-		if got := len(v.Visible(p)); got != n {
-			b.Fatalf("visible %d of %d", got, n)
+	b.Run("all", func(b *testing.B) {
+		for b.Loop() {
+			if got := len(v.Visible(p)); got != n {
+				b.Fatalf("visible %d of %d", got, n)
+			}
 		}
-	}
+	})
+	// A page of 100 after a code in the middle: EachVisible reads and copies only the page.
+	b.Run("page", func(b *testing.B) {
+		for b.Loop() {
+			var page []*Entry
+			v.EachVisible(p, "0101/050000", func(e *Entry) bool {
+				page = append(page, e.Copy())
+				return len(page) < 100
+			})
+			if len(page) != 100 {
+				b.Fatalf("page of %d", len(page))
+			}
+		}
+	})
 }
 
 func BenchmarkDecideOnly100k(b *testing.B) {
@@ -65,8 +80,9 @@ func BenchmarkDecideOnly100k(b *testing.B) {
 	}
 }
 
-// BenchmarkCollectionRate100k measures 数据归集率 over a province-size directory, a third of it
-// loaded (one snapshot each), as a steward and as a district account.
+// BenchmarkCollectionRate100k measures 数据归集率 over a province-size directory of entries of
+// 20 items, a third of it loaded (one snapshot and run each), one in ten of the rest with a
+// failed load, as a steward and as a district account.
 func BenchmarkCollectionRate100k(b *testing.B) {
 	s, err := Open(context.Background(), testConfig(b.TempDir(), newClock()), nil)
 	require.NoError(b, err)
@@ -74,12 +90,16 @@ func BenchmarkCollectionRate100k(b *testing.B) {
 	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 	txn := s.head.Txn(true)
 	for i := range 100_000 {
-		e := validEntry(fmt.Sprintf("%06d", i), fmt.Sprintf("t_%06d", i))
+		e := wideEntry(i)
 		e.Status = StatusPublished
 		if i%3 == 0 {
 			sn := &Snapshot{ID: fmt.Sprintf("s%06d", i), Entry: e.ResourceCode, CommittedAt: now.Add(-time.Hour), ManifestKey: "k"}
 			require.NoError(b, txn.Insert(tableSnapshots, sn))
+			require.NoError(b, noteCurrentSnapshot(txn, sn))
+			require.NoError(b, insertRun(txn, &Run{ID: fmt.Sprintf("r%06d", i), Entry: e.ResourceCode, Status: RunSucceeded, StartedAt: now.Add(-2 * time.Hour)}))
 			e.CurrentSnapshot = sn.ID
+		} else if i%10 == 1 {
+			require.NoError(b, insertRun(txn, &Run{ID: fmt.Sprintf("r%06d", i), Entry: e.ResourceCode, Status: RunFailed, StartedAt: now.Add(-2 * time.Hour), Error: "连接超时"}))
 		}
 		require.NoError(b, insertEntry(txn, e))
 	}

@@ -132,3 +132,25 @@ func TestMayReadRejects(t *testing.T) {
 	other := &Run{ID: "r2", Entry: e.ResourceCode, District: "500105"}
 	assert.False(t, MayReadRejects(wz, e, other, wz), "another district's run is not 万州's to see")
 }
+
+// TestMaySeeRunIsTheDecision: the figure's shortcut answers as Decide(p, e).MaySeeRun.
+func TestMaySeeRunIsTheDecision(t *testing.T) {
+	city := validEntry("000001", "a")
+	own := validEntry("000002", "b")
+	own.District = "500101"
+	high := validEntry("000003", "c")
+	high.Items[1].Grade = schemas.Core
+	runs := []*Run{{ID: "r1", District: "500101"}, {ID: "r2", District: "500102"}, {ID: "r3"}}
+	for _, p := range []*Principal{
+		{ID: "s", Role: RoleSteward, Clearance: schemas.General4},
+		{ID: "d", Role: RoleDistrict, Clearance: schemas.General2, Districts: []string{"500101"}},
+		{ID: "x", Role: RoleDistrict, Clearance: schemas.General2},
+		{ID: "off", Role: RoleAnalyst, Clearance: schemas.Core, Disabled: true},
+	} {
+		for _, e := range []*Entry{city, own, high} {
+			for _, r := range runs {
+				assert.Equal(t, Decide(p, e).MaySeeRun(r), maySeeRun(p, e, r), "%s %s %s", p.ID, e.ResourceCode, r.ID)
+			}
+		}
+	}
+}

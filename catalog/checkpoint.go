@@ -2,9 +2,12 @@ package catalog
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"time"
@@ -171,8 +174,14 @@ func writeCheckpoint(path string, txn *memdb.Txn, idx uint64, at time.Time) (siz
 		}
 	}()
 	w := bufio.NewWriterSize(f, 1<<20)
+	var head [frameHeader]byte
 	put := func(payload []byte) error {
-		if _, err := w.Write(frame(payload)); err != nil {
+		binary.LittleEndian.PutUint32(head[0:4], uint32(len(payload)))
+		binary.LittleEndian.PutUint32(head[4:8], crc32.Checksum(payload, castagnoli))
+		if _, err := w.Write(head[:]); err != nil {
+			return fmt.Errorf("write checkpoint: %w", err)
+		}
+		if _, err := w.Write(payload); err != nil {
 			return fmt.Errorf("write checkpoint: %w", err)
 		}
 		size += int64(frameHeader + len(payload))
@@ -194,11 +203,13 @@ func writeCheckpoint(path string, txn *memdb.Txn, idx uint64, at time.Time) (siz
 	}
 	objects := 0
 	objs := make([]any, 0, ckptChunk)
+	var buf bytes.Buffer // one chunk's encoding, reused: the frame is written before the next
 	flush := func(t ckptTable) error {
 		if len(objs) == 0 {
 			return nil
 		}
-		payload, err := encodeChunk(t.typ, t.codec, objs)
+		buf.Reset()
+		payload, err := encodeChunk(&buf, t.typ, t.codec, objs)
 		if err != nil {
 			return err
 		}
@@ -212,7 +223,12 @@ func writeCheckpoint(path string, txn *memdb.Txn, idx uint64, at time.Time) (siz
 			return 0, fmt.Errorf("checkpoint %s: %w", t.table, err)
 		}
 		for obj := it.Next(); obj != nil; obj = it.Next() {
-			if objs = append(objs, obj); len(objs) == ckptChunk {
+			if t.codec.expand == nil {
+				objs = append(objs, obj)
+			} else {
+				objs = append(objs, t.codec.expand(obj)...)
+			}
+			if len(objs) >= ckptChunk {
 				if err := flush(t); err != nil {
 					return 0, err
 				}

@@ -26,16 +26,16 @@ type ckptTable struct {
 var ckptTables = []ckptTable{
 	{tableDepartments, ckptDepartment, objectsOf[Department](tableDepartments)},
 	{tableDistricts, ckptDistrict, objectsOf[schemas.District](tableDistricts)},
-	{tableEntries, ckptEntry, preparing(objectsWith(insertEntry), func(e *Entry) {
+	{tableEntries, ckptEntry, binaryCodec(restoring(preparing(objectsWith(storeEntry), func(e *Entry) {
 		legacyItemIDs(e)
-		compactEntry(e) // again in insertEntry, where every string is then found shared
-	})},
-	{tableSnapshots, ckptSnapshot, objectsOf[Snapshot](tableSnapshots)},
-	{tableRuns, ckptRun, objectsOf[Run](tableRuns)},
+		compactEntry(e)
+	}), entryRestorer), encodeEntry, func(r *binReader, _ *Entry) *Entry { return decodeEntry(r) })},
+	{tableSnapshots, ckptSnapshot, restoring(objectsOf[Snapshot](tableSnapshots), snapshotRestorer)},
+	{tableRuns, ckptRun, restoring(objectsOf[Run](tableRuns), runRestorer)},
 	{tablePrincipals, ckptPrincipal, objectsOf[Principal](tablePrincipals)},
 	{tableTokens, ckptToken, objectsOf[Token](tableTokens)},
 	{tableChanges, ckptChange, objectsOf[ChangeRequest](tableChanges)},
-	{tableHistory, ckptHistory, objectsOf[History](tableHistory)},
+	{tableHistory, ckptHistory, binaryCodec(historyCodec(), encodeHistory, decodeHistory)},
 	{tableGradings, ckptGrading, objectsOf[Evidence](tableGradings)},
 	{tableBusinessItems, ckptBusinessItem, objectsOf[BusinessItem](tableBusinessItems)},
 	{tableScenes, ckptScene, objectsOf[Scene](tableScenes)},
@@ -54,6 +54,17 @@ type ckptCodec struct {
 	decodeV1   func(raw json.RawMessage) (any, error) // one object of a version 1 checkpoint
 	prepare    func(obj any)
 	insert     func(txn *memdb.Txn, obj any) error
+	// expand, when set, turns a stored row into the objects the checkpoint holds (a table that
+	// keeps several objects in one row); insert then receives them one at a time.
+	expand func(obj any) []any
+	// encodeBin and decodeBin, when set, write and read the table's chunks in the binary format
+	// (checkpoint_binary.go) instead of gob.
+	encodeBin func(w *binWriter, objs []any) error
+	decodeBin func(body []byte) ([]any, error)
+	// restore, when set, returns the insert of one checkpoint load, which may keep state from
+	// one object to the next: a load inserts in file order, from one goroutine, into a state
+	// that starts empty and that nobody reads before the load ends.
+	restore func() func(txn *memdb.Txn, obj any) error
 }
 
 // ckptGroup is the number of objects per gob value in a chunk.
@@ -115,6 +126,15 @@ func objectsWith[T any](insert func(txn *memdb.Txn, obj *T) error) ckptCodec {
 	}
 }
 
+// restoring returns c with restore set to fn.
+func restoring[T any](c ckptCodec, fn func() func(txn *memdb.Txn, obj *T) error) ckptCodec {
+	c.restore = func() func(*memdb.Txn, any) error {
+		insert := fn()
+		return func(txn *memdb.Txn, obj any) error { return insert(txn, obj.(*T)) }
+	}
+	return c
+}
+
 // preparing returns c with prepare set to fn.
 func preparing[T any](c ckptCodec, fn func(*T)) ckptCodec {
 	c.prepare = func(obj any) { fn(obj.(*T)) }
@@ -123,17 +143,25 @@ func preparing[T any](c ckptCodec, fn func(*T)) ckptCodec {
 
 // Chunk formats: the byte after the record type and its newline.
 const (
-	chunkGob  = 'g'
-	chunkJSON = 'j'
+	chunkGob    = 'g'
+	chunkJSON   = 'j'
+	chunkBinary = 'b' // checkpoint_binary.go
 )
 
-// encodeChunk returns the payload of one chunk frame: the record type, a newline, the format and
-// the objects, as gob or, when gob cannot carry them, as JSON.
-func encodeChunk(typ cmdType, codec ckptCodec, objs []any) ([]byte, error) {
-	var b bytes.Buffer
+// encodeChunk returns the payload of one chunk frame, written into b (empty): the record type, a
+// newline, the format and the objects, as gob or, when gob cannot carry them, as JSON.
+func encodeChunk(b *bytes.Buffer, typ cmdType, codec ckptCodec, objs []any) ([]byte, error) {
 	b.WriteString(string(typ) + "\n")
+	if codec.encodeBin != nil {
+		w := &binWriter{b: append(b.Bytes(), chunkBinary)}
+		if err := codec.encodeBin(w, objs); err != nil {
+			return nil, fmt.Errorf("encode checkpoint %s: %w", typ, err)
+		}
+		*b = *bytes.NewBuffer(w.b) // keep the grown buffer for the next chunk
+		return w.b, nil
+	}
 	b.WriteByte(chunkGob)
-	gobErr := codec.encodeGob(gob.NewEncoder(&b), objs)
+	gobErr := codec.encodeGob(gob.NewEncoder(b), objs)
 	if gobErr == nil {
 		return b.Bytes(), nil
 	}
@@ -163,6 +191,12 @@ func decodeChunk(codecs map[string]ckptCodec, payload []byte) ([]any, func(*memd
 		objs, err = codec.decodeGob(gob.NewDecoder(bytes.NewReader(body[1:])))
 	case chunkJSON:
 		objs, err = codec.decodeJSON(body[1:])
+	case chunkBinary:
+		if codec.decodeBin == nil {
+			err = fmt.Errorf("no binary format for %s", typ)
+			break
+		}
+		objs, err = codec.decodeBin(body[1:])
 	default:
 		err = fmt.Errorf("unknown chunk format %q", body[0])
 	}

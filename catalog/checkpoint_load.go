@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 
 	"github.com/hashicorp/go-memdb"
 )
@@ -77,6 +78,8 @@ type frameReader struct {
 	r    *bufio.Reader
 	off  int64 // offset of the next frame
 	n    int   // number of the next frame
+	// buf, when set, gives the buffer a payload of n bytes is read into (a pooled one).
+	buf func(n int) []byte
 }
 
 // next returns the payload of the next frame with its offset and number, io.EOF at a clean end,
@@ -94,7 +97,12 @@ func (fr *frameReader) next() ([]byte, int64, int, error) {
 	if length == 0 || length > maxRecordLength {
 		return nil, off, n, fr.bad(off, n, "bad length %d", length)
 	}
-	payload := make([]byte, length)
+	var payload []byte
+	if fr.buf != nil {
+		payload = fr.buf(int(length))
+	} else {
+		payload = make([]byte, length)
+	}
 	if _, err := io.ReadFull(fr.r, payload); err != nil {
 		return nil, off, n, fr.bad(off, n, "incomplete record of %d bytes", length)
 	}
@@ -137,6 +145,20 @@ func (fr *frameReader) endRecord(payload []byte, off int64, n, objects int) erro
 	return nil
 }
 
+// loadCodecs returns the codecs of one checkpoint load: a table restored by a stateful
+// inserter (ckptCodec.restore) gets a fresh one.
+func loadCodecs() map[cmdType]ckptCodec {
+	codecs := map[cmdType]ckptCodec{}
+	for _, t := range ckptTables {
+		c := t.codec
+		if c.restore != nil {
+			c.insert = c.restore()
+		}
+		codecs[t.typ] = c
+	}
+	return codecs
+}
+
 // chunk is one frame of objects on its way through the decoders.
 type chunk struct {
 	off     int64
@@ -154,12 +176,22 @@ type chunk struct {
 // objects in file order into txn (a memdb transaction is not safe for concurrent use).
 func loadChunks(ctx context.Context, txn *memdb.Txn, fr *frameReader) error {
 	codecs := map[string]ckptCodec{}
-	for _, t := range ckptTables {
-		codecs[string(t.typ)] = t.codec
+	for typ, c := range loadCodecs() {
+		codecs[string(typ)] = c
 	}
 	workers := runtime.GOMAXPROCS(0)
 	stop := make(chan struct{})
 	defer close(stop)
+	// Payloads are read into pooled buffers and given back once decoded (decoding copies what
+	// it keeps): a few chunks are in flight at a time, and the whole file is never allocated.
+	var pool sync.Pool
+	fr.buf = func(n int) []byte {
+		if b, ok := pool.Get().(*[]byte); ok && cap(*b) >= n {
+			return (*b)[:n]
+		}
+		return make([]byte, n)
+	}
+	defer func() { fr.buf = nil }()
 	jobs := make(chan *chunk)
 	order := make(chan *chunk, 4*workers)
 	go func() { // reader: the frames in order, each to order and to a decoder
@@ -195,7 +227,9 @@ func loadChunks(ctx context.Context, txn *memdb.Txn, fr *frameReader) error {
 				if c.err != nil {
 					c.err = fr.bad(c.off, c.n, "%v", c.err)
 				}
+				b := c.payload
 				c.payload = nil
+				pool.Put(&b)
 				close(c.done)
 			}
 		}()
@@ -224,10 +258,7 @@ func loadChunks(ctx context.Context, txn *memdb.Txn, fr *frameReader) error {
 
 // loadRecordsV1 reads the objects of a version 1 checkpoint: one JSON record per object.
 func loadRecordsV1(txn *memdb.Txn, fr *frameReader) error {
-	codecs := map[cmdType]ckptCodec{}
-	for _, t := range ckptTables {
-		codecs[t.typ] = t.codec
-	}
+	codecs := loadCodecs()
 	objects := 0
 	for {
 		payload, off, n, err := fr.must()

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -35,8 +36,14 @@ func writeCheckpointV1(t *testing.T, path string, txn *memdb.Txn, idx uint64, at
 		it, err := txn.Get(tb.table, indexID)
 		require.NoError(t, err)
 		for obj := it.Next(); obj != nil; obj = it.Next() {
-			put(tb.typ, obj)
-			objects++
+			objs := []any{obj}
+			if tb.codec.expand != nil {
+				objs = tb.codec.expand(obj)
+			}
+			for _, o := range objs {
+				put(tb.typ, o)
+				objects++
+			}
 		}
 	}
 	put(ckptEnd, ckptEndBody{Objects: objects})
@@ -88,7 +95,7 @@ type opaque struct {
 func TestCheckpointChunkFallsBackToJSON(t *testing.T) {
 	codec := objectsOf[opaque]("opaque")
 	objs := []any{&opaque{ID: "a", Extra: map[string]any{"k": "值"}}, &opaque{ID: "b"}}
-	payload, err := encodeChunk("opaque", codec, objs)
+	payload, err := encodeChunk(&bytes.Buffer{}, "opaque", codec, objs)
 	require.NoError(t, err)
 	assert.Equal(t, "opaque\nj", string(payload[:8]), "gob refused the interface field")
 	got, _, err := decodeChunk(map[string]ckptCodec{"opaque": codec}, payload)
@@ -96,7 +103,7 @@ func TestCheckpointChunkFallsBackToJSON(t *testing.T) {
 	assert.Equal(t, objs, got)
 
 	// and the usual case is gob
-	payload, err = encodeChunk(ckptDepartment, objectsOf[Department](tableDepartments), []any{&Department{Code: "A", Name: "甲"}})
+	payload, err = encodeChunk(&bytes.Buffer{}, ckptDepartment, objectsOf[Department](tableDepartments), []any{&Department{Code: "A", Name: "甲"}})
 	require.NoError(t, err)
 	assert.Equal(t, "department\ng", string(payload[:12]))
 	got, _, err = decodeChunk(map[string]ckptCodec{string(ckptDepartment): objectsOf[Department](tableDepartments)}, payload)

@@ -176,12 +176,22 @@ func setIndex(txn *memdb.Txn, idx uint64) error {
 	return nil
 }
 
-func readIndex(txn *memdb.Txn) uint64 {
-	raw, err := txn.First(tableIndex, indexID, indexKeyJournal)
+func readIndex(txn *memdb.Txn) uint64 { return readCounter(txn, indexKeyJournal) }
+
+func readCounter(txn *memdb.Txn, key string) uint64 {
+	raw, err := txn.First(tableIndex, indexID, key)
 	if err != nil || raw == nil {
 		return 0
 	}
 	return raw.(*indexRow).Value
+}
+
+// bumpGeneration moves the metadata generation (View.Generation).
+func bumpGeneration(txn *memdb.Txn) error {
+	if err := txn.Insert(tableIndex, &indexRow{Key: indexKeyGeneration, Value: readCounter(txn, indexKeyGeneration) + 1}); err != nil {
+		return fmt.Errorf("move metadata generation: %w", err)
+	}
+	return nil
 }
 
 func applySeedDistricts(txn *memdb.Txn, _ *record, cmd *seedDistrictsCmd) error {
@@ -246,10 +256,7 @@ func applyBeginRun(txn *memdb.Txn, rec *record, cmd *runCmd) error {
 	}
 	r.StartedAt = r.StartedAt.UTC()
 	r.FinishedAt = utc(r.FinishedAt)
-	if err := txn.Insert(tableRuns, &r); err != nil {
-		return fmt.Errorf("insert run %s: %w", r.ID, err)
-	}
-	return nil
+	return insertRun(txn, &r)
 }
 
 // finishRun merges the outcome in r into the stored running run.
@@ -268,8 +275,8 @@ func finishRun(txn *memdb.Txn, rec *record, r Run, status, snapshot string) (*Ru
 		n.FinishedAt = rec.At
 	}
 	n.FinishedAt = n.FinishedAt.UTC()
-	if err := txn.Insert(tableRuns, &n); err != nil {
-		return nil, fmt.Errorf("insert run %s: %w", n.ID, err)
+	if err := insertRun(txn, &n); err != nil {
+		return nil, err
 	}
 	return &n, nil
 }
@@ -298,13 +305,16 @@ func applyCommitSnapshot(txn *memdb.Txn, rec *record, cmd *commitSnapshotCmd) er
 	if err := txn.Insert(tableSnapshots, &snap); err != nil {
 		return fmt.Errorf("insert snapshot %s: %w", snap.ID, err)
 	}
+	if err := noteCurrentSnapshot(txn, &snap); err != nil {
+		return err
+	}
 	if _, err := finishRun(txn, rec, cmd.Run, cmd.Run.Status, snap.ID); err != nil {
 		return err
 	}
 	e := old.Copy()
 	e.CurrentSnapshot = snap.ID
 	e.ModifyIndex = rec.Index
-	return insertEntry(txn, e)
+	return insertEntryData(txn, old, e)
 }
 
 func conflictErr(e *Entry, expected string) error {

@@ -28,8 +28,8 @@ import (
 // the fsync covering its record has returned; commands become visible in journal order, a batch
 // at a time. A failed write or fsync fails every command not yet durable and leaves the store
 // refusing writes (s.failed); the journal is cut back to what the last fsync covered, as far as
-// the file system still lets it. memdb watch channels belong to head's nodes, so a watch taken on
-// a View may fire a little before the change is durable; live views wait on Changed instead.
+// the file system still lets it. head tracks no memdb watch channels (it is not memdb's primary),
+// so no watch taken on a View ever fires: live views wait on Changed.
 
 // submit runs one command and returns once it is durable and visible, or failed.
 func (s *Store) submit(ctx context.Context, typ cmdType, payload any, validate func(txn *memdb.Txn) error) error {

@@ -11,7 +11,7 @@ import "sync"
 const maxInterned = 1 << 16
 
 var interned = struct {
-	sync.Mutex
+	sync.RWMutex
 	m map[string]string
 }{m: map[string]string{}}
 

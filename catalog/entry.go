@@ -91,10 +91,10 @@ func validateDraft(txn *memdb.Txn, e, sent, old *Entry) error {
 func checkEntry(txn *memdb.Txn, e *Entry, draft, assigned bool) *problems {
 	p := newProblems("目录 %s", e.ResourceCode)
 	p.draft, p.assigned = draft, assigned
-	if m := resourceCodeRE.FindStringSubmatch(e.ResourceCode); m == nil {
+	if cat, _, ok := splitResourceCode(e.ResourceCode); !ok {
 		p.add("resource_code", "%s应为“分类码/顺序码”，例如 0101/000001", schemas.Quote(e.ResourceCode))
-	} else if m[1] != e.CategoryCode {
-		p.add("resource_code", "其中的分类码%s与 category_code %s不一致", schemas.Quote(m[1]), schemas.Quote(e.CategoryCode))
+	} else if cat != e.CategoryCode {
+		p.add("resource_code", "其中的分类码%s与 category_code %s不一致", schemas.Quote(cat), schemas.Quote(e.CategoryCode))
 	}
 	p.code("category_code", schemas.Categories, e.CategoryCode)
 	p.required("name", e.Name)
@@ -156,38 +156,42 @@ func validateItems(p *problems, items []Item) {
 	if len(items) == 0 && !p.draft {
 		p.add("items", "至少需要一个信息项")
 	}
-	names := map[string]int{}
-	fields := map[string]int{}
+	names := make(map[string]int, len(items))
+	fields := make(map[string]int, len(items))
 	for i, it := range items {
-		at := fmt.Sprintf("items[%d]", i)
-		if it.Field != "" {
-			at = fmt.Sprintf("items[%d] (%s)", i, it.Field)
+		// The field's name is built only for a problem: this runs for every item of every
+		// command that validates an entry, under the write lock.
+		at := func(sub string) string {
+			if it.Field != "" {
+				return fmt.Sprintf("items[%d] (%s).%s", i, it.Field, sub)
+			}
+			return fmt.Sprintf("items[%d].%s", i, sub)
 		}
 		if it.Name == "" {
-			p.add(at+".name", "必填")
+			p.add(at("name"), "必填")
 		} else if j, dup := names[it.Name]; dup {
-			p.add(at+".name", "%s与 items[%d] 重名", schemas.Quote(it.Name), j)
+			p.add(at("name"), "%s与 items[%d] 重名", schemas.Quote(it.Name), j)
 		} else {
 			names[it.Name] = i
 		}
 		if err := schemas.CheckIdent(it.Field); err != nil {
-			p.addErr(at+".field", err)
+			p.addErr(at("field"), err)
 		} else if j, dup := fields[it.Field]; dup {
-			p.add(at+".field", "%s与 items[%d] 重复", schemas.Quote(it.Field), j)
+			p.add(at("field"), "%s与 items[%d] 重复", schemas.Quote(it.Field), j)
 		} else {
 			fields[it.Field] = i
 		}
-		p.code(at+".type", schemas.DataTypes, string(it.Type))
+		p.codeAt(func() string { return at("type") }, schemas.DataTypes, string(it.Type))
 		if it.Length < 0 {
-			p.add(at+".length", "长度 %d 不能为负数", it.Length)
+			p.add(at("length"), "长度 %d 不能为负数", it.Length)
 		}
-		p.code(at+".grade", schemas.Grades, string(it.Grade))
+		p.codeAt(func() string { return at("grade") }, schemas.Grades, string(it.Grade))
 		if it.PIType != "" {
-			p.code(at+".pi_type", schemas.PITypes, it.PIType)
+			p.codeAt(func() string { return at("pi_type") }, schemas.PITypes, it.PIType)
 		}
 		if it.CodeList != "" {
 			if _, ok := schemas.List(it.CodeList); !ok {
-				p.add(at+".code_list", "%s不是代码表（可选：%s）", schemas.Quote(it.CodeList), strings.Join(schemas.ListNames(), "、"))
+				p.add(at("code_list"), "%s不是代码表（可选：%s）", schemas.Quote(it.CodeList), strings.Join(schemas.ListNames(), "、"))
 			}
 		}
 	}

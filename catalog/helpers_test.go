@@ -99,6 +99,8 @@ func stateJSON(t *testing.T, v *View) string {
 		Entry     *Entry
 		Snapshots []*Snapshot
 		Runs      []*Run
+		History   []*History
+		Change    *ChangeRequest
 	}
 	st := struct {
 		Index       uint64
@@ -109,7 +111,10 @@ func stateJSON(t *testing.T, v *View) string {
 		Items       []ItemRef
 	}{Index: v.Index(), Departments: v.Departments(), Districts: v.Districts(), Items: v.Items()}
 	for _, e := range v.Entries() {
-		st.Entries = append(st.Entries, entryState{e, v.Snapshots(e.ResourceCode), v.Runs(e.ResourceCode)})
+		hist, err := v.HistoryFor(Operator(), e.ResourceCode, 1000)
+		require.NoError(t, err)
+		c, _ := v.Change(e.ResourceCode)
+		st.Entries = append(st.Entries, entryState{e, v.Snapshots(e.ResourceCode), v.Runs(e.ResourceCode), hist, c})
 	}
 	each(v.txn, tablePrincipals, indexID, func(p *Principal) { st.Principals = append(st.Principals, copyPrincipal(p)) })
 	b, err := json.MarshalIndent(st, "", " ")

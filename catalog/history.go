@@ -56,29 +56,71 @@ const (
 	tableHistory = "history"
 )
 
+// historyRow holds the versions of one entry, oldest first. One row per entry, not per version:
+// a memdb row costs its radix leaf and node (about 500 bytes), more than a version itself, and
+// a province's directory has several versions per entry. A version is added by storing a new
+// row with the records copied (an entry has few versions, and the row of a busy one stays a
+// plain slice copy); a stored row is never changed.
+type historyRow struct {
+	Entry   string
+	Records []History
+}
+
 func historyTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
-		Name: tableHistory,
-		Indexes: map[string]*memdb.IndexSchema{
-			indexID: {Name: indexID, Unique: true, Indexer: &memdb.CompoundIndex{Indexes: []memdb.Indexer{
-				&memdb.StringFieldIndex{Field: "Entry"},
-				&memdb.UintFieldIndex{Field: "Index"},
-			}}},
-		},
+		Name:    tableHistory,
+		Indexes: map[string]*memdb.IndexSchema{indexID: idIndex("Entry")},
 	}
 }
 
 // addHistory records the action of rec on entry code; before and after, when both are given, are
 // compared field by field.
 func addHistory(txn *memdb.Txn, rec *record, cmd *entryCmd, code, action, status string, before, after *Entry) error {
-	h := &History{Entry: code, Index: rec.Index, At: rec.At.UTC(), Actor: cmd.Actor, Action: action, Status: status, Note: cmd.Note}
+	h := History{Entry: code, Index: rec.Index, At: rec.At.UTC(), Actor: cmd.Actor, Action: action, Status: status, Note: cmd.Note}
 	if before != nil && after != nil {
 		h.Changes = Diff(before, after)
 	}
-	if err := txn.Insert(tableHistory, h); err != nil {
-		return fmt.Errorf("insert history of %s: %w", code, err)
+	return appendHistory(txn, &h, false)
+}
+
+// appendHistory adds h to the row of its entry. inPlace appends to a row without copying it: only
+// for a row no reader can have seen, that is while a checkpoint is restored into a new state.
+func appendHistory(txn *memdb.Txn, h *History, inPlace bool) error {
+	compactHistory(h)
+	var old *historyRow
+	if raw, err := txn.First(tableHistory, indexID, h.Entry); err == nil && raw != nil {
+		old = raw.(*historyRow)
+	}
+	if old != nil && inPlace {
+		h.Entry = old.Entry
+		old.Records = appendExact(old.Records, *h)
+		return nil
+	}
+	row := &historyRow{Entry: h.Entry}
+	if old != nil {
+		row.Entry = old.Entry
+		row.Records = make([]History, len(old.Records), len(old.Records)+1)
+		copy(row.Records, old.Records)
+	}
+	h.Entry = row.Entry
+	row.Records = append(row.Records, *h)
+	if err := txn.Insert(tableHistory, row); err != nil {
+		return fmt.Errorf("insert history of %s: %w", h.Entry, err)
 	}
 	return nil
+}
+
+// compactHistory shares the strings a version repeats (who, what, the status) with the others.
+func compactHistory(h *History) {
+	interned.Lock()
+	defer interned.Unlock()
+	internLocked(&h.Actor.ID)
+	internLocked(&h.Actor.Name)
+	internLocked(&h.Action)
+	internLocked(&h.Status)
+	if len(h.Changes) == 0 {
+		h.Changes = nil
+	}
 }
 
 // HistoryFor lists the versions of an entry that exists for p, newest first, at most limit.
@@ -87,21 +129,68 @@ func (v *View) HistoryFor(p *Principal, code string, limit int) ([]*History, err
 	if err != nil || !exists(p, e) {
 		return nil, entryNotFound(code)
 	}
-	it, err := v.txn.ReverseLowerBound(tableHistory, indexID, code, uint64(1<<63))
+	raw, err := v.txn.First(tableHistory, indexID, code)
 	if err != nil {
 		return nil, fmt.Errorf("history of %s: %w", code, err)
 	}
 	var out []*History
-	for raw := it.Next(); raw != nil && len(out) < limit; raw = it.Next() {
-		h := raw.(*History)
-		if h.Entry != code {
-			break
-		}
-		c := *h
-		c.Changes = slices.Clone(h.Changes)
+	if raw == nil {
+		return out, nil
+	}
+	recs := raw.(*historyRow).Records
+	for i := len(recs) - 1; i >= 0 && len(out) < limit; i-- {
+		c := recs[i]
+		c.Changes = slices.Clone(recs[i].Changes)
 		out = append(out, &c)
 	}
 	return out, nil
+}
+
+// historyCodec stores the history in checkpoints as it always was, one History object per
+// version (in entry and index order), and restores the rows from them: the versions of an entry
+// follow one another, so a load appends each to the row it made for the one before, without a
+// lookup.
+func historyCodec() ckptCodec {
+	c := objectsWith(func(txn *memdb.Txn, h *History) error { return appendHistory(txn, h, true) })
+	c.expand = func(obj any) []any {
+		recs := obj.(*historyRow).Records
+		out := make([]any, len(recs))
+		for i := range recs {
+			out[i] = &recs[i]
+		}
+		return out
+	}
+	return restoring(c, func() func(*memdb.Txn, *History) error {
+		var last *historyRow
+		return func(txn *memdb.Txn, h *History) error {
+			if last == nil || h.Entry > last.Entry {
+				// The next entry in order: it has no row yet.
+				compactHistory(h)
+				last = &historyRow{Entry: h.Entry, Records: []History{*h}}
+				if err := txn.Insert(tableHistory, last); err != nil {
+					return fmt.Errorf("insert history of %s: %w", h.Entry, err)
+				}
+				return nil
+			}
+			if h.Entry != last.Entry {
+				last = nil // out of order (never written so): the row is looked up
+				return appendHistory(txn, h, true)
+			}
+			compactHistory(h)
+			h.Entry = last.Entry
+			last.Records = appendExact(last.Records, *h)
+			return nil
+		}
+	})
+}
+
+// appendExact appends h growing recs by one while it is short: most entries have a handful of
+// versions, and doubling would leave a third of their rows unused.
+func appendExact(recs []History, h History) []History {
+	if n := len(recs); n == cap(recs) && n < 16 {
+		recs = append(make([]History, 0, n+1), recs...)
+	}
+	return append(recs, h)
 }
 
 // entryField is one compared field of an entry.

@@ -81,9 +81,59 @@ func legacyItemIDs(e *Entry) {
 
 // insertEntry writes an entry and replaces its rows in the items table. Every write of an entry
 // goes through here, replay and checkpoint restore included. e must be a fresh object (a Copy):
-// it is compacted in place and stored.
+// it is compacted in place and stored. It moves the metadata generation (View.Generation): a
+// command that only records data of an entry already loaded uses insertEntryData instead.
 func insertEntry(txn *memdb.Txn, e *Entry) error {
+	if err := bumpGeneration(txn); err != nil {
+		return err
+	}
+	return storeEntry(txn, e)
+}
+
+// insertEntryData writes an entry whose change is its data (a new current snapshot): the
+// metadata generation moves only when the entry had no data before, since that makes it
+// queryable.
+func insertEntryData(txn *memdb.Txn, old, e *Entry) error {
+	if old.CurrentSnapshot == "" && e.CurrentSnapshot != "" {
+		if err := bumpGeneration(txn); err != nil {
+			return err
+		}
+	}
+	return storeEntry(txn, e)
+}
+
+// entryRestorer is the insert of the entries of one checkpoint load: e is compacted already (in
+// the decoding goroutines), the state holds no items of it to replace, and the sequence
+// counters are kept here and written only when they rise, without a lookup per entry.
+func entryRestorer() func(*memdb.Txn, *Entry) error {
+	seqs := map[string]uint64{}
+	return func(txn *memdb.Txn, e *Entry) error {
+		e.remember()
+		if err := txn.Insert(tableEntries, e); err != nil {
+			return fmt.Errorf("insert entry %s: %w", e.ResourceCode, err)
+		}
+		if cat, n, ok := splitResourceCode(e.ResourceCode); ok {
+			last, seen := seqs[cat]
+			if !seen {
+				last = lastSequence(txn, cat)
+			}
+			if n > last {
+				if err := txn.Insert(tableSequences, &sequence{Category: cat, Last: n}); err != nil {
+					return fmt.Errorf("count resource code %s: %w", e.ResourceCode, err)
+				}
+				last = n
+			}
+			seqs[cat] = last
+		}
+		return insertPIItems(txn, e)
+	}
+}
+
+// storeEntry is insertEntry without the generation: checkpoint restore, whose generation starts
+// afresh.
+func storeEntry(txn *memdb.Txn, e *Entry) error {
 	compactEntry(e)
+	e.remember()
 	if err := txn.Insert(tableEntries, e); err != nil {
 		return fmt.Errorf("insert entry %s: %w", e.ResourceCode, err)
 	}
@@ -93,6 +143,11 @@ func insertEntry(txn *memdb.Txn, e *Entry) error {
 	if _, err := txn.DeleteAll(tableItems, indexEntry, e.ResourceCode); err != nil {
 		return fmt.Errorf("replace items of %s: %w", e.ResourceCode, err)
 	}
+	return insertPIItems(txn, e)
+}
+
+// insertPIItems adds the rows of e's personal-information items to the items table.
+func insertPIItems(txn *memdb.Txn, e *Entry) error {
 	for _, it := range e.Items {
 		if it.PIType == "" {
 			continue

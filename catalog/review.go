@@ -33,7 +33,7 @@ func applyApproveEntry(txn *memdb.Txn, rec *record, cmd *entryCmd) error {
 	if err != nil {
 		return err
 	}
-	before := w.live.Copy()
+	before := w.live // read only, for the history's differences
 	n := w.entry().Copy()
 	n.Review = Review{}
 	if n.PublishDate.IsZero() {

@@ -25,21 +25,26 @@ const (
 const (
 	indexID             = "id"
 	indexTable          = "table"
-	indexDepartment     = "department"
-	indexDistrict       = "district"
 	indexEntry          = "entry"
 	indexEntryCommitted = "entry_committed"
 	indexEntryStarted   = "entry_started"
 	indexTokenHash      = "token_hash"
 	indexPIType         = "pi_type"
 	// Indexes of the directory list's filters (directory.go).
+	indexDepartment  = "department"
+	indexDistrict    = "district"
 	indexGrade       = "grade"
 	indexStatus      = "status"
 	indexModifyIndex = "modify_index"
+	indexRunning     = "running"
 )
 
-// indexKeyJournal is the row of the index table that holds the last applied journal index.
-const indexKeyJournal = "journal"
+// Rows of the index table: the last applied journal index, and the metadata generation
+// (View.Generation).
+const (
+	indexKeyJournal    = "journal"
+	indexKeyGeneration = "generation"
+)
 
 // indexRow records the journal index inside memdb so that a read transaction sees the index that
 // matches its data.
@@ -65,6 +70,7 @@ var schemaFactories = []func() *memdb.TableSchema{
 	gradingsTableSchema,
 	businessItemsTableSchema,
 	scenesTableSchema,
+	loadStatesTableSchema,
 }
 
 func dbSchema() *memdb.DBSchema {
@@ -90,6 +96,11 @@ func indexTableSchema() *memdb.TableSchema {
 	}
 }
 
+// entriesTableSchema indexes what is looked up by key or listed by a rare value. Each index costs
+// a radix leaf and node per entry (about 500 bytes with their watch channels, 50 MB at a
+// province's 100k entries) and an insert per write, so there is none for questions a walk of
+// the entries answers (by department, by district); the status index holds only the entries
+// under way, not the published and retired bulk.
 func entriesTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
 		Name: tableEntries,
@@ -132,8 +143,7 @@ func snapshotsTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
 		Name: tableSnapshots,
 		Indexes: map[string]*memdb.IndexSchema{
-			indexID:    idIndex("ID"),
-			indexEntry: {Name: indexEntry, Indexer: &memdb.StringFieldIndex{Field: "Entry"}},
+			indexID: idIndex("ID"),
 			indexEntryCommitted: {Name: indexEntryCommitted, Indexer: &memdb.CompoundIndex{Indexes: []memdb.Indexer{
 				&memdb.StringFieldIndex{Field: "Entry"},
 				&timeFieldIndex{Field: "CommittedAt"},
@@ -146,15 +156,31 @@ func runsTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
 		Name: tableRuns,
 		Indexes: map[string]*memdb.IndexSchema{
-			indexID:    idIndex("ID"),
-			indexEntry: {Name: indexEntry, Indexer: &memdb.StringFieldIndex{Field: "Entry"}},
+			indexID: idIndex("ID"),
 			indexEntryStarted: {Name: indexEntryStarted, Indexer: &memdb.CompoundIndex{Indexes: []memdb.Indexer{
 				&memdb.StringFieldIndex{Field: "Entry"},
 				&timeFieldIndex{Field: "StartedAt"},
 			}}},
+			indexRunning: {Name: indexRunning, AllowMissing: true, Indexer: runningIndex{}},
 		},
 	}
 }
+
+// runningIndex holds only the runs still running: start-up asks for them, and a province's runs
+// are mostly finished ones.
+type runningIndex struct{}
+
+var runningKey = []byte("running\x00")
+
+func (runningIndex) FromObject(obj any) (bool, []byte, error) {
+	r, ok := obj.(*Run)
+	if !ok {
+		return false, nil, fmt.Errorf("running index: %T is not a run", obj)
+	}
+	return r.Status == RunRunning, runningKey, nil
+}
+
+func (runningIndex) FromArgs(...any) ([]byte, error) { return runningKey, nil }
 
 func principalsTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{

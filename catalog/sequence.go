@@ -3,6 +3,7 @@ package catalog
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/hashicorp/go-memdb"
 )
@@ -30,21 +31,35 @@ func sequencesTableSchema() *memdb.TableSchema {
 
 // noteResourceCode raises the counter of code's category to code's sequence number.
 func noteResourceCode(txn *memdb.Txn, code string) error {
-	m := resourceCodeRE.FindStringSubmatch(code)
-	if m == nil {
+	cat, n, ok := splitResourceCode(code)
+	if !ok || lastSequence(txn, cat) >= n {
 		return nil // legacy or invalid code: nothing to count
 	}
-	n, err := strconv.ParseUint(m[2], 10, 64)
-	if err != nil {
-		return nil
-	}
-	if lastSequence(txn, m[1]) >= n {
-		return nil
-	}
-	if err := txn.Insert(tableSequences, &sequence{Category: m[1], Last: n}); err != nil {
+	if err := txn.Insert(tableSequences, &sequence{Category: cat, Last: n}); err != nil {
 		return fmt.Errorf("count resource code %s: %w", code, err)
 	}
 	return nil
+}
+
+// splitResourceCode returns the category and sequence number of a code of the form
+// resourceCodeRE accepts, without its regular expression (this runs for every entry written
+// and restored).
+func splitResourceCode(code string) (string, uint64, bool) {
+	cat, seq, ok := strings.Cut(code, "/")
+	if !ok || len(cat) < 2 || len(cat) > 8 || len(seq) < 1 || len(seq) > 12 || !digits(cat) || !digits(seq) {
+		return "", 0, false
+	}
+	n, err := strconv.ParseUint(seq, 10, 64)
+	return cat, n, err == nil
+}
+
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func lastSequence(txn *memdb.Txn, category string) uint64 {

@@ -79,7 +79,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Store, error) {
 		lock.Close()
 		return nil, fmt.Errorf("create state: %w", err)
 	}
-	s := &Store{cfg: cfg, log: log, head: db, lock: lock, changed: make(chan struct{})}
+	// head is a snapshot of the new state, not the state itself: memdb tracks and closes a watch
+	// channel for every node a write replaces only in its primary, a cost per command that
+	// nobody here asks for (live views wait on Changed).
+	s := &Store{cfg: cfg, log: log, head: db.Snapshot(), lock: lock, changed: make(chan struct{})}
 	s.synced = sync.NewCond(&s.mu)
 	if err := s.recover(ctx); err != nil {
 		s.release()

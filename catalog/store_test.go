@@ -87,6 +87,17 @@ func populate(t *testing.T, s *Store, clock *testClock) {
 	require.NoError(t, s.BeginRun(ctx, Run{ID: "run-2", Entry: "0101/000001", Status: RunRunning}))
 	clock.Advance(time.Minute)
 	require.NoError(t, s.FailRun(ctx, Run{ID: "run-2", Error: "连接超时"}))
+	// An entry through the workflow, with its history and an open change request.
+	d, err := s.CreateEntry(ctx, wfSteward, draftEntry("地表水水质月报"), "首次登记")
+	require.NoError(t, err)
+	require.NoError(t, s.SubmitEntry(ctx, wfSteward, d.ResourceCode, d.Revision, ""))
+	sub, err := s.View().Entry(d.ResourceCode)
+	require.NoError(t, err)
+	require.NoError(t, s.ApproveEntry(ctx, wfReviewer, d.ResourceCode, sub.Revision, "同意"))
+	pub, err := s.View().Entry(d.ResourceCode)
+	require.NoError(t, err)
+	pub.Abstract = "按月汇总的断面水质"
+	require.NoError(t, s.EditEntry(ctx, wfSteward, pub, pub.Revision, "补充摘要"))
 }
 
 func TestReplayAfterCloseAndAfterCrash(t *testing.T) {
@@ -126,12 +137,12 @@ func TestCheckpointThenJournal(t *testing.T) {
 	cfg := testConfig(dir, clock)
 	cfg.CheckpointEvery = 3
 	s := openTest(t, cfg)
-	populate(t, s, clock) // 1 seed + 8 commands: checkpoints in the background along the way
+	populate(t, s, clock) // 1 seed + 12 commands: checkpoints in the background along the way
 	s.waitCheckpoint()
 	require.NoError(t, s.PutDepartment(context.Background(), Department{Code: "WATER_DIV", Name: "水生态环境处", Kind: DepartmentDivision}))
 	s.waitCheckpoint()
 	idx := s.Index()
-	require.Equal(t, uint64(10), idx)
+	require.Equal(t, uint64(14), idx)
 
 	ckpt := checkpointIndex(t, dir)
 	assert.GreaterOrEqual(t, ckpt, uint64(3))

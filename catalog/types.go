@@ -87,6 +87,29 @@ type Entry struct {
 	// Review is the workflow state of an entry not yet published (or being restored): who edited
 	// it, who submitted it, the reviewer's last comment. Cleared on publishing.
 	Review Review
+
+	// graded remembers Grade of a stored entry (the access decision asks it of every entry of
+	// every list and figure); Copy drops it.
+	graded gradeMemo
+}
+
+// gradeMemo is a grade with what it was computed from: it holds only while the entry has the
+// same items slice and override (a shallow copy given other items computes afresh).
+type gradeMemo struct {
+	items    *Item
+	n        int
+	override schemas.Grade
+	grade    schemas.Grade
+}
+
+// remember computes e's grade and keeps it; only for an entry about to be stored.
+func (e *Entry) remember() {
+	e.graded = gradeMemo{}
+	g := e.Grade()
+	e.graded = gradeMemo{n: len(e.Items), override: e.GradeOverride, grade: g}
+	if len(e.Items) > 0 {
+		e.graded.items = &e.Items[0]
+	}
 }
 
 // Review is the workflow state of a version under way: an unpublished entry or a change request.
@@ -99,6 +122,10 @@ type Review struct {
 
 // Grade is the table grade: the highest of its items' grades and of a manual override (就高从严).
 func (e *Entry) Grade() schemas.Grade {
+	if m := &e.graded; m.grade != "" && m.n == len(e.Items) && m.override == e.GradeOverride &&
+		(m.n == 0 || m.items == &e.Items[0]) {
+		return m.grade
+	}
 	g := schemas.MaxGrade(e.GradeOverride)
 	for _, it := range e.Items {
 		g = schemas.MaxGrade(g, it.Grade)
@@ -112,6 +139,7 @@ func (e *Entry) Grade() schemas.Grade {
 // Copy returns a deep copy; objects read from the store are never modified in place.
 func (e *Entry) Copy() *Entry {
 	c := *e
+	c.graded = gradeMemo{}
 	c.Items = append([]Item(nil), e.Items...)
 	c.RelatedCodes = append([]string(nil), e.RelatedCodes...)
 	c.Domains = append([]string(nil), e.Domains...)

@@ -12,7 +12,7 @@ import (
 // Subjects and messages are Simplified Chinese: they reach users through every door
 // (schemas.InvalidError.UserText); values taken from input are quoted with schemas.Quote.
 type problems struct {
-	subject string
+	subject func() string // rendered only when something failed: validation runs under the write lock
 	list    []schemas.Problem
 	// draft relaxes completeness: a draft may leave required fields and codes empty, but what it
 	// does give must be valid.
@@ -26,7 +26,9 @@ type problems struct {
 const maxProblemText = 300
 
 func newProblems(format string, args ...any) *problems {
-	return &problems{subject: schemas.Printable(schemas.Clip(fmt.Sprintf(format, args...), maxProblemText))}
+	return &problems{subject: func() string {
+		return schemas.Printable(schemas.Clip(fmt.Sprintf(format, args...), maxProblemText))
+	}}
 }
 
 func (p *problems) add(field, format string, args ...any) {
@@ -51,10 +53,18 @@ func (p *problems) required(field, value string) {
 }
 
 func (p *problems) code(field string, list *schemas.CodeList, id string) {
-	if p.draft && id == "" {
+	if p.draft && id == "" || list.Has(id) {
 		return
 	}
 	p.addErr(field, list.Check(field, id))
+}
+
+// codeAt is code for a field whose name is built only when the value fails.
+func (p *problems) codeAt(field func() string, list *schemas.CodeList, id string) {
+	if p.draft && id == "" || list.Has(id) {
+		return
+	}
+	p.code(field(), list, id)
 }
 
 // err returns a *schemas.InvalidError of kind ErrInvalid, or nil when nothing failed.
@@ -62,7 +72,7 @@ func (p *problems) err() error {
 	if len(p.list) == 0 {
 		return nil
 	}
-	return &schemas.InvalidError{Subject: p.subject, Problems: p.list, Err: ErrInvalid}
+	return &schemas.InvalidError{Subject: p.subject(), Problems: p.list, Err: ErrInvalid}
 }
 
 var (

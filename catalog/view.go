@@ -20,6 +20,14 @@ func (s *Store) View() *View { return &View{txn: s.durable.Load().Txn(false)} }
 // Index is the journal index of the last command this view reflects.
 func (v *View) Index() uint64 { return readIndex(v.txn) }
 
+// Generation is the directory's metadata generation: it moves with every command that changes
+// a stored entry (its metadata, status, grade or workflow state) and when an entry gets its first
+// data, never with a change request (the published version stays), a later data load, a run or
+// an account. Whatever is derived from the entries
+// alone (a query schema) is rebuilt only when it moved, so that nothing per request costs the
+// size of the directory. It counts within this process: compare generations of one Store only.
+func (v *View) Generation() uint64 { return readCounter(v.txn, indexKeyGeneration) }
+
 // Entry returns the entry with the given resource code.
 func (v *View) Entry(code string) (*Entry, error) {
 	e, err := entryTxn(v.txn, code)
@@ -41,11 +49,32 @@ func (v *View) EntryByTable(table string) (*Entry, error) {
 	return raw.(*Entry).Copy(), nil
 }
 
-// Entries lists every entry ordered by resource code.
+// Entries lists every entry ordered by resource code, each one copied; EachEntry walks them
+// without copying.
 func (v *View) Entries() []*Entry {
 	var out []*Entry
-	each(v.txn, tableEntries, indexID, func(e *Entry) { out = append(out, e.Copy()) })
+	v.EachEntry("", func(e *Entry) bool { out = append(out, e.Copy()); return true })
 	return out
+}
+
+// EachEntry calls fn with every entry in resource-code order, starting after the code after (""
+// for the first), until fn returns false. No access is decided: this is for the catalogue's own
+// bookkeeping and the operator; doors use EachVisible. e is the stored entry: fn reads it and
+// never changes it, and keeps e.Copy() when it keeps anything.
+func (v *View) EachEntry(after string, fn func(e *Entry) bool) {
+	it, err := v.txn.LowerBound(tableEntries, indexID, after)
+	if err != nil {
+		panic(fmt.Sprintf("catalog: %s.%s: %v", tableEntries, indexID, err)) // schema bug, not input
+	}
+	for raw := it.Next(); raw != nil; raw = it.Next() {
+		e := raw.(*Entry)
+		if after != "" && e.ResourceCode == after {
+			continue
+		}
+		if !fn(e) {
+			return
+		}
+	}
 }
 
 // Department returns the department with the given code.
@@ -121,6 +150,16 @@ func (v *View) Runs(entry string) []*Run {
 			c := *r
 			out = append(out, &c)
 		}
+	})
+	return out
+}
+
+// RunningRuns lists the runs still running, by id, without a walk of the directory.
+func (v *View) RunningRuns() []*Run {
+	var out []*Run
+	each(v.txn, tableRuns, indexRunning, func(r *Run) {
+		c := *r
+		out = append(out, &c)
 	})
 	return out
 }

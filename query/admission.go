@@ -20,7 +20,7 @@ import (
 // the context, but the guard has bounded what they may cost, so an abandoned run soon ends.
 // The run holds its slots until it ends, abandoned or not; waiting for a slot ends with ctx
 // too, the request then not admitted.
-func (s *Service) answer(ctx context.Context, sc *graphql.Schema, r *request, req Request) *graphql.Result {
+func (s *Service) answer(ctx context.Context, g *generation, r *request, req Request) *graphql.Result {
 	if !s.admit(ctx, r) {
 		return nil // Do answers that the service is busy
 	}
@@ -36,7 +36,7 @@ func (s *Service) answer(ctx context.Context, sc *graphql.Schema, r *request, re
 				out <- &graphql.Result{Errors: []gqlerrors.FormattedError{coded(codeInternal, "查询服务内部错误")}}
 			}
 		}()
-		out <- s.execute(ctx, sc, r, req)
+		out <- s.execute(ctx, g, r, req)
 	}()
 	select {
 	case res := <-out:

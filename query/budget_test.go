@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/schemas"
 )
 
@@ -158,7 +159,7 @@ func TestAbandonedRunHoldsItsSlot(t *testing.T) {
 	ctx, cancel := context.WithTimeout(f.ctx, 50*time.Millisecond)
 	defer cancel()
 	r := &request{principal: f.principal(lowPrincipal)}
-	assert.Nil(t, svc.answer(ctx, sc, r, Request{Query: `{ f(x: 1) }`}), "answered at the deadline")
+	assert.Nil(t, svc.answer(ctx, fixedGeneration(r.principal, sc), r, Request{Query: `{ f(x: 1) }`}), "answered at the deadline")
 	assert.True(t, r.admitted)
 	require.True(t, stuck.Load())
 
@@ -198,7 +199,7 @@ func TestPrincipalShare(t *testing.T) {
 	sc := schemaWithLiteral(t, func(ast.Value) any { stuck.Store(true); <-release; return 1 })
 	ctx, cancel := context.WithTimeout(f.ctx, 50*time.Millisecond)
 	defer cancel()
-	assert.Nil(t, svc.answer(ctx, sc, &request{principal: f.principal(lowPrincipal)}, Request{Query: `{ f(x: 1) }`}))
+	assert.Nil(t, svc.answer(ctx, fixedGeneration(f.principal(lowPrincipal), sc), &request{principal: f.principal(lowPrincipal)}, Request{Query: `{ f(x: 1) }`}))
 	require.True(t, stuck.Load())
 	require.Len(t, svc.slots, 1)
 
@@ -275,4 +276,11 @@ func TestEmptyWhereIsRefused(t *testing.T) {
 	data, errs := f.do(hiPrincipal, byVar, map[string]any{"w": nil})
 	require.Empty(t, errs)
 	assert.Len(t, data["air_station_hourly"], 5)
+}
+
+// fixedGeneration is a generation whose schema, for p and a document naming no table, is sc.
+func fixedGeneration(p *catalog.Principal, sc *graphql.Schema) *generation {
+	g := newGeneration(0, "", nil)
+	g.parts[p.AccessKey()+"|"] = sc
+	return g
 }

@@ -66,7 +66,7 @@ func (c Config) guard(query string) (*ast.Document, []gqlerrors.FormattedError) 
 
 // execute is graphql.Do on a document parsed once, by the guard, validated by our rule set.
 // graphql.Do adds only the schema's extensions, which our schemas do not have.
-func (s *Service) execute(ctx context.Context, sc *graphql.Schema, r *request, req Request) *graphql.Result {
+func (s *Service) execute(ctx context.Context, g *generation, r *request, req Request) *graphql.Result {
 	if err := s.cfg.measureVariables(req.Variables); err != nil {
 		return &graphql.Result{Errors: []gqlerrors.FormattedError{err.formatted()}}
 	}
@@ -76,6 +76,11 @@ func (s *Service) execute(ctx context.Context, sc *graphql.Schema, r *request, r
 	}
 	if err := readOnly(doc, req); err != nil {
 		return &graphql.Result{Errors: []gqlerrors.FormattedError{err.formatted()}}
+	}
+	sc, err := s.schemaFor(g, r.principal, doc)
+	if err != nil {
+		s.log.Error("query schema", "user", r.principal.ID, "err", err)
+		return &graphql.Result{Errors: []gqlerrors.FormattedError{coded(codeInternal, "查询服务内部错误")}}
 	}
 	lines := newLines(req.Query)
 	if v := graphql.ValidateDocument(sc, doc, validationRules); !v.IsValid {

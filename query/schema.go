@@ -2,13 +2,17 @@ package query
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
+	"io"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/graphql-go/graphql"
+	"github.com/graphql-go/graphql/language/ast"
 
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/schemas"
@@ -24,20 +28,38 @@ const statusPublished = "PUBLISHED"
 type generation struct {
 	gen         uint64
 	fingerprint string
-	entries     []*catalog.Entry // queryable entries, ordered by table
+	entries     []*catalog.Entry          // queryable entries as stored (read only), ordered by table
+	byField     map[string]*catalog.Entry // the entry behind each table's root fields
 
 	mu    sync.Mutex
-	byKey map[string]*graphql.Schema
+	byKey map[string]*graphql.Schema // whole schemas, per access key
+	parts map[string]*graphql.Schema // schemas of some tables, per access key and tables
+	names map[string]map[string]string
 }
 
-// maxSchemas bounds the schemas a generation keeps; past it the least recently built is dropped
-// and rebuilt on its next use.
-const maxSchemas = 32
+func newGeneration(gen uint64, fp string, entries []*catalog.Entry) *generation {
+	g := &generation{gen: gen, fingerprint: fp, entries: entries, byField: map[string]*catalog.Entry{},
+		byKey: map[string]*graphql.Schema{}, parts: map[string]*graphql.Schema{}, names: map[string]map[string]string{}}
+	for _, e := range entries {
+		g.byField[e.Table] = e
+		g.byField[e.Table+"_aggregate"] = e
+	}
+	return g
+}
 
-// current pairs a generation with the highest catalogue index known to match it.
+// maxSchemas bounds the whole schemas a generation keeps, maxParts the partial ones; past the
+// bound they are all dropped and rebuilt on their next use.
+const (
+	maxSchemas = 32
+	maxParts   = 256
+)
+
+// current pairs a generation with the catalogue's metadata generation (catalog.View.Generation)
+// it was built from: until that moves, no entry changed and the generation stands without a look
+// at the directory.
 type current struct {
-	index uint64
-	g     *generation
+	meta uint64
+	g    *generation
 }
 
 // queryable reports whether an entry gets data fields: published, loaded, and with an
@@ -48,73 +70,82 @@ func queryable(e *catalog.Entry) bool {
 }
 
 // fingerprint hashes what the generated types depend on, so that catalogue changes that do not
-// touch them (runs, a new snapshot of a loaded entry) keep the schemas.
+// touch them (runs, a new snapshot of a loaded entry) keep the schemas. Each value is written
+// with its length, so that no two lists of values hash the same text.
 func fingerprint(entries []*catalog.Entry) string {
-	type itemKey struct {
-		Field, Name, Description, Type, Grade, PIType, CodeList string
-		Required, IsKey                                         bool
-	}
-	type entryKey struct {
-		Code, Table, Name, Grade, District string
-		Items                              []itemKey
-	}
-	keys := make([]entryKey, 0, len(entries))
-	for _, e := range entries {
-		k := entryKey{Code: e.ResourceCode, Table: e.Table, Name: e.Name, Grade: string(e.Grade()), District: e.District}
-		for _, it := range e.Items {
-			k.Items = append(k.Items, itemKey{it.Field, it.Name, it.Description, string(it.Type), string(it.Grade), it.PIType, it.CodeList, it.Required, it.IsKey})
+	h := sha256.New()
+	var n [binary.MaxVarintLen64]byte
+	put := func(ss ...string) {
+		for _, s := range ss {
+			h.Write(n[:binary.PutUvarint(n[:], uint64(len(s)))])
+			io.WriteString(h, s)
 		}
-		keys = append(keys, k)
 	}
-	b, _ := json.Marshal(keys)
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:])
+	for _, e := range entries {
+		put(e.ResourceCode, e.Table, e.Name, string(e.Grade()), e.District, strconv.Itoa(len(e.Items)))
+		for _, it := range e.Items {
+			put(it.Field, it.Name, it.Description, string(it.Type), string(it.Grade), it.PIType, it.CodeList,
+				strconv.FormatBool(it.Required), strconv.FormatBool(it.IsKey))
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
+// queryableEntries lists the queryable entries of the view, ordered by table. They are the
+// catalogue's stored entries, not copies (a copy of every loaded entry of a province would double
+// the directory's memory): the schemas only read them, and a generation keeps an older version
+// alive only until the next one replaces it.
 func queryableEntries(v *catalog.View) []*catalog.Entry {
 	var out []*catalog.Entry
-	for _, e := range v.Entries() {
+	v.EachEntry("", func(e *catalog.Entry) bool {
 		if queryable(e) {
 			out = append(out, e)
 		}
-	}
+		return true
+	})
 	sort.Slice(out, func(i, j int) bool { return out[i].Table < out[j].Table })
 	return out
 }
 
-// generationFor returns the generation matching the view, swapping in a new one when the
-// catalogue's entries changed. A rebuild from an older view never replaces a newer one.
+// generationFor returns the generation matching the view. While the catalogue's metadata
+// generation has not moved (data loads, runs, accounts) that is the current one, found in O(1);
+// otherwise the queryable entries are read again and a new generation is swapped in when what
+// the schemas depend on changed. A rebuild from an older view never replaces a newer one.
 func (s *Service) generationFor(v *catalog.View) *generation {
-	idx := v.Index()
+	meta := v.Generation()
 	cur := s.cur.Load()
-	if cur != nil && cur.index >= idx {
+	if cur != nil && cur.meta >= meta {
 		return cur.g
 	}
+	s.scans.Add(1)
 	entries := queryableEntries(v)
 	fp := fingerprint(entries)
 	var built *generation
 	for {
 		cur = s.cur.Load()
-		if cur != nil && cur.index >= idx {
+		if cur != nil && cur.meta >= meta {
 			return cur.g // a request with a newer view swapped meanwhile: it wins
 		}
 		g := built
 		if cur != nil && cur.g.fingerprint == fp {
 			g = cur.g
 		} else if g == nil {
-			built = &generation{gen: s.gens.Add(1), fingerprint: fp, entries: entries, byKey: map[string]*graphql.Schema{}}
+			built = newGeneration(s.gens.Add(1), fp, entries)
 			g = built
 		}
-		if s.cur.CompareAndSwap(cur, &current{index: idx, g: g}) {
+		if s.cur.CompareAndSwap(cur, &current{meta: meta, g: g}) {
 			if cur == nil || cur.g != g {
-				s.log.Debug("query schema swapped", "generation", g.gen, "index", idx, "tables", len(entries))
+				s.log.Debug("query schema swapped", "generation", g.gen, "metadata_generation", meta, "tables", len(entries))
 			}
 			return g
 		}
 	}
 }
 
-// schema returns the generation's schema for the principal's access key, building it on first use.
+// schema returns the generation's whole schema for the principal's access key, building it on
+// first use: for introspection and the SDL. A province's directory has thousands of queryable
+// tables, and their types cost tens of kilobytes and a few hundred microseconds each, so a
+// request that names its tables gets schemaFor's instead.
 func (s *Service) schema(g *generation, p *catalog.Principal) (*graphql.Schema, error) {
 	key := p.AccessKey()
 	g.mu.Lock()
@@ -122,7 +153,7 @@ func (s *Service) schema(g *generation, p *catalog.Principal) (*graphql.Schema, 
 	if sc, ok := g.byKey[key]; ok {
 		return sc, nil
 	}
-	sc, err := s.buildSchema(g.entries, p)
+	sc, err := s.buildSchema(g.entries, p, g.typeNames(p))
 	if err != nil {
 		return nil, fmt.Errorf("build schema generation %d for %s: %w", g.gen, key, err)
 	}
@@ -131,6 +162,126 @@ func (s *Service) schema(g *generation, p *catalog.Principal) (*graphql.Schema, 
 	}
 	g.byKey[key] = sc
 	return sc, nil
+}
+
+// schemaFor returns the schema a document is validated and executed against: the whole schema
+// when it introspects, otherwise the part of it that holds the catalogue fields and the tables the
+// document's root fields name (the catalogue fields alone when it names none). Types keep the
+// names they have in the whole schema, and a field outside the part is unknown in both, so the
+// answer, errors included, is the whole schema's.
+func (s *Service) schemaFor(g *generation, p *catalog.Principal, doc *ast.Document) (*graphql.Schema, error) {
+	fields, introspects := rootFields(doc)
+	if introspects {
+		return s.schema(g, p)
+	}
+	var entries []*catalog.Entry
+	seen := map[string]bool{}
+	for _, f := range fields {
+		if e := g.byField[f]; e != nil && !seen[e.Table] {
+			seen[e.Table] = true
+			entries = append(entries, e)
+		}
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Table < entries[j].Table })
+	tables := make([]string, len(entries))
+	for i, e := range entries {
+		tables[i] = e.Table
+	}
+	key := p.AccessKey() + "|" + strings.Join(tables, ",")
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if sc, ok := g.parts[key]; ok {
+		return sc, nil
+	}
+	var names map[string]string
+	if len(entries) > 0 {
+		names = g.typeNames(p)
+	}
+	sc, err := s.buildSchema(entries, p, names)
+	if err != nil {
+		return nil, fmt.Errorf("build schema generation %d for %s: %w", g.gen, key, err)
+	}
+	if len(g.parts) >= maxParts {
+		clear(g.parts)
+	}
+	g.parts[key] = sc
+	return sc, nil
+}
+
+// typeNames gives each table p may read the base name of its types, as the whole schema names
+// them: in table order, a name taken by an earlier table gets a suffix. Callers hold g.mu.
+func (g *generation) typeNames(p *catalog.Principal) map[string]string {
+	key := p.AccessKey()
+	if names, ok := g.names[key]; ok {
+		return names
+	}
+	names := map[string]string{}
+	taken := map[string]bool{}
+	for _, n := range fixedTypeNames {
+		taken[n] = true
+	}
+	for _, e := range g.entries {
+		a := catalog.Decide(p, e)
+		if !a.Read || len(visibleColumns(e, a)) == 0 {
+			continue
+		}
+		names[e.Table] = typeBase(e.Table, taken)
+	}
+	if len(g.names) >= maxSchemas {
+		clear(g.names)
+	}
+	g.names[key] = names
+	return names
+}
+
+// rootFields lists the names of the fields a document selects on its root type, through
+// fragments, and whether it introspects the schema (__schema, __type), which needs all of it.
+func rootFields(doc *ast.Document) ([]string, bool) {
+	frags := map[string]*ast.FragmentDefinition{}
+	for _, d := range doc.Definitions {
+		if f, ok := d.(*ast.FragmentDefinition); ok && f.Name != nil {
+			frags[f.Name.Value] = f
+		}
+	}
+	var out []string
+	introspects := false
+	visited := map[string]bool{}
+	var walk func(ss *ast.SelectionSet)
+	walk = func(ss *ast.SelectionSet) {
+		if ss == nil {
+			return
+		}
+		for _, sel := range ss.Selections {
+			switch n := sel.(type) {
+			case *ast.Field:
+				if n.Name == nil {
+					continue
+				}
+				switch n.Name.Value {
+				case "__schema", "__type":
+					introspects = true
+				default:
+					out = append(out, n.Name.Value)
+				}
+			case *ast.InlineFragment:
+				walk(n.SelectionSet)
+			case *ast.FragmentSpread:
+				if n.Name == nil || visited[n.Name.Value] {
+					continue
+				}
+				visited[n.Name.Value] = true
+				if f := frags[n.Name.Value]; f != nil {
+					walk(f.SelectionSet)
+				}
+			}
+		}
+	}
+	for _, d := range doc.Definitions {
+		if op, ok := d.(*ast.OperationDefinition); ok {
+			walk(op.SelectionSet)
+		}
+	}
+	return out, introspects
 }
 
 // fixedTypeNames are the names the generated table types must not take.
@@ -146,11 +297,12 @@ var fixedTypeNames = []string{
 	"SearchResult", "SearchHit", "SearchHighlight", "SearchFacets", "FacetCount",
 }
 
-// buildSchema builds the schema principal p sees: entries whose data the decision does not let
-// it read are absent, so they appear in no field, type or introspection answer; an
-// aggregates-only reader gets no row field. Every schema has the Mutation root of the directory
-// workflow: the catalogue decides each operation itself.
-func (s *Service) buildSchema(entries []*catalog.Entry, p *catalog.Principal) (*graphql.Schema, error) {
+// buildSchema builds the schema principal p sees over entries, their types named by names
+// (typeNames): entries whose data the decision does not let it read are absent, so they appear
+// in no field, type or introspection answer; an aggregates-only reader gets no row field. Every
+// schema has the Mutation root of the directory workflow: the catalogue decides each operation
+// itself.
+func (s *Service) buildSchema(entries []*catalog.Entry, p *catalog.Principal, names map[string]string) (*graphql.Schema, error) {
 	buildMu.Lock()
 	defer buildMu.Unlock()
 	ct := newCatalogTypes()
@@ -160,16 +312,13 @@ func (s *Service) buildSchema(entries []*catalog.Entry, p *catalog.Principal) (*
 			fields[k] = f
 		}
 		s.searchFields(ct, fields)
-		taken := map[string]bool{}
-		for _, n := range fixedTypeNames {
-			taken[n] = true
-		}
 		for _, e := range entries {
-			a := catalog.Decide(p, e)
-			if !a.Read || len(visibleColumns(e, a)) == 0 {
-				continue
+			base, ok := names[e.Table]
+			if !ok {
+				continue // not readable by p (typeNames)
 			}
-			for name, f := range s.tableFields(e, a, typeBase(e.Table, taken)) {
+			a := catalog.Decide(p, e)
+			for name, f := range s.tableFields(e, a, base) {
 				if _, dup := fields[name]; dup {
 					s.log.Warn("query field name taken, skipped", "dataset", e.Table, "field", name)
 					continue

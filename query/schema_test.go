@@ -2,6 +2,7 @@ package query
 
 import (
 	"context"
+	"sort"
 	"strings"
 	"testing"
 
@@ -35,10 +36,14 @@ func TestSchemaSwap(t *testing.T) {
 	g1 := f.svc.generationFor(f.cat.View())
 	old := f.cat.View()
 
-	// A catalogue change that does not touch the schema keeps the generation.
+	// A data load of an entry already loaded keeps the generation, and finds it without reading
+	// the directory again: the catalogue's metadata generation did not move.
+	scans, meta := f.svc.scans.Load(), f.cat.View().Generation()
 	f.load(airCode, airRows()[:2])
 	g := f.svc.generationFor(f.cat.View())
 	assert.Same(t, g1, g)
+	assert.Equal(t, meta, f.cat.View().Generation(), "a data load is no metadata change")
+	assert.Equal(t, scans, f.svc.scans.Load(), "no read of the directory for a data load")
 
 	// A new entry with data appears after the swap, in a new generation.
 	e := baseEntry("0103/000001", "groundwater_well", "地下水监测井", []catalog.Item{
@@ -46,6 +51,7 @@ func TestSchemaSwap(t *testing.T) {
 		{Name: "水位", Field: "level", Type: schemas.Float, Grade: schemas.General1},
 	})
 	require.NoError(t, f.cat.PutEntry(f.ctx, e))
+	assert.Greater(t, f.cat.View().Generation(), meta)
 	_, errs := f.do(lowPrincipal, `{ groundwater_well { well } }`, nil)
 	require.NotEmpty(t, errs, "no snapshot yet: no field")
 	f.load("0103/000001", [][]any{{"W1", 3.5}, {"W2", nil}})
@@ -189,4 +195,50 @@ func TestConcurrentRequestsDuringChanges(t *testing.T) {
 	}
 	data := f.mustDo(lowPrincipal, `{ air_station_hourly_aggregate { count } }`)
 	assert.JSONEq(t, `[{"count":5}]`, jsonOf(t, data["air_station_hourly_aggregate"]))
+}
+
+// TestSchemaForNamesOnlyItsTables: a request is validated against the catalogue fields and the
+// tables its root fields name (through fragments too), so that a directory of thousands of tables
+// does not build them all for one question; introspection gets the whole schema, and a table the
+// request does not name is unknown exactly as in the whole schema.
+func TestSchemaForNamesOnlyItsTables(t *testing.T) {
+	f := newFixture(t)
+	p := f.principal(hiPrincipal)
+	g := f.svc.generationFor(f.cat.View())
+	fieldsOf := func(query string) []string {
+		t.Helper()
+		doc, errs := f.svc.cfg.guard(query)
+		require.Empty(t, errs)
+		sc, err := f.svc.schemaFor(g, p, doc)
+		require.NoError(t, err)
+		var out []string
+		for name := range sc.QueryType().Fields() {
+			out = append(out, name)
+		}
+		sort.Strings(out)
+		return out
+	}
+	catalogOnly := fieldsOf(`{ entry(code: "x") { name } }`)
+	assert.NotContains(t, catalogOnly, "air_station_hourly")
+	assert.Contains(t, catalogOnly, "collectionRate")
+
+	air := fieldsOf(`query Q { ...F } fragment F on Query { a: air_station_hourly_aggregate { count } }`)
+	assert.Contains(t, air, "air_station_hourly")
+	assert.Contains(t, air, "air_station_hourly_aggregate")
+	assert.NotContains(t, air, "enterprise_penalty")
+
+	whole, err := f.svc.schema(g, p)
+	require.NoError(t, err)
+	assert.Len(t, fieldsOf(`{ __schema { queryType { name } } }`), len(whole.QueryType().Fields()))
+
+	// Answers are the whole schema's: data through a fragment, a type named as in the whole
+	// schema, an unknown table refused with the same words.
+	data := f.mustDo(hiPrincipal, `query Q($w: AirStationHourlyWhere) { ...F } fragment F on Query { air_station_hourly(where: $w, limit: 1) { station } }`)
+	assert.Equal(t, `{"air_station_hourly":[{"station":"S1"}]}`, jsonOf(t, data))
+	_, errs := f.do(hiPrincipal, `{ no_such_table { x } }`, nil)
+	require.Len(t, errs, 1)
+	assert.Contains(t, errs[0], "字段 no_such_table 不存在")
+	_, errs = f.do(lowPrincipal, `{ enterprise_penalty { company } }`, nil)
+	require.Len(t, errs, 1)
+	assert.Contains(t, errs[0], "字段 enterprise_penalty 不存在", "above the reader's clearance: as unknown as a missing table")
 }

@@ -133,19 +133,13 @@ func openCatalog(ctx context.Context, cfg Config, log *slog.Logger) (*catalog.St
 // failInterruptedRuns records as failed every run still RUNNING at start-up: this process holds the
 // catalogue lock, so such runs belong to a process that died before committing.
 func (a *App) failInterruptedRuns(ctx context.Context) error {
-	v := a.Cat.View()
-	for _, e := range v.Entries() {
-		for _, r := range v.Runs(e.ResourceCode) {
-			if r.Status != catalog.RunRunning {
-				continue
-			}
-			f := *r
-			f.Status, f.FinishedAt, f.Error = catalog.RunFailed, time.Now(), "归集进程中断, 未提交任何数据"
-			if err := a.Cat.FailRun(ctx, f); err != nil {
-				return fmt.Errorf("record interrupted run %s: %w", r.ID, err)
-			}
-			a.log.Warn("interrupted run recorded as failed", "run", r.ID, "dataset", r.Entry)
+	for _, r := range a.Cat.View().RunningRuns() {
+		f := *r
+		f.Status, f.FinishedAt, f.Error = catalog.RunFailed, time.Now(), "归集进程中断, 未提交任何数据"
+		if err := a.Cat.FailRun(ctx, f); err != nil {
+			return fmt.Errorf("record interrupted run %s: %w", r.ID, err)
 		}
+		a.log.Warn("interrupted run recorded as failed", "run", r.ID, "dataset", r.Entry)
 	}
 	return nil
 }

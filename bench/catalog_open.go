@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"time"
+
+	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/lake"
+	"github.com/cqeco/ecolake/lake/local"
+	"github.com/cqeco/ecolake/query"
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// openReport is what -catalog-open prints: the time from nothing to a served query (catalogue
+// open, query service started, one GraphQL answer), the memory after it, and the cost of the
+// questions asked of the whole directory (the collection figure, search).
+func openReport(ctx context.Context, dir, memProfile, cpuProfile string) error {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg := catalog.DefaultConfig()
+	cfg.Dir = dir
+	lakeDir, err := os.MkdirTemp("", "ecolake-bench-lake-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(lakeDir)
+
+	if cpuProfile != "" {
+		pf, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	start := time.Now()
+	cat, err := catalog.Open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer cat.Close()
+	opened := time.Since(start)
+	bucket, err := local.New(filepath.Join(lakeDir, "lake"))
+	if err != nil {
+		return err
+	}
+	defer bucket.Close()
+	cache, err := lake.NewCache(bucket, filepath.Join(lakeDir, "cache"), 1<<30)
+	if err != nil {
+		return err
+	}
+	qcfg := query.DefaultConfig()
+	qcfg.Timeout = 10 * time.Minute // the first answer is what is measured, however long it takes
+	svc, err := query.New(cat, bucket, cache, qcfg, log)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	steward := &catalog.Principal{ID: "bench", Role: catalog.RoleSteward, Clearance: schemas.Core}
+	code := fourDigitCategories()[0] + "/000001" // the first entry the writers registered
+	res := svc.Do(ctx, steward, query.Request{Query: fmt.Sprintf(`{ entry(code: %q) { name } }`, code)})
+	served := time.Since(start)
+	if len(res.Errors) > 0 {
+		return fmt.Errorf("first query: %s", res.Errors[0].Message)
+	}
+	if e, _ := res.Data.(map[string]any)["entry"].(map[string]any); e == nil || e["name"] == nil {
+		return fmt.Errorf("first query: entry %s not answered: %v", code, res.Data)
+	}
+	v := cat.View()
+	n := 0
+	v.EachVisible(steward, "", func(*catalog.Entry) bool { n++; return true })
+	fmt.Printf("  start-up: %.2f s to a served query (catalog.Open %.2f s), index %d, %d entries\n",
+		served.Seconds(), opened.Seconds(), v.Index(), n)
+
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	fmt.Printf("  memory after start-up and GC: heap in use %.0f MB (live objects %.0f MB), sys %.0f MB, rss %.0f MB\n",
+		float64(ms.HeapInuse)/1e6, float64(ms.HeapAlloc)/1e6, float64(ms.Sys)/1e6, float64(procRSS())/1e6)
+	if memProfile != "" {
+		if err := writeHeapProfile(memProfile); err != nil {
+			return err
+		}
+	}
+
+	district := &catalog.Principal{ID: "bench-wz", Role: catalog.RoleDistrict, Clearance: schemas.General2, Districts: []string{"500101"}}
+	now := time.Now()
+	for _, p := range []*catalog.Principal{steward, district} {
+		var f *catalog.CollectionFigure
+		took := medianOf(5, func() { f = v.CollectionRateFor(now, p) })
+		fmt.Printf("  collection figure as %s: %.1f ms (median of 5), %d/%d collected\n",
+			p.Role, took.Seconds()*1e3, f.Numerator, f.Denominator)
+	}
+	fmt.Printf("  search p50/p99: %s\n", searchReport(ctx, cat))
+	return nil
+}
+
+// searchReport is where the search latencies go once the directory has its search index.
+func searchReport(context.Context, *catalog.Store) string {
+	return "not measured (the directory has no search index yet)"
+}
+
+// medianOf runs fn k times and returns the median time.
+func medianOf(k int, fn func()) time.Duration {
+	ds := make([]time.Duration, k)
+	for i := range ds {
+		t := time.Now()
+		fn()
+		ds[i] = time.Since(t)
+	}
+	slices.Sort(ds)
+	return ds[k/2]
+}
+
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return pprof.Lookup("heap").WriteTo(f, 0)
+}

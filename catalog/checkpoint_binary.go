@@ -1,0 +1,256 @@
+package catalog
+
+import (
+	"fmt"
+
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// Entries and their history are most of a checkpoint, and gob spends most of a start-up
+// decoding them by reflection, one allocation per string. Their chunks are written in a
+// format of their own instead (chunk format 'b'), field by field in a fixed order:
+// unsigned and signed varints, strings as length and bytes, slices as length and elements
+// (empty decodes as nil, as gob gives it), times as time.Time.AppendBinary (what gob stores).
+// Each object starts with the byte count of its strings that no other object shares (names,
+// abstracts, descriptions, notes); they are decoded into one allocation per object. Strings
+// the directory repeats (codes, item names, actors) are looked up among the shared strings
+// (compact.go) and allocated on their own when new.
+//
+// The field lists below are the formats: a field added to Entry, Item, Review, History or
+// FieldChange must be added here too, or it is lost at restart (TestBinaryCodecCarriesEveryField
+// fails until it is). Chunks written by gob or JSON still load.
+
+func encodeEntry(w *binWriter, e *Entry) error {
+	own := ownLen(e.ResourceCode, e.Table, e.Name, e.Abstract, e.SharingBasis, e.ExemptReason, e.CurrentSnapshot, e.Review.Comment) +
+		ownLen(e.RelatedCodes...) + ownLen(e.RetiredFields...)
+	for i := range e.Items {
+		own += len(e.Items[i].Description)
+	}
+	w.uvarint(uint64(own))
+	w.str(e.ResourceCode)
+	w.str(e.Table)
+	w.str(e.Name)
+	w.str(e.CategoryCode)
+	w.str(e.ProviderName)
+	w.str(e.ProviderCode)
+	w.str(e.Abstract)
+	w.str(e.FormatType)
+	w.uvarint(uint64(len(e.Items)))
+	for i := range e.Items {
+		it := &e.Items[i]
+		w.varint(int64(it.ID))
+		w.str(it.Name)
+		w.str(it.Field)
+		w.str(string(it.Type))
+		w.varint(int64(it.Length))
+		w.boolean(it.Required)
+		w.boolean(it.IsKey)
+		w.str(string(it.Grade))
+		w.str(it.PIType)
+		w.str(it.CodeList)
+		w.str(it.Description)
+	}
+	w.str(e.ShareType)
+	w.str(e.ShareCondition)
+	w.str(e.ShareMode)
+	w.str(e.OpenType)
+	w.str(e.OpenCondition)
+	w.str(e.SharingBasis)
+	w.str(string(e.UpdateCycle))
+	if err := w.time(e.PublishDate); err != nil {
+		return err
+	}
+	w.str(e.Status)
+	w.strs(e.RelatedCodes)
+	w.str(e.Department)
+	w.str(e.District)
+	w.str(e.SourceKind)
+	w.strs(e.Domains)
+	w.strs(e.BusinessItems)
+	w.strs(e.Scenes)
+	w.boolean(e.Secret)
+	w.boolean(e.Exempt)
+	w.str(e.ExemptReason)
+	w.str(string(e.GradeOverride))
+	w.varint(int64(e.LastItemID))
+	w.strs(e.RetiredFields)
+	w.str(e.CurrentSnapshot)
+	if err := w.time(e.CreatedAt); err != nil {
+		return err
+	}
+	if err := w.time(e.UpdatedAt); err != nil {
+		return err
+	}
+	w.uvarint(e.ModifyIndex)
+	w.uvarint(e.Revision)
+	w.strs(e.Review.Editors)
+	w.str(e.Review.UpdatedBy)
+	w.str(e.Review.SubmittedBy)
+	w.str(e.Review.Comment)
+	return nil
+}
+
+func decodeEntry(r *binReader) *Entry {
+	r.begin()
+	e := &Entry{}
+	e.ResourceCode = r.own()
+	e.Table = r.own()
+	e.Name = r.own()
+	e.CategoryCode = r.shared()
+	e.ProviderName = r.shared()
+	e.ProviderCode = r.shared()
+	e.Abstract = r.own()
+	e.FormatType = r.shared()
+	if n := r.uvarint(); n > 0 && r.err == nil {
+		if n > uint64(len(r.b)-r.off) {
+			r.fail(errBinShort)
+			return nil
+		}
+		e.Items = make([]Item, n)
+		for i := range e.Items {
+			it := &e.Items[i]
+			it.ID = int(r.varint())
+			it.Name = r.shared()
+			it.Field = r.shared()
+			it.Type = schemas.DataType(r.shared())
+			it.Length = int(r.varint())
+			it.Required = r.boolean()
+			it.IsKey = r.boolean()
+			it.Grade = schemas.Grade(r.shared())
+			it.PIType = r.shared()
+			it.CodeList = r.shared()
+			it.Description = r.own()
+		}
+	}
+	e.ShareType = r.shared()
+	e.ShareCondition = r.shared()
+	e.ShareMode = r.shared()
+	e.OpenType = r.shared()
+	e.OpenCondition = r.shared()
+	e.SharingBasis = r.own()
+	e.UpdateCycle = schemas.UpdateCycle(r.shared())
+	e.PublishDate = r.time()
+	e.Status = r.shared()
+	e.RelatedCodes = r.ownAll()
+	e.Department = r.shared()
+	e.District = r.shared()
+	e.SourceKind = r.shared()
+	e.Domains = r.sharedAll()
+	e.BusinessItems = r.sharedAll()
+	e.Scenes = r.sharedAll()
+	e.Secret = r.boolean()
+	e.Exempt = r.boolean()
+	e.ExemptReason = r.own()
+	e.GradeOverride = schemas.Grade(r.shared())
+	e.LastItemID = int(r.varint())
+	e.RetiredFields = r.ownAll()
+	e.CurrentSnapshot = r.own()
+	e.CreatedAt = r.time()
+	e.UpdatedAt = r.time()
+	e.ModifyIndex = r.uvarint()
+	e.Revision = r.uvarint()
+	e.Review.Editors = r.sharedAll()
+	e.Review.UpdatedBy = r.shared()
+	e.Review.SubmittedBy = r.shared()
+	e.Review.Comment = r.own()
+	return e
+}
+
+func encodeHistory(w *binWriter, h *History) error {
+	own := len(h.Note)
+	for _, c := range h.Changes {
+		own += ownLen(c.Field, c.Label, c.Old, c.New)
+	}
+	w.uvarint(uint64(own))
+	w.str(h.Entry)
+	w.uvarint(h.Index)
+	if err := w.time(h.At); err != nil {
+		return err
+	}
+	w.str(h.Actor.ID)
+	w.str(h.Actor.Name)
+	w.str(h.Action)
+	w.str(h.Status)
+	w.str(h.Note)
+	w.uvarint(uint64(len(h.Changes)))
+	for _, c := range h.Changes {
+		w.str(c.Field)
+		w.str(c.Label)
+		w.str(c.Old)
+		w.str(c.New)
+	}
+	return nil
+}
+
+// decodeHistory decodes one version; prev is the one before in the chunk, whose entry code it
+// shares when it is the same entry's.
+func decodeHistory(r *binReader, prev *History) *History {
+	r.begin()
+	h := &History{}
+	if b := r.bytes(); prev != nil && string(b) == prev.Entry {
+		h.Entry = prev.Entry
+	} else {
+		h.Entry = string(b)
+	}
+	h.Index = r.uvarint()
+	h.At = r.time()
+	h.Actor.ID = r.shared()
+	h.Actor.Name = r.shared()
+	h.Action = r.shared()
+	h.Status = r.shared()
+	h.Note = r.own()
+	if n := r.uvarint(); n > 0 && r.err == nil {
+		if n > uint64(len(r.b)-r.off) {
+			r.fail(errBinShort)
+			return nil
+		}
+		h.Changes = make([]FieldChange, n)
+		for i := range h.Changes {
+			c := &h.Changes[i]
+			c.Field, c.Label, c.Old, c.New = r.own(), r.own(), r.own(), r.own()
+		}
+	}
+	return h
+}
+
+// binaryCodec gives c the binary format, with encode and decode for one object of type T.
+func binaryCodec[T any](c ckptCodec, enc func(*binWriter, *T) error, dec func(r *binReader, prev *T) *T) ckptCodec {
+	c.encodeBin = func(w *binWriter, objs []any) error {
+		w.uvarint(binVersion)
+		w.uvarint(uint64(len(objs)))
+		for _, o := range objs {
+			if err := enc(w, o.(*T)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	c.decodeBin = func(body []byte) ([]any, error) {
+		r := &binReader{b: body}
+		if v := r.uvarint(); r.err == nil && v != binVersion {
+			return nil, fmt.Errorf("binary chunk version %d is not supported", v)
+		}
+		n := r.uvarint()
+		if r.err != nil || n > uint64(len(body)) {
+			return nil, fmt.Errorf("binary chunk: bad object count")
+		}
+		out := make([]any, 0, n)
+		var prev *T
+		for range n {
+			o := dec(r, prev)
+			if r.err != nil {
+				return nil, r.err
+			}
+			if len(r.arena) != cap(r.arena) {
+				return nil, fmt.Errorf("object announced %d bytes of strings, holds %d", cap(r.arena), len(r.arena))
+			}
+			out = append(out, o)
+			prev = o
+		}
+		if r.off != len(body) {
+			return nil, fmt.Errorf("%d bytes after the last object", len(body)-r.off)
+		}
+		return out, nil
+	}
+	return c
+}

@@ -1,0 +1,218 @@
+package catalog
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+	"unsafe"
+)
+
+// The reading and writing of the binary checkpoint chunks (checkpoint_binary.go): varints,
+// strings, string lists and times, and the arena of each object's unshared strings.
+
+// binVersion is the version of the 'b' chunk body.
+const binVersion = 1
+
+var errBinShort = errors.New("chunk ends inside an object")
+
+type binWriter struct{ b []byte }
+
+func (w *binWriter) uvarint(v uint64) { w.b = binary.AppendUvarint(w.b, v) }
+func (w *binWriter) varint(v int64)   { w.b = binary.AppendVarint(w.b, v) }
+func (w *binWriter) str(s string)     { w.uvarint(uint64(len(s))); w.b = append(w.b, s...) }
+
+func (w *binWriter) boolean(v bool) {
+	if v {
+		w.b = append(w.b, 1)
+	} else {
+		w.b = append(w.b, 0)
+	}
+}
+
+func (w *binWriter) strs(ss []string) {
+	w.uvarint(uint64(len(ss)))
+	for _, s := range ss {
+		w.str(s)
+	}
+}
+
+func (w *binWriter) time(t time.Time) error {
+	start := len(w.b)
+	w.b = append(w.b, 0)
+	b, err := t.AppendBinary(w.b)
+	if err != nil {
+		return err
+	}
+	if n := len(b) - start - 1; n > 127 {
+		return fmt.Errorf("time encodes in %d bytes", n)
+	}
+	b[start] = byte(len(b) - start - 1)
+	w.b = b
+	return nil
+}
+
+// binReader reads one chunk body; the first error sticks and every later read returns zero.
+type binReader struct {
+	b     []byte
+	off   int
+	err   error
+	arena []byte // the current object's unshared strings
+}
+
+func (r *binReader) fail(err error) {
+	if r.err == nil {
+		r.err = err
+	}
+}
+
+func (r *binReader) uvarint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.b[r.off:])
+	if n <= 0 {
+		r.fail(errBinShort)
+		return 0
+	}
+	r.off += n
+	return v
+}
+
+func (r *binReader) varint() int64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(r.b[r.off:])
+	if n <= 0 {
+		r.fail(errBinShort)
+		return 0
+	}
+	r.off += n
+	return v
+}
+
+func (r *binReader) boolean() bool {
+	if r.err != nil || r.off >= len(r.b) {
+		r.fail(errBinShort)
+		return false
+	}
+	r.off++
+	return r.b[r.off-1] != 0
+}
+
+func (r *binReader) bytes() []byte {
+	n := r.uvarint()
+	if r.err != nil {
+		return nil
+	}
+	if n > uint64(len(r.b)-r.off) {
+		r.fail(errBinShort)
+		return nil
+	}
+	b := r.b[r.off : r.off+int(n)]
+	r.off += int(n)
+	return b
+}
+
+// own reads a string no other object shares into the object's arena.
+func (r *binReader) own() string {
+	b := r.bytes()
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > cap(r.arena)-len(r.arena) {
+		r.fail(fmt.Errorf("strings exceed the %d bytes the object announced", cap(r.arena)))
+		return ""
+	}
+	start := len(r.arena)
+	r.arena = append(r.arena, b...)
+	// The arena is never written again below start+len(b) and never grows: the string stays
+	// as decoded.
+	return unsafe.String(&r.arena[start], len(b))
+}
+
+// shared reads a string the directory repeats: the shared one when there is one.
+func (r *binReader) shared() string {
+	b := r.bytes()
+	if len(b) == 0 {
+		return ""
+	}
+	interned.RLock()
+	s, ok := interned.m[string(b)]
+	interned.RUnlock()
+	if ok {
+		return s
+	}
+	return string(b)
+}
+
+func (r *binReader) sharedAll() []string {
+	n := r.uvarint()
+	if n == 0 || r.err != nil {
+		return nil
+	}
+	if n > uint64(len(r.b)-r.off) {
+		r.fail(errBinShort)
+		return nil
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = r.shared()
+	}
+	return out
+}
+
+func (r *binReader) ownAll() []string {
+	n := r.uvarint()
+	if n == 0 || r.err != nil {
+		return nil
+	}
+	if n > uint64(len(r.b)-r.off) {
+		r.fail(errBinShort)
+		return nil
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = r.own()
+	}
+	return out
+}
+
+func (r *binReader) time() time.Time {
+	if r.err != nil || r.off >= len(r.b) {
+		r.fail(errBinShort)
+		return time.Time{}
+	}
+	n := int(r.b[r.off])
+	r.off++
+	if n > len(r.b)-r.off {
+		r.fail(errBinShort)
+		return time.Time{}
+	}
+	var t time.Time
+	if err := t.UnmarshalBinary(r.b[r.off : r.off+n]); err != nil {
+		r.fail(err)
+	}
+	r.off += n
+	return t
+}
+
+// begin starts an object: its arena of unshared strings.
+func (r *binReader) begin() {
+	n := r.uvarint()
+	if n > uint64(len(r.b)) {
+		r.fail(fmt.Errorf("object announces %d bytes of strings in a chunk of %d", n, len(r.b)))
+		return
+	}
+	r.arena = make([]byte, 0, n)
+}
+
+// ownLen is the byte count of the strings of ss.
+func ownLen(ss ...string) int {
+	n := 0
+	for _, s := range ss {
+		n += len(s)
+	}
+	return n
+}

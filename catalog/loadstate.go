@@ -1,0 +1,129 @@
+package catalog
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/go-memdb"
+)
+
+// The collection figure asks of every due entry when its current data was committed and whether
+// its newest load failed. Looking up the current snapshot and walking the runs index backwards
+// for each entry cost more than the rest of the figure together; the load_states table keeps both
+// answers, one row per entry that has runs or data, in resource-code order, so that the figure
+// reads it alongside the entries in one pass. It is derived from the runs and snapshots in the
+// same transaction (insertRun, noteCurrentSnapshot) and rebuilt with them when a checkpoint is
+// restored, so it is never stored.
+
+const tableLoadStates = "load_states"
+
+// loadState points at an entry's current snapshot and at its run with the latest (StartedAt,
+// ID), the run the runs index lists first, newest first. Rows are replaced, never changed.
+type loadState struct {
+	Entry   string
+	Current *Snapshot // nil when the entry has no data
+	Last    *Run      // nil when it has no runs
+}
+
+func loadStatesTableSchema() *memdb.TableSchema {
+	return &memdb.TableSchema{
+		Name:    tableLoadStates,
+		Indexes: map[string]*memdb.IndexSchema{indexID: idIndex("Entry")},
+	}
+}
+
+func loadStateTxn(txn *memdb.Txn, entry string) loadState {
+	if raw, err := txn.First(tableLoadStates, indexID, entry); err == nil && raw != nil {
+		return *raw.(*loadState)
+	}
+	return loadState{Entry: entry}
+}
+
+func putLoadState(txn *memdb.Txn, st loadState) error {
+	if err := txn.Insert(tableLoadStates, &st); err != nil {
+		return fmt.Errorf("note load state of %s: %w", st.Entry, err)
+	}
+	return nil
+}
+
+// insertRun stores r (a fresh object) and keeps its entry's last run. Every write of a run goes
+// through here, checkpoint restore included.
+func insertRun(txn *memdb.Txn, r *Run) error {
+	if err := txn.Insert(tableRuns, r); err != nil {
+		return fmt.Errorf("insert run %s: %w", r.ID, err)
+	}
+	st := loadStateTxn(txn, r.Entry)
+	if st.Last != nil && st.Last.ID != r.ID && !newerRun(r, st.Last) {
+		return nil
+	}
+	st.Last = r
+	return putLoadState(txn, st)
+}
+
+// newerRun orders runs as the runs index does: by start time, then by id.
+func newerRun(a, b *Run) bool {
+	if !a.StartedAt.Equal(b.StartedAt) {
+		return a.StartedAt.After(b.StartedAt)
+	}
+	return a.ID > b.ID
+}
+
+// noteCurrentSnapshot records snap, stored, as its entry's current data.
+func noteCurrentSnapshot(txn *memdb.Txn, snap *Snapshot) error {
+	st := loadStateTxn(txn, snap.Entry)
+	st.Current = snap
+	return putLoadState(txn, st)
+}
+
+// snapshotRestorer is the insert of the snapshots of one checkpoint load: the entries are
+// restored before them, so each knows whether it is its entry's current data.
+func snapshotRestorer() func(*memdb.Txn, *Snapshot) error {
+	return func(txn *memdb.Txn, snap *Snapshot) error {
+		if err := txn.Insert(tableSnapshots, snap); err != nil {
+			return fmt.Errorf("insert snapshot %s: %w", snap.ID, err)
+		}
+		if e, err := entryTxn(txn, snap.Entry); err == nil && e.CurrentSnapshot == snap.ID {
+			return noteCurrentSnapshot(txn, snap)
+		}
+		return nil
+	}
+}
+
+// runRestorer is the insert of the runs of one checkpoint load.
+func runRestorer() func(*memdb.Txn, *Run) error { return insertRun }
+
+// loadStates walks the load states in resource-code order alongside an ordered walk of entries.
+type loadStates struct {
+	it  memdb.ResultIterator
+	cur *loadState
+}
+
+func (v *View) loadStates() *loadStates {
+	it, err := v.txn.Get(tableLoadStates, indexID)
+	if err != nil {
+		panic(fmt.Sprintf("catalog: %s: %v", tableLoadStates, err))
+	}
+	l := &loadStates{it: it}
+	l.next()
+	return l
+}
+
+func (l *loadStates) next() {
+	if raw := l.it.Next(); raw != nil {
+		l.cur = raw.(*loadState)
+	} else {
+		l.cur = nil
+	}
+}
+
+// of returns the load state of the entry with the given code (zero when it has none). Codes must
+// be asked in increasing order.
+func (l *loadStates) of(code string) loadState {
+	for l.cur != nil && strings.Compare(l.cur.Entry, code) < 0 {
+		l.next()
+	}
+	if l.cur != nil && l.cur.Entry == code {
+		return *l.cur
+	}
+	return loadState{Entry: code}
+}

@@ -1,0 +1,94 @@
+package catalog
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestLoadStateFollowsRunsAndData: the last run the collection figure reads is the entry's newest
+// run by start time, whatever order runs are recorded and finished in, and the same after a
+// checkpoint restore and after a journal replay.
+func TestLoadStateFollowsRunsAndData(t *testing.T) {
+	s, clock := newTestStore(t)
+	ctx := context.Background()
+	e := validEntry("000001", "air_daily")
+	e.Status = StatusPublished
+	require.NoError(t, s.PutEntry(ctx, e))
+	require.NoError(t, s.PutEntry(ctx, validEntry("000002", "other")))
+	t0 := clock.Now()
+	begin := func(id string, at time.Time) {
+		require.NoError(t, s.BeginRun(ctx, Run{ID: id, Entry: e.ResourceCode, Status: RunRunning, StartedAt: at}))
+	}
+	fail := func(id, msg string) { require.NoError(t, s.FailRun(ctx, Run{ID: id, Error: msg})) }
+	reason := func(s *Store) string {
+		t.Helper()
+		f := s.View().CollectionRate(t0.Add(time.Hour))
+		require.Len(t, f.Lagging, 1)
+		return f.Lagging[0].Reason + " " + f.Lagging[0].ReasonText
+	}
+	agrees := func(s *Store) {
+		t.Helper()
+		v := s.View()
+		states := v.loadStates()
+		for _, x := range v.Entries() {
+			st := states.of(x.ResourceCode)
+			if x.CurrentSnapshot == "" {
+				assert.Nil(t, st.Current, x.ResourceCode)
+			} else {
+				require.NotNil(t, st.Current, x.ResourceCode)
+				assert.Equal(t, x.CurrentSnapshot, st.Current.ID)
+			}
+			want := v.Runs(x.ResourceCode)
+			if len(want) == 0 {
+				assert.Nil(t, st.Last, x.ResourceCode)
+				continue
+			}
+			require.NotNil(t, st.Last, x.ResourceCode)
+			assert.Equal(t, *want[0], *st.Last, "the runs index lists it first")
+		}
+	}
+
+	begin("r1", t0.Add(10*time.Minute))
+	fail("r1", "连接超时")
+	assert.Equal(t, LagLastLoadFailed+" 从未归集; 最近一次归集失败: 连接超时", reason(s))
+	begin("r2", t0.Add(20*time.Minute))
+	assert.Equal(t, LagNeverLoaded+" 从未归集", reason(s), "the newest run is still running")
+	begin("r0", t0) // an older run recorded late does not become the last one
+	fail("r0", "旧的失败")
+	assert.Equal(t, LagNeverLoaded+" 从未归集", reason(s))
+	agrees(s)
+	fail("r2", "文件缺少表头")
+	assert.Equal(t, LagLastLoadFailed+" 从未归集; 最近一次归集失败: 文件缺少表头", reason(s))
+	agrees(s)
+
+	dir := s.cfg.Dir
+	require.NoError(t, s.Close()) // checkpoint
+	s = openTest(t, testConfig(dir, clock))
+	assert.Equal(t, LagLastLoadFailed+" 从未归集; 最近一次归集失败: 文件缺少表头", reason(s))
+	agrees(s)
+	begin("r3", t0.Add(30*time.Minute))
+	s.crash() // replay
+	s = openTest(t, testConfig(dir, clock))
+	assert.Equal(t, LagNeverLoaded+" 从未归集", reason(s))
+	agrees(s)
+
+	// Data arrives: the entry is collected, its load state names the snapshot, after a restart too.
+	fail("r3", "中断")
+	loadEntry(t, s, e.ResourceCode, "r4", "s1", "", t0.Add(40*time.Minute))
+	collected := func(s *Store) {
+		t.Helper()
+		f := s.View().CollectionRate(t0.Add(time.Hour))
+		assert.Equal(t, []string{e.ResourceCode}, f.Collected)
+		assert.Empty(t, f.Lagging)
+		agrees(s)
+	}
+	collected(s)
+	require.NoError(t, s.Close())
+	s = openTest(t, testConfig(dir, clock))
+	defer s.Close()
+	collected(s)
+}
