@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -137,10 +138,19 @@ func (v *View) HistoryFor(p *Principal, code string, limit int) ([]*History, err
 	if raw == nil {
 		return out, nil
 	}
+	// A change under way that raises the entry above p's clearance is hidden from p (ChangeFor):
+	// so are the differences of the versions made since the entry was last changed in the open.
+	hideAfter := uint64(math.MaxUint64)
+	if c, err := first[ChangeRequest](v.txn, tableChanges, "change request", code); err == nil && !exists(p, c.Proposed) {
+		hideAfter = e.Revision
+	}
 	recs := raw.(*historyRow).Records
 	for i := len(recs) - 1; i >= 0 && len(out) < limit; i-- {
 		c := recs[i]
-		c.Changes = slices.Clone(recs[i].Changes)
+		c.Changes = nil
+		if c.Index <= hideAfter {
+			c.Changes = slices.Clone(recs[i].Changes)
+		}
 		out = append(out, &c)
 	}
 	return out, nil

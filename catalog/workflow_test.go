@@ -374,3 +374,27 @@ func TestDraftWithoutDistrictOrDepartmentIsStored(t *testing.T) {
 	require.ErrorIs(t, err, ErrInvalid)
 	assert.Contains(t, err.Error(), "district: 必填")
 }
+
+// TestHistoryHidesAChangeAboveTheReadersClearance: a change request that adds an item graded
+// above a reader's clearance is not shown to that reader, nor are its differences in the history.
+func TestHistoryHidesAChangeAboveTheReadersClearance(t *testing.T) {
+	s := newWorkflowStore(t)
+	ctx := context.Background()
+	d, err := s.CreateEntry(ctx, wfSteward, draftEntry("企业名录"), "")
+	require.NoError(t, err)
+	live := publish(t, s, d.ResourceCode)
+	edit := live.Copy()
+	edit.Items = append(edit.Items, Item{Name: "法定代表人身份证号", Field: "legal_id", Type: schemas.String, Grade: schemas.General4, PIType: "ID_CARD"})
+	require.NoError(t, s.EditEntry(ctx, wfSteward, edit, live.Revision, "补充法定代表人"))
+
+	low := &Principal{ID: "a2", Name: "分析员", Role: RoleAnalyst, Clearance: schemas.General2}
+	_, err = s.View().ChangeFor(low, d.ResourceCode)
+	require.ErrorIs(t, err, ErrNotFound)
+	hist, err := s.View().HistoryFor(low, d.ResourceCode, 10)
+	require.NoError(t, err)
+	require.Equal(t, HistEdit, hist[0].Action)
+	assert.Empty(t, hist[0].Changes, "the hidden change's differences")
+	all, err := s.View().HistoryFor(wfAdmin, d.ResourceCode, 10)
+	require.NoError(t, err)
+	assert.NotEmpty(t, all[0].Changes)
+}
