@@ -35,10 +35,11 @@ type Action string
 
 // Actions decided by Allowed.
 const (
-	ActManagePrincipals Action = "manage_principals" // create, list and disable principals and their tokens
-	ActEditDirectory    Action = "edit_directory"    // register and change entries and departments
-	ActReviewDirectory  Action = "review_directory"  // approve or send back directory changes
-	ActQuery            Action = "query"             // use the query layer at all
+	ActManagePrincipals  Action = "manage_principals"  // create, list and disable principals and their tokens
+	ActEditDirectory     Action = "edit_directory"     // register and change entries and departments
+	ActReviewDirectory   Action = "review_directory"   // approve or send back directory changes
+	ActManageDepartments Action = "manage_departments" // register and rename departments
+	ActQuery             Action = "query"              // use the query layer at all
 )
 
 // MinGroupAggregatesOnly is the smallest group an aggregates-only reader is shown: a group (or a
@@ -186,7 +187,7 @@ func Allowed(p *Principal, act Action) bool {
 		return false
 	}
 	switch act {
-	case ActManagePrincipals:
+	case ActManagePrincipals, ActManageDepartments:
 		return p.Role == RoleAdmin
 	case ActEditDirectory:
 		return p.Role == RoleAdmin || p.Role == RoleSteward

@@ -25,6 +25,20 @@ func (s *Store) PutDepartment(ctx context.Context, d Department) error {
 	})
 }
 
+// PutDepartmentAs registers or renames a department (处室/单位) on behalf of p: the bureau's
+// structure is the administrators' to keep.
+func (s *Store) PutDepartmentAs(ctx context.Context, p *Principal, d Department) error {
+	return s.submit(ctx, cmdPutDepartment, putDepartmentCmd{Department: d}, func(*memdb.Txn) error {
+		if !Allowed(p, ActManageDepartments) {
+			return schemas.Userf(schemas.ErrForbidden, "无权登记或修改部门: 只有系统管理员可以")
+		}
+		return validateDepartment(&d)
+	})
+}
+
+// DepartmentKindNames are the Chinese names of the department kinds.
+var DepartmentKindNames = map[string]string{DepartmentDivision: "处室", DepartmentCentre: "直属单位", DepartmentCorps: "总队"}
+
 func validateDepartment(d *Department) error {
 	p := newProblems("部门 %s", d.Code)
 	if !departmentCodeRE.MatchString(d.Code) {

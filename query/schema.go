@@ -293,7 +293,7 @@ var fixedTypeNames = []string{
 	// The directory workflow's (schema_workflow.go, schema_input.go, schema_mutation.go).
 	"Mutation", "Actor", "Review", "ChangeRequest", "FieldChange", "History", "Grading", "GradeResult",
 	"BusinessItem", "Scene", "EntryInput", "ItemInput", "ItemGradeInput", "EvidenceInput",
-	"BusinessItemInput", "SceneInput",
+	"BusinessItemInput", "SceneInput", "Department",
 	"SearchResult", "SearchHit", "SearchHighlight", "SearchFacets", "FacetCount",
 }
 

@@ -183,6 +183,7 @@ func (s *Service) mutation(d *workflowTypes) *graphql.Object {
 				return r.view.Scene(sc.Code)
 			})},
 	}
+	fields["putDepartment"] = s.departmentMutation(d.department)
 	return graphql.NewObject(graphql.ObjectConfig{Name: "Mutation", Description: "目录维护", Fields: fields})
 }
 

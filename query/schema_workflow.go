@@ -20,8 +20,8 @@ import (
 type workflowTypes struct {
 	entry, grade *graphql.Object
 
-	actor, review, change, history, grading, business, scene, gradeResult           *graphql.Object
-	entryInput, itemInput, itemGradeInput, evidenceInput, businessInput, sceneInput *graphql.InputObject
+	actor, review, change, history, grading, business, scene, gradeResult, department *graphql.Object
+	entryInput, itemInput, itemGradeInput, evidenceInput, businessInput, sceneInput   *graphql.InputObject
 }
 
 // Bounds of the lists the directory reads return.
@@ -32,7 +32,7 @@ const (
 )
 
 func newWorkflowTypes(grade *graphql.Object) *workflowTypes {
-	d := &workflowTypes{grade: grade}
+	d := &workflowTypes{grade: grade, department: newDepartmentType()}
 	nn, str := graphql.NewNonNull, graphql.String
 	strs := nn(graphql.NewList(nn(str)))
 	d.actor = graphql.NewObject(graphql.ObjectConfig{Name: "Actor", Description: "操作人", Fields: graphql.Fields{
@@ -292,6 +292,7 @@ func countArg(args map[string]any, def, limit int) (int, error) {
 func (d *workflowTypes) queryFields() graphql.Fields {
 	list := func(t graphql.Type) graphql.Output { return graphql.NewNonNull(graphql.NewList(graphql.NewNonNull(t))) }
 	return graphql.Fields{
+		"departments": departmentQuery(d.department),
 		"pendingReview": {Type: list(d.entry), Description: "待审核的版本 (审核员与系统管理员), 早的在前",
 			Args: graphql.FieldConfigArgument{"first": {Type: graphql.Int, DefaultValue: defaultHistory, Description: "条数, 1 至 500"}},
 			Resolve: func(p graphql.ResolveParams) (any, error) {

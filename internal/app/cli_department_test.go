@@ -1,0 +1,41 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// TestDepartmentCommands: the operator registers a department by its kind's Chinese name; a
+// steward acting through --as is refused; the list shows it.
+func TestDepartmentCommands(t *testing.T) {
+	ctx := context.Background()
+	log := slog.New(slog.DiscardHandler)
+	cfg := DefaultConfig()
+	cfg.DataDir = t.TempDir()
+	a, err := Open(ctx, cfg, log, false)
+	require.NoError(t, err)
+	require.NoError(t, a.Cat.PutDepartment(ctx, catalog.Department{Code: "DIV_AIR", Name: "大气处", Kind: catalog.DepartmentDivision}))
+	require.NoError(t, a.Cat.CreatePrincipal(ctx, catalog.Principal{ID: "zhang", Name: "张数据", Role: catalog.RoleSteward, Clearance: schemas.General4, Department: "DIV_AIR"}))
+	require.NoError(t, a.Close())
+
+	var out bytes.Buffer
+	code := RunDepartmentPut(ctx, cfg, DepartmentArgs{CatalogArgs: CatalogArgs{As: "zhang", Code: "DIV_NOISE"}, Name: "噪声处", Kind: "处室"}, &out, log)
+	assert.Equal(t, ExitFailed, code)
+	assert.Contains(t, out.String(), "只有系统管理员")
+	out.Reset()
+	code = RunDepartmentPut(ctx, cfg, DepartmentArgs{CatalogArgs: CatalogArgs{Code: "DIV_NOISE"}, Name: "噪声处", Kind: "处室"}, &out, log)
+	require.Equal(t, ExitOK, code, out.String())
+	assert.Contains(t, out.String(), "已登记部门 DIV_NOISE 噪声处（处室）")
+	out.Reset()
+	require.Equal(t, ExitOK, RunDepartmentList(ctx, cfg, CatalogArgs{}, &out, log))
+	assert.Contains(t, out.String(), "DIV_NOISE")
+	assert.Contains(t, out.String(), "噪声处")
+}
