@@ -190,7 +190,7 @@ func planImport(txn *memdb.Txn, p *Principal, entries []*Entry) (ImportResult, e
 			continue
 		}
 		tables[c.Table] = i
-		add(i, c.ResourceCode, firstErr(mayWriteEntry(txn, p, c), mayEditDepartment(p, w.live, c), validateDraft(txn, c, n, w.entry())))
+		add(i, c.ResourceCode, firstErr(mayWriteEntry(txn, p, c), mayEditDepartment(p, w.live, c), w.keepsTable(n), validateDraft(txn, c, n, w.entry())))
 		res.Changed = append(res.Changed, c.ResourceCode)
 	}
 	if len(probs) > 0 {

@@ -163,6 +163,9 @@ func (s *Store) EditEntry(ctx context.Context, p *Principal, e *Entry, base uint
 		if err := mayEditDepartment(p, w.live, c); err != nil {
 			return err
 		}
+		if err := w.keepsTable(c); err != nil {
+			return err
+		}
 		return validateDraft(txn, w.edited(c), c, w.entry())
 	})
 }
@@ -328,6 +331,15 @@ func mayEditDepartment(p *Principal, old, n *Entry) error {
 	}
 	if n != nil && n.Department != p.Department {
 		return schemas.Userf(schemas.ErrForbidden, "只能登记本处室（%s）的目录，不能把目录划给其他处室", p.Department)
+	}
+	return nil
+}
+
+// keepsTable refuses renaming the table of an entry that holds data: the lake's files, the
+// snapshots' manifests and every client's query name it.
+func (w *workingEntry) keepsTable(e *Entry) error {
+	if w.live.CurrentSnapshot != "" && e.Table != "" && e.Table != w.live.Table {
+		return schemas.Userf(ErrInvalid, "目录 %s 已有数据，数据表名 %s 不能更改", w.live.ResourceCode, w.live.Table)
 	}
 	return nil
 }

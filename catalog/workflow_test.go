@@ -398,3 +398,23 @@ func TestHistoryHidesAChangeAboveTheReadersClearance(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEmpty(t, all[0].Changes)
 }
+
+// TestTableOfALoadedEntryIsKept: the lake's files, the manifests and the clients' queries name
+// an entry's table, so an entry holding data keeps it.
+func TestTableOfALoadedEntryIsKept(t *testing.T) {
+	s := newWorkflowStore(t)
+	ctx := context.Background()
+	d, err := s.CreateEntry(ctx, wfSteward, draftEntry("空气质量日报"), "")
+	require.NoError(t, err)
+	live := publish(t, s, d.ResourceCode)
+	loadEntry(t, s, d.ResourceCode, "run-1", "snap-1", "", live.UpdatedAt)
+	live = current(t, s, d.ResourceCode)
+	edit := live.Copy()
+	edit.Table = "air_daily_renamed"
+	err = s.EditEntry(ctx, wfSteward, edit, live.Revision, "")
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.Contains(t, err.Error(), "数据表名 res_0101_000001 不能更改")
+	edit.Table = live.Table
+	edit.Name = "空气质量日报（新）"
+	require.NoError(t, s.EditEntry(ctx, wfSteward, edit, live.Revision, ""))
+}
