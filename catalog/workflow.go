@@ -271,8 +271,9 @@ func applyRetireEntry(txn *memdb.Txn, rec *record, cmd *entryCmd) error {
 	return addHistory(txn, rec, cmd, cmd.Code, HistRetire, StatusRetired, nil, nil)
 }
 
-// RestoreEntry brings a retired entry back for review: it is published again only when a
-// reviewer other than whoever restored it approves.
+// RestoreEntry brings a retired entry back: one that was published goes to review and is
+// published again only when a reviewer other than whoever restored it approves; one retired as
+// a draft is a draft again.
 func (s *Store) RestoreEntry(ctx context.Context, p *Principal, code string, base uint64, reason string) error {
 	return s.submit(ctx, cmdRestoreEntry, entryCmd{Actor: actorOf(p), Code: code, Base: base, Note: clipNote(reason)}, func(txn *memdb.Txn) error {
 		if strings.TrimSpace(reason) == "" {
@@ -294,8 +295,20 @@ func (s *Store) RestoreEntry(ctx context.Context, p *Principal, code string, bas
 		if w.live.Status != StatusRetired {
 			return schemas.Userf(ErrConflict, "目录 %s 未下线，无需恢复", code)
 		}
+		if restoredStatus(w.live) == StatusDraft {
+			return nil
+		}
 		return validatePublish(txn, w.live)
 	})
+}
+
+// restoredStatus is where a retired entry comes back: an entry once published goes to review,
+// to be published again by a reviewer; one retired as a draft becomes a draft again.
+func restoredStatus(e *Entry) string {
+	if e.PublishDate.IsZero() {
+		return StatusDraft
+	}
+	return StatusPendingReview
 }
 
 func applyRestoreEntry(txn *memdb.Txn, rec *record, cmd *entryCmd) error {
@@ -304,11 +317,15 @@ func applyRestoreEntry(txn *memdb.Txn, rec *record, cmd *entryCmd) error {
 		return err
 	}
 	n := w.live.Copy()
-	n.Review = Review{Editors: []string{cmd.Actor.ID}, UpdatedBy: cmd.Actor.Name, SubmittedBy: cmd.Actor.ID}
-	if err := w.store(txn, rec, n, StatusPendingReview, "", cmd.Note); err != nil {
+	st := restoredStatus(n)
+	n.Review = Review{Editors: []string{cmd.Actor.ID}, UpdatedBy: cmd.Actor.Name}
+	if st == StatusPendingReview {
+		n.Review.SubmittedBy = cmd.Actor.ID
+	}
+	if err := w.store(txn, rec, n, st, "", cmd.Note); err != nil {
 		return err
 	}
-	return addHistory(txn, rec, cmd, cmd.Code, HistRestore, StatusPendingReview, nil, nil)
+	return addHistory(txn, rec, cmd, cmd.Code, HistRestore, st, nil, nil)
 }
 
 var (

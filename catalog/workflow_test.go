@@ -418,3 +418,15 @@ func TestTableOfALoadedEntryIsKept(t *testing.T) {
 	edit.Name = "空气质量日报（新）"
 	require.NoError(t, s.EditEntry(ctx, wfSteward, edit, live.Revision, ""))
 }
+
+func TestRestoringARetiredDraftMakesADraft(t *testing.T) {
+	s := newWorkflowStore(t)
+	ctx := context.Background()
+	e := draftEntry("未完成")
+	e.Abstract = "" // incomplete: it could not be published
+	d, err := s.CreateEntry(ctx, wfSteward, e, "")
+	require.NoError(t, err)
+	require.NoError(t, s.RetireEntry(ctx, wfSteward, d.ResourceCode, d.Revision, "暂不登记"))
+	require.NoError(t, s.RestoreEntry(ctx, wfSteward, d.ResourceCode, current(t, s, d.ResourceCode).Revision, "重新登记"))
+	assert.Equal(t, StatusDraft, current(t, s, d.ResourceCode).Status)
+}
