@@ -35,7 +35,7 @@ func init() {
 			detail: asDetail},
 		&command{name: "catalog retire", summary: "下线目录 (须填写原因 --reason; 资源代码不再分配)", args: []string{"资源代码"}, setup: stepSetup(app.StepRetire),
 			detail: asDetail},
-		&command{name: "catalog restore", summary: "恢复已下线的目录 (须填写原因 --reason; 经审核后重新发布)", args: []string{"资源代码"},
+		&command{name: "catalog restore", summary: "恢复已下线的目录 (须填写原因 --reason; 曾发布的经审核后重新发布, 下线时是草稿的恢复为草稿)", args: []string{"资源代码"},
 			setup: stepSetup(app.StepRestore), detail: asDetail},
 		&command{name: "catalog grade", summary: "定级: 信息项分级、人工调整与定级依据 (升级立即生效, 降级须审核)", args: []string{"资源代码"},
 			setup: setupCatalogGrade,
