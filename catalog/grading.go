@@ -71,15 +71,9 @@ func (s *Store) GradeEntry(ctx context.Context, p *Principal, g Grading) (pendin
 		g.Evidence = &ev
 	}
 	err = s.submit(ctx, cmdGradeEntry, gradeCmd{Actor: actorOf(p), Grading: g}, func(txn *memdb.Txn) error {
-		w, err := workingFor(txn, p, g.Code)
+		w, err := forEditor(txn, p, g.Code, g.Base)
 		if err != nil {
 			return err
-		}
-		if err := w.checkBase(g.Base); err != nil {
-			return err
-		}
-		if !Allowed(p, ActEditDirectory) {
-			return errNoEdit
 		}
 		if err := mayEditDepartment(p, w.live, w.live); err != nil {
 			return err

@@ -58,20 +58,8 @@ func (s *Store) SendBackEntry(ctx context.Context, p *Principal, code string, ba
 		if strings.TrimSpace(comment) == "" {
 			return schemas.Userf(ErrInvalid, "退回须填写审核意见（comment）")
 		}
-		w, err := workingFor(txn, p, code)
-		if err != nil {
-			return err
-		}
-		if err := w.checkBase(base); err != nil {
-			return err
-		}
-		if !Allowed(p, ActReviewDirectory) {
-			return errNoReview
-		}
-		if st := w.status(); st != StatusPendingReview {
-			return schemas.Userf(ErrConflict, "目录 %s 当前为%s，没有待审核的版本", code, schemas.EntryStatuses.NameOf(st))
-		}
-		return nil
+		_, err := underReview(txn, p, code, base)
+		return err
 	})
 }
 
@@ -88,8 +76,9 @@ func applySendBackEntry(txn *memdb.Txn, rec *record, cmd *entryCmd) error {
 	return addHistory(txn, rec, cmd, cmd.Code, HistSendBack, StatusDraft, nil, nil)
 }
 
-// w4Review loads the version under review for an approval by p and checks the rules of approving.
-func w4Review(txn *memdb.Txn, p *Principal, code string, base uint64) (*workingEntry, error) {
+// underReview loads the version under review for a review by p based on revision base: the entry
+// must exist for p, base must be current, p must be allowed to review, and a version must wait.
+func underReview(txn *memdb.Txn, p *Principal, code string, base uint64) (*workingEntry, error) {
 	w, err := workingFor(txn, p, code)
 	if err != nil {
 		return nil, err
@@ -102,6 +91,15 @@ func w4Review(txn *memdb.Txn, p *Principal, code string, base uint64) (*workingE
 	}
 	if st := w.status(); st != StatusPendingReview {
 		return nil, schemas.Userf(ErrConflict, "目录 %s 当前为%s，没有待审核的版本", code, schemas.EntryStatuses.NameOf(st))
+	}
+	return w, nil
+}
+
+// w4Review is underReview for an approval: nobody approves a version they changed or submitted.
+func w4Review(txn *memdb.Txn, p *Principal, code string, base uint64) (*workingEntry, error) {
+	w, err := underReview(txn, p, code, base)
+	if err != nil {
+		return nil, err
 	}
 	r := w.review()
 	if slices.Contains(r.Editors, p.ID) || r.SubmittedBy == p.ID {

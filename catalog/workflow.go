@@ -190,15 +190,9 @@ func applyEditEntry(txn *memdb.Txn, rec *record, cmd *entryCmd) error {
 // must pass every rule of publishing: a reviewer never sees an incomplete entry.
 func (s *Store) SubmitEntry(ctx context.Context, p *Principal, code string, base uint64, note string) error {
 	return s.submit(ctx, cmdSubmitEntry, entryCmd{Actor: actorOf(p), Code: code, Base: base, Note: clipNote(note)}, func(txn *memdb.Txn) error {
-		w, err := workingFor(txn, p, code)
+		w, err := forEditor(txn, p, code, base)
 		if err != nil {
 			return err
-		}
-		if err := w.checkBase(base); err != nil {
-			return err
-		}
-		if !Allowed(p, ActEditDirectory) {
-			return errNoEdit
 		}
 		if err := mayEditDepartment(p, w.live, w.entry()); err != nil {
 			return err
@@ -232,15 +226,9 @@ func (s *Store) RetireEntry(ctx context.Context, p *Principal, code string, base
 		if strings.TrimSpace(reason) == "" {
 			return schemas.Userf(ErrInvalid, "下线须填写原因（reason）")
 		}
-		w, err := workingFor(txn, p, code)
+		w, err := forEditor(txn, p, code, base)
 		if err != nil {
 			return err
-		}
-		if err := w.checkBase(base); err != nil {
-			return err
-		}
-		if !Allowed(p, ActEditDirectory) {
-			return errNoEdit
 		}
 		if err := mayEditDepartment(p, w.live, w.live); err != nil {
 			return err
@@ -279,15 +267,9 @@ func (s *Store) RestoreEntry(ctx context.Context, p *Principal, code string, bas
 		if strings.TrimSpace(reason) == "" {
 			return schemas.Userf(ErrInvalid, "恢复须填写原因（reason）")
 		}
-		w, err := workingFor(txn, p, code)
+		w, err := forEditor(txn, p, code, base)
 		if err != nil {
 			return err
-		}
-		if err := w.checkBase(base); err != nil {
-			return err
-		}
-		if !Allowed(p, ActEditDirectory) {
-			return errNoEdit
 		}
 		if err := mayEditDepartment(p, w.live, w.live); err != nil {
 			return err
@@ -350,6 +332,23 @@ func mayEditDepartment(p *Principal, old, n *Entry) error {
 		return schemas.Userf(schemas.ErrForbidden, "只能登记本处室（%s）的目录，不能把目录划给其他处室", p.Department)
 	}
 	return nil
+}
+
+// forEditor loads the working version of an entry for an operation by p based on revision base:
+// the entry must exist for p, base must be current, and p must be allowed to edit the directory.
+// Callers then hold p to its department.
+func forEditor(txn *memdb.Txn, p *Principal, code string, base uint64) (*workingEntry, error) {
+	w, err := workingFor(txn, p, code)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.checkBase(base); err != nil {
+		return nil, err
+	}
+	if !Allowed(p, ActEditDirectory) {
+		return nil, errNoEdit
+	}
+	return w, nil
 }
 
 // keepsTable refuses renaming the table of an entry that holds data: the lake's files, the
