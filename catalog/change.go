@@ -142,11 +142,15 @@ func (w *workingEntry) status() string {
 
 // revision is the version an edit must name: the later of the entry's and its change's, since a
 // grade raised on the published entry reaches the change too.
-func (w *workingEntry) revision() uint64 {
-	if w.change != nil {
-		return max(w.change.Revision, w.live.Revision)
+func (w *workingEntry) revision() uint64 { return Revision(w.live, w.change) }
+
+// Revision is the version the next operation on entry e names as its base: the later of the
+// entry's and of its open change request's, c (nil when it has none).
+func Revision(e *Entry, c *ChangeRequest) uint64 {
+	if c != nil {
+		return max(c.Revision, e.Revision)
 	}
-	return w.live.Revision
+	return e.Revision
 }
 
 func (w *workingEntry) review() Review {

@@ -39,6 +39,20 @@ func (s *Store) PutDepartmentAs(ctx context.Context, p *Principal, d Department)
 // DepartmentKindNames are the Chinese names of the department kinds.
 var DepartmentKindNames = map[string]string{DepartmentDivision: "处室", DepartmentCentre: "直属单位", DepartmentCorps: "总队"}
 
+// DepartmentKind returns the kind id of v, a kind's id or its Chinese name; v itself when it is
+// neither, for validation to refuse.
+func DepartmentKind(v string) string { return kindID(DepartmentKindNames, v) }
+
+// kindID returns the id whose Chinese name in names is v, else v.
+func kindID(names map[string]string, v string) string {
+	for id, name := range names {
+		if v == name {
+			return id
+		}
+	}
+	return v
+}
+
 func validateDepartment(d *Department) error {
 	p := newProblems("部门 %s", d.Code)
 	if !departmentCodeRE.MatchString(d.Code) {

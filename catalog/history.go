@@ -44,13 +44,12 @@ const (
 	HistRetire   = "retire"    // 下线
 	HistRestore  = "restore"   // 恢复
 	HistGrade    = "grade"     // 定级（升级即时生效）
-	HistImport   = "import"    // 导入
 )
 
 // HistoryActionNames are the Chinese names of the history actions.
 var HistoryActionNames = map[string]string{
 	HistCreate: "登记", HistEdit: "修改", HistSubmit: "提交审核", HistApprove: "审核通过",
-	HistSendBack: "退回修改", HistRetire: "下线", HistRestore: "恢复", HistGrade: "定级", HistImport: "导入",
+	HistSendBack: "退回修改", HistRetire: "下线", HistRestore: "恢复", HistGrade: "定级",
 }
 
 const (

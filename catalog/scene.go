@@ -34,6 +34,10 @@ const (
 // SceneKindNames are the Chinese names of the scene kinds.
 var SceneKindNames = map[string]string{SceneOneThing: "一件事", SceneComposite: "综合场景"}
 
+// SceneKind returns the kind id of v, a kind's id or its Chinese name; v itself when it is
+// neither, for validation to refuse.
+func SceneKind(v string) string { return kindID(SceneKindNames, v) }
+
 const (
 	tableScenes           = "scenes"
 	indexScene            = "scene"

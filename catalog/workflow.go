@@ -117,7 +117,7 @@ func newEntryTxn(txn *memdb.Txn, e *Entry) (*Entry, error) {
 	}
 	proposeSharing(n)
 	n.Status = StatusDraft
-	n.CurrentSnapshot, n.PublishDate = "", timeZero
+	n.CurrentSnapshot, n.PublishDate = "", time.Time{}
 	return n, nil
 }
 
@@ -372,5 +372,3 @@ func clipNote(s string) string { return schemas.Clip(strings.TrimSpace(s), MaxNo
 func defaultTable(code string) string {
 	return "res_" + strings.ReplaceAll(code, "/", "_")
 }
-
-var timeZero time.Time

@@ -48,7 +48,7 @@ func (s *Service) departmentMutation(t *graphql.Object) *graphql.Field {
 			c := &inputCheck{}
 			c.text(args, "code", "code", maxShortText, func(v string) { d.Code = v })
 			c.text(args, "name", "name", maxShortText, func(v string) { d.Name = v })
-			c.text(args, "kind", "kind", maxShortText, func(v string) { d.Kind = departmentKind(v) })
+			c.text(args, "kind", "kind", maxShortText, func(v string) { d.Kind = catalog.DepartmentKind(v) })
 			if err := c.err("部门"); err != nil {
 				return nil, err
 			}
@@ -58,14 +58,4 @@ func (s *Service) departmentMutation(t *graphql.Object) *graphql.Field {
 			r.refresh(s.cat.View())
 			return r.view.Department(d.Code)
 		})}
-}
-
-// departmentKind accepts a kind's id or its Chinese name.
-func departmentKind(v string) string {
-	for id, name := range catalog.DepartmentKindNames {
-		if v == name {
-			return id
-		}
-	}
-	return v
 }

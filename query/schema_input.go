@@ -348,14 +348,3 @@ func (c *inputCheck) linked(m map[string]any, code, name, dept, desc *string, re
 	c.text(m, "description", "description", maxNoteText, func(v string) { *desc = v })
 	c.flag(m, "retired", func(v bool) { *retired = v })
 }
-
-// sceneKind is the id of a scene kind given by id or Chinese name; an unknown one is kept for the
-// catalogue to refuse.
-func sceneKind(v string) string {
-	for id, name := range catalog.SceneKindNames {
-		if v == name {
-			return id
-		}
-	}
-	return v
-}

@@ -194,11 +194,8 @@ func (d *workflowTypes) serving(kind, desc string, code func(any) string) *graph
 // revisionOf is the version an operation on the entry names as its base: the later of the
 // entry's and its open change request's, as the catalogue checks it.
 func revisionOf(r *request, e *catalog.Entry) uint64 {
-	rev := e.Revision
-	if c, err := r.view.ChangeFor(r.principal, e.ResourceCode); err == nil {
-		rev = max(rev, c.Revision)
-	}
-	return rev
+	c, _ := r.view.ChangeFor(r.principal, e.ResourceCode)
+	return catalog.Revision(e, c)
 }
 
 // entryFields are the Entry fields of the directory workflow and of STANDARDS §1 the Entry type

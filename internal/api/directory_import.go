@@ -74,13 +74,13 @@ func ImportDirectory(ctx context.Context, cat *catalog.Store, p *catalog.Princip
 	if err != nil {
 		return res, err
 	}
-	res.Entries, res.Notes = importedEntries(cat.View(), doc.Entries, done)
+	res.Entries, res.Notes = importedEntries(cat.View(), p, doc.Entries, done)
 	return res, nil
 }
 
 // importedEntries lists what the import did with each entry of the document, in its order: the
 // codes of created entries come in the order of the document, generated ones included.
-func importedEntries(v *catalog.View, entries []*catalog.Entry, done catalog.ImportResult) ([]ImportedEntry, []string) {
+func importedEntries(v *catalog.View, p *catalog.Principal, entries []*catalog.Entry, done catalog.ImportResult) ([]ImportedEntry, []string) {
 	changed, unchanged := map[string]bool{}, map[string]bool{}
 	for _, c := range done.Changed {
 		changed[c] = true
@@ -101,11 +101,11 @@ func importedEntries(v *catalog.View, entries []*catalog.Entry, done catalog.Imp
 		case len(created) > 0:
 			ie.ResourceCode, created = created[0], created[1:]
 		}
-		if e, err := v.Entry(ie.ResourceCode); err == nil {
+		if e, _, err := v.EntryFor(p, ie.ResourceCode); err == nil {
 			ie.Table, ie.Name, ie.Status, ie.Revision = e.Table, e.Name, e.Status, e.Revision
 			ie.StatusName = schemas.EntryStatuses.NameOf(e.Status)
-			if c, err := v.Change(ie.ResourceCode); err == nil {
-				ie.ChangeStatus, ie.Revision = c.Status, max(c.Revision, e.Revision)
+			if c, err := v.ChangeFor(p, ie.ResourceCode); err == nil {
+				ie.ChangeStatus, ie.Revision = c.Status, catalog.Revision(e, c)
 			}
 		}
 		if sent.Status != "" && sent.Status != catalog.StatusDraft {

@@ -23,10 +23,10 @@ func RunDepartmentPut(ctx context.Context, cfg Config, d DepartmentArgs, out io.
 		return ExitFailed
 	}
 	return withPrincipal(ctx, cfg, d.As, out, log, func(cat *catalog.Store, p *catalog.Principal) int {
-		dep := catalog.Department{Code: d.Code, Name: d.Name, Kind: departmentKind(d.Kind)}
+		dep := catalog.Department{Code: d.Code, Name: d.Name, Kind: catalog.DepartmentKind(d.Kind)}
 		old, err := cat.View().Department(d.Code)
 		if err == nil {
-			dep.Name, dep.Kind = keep(d.Name, old.Name), keep(departmentKind(d.Kind), old.Kind)
+			dep.Name, dep.Kind = keep(d.Name, old.Name), keep(catalog.DepartmentKind(d.Kind), old.Kind)
 		}
 		if err := cat.PutDepartmentAs(ctx, p, dep); err != nil {
 			return failed(out, "登记部门 "+d.Code, err)
@@ -46,14 +46,4 @@ func RunDepartmentList(ctx context.Context, cfg Config, a CatalogArgs, out io.Wr
 		writeTable(out, []string{"代码", "名称", "类别"}, rows)
 		return ExitOK
 	})
-}
-
-// departmentKind accepts a kind's id or its Chinese name.
-func departmentKind(v string) string {
-	for id, name := range catalog.DepartmentKindNames {
-		if v == name {
-			return id
-		}
-	}
-	return v
 }

@@ -39,3 +39,28 @@ func TestDepartmentCommands(t *testing.T) {
 	assert.Contains(t, out.String(), "DIV_NOISE")
 	assert.Contains(t, out.String(), "噪声处")
 }
+
+// TestGradeAboveOwnClearance: a steward may raise an entry's grade above its own clearance; the
+// entry then no longer exists for it, and the command says so (the offline client reads back as
+// the same account, never around the access decision).
+func TestGradeAboveOwnClearance(t *testing.T) {
+	ctx := context.Background()
+	log := slog.New(slog.DiscardHandler)
+	cfg := DefaultConfig()
+	cfg.DataDir = t.TempDir()
+	a, err := Open(ctx, cfg, log, false)
+	require.NoError(t, err)
+	require.NoError(t, a.Cat.PutDepartment(ctx, catalog.Department{Code: "DIV_AIR", Name: "大气处", Kind: catalog.DepartmentDivision}))
+	zhang := catalog.Principal{ID: "zhang", Name: "张数据", Role: catalog.RoleSteward, Clearance: schemas.General2, Department: "DIV_AIR"}
+	require.NoError(t, a.Cat.CreatePrincipal(ctx, zhang))
+	e, err := a.Cat.CreateEntry(ctx, &zhang, &catalog.Entry{Name: "企业名录", CategoryCode: "0101", Department: "DIV_AIR",
+		Items: []catalog.Item{{Name: "单位名称", Field: "org_name", Type: schemas.String, Grade: schemas.General1}}}, "")
+	require.NoError(t, err)
+	require.NoError(t, a.Close())
+
+	var out bytes.Buffer
+	code := RunCatalogGrade(ctx, cfg, GradeArgs{CatalogArgs: CatalogArgs{As: "zhang", Code: e.ResourceCode, Base: e.Revision},
+		Items: []string{"org_name=GENERAL_4"}}, &out, log)
+	require.Equal(t, ExitOK, code, out.String())
+	assert.Contains(t, out.String(), "该账号不再能看到它")
+}

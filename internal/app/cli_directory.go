@@ -122,7 +122,7 @@ func RunCatalogEdit(ctx context.Context, cfg Config, a CatalogArgs, out io.Write
 		if err := cat.EditEntry(ctx, p, e, a.Base, a.Note); err != nil {
 			return failed(out, "修改目录 "+e.ResourceCode, err)
 		}
-		w := working(cat.View(), e.ResourceCode)
+		w := working(cat.View(), p, e.ResourceCode)
 		if w.change != nil {
 			fmt.Fprintf(out, "已修改目录 %s: 修改成为变更申请（%s，版本 %d），审核通过前查询看到的仍是已发布版本。\n",
 				e.ResourceCode, schemas.EntryStatuses.NameOf(w.change.Status), w.revision)
@@ -151,18 +151,17 @@ type workingEntry struct {
 	revision uint64
 }
 
-// working reads the entry code as stored; callers have just written it, or have asked the
-// access decision for it (View.EntryFor, View.ChangeFor).
-func working(v *catalog.View, code string) workingEntry {
+// working reads entry code as p may see it (View.EntryFor, View.ChangeFor): live is nil when the
+// entry does not exist for p (its grade raised above p's clearance, say), change nil when p has
+// no change request of it in sight.
+func working(v *catalog.View, p *catalog.Principal, code string) workingEntry {
 	var w workingEntry
-	w.live, _ = v.Entry(code)
+	w.live, _, _ = v.EntryFor(p, code)
 	if w.live == nil {
 		return w
 	}
-	w.revision = w.live.Revision
-	if c, err := v.Change(code); err == nil {
-		w.change, w.revision = c, max(c.Revision, w.live.Revision)
-	}
+	w.change, _ = v.ChangeFor(p, code)
+	w.revision = catalog.Revision(w.live, w.change)
 	return w
 }
 

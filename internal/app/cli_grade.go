@@ -88,12 +88,16 @@ func RunCatalogGrade(ctx context.Context, cfg Config, g GradeArgs, out io.Writer
 		if err != nil {
 			return failed(out, "定级目录 "+g.Code, err)
 		}
-		w := working(cat.View(), g.Code)
-		if pending {
+		w := working(cat.View(), p, g.Code)
+		switch {
+		case w.live == nil:
+			// Raised above the account's own clearance: the entry no longer exists for it.
+			fmt.Fprintf(out, "定级已生效: 目录 %s 的分级已高于账号 %s 的密级上限，该账号不再能看到它。\n", g.Code, actorName(p))
+		case pending:
 			fmt.Fprintf(out, "降级待审核: 目录 %s 已发布版本的分级仍为%s；降为%s须审核员审核通过后生效（变更申请版本 %d，原因: %s）。\n",
 				g.Code, w.live.Grade().Name(), w.current().Grade().Name(), w.revision, g.Note)
 			fmt.Fprintf(out, "审核: ecolake catalog approve %s --base %d (由其他审核员)\n", g.Code, w.revision)
-		} else {
+		default:
 			fmt.Fprintf(out, "定级已生效: 目录 %s 分级 %s → %s（%s，版本 %d，定级人 %s）。\n",
 				g.Code, before.Name(), w.live.Grade().Name(), schemas.EntryStatuses.NameOf(w.live.Status), w.revision, actorName(p))
 		}

@@ -76,7 +76,7 @@ func RunScenePut(ctx context.Context, cfg Config, l LinkedArgs, out io.Writer, l
 			sc = *old
 		}
 		sc.Name, sc.Department, sc.Description = keep(l.Name, sc.Name), keep(l.Department, sc.Department), keep(l.Description, sc.Description)
-		sc.Kind = keep(sceneKind(l.Kind), sc.Kind)
+		sc.Kind = keep(catalog.SceneKind(l.Kind), sc.Kind)
 		if l.Retired != nil {
 			sc.Retired = *l.Retired
 		}
@@ -103,17 +103,6 @@ func RunSceneList(ctx context.Context, cfg Config, a CatalogArgs, out io.Writer,
 		writeTable(out, []string{"代码", "名称", "类型", "责任处室", "状态", "关联目录", "版本", "更新人"}, rows)
 		return ExitOK
 	})
-}
-
-// sceneKind accepts a scene kind by id or Chinese name; anything else is passed on for the
-// catalogue to refuse with the valid ones.
-func sceneKind(s string) string {
-	for id, name := range catalog.SceneKindNames {
-		if s == name {
-			return id
-		}
-	}
-	return s
 }
 
 func keep(given, old string) string {

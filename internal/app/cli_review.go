@@ -23,9 +23,11 @@ const (
 	StepRestore  Step = "restore"
 )
 
-// stepNames are the Chinese names of the steps, as said in the output.
-var stepNames = map[Step]string{
-	StepSubmit: "提交审核", StepApprove: "审核通过", StepSendBack: "退回修改", StepRetire: "下线", StepRestore: "恢复",
+// stepActions are the catalogue's history actions of the steps, whose Chinese names the output
+// says (catalog.HistoryLabel).
+var stepActions = map[Step]string{
+	StepSubmit: catalog.HistSubmit, StepApprove: catalog.HistApprove, StepSendBack: catalog.HistSendBack,
+	StepRetire: catalog.HistRetire, StepRestore: catalog.HistRestore,
 }
 
 // do runs the step on the catalogue.
@@ -47,7 +49,8 @@ func (s Step) do(ctx context.Context, cat *catalog.Store, p *catalog.Principal, 
 
 // RunCatalogStep takes one workflow step on an entry and says where it leaves the entry.
 func RunCatalogStep(ctx context.Context, cfg Config, step Step, a CatalogArgs, out io.Writer, log *slog.Logger) int {
-	name, ok := stepNames[step]
+	action, ok := stepActions[step]
+	name := catalog.HistoryLabel(action)
 	if !ok {
 		fmt.Fprintf(out, "错误: 未知的操作 %q\n", step)
 		return ExitFailed
@@ -64,7 +67,7 @@ func RunCatalogStep(ctx context.Context, cfg Config, step Step, a CatalogArgs, o
 		if err := step.do(ctx, cat, p, a.Code, a.Base, a.Note); err != nil {
 			return failed(out, name+"目录 "+a.Code, err)
 		}
-		w := working(cat.View(), a.Code)
+		w := working(cat.View(), p, a.Code)
 		what := "目录"
 		if w.change != nil {
 			what = "变更申请"
@@ -94,7 +97,7 @@ func RunCatalogPending(ctx context.Context, cfg Config, a CatalogArgs, out io.Wr
 		v := cat.View()
 		var rows [][]string
 		for _, e := range v.PendingReview(p, a.Limit) {
-			w := working(v, e.ResourceCode)
+			w := working(v, p, e.ResourceCode)
 			rows = append(rows, []string{e.ResourceCode, e.Name, pendingKind(w), principalName(v, e.Review.SubmittedBy),
 				strconv.FormatUint(w.revision, 10), cliTime(e.UpdatedAt)})
 		}

@@ -26,7 +26,7 @@ func RunCatalogShow(ctx context.Context, cfg Config, a CatalogArgs, out io.Write
 		if err != nil {
 			return failed(out, "显示目录", notFound(a.Code, err))
 		}
-		w := working(v, e.ResourceCode)
+		w := working(v, p, e.ResourceCode)
 		if a.JSON {
 			b, err := api.EncodeEntry(w.current())
 			if err != nil {
