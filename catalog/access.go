@@ -334,8 +334,8 @@ func mayWriteEntry(txn *memdb.Txn, p *Principal, e *Entry) error {
 	if old, err := entryTxn(txn, e.ResourceCode); err == nil && !exists(p, old) {
 		return schemas.Userf(ErrConflict, "信息资源代码 %s 已被占用", schemas.Clip(e.ResourceCode, 64))
 	}
-	if raw, err := txn.First(tableEntries, indexTable, e.Table); err == nil && raw != nil {
-		if holder := raw.(*Entry); holder.ResourceCode != e.ResourceCode && !exists(p, holder) {
+	if holder := entryByTable(txn, e.Table); holder != nil {
+		if holder.ResourceCode != e.ResourceCode && !exists(p, holder) {
 			return schemas.Userf(ErrConflict, "数据表名 %s 已被占用", schemas.Clip(e.Table, 64))
 		}
 	}
@@ -372,11 +372,9 @@ func (v *View) EachVisible(p *Principal, after string, fn func(e *Entry) bool) {
 func (v *View) EntryFor(p *Principal, ref string) (*Entry, Access, error) {
 	e, err := entryTxn(v.txn, ref)
 	if err != nil {
-		raw, terr := v.txn.First(tableEntries, indexTable, ref)
-		if terr != nil || raw == nil {
+		if e = entryByTable(v.txn, ref); e == nil {
 			return nil, Access{}, err
 		}
-		e = raw.(*Entry)
 	}
 	a := Decide(p, e)
 	if !a.Exists {

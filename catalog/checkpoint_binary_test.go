@@ -89,7 +89,7 @@ func TestBinaryCodecCarriesEveryField(t *testing.T) {
 		require.NoError(t, err)
 		if tc.typ == ckptEntry {
 			for _, o := range got {
-				o.(*Entry).graded = gradeMemo{} // set by prepare (compactEntry), not stored
+				o.(*Entry).graded, o.(*Entry).compacted = gradeMemo{}, false // set by prepare (compactEntry), not stored
 			}
 		}
 		assert.Equal(t, tc.objs, got, tc.typ)

@@ -44,6 +44,10 @@ func internAllLocked(ss []string) []string {
 // compactEntry shares e's repeated strings and trims slices that decoding left much larger than
 // their length; e is about to be stored and is not yet shared with anyone.
 func compactEntry(e *Entry) {
+	if e.compacted {
+		return // a revised version: its lists are another stored version's, compacted already
+	}
+	defer func() { e.compacted = true }()
 	if len(e.Items) == 0 {
 		e.Items = nil
 	} else if cap(e.Items) > len(e.Items)+len(e.Items)/4 {

@@ -147,11 +147,11 @@ func (v *View) streams(f DirectoryFilter, start string) ([]*stream, []func(*Entr
 		index, value string
 		has          func(*Entry, string) bool
 	}{
-		{indexDepartment, f.Department, func(e *Entry, d string) bool { return e.Department == d }},
-		{indexDistrict, f.District, func(e *Entry, d string) bool { return e.District == d }},
+		{keyDepartment, f.Department, func(e *Entry, d string) bool { return e.Department == d }},
+		{keyDistrict, f.District, func(e *Entry, d string) bool { return e.District == d }},
 		{"category", f.Category, nil},
 		{indexStatus, f.Status, func(e *Entry, s string) bool { return e.Status == s }},
-		{indexGrade, f.Grade, func(e *Entry, g string) bool { return string(e.Grade()) == g }},
+		{keyGrade, f.Grade, func(e *Entry, g string) bool { return string(e.Grade()) == g }},
 		{"", f.Domain, func(e *Entry, d string) bool { return slices.Contains(e.Domains, d) }},
 		{"", f.ShareType, func(e *Entry, s string) bool { return e.ShareType == s }},
 		{"", f.UpdateCycle, func(e *Entry, c string) bool { return string(e.UpdateCycle) == c }},
@@ -163,8 +163,10 @@ func (v *View) streams(f DirectoryFilter, start string) ([]*stream, []func(*Entr
 			out = append(out, v.categoryStream(value))
 		case by.index == "":
 			conds = append(conds, func(e *Entry) bool { return has(e, value) })
-		default:
+		case by.index == indexStatus:
 			out = append(out, &stream{txn: v.txn, index: by.index, value: value, has: func(e *Entry) bool { return has(e, value) }})
+		default:
+			out = append(out, &stream{txn: v.txn, key: keyPrefix(by.index, value), has: func(e *Entry) bool { return has(e, value) }})
 		}
 	}
 	if len(out) == 0 {
@@ -218,12 +220,13 @@ const stepsBeforeSeek = 1
 // before that filter's stream jumps ahead instead.
 const missesBeforeJump = 16
 
-// stream is the entries of one index value (or of a resource-code prefix, on the id index) in
-// resource-code order.
+// stream is the entries of one index value (or of a resource-code prefix, on the id index), or
+// of one key (entrykeys.go), in resource-code order.
 type stream struct {
 	txn   *memdb.Txn
 	index string
 	value string
+	key   string            // the prefix of the key rows read, when the stream reads keys instead of an index
 	has   func(*Entry) bool // the entry is in the value's range of the index
 	match func(*Entry) bool // nil, or a further condition on the entries of the range
 	it    memdb.ResultIterator
@@ -266,9 +269,12 @@ func (s *stream) lowerBound(target string) {
 		it  memdb.ResultIterator
 		err error
 	)
-	if s.index == indexID {
+	switch {
+	case s.key != "":
+		it, err = s.txn.LowerBound(tableEntryKeys, indexID, s.key+target)
+	case s.index == indexID:
 		it, err = s.txn.LowerBound(tableEntries, indexID, max(target, s.value))
-	} else {
+	default:
 		it, err = s.txn.LowerBound(tableEntries, s.index, s.value, target)
 	}
 	if err != nil {
@@ -277,8 +283,8 @@ func (s *stream) lowerBound(target string) {
 	s.it, s.cur = it, nil
 	for raw := it.Next(); raw != nil; raw = it.Next() {
 		s.read++
-		e := raw.(*Entry)
-		if !s.has(e) {
+		e := s.entry(raw)
+		if e == nil || !s.has(e) {
 			return
 		}
 		if e.ResourceCode >= target {
@@ -299,12 +305,29 @@ func (s *stream) step() {
 		return
 	}
 	s.read++
-	e := raw.(*Entry)
-	if !s.has(e) {
+	e := s.entry(raw)
+	if e == nil || !s.has(e) {
 		s.cur = nil
 		return
 	}
 	s.cur = e
+}
+
+// entry is the entry of an object the stream's iterator gave: the entry itself, or for a key
+// row the entry it names; nil for a key row past the stream's key.
+func (s *stream) entry(raw any) *Entry {
+	if s.key == "" {
+		return raw.(*Entry)
+	}
+	code, ok := strings.CutPrefix(raw.(*entryKey).Key, s.key)
+	if !ok {
+		return nil
+	}
+	e, err := entryTxn(s.txn, code)
+	if err != nil {
+		panic(fmt.Sprintf("catalog: key %q names no entry", raw.(*entryKey).Key)) // kept in the same transaction as the entries
+	}
+	return e
 }
 
 // entryValue indexes entries by one attribute. Its FromArgs takes the value and optionally a

@@ -197,3 +197,52 @@ func TestDirectoryIndexFollowsChanges(t *testing.T) {
 	assert.Zero(t, s.View().DirectoryCount(admin, DirectoryFilter{Grade: "GENERAL_2"}))
 	assert.Equal(t, 1, s.View().DirectoryCount(admin, DirectoryFilter{Grade: "IMPORTANT"}))
 }
+
+// The keys of the directory's filters and of the table name are rows of their own, written only
+// when a value changes: moving an entry to another department, district and table moves every
+// key, leaves no stale one behind, and survives a restart (keys are rebuilt, not stored).
+func TestEntryKeysFollowMoves(t *testing.T) {
+	clock := newClock()
+	cfg := testConfig(t.TempDir(), clock)
+	s := openTest(t, cfg)
+	ctx := t.Context()
+	for _, d := range []Department{{Code: "AIR_DIV", Name: "大气环境处", Kind: DepartmentDivision}, {Code: "WATER_DIV", Name: "水生态环境处", Kind: DepartmentDivision}} {
+		require.NoError(t, s.PutDepartment(ctx, d))
+	}
+	e := validEntry("000001", "air_daily")
+	e.District = "500101"
+	require.NoError(t, s.PutEntry(ctx, e))
+	other := validEntry("000002", "air_hourly")
+	require.NoError(t, s.PutEntry(ctx, other))
+
+	e.Department, e.District, e.Table = "WATER_DIV", "500102", "water_daily"
+	require.NoError(t, s.PutEntry(ctx, e))
+	admin := &Principal{ID: "a", Role: RoleAdmin, Clearance: schemas.Core}
+	check := func(s *Store) {
+		v := s.View()
+		codes := func(f DirectoryFilter) []string {
+			var out []string
+			for _, x := range v.Directory(admin, f, 10, "").Entries {
+				out = append(out, x.ResourceCode)
+			}
+			return out
+		}
+		assert.Equal(t, []string{other.ResourceCode}, codes(DirectoryFilter{Department: "AIR_DIV"}))
+		assert.Equal(t, []string{e.ResourceCode}, codes(DirectoryFilter{Department: "WATER_DIV"}))
+		assert.Empty(t, codes(DirectoryFilter{District: "500101"}))
+		assert.Equal(t, []string{e.ResourceCode}, codes(DirectoryFilter{District: "500102", Department: "WATER_DIV"}))
+		got, err := v.EntryByTable("water_daily")
+		require.NoError(t, err)
+		assert.Equal(t, e.ResourceCode, got.ResourceCode)
+		_, err = v.EntryByTable("air_daily")
+		assert.ErrorIs(t, err, ErrNotFound, "the old table name is free again")
+		n := 0
+		each(v.txn, tableEntryKeys, indexID, func(*entryKey) { n++ })
+		assert.Equal(t, 2*4, n, "four keys per entry (table, department, district, grade), none stale")
+	}
+	check(s)
+	require.NoError(t, s.Close())
+	s = openTest(t, cfg)
+	defer s.Close()
+	check(s)
+}

@@ -146,9 +146,8 @@ func validateTable(txn *memdb.Txn, p *problems, e *Entry) {
 		p.addErr("table", err)
 		return
 	}
-	raw, err := txn.First(tableEntries, indexTable, e.Table)
-	if err == nil && raw != nil && raw.(*Entry).ResourceCode != e.ResourceCode {
-		p.add("table", "%s已被目录 %s 使用", schemas.Quote(e.Table), raw.(*Entry).ResourceCode)
+	if holder := entryByTable(txn, e.Table); holder != nil && holder.ResourceCode != e.ResourceCode {
+		p.add("table", "%s已被目录 %s 使用", schemas.Quote(e.Table), holder.ResourceCode)
 	}
 }
 

@@ -112,6 +112,9 @@ func entryRestorer() func(*memdb.Txn, *Entry) error {
 		if err := txn.Insert(tableEntries, e); err != nil {
 			return fmt.Errorf("insert entry %s: %w", e.ResourceCode, err)
 		}
+		if err := noteEntryKeys(txn, nil, e); err != nil {
+			return err
+		}
 		if cat, n, ok := splitResourceCode(e.ResourceCode); ok {
 			last, seen := seqs[cat]
 			if !seen {
@@ -134,8 +137,12 @@ func entryRestorer() func(*memdb.Txn, *Entry) error {
 func storeEntry(txn *memdb.Txn, e *Entry) error {
 	compactEntry(e)
 	e.remember()
+	old, _ := entryTxn(txn, e.ResourceCode)
 	if err := txn.Insert(tableEntries, e); err != nil {
 		return fmt.Errorf("insert entry %s: %w", e.ResourceCode, err)
+	}
+	if err := noteEntryKeys(txn, old, e); err != nil {
+		return err
 	}
 	if err := noteResourceCode(txn, e.ResourceCode); err != nil {
 		return err

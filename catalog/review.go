@@ -34,7 +34,7 @@ func applyApproveEntry(txn *memdb.Txn, rec *record, cmd *entryCmd) error {
 		return err
 	}
 	before := w.live // read only, for the history's differences
-	n := w.entry().Copy()
+	n := w.entry().revised()
 	n.Review = Review{}
 	if n.PublishDate.IsZero() {
 		n.PublishDate = rec.At.UTC()
@@ -68,7 +68,7 @@ func applySendBackEntry(txn *memdb.Txn, rec *record, cmd *entryCmd) error {
 	if err != nil {
 		return err
 	}
-	n := w.entry().Copy()
+	n := w.entry().revised()
 	n.Review.SubmittedBy, n.Review.Comment = "", cmd.Note
 	if err := w.store(txn, rec, n, StatusDraft, "", cmd.Note); err != nil {
 		return err

@@ -24,19 +24,14 @@ const (
 // Index names.
 const (
 	indexID             = "id"
-	indexTable          = "table"
 	indexEntry          = "entry"
 	indexEntryCommitted = "entry_committed"
 	indexEntryStarted   = "entry_started"
 	indexTokenHash      = "token_hash"
 	indexPIType         = "pi_type"
-	// Indexes of the directory list's filters (directory.go).
-	indexDepartment  = "department"
-	indexDistrict    = "district"
-	indexGrade       = "grade"
-	indexStatus      = "status"
-	indexModifyIndex = "modify_index"
-	indexRunning     = "running"
+	indexStatus         = "status"
+	indexModifyIndex    = "modify_index"
+	indexRunning        = "running"
 )
 
 // Rows of the index table: the last applied journal index, and the metadata generation
@@ -71,6 +66,7 @@ var schemaFactories = []func() *memdb.TableSchema{
 	businessItemsTableSchema,
 	scenesTableSchema,
 	loadStatesTableSchema,
+	entryKeysTableSchema,
 }
 
 func dbSchema() *memdb.DBSchema {
@@ -98,20 +94,16 @@ func indexTableSchema() *memdb.TableSchema {
 
 // entriesTableSchema indexes what is looked up by key or listed by a rare value. Each index costs
 // a radix leaf and node per entry (about 500 bytes with their watch channels, 50 MB at a
-// province's 100k entries) and an insert per write, so there is none for questions a walk of
-// the entries answers (by department, by district); the status index holds only the entries
-// under way, not the published and retired bulk.
+// province's 100k entries) and, since memdb rewrites every index of an object on each insert, a
+// path copy per write: the table name, department, district and grade are keys in a table of
+// their own, written only when they change (entrykeys.go); the status index holds only the
+// entries under way, not the published and retired bulk.
 func entriesTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
 		Name: tableEntries,
 		Indexes: map[string]*memdb.IndexSchema{
-			indexID:    idIndex("ResourceCode"),
-			indexTable: {Name: indexTable, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Table"}},
-			// The directory list's filters (directory.go). AllowMissing: a draft may lack them.
-			indexDepartment: valueIndex(indexDepartment, func(e *Entry) string { return e.Department }),
-			indexDistrict:   valueIndex(indexDistrict, func(e *Entry) string { return e.District }),
-			indexGrade:      valueIndex(indexGrade, func(e *Entry) string { return string(e.Grade()) }),
-			indexStatus:     valueIndex(indexStatus, func(e *Entry) string { return e.Status }),
+			indexID:     idIndex("ResourceCode"),
+			indexStatus: valueIndex(indexStatus, func(e *Entry) string { return e.Status }),
 			// Links to business items and scenes (business.go, scene.go).
 			indexScene:    {Name: indexScene, AllowMissing: true, Indexer: &memdb.StringSliceFieldIndex{Field: "Scenes"}},
 			indexBusiness: {Name: indexBusiness, AllowMissing: true, Indexer: &memdb.StringSliceFieldIndex{Field: "BusinessItems"}},

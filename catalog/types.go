@@ -5,6 +5,7 @@
 package catalog
 
 import (
+	"slices"
 	"time"
 
 	"github.com/cqeco/ecolake/schemas"
@@ -91,6 +92,9 @@ type Entry struct {
 	// graded remembers Grade of a stored entry (the access decision asks it of every entry of
 	// every list and figure); Copy drops it.
 	graded gradeMemo
+	// compacted: compactEntry has shared the strings of this entry's items and lists, which
+	// may now be shared with other versions (revised) and are never written again.
+	compacted bool
 }
 
 // gradeMemo is a grade with what it was computed from: it holds only while the entry has the
@@ -139,7 +143,7 @@ func (e *Entry) Grade() schemas.Grade {
 // Copy returns a deep copy; objects read from the store are never modified in place.
 func (e *Entry) Copy() *Entry {
 	c := *e
-	c.graded = gradeMemo{}
+	c.graded, c.compacted = gradeMemo{}, false
 	c.Items = append([]Item(nil), e.Items...)
 	c.RelatedCodes = append([]string(nil), e.RelatedCodes...)
 	c.Domains = append([]string(nil), e.Domains...)
@@ -147,6 +151,15 @@ func (e *Entry) Copy() *Entry {
 	c.Scenes = append([]string(nil), e.Scenes...)
 	c.RetiredFields = append([]string(nil), e.RetiredFields...)
 	c.Review.Editors = append([]string(nil), e.Review.Editors...)
+	return &c
+}
+
+// revised returns a new version of e for a change of its workflow state alone (status, review,
+// publish date): it shares e's items and lists, which a stored entry never changes, instead of
+// copying them, and a caller may replace its Review but not change e's lists in place.
+func (e *Entry) revised() *Entry {
+	c := *e
+	c.Review.Editors = slices.Clone(e.Review.Editors)
 	return &c
 }
 

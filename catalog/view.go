@@ -39,14 +39,11 @@ func (v *View) Entry(code string) (*Entry, error) {
 
 // EntryByTable returns the entry whose lake table is table.
 func (v *View) EntryByTable(table string) (*Entry, error) {
-	raw, err := v.txn.First(tableEntries, indexTable, table)
-	if err != nil {
-		return nil, fmt.Errorf("entry by table %s: %w", table, err)
-	}
-	if raw == nil {
+	e := entryByTable(v.txn, table)
+	if e == nil {
 		return nil, fmt.Errorf("entry with table %q: %w", table, ErrNotFound)
 	}
-	return raw.(*Entry).Copy(), nil
+	return e.Copy(), nil
 }
 
 // Entries lists every entry ordered by resource code, each one copied; EachEntry walks them

@@ -209,7 +209,7 @@ func applySubmitEntry(txn *memdb.Txn, rec *record, cmd *entryCmd) error {
 	if err != nil {
 		return err
 	}
-	n := w.entry().Copy()
+	n := w.entry().revised()
 	n.Review.SubmittedBy, n.Review.Comment = cmd.Actor.ID, ""
 	n.Review.UpdatedBy = cmd.Actor.Name
 	if err := w.store(txn, rec, n, StatusPendingReview, "", cmd.Note); err != nil {
@@ -251,7 +251,7 @@ func applyRetireEntry(txn *memdb.Txn, rec *record, cmd *entryCmd) error {
 		}
 		w.change = nil
 	}
-	n := w.live.Copy()
+	n := w.live.revised()
 	n.Review = Review{UpdatedBy: cmd.Actor.Name}
 	if err := w.store(txn, rec, n, StatusRetired, "", cmd.Note); err != nil {
 		return err
@@ -298,7 +298,7 @@ func applyRestoreEntry(txn *memdb.Txn, rec *record, cmd *entryCmd) error {
 	if err != nil {
 		return err
 	}
-	n := w.live.Copy()
+	n := w.live.revised()
 	st := restoredStatus(n)
 	n.Review = Review{Editors: []string{cmd.Actor.ID}, UpdatedBy: cmd.Actor.Name}
 	if st == StatusPendingReview {
