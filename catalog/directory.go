@@ -163,6 +163,9 @@ func (v *View) streams(f DirectoryFilter, start string) ([]*stream, []func(*Entr
 			out = append(out, v.categoryStream(value))
 		case by.index == "":
 			conds = append(conds, func(e *Entry) bool { return has(e, value) })
+		case by.index == indexStatus && value == StatusPublished:
+			// Most of the directory, and not in the status index (schema.go): a condition.
+			conds = append(conds, func(e *Entry) bool { return has(e, value) })
 		case by.index == indexStatus:
 			out = append(out, &stream{txn: v.txn, index: by.index, value: value, has: func(e *Entry) bool { return has(e, value) }})
 		default:
@@ -271,7 +274,7 @@ func (s *stream) lowerBound(target string) {
 	)
 	switch {
 	case s.key != "":
-		it, err = s.txn.LowerBound(tableEntryKeys, indexID, s.key+target)
+		it, err = s.txn.LowerBound(tableEntryKeys, indexKey, s.key+target)
 	case s.index == indexID:
 		it, err = s.txn.LowerBound(tableEntries, indexID, max(target, s.value))
 	default:
@@ -319,13 +322,13 @@ func (s *stream) entry(raw any) *Entry {
 	if s.key == "" {
 		return raw.(*Entry)
 	}
-	code, ok := strings.CutPrefix(raw.(*entryKey).Key, s.key)
-	if !ok {
+	r := raw.(*entryKeys)
+	if !r.hasKey(s.key) {
 		return nil
 	}
-	e, err := entryTxn(s.txn, code)
+	e, err := entryTxn(s.txn, r.Code)
 	if err != nil {
-		panic(fmt.Sprintf("catalog: key %q names no entry", raw.(*entryKey).Key)) // kept in the same transaction as the entries
+		panic(fmt.Sprintf("catalog: keys of %s name no entry", r.Code)) // kept in the same transaction as the entries
 	}
 	return e
 }

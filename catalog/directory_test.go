@@ -237,7 +237,7 @@ func TestEntryKeysFollowMoves(t *testing.T) {
 		_, err = v.EntryByTable("air_daily")
 		assert.ErrorIs(t, err, ErrNotFound, "the old table name is free again")
 		n := 0
-		each(v.txn, tableEntryKeys, indexID, func(*entryKey) { n++ })
+		each(v.txn, tableEntryKeys, indexKey, func(*entryKeys) { n++ })
 		assert.Equal(t, 2*4, n, "four keys per entry (table, department, district, grade), none stale")
 	}
 	check(s)

@@ -1,8 +1,8 @@
 package catalog
 
 import (
-	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/go-memdb"
@@ -16,7 +16,8 @@ import (
 // change none of them: submitting, approving, loading, grading an item within its grade. A key
 // row is written only when its value changes (noteEntryKeys), so those writes cost the entry's
 // own indexes only. Each row is kind \x00 value \x00 resource code, so the entries of one value
-// follow one another in resource-code order, as the directory's streams read them.
+// follow one another in resource-code order, as the directory's streams read them. An entry's
+// keys are one row, indexed by each, so that restoring a checkpoint inserts one object per entry.
 
 const tableEntryKeys = "entry_keys"
 
@@ -28,72 +29,71 @@ const (
 	keyGrade      = "g"
 )
 
-// entryKey is one row: Key is kind \x00 value \x00 resource code.
-type entryKey struct {
-	Key string
+// entryKeys is one entry's row: its keys, each kind \x00 value \x00 resource code.
+type entryKeys struct {
+	Code string
+	Keys []string
 }
+
+// indexKey indexes the rows by each of their keys.
+const indexKey = "key"
 
 func entryKeysTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
-		Name:    tableEntryKeys,
-		Indexes: map[string]*memdb.IndexSchema{indexID: idIndex("Key")},
+		Name: tableEntryKeys,
+		Indexes: map[string]*memdb.IndexSchema{
+			indexID:  idIndex("Code"),
+			indexKey: {Name: indexKey, AllowMissing: true, Indexer: &memdb.StringSliceFieldIndex{Field: "Keys"}},
+		},
 	}
 }
 
-// keyPrefix is where the rows of one kind and value begin.
+// keyPrefix is where the keys of one kind and value begin.
 func keyPrefix(kind, value string) string { return kind + "\x00" + value + "\x00" }
 
-// entryKeys returns e's keys, "" for a value e does not have (a draft may lack them).
-func entryKeys(e *Entry) [4]string {
-	var out [4]string
-	if e == nil {
-		return out
-	}
-	for i, kv := range [4][2]string{
+// keysOf returns e's keys, none for a value e does not have (a draft may lack them).
+func keysOf(e *Entry) []string {
+	out := make([]string, 0, 4)
+	for _, kv := range [4][2]string{
 		{keyTable, e.Table}, {keyDepartment, e.Department}, {keyDistrict, e.District}, {keyGrade, string(e.Grade())},
 	} {
 		if kv[1] != "" {
-			out[i] = keyPrefix(kv[0], kv[1]) + e.ResourceCode
+			out = append(out, keyPrefix(kv[0], kv[1])+e.ResourceCode)
 		}
 	}
 	return out
 }
 
-// noteEntryKeys replaces the keys of old (nil for a new entry) by those of e: only the keys
-// that differ are written.
+// noteEntryKeys writes e's keys when they differ from old's (old is nil for a new entry).
 func noteEntryKeys(txn *memdb.Txn, old, e *Entry) error {
-	before, after := entryKeys(old), entryKeys(e)
-	for i := range after {
-		if before[i] == after[i] {
-			continue
-		}
-		if before[i] != "" {
-			if err := txn.Delete(tableEntryKeys, &entryKey{Key: before[i]}); err != nil && !errors.Is(err, memdb.ErrNotFound) {
-				return fmt.Errorf("remove key of %s: %w", e.ResourceCode, err)
-			}
-		}
-		if after[i] != "" {
-			if err := txn.Insert(tableEntryKeys, &entryKey{Key: after[i]}); err != nil {
-				return fmt.Errorf("add key of %s: %w", e.ResourceCode, err)
-			}
-		}
+	keys := keysOf(e)
+	if old != nil && slices.Equal(keysOf(old), keys) {
+		return nil
+	}
+	if err := txn.Insert(tableEntryKeys, &entryKeys{Code: e.ResourceCode, Keys: keys}); err != nil {
+		return fmt.Errorf("keys of %s: %w", e.ResourceCode, err)
 	}
 	return nil
+}
+
+// hasKey reports whether a row holds a key with prefix: a row has one key of each kind, so a
+// row the key index gives past a prefix's keys holds none of them.
+func (r *entryKeys) hasKey(prefix string) bool {
+	return slices.ContainsFunc(r.Keys, func(k string) bool { return strings.HasPrefix(k, prefix) })
 }
 
 // entryByKey returns the first entry with the value of a kind, nil when none has it: for a
 // table name, the entry whose table it is.
 func entryByKey(txn *memdb.Txn, kind, value string) *Entry {
 	prefix := keyPrefix(kind, value)
-	raw, err := txn.First(tableEntryKeys, indexID+"_prefix", prefix)
+	raw, err := txn.First(tableEntryKeys, indexKey+"_prefix", prefix)
 	if err != nil {
 		panic(fmt.Sprintf("catalog: %s: %v", tableEntryKeys, err)) // schema bug, not input
 	}
 	if raw == nil {
 		return nil
 	}
-	code, _ := strings.CutPrefix(raw.(*entryKey).Key, prefix)
-	e, err := entryTxn(txn, code)
+	e, err := entryTxn(txn, raw.(*entryKeys).Code)
 	if err != nil {
 		return nil
 	}

@@ -103,7 +103,12 @@ func entriesTableSchema() *memdb.TableSchema {
 		Name: tableEntries,
 		Indexes: map[string]*memdb.IndexSchema{
 			indexID:     idIndex("ResourceCode"),
-			indexStatus: valueIndex(indexStatus, func(e *Entry) string { return e.Status }),
+			indexStatus: valueIndex(indexStatus, func(e *Entry) string {
+				if e.Status == StatusPublished {
+					return "" // the bulk of the directory: listed by a walk (directory.go), not indexed
+				}
+				return e.Status
+			}),
 			// Links to business items and scenes (business.go, scene.go).
 			indexScene:    {Name: indexScene, AllowMissing: true, Indexer: &memdb.StringSliceFieldIndex{Field: "Scenes"}},
 			indexBusiness: {Name: indexBusiness, AllowMissing: true, Indexer: &memdb.StringSliceFieldIndex{Field: "BusinessItems"}},
