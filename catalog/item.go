@@ -134,6 +134,9 @@ func entryRestorer() func(*memdb.Txn, *Entry) error {
 func storeEntry(txn *memdb.Txn, e *Entry) error {
 	compactEntry(e)
 	e.remember()
+	if err := figureEntryWrite(txn, e); err != nil {
+		return err
+	}
 	if err := txn.Insert(tableEntries, e); err != nil {
 		return fmt.Errorf("insert entry %s: %w", e.ResourceCode, err)
 	}

@@ -71,6 +71,7 @@ var schemaFactories = []func() *memdb.TableSchema{
 	businessItemsTableSchema,
 	scenesTableSchema,
 	loadStatesTableSchema,
+	figureCellsTableSchema,
 }
 
 func dbSchema() *memdb.DBSchema {
