@@ -3,7 +3,6 @@ package catalog
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/go-memdb"
@@ -44,8 +43,13 @@ type figureCell struct {
 
 func figureCellsTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
-		Name:    tableFigureCells,
-		Indexes: map[string]*memdb.IndexSchema{indexID: idIndex("Key")},
+		Name: tableFigureCells,
+		Indexes: map[string]*memdb.IndexSchema{
+			indexID: idIndex("Key"),
+			// A district account sees city-level entries and its own districts' only: it reads
+			// those cells, not every district's.
+			indexDistrict: {Name: indexDistrict, Indexer: &memdb.StringFieldIndex{Field: "District"}},
+		},
 	}
 }
 
@@ -110,18 +114,32 @@ func (c *contribution) same(d *contribution) bool {
 }
 
 // key is the cell's key: the fields it shares, domains sorted.
-func (c *contribution) key() string {
+func (c *contribution) key() string { return string(c.appendKey(nil)) }
+
+// appendKey appends the key to b without allocating for up to eight domains, so that a bulk
+// build looks cells up with no allocation per entry.
+func (c *contribution) appendKey(b []byte) []byte {
+	for _, s := range [...]string{string(c.grade), c.district, c.department, c.sourceKind, string(c.cycle)} {
+		b = append(b, s...)
+		b = append(b, 0)
+	}
 	ds := c.domains
 	if !slices.IsSorted(ds) {
-		ds = slices.Sorted(slices.Values(ds))
+		var buf [8]string
+		if len(ds) <= len(buf) {
+			ds = buf[:copy(buf[:], ds)]
+		} else {
+			ds = slices.Clone(ds)
+		}
+		slices.Sort(ds)
 	}
-	var b strings.Builder
-	for _, s := range []string{string(c.grade), c.district, c.department, c.sourceKind, string(c.cycle)} {
-		b.WriteString(s)
-		b.WriteByte(0)
+	for i, d := range ds {
+		if i > 0 {
+			b = append(b, 1)
+		}
+		b = append(b, d...)
 	}
-	b.WriteString(strings.Join(ds, "\x01"))
-	return b.String()
+	return b
 }
 
 func (c *contribution) newCell(key string) *figureCell {
@@ -255,25 +273,19 @@ func buildFigureCells(txn *memdb.Txn) error {
 		nodes []*loadNode
 	}
 	cells := map[string]*building{}
-	var (
-		prev    contribution
-		prevKey string
-	)
+	var key []byte
 	loads := newLoadStates(txn, "")
 	each(txn, tableEntries, indexID, func(e *Entry) {
 		c := contributionOf(e, loads.of(e.ResourceCode))
 		if !c.due {
 			return
 		}
-		key := prevKey
-		if !prev.due || !prev.sameCell(&c) {
-			key = c.key() // entries in code order mostly share the cell of the one before
-		}
-		prev, prevKey = c, key
-		b := cells[key]
+		key = c.appendKey(key[:0])
+		b := cells[string(key)]
 		if b == nil {
-			b = &building{cell: c.newCell(key)}
-			cells[key] = b
+			k := string(key)
+			b = &building{cell: c.newCell(k)}
+			cells[k] = b
 		}
 		if c.loaded {
 			b.nodes = append(b.nodes, &loadNode{at: c.at, code: c.code, items: int32(c.items)})

@@ -81,32 +81,39 @@ func (v *View) CollectionRateFor(now time.Time, p *Principal) *CollectionFigure 
 
 // collectionRate computes the figure over the entries that exist for p, or over all when p is
 // nil, from the cells of due entries (figure_cells.go): per cell p may see, one access question
-// for all its entries and one descent of its tree, whatever the size of the directory. The
-// figure changes with the clock (a load goes stale), so it is computed when asked, not kept.
+// for all its entries and one descent of its tree, whatever the size of the directory; a
+// district account reads only the city's cells and its districts'. The figure changes with the
+// clock (a load goes stale), so it is computed when asked, not kept.
 func (v *View) collectionRate(now time.Time, p *Principal) *CollectionFigure {
 	f := &CollectionFigure{}
 	depts := tally{name: v.departmentName}
 	dists := tally{name: v.districtName}
 	domains := tally{name: schemas.Domains.NameOf}
 	kinds := tally{name: schemas.SourceKinds.NameOf}
-	if p == nil || known(p) {
-		each(v.txn, tableFigureCells, indexID, func(c *figureCell) {
-			if p != nil && !existsAt(p, c.Grade, c.District) {
-				return
-			}
-			due, dueItems := c.due()
-			got, gotItems := c.collectedAt(now)
-			f.Denominator += due
-			f.ItemDenominator += dueItems
-			f.Numerator += got
-			f.ItemNumerator += gotItems
-			depts.add(c.Department, due, got)
-			dists.add(c.District, due, got)
-			kinds.add(c.SourceKind, due, got)
-			for _, d := range c.Domains {
-				domains.add(d, due, got)
-			}
-		})
+	add := func(c *figureCell) {
+		if p != nil && !existsAt(p, c.Grade, c.District) {
+			return
+		}
+		due, dueItems := c.due()
+		got, gotItems := c.collectedAt(now)
+		f.Denominator += due
+		f.ItemDenominator += dueItems
+		f.Numerator += got
+		f.ItemNumerator += gotItems
+		depts.add(c.Department, due, got)
+		dists.add(c.District, due, got)
+		kinds.add(c.SourceKind, due, got)
+		for _, d := range c.Domains {
+			domains.add(d, due, got)
+		}
+	}
+	switch {
+	case p == nil || known(p) && p.Role != RoleDistrict:
+		each(v.txn, tableFigureCells, indexID, add)
+	case known(p):
+		for _, d := range append([]string{schemas.CityCode}, compactSorted(p.Districts)...) {
+			each(v.txn, tableFigureCells, indexDistrict, add, d)
+		}
 	}
 	f.Rate = ratio(f.Numerator, f.Denominator)
 	f.ItemRate = ratio(f.ItemNumerator, f.ItemDenominator)
@@ -205,6 +212,11 @@ func (v *View) districtName(code string) string {
 		return d.Name
 	}
 	return code
+}
+
+// compactSorted returns the distinct values of ss, sorted.
+func compactSorted(ss []string) []string {
+	return slices.Compact(slices.Sorted(slices.Values(ss)))
 }
 
 // tally sums a breakdown by key; name gives a key's Chinese name, asked once per key.
