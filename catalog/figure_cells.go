@@ -43,13 +43,8 @@ type figureCell struct {
 
 func figureCellsTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
-		Name: tableFigureCells,
-		Indexes: map[string]*memdb.IndexSchema{
-			indexID: idIndex("Key"),
-			// A district account sees city-level entries and its own districts' only: it reads
-			// those cells, not every district's.
-			indexDistrict: {Name: indexDistrict, Indexer: &memdb.StringFieldIndex{Field: "District"}},
-		},
+		Name:    tableFigureCells,
+		Indexes: map[string]*memdb.IndexSchema{indexID: idIndex("Key")},
 	}
 }
 
@@ -67,6 +62,12 @@ func (c *figureCell) collectedAt(now time.Time) (entries, items int) {
 		return c.Loaded.count()
 	}
 	return countSince(c.Loaded, stampOf(now.Add(-(c.Cycle.Period() + c.Cycle.Grace()))))
+}
+
+// districtCells calls fn with the cells of one district: a district account sees city-level
+// entries and its own districts' only, and reads those cells, not every district's.
+func districtCells(txn *memdb.Txn, district string, fn func(*figureCell)) {
+	each(txn, tableFigureCells, indexID+"_prefix", fn, district+"\x00")
 }
 
 // contribution is what one entry adds to the cells: nothing when it is not due.
@@ -113,13 +114,14 @@ func (c *contribution) same(d *contribution) bool {
 	return !c.due || c.sameCell(d) && c.code == d.code && c.items == d.items && c.loaded == d.loaded && c.at == d.at
 }
 
-// key is the cell's key: the fields it shares, domains sorted.
-func (c *contribution) key() string { return string(c.appendKey(nil)) }
+// key is the cell's key: the fields it shares, domains sorted. The district comes first, so
+// that a district's cells are one range of the table (districtCells).
+func (c *contribution) key() string { return string(c.appendKey(make([]byte, 0, 96))) }
 
 // appendKey appends the key to b without allocating for up to eight domains, so that a bulk
 // build looks cells up with no allocation per entry.
 func (c *contribution) appendKey(b []byte) []byte {
-	for _, s := range [...]string{string(c.grade), c.district, c.department, c.sourceKind, string(c.cycle)} {
+	for _, s := range [...]string{c.district, string(c.grade), c.department, c.sourceKind, string(c.cycle)} {
 		b = append(b, s...)
 		b = append(b, 0)
 	}

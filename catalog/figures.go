@@ -112,7 +112,7 @@ func (v *View) collectionRate(now time.Time, p *Principal) *CollectionFigure {
 		each(v.txn, tableFigureCells, indexID, add)
 	case known(p):
 		for _, d := range append([]string{schemas.CityCode}, compactSorted(p.Districts)...) {
-			each(v.txn, tableFigureCells, indexDistrict, add, d)
+			districtCells(v.txn, d, add)
 		}
 	}
 	f.Rate = ratio(f.Numerator, f.Denominator)
