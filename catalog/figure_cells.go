@@ -54,9 +54,9 @@ func (c *figureCell) due() (entries, items int) {
 	return c.Unloaded + n, c.UnloadedItems + i
 }
 
-// collectedAt counts the cell's entries collected at now, and their items: as View.collected
-// decides, 不定时 entries once they have current data, the others while now is within the
-// period and grace of the cycle after their data was committed.
+// collectedAt counts the cell's entries collected at now, and their items, as collected
+// (figures.go) decides: 不定时 entries once they have current data, the others while now is
+// within the period and grace of their cycle after their data was committed.
 func (c *figureCell) collectedAt(now time.Time) (entries, items int) {
 	if c.Cycle == schemas.Irregular {
 		return c.Loaded.count()

@@ -106,8 +106,6 @@ type loadStates struct {
 	cur *loadState
 }
 
-func (v *View) loadStates() *loadStates { return newLoadStates(v.txn, "") }
-
 // newLoadStates starts the walk at the load state of the code from (or the first after it).
 func newLoadStates(txn *memdb.Txn, from string) *loadStates {
 	it, err := txn.LowerBound(tableLoadStates, indexID, from)

@@ -33,7 +33,7 @@ func TestLoadStateFollowsRunsAndData(t *testing.T) {
 	agrees := func(s *Store) {
 		t.Helper()
 		v := s.View()
-		states := v.loadStates()
+		states := newLoadStates(v.txn, "")
 		for _, x := range v.Entries() {
 			st := states.of(x.ResourceCode)
 			if x.CurrentSnapshot == "" {
