@@ -97,10 +97,14 @@ func openReport(ctx context.Context, dir, memProfile, cpuProfile string) error {
 	district := &catalog.Principal{ID: "bench-wz", Role: catalog.RoleDistrict, Clearance: schemas.General2, Districts: []string{"500101"}}
 	now := time.Now()
 	for _, p := range []*catalog.Principal{steward, district} {
-		var f *catalog.CollectionFigure
+		var (
+			f    *catalog.CollectionFigure
+			page catalog.LagPage
+		)
 		took := medianOf(5, func() { f = v.CollectionRateFor(now, p) })
-		fmt.Printf("  collection figure as %s: %.1f ms (median of 5), %d/%d collected\n",
-			p.Role, took.Seconds()*1e3, f.Numerator, f.Denominator)
+		lagTook := medianOf(5, func() { page = v.Lagging(now, p, 50, "") })
+		fmt.Printf("  collection figure as %s: %.1f ms (median of 5), %d/%d collected; first page of lagging entries: %.1f ms (%d of %d)\n",
+			p.Role, took.Seconds()*1e3, f.Numerator, f.Denominator, lagTook.Seconds()*1e3, len(page.Lags), f.LaggingCount())
 	}
 	fmt.Printf("  search p50/p99: %s\n", searchReport(ctx, cat))
 	return nil

@@ -307,10 +307,16 @@ func Decide(p *Principal, e *Entry) Access {
 // (lists over the whole directory): enabled, cleared for the entry's grade, and for a district
 // principal its own district's entry or a city-level one.
 func exists(p *Principal, e *Entry) bool {
-	if !known(p) || e == nil || !p.Clearance.Covers(e.Grade()) {
+	return e != nil && existsAt(p, e.Grade(), e.District)
+}
+
+// existsAt is exists decided from the only things of an entry it looks at, its grade and its
+// district: the collection figure asks it once per group of entries that share both.
+func existsAt(p *Principal, grade schemas.Grade, district string) bool {
+	if !known(p) || !p.Clearance.Covers(grade) {
 		return false
 	}
-	return p.Role != RoleDistrict || e.District == schemas.CityCode || slices.Contains(p.Districts, e.District)
+	return p.Role != RoleDistrict || district == schemas.CityCode || slices.Contains(p.Districts, district)
 }
 
 // seesAll reports whether every entry exists for p, so that lists over many entries may skip

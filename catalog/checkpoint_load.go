@@ -62,6 +62,9 @@ func loadCheckpoint(ctx context.Context, db *memdb.MemDB, dir string) (ckptInfo,
 	default:
 		err = fr.bad(off, n, "version %d is not supported", hrec.Version)
 	}
+	if err == nil {
+		err = buildFigureCells(txn) // derived, never stored: once, over what was restored
+	}
 	if err != nil {
 		return ckptInfo{}, err
 	}

@@ -2,7 +2,8 @@ package catalog
 
 import (
 	"fmt"
-	"sort"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/cqeco/ecolake/schemas"
@@ -15,22 +16,23 @@ const (
 	LagLastLoadFailed = "LAST_LOAD_FAILED"
 )
 
-// CollectionFigure is 数据归集率 with everything needed to audit it.
+// CollectionFigure is 数据归集率 with its breakdowns. The entries that hold it back are listed,
+// a page at a time, by View.Lagging.
 type CollectionFigure struct {
-	Rate            float64  // Numerator/Denominator, 0 when Denominator is 0
-	Numerator       int      // entries collected
-	Denominator     int      // entries due
-	Due             []string // resource codes counted in the denominator
-	Collected       []string // resource codes counted in the numerator
-	ItemRate        float64  // same at 信息项 level: items of collected entries / items of due entries
+	Rate            float64 // Numerator/Denominator, 0 when Denominator is 0
+	Numerator       int     // entries collected
+	Denominator     int     // entries due
+	ItemRate        float64 // same at 信息项 level: items of collected entries / items of due entries
 	ItemNumerator   int
 	ItemDenominator int
 	ByDepartment    []Breakdown
 	ByDistrict      []Breakdown
 	ByDomain        []Breakdown // an entry with several domains counts in each
 	BySourceKind    []Breakdown
-	Lagging         []Lag // due entries not collected, with why
 }
+
+// LaggingCount is the number of due entries not collected: what View.Lagging lists.
+func (f *CollectionFigure) LaggingCount() int { return f.Denominator - f.Numerator }
 
 // Breakdown is a figure restricted to one department, district, domain or source kind.
 type Breakdown struct {
@@ -51,19 +53,25 @@ type Lag struct {
 	LastLoad   time.Time
 }
 
+// LagPage is one page of the lagging entries.
+type LagPage struct {
+	Lags    []Lag
+	HasNext bool // more lagging entries follow the last of Lags
+}
+
 // displayZone is the bureau's local time, used in reason texts.
 var displayZone = time.FixedZone("CST", 8*3600)
 
-// CollectionRate computes 数据归集率 at now (STANDARDS.md §5). Due: published, not 涉密, not
-// exempt. Collected: has a current snapshot committed within its update cycle plus grace, or any
-// current snapshot for 不定时 entries.
+// CollectionRate computes 数据归集率 at now (STANDARDS.md §5) over the whole directory. Due:
+// published, not 涉密, not exempt. Collected: has a current snapshot committed within its update
+// cycle plus grace, or any current snapshot for 不定时 entries.
 func (v *View) CollectionRate(now time.Time) *CollectionFigure {
 	return v.collectionRate(now, nil)
 }
 
 // CollectionRateFor computes 数据归集率 over the entries that exist for p (Decide): numerator,
-// denominator, breakdowns and lists alike, so that a caller can infer nothing about entries
-// hidden from it. A lag's reason names a failed load only when p may see that run.
+// denominator and breakdowns alike, so that a caller can infer nothing about entries hidden from
+// it.
 func (v *View) CollectionRateFor(now time.Time, p *Principal) *CollectionFigure {
 	if p == nil {
 		p = &Principal{} // nobody: an empty figure, never the whole directory
@@ -71,81 +79,117 @@ func (v *View) CollectionRateFor(now time.Time, p *Principal) *CollectionFigure 
 	return v.collectionRate(now, p)
 }
 
-// collectionRate computes the figure over the entries that exist for p, or over all when p is nil.
+// collectionRate computes the figure over the entries that exist for p, or over all when p is
+// nil, from the cells of due entries (figure_cells.go): per cell p may see, one access question
+// for all its entries and one descent of its tree, whatever the size of the directory; a
+// district account reads only the city's cells and its districts'. The figure changes with the
+// clock (a load goes stale), so it is computed when asked, not kept.
 func (v *View) collectionRate(now time.Time, p *Principal) *CollectionFigure {
 	f := &CollectionFigure{}
-	var due, coll chunks[string]
-	var lagging chunks[Lag]
-	depts := map[string]*Breakdown{}
-	dists := map[string]*Breakdown{}
-	domains := map[string]*Breakdown{}
-	kinds := map[string]*Breakdown{}
-	// One ordered pass over the stored entries, read and never copied, with their last runs
-	// read alongside (lastrun.go): per entry a few comparisons, its grade remembered, a lookup
-	// of its current snapshot when it has one, and the counts. The figure changes with the
-	// clock (a load goes stale), so it is computed when asked, not kept.
-	loads := v.loadStates()
-	each(v.txn, tableEntries, indexID, func(e *Entry) {
-		if e.Status != StatusPublished || e.Secret || e.Exempt {
+	depts := tally{name: v.departmentName}
+	dists := tally{name: v.districtName}
+	domains := tally{name: schemas.Domains.NameOf}
+	kinds := tally{name: schemas.SourceKinds.NameOf}
+	add := func(c *figureCell) {
+		if p != nil && !existsAt(p, c.Grade, c.District) {
 			return
 		}
-		if p != nil && !exists(p, e) {
-			return
+		due, dueItems := c.due()
+		got, gotItems := c.collectedAt(now)
+		f.Denominator += due
+		f.ItemDenominator += dueItems
+		f.Numerator += got
+		f.ItemNumerator += gotItems
+		depts.add(c.Department, due, got)
+		dists.add(c.District, due, got)
+		kinds.add(c.SourceKind, due, got)
+		for _, d := range c.Domains {
+			domains.add(d, due, got)
 		}
-		collected, lag := v.collected(e, now, p, loads.of(e.ResourceCode))
-		f.Denominator++
-		f.ItemDenominator += len(e.Items)
-		due.add(e.ResourceCode)
-		if collected {
-			f.Numerator++
-			f.ItemNumerator += len(e.Items)
-			coll.add(e.ResourceCode)
-		} else {
-			lagging.add(lag)
+	}
+	switch {
+	case p == nil || known(p) && p.Role != RoleDistrict:
+		each(v.txn, tableFigureCells, indexID, add)
+	case known(p):
+		for _, d := range append([]string{schemas.CityCode}, compactSorted(p.Districts)...) {
+			districtCells(v.txn, d, add)
 		}
-		count(depts, e.Department, v.departmentName, collected)
-		count(dists, e.District, v.districtName, collected)
-		count(kinds, e.SourceKind, schemas.SourceKinds.NameOf, collected)
-		for _, d := range e.Domains {
-			count(domains, d, schemas.Domains.NameOf, collected)
-		}
-	})
-	f.Due, f.Collected, f.Lagging = due.all(), coll.all(), lagging.all()
+	}
 	f.Rate = ratio(f.Numerator, f.Denominator)
 	f.ItemRate = ratio(f.ItemNumerator, f.ItemDenominator)
-	f.ByDepartment = sorted(depts)
-	f.ByDistrict = sorted(dists)
-	f.ByDomain = sorted(domains)
-	f.BySourceKind = sorted(kinds)
+	f.ByDepartment = depts.sorted()
+	f.ByDistrict = dists.sorted()
+	f.ByDomain = domains.sorted()
+	f.BySourceKind = kinds.sorted()
 	return f
 }
 
-// collected decides one due entry and, when it is not collected, says why.
-func (v *View) collected(e *Entry, now time.Time, p *Principal, st loadState) (bool, Lag) {
-	lag := Lag{Entry: e.ResourceCode, Name: e.Name}
-	snap := st.Current
-	if snap != nil && snap.ID != e.CurrentSnapshot {
-		snap = nil
+// Lagging lists, in resource-code order after the code after ("" for the first page), up to
+// first of the due entries that exist for p and are not collected at now, with why. It walks
+// the entries only until the page is full: a page costs the entries before its last, not the
+// directory. A lag's reason names a failed load's message only when p may see that run. A nil
+// p is nobody.
+func (v *View) Lagging(now time.Time, p *Principal, first int, after string) LagPage {
+	var page LagPage
+	if first < 1 || !known(p) {
+		return page
 	}
+	loads := newLoadStates(v.txn, after)
+	v.EachEntry(after, func(e *Entry) bool {
+		if !isDue(e) || !exists(p, e) {
+			return true
+		}
+		st := loads.of(e.ResourceCode)
+		if collected(e, now, st) {
+			return true
+		}
+		if len(page.Lags) == first {
+			page.HasNext = true
+			return false
+		}
+		page.Lags = append(page.Lags, lagOf(e, now, p, st))
+		return true
+	})
+	return page
+}
+
+// currentData returns the snapshot of st that is e's current data, nil when it has none.
+func currentData(e *Entry, st loadState) *Snapshot {
+	if snap := st.Current; snap != nil && snap.ID == e.CurrentSnapshot {
+		return snap
+	}
+	return nil
+}
+
+// collected decides one due entry at now. The figure's cells (figureCell.collectedAt) decide
+// the same.
+func collected(e *Entry, now time.Time, st loadState) bool {
+	snap := currentData(e, st)
 	if snap == nil {
+		return false
+	}
+	return e.UpdateCycle == schemas.Irregular || !now.After(deadline(e, snap))
+}
+
+func deadline(e *Entry, snap *Snapshot) time.Time {
+	return snap.CommittedAt.Add(e.UpdateCycle.Period() + e.UpdateCycle.Grace())
+}
+
+// lagOf says why a due entry that is not collected at now is not.
+func lagOf(e *Entry, now time.Time, p *Principal, st loadState) Lag {
+	lag := Lag{Entry: e.ResourceCode, Name: e.Name}
+	if snap := currentData(e, st); snap == nil {
 		lag.Reason, lag.ReasonText = LagNeverLoaded, "从未归集"
 	} else {
 		lag.LastLoad = snap.CommittedAt
-		if e.UpdateCycle == schemas.Irregular {
-			return true, Lag{}
-		}
-		deadline := snap.CommittedAt.Add(e.UpdateCycle.Period() + e.UpdateCycle.Grace())
-		if !now.After(deadline) {
-			return true, Lag{}
-		}
-		lag.Since = deadline
+		lag.Since = deadline(e, snap)
 		lag.Reason = LagStale
-		lag.ReasonText = fmt.Sprintf("数据已过期 (自 %s 起)", deadline.In(displayZone).Format("2006-01-02 15:04"))
+		lag.ReasonText = fmt.Sprintf("数据已过期 (自 %s 起)", lag.Since.In(displayZone).Format("2006-01-02 15:04"))
 	}
 	if last := st.Last; last != nil && last.Status == RunFailed {
 		lag.Reason = LagLastLoadFailed
 		msg := last.Error
-		if p != nil && !maySeeRun(p, e, last) {
+		if !maySeeRun(p, e, last) {
 			msg = "" // another district's run: that it failed is the entry's state, its text is not
 		}
 		if msg == "" {
@@ -153,7 +197,7 @@ func (v *View) collected(e *Entry, now time.Time, p *Principal, st loadState) (b
 		}
 		lag.ReasonText += "; 最近一次归集失败: " + msg
 	}
-	return false, lag
+	return lag
 }
 
 func (v *View) departmentName(code string) string {
@@ -170,25 +214,38 @@ func (v *View) districtName(code string) string {
 	return code
 }
 
-func count(m map[string]*Breakdown, key string, name func(string) string, collected bool) {
-	b, ok := m[key]
-	if !ok {
-		b = &Breakdown{Key: key, Name: name(key)}
-		m[key] = b
-	}
-	b.Denominator++
-	if collected {
-		b.Numerator++
-	}
+// compactSorted returns the distinct values of ss, sorted.
+func compactSorted(ss []string) []string {
+	return slices.Compact(slices.Sorted(slices.Values(ss)))
 }
 
-func sorted(m map[string]*Breakdown) []Breakdown {
-	out := make([]Breakdown, 0, len(m))
-	for _, b := range m {
+// tally sums a breakdown by key; name gives a key's Chinese name, asked once per key.
+type tally struct {
+	m    map[string]*Breakdown
+	name func(string) string
+}
+
+func (t *tally) add(key string, due, collected int) {
+	b, ok := t.m[key]
+	if !ok {
+		if t.m == nil {
+			t.m = map[string]*Breakdown{}
+		}
+		b = &Breakdown{Key: key, Name: t.name(key)}
+		t.m[key] = b
+	}
+	b.Denominator += due
+	b.Numerator += collected
+}
+
+// sorted returns the breakdown by key, empty but not nil when there is none.
+func (t *tally) sorted() []Breakdown {
+	out := make([]Breakdown, 0, len(t.m))
+	for _, b := range t.m {
 		b.Rate = ratio(b.Numerator, b.Denominator)
 		out = append(out, *b)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	slices.SortFunc(out, func(a, b Breakdown) int { return strings.Compare(a.Key, b.Key) })
 	return out
 }
 
@@ -197,35 +254,4 @@ func ratio(n, d int) float64 {
 		return 0
 	}
 	return float64(n) / float64(d)
-}
-
-// chunks collects a list of unknown length in fixed chunks and copies it once into a slice of
-// its exact length: doubling a slice of a province's lagging entries copied and faulted in
-// several times its size, most of the figure's cost.
-type chunks[T any] struct {
-	full [][]T
-	cur  []T
-	n    int
-}
-
-const chunkLen = 4096
-
-func (c *chunks[T]) add(v T) {
-	if len(c.cur) == cap(c.cur) {
-		if c.cur != nil {
-			c.full = append(c.full, c.cur)
-		}
-		c.cur = make([]T, 0, chunkLen)
-	}
-	c.cur = append(c.cur, v)
-	c.n++
-}
-
-// all returns the list, empty but not nil when nothing was added.
-func (c *chunks[T]) all() []T {
-	out := make([]T, 0, c.n)
-	for _, ch := range c.full {
-		out = append(out, ch...)
-	}
-	return append(out, c.cur...)
 }

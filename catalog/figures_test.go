@@ -69,19 +69,26 @@ func TestCollectionRate(t *testing.T) {
 	}
 	clock.Set(now.Add(1000 * time.Hour)) // the figure uses its argument, not the store's clock
 
-	f := s.View().CollectionRate(now)
-	assert.Equal(t, []string{"0101/000001", "0101/000002", "0101/000003", "0101/000004", "0101/000008", "0101/000009", "0101/000010"}, f.Due)
-	assert.Equal(t, []string{"0101/000001", "0101/000004", "0101/000010"}, f.Collected)
+	v := s.View()
+	f := v.CollectionRate(now)
+	w := walkFigure(t, v, now, nil)
+	assert.Equal(t, w.fig, f, "the cells give what the walk of every entry gives")
+	assert.Equal(t, []string{"0101/000001", "0101/000002", "0101/000003", "0101/000004", "0101/000008", "0101/000009", "0101/000010"}, w.due)
+	assert.Equal(t, []string{"0101/000001", "0101/000004", "0101/000010"}, w.collected)
 	assert.Equal(t, 3, f.Numerator)
 	assert.Equal(t, 7, f.Denominator)
+	assert.Equal(t, 4, f.LaggingCount())
 	assert.InDelta(t, 3.0/7.0, f.Rate, 1e-9)
 	assert.Equal(t, 2+3+1+4+1+2+1, f.ItemDenominator)
 	assert.Equal(t, 2+4+1, f.ItemNumerator)
 	assert.InDelta(t, 7.0/14.0, f.ItemRate, 1e-9)
 
-	require.Len(t, f.Lagging, 4)
+	page := v.Lagging(now, Operator(), 10, "")
+	assert.False(t, page.HasNext)
+	assert.Equal(t, w.lags, page.Lags)
+	require.Len(t, page.Lags, 4)
 	lag := map[string]Lag{}
-	for _, l := range f.Lagging {
+	for _, l := range page.Lags {
 		lag[l.Entry] = l
 	}
 	stale := lag["0101/000002"]
@@ -105,6 +112,16 @@ func TestCollectionRate(t *testing.T) {
 	assert.Contains(t, failedStale.ReasonText, "数据已过期 (自 ")
 	assert.Contains(t, failedStale.ReasonText, "最近一次归集失败: 接口返回 500")
 	assert.False(t, failedStale.Since.IsZero())
+
+	// Pages: two of two, in code order, the second after the first's last code.
+	first := v.Lagging(now, Operator(), 2, "")
+	assert.True(t, first.HasNext)
+	assert.Equal(t, w.lags[:2], first.Lags)
+	second := v.Lagging(now, Operator(), 2, first.Lags[1].Entry)
+	assert.False(t, second.HasNext, "exactly the last two: nothing follows")
+	assert.Equal(t, w.lags[2:], second.Lags)
+	assert.Empty(t, v.Lagging(now, Operator(), 0, "").Lags, "a page of none")
+	assert.Empty(t, v.Lagging(now, nil, 10, "").Lags, "nobody sees no lagging entry")
 
 	// breakdowns: department, district and source kind partition the due entries
 	for name, bs := range map[string][]Breakdown{"department": f.ByDepartment, "district": f.ByDistrict, "source kind": f.BySourceKind} {
@@ -138,7 +155,9 @@ func TestCollectionRate(t *testing.T) {
 
 	// the same view later in time: the fresh daily entry has gone stale too
 	later := s.View().CollectionRate(now.Add(37 * time.Hour))
-	assert.Equal(t, []string{"0101/000004"}, later.Collected)
+	assert.Equal(t, []string{"0101/000004"}, walkFigure(t, s.View(), now.Add(37*time.Hour), nil).collected)
+	assert.Equal(t, 1, later.Numerator)
+	assert.Equal(t, 6, later.LaggingCount())
 }
 
 func TestCollectionRateEmpty(t *testing.T) {
@@ -147,6 +166,7 @@ func TestCollectionRateEmpty(t *testing.T) {
 	assert.Zero(t, f.Rate)
 	assert.Zero(t, f.ItemRate)
 	assert.Zero(t, f.Denominator)
-	assert.Empty(t, f.Lagging)
-	assert.NotNil(t, f.Due)
+	assert.Zero(t, f.LaggingCount())
+	assert.NotNil(t, f.ByDepartment, "empty lists, never null")
+	assert.Empty(t, s.View().Lagging(time.Now(), Operator(), 50, "").Lags)
 }

@@ -137,7 +137,10 @@ func entryRestorer() func(*memdb.Txn, *Entry) error {
 func storeEntry(txn *memdb.Txn, e *Entry) error {
 	compactEntry(e)
 	e.remember()
-	old, _ := entryTxn(txn, e.ResourceCode)
+	old := storedEntry(txn, e.ResourceCode) // nil for a new entry
+	if err := figureEntryWrite(txn, old, e); err != nil {
+		return err
+	}
 	if err := txn.Insert(tableEntries, e); err != nil {
 		return fmt.Errorf("insert entry %s: %w", e.ResourceCode, err)
 	}

@@ -68,11 +68,16 @@ func newerRun(a, b *Run) bool {
 	return a.ID > b.ID
 }
 
-// noteCurrentSnapshot records snap, stored, as its entry's current data.
+// noteCurrentSnapshot records snap, stored, as its entry's current data, and moves the entry's
+// place in the collection figure's cells (figure_cells.go).
 func noteCurrentSnapshot(txn *memdb.Txn, snap *Snapshot) error {
 	st := loadStateTxn(txn, snap.Entry)
-	st.Current = snap
-	return putLoadState(txn, st)
+	next := st
+	next.Current = snap
+	if err := figureLoadWrite(txn, st, next); err != nil {
+		return err
+	}
+	return putLoadState(txn, next)
 }
 
 // snapshotRestorer is the insert of the snapshots of one checkpoint load: the entries are
@@ -83,7 +88,10 @@ func snapshotRestorer() func(*memdb.Txn, *Snapshot) error {
 			return fmt.Errorf("insert snapshot %s: %w", snap.ID, err)
 		}
 		if e, err := entryTxn(txn, snap.Entry); err == nil && e.CurrentSnapshot == snap.ID {
-			return noteCurrentSnapshot(txn, snap)
+			// The figure's cells are built once the whole checkpoint is in (buildFigureCells).
+			st := loadStateTxn(txn, snap.Entry)
+			st.Current = snap
+			return putLoadState(txn, st)
 		}
 		return nil
 	}
@@ -98,8 +106,9 @@ type loadStates struct {
 	cur *loadState
 }
 
-func (v *View) loadStates() *loadStates {
-	it, err := v.txn.Get(tableLoadStates, indexID)
+// newLoadStates starts the walk at the load state of the code from (or the first after it).
+func newLoadStates(txn *memdb.Txn, from string) *loadStates {
+	it, err := txn.LowerBound(tableLoadStates, indexID, from)
 	if err != nil {
 		panic(fmt.Sprintf("catalog: %s: %v", tableLoadStates, err))
 	}

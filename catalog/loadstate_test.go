@@ -26,14 +26,14 @@ func TestLoadStateFollowsRunsAndData(t *testing.T) {
 	fail := func(id, msg string) { require.NoError(t, s.FailRun(ctx, Run{ID: id, Error: msg})) }
 	reason := func(s *Store) string {
 		t.Helper()
-		f := s.View().CollectionRate(t0.Add(time.Hour))
-		require.Len(t, f.Lagging, 1)
-		return f.Lagging[0].Reason + " " + f.Lagging[0].ReasonText
+		lags := s.View().Lagging(t0.Add(time.Hour), Operator(), 10, "").Lags
+		require.Len(t, lags, 1)
+		return lags[0].Reason + " " + lags[0].ReasonText
 	}
 	agrees := func(s *Store) {
 		t.Helper()
 		v := s.View()
-		states := v.loadStates()
+		states := newLoadStates(v.txn, "")
 		for _, x := range v.Entries() {
 			st := states.of(x.ResourceCode)
 			if x.CurrentSnapshot == "" {
@@ -81,9 +81,12 @@ func TestLoadStateFollowsRunsAndData(t *testing.T) {
 	loadEntry(t, s, e.ResourceCode, "r4", "s1", "", t0.Add(40*time.Minute))
 	collected := func(s *Store) {
 		t.Helper()
-		f := s.View().CollectionRate(t0.Add(time.Hour))
-		assert.Equal(t, []string{e.ResourceCode}, f.Collected)
-		assert.Empty(t, f.Lagging)
+		v := s.View()
+		f := v.CollectionRate(t0.Add(time.Hour))
+		assert.Equal(t, 1, f.Numerator)
+		assert.Equal(t, 1, f.Denominator)
+		assert.Equal(t, walkFigure(t, v, t0.Add(time.Hour), nil).fig, f)
+		assert.Empty(t, v.Lagging(t0.Add(time.Hour), Operator(), 10, "").Lags)
 		agrees(s)
 	}
 	collected(s)

@@ -67,6 +67,7 @@ var schemaFactories = []func() *memdb.TableSchema{
 	scenesTableSchema,
 	loadStatesTableSchema,
 	entryKeysTableSchema,
+	figureCellsTableSchema,
 }
 
 func dbSchema() *memdb.DBSchema {
@@ -102,7 +103,7 @@ func entriesTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
 		Name: tableEntries,
 		Indexes: map[string]*memdb.IndexSchema{
-			indexID:     idIndex("ResourceCode"),
+			indexID: idIndex("ResourceCode"),
 			indexStatus: valueIndex(indexStatus, func(e *Entry) string {
 				if e.Status == StatusPublished {
 					return "" // the bulk of the directory: listed by a walk (directory.go), not indexed

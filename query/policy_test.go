@@ -1,6 +1,7 @@
 package query
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -99,6 +100,47 @@ func TestCollectionRate(t *testing.T) {
 	got = data["collectionRate"].(map[string]any)
 	assert.EqualValues(t, 0, got["numerator"])
 	assert.Contains(t, jsonOf(t, got["lagging"]), `"reason":"STALE"`)
+}
+
+// TestCollectionRateLaggingPages: the lagging list comes a page at a time in resource-code
+// order, after the last code of the page before, with its count beside it; a page larger than
+// the cap is refused in Chinese.
+func TestCollectionRateLaggingPages(t *testing.T) {
+	f := newFixture(t)
+	entries := func(v any) []string {
+		var out []string
+		for _, l := range v.([]any) {
+			out = append(out, l.(map[string]any)["entry"].(string))
+		}
+		return out
+	}
+	all := f.mustDo(hiPrincipal, `{ collectionRate { numerator denominator laggingCount lagging { entry } } }`)["collectionRate"].(map[string]any)
+	want := entries(all["lagging"])
+	require.Len(t, want, 2)
+	assert.EqualValues(t, 2, all["laggingCount"])
+	assert.Equal(t, all["denominator"].(float64)-all["numerator"].(float64), all["laggingCount"])
+	assert.IsIncreasing(t, want, "in resource-code order")
+
+	first := f.mustDo(hiPrincipal, `{ collectionRate { lagging(first: 1) { entry } } }`)["collectionRate"].(map[string]any)
+	assert.Equal(t, want[:1], entries(first["lagging"]))
+	next := f.mustDo(hiPrincipal, fmt.Sprintf(`{ collectionRate { lagging(first: 1, after: %q) { entry } } }`, want[0]))["collectionRate"].(map[string]any)
+	assert.Equal(t, want[1:], entries(next["lagging"]))
+	last := f.mustDo(hiPrincipal, fmt.Sprintf(`{ collectionRate { lagging(first: 1, after: %q) { entry } } }`, want[1]))["collectionRate"].(map[string]any)
+	assert.Empty(t, last["lagging"], "nothing after the last lagging entry")
+
+	// The low-clearance reader's count and list hold only its own entries.
+	low := f.mustDo(lowPrincipal, `{ collectionRate { laggingCount lagging(first: 500) { entry } } }`)["collectionRate"].(map[string]any)
+	assert.EqualValues(t, 1, low["laggingCount"])
+	assert.Equal(t, []string{"0102/000001"}, entries(low["lagging"]))
+
+	for q, msg := range map[string]string{
+		`{ collectionRate { lagging(first: 501) { entry } } }`: "参数 first 应在 1 到 500 之间, 而不是 501",
+		`{ collectionRate { lagging(first: 0) { entry } } }`:   "参数 first 应在 1 到 500 之间, 而不是 0",
+	} {
+		_, errs := f.do(hiPrincipal, q, nil)
+		require.Len(t, errs, 1, q)
+		assert.Contains(t, errs[0], msg)
+	}
 }
 
 func TestHandler(t *testing.T) {

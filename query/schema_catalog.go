@@ -199,21 +199,57 @@ func newCollectionRateType() *graphql.Object {
 		"lastLoad":   timeField(func(s any) time.Time { return s.(catalog.Lag).LastLoad }, "最近一次归集"),
 	}})
 	bd := func(desc string, get func(*catalog.CollectionFigure) []catalog.Breakdown) *graphql.Field {
-		return field(nn(graphql.NewList(nn(breakdown))), desc, func(f *catalog.CollectionFigure) any { return nonNil(get(f)) })
+		return field(nn(graphql.NewList(nn(breakdown))), desc, func(f *figureView) any { return nonNil(get(f.CollectionFigure)) })
 	}
+	num := func(t graphql.Output, desc string, get func(*catalog.CollectionFigure) any) *graphql.Field {
+		return field(nn(t), desc, func(f *figureView) any { return get(f.CollectionFigure) })
+	}
+	lagArgs := pageArgs(laggingFirstDefault)
+	lagArgs["after"] = &graphql.ArgumentConfig{Type: graphql.String, Description: "上一页最后一条的信息资源代码 (entry); 不填为第一页"}
 	return graphql.NewObject(graphql.ObjectConfig{Name: "CollectionRate", Description: "数据归集率", Fields: graphql.Fields{
-		"rate":            field(nn(graphql.Float), "归集率", func(f *catalog.CollectionFigure) any { return f.Rate }),
-		"numerator":       field(nn(graphql.Int), "已归集资源数", func(f *catalog.CollectionFigure) any { return f.Numerator }),
-		"denominator":     field(nn(graphql.Int), "应归集资源数", func(f *catalog.CollectionFigure) any { return f.Denominator }),
-		"itemRate":        field(nn(graphql.Float), "信息项归集率", func(f *catalog.CollectionFigure) any { return f.ItemRate }),
-		"itemNumerator":   field(nn(graphql.Int), "已归集信息项数", func(f *catalog.CollectionFigure) any { return f.ItemNumerator }),
-		"itemDenominator": field(nn(graphql.Int), "应归集信息项数", func(f *catalog.CollectionFigure) any { return f.ItemDenominator }),
+		"rate":            num(graphql.Float, "归集率", func(f *catalog.CollectionFigure) any { return f.Rate }),
+		"numerator":       num(graphql.Int, "已归集资源数", func(f *catalog.CollectionFigure) any { return f.Numerator }),
+		"denominator":     num(graphql.Int, "应归集资源数", func(f *catalog.CollectionFigure) any { return f.Denominator }),
+		"itemRate":        num(graphql.Float, "信息项归集率", func(f *catalog.CollectionFigure) any { return f.ItemRate }),
+		"itemNumerator":   num(graphql.Int, "已归集信息项数", func(f *catalog.CollectionFigure) any { return f.ItemNumerator }),
+		"itemDenominator": num(graphql.Int, "应归集信息项数", func(f *catalog.CollectionFigure) any { return f.ItemDenominator }),
 		"byDepartment":    bd("按责任处室", func(f *catalog.CollectionFigure) []catalog.Breakdown { return f.ByDepartment }),
 		"byDistrict":      bd("按区县", func(f *catalog.CollectionFigure) []catalog.Breakdown { return f.ByDistrict }),
 		"byDomain":        bd("按治理领域", func(f *catalog.CollectionFigure) []catalog.Breakdown { return f.ByDomain }),
 		"bySourceKind":    bd("按来源类型", func(f *catalog.CollectionFigure) []catalog.Breakdown { return f.BySourceKind }),
-		"lagging":         field(nn(graphql.NewList(nn(lag))), "未归集或滞后的资源", func(f *catalog.CollectionFigure) any { return nonNil(f.Lagging) }),
+		"laggingCount":    num(graphql.Int, "未归集或滞后的资源数 (应归集 − 已归集)", func(f *catalog.CollectionFigure) any { return f.LaggingCount() }),
+		"lagging": {
+			Type:        nn(graphql.NewList(nn(lag))),
+			Description: "未归集或滞后的资源, 按信息资源代码排序, 每次最多 first 条 (默认 50, 至多 500); 总数见 laggingCount",
+			Args:        lagArgs,
+			Resolve: func(p graphql.ResolveParams) (any, error) {
+				f, ok := p.Source.(*figureView)
+				if !ok {
+					return []catalog.Lag{}, nil
+				}
+				first, err := firstArg(p.Args)
+				if err != nil {
+					return nil, err
+				}
+				if f.LaggingCount() == 0 {
+					return []catalog.Lag{}, nil // nothing to look for: no walk of the entries
+				}
+				after, _ := p.Args["after"].(string)
+				return nonNil(f.r.view.Lagging(f.now, f.r.principal, first, after).Lags), nil
+			},
+		},
 	}})
+}
+
+// laggingFirstDefault is the page size of collectionRate.lagging.
+const laggingFirstDefault = 50
+
+// figureView is the collection figure one request computed, with what its lagging list needs:
+// the list is read at the figure's time, by the figure's reader.
+type figureView struct {
+	*catalog.CollectionFigure
+	r   *request
+	now time.Time
 }
 
 // catalogFields are the root fields of catalogue questions.
@@ -248,21 +284,11 @@ func catalogFields(ct *catalogTypes, clock func() time.Time) graphql.Fields {
 					return nil, err
 				}
 				r.noteField("collectionRate")
-				return redactFigure(r.view.CollectionRateFor(clock(), r.principal)), nil
+				now := clock()
+				return &figureView{CollectionFigure: r.view.CollectionRateFor(now, r.principal), r: r, now: now}, nil
 			},
 		},
 	}
-}
-
-// redactFigure keeps what the API shows of a figure already computed over the principal's own
-// entries (catalog.View.CollectionRateFor): the due and collected code lists are not exposed.
-func redactFigure(f *catalog.CollectionFigure) *catalog.CollectionFigure {
-	if f == nil {
-		return &catalog.CollectionFigure{}
-	}
-	c := *f
-	c.Due, c.Collected = nil, nil
-	return &c
 }
 
 func nilIfEmpty[T ~string](s T) any {

@@ -2,6 +2,7 @@ package test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -86,6 +87,31 @@ func TestServeDemoEndToEnd(t *testing.T) {
 		assert.Contains(t, reasons["0202/000005"], "STALE")
 		assert.Contains(t, reasons["0102/000017"], "失败")
 		assert.NotContains(t, reasons, "0501/000028", "涉密 entries are not due")
+
+		// The same list a page at a time: each page after the last code of the one before.
+		var paged []string
+		after := ""
+		for range 5 {
+			d := s.gql("demo-steward", fmt.Sprintf(`{ collectionRate { laggingCount lagging(first: 4, after: %q) { entry } } }`, after), nil).ok(t)
+			cr := d["collectionRate"].(map[string]any)
+			assert.EqualValues(t, 10, num(t, cr["laggingCount"]))
+			page := cr["lagging"].([]any)
+			if len(page) == 0 {
+				break
+			}
+			for _, l := range page {
+				paged = append(paged, l.(map[string]any)["entry"].(string))
+			}
+			after = paged[len(paged)-1]
+		}
+		assert.Len(t, paged, 10)
+		for _, code := range paged {
+			assert.Contains(t, reasons, code)
+		}
+		assert.IsIncreasing(t, paged)
+		r := s.gql("demo-steward", `{ collectionRate { lagging(first: 501) { entry } } }`, nil)
+		require.NotEmpty(t, r.Errors, r.Raw)
+		assert.Contains(t, r.Errors[0].Message, "参数 first 应在 1 到 500 之间")
 	})
 
 	t.Run("an entry above the clearance does not exist for the principal", func(t *testing.T) {
