@@ -301,11 +301,11 @@ func (p *posting) empty() bool {
 	return !p.has
 }
 
-// union gathers postings into one bitmap: the small ones as bits of a dense set of every
-// document number (merging thousands of small bitmaps costs more), the large ones merged.
+// union gathers postings into one bitmap as bits of a dense set of every document number:
+// merging thousands of small bitmaps costs more, and the set answers at once whether a posting
+// of one document adds anything (holds).
 type union struct {
 	dense []uint64
-	bms   []*roaring.Bitmap
 }
 
 func newUnion(docs int) union { return union{dense: make([]uint64, (docs+63)/64)} }
@@ -314,22 +314,20 @@ func (u *union) set(n uint32) { u.dense[n/64] |= 1 << (n % 64) }
 
 func (u *union) add(p *posting) {
 	switch {
-	case p.many != nil && p.many.GetCardinality() < 1024:
-		p.many.Iterate(func(n uint32) bool { u.set(n); return true })
 	case p.many != nil:
-		u.bms = append(u.bms, p.many)
+		p.many.Iterate(func(n uint32) bool { u.set(n); return true })
 	case p.has:
 		u.set(p.one)
 	}
 }
 
-func (u *union) bitmap() *roaring.Bitmap {
-	bm := roaring.FromDense(u.dense, false)
-	if len(u.bms) == 0 {
-		return bm
-	}
-	return roaring.FastOr(append(u.bms, bm)...)
+// holds reports whether the union holds every document of p already: only a posting of one
+// document is looked at, the others answer false.
+func (u *union) holds(p *posting) bool {
+	return p.many == nil && (!p.has || u.dense[p.one/64]&(1<<(p.one%64)) != 0)
 }
+
+func (u *union) bitmap() *roaring.Bitmap { return roaring.FromDense(u.dense, false) }
 
 // word returns the documents whose text, and those whose name, holds a normalized word: the
 // engine's own bitmaps for a gram, which the caller must not change.
@@ -352,6 +350,12 @@ func (g *engine) word(w string) (text, name *roaring.Bitmap) {
 	texts, names := newUnion(len(g.codes)), newUnion(len(g.codes))
 	intersect(bms...).Iterate(func(id uint32) bool {
 		p := &g.parts[id]
+		// A part adds nothing when its documents are in the union already, as the many parts
+		// of one document (its items' descriptions) are once one of them matched: its text need
+		// not be read.
+		if texts.holds(&p.docs) && names.holds(&p.names) {
+			return true
+		}
 		if strings.Contains(p.text, w) {
 			texts.add(&p.docs)
 			names.add(&p.names)
