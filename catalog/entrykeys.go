@@ -13,11 +13,12 @@ import (
 //
 // They are rows of their own table rather than indexes of the entries table because memdb
 // rewrites every index of an object on each insert, changed or not, and most writes of an entry
-// change none of them: submitting, approving, loading, grading an item within its grade. A key
-// row is written only when its value changes (noteEntryKeys), so those writes cost the entry's
-// own indexes only. Each row is kind \x00 value \x00 resource code, so the entries of one value
-// follow one another in resource-code order, as the directory's streams read them. An entry's
-// keys are one row, indexed by each, so that restoring a checkpoint inserts one object per entry.
+// change none of them: submitting, approving, loading, grading an item within its grade. An
+// entry's keys are one row, indexed by each key, and written only when one of them changes
+// (noteEntryKeys), so those writes cost the entry's own indexes only; one row rather than one
+// per key, so that restoring a checkpoint inserts one object per entry. Each key is kind \x00
+// value \x00 resource code, so the entries of one value follow one another in resource-code
+// order, as the directory's streams read them.
 
 const tableEntryKeys = "entry_keys"
 
