@@ -246,3 +246,33 @@ func TestEntryKeysFollowMoves(t *testing.T) {
 	defer s.Close()
 	check(s)
 }
+
+// A table named after its entry's code (defaultTable) has no key row: its name gives the code.
+// It is found by name all the same, and a custom table name equal to another entry's default
+// name is refused, whichever of the two came first.
+func TestDefaultTableNamesNeedNoKey(t *testing.T) {
+	s, _ := newTestStore(t)
+	ctx := t.Context()
+	a := validEntry("000001", defaultTable("0101/000001"))
+	require.NoError(t, s.PutEntry(ctx, a))
+	v := s.View()
+	got, err := v.EntryByTable("res_0101_000001")
+	require.NoError(t, err)
+	assert.Equal(t, a.ResourceCode, got.ResourceCode)
+	assert.Len(t, keysOf(a), 3, "department, district and grade only")
+	_, err = v.EntryByTable("res_0101_000009")
+	assert.ErrorIs(t, err, ErrNotFound)
+
+	// A custom name that spells an existing entry's default name is taken.
+	b := validEntry("000002", "res_0101_000001")
+	assert.ErrorIs(t, s.PutEntry(ctx, b), ErrInvalid)
+	// A custom name that spells the default name of an entry not yet registered is keyed, and
+	// that entry cannot then take its default name.
+	c := validEntry("000003", "res_0101_000004")
+	require.NoError(t, s.PutEntry(ctx, c))
+	got, err = s.View().EntryByTable("res_0101_000004")
+	require.NoError(t, err)
+	assert.Equal(t, c.ResourceCode, got.ResourceCode)
+	d := validEntry("000004", defaultTable("0101/000004"))
+	assert.ErrorIs(t, s.PutEntry(ctx, d), ErrInvalid)
+}

@@ -52,11 +52,17 @@ func entryKeysTableSchema() *memdb.TableSchema {
 // keyPrefix is where the keys of one kind and value begin.
 func keyPrefix(kind, value string) string { return kind + "\x00" + value + "\x00" }
 
-// keysOf returns e's keys, none for a value e does not have (a draft may lack them).
+// keysOf returns e's keys, none for a value e does not have (a draft may lack them). A table
+// named after the resource code (defaultTable, most of a province's) has no key: its name gives
+// the code (entryByTable).
 func keysOf(e *Entry) []string {
 	out := make([]string, 0, 4)
+	table := e.Table
+	if code, ok := codeOfDefaultTable(table); ok && code == e.ResourceCode {
+		table = ""
+	}
 	for _, kv := range [4][2]string{
-		{keyTable, e.Table}, {keyDepartment, e.Department}, {keyDistrict, e.District}, {keyGrade, string(e.Grade())},
+		{keyTable, table}, {keyDepartment, e.Department}, {keyDistrict, e.District}, {keyGrade, string(e.Grade())},
 	} {
 		if kv[1] != "" {
 			out = append(out, keyPrefix(kv[0], kv[1])+e.ResourceCode)
@@ -101,10 +107,30 @@ func entryByKey(txn *memdb.Txn, kind, value string) *Entry {
 	return e
 }
 
-// entryByTable returns the entry whose lake table is table, nil when there is none.
+// entryByTable returns the entry whose lake table is table, nil when there is none: the entry
+// keyed by it, or the entry whose resource code the name spells (defaultTable) if that entry's
+// table is this name.
 func entryByTable(txn *memdb.Txn, table string) *Entry {
 	if table == "" {
 		return nil
 	}
-	return entryByKey(txn, keyTable, table)
+	if e := entryByKey(txn, keyTable, table); e != nil {
+		return e
+	}
+	if code, ok := codeOfDefaultTable(table); ok {
+		if e, err := entryTxn(txn, code); err == nil && e.Table == table {
+			return e
+		}
+	}
+	return nil
+}
+
+// codeOfDefaultTable is the resource code whose defaultTable is table, if table has that form.
+func codeOfDefaultTable(table string) (string, bool) {
+	rest, ok := strings.CutPrefix(table, defaultTablePrefix)
+	if !ok || strings.Count(rest, "_") != 1 {
+		return "", false
+	}
+	code := strings.Replace(rest, "_", "/", 1)
+	return code, defaultTable(code) == table
 }

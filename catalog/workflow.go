@@ -369,6 +369,10 @@ func addEditor(editors []string, id string) []string {
 
 func clipNote(s string) string { return schemas.Clip(strings.TrimSpace(s), MaxNote) }
 
+// defaultTablePrefix begins the table names the catalogue gives (defaultTable).
+const defaultTablePrefix = "res_"
+
+// defaultTable is the lake table of an entry registered without one, named after its code.
 func defaultTable(code string) string {
-	return "res_" + strings.ReplaceAll(code, "/", "_")
+	return defaultTablePrefix + strings.ReplaceAll(code, "/", "_")
 }
