@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -139,4 +140,23 @@ func TestGobCheckpointStillLoads(t *testing.T) {
 	s = openTest(t, testConfig(dir, clock))
 	defer s.Close()
 	assert.JSONEq(t, state, stateJSON(t, s.View()))
+}
+
+// Signed varints read back as written, at the extremes too, and a cut one fails the reader.
+func TestBinaryVarints(t *testing.T) {
+	vals := []int64{math.MinInt64, -300, -1, 0, 1, 300, math.MaxInt64}
+	w := &binWriter{}
+	for _, v := range vals {
+		w.varint(v)
+	}
+	r := &binReader{b: w.b}
+	for _, v := range vals {
+		assert.Equal(t, v, r.varint())
+	}
+	require.NoError(t, r.err)
+	cut := &binReader{b: w.b[:len(w.b)-1]}
+	for range vals {
+		cut.varint()
+	}
+	assert.ErrorIs(t, cut.err, errBinShort)
 }

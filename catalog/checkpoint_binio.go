@@ -79,16 +79,13 @@ func (r *binReader) uvarint() uint64 {
 	return v
 }
 
+// varint reads a zig-zag signed varint, as binary.AppendVarint writes it.
 func (r *binReader) varint() int64 {
-	if r.err != nil {
-		return 0
+	u := r.uvarint()
+	v := int64(u >> 1)
+	if u&1 != 0 {
+		v = ^v
 	}
-	v, n := binary.Varint(r.b[r.off:])
-	if n <= 0 {
-		r.fail(errBinShort)
-		return 0
-	}
-	r.off += n
 	return v
 }
 

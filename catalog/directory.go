@@ -163,8 +163,7 @@ func (v *View) streams(f DirectoryFilter, start string) ([]*stream, []func(*Entr
 			out = append(out, v.categoryStream(value))
 		case by.index == "":
 			conds = append(conds, func(e *Entry) bool { return has(e, value) })
-		case by.index == indexStatus && value == StatusPublished:
-			// Most of the directory, and not in the status index (schema.go): a condition.
+		case by.index == indexStatus && !statusIndexed(value):
 			conds = append(conds, func(e *Entry) bool { return has(e, value) })
 		case by.index == indexStatus:
 			out = append(out, &stream{txn: v.txn, index: by.index, value: value, has: func(e *Entry) bool { return has(e, value) }})

@@ -52,32 +52,37 @@ func entryKeysTableSchema() *memdb.TableSchema {
 // keyPrefix is where the keys of one kind and value begin.
 func keyPrefix(kind, value string) string { return kind + "\x00" + value + "\x00" }
 
-// keysOf returns e's keys, none for a value e does not have (a draft may lack them). A table
-// named after the resource code (defaultTable, most of a province's) has no key: its name gives
-// the code (entryByTable).
-func keysOf(e *Entry) []string {
-	out := make([]string, 0, 4)
+// keyValues returns the values e is keyed by, kind for kind, "" for none: a draft may lack
+// them, and a table named after the resource code (defaultTable, most of a province's) has no
+// key, its name giving the code (entryByTable).
+func keyValues(e *Entry) [4]string {
 	table := e.Table
 	if code, ok := codeOfDefaultTable(table); ok && code == e.ResourceCode {
 		table = ""
 	}
-	for _, kv := range [4][2]string{
-		{keyTable, table}, {keyDepartment, e.Department}, {keyDistrict, e.District}, {keyGrade, string(e.Grade())},
-	} {
-		if kv[1] != "" {
-			out = append(out, keyPrefix(kv[0], kv[1])+e.ResourceCode)
+	return [4]string{table, e.Department, e.District, string(e.Grade())}
+}
+
+var keyKinds = [4]string{keyTable, keyDepartment, keyDistrict, keyGrade}
+
+// keysOf returns e's keys.
+func keysOf(e *Entry) []string {
+	out := make([]string, 0, len(keyKinds))
+	for i, v := range keyValues(e) {
+		if v != "" {
+			out = append(out, keyPrefix(keyKinds[i], v)+e.ResourceCode)
 		}
 	}
 	return out
 }
 
-// noteEntryKeys writes e's keys when they differ from old's (old is nil for a new entry).
+// noteEntryKeys writes e's keys when their values differ from old's (old is nil for a new
+// entry): comparing the values builds no key.
 func noteEntryKeys(txn *memdb.Txn, old, e *Entry) error {
-	keys := keysOf(e)
-	if old != nil && slices.Equal(keysOf(old), keys) {
+	if old != nil && keyValues(old) == keyValues(e) {
 		return nil
 	}
-	if err := txn.Insert(tableEntryKeys, &entryKeys{Code: e.ResourceCode, Keys: keys}); err != nil {
+	if err := txn.Insert(tableEntryKeys, &entryKeys{Code: e.ResourceCode, Keys: keysOf(e)}); err != nil {
 		return fmt.Errorf("keys of %s: %w", e.ResourceCode, err)
 	}
 	return nil

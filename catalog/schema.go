@@ -105,8 +105,8 @@ func entriesTableSchema() *memdb.TableSchema {
 		Indexes: map[string]*memdb.IndexSchema{
 			indexID: idIndex("ResourceCode"),
 			indexStatus: valueIndex(indexStatus, func(e *Entry) string {
-				if e.Status == StatusPublished {
-					return "" // the bulk of the directory: listed by a walk (directory.go), not indexed
+				if !statusIndexed(e.Status) {
+					return ""
 				}
 				return e.Status
 			}),
@@ -118,6 +118,10 @@ func entriesTableSchema() *memdb.TableSchema {
 		},
 	}
 }
+
+// statusIndexed reports whether the status index holds the entries of a status: all but the
+// published, the bulk of the directory, which a walk lists (directory.go).
+func statusIndexed(status string) bool { return status != StatusPublished }
 
 func valueIndex(name string, get func(*Entry) string) *memdb.IndexSchema {
 	return &memdb.IndexSchema{Name: name, AllowMissing: true, Indexer: entryValue{get}}
