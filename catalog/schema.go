@@ -66,7 +66,7 @@ var schemaFactories = []func() *memdb.TableSchema{
 	businessItemsTableSchema,
 	scenesTableSchema,
 	loadStatesTableSchema,
-	entryKeysTableSchema,
+	keySetsTableSchema,
 	figureCellsTableSchema,
 }
 
@@ -96,8 +96,8 @@ func indexTableSchema() *memdb.TableSchema {
 // entriesTableSchema indexes what is looked up by key or listed by a rare value. Each index costs
 // a radix leaf and node per entry (about 500 bytes with their watch channels, 50 MB at a
 // province's 100k entries) and, since memdb rewrites every index of an object on each insert, a
-// path copy per write: the table name, department, district and grade are keys in a table of
-// their own, written only when they change (entrykeys.go); the status index holds only the
+// path copy per write: the table name, department, district and grade are sets of codes in a
+// table of their own, written only when they change (keysets.go); the status index holds only the
 // entries under way, not the published and retired bulk.
 func entriesTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
