@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/hashicorp/go-memdb"
+
+	"github.com/cqeco/ecolake/schemas"
 )
 
 // The entries' secondary keys: lake table name, department, district and grade, by which
@@ -20,6 +22,20 @@ import (
 // entries: rebuilt once when a checkpoint is restored (buildKeySets), never stored.
 
 const tableKeySets = "key_sets"
+
+// tableEntryCounts counts the entries of each district and grade: the two things of an entry
+// the access decision looks at (existsAt), so that the directory's count of what exists for a
+// principal, unfiltered or by district or grade, adds up a few hundred rows (DirectoryCount)
+// rather than walking the directory. Derived and kept like the sets.
+const tableEntryCounts = "entry_counts"
+
+// entryCount is the number of entries of one district ("" for drafts without one) and grade.
+type entryCount struct {
+	Key      string // district \x00 grade
+	District string
+	Grade    schemas.Grade
+	N        int
+}
 
 // Kinds of entry keys.
 const (
@@ -41,6 +57,35 @@ func keySetsTableSchema() *memdb.TableSchema {
 		Name:    tableKeySets,
 		Indexes: map[string]*memdb.IndexSchema{indexID: idIndex("Key")},
 	}
+}
+
+func entryCountsTableSchema() *memdb.TableSchema {
+	return &memdb.TableSchema{
+		Name:    tableEntryCounts,
+		Indexes: map[string]*memdb.IndexSchema{indexID: idIndex("Key")},
+	}
+}
+
+// addEntryCount adds d to the count of district and grade, removing a row that falls to zero.
+func addEntryCount(txn *memdb.Txn, district string, grade schemas.Grade, d int) error {
+	key := district + "\x00" + string(grade)
+	c := entryCount{Key: key, District: district, Grade: grade}
+	raw, err := txn.First(tableEntryCounts, indexID, key)
+	if err != nil {
+		return fmt.Errorf("count of %s/%s: %w", district, grade, err)
+	}
+	if raw != nil {
+		c = *raw.(*entryCount)
+	}
+	if c.N += d; c.N > 0 {
+		err = txn.Insert(tableEntryCounts, &c)
+	} else {
+		_, err = txn.DeleteAll(tableEntryCounts, indexID, key)
+	}
+	if err != nil {
+		return fmt.Errorf("count of %s/%s: %w", district, grade, err)
+	}
+	return nil
 }
 
 // setKey names the set of the entries whose kind has value.
@@ -96,6 +141,16 @@ func noteEntryKeys(txn *memdb.Txn, old, e *Entry) error {
 	if was == now {
 		return nil
 	}
+	if old == nil || old.District != e.District || old.Grade() != e.Grade() {
+		if old != nil {
+			if err := addEntryCount(txn, old.District, old.Grade(), -1); err != nil {
+				return err
+			}
+		}
+		if err := addEntryCount(txn, e.District, e.Grade(), 1); err != nil {
+			return err
+		}
+	}
 	for i, kind := range keyKinds {
 		if was[i] == now[i] {
 			continue
@@ -118,12 +173,14 @@ func noteEntryKeys(txn *memdb.Txn, old, e *Entry) error {
 	return nil
 }
 
-// buildKeySets makes the sets of every entry restored, in one pass in resource-code order and
-// one O(n) tree build per set.
+// buildKeySets makes the sets and counts of every entry restored, in one pass in resource-code
+// order and one O(n) tree build per set.
 func buildKeySets(txn *memdb.Txn) error {
 	sets := map[string][]*loadNode{}
+	counts := map[entryCount]int{}
 	var key []byte
 	each(txn, tableEntries, indexID, func(e *Entry) {
+		counts[entryCount{District: e.District, Grade: e.Grade()}]++
 		for i, v := range keyValues(e) {
 			if v == "" {
 				continue
@@ -135,6 +192,12 @@ func buildKeySets(txn *memdb.Txn) error {
 	for k, nodes := range sets {
 		if err := putKeySet(txn, k, buildTree(nodes)); err != nil {
 			return err
+		}
+	}
+	for c, n := range counts {
+		c.Key, c.N = c.District+"\x00"+string(c.Grade), n
+		if err := txn.Insert(tableEntryCounts, &c); err != nil {
+			return fmt.Errorf("count of %s/%s: %w", c.District, c.Grade, err)
 		}
 	}
 	return nil

@@ -68,20 +68,28 @@ func nonNil(ss []string) []string {
 	return ss
 }
 
-// The sets a restore builds in one pass are the sets the writes kept one change at a time: the
-// same values, the same codes, and trees of the same shape.
+// The sets and counts a restore builds in one pass are those the writes kept one change at a
+// time: the same values, the same codes, trees of the same shape, the same counts.
 func TestKeySetsBuiltEqualKept(t *testing.T) {
 	s := directoryStore(t, 300, randomEntry(rand.New(rand.NewPCG(8, 1))))
 	kept := map[string]*loadNode{}
 	each(s.View().txn, tableKeySets, indexID, func(k *keySet) { kept[k.Key] = k.codes })
 	require.NotEmpty(t, kept)
+	keptCounts := map[string]entryCount{}
+	each(s.View().txn, tableEntryCounts, indexID, func(c *entryCount) { keptCounts[c.Key] = *c })
+	require.NotEmpty(t, keptCounts)
 
 	txn := s.head.Txn(true)
 	defer txn.Abort()
-	_, err := txn.DeleteAll(tableKeySets, indexID)
-	require.NoError(t, err)
+	for _, table := range []string{tableKeySets, tableEntryCounts} {
+		_, err := txn.DeleteAll(table, indexID)
+		require.NoError(t, err)
+	}
 	require.NoError(t, buildKeySets(txn))
 	built := map[string]*loadNode{}
 	each(txn, tableKeySets, indexID, func(k *keySet) { built[k.Key] = k.codes })
 	assert.Equal(t, kept, built)
+	builtCounts := map[string]entryCount{}
+	each(txn, tableEntryCounts, indexID, func(c *entryCount) { builtCounts[c.Key] = *c })
+	assert.Equal(t, keptCounts, builtCounts)
 }

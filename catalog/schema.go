@@ -67,6 +67,7 @@ var schemaFactories = []func() *memdb.TableSchema{
 	scenesTableSchema,
 	loadStatesTableSchema,
 	keySetsTableSchema,
+	entryCountsTableSchema,
 	figureCellsTableSchema,
 }
 
