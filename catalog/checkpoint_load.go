@@ -66,6 +66,9 @@ func loadCheckpoint(ctx context.Context, db *memdb.MemDB, dir string) (ckptInfo,
 		err = buildKeySets(txn) // derived, never stored: once, over what was restored
 	}
 	if err == nil {
+		err = buildFeed(txn)
+	}
+	if err == nil {
 		err = buildFigureCells(txn)
 	}
 	if err != nil {

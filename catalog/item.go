@@ -145,6 +145,9 @@ func storeEntry(txn *memdb.Txn, e *Entry) error {
 	if err := noteEntryKeys(txn, old, e); err != nil {
 		return err
 	}
+	if err := noteEntryChange(txn, old, e); err != nil {
+		return err
+	}
 	if err := noteResourceCode(txn, e.ResourceCode); err != nil {
 		return err
 	}

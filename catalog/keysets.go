@@ -248,15 +248,18 @@ func codeOfDefaultTable(table string) (string, bool) {
 	return code, defaultTable(code) == table
 }
 
-// codeCursor walks the codes of a set in order: the stack holds the nodes whose code is still to
-// come and whose right subtree is not yet entered, the next one on top.
+// codeCursor walks the nodes of a tree in order: the stack holds the nodes still to come whose
+// right subtree is not yet entered, the next one on top.
 type codeCursor struct{ stack []*loadNode }
 
-// seek positions the cursor at the first code of t at or after target.
-func (c *codeCursor) seek(t *loadNode, target string) {
+// seek positions the cursor at the first code of a set at or after target.
+func (c *codeCursor) seek(t *loadNode, target string) { c.seekKey(t, stamp{}, target) }
+
+// seekKey positions the cursor at the first node of t at or after (at, code).
+func (c *codeCursor) seekKey(t *loadNode, at stamp, code string) {
 	c.stack = c.stack[:0]
 	for t != nil {
-		if t.code >= target {
+		if t.cmpKey(at, code) >= 0 {
 			c.stack = append(c.stack, t)
 			t = t.l
 		} else {
@@ -267,15 +270,24 @@ func (c *codeCursor) seek(t *loadNode, target string) {
 
 // next returns the next code, false past the last.
 func (c *codeCursor) next() (string, bool) {
-	if len(c.stack) == 0 {
+	n := c.nextNode()
+	if n == nil {
 		return "", false
+	}
+	return n.code, true
+}
+
+// nextNode returns the next node, nil past the last.
+func (c *codeCursor) nextNode() *loadNode {
+	if len(c.stack) == 0 {
+		return nil
 	}
 	n := c.stack[len(c.stack)-1]
 	c.stack = c.stack[:len(c.stack)-1]
 	for t := n.r; t != nil; t = t.l {
 		c.stack = append(c.stack, t)
 	}
-	return n.code, true
+	return n
 }
 
 // setLen is the number of codes in a set.

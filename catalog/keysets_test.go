@@ -68,8 +68,8 @@ func nonNil(ss []string) []string {
 	return ss
 }
 
-// The sets and counts a restore builds in one pass are those the writes kept one change at a
-// time: the same values, the same codes, trees of the same shape, the same counts.
+// The sets, counts and feed a restore builds in one pass are those the writes kept one change at
+// a time: the same values, the same codes, trees of the same shape, the same counts.
 func TestKeySetsBuiltEqualKept(t *testing.T) {
 	s := directoryStore(t, 300, randomEntry(rand.New(rand.NewPCG(8, 1))))
 	kept := map[string]*loadNode{}
@@ -78,6 +78,8 @@ func TestKeySetsBuiltEqualKept(t *testing.T) {
 	keptCounts := map[string]entryCount{}
 	each(s.View().txn, tableEntryCounts, indexID, func(c *entryCount) { keptCounts[c.Key] = *c })
 	require.NotEmpty(t, keptCounts)
+	keptFeed := feedOf(s.View().txn)
+	require.Equal(t, 300, setLen(keptFeed))
 
 	txn := s.head.Txn(true)
 	defer txn.Abort()
@@ -92,4 +94,6 @@ func TestKeySetsBuiltEqualKept(t *testing.T) {
 	builtCounts := map[string]entryCount{}
 	each(txn, tableEntryCounts, indexID, func(c *entryCount) { builtCounts[c.Key] = *c })
 	assert.Equal(t, keptCounts, builtCounts)
+	require.NoError(t, buildFeed(txn))
+	assert.Equal(t, keptFeed, feedOf(txn), "the feed too")
 }

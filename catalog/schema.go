@@ -30,7 +30,6 @@ const (
 	indexTokenHash      = "token_hash"
 	indexPIType         = "pi_type"
 	indexStatus         = "status"
-	indexModifyIndex    = "modify_index"
 	indexRunning        = "running"
 )
 
@@ -68,6 +67,7 @@ var schemaFactories = []func() *memdb.TableSchema{
 	loadStatesTableSchema,
 	keySetsTableSchema,
 	entryCountsTableSchema,
+	feedTableSchema,
 	figureCellsTableSchema,
 }
 
@@ -98,8 +98,9 @@ func indexTableSchema() *memdb.TableSchema {
 // a radix leaf and node per entry (about 500 bytes with their watch channels, 50 MB at a
 // province's 100k entries) and, since memdb rewrites every index of an object on each insert, a
 // path copy per write: the table name, department, district and grade are sets of codes in a
-// table of their own, written only when they change (keysets.go); the status index holds only the
-// entries under way, not the published and retired bulk.
+// table of their own, written only when they change (keysets.go), the order of changes is a
+// tree of its own (feed.go), and the status index holds only the entries under way, not the
+// published and retired bulk.
 func entriesTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
 		Name: tableEntries,
@@ -114,8 +115,6 @@ func entriesTableSchema() *memdb.TableSchema {
 			// Links to business items and scenes (business.go, scene.go).
 			indexScene:    {Name: indexScene, AllowMissing: true, Indexer: &memdb.StringSliceFieldIndex{Field: "Scenes"}},
 			indexBusiness: {Name: indexBusiness, AllowMissing: true, Indexer: &memdb.StringSliceFieldIndex{Field: "BusinessItems"}},
-			// Big-endian, so byte order is journal order: the feed of changed entries (feed.go).
-			indexModifyIndex: {Name: indexModifyIndex, Indexer: &memdb.UintFieldIndex{Field: "ModifyIndex"}},
 		},
 	}
 }
