@@ -69,21 +69,23 @@ func addHistory(txn *memdb.Txn, rec *record, cmd *entryCmd, code, action, status
 	if before != nil && after != nil {
 		h.Changes = Diff(before, after)
 	}
-	return appendHistory(txn, &h)
+	_, err := appendHistory(txn, &h)
+	return err
 }
 
-// appendHistory stores a new row for h's entry: its versions so far, then h.
-func appendHistory(txn *memdb.Txn, h *History) error {
+// appendHistory stores and returns a new row for h's entry: its versions so far, then h.
+func appendHistory(txn *memdb.Txn, h *History) (*historyRow, error) {
 	var old *historyRow
 	if raw, err := txn.First(tableHistory, indexID, h.Entry); err != nil {
-		return fmt.Errorf("history of %s: %w", h.Entry, err)
+		return nil, fmt.Errorf("history of %s: %w", h.Entry, err)
 	} else if raw != nil {
 		old = raw.(*historyRow)
 	}
-	if err := txn.Insert(tableHistory, old.with(h.Entry, h)); err != nil {
-		return fmt.Errorf("insert history of %s: %w", h.Entry, err)
+	row := old.with(h.Entry, h)
+	if err := txn.Insert(tableHistory, row); err != nil {
+		return nil, fmt.Errorf("insert history of %s: %w", h.Entry, err)
 	}
-	return nil
+	return row, nil
 }
 
 // HistoryFor lists the versions of an entry that exists for p, newest first, at most limit.

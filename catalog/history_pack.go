@@ -167,14 +167,16 @@ const historyRowsVersion = 2
 // load, each version packed onto the row of its entry. Rows are written only in the binary
 // format, so the codec has no gob encoder.
 func historyCodec() ckptCodec {
-	c := objectsWith(func(txn *memdb.Txn, h *History) error { return appendHistory(txn, h) })
+	c := objectsOf[History](tableHistory)
 	c.encodeGob = nil
 	c.insert = func(txn *memdb.Txn, obj any) error {
 		if row, ok := obj.(*historyRow); ok {
 			return txn.Insert(tableHistory, row)
 		}
-		return appendHistory(txn, obj.(*History))
+		_, err := appendHistory(txn, obj.(*History))
+		return err
 	}
+	c.restore = restoreHistory
 	c.encodeBin = encodeHistoryRows
 	c.decodeBin = func(body []byte) ([]any, error) {
 		r := &binReader{b: body}
@@ -190,6 +192,27 @@ func historyCodec() ckptCodec {
 		}
 	}
 	return c
+}
+
+// restoreHistory returns the insert of one checkpoint load. Older checkpoints hold the versions
+// of an entry one after another: the first is stored as a new row, and the others are packed
+// onto that row in place (nobody reads it before the load ends), one memdb insert per entry.
+func restoreHistory() func(*memdb.Txn, any) error {
+	var last *historyRow
+	return func(txn *memdb.Txn, obj any) error {
+		h, ok := obj.(*History)
+		if !ok {
+			last = nil
+			return txn.Insert(tableHistory, obj.(*historyRow))
+		}
+		if last != nil && h.Entry == last.Entry {
+			*last = *last.with(last.Entry, h)
+			return nil
+		}
+		var err error
+		last, err = appendHistory(txn, h) // looks the row up: versions apart were never written, yet load
+		return err
+	}
 }
 
 // encodeHistoryRows writes rows: each its entry code, count and packed string.
