@@ -271,8 +271,9 @@ func BenchmarkHistoryRestore(b *testing.B) {
 				db, err := memdb.NewMemDB(&memdb.DBSchema{Tables: map[string]*memdb.TableSchema{tableHistory: historyTableSchema()}})
 				require.NoError(b, err)
 				txn := db.Txn(true)
-				got, insert, err := decodeChunk(codecs, payload)
+				got, _, err := decodeChunk(codecs, payload)
 				require.NoError(b, err)
+				insert := restoreHistory() // as a load inserts (loadCodecs)
 				for _, o := range got {
 					require.NoError(b, insert(txn, o))
 				}
