@@ -57,9 +57,9 @@ func fillAll(t *testing.T, v reflect.Value, seq *int) {
 	}
 }
 
-// TestBinaryCodecCarriesEveryField: an entry and a version with every field set come back from a
-// binary chunk as they went in. A field added to these types without its place in the format
-// (checkpoint_binary.go) fails here.
+// TestBinaryCodecCarriesEveryField: an entry and history versions with every field set come back
+// from a binary chunk as they went in. A field added to these types without its place in the
+// format (checkpoint_binary.go, history_pack.go) fails here.
 func TestBinaryCodecCarriesEveryField(t *testing.T) {
 	seq := 0
 	var e Entry
@@ -68,13 +68,16 @@ func TestBinaryCodecCarriesEveryField(t *testing.T) {
 	fillAll(t, reflect.ValueOf(&h1), &seq)
 	fillAll(t, reflect.ValueOf(&h2), &seq)
 	h2.Entry = h1.Entry
+	row := (*historyRow)(nil).with(h1.Entry, &h1).with(h1.Entry, &h2)
 	empty := &Entry{ResourceCode: "0101/000009"} // empty slices and zero times
+	emptyVersion := History{Entry: empty.ResourceCode}
+	emptyRow := (*historyRow)(nil).with(emptyVersion.Entry, &emptyVersion)
 	for _, tc := range []struct {
 		typ  cmdType
 		objs []any
 	}{
 		{ckptEntry, []any{&e, empty}},
-		{ckptHistory, []any{&h1, &h2}},
+		{ckptHistory, []any{row, emptyRow}},
 	} {
 		var codec ckptCodec
 		for _, tb := range ckptTables {
@@ -94,6 +97,16 @@ func TestBinaryCodecCarriesEveryField(t *testing.T) {
 			}
 		}
 		assert.Equal(t, tc.objs, got, tc.typ)
+		if tc.typ == ckptHistory {
+			// The rows carry their packed strings as they are: what the packing keeps is
+			// what a read decodes.
+			versions, err := got[0].(*historyRow).versions()
+			require.NoError(t, err)
+			assert.Equal(t, []History{h1, h2}, versions)
+			versions, err = got[1].(*historyRow).versions()
+			require.NoError(t, err)
+			assert.Equal(t, []History{emptyVersion}, versions)
+		}
 
 		// A chunk cut short is refused, never read as fewer objects.
 		for _, cut := range []int{1, 7, len(payload) / 2} {
@@ -117,10 +130,9 @@ func TestGobCheckpointStillLoads(t *testing.T) {
 		ckptTables[i].codec.encodeBin = nil
 	}
 	s.mu.Lock()
-	_, err := writeCheckpoint(filepath.Join(dir, checkpointName), s.View().txn, s.Index(), clock.Now())
+	writeLegacyCheckpoint(t, filepath.Join(dir, checkpointName), s.View().txn, s.Index(), clock.Now(), chunkGob)
 	s.mu.Unlock()
 	ckptTables = saved
-	require.NoError(t, err)
 	s.crash()
 	for _, seg := range mustSegments(t, dir) {
 		require.NoError(t, os.Remove(seg.path)) // the checkpoint alone holds the state
@@ -128,6 +140,7 @@ func TestGobCheckpointStillLoads(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join(dir, checkpointName))
 	require.NoError(t, err)
 	require.Contains(t, string(raw), "entry\ng", "written by gob")
+	require.True(t, bytes.Contains(raw, []byte("history\ng")), "history written by gob")
 
 	s = openTest(t, testConfig(dir, clock))
 	assert.JSONEq(t, state, stateJSON(t, s.View()))
@@ -137,6 +150,7 @@ func TestGobCheckpointStillLoads(t *testing.T) {
 	raw, err = os.ReadFile(filepath.Join(dir, checkpointName))
 	require.NoError(t, err)
 	require.Contains(t, string(raw), "entry\nb", "the next checkpoint is binary")
+	require.True(t, bytes.Contains(raw, []byte("history\nb\x02")), "with history rows")
 	s = openTest(t, testConfig(dir, clock))
 	defer s.Close()
 	assert.JSONEq(t, state, stateJSON(t, s.View()))
