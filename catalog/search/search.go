@@ -185,27 +185,32 @@ func (ix *Index) follow() {
 	}
 }
 
-// build is a new engine of every entry of v, and the journal index it covers.
+// build is a new engine of every entry of v, and the journal index it covers. Entries are
+// indexed as they are read, in resource-code order, after a first reading that finds which texts
+// several entries share (census).
 func (ix *Index) build(v *catalog.View) (*engine, uint64, error) {
 	eng := newEngine()
-	var docs []doc
-	var err error
-	v.EntriesChangedSince(0, func(e *catalog.Entry) bool {
-		if len(docs)%1000 == 0 {
-			select {
-			case <-ix.stop:
-				err = ErrClosed
-				return false
-			default:
-			}
+	shared, entries, err := census(v, eng.seed, ix.stop)
+	if err != nil {
+		return nil, 0, err
+	}
+	eng.shared = shared
+	eng.codes = make([]string, 0, entries)
+	eng.docs = make([]docRec, 0, entries)
+	n := 0
+	v.EachEntry("", func(e *catalog.Entry) bool {
+		if n%1000 == 0 && stopped(ix.stop) {
+			err = ErrClosed
+			return false
 		}
-		docs = append(docs, eng.docOf(v, e))
+		n++
+		eng.put(eng.docOf(v, e))
 		return true
 	})
 	if err != nil {
 		return nil, 0, err
 	}
-	eng.build(docs)
+	eng.built()
 	return eng, v.Index(), nil
 }
 
