@@ -1,14 +1,10 @@
 package search
 
 import (
-	"encoding/binary"
 	"hash/maphash"
-	"slices"
 	"strings"
 
 	"github.com/RoaringBitmap/roaring/v2"
-
-	"github.com/cqeco/ecolake/catalog"
 )
 
 // engine is the index in memory: roaring bitmaps of document numbers, so that a search, its
@@ -71,14 +67,17 @@ type engine struct {
 	cache [1 << 12]gramSlot // in front of gramID: a document's texts repeat their grams
 	buf   []byte            // the own text being put together (docOf)
 	bytes [256]uint64       // how often each byte occurs in the documents' own prose (word.go)
+	// names holds the documents' names one after the other, in the order of their numbers: a
+	// word many names hold is verified in them at the speed of memory, not of its latency.
+	names arena
 }
 
 // docRec is what the engine holds of a document besides its bits in the bitmaps.
 type docRec struct {
-	// own is the texts no other entry holds, normalized, blank-separated: the name, the prose,
-	// then the identifiers.
+	name string // normalized, in names
+	// own is the other texts no other entry holds, normalized, blank-separated: the prose, then
+	// the identifiers.
 	own   string
-	name  uint32   // end of the name in own
 	prose uint32   // end of the prose in own
 	parts []uint32 // the shared parts, distinct and sorted; documents often share the slice
 }
@@ -99,72 +98,13 @@ func newEngine() *engine {
 	}
 }
 
-// docOf is what the engine holds of an entry; it interns the entry's shared parts.
-func (g *engine) docOf(v *catalog.View, e *catalog.Entry) doc {
-	name := normalize(e.Name)
-	d := doc{code: e.ResourceCode, rank: e.Grade().Rank()}
-	var prose, idents []string
-	var ids []uint32
-	textsOf(v, e, func(text string, ident bool) {
-		id, ok := g.partID[text]
-		switch {
-		case text == name, slices.Contains(prose, text), slices.Contains(idents, text):
-		case ok:
-			if !slices.Contains(ids, id) {
-				ids = append(ids, id)
-			}
-		case g.shared != nil && g.isShared(text):
-			ids = append(ids, g.part(text))
-		case ident:
-			idents = append(idents, text)
-		default:
-			prose = append(prose, text)
-		}
-	})
-	b := append(g.buf[:0], name...)
-	for _, t := range prose {
-		b = append(append(b, ' '), t...)
-	}
-	end := len(b)
-	for _, t := range idents {
-		b = append(append(b, ' '), t...)
-	}
-	g.buf = b
-	d.rec = docRec{own: string(b), name: uint32(len(name)), prose: uint32(end), parts: g.list(ids)}
-	codes := codesOf(e)
-	for _, f := range facets {
-		for _, c := range codes[f.name] {
-			d.terms = append(d.terms, [2]string{f.name, c})
-		}
-	}
-	return d
-}
-
-// list returns ids sorted, as a slice the engine shares among the documents of the same parts
-// (entries made from one template hold the same item names).
-func (g *engine) list(ids []uint32) []uint32 {
-	if len(ids) == 0 {
-		return nil
-	}
-	slices.Sort(ids)
-	b := make([]byte, 0, 4*len(ids))
-	for _, id := range ids {
-		b = binary.LittleEndian.AppendUint32(b, id)
-	}
-	k := maphash.Bytes(g.seed, b)
-	if l, ok := g.lists[k]; ok && slices.Equal(l, ids) {
-		return l
-	}
-	l := slices.Clone(ids)
-	g.lists[k] = l // a collision keeps the later list: both stay correct, one is not shared
-	return l
-}
-
-// gramIDs returns the distinct gram ids of a text, creating ids for new grams.
-func (g *engine) gramIDs(text string) []uint32 {
+// gramIDs returns the distinct gram ids of texts, creating ids for new grams.
+func (g *engine) gramIDs(texts ...string) []uint32 {
 	var ids []uint32
 	g.gen++
-	textGrams(text, func(k gram) { ids = g.stampGram(ids, g.gram(k)) })
+	for _, t := range texts {
+		textGrams(t, func(k gram) { ids = g.stampGram(ids, g.gram(k)) })
+	}
 	return ids
 }
 
@@ -176,9 +116,9 @@ func (g *engine) stampGram(ids []uint32, gid uint32) []uint32 {
 	return ids
 }
 
-// docGrams returns the distinct gram ids of the prose of r, own and shared.
+// docGrams returns the distinct gram ids of the prose of r (name, own, shared).
 func (g *engine) docGrams(r *docRec) []uint32 {
-	ids := g.gramIDs(r.own[:r.prose])
+	ids := g.gramIDs(r.name, r.own[:r.prose])
 	for _, id := range r.parts {
 		for _, gid := range g.parts[id].grams {
 			ids = g.stampGram(ids, gid)
@@ -222,6 +162,11 @@ func bitmapAt(s *[]*roaring.Bitmap, id uint32) *roaring.Bitmap {
 // put indexes d, replacing what the engine held of the same resource code.
 func (g *engine) put(d doc) {
 	n, ok := g.docNo[d.code]
+	if ok && g.docs[n].name == d.rec.name {
+		d.rec.name = g.docs[n].name // in names already
+	} else {
+		d.rec.name = g.names.add(d.rec.name)
+	}
 	if ok {
 		g.remove(n)
 	} else {
@@ -248,7 +193,7 @@ func (g *engine) add(n uint32, d doc) {
 	for _, gid := range g.docGrams(&r) {
 		bitmapAt(&g.docGram, gid).Add(n)
 	}
-	for _, gid := range g.gramIDs(r.own[:r.name]) {
+	for _, gid := range g.gramIDs(r.name) {
 		bitmapAt(&g.nameGram, gid).Add(n)
 	}
 	for _, gid := range g.gramIDs(r.own[r.prose:]) {
@@ -292,7 +237,7 @@ func (g *engine) remove(n uint32) {
 	for _, gid := range g.docGrams(r) {
 		g.docGram[gid].Remove(n)
 	}
-	for _, gid := range g.gramIDs(r.own[:r.name]) {
+	for _, gid := range g.gramIDs(r.name) {
 		g.nameGram[gid].Remove(n)
 	}
 	for _, gid := range g.gramIDs(r.own[r.prose:]) {
@@ -342,3 +287,21 @@ func (g *engine) built() {
 // unsorted is how much the engine has drifted from a fresh build: documents numbered out of
 // resource-code order and parts nothing holds.
 func (g *engine) unsorted() int { return len(g.codes) - g.sorted + g.dead }
+
+// arena holds strings one after the other, in blocks that are replaced when full, never grown,
+// so that a string once added never moves.
+type arena struct {
+	b strings.Builder
+}
+
+const arenaBlock = 1 << 16
+
+func (a *arena) add(s string) string {
+	if a.b.Cap()-a.b.Len() < len(s) {
+		a.b = strings.Builder{}
+		a.b.Grow(max(arenaBlock, len(s)))
+	}
+	start := a.b.Len()
+	a.b.WriteString(s)
+	return a.b.String()[start:]
+}

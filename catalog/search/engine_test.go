@@ -24,7 +24,7 @@ func ownFixture(t *testing.T) (*catalog.Store, *Index) {
 	b := handEntry("000002", "丑寅台账", "氨氮浓度")
 	b.Abstract = "卯辰记录"
 	b.Items[1].Description = "含甲乙监测字样"
-	c := handEntry("000003", "空气质量", "臭氧")
+	c := handEntry("000003", "卯辰记录汇总", "臭氧")
 	c.Abstract = "卯辰记录"
 	c.Items[1].Description = "编号0101"
 	for _, e := range []*catalog.Entry{a, b, c} {
@@ -43,18 +43,20 @@ func TestOwnTexts(t *testing.T) {
 	for _, p := range ix.eng.parts {
 		parts = append(parts, p.text)
 	}
-	own := ix.eng.docs[ix.eng.docNo["0101/000001"]].own
+	a := ix.eng.docs[ix.eng.docNo["0101/000001"]]
 	ix.rw.RUnlock()
 	assert.ElementsMatch(t, []string{"卯辰记录", "重庆市生态环境局", "备注", "氨氮浓度", "重庆市", "市级"}, parts)
-	assert.Equal(t, "甲乙监测 丙丁台账 丁戊己庚 0101/000001 h_000001", own, "name, prose, identifiers")
+	assert.Equal(t, "甲乙监测", a.name)
+	assert.Equal(t, "丙丁台账 丁戊己庚 0101/000001 h_000001", a.own, "prose, identifiers")
+	assert.Equal(t, "丙丁台账 丁戊己庚", a.own[:a.prose])
 
 	for _, c := range []struct {
 		text         string
 		names, other []string
 	}{
-		{"丁戊己庚", nil, []string{"0101/000001"}},               // a description of one entry
-		{"氨氮浓", nil, []string{"0101/000001", "0101/000002"}}, // an item name they share
-		{"卯辰记", nil, []string{"0101/000002", "0101/000003"}}, // an abstract two share
+		{"丁戊己庚", nil, []string{"0101/000001"}},                    // a description of one entry
+		{"氨氮浓", nil, []string{"0101/000001", "0101/000002"}},      // an item name they share
+		{"卯辰记", []string{"0101/000003"}, []string{"0101/000002"}}, // an abstract two share, a name
 		{"甲乙监", []string{"0101/000001"}, []string{"0101/000002"}},
 		{"测丙丁", nil, nil}, // across two texts of one entry
 		{"监测 丙丁", []string{}, []string{"0101/000001"}},
@@ -108,7 +110,7 @@ func TestOwnTextsFollow(t *testing.T) {
 	}
 	ix.rw.RLock()
 	defer ix.rw.RUnlock()
-	assert.Equal(t, "丙丁台账 测试用目录 丁戊己庚 0101/000004 h_000004", ix.eng.docs[ix.eng.docNo["0101/000004"]].own)
+	assert.Equal(t, "测试用目录 丁戊己庚 0101/000004 h_000004", ix.eng.docs[ix.eng.docNo["0101/000004"]].own)
 	assert.NotContains(t, ix.eng.partID, "丁戊己庚", "no part is made after the build")
 }
 

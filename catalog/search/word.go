@@ -13,11 +13,10 @@ import (
 // must not change). A longer word is looked for in the documents of within only (the others are of
 // no use to the caller), among those holding all its grams:
 //
+//   - the names holding all its grams are read (one after the other in memory);
 //   - the shared parts holding all its grams are read: those holding the word give their
 //     documents at once;
-//   - every other candidate's own prose is read, once: the word's first place in it says whether
-//     the name (the start of own) holds it too. A candidate found through a part and whose name
-//     holds every gram has its name read;
+//   - the own prose of every other candidate is read;
 //   - the identifiers of the documents whose identifiers hold all its grams are read.
 func (g *engine) word(w string, within *roaring.Bitmap) (text, name *roaring.Bitmap) {
 	ks := grams(w)
@@ -42,20 +41,17 @@ func (g *engine) word(w string, within *roaring.Bitmap) (text, name *roaring.Bit
 	viaPart := roaring.And(g.inParts(w, ids), candidates)
 
 	texts, named := newUnion(len(g.codes)), newUnion(len(g.codes))
-	find := g.finder(w)
-	roaring.AndNot(candidates, viaPart).Iterate(func(n uint32) bool {
-		r := &g.docs[n]
-		if i := find(r.own[:r.prose]); i >= 0 {
+	byName.Iterate(func(n uint32) bool {
+		if strings.Contains(g.docs[n].name, w) {
+			named.set(n)
 			texts.set(n)
-			if i+len(w) <= int(r.name) { // a word holds no blank: it lies within the name
-				named.set(n)
-			}
 		}
 		return true
 	})
-	roaring.And(byName, viaPart).Iterate(func(n uint32) bool {
-		if r := &g.docs[n]; strings.Contains(r.own[:r.name], w) {
-			named.set(n)
+	find := g.finder(w)
+	roaring.AndNot(candidates, viaPart).Iterate(func(n uint32) bool {
+		if r := &g.docs[n]; !texts.has(n) && find(r.own[:r.prose]) >= 0 {
+			texts.set(n)
 		}
 		return true
 	})

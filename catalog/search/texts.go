@@ -1,6 +1,7 @@
 package search
 
 import (
+	"encoding/binary"
 	"hash/maphash"
 	"slices"
 	"strings"
@@ -32,6 +33,69 @@ func (g *engine) part(text string) uint32 {
 		bitmapAt(&g.partGram, gid).Add(id)
 	}
 	return id
+}
+
+// docOf is what the engine holds of an entry; it interns the entry's shared parts.
+func (g *engine) docOf(v *catalog.View, e *catalog.Entry) doc {
+	name := normalize(e.Name)
+	d := doc{code: e.ResourceCode, rank: e.Grade().Rank()}
+	var prose, idents []string
+	var ids []uint32
+	textsOf(v, e, func(text string, ident bool) {
+		id, ok := g.partID[text]
+		switch {
+		case text == name, slices.Contains(prose, text), slices.Contains(idents, text):
+		case ok:
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		case g.shared != nil && g.isShared(text):
+			ids = append(ids, g.part(text))
+		case ident:
+			idents = append(idents, text)
+		default:
+			prose = append(prose, text)
+		}
+	})
+	b := g.buf[:0]
+	for i, t := range append(prose, idents...) {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, t...)
+		if i == len(prose)-1 {
+			d.rec.prose = uint32(len(b))
+		}
+	}
+	g.buf = b
+	d.rec.name, d.rec.own, d.rec.parts = name, string(b), g.list(ids)
+	codes := codesOf(e)
+	for _, f := range facets {
+		for _, c := range codes[f.name] {
+			d.terms = append(d.terms, [2]string{f.name, c})
+		}
+	}
+	return d
+}
+
+// list returns ids sorted, as a slice the engine shares among the documents of the same parts
+// (entries made from one template hold the same item names).
+func (g *engine) list(ids []uint32) []uint32 {
+	if len(ids) == 0 {
+		return nil
+	}
+	slices.Sort(ids)
+	b := make([]byte, 0, 4*len(ids))
+	for _, id := range ids {
+		b = binary.LittleEndian.AppendUint32(b, id)
+	}
+	k := maphash.Bytes(g.seed, b)
+	if l, ok := g.lists[k]; ok && slices.Equal(l, ids) {
+		return l
+	}
+	l := slices.Clone(ids)
+	g.lists[k] = l // a collision keeps the later list: both stay correct, one is not shared
+	return l
 }
 
 // textsOf calls fn with every searchable text of e (partsOf), normalized, the empty ones left
