@@ -2,6 +2,7 @@ package search
 
 import (
 	"hash/maphash"
+	"slices"
 	"strings"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -32,10 +33,11 @@ import (
 // is exact. facet and rank hold the documents of each code and grade rank: the principal's scope
 // (catalog.SearchScope) and the filters are unions and intersections of them.
 //
-// Documents [0, sorted) are numbered in resource-code order, so that a page in that order is
-// read off a bitmap from the cursor on; documents registered since are numbered after them, in
-// no order, and sorted when a page needs them (Index.follow rebuilds the engine when they grow
-// many). An engine is not safe for concurrent use: Index guards it.
+// Documents [0, sorted) are numbered in resource-code order (a build puts them in that order), so
+// that a page in that order is read off a bitmap from the cursor on, and a code's number is found
+// by binary search; documents registered since, unless their code comes after every other, are
+// numbered after them, in no order, and sorted when a page needs them (Index.follow rebuilds the
+// engine when they grow many). An engine is not safe for concurrent use: Index guards it.
 type engine struct {
 	gramID   map[gram]uint32
 	docGram  []*roaring.Bitmap // by gram id
@@ -53,8 +55,8 @@ type engine struct {
 	shared map[uint64]struct{}
 	seed   maphash.Seed
 
-	codes  []string // resource code by document number
-	docNo  map[string]uint32
+	codes  []string          // resource code by document number
+	tail   map[string]uint32 // number of each document numbered out of order, after sorted
 	docs   []docRec
 	sorted int
 
@@ -92,7 +94,7 @@ type doc struct {
 
 func newEngine() *engine {
 	return &engine{
-		gramID: map[gram]uint32{}, partID: map[string]uint32{}, lists: map[uint64][]uint32{}, docNo: map[string]uint32{},
+		gramID: map[gram]uint32{}, partID: map[string]uint32{}, lists: map[uint64][]uint32{}, tail: map[string]uint32{},
 		facet: map[string]map[string]*roaring.Bitmap{}, rank: map[int]*roaring.Bitmap{}, all: roaring.New(),
 		seed: maphash.MakeSeed(),
 	}
@@ -161,7 +163,7 @@ func bitmapAt(s *[]*roaring.Bitmap, id uint32) *roaring.Bitmap {
 
 // put indexes d, replacing what the engine held of the same resource code.
 func (g *engine) put(d doc) {
-	n, ok := g.docNo[d.code]
+	n, ok := g.number(d.code)
 	if ok && g.docs[n].name == d.rec.name {
 		d.rec.name = g.docs[n].name // in names already
 	} else {
@@ -172,11 +174,24 @@ func (g *engine) put(d doc) {
 	} else {
 		n = uint32(len(g.codes))
 		code := strings.Clone(d.code) // not a piece of the entry's memory, which outlives it
-		g.docNo[code] = n
+		if g.sorted == len(g.codes) && (n == 0 || g.codes[n-1] < code) {
+			g.sorted++ // a build puts documents in order; a new code may come after every other
+		} else {
+			g.tail[code] = n
+		}
 		g.codes = append(g.codes, code)
 		g.docs = append(g.docs, docRec{})
 	}
 	g.add(n, d)
+}
+
+// number returns the number of a resource code's document.
+func (g *engine) number(code string) (uint32, bool) {
+	if i, ok := slices.BinarySearch(g.codes[:g.sorted], code); ok {
+		return uint32(i), true
+	}
+	n, ok := g.tail[code]
+	return n, ok
 }
 
 // add indexes d as document n, which holds nothing.
@@ -258,10 +273,9 @@ func (g *engine) remove(n uint32) {
 	g.docs[n] = docRec{}
 }
 
-// built ends a build: the documents put so far are in resource-code order, the census is let go,
-// and every bitmap takes its smallest form (runs, for the grams nearly every document holds).
+// built ends a build: the census is let go, and every bitmap takes its smallest form (runs, for
+// the grams nearly every document holds).
 func (g *engine) built() {
-	g.sorted = len(g.codes)
 	g.shared = nil
 	for _, bms := range [][]*roaring.Bitmap{g.docGram, g.nameGram, g.idGram, g.partGram} {
 		for _, bm := range bms {

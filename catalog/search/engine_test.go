@@ -43,7 +43,7 @@ func TestOwnTexts(t *testing.T) {
 	for _, p := range ix.eng.parts {
 		parts = append(parts, p.text)
 	}
-	a := ix.eng.docs[ix.eng.docNo["0101/000001"]]
+	a := ix.eng.docs[number(t, ix.eng, "0101/000001")]
 	ix.rw.RUnlock()
 	assert.ElementsMatch(t, []string{"卯辰记录", "重庆市生态环境局", "备注", "氨氮浓度", "重庆市", "市级"}, parts)
 	assert.Equal(t, "甲乙监测", a.name)
@@ -109,9 +109,18 @@ func TestOwnTextsFollow(t *testing.T) {
 		assert.Equal(t, len(want), first.Total, text)
 	}
 	ix.rw.RLock()
-	defer ix.rw.RUnlock()
-	assert.Equal(t, "测试用目录 丁戊己庚 0101/000004 h_000004", ix.eng.docs[ix.eng.docNo["0101/000004"]].own)
+	assert.Equal(t, "测试用目录 丁戊己庚 0101/000004 h_000004", ix.eng.docs[number(t, ix.eng, "0101/000004")].own)
 	assert.NotContains(t, ix.eng.partID, "丁戊己庚", "no part is made after the build")
+	assert.Equal(t, 4, ix.eng.sorted, "a code after every other keeps the order")
+	ix.rw.RUnlock()
+
+	require.NoError(t, s.PutEntry(ctx, handEntry("000000", "最早的目录")))
+	got, _ := all(t, ix, s.View(), admin, Query{Limit: 2})
+	assert.Equal(t, []string{"0101/000000", "0101/000001", "0101/000002", "0101/000003", "0101/000004"}, got)
+	ix.rw.RLock()
+	defer ix.rw.RUnlock()
+	assert.Equal(t, 4, ix.eng.sorted)
+	assert.Equal(t, uint32(4), number(t, ix.eng, "0101/000000"), "numbered after the others")
 }
 
 // TestFinder: the finder returns what strings.Index does (the first place of the word), whichever
@@ -135,4 +144,11 @@ func TestFinder(t *testing.T) {
 			}
 		}
 	}
+}
+
+func number(t *testing.T, g *engine, code string) uint32 {
+	t.Helper()
+	n, ok := g.number(code)
+	require.True(t, ok, code)
+	return n
 }
