@@ -55,10 +55,11 @@ type engine struct {
 	shared map[uint64]struct{}
 	seed   maphash.Seed
 
-	codes  []string          // resource code by document number
-	tail   map[string]uint32 // number of each document numbered out of order, after sorted
-	docs   []docRec
-	sorted int
+	codes   []string          // resource code by document number
+	tail    map[string]uint32 // number of each document numbered out of order, after sorted
+	docs    []docRec
+	sorted  int
+	atBuild int // documents when built
 
 	facet map[string]map[string]*roaring.Bitmap // facet → code → documents
 	rank  map[int]*roaring.Bitmap               // grade rank → documents
@@ -276,7 +277,7 @@ func (g *engine) remove(n uint32) {
 // built ends a build: the census is let go, and every bitmap takes its smallest form (runs, for
 // the grams nearly every document holds).
 func (g *engine) built() {
-	g.shared = nil
+	g.shared, g.atBuild = nil, len(g.codes)
 	for _, bms := range [][]*roaring.Bitmap{g.docGram, g.nameGram, g.idGram, g.partGram} {
 		for _, bm := range bms {
 			if bm != nil {
@@ -298,9 +299,10 @@ func (g *engine) built() {
 	g.all.RunOptimize()
 }
 
-// unsorted is how much the engine has drifted from a fresh build: documents numbered out of
-// resource-code order and parts nothing holds.
-func (g *engine) unsorted() int { return len(g.codes) - g.sorted + g.dead }
+// drift is how much the engine has drifted from a fresh build: documents registered since (most
+// numbered out of resource-code order; texts they share are each one's own) and parts nothing
+// holds.
+func (g *engine) drift() int { return len(g.codes) - g.atBuild + g.dead }
 
 // arena holds strings one after the other, in blocks that are replaced when full, never grown,
 // so that a string once added never moves.

@@ -58,10 +58,11 @@ type Source interface {
 	Changed() <-chan struct{}
 }
 
-// reorderMin is the drift (engine.unsorted: entries registered since the last build, parts no
+// reorderMin is the drift (engine.drift: entries registered since the last build, parts no
 // entry holds any more) below which the index is never rebuilt while running; above it, once it
 // passes an eighth of the directory, it is rebuilt in the background and swapped in, so that
-// pages stay a read of bitmaps in resource-code order and memory stays in proportion.
+// pages stay a read of bitmaps in resource-code order, texts the new entries share become shared
+// parts, and memory stays in proportion.
 var reorderMin = 4096
 
 // Index is the search index of one catalogue.
@@ -156,7 +157,7 @@ func (ix *Index) follow() {
 			return // closed
 		}
 		ix.rw.RLock()
-		drift, size := ix.eng.unsorted(), len(ix.eng.codes)
+		drift, size := ix.eng.drift(), len(ix.eng.codes)
 		ix.rw.RUnlock()
 		if rebuilt == nil && drift > max(reorderMin, size/8) {
 			rebuilt = make(chan built, 1)
