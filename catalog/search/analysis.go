@@ -25,7 +25,6 @@ func normalize(s string) string {
 	if normal(s) {
 		return s // most text: no copy, and the index shares the catalogue's string
 	}
-	s = width.Fold.String(s)
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false
@@ -38,10 +37,30 @@ func normalize(s string) string {
 			b.WriteByte(' ')
 		}
 		space = false
-		b.WriteRune(unicode.ToLower(r))
+		b.WriteRune(fold(r))
 	}
 	return b.String()
 }
+
+// fold is a rune of normalized text: width folded (as width.Fold), then lower case.
+func fold(r rune) rune {
+	switch {
+	case r < utf8.RuneSelf:
+		if 'A' <= r && r <= 'Z' {
+			r += 'a' - 'A'
+		}
+		return r
+	case cjkFirst <= r && r <= cjkLast:
+		return r
+	}
+	if f := width.LookupRune(r).Folded(); f != 0 {
+		r = f
+	}
+	return unicode.ToLower(r)
+}
+
+// The block of CJK unified ideographs.
+const cjkFirst, cjkLast = '\u4e00', '\u9fff'
 
 // normal reports whether normalize would return s unchanged.
 func normal(s string) bool {
@@ -56,6 +75,8 @@ func normal(s string) bool {
 			if ('A' <= r && r <= 'Z') || unicode.IsSpace(r) {
 				return false
 			}
+		case cjkFirst <= r && r <= cjkLast:
+			// Most of the text: no case, no width to fold, and the case tables are slow to ask.
 		case r == utf8.RuneError || unicode.IsSpace(r) || unicode.ToLower(r) != r || width.LookupRune(r).Folded() != 0:
 			return false
 		}
@@ -64,40 +85,52 @@ func normal(s string) bool {
 	return prev != ' ' || s == ""
 }
 
+// gram is a gram as the index keys it: its first rune in the high half, its second rune in the
+// low half, or noRune for a gram of one rune. A number, not a string: the build looks up every
+// gram of every text, and a map of integers hashes and compares faster.
+type gram uint64
+
+const noRune = 0xFFFFFFFF // above every rune
+
+func unigram(r rune) gram     { return gram(uint32(r))<<32 | noRune }
+func bigram(r1, r2 rune) gram { return gram(uint32(r1))<<32 | gram(uint32(r2)) }
+func (k gram) String() string {
+	if uint32(k) == noRune {
+		return string(rune(k >> 32))
+	}
+	return string([]rune{rune(k >> 32), rune(uint32(k))})
+}
+
 // textGrams calls fn with every gram of a normalized text: each rune, and each pair of
 // consecutive runes within a piece (no gram spans a blank). A gram may come more than once.
-func textGrams(norm string, fn func(gram string)) {
-	prev := -1 // start of the previous rune of the piece, -1 at a piece's start
-	for i, r := range norm {
+func textGrams(norm string, fn func(gram)) {
+	prev := rune(-1) // the previous rune of the piece, -1 at a piece's start
+	for _, r := range norm {
 		if r == ' ' {
 			prev = -1
 			continue
 		}
-		n := utf8.RuneLen(r) // normalize wrote every rune, so the text is valid UTF-8
-		fn(norm[i : i+n])
+		fn(unigram(r))
 		if prev >= 0 {
-			fn(norm[prev : i+n])
+			fn(bigram(prev, r))
 		}
-		prev = i
+		prev = r
 	}
 }
 
 // grams returns the two-rune grams of one normalized word, or the word itself when it is a single
 // rune: what a query looks up.
-func grams(word string) []string {
-	if utf8.RuneCountInString(word) < 2 {
-		return []string{word}
-	}
-	var out []string
-	for i := 0; i < len(word); {
-		_, n1 := utf8.DecodeRuneInString(word[i:])
-		j := i + n1
-		if j >= len(word) {
-			break
+func grams(word string) []gram {
+	var out []gram
+	prev := rune(-1)
+	for _, r := range word {
+		if prev >= 0 {
+			out = append(out, bigram(prev, r))
 		}
-		_, n2 := utf8.DecodeRuneInString(word[j:])
-		out = append(out, word[i:j+n2])
-		i = j
+		prev = r
+	}
+	if out == nil && prev >= 0 {
+		out = append(out, unigram(prev))
 	}
 	return out
 }

@@ -43,6 +43,16 @@ type part struct {
 	Text  string
 }
 
+// Labels of the identifiers among the parts.
+const (
+	labelCode  = "资源代码"
+	labelTable = "数据表"
+)
+
+// ident reports whether p is an identifier: its grams are kept apart from the prose's, whose words
+// the digits of every code would otherwise seem to hold (engine.go).
+func (p part) ident() bool { return p.Label == labelCode || p.Label == labelTable }
+
 // partsOf is the one place that decides what text of an entry is searched. v resolves what the
 // entry refers to by code: its district, business items and scenes (by name and code). A renamed
 // business item or scene reaches an entry's document when the entry itself next changes.
@@ -72,7 +82,7 @@ func partsOf(v *catalog.View, e *catalog.Entry) []part {
 			ps = append(ps, part{"区县", d.ShortName})
 		}
 	}
-	ps = append(ps, part{"资源代码", e.ResourceCode}, part{"数据表", e.Table})
+	ps = append(ps, part{labelCode, e.ResourceCode}, part{labelTable, e.Table})
 	return ps
 }
 

@@ -1,9 +1,11 @@
 package search
 
 import (
+	"cmp"
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/RoaringBitmap/roaring/v2"
 
@@ -71,12 +73,18 @@ func (g *engine) find(s catalog.Scope, pl *plan) selection {
 	match := g.scope(s, pl)
 	tiers := []*roaring.Bitmap{match}
 	if len(pl.words) > 0 {
-		texts, names := []*roaring.Bitmap{match}, []*roaring.Bitmap{}
-		for _, w := range pl.words {
-			t, n := g.word(w)
-			texts, names = append(texts, t), append(names, n)
+		// Words of one or two runes first: a lookup each, and what they leave is all a longer
+		// word's texts are read in.
+		words := slices.Clone(pl.words)
+		slices.SortStableFunc(words, func(a, b string) int {
+			return cmp.Compare(min(utf8.RuneCountInString(a), 3), min(utf8.RuneCountInString(b), 3))
+		})
+		names := []*roaring.Bitmap{}
+		for _, w := range words {
+			t, n := g.word(w, match)
+			match = roaring.And(match, t)
+			names = append(names, n)
 		}
-		match = intersect(texts...)
 		name := intersect(append(names, match)...)
 		tiers = []*roaring.Bitmap{name, roaring.AndNot(match, name)}
 	}

@@ -58,10 +58,11 @@ type Source interface {
 	Changed() <-chan struct{}
 }
 
-// reorderMin is the drift (engine.unsorted: entries registered since the last build, parts no
+// reorderMin is the drift (engine.drift: entries registered since the last build, parts no
 // entry holds any more) below which the index is never rebuilt while running; above it, once it
 // passes an eighth of the directory, it is rebuilt in the background and swapped in, so that
-// pages stay a read of bitmaps in resource-code order and memory stays in proportion.
+// pages stay a read of bitmaps in resource-code order, texts the new entries share become shared
+// parts, and memory stays in proportion.
 var reorderMin = 4096
 
 // Index is the search index of one catalogue.
@@ -156,7 +157,7 @@ func (ix *Index) follow() {
 			return // closed
 		}
 		ix.rw.RLock()
-		drift, size := ix.eng.unsorted(), len(ix.eng.codes)
+		drift, size := ix.eng.drift(), len(ix.eng.codes)
 		ix.rw.RUnlock()
 		if rebuilt == nil && drift > max(reorderMin, size/8) {
 			rebuilt = make(chan built, 1)
@@ -185,27 +186,32 @@ func (ix *Index) follow() {
 	}
 }
 
-// build is a new engine of every entry of v, and the journal index it covers.
+// build is a new engine of every entry of v, and the journal index it covers. Entries are
+// indexed as they are read, in resource-code order, after a first reading that finds which texts
+// several entries share (census).
 func (ix *Index) build(v *catalog.View) (*engine, uint64, error) {
 	eng := newEngine()
-	var docs []doc
-	var err error
-	v.EntriesChangedSince(0, func(e *catalog.Entry) bool {
-		if len(docs)%1000 == 0 {
-			select {
-			case <-ix.stop:
-				err = ErrClosed
-				return false
-			default:
-			}
+	shared, entries, err := census(v, eng.seed, ix.stop)
+	if err != nil {
+		return nil, 0, err
+	}
+	eng.shared = shared
+	eng.codes = make([]string, 0, entries)
+	eng.docs = make([]docRec, 0, entries)
+	n := 0
+	v.EachEntry("", func(e *catalog.Entry) bool {
+		if n%1000 == 0 && stopped(ix.stop) {
+			err = ErrClosed
+			return false
 		}
-		docs = append(docs, eng.docOf(v, e))
+		n++
+		eng.put(eng.docOf(v, e))
 		return true
 	})
 	if err != nil {
 		return nil, 0, err
 	}
-	eng.build(docs)
+	eng.built()
 	return eng, v.Index(), nil
 }
 
