@@ -12,20 +12,19 @@ import (
 // unsigned and signed varints, strings as length and bytes, slices as length and elements
 // (empty decodes as nil, as gob gives it), times as time.Time.AppendBinary (what gob stores).
 // Each object starts with the byte count of its strings that no other object shares (names,
-// abstracts, descriptions, notes); they are decoded into one allocation per object. Strings
-// the directory repeats (codes, item names, actors) are looked up among the shared strings
-// (compact.go) and allocated on their own when new.
+// abstracts, notes); they are decoded into one allocation per object. Strings the directory
+// repeats (codes, actors) are looked up among the shared strings (compact.go) and allocated on
+// their own when new. An entry's items are its ItemList's packed string as it is (version 2):
+// restored in one copy, checked, never decoded item by item.
 //
-// The field lists below are the formats: a field added to Entry, Item, Review, History or
-// FieldChange must be added here too, or it is lost at restart (TestBinaryCodecCarriesEveryField
-// fails until it is). Chunks written by gob or JSON still load.
+// The field lists below are the formats: a field added to Entry, Review, History or
+// FieldChange must be added here too, and one added to Item to ItemsOf and itemReader, or it is
+// lost at restart (TestBinaryCodecCarriesEveryField fails until it is). Chunks of version 1 and
+// chunks written by gob or JSON still load.
 
 func encodeEntry(w *binWriter, e *Entry) error {
 	own := ownLen(e.ResourceCode, e.Table, e.Name, e.Abstract, e.SharingBasis, e.ExemptReason, e.CurrentSnapshot, e.Review.Comment) +
 		ownLen(e.RelatedCodes...) + ownLen(e.RetiredFields...)
-	for i := range e.Items {
-		own += len(e.Items[i].Description)
-	}
 	w.uvarint(uint64(own))
 	w.str(e.ResourceCode)
 	w.str(e.Table)
@@ -35,21 +34,8 @@ func encodeEntry(w *binWriter, e *Entry) error {
 	w.str(e.ProviderCode)
 	w.str(e.Abstract)
 	w.str(e.FormatType)
-	w.uvarint(uint64(len(e.Items)))
-	for i := range e.Items {
-		it := &e.Items[i]
-		w.varint(int64(it.ID))
-		w.str(it.Name)
-		w.str(it.Field)
-		w.str(string(it.Type))
-		w.varint(int64(it.Length))
-		w.boolean(it.Required)
-		w.boolean(it.IsKey)
-		w.str(string(it.Grade))
-		w.str(it.PIType)
-		w.str(it.CodeList)
-		w.str(it.Description)
-	}
+	w.uvarint(uint64(e.Items.Len())) // version 2: the packed items as they are
+	w.str(e.Items.packed)
 	w.str(e.ShareType)
 	w.str(e.ShareCondition)
 	w.str(e.ShareMode)
@@ -101,25 +87,16 @@ func decodeEntry(r *binReader) *Entry {
 	e.ProviderCode = r.shared()
 	e.Abstract = r.own()
 	e.FormatType = r.shared()
-	if n := r.uvarint(); n > 0 && r.err == nil {
-		if n > uint64(len(r.b)-r.off) {
-			r.fail(errBinShort)
-			return nil
-		}
-		e.Items = make([]Item, n)
-		for i := range e.Items {
-			it := &e.Items[i]
-			it.ID = int(r.varint())
-			it.Name = r.shared()
-			it.Field = r.shared()
-			it.Type = schemas.DataType(r.shared())
-			it.Length = int(r.varint())
-			it.Required = r.boolean()
-			it.IsKey = r.boolean()
-			it.Grade = schemas.Grade(r.shared())
-			it.PIType = r.shared()
-			it.CodeList = r.shared()
-			it.Description = r.own()
+	if r.version < binVersionPackedItems {
+		e.Items = decodeItemsV1(r)
+	} else {
+		n, b := r.uvarint(), r.bytes()
+		if r.err == nil {
+			items, err := packedItems(string(b), n)
+			if err != nil {
+				r.fail(fmt.Errorf("entry %s: %w", e.ResourceCode, err))
+			}
+			e.Items = items
 		}
 	}
 	e.ShareType = r.shared()
@@ -154,6 +131,36 @@ func decodeEntry(r *binReader) *Entry {
 	e.Review.SubmittedBy = r.shared()
 	e.Review.Comment = r.own()
 	return e
+}
+
+// decodeItemsV1 reads the items of an entry of version 1, one field after another, and packs
+// them. Their descriptions were counted among the entry's own strings: they are read into its
+// arena, which holds them (unused) until the entry's next checkpoint is restored.
+func decodeItemsV1(r *binReader) ItemList {
+	n := r.uvarint()
+	if n == 0 || r.err != nil {
+		return ItemList{}
+	}
+	if n > uint64(len(r.b)-r.off) {
+		r.fail(errBinShort)
+		return ItemList{}
+	}
+	items := make([]Item, n)
+	for i := range items {
+		it := &items[i]
+		it.ID = int(r.varint())
+		it.Name = r.shared()
+		it.Field = r.shared()
+		it.Type = schemas.DataType(r.shared())
+		it.Length = int(r.varint())
+		it.Required = r.boolean()
+		it.IsKey = r.boolean()
+		it.Grade = schemas.Grade(r.shared())
+		it.PIType = r.shared()
+		it.CodeList = r.shared()
+		it.Description = r.own()
+	}
+	return ItemsOf(items...)
 }
 
 func encodeHistory(w *binWriter, h *History) error {
@@ -213,10 +220,11 @@ func decodeHistory(r *binReader, prev *History) *History {
 	return h
 }
 
-// binaryCodec gives c the binary format, with encode and decode for one object of type T.
-func binaryCodec[T any](c ckptCodec, enc func(*binWriter, *T) error, dec func(r *binReader, prev *T) *T) ckptCodec {
+// binaryCodec gives c the binary format of the given version, with encode and decode for one
+// object of type T; dec reads every version up to it (binReader.version).
+func binaryCodec[T any](c ckptCodec, version uint64, enc func(*binWriter, *T) error, dec func(r *binReader, prev *T) *T) ckptCodec {
 	c.encodeBin = func(w *binWriter, objs []any) error {
-		w.uvarint(binVersion)
+		w.uvarint(version)
 		w.uvarint(uint64(len(objs)))
 		for _, o := range objs {
 			if err := enc(w, o.(*T)); err != nil {
@@ -227,8 +235,8 @@ func binaryCodec[T any](c ckptCodec, enc func(*binWriter, *T) error, dec func(r 
 	}
 	c.decodeBin = func(body []byte) ([]any, error) {
 		r := &binReader{b: body}
-		if v := r.uvarint(); r.err == nil && v != binVersion {
-			return nil, fmt.Errorf("binary chunk version %d is not supported", v)
+		if r.version = r.uvarint(); r.err == nil && (r.version < 1 || r.version > version) {
+			return nil, fmt.Errorf("binary chunk version %d is not supported", r.version)
 		}
 		n := r.uvarint()
 		if r.err != nil || n > uint64(len(body)) {

@@ -11,8 +11,13 @@ import (
 // The reading and writing of the binary checkpoint chunks (checkpoint_binary.go): varints,
 // strings, string lists and times, and the arena of each object's unshared strings.
 
-// binVersion is the version of the 'b' chunk body.
-const binVersion = 1
+// Versions of the 'b' chunk body: a table writes its newest and reads every older one.
+const (
+	binVersion = 1 // history; entries with their items one field after another
+	// binVersionPackedItems: entries with their items packed as ItemList holds them, restored
+	// in one copy.
+	binVersionPackedItems = 2
+)
 
 var errBinShort = errors.New("chunk ends inside an object")
 
@@ -54,10 +59,11 @@ func (w *binWriter) time(t time.Time) error {
 
 // binReader reads one chunk body; the first error sticks and every later read returns zero.
 type binReader struct {
-	b     []byte
-	off   int
-	err   error
-	arena []byte // the current object's unshared strings
+	b       []byte
+	off     int
+	err     error
+	arena   []byte // the current object's unshared strings
+	version uint64 // of the chunk
 }
 
 func (r *binReader) fail(err error) {

@@ -29,13 +29,13 @@ var ckptTables = []ckptTable{
 	{tableEntries, ckptEntry, binaryCodec(restoring(preparing(objectsWith(storeEntry), func(e *Entry) {
 		legacyItemIDs(e)
 		compactEntry(e)
-	}), entryRestorer), encodeEntry, func(r *binReader, _ *Entry) *Entry { return decodeEntry(r) })},
+	}), entryRestorer), binVersionPackedItems, encodeEntry, func(r *binReader, _ *Entry) *Entry { return decodeEntry(r) })},
 	{tableSnapshots, ckptSnapshot, restoring(objectsOf[Snapshot](tableSnapshots), snapshotRestorer)},
 	{tableRuns, ckptRun, restoring(objectsOf[Run](tableRuns), runRestorer)},
 	{tablePrincipals, ckptPrincipal, objectsOf[Principal](tablePrincipals)},
 	{tableTokens, ckptToken, objectsOf[Token](tableTokens)},
 	{tableChanges, ckptChange, objectsOf[ChangeRequest](tableChanges)},
-	{tableHistory, ckptHistory, binaryCodec(historyCodec(), encodeHistory, decodeHistory)},
+	{tableHistory, ckptHistory, binaryCodec(historyCodec(), binVersion, encodeHistory, decodeHistory)},
 	{tableGradings, ckptGrading, objectsOf[Evidence](tableGradings)},
 	{tableBusinessItems, ckptBusinessItem, objectsOf[BusinessItem](tableBusinessItems)},
 	{tableScenes, ckptScene, objectsOf[Scene](tableScenes)},
@@ -84,6 +84,7 @@ func objectsWith[T any](insert func(txn *memdb.Txn, obj *T) error) ckptCodec {
 		}
 		return out
 	}
+	shape := gobShapeOf[T]()
 	return ckptCodec{
 		encodeGob: func(enc *gob.Encoder, objs []any) error {
 			typed := make([]*T, len(objs))
@@ -92,7 +93,7 @@ func objectsWith[T any](insert func(txn *memdb.Txn, obj *T) error) ckptCodec {
 			}
 			for len(typed) > 0 {
 				n := min(len(typed), ckptGroup)
-				if err := enc.Encode(typed[:n]); err != nil {
+				if err := shape.encode(enc, typed[:n]); err != nil {
 					return err
 				}
 				typed = typed[n:]
@@ -102,8 +103,8 @@ func objectsWith[T any](insert func(txn *memdb.Txn, obj *T) error) ckptCodec {
 		decodeGob: func(dec *gob.Decoder) ([]any, error) {
 			var out []any
 			for {
-				var objs []*T
-				if err := dec.Decode(&objs); errors.Is(err, io.EOF) {
+				objs, err := shape.decode(dec)
+				if errors.Is(err, io.EOF) {
 					return out, nil
 				} else if err != nil {
 					return nil, err

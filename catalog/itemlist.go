@@ -1,0 +1,236 @@
+package catalog
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"iter"
+	"strings"
+
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// ItemList is an entry's data items (信息项) in order, packed into one immutable string. A
+// province holds two million items: as Item structs they cost 136 bytes and seven pointers
+// each, which the collector marks on every cycle and start-up decodes one by one. Packed, an
+// entry's items are one allocation without pointers, restored from a checkpoint in one copy;
+// an Item read from the list holds substrings of it, so reading allocates nothing. The zero
+// ItemList is empty. Its JSON is the array of its items, as []Item's.
+//
+// Each item is packed as: ID (signed varint), Name, Field, Type, Length (signed varint), a flag
+// byte (Required, IsKey), Grade, PIType, CodeList, Description; strings as a uvarint length and
+// their bytes. The binary checkpoint stores this form as it is (checkpoint_binary.go): a change
+// of it is a new checkpoint format version.
+type ItemList struct {
+	packed string
+	n      int32
+}
+
+const (
+	itemRequired = 1 << iota
+	itemIsKey
+)
+
+// ItemsOf packs items; it is the only way to make a non-empty list.
+func ItemsOf(items ...Item) ItemList {
+	if len(items) == 0 {
+		return ItemList{}
+	}
+	size := 0
+	for i := range items {
+		size += packedLen(&items[i])
+	}
+	var b strings.Builder
+	b.Grow(size)
+	var buf [binary.MaxVarintLen64]byte
+	uv := func(v uint64) { b.Write(binary.AppendUvarint(buf[:0], v)) }
+	str := func(s string) { uv(uint64(len(s))); b.WriteString(s) }
+	for i := range items {
+		it := &items[i]
+		b.Write(binary.AppendVarint(buf[:0], int64(it.ID)))
+		str(it.Name)
+		str(it.Field)
+		str(string(it.Type))
+		b.Write(binary.AppendVarint(buf[:0], int64(it.Length)))
+		var flags byte
+		if it.Required {
+			flags |= itemRequired
+		}
+		if it.IsKey {
+			flags |= itemIsKey
+		}
+		b.WriteByte(flags)
+		str(string(it.Grade))
+		str(it.PIType)
+		str(it.CodeList)
+		str(it.Description)
+	}
+	return ItemList{packed: b.String(), n: int32(len(items))}
+}
+
+// packedLen is the byte count of it packed.
+func packedLen(it *Item) int {
+	n := varintLen(int64(it.ID)) + varintLen(int64(it.Length)) + 1
+	for _, s := range [...]string{it.Name, it.Field, string(it.Type), string(it.Grade), it.PIType, it.CodeList, it.Description} {
+		n += uvarintLen(uint64(len(s))) + len(s)
+	}
+	return n
+}
+
+func uvarintLen(v uint64) int {
+	n := 1
+	for ; v >= 0x80; v >>= 7 {
+		n++
+	}
+	return n
+}
+
+func varintLen(v int64) int { return uvarintLen(uint64(v<<1) ^ uint64(v>>63)) }
+
+// Len is the number of items.
+func (l ItemList) Len() int { return int(l.n) }
+
+// All yields the items in order with their positions, decoding one at a time.
+func (l ItemList) All() iter.Seq2[int, Item] {
+	return func(yield func(int, Item) bool) {
+		r := itemReader{s: l.packed}
+		for i := range int(l.n) {
+			if !yield(i, r.item()) {
+				return
+			}
+		}
+	}
+}
+
+// Slice returns the items as a new slice the caller may change; nil when there are none.
+func (l ItemList) Slice() []Item {
+	if l.n == 0 {
+		return nil
+	}
+	out := make([]Item, l.n)
+	r := itemReader{s: l.packed}
+	for i := range out {
+		out[i] = r.item()
+	}
+	return out
+}
+
+// Field returns the item with the given field identifier and its position.
+func (l ItemList) Field(field string) (Item, int, bool) {
+	for i, it := range l.All() {
+		if it.Field == field {
+			return it, i, true
+		}
+	}
+	return Item{}, -1, false
+}
+
+// grade is the highest grade of the items, "" when there are none. It reads the grades alone.
+func (l ItemList) grade() schemas.Grade {
+	var g schemas.Grade
+	r := itemReader{s: l.packed}
+	for range int(l.n) {
+		r.uvarint() // ID
+		r.skip()    // Name
+		r.skip()    // Field
+		r.skip()    // Type
+		r.uvarint() // Length
+		r.off++     // flags
+		if ig := schemas.Grade(r.str()); ig.Rank() > g.Rank() {
+			g = ig
+		}
+		r.skip() // PIType
+		r.skip() // CodeList
+		r.skip() // Description
+	}
+	return g
+}
+
+// MarshalJSON writes the items as a JSON array, null when there are none (as a nil []Item).
+func (l ItemList) MarshalJSON() ([]byte, error) { return json.Marshal(l.Slice()) }
+
+// UnmarshalJSON reads a JSON array of items (or null).
+func (l *ItemList) UnmarshalJSON(b []byte) error {
+	var items []Item
+	if err := json.Unmarshal(b, &items); err != nil {
+		return err
+	}
+	*l = ItemsOf(items...)
+	return nil
+}
+
+var errBadItems = errors.New("malformed packed items")
+
+// packedItems is the list of n items packed as s, read from outside (a checkpoint): it is
+// checked to decode to exactly n items, since reading a list assumes that it does.
+func packedItems(s string, n uint64) (l ItemList, err error) {
+	if n > uint64(len(s)) || (n == 0) != (s == "") {
+		return ItemList{}, errBadItems
+	}
+	defer func() {
+		// A malformed list fails decoding by indexing out of its string.
+		if recover() != nil {
+			l, err = ItemList{}, errBadItems
+		}
+	}()
+	r := itemReader{s: s}
+	for range n {
+		r.item()
+	}
+	if r.off != len(s) {
+		return ItemList{}, errBadItems
+	}
+	return ItemList{packed: s, n: int32(n)}, nil
+}
+
+// itemReader decodes packed items. It trusts its string (ItemsOf made it, or packedItems
+// checked it): a malformed one panics.
+type itemReader struct {
+	s   string
+	off int
+}
+
+func (r *itemReader) uvarint() uint64 {
+	var v uint64
+	for shift := 0; ; shift += 7 {
+		c := r.s[r.off]
+		r.off++
+		v |= uint64(c&0x7f) << shift
+		if c < 0x80 {
+			return v
+		}
+	}
+}
+
+func (r *itemReader) varint() int64 {
+	u := r.uvarint()
+	return int64(u>>1) ^ -int64(u&1)
+}
+
+// str returns the next string: a substring of the list, never a copy.
+func (r *itemReader) str() string {
+	n := int(r.uvarint())
+	s := r.s[r.off : r.off+n]
+	r.off += n
+	return s
+}
+
+func (r *itemReader) skip() { r.off += int(r.uvarint()) }
+
+func (r *itemReader) item() Item {
+	var it Item
+	it.ID = int(r.varint())
+	it.Name = r.str()
+	it.Field = r.str()
+	it.Type = schemas.DataType(r.str())
+	it.Length = int(r.varint())
+	flags := r.s[r.off]
+	r.off++
+	it.Required = flags&itemRequired != 0
+	it.IsKey = flags&itemIsKey != 0
+	it.Grade = schemas.Grade(r.str())
+	it.PIType = r.str()
+	it.CodeList = r.str()
+	it.Description = r.str()
+	return it
+}
