@@ -16,7 +16,7 @@ import (
 )
 
 // fillAll sets every exported field of the struct v points at to a value that is not zero and
-// differs from field to field, slices to two elements, times to UTC instants.
+// differs from field to field, slices (and item lists) to two elements, times to UTC instants.
 func fillAll(t *testing.T, v reflect.Value, seq *int) {
 	t.Helper()
 	switch v.Kind() {
@@ -26,6 +26,12 @@ func fillAll(t *testing.T, v reflect.Value, seq *int) {
 		}
 		fillAll(t, v.Elem(), seq)
 	case reflect.Struct:
+		if v.Type() == reflect.TypeFor[ItemList]() {
+			var items []Item
+			fillAll(t, reflect.ValueOf(&items).Elem(), seq)
+			v.Set(reflect.ValueOf(ItemsOf(items...)))
+			return
+		}
 		if v.Type() == reflect.TypeOf(time.Time{}) {
 			*seq++
 			v.Set(reflect.ValueOf(time.Date(2025, 1, 1, 0, 0, *seq, *seq*1000, time.UTC)))

@@ -59,7 +59,7 @@ func matrixEntry(k entryKind) func(*catalog.Entry) {
 		}...)
 		switch k {
 		case cityWithoutDistrict:
-			e.Items = slices.Delete(e.Items, 1, 2)
+			e.Items = catalog.ItemsOf(slices.Delete(e.Items.Slice(), 1, 2)...)
 		case ownDistrict:
 			e.District = "500101"
 		case otherDistrict:

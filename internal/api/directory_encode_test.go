@@ -38,7 +38,8 @@ func TestEncodeEntryRoundTrip(t *testing.T) {
 	require.Len(t, doc.Entries, 1)
 	got := doc.Entries[0]
 	assert.Empty(t, catalog.Diff(e, got), "every field the document carries comes back")
-	assert.Equal(t, []int{1, 4}, []int{got.Items[0].ID, got.Items[1].ID})
+	items := got.Items.Slice()
+	assert.Equal(t, []int{1, 4}, []int{items[0].ID, items[1].ID})
 	assert.Equal(t, e.SharingBasis, got.SharingBasis)
 	assert.Equal(t, catalog.StatusDraft, got.Status)
 }
