@@ -115,7 +115,7 @@ func TestFollowsChanges(t *testing.T) {
 	require.NoError(t, err)
 	e.Name = "饮用水源地水量台账"
 	e.Items = catalog.ItemsOf(e.Items.Slice()[:2]...) // 备注, 断面名称
-	e.District = "500101" // 万州区
+	e.District = "500101"                             // 万州区
 	require.NoError(t, s.PutEntry(ctx, e))
 	for text, want := range map[string][]string{
 		"国控断面": nil, "水质类别": nil, "渝北": nil, "水质": nil,
