@@ -2,11 +2,8 @@ package catalog
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -107,45 +104,6 @@ func TestBinaryCodecCarriesEveryField(t *testing.T) {
 			assert.Error(t, err, "%s cut by %d", tc.typ, cut)
 		}
 	}
-}
-
-// TestGobCheckpointStillLoads: a checkpoint whose entries and history were written by gob, as
-// every checkpoint before the binary format, restores the same state; the next one is binary.
-func TestGobCheckpointStillLoads(t *testing.T) {
-	dir := t.TempDir()
-	clock := newClock()
-	s := openTest(t, testConfig(dir, clock))
-	populate(t, s, clock)
-	state := stateJSON(t, s.View())
-	saved := ckptTables
-	ckptTables = append([]ckptTable(nil), saved...)
-	for i := range ckptTables {
-		ckptTables[i].codec.encodeBin = nil
-	}
-	s.mu.Lock()
-	_, err := writeCheckpoint(filepath.Join(dir, checkpointName), s.View().txn, s.Index(), clock.Now())
-	s.mu.Unlock()
-	ckptTables = saved
-	require.NoError(t, err)
-	s.crash()
-	for _, seg := range mustSegments(t, dir) {
-		require.NoError(t, os.Remove(seg.path)) // the checkpoint alone holds the state
-	}
-	raw, err := os.ReadFile(filepath.Join(dir, checkpointName))
-	require.NoError(t, err)
-	require.Contains(t, string(raw), "entry\ng", "written by gob")
-
-	s = openTest(t, testConfig(dir, clock))
-	assert.JSONEq(t, state, stateJSON(t, s.View()))
-	require.NoError(t, s.PutDepartment(context.Background(), Department{Code: "SOIL_DIV", Name: "土壤处", Kind: DepartmentDivision}))
-	state = stateJSON(t, s.View())
-	require.NoError(t, s.Close())
-	raw, err = os.ReadFile(filepath.Join(dir, checkpointName))
-	require.NoError(t, err)
-	require.Contains(t, string(raw), "entry\nb", "the next checkpoint is binary")
-	s = openTest(t, testConfig(dir, clock))
-	defer s.Close()
-	assert.JSONEq(t, state, stateJSON(t, s.View()))
 }
 
 // Signed varints read back as written, at the extremes too, and a cut one fails the reader.

@@ -125,9 +125,13 @@ func (l ItemList) Field(field string) (Item, int, bool) {
 	return Item{}, -1, false
 }
 
-// grade is the highest grade of the items, "" when there are none. It reads the grades alone.
+// grade is the highest grade of the items, "" when there are none. It reads the grades alone,
+// and ranks only a grade other than the highest so far (most items share one).
 func (l ItemList) grade() schemas.Grade {
-	var g schemas.Grade
+	var (
+		g    schemas.Grade
+		rank int
+	)
 	r := itemReader{s: l.packed}
 	for range int(l.n) {
 		r.uvarint() // ID
@@ -136,8 +140,10 @@ func (l ItemList) grade() schemas.Grade {
 		r.skip()    // Type
 		r.uvarint() // Length
 		r.off++     // flags
-		if ig := schemas.Grade(r.str()); ig.Rank() > g.Rank() {
-			g = ig
+		if ig := schemas.Grade(r.str()); ig != g {
+			if ir := ig.Rank(); ir > rank {
+				g, rank = ig, ir
+			}
 		}
 		r.skip() // PIType
 		r.skip() // CodeList
@@ -191,6 +197,10 @@ type itemReader struct {
 }
 
 func (r *itemReader) uvarint() uint64 {
+	if c := r.s[r.off]; c < 0x80 { // lengths of names, fields, codes: one byte
+		r.off++
+		return uint64(c)
+	}
 	var v uint64
 	for shift := 0; ; shift += 7 {
 		c := r.s[r.off]
