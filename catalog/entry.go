@@ -29,7 +29,7 @@ func (s *Store) PutEntry(ctx context.Context, e *Entry) error {
 		return fmt.Errorf("put entry: nil entry: %w", ErrInvalid)
 	}
 	c := e.Copy()
-	return s.submit(ctx, cmdPutEntry, putEntryCmd{Entry: *c}, func(txn *memdb.Txn) error {
+	return s.submit(ctx, cmdPutEntry, putEntryCmd{Entry: *jsonEntry(c)}, func(txn *memdb.Txn) error {
 		return validateEntry(txn, c)
 	})
 }
@@ -42,7 +42,7 @@ func (s *Store) PutEntryAs(ctx context.Context, p *Principal, e *Entry) error {
 		return fmt.Errorf("put entry: nil entry: %w", ErrInvalid)
 	}
 	c := e.Copy()
-	return s.submit(ctx, cmdPutEntry, putEntryCmd{Entry: *c}, func(txn *memdb.Txn) error {
+	return s.submit(ctx, cmdPutEntry, putEntryCmd{Entry: *jsonEntry(c)}, func(txn *memdb.Txn) error {
 		if err := mayWriteEntry(txn, p, c); err != nil {
 			return err
 		}

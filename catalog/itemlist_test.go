@@ -212,3 +212,24 @@ func BenchmarkItemList(b *testing.B) {
 		}
 	})
 }
+
+// Commands carry an entry as the entry's own JSON, items as an array: journals written before
+// items were packed replay, and an entry comes out of a command as it went in.
+func TestCommandsCarryTheEntryJSON(t *testing.T) {
+	e := validEntry("000001", "air_daily")
+	addItems(e, Item{ID: 3, Name: "联系电话", Field: "phone", Type: schemas.String, Length: 20, Required: true,
+		Grade: schemas.General3, PIType: "MOBILE", Description: "值班室<电话>&备注"})
+	own, err := json.Marshal(e)
+	require.NoError(t, err)
+	carried, err := json.Marshal(jsonEntry(e))
+	require.NoError(t, err)
+	assert.JSONEq(t, string(own), string(carried))
+	assert.Contains(t, string(carried), `"Items":[{"ID":0,"Name":"区县"`)
+
+	var back entryJSON
+	require.NoError(t, json.Unmarshal(own, &back))
+	got := back.entry()
+	assert.Equal(t, e.Items, got.Items)
+	assert.Equal(t, e.Name, got.Name)
+	assert.Equal(t, e.Domains, got.Domains)
+}
