@@ -14,12 +14,15 @@ import (
 // province holds two million items: as Item structs they cost 136 bytes and seven pointers
 // each, which the collector marks on every cycle and start-up decodes one by one. Packed, an
 // entry's items are one allocation without pointers, restored from a checkpoint in one copy;
-// an Item read from the list holds substrings of it, so reading allocates nothing. The zero
+// an Item read from the list holds substrings of it (or, for codes, static strings), so reading
+// allocates nothing. The zero
 // ItemList is empty. Its JSON is the array of its items, as []Item's.
 //
 // Each item is packed as: ID (signed varint), Name, Field, Type, Length (signed varint), a flag
-// byte (Required, IsKey), Grade, PIType, CodeList, Description; strings as a uvarint length and
-// their bytes. The binary checkpoint stores this form as it is (checkpoint_binary.go): a change
+// byte (Required, IsKey), Grade, PIType, CodeList, Description. Strings are a uvarint length and
+// their bytes; the codes (Type, Grade, PIType, CodeList) are a uvarint v, the string
+// packedCodes[v>>1] when v is odd (one byte for what every item repeats), else v>>1 bytes
+// following. The binary checkpoint stores this form as it is (checkpoint_binary.go): a change
 // of it is a new checkpoint format version.
 type ItemList struct {
 	packed string
@@ -31,6 +34,23 @@ const (
 	itemIsKey
 )
 
+// packedCodes are the codes packed as one byte: the data types, grades and personal
+// information types, and the districts list. The list is part of the format: append only.
+var packedCodes = [...]string{
+	"STRING", "INT", "FLOAT", "BOOL", "DATE", "TIMESTAMP",
+	"GENERAL_1", "GENERAL_2", "GENERAL_3", "GENERAL_4", "IMPORTANT", "CORE",
+	"MOBILE", "ID_CARD", "CN_NAME", "FIXED_PHONE", "BANK_CARD", "ADDRESS", "EMAIL", "PLATE",
+	"districts",
+}
+
+var packedCode = func() map[string]uint64 {
+	m := make(map[string]uint64, len(packedCodes))
+	for i, c := range packedCodes {
+		m[c] = uint64(i)<<1 | 1
+	}
+	return m
+}()
+
 // ItemsOf packs items; it is the only way to make a non-empty list.
 func ItemsOf(items ...Item) ItemList {
 	if len(items) == 0 {
@@ -40,18 +60,15 @@ func ItemsOf(items ...Item) ItemList {
 	for i := range items {
 		size += packedLen(&items[i])
 	}
-	var b strings.Builder
-	b.Grow(size)
-	var buf [binary.MaxVarintLen64]byte
-	uv := func(v uint64) { b.Write(binary.AppendUvarint(buf[:0], v)) }
-	str := func(s string) { uv(uint64(len(s))); b.WriteString(s) }
+	var p packer
+	p.b.Grow(size)
 	for i := range items {
 		it := &items[i]
-		b.Write(binary.AppendVarint(buf[:0], int64(it.ID)))
-		str(it.Name)
-		str(it.Field)
-		str(string(it.Type))
-		b.Write(binary.AppendVarint(buf[:0], int64(it.Length)))
+		p.varint(int64(it.ID))
+		p.str(it.Name)
+		p.str(it.Field)
+		p.code(string(it.Type))
+		p.varint(int64(it.Length))
 		var flags byte
 		if it.Required {
 			flags |= itemRequired
@@ -59,20 +76,27 @@ func ItemsOf(items ...Item) ItemList {
 		if it.IsKey {
 			flags |= itemIsKey
 		}
-		b.WriteByte(flags)
-		str(string(it.Grade))
-		str(it.PIType)
-		str(it.CodeList)
-		str(it.Description)
+		p.b.WriteByte(flags)
+		p.code(string(it.Grade))
+		p.code(it.PIType)
+		p.code(it.CodeList)
+		p.str(it.Description)
 	}
-	return ItemList{packed: b.String(), n: int32(len(items))}
+	return ItemList{packed: p.b.String(), n: int32(len(items))}
 }
 
 // packedLen is the byte count of it packed.
 func packedLen(it *Item) int {
 	n := varintLen(int64(it.ID)) + varintLen(int64(it.Length)) + 1
-	for _, s := range [...]string{it.Name, it.Field, string(it.Type), string(it.Grade), it.PIType, it.CodeList, it.Description} {
+	for _, s := range [...]string{it.Name, it.Field, it.Description} {
 		n += uvarintLen(uint64(len(s))) + len(s)
+	}
+	for _, s := range [...]string{string(it.Type), string(it.Grade), it.PIType, it.CodeList} {
+		if _, ok := packedCode[s]; ok {
+			n++
+		} else {
+			n += uvarintLen(uint64(len(s))<<1) + len(s)
+		}
 	}
 	return n
 }
@@ -86,6 +110,24 @@ func uvarintLen(v uint64) int {
 }
 
 func varintLen(v int64) int { return uvarintLen(uint64(v<<1) ^ uint64(v>>63)) }
+
+type packer struct {
+	b   strings.Builder
+	buf [binary.MaxVarintLen64]byte
+}
+
+func (p *packer) uvarint(v uint64) { p.b.Write(binary.AppendUvarint(p.buf[:0], v)) }
+func (p *packer) varint(v int64)   { p.b.Write(binary.AppendVarint(p.buf[:0], v)) }
+func (p *packer) str(s string)     { p.uvarint(uint64(len(s))); p.b.WriteString(s) }
+
+func (p *packer) code(s string) {
+	if v, ok := packedCode[s]; ok {
+		p.uvarint(v)
+		return
+	}
+	p.uvarint(uint64(len(s)) << 1)
+	p.b.WriteString(s)
+}
 
 // Len is the number of items.
 func (l ItemList) Len() int { return int(l.n) }
@@ -137,16 +179,16 @@ func (l ItemList) grade() schemas.Grade {
 		r.uvarint() // ID
 		r.skip()    // Name
 		r.skip()    // Field
-		r.skip()    // Type
+		r.code()    // Type
 		r.uvarint() // Length
 		r.off++     // flags
-		if ig := schemas.Grade(r.str()); ig != g {
+		if ig := schemas.Grade(r.code()); ig != g {
 			if ir := ig.Rank(); ir > rank {
 				g, rank = ig, ir
 			}
 		}
-		r.skip() // PIType
-		r.skip() // CodeList
+		r.code() // PIType
+		r.code() // CodeList
 		r.skip() // Description
 	}
 	return g
@@ -227,20 +269,32 @@ func (r *itemReader) str() string {
 
 func (r *itemReader) skip() { r.off += int(r.uvarint()) }
 
+// code returns the next code: a packed code's string, or a substring of the list.
+func (r *itemReader) code() string {
+	v := r.uvarint()
+	if v&1 != 0 {
+		return packedCodes[v>>1]
+	}
+	n := int(v >> 1)
+	s := r.s[r.off : r.off+n]
+	r.off += n
+	return s
+}
+
 func (r *itemReader) item() Item {
 	var it Item
 	it.ID = int(r.varint())
 	it.Name = r.str()
 	it.Field = r.str()
-	it.Type = schemas.DataType(r.str())
+	it.Type = schemas.DataType(r.code())
 	it.Length = int(r.varint())
 	flags := r.s[r.off]
 	r.off++
 	it.Required = flags&itemRequired != 0
 	it.IsKey = flags&itemIsKey != 0
-	it.Grade = schemas.Grade(r.str())
-	it.PIType = r.str()
-	it.CodeList = r.str()
+	it.Grade = schemas.Grade(r.code())
+	it.PIType = r.code()
+	it.CodeList = r.code()
 	it.Description = r.str()
 	return it
 }

@@ -3,6 +3,7 @@ package catalog
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"unsafe"
@@ -33,9 +34,18 @@ func TestItemListKeepsItsItems(t *testing.T) {
 				Description: strings.Repeat("说明", 5000)},
 		}},
 		{"negative numbers", []Item{{ID: -3, Length: -1, Name: "x"}}},
+		{"codes outside the packed ones", []Item{
+			{Name: "金额", Field: "amount", Type: "DECIMAL", Grade: "SECRET", PIType: "QQ", CodeList: "provinces"},
+			{Name: "区县", Field: "district", Type: "STRING", Grade: "GENERAL_1", PIType: "PLATE", CodeList: "districts"},
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l := ItemsOf(tc.items...)
+			size := 0
+			for i := range tc.items {
+				size += packedLen(&tc.items[i])
+			}
+			assert.Equal(t, size, len(l.packed), "packedLen counts exactly what is packed")
 			assert.Equal(t, len(tc.items), l.Len())
 			assert.Equal(t, tc.items, l.Slice())
 			var all []Item
@@ -81,8 +91,9 @@ func TestItemListsOfTheSameItemsAreEqual(t *testing.T) {
 	assert.Error(t, json.Unmarshal([]byte(`{"Name":"x"}`), &empty))
 }
 
-// Reading a list copies nothing: an item's strings are substrings of the packed string, and a
-// walk over the items allocates nothing. Slice is a copy the caller may change.
+// Reading a list copies nothing: an item's strings are substrings of the packed string (its
+// common codes static strings, packed in one byte), and a walk over the items allocates
+// nothing. Slice is a copy the caller may change.
 func TestItemListReadsWithoutCopying(t *testing.T) {
 	l := ItemsOf(benchItems(20)...)
 	start := uintptr(unsafe.Pointer(unsafe.StringData(l.packed)))
@@ -91,10 +102,17 @@ func TestItemListReadsWithoutCopying(t *testing.T) {
 		return p >= start && p+uintptr(len(s)) <= start+uintptr(len(l.packed))
 	}
 	for _, it := range l.All() {
-		for _, s := range []string{it.Name, it.Field, string(it.Type), string(it.Grade), it.Description} {
+		for _, s := range []string{it.Name, it.Field, it.Description} {
 			assert.True(t, within(s), "%q is not in the packed string", s)
 		}
+		for _, s := range []string{string(it.Type), string(it.Grade)} {
+			i := slices.Index(packedCodes[:], s)
+			require.GreaterOrEqual(t, i, 0, s)
+			assert.Equal(t, unsafe.StringData(packedCodes[i]), unsafe.StringData(s), "%q is the packed code's string", s)
+		}
 	}
+	assert.Len(t, ItemsOf(Item{Type: schemas.Float, Grade: schemas.General4, PIType: "ID_CARD", CodeList: "districts"}).packed, 10,
+		"an item without names: one byte per field")
 	allocs := testing.AllocsPerRun(100, func() {
 		n := 0
 		for _, it := range l.All() {
@@ -150,6 +168,7 @@ func TestPackedItemsAreChecked(t *testing.T) {
 		{"trailing bytes", l.packed + "x", 3},
 		{"count beyond the bytes", "\x00", 1 << 40},
 		{"a length beyond the string", "\x02\xff\xff\xff\xff\x0f", 1},
+		{"a code beyond the packed ones", "\x02\x00\x00\x7f\x00\x00\x0d\x00\x00\x00", 1},
 	} {
 		_, err := packedItems(tc.s, tc.n)
 		assert.ErrorIs(t, err, errBadItems, tc.name)
