@@ -282,7 +282,10 @@ func Diff(a, b *Entry) []FieldChange {
 		kept[nb.ID] = true
 		for _, f := range itemFields {
 			if x, y := f.get(old), f.get(nb); x != y {
-				out = append(out, FieldChange{Field: "items[" + nb.Field + "]." + f.field, Label: "信息项“" + nb.Name + "”的" + f.label, Old: x, New: y})
+				// Copies, not substrings of the packed items: a version kept for ever would keep
+				// the entry's whole items with them.
+				out = append(out, FieldChange{Field: "items[" + nb.Field + "]." + f.field, Label: "信息项“" + nb.Name + "”的" + f.label,
+					Old: strings.Clone(x), New: strings.Clone(y)})
 			}
 		}
 	}

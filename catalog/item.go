@@ -48,7 +48,8 @@ func assignItemIDs(old, e *Entry) {
 		}
 		for _, it := range old.Items.All() {
 			if _, kept := e.Item(it.Field); !kept && !slices.Contains(e.RetiredFields, it.Field) {
-				e.RetiredFields = append(e.RetiredFields, it.Field)
+				// A copy: a substring would keep old's packed items as long as e lives.
+				e.RetiredFields = append(e.RetiredFields, strings.Clone(it.Field))
 			}
 		}
 	}

@@ -15,8 +15,7 @@ import (
 // each, which the collector marks on every cycle and start-up decodes one by one. Packed, an
 // entry's items are one allocation without pointers, restored from a checkpoint in one copy;
 // an Item read from the list holds substrings of it (or, for codes, static strings), so reading
-// allocates nothing. The zero
-// ItemList is empty. Its JSON is the array of its items, as []Item's.
+// allocates nothing. The zero ItemList is empty. Its JSON is the array of its items, as []Item's.
 //
 // Each item is packed as: ID (signed varint), Name, Field, Type, Length (signed varint), a flag
 // byte (Required, IsKey), Grade, PIType, CodeList, Description. Strings are a uvarint length and
