@@ -63,7 +63,13 @@ func loadCheckpoint(ctx context.Context, db *memdb.MemDB, dir string) (ckptInfo,
 		err = fr.bad(off, n, "version %d is not supported", hrec.Version)
 	}
 	if err == nil {
-		err = buildFigureCells(txn) // derived, never stored: once, over what was restored
+		err = buildKeySets(txn) // derived, never stored: once, over what was restored
+	}
+	if err == nil {
+		err = buildFeed(txn)
+	}
+	if err == nil {
+		err = buildFigureCells(txn)
 	}
 	if err != nil {
 		return ckptInfo{}, err

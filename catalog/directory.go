@@ -13,11 +13,13 @@ import (
 // The directory list: the entries that exist for a principal, filtered by code and read a page
 // at a time in resource-code order, without walking the whole directory when a filter is given.
 //
-// Department, district, status and grade have indexes of entries (schema.go) in which, as in
-// any non-unique memdb index, the entries of one value follow one another in resource-code
-// order; the category is a prefix of the resource code itself. Each of these filters is a stream
-// of entries in that order; the others (domain, share type, update cycle: few values, each held
-// by much of the directory) are conditions on the entries the streams give. The first stream, the filter likely to be the most selective, drives: the others
+// Department, district and grade values each have a set of resource codes (keysets.go), ordered
+// by code; the status index of entries (schema.go) holds, as any non-unique memdb index, the
+// entries of one value one after another in resource-code order; the category is a prefix of the
+// resource code itself. Each of these filters is a stream of entries in that order; the others
+// (domain, share type, update cycle: few values, each held by much of the directory) are
+// conditions on the entries the streams give. The first stream, the filter likely to be the
+// most selective, drives: the others
 // test its entries, and where one of them keeps refusing, it jumps to its own next entry and the
 // driver follows, so that a common filter driving beside a rare one skips what cannot match.
 // The work follows the matches of the filters, not the directory; a page stops at its last
@@ -63,12 +65,24 @@ func (v *View) Directory(p *Principal, f DirectoryFilter, first int, after strin
 	return page
 }
 
-// DirectoryCount counts the entries that exist for p and match f. It walks every match of the
-// filters' intersection without copying: with no filter, the whole directory. The walk is
-// cheaper for a principal that sees every entry (seesAll), which need not be asked about each.
+// DirectoryCount counts the entries that exist for p and match f. Unfiltered, or filtered by
+// district or grade only, it adds up the counts of entries per district and grade (keysets.go)
+// that exist for p. Otherwise it walks every match of the filters' intersection without
+// copying; the walk is cheaper for a principal that sees every entry (seesAll), which need not
+// be asked about each.
 func (v *View) DirectoryCount(p *Principal, f DirectoryFilter) int {
 	if !known(p) {
 		return 0
+	}
+	if f == (DirectoryFilter{District: f.District, Grade: f.Grade}) {
+		n := 0
+		each(v.txn, tableEntryCounts, indexID, func(c *entryCount) {
+			if (f.District == "" || c.District == f.District) && (f.Grade == "" || string(c.Grade) == f.Grade) &&
+				existsAt(p, c.Grade, c.District) {
+				n += c.N
+			}
+		})
+		return n
 	}
 	all := seesAll(p)
 	n := 0
@@ -168,7 +182,7 @@ func (v *View) streams(f DirectoryFilter, start string) ([]*stream, []func(*Entr
 		case by.index == indexStatus:
 			out = append(out, &stream{txn: v.txn, index: by.index, value: value, has: func(e *Entry) bool { return has(e, value) }})
 		default:
-			out = append(out, &stream{txn: v.txn, key: keyPrefix(by.index, value), has: func(e *Entry) bool { return has(e, value) }})
+			out = append(out, &stream{txn: v.txn, index: by.index, set: keySetOf(v.txn, setKey(by.index, value)), has: func(e *Entry) bool { return has(e, value) }})
 		}
 	}
 	if len(out) == 0 {
@@ -223,17 +237,23 @@ const stepsBeforeSeek = 1
 const missesBeforeJump = 16
 
 // stream is the entries of one index value (or of a resource-code prefix, on the id index), or
-// of one key (entrykeys.go), in resource-code order.
+// of one key set (keysets.go), in resource-code order.
 type stream struct {
 	txn   *memdb.Txn
 	index string
 	value string
-	key   string            // the prefix of the key rows read, when the stream reads keys instead of an index
+	set   *loadNode         // the codes read, when the stream reads a key set (keysets.go) instead of an index
+	codes codeCursor        // where the stream stands in set
 	has   func(*Entry) bool // the entry is in the value's range of the index
 	match func(*Entry) bool // nil, or a further condition on the entries of the range
 	it    memdb.ResultIterator
 	cur   *Entry // nil once the range is passed
 	read  int    // entries read from the index
+}
+
+// keyed reports whether the stream reads a key set.
+func (s *stream) keyed() bool {
+	return s.index == keyDepartment || s.index == keyDistrict || s.index == keyGrade
 }
 
 // seek moves to the first matching entry whose code is target or after it (strictly after
@@ -267,13 +287,16 @@ func (s *stream) holds(e *Entry) bool {
 // exception: for target code+"\x00" (just after code) the seek key value\x00code\x00 is the
 // key of code itself, which is then skipped.
 func (s *stream) lowerBound(target string) {
+	if s.keyed() {
+		s.codes.seek(s.set, target)
+		s.step()
+		return
+	}
 	var (
 		it  memdb.ResultIterator
 		err error
 	)
 	switch {
-	case s.key != "":
-		it, err = s.txn.LowerBound(tableEntryKeys, indexKey, s.key+target)
 	case s.index == indexID:
 		it, err = s.txn.LowerBound(tableEntries, indexID, max(target, s.value))
 	default:
@@ -301,6 +324,14 @@ func (s *stream) lowerBound(target string) {
 
 // step moves to the next entry of the range: past it, the index holds entries of other values.
 func (s *stream) step() {
+	if s.keyed() { // every code of a key set is an entry of the stream
+		s.cur = nil
+		if code, ok := s.codes.next(); ok {
+			s.read++
+			s.cur = s.entry(code)
+		}
+		return
+	}
 	raw := s.it.Next()
 	if raw == nil {
 		s.cur = nil
@@ -316,18 +347,15 @@ func (s *stream) step() {
 }
 
 // entry is the entry of an object the stream's iterator gave: the entry itself, or for a key
-// row the entry it names; nil for a key row past the stream's key.
+// set the entry of the code.
 func (s *stream) entry(raw any) *Entry {
-	if s.key == "" {
+	code, ok := raw.(string)
+	if !ok {
 		return raw.(*Entry)
 	}
-	r := raw.(*entryKeys)
-	if !r.hasKey(s.key) {
-		return nil
-	}
-	e, err := entryTxn(s.txn, r.Code)
+	e, err := entryTxn(s.txn, code)
 	if err != nil {
-		panic(fmt.Sprintf("catalog: keys of %s name no entry", r.Code)) // kept in the same transaction as the entries
+		panic(fmt.Sprintf("catalog: key sets name %s, which is no entry", code)) // kept in the same transaction as the entries
 	}
 	return e
 }

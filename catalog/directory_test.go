@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -231,15 +232,21 @@ func TestEntryKeysFollowMoves(t *testing.T) {
 		assert.Equal(t, []string{other.ResourceCode}, codes(DirectoryFilter{Department: "AIR_DIV"}))
 		assert.Equal(t, []string{e.ResourceCode}, codes(DirectoryFilter{Department: "WATER_DIV"}))
 		assert.Empty(t, codes(DirectoryFilter{District: "500101"}))
+		assert.Zero(t, v.DirectoryCount(admin, DirectoryFilter{District: "500101"}))
+		assert.Equal(t, 1, v.DirectoryCount(admin, DirectoryFilter{District: "500102"}))
+		assert.Equal(t, 2, v.DirectoryCount(admin, DirectoryFilter{}))
 		assert.Equal(t, []string{e.ResourceCode}, codes(DirectoryFilter{District: "500102", Department: "WATER_DIV"}))
 		got, err := v.EntryByTable("water_daily")
 		require.NoError(t, err)
 		assert.Equal(t, e.ResourceCode, got.ResourceCode)
 		_, err = v.EntryByTable("air_daily")
 		assert.ErrorIs(t, err, ErrNotFound, "the old table name is free again")
-		n := 0
-		each(v.txn, tableEntryKeys, indexKey, func(*entryKeys) { n++ })
-		assert.Equal(t, 2*4, n, "four keys per entry (table, department, district, grade), none stale")
+		sets := map[string]int{}
+		each(v.txn, tableKeySets, indexID, func(k *keySet) { sets[strings.ReplaceAll(k.Key, "\x00", "=")] = setLen(k.codes) })
+		assert.Equal(t, map[string]int{
+			"t=air_hourly": 1, "t=water_daily": 1, "d=AIR_DIV": 1, "d=WATER_DIV": 1,
+			"r=500102": 1, "r=" + other.District: 1, "g=" + string(e.Grade()): 2,
+		}, sets, "one set per value held, none stale or empty")
 	}
 	check(s)
 	require.NoError(t, s.Close())
@@ -260,7 +267,7 @@ func TestDefaultTableNamesNeedNoKey(t *testing.T) {
 	got, err := v.EntryByTable("res_0101_000001")
 	require.NoError(t, err)
 	assert.Equal(t, a.ResourceCode, got.ResourceCode)
-	assert.Len(t, keysOf(a), 3, "department, district and grade only")
+	assert.Nil(t, keySetOf(v.txn, setKey(keyTable, a.Table)), "department, district and grade only")
 	_, err = v.EntryByTable("res_0101_000009")
 	assert.ErrorIs(t, err, ErrNotFound)
 

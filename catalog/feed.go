@@ -1,6 +1,78 @@
 package catalog
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+
+	"github.com/hashicorp/go-memdb"
+)
+
+// The feed of changed entries: every entry by the journal index of its last change
+// (ModifyIndex), for followers such as the search index that catch up with what changed since
+// the index they have seen. It is one row holding a persistent treap of (index, resource code)
+// nodes (figure_tree.go's loadNode, the index in place of a time), kept with every entry write
+// (noteEntryChange) and rebuilt once at restore (buildFeed): an index of the entries table would
+// cost a radix leaf and node per entry, about 500 bytes each.
+
+const tableFeed = "feed"
+
+// feedRow is the feed; its tree is never changed in place.
+type feedRow struct {
+	Key     string // feedKey: the table has one row
+	changed *loadNode
+}
+
+const feedKey = "entries"
+
+func feedTableSchema() *memdb.TableSchema {
+	return &memdb.TableSchema{
+		Name:    tableFeed,
+		Indexes: map[string]*memdb.IndexSchema{indexID: idIndex("Key")},
+	}
+}
+
+// feedStamp places a journal index in a feed node's time.
+func feedStamp(idx uint64) stamp { return stamp{sec: int64(idx)} }
+
+func feedOf(txn *memdb.Txn) *loadNode {
+	raw, err := txn.First(tableFeed, indexID, feedKey)
+	if err != nil {
+		panic(fmt.Sprintf("catalog: %s: %v", tableFeed, err)) // schema bug, not input
+	}
+	if raw == nil {
+		return nil
+	}
+	return raw.(*feedRow).changed
+}
+
+func putFeed(txn *memdb.Txn, t *loadNode) error {
+	if err := txn.Insert(tableFeed, &feedRow{Key: feedKey, changed: t}); err != nil {
+		return fmt.Errorf("feed of changed entries: %w", err)
+	}
+	return nil
+}
+
+// noteEntryChange moves e in the feed from old's index to its own (old is nil for a new entry).
+func noteEntryChange(txn *memdb.Txn, old, e *Entry) error {
+	if old != nil && old.ModifyIndex == e.ModifyIndex {
+		return nil
+	}
+	t := feedOf(txn)
+	if old != nil {
+		t, _ = treeDelete(t, feedStamp(old.ModifyIndex), old.ResourceCode)
+	}
+	return putFeed(txn, treeInsert(t, feedStamp(e.ModifyIndex), e.ResourceCode, 0))
+}
+
+// buildFeed makes the feed of every entry restored, in one O(n log n) sort and O(n) build.
+func buildFeed(txn *memdb.Txn) error {
+	var nodes []*loadNode
+	each(txn, tableEntries, indexID, func(e *Entry) {
+		nodes = append(nodes, &loadNode{at: feedStamp(e.ModifyIndex), code: e.ResourceCode})
+	})
+	slices.SortFunc(nodes, func(x, y *loadNode) int { return x.cmpKey(y.at, y.code) })
+	return putFeed(txn, buildTree(nodes))
+}
 
 // EntriesChangedSince calls fn with a copy of every entry changed after journal index idx, in
 // the order of their ModifyIndex (entries changed by one command in resource-code order), until fn
@@ -12,12 +84,14 @@ func (v *View) EntriesChangedSince(idx uint64, fn func(*Entry) bool) {
 	if idx == 0 {
 		from = 0
 	}
-	it, err := v.txn.LowerBound(tableEntries, indexModifyIndex, from)
-	if err != nil {
-		panic(fmt.Sprintf("catalog: %s.%s: %v", tableEntries, indexModifyIndex, err)) // schema bug, not input
-	}
-	for raw := it.Next(); raw != nil; raw = it.Next() {
-		if !fn(raw.(*Entry).Copy()) {
+	var c codeCursor
+	c.seekKey(feedOf(v.txn), feedStamp(from), "")
+	for n := c.nextNode(); n != nil; n = c.nextNode() {
+		e, err := entryTxn(v.txn, n.code)
+		if err != nil {
+			panic(fmt.Sprintf("catalog: the feed names %s, which is no entry", n.code)) // kept in the same transaction as the entries
+		}
+		if !fn(e.Copy()) {
 			return
 		}
 	}

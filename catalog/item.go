@@ -111,17 +111,15 @@ func insertEntryData(txn *memdb.Txn, old, e *Entry) error {
 }
 
 // entryRestorer is the insert of the entries of one checkpoint load: e is compacted already (in
-// the decoding goroutines), the state holds no items of it to replace, and the sequence
-// counters are kept here and written only when they rise, without a lookup per entry.
+// the decoding goroutines), the state holds no items of it to replace, the key sets are built
+// once after the load (buildKeySets), and the sequence counters are kept here and written only
+// when they rise, without a lookup per entry.
 func entryRestorer() func(*memdb.Txn, *Entry) error {
 	seqs := map[string]uint64{}
 	return func(txn *memdb.Txn, e *Entry) error {
 		e.remember()
 		if err := txn.Insert(tableEntries, e); err != nil {
 			return fmt.Errorf("insert entry %s: %w", e.ResourceCode, err)
-		}
-		if err := noteEntryKeys(txn, nil, e); err != nil {
-			return err
 		}
 		if cat, n, ok := splitResourceCode(e.ResourceCode); ok {
 			last, seen := seqs[cat]
@@ -153,6 +151,9 @@ func storeEntry(txn *memdb.Txn, e *Entry) error {
 		return fmt.Errorf("insert entry %s: %w", e.ResourceCode, err)
 	}
 	if err := noteEntryKeys(txn, old, e); err != nil {
+		return err
+	}
+	if err := noteEntryChange(txn, old, e); err != nil {
 		return err
 	}
 	if err := noteResourceCode(txn, e.ResourceCode); err != nil {

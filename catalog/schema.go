@@ -30,7 +30,6 @@ const (
 	indexTokenHash      = "token_hash"
 	indexPIType         = "pi_type"
 	indexStatus         = "status"
-	indexModifyIndex    = "modify_index"
 	indexRunning        = "running"
 )
 
@@ -66,7 +65,9 @@ var schemaFactories = []func() *memdb.TableSchema{
 	businessItemsTableSchema,
 	scenesTableSchema,
 	loadStatesTableSchema,
-	entryKeysTableSchema,
+	keySetsTableSchema,
+	entryCountsTableSchema,
+	feedTableSchema,
 	figureCellsTableSchema,
 }
 
@@ -96,9 +97,10 @@ func indexTableSchema() *memdb.TableSchema {
 // entriesTableSchema indexes what is looked up by key or listed by a rare value. Each index costs
 // a radix leaf and node per entry (about 500 bytes with their watch channels, 50 MB at a
 // province's 100k entries) and, since memdb rewrites every index of an object on each insert, a
-// path copy per write: the table name, department, district and grade are keys in a table of
-// their own, written only when they change (entrykeys.go); the status index holds only the
-// entries under way, not the published and retired bulk.
+// path copy per write: the table name, department, district and grade are sets of codes in a
+// table of their own, written only when they change (keysets.go), the order of changes is a
+// tree of its own (feed.go), and the status index holds only the entries under way, not the
+// published and retired bulk.
 func entriesTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
 		Name: tableEntries,
@@ -113,8 +115,6 @@ func entriesTableSchema() *memdb.TableSchema {
 			// Links to business items and scenes (business.go, scene.go).
 			indexScene:    {Name: indexScene, AllowMissing: true, Indexer: &memdb.StringSliceFieldIndex{Field: "Scenes"}},
 			indexBusiness: {Name: indexBusiness, AllowMissing: true, Indexer: &memdb.StringSliceFieldIndex{Field: "BusinessItems"}},
-			// Big-endian, so byte order is journal order: the feed of changed entries (feed.go).
-			indexModifyIndex: {Name: indexModifyIndex, Indexer: &memdb.UintFieldIndex{Field: "ModifyIndex"}},
 		},
 	}
 }
