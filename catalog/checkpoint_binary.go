@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"unsafe"
 
 	"github.com/cqeco/ecolake/schemas"
 )
@@ -77,7 +78,11 @@ func encodeEntry(w *binWriter, e *Entry) error {
 }
 
 func decodeEntry(r *binReader) *Entry {
-	r.begin()
+	if r.version < binVersionPackedItems {
+		r.beginExcept(descriptionsV1(*r)) // packed with the items instead
+	} else {
+		r.begin()
+	}
 	e := &Entry{}
 	e.ResourceCode = r.own()
 	e.Table = r.own()
@@ -134,8 +139,8 @@ func decodeEntry(r *binReader) *Entry {
 }
 
 // decodeItemsV1 reads the items of an entry of version 1, one field after another, and packs
-// them. Their descriptions were counted among the entry's own strings: they are read into its
-// arena, which holds them (unused) until the entry's next checkpoint is restored.
+// them. Their descriptions were counted among the entry's own strings (descriptionsV1), but are
+// packed instead.
 func decodeItemsV1(r *binReader) ItemList {
 	n := r.uvarint()
 	if n == 0 || r.err != nil {
@@ -145,22 +150,54 @@ func decodeItemsV1(r *binReader) ItemList {
 		r.fail(errBinShort)
 		return ItemList{}
 	}
+	// The strings are read where they lie in the chunk: ItemsOf copies them below.
+	view := func() string {
+		b := r.bytes()
+		if len(b) == 0 {
+			return ""
+		}
+		return unsafe.String(&b[0], len(b))
+	}
 	items := make([]Item, n)
 	for i := range items {
 		it := &items[i]
 		it.ID = int(r.varint())
-		it.Name = r.shared()
-		it.Field = r.shared()
-		it.Type = schemas.DataType(r.shared())
+		it.Name = view()
+		it.Field = view()
+		it.Type = schemas.DataType(view())
 		it.Length = int(r.varint())
 		it.Required = r.boolean()
 		it.IsKey = r.boolean()
-		it.Grade = schemas.Grade(r.shared())
-		it.PIType = r.shared()
-		it.CodeList = r.shared()
-		it.Description = r.own()
+		it.Grade = schemas.Grade(view())
+		it.PIType = view()
+		it.CodeList = view()
+		it.Description = view()
 	}
 	return ItemsOf(items...)
+}
+
+// descriptionsV1 is the byte count of the item descriptions of the version 1 entry r is at,
+// read ahead on a copy of r.
+func descriptionsV1(r binReader) int {
+	r.uvarint() // own strings
+	for range 8 {
+		r.bytes() // ResourceCode … FormatType
+	}
+	n := 0
+	for range min(r.uvarint(), uint64(len(r.b))) {
+		r.varint()
+		r.bytes()
+		r.bytes()
+		r.bytes()
+		r.varint()
+		r.boolean()
+		r.boolean()
+		r.bytes()
+		r.bytes()
+		r.bytes()
+		n += len(r.bytes())
+	}
+	return n
 }
 
 func encodeHistory(w *binWriter, h *History) error {

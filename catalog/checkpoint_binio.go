@@ -202,13 +202,17 @@ func (r *binReader) time() time.Time {
 }
 
 // begin starts an object: its arena of unshared strings.
-func (r *binReader) begin() {
+func (r *binReader) begin() { r.beginExcept(0) }
+
+// beginExcept starts an object of which elsewhere bytes of the strings it announces are kept
+// elsewhere, not in its arena.
+func (r *binReader) beginExcept(elsewhere int) {
 	n := r.uvarint()
-	if n > uint64(len(r.b)) {
+	if n > uint64(len(r.b)) || uint64(elsewhere) > n {
 		r.fail(fmt.Errorf("object announces %d bytes of strings in a chunk of %d", n, len(r.b)))
 		return
 	}
-	r.arena = make([]byte, 0, n)
+	r.arena = make([]byte, 0, n-uint64(elsewhere))
 }
 
 // ownLen is the byte count of the strings of ss.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -87,6 +88,38 @@ func TestBinaryV1CheckpointStillLoads(t *testing.T) {
 			}
 		}
 	}, "entry\nb\x01", "entry\nb\x02")
+}
+
+// A version 1 chunk of entries with every field set reads back as written, and one cut short is
+// refused.
+func TestBinaryV1ChunkCarriesEveryField(t *testing.T) {
+	seq := 0
+	var e Entry
+	fillAll(t, reflect.ValueOf(&e), &seq)
+	objs := []any{&e, &Entry{ResourceCode: "0101/000009"}}
+	var codec ckptCodec
+	for _, tb := range ckptTables {
+		if tb.typ == ckptEntry {
+			codec = tb.codec
+		}
+	}
+	w := &binWriter{b: []byte(string(ckptEntry) + "\nb")}
+	w.uvarint(binVersion)
+	w.uvarint(uint64(len(objs)))
+	for _, o := range objs {
+		require.NoError(t, encodeEntryV1(w, o.(*Entry)))
+	}
+	codecs := map[string]ckptCodec{string(ckptEntry): codec}
+	got, _, err := decodeChunk(codecs, w.b)
+	require.NoError(t, err)
+	for _, o := range got {
+		o.(*Entry).graded, o.(*Entry).compacted = gradeMemo{}, false // set by prepare, not stored
+	}
+	assert.Equal(t, objs, got)
+	for _, cut := range []int{1, 7, len(w.b) / 2} {
+		_, _, err := decodeChunk(codecs, w.b[:len(w.b)-cut])
+		assert.Error(t, err, "cut by %d", cut)
+	}
 }
 
 // encodeEntryV1 is the encoder of binary version 1 as it was, kept to write such chunks: an
