@@ -223,11 +223,7 @@ func writeCheckpoint(path string, txn *memdb.Txn, idx uint64, at time.Time) (siz
 			return 0, fmt.Errorf("checkpoint %s: %w", t.table, err)
 		}
 		for obj := it.Next(); obj != nil; obj = it.Next() {
-			if t.codec.expand == nil {
-				objs = append(objs, obj)
-			} else {
-				objs = append(objs, t.codec.expand(obj)...)
-			}
+			objs = append(objs, obj)
 			if len(objs) >= ckptChunk {
 				if err := flush(t); err != nil {
 					return 0, err

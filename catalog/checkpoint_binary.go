@@ -9,7 +9,8 @@ import (
 
 // Entries and their history are most of a checkpoint, and gob spends most of a start-up
 // decoding them by reflection, one allocation per string. Their chunks are written in a
-// format of their own instead (chunk format 'b'), field by field in a fixed order:
+// format of their own instead (chunk format 'b'; history rows in history_pack.go, version 1
+// history chunks read here), field by field in a fixed order:
 // unsigned and signed varints, strings as length and bytes, slices as length and elements
 // (empty decodes as nil, as gob gives it), times as time.Time.AppendBinary (what gob stores).
 // Each object starts with the byte count of its strings that no other object shares (names,
@@ -18,10 +19,10 @@ import (
 // their own when new. An entry's items are its ItemList's packed string as it is (version 2):
 // restored in one copy, checked, never decoded item by item.
 //
-// The field lists below are the formats: a field added to Entry, Review, History or
-// FieldChange must be added here too, and one added to Item to ItemsOf and itemReader, or it is
-// lost at restart (TestBinaryCodecCarriesEveryField fails until it is). Chunks of version 1 and
-// chunks written by gob or JSON still load.
+// The field lists below are the formats: a field added to Entry or Review must be added here
+// too, and one added to Item to ItemsOf and itemReader, or it is lost at restart
+// (TestBinaryCodecCarriesEveryField fails until it is). Chunks of version 1 and chunks written
+// by gob or JSON still load.
 
 func encodeEntry(w *binWriter, e *Entry) error {
 	own := ownLen(e.ResourceCode, e.Table, e.Name, e.Abstract, e.SharingBasis, e.ExemptReason, e.CurrentSnapshot, e.Review.Comment) +
@@ -200,34 +201,9 @@ func descriptionsV1(r binReader) int {
 	return n
 }
 
-func encodeHistory(w *binWriter, h *History) error {
-	own := len(h.Note)
-	for _, c := range h.Changes {
-		own += ownLen(c.Field, c.Label, c.Old, c.New)
-	}
-	w.uvarint(uint64(own))
-	w.str(h.Entry)
-	w.uvarint(h.Index)
-	if err := w.time(h.At); err != nil {
-		return err
-	}
-	w.str(h.Actor.ID)
-	w.str(h.Actor.Name)
-	w.str(h.Action)
-	w.str(h.Status)
-	w.str(h.Note)
-	w.uvarint(uint64(len(h.Changes)))
-	for _, c := range h.Changes {
-		w.str(c.Field)
-		w.str(c.Label)
-		w.str(c.Old)
-		w.str(c.New)
-	}
-	return nil
-}
-
-// decodeHistory decodes one version; prev is the one before in the chunk, whose entry code it
-// shares when it is the same entry's.
+// decodeHistory decodes one version of a version 1 history chunk, which held one object per
+// version (history_pack.go writes rows now); prev is the one before in the chunk, whose entry
+// code it shares when it is the same entry's.
 func decodeHistory(r *binReader, prev *History) *History {
 	r.begin()
 	h := &History{}
@@ -270,32 +246,35 @@ func binaryCodec[T any](c ckptCodec, version uint64, enc func(*binWriter, *T) er
 		}
 		return nil
 	}
-	c.decodeBin = func(body []byte) ([]any, error) {
-		r := &binReader{b: body}
-		if r.version = r.uvarint(); r.err == nil && (r.version < 1 || r.version > version) {
-			return nil, fmt.Errorf("binary chunk version %d is not supported", r.version)
-		}
-		n := r.uvarint()
-		if r.err != nil || n > uint64(len(body)) {
-			return nil, fmt.Errorf("binary chunk: bad object count")
-		}
-		out := make([]any, 0, n)
-		var prev *T
-		for range n {
-			o := dec(r, prev)
-			if r.err != nil {
-				return nil, r.err
-			}
-			if len(r.arena) != cap(r.arena) {
-				return nil, fmt.Errorf("object announced %d bytes of strings, holds %d", cap(r.arena), len(r.arena))
-			}
-			out = append(out, o)
-			prev = o
-		}
-		if r.off != len(body) {
-			return nil, fmt.Errorf("%d bytes after the last object", len(body)-r.off)
-		}
-		return out, nil
-	}
+	c.decodeBin = func(body []byte) ([]any, error) { return decodeBinary(body, version, dec) }
 	return c
+}
+
+// decodeBinary decodes the objects of a binary chunk body of a version from 1 to version.
+func decodeBinary[T any](body []byte, version uint64, dec func(r *binReader, prev *T) *T) ([]any, error) {
+	r := &binReader{b: body}
+	if r.version = r.uvarint(); r.err == nil && (r.version < 1 || r.version > version) {
+		return nil, fmt.Errorf("binary chunk version %d is not supported", r.version)
+	}
+	n := r.uvarint()
+	if r.err != nil || n > uint64(len(body)) {
+		return nil, fmt.Errorf("binary chunk: bad object count")
+	}
+	out := make([]any, 0, n)
+	var prev *T
+	for range n {
+		o := dec(r, prev)
+		if r.err != nil {
+			return nil, r.err
+		}
+		if len(r.arena) != cap(r.arena) {
+			return nil, fmt.Errorf("object announced %d bytes of strings, holds %d", cap(r.arena), len(r.arena))
+		}
+		out = append(out, o)
+		prev = o
+	}
+	if r.off != len(body) {
+		return nil, fmt.Errorf("%d bytes after the last object", len(body)-r.off)
+	}
+	return out, nil
 }

@@ -60,9 +60,9 @@ func fillAll(t *testing.T, v reflect.Value, seq *int) {
 	}
 }
 
-// TestBinaryCodecCarriesEveryField: an entry and a version with every field set come back from a
-// binary chunk as they went in. A field added to these types without its place in the format
-// (checkpoint_binary.go) fails here.
+// TestBinaryCodecCarriesEveryField: an entry and history versions with every field set come back
+// from a binary chunk as they went in. A field added to these types without its place in the
+// format (checkpoint_binary.go, history_pack.go) fails here.
 func TestBinaryCodecCarriesEveryField(t *testing.T) {
 	seq := 0
 	var e Entry
@@ -71,13 +71,16 @@ func TestBinaryCodecCarriesEveryField(t *testing.T) {
 	fillAll(t, reflect.ValueOf(&h1), &seq)
 	fillAll(t, reflect.ValueOf(&h2), &seq)
 	h2.Entry = h1.Entry
+	row := (*historyRow)(nil).with(h1.Entry, &h1).with(h1.Entry, &h2)
 	empty := &Entry{ResourceCode: "0101/000009"} // empty slices and zero times
+	emptyVersion := History{Entry: empty.ResourceCode}
+	emptyRow := (*historyRow)(nil).with(emptyVersion.Entry, &emptyVersion)
 	for _, tc := range []struct {
 		typ  cmdType
 		objs []any
 	}{
 		{ckptEntry, []any{&e, empty}},
-		{ckptHistory, []any{&h1, &h2}},
+		{ckptHistory, []any{row, emptyRow}},
 	} {
 		var codec ckptCodec
 		for _, tb := range ckptTables {
@@ -97,6 +100,16 @@ func TestBinaryCodecCarriesEveryField(t *testing.T) {
 			}
 		}
 		assert.Equal(t, tc.objs, got, tc.typ)
+		if tc.typ == ckptHistory {
+			// The rows carry their packed strings as they are: what the packing keeps is
+			// what a read decodes.
+			versions, err := got[0].(*historyRow).versions()
+			require.NoError(t, err)
+			assert.Equal(t, []History{h1, h2}, versions)
+			versions, err = got[1].(*historyRow).versions()
+			require.NoError(t, err)
+			assert.Equal(t, []History{emptyVersion}, versions)
+		}
 
 		// A chunk cut short is refused, never read as fewer objects.
 		for _, cut := range []int{1, 7, len(payload) / 2} {

@@ -35,7 +35,7 @@ var ckptTables = []ckptTable{
 	{tablePrincipals, ckptPrincipal, objectsOf[Principal](tablePrincipals)},
 	{tableTokens, ckptToken, objectsOf[Token](tableTokens)},
 	{tableChanges, ckptChange, objectsOf[ChangeRequest](tableChanges)},
-	{tableHistory, ckptHistory, binaryCodec(historyCodec(), binVersion, encodeHistory, decodeHistory)},
+	{tableHistory, ckptHistory, historyCodec()},
 	{tableGradings, ckptGrading, objectsOf[Evidence](tableGradings)},
 	{tableBusinessItems, ckptBusinessItem, objectsOf[BusinessItem](tableBusinessItems)},
 	{tableScenes, ckptScene, objectsOf[Scene](tableScenes)},
@@ -54,11 +54,9 @@ type ckptCodec struct {
 	decodeV1   func(raw json.RawMessage) (any, error) // one object of a version 1 checkpoint
 	prepare    func(obj any)
 	insert     func(txn *memdb.Txn, obj any) error
-	// expand, when set, turns a stored row into the objects the checkpoint holds (a table that
-	// keeps several objects in one row); insert then receives them one at a time.
-	expand func(obj any) []any
 	// encodeBin and decodeBin, when set, write and read the table's chunks in the binary format
-	// (checkpoint_binary.go) instead of gob.
+	// (checkpoint_binary.go) instead of gob; a table whose rows only the binary format
+	// carries (history) has no encodeGob.
 	encodeBin func(w *binWriter, objs []any) error
 	decodeBin func(body []byte) ([]any, error)
 	// restore, when set, returns the insert of one checkpoint load, which may keep state from

@@ -36,11 +36,7 @@ func writeCheckpointV1(t *testing.T, path string, txn *memdb.Txn, idx uint64, at
 		it, err := txn.Get(tb.table, indexID)
 		require.NoError(t, err)
 		for obj := it.Next(); obj != nil; obj = it.Next() {
-			objs := []any{obj}
-			if tb.codec.expand != nil {
-				objs = tb.codec.expand(obj)
-			}
-			for _, o := range objs {
+			for _, o := range storedObjects(t, obj) {
 				put(tb.typ, o)
 				objects++
 			}

@@ -13,10 +13,11 @@ import (
 	"github.com/cqeco/ecolake/schemas"
 )
 
-// restoresFromOlder checks that a checkpoint written with the tables as older changes them
+// restoresFromOlder checks that a checkpoint written with the tables as older changes them, and
+// the history one object per version in the chunk format given (writeLegacyCheckpoint),
 // restores the state it was written from, and that the next checkpoint, written in today's
 // format, restores it too. written and next are byte strings each file must hold.
-func restoresFromOlder(t *testing.T, older func(tables []ckptTable), written, next string) {
+func restoresFromOlder(t *testing.T, older func(tables []ckptTable), history byte, written, next []string) {
 	t.Helper()
 	dir := t.TempDir()
 	clock := newClock()
@@ -33,17 +34,18 @@ func restoresFromOlder(t *testing.T, older func(tables []ckptTable), written, ne
 	ckptTables = append([]ckptTable(nil), saved...)
 	older(ckptTables)
 	s.mu.Lock()
-	_, err := writeCheckpoint(filepath.Join(dir, checkpointName), s.View().txn, s.Index(), clock.Now())
+	writeLegacyCheckpoint(t, filepath.Join(dir, checkpointName), s.View().txn, s.Index(), clock.Now(), history)
 	s.mu.Unlock()
 	ckptTables = saved
-	require.NoError(t, err)
 	s.crash()
 	for _, seg := range mustSegments(t, dir) {
 		require.NoError(t, os.Remove(seg.path)) // the checkpoint alone holds the state
 	}
 	raw, err := os.ReadFile(filepath.Join(dir, checkpointName))
 	require.NoError(t, err)
-	require.Contains(t, string(raw), written, "written in the older format")
+	for _, w := range written {
+		require.Contains(t, string(raw), w, "written in the older format")
+	}
 
 	s = openTest(t, testConfig(dir, clock))
 	assert.JSONEq(t, state, stateJSON(t, s.View()))
@@ -52,7 +54,9 @@ func restoresFromOlder(t *testing.T, older func(tables []ckptTable), written, ne
 	require.NoError(t, s.Close())
 	raw, err = os.ReadFile(filepath.Join(dir, checkpointName))
 	require.NoError(t, err)
-	require.Contains(t, string(raw), next, "the next checkpoint is today's")
+	for _, n := range next {
+		require.Contains(t, string(raw), n, "the next checkpoint is today's")
+	}
 	s = openTest(t, testConfig(dir, clock))
 	defer s.Close()
 	assert.JSONEq(t, state, stateJSON(t, s.View()))
@@ -60,17 +64,19 @@ func restoresFromOlder(t *testing.T, older func(tables []ckptTable), written, ne
 
 // TestGobCheckpointStillLoads: a checkpoint whose entries and history were written by gob, as
 // every checkpoint before the binary format (items as an []Item, the mirror form of
-// checkpoint_gob.go), restores the same state; the next one is binary.
+// checkpoint_gob.go; history one object per version), restores the same state; the next one is
+// binary, with packed items and history rows.
 func TestGobCheckpointStillLoads(t *testing.T) {
 	restoresFromOlder(t, func(tables []ckptTable) {
 		for i := range tables {
 			tables[i].codec.encodeBin = nil
 		}
-	}, "entry\ng", "entry\nb\x02")
+	}, chunkGob, []string{"entry\ng", "history\ng"}, []string{"entry\nb\x02", "history\nb\x02"})
 }
 
-// TestBinaryV1CheckpointStillLoads: a checkpoint whose entries were written by binary version 1,
-// items one field after another, restores the same state; the next one holds packed items.
+// TestBinaryV1CheckpointStillLoads: a checkpoint written by binary version 1, entries with their
+// items one field after another and history one object per version, restores the same state;
+// the next one holds packed items and history rows.
 func TestBinaryV1CheckpointStillLoads(t *testing.T) {
 	restoresFromOlder(t, func(tables []ckptTable) {
 		for i := range tables {
@@ -87,7 +93,7 @@ func TestBinaryV1CheckpointStillLoads(t *testing.T) {
 				}
 			}
 		}
-	}, "entry\nb\x01", "entry\nb\x02")
+	}, chunkBinary, []string{"entry\nb\x01", "history\nb\x01"}, []string{"entry\nb\x02", "history\nb\x02"})
 }
 
 // A version 1 chunk of entries with every field set reads back as written, and one cut short is

@@ -3,7 +3,6 @@ package catalog
 import (
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -56,16 +55,6 @@ const (
 	tableHistory = "history"
 )
 
-// historyRow holds the versions of one entry, oldest first. One row per entry, not per version:
-// a memdb row costs its radix leaf and node (about 500 bytes), more than a version itself, and
-// a province's directory has several versions per entry. A version is added by storing a new
-// row with the records copied (an entry has few versions, and the row of a busy one stays a
-// plain slice copy); a stored row is never changed.
-type historyRow struct {
-	Entry   string
-	Records []History
-}
-
 func historyTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
 		Name:    tableHistory,
@@ -80,47 +69,23 @@ func addHistory(txn *memdb.Txn, rec *record, cmd *entryCmd, code, action, status
 	if before != nil && after != nil {
 		h.Changes = Diff(before, after)
 	}
-	return appendHistory(txn, &h, false)
+	_, err := appendHistory(txn, &h)
+	return err
 }
 
-// appendHistory adds h to the row of its entry. inPlace appends to a row without copying it: only
-// for a row no reader can have seen, that is while a checkpoint is restored into a new state.
-func appendHistory(txn *memdb.Txn, h *History, inPlace bool) error {
-	compactHistory(h)
+// appendHistory stores and returns a new row for h's entry: its versions so far, then h.
+func appendHistory(txn *memdb.Txn, h *History) (*historyRow, error) {
 	var old *historyRow
-	if raw, err := txn.First(tableHistory, indexID, h.Entry); err == nil && raw != nil {
+	if raw, err := txn.First(tableHistory, indexID, h.Entry); err != nil {
+		return nil, fmt.Errorf("history of %s: %w", h.Entry, err)
+	} else if raw != nil {
 		old = raw.(*historyRow)
 	}
-	if old != nil && inPlace {
-		h.Entry = old.Entry
-		old.Records = appendExact(old.Records, *h)
-		return nil
-	}
-	row := &historyRow{Entry: h.Entry}
-	if old != nil {
-		row.Entry = old.Entry
-		row.Records = make([]History, len(old.Records), len(old.Records)+1)
-		copy(row.Records, old.Records)
-	}
-	h.Entry = row.Entry
-	row.Records = append(row.Records, *h)
+	row := old.with(h.Entry, h)
 	if err := txn.Insert(tableHistory, row); err != nil {
-		return fmt.Errorf("insert history of %s: %w", h.Entry, err)
+		return nil, fmt.Errorf("insert history of %s: %w", h.Entry, err)
 	}
-	return nil
-}
-
-// compactHistory shares the strings a version repeats (who, what, the status) with the others.
-func compactHistory(h *History) {
-	interned.Lock()
-	defer interned.Unlock()
-	internLocked(&h.Actor.ID)
-	internLocked(&h.Actor.Name)
-	internLocked(&h.Action)
-	internLocked(&h.Status)
-	if len(h.Changes) == 0 {
-		h.Changes = nil
-	}
+	return row, nil
 }
 
 // HistoryFor lists the versions of an entry that exists for p, newest first, at most limit.
@@ -143,63 +108,18 @@ func (v *View) HistoryFor(p *Principal, code string, limit int) ([]*History, err
 	if c, err := first[ChangeRequest](v.txn, tableChanges, "change request", code); err == nil && !exists(p, c.Proposed) {
 		hideAfter = e.Revision
 	}
-	recs := raw.(*historyRow).Records
+	recs, err := raw.(*historyRow).versions()
+	if err != nil {
+		return nil, err
+	}
 	for i := len(recs) - 1; i >= 0 && len(out) < limit; i-- {
-		c := recs[i]
-		c.Changes = nil
-		if c.Index <= hideAfter {
-			c.Changes = slices.Clone(recs[i].Changes)
+		c := &recs[i]
+		if c.Index > hideAfter {
+			c.Changes = nil
 		}
-		out = append(out, &c)
+		out = append(out, c)
 	}
 	return out, nil
-}
-
-// historyCodec stores the history in checkpoints as it always was, one History object per
-// version (in entry and index order), and restores the rows from them: the versions of an entry
-// follow one another, so a load appends each to the row it made for the one before, without a
-// lookup.
-func historyCodec() ckptCodec {
-	c := objectsWith(func(txn *memdb.Txn, h *History) error { return appendHistory(txn, h, true) })
-	c.expand = func(obj any) []any {
-		recs := obj.(*historyRow).Records
-		out := make([]any, len(recs))
-		for i := range recs {
-			out[i] = &recs[i]
-		}
-		return out
-	}
-	return restoring(c, func() func(*memdb.Txn, *History) error {
-		var last *historyRow
-		return func(txn *memdb.Txn, h *History) error {
-			if last == nil || h.Entry > last.Entry {
-				// The next entry in order: it has no row yet.
-				compactHistory(h)
-				last = &historyRow{Entry: h.Entry, Records: []History{*h}}
-				if err := txn.Insert(tableHistory, last); err != nil {
-					return fmt.Errorf("insert history of %s: %w", h.Entry, err)
-				}
-				return nil
-			}
-			if h.Entry != last.Entry {
-				last = nil // out of order (never written so): the row is looked up
-				return appendHistory(txn, h, true)
-			}
-			compactHistory(h)
-			h.Entry = last.Entry
-			last.Records = appendExact(last.Records, *h)
-			return nil
-		}
-	})
-}
-
-// appendExact appends h growing recs by one while it is short: most entries have a handful of
-// versions, and doubling would leave a third of their rows unused.
-func appendExact(recs []History, h History) []History {
-	if n := len(recs); n == cap(recs) && n < 16 {
-		recs = append(make([]History, 0, n+1), recs...)
-	}
-	return append(recs, h)
 }
 
 // entryField is one compared field of an entry.
@@ -282,10 +202,7 @@ func Diff(a, b *Entry) []FieldChange {
 		kept[nb.ID] = true
 		for _, f := range itemFields {
 			if x, y := f.get(old), f.get(nb); x != y {
-				// Copies, not substrings of the packed items: a version kept for ever would keep
-				// the entry's whole items with them.
-				out = append(out, FieldChange{Field: "items[" + nb.Field + "]." + f.field, Label: "信息项“" + nb.Name + "”的" + f.label,
-					Old: strings.Clone(x), New: strings.Clone(y)})
+				out = append(out, FieldChange{Field: "items[" + nb.Field + "]." + f.field, Label: "信息项“" + nb.Name + "”的" + f.label, Old: x, New: y})
 			}
 		}
 	}
