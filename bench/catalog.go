@@ -278,7 +278,7 @@ func benchEntry(i int, cats []string, districts []schemas.District) catalog.Entr
 	return catalog.Entry{
 		Name: name, CategoryCode: cat,
 		ProviderName: "重庆市生态环境局", ProviderCode: "11500000MB0000000X", Abstract: name + "，按日汇总。",
-		FormatType: "DATABASE", Items: items, ShareMode: "TABLE", OpenCondition: "申请后开放",
+		FormatType: "DATABASE", Items: catalog.ItemsOf(items...), ShareMode: "TABLE", OpenCondition: "申请后开放",
 		UpdateCycle: schemas.Daily, Department: benchDepartments[i%len(benchDepartments)], District: d.Code,
 		SourceKind: "ONLINE_MONITORING", Domains: []string{"AIR"},
 	}

@@ -208,13 +208,13 @@ func stationEntry() catalog.Entry {
 		ProviderName: "重庆市生态环境局", ProviderCode: "11500000MB0000000X", Abstract: "基准测试", FormatType: "DATABASE",
 		ShareType: "UNCONDITIONAL", ShareMode: "TABLE", OpenType: "CONDITIONAL", UpdateCycle: schemas.Realtime, Status: "DRAFT",
 		Department: "CTR_MONITORING", District: schemas.CityCode, SourceKind: "ONLINE_MONITORING", Domains: []string{"AIR"},
-		Items: []catalog.Item{
+		Items: catalog.ItemsOf(
 			it("站点编码", "station_code", schemas.String, true), it("站点名称", "station_name", schemas.String, true),
-			{Name: "区县", Field: "district_code", Type: schemas.String, Required: true, CodeList: "districts", Grade: schemas.General1},
+			catalog.Item{Name: "区县", Field: "district_code", Type: schemas.String, Required: true, CodeList: "districts", Grade: schemas.General1},
 			it("监测时间", "observed_at", schemas.Timestamp, true), it("PM2.5", "pm25", schemas.Float, false),
 			it("PM10", "pm10", schemas.Float, false), it("臭氧", "o3", schemas.Float, false), it("二氧化氮", "no2", schemas.Float, false),
 			it("二氧化硫", "so2", schemas.Float, false), it("一氧化碳", "co", schemas.Float, false), it("空气质量指数", "aqi", schemas.Int, false),
-		},
+		),
 	}
 }
 

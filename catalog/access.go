@@ -203,7 +203,7 @@ func Allowed(p *Principal, act Action) bool {
 // row to a district.
 func DistrictFields(e *Entry) []string {
 	var out []string
-	for _, it := range e.Items {
+	for _, it := range e.Items.All() {
 		if it.CodeList == schemas.Districts.Name {
 			out = append(out, it.Field)
 		}
@@ -230,7 +230,7 @@ func (p *Principal) AccessKey() string {
 // type DATE or TIMESTAMP, else its first required one; "" when it has neither.
 func PeriodField(e *Entry) string {
 	for _, key := range []bool{true, false} {
-		for _, it := range e.Items {
+		for _, it := range e.Items.All() {
 			if (it.Type == schemas.Date || it.Type == schemas.Timestamp) && (it.IsKey || !key && it.Required) {
 				return it.Field
 			}
@@ -264,7 +264,7 @@ func Decide(p *Principal, e *Entry) Access {
 		}
 	}
 	a := Access{Exists: true, Rows: scope}
-	for _, it := range e.Items {
+	for _, it := range e.Items.All() {
 		a.Items = append(a.Items, ItemAccess{Field: it.Field, Visible: true})
 	}
 	hasData := e.Status == StatusPublished && !e.Secret

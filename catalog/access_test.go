@@ -17,7 +17,7 @@ func TestDecideDistrictRules(t *testing.T) {
 	city.Status = StatusPublished
 	plain := validEntry("000002", "city_plain")
 	plain.Status = StatusPublished
-	plain.Items = plain.Items[1:] // no district item
+	plain.Items = ItemsOf(plain.Items.Slice()[1:]...) // no district item
 	own := validEntry("000003", "wanzhou_own")
 	own.Status, own.District = StatusPublished, "500101"
 	other := validEntry("000004", "jiangbei_own")
@@ -68,7 +68,7 @@ func TestPutEntryAsAsksTheDecision(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newTestStore(t)
 	secret := validEntry("000001", "hidden_table")
-	secret.Items[1].Grade = schemas.Important
+	setItem(secret, 1, func(it *Item) { it.Grade = schemas.Important })
 	require.NoError(t, s.PutEntry(ctx, secret))
 
 	low := &Principal{ID: "s2", Role: RoleSteward, Clearance: schemas.General2}
@@ -87,7 +87,7 @@ func TestPutEntryAsAsksTheDecision(t *testing.T) {
 
 	// Above the steward's own clearance: refused.
 	high := validEntry("000003", "new_table")
-	high.Items[1].Grade = schemas.General3
+	setItem(high, 1, func(it *Item) { it.Grade = schemas.General3 })
 	err = s.PutEntryAs(ctx, low, high)
 	require.ErrorIs(t, err, schemas.ErrForbidden)
 
@@ -139,7 +139,7 @@ func TestMaySeeRunIsTheDecision(t *testing.T) {
 	own := validEntry("000002", "b")
 	own.District = "500101"
 	high := validEntry("000003", "c")
-	high.Items[1].Grade = schemas.Core
+	setItem(high, 1, func(it *Item) { it.Grade = schemas.Core })
 	runs := []*Run{{ID: "r1", District: "500101"}, {ID: "r2", District: "500102"}, {ID: "r3"}}
 	for _, p := range []*Principal{
 		{ID: "s", Role: RoleSteward, Clearance: schemas.General4},

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"unsafe"
 
 	"github.com/cqeco/ecolake/schemas"
 )
@@ -13,20 +14,19 @@ import (
 // unsigned and signed varints, strings as length and bytes, slices as length and elements
 // (empty decodes as nil, as gob gives it), times as time.Time.AppendBinary (what gob stores).
 // Each object starts with the byte count of its strings that no other object shares (names,
-// abstracts, descriptions, notes); they are decoded into one allocation per object. Strings
-// the directory repeats (codes, item names, actors) are looked up among the shared strings
-// (compact.go) and allocated on their own when new.
+// abstracts, notes); they are decoded into one allocation per object. Strings the directory
+// repeats (codes, actors) are looked up among the shared strings (compact.go) and allocated on
+// their own when new. An entry's items are its ItemList's packed string as it is (version 2):
+// restored in one copy, checked, never decoded item by item.
 //
-// The field lists below are the formats: a field added to Entry, Item or Review must be added
-// here too, or it is lost at restart (TestBinaryCodecCarriesEveryField fails until it is).
-// Chunks written by gob or JSON still load.
+// The field lists below are the formats: a field added to Entry or Review must be added here
+// too, and one added to Item to ItemsOf and itemReader, or it is lost at restart
+// (TestBinaryCodecCarriesEveryField fails until it is). Chunks of version 1 and chunks written
+// by gob or JSON still load.
 
 func encodeEntry(w *binWriter, e *Entry) error {
 	own := ownLen(e.ResourceCode, e.Table, e.Name, e.Abstract, e.SharingBasis, e.ExemptReason, e.CurrentSnapshot, e.Review.Comment) +
 		ownLen(e.RelatedCodes...) + ownLen(e.RetiredFields...)
-	for i := range e.Items {
-		own += len(e.Items[i].Description)
-	}
 	w.uvarint(uint64(own))
 	w.str(e.ResourceCode)
 	w.str(e.Table)
@@ -36,21 +36,8 @@ func encodeEntry(w *binWriter, e *Entry) error {
 	w.str(e.ProviderCode)
 	w.str(e.Abstract)
 	w.str(e.FormatType)
-	w.uvarint(uint64(len(e.Items)))
-	for i := range e.Items {
-		it := &e.Items[i]
-		w.varint(int64(it.ID))
-		w.str(it.Name)
-		w.str(it.Field)
-		w.str(string(it.Type))
-		w.varint(int64(it.Length))
-		w.boolean(it.Required)
-		w.boolean(it.IsKey)
-		w.str(string(it.Grade))
-		w.str(it.PIType)
-		w.str(it.CodeList)
-		w.str(it.Description)
-	}
+	w.uvarint(uint64(e.Items.Len())) // version 2: the packed items as they are
+	w.str(e.Items.packed)
 	w.str(e.ShareType)
 	w.str(e.ShareCondition)
 	w.str(e.ShareMode)
@@ -92,7 +79,11 @@ func encodeEntry(w *binWriter, e *Entry) error {
 }
 
 func decodeEntry(r *binReader) *Entry {
-	r.begin()
+	if r.version < binVersionPackedItems {
+		r.beginExcept(descriptionsV1(*r)) // packed with the items instead
+	} else {
+		r.begin()
+	}
 	e := &Entry{}
 	e.ResourceCode = r.own()
 	e.Table = r.own()
@@ -102,25 +93,16 @@ func decodeEntry(r *binReader) *Entry {
 	e.ProviderCode = r.shared()
 	e.Abstract = r.own()
 	e.FormatType = r.shared()
-	if n := r.uvarint(); n > 0 && r.err == nil {
-		if n > uint64(len(r.b)-r.off) {
-			r.fail(errBinShort)
-			return nil
-		}
-		e.Items = make([]Item, n)
-		for i := range e.Items {
-			it := &e.Items[i]
-			it.ID = int(r.varint())
-			it.Name = r.shared()
-			it.Field = r.shared()
-			it.Type = schemas.DataType(r.shared())
-			it.Length = int(r.varint())
-			it.Required = r.boolean()
-			it.IsKey = r.boolean()
-			it.Grade = schemas.Grade(r.shared())
-			it.PIType = r.shared()
-			it.CodeList = r.shared()
-			it.Description = r.own()
+	if r.version < binVersionPackedItems {
+		e.Items = decodeItemsV1(r)
+	} else {
+		n, b := r.uvarint(), r.bytes()
+		if r.err == nil {
+			items, err := packedItems(string(b), n)
+			if err != nil {
+				r.fail(fmt.Errorf("entry %s: %w", e.ResourceCode, err))
+			}
+			e.Items = items
 		}
 	}
 	e.ShareType = r.shared()
@@ -157,6 +139,68 @@ func decodeEntry(r *binReader) *Entry {
 	return e
 }
 
+// decodeItemsV1 reads the items of an entry of version 1, one field after another, and packs
+// them. Their descriptions were counted among the entry's own strings (descriptionsV1), but are
+// packed instead.
+func decodeItemsV1(r *binReader) ItemList {
+	n := r.uvarint()
+	if n == 0 || r.err != nil {
+		return ItemList{}
+	}
+	if n > uint64(len(r.b)-r.off) {
+		r.fail(errBinShort)
+		return ItemList{}
+	}
+	// The strings are read where they lie in the chunk: ItemsOf copies them below.
+	view := func() string {
+		b := r.bytes()
+		if len(b) == 0 {
+			return ""
+		}
+		return unsafe.String(&b[0], len(b))
+	}
+	items := make([]Item, n)
+	for i := range items {
+		it := &items[i]
+		it.ID = int(r.varint())
+		it.Name = view()
+		it.Field = view()
+		it.Type = schemas.DataType(view())
+		it.Length = int(r.varint())
+		it.Required = r.boolean()
+		it.IsKey = r.boolean()
+		it.Grade = schemas.Grade(view())
+		it.PIType = view()
+		it.CodeList = view()
+		it.Description = view()
+	}
+	return ItemsOf(items...)
+}
+
+// descriptionsV1 is the byte count of the item descriptions of the version 1 entry r is at,
+// read ahead on a copy of r.
+func descriptionsV1(r binReader) int {
+	r.uvarint() // own strings
+	for range 8 {
+		r.bytes() // ResourceCode … FormatType
+	}
+	n := 0
+	for range min(r.uvarint(), uint64(len(r.b))) {
+		r.varint()
+		r.bytes()
+		r.bytes()
+		r.bytes()
+		r.varint()
+		r.boolean()
+		r.boolean()
+		r.bytes()
+		r.bytes()
+		r.bytes()
+		n += len(r.bytes())
+	}
+	return n
+}
+
 // decodeHistory decodes one version of a version 1 history chunk, which held one object per
 // version (history_pack.go writes rows now); prev is the one before in the chunk, whose entry
 // code it shares when it is the same entry's.
@@ -189,10 +233,11 @@ func decodeHistory(r *binReader, prev *History) *History {
 	return h
 }
 
-// binaryCodec gives c the binary format, with encode and decode for one object of type T.
-func binaryCodec[T any](c ckptCodec, enc func(*binWriter, *T) error, dec func(r *binReader, prev *T) *T) ckptCodec {
+// binaryCodec gives c the binary format of the given version, with encode and decode for one
+// object of type T; dec reads every version up to it (binReader.version).
+func binaryCodec[T any](c ckptCodec, version uint64, enc func(*binWriter, *T) error, dec func(r *binReader, prev *T) *T) ckptCodec {
 	c.encodeBin = func(w *binWriter, objs []any) error {
-		w.uvarint(binVersion)
+		w.uvarint(version)
 		w.uvarint(uint64(len(objs)))
 		for _, o := range objs {
 			if err := enc(w, o.(*T)); err != nil {
@@ -201,15 +246,15 @@ func binaryCodec[T any](c ckptCodec, enc func(*binWriter, *T) error, dec func(r 
 		}
 		return nil
 	}
-	c.decodeBin = func(body []byte) ([]any, error) { return decodeBinary(body, dec) }
+	c.decodeBin = func(body []byte) ([]any, error) { return decodeBinary(body, version, dec) }
 	return c
 }
 
-// decodeBinary decodes the objects of a binary chunk body of version binVersion.
-func decodeBinary[T any](body []byte, dec func(r *binReader, prev *T) *T) ([]any, error) {
+// decodeBinary decodes the objects of a binary chunk body of a version from 1 to version.
+func decodeBinary[T any](body []byte, version uint64, dec func(r *binReader, prev *T) *T) ([]any, error) {
 	r := &binReader{b: body}
-	if v := r.uvarint(); r.err == nil && v != binVersion {
-		return nil, fmt.Errorf("binary chunk version %d is not supported", v)
+	if r.version = r.uvarint(); r.err == nil && (r.version < 1 || r.version > version) {
+		return nil, fmt.Errorf("binary chunk version %d is not supported", r.version)
 	}
 	n := r.uvarint()
 	if r.err != nil || n > uint64(len(body)) {

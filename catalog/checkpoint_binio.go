@@ -11,8 +11,13 @@ import (
 // The reading and writing of the binary checkpoint chunks (checkpoint_binary.go): varints,
 // strings, string lists and times, and the arena of each object's unshared strings.
 
-// binVersion is the version of the 'b' chunk body.
-const binVersion = 1
+// Versions of the 'b' chunk body: a table writes its newest and reads every older one.
+const (
+	binVersion = 1 // history; entries with their items one field after another
+	// binVersionPackedItems: entries with their items packed as ItemList holds them, restored
+	// in one copy.
+	binVersionPackedItems = 2
+)
 
 var errBinShort = errors.New("chunk ends inside an object")
 
@@ -54,10 +59,11 @@ func (w *binWriter) time(t time.Time) error {
 
 // binReader reads one chunk body; the first error sticks and every later read returns zero.
 type binReader struct {
-	b     []byte
-	off   int
-	err   error
-	arena []byte // the current object's unshared strings
+	b       []byte
+	off     int
+	err     error
+	arena   []byte // the current object's unshared strings
+	version uint64 // of the chunk
 }
 
 func (r *binReader) fail(err error) {
@@ -196,13 +202,17 @@ func (r *binReader) time() time.Time {
 }
 
 // begin starts an object: its arena of unshared strings.
-func (r *binReader) begin() {
+func (r *binReader) begin() { r.beginExcept(0) }
+
+// beginExcept starts an object of which elsewhere bytes of the strings it announces are kept
+// elsewhere, not in its arena.
+func (r *binReader) beginExcept(elsewhere int) {
 	n := r.uvarint()
-	if n > uint64(len(r.b)) {
+	if n > uint64(len(r.b)) || uint64(elsewhere) > n {
 		r.fail(fmt.Errorf("object announces %d bytes of strings in a chunk of %d", n, len(r.b)))
 		return
 	}
-	r.arena = make([]byte, 0, n)
+	r.arena = make([]byte, 0, n-uint64(elsewhere))
 }
 
 // ownLen is the byte count of the strings of ss.

@@ -29,7 +29,7 @@ var ckptTables = []ckptTable{
 	{tableEntries, ckptEntry, binaryCodec(restoring(preparing(objectsWith(storeEntry), func(e *Entry) {
 		legacyItemIDs(e)
 		compactEntry(e)
-	}), entryRestorer), encodeEntry, func(r *binReader, _ *Entry) *Entry { return decodeEntry(r) })},
+	}), entryRestorer), binVersionPackedItems, encodeEntry, func(r *binReader, _ *Entry) *Entry { return decodeEntry(r) })},
 	{tableSnapshots, ckptSnapshot, restoring(objectsOf[Snapshot](tableSnapshots), snapshotRestorer)},
 	{tableRuns, ckptRun, restoring(objectsOf[Run](tableRuns), runRestorer)},
 	{tablePrincipals, ckptPrincipal, objectsOf[Principal](tablePrincipals)},
@@ -82,6 +82,7 @@ func objectsWith[T any](insert func(txn *memdb.Txn, obj *T) error) ckptCodec {
 		}
 		return out
 	}
+	shape := gobShapeOf[T]()
 	return ckptCodec{
 		encodeGob: func(enc *gob.Encoder, objs []any) error {
 			typed := make([]*T, len(objs))
@@ -90,7 +91,7 @@ func objectsWith[T any](insert func(txn *memdb.Txn, obj *T) error) ckptCodec {
 			}
 			for len(typed) > 0 {
 				n := min(len(typed), ckptGroup)
-				if err := enc.Encode(typed[:n]); err != nil {
+				if err := shape.encode(enc, typed[:n]); err != nil {
 					return err
 				}
 				typed = typed[n:]
@@ -100,8 +101,8 @@ func objectsWith[T any](insert func(txn *memdb.Txn, obj *T) error) ckptCodec {
 		decodeGob: func(dec *gob.Decoder) ([]any, error) {
 			var out []any
 			for {
-				var objs []*T
-				if err := dec.Decode(&objs); errors.Is(err, io.EOF) {
+				objs, err := shape.decode(dec)
+				if errors.Is(err, io.EOF) {
 					return out, nil
 				} else if err != nil {
 					return nil, err

@@ -59,12 +59,11 @@ func (v *View) Orphans(set *schemas.ListSet) []Orphan {
 		for i, d := range e.Domains {
 			c.check(rc, "domains[%d]", i, domains, d)
 		}
-		for i := range e.Items {
+		for i, it := range e.Items.All() {
 			// code_list names a list, and a replacement replaces lists, never removes one.
-			it := &e.Items[i]
-			c.item(rc, i, it, "type", dataTypes, string(it.Type))
-			c.item(rc, i, it, "grade", grades, string(it.Grade))
-			c.item(rc, i, it, "pi_type", piTypes, it.PIType)
+			c.item(rc, i, it.Field, "type", dataTypes, string(it.Type))
+			c.item(rc, i, it.Field, "grade", grades, string(it.Grade))
+			c.item(rc, i, it.Field, "pi_type", piTypes, it.PIType)
 		}
 	})
 	each(v.txn, tablePrincipals, indexID, func(p *Principal) {
@@ -95,11 +94,11 @@ func (c *orphanCheck) check(who, field string, i int, list *schemas.CodeList, co
 	c.out = append(c.out, Orphan{Entry: who, Field: field, List: list.Name, Code: code})
 }
 
-func (c *orphanCheck) item(who string, i int, it *Item, attr string, list *schemas.CodeList, code string) {
+func (c *orphanCheck) item(who string, i int, field, attr string, list *schemas.CodeList, code string) {
 	if code == "" || list.Has(code) {
 		return
 	}
-	c.out = append(c.out, Orphan{Entry: who, Field: fmt.Sprintf("items[%d] (%s).%s", i, it.Field, attr), List: list.Name, Code: code})
+	c.out = append(c.out, Orphan{Entry: who, Field: fmt.Sprintf("items[%d] (%s).%s", i, field, attr), List: list.Name, Code: code})
 }
 
 // maxOrphansInText bounds how many orphans a refusal names; the rest are counted.

@@ -20,8 +20,8 @@ func benchStore(b *testing.B, n, items int, vary func(i int, e *Entry)) *Store {
 	txn := s.head.Txn(true)
 	for i := range n {
 		e := validEntry(fmt.Sprintf("%06d", i), fmt.Sprintf("t_%06d", i))
-		for j := len(e.Items); j < items; j++ {
-			e.Items = append(e.Items, Item{Name: fmt.Sprintf("指标%d", j), Field: fmt.Sprintf("f%d", j), Type: schemas.Float, Grade: schemas.General1})
+		for j := e.Items.Len(); j < items; j++ {
+			addItems(e, Item{Name: fmt.Sprintf("指标%d", j), Field: fmt.Sprintf("f%d", j), Type: schemas.Float, Grade: schemas.General1})
 		}
 		if vary != nil {
 			vary(i, e)

@@ -54,7 +54,7 @@ type (
 		Department Department `json:"department"`
 	}
 	putEntryCmd struct {
-		Entry Entry `json:"entry"`
+		Entry entryJSON `json:"entry"`
 	}
 	setEntryStatusCmd struct {
 		Code   string `json:"code"`
@@ -69,6 +69,24 @@ type (
 		ExpectedParent string   `json:"expected_parent"`
 	}
 )
+
+// entryJSON is an entry as a command carries it, the same JSON as the entry's: its items as an
+// []Item that shadows the packed list, which encoding/json then reads and writes directly (it
+// scans a json.Marshaler's output once more, and an Unmarshaler's input twice: a tenth of what
+// writers spend).
+type entryJSON struct {
+	Entry
+	Items []Item
+}
+
+func jsonEntry(e *Entry) *entryJSON { return &entryJSON{Entry: *e, Items: e.Items.Slice()} }
+
+// entry returns a new copy of the entry carried, its items packed.
+func (j *entryJSON) entry() *Entry {
+	e := j.Entry.Copy()
+	e.Items = ItemsOf(j.Items...)
+	return e
+}
 
 // applier applies one decoded record to a write transaction.
 type applier struct {
@@ -213,7 +231,7 @@ func applyPutDepartment(txn *memdb.Txn, _ *record, cmd *putDepartmentCmd) error 
 }
 
 func applyPutEntry(txn *memdb.Txn, rec *record, cmd *putEntryCmd) error {
-	e := cmd.Entry.Copy()
+	e := cmd.Entry.entry()
 	at := rec.At.UTC()
 	e.CreatedAt, e.CurrentSnapshot = at, ""
 	old, err := entryTxn(txn, e.ResourceCode)

@@ -275,7 +275,7 @@ func TestCrashBetweenRotationAndCheckpoint(t *testing.T) {
 // TestAppendRecordIsJSONMarshal: the hand-made encoding of a record is byte for byte what
 // json.Marshal gives, so that journals written before and after read the same.
 func TestAppendRecordIsJSONMarshal(t *testing.T) {
-	body, err := json.Marshal(putEntryCmd{Entry: *wideEntry(7)})
+	body, err := json.Marshal(putEntryCmd{Entry: *jsonEntry(wideEntry(7))})
 	require.NoError(t, err)
 	html, err := json.Marshal(map[string]string{"a": "<重庆>"}) // payloads come from json.Marshal
 	require.NoError(t, err)

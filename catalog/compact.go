@@ -2,10 +2,10 @@ package catalog
 
 import "sync"
 
-// A province's directory repeats the same few strings in every entry: codes, the provider, and
-// item names, fields and types ("区县", "district_code", "STRING"). Decoding gives each entry its
-// own copies; compactEntry makes the entries share one, and trims slices to their length, which
-// takes about a third off the memory of the state.
+// A province's directory repeats the same few strings in every entry: codes, the provider, the
+// department ("WATER_DIV", "11500000MB0000000X"). Decoding gives each entry its own copies;
+// compactEntry makes the entries share one. (Items are packed in one string each, ItemList,
+// with their strings inline: nothing to share there.)
 
 // maxInterned bounds the shared strings: past it, strings are kept as they come.
 const maxInterned = 1 << 16
@@ -41,18 +41,13 @@ func internAllLocked(ss []string) []string {
 	return ss
 }
 
-// compactEntry shares e's repeated strings and trims slices that decoding left much larger than
-// their length; e is about to be stored and is not yet shared with anyone.
+// compactEntry shares e's repeated strings; e is about to be stored and is not yet shared with
+// anyone.
 func compactEntry(e *Entry) {
 	if e.compacted {
 		return // a revised version: its lists are another stored version's, compacted already
 	}
 	defer func() { e.compacted = true }()
-	if len(e.Items) == 0 {
-		e.Items = nil
-	} else if cap(e.Items) > len(e.Items)+len(e.Items)/4 {
-		e.Items = append(make([]Item, 0, len(e.Items)), e.Items...)
-	}
 	if len(e.RelatedCodes) == 0 {
 		e.RelatedCodes = nil
 	}
@@ -68,13 +63,4 @@ func compactEntry(e *Entry) {
 	e.Domains = internAllLocked(e.Domains)
 	e.BusinessItems = internAllLocked(e.BusinessItems)
 	e.Scenes = internAllLocked(e.Scenes)
-	for i := range e.Items {
-		it := &e.Items[i]
-		internLocked(&it.Name)
-		internLocked(&it.Field)
-		internLocked(&it.Type)
-		internLocked(&it.Grade)
-		internLocked(&it.PIType)
-		internLocked(&it.CodeList)
-	}
 }

@@ -42,7 +42,8 @@ func randomEntry(r *rand.Rand) func(int, *Entry) {
 		}
 		e.Department = pick("AIR_DIV", "WATER_DIV", "")
 		e.District = pick(schemas.CityCode, "500101", "500102")
-		e.Items[1].Grade = schemas.Grade(pick("GENERAL_1", "GENERAL_2", "GENERAL_3", "IMPORTANT"))
+		g := schemas.Grade(pick("GENERAL_1", "GENERAL_2", "GENERAL_3", "IMPORTANT"))
+		setItem(e, 1, func(it *Item) { it.Grade = g })
 		e.ShareType = pick("UNCONDITIONAL", "CONDITIONAL", "NOT_SHARED")
 		e.UpdateCycle = schemas.UpdateCycle(pick("DAILY", "MONTHLY"))
 		e.Status = pick(StatusDraft, StatusPublished, StatusRetired)
@@ -192,7 +193,7 @@ func TestDirectoryIndexFollowsChanges(t *testing.T) {
 	assert.Equal(t, 1, s.View().DirectoryCount(admin, DirectoryFilter{Status: StatusPublished}))
 
 	// The grade index follows the items: upgrading one item moves the entry.
-	e.Items[1].Grade = schemas.Important
+	setItem(e, 1, func(it *Item) { it.Grade = schemas.Important })
 	e.Status = StatusPublished
 	require.NoError(t, s.PutEntry(ctx, e))
 	assert.Zero(t, s.View().DirectoryCount(admin, DirectoryFilter{Grade: "GENERAL_2"}))

@@ -29,7 +29,7 @@ func (s *Store) PutEntry(ctx context.Context, e *Entry) error {
 		return fmt.Errorf("put entry: nil entry: %w", ErrInvalid)
 	}
 	c := e.Copy()
-	return s.submit(ctx, cmdPutEntry, putEntryCmd{Entry: *c}, func(txn *memdb.Txn) error {
+	return s.submit(ctx, cmdPutEntry, putEntryCmd{Entry: *jsonEntry(c)}, func(txn *memdb.Txn) error {
 		return validateEntry(txn, c)
 	})
 }
@@ -42,7 +42,7 @@ func (s *Store) PutEntryAs(ctx context.Context, p *Principal, e *Entry) error {
 		return fmt.Errorf("put entry: nil entry: %w", ErrInvalid)
 	}
 	c := e.Copy()
-	return s.submit(ctx, cmdPutEntry, putEntryCmd{Entry: *c}, func(txn *memdb.Txn) error {
+	return s.submit(ctx, cmdPutEntry, putEntryCmd{Entry: *jsonEntry(c)}, func(txn *memdb.Txn) error {
 		if err := mayWriteEntry(txn, p, c); err != nil {
 			return err
 		}
@@ -151,13 +151,13 @@ func validateTable(txn *memdb.Txn, p *problems, e *Entry) {
 	}
 }
 
-func validateItems(p *problems, items []Item) {
-	if len(items) == 0 && !p.draft {
+func validateItems(p *problems, items ItemList) {
+	if items.Len() == 0 && !p.draft {
 		p.add("items", "至少需要一个信息项")
 	}
-	names := make(map[string]int, len(items))
-	fields := make(map[string]int, len(items))
-	for i, it := range items {
+	names := make(map[string]int, items.Len())
+	fields := make(map[string]int, items.Len())
+	for i, it := range items.All() {
 		// The field's name is built only for a problem: this runs for every item of every
 		// command that validates an entry, under the write lock.
 		at := func(sub string) string {
@@ -237,10 +237,10 @@ func validateItemIDs(txn *memdb.Txn, p *problems, e *Entry) {
 func checkItemIDs(p *problems, old, e *Entry) {
 	known := map[int]bool{}
 	if old != nil {
-		for _, it := range old.Items {
+		for _, it := range old.Items.All() {
 			known[it.ID] = true
 		}
-		for i, it := range e.Items {
+		for i, it := range e.Items.All() {
 			if slices.Contains(old.RetiredFields, it.Field) {
 				// The lake still holds that item's data under this name, graded as it was: a new
 				// item of the same name would give it back under the new item's grade.
@@ -249,7 +249,7 @@ func checkItemIDs(p *problems, old, e *Entry) {
 		}
 	}
 	seen := map[int]bool{}
-	for i, it := range e.Items {
+	for i, it := range e.Items.All() {
 		if it.ID == 0 {
 			continue
 		}

@@ -94,7 +94,7 @@ func contributionOf(e *Entry, st loadState) contribution {
 	}
 	c := contribution{
 		due: true, grade: e.Grade(), district: e.District, department: e.Department, sourceKind: e.SourceKind,
-		cycle: e.UpdateCycle, domains: e.Domains, code: e.ResourceCode, items: len(e.Items),
+		cycle: e.UpdateCycle, domains: e.Domains, code: e.ResourceCode, items: e.Items.Len(),
 	}
 	if snap := st.Current; snap != nil && snap.ID == e.CurrentSnapshot {
 		c.loaded, c.at = true, stampOf(snap.CommittedAt)

@@ -81,11 +81,11 @@ func walkFigure(t *testing.T, v *View, now time.Time, p *Principal) walked {
 			lag.ReasonText += "; 最近一次归集失败: " + msg
 		}
 		f.Denominator++
-		f.ItemDenominator += len(e.Items)
+		f.ItemDenominator += e.Items.Len()
 		w.due = append(w.due, e.ResourceCode)
 		if got {
 			f.Numerator++
-			f.ItemNumerator += len(e.Items)
+			f.ItemNumerator += e.Items.Len()
 			w.collected = append(w.collected, e.ResourceCode)
 		} else {
 			w.lags = append(w.lags, lag)

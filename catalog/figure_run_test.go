@@ -90,17 +90,19 @@ func (r *figureRun) vary(e *Entry) {
 		rng.Shuffle(len(domains), func(i, j int) { domains[i], domains[j] = domains[j], domains[i] })
 		e.Domains = domains[:1+rng.IntN(3)] // in any order: the cell sorts them
 	}
-	for i := range e.Items {
-		e.Items[i].Grade = schemas.General1
+	items := e.Items.Slice()
+	for i := range items {
+		items[i].Grade = schemas.General1
 		if rng.IntN(8) == 0 {
-			e.Items[i].Grade = pick(rng, schemas.General2, schemas.General3, schemas.General4, schemas.Important, schemas.Core)
+			items[i].Grade = pick(rng, schemas.General2, schemas.General3, schemas.General4, schemas.Important, schemas.Core)
 		}
 	}
 	if rng.IntN(3) == 0 {
-		e.Items = append(e.Items, Item{Name: fmt.Sprintf("指标%d", len(e.Items)), Field: fmt.Sprintf("x%d", rng.IntN(1000)), Type: schemas.Float, Grade: schemas.General1})
-	} else if len(e.Items) > 2 && rng.IntN(3) == 0 {
-		e.Items = e.Items[:len(e.Items)-1]
+		items = append(items, Item{Name: fmt.Sprintf("指标%d", len(items)), Field: fmt.Sprintf("x%d", rng.IntN(1000)), Type: schemas.Float, Grade: schemas.General1})
+	} else if len(items) > 2 && rng.IntN(3) == 0 {
+		items = items[:len(items)-1]
 	}
+	e.Items = ItemsOf(items...)
 	e.GradeOverride = ""
 	if rng.IntN(8) == 0 {
 		e.GradeOverride = pick(rng, schemas.General2, schemas.General4)
@@ -221,7 +223,7 @@ func (r *figureRun) grade() error {
 	code := pick(r.rng, r.codes...)
 	e, err := r.s.View().Entry(code)
 	require.NoError(r.t, err)
-	it := e.Items[r.rng.IntN(len(e.Items))]
+	it := e.Items.Slice()[r.rng.IntN(e.Items.Len())]
 	_, err = r.s.GradeEntry(context.Background(), figAdmin, Grading{Code: code, Base: r.base(code),
 		Items: map[string]schemas.Grade{it.Field: pick(r.rng, schemas.General3, schemas.Important, schemas.Core)}, Reason: "升级"})
 	return err

@@ -52,7 +52,7 @@ func TestCollectionRate(t *testing.T) {
 	for _, sp := range specs {
 		e := validEntry(sp.seq, "t_"+sp.seq)
 		e.Status = StatusPublished
-		e.Items = withItems(sp.items)
+		e.Items = ItemsOf(withItems(sp.items)...)
 		if sp.mutate != nil {
 			sp.mutate(e)
 		}

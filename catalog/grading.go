@@ -136,11 +136,13 @@ func checkGrading(w *workingEntry, g *Grading) (*Entry, error) {
 // regraded is e with the grades of g applied.
 func regraded(e *Entry, g *Grading) *Entry {
 	n := e.Copy()
-	for i := range n.Items {
-		if gr, ok := g.Items[n.Items[i].Field]; ok {
-			n.Items[i].Grade = gr
+	items := n.Items.Slice()
+	for i := range items {
+		if gr, ok := g.Items[items[i].Field]; ok {
+			items[i].Grade = gr
 		}
 	}
+	n.Items = ItemsOf(items...)
 	if g.Override != nil {
 		n.GradeOverride = *g.Override
 	}
@@ -157,8 +159,8 @@ func lowers(live, n *Entry) bool {
 	if n.Grade().Rank() < live.Grade().Rank() || n.GradeOverride.Rank() < live.GradeOverride.Rank() {
 		return true
 	}
-	for _, it := range live.Items {
-		for _, ni := range n.Items {
+	for _, it := range live.Items.All() {
+		for _, ni := range n.Items.All() {
 			if ni.ID == it.ID && ni.Grade.Rank() < it.Grade.Rank() {
 				return true
 			}
@@ -171,13 +173,15 @@ func lowers(live, n *Entry) bool {
 // effect at once.
 func raised(e, n *Entry) *Entry {
 	out := e.Copy()
-	for i := range out.Items {
-		for _, ni := range n.Items {
-			if ni.ID == out.Items[i].ID && ni.Grade.Rank() > out.Items[i].Grade.Rank() {
-				out.Items[i].Grade = ni.Grade
+	items := out.Items.Slice()
+	for i := range items {
+		for _, ni := range n.Items.All() {
+			if ni.ID == items[i].ID && ni.Grade.Rank() > items[i].Grade.Rank() {
+				items[i].Grade = ni.Grade
 			}
 		}
 	}
+	out.Items = ItemsOf(items...)
 	out.GradeOverride = schemas.MaxGrade(out.GradeOverride, n.GradeOverride)
 	return out
 }

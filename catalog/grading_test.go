@@ -93,7 +93,7 @@ func TestSharingDefaultsFollowTheGrade(t *testing.T) {
 	s := newWorkflowStore(t)
 	ctx := context.Background()
 	e := draftEntry("一般3级数据")
-	e.Items[1].Grade = schemas.General3
+	setItem(e, 1, func(it *Item) { it.Grade = schemas.General3 })
 	d, err := s.CreateEntry(ctx, wfSteward, e, "")
 	require.NoError(t, err)
 	assert.Equal(t, "CONDITIONAL", d.ShareType, "proposed from the grade")
@@ -113,7 +113,7 @@ func TestSharingDefaultsFollowTheGrade(t *testing.T) {
 
 	// Important data is never opened, whatever the basis.
 	imp := draftEntry("重要数据")
-	imp.Items[1].Grade = schemas.Important
+	setItem(imp, 1, func(it *Item) { it.Grade = schemas.Important })
 	imp.OpenType, imp.SharingBasis = "CONDITIONAL", "某依据"
 	admin := wfAdmin
 	d2, err := s.CreateEntry(ctx, admin, imp, "")

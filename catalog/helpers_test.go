@@ -76,10 +76,10 @@ func validEntry(seq, table string) *Entry {
 		ProviderCode: "11500000MB1534567X",
 		Abstract:     "全市空气质量自动监测站日均值",
 		FormatType:   "DATABASE",
-		Items: []Item{
+		Items: ItemsOf([]Item{
 			{Name: "区县", Field: "district", Type: schemas.String, Grade: schemas.General1, CodeList: "districts", Required: true, IsKey: true},
 			{Name: "PM2.5浓度", Field: "pm25", Type: schemas.Float, Grade: schemas.General2},
-		},
+		}...),
 		ShareType:   "UNCONDITIONAL",
 		ShareMode:   "TABLE",
 		OpenType:    "UNCONDITIONAL",
@@ -91,6 +91,17 @@ func validEntry(seq, table string) *Entry {
 		Domains:     []string{"AIR"},
 	}
 }
+
+// setItem changes item i of e through fn: a list is packed, so the change goes to a copy
+// that is packed back.
+func setItem(e *Entry, i int, fn func(it *Item)) {
+	items := e.Items.Slice()
+	fn(&items[i])
+	e.Items = ItemsOf(items...)
+}
+
+// addItems appends items to e's.
+func addItems(e *Entry, items ...Item) { e.Items = ItemsOf(append(e.Items.Slice(), items...)...) }
 
 // stateJSON renders everything a view can show, for before/after comparisons.
 func stateJSON(t *testing.T, v *View) string {

@@ -186,13 +186,14 @@ func Diff(a, b *Entry) []FieldChange {
 			out = append(out, FieldChange{Field: f.field, Label: f.label, Old: x, New: y})
 		}
 	}
+	ai, bi := a.Items.Slice(), b.Items.Slice()
 	byID := map[int]*Item{}
-	for i := range a.Items {
-		byID[a.Items[i].ID] = &a.Items[i]
+	for i := range ai {
+		byID[ai[i].ID] = &ai[i]
 	}
 	kept := map[int]bool{}
-	for i := range b.Items {
-		nb := &b.Items[i]
+	for i := range bi {
+		nb := &bi[i]
 		old, ok := byID[nb.ID]
 		if !ok || nb.ID == 0 {
 			out = append(out, FieldChange{Field: "items", Label: "信息项", New: "新增 " + itemLabel(nb)})
@@ -205,8 +206,8 @@ func Diff(a, b *Entry) []FieldChange {
 			}
 		}
 	}
-	for i := range a.Items {
-		if it := &a.Items[i]; !kept[it.ID] {
+	for i := range ai {
+		if it := &ai[i]; !kept[it.ID] {
 			out = append(out, FieldChange{Field: "items", Label: "信息项", Old: "删除 " + itemLabel(it)})
 		}
 	}

@@ -184,7 +184,7 @@ func historyCodec() ckptCodec {
 		case r.err != nil:
 			return nil, r.err
 		case v == binVersion:
-			return decodeBinary(body, decodeHistory)
+			return decodeBinary(body, binVersion, decodeHistory)
 		case v == historyRowsVersion:
 			return decodeHistoryRows(r)
 		default:

@@ -68,7 +68,7 @@ func legacyHistoryCodec(format byte) ckptCodec {
 	c := objectsOf[History](tableHistory)
 	switch format {
 	case chunkBinary:
-		c = binaryCodec(c, encodeHistoryV1, decodeHistory)
+		c = binaryCodec(c, binVersion, encodeHistoryV1, decodeHistory)
 	case chunkJSON: // what encodeChunk falls back to when gob fails
 		c.encodeGob = func(*gob.Encoder, []any) error { return errors.New("gob refused") }
 	}

@@ -201,7 +201,7 @@ func planImport(txn *memdb.Txn, p *Principal, entries []*Entry) (ImportResult, e
 
 func applyImportEntries(txn *memdb.Txn, rec *record, cmd *importCmd) error {
 	for _, e := range cmd.Entries {
-		ec := &entryCmd{Actor: cmd.Actor, Entry: e, Note: cmd.Note}
+		ec := &entryCmd{Actor: cmd.Actor, Entry: jsonEntry(e), Note: cmd.Note}
 		w, _ := working(txn, e.ResourceCode)
 		switch {
 		case w == nil:

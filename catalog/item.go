@@ -42,19 +42,22 @@ func assignItemIDs(old, e *Entry) {
 	if old != nil {
 		e.LastItemID = old.LastItemID
 		e.RetiredFields = append(e.RetiredFields, old.RetiredFields...)
-		for _, it := range old.Items {
+		for _, it := range old.Items.All() {
 			byField[it.Field] = it.ID
 			ids[it.ID] = true
 		}
-		for _, it := range old.Items {
+		for _, it := range old.Items.All() {
 			if _, kept := e.Item(it.Field); !kept && !slices.Contains(e.RetiredFields, it.Field) {
-				e.RetiredFields = append(e.RetiredFields, it.Field)
+				// A copy: a substring would keep old's packed items as long as e lives.
+				e.RetiredFields = append(e.RetiredFields, strings.Clone(it.Field))
 			}
 		}
 	}
 	used := map[int]bool{}
-	for i := range e.Items {
-		it := &e.Items[i]
+	items, renumbered := e.Items.Slice(), false
+	for i := range items {
+		it := &items[i]
+		id := it.ID
 		switch {
 		case it.ID != 0 && ids[it.ID] && !used[it.ID]:
 		case byField[it.Field] != 0 && !used[byField[it.Field]]:
@@ -64,19 +67,24 @@ func assignItemIDs(old, e *Entry) {
 			it.ID = e.LastItemID
 		}
 		used[it.ID] = true
+		renumbered = renumbered || it.ID != id
+	}
+	if renumbered {
+		e.Items = ItemsOf(items...)
 	}
 }
 
 // legacyItemIDs numbers the items of an entry restored from a checkpoint written before items
 // had ids, by position: the numbering the lake's manifests of that time used.
 func legacyItemIDs(e *Entry) {
-	if e.LastItemID != 0 || len(e.Items) == 0 {
+	if e.LastItemID != 0 || e.Items.Len() == 0 {
 		return
 	}
-	for i := range e.Items {
-		e.Items[i].ID = i + 1
+	items := e.Items.Slice()
+	for i := range items {
+		items[i].ID = i + 1
 	}
-	e.LastItemID = len(e.Items)
+	e.Items, e.LastItemID = ItemsOf(items...), len(items)
 }
 
 // insertEntry writes an entry and replaces its rows in the items table. Every write of an entry
@@ -159,7 +167,7 @@ func storeEntry(txn *memdb.Txn, e *Entry) error {
 
 // insertPIItems adds the rows of e's personal-information items to the items table.
 func insertPIItems(txn *memdb.Txn, e *Entry) error {
-	for _, it := range e.Items {
+	for _, it := range e.Items.All() {
 		if it.PIType == "" {
 			continue
 		}
@@ -175,7 +183,7 @@ func (v *View) Items() []ItemRef {
 	var out []ItemRef
 	each(v.txn, tableEntries, indexID, func(e *Entry) {
 		from := len(out)
-		for _, it := range e.Items {
+		for _, it := range e.Items.All() {
 			out = append(out, ItemRef{Entry: e.ResourceCode, Item: it})
 		}
 		slices.SortFunc(out[from:], func(a, b ItemRef) int { return strings.Compare(a.Field, b.Field) })

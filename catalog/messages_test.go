@@ -35,17 +35,14 @@ func TestValidationMessagesAreChinese(t *testing.T) {
 	entry.UpdateCycle = "HOURLY"
 	entry.Status = ""
 	entry.Exempt = true
-	entry.Items[0].Length = -1
-	entry.Items[0].CodeList = "provinces"
-	entry.Items[0].ID = 42
-	entry.Items[1].Field = "district"
-	entry.Items[1].Grade = ""
+	setItem(entry, 0, func(it *Item) { it.Length, it.CodeList, it.ID = -1, "provinces", 42 })
+	setItem(entry, 1, func(it *Item) { it.Field, it.Grade = "district", "" })
 	entry.Domains = []string{"AIR", "AIR", "SEA"}
 	entry.RelatedCodes = []string{entry.ResourceCode, "x"}
 	entry.Department = "GHOST_DIV"
 	entry.District = "510100"
 	bare := validEntry("000003", "taken_table")
-	bare.ResourceCode, bare.Name, bare.Items, bare.Domains, bare.Department, bare.District = "0102/000003", "", nil, nil, "", ""
+	bare.ResourceCode, bare.Name, bare.Items, bare.Domains, bare.Department, bare.District = "0102/000003", "", ItemList{}, nil, "", ""
 
 	errs := map[string]error{
 		"entry":      s.PutEntry(ctx, entry),

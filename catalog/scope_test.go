@@ -17,7 +17,7 @@ func TestSearchScopeAgreesWithDecide(t *testing.T) {
 		for _, d := range schemas.AllDistricts() {
 			e := validEntry("000001", "t")
 			e.District = d.Code
-			e.Items[1].Grade = schemas.Grade(g.ID) // the entry grade is its highest item's
+			setItem(e, 1, func(it *Item) { it.Grade = schemas.Grade(g.ID) }) // the entry grade is its highest item's
 			entries = append(entries, e)
 		}
 	}

@@ -14,11 +14,12 @@ import (
 // wideEntry is entry number i with 20 items, the size of a province's typical table.
 func wideEntry(i int) *Entry {
 	e := validEntry(fmt.Sprintf("%07d", i), fmt.Sprintf("t_%07d", i))
-	e.Items = e.Items[:0]
+	items := make([]Item, 0, 20)
 	for j := range 20 {
-		e.Items = append(e.Items, Item{Name: fmt.Sprintf("指标%02d", j), Field: fmt.Sprintf("f%02d", j),
+		items = append(items, Item{Name: fmt.Sprintf("指标%02d", j), Field: fmt.Sprintf("f%02d", j),
 			Type: schemas.Float, Grade: schemas.General1, Description: fmt.Sprintf("数据集%07d的第%d项", i, j)})
 	}
+	e.Items = ItemsOf(items...)
 	return e
 }
 

@@ -289,11 +289,11 @@ func TestViewListsAndCopies(t *testing.T) {
 	assert.ErrorIs(t, err, ErrNotFound)
 
 	// modifying a returned object does not reach the store
-	e.Items[0].Field = "changed"
+	setItem(e, 0, func(it *Item) { it.Field = "changed" })
 	e.Name = "changed"
 	again, err := v.Entry("0101/000002")
 	require.NoError(t, err)
-	assert.Equal(t, "district", again.Items[0].Field)
+	assert.Equal(t, "district", again.Items.Slice()[0].Field)
 	assert.NotEqual(t, "changed", again.Name)
 }
 

@@ -48,7 +48,7 @@ type Entry struct {
 	ProviderCode   string // 统一社会信用代码 of the provider
 	Abstract       string
 	FormatType     string // schemas.FormatTypes id
-	Items          []Item
+	Items          ItemList
 	ShareType      string // schemas.ShareTypes id
 	ShareCondition string
 	ShareMode      string // schemas.ShareModes id
@@ -92,16 +92,16 @@ type Entry struct {
 	// graded remembers Grade of a stored entry (the access decision asks it of every entry of
 	// every list and figure); Copy drops it.
 	graded gradeMemo
-	// compacted: compactEntry has shared the strings of this entry's items and lists, which
+	// compacted: compactEntry has shared the strings of this entry's lists, which
 	// may now be shared with other versions (revised) and are never written again.
 	compacted bool
 }
 
 // gradeMemo is a grade with what it was computed from: it holds only while the entry has the
-// same items slice and override (a shallow copy given other items computes afresh).
+// same items and override (a shallow copy given other items computes afresh). Items compare
+// by their packed string, at once when it is the same one.
 type gradeMemo struct {
-	items    *Item
-	n        int
+	items    ItemList
 	override schemas.Grade
 	grade    schemas.Grade
 }
@@ -109,11 +109,7 @@ type gradeMemo struct {
 // remember computes e's grade and keeps it; only for an entry about to be stored.
 func (e *Entry) remember() {
 	e.graded = gradeMemo{}
-	g := e.Grade()
-	e.graded = gradeMemo{n: len(e.Items), override: e.GradeOverride, grade: g}
-	if len(e.Items) > 0 {
-		e.graded.items = &e.Items[0]
-	}
+	e.graded = gradeMemo{items: e.Items, override: e.GradeOverride, grade: e.Grade()}
 }
 
 // Review is the workflow state of a version under way: an unpublished entry or a change request.
@@ -126,25 +122,20 @@ type Review struct {
 
 // Grade is the table grade: the highest of its items' grades and of a manual override (就高从严).
 func (e *Entry) Grade() schemas.Grade {
-	if m := &e.graded; m.grade != "" && m.n == len(e.Items) && m.override == e.GradeOverride &&
-		(m.n == 0 || m.items == &e.Items[0]) {
+	if m := &e.graded; m.grade != "" && m.items == e.Items && m.override == e.GradeOverride {
 		return m.grade
 	}
-	g := schemas.MaxGrade(e.GradeOverride)
-	for _, it := range e.Items {
-		g = schemas.MaxGrade(g, it.Grade)
+	if g := schemas.MaxGrade(e.GradeOverride, e.Items.grade()); g != "" {
+		return g
 	}
-	if g == "" {
-		return schemas.General1
-	}
-	return g
+	return schemas.General1
 }
 
-// Copy returns a deep copy; objects read from the store are never modified in place.
+// Copy returns a deep copy (items are immutable and shared); objects read from the store are
+// never modified in place.
 func (e *Entry) Copy() *Entry {
 	c := *e
 	c.graded, c.compacted = gradeMemo{}, false
-	c.Items = append([]Item(nil), e.Items...)
 	c.RelatedCodes = append([]string(nil), e.RelatedCodes...)
 	c.Domains = append([]string(nil), e.Domains...)
 	c.BusinessItems = append([]string(nil), e.BusinessItems...)
@@ -165,12 +156,8 @@ func (e *Entry) revised() *Entry {
 
 // Item returns the item with the given field identifier.
 func (e *Entry) Item(field string) (Item, bool) {
-	for _, it := range e.Items {
-		if it.Field == field {
-			return it, true
-		}
-	}
-	return Item{}, false
+	it, _, ok := e.Items.Field(field)
+	return it, ok
 }
 
 // Snapshot is one committed, immutable version of an entry's lake table.

@@ -78,7 +78,7 @@ func TestEachVisible(t *testing.T) {
 	for i := range 6 {
 		e := validEntry(fmt.Sprintf("%06d", i+1), fmt.Sprintf("t_%d", i+1))
 		if i%2 == 1 {
-			e.Items[1].Grade = schemas.Important // above the reader's clearance
+			setItem(e, 1, func(it *Item) { it.Grade = schemas.Important }) // above the reader's clearance
 		}
 		require.NoError(t, s.PutEntry(ctx, e))
 	}

@@ -48,11 +48,11 @@ const (
 // entryCmd is the payload of a workflow command: the whole entry for create and edit, the code
 // otherwise; Base is the revision the actor saw; Note the reason or the review comment.
 type entryCmd struct {
-	Actor Actor  `json:"actor"`
-	Entry *Entry `json:"entry,omitempty"`
-	Code  string `json:"code,omitempty"`
-	Base  uint64 `json:"base,omitempty"`
-	Note  string `json:"note,omitempty"`
+	Actor Actor      `json:"actor"`
+	Entry *entryJSON `json:"entry,omitempty"`
+	Code  string     `json:"code,omitempty"`
+	Base  uint64     `json:"base,omitempty"`
+	Note  string     `json:"note,omitempty"`
 }
 
 func init() {
@@ -77,7 +77,7 @@ func (s *Store) CreateEntry(ctx context.Context, p *Principal, e *Entry, reason 
 	}
 	c := e.Copy()
 	var code string
-	err := s.submit(ctx, cmdCreateEntry, entryCmd{Actor: actorOf(p), Entry: c, Note: clipNote(reason)}, func(txn *memdb.Txn) error {
+	err := s.submit(ctx, cmdCreateEntry, entryCmd{Actor: actorOf(p), Entry: jsonEntry(c), Note: clipNote(reason)}, func(txn *memdb.Txn) error {
 		n, err := newEntryTxn(txn, c)
 		if err != nil {
 			return err
@@ -122,7 +122,7 @@ func newEntryTxn(txn *memdb.Txn, e *Entry) (*Entry, error) {
 }
 
 func applyCreateEntry(txn *memdb.Txn, rec *record, cmd *entryCmd) error {
-	n, err := newEntryTxn(txn, cmd.Entry)
+	n, err := newEntryTxn(txn, cmd.Entry.entry())
 	if err != nil {
 		return err
 	}
@@ -146,7 +146,7 @@ func (s *Store) EditEntry(ctx context.Context, p *Principal, e *Entry, base uint
 		return fmt.Errorf("edit entry: nil entry: %w", ErrInvalid)
 	}
 	c := e.Copy()
-	return s.submit(ctx, cmdEditEntry, entryCmd{Actor: actorOf(p), Entry: c, Base: base, Note: clipNote(reason)}, func(txn *memdb.Txn) error {
+	return s.submit(ctx, cmdEditEntry, entryCmd{Actor: actorOf(p), Entry: jsonEntry(c), Base: base, Note: clipNote(reason)}, func(txn *memdb.Txn) error {
 		w, err := workingFor(txn, p, c.ResourceCode)
 		if err != nil {
 			return err
@@ -176,7 +176,7 @@ func applyEditEntry(txn *memdb.Txn, rec *record, cmd *entryCmd) error {
 		return err
 	}
 	before := w.entry()
-	n := w.edited(cmd.Entry)
+	n := w.edited(cmd.Entry.entry())
 	n.Review = w.review()
 	n.Review.UpdatedBy, n.Review.SubmittedBy = cmd.Actor.Name, ""
 	n.Review.Editors = addEditor(n.Review.Editors, cmd.Actor.ID)

@@ -19,7 +19,7 @@ func TestHistoryHidesAChangeAboveTheReadersClearance(t *testing.T) {
 	require.NoError(t, err)
 	live := publish(t, s, d.ResourceCode)
 	edit := live.Copy()
-	edit.Items = append(edit.Items, Item{Name: "法定代表人身份证号", Field: "legal_id", Type: schemas.String, Grade: schemas.General4, PIType: "ID_CARD"})
+	addItems(edit, Item{Name: "法定代表人身份证号", Field: "legal_id", Type: schemas.String, Grade: schemas.General4, PIType: "ID_CARD"})
 	require.NoError(t, s.EditEntry(ctx, wfSteward, edit, live.Revision, "补充法定代表人"))
 
 	low := &Principal{ID: "a2", Name: "分析员", Role: RoleAnalyst, Clearance: schemas.General2}

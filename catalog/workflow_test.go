@@ -106,7 +106,7 @@ func TestDraftMayBeIncompleteButPublishingNamesEveryMissingField(t *testing.T) {
 	s := newWorkflowStore(t)
 	ctx := context.Background()
 	e := draftEntry("未完成的目录")
-	e.Abstract, e.ProviderName, e.UpdateCycle, e.Items = "", "", "", nil
+	e.Abstract, e.ProviderName, e.UpdateCycle, e.Items = "", "", "", ItemList{}
 	d, err := s.CreateEntry(ctx, wfSteward, e, "")
 	require.NoError(t, err, "a draft may be incomplete")
 
@@ -195,8 +195,9 @@ func TestEditingPublishedEntryMakesAChangeRequestAndHistory(t *testing.T) {
 
 	edit := live.Copy()
 	edit.Name = "空气质量日报（修订）"
-	edit.Items = append(edit.Items[:1], Item{Name: "臭氧浓度", Field: "o3", Type: schemas.Float, Grade: schemas.General2})
-	edit.Items[0].Description = "区县代码"
+	items := append(edit.Items.Slice()[:1], Item{Name: "臭氧浓度", Field: "o3", Type: schemas.Float, Grade: schemas.General2})
+	items[0].Description = "区县代码"
+	edit.Items = ItemsOf(items...)
 	require.NoError(t, s.EditEntry(ctx, wfSteward, edit, live.Revision, "增加臭氧"))
 
 	// Queries still see the published version; the change waits.
@@ -295,7 +296,7 @@ func TestConcurrentEditsNeverLoseAnUpdate(t *testing.T) {
 					st.ID = fmt.Sprintf("steward-%d", w)
 					for {
 						e, rev := working()
-						e.Items = append(e.Items, Item{Name: fmt.Sprintf("指标%02d", w), Field: fmt.Sprintf("m%02d", w), Type: schemas.Float, Grade: schemas.General1})
+						addItems(e, Item{Name: fmt.Sprintf("指标%02d", w), Field: fmt.Sprintf("m%02d", w), Type: schemas.Float, Grade: schemas.General1})
 						err := s.EditEntry(ctx, &st, e, rev, "")
 						if err == nil {
 							return
@@ -314,7 +315,7 @@ func TestConcurrentEditsNeverLoseAnUpdate(t *testing.T) {
 				_, ok := e.Item(fmt.Sprintf("m%02d", w))
 				assert.True(t, ok, "item of writer %d", w)
 			}
-			assert.Len(t, e.Items, 2+writers)
+			assert.Equal(t, 2+writers, e.Items.Len())
 			n := 0
 			conflicts.Range(func(any, any) bool { n++; return true })
 			t.Logf("%d of %d writers were refused as stale at least once", n, writers)

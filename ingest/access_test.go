@@ -52,14 +52,14 @@ func (k entryKind) String() string {
 // without a district reach the scope check.
 func matrixEntry(k entryKind) func(*catalog.Entry) {
 	return func(e *catalog.Entry) {
-		e.Items = []catalog.Item{
+		e.Items = catalog.ItemsOf([]catalog.Item{
 			{Name: "站点编码", Field: "station_code", Type: schemas.String, Required: true, IsKey: true, Grade: schemas.General1},
 			{Name: "区县", Field: "district", Type: schemas.String, Grade: schemas.General1, CodeList: "districts"},
 			{Name: "数值", Field: "value", Type: schemas.Int, Grade: schemas.General1},
-		}
+		}...)
 		switch k {
 		case cityWithoutDistrict:
-			e.Items = slices.Delete(e.Items, 1, 2)
+			e.Items = catalog.ItemsOf(slices.Delete(e.Items.Slice(), 1, 2)...)
 		case ownDistrict:
 			e.District = "500101"
 		case otherDistrict:

@@ -15,8 +15,8 @@ import (
 // required, with the catalogue's item ids as Parquet field ids, so that a rename, a reordering or
 // a removed item never renumbers the others.
 func arrowSchema(e *catalog.Entry) *arrow.Schema {
-	fs := make([]arrow.Field, len(e.Items))
-	for i, it := range e.Items {
+	fs := make([]arrow.Field, e.Items.Len())
+	for i, it := range e.Items.All() {
 		fs[i] = arrow.Field{
 			Name:     it.Field,
 			Type:     it.Type.ArrowType(),
@@ -29,8 +29,8 @@ func arrowSchema(e *catalog.Entry) *arrow.Schema {
 
 // lakeSchema is the same schema as recorded in the snapshot manifest.
 func lakeSchema(e *catalog.Entry) []lake.Field {
-	fs := make([]lake.Field, len(e.Items))
-	for i, it := range e.Items {
+	fs := make([]lake.Field, e.Items.Len())
+	for i, it := range e.Items.All() {
 		fs[i] = lake.Field{ID: fieldID(i, it), Name: it.Field, Type: string(it.Type), Required: it.Required}
 	}
 	return fs

@@ -100,7 +100,7 @@ func TestBrokenBytesAfterWindow(t *testing.T) {
 	require.NoError(t, err)
 	p, err := newPlan("f.csv", testEntry(), header, d.Encoding())
 	require.NoError(t, err)
-	vals := make([]value, len(p.entry.Items))
+	vals := make([]value, p.entry.Items.Len())
 	var last []Reject
 	for {
 		rec, line, err := d.Next()
@@ -148,7 +148,7 @@ func FuzzDecode(f *testing.F) {
 		}
 		b := newBatch(schema, 8)
 		defer b.release()
-		vals := make([]value, len(entry.Items))
+		vals := make([]value, entry.Items.Len())
 		var rejects []Reject
 		for {
 			rec, line, err := d.Next()
@@ -181,7 +181,7 @@ func FuzzDecode(f *testing.F) {
 }
 
 func checkAccepted(t *testing.T, e *catalog.Entry, vals []value) {
-	for i, it := range e.Items {
+	for i, it := range e.Items.All() {
 		if vals[i].null {
 			require.False(t, it.Required, "required %s is null", it.Field)
 			continue

@@ -32,7 +32,7 @@ func testEntry() *catalog.Entry {
 		ProviderCode: "11500000MB1234567X",
 		Abstract:     "区县报送的空气质量监测日报",
 		FormatType:   "DATABASE",
-		Items: []catalog.Item{
+		Items: catalog.ItemsOf([]catalog.Item{
 			{Name: "站点编码", Field: "station_code", Type: schemas.String, Length: 8, Required: true, IsKey: true, Grade: schemas.General1},
 			{Name: "区县", Field: "district", Type: schemas.String, Required: true, Grade: schemas.General1, CodeList: "districts"},
 			{Name: "监测日期", Field: "sample_date", Type: schemas.Date, Required: true, Grade: schemas.General1},
@@ -41,7 +41,7 @@ func testEntry() *catalog.Entry {
 			{Name: "监测次数", Field: "samples", Type: schemas.Int, Grade: schemas.General1},
 			{Name: "采样时间", Field: "measured_at", Type: schemas.Timestamp, Grade: schemas.General1},
 			{Name: "备注", Field: "remark", Type: schemas.String, Length: 10, Grade: schemas.General1},
-		},
+		}...),
 		ShareType:   "UNCONDITIONAL",
 		ShareMode:   "TABLE",
 		OpenType:    "UNCONDITIONAL",

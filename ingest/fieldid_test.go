@@ -19,11 +19,11 @@ func TestFieldIDsFollowTheCatalogue(t *testing.T) {
 	e.putEntry(nil)
 	// Remove 监测日期 (id 3) and PM2.5 (id 4) and move 备注 (id 8) to the front.
 	en := e.putEntry(func(en *catalog.Entry) {
-		it := en.Items
-		en.Items = []catalog.Item{it[7], it[0], it[1], it[4], it[5], it[6]}
+		it := en.Items.Slice()
+		en.Items = catalog.ItemsOf([]catalog.Item{it[7], it[0], it[1], it[4], it[5], it[6]}...)
 	})
 	want := map[string]int{"remark": 8, "station_code": 1, "district": 2, "exceeded": 5, "samples": 6, "measured_at": 7}
-	for _, it := range en.Items {
+	for _, it := range en.Items.All() {
 		assert.Equal(t, want[it.Field], it.ID, it.Field)
 	}
 

@@ -20,6 +20,7 @@ type column struct {
 // plan maps the columns of one submitted file onto the items of its entry.
 type plan struct {
 	entry    *catalog.Entry
+	items    []catalog.Item // entry's items, decoded once for the rows
 	encoding string
 	cols     []column
 	lists    []*schemas.CodeList // per item; nil when the item has no code list
@@ -84,10 +85,11 @@ func newPlan(filename string, e *catalog.Entry, header []string, encoding string
 		return nil, schemas.Userf(ErrBadHeader, "%s 表头共 %d 列，超过上限 %d 列，请检查是否提交了该目录的报送表",
 			quoteName(filename), len(header), MaxColumns)
 	}
-	p := &plan{entry: e, encoding: encoding, lists: make([]*schemas.CodeList, len(e.Items))}
+	items := e.Items.Slice()
+	p := &plan{entry: e, items: items, encoding: encoding, lists: make([]*schemas.CodeList, len(items))}
 	byName := map[string]int{}
 	byField := map[string]int{}
-	for i, it := range e.Items {
+	for i, it := range items {
 		if it.CodeList != "" {
 			l, ok := schemas.List(it.CodeList)
 			if !ok {
@@ -105,7 +107,7 @@ func newPlan(filename string, e *catalog.Entry, header []string, encoding string
 	}
 
 	var hp headerProblems
-	seen := make([]int, len(e.Items)) // 1-based column of the item, 0 = not yet seen
+	seen := make([]int, len(items)) // 1-based column of the item, 0 = not yet seen
 	matched := 0
 	for c, h := range header {
 		n := normHeader(h)
@@ -119,7 +121,7 @@ func newPlan(filename string, e *catalog.Entry, header []string, encoding string
 			case !ok:
 				addListed(&hp.unknown, &hp.nUnknown, "第 %d 列“%s”不是该目录的信息项", c+1, col.header)
 			case seen[i] != 0:
-				addListed(&hp.dup, &hp.nDup, "第 %d 列“%s”与第 %d 列重复（都对应信息项“%s”）", c+1, col.header, seen[i], e.Items[i].Name)
+				addListed(&hp.dup, &hp.nDup, "第 %d 列“%s”与第 %d 列重复（都对应信息项“%s”）", c+1, col.header, seen[i], items[i].Name)
 			default:
 				seen[i] = c + 1
 				col.item = i
@@ -128,7 +130,7 @@ func newPlan(filename string, e *catalog.Entry, header []string, encoding string
 		}
 		p.cols = append(p.cols, col)
 	}
-	for i, it := range e.Items {
+	for i, it := range items {
 		if it.Required && seen[i] == 0 {
 			addListed(&hp.missing, &hp.nMiss, "缺少必填信息项“%s”（%s）", it.Name, it.Field)
 		}
@@ -147,8 +149,11 @@ func newPlan(filename string, e *catalog.Entry, header []string, encoding string
 // expectedColumns lists the entry's items as a district would write the header, the first
 // maxExpected of them.
 func expectedColumns(e *catalog.Entry) string {
-	parts := make([]string, 0, min(len(e.Items), maxExpected))
-	for _, it := range e.Items[:min(len(e.Items), maxExpected)] {
+	parts := make([]string, 0, min(e.Items.Len(), maxExpected))
+	for i, it := range e.Items.All() {
+		if i == maxExpected {
+			break
+		}
 		s := it.Name + "（" + it.Field
 		if it.Required {
 			s += "，必填"
@@ -156,8 +161,8 @@ func expectedColumns(e *catalog.Entry) string {
 		parts = append(parts, s+"）")
 	}
 	list := strings.Join(parts, "、")
-	if more := len(e.Items) - len(parts); more > 0 {
-		list += fmt.Sprintf(" 等共 %d 项", len(e.Items))
+	if more := e.Items.Len() - len(parts); more > 0 {
+		list += fmt.Sprintf(" 等共 %d 项", e.Items.Len())
 	}
 	return list
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"github.com/cqeco/ecolake/schemas"
 	"io"
-	"slices"
 
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/lake"
@@ -38,7 +37,10 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 	}
 	inScope := scope.forPlan(p)
 	pf := catalog.PeriodField(entry)
-	period := slices.IndexFunc(entry.Items, func(it catalog.Item) bool { return pf != "" && it.Field == pf })
+	period := -1
+	if pf != "" {
+		_, period, _ = entry.Items.Field(pf)
+	}
 
 	// Records are parsed ahead on a goroutine of their own; it is stopped before returning,
 	// as sub.Body is the caller's again then.
@@ -67,7 +69,7 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 	defer func() { _ = wb.stop() }()
 
 	run := &res.Run
-	vals := make([]value, len(entry.Items))
+	vals := make([]value, entry.Items.Len())
 	var problems []Reject
 	write := func() error {
 		rec := b.flush()

@@ -18,11 +18,11 @@ func TestDistrictReplaceKeepsOtherPeriods(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, DefaultConfig())
 	e.putEntry(func(en *catalog.Entry) {
-		en.Items = []catalog.Item{
+		en.Items = catalog.ItemsOf([]catalog.Item{
 			{Name: "区县", Field: "district", Type: schemas.String, Required: true, IsKey: true, Grade: schemas.General1, CodeList: "districts"},
 			{Name: "月份", Field: "month", Type: schemas.Date, IsKey: true, Grade: schemas.General1},
 			{Name: "数值", Field: "value", Type: schemas.Int, Grade: schemas.General1},
-		}
+		}...)
 	})
 	en, err := e.cat.View().Entry("0101/000001")
 	require.NoError(t, err)

@@ -148,7 +148,7 @@ func TestScopedReplaceRetriesFromNewParent(t *testing.T) {
 
 func TestClassifyByBounds(t *testing.T) {
 	entry := testEntry()
-	entry.Items = append(entry.Items, catalog.Item{Name: "来源区县", Field: "origin", Type: schemas.Int, CodeList: "districts", Grade: schemas.General1})
+	entry.Items = catalog.ItemsOf(append(entry.Items.Slice(), catalog.Item{Name: "来源区县", Field: "origin", Type: schemas.Int, CodeList: "districts", Grade: schemas.General1})...)
 	one, err := newRowScope(entry, &catalog.RowScope{Fields: []string{"district"}, Districts: []string{"500101"}})
 	require.NoError(t, err)
 	two, err := newRowScope(entry, &catalog.RowScope{Fields: []string{"district"}, Districts: []string{"500101", "500103"}})

@@ -119,7 +119,7 @@ func (p *plan) row(rec []string, line int, vals []value, rejects []Reject) []Rej
 			}
 			continue
 		}
-		it := &p.entry.Items[col.item]
+		it := &p.items[col.item]
 		if reason := p.cell(it, col.item, raw, &vals[col.item]); reason != "" {
 			rejects = append(rejects, Reject{Row: line, Column: col.header, Field: it.Field, Value: clip(raw), Reason: reason})
 			vals[col.item] = value{null: true}

@@ -48,18 +48,18 @@ func (sc *rowScope) withPeriod(e *catalog.Entry, rs *catalog.RowScope, ps *perio
 	if rs.Period == "" {
 		return nil
 	}
-	i := slices.IndexFunc(e.Items, func(it catalog.Item) bool { return it.Field == rs.Period })
-	if i < 0 {
+	it, _, ok := e.Items.Field(rs.Period)
+	if !ok {
 		return fmt.Errorf("entry %s: period item %q: %w", e.ResourceCode, rs.Period, schemas.ErrInvalid)
 	}
-	name := e.Items[i].Name
+	name := it.Name
 	switch {
 	case len(ps.values) == 0:
 		return schemas.Userf(ErrInvalidSubmission, "替换报送须至少含一行有效的“%s”, 以确定替换哪些时段的数据", name)
 	case ps.overflow:
 		return schemas.Userf(ErrInvalidSubmission, "替换报送的“%s”超过 %d 个不同时段, 请分批替换", name, maxPeriods)
 	}
-	p := &periodScope{field: rs.Period, timestamp: e.Items[i].Type == schemas.Timestamp, micros: ps.values, from: ps.from, to: ps.to}
+	p := &periodScope{field: rs.Period, timestamp: it.Type == schemas.Timestamp, micros: ps.values, from: ps.from, to: ps.to}
 	if !p.timestamp {
 		p.days = make(map[arrow.Date32]struct{}, len(ps.values))
 		for us := range ps.values {
@@ -97,11 +97,10 @@ func newRowScope(e *catalog.Entry, rs *catalog.RowScope) (*rowScope, error) {
 	}
 	sc := &rowScope{codes: map[string]struct{}{}, ints: map[int64]struct{}{}, districts: slices.Clone(rs.Districts)}
 	for _, f := range rs.Fields {
-		i := slices.IndexFunc(e.Items, func(it catalog.Item) bool { return it.Field == f })
-		if i < 0 {
+		it, i, ok := e.Items.Field(f)
+		if !ok {
 			return nil, fmt.Errorf("entry %s: row scope names unknown item %q: %w", e.ResourceCode, f, schemas.ErrInvalid)
 		}
-		it := e.Items[i]
 		if it.Type != schemas.String && it.Type != schemas.Int {
 			return nil, fmt.Errorf("entry %s: district item %s has type %s, not STRING or INT: %w", e.ResourceCode, f, it.Type, schemas.ErrInvalid)
 		}

@@ -17,7 +17,7 @@ const maxInValues = 1000
 // columns returns the entry's items as plan columns, skipping items that could never reach SQL.
 func columns(e *catalog.Entry) []Column {
 	var out []Column
-	for _, it := range e.Items {
+	for _, it := range e.Items.All() {
 		if schemas.CheckIdent(it.Field) != nil || !it.Type.Valid() {
 			continue
 		}
@@ -91,7 +91,7 @@ func (s *Service) rowsPlan(e *catalog.Entry, args map[string]any, sel selection)
 	}
 	if len(p.OrderBy) == 0 {
 		// Pagination with offset needs a stable order; the key items give one.
-		for _, it := range e.Items {
+		for _, it := range e.Items.All() {
 			if it.IsKey {
 				if c, err := column(e, it.Field); err == nil {
 					p.OrderBy = append(p.OrderBy, Order{Column: c})

@@ -90,7 +90,7 @@ func baseEntry(code, table, name string, items []catalog.Item) *catalog.Entry {
 	return &catalog.Entry{
 		ResourceCode: code, Table: table, Name: name, CategoryCode: strings.SplitN(code, "/", 2)[0],
 		ProviderName: "重庆市生态环境局", ProviderCode: "115000000000000001", Abstract: name + "数据",
-		FormatType: "DATABASE", Items: items, ShareType: "UNCONDITIONAL", ShareMode: "TABLE",
+		FormatType: "DATABASE", Items: catalog.ItemsOf(items...), ShareType: "UNCONDITIONAL", ShareMode: "TABLE",
 		OpenType: "UNCONDITIONAL", UpdateCycle: schemas.UpdateCycle("DAILY"), Status: catalog.StatusPublished,
 		Department: "AIR_DIV", District: schemas.CityCode, SourceKind: "ONLINE_MONITORING", Domains: []string{"AIR"},
 	}
@@ -158,7 +158,7 @@ func (f *fixture) load(code string, rows [][]any) string {
 	require.NoError(t, err)
 	var fields []arrow.Field
 	var schema []lake.Field
-	for i, it := range e.Items {
+	for i, it := range e.Items.All() {
 		fields = append(fields, arrow.Field{Name: it.Field, Type: it.Type.ArrowType(), Nullable: !it.Required})
 		schema = append(schema, lake.Field{ID: i + 1, Name: it.Field, Type: string(it.Type), Required: it.Required})
 	}

@@ -141,7 +141,7 @@ func (p *Plan) referenced() []Column {
 // rules of the governed-query policy are for.
 func aggregateRules(p *Plan, e *catalog.Entry) error {
 	key := map[string]bool{}
-	for _, it := range e.Items {
+	for _, it := range e.Items.All() {
 		key[it.Field] = it.IsKey
 	}
 	refuse := func(format string, args ...any) error {

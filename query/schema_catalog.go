@@ -111,7 +111,7 @@ func newCatalogTypes() *catalogTypes {
 			"sourceKind":      codeField("来源类型", func(e *catalog.Entry) string { return e.SourceKind }),
 			"domains":         field(nn(graphql.NewList(nn(str))), "治理领域 (代码; 中文名称见 domainNames)", func(e *catalog.Entry) any { return nonNil(e.Domains) }),
 			"shareType":       codeField("共享类型", func(e *catalog.Entry) string { return e.ShareType }),
-			"items":           field(nn(graphql.NewList(nn(item))), "信息项", func(e *catalog.Entry) any { return e.Items }),
+			"items":           field(nn(graphql.NewList(nn(item))), "信息项", func(e *catalog.Entry) any { return e.Items.Slice() }),
 			"currentSnapshot": field(str, "当前快照", func(e *catalog.Entry) any { return nilIfEmpty(e.CurrentSnapshot) }),
 			"snapshots": {Type: nn(graphql.NewList(nn(snapshot))), Description: "快照, 新的在前", Resolve: func(p graphql.ResolveParams) (any, error) {
 				r, err := requestFrom(p.Context)

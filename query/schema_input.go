@@ -262,7 +262,7 @@ func (c *inputCheck) applyEntry(m map[string]any, e *catalog.Entry) {
 			im, _ := r.(map[string]any)
 			items = append(items, c.item(im, fmt.Sprintf("items[%d]", i)))
 		}
-		e.Items = items
+		e.Items = catalog.ItemsOf(items...)
 	}
 }
 

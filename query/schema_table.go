@@ -55,7 +55,7 @@ func typeBase(table string, taken map[string]bool) string {
 func (s *Service) tableFields(e *catalog.Entry, a catalog.Access, base string) graphql.Fields {
 	cols := visibleColumns(e, a)
 	items := map[string]catalog.Item{}
-	for _, it := range e.Items {
+	for _, it := range e.Items.All() {
 		items[it.Field] = it
 	}
 	desc := func(c Column) string {

@@ -24,7 +24,7 @@ func sample() *catalog.Entry {
 		ResourceCode: "0101/000001", Table: "air_daily", Name: "空气质量监测日均值", CategoryCode: "0101",
 		ProviderName: "重庆市生态环境监测中心", ProviderCode: "12500000MB1534567X",
 		Abstract: "全市空气质量自动监测站日均值", FormatType: "DATABASE",
-		Items:     []catalog.Item{{Name: "PM2.5浓度", Field: "pm25", Type: schemas.Float, Grade: schemas.General2}},
+		Items:     catalog.ItemsOf([]catalog.Item{{Name: "PM2.5浓度", Field: "pm25", Type: schemas.Float, Grade: schemas.General2}}...),
 		ShareType: "UNCONDITIONAL", ShareMode: "API", OpenType: "CONDITIONAL", OpenCondition: "注册后下载",
 		UpdateCycle: schemas.Daily, Status: catalog.StatusPublished, Department: "AIR_DIV", District: "500101",
 		SourceKind: "ONLINE_MONITORING", Domains: []string{"AIR", "INSPECTION"},

@@ -151,7 +151,7 @@ func benchQueries(entries []*catalog.Entry) map[string][]string {
 		e := entries[rng.IntN(len(entries))]
 		rs := []rune(e.Name)
 		j := rng.IntN(len(rs) - 2)
-		it := []rune(e.Items[rng.IntN(len(e.Items))].Name)
+		it := []rune(e.Items.Slice()[rng.IntN(e.Items.Len())].Name)
 		kinds["name"] = append(kinds["name"], e.Name)
 		kinds["name_part"] = append(kinds["name_part"], string(rs[j:j+3]))
 		kinds["item_part"] = append(kinds["item_part"], string(it[:min(len(it), 2+rng.IntN(2))]))

@@ -58,7 +58,7 @@ func (p part) ident() bool { return p.Label == labelCode || p.Label == labelTabl
 // business item or scene reaches an entry's document when the entry itself next changes.
 func partsOf(v *catalog.View, e *catalog.Entry) []part {
 	ps := []part{{"名称", e.Name}, {"摘要", e.Abstract}, {"提供方", e.ProviderName}}
-	for _, it := range e.Items {
+	for _, it := range e.Items.All() {
 		ps = append(ps, part{"信息项", it.Name})
 		if it.Description != "" {
 			ps = append(ps, part{"信息项说明", it.Description})

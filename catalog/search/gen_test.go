@@ -72,7 +72,7 @@ func genEntry(rng *rand.Rand, i int) *catalog.Entry {
 		ResourceCode: fmt.Sprintf("%s/%06d", cat, i), Table: fmt.Sprintf("t_%06d", i), Name: name, CategoryCode: cat,
 		ProviderName: pick(genProviders), ProviderCode: "11500000MB1534567X",
 		Abstract:   fmt.Sprintf("%s的%s，%s。", d.Name, name, pick(genQualifiers)),
-		FormatType: "DATABASE", Items: items, ShareType: pick(genShareTypes), ShareMode: "TABLE", OpenType: "CONDITIONAL",
+		FormatType: "DATABASE", Items: catalog.ItemsOf(items...), ShareType: pick(genShareTypes), ShareMode: "TABLE", OpenType: "CONDITIONAL",
 		OpenCondition: "申请后开放", UpdateCycle: genCycles[rng.IntN(len(genCycles))], Status: pick(genStatuses),
 		Department: genDepartments[rng.IntN(len(genDepartments))].Code, District: d.Code, SourceKind: "LOCAL_SYSTEM",
 		Domains: []string{pick(genDomains)},

@@ -165,7 +165,7 @@ func recallCases(rng *rand.Rand, entries []*catalog.Entry, n int) (texts, codes 
 		e := entries[rng.IntN(len(entries))]
 		src := e.Name
 		if rng.IntN(2) == 0 {
-			src = e.Items[rng.IntN(len(e.Items))].Name
+			src = e.Items.Slice()[rng.IntN(e.Items.Len())].Name
 		}
 		rs := []rune(src)
 		if len(rs) < 2 {

@@ -114,8 +114,8 @@ func TestFollowsChanges(t *testing.T) {
 	e, err := s.View().Entry("0101/000002") // 地表水国控断面水质监测, 断面名称, 水质类别, 渝北区
 	require.NoError(t, err)
 	e.Name = "饮用水源地水量台账"
-	e.Items = e.Items[:2] // 备注, 断面名称
-	e.District = "500101" // 万州区
+	e.Items = catalog.ItemsOf(e.Items.Slice()[:2]...) // 备注, 断面名称
+	e.District = "500101"                             // 万州区
 	require.NoError(t, s.PutEntry(ctx, e))
 	for text, want := range map[string][]string{
 		"国控断面": nil, "水质类别": nil, "渝北": nil, "水质": nil,

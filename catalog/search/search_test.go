@@ -22,9 +22,11 @@ func handEntry(seq, name string, items ...string) *catalog.Entry {
 		UpdateCycle: schemas.Daily, Status: catalog.StatusPublished, Department: "AIR_DIV", District: schemas.CityCode,
 		SourceKind: "LOCAL_SYSTEM", Domains: []string{"AIR"},
 	}
+	var its []catalog.Item
 	for i, n := range append([]string{"备注"}, items...) {
-		e.Items = append(e.Items, catalog.Item{Name: n, Field: "f" + string(rune('a'+i)), Type: schemas.String, Grade: schemas.General1})
+		its = append(its, catalog.Item{Name: n, Field: "f" + string(rune('a'+i)), Type: schemas.String, Grade: schemas.General1})
 	}
+	e.Items = catalog.ItemsOf(its...)
 	return e
 }
 
@@ -53,7 +55,9 @@ func handFixture(t *testing.T) (*catalog.Store, *Index) {
 	wz := handEntry("000004", "污染源名录", "排放口编号")
 	wz.District = "500101" // 万州区
 	secret := handEntry("000005", "重点排污单位名录", "排污许可证编号", "法定代表人")
-	secret.Items[2].Grade = schemas.Important
+	its := secret.Items.Slice()
+	its[2].Grade = schemas.Important
+	secret.Items = catalog.ItemsOf(its...)
 	secret.Domains = []string{"WATER"}
 	for _, e := range []*catalog.Entry{credit, water, air, wz, secret} {
 		require.NoError(t, s.PutEntry(ctx, e))

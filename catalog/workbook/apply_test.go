@@ -110,8 +110,8 @@ func TestImportAppliesNewAndChangedEntries(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, catalog.StatusDraft, noise.Status)
 	assert.Equal(t, "noise_zones", noise.Table)
-	require.Len(t, noise.Items, 1)
-	assert.Equal(t, "leq", noise.Items[0].Field)
+	require.Equal(t, 1, noise.Items.Len())
+	assert.Equal(t, "leq", noise.Items.Slice()[0].Field)
 }
 
 func TestImportWithProblemsInTwoSheetsChangesNothing(t *testing.T) {

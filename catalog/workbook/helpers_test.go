@@ -42,11 +42,11 @@ func testEntries() []*catalog.Entry {
 		ResourceCode: "0101/000001", Table: "air_daily", Name: "空气质量监测日均值",
 		CategoryCode: "0101", ProviderName: "重庆市生态环境监测中心", ProviderCode: "12500000MB1534567X",
 		Abstract: "全市空气质量自动监测站日均值，含 PM2.5、PM10", FormatType: "DATABASE",
-		Items: []catalog.Item{
+		Items: catalog.ItemsOf([]catalog.Item{
 			{Name: "区县", Field: "district", Type: schemas.String, Length: 6, Grade: schemas.General1, CodeList: "districts", Required: true, IsKey: true, Description: "监测点所在区县"},
 			{Name: "监测日期", Field: "day", Type: schemas.Date, Grade: schemas.General1, Required: true, IsKey: true},
 			{Name: "PM2.5浓度", Field: "pm25", Type: schemas.Float, Grade: schemas.General2, Description: "微克/立方米"},
-		},
+		}...),
 		ShareType: "CONDITIONAL", ShareCondition: "用于大气污染防治", ShareMode: "API",
 		OpenType: "CONDITIONAL", OpenCondition: "注册用户", UpdateCycle: schemas.Daily,
 		Status: catalog.StatusPublished, Department: "AIR_DIV", District: schemas.CityCode, SourceKind: "ONLINE_MONITORING",
@@ -57,10 +57,10 @@ func testEntries() []*catalog.Entry {
 		ResourceCode: "0102/000001", Table: "water_sections", Name: "地表水国控断面水质监测",
 		CategoryCode: "0102", ProviderName: "重庆市生态环境局", ProviderCode: "11500000MB1534567X",
 		Abstract: "国控断面月度水质", FormatType: "SPREADSHEET",
-		Items: []catalog.Item{
+		Items: catalog.ItemsOf([]catalog.Item{
 			{Name: "断面名称", Field: "section", Type: schemas.String, Grade: schemas.General1, Required: true},
 			{Name: "联系人手机", Field: "mobile", Type: schemas.String, Length: 11, Grade: schemas.General3, PIType: "MOBILE"},
-		},
+		}...),
 		ShareType: "UNCONDITIONAL", ShareMode: "TABLE", OpenType: "NOT_OPEN", UpdateCycle: schemas.Monthly,
 		Status: catalog.StatusDraft, Department: "WATER_DIV", District: "500101", SourceKind: "DISTRICT_SUBMISSION",
 		Domains: []string{"WATER"}, RelatedCodes: []string{"0101/000001"}, Exempt: true, ExemptReason: "垂管系统已归集",
@@ -69,7 +69,7 @@ func testEntries() []*catalog.Entry {
 		ResourceCode: "08/000001", Table: "emergency_plans", Name: "突发环境事件应急预案",
 		CategoryCode: "08", ProviderName: "重庆市生态环境局", ProviderCode: "11500000MB1534567X",
 		Abstract: "应急预案", FormatType: "DOCUMENT",
-		Items:     []catalog.Item{{Name: "预案名称", Field: "plan", Type: schemas.String, Grade: schemas.Important}},
+		Items:     catalog.ItemsOf([]catalog.Item{{Name: "预案名称", Field: "plan", Type: schemas.String, Grade: schemas.Important}}...),
 		ShareType: "NOT_SHARED", ShareCondition: "涉密", ShareMode: "FILE", OpenType: "NOT_OPEN", UpdateCycle: schemas.Irregular,
 		Status: catalog.StatusDraft, Department: "AIR_DIV", District: schemas.CityCode, SourceKind: "LOCAL_SYSTEM",
 		Domains: []string{"EMERGENCY"}, Secret: true,

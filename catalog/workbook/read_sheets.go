@@ -105,6 +105,7 @@ func (rd *reader) items() {
 		val   string
 	}
 	seen := map[seenKey]int{}
+	items := make([][]catalog.Item, len(rd.book.Entries)) // packed into the entries at the end
 	var header []string
 	rd.walk(SheetItems, rd.lim.MaxItemRows, false, func(cells []string) {
 		header, at = cells, rd.columns(SheetItems, cells, heads, optional)
@@ -142,10 +143,12 @@ func (rd *reader) items() {
 		if !ok {
 			return
 		}
-		e := rd.book.Entries[ei]
-		e.Items = append(e.Items, it)
+		items[ei] = append(items[ei], it)
 		rd.book.itemRows[ei] = append(rd.book.itemRows[ei], row)
 	})
+	for ei, e := range rd.book.Entries {
+		e.Items = catalog.ItemsOf(items[ei]...)
+	}
 }
 
 func idText(id int) string {

@@ -148,11 +148,11 @@ func writeItems(ctx context.Context, f *excelize.File, head int, entries []*cata
 		if link == "" {
 			link = e.Table
 		}
-		for j := range e.Items {
+		for _, it := range e.Items.All() {
 			row := make([]any, len(itemCols))
 			row[0] = link
 			for i, c := range itemCols[1:] {
-				row[i+1] = c.get(&e.Items[j])
+				row[i+1] = c.get(&it)
 			}
 			if err := s.add(row); err != nil {
 				return err

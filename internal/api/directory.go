@@ -177,12 +177,14 @@ func (ej *entryJSON) entry(where string) (*catalog.Entry, error) {
 		}
 		e.PublishDate = t
 	}
+	items := make([]catalog.Item, 0, len(ej.Items))
 	for _, it := range ej.Items {
-		e.Items = append(e.Items, catalog.Item{
+		items = append(items, catalog.Item{
 			ID: it.ID, Name: strings.TrimSpace(it.Name), Field: strings.TrimSpace(it.Field), Type: schemas.DataType(lookupID(schemas.DataTypes, it.Type)),
 			Length: it.Length, Required: it.Required, IsKey: it.IsKey, Grade: schemas.Grade(lookupID(schemas.Grades, it.Grade)),
 			PIType: lookupID(schemas.PITypes, it.PIType), CodeList: strings.TrimSpace(it.CodeList), Description: it.Description,
 		})
 	}
+	e.Items = catalog.ItemsOf(items...)
 	return e, nil
 }

@@ -22,7 +22,7 @@ func EncodeEntry(e *catalog.Entry) ([]byte, error) {
 		Secret: e.Secret, Exempt: e.Exempt, ExemptReason: e.ExemptReason, GradeOverride: string(e.GradeOverride),
 		Items: []itemJSON{},
 	}
-	for _, it := range e.Items {
+	for _, it := range e.Items.All() {
 		ej.Items = append(ej.Items, itemJSON{
 			ID: it.ID, Name: it.Name, Field: it.Field, Type: string(it.Type), Length: it.Length, Required: it.Required,
 			IsKey: it.IsKey, Grade: string(it.Grade), PIType: it.PIType, CodeList: it.CodeList, Description: it.Description,

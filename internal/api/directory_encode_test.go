@@ -22,10 +22,10 @@ func TestEncodeEntryRoundTrip(t *testing.T) {
 		UpdateCycle: schemas.Monthly, RelatedCodes: []string{"0102/000002"}, Department: "DIV_WATER", District: schemas.CityCode,
 		SourceKind: "DISTRICT_SUBMISSION", Domains: []string{"WATER"}, BusinessItems: []string{"YW_WATER_REPORT"},
 		Scenes: []string{"YJS_OUTFALL"}, Exempt: true, ExemptReason: "理由", GradeOverride: schemas.General3,
-		Items: []catalog.Item{
+		Items: catalog.ItemsOf([]catalog.Item{
 			{ID: 1, Name: "区县", Field: "district_code", Type: schemas.String, Required: true, IsKey: true, Grade: schemas.General1, CodeList: "districts"},
 			{ID: 4, Name: "化学需氧量", Field: "cod", Type: schemas.Float, Length: 0, Grade: schemas.General2, PIType: "", Description: "mg/L"},
-		},
+		}...),
 		// Owned by the workflow: not in the document.
 		Status: catalog.StatusPublished, PublishDate: time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC), Revision: 9,
 	}
@@ -38,7 +38,8 @@ func TestEncodeEntryRoundTrip(t *testing.T) {
 	require.Len(t, doc.Entries, 1)
 	got := doc.Entries[0]
 	assert.Empty(t, catalog.Diff(e, got), "every field the document carries comes back")
-	assert.Equal(t, []int{1, 4}, []int{got.Items[0].ID, got.Items[1].ID})
+	items := got.Items.Slice()
+	assert.Equal(t, []int{1, 4}, []int{items[0].ID, items[1].ID})
 	assert.Equal(t, e.SharingBasis, got.SharingBasis)
 	assert.Equal(t, catalog.StatusDraft, got.Status)
 }

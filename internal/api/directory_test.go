@@ -61,8 +61,8 @@ func TestDecodeDirectoryResolvesNames(t *testing.T) {
 	assert.Equal(t, "PUBLISHED", e.Status)
 	assert.Equal(t, []string{"WATER"}, e.Domains)
 	assert.Equal(t, schemas.Monthly, e.UpdateCycle)
-	assert.Equal(t, schemas.String, e.Items[0].Type)
-	assert.Equal(t, schemas.General1, e.Items[0].Grade)
+	assert.Equal(t, schemas.String, e.Items.Slice()[0].Type)
+	assert.Equal(t, schemas.General1, e.Items.Slice()[0].Grade)
 
 	doc, err = DecodeDirectory(strings.NewReader(`{"name":"草稿"}`))
 	require.NoError(t, err)

@@ -41,7 +41,7 @@ func exchangeEntry(code, table string, grade schemas.Grade, fn func(e *catalog.E
 	e := &catalog.Entry{
 		ResourceCode: code, Table: table, Name: "目录 " + code, CategoryCode: "0101",
 		ProviderName: "重庆市生态环境局", ProviderCode: "11500000MB1534567X", Abstract: "摘要", FormatType: "DATABASE",
-		Items:     []catalog.Item{{Name: "数值", Field: "v", Type: schemas.Float, Grade: grade}},
+		Items:     catalog.ItemsOf([]catalog.Item{{Name: "数值", Field: "v", Type: schemas.Float, Grade: grade}}...),
 		ShareType: "UNCONDITIONAL", ShareMode: "API", OpenType: "UNCONDITIONAL", UpdateCycle: schemas.Daily,
 		Status: catalog.StatusPublished, Department: "AIR_DIV", District: schemas.CityCode, SourceKind: "LOCAL_SYSTEM",
 		Domains: []string{"AIR"},

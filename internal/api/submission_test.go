@@ -45,10 +45,10 @@ func submissionServerWith(t *testing.T, uploads *Uploads) (*httptest.Server, *ca
 		ProviderName: "重庆市生态环境局", ProviderCode: "11500000MB0000000X", Abstract: "测试", FormatType: "DATABASE",
 		ShareType: "UNCONDITIONAL", ShareMode: "TABLE", OpenType: "CONDITIONAL", UpdateCycle: schemas.Yearly,
 		Status: catalog.StatusPublished, Department: "DIV_AIR", District: schemas.CityCode, SourceKind: "DISTRICT_SUBMISSION",
-		Domains: []string{"AIR"}, Items: []catalog.Item{
+		Domains: []string{"AIR"}, Items: catalog.ItemsOf([]catalog.Item{
 			{Name: "区县", Field: "district_code", Type: schemas.String, Required: true, CodeList: "districts", Grade: schemas.General1},
 			{Name: "数量", Field: "enterprise_count", Type: schemas.Int, Required: true, Grade: schemas.General1},
-		},
+		}...),
 	}))
 
 	require.NoError(t, cat.PutPrincipal(ctx, catalog.Principal{ID: "scene", Name: "应用", Role: catalog.RoleScene,

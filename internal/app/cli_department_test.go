@@ -54,7 +54,7 @@ func TestGradeAboveOwnClearance(t *testing.T) {
 	zhang := catalog.Principal{ID: "zhang", Name: "张数据", Role: catalog.RoleSteward, Clearance: schemas.General2, Department: "DIV_AIR"}
 	require.NoError(t, a.Cat.CreatePrincipal(ctx, zhang))
 	e, err := a.Cat.CreateEntry(ctx, &zhang, &catalog.Entry{Name: "企业名录", CategoryCode: "0101", Department: "DIV_AIR",
-		Items: []catalog.Item{{Name: "单位名称", Field: "org_name", Type: schemas.String, Grade: schemas.General1}}}, "")
+		Items: catalog.ItemsOf([]catalog.Item{{Name: "单位名称", Field: "org_name", Type: schemas.String, Grade: schemas.General1}}...)}, "")
 	require.NoError(t, err)
 	require.NoError(t, a.Close())
 

@@ -73,7 +73,7 @@ func printEntry(out io.Writer, v *catalog.View, w workingEntry) {
 		[]string{"更新时间", cliTime(e.UpdatedAt) + prefixed("，", e.Review.UpdatedBy)},
 	)
 	writeFields(out, "  ", rows)
-	fmt.Fprintf(out, "信息项（%d）:\n", len(e.Items))
+	fmt.Fprintf(out, "信息项（%d）:\n", e.Items.Len())
 	printItems(out, e.Items)
 	if c := w.change; c != nil {
 		fmt.Fprintf(out, "变更申请: %s，%s，版本 %d，最后修改 %s %s", changeKinds[c.Kind], schemas.EntryStatuses.NameOf(c.Status),
@@ -134,9 +134,9 @@ func entryRows(v *catalog.View, e *catalog.Entry) [][]string {
 	}
 }
 
-func printItems(out io.Writer, items []catalog.Item) {
+func printItems(out io.Writer, items catalog.ItemList) {
 	var rows [][]string
-	for _, it := range items {
+	for _, it := range items.All() {
 		length := "-"
 		if it.Length > 0 {
 			length = strconv.Itoa(it.Length)

@@ -58,7 +58,7 @@ func (env *matrixEnv) checkData(t *testing.T, p *catalog.Principal, e *catalog.E
 	fields := catalog.DistrictFields(e)
 	sel := fields
 	if len(sel) == 0 {
-		sel = []string{e.Items[0].Field}
+		sel = []string{e.Items.Slice()[0].Field}
 	}
 	inScope := func(row map[string]any) bool {
 		if a.Rows == nil {

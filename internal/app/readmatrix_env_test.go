@@ -62,7 +62,7 @@ func (env *matrixEnv) addEntries(t *testing.T) {
 			ProviderName: "重庆市生态环境局", ProviderCode: "11500000MB0000000X", Abstract: name, FormatType: "DATABASE",
 			ShareType: "UNCONDITIONAL", ShareMode: "TABLE", OpenType: "CONDITIONAL", UpdateCycle: schemas.Irregular,
 			Status: catalog.StatusPublished, Department: "DIV_WATER", District: district, SourceKind: "DISTRICT_SUBMISSION",
-			Domains: []string{"WATER"}, Items: items,
+			Domains: []string{"WATER"}, Items: catalog.ItemsOf(items...),
 		}
 		require.NoError(t, env.a.Cat.PutEntry(ctx, e))
 	}

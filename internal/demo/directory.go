@@ -78,7 +78,7 @@ type spec struct {
 func entry(code, table, name, cat, dept, source string, cycle schemas.UpdateCycle, domains []string, items ...catalog.Item) catalog.Entry {
 	return catalog.Entry{
 		ResourceCode: code, Table: table, Name: name, CategoryCode: cat, Department: dept,
-		SourceKind: source, UpdateCycle: cycle, Domains: domains, Items: items,
+		SourceKind: source, UpdateCycle: cycle, Domains: domains, Items: catalog.ItemsOf(items...),
 		ProviderName: "重庆市生态环境局", ProviderCode: providerCode, Abstract: name + "。",
 		FormatType: "DATABASE", ShareType: "UNCONDITIONAL", ShareMode: "TABLE", OpenType: "CONDITIONAL",
 		OpenCondition: "依申请开放", District: schemas.CityCode, Status: "DRAFT",

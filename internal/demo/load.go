@@ -211,7 +211,7 @@ func (s spec) csv(g *gen) ([]byte, error) {
 	if s.rows != nil {
 		rows = s.rows(g)
 	} else {
-		rows = genericRows(g, s.Items, s.nrows)
+		rows = genericRows(g, s.Items.Slice(), s.nrows)
 	}
 	if s.load == stale && s.SourceKind == "DISTRICT_SUBMISSION" && len(rows) > 2 {
 		rows[1] = append([]string(nil), rows[1]...)
@@ -221,8 +221,8 @@ func (s spec) csv(g *gen) ([]byte, error) {
 	}
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
-	head := make([]string, len(s.Items))
-	for i, it := range s.Items {
+	head := make([]string, s.Items.Len())
+	for i, it := range s.Items.All() {
 		head[i] = it.Name
 	}
 	if err := w.Write(head); err != nil {

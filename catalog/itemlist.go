@@ -1,0 +1,299 @@
+package catalog
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"iter"
+	"strings"
+
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// ItemList is an entry's data items (信息项) in order, packed into one immutable string. A
+// province holds two million items: as Item structs they cost 136 bytes and seven pointers
+// each, which the collector marks on every cycle and start-up decodes one by one. Packed, an
+// entry's items are one allocation without pointers, restored from a checkpoint in one copy;
+// an Item read from the list holds substrings of it (or, for codes, static strings), so reading
+// allocates nothing. The zero ItemList is empty. Its JSON is the array of its items, as []Item's.
+//
+// Each item is packed as: ID (signed varint), Name, Field, Type, Length (signed varint), a flag
+// byte (Required, IsKey), Grade, PIType, CodeList, Description. Strings are a uvarint length and
+// their bytes; the codes (Type, Grade, PIType, CodeList) are a uvarint v, the string
+// packedCodes[v>>1] when v is odd (one byte for what every item repeats), else v>>1 bytes
+// following. The binary checkpoint stores this form as it is (checkpoint_binary.go): a change
+// of it is a new checkpoint format version.
+type ItemList struct {
+	packed string
+	n      int32
+}
+
+const (
+	itemRequired = 1 << iota
+	itemIsKey
+)
+
+// packedCodes are the codes packed as one byte: the data types, grades and personal
+// information types, and the districts list. The list is part of the format: append only.
+var packedCodes = [...]string{
+	"STRING", "INT", "FLOAT", "BOOL", "DATE", "TIMESTAMP",
+	"GENERAL_1", "GENERAL_2", "GENERAL_3", "GENERAL_4", "IMPORTANT", "CORE",
+	"MOBILE", "ID_CARD", "CN_NAME", "FIXED_PHONE", "BANK_CARD", "ADDRESS", "EMAIL", "PLATE",
+	"districts",
+}
+
+var packedCode = func() map[string]uint64 {
+	m := make(map[string]uint64, len(packedCodes))
+	for i, c := range packedCodes {
+		m[c] = uint64(i)<<1 | 1
+	}
+	return m
+}()
+
+// ItemsOf packs items; it is the only way to make a non-empty list.
+func ItemsOf(items ...Item) ItemList {
+	if len(items) == 0 {
+		return ItemList{}
+	}
+	size := 0
+	for i := range items {
+		size += packedLen(&items[i])
+	}
+	var p packer
+	p.b.Grow(size)
+	for i := range items {
+		it := &items[i]
+		p.varint(int64(it.ID))
+		p.str(it.Name)
+		p.str(it.Field)
+		p.code(string(it.Type))
+		p.varint(int64(it.Length))
+		var flags byte
+		if it.Required {
+			flags |= itemRequired
+		}
+		if it.IsKey {
+			flags |= itemIsKey
+		}
+		p.b.WriteByte(flags)
+		p.code(string(it.Grade))
+		p.code(it.PIType)
+		p.code(it.CodeList)
+		p.str(it.Description)
+	}
+	return ItemList{packed: p.b.String(), n: int32(len(items))}
+}
+
+// packedLen is the byte count of it packed.
+func packedLen(it *Item) int {
+	n := varintLen(int64(it.ID)) + varintLen(int64(it.Length)) + 1
+	for _, s := range [...]string{it.Name, it.Field, it.Description} {
+		n += uvarintLen(uint64(len(s))) + len(s)
+	}
+	for _, s := range [...]string{string(it.Type), string(it.Grade), it.PIType, it.CodeList} {
+		if _, ok := packedCode[s]; ok {
+			n++
+		} else {
+			n += uvarintLen(uint64(len(s))<<1) + len(s)
+		}
+	}
+	return n
+}
+
+func uvarintLen(v uint64) int {
+	n := 1
+	for ; v >= 0x80; v >>= 7 {
+		n++
+	}
+	return n
+}
+
+func varintLen(v int64) int { return uvarintLen(uint64(v<<1) ^ uint64(v>>63)) }
+
+type packer struct {
+	b   strings.Builder
+	buf [binary.MaxVarintLen64]byte
+}
+
+func (p *packer) uvarint(v uint64) { p.b.Write(binary.AppendUvarint(p.buf[:0], v)) }
+func (p *packer) varint(v int64)   { p.b.Write(binary.AppendVarint(p.buf[:0], v)) }
+func (p *packer) str(s string)     { p.uvarint(uint64(len(s))); p.b.WriteString(s) }
+
+func (p *packer) code(s string) {
+	if v, ok := packedCode[s]; ok {
+		p.uvarint(v)
+		return
+	}
+	p.uvarint(uint64(len(s)) << 1)
+	p.b.WriteString(s)
+}
+
+// Len is the number of items.
+func (l ItemList) Len() int { return int(l.n) }
+
+// All yields the items in order with their positions, decoding one at a time.
+func (l ItemList) All() iter.Seq2[int, Item] {
+	return func(yield func(int, Item) bool) {
+		r := itemReader{s: l.packed}
+		for i := range int(l.n) {
+			if !yield(i, r.item()) {
+				return
+			}
+		}
+	}
+}
+
+// Slice returns the items as a new slice the caller may change; nil when there are none.
+func (l ItemList) Slice() []Item {
+	if l.n == 0 {
+		return nil
+	}
+	out := make([]Item, l.n)
+	r := itemReader{s: l.packed}
+	for i := range out {
+		out[i] = r.item()
+	}
+	return out
+}
+
+// Field returns the item with the given field identifier and its position.
+func (l ItemList) Field(field string) (Item, int, bool) {
+	for i, it := range l.All() {
+		if it.Field == field {
+			return it, i, true
+		}
+	}
+	return Item{}, -1, false
+}
+
+// grade is the highest grade of the items, "" when there are none. It reads the grades alone,
+// and ranks only a grade other than the highest so far (most items share one).
+func (l ItemList) grade() schemas.Grade {
+	var (
+		g    schemas.Grade
+		rank int
+	)
+	r := itemReader{s: l.packed}
+	for range int(l.n) {
+		r.uvarint() // ID
+		r.skip()    // Name
+		r.skip()    // Field
+		r.code()    // Type
+		r.uvarint() // Length
+		r.off++     // flags
+		if ig := schemas.Grade(r.code()); ig != g {
+			if ir := ig.Rank(); ir > rank {
+				g, rank = ig, ir
+			}
+		}
+		r.code() // PIType
+		r.code() // CodeList
+		r.skip() // Description
+	}
+	return g
+}
+
+// MarshalJSON writes the items as a JSON array, null when there are none (as a nil []Item).
+func (l ItemList) MarshalJSON() ([]byte, error) { return json.Marshal(l.Slice()) }
+
+// UnmarshalJSON reads a JSON array of items (or null).
+func (l *ItemList) UnmarshalJSON(b []byte) error {
+	var items []Item
+	if err := json.Unmarshal(b, &items); err != nil {
+		return err
+	}
+	*l = ItemsOf(items...)
+	return nil
+}
+
+var errBadItems = errors.New("malformed packed items")
+
+// packedItems is the list of n items packed as s, read from outside (a checkpoint): it is
+// checked to decode to exactly n items, since reading a list assumes that it does.
+func packedItems(s string, n uint64) (l ItemList, err error) {
+	if n > uint64(len(s)) || (n == 0) != (s == "") {
+		return ItemList{}, errBadItems
+	}
+	defer func() {
+		// A malformed list fails decoding by indexing out of its string.
+		if recover() != nil {
+			l, err = ItemList{}, errBadItems
+		}
+	}()
+	r := itemReader{s: s}
+	for range n {
+		r.item()
+	}
+	if r.off != len(s) {
+		return ItemList{}, errBadItems
+	}
+	return ItemList{packed: s, n: int32(n)}, nil
+}
+
+// itemReader decodes packed items. It trusts its string (ItemsOf made it, or packedItems
+// checked it): a malformed one panics.
+type itemReader struct {
+	s   string
+	off int
+}
+
+func (r *itemReader) uvarint() uint64 {
+	if c := r.s[r.off]; c < 0x80 { // lengths of names, fields, codes: one byte
+		r.off++
+		return uint64(c)
+	}
+	var v uint64
+	for shift := 0; ; shift += 7 {
+		c := r.s[r.off]
+		r.off++
+		v |= uint64(c&0x7f) << shift
+		if c < 0x80 {
+			return v
+		}
+	}
+}
+
+func (r *itemReader) varint() int64 {
+	u := r.uvarint()
+	return int64(u>>1) ^ -int64(u&1)
+}
+
+// str returns the next string: a substring of the list, never a copy.
+func (r *itemReader) str() string {
+	n := int(r.uvarint())
+	s := r.s[r.off : r.off+n]
+	r.off += n
+	return s
+}
+
+func (r *itemReader) skip() { r.off += int(r.uvarint()) }
+
+// code returns the next code: a packed code's string, or a substring of the list.
+func (r *itemReader) code() string {
+	v := r.uvarint()
+	if v&1 != 0 {
+		return packedCodes[v>>1]
+	}
+	n := int(v >> 1)
+	s := r.s[r.off : r.off+n]
+	r.off += n
+	return s
+}
+
+func (r *itemReader) item() Item {
+	var it Item
+	it.ID = int(r.varint())
+	it.Name = r.str()
+	it.Field = r.str()
+	it.Type = schemas.DataType(r.code())
+	it.Length = int(r.varint())
+	flags := r.s[r.off]
+	r.off++
+	it.Required = flags&itemRequired != 0
+	it.IsKey = flags&itemIsKey != 0
+	it.Grade = schemas.Grade(r.code())
+	it.PIType = r.code()
+	it.CodeList = r.code()
+	it.Description = r.str()
+	return it
+}
