@@ -20,17 +20,24 @@ func ownFixture(t *testing.T) (*catalog.Store, *Index) {
 	t.Cleanup(func() { _ = s.Close() })
 	a := handEntry("000001", "甲乙监测", "氨氮浓度")
 	a.Abstract = "丙丁台账"
-	a.Items[1].Description = "丁戊己庚"
+	a.Items = describe(a.Items, 1, "丁戊己庚")
 	b := handEntry("000002", "丑寅台账", "氨氮浓度")
 	b.Abstract = "卯辰记录"
-	b.Items[1].Description = "含甲乙监测字样"
+	b.Items = describe(b.Items, 1, "含甲乙监测字样")
 	c := handEntry("000003", "卯辰记录汇总", "臭氧")
 	c.Abstract = "卯辰记录"
-	c.Items[1].Description = "编号0101"
+	c.Items = describe(c.Items, 1, "编号0101")
 	for _, e := range []*catalog.Entry{a, b, c} {
 		require.NoError(t, s.PutEntry(context.Background(), e))
 	}
 	return s, openIndex(t, s, t.TempDir())
+}
+
+// describe returns items with item i's description set to d.
+func describe(items catalog.ItemList, i int, d string) catalog.ItemList {
+	its := items.Slice()
+	its[i].Description = d
+	return catalog.ItemsOf(its...)
 }
 
 // TestOwnTexts: texts several entries hold are shared parts, the others each entry's own text;
@@ -90,11 +97,11 @@ func TestOwnTextsFollow(t *testing.T) {
 	s, ix := ownFixture(t)
 	ctx := context.Background()
 	d := handEntry("000004", "丙丁台账", "氨氮浓度") // its name is another's abstract
-	d.Items[1].Description = "丁戊己庚"          // another's own description
+	d.Items = describe(d.Items, 1, "丁戊己庚")   // another's own description
 	require.NoError(t, s.PutEntry(ctx, d))
 	a, err := s.View().Entry("0101/000001")
 	require.NoError(t, err)
-	a.Items = a.Items[:1]
+	a.Items = catalog.ItemsOf(a.Items.Slice()[:1]...)
 	a.Abstract = "午未申"
 	require.NoError(t, s.PutEntry(ctx, a))
 	for text, want := range map[string][]string{
