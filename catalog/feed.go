@@ -68,7 +68,7 @@ func noteEntryChange(txn *memdb.Txn, old, e *Entry) error {
 func buildFeed(txn *memdb.Txn) error {
 	var nodes []*loadNode
 	each(txn, tableEntries, indexID, func(e *Entry) {
-		nodes = append(nodes, &loadNode{at: feedStamp(e.ModifyIndex), code: e.ResourceCode})
+		nodes = append(nodes, newLoadNode(feedStamp(e.ModifyIndex), e.ResourceCode, 0))
 	})
 	slices.SortFunc(nodes, func(x, y *loadNode) int { return x.cmpKey(y.at, y.code) })
 	return putFeed(txn, buildTree(nodes))

@@ -289,7 +289,7 @@ func buildFigureCells(txn *memdb.Txn) error {
 			cells[k] = b
 		}
 		if c.loaded {
-			b.nodes = append(b.nodes, &loadNode{at: c.at, code: c.code, items: int32(c.items)})
+			b.nodes = append(b.nodes, newLoadNode(c.at, c.code, c.items))
 		} else {
 			b.cell.Unloaded++
 			b.cell.UnloadedItems += c.items

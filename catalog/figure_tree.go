@@ -17,6 +17,7 @@ import (
 type loadNode struct {
 	at    stamp
 	items int32
+	prio  uint32 // treapPriority of code, kept: a descent compares it at every level
 	code  string
 	n     int32 // entries in the subtree
 	sum   int64 // items in the subtree
@@ -47,6 +48,11 @@ func (n *loadNode) cmpKey(at stamp, code string) int {
 	return strings.Compare(n.code, code)
 }
 
+// newLoadNode is a node of no subtree yet.
+func newLoadNode(at stamp, code string, items int) *loadNode {
+	return &loadNode{at: at, code: code, items: int32(items), prio: uint32(treapPriority(code) >> 32)}
+}
+
 // treapPriority mixes an FNV-1a hash of the code (splitmix64's finaliser), without allocating.
 func treapPriority(code string) uint64 {
 	h := uint64(14695981039346656037)
@@ -63,9 +69,8 @@ func treapPriority(code string) uint64 {
 // above reports whether a belongs above b: higher priority, ties broken by key, so that the
 // order is total and the shape unique.
 func above(a, b *loadNode) bool {
-	pa, pb := treapPriority(a.code), treapPriority(b.code)
-	if pa != pb {
-		return pa > pb
+	if a.prio != b.prio {
+		return a.prio > b.prio
 	}
 	return a.cmpKey(b.at, b.code) < 0
 }
@@ -93,7 +98,7 @@ func (n *loadNode) clone() *loadNode {
 
 // treeInsert returns t with the entry (at, code) of the given items added; t is unchanged.
 func treeInsert(t *loadNode, at stamp, code string, items int) *loadNode {
-	return insertNode(t, &loadNode{at: at, code: code, items: int32(items)})
+	return insertNode(t, newLoadNode(at, code, items))
 }
 
 func insertNode(t, x *loadNode) *loadNode {

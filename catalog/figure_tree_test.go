@@ -34,6 +34,7 @@ func checkTree(t *testing.T, n *loadNode) []treeKey {
 		if n == nil {
 			return 0, 0
 		}
+		require.Equal(t, uint32(treapPriority(n.code)>>32), n.prio, "priority of %s", n.code)
 		for _, child := range []*loadNode{n.l, n.r} {
 			if child != nil {
 				require.True(t, above(n, child), "heap order at %s", n.code)
@@ -113,7 +114,7 @@ func TestLoadTreeAgainstAList(t *testing.T) {
 			// One shape per set: the sorted build equals the tree the inserts and deletes made.
 			nodes := make([]*loadNode, len(keys))
 			for i, k := range keys {
-				nodes[i] = &loadNode{at: k.at, code: k.code, items: int32(k.items)}
+				nodes[i] = newLoadNode(k.at, k.code, k.items)
 			}
 			assert.True(t, sameShape(root, buildTree(nodes)), "sorted build and updates give the same tree")
 		})

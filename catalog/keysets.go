@@ -186,7 +186,7 @@ func buildKeySets(txn *memdb.Txn) error {
 				continue
 			}
 			key = append(append(append(key[:0], keyKinds[i]...), 0), v...)
-			sets[string(key)] = append(sets[string(key)], &loadNode{code: e.ResourceCode})
+			sets[string(key)] = append(sets[string(key)], newLoadNode(stamp{}, e.ResourceCode, 0))
 		}
 	})
 	for k, nodes := range sets {
