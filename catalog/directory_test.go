@@ -92,6 +92,8 @@ func TestDirectoryFiltersAndPages(t *testing.T) {
 		{Domain: "WATER"},
 		{Domain: "AIR", Department: "WATER_DIV"},
 		{Department: "AIR_DIV", District: "500101", Status: StatusDraft},
+		{Department: "WATER_DIV"},
+		{Department: "NO_SUCH_DIV"},
 		{District: schemas.CityCode},
 		{Grade: "GENERAL_3"},
 		{Grade: "GENERAL_2", ShareType: "CONDITIONAL", UpdateCycle: "MONTHLY"},
@@ -235,6 +237,8 @@ func TestEntryKeysFollowMoves(t *testing.T) {
 		assert.Zero(t, v.DirectoryCount(admin, DirectoryFilter{District: "500101"}))
 		assert.Equal(t, 1, v.DirectoryCount(admin, DirectoryFilter{District: "500102"}))
 		assert.Equal(t, 2, v.DirectoryCount(admin, DirectoryFilter{}))
+		assert.Equal(t, 1, v.DirectoryCount(admin, DirectoryFilter{Department: "WATER_DIV"}))
+		assert.Equal(t, 1, v.DirectoryCount(admin, DirectoryFilter{Department: "AIR_DIV"}))
 		assert.Equal(t, []string{e.ResourceCode}, codes(DirectoryFilter{District: "500102", Department: "WATER_DIV"}))
 		got, err := v.EntryByTable("water_daily")
 		require.NoError(t, err)
