@@ -223,7 +223,13 @@ func writeCheckpoint(path string, txn *memdb.Txn, idx uint64, at time.Time) (siz
 			return 0, fmt.Errorf("checkpoint %s: %w", t.table, err)
 		}
 		for obj := it.Next(); obj != nil; obj = it.Next() {
-			objs = append(objs, obj)
+			if t.rows == nil {
+				objs = append(objs, obj)
+			} else {
+				for _, r := range t.rows(obj) {
+					objs = append(objs, r)
+				}
+			}
 			if len(objs) >= ckptChunk {
 				if err := flush(t); err != nil {
 					return 0, err

@@ -20,25 +20,28 @@ type ckptTable struct {
 	table string
 	typ   cmdType
 	codec ckptCodec
+	// rows, when set, gives the objects a stored row holds, written in its place: the history
+	// table's buckets are written as their rows (history_buckets.go).
+	rows func(row any) []*historyRow
 }
 
 // ckptTables lists the stored tables; the items table is derived from entries, not stored.
 var ckptTables = []ckptTable{
-	{tableDepartments, ckptDepartment, objectsOf[Department](tableDepartments)},
-	{tableDistricts, ckptDistrict, objectsOf[schemas.District](tableDistricts)},
+	{tableDepartments, ckptDepartment, objectsOf[Department](tableDepartments), nil},
+	{tableDistricts, ckptDistrict, objectsOf[schemas.District](tableDistricts), nil},
 	{tableEntries, ckptEntry, binaryCodec(restoring(preparing(objectsWith(storeEntry), func(e *Entry) {
 		legacyItemIDs(e)
 		compactEntry(e)
-	}), entryRestorer), binVersionPackedItems, encodeEntry, func(r *binReader, _ *Entry) *Entry { return decodeEntry(r) })},
-	{tableSnapshots, ckptSnapshot, restoring(objectsOf[Snapshot](tableSnapshots), snapshotRestorer)},
-	{tableRuns, ckptRun, restoring(objectsOf[Run](tableRuns), runRestorer)},
-	{tablePrincipals, ckptPrincipal, objectsOf[Principal](tablePrincipals)},
-	{tableTokens, ckptToken, objectsOf[Token](tableTokens)},
-	{tableChanges, ckptChange, objectsOf[ChangeRequest](tableChanges)},
-	{tableHistory, ckptHistory, historyCodec()},
-	{tableGradings, ckptGrading, objectsOf[Evidence](tableGradings)},
-	{tableBusinessItems, ckptBusinessItem, objectsOf[BusinessItem](tableBusinessItems)},
-	{tableScenes, ckptScene, objectsOf[Scene](tableScenes)},
+	}), entryRestorer), binVersionPackedItems, encodeEntry, func(r *binReader, _ *Entry) *Entry { return decodeEntry(r) }), nil},
+	{tableSnapshots, ckptSnapshot, restoring(objectsOf[Snapshot](tableSnapshots), snapshotRestorer), nil},
+	{tableRuns, ckptRun, restoring(objectsOf[Run](tableRuns), runRestorer), nil},
+	{tablePrincipals, ckptPrincipal, objectsOf[Principal](tablePrincipals), nil},
+	{tableTokens, ckptToken, objectsOf[Token](tableTokens), nil},
+	{tableChanges, ckptChange, objectsOf[ChangeRequest](tableChanges), nil},
+	{tableHistory, ckptHistory, historyCodec(), func(b any) []*historyRow { return b.(*historyBucket).Rows }},
+	{tableGradings, ckptGrading, objectsOf[Evidence](tableGradings), nil},
+	{tableBusinessItems, ckptBusinessItem, objectsOf[BusinessItem](tableBusinessItems), nil},
+	{tableScenes, ckptScene, objectsOf[Scene](tableScenes), nil},
 }
 
 // ckptCodec encodes and decodes the objects of one table and inserts them. A chunk of objects is

@@ -1,7 +1,6 @@
 package catalog
 
 import (
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -58,7 +57,7 @@ const (
 func historyTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
 		Name:    tableHistory,
-		Indexes: map[string]*memdb.IndexSchema{indexID: idIndex("Entry")},
+		Indexes: map[string]*memdb.IndexSchema{indexID: idIndex("Key")}, // buckets (history_buckets.go)
 	}
 }
 
@@ -75,15 +74,9 @@ func addHistory(txn *memdb.Txn, rec *record, cmd *entryCmd, code, action, status
 
 // appendHistory stores and returns a new row for h's entry: its versions so far, then h.
 func appendHistory(txn *memdb.Txn, h *History) (*historyRow, error) {
-	var old *historyRow
-	if raw, err := txn.First(tableHistory, indexID, h.Entry); err != nil {
-		return nil, fmt.Errorf("history of %s: %w", h.Entry, err)
-	} else if raw != nil {
-		old = raw.(*historyRow)
-	}
-	row := old.with(h.Entry, h)
-	if err := txn.Insert(tableHistory, row); err != nil {
-		return nil, fmt.Errorf("insert history of %s: %w", h.Entry, err)
+	row := historyRowOf(txn, h.Entry).with(h.Entry, h)
+	if err := putHistoryRow(txn, row); err != nil {
+		return nil, err
 	}
 	return row, nil
 }
@@ -94,12 +87,9 @@ func (v *View) HistoryFor(p *Principal, code string, limit int) ([]*History, err
 	if err != nil || !exists(p, e) {
 		return nil, entryNotFound(code)
 	}
-	raw, err := v.txn.First(tableHistory, indexID, code)
-	if err != nil {
-		return nil, fmt.Errorf("history of %s: %w", code, err)
-	}
+	row := historyRowOf(v.txn, code)
 	var out []*History
-	if raw == nil {
+	if row == nil {
 		return out, nil
 	}
 	// A change under way that raises the entry above p's clearance is hidden from p (ChangeFor):
@@ -108,7 +98,7 @@ func (v *View) HistoryFor(p *Principal, code string, limit int) ([]*History, err
 	if c, err := first[ChangeRequest](v.txn, tableChanges, "change request", code); err == nil && !exists(p, c.Proposed) {
 		hideAfter = e.Revision
 	}
-	recs, err := raw.(*historyRow).versions()
+	recs, err := row.versions()
 	if err != nil {
 		return nil, err
 	}

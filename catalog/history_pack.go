@@ -171,7 +171,7 @@ func historyCodec() ckptCodec {
 	c.encodeGob = nil
 	c.insert = func(txn *memdb.Txn, obj any) error {
 		if row, ok := obj.(*historyRow); ok {
-			return txn.Insert(tableHistory, row)
+			return putHistoryRow(txn, row)
 		}
 		_, err := appendHistory(txn, obj.(*History))
 		return err
@@ -194,23 +194,35 @@ func historyCodec() ckptCodec {
 	return c
 }
 
-// restoreHistory returns the insert of one checkpoint load. Older checkpoints hold the versions
-// of an entry one after another: the first is stored as a new row, and the others are packed
-// onto that row in place (nobody reads it before the load ends), one memdb insert per entry.
+// restoreHistory returns the insert of one checkpoint load: rows go into their buckets in place
+// (restoreHistoryRow), one memdb insert per bucket. Older checkpoints hold the versions of an
+// entry one after another: the first makes a new row, and the others are packed onto that row
+// in place (nobody reads it before the load ends).
 func restoreHistory() func(*memdb.Txn, any) error {
-	var last *historyRow
+	var (
+		last *historyRow
+		cur  *historyBucket
+	)
 	return func(txn *memdb.Txn, obj any) error {
 		h, ok := obj.(*History)
 		if !ok {
 			last = nil
-			return txn.Insert(tableHistory, obj.(*historyRow))
+			var err error
+			cur, err = restoreHistoryRow(txn, cur, obj.(*historyRow))
+			return err
 		}
 		if last != nil && h.Entry == last.Entry {
 			*last = *last.with(last.Entry, h)
 			return nil
 		}
+		if row := historyRowOf(txn, h.Entry); row != nil { // versions apart were never written, yet load
+			*row = *row.with(row.Entry, h)
+			last = row
+			return nil
+		}
+		last = (*historyRow)(nil).with(h.Entry, h)
 		var err error
-		last, err = appendHistory(txn, h) // looks the row up: versions apart were never written, yet load
+		cur, err = restoreHistoryRow(txn, cur, last)
 		return err
 	}
 }

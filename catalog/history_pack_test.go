@@ -19,17 +19,24 @@ import (
 )
 
 // storedObjects is what checkpoints before packed history held for a stored object: one
-// History per version for a history row, the object itself otherwise.
+// History per version for a history bucket or row, the object itself otherwise.
 func storedObjects(t testing.TB, obj any) []any {
-	row, ok := obj.(*historyRow)
-	if !ok {
+	var rows []*historyRow
+	switch o := obj.(type) {
+	case *historyBucket:
+		rows = o.Rows
+	case *historyRow:
+		rows = []*historyRow{o}
+	default:
 		return []any{obj}
 	}
-	versions, err := row.versions()
-	require.NoError(t, err)
-	out := make([]any, len(versions))
-	for i := range versions {
-		out[i] = &versions[i]
+	var out []any
+	for _, row := range rows {
+		versions, err := row.versions()
+		require.NoError(t, err)
+		for i := range versions {
+			out = append(out, &versions[i])
+		}
 	}
 	return out
 }
@@ -156,7 +163,7 @@ func TestOldHistoryCheckpointsLoad(t *testing.T) {
 			s = openTest(t, testConfig(dir, clock))
 			assert.JSONEq(t, state, stateJSON(t, s.View()))
 			var counts []int
-			each(s.View().txn, tableHistory, indexID, func(r *historyRow) { counts = append(counts, r.Count) })
+			eachHistoryRow(s.View().txn, func(r *historyRow) { counts = append(counts, r.Count) })
 			assert.Equal(t, []int{4, 1}, counts, "one row per entry: the workflow entry's four versions, then %s's", second.ResourceCode)
 
 			require.NoError(t, s.PutDepartment(context.Background(), Department{Code: "SOIL_DIV", Name: "土壤处", Kind: DepartmentDivision}))
@@ -181,9 +188,9 @@ func TestHistoryRowIsNeverChanged(t *testing.T) {
 	d, err := s.CreateEntry(ctx, wfSteward, draftEntry("地表水水质月报"), "首次登记")
 	require.NoError(t, err)
 	before := s.View()
-	raw, err := before.txn.First(tableHistory, indexID, d.ResourceCode)
-	require.NoError(t, err)
-	packed := raw.(*historyRow).Packed
+	row := historyRowOf(before.txn, d.ResourceCode)
+	require.NotNil(t, row)
+	packed := row.Packed
 	require.NoError(t, s.SubmitEntry(ctx, wfSteward, d.ResourceCode, d.Revision, "请审核"))
 
 	old, err := before.HistoryFor(wfAdmin, d.ResourceCode, 10)
@@ -196,8 +203,9 @@ func TestHistoryRowIsNeverChanged(t *testing.T) {
 	assert.Equal(t, old[0], now[1], "the earlier version reads the same from the new row")
 	assert.Equal(t, HistSubmit, now[0].Action)
 	assert.Equal(t, "请审核", now[0].Note)
-	assert.Equal(t, packed, raw.(*historyRow).Packed)
-	assert.Equal(t, 1, raw.(*historyRow).Count)
+	assert.Equal(t, packed, historyRowOf(before.txn, d.ResourceCode).Packed)
+	assert.Equal(t, 1, historyRowOf(before.txn, d.ResourceCode).Count)
+	assert.Same(t, row, historyRowOf(before.txn, d.ResourceCode), "the earlier view keeps its row")
 }
 
 // A row whose packed string does not hold exactly the versions it counts is refused when the
