@@ -34,6 +34,14 @@ func TestLoadStateFollowsRunsAndData(t *testing.T) {
 		t.Helper()
 		v := s.View()
 		states := newLoadStates(v.txn, "")
+		var loaded, each []string
+		for _, x := range v.Entries() {
+			if x.CurrentSnapshot != "" {
+				loaded = append(loaded, x.ResourceCode)
+			}
+		}
+		v.EachLoaded(func(x *Entry) bool { each = append(each, x.ResourceCode); return true })
+		assert.Equal(t, loaded, each, "EachLoaded gives the entries with data")
 		for _, x := range v.Entries() {
 			st := states.of(x.ResourceCode)
 			if x.CurrentSnapshot == "" {
@@ -90,8 +98,13 @@ func TestLoadStateFollowsRunsAndData(t *testing.T) {
 		agrees(s)
 	}
 	collected(s)
+	require.NoError(t, s.PutEntry(ctx, validEntry("000003", "third")))
+	loadEntry(t, s, "0101/000003", "r5", "s2", "", t0.Add(45*time.Minute))
+	var first []string
+	s.View().EachLoaded(func(x *Entry) bool { first = append(first, x.ResourceCode); return false })
+	assert.Equal(t, []string{e.ResourceCode}, first, "fn returning false stops the walk")
 	require.NoError(t, s.Close())
 	s = openTest(t, testConfig(dir, clock))
 	defer s.Close()
-	collected(s)
+	collected(s) // the third entry, a draft, is not due
 }

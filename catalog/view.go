@@ -74,6 +74,24 @@ func (v *View) EachEntry(after string, fn func(e *Entry) bool) {
 	}
 }
 
+// EachLoaded calls fn with every entry that has current data, in resource-code order, until fn
+// returns false: the load states (loadstate.go), not a walk of the directory. As EachEntry, no
+// access is decided and e is the stored entry.
+func (v *View) EachLoaded(fn func(e *Entry) bool) {
+	each(v.txn, tableLoadStates, indexID, func(st *loadState) {
+		if fn == nil || st.Current == nil {
+			return
+		}
+		e, err := entryTxn(v.txn, st.Entry)
+		if err != nil {
+			panic(fmt.Sprintf("catalog: load state of %s, which is no entry", st.Entry)) // kept in the same transaction
+		}
+		if !fn(e) {
+			fn = nil
+		}
+	})
+}
+
 // Department returns the department with the given code.
 func (v *View) Department(code string) (*Department, error) {
 	d, err := first[Department](v.txn, tableDepartments, "department", code)

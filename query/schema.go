@@ -26,10 +26,11 @@ const statusPublished = "PUBLISHED"
 // tell apart share it), built on first use and bounded in number. A catalogue change that alters the
 // entries makes a new generation; the old one is dropped whole, never edited.
 type generation struct {
-	gen         uint64
-	fingerprint string
-	entries     []*catalog.Entry          // queryable entries as stored (read only), ordered by table
-	byField     map[string]*catalog.Entry // the entry behind each table's root fields
+	gen     uint64
+	fpOnce  sync.Once
+	fp      string                    // fingerprint of entries, computed when first compared
+	entries []*catalog.Entry          // queryable entries as stored (read only), ordered by table
+	byField map[string]*catalog.Entry // the entry behind each table's root fields
 
 	mu    sync.Mutex
 	byKey map[string]*graphql.Schema // whole schemas, per access key
@@ -37,8 +38,8 @@ type generation struct {
 	names map[string]map[string]string
 }
 
-func newGeneration(gen uint64, fp string, entries []*catalog.Entry) *generation {
-	g := &generation{gen: gen, fingerprint: fp, entries: entries, byField: map[string]*catalog.Entry{},
+func newGeneration(gen uint64, entries []*catalog.Entry) *generation {
+	g := &generation{gen: gen, entries: entries, byField: map[string]*catalog.Entry{},
 		byKey: map[string]*graphql.Schema{}, parts: map[string]*graphql.Schema{}, names: map[string]map[string]string{}}
 	for _, e := range entries {
 		g.byField[e.Table] = e
@@ -69,6 +70,13 @@ func queryable(e *catalog.Entry) bool {
 		schemas.CheckIdent(e.Table) == nil && len(columns(e)) > 0
 }
 
+// fingerprint is the generation's fingerprint of its entries: computed only when a newer
+// generation is compared with it, never for the first one a service builds.
+func (g *generation) fingerprint() string {
+	g.fpOnce.Do(func() { g.fp = fingerprint(g.entries) })
+	return g.fp
+}
+
 // fingerprint hashes what the generated types depend on, so that catalogue changes that do not
 // touch them (runs, a new snapshot of a loaded entry) keep the schemas. Each value is written
 // with its length, so that no two lists of values hash the same text.
@@ -97,7 +105,7 @@ func fingerprint(entries []*catalog.Entry) string {
 // alive only until the next one replaces it.
 func queryableEntries(v *catalog.View) []*catalog.Entry {
 	var out []*catalog.Entry
-	v.EachEntry("", func(e *catalog.Entry) bool {
+	v.EachLoaded(func(e *catalog.Entry) bool {
 		if queryable(e) {
 			out = append(out, e)
 		}
@@ -119,19 +127,18 @@ func (s *Service) generationFor(v *catalog.View) *generation {
 	}
 	s.scans.Add(1)
 	entries := queryableEntries(v)
-	fp := fingerprint(entries)
 	var built *generation
 	for {
 		cur = s.cur.Load()
 		if cur != nil && cur.meta >= meta {
 			return cur.g // a request with a newer view swapped meanwhile: it wins
 		}
+		if built == nil {
+			built = newGeneration(s.gens.Add(1), entries)
+		}
 		g := built
-		if cur != nil && cur.g.fingerprint == fp {
+		if cur != nil && cur.g.fingerprint() == built.fingerprint() {
 			g = cur.g
-		} else if g == nil {
-			built = newGeneration(s.gens.Add(1), fp, entries)
-			g = built
 		}
 		if s.cur.CompareAndSwap(cur, &current{meta: meta, g: g}) {
 			if cur == nil || cur.g != g {

@@ -45,6 +45,15 @@ func TestSchemaSwap(t *testing.T) {
 	assert.Equal(t, meta, f.cat.View().Generation(), "a data load is no metadata change")
 	assert.Equal(t, scans, f.svc.scans.Load(), "no read of the directory for a data load")
 
+	// A metadata change that leaves the queryable entries as they were (an entry without data)
+	// reads them again and keeps the generation: the fingerprints agree.
+	require.NoError(t, f.cat.PutEntry(f.ctx, baseEntry("0103/000002", "no_data_yet", "尚无数据的监测井", []catalog.Item{
+		{Name: "井号", Field: "well", Type: schemas.String, Grade: schemas.General1, IsKey: true},
+	})))
+	assert.Greater(t, f.cat.View().Generation(), meta)
+	assert.Same(t, g1, f.svc.generationFor(f.cat.View()))
+	assert.Greater(t, f.svc.scans.Load(), scans)
+
 	// A new entry with data appears after the swap, in a new generation.
 	e := baseEntry("0103/000001", "groundwater_well", "地下水监测井", []catalog.Item{
 		{Name: "井号", Field: "well", Type: schemas.String, Grade: schemas.General1, IsKey: true},
