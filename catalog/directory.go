@@ -19,9 +19,9 @@ import (
 // resource code itself. Each of these filters is a stream of entries in that order; the others
 // (domain, share type, update cycle: few values, each held by much of the directory) are
 // conditions on the entries the streams give. The first stream, the filter likely to be the
-// most selective, drives: the others
-// test its entries, and where one of them keeps refusing, it jumps to its own next entry and the
-// driver follows, so that a common filter driving beside a rare one skips what cannot match.
+// most selective, drives: the others test its entries, and where one of them keeps refusing, it
+// jumps to its own next entry and the driver follows, so that a common filter driving beside a
+// rare one skips what cannot match.
 // The work follows the matches of the filters, not the directory; a page stops at its last
 // entry (plus one more, to know whether there is a next).
 
