@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -15,6 +16,18 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// recordWriter returns a writer of framed JSON records of a checkpoint of the given version.
+func recordWriter(t *testing.T, w io.Writer, idx uint64, at time.Time, version int) func(cmdType, any) {
+	return func(typ cmdType, body any) {
+		b, err := json.Marshal(body)
+		require.NoError(t, err)
+		raw, err := json.Marshal(&record{Index: idx, Type: typ, Version: version, At: at, Payload: b})
+		require.NoError(t, err)
+		_, err = w.Write(frame(raw))
+		require.NoError(t, err)
+	}
+}
+
 // writeCheckpointV1 writes a checkpoint as version 1 did: one JSON record per object.
 func writeCheckpointV1(t *testing.T, path string, txn *memdb.Txn, idx uint64, at time.Time) {
 	t.Helper()
@@ -22,14 +35,7 @@ func writeCheckpointV1(t *testing.T, path string, txn *memdb.Txn, idx uint64, at
 	require.NoError(t, err)
 	defer f.Close()
 	w := bufio.NewWriter(f)
-	put := func(typ cmdType, body any) {
-		b, err := json.Marshal(body)
-		require.NoError(t, err)
-		raw, err := json.Marshal(&record{Index: idx, Type: typ, Version: ckptVersionV1, At: at, Payload: b})
-		require.NoError(t, err)
-		_, err = w.Write(frame(raw))
-		require.NoError(t, err)
-	}
+	put := recordWriter(t, w, idx, at, ckptVersionV1)
 	put(ckptHeader, ckptHeaderBody{Index: idx})
 	objects := 0
 	for _, tb := range ckptTables {

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/gob"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -91,14 +90,7 @@ func writeLegacyCheckpoint(t *testing.T, path string, txn *memdb.Txn, idx uint64
 	require.NoError(t, err)
 	defer f.Close()
 	w := bufio.NewWriter(f)
-	putRecord := func(typ cmdType, body any) {
-		b, err := json.Marshal(body)
-		require.NoError(t, err)
-		raw, err := json.Marshal(&record{Index: idx, Type: typ, Version: ckptVersion, At: at, Payload: b})
-		require.NoError(t, err)
-		_, err = w.Write(frame(raw))
-		require.NoError(t, err)
-	}
+	putRecord := recordWriter(t, w, idx, at, ckptVersion)
 	putRecord(ckptHeader, ckptHeaderBody{Index: idx})
 	objects := 0
 	for _, tb := range ckptTables {
