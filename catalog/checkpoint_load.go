@@ -69,7 +69,10 @@ func loadCheckpoint(ctx context.Context, db *memdb.MemDB, dir string) (ckptInfo,
 		err = buildFeed(txn)
 	}
 	if err == nil {
-		err = buildFigureCells(txn)
+		err = buildLoadStates(txn)
+	}
+	if err == nil {
+		err = buildFigureCells(txn) // after the load states it reads
 	}
 	if err != nil {
 		return ckptInfo{}, err

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/go-memdb"
@@ -80,25 +81,67 @@ func noteCurrentSnapshot(txn *memdb.Txn, snap *Snapshot) error {
 	return putLoadState(txn, next)
 }
 
-// snapshotRestorer is the insert of the snapshots of one checkpoint load: the entries are
-// restored before them, so each knows whether it is its entry's current data.
+// snapshotRestorer is the insert of the snapshots of one checkpoint load: the snapshot alone,
+// the load states being built once the whole checkpoint is in (buildLoadStates).
 func snapshotRestorer() func(*memdb.Txn, *Snapshot) error {
 	return func(txn *memdb.Txn, snap *Snapshot) error {
 		if err := txn.Insert(tableSnapshots, snap); err != nil {
 			return fmt.Errorf("insert snapshot %s: %w", snap.ID, err)
 		}
-		if e, err := entryTxn(txn, snap.Entry); err == nil && e.CurrentSnapshot == snap.ID {
-			// The figure's cells are built once the whole checkpoint is in (buildFigureCells).
-			st := loadStateTxn(txn, snap.Entry)
-			st.Current = snap
-			return putLoadState(txn, st)
+		return nil
+	}
+}
+
+// runRestorer is the insert of the runs of one checkpoint load: the run alone, as for snapshots.
+func runRestorer() func(*memdb.Txn, *Run) error {
+	return func(txn *memdb.Txn, r *Run) error {
+		if err := txn.Insert(tableRuns, r); err != nil {
+			return fmt.Errorf("insert run %s: %w", r.ID, err)
 		}
 		return nil
 	}
 }
 
-// runRestorer is the insert of the runs of one checkpoint load.
-func runRestorer() func(*memdb.Txn, *Run) error { return insertRun }
+// buildLoadStates makes the load state of every entry with runs or data once a checkpoint is
+// restored: each written once, in resource-code order, rather than looked up and rewritten for
+// every snapshot and run as they come (in the random order of their ids). An entry's last run
+// is its newest (newerRun); its current data the snapshot it names.
+func buildLoadStates(txn *memdb.Txn) error {
+	states := map[string]*loadState{}
+	state := func(code string) *loadState {
+		st := states[code]
+		if st == nil {
+			st = &loadState{Entry: code}
+			states[code] = st
+		}
+		return st
+	}
+	each(txn, tableRuns, indexID, func(r *Run) {
+		if st := state(r.Entry); st.Last == nil || newerRun(r, st.Last) {
+			st.Last = r
+		}
+	})
+	each(txn, tableEntries, indexID, func(e *Entry) {
+		if e.CurrentSnapshot == "" {
+			return
+		}
+		// An entry naming no stored snapshot of its own has no data, as when it was stored.
+		if snap, err := first[Snapshot](txn, tableSnapshots, "snapshot", e.CurrentSnapshot); err == nil && snap.Entry == e.ResourceCode {
+			state(e.ResourceCode).Current = snap
+		}
+	})
+	codes := make([]string, 0, len(states))
+	for c := range states {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	for _, c := range codes {
+		if err := putLoadState(txn, *states[c]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // loadStates walks the load states in resource-code order alongside an ordered walk of entries.
 type loadStates struct {

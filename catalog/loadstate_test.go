@@ -11,7 +11,7 @@ import (
 
 // TestLoadStateFollowsRunsAndData: the last run the collection figure reads is the entry's newest
 // run by start time, whatever order runs are recorded and finished in, and the same after a
-// checkpoint restore and after a journal replay.
+// checkpoint restore (which builds the states afresh) and after a journal replay.
 func TestLoadStateFollowsRunsAndData(t *testing.T) {
 	s, clock := newTestStore(t)
 	ctx := context.Background()
@@ -103,8 +103,16 @@ func TestLoadStateFollowsRunsAndData(t *testing.T) {
 	var first []string
 	s.View().EachLoaded(func(x *Entry) bool { first = append(first, x.ResourceCode); return false })
 	assert.Equal(t, []string{e.ResourceCode}, first, "fn returning false stops the walk")
+	rows := func(s *Store) []loadState {
+		var out []loadState
+		each(s.View().txn, tableLoadStates, indexID, func(st *loadState) { out = append(out, *st) })
+		return out
+	}
+	kept := rows(s)
+	require.Len(t, kept, 2)
 	require.NoError(t, s.Close())
 	s = openTest(t, testConfig(dir, clock))
 	defer s.Close()
 	collected(s) // the third entry, a draft, is not due
+	assert.Equal(t, kept, rows(s), "the states a restore builds are those the writes kept")
 }
