@@ -32,6 +32,7 @@ var ckptTables = []ckptTable{
 	{tableEntries, ckptEntry, binaryCodec(restoring(preparing(objectsWith(storeEntry), func(e *Entry) {
 		legacyItemIDs(e)
 		compactEntry(e)
+		e.remember()
 	}), entryRestorer), binVersionPackedItems, encodeEntry, func(r *binReader, _ *Entry) *Entry { return decodeEntry(r) }), nil},
 	{tableSnapshots, ckptSnapshot, restoring(objectsOf[Snapshot](tableSnapshots), snapshotRestorer), nil},
 	{tableRuns, ckptRun, restoring(objectsOf[Run](tableRuns), runRestorer), nil},

@@ -66,9 +66,6 @@ func loadCheckpoint(ctx context.Context, db *memdb.MemDB, dir string) (ckptInfo,
 		err = buildKeySets(txn) // derived, never stored: once, over what was restored
 	}
 	if err == nil {
-		err = buildFeed(txn)
-	}
-	if err == nil {
 		err = buildLoadStates(txn)
 	}
 	if err == nil {

@@ -11,7 +11,7 @@ import (
 // (ModifyIndex), for followers such as the search index that catch up with what changed since
 // the index they have seen. It is one row holding a persistent treap of (index, resource code)
 // nodes (figure_tree.go's loadNode, the index in place of a time), kept with every entry write
-// (noteEntryChange) and rebuilt once at restore (buildFeed): an index of the entries table would
+// (noteEntryChange) and rebuilt once at restore (buildKeySets): an index of the entries table would
 // cost a radix leaf and node per entry, about 500 bytes each.
 
 const tableFeed = "feed"
@@ -64,14 +64,14 @@ func noteEntryChange(txn *memdb.Txn, old, e *Entry) error {
 	return putFeed(txn, treeInsert(t, feedStamp(e.ModifyIndex), e.ResourceCode, 0))
 }
 
-// buildFeed makes the feed of every entry restored, in one O(n log n) sort and O(n) build.
-func buildFeed(txn *memdb.Txn) error {
-	var nodes []*loadNode
-	each(txn, tableEntries, indexID, func(e *Entry) {
-		nodes = append(nodes, newLoadNode(feedStamp(e.ModifyIndex), e.ResourceCode, 0))
-	})
+// feedTree computes the feed of the entries, in one O(n log n) sort and O(n) build.
+func feedTree(entries []*Entry) *loadNode {
+	nodes := make([]*loadNode, len(entries))
+	for i, e := range entries {
+		nodes[i] = newLoadNode(feedStamp(e.ModifyIndex), e.ResourceCode, 0)
+	}
 	slices.SortFunc(nodes, func(x, y *loadNode) int { return x.cmpKey(y.at, y.code) })
-	return putFeed(txn, buildTree(nodes))
+	return buildTree(nodes)
 }
 
 // EntriesChangedSince calls fn with a copy of every entry changed after journal index idx, in

@@ -110,14 +110,13 @@ func insertEntryData(txn *memdb.Txn, old, e *Entry) error {
 	return storeEntry(txn, e)
 }
 
-// entryRestorer is the insert of the entries of one checkpoint load: e is compacted already (in
-// the decoding goroutines), the state holds no items of it to replace, the key sets are built
+// entryRestorer is the insert of the entries of one checkpoint load: e is compacted and its grade
+// remembered already (in the decoding goroutines), the state holds no items of it to replace, the key sets are built
 // once after the load (buildKeySets), and the sequence counters are kept here and written only
 // when they rise, without a lookup per entry.
 func entryRestorer() func(*memdb.Txn, *Entry) error {
 	seqs := map[string]uint64{}
 	return func(txn *memdb.Txn, e *Entry) error {
-		e.remember()
 		if err := txn.Insert(tableEntries, e); err != nil {
 			return fmt.Errorf("insert entry %s: %w", e.ResourceCode, err)
 		}

@@ -173,24 +173,20 @@ func noteEntryKeys(txn *memdb.Txn, old, e *Entry) error {
 	return nil
 }
 
-// buildKeySets makes the sets and counts of every entry restored, in one pass in resource-code
-// order and one O(n) tree build per set.
+// buildKeySets makes the sets, counts and feed (feed.go) of every entry restored. The entries
+// are read from memdb once; the trees are then computed from them (immutable once stored) in two
+// goroutines, the feed's sort and build beside the sets', and stored.
 func buildKeySets(txn *memdb.Txn) error {
-	sets := map[string][]*loadNode{}
-	counts := map[entryCount]int{}
-	var key []byte
-	each(txn, tableEntries, indexID, func(e *Entry) {
-		counts[entryCount{District: e.District, Grade: e.Grade()}]++
-		for i, v := range keyValues(e) {
-			if v == "" {
-				continue
-			}
-			key = append(append(append(key[:0], keyKinds[i]...), 0), v...)
-			sets[string(key)] = append(sets[string(key)], newLoadNode(stamp{}, e.ResourceCode, 0))
-		}
-	})
-	for k, nodes := range sets {
-		if err := putKeySet(txn, k, buildTree(nodes)); err != nil {
+	var entries []*Entry
+	each(txn, tableEntries, indexID, func(e *Entry) { entries = append(entries, e) })
+	feed := make(chan *loadNode, 1)
+	go func() { feed <- feedTree(entries) }()
+	sets, counts := keySetTrees(entries)
+	if err := putFeed(txn, <-feed); err != nil {
+		return err
+	}
+	for k, t := range sets {
+		if err := putKeySet(txn, k, t); err != nil {
 			return err
 		}
 	}
@@ -201,6 +197,33 @@ func buildKeySets(txn *memdb.Txn) error {
 		}
 	}
 	return nil
+}
+
+// keySetTrees computes the set of every value and the counts of entries, given in resource-code
+// order: one O(n) tree build per set.
+func keySetTrees(entries []*Entry) (map[string]*loadNode, map[entryCount]int) {
+	sets := map[string][]*loadNode{}
+	counts := map[entryCount]int{}
+	var key []byte
+	for _, e := range entries {
+		counts[entryCount{District: e.District, Grade: e.Grade()}]++
+		for i, v := range keyValues(e) {
+			if v == "" {
+				continue
+			}
+			key = append(append(append(key[:0], keyKinds[i]...), 0), v...)
+			if nodes, ok := sets[string(key)]; ok {
+				sets[string(key)] = append(nodes, newLoadNode(stamp{}, e.ResourceCode, 0))
+			} else {
+				sets[string(key)] = []*loadNode{newLoadNode(stamp{}, e.ResourceCode, 0)}
+			}
+		}
+	}
+	trees := make(map[string]*loadNode, len(sets))
+	for k, nodes := range sets {
+		trees[k] = buildTree(nodes)
+	}
+	return trees, counts
 }
 
 // entryByKey returns the first entry with the value of a kind, nil when none has it: for a
