@@ -70,7 +70,7 @@ func feedTree(entries []*Entry) *loadNode {
 	for i, e := range entries {
 		nodes[i] = newLoadNode(feedStamp(e.ModifyIndex), e.ResourceCode, 0)
 	}
-	slices.SortFunc(nodes, func(x, y *loadNode) int { return x.cmpKey(y.at, y.code) })
+	slices.SortFunc(nodes, func(x, y *loadNode) int { return x.cmpKey(y.when(), y.code) })
 	return buildTree(nodes)
 }
 

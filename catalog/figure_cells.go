@@ -296,7 +296,7 @@ func buildFigureCells(txn *memdb.Txn) error {
 		}
 	})
 	for _, b := range cells {
-		slices.SortFunc(b.nodes, func(x, y *loadNode) int { return x.cmpKey(y.at, y.code) })
+		slices.SortFunc(b.nodes, func(x, y *loadNode) int { return x.cmpKey(y.when(), y.code) })
 		b.cell.Loaded = buildTree(b.nodes)
 		if err := txn.Insert(tableFigureCells, b.cell); err != nil {
 			return fmt.Errorf("store figure cell: %w", err)

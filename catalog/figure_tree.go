@@ -15,14 +15,18 @@ import (
 // whatever order it was built in, and the sorted build of a restore gives the tree the inserts
 // of a replay would.
 type loadNode struct {
-	at    stamp
+	sec   int64 // the commit time, as a stamp (when): flat, so that the node packs in 64 bytes
+	nsec  int32
 	items int32
 	prio  uint32 // treapPriority of code, kept: a descent compares it at every level
+	n     int32  // entries in the subtree
 	code  string
-	n     int32 // entries in the subtree
 	sum   int64 // items in the subtree
 	l, r  *loadNode
 }
+
+// when is the node's commit time.
+func (n *loadNode) when() stamp { return stamp{sec: n.sec, nsec: n.nsec} }
 
 // stamp is a time as wall-clock seconds and nanoseconds: the comparison of time.Time values
 // without monotonic readings, which committed times never carry.
@@ -42,7 +46,7 @@ func (a stamp) cmp(b stamp) int {
 
 // cmpKey orders n against the key (at, code).
 func (n *loadNode) cmpKey(at stamp, code string) int {
-	if c := n.at.cmp(at); c != 0 {
+	if c := n.when().cmp(at); c != 0 {
 		return c
 	}
 	return strings.Compare(n.code, code)
@@ -50,7 +54,7 @@ func (n *loadNode) cmpKey(at stamp, code string) int {
 
 // newLoadNode is a node of no subtree yet.
 func newLoadNode(at stamp, code string, items int) *loadNode {
-	return &loadNode{at: at, code: code, items: int32(items), prio: uint32(treapPriority(code) >> 32)}
+	return &loadNode{sec: at.sec, nsec: at.nsec, code: code, items: int32(items), prio: uint32(treapPriority(code) >> 32)}
 }
 
 // treapPriority mixes an FNV-1a hash of the code (splitmix64's finaliser), without allocating.
@@ -72,7 +76,7 @@ func above(a, b *loadNode) bool {
 	if a.prio != b.prio {
 		return a.prio > b.prio
 	}
-	return a.cmpKey(b.at, b.code) < 0
+	return a.cmpKey(b.when(), b.code) < 0
 }
 
 func (n *loadNode) count() (entries, items int) {
@@ -103,11 +107,11 @@ func treeInsert(t *loadNode, at stamp, code string, items int) *loadNode {
 
 func insertNode(t, x *loadNode) *loadNode {
 	if t == nil || above(x, t) {
-		x.l, x.r = splitTree(t, x.at, x.code)
+		x.l, x.r = splitTree(t, x.when(), x.code)
 		return x.fix()
 	}
 	c := t.clone()
-	if x.cmpKey(t.at, t.code) < 0 {
+	if x.cmpKey(t.when(), t.code) < 0 {
 		c.l = insertNode(t.l, x)
 	} else {
 		c.r = insertNode(t.r, x)
@@ -179,7 +183,7 @@ func treeDelete(t *loadNode, at stamp, code string) (*loadNode, bool) {
 // countSince counts the entries of t, and their items, committed at or after since.
 func countSince(t *loadNode, since stamp) (entries, items int) {
 	for t != nil {
-		if t.at.cmp(since) >= 0 {
+		if t.when().cmp(since) >= 0 {
 			rn, ri := t.r.count()
 			entries += 1 + rn
 			items += int(t.items) + ri

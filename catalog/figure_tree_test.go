@@ -41,7 +41,7 @@ func checkTree(t *testing.T, n *loadNode) []treeKey {
 			}
 		}
 		ln, li := walk(n.l)
-		out = append(out, treeKey{n.at, n.code, int(n.items)})
+		out = append(out, treeKey{n.when(), n.code, int(n.items)})
 		rn, ri := walk(n.r)
 		require.Equal(t, 1+ln+rn, int(n.n), "count at %s", n.code)
 		require.Equal(t, int(n.items)+li+ri, int(n.sum), "items at %s", n.code)
@@ -57,7 +57,7 @@ func sameShape(a, b *loadNode) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
-	return a.at == b.at && a.code == b.code && a.items == b.items && a.n == b.n && a.sum == b.sum &&
+	return a.when() == b.when() && a.code == b.code && a.items == b.items && a.n == b.n && a.sum == b.sum &&
 		sameShape(a.l, b.l) && sameShape(a.r, b.r)
 }
 
