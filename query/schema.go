@@ -99,7 +99,8 @@ func fingerprint(entries []*catalog.Entry) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// queryableEntries lists the queryable entries of the view, ordered by table. They are the
+// queryableEntries lists the queryable entries of the view, ordered by table, reading only the
+// entries with data (View.EachLoaded), not the whole directory. They are the
 // catalogue's stored entries, not copies (a copy of every loaded entry of a province would double
 // the directory's memory): the schemas only read them, and a generation keeps an older version
 // alive only until the next one replaces it.
