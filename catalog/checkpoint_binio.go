@@ -150,23 +150,12 @@ func (r *binReader) shared() string {
 	return string(b)
 }
 
-func (r *binReader) sharedAll() []string {
-	n := r.uvarint()
-	if n == 0 || r.err != nil {
-		return nil
-	}
-	if n > uint64(len(r.b)-r.off) {
-		r.fail(errBinShort)
-		return nil
-	}
-	out := make([]string, n)
-	for i := range out {
-		out[i] = r.shared()
-	}
-	return out
-}
+func (r *binReader) sharedAll() []string { return r.strings(r.shared) }
 
-func (r *binReader) ownAll() []string {
+func (r *binReader) ownAll() []string { return r.strings(r.own) }
+
+// strings reads a list of strings, each by read; an empty list decodes as nil.
+func (r *binReader) strings(read func() string) []string {
 	n := r.uvarint()
 	if n == 0 || r.err != nil {
 		return nil
@@ -177,7 +166,7 @@ func (r *binReader) ownAll() []string {
 	}
 	out := make([]string, n)
 	for i := range out {
-		out[i] = r.own()
+		out[i] = read()
 	}
 	return out
 }

@@ -35,14 +35,10 @@ func feedTableSchema() *memdb.TableSchema {
 func feedStamp(idx uint64) stamp { return stamp{sec: int64(idx)} }
 
 func feedOf(txn *memdb.Txn) *loadNode {
-	raw, err := txn.First(tableFeed, indexID, feedKey)
-	if err != nil {
-		panic(fmt.Sprintf("catalog: %s: %v", tableFeed, err)) // schema bug, not input
+	if f := lookup[feedRow](txn, tableFeed, feedKey); f != nil {
+		return f.changed
 	}
-	if raw == nil {
-		return nil
-	}
-	return raw.(*feedRow).changed
+	return nil
 }
 
 func putFeed(txn *memdb.Txn, t *loadNode) error {

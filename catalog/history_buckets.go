@@ -31,14 +31,7 @@ func historyBucketOf(code string) string {
 }
 
 func bucketTxn(txn *memdb.Txn, key string) *historyBucket {
-	raw, err := txn.First(tableHistory, indexID, key)
-	if err != nil {
-		panic(fmt.Sprintf("catalog: %s: %v", tableHistory, err)) // schema bug, not input
-	}
-	if raw == nil {
-		return nil
-	}
-	return raw.(*historyBucket)
+	return lookup[historyBucket](txn, tableHistory, key)
 }
 
 // find returns the position of code's row in b, and whether it is there.

@@ -24,6 +24,7 @@ func TestImportIsAtomicAndUnchangedIsANoOp(t *testing.T) {
 	assert.Empty(t, res.Created)
 	assert.Empty(t, res.Changed)
 	assert.Len(t, res.Unchanged, 2)
+	assert.Equal(t, idx, s.Index(), "unchanged entries write no command")
 
 	// One changed published entry becomes a change request; with a bad row, nothing changes.
 	changed := current(t, s, "0101/000002")

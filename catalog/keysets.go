@@ -106,14 +106,10 @@ var keyKinds = [4]string{keyTable, keyDepartment, keyDistrict, keyGrade}
 
 // keySetOf returns the tree of the set of key, nil when no entry has it.
 func keySetOf(txn *memdb.Txn, key string) *loadNode {
-	raw, err := txn.First(tableKeySets, indexID, key)
-	if err != nil {
-		panic(fmt.Sprintf("catalog: %s: %v", tableKeySets, err)) // schema bug, not input
+	if s := lookup[keySet](txn, tableKeySets, key); s != nil {
+		return s.codes
 	}
-	if raw == nil {
-		return nil
-	}
-	return raw.(*keySet).codes
+	return nil
 }
 
 // putKeySet stores the tree of key, removing the row of an empty set.

@@ -34,8 +34,8 @@ func loadStatesTableSchema() *memdb.TableSchema {
 }
 
 func loadStateTxn(txn *memdb.Txn, entry string) loadState {
-	if raw, err := txn.First(tableLoadStates, indexID, entry); err == nil && raw != nil {
-		return *raw.(*loadState)
+	if st := lookup[loadState](txn, tableLoadStates, entry); st != nil {
+		return *st
 	}
 	return loadState{Entry: entry}
 }

@@ -199,6 +199,19 @@ func first[T any](txn *memdb.Txn, table, what, id string) (*T, error) {
 	return raw.(*T), nil
 }
 
+// lookup returns the row of table whose id is key, nil when there is none: for the catalogue's
+// own rows, whose absence is an answer rather than an error to report.
+func lookup[T any](txn *memdb.Txn, table, key string) *T {
+	raw, err := txn.First(table, indexID, key)
+	if err != nil {
+		panic(fmt.Sprintf("catalog: %s: %v", table, err)) // schema bug, not input
+	}
+	if raw == nil {
+		return nil
+	}
+	return raw.(*T)
+}
+
 func each[T any](txn *memdb.Txn, table, index string, fn func(*T), args ...any) {
 	it, err := txn.Get(table, index, args...)
 	if err != nil {

@@ -13,17 +13,27 @@ import (
 	"github.com/cqeco/ecolake/schemas"
 )
 
+// airSteward opens a fresh data directory with the 大气处 department and its steward zhang of
+// the given clearance, and returns the open app (the caller closes it) and its configuration.
+func airSteward(t *testing.T, clearance schemas.Grade) (*App, Config, catalog.Principal) {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.DataDir = t.TempDir()
+	ctx := context.Background()
+	a, err := Open(ctx, cfg, slog.New(slog.DiscardHandler), false)
+	require.NoError(t, err)
+	require.NoError(t, a.Cat.PutDepartment(ctx, catalog.Department{Code: "DIV_AIR", Name: "大气处", Kind: catalog.DepartmentDivision}))
+	zhang := catalog.Principal{ID: "zhang", Name: "张数据", Role: catalog.RoleSteward, Clearance: clearance, Department: "DIV_AIR"}
+	require.NoError(t, a.Cat.CreatePrincipal(ctx, zhang))
+	return a, cfg, zhang
+}
+
 // TestDepartmentCommands: the operator registers a department by its kind's Chinese name; a
 // steward acting through --as is refused; the list shows it.
 func TestDepartmentCommands(t *testing.T) {
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
-	cfg := DefaultConfig()
-	cfg.DataDir = t.TempDir()
-	a, err := Open(ctx, cfg, log, false)
-	require.NoError(t, err)
-	require.NoError(t, a.Cat.PutDepartment(ctx, catalog.Department{Code: "DIV_AIR", Name: "大气处", Kind: catalog.DepartmentDivision}))
-	require.NoError(t, a.Cat.CreatePrincipal(ctx, catalog.Principal{ID: "zhang", Name: "张数据", Role: catalog.RoleSteward, Clearance: schemas.General4, Department: "DIV_AIR"}))
+	a, cfg, _ := airSteward(t, schemas.General4)
 	require.NoError(t, a.Close())
 
 	var out bytes.Buffer
@@ -46,13 +56,7 @@ func TestDepartmentCommands(t *testing.T) {
 func TestGradeAboveOwnClearance(t *testing.T) {
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
-	cfg := DefaultConfig()
-	cfg.DataDir = t.TempDir()
-	a, err := Open(ctx, cfg, log, false)
-	require.NoError(t, err)
-	require.NoError(t, a.Cat.PutDepartment(ctx, catalog.Department{Code: "DIV_AIR", Name: "大气处", Kind: catalog.DepartmentDivision}))
-	zhang := catalog.Principal{ID: "zhang", Name: "张数据", Role: catalog.RoleSteward, Clearance: schemas.General2, Department: "DIV_AIR"}
-	require.NoError(t, a.Cat.CreatePrincipal(ctx, zhang))
+	a, cfg, zhang := airSteward(t, schemas.General2)
 	e, err := a.Cat.CreateEntry(ctx, &zhang, &catalog.Entry{Name: "企业名录", CategoryCode: "0101", Department: "DIV_AIR",
 		Items: catalog.ItemsOf([]catalog.Item{{Name: "单位名称", Field: "org_name", Type: schemas.String, Grade: schemas.General1}}...)}, "")
 	require.NoError(t, err)
