@@ -4,25 +4,31 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/hashicorp/go-memdb"
 )
 
-// Group commit: concurrent commands share one write and one fsync, and nothing is visible
-// before it is durable.
+// Group commit: concurrent commands share one transaction, one write and one fsync, and nothing
+// is visible before it is durable.
 //
-// A command is validated against s.head (every accepted command applied, durable or not), applied
-// to it in its own transaction and its framed record appended to s.pending, all under s.mu:
-// commands are totally ordered and each one validates against all those before it. A command
-// refused by its validation or by its apply appends nothing and leaves the others alone.
+// Apply. A writer queues its command (s.qmu). If no writer is applying, it becomes the applier:
+// under s.mu it takes every queued command and validates, applies and appends each in turn to
+// s.head (every accepted command applied, durable or not), in one memdb transaction, with its
+// framed record appended to s.pending. Commands are totally ordered and each validates against
+// all those before it; one refused by its validation or its apply appends nothing and leaves the
+// others alone. The applier settles each command it took (closing its channel), so the writers
+// behind it never touch s.mu; if more were queued meanwhile, a goroutine of its own goes on
+// applying them and the applier's caller is not held.
 //
-// The command then waits until its record is durable. The first waiter that finds no fsync under
-// way becomes the leader: it seals the batch (the pending records and a snapshot of head that
-// reflects exactly them), releases s.mu, writes the records to the journal and fsyncs it, and
-// under s.mu again installs the snapshot as the durable state that View reads, advances the index
-// and wakes every waiter. Commands that arrive meanwhile queue behind it and form the next batch,
-// which the next leader writes at once: with many writers one fsync serves many commands, with
-// one writer it is one fsync per command as before.
+// Durability. A settled command waits until its record is durable. A waiter that finds no fsync
+// under way (s.syncing, taken by compare-and-swap) becomes the leader: under s.mu it seals the
+// batch (the pending records and a snapshot of head that reflects exactly them), releases s.mu,
+// writes the records to the journal and fsyncs it, and under s.mu again installs the snapshot as
+// the durable state that View reads and advances the index. It clears s.syncing and only then
+// wakes the waiters (s.syncEnd), so a waiter whose record missed the batch finds the way free and
+// leads the next one. With many writers one fsync serves many commands, with one writer it is one
+// fsync per command.
 //
 // Invariants: no reader sees a command (View, Index, Changed) and no caller gets success before
 // the fsync covering its record has returned; commands become visible in journal order, a batch
@@ -30,6 +36,21 @@ import (
 // refusing writes (s.failed); the journal is cut back to what the last fsync covered, as far as
 // the file system still lets it. head tracks no memdb watch channels (it is not memdb's primary),
 // so no watch taken on a View ever fires: live views wait on Changed.
+
+// queued is a command on its way into the journal.
+type queued struct {
+	typ      cmdType
+	a        applier
+	body     []byte
+	cmd      any // decoded from body; decoded again if it must be applied a second time
+	tried    bool
+	validate func(txn *memdb.Txn) error
+	at       time.Time
+
+	settled chan struct{} // closed once applied (idx) or refused (err)
+	idx     uint64
+	err     error
+}
 
 // submit runs one command and returns once it is durable and visible, or failed.
 func (s *Store) submit(ctx context.Context, typ cmdType, payload any, validate func(txn *memdb.Txn) error) error {
@@ -50,71 +71,192 @@ func (s *Store) submit(ctx context.Context, typ cmdType, payload any, validate f
 	if err != nil {
 		return fmt.Errorf("decode %s: %w", typ, err)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	idx, err := s.appendLocked(typ, a, body, cmd, validate)
-	if err != nil {
-		return err
+	q := &queued{typ: typ, a: a, body: body, cmd: cmd, validate: validate, settled: make(chan struct{})}
+	s.qmu.Lock()
+	s.queue = append(s.queue, q)
+	lead := !s.applying
+	s.applying = true
+	s.qmu.Unlock()
+	if lead {
+		s.applyQueue(false)
+	}
+	<-q.settled
+	if q.err != nil {
+		return q.err
 	}
 	// Accepted: the outcome is decided by the fsync now, not by ctx.
-	for s.Index() < idx {
-		if s.failed != nil {
-			return fmt.Errorf("%s at index %d: journal failed before it was durable: %w: %w", typ, idx, s.failed, ErrClosed)
+	return s.awaitDurable(q.typ, q.idx)
+}
+
+// applyQueue applies the queued commands, batch after batch, and gives up the applier's role when
+// none is left. A writer applies one batch (its own command is in it) and hands what was queued
+// meanwhile to a goroutine; that goroutine (keep) applies until the queue is empty.
+func (s *Store) applyQueue(keep bool) {
+	for {
+		s.qmu.Lock()
+		batch := s.queue
+		s.queue = nil
+		if len(batch) == 0 {
+			s.applying = false
+			s.qmu.Unlock()
+			return
 		}
-		if s.syncing {
-			s.synced.Wait()
+		s.qmu.Unlock()
+		s.mu.Lock()
+		for rest := batch; len(rest) > 0; {
+			rest = rest[s.applyBatchLocked(rest):]
+		}
+		s.mu.Unlock()
+		for _, q := range batch {
+			close(q.settled)
+		}
+		if !keep {
+			go s.applyQueue(true)
+			return
+		}
+	}
+}
+
+// awaitDurable waits until the command at idx is durable, leading the fsync of its batch when no
+// other writer is.
+func (s *Store) awaitDurable(typ cmdType, idx uint64) error {
+	for {
+		end := s.syncEnded()
+		if s.Index() >= idx {
+			return nil
+		}
+		if s.broken.Load() {
+			s.mu.Lock()
+			err := s.failed
+			s.mu.Unlock()
+			return fmt.Errorf("%s at index %d: journal failed before it was durable: %w: %w", typ, idx, err, ErrClosed)
+		}
+		if s.syncing.CompareAndSwap(false, true) {
+			s.mu.Lock()
+			s.syncBatchLocked()
+			s.mu.Unlock()
 			continue
 		}
-		s.syncBatchLocked()
+		<-end
+	}
+}
+
+// syncEnded returns a channel closed when the fsync under way (or the next) ends, well or not.
+func (s *Store) syncEnded() <-chan struct{} {
+	s.chMu.Lock()
+	defer s.chMu.Unlock()
+	return s.syncEnd
+}
+
+// leadSyncLocked makes the caller the fsync leader, waiting for a leader under way to finish.
+// Callers hold s.mu; it is released while waiting.
+func (s *Store) leadSyncLocked() {
+	for {
+		end := s.syncEnded()
+		if s.syncing.CompareAndSwap(false, true) {
+			return
+		}
+		s.mu.Unlock()
+		<-end
+		s.mu.Lock()
+	}
+}
+
+// applyBatchLocked applies commands from the front of batch in one transaction on head and
+// appends their records to the pending batch; it returns how many it settled. Each command
+// validates against all those before it, as if applied alone. A command refused by its validation
+// or its apply leaves nothing behind: the transaction is dropped, the commands before it are
+// applied again without it, and it is settled with its error on its own. Callers hold s.mu.
+func (s *Store) applyBatchLocked(batch []*queued) int {
+	if err := s.writableLocked(); err != nil {
+		for _, q := range batch {
+			q.err = fmt.Errorf("%s: %w", q.typ, err)
+		}
+		return len(batch)
+	}
+	txn := s.head.Txn(true)
+	defer txn.Abort()
+	pending, written := s.pending, s.written
+	for i, q := range batch {
+		var err error
+		pending, err = s.stageLocked(txn, q, written+1, pending)
+		if err == nil {
+			written++
+			continue
+		}
+		if i == 0 {
+			q.err = err
+			return 1
+		}
+		txn.Abort()
+		return s.applyBatchLocked(batch[:i])
+	}
+	txn.Commit()
+	n := int64(len(pending) - len(s.pending))
+	for i, q := range batch {
+		q.idx = s.written + uint64(i) + 1
+	}
+	s.pending, s.written = pending, written
+	s.sinceCkpt += len(batch)
+	s.sinceBytes += n
+	s.statsMu.Lock()
+	s.stats.JournalBytes += n
+	s.statsMu.Unlock()
+	return len(batch)
+}
+
+// writableLocked says why the store takes no command, or nil. Callers hold s.mu.
+func (s *Store) writableLocked() error {
+	if s.closed {
+		return ErrClosed
+	}
+	if s.failed != nil {
+		return fmt.Errorf("journal unusable after %v: %w", s.failed, ErrClosed)
 	}
 	return nil
 }
 
-// appendLocked validates, applies to head and appends the record of one command to the pending
-// batch; it returns the command's index. Callers hold s.mu.
-func (s *Store) appendLocked(typ cmdType, a applier, body []byte, cmd any, validate func(txn *memdb.Txn) error) (uint64, error) {
-	if s.closed {
-		return 0, fmt.Errorf("%s: %w", typ, ErrClosed)
+// stageLocked validates and applies one command at index idx in txn and appends its framed
+// record to pending. Callers hold s.mu.
+func (s *Store) stageLocked(txn *memdb.Txn, q *queued, idx uint64, pending []byte) ([]byte, error) {
+	if q.tried {
+		// The apply may have changed what it was given: start again from the record's bytes.
+		cmd, err := q.a.apply.decode(q.body)
+		if err != nil {
+			return pending, fmt.Errorf("decode %s: %w", q.typ, err)
+		}
+		q.cmd = cmd
+	} else {
+		q.tried, q.at = true, s.cfg.Clock().UTC()
 	}
-	if s.failed != nil {
-		return 0, fmt.Errorf("%s: journal unusable after %v: %w", typ, s.failed, ErrClosed)
-	}
-	txn := s.head.Txn(true)
-	defer txn.Abort()
-	if validate != nil {
-		if err := validate(txn); err != nil {
-			return 0, err
+	if q.validate != nil {
+		if err := q.validate(txn); err != nil {
+			return pending, err
 		}
 	}
-	rec := record{Index: s.written + 1, Type: typ, Version: a.version, At: s.cfg.Clock().UTC(), Payload: body}
+	rec := record{Index: idx, Type: q.typ, Version: q.a.version, At: q.at, Payload: q.body}
 	// Applied before it is appended: a command that validates but does not apply is refused
 	// without leaving a record the state does not reflect.
-	if err := applyDecoded(txn, &rec, a, cmd); err != nil {
-		return 0, fmt.Errorf("apply %s at index %d: %w", typ, rec.Index, err)
+	if err := applyDecoded(txn, &rec, q.a, q.cmd); err != nil {
+		return pending, fmt.Errorf("apply %s at index %d: %w", q.typ, rec.Index, err)
 	}
-	n := len(s.pending)
-	pending, err := appendFramed(s.pending, func(b []byte) ([]byte, error) { return appendRecord(b, &rec) })
+	out, err := appendFramed(pending, func(b []byte) ([]byte, error) { return appendRecord(b, &rec) })
 	if err != nil {
-		return 0, fmt.Errorf("encode %s record: %w", typ, err)
+		return pending, fmt.Errorf("encode %s record: %w", q.typ, err)
 	}
-	txn.Commit()
-	s.pending = pending
-	n = len(s.pending) - n
-	s.written = rec.Index
-	s.sinceCkpt++
-	s.sinceBytes += int64(n)
-	s.statsMu.Lock()
-	s.stats.JournalBytes += int64(n)
-	s.statsMu.Unlock()
-	return rec.Index, nil
+	return out, nil
 }
 
 // syncBatchLocked is the leader's part: write and fsync the pending batch, then make it visible.
 // When a checkpoint is due it also rotates the journal at the batch's end, so that the segments
 // before hold exactly what the checkpoint will cover, and starts the checkpoint once the batch is
-// durable. Callers hold s.mu; it is released during the write and fsync.
+// durable. Callers hold s.mu and have set s.syncing, which it clears; s.mu is released during the
+// write and fsync.
 func (s *Store) syncBatchLocked() {
-	s.syncing = true
+	defer s.endSync()
+	if s.failed != nil || s.written <= s.Index() {
+		return
+	}
 	upto := s.written
 	snap := s.head.Snapshot()
 	j, batch := s.j, s.pending
@@ -136,13 +278,12 @@ func (s *Store) syncBatchLocked() {
 		}
 	}
 	s.mu.Lock()
-	s.syncing = false
-	defer s.synced.Broadcast()
 	if cap(batch) <= maxSpare {
 		s.spare = batch[:0]
 	}
 	if err != nil {
 		s.failed = err
+		s.broken.Store(true)
 		if !rotated {
 			_ = j.cut() // best effort: drop what no fsync covered
 		}
@@ -159,6 +300,16 @@ func (s *Store) syncBatchLocked() {
 	if rotated {
 		s.checkpointAsync(snap, upto)
 	}
+}
+
+// endSync gives up the leader's role, then wakes the waiters: one whose record the batch did not
+// hold finds no leader and leads the next.
+func (s *Store) endSync() {
+	s.syncing.Store(false)
+	s.chMu.Lock()
+	close(s.syncEnd)
+	s.syncEnd = make(chan struct{})
+	s.chMu.Unlock()
 }
 
 // maxSpare bounds the batch buffer kept for reuse.

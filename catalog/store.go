@@ -29,18 +29,22 @@ type Store struct {
 	// every command it reflects (memdb snapshots share structure, so this costs no copy).
 	durable atomic.Pointer[memdb.MemDB]
 
-	mu      sync.Mutex // orders writes; guards everything below
-	synced  *sync.Cond // on mu: a batch became durable or the journal failed
+	mu      sync.Mutex // orders writes; guards everything below but the atomics
 	j       *journal
 	lock    *os.File
-	pending []byte // framed records accepted since the batch under way was sealed
-	spare   []byte // a batch buffer to reuse
-	written uint64 // index of the last record accepted, durable or not
-	syncing bool   // a leader is fsyncing a batch (commit.go)
-	failed  error  // set when the journal can no longer be trusted; writes refuse
+	pending []byte      // framed records accepted since the batch under way was sealed
+	spare   []byte      // a batch buffer to reuse
+	written uint64      // index of the last record accepted, durable or not
+	syncing atomic.Bool // a leader is writing and fsyncing a batch (commit.go)
+	failed  error       // set when the journal can no longer be trusted; writes refuse
+	broken  atomic.Bool // failed is set: for waiters that do not hold mu
 	closed  bool
 	// syncHook, when set (tests only), runs before each journal fsync; an error fails it.
 	syncHook func() error
+
+	qmu      sync.Mutex // guards queue and applying only; never held while taking mu
+	queue    []*queued  // commands waiting to be applied (commit.go)
+	applying bool       // a writer or its goroutine is applying the queue
 
 	// Checkpoint bookkeeping (checkpoint.go).
 	sinceCkpt  int           // commands in the journal after the last checkpoint began
@@ -55,6 +59,7 @@ type Store struct {
 	chMu    sync.Mutex
 	index   uint64 // durable index
 	changed chan struct{}
+	syncEnd chan struct{} // closed when an fsync ends, well or not (commit.go)
 }
 
 // Open takes the directory lock, loads the latest checkpoint, replays the journal, seeds the
@@ -82,8 +87,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Store, error) {
 	// head is a snapshot of the new state, not the state itself: memdb tracks and closes a watch
 	// channel for every node a write replaces only in its primary, a cost per command that
 	// nobody here asks for (live views wait on Changed).
-	s := &Store{cfg: cfg, log: log, head: db.Snapshot(), lock: lock, changed: make(chan struct{})}
-	s.synced = sync.NewCond(&s.mu)
+	s := &Store{cfg: cfg, log: log, head: db.Snapshot(), lock: lock, changed: make(chan struct{}), syncEnd: make(chan struct{})}
 	if err := s.recover(ctx); err != nil {
 		s.release()
 		return nil, err
@@ -256,12 +260,8 @@ func (s *Store) Close() error {
 // drainLocked makes every written record durable (or failed) and waits for a background
 // checkpoint to end. Callers hold s.mu; it is released while waiting.
 func (s *Store) drainLocked() {
-	for s.syncing {
-		s.synced.Wait()
-	}
-	if s.failed == nil && s.written > s.Index() {
-		s.syncBatchLocked()
-	}
+	s.leadSyncLocked()
+	s.syncBatchLocked()
 	s.waitCheckpointLocked()
 }
 
@@ -278,9 +278,13 @@ func (s *Store) release() {
 func (s *Store) crash() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for s.syncing {
-		s.synced.Wait()
+	s.leadSyncLocked()
+	if s.failed == nil {
+		// Writers still waiting fail, as the killed process's would, instead of writing on.
+		s.failed = errors.New("catalog crashed")
+		s.broken.Store(true)
 	}
+	s.endSync()
 	s.waitCheckpointLocked()
 	s.release()
 }
