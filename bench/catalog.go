@@ -218,9 +218,9 @@ func writeEntries(ctx context.Context, dir string, n, writers int) error {
 
 	fmt.Printf("catalogue: %d entries × 20 items through the workflow (create, submit, approve; 1 in %d loaded), %d writer(s)\n",
 		n, loadEvery, writers)
-	fmt.Printf("  total %.1f s, %d commands, %.0f commands/s, %.0f entries/s, %.1f commands/fsync\n",
+	fmt.Printf("  total %.1f s, %d commands, %.0f commands/s, %.0f entries/s, %.1f commands/fsync, %.1f commands/transaction\n",
 		total.Seconds(), commands.Load(), float64(commands.Load())/total.Seconds(), float64(n)/total.Seconds(),
-		float64(stats.Commands)/float64(max(stats.Syncs, 1)))
+		float64(stats.Commands)/float64(max(stats.Syncs, 1)), float64(stats.Commands)/float64(max(stats.Transactions, 1)))
 	var rates []string
 	for i := 1; i <= catalogSlices; i++ {
 		if marks[i].at.IsZero() || marks[i-1].at.IsZero() {

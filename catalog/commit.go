@@ -201,6 +201,7 @@ func (s *Store) applyBatchLocked(batch []*queued) int {
 	s.sinceBytes += n
 	s.statsMu.Lock()
 	s.stats.JournalBytes += n
+	s.stats.Transactions++
 	s.statsMu.Unlock()
 	return len(batch)
 }

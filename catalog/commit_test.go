@@ -293,3 +293,101 @@ func TestAppendRecordIsJSONMarshal(t *testing.T) {
 		assert.Equal(t, "x"+string(frame(want)), string(framed))
 	}
 }
+
+// holdApplier makes the next command's writer the applier and holds it at the store's lock, so
+// that the commands after it queue up; it returns once n more are queued, and release lets the
+// applier go on.
+func holdApplier(t *testing.T, s *Store, first func() error, n int) (firstDone <-chan error, release func()) {
+	t.Helper()
+	s.mu.Lock()
+	done := make(chan error, 1)
+	go func() { done <- first() }()
+	queued := func() int {
+		s.qmu.Lock()
+		defer s.qmu.Unlock()
+		if !s.applying {
+			return -1
+		}
+		return len(s.queue)
+	}
+	// The applier takes its own command off the queue before it blocks on s.mu.
+	for queued() != 0 {
+		time.Sleep(time.Millisecond)
+	}
+	return done, func() {
+		for queued() < n {
+			time.Sleep(time.Millisecond)
+		}
+		s.mu.Unlock()
+	}
+}
+
+// TestGroupCommitAppliesQueueInOneTransaction: commands that queued behind the applier are applied
+// together; one refused in the middle (because of a command before it in the same transaction)
+// fails alone, the others are applied once, in order, and replay gives the same state.
+func TestGroupCommitAppliesQueueInOneTransaction(t *testing.T) {
+	dir := t.TempDir()
+	clock := newClock()
+	s := openTest(t, testConfig(dir, clock))
+	defer s.Close()
+	ctx := context.Background()
+	start, before := s.Index(), s.Stats()
+
+	firstDone, release := holdApplier(t, s, func() error {
+		return s.PutDepartment(ctx, Department{Code: "AIR_DIV", Name: "大气环境处", Kind: DepartmentDivision})
+	}, 4)
+	type result struct {
+		name string
+		err  error
+	}
+	results := make(chan result, 4)
+	run := func(name string, f func() error) {
+		go func() { results <- result{name, f()} }()
+		// One at a time, so the queue holds them in this order.
+		for n := len(s.queueSnapshot()); n == len(s.queueSnapshot()); {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	run("water", func() error { return s.PutDepartment(ctx, department(1)) })
+	run("entry", func() error { return s.PutEntry(ctx, validEntry("000001", "air_daily")) })
+	run("same table", func() error { return s.PutEntry(ctx, validEntry("000002", "air_daily")) })
+	run("soil", func() error { return s.PutDepartment(ctx, department(2)) })
+	release()
+
+	require.NoError(t, <-firstDone)
+	errs := map[string]error{}
+	for range 4 {
+		r := <-results
+		errs[r.name] = r.err
+	}
+	require.NoError(t, errs["water"])
+	require.NoError(t, errs["entry"], "it builds on the department of the held command, not yet durable")
+	require.NoError(t, errs["soil"])
+	require.ErrorIs(t, errs["same table"], ErrInvalid)
+	assert.Contains(t, errs["same table"].Error(), "air_daily")
+
+	assert.Equal(t, start+4, s.Index(), "four commands, the refused one wrote nothing")
+	after := s.Stats()
+	assert.Equal(t, int64(4), after.Commands-before.Commands)
+	// The held command alone; then the queued four: the two before the refused one again
+	// without it, and the one after it.
+	assert.Equal(t, int64(3), after.Transactions-before.Transactions)
+	_, err := s.View().Entry("0101/000001")
+	require.NoError(t, err)
+	_, err = s.View().Entry("0101/000002")
+	assert.ErrorIs(t, err, ErrNotFound)
+	assert.Len(t, s.View().Departments(), 3)
+
+	state := stateJSON(t, s.View())
+	s.crash()
+	s = openTest(t, testConfig(dir, clock))
+	defer s.Close()
+	assert.JSONEq(t, state, stateJSON(t, s.View()))
+}
+
+// queueSnapshot returns the commands waiting to be applied.
+func (s *Store) queueSnapshot() []*queued {
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	return append([]*queued(nil), s.queue...)
+}

@@ -4,6 +4,7 @@ package catalog
 type Stats struct {
 	Commands        int64 // commands made durable
 	Syncs           int64 // journal fsyncs (fewer than Commands when commits were grouped)
+	Transactions    int64 // memdb transactions that applied commands (fewer when writers queued)
 	JournalBytes    int64 // framed bytes appended to the journal
 	Checkpoints     int64 // checkpoints installed
 	CheckpointBytes int64 // bytes of the checkpoints installed
