@@ -102,11 +102,9 @@ func (s *Store) applyQueue(keep bool) {
 			return
 		}
 		s.qmu.Unlock()
-		s.mu.Lock()
 		for rest := batch; len(rest) > 0; {
-			rest = rest[s.applyBatchLocked(rest):]
+			rest = rest[s.applyBatch(rest):]
 		}
-		s.mu.Unlock()
 		for _, q := range batch {
 			close(q.settled)
 		}
@@ -162,26 +160,30 @@ func (s *Store) leadSyncLocked() {
 	}
 }
 
-// applyBatchLocked applies commands from the front of batch in one transaction on head and
-// appends their records to the pending batch; it returns how many it settled. Each command
-// validates against all those before it, as if applied alone. A command refused by its validation
-// or its apply leaves nothing behind: the transaction is dropped, the commands before it are
-// applied again without it, and it is settled with its error on its own. Callers hold s.mu.
-func (s *Store) applyBatchLocked(batch []*queued) int {
-	if err := s.writableLocked(); err != nil {
-		for _, q := range batch {
-			q.err = fmt.Errorf("%s: %w", q.typ, err)
-		}
-		return len(batch)
+// applyBatch applies commands from the front of batch in one transaction on head and appends
+// their records to the pending batch; it returns how many it settled. Each command validates
+// against all those before it, as if applied alone. A command refused by its validation or its
+// apply leaves nothing behind: the transaction is dropped, the commands before it are applied
+// again without it, and it is settled with its error on its own.
+//
+// Only the applier writes head (memdb's writer lock would serialise it anyway), so the commands
+// are applied without s.mu: the fsync leader can seal and install batches meanwhile. s.mu is
+// taken to read where the journal stands and to commit, where the transaction, the records and
+// the written index change together, as the leader's seal expects.
+func (s *Store) applyBatch(batch []*queued) int {
+	s.mu.Lock()
+	err, written := s.writableLocked(), s.written
+	s.mu.Unlock()
+	if err != nil {
+		return s.refuse(batch, err)
 	}
 	txn := s.head.Txn(true)
 	defer txn.Abort()
-	pending, written := s.pending, s.written
+	staged := s.staged[:0]
 	for i, q := range batch {
 		var err error
-		pending, err = s.stageLocked(txn, q, written+1, pending)
+		staged, err = s.stage(txn, q, written+uint64(i)+1, staged)
 		if err == nil {
-			written++
 			continue
 		}
 		if i == 0 {
@@ -189,20 +191,35 @@ func (s *Store) applyBatchLocked(batch []*queued) int {
 			return 1
 		}
 		txn.Abort()
-		return s.applyBatchLocked(batch[:i])
+		return s.applyBatch(batch[:i])
+	}
+	s.staged = staged[:0]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.writableLocked(); err != nil {
+		return s.refuse(batch, err) // closed or failed while it was being applied
 	}
 	txn.Commit()
-	n := int64(len(pending) - len(s.pending))
 	for i, q := range batch {
-		q.idx = s.written + uint64(i) + 1
+		q.idx = written + uint64(i) + 1
 	}
-	s.pending, s.written = pending, written
+	s.pending = append(s.pending, staged...)
+	s.written = written + uint64(len(batch))
+	n := int64(len(staged))
 	s.sinceCkpt += len(batch)
 	s.sinceBytes += n
 	s.statsMu.Lock()
 	s.stats.JournalBytes += n
 	s.stats.Transactions++
 	s.statsMu.Unlock()
+	return len(batch)
+}
+
+// refuse settles every command of batch with err.
+func (s *Store) refuse(batch []*queued, err error) int {
+	for _, q := range batch {
+		q.err = fmt.Errorf("%s: %w", q.typ, err)
+	}
 	return len(batch)
 }
 
@@ -217,9 +234,9 @@ func (s *Store) writableLocked() error {
 	return nil
 }
 
-// stageLocked validates and applies one command at index idx in txn and appends its framed
-// record to pending. Callers hold s.mu.
-func (s *Store) stageLocked(txn *memdb.Txn, q *queued, idx uint64, pending []byte) ([]byte, error) {
+// stage validates and applies one command at index idx in txn and appends its framed record to
+// pending. Only the applier calls it.
+func (s *Store) stage(txn *memdb.Txn, q *queued, idx uint64, pending []byte) ([]byte, error) {
 	if q.tried {
 		// The apply may have changed what it was given: start again from the record's bytes.
 		cmd, err := q.a.apply.decode(q.body)

@@ -45,6 +45,7 @@ type Store struct {
 	qmu      sync.Mutex // guards queue and applying only; never held while taking mu
 	queue    []*queued  // commands waiting to be applied (commit.go)
 	applying bool       // a writer or its goroutine is applying the queue
+	staged   []byte     // the applier's records before they join pending; only the applier uses it
 
 	// Checkpoint bookkeeping (checkpoint.go).
 	sinceCkpt  int           // commands in the journal after the last checkpoint began
