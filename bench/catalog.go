@@ -13,6 +13,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"syscall"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -164,6 +165,7 @@ func writeEntries(ctx context.Context, dir string, n, writers int) error {
 	var wg sync.WaitGroup
 	errs := make(chan error, writers)
 	start := time.Now()
+	cpuBefore := processCPU()
 	marks[0] = mark{at: start}
 	var marksMu sync.Mutex
 	for range writers {
@@ -191,6 +193,7 @@ func writeEntries(ctx context.Context, dir string, n, writers int) error {
 	}
 	wg.Wait()
 	total := time.Since(start)
+	cpu := processCPU() - cpuBefore
 	if catalogProfile != "" {
 		pprof.StopCPUProfile()
 		runtime.SetMutexProfileFraction(0)
@@ -221,6 +224,8 @@ func writeEntries(ctx context.Context, dir string, n, writers int) error {
 	fmt.Printf("  total %.1f s, %d commands, %.0f commands/s, %.0f entries/s, %.1f commands/fsync, %.1f commands/transaction\n",
 		total.Seconds(), commands.Load(), float64(commands.Load())/total.Seconds(), float64(n)/total.Seconds(),
 		float64(stats.Commands)/float64(max(stats.Syncs, 1)), float64(stats.Commands)/float64(max(stats.Transactions, 1)))
+	fmt.Printf("  CPU while writing: %.1f s user+system, %.2f of %d cores, %.0f µs per command (the bench's own command building included)\n",
+		cpu.Seconds(), cpu.Seconds()/total.Seconds(), runtime.GOMAXPROCS(0), float64(cpu.Microseconds())/float64(max(commands.Load(), 1)))
 	var rates []string
 	for i := 1; i <= catalogSlices; i++ {
 		if marks[i].at.IsZero() || marks[i-1].at.IsZero() {
@@ -353,4 +358,13 @@ func writeProfile(path, kind string) error {
 		return fmt.Errorf("write %s profile: %w", kind, err)
 	}
 	return f.Close()
+}
+
+// processCPU returns the user and system CPU time this process has used so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

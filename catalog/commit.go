@@ -9,26 +9,26 @@ import (
 	"github.com/hashicorp/go-memdb"
 )
 
-// Group commit: concurrent commands share one transaction, one write and one fsync, and nothing
-// is visible before it is durable.
+// Group commit: concurrent commands share one transaction, one write and one fsync, nothing is
+// visible before it is durable, and each writer is woken once, when its command is settled.
 //
 // Apply. A writer queues its command (s.qmu). If no writer is applying, it becomes the applier:
-// under s.mu it takes every queued command and validates, applies and appends each in turn to
-// s.head (every accepted command applied, durable or not), in one memdb transaction, with its
-// framed record appended to s.pending. Commands are totally ordered and each validates against
-// all those before it; one refused by its validation or its apply appends nothing and leaves the
-// others alone. The applier settles each command it took (closing its channel), so the writers
-// behind it never touch s.mu; if more were queued meanwhile, a goroutine of its own goes on
-// applying them and the applier's caller is not held.
+// it takes every queued command and validates, applies and appends each in turn to s.head (every
+// accepted command applied, durable or not), in one memdb transaction, with its framed record
+// staged; under s.mu it commits the transaction, appends the records to s.pending and the
+// commands to s.waiting. Commands are totally ordered and each validates against all those
+// before it; one refused by its validation or its apply appends nothing, leaves the others alone
+// and is settled at once with its error. If more commands were queued meanwhile, a goroutine of
+// its own goes on applying them, so the applier's caller is not held.
 //
-// Durability. A settled command waits until its record is durable. A waiter that finds no fsync
-// under way (s.syncing, taken by compare-and-swap) becomes the leader: under s.mu it seals the
-// batch (the pending records and a snapshot of head that reflects exactly them), releases s.mu,
-// writes the records to the journal and fsyncs it, and under s.mu again installs the snapshot as
-// the durable state that View reads and advances the index. It clears s.syncing and only then
-// wakes the waiters (s.syncEnd), so a waiter whose record missed the batch finds the way free and
-// leads the next one. With many writers one fsync serves many commands, with one writer it is one
-// fsync per command.
+// Sync. The applier that commits a batch while no sync is under way (s.syncing) starts one: it
+// seals the batch (the pending records, the waiting commands and a snapshot of head that reflects
+// exactly them), releases s.mu, writes the records to the journal and fsyncs it, and under s.mu
+// again installs the snapshot as the durable state that View reads and advances the index. Then
+// it settles the sealed commands. A writer syncs the batch its own command is in; if more is
+// pending by then, a goroutine of its own syncs batch after batch until nothing is. Commands that
+// arrive during an fsync form the next batch: with many writers one fsync serves many commands,
+// with one writer it is one fsync per command and no hand-over between goroutines.
 //
 // Invariants: no reader sees a command (View, Index, Changed) and no caller gets success before
 // the fsync covering its record has returned; commands become visible in journal order, a batch
@@ -47,9 +47,9 @@ type queued struct {
 	validate func(txn *memdb.Txn) error
 	at       time.Time
 
-	settled chan struct{} // closed once applied (idx) or refused (err)
-	idx     uint64
-	err     error
+	done chan struct{} // closed once durable (idx) or refused (err)
+	idx  uint64
+	err  error
 }
 
 // submit runs one command and returns once it is durable and visible, or failed.
@@ -71,27 +71,25 @@ func (s *Store) submit(ctx context.Context, typ cmdType, payload any, validate f
 	if err != nil {
 		return fmt.Errorf("decode %s: %w", typ, err)
 	}
-	q := &queued{typ: typ, a: a, body: body, cmd: cmd, validate: validate, settled: make(chan struct{})}
+	q := &queued{typ: typ, a: a, body: body, cmd: cmd, validate: validate, done: make(chan struct{})}
 	s.qmu.Lock()
 	s.queue = append(s.queue, q)
 	lead := !s.applying
 	s.applying = true
 	s.qmu.Unlock()
-	if lead {
-		s.applyQueue(false)
+	if lead && s.applyQueue(false) {
+		s.syncLoop(false)
 	}
-	<-q.settled
-	if q.err != nil {
-		return q.err
-	}
-	// Accepted: the outcome is decided by the fsync now, not by ctx.
-	return s.awaitDurable(q.typ, q.idx)
+	// Accepted or not, the outcome is decided by the journal now, not by ctx.
+	<-q.done
+	return q.err
 }
 
 // applyQueue applies the queued commands, batch after batch, and gives up the applier's role when
 // none is left. A writer applies one batch (its own command is in it) and hands what was queued
-// meanwhile to a goroutine; that goroutine (keep) applies until the queue is empty.
-func (s *Store) applyQueue(keep bool) {
+// meanwhile to a goroutine; that goroutine (keep) applies until the queue is empty. It reports
+// whether the writer must now sync; the goroutine starts syncs on goroutines of their own.
+func (s *Store) applyQueue(keep bool) (sync bool) {
 	for {
 		s.qmu.Lock()
 		batch := s.queue
@@ -99,83 +97,46 @@ func (s *Store) applyQueue(keep bool) {
 		if len(batch) == 0 {
 			s.applying = false
 			s.qmu.Unlock()
-			return
+			return sync
 		}
 		s.qmu.Unlock()
 		for rest := batch; len(rest) > 0; {
-			rest = rest[s.applyBatch(rest):]
-		}
-		for _, q := range batch {
-			close(q.settled)
+			n, applied, start := s.applyBatch(rest)
+			if !applied {
+				for _, q := range rest[:n] {
+					close(q.done)
+				}
+			}
+			// An applied command belongs to the sync from here on: not touched again.
+			rest = rest[n:]
+			if start && keep {
+				go s.syncLoop(true)
+			}
+			sync = sync || start
 		}
 		if !keep {
 			go s.applyQueue(true)
-			return
+			return sync
 		}
-	}
-}
-
-// awaitDurable waits until the command at idx is durable, leading the fsync of its batch when no
-// other writer is.
-func (s *Store) awaitDurable(typ cmdType, idx uint64) error {
-	for {
-		end := s.syncEnded()
-		if s.Index() >= idx {
-			return nil
-		}
-		if s.broken.Load() {
-			s.mu.Lock()
-			err := s.failed
-			s.mu.Unlock()
-			return fmt.Errorf("%s at index %d: journal failed before it was durable: %w: %w", typ, idx, err, ErrClosed)
-		}
-		if s.syncing.CompareAndSwap(false, true) {
-			s.mu.Lock()
-			s.syncBatchLocked()
-			s.mu.Unlock()
-			continue
-		}
-		<-end
-	}
-}
-
-// syncEnded returns a channel closed when the fsync under way (or the next) ends, well or not.
-func (s *Store) syncEnded() <-chan struct{} {
-	s.chMu.Lock()
-	defer s.chMu.Unlock()
-	return s.syncEnd
-}
-
-// leadSyncLocked makes the caller the fsync leader, waiting for a leader under way to finish.
-// Callers hold s.mu; it is released while waiting.
-func (s *Store) leadSyncLocked() {
-	for {
-		end := s.syncEnded()
-		if s.syncing.CompareAndSwap(false, true) {
-			return
-		}
-		s.mu.Unlock()
-		<-end
-		s.mu.Lock()
 	}
 }
 
 // applyBatch applies commands from the front of batch in one transaction on head and appends
-// their records to the pending batch; it returns how many it settled. Each command validates
-// against all those before it, as if applied alone. A command refused by its validation or its
-// apply leaves nothing behind: the transaction is dropped, the commands before it are applied
-// again without it, and it is settled with its error on its own.
+// their records to the pending batch; it returns how many it settled, whether they were applied
+// (or refused, their errors set) and whether the caller must start a sync. Each command validates against all those before it, as if applied alone. A command
+// refused by its validation or its apply leaves nothing behind: the transaction is dropped, the
+// commands before it are applied again without it, and it is settled with its error on its own.
 //
 // Only the applier writes head (memdb's writer lock would serialise it anyway), so the commands
-// are applied without s.mu: the fsync leader can seal and install batches meanwhile. s.mu is
-// taken to read where the journal stands and to commit, where the transaction, the records and
-// the written index change together, as the leader's seal expects.
-func (s *Store) applyBatch(batch []*queued) int {
+// are applied without s.mu: a sync can seal and install batches meanwhile. s.mu is taken to read
+// where the journal stands and to commit, where the transaction, the records and the written
+// index change together, as the seal expects.
+func (s *Store) applyBatch(batch []*queued) (n int, applied, start bool) {
 	s.mu.Lock()
 	err, written := s.writableLocked(), s.written
 	s.mu.Unlock()
 	if err != nil {
-		return s.refuse(batch, err)
+		return s.refuse(batch, err), false, false
 	}
 	txn := s.head.Txn(true)
 	defer txn.Abort()
@@ -188,7 +149,7 @@ func (s *Store) applyBatch(batch []*queued) int {
 		}
 		if i == 0 {
 			q.err = err
-			return 1
+			return 1, false, false
 		}
 		txn.Abort()
 		return s.applyBatch(batch[:i])
@@ -197,22 +158,25 @@ func (s *Store) applyBatch(batch []*queued) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.writableLocked(); err != nil {
-		return s.refuse(batch, err) // closed or failed while it was being applied
+		return s.refuse(batch, err), false, false // closed or failed while it was being applied
 	}
 	txn.Commit()
 	for i, q := range batch {
 		q.idx = written + uint64(i) + 1
 	}
 	s.pending = append(s.pending, staged...)
+	s.waiting = append(s.waiting, batch...)
 	s.written = written + uint64(len(batch))
-	n := int64(len(staged))
+	bytes := int64(len(staged))
 	s.sinceCkpt += len(batch)
-	s.sinceBytes += n
+	s.sinceBytes += bytes
 	s.statsMu.Lock()
-	s.stats.JournalBytes += n
+	s.stats.JournalBytes += bytes
 	s.stats.Transactions++
 	s.statsMu.Unlock()
-	return len(batch)
+	start = !s.syncing
+	s.syncing = true
+	return len(batch), true, start
 }
 
 // refuse settles every command of batch with err.
@@ -265,15 +229,55 @@ func (s *Store) stage(txn *memdb.Txn, q *queued, idx uint64, pending []byte) ([]
 	return out, nil
 }
 
-// syncBatchLocked is the leader's part: write and fsync the pending batch, then make it visible.
-// When a checkpoint is due it also rotates the journal at the batch's end, so that the segments
-// before hold exactly what the checkpoint will cover, and starts the checkpoint once the batch is
-// durable. Callers hold s.mu and have set s.syncing, which it clears; s.mu is released during the
-// write and fsync.
-func (s *Store) syncBatchLocked() {
-	defer s.endSync()
-	if s.failed != nil || s.written <= s.Index() {
-		return
+// syncLoop syncs the pending batches and settles their commands, then gives up the role (s.syncing)
+// when nothing is pending. A writer syncs one batch and hands what is pending by then to a
+// goroutine; that goroutine (keep) syncs until nothing is.
+func (s *Store) syncLoop(keep bool) {
+	for {
+		s.mu.Lock()
+		if len(s.waiting) == 0 {
+			s.endSyncLocked()
+			s.mu.Unlock()
+			return
+		}
+		sealed := s.syncBatchLocked()
+		s.mu.Unlock()
+		for _, q := range sealed {
+			close(q.done)
+		}
+		if !keep {
+			go s.syncLoop(true)
+			return
+		}
+	}
+}
+
+// endSyncLocked gives up the sync role and wakes Close, if it waits for it. Callers hold s.mu.
+func (s *Store) endSyncLocked() {
+	s.syncing = false
+	s.idle.Broadcast()
+}
+
+// waitSyncIdleLocked waits until no sync is under way: every accepted command is then durable,
+// or failed. Callers hold s.mu; it is released while waiting.
+func (s *Store) waitSyncIdleLocked() {
+	for s.syncing {
+		s.idle.Wait()
+	}
+}
+
+// syncBatchLocked writes and fsyncs the pending batch, then makes it visible, and returns the
+// commands it holds, their outcome set. When the journal has failed, it fails them without
+// writing. When a checkpoint is due it also rotates the journal at the batch's end, so that the
+// segments before hold exactly what the checkpoint will cover, and starts the checkpoint once the
+// batch is durable. Callers hold s.mu and the sync role; s.mu is released during the write and
+// fsync.
+func (s *Store) syncBatchLocked() []*queued {
+	sealed := s.waiting
+	s.waiting = nil
+	if s.failed != nil {
+		s.failSealed(sealed)
+		return sealed
 	}
 	upto := s.written
 	snap := s.head.Snapshot()
@@ -301,12 +305,12 @@ func (s *Store) syncBatchLocked() {
 	}
 	if err != nil {
 		s.failed = err
-		s.broken.Store(true)
 		if !rotated {
 			_ = j.cut() // best effort: drop what no fsync covered
 		}
 		s.log.Error("catalog journal write failed: writes refused until restart", "err", err)
-		return
+		s.failSealed(sealed)
+		return sealed
 	}
 	prev := s.Index()
 	s.durable.Store(snap)
@@ -318,16 +322,14 @@ func (s *Store) syncBatchLocked() {
 	if rotated {
 		s.checkpointAsync(snap, upto)
 	}
+	return sealed
 }
 
-// endSync gives up the leader's role, then wakes the waiters: one whose record the batch did not
-// hold finds no leader and leads the next.
-func (s *Store) endSync() {
-	s.syncing.Store(false)
-	s.chMu.Lock()
-	close(s.syncEnd)
-	s.syncEnd = make(chan struct{})
-	s.chMu.Unlock()
+// failSealed fails the commands of a batch the journal could not take. Callers hold s.mu.
+func (s *Store) failSealed(sealed []*queued) {
+	for _, q := range sealed {
+		q.err = fmt.Errorf("%s at index %d: journal failed before it was durable: %w: %w", q.typ, q.idx, s.failed, ErrClosed)
+	}
 }
 
 // maxSpare bounds the batch buffer kept for reuse.

@@ -32,12 +32,13 @@ type Store struct {
 	mu      sync.Mutex // orders writes; guards everything below but the atomics
 	j       *journal
 	lock    *os.File
-	pending []byte      // framed records accepted since the batch under way was sealed
-	spare   []byte      // a batch buffer to reuse
-	written uint64      // index of the last record accepted, durable or not
-	syncing atomic.Bool // a leader is writing and fsyncing a batch (commit.go)
-	failed  error       // set when the journal can no longer be trusted; writes refuse
-	broken  atomic.Bool // failed is set: for waiters that do not hold mu
+	pending []byte     // framed records accepted since the batch under way was sealed
+	spare   []byte     // a batch buffer to reuse
+	written uint64     // index of the last record accepted, durable or not
+	waiting []*queued  // the commands whose records are in pending, in order
+	syncing bool       // a writer or its goroutine is syncing batches (commit.go)
+	idle    *sync.Cond // on mu: syncing became false
+	failed  error      // set when the journal can no longer be trusted; writes refuse
 	closed  bool
 	// syncHook, when set (tests only), runs before each journal fsync; an error fails it.
 	syncHook func() error
@@ -60,7 +61,6 @@ type Store struct {
 	chMu    sync.Mutex
 	index   uint64 // durable index
 	changed chan struct{}
-	syncEnd chan struct{} // closed when an fsync ends, well or not (commit.go)
 }
 
 // Open takes the directory lock, loads the latest checkpoint, replays the journal, seeds the
@@ -88,7 +88,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Store, error) {
 	// head is a snapshot of the new state, not the state itself: memdb tracks and closes a watch
 	// channel for every node a write replaces only in its primary, a cost per command that
 	// nobody here asks for (live views wait on Changed).
-	s := &Store{cfg: cfg, log: log, head: db.Snapshot(), lock: lock, changed: make(chan struct{}), syncEnd: make(chan struct{})}
+	s := &Store{cfg: cfg, log: log, head: db.Snapshot(), lock: lock, changed: make(chan struct{})}
+	s.idle = sync.NewCond(&s.mu)
 	if err := s.recover(ctx); err != nil {
 		s.release()
 		return nil, err
@@ -261,8 +262,7 @@ func (s *Store) Close() error {
 // drainLocked makes every written record durable (or failed) and waits for a background
 // checkpoint to end. Callers hold s.mu; it is released while waiting.
 func (s *Store) drainLocked() {
-	s.leadSyncLocked()
-	s.syncBatchLocked()
+	s.waitSyncIdleLocked()
 	s.waitCheckpointLocked()
 }
 
@@ -279,13 +279,7 @@ func (s *Store) release() {
 func (s *Store) crash() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.leadSyncLocked()
-	if s.failed == nil {
-		// Writers still waiting fail, as the killed process's would, instead of writing on.
-		s.failed = errors.New("catalog crashed")
-		s.broken.Store(true)
-	}
-	s.endSync()
+	s.waitSyncIdleLocked()
 	s.waitCheckpointLocked()
 	s.release()
 }
