@@ -57,8 +57,7 @@ const (
 type ItemAccess struct {
 	Field   string
 	Visible bool
-	// Mask is the masking rule applied on output (a schemas.PITypes id), "" for clear text. The
-	// masking rules arrive with the governed-query policy; the slot is part of the decision now.
+	// Mask is the masking rule applied on output (a schemas.PITypes id), "" for clear text.
 	Mask string
 }
 
@@ -265,7 +264,8 @@ func Decide(p *Principal, e *Entry) Access {
 	}
 	a := Access{Exists: true, Rows: scope}
 	for _, it := range e.Items.All() {
-		a.Items = append(a.Items, ItemAccess{Field: it.Field, Visible: true})
+		// Personal information is masked by its pi_type for every reader (STANDARDS §4).
+		a.Items = append(a.Items, ItemAccess{Field: it.Field, Visible: true, Mask: it.PIType})
 	}
 	hasData := e.Status == StatusPublished && !e.Secret
 	switch p.Role {

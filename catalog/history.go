@@ -176,6 +176,9 @@ func Diff(a, b *Entry) []FieldChange {
 			out = append(out, FieldChange{Field: f.field, Label: f.label, Old: x, New: y})
 		}
 	}
+	if a.Items == b.Items {
+		return out // the same packed list: a change of status or of fields only
+	}
 	ai, bi := a.Items.Slice(), b.Items.Slice()
 	byID := map[int]*Item{}
 	for i := range ai {
