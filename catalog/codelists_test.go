@@ -40,7 +40,7 @@ func TestCodeListOrphans(t *testing.T) {
 	e := validEntry("000001", "air_daily")
 	e.ShareType, e.ShareCondition = "CONDITIONAL", "仅限本局"
 	e.Domains = []string{"WATER", "AIR"}
-	setItem(e, 1, func(it *Item) { it.PIType = "MOBILE" })
+	setItem(e, 1, func(it *Item) { it.PIType, it.Type = "MOBILE", schemas.String })
 	require.NoError(t, s.PutEntry(ctx, e))
 	require.NoError(t, s.PutEntry(ctx, validEntry("000002", "air_hourly")))
 	require.NoError(t, s.PutPrincipal(ctx, Principal{ID: "wz", Name: "万州", Role: RoleDistrict, Clearance: schemas.General2, Districts: []string{"500101"}}))

@@ -187,6 +187,10 @@ func validateItems(p *problems, items ItemList) {
 		p.codeAt(func() string { return at("grade") }, schemas.Grades, string(it.Grade))
 		if it.PIType != "" {
 			p.codeAt(func() string { return at("pi_type") }, schemas.PITypes, it.PIType)
+			if it.Type != schemas.String {
+				// Masking keeps parts of the text (query/mask.go): other types cannot be masked.
+				p.add(at("pi_type"), "个人信息项须为字符串类型才能脱敏（当前类型 %s）", it.Type)
+			}
 		}
 		if it.CodeList != "" {
 			if _, ok := schemas.List(it.CodeList); !ok {

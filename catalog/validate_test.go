@@ -50,6 +50,7 @@ func TestPutEntryRejectsBadFields(t *testing.T) {
 		{"item length", func(e *Entry) { setItem(e, 0, func(it *Item) { it.Length = -1 }) }, []string{"items[0] (district).length: 长度 -1 不能为负数"}},
 		{"item grade", func(e *Entry) { setItem(e, 1, func(it *Item) { it.Grade = "" }) }, []string{"items[1] (pm25).grade: 必填"}},
 		{"item pi type", func(e *Entry) { setItem(e, 0, func(it *Item) { it.PIType = "QQ" }) }, []string{"items[0] (district).pi_type: “QQ”不在代码表 pi_types（个人信息类型）中"}},
+		{"item pi type on a number", func(e *Entry) { setItem(e, 1, func(it *Item) { it.PIType = "MOBILE" }) }, []string{"items[1] (pm25).pi_type: 个人信息项须为字符串类型才能脱敏（当前类型 FLOAT）"}},
 		{"item code list", func(e *Entry) { setItem(e, 0, func(it *Item) { it.CodeList = "provinces" }) }, []string{"items[0] (district).code_list: “provinces”不是代码表（可选：categories、"}},
 		{"domains required", func(e *Entry) { e.Domains = nil }, []string{"domains: 至少需要一个治理领域"}},
 		{"domain code", func(e *Entry) { e.Domains = []string{"AIR", "SEA"} }, []string{"domains[1]: “SEA”不在代码表 domains（治理领域）中"}},

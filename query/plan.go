@@ -70,7 +70,9 @@ type Plan struct {
 	Snapshot string   // snapshot read, from the view taken at the start of the request
 	Source   []Column // every item of the entry, in item order: what filters and orders may use
 	Columns  []Column // rows: the projection
-	Where    *Cond
+	// Masks maps a projected column to the pi_type it is masked by (mask.go); set by the policy.
+	Masks map[string]string
+	Where *Cond
 	// Rows
 	OrderBy []Order
 	Limit   int

@@ -33,8 +33,8 @@ func visibleColumns(e *catalog.Entry, a catalog.Access) []Column {
 //   - no read right: the entry's data does not exist for the principal;
 //   - aggregates only: row reads are refused; with a minimum group size, smaller groups (and
 //     filtered totals) are withheld by the SQL itself;
-//   - every column the plan names must be a visible item; masked items are refused on every path
-//     until their masking expressions are part of the plan (fail closed: never clear text);
+//   - every column the plan names must be a visible item; a masked item is projected through its
+//     masking expression and refused in filters, ordering, groups and aggregates (mask.go);
 //   - the row scope becomes a bound predicate ANDed to the filter, so that rows, counts and every
 //     aggregate see the same rows.
 func applyPolicy(p *Plan, e *catalog.Entry, a catalog.Access) error {
@@ -60,12 +60,24 @@ func applyPolicy(p *Plan, e *catalog.Entry, a catalog.Access) error {
 		items[it.Field] = it
 	}
 	for _, c := range p.referenced() {
-		it, ok := items[c.Field]
-		if !ok || !it.Visible {
+		if it, ok := items[c.Field]; !ok || !it.Visible {
 			return invalidf("数据表 %s 没有字段 %s", e.Table, c.Field)
 		}
-		if it.Mask != "" {
-			return &userError{msg: fmt.Sprintf("字段 %s 为个人信息 (%s), 须脱敏后提供, 暂不可查询", c.Field, schemas.PITypes.NameOf(it.Mask)), err: ErrForbidden}
+	}
+	// A masked item is projected masked and used for nothing else (mask.go).
+	for _, c := range p.conditioned() {
+		if m := items[c.Field].Mask; m != "" {
+			return &userError{msg: fmt.Sprintf("字段 %s 为个人信息（%s），只返回脱敏后的值，不能用于过滤、排序、分组或统计",
+				c.Field, schemas.PITypes.NameOf(m)), err: ErrForbidden}
+		}
+	}
+	p.Masks = nil
+	for _, c := range p.Columns {
+		if m := items[c.Field].Mask; m != "" {
+			if p.Masks == nil {
+				p.Masks = map[string]string{}
+			}
+			p.Masks[c.Field] = m
 		}
 	}
 	p.Source = visibleColumns(e, a)
@@ -107,7 +119,13 @@ func scopeCond(e *catalog.Entry, rs *catalog.RowScope) (*Cond, error) {
 
 // referenced lists every column the plan reads, filters, orders, groups or aggregates on.
 func (p *Plan) referenced() []Column {
-	out := append([]Column(nil), p.Columns...)
+	return append(append([]Column(nil), p.Columns...), p.conditioned()...)
+}
+
+// conditioned lists every column the plan filters, orders, groups or aggregates on: all it
+// references but its projection.
+func (p *Plan) conditioned() []Column {
+	var out []Column
 	for _, o := range p.OrderBy {
 		out = append(out, o.Column)
 	}

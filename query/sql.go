@@ -39,7 +39,11 @@ func BuildSQL(p *Plan, files []string, present map[string]bool) (Statement, erro
 		if len(p.Columns) == 0 {
 			return Statement{}, fmt.Errorf("plan for %s selects nothing: %w", p.Table, ErrInvalid)
 		}
-		sb.WriteString(joinCols(p.Columns))
+		proj, err := projection(p)
+		if err != nil {
+			return Statement{}, err
+		}
+		sb.WriteString(proj)
 	}
 	sb.WriteString("\nFROM (SELECT ")
 	for i, c := range p.Source {
@@ -236,6 +240,23 @@ func bindValue(c Column, v any) (any, error) {
 		}
 	}
 	return nil, bad()
+}
+
+// projection is the select list of a rows plan, masked columns as their masking expressions.
+func projection(p *Plan) (string, error) {
+	q := make([]string, len(p.Columns))
+	for i, c := range p.Columns {
+		if m := p.Masks[c.Field]; m != "" {
+			expr, err := maskedColumn(c, m)
+			if err != nil {
+				return "", err
+			}
+			q[i] = expr
+			continue
+		}
+		q[i] = schemas.QuoteIdent(c.Field)
+	}
+	return strings.Join(q, ", "), nil
 }
 
 func joinCols(cs []Column) string {
