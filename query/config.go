@@ -2,6 +2,7 @@ package query
 
 import (
 	"fmt"
+	"github.com/cqeco/ecolake/audit"
 	"runtime"
 	"time"
 )
@@ -12,6 +13,9 @@ type Config struct {
 	MaxLimit     int              // largest limit accepted; also caps aggregate groups
 	Timeout      time.Duration    // per request, parsing and validation included
 	Clock        func() time.Time // for collectionRate; nil means time.Now
+	// Audit keeps the durable record of every request (audit.go); nil records none, which only
+	// tests that are not about the audit use: the service always opens one.
+	Audit *audit.Log
 
 	// What a document may cost before graphql-go sees it (see guard.go): checked on the text
 	// before parsing, then on the parsed document with fragments expanded.

@@ -15,6 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cqeco/ecolake/audit"
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/lake"
 	"github.com/cqeco/ecolake/lake/local"
@@ -31,6 +32,7 @@ type fixture struct {
 	cache  *lake.Cache
 	svc    *Service
 	logBuf *bytes.Buffer
+	audit  *audit.Log
 	now    time.Time
 }
 
@@ -144,6 +146,10 @@ func newFixture(t *testing.T) *fixture {
 	cfg.MaxLimit = 1000
 	cfg.Timeout = 10 * time.Second
 	cfg.Clock = clock
+	f.audit, err = audit.Open(t.TempDir(), 0, clock)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = f.audit.Close() })
+	cfg.Audit = f.audit
 	f.svc, err = New(cat, f.bucket, f.cache, cfg, slog.New(slog.NewJSONHandler(f.logBuf, nil)))
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, f.svc.Close()) })

@@ -27,6 +27,8 @@ type request struct {
 	datasets  []string
 	snapshots []string
 	rows      int
+	// For the audit event (audit.go).
+	entries, items, masked, scopes []string
 }
 
 func newRequest(view *catalog.View, p *catalog.Principal, rows int) *request {

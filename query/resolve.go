@@ -44,6 +44,7 @@ func (s *Service) resolveRows(p graphql.ResolveParams, code, table string) (any,
 	if err := applyPolicy(plan, e, a); err != nil {
 		return nil, s.publicError(r, table, err)
 	}
+	r.notePlan(e, plan, a)
 	out, err := s.runWithin(p.Context, r, plan)
 	if err != nil {
 		return nil, s.publicError(r, table, err)
@@ -64,6 +65,7 @@ func (s *Service) resolveAggregate(p graphql.ResolveParams, code, table string) 
 	if err := applyPolicy(plan, e, a); err != nil {
 		return nil, s.publicError(r, field, err)
 	}
+	r.notePlan(e, plan, a)
 	out, err := s.runWithin(p.Context, r, plan)
 	if err != nil {
 		return nil, s.publicError(r, field, err)

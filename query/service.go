@@ -21,6 +21,7 @@ import (
 
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/lake"
+	"github.com/cqeco/ecolake/schemas"
 )
 
 // Service answers GraphQL requests over the catalogue and the lake.
@@ -140,14 +141,15 @@ func (s *Service) Close() error {
 // Do executes one request for a principal against the catalogue view current when it starts.
 func (s *Service) Do(ctx context.Context, p *catalog.Principal, req Request) *graphql.Result {
 	start := time.Now()
+	id := newRequestID(start)
 	if s.closed.Load() {
 		return errResult("查询服务已关闭")
 	}
 	if p == nil || p.Disabled {
-		return errResult("未认证: 缺少身份或身份已停用")
+		return s.record(id, p, nil, start, coded(schemas.CodeUnauthenticated, "未认证: 缺少身份或身份已停用"))
 	}
 	if !catalog.Allowed(p, catalog.ActQuery) {
-		return errResult("无权使用查询服务: 账号的角色或密级无效")
+		return s.record(id, p, nil, start, coded(schemas.CodeForbidden, "无权使用查询服务: 账号的角色或密级无效"))
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
@@ -160,12 +162,30 @@ func (s *Service) Do(ctx context.Context, p *catalog.Principal, req Request) *gr
 	}
 	res = s.cfg.bound(res)
 	fields, datasets, snapshots, rows := r.audit()
-	attrs := []any{"user", p.ID, "fields", fields, "dataset", datasets, "snapshot", snapshots,
+	attrs := []any{"request", id, "user", p.ID, "fields", fields, "dataset", datasets, "snapshot", snapshots,
 		"rows", rows, "duration", time.Since(start), "generation", g.gen}
 	if len(res.Errors) > 0 {
 		attrs = append(attrs, "err", res.Errors[0].Message)
 	}
 	s.log.Info("query", attrs...)
+	return s.recordResult(id, p, r, start, res)
+}
+
+// record answers a request refused before it ran with err, recorded in the audit.
+func (s *Service) record(id string, p *catalog.Principal, r *request, start time.Time, err gqlerrors.FormattedError) *graphql.Result {
+	return s.recordResult(id, p, r, start, &graphql.Result{Errors: []gqlerrors.FormattedError{err}})
+}
+
+// recordResult records the audit event of a request and returns its answer, or, when the event
+// cannot be made durable, an error in its place: no data leaves unrecorded.
+func (s *Service) recordResult(id string, p *catalog.Principal, r *request, start time.Time, res *graphql.Result) *graphql.Result {
+	if s.cfg.Audit == nil {
+		return res
+	}
+	if err := s.cfg.Audit.Record(r.event(id, p, start, res)); err != nil {
+		s.log.Error("audit record failed: answer withheld", "request", id, "err", err)
+		return &graphql.Result{Errors: []gqlerrors.FormattedError{coded(codeInternal, "审计记录写入失败, 本次查询结果不予返回, 请联系管理员")}}
+	}
 	return res
 }
 

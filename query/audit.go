@@ -1,0 +1,68 @@
+package query
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/graphql-go/graphql"
+
+	"github.com/cqeco/ecolake/audit"
+	"github.com/cqeco/ecolake/catalog"
+)
+
+// The audit of governed reads: what each request read, under which masks and row scopes, is
+// collected while it runs (notePlan) and recorded, durably, before its answer is handed out
+// (Service.record). A request whose event cannot be recorded gets an error instead of its data.
+
+// notePlan records what a data field is about to read, after the policy rewrote its plan.
+func (r *request) notePlan(e *catalog.Entry, p *Plan, a catalog.Access) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.entries = append(r.entries, e.ResourceCode)
+	for _, c := range p.referenced() {
+		r.items = append(r.items, e.Table+"."+c.Field)
+	}
+	for f, m := range p.Masks {
+		r.masked = append(r.masked, e.Table+"."+f+":"+m)
+	}
+	if a.Rows != nil {
+		r.scopes = append(r.scopes, fmt.Sprintf("%s: %s ∈ %s", e.Table, strings.Join(a.Rows.Fields, "|"), strings.Join(a.Rows.Districts, ",")))
+	}
+}
+
+// requestIDs numbers requests within the process; the id also carries the start time, so ids
+// stay unique across restarts.
+var requestIDs atomic.Uint64
+
+func newRequestID(start time.Time) string {
+	return start.UTC().Format("20060102T150405.000000") + "-" + strconv.FormatUint(requestIDs.Add(1), 36)
+}
+
+// event is the audit event of a finished request.
+func (r *request) event(id string, p *catalog.Principal, start time.Time, res *graphql.Result) audit.Event {
+	ev := audit.Event{ID: id, At: start, Millis: float64(time.Since(start).Microseconds()) / 1000, Outcome: audit.OutcomeOK}
+	if p != nil {
+		ev.Principal, ev.Role = p.ID, p.Role
+		if p.Role == catalog.RoleScene {
+			ev.Scene = p.ID
+		}
+	}
+	if len(res.Errors) > 0 {
+		ev.Outcome = "ERROR"
+		if code, ok := res.Errors[0].Extensions["code"].(string); ok && code != "" {
+			ev.Outcome = code
+		}
+		ev.Error = res.Errors[0].Message
+	}
+	if r == nil {
+		return ev
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ev.Entries, ev.Items, ev.Masked, ev.RowScopes = uniq(r.entries), uniq(r.items), uniq(r.masked), uniq(r.scopes)
+	ev.Snapshots, ev.Rows = uniq(r.snapshots), r.rows
+	return ev
+}
