@@ -40,6 +40,7 @@ const (
 	ActReviewDirectory   Action = "review_directory"   // approve or send back directory changes
 	ActManageDepartments Action = "manage_departments" // register and rename departments
 	ActQuery             Action = "query"              // use the query layer at all
+	ActReadAudit         Action = "read_audit"         // read and export the audit of queries
 )
 
 // MinGroupAggregatesOnly is the smallest group an aggregates-only reader is shown: a group (or a
@@ -194,6 +195,8 @@ func Allowed(p *Principal, act Action) bool {
 		return p.Role == RoleAdmin || p.Role == RoleReviewer
 	case ActQuery:
 		return true
+	case ActReadAudit:
+		return p.Role == RoleAdmin || p.Role == RoleSteward
 	}
 	return false
 }

@@ -74,3 +74,52 @@ func TestNoDataLeavesUnaudited(t *testing.T) {
 	assert.Contains(t, errs[0], "审计记录写入失败")
 	assert.Nil(t, data)
 }
+
+// TestAuditEventsAsStewardsReadThem: stewards page through the audit with filters; other roles
+// are refused; an entry above the reader's clearance is cut out of every event and counted.
+func TestAuditEventsAsStewardsReadThem(t *testing.T) {
+	f := contactsFixture(t)
+	require.NoError(t, f.cat.PutPrincipal(f.ctx, catalog.Principal{ID: "st-low", Name: "区县数据员", Role: catalog.RoleSteward,
+		Clearance: schemas.General2}))
+	f.mustDo(hiPrincipal, `{ enterprise_penalty { company amount } complaint_contacts { phone } }`)
+	f.mustDo(lowPrincipal, `{ complaint_contacts { case_no } }`)
+
+	q := `query($p: String, $e: String, $after: String) { auditEvents(principal: $p, entry: $e, first: 1, after: $after) {
+		nodes { principal roleName scene entries items masked rows outcome hiddenEntries } nextCursor } }`
+	data, errs := f.do(hiPrincipal, q, map[string]any{"p": hiPrincipal})
+	require.Empty(t, errs)
+	page := data["auditEvents"].(map[string]any)
+	assert.JSONEq(t, `[{"principal": "steward-high", "roleName": "数据管理员", "scene": null,
+		"entries": ["07/000001", "07/000003"], "items": ["complaint_contacts.case_no", "complaint_contacts.phone", "enterprise_penalty.amount", "enterprise_penalty.company"],
+		"masked": ["complaint_contacts.phone:MOBILE"], "rows": 4, "outcome": "OK", "hiddenEntries": 0}]`, jsonOf(t, page["nodes"]))
+	require.NotNil(t, page["nextCursor"], "more events of the principal follow: the audit reads itself too")
+
+	data, errs = f.do(hiPrincipal, q, map[string]any{"p": lowPrincipal})
+	require.Empty(t, errs)
+	assert.JSONEq(t, `[{"principal": "app-low", "roleName": "应用场景", "scene": "app-low", "entries": ["07/000003"],
+		"items": ["complaint_contacts.case_no"], "masked": [], "rows": 2, "outcome": "OK", "hiddenEntries": 0}]`,
+		jsonOf(t, data["auditEvents"].(map[string]any)["nodes"]))
+
+	// Below the penalty entry's grade: the event is there, the entry is not named.
+	data, errs = f.do("st-low", q, map[string]any{"p": hiPrincipal})
+	require.Empty(t, errs)
+	low := data["auditEvents"].(map[string]any)["nodes"].([]any)[0].(map[string]any)
+	assert.Equal(t, []any{"07/000003"}, low["entries"])
+	assert.Equal(t, []any{"complaint_contacts.case_no", "complaint_contacts.phone"}, low["items"], "the rows are ordered by the key")
+	assert.EqualValues(t, 1, low["hiddenEntries"])
+	_, errs = f.do("st-low", q, map[string]any{"e": penaltyCode})
+	require.Len(t, errs, 1)
+	assert.Contains(t, errs[0], "不存在或无权访问", "a hidden entry is no filter")
+
+	for _, who := range []string{lowPrincipal} {
+		_, errs := f.do(who, `{ auditEvents { nodes { id } } }`, nil)
+		require.Len(t, errs, 1)
+		assert.Contains(t, errs[0], "无权查看审计记录")
+	}
+	_, errs = f.do(hiPrincipal, `{ auditEvents(from: "昨天") { nodes { id } } }`, nil)
+	require.Len(t, errs, 1)
+	assert.Contains(t, errs[0], "不是时间")
+	_, errs = f.do(hiPrincipal, `{ auditEvents(after: "bogus") { nodes { id } } }`, nil)
+	require.Len(t, errs, 1)
+	assert.Contains(t, errs[0], "nextCursor")
+}

@@ -303,6 +303,7 @@ var fixedTypeNames = []string{
 	"BusinessItem", "Scene", "EntryInput", "ItemInput", "ItemGradeInput", "EvidenceInput",
 	"BusinessItemInput", "SceneInput", "Department",
 	"SearchResult", "SearchHit", "SearchHighlight", "SearchFacets", "FacetCount",
+	"AuditEvent", "AuditPage",
 }
 
 // buildSchema builds the schema principal p sees over entries, their types named by names
@@ -314,12 +315,14 @@ func (s *Service) buildSchema(entries []*catalog.Entry, p *catalog.Principal, na
 	buildMu.Lock()
 	defer buildMu.Unlock()
 	ct := newCatalogTypes()
+	_, auditPage := newAuditTypes()
 	query := graphql.NewObject(graphql.ObjectConfig{Name: "Query", Fields: graphql.FieldsThunk(func() graphql.Fields {
 		fields := catalogFields(ct, s.cfg.now)
 		for k, f := range ct.wf.queryFields() {
 			fields[k] = f
 		}
 		s.searchFields(ct, fields)
+		s.auditFields(auditPage, fields)
 		for _, e := range entries {
 			base, ok := names[e.Table]
 			if !ok {
