@@ -170,7 +170,13 @@ func TestExportIsCSVWithChineseHeaders(t *testing.T) {
 		Entries: []string{"0101/000001"}, Items: []string{"t.a", "t.b"}, Masked: []string{"t.b:MOBILE"}, Rows: 2, Outcome: OutcomeOK}))
 	require.NoError(t, l.Record(Event{ID: "r2", Principal: "app", Outcome: "INVALID", Error: "=HYPERLINK(\"x\")"}))
 	var buf bytes.Buffer
-	n, err := l.Export(&buf, Filter{})
+	n, err := l.Export(&buf, Filter{}, func(ev *Event) int {
+		if ev.ID == "r2" {
+			ev.Entries = nil
+			return 1
+		}
+		return 0
+	})
 	require.NoError(t, err)
 	assert.Equal(t, 2, n)
 	require.True(t, strings.HasPrefix(buf.String(), "\uFEFF"))
@@ -178,6 +184,7 @@ func TestExportIsCSVWithChineseHeaders(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, rows, 3)
 	assert.Equal(t, csvHeader, rows[0])
-	assert.Equal(t, []string{"r1", "2026-03-01 10:00:00.000", "app", "scene", "app", "0101/000001", "t.a；t.b", "t.b:MOBILE", "", "", "", "", "2", "0.0", "OK", ""}, rows[1])
+	assert.Equal(t, []string{"r1", "2026-03-01 10:00:00.000", "app", "scene", "app", "0101/000001", "t.a；t.b", "t.b:MOBILE", "", "", "", "", "2", "0.0", "OK", "", "0"}, rows[1])
 	assert.Equal(t, `'=HYPERLINK("x")`, rows[2][15], "a cell is never a formula")
+	assert.Equal(t, "1", rows[2][16], "what the reader may not see is counted")
 }

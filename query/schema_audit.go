@@ -3,6 +3,7 @@ package query
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -83,7 +84,7 @@ func (s *Service) auditFields(page *graphql.Object, fields graphql.Fields) {
 				return nil, err
 			}
 			r.noteField("auditEvents")
-			f, err := auditFilter(r, p.Args)
+			f, err := AuditFilter(r.view, r.principal, p.Args)
 			if err != nil {
 				return nil, err
 			}
@@ -93,17 +94,12 @@ func (s *Service) auditFields(page *graphql.Object, fields graphql.Fields) {
 		}}
 }
 
-// mayReadAudit asks the catalogue whether the request's principal may read the audit.
-func mayReadAudit(r *request) error {
-	if !catalog.Allowed(r.principal, catalog.ActReadAudit) {
-		return &userError{msg: "无权查看审计记录: 仅数据管理员和系统管理员可以查看", err: ErrForbidden}
-	}
-	return nil
-}
-
-func auditFilter(r *request, args map[string]any) (audit.Filter, error) {
-	if err := mayReadAudit(r); err != nil {
-		return audit.Filter{}, err
+// AuditFilter checks that p may read the audit and turns the arguments of auditEvents (or the
+// parameters of the CSV export, as strings) into a filter. An entry that does not exist for p
+// is not a filter p may use: it answers as not found.
+func AuditFilter(view *catalog.View, p *catalog.Principal, args map[string]any) (audit.Filter, error) {
+	if !catalog.Allowed(p, catalog.ActReadAudit) {
+		return audit.Filter{}, &userError{msg: "无权查看审计记录: 仅数据管理员和系统管理员可以查看", err: ErrForbidden}
 	}
 	var f audit.Filter
 	var err error
@@ -118,9 +114,12 @@ func auditFilter(r *request, args map[string]any) (audit.Filter, error) {
 	f.Entry, _ = args["entry"].(string)
 	f.Outcome, _ = args["outcome"].(string)
 	f.Unmasked, _ = args["unmasked"].(bool)
+	if v, _ := args["unmasked"].(string); v == "true" || v == "1" {
+		f.Unmasked = true
+	}
 	if f.Entry != "" {
-		if _, _, err := r.entry(f.Entry); err != nil {
-			return f, err // an entry the reader does not see is not a filter it may use
+		if _, _, err := view.EntryFor(p, f.Entry); err != nil {
+			return f, notFound(f.Entry)
 		}
 	}
 	return f, nil
@@ -199,4 +198,27 @@ func RedactAudit(view *catalog.View, p *catalog.Principal, ev audit.Event) *Audi
 	v.Snapshots = nil // snapshot ids do not say whose they are: none are shown when any entry is hidden
 	v.Error = ""      // an error text may name a hidden entry or table
 	return v
+}
+
+// ExportAudit writes the events matching f as CSV for p, each as p may see it, and records the
+// export itself in the audit.
+func (s *Service) ExportAudit(w io.Writer, view *catalog.View, p *catalog.Principal, f audit.Filter) (int, error) {
+	if s.cfg.Audit == nil {
+		return 0, &userError{msg: "审计记录未启用", err: ErrForbidden}
+	}
+	start := time.Now()
+	n, err := s.cfg.Audit.Export(w, f, func(ev *audit.Event) int {
+		v := RedactAudit(view, p, *ev)
+		*ev = v.Event
+		return v.Hidden
+	})
+	ev := audit.Event{ID: newRequestID(start), At: start, Principal: p.ID, Role: p.Role, Items: []string{"audit.csv"},
+		Rows: n, Millis: float64(time.Since(start).Microseconds()) / 1000, Outcome: audit.OutcomeOK}
+	if err != nil {
+		ev.Outcome, ev.Error = schemas.CodeInternal, err.Error()
+	}
+	if rerr := s.cfg.Audit.Record(ev); rerr != nil && err == nil {
+		err = rerr
+	}
+	return n, err
 }

@@ -97,6 +97,7 @@ func setupServe(fs *flag.FlagSet, cfg *app.Config) runFunc {
 		cfg.CacheMaxBytes = n << 20
 		return nil
 	})
+	fs.IntVar(&cfg.AuditRetentionDays, "audit-days", cfg.AuditRetentionDays, "查询审计记录保留的`天数` (0 为永久保留)")
 	return func(ctx context.Context, _ []string, _ io.Writer, log *slog.Logger) int {
 		if err := app.Serve(ctx, *cfg, log, nil); err != nil {
 			log.Error("serve", "err", err)

@@ -43,6 +43,7 @@ func (s *Server) Routes() http.Handler {
 	mux.HandleFunc("GET /api/v1/runs/{run}/rejects", s.handleRejects)
 	if s.Query != nil {
 		mux.HandleFunc("GET /api/v1/schema.graphql", s.handleSDL)
+		mux.HandleFunc("GET /api/v1/audit.csv", s.handleAuditCSV)
 	}
 	s.adminRoutes(mux)
 	s.exchangeRoutes(mux)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cqeco/ecolake/audit"
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/catalog/search"
 	"github.com/cqeco/ecolake/ingest"
@@ -29,6 +30,7 @@ type App struct {
 	Ingest *ingest.Service
 	Query  *query.Service
 	Search *search.Index // with the query layer only
+	Audit  *audit.Log    // with the query layer only
 }
 
 // Open validates cfg and opens catalogue, lake, cache, ingest and query. withQuery is false for
@@ -71,7 +73,12 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, withQuery bool) (_ 
 	if a.Cache, err = lake.NewCache(a.Bucket, cfg.cacheDir(), cfg.CacheMaxBytes); err != nil {
 		return nil, fmt.Errorf("open cache: %w", err)
 	}
-	if a.Query, err = query.New(a.Cat, a.Bucket, a.Cache, query.DefaultConfig(), log); err != nil {
+	if a.Audit, err = audit.Open(cfg.auditDir(), time.Duration(cfg.AuditRetentionDays)*24*time.Hour, nil); err != nil {
+		return nil, fmt.Errorf("open audit: %w", err)
+	}
+	qcfg := query.DefaultConfig()
+	qcfg.Audit = a.Audit
+	if a.Query, err = query.New(a.Cat, a.Bucket, a.Cache, qcfg, log); err != nil {
 		return nil, fmt.Errorf("open query engine: %w", err)
 	}
 	if a.Search, err = openSearch(ctx, cfg, a.Cat, log); err != nil {
@@ -89,6 +96,9 @@ func (a *App) Close() error {
 	}
 	if a.Search != nil {
 		errs = append(errs, a.Search.Close())
+	}
+	if a.Audit != nil {
+		errs = append(errs, a.Audit.Close())
 	}
 	if a.Bucket != nil {
 		errs = append(errs, a.Bucket.Close())

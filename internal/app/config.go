@@ -18,7 +18,10 @@ type Config struct {
 	Lake          string    // "" or "file" for DataDir/lake, or s3://bucket/prefix
 	S3            s3.Config // endpoint and credentials when Lake is s3://
 	CacheMaxBytes int64     // bound of the local read-through cache of lake files
-	Demo          bool      // load the demo directory on first start and create demo principals
+	// AuditRetentionDays is how long the audit of queries is kept (DataDir/audit); 0 keeps it
+	// forever.
+	AuditRetentionDays int
+	Demo               bool // load the demo directory on first start and create demo principals
 	// CodeLists is a directory of replacement code lists (<list name>.csv), "" for the embedded
 	// ones; see schemas.LoadCodeLists and openCatalog.
 	CodeLists string
@@ -30,6 +33,8 @@ func DefaultConfig() Config {
 		DataDir:       "./var",
 		Addr:          "127.0.0.1:8080",
 		CacheMaxBytes: 4 << 30,
+		// 《网络安全法》第二十一条: network logs are kept at least six months.
+		AuditRetentionDays: 190,
 	}
 }
 
@@ -38,6 +43,9 @@ func (c *Config) Validate() error {
 	var errs []error
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("data dir is empty"))
+	}
+	if c.AuditRetentionDays < 0 {
+		errs = append(errs, fmt.Errorf("audit retention %d days must not be negative", c.AuditRetentionDays))
 	}
 	if c.CacheMaxBytes <= 0 {
 		errs = append(errs, fmt.Errorf("cache size %d must be positive", c.CacheMaxBytes))
@@ -67,3 +75,4 @@ func (c *Config) catalogDir() string { return filepath.Join(c.DataDir, "catalog"
 func (c *Config) lakeDir() string    { return filepath.Join(c.DataDir, "lake") }
 func (c *Config) cacheDir() string   { return filepath.Join(c.DataDir, "cache") }
 func (c *Config) tmpDir() string     { return filepath.Join(c.DataDir, "tmp") }
+func (c *Config) auditDir() string   { return filepath.Join(c.DataDir, "audit") }

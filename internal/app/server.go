@@ -53,6 +53,7 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr st
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	go a.expireAudit(ctx, time.Hour)
 	log.Info("serving", "addr", ln.Addr().String(), "data", cfg.DataDir, "lake", a.Bucket.Name(), "demo", cfg.Demo)
 	if ready != nil {
 		ready(ln.Addr().String())
@@ -69,4 +70,22 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr st
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// expireAudit removes the audit days past their retention, every interval until ctx ends.
+func (a *App) expireAudit(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := a.Audit.Expire(); err != nil {
+				a.log.Error("audit expiry", "err", err)
+			} else if n > 0 {
+				a.log.Info("audit days expired", "days", n)
+			}
+		}
+	}
 }
