@@ -32,6 +32,8 @@ func TestAggregatesOnlyRules(t *testing.T) {
 		`{ air_station_hourly_aggregate(where: {district: {lt: "500105"}}) { count } }`:    "不能对文本字段 district 做范围比较",
 		`{ air_station_hourly_aggregate { min { district } } }`:                            "不能取文本字段 district 的最小值或最大值",
 		`{ air_station_hourly_aggregate(where: {or: [{station: {gt: "S1"}}]}) { count } }`: "不能按主键字段 station 过滤",
+		`{ air_station_hourly_aggregate(where: {district: {like: "5001%"}}) { count } }`:   "不能对文本字段 district 做范围比较",
+		`{ air_station_hourly_aggregate(where: {not: {station: {ne: "S1"}}}) { count } }`:  "不能按主键字段 station 过滤",
 	} {
 		_, errs := f.do("mgr", q, nil)
 		require.NotEmpty(t, errs, q)

@@ -3,6 +3,7 @@ package query
 import (
 	"fmt"
 	"sort"
+	"unicode/utf8"
 
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/schemas"
@@ -173,6 +174,12 @@ func whereCond(e *catalog.Entry, v any, path string, depth int) (*Cond, error) {
 			return nil, invalidf("%s.%s: 条件不能为 null", path, k)
 		}
 		switch k {
+		case "not":
+			c, err := whereCond(e, val, path+".not", depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out.And = append(out.And, &Cond{Not: true, And: []*Cond{c}})
 		case "and", "or":
 			list, ok := val.([]any)
 			if !ok {
@@ -206,7 +213,10 @@ func whereCond(e *catalog.Entry, v any, path string, depth int) (*Cond, error) {
 	return out, nil
 }
 
-var filterOps = []Op{OpEq, OpGt, OpGte, OpLt, OpLte, OpIn, OpIsNull}
+var filterOps = []Op{OpEq, OpNe, OpGt, OpGte, OpLt, OpLte, OpIn, OpIsNull, OpLike}
+
+// maxLikePattern bounds a like pattern, in characters.
+const maxLikePattern = 200
 
 func fieldConds(col Column, v any, path string) ([]*Cond, error) {
 	m, ok := v.(map[string]any)
@@ -247,8 +257,17 @@ func fieldConds(col Column, v any, path string) ([]*Cond, error) {
 				vals = append(vals, gv)
 			}
 			out = append(out, &Cond{Column: col, Op: OpIn, Values: vals})
+		case OpLike:
+			pat, ok := raw.(string)
+			if !ok || col.Type != schemas.String {
+				return nil, invalidf("%s.like: 只用于文本字段, 值为文本模式 (%% 任意多个字符, _ 一个字符, \\ 转义)", path)
+			}
+			if n := utf8.RuneCountInString(pat); n > maxLikePattern {
+				return nil, invalidf("%s.like: 模式不能超过 %d 个字符 (请求为 %d)", path, maxLikePattern, n)
+			}
+			out = append(out, &Cond{Column: col, Op: OpLike, Value: pat})
 		default:
-			if op != OpEq && !col.Type.Ordered() {
+			if op != OpEq && op != OpNe && !col.Type.Ordered() {
 				return nil, invalidf("%s.%s: %s 类型的字段不支持范围比较", path, op, col.Type)
 			}
 			gv, err := goValue(col, raw, path+"."+string(op))

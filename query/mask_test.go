@@ -121,6 +121,8 @@ func TestMaskedItemsAnswerNothingElse(t *testing.T) {
 		`{ complaint_contacts(where: {phone: {gt: "139"}}) { case_no } }`,
 		`{ complaint_contacts(where: {or: [{fine: {gt: 0}}, {person: {in: ["王小明"]}}]}) { case_no } }`,
 		`{ complaint_contacts(where: {person: {isNull: true}}) { case_no } }`,
+		`{ complaint_contacts(where: {not: {phone: {ne: "13900004321"}}}) { case_no } }`,
+		`{ complaint_contacts(where: {person: {like: "王%"}}) { case_no } }`,
 		`{ complaint_contacts(orderBy: [{field: phone}]) { case_no } }`,
 		`{ complaint_contacts_aggregate(groupBy: [person]) { group { person } count } }`,
 		`{ complaint_contacts_aggregate(where: {plate: {eq: "渝B12345"}}) { count } }`,

@@ -22,16 +22,20 @@ const (
 	OpLt     Op = "lt"
 	OpLte    Op = "lte"
 	OpIsNull Op = "isNull"
+	OpNe     Op = "ne"   // not equal; rows whose value is null do not match
+	OpLike   Op = "like" // text matching a pattern (% any run, _ one character), bound as a value
 )
 
-var sqlOps = map[Op]string{OpEq: "=", OpGt: ">", OpGte: ">=", OpLt: "<", OpLte: "<="}
+var sqlOps = map[Op]string{OpEq: "=", OpNe: "<>", OpGt: ">", OpGte: ">=", OpLt: "<", OpLte: "<="}
 
-// Cond is a filter tree: either a conjunction/disjunction of children or one comparison.
+// Cond is a filter tree: either a conjunction/disjunction of children or one comparison; Not
+// negates the conjunction of And (kept as children so that every walk of the tree visits them).
 // Values are Go values of the column's type (string, int64, float64, bool, time.Time); they only
 // ever reach SQL as bound parameters.
 type Cond struct {
 	And    []*Cond
 	Or     []*Cond
+	Not    bool
 	Column Column
 	Op     Op
 	Value  any   // eq and ranges

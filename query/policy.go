@@ -184,7 +184,7 @@ func aggregateRules(p *Plan, e *catalog.Entry) error {
 			if key[c.Column.Field] {
 				return refuse("只允许统计查询的账号不能按主键字段 %s 过滤", c.Column.Field)
 			}
-			if c.Column.Type == schemas.String && c.Op != OpEq && c.Op != OpIn && c.Op != OpIsNull {
+			if c.Column.Type == schemas.String && c.Op != OpEq && c.Op != OpNe && c.Op != OpIn && c.Op != OpIsNull {
 				return refuse("只允许统计查询的账号不能对文本字段 %s 做范围比较", c.Column.Field)
 			}
 		}

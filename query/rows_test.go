@@ -42,6 +42,18 @@ func TestRows(t *testing.T) {
 		{"limit and offset",
 			`{ air_station_hourly(orderBy: [{field: observed_at, direction: DESC}, {field: station}], limit: 2, offset: 1) { station observed_at } }`,
 			`[{"observed_at":"2025-05-31T02:00:00","station":"S2"},{"observed_at":"2025-05-31T01:00:00","station":"S1"}]`},
+		{"ne leaves nulls out",
+			`{ air_station_hourly(where: {station: {eq: "S2"}, aqi: {ne: 110}}) { station aqi } }`,
+			`[]`},
+		{"like is a bound pattern",
+			`{ air_station_hourly(where: {district: {like: "渝%区"}}, orderBy: [{field: aqi}]) { district aqi } }`,
+			`[{"aqi":50,"district":"渝中区"},{"aqi":60,"district":"渝中区"},{"aqi":5000000000,"district":"渝北区"}]`},
+		{"like escapes and quotes stay values",
+			`{ a: air_station_hourly(where: {station: {like: "x' OR%"}}) { station } b: air_station_hourly(where: {station: {like: "S\\_"}}) { station } }`,
+			``},
+		{"not",
+			`{ air_station_hourly(where: {not: {or: [{station: {eq: "S1"}}, {aqi: {isNull: true}}]}}) { station aqi } }`,
+			`[{"aqi":110,"station":"S2"},{"aqi":5000000000,"station":"x' OR '1'='1"}]`},
 		{"fragment selects columns",
 			`query { air_station_hourly(limit: 1) { ...F } } fragment F on AirStationHourly { station district }`,
 			`[{"district":"渝中区","station":"S1"}]`},
@@ -49,6 +61,11 @@ func TestRows(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			data := f.mustDo(hiPrincipal, c.query)
+			if c.name == "like escapes and quotes stay values" {
+				assert.Equal(t, `[{"station":"x' OR '1'='1"}]`, jsonOf(t, data["a"]))
+				assert.Equal(t, `[]`, jsonOf(t, data["b"]), `S\_ is S and a literal underscore`)
+				return
+			}
 			if c.want == "" {
 				assert.Equal(t, `[{"station":"S2"}]`, jsonOf(t, data["a"]))
 				assert.Equal(t, `[{"station":"S2"}]`, jsonOf(t, data["b"]))

@@ -121,8 +121,12 @@ var filterTypes = func() map[schemas.DataType]*graphql.InputObject {
 		s := scalarOf(t)
 		fields := graphql.InputObjectConfigFieldMap{
 			"eq":     {Type: s, Description: "等于"},
+			"ne":     {Type: s, Description: "不等于 (空值不计入)"},
 			"in":     {Type: graphql.NewList(graphql.NewNonNull(s)), Description: "属于列表之一"},
 			"isNull": {Type: graphql.Boolean, Description: "true 为空值, false 为非空值"},
+		}
+		if t == schemas.String {
+			fields["like"] = &graphql.InputObjectFieldConfig{Type: s, Description: "匹配模式: % 任意多个字符, _ 一个字符, \\ 转义"}
 		}
 		if t.Ordered() {
 			fields["gt"] = &graphql.InputObjectFieldConfig{Type: s, Description: "大于"}

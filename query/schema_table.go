@@ -84,6 +84,7 @@ func (s *Service) tableFields(e *catalog.Entry, a catalog.Access, base string) g
 			f := graphql.InputObjectConfigFieldMap{
 				"and": {Type: graphql.NewList(graphql.NewNonNull(where)), Description: "全部满足"},
 				"or":  {Type: graphql.NewList(graphql.NewNonNull(where)), Description: "满足其一"},
+				"not": {Type: where, Description: "不满足"},
 			}
 			for _, c := range cols {
 				f[c.Field] = &graphql.InputObjectFieldConfig{Type: filterTypes[c.Type], Description: desc(c)}

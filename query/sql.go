@@ -124,6 +124,13 @@ func (b *sqlBuilder) aggSelect(sb *strings.Builder, p *Plan) {
 }
 
 func (b *sqlBuilder) cond(c *Cond) (string, error) {
+	if c.Not {
+		inner, err := b.cond(&Cond{And: c.And})
+		if err != nil {
+			return "", err
+		}
+		return "(NOT " + inner + ")", nil
+	}
 	switch {
 	case c.And != nil || c.Or != nil:
 		var parts []string
@@ -179,11 +186,21 @@ func (b *sqlBuilder) cond(c *Cond) (string, error) {
 		}
 		return col + " IN (" + strings.Join(ph, ", ") + ")", nil
 	}
+	if c.Op == OpLike {
+		if c.Column.Type != schemas.String {
+			return "", fmt.Errorf("filter on %s: like needs text, not %s: %w", c.Column.Field, c.Column.Type, ErrInvalid)
+		}
+		p, err := b.param(c.Column, c.Value)
+		if err != nil {
+			return "", err
+		}
+		return col + " LIKE " + p + ` ESCAPE '\'`, nil
+	}
 	op, ok := sqlOps[c.Op]
 	if !ok {
 		return "", fmt.Errorf("filter on %s: unknown comparison %q: %w", c.Column.Field, c.Op, ErrInvalid)
 	}
-	if c.Op != OpEq && !c.Column.Type.Ordered() {
+	if c.Op != OpEq && c.Op != OpNe && !c.Column.Type.Ordered() {
 		return "", fmt.Errorf("filter on %s: %s needs an ordered type, not %s: %w", c.Column.Field, c.Op, c.Column.Type, ErrInvalid)
 	}
 	p, err := b.param(c.Column, c.Value)
