@@ -80,8 +80,11 @@ func New(cat *catalog.Store, bucket lake.BucketReader, cache *lake.Cache, cfg Co
 		cfg.Clock = time.Now
 	}
 	conn, err := duckdb.NewConnector("", func(ex driver.ExecerContext) error {
-		// No extension may be fetched or loaded behind our back; parquet is built in.
-		for _, q := range []string{"SET autoinstall_known_extensions = false", "SET autoload_known_extensions = false"} {
+		// No extension may be fetched or loaded behind our back; parquet is built in. Lake files
+		// never change under their name (a cache file that is fetched again is a new file to
+		// DuckDB, which checks the modification time), so their Parquet footers are kept.
+		for _, q := range []string{"SET autoinstall_known_extensions = false", "SET autoload_known_extensions = false",
+			"SET parquet_metadata_cache = true"} {
 			if _, err := ex.ExecContext(context.Background(), q, nil); err != nil {
 				return fmt.Errorf("%s: %w", q, err)
 			}
