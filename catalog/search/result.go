@@ -74,7 +74,7 @@ func (ix *Index) Search(ctx context.Context, v *catalog.View, p *catalog.Princip
 	res := Result{Total: sel.total, Facets: pl.noFacets()}
 	for _, h := range sel.hits {
 		e, err := v.Entry(h.id)
-		if err != nil || !catalog.Decide(p, e).Exists {
+		if err != nil || !catalog.Exists(p, e) {
 			// The index covers v, so this is a defence in depth that should never fire.
 			ix.log.Warn("search hit not visible in the catalogue view, dropped", "dataset", h.id, "user", p.ID)
 			continue
