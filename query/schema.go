@@ -91,7 +91,8 @@ func fingerprint(entries []*catalog.Entry) string {
 		}
 	}
 	for _, e := range entries {
-		put(e.ResourceCode, e.Table, e.Name, string(e.Grade()), e.District, strconv.Itoa(e.Items.Len()))
+		// The sharing type and the owning department are in the access decision too.
+		put(e.ResourceCode, e.Table, e.Name, string(e.Grade()), e.District, e.ShareType, e.Department, strconv.Itoa(e.Items.Len()))
 		for _, it := range e.Items.All() {
 			put(it.Field, it.Name, it.Description, string(it.Type), string(it.Grade), it.PIType, it.CodeList,
 				strconv.FormatBool(it.Required), strconv.FormatBool(it.IsKey))
