@@ -8,10 +8,10 @@ import (
 	"github.com/cqeco/ecolake/schemas"
 )
 
-// This file is the one access decision of the service. Every door — GraphQL fields, introspection
-// and the SDL, the entries and figures lists, the submission and rejected-rows endpoints, the
-// command line — asks Decide (or Allowed for actions on no entry) and acts on the answer; nothing
-// else decides who may see or load what.
+// This file (with access_view.go and access_share.go) is the one access decision of the
+// service. Every door — GraphQL fields, introspection and the SDL, the entries and figures lists,
+// the submission and rejected-rows endpoints, the command line — asks View.Decide (or Allowed for
+// actions on no entry) and acts on the answer; nothing else decides who may see or load what.
 
 // Principal roles (schemas list "roles").
 const (
@@ -144,7 +144,7 @@ func (a Access) MaySeeRun(r *Run) bool {
 	return a.RunDistricts == nil || slices.Contains(a.RunDistricts, r.District)
 }
 
-// maySeeRun is Decide(p, e).MaySeeRun(r) without building the rest of the decision: the
+// maySeeRun is View.Decide(p, e, now).MaySeeRun(r) without building the rest of the decision: the
 // collection figure asks it of every lagging entry.
 func maySeeRun(p *Principal, e *Entry, r *Run) bool {
 	return exists(p, e) && (p.Role != RoleDistrict || slices.Contains(p.Districts, r.District))
@@ -280,7 +280,7 @@ func decideRole(p *Principal, e *Entry) Access {
 	return a
 }
 
-// exists is the first question of Decide, asked alone where only the answer to it is needed
+// exists is the first question of View.Decide, asked alone where only the answer to it is needed
 // (lists over the whole directory): enabled, cleared for the entry's grade, and for a district
 // principal its own district's entry or a city-level one.
 func exists(p *Principal, e *Entry) bool {
