@@ -1,20 +1,17 @@
 package catalog
 
 import (
-	"fmt"
-
 	"slices"
-	"strings"
 
 	"github.com/hashicorp/go-memdb"
 
 	"github.com/cqeco/ecolake/schemas"
 )
 
-// This file is the one access decision of the service. Every door — GraphQL fields, introspection
-// and the SDL, the entries and figures lists, the submission and rejected-rows endpoints, the
-// command line — asks Decide (or Allowed for actions on no entry) and acts on the answer; nothing
-// else decides who may see or load what.
+// This file (with access_view.go and access_share.go) is the one access decision of the
+// service. Every door — GraphQL fields, introspection and the SDL, the entries and figures lists,
+// the submission and rejected-rows endpoints, the command line — asks View.Decide (or Allowed for
+// actions on no entry) and acts on the answer; nothing else decides who may see or load what.
 
 // Principal roles (schemas list "roles").
 const (
@@ -60,6 +57,9 @@ type ItemAccess struct {
 	Visible bool
 	// Mask is the masking rule applied on output (a schemas.PITypes id), "" for clear text.
 	Mask string
+	// Unmasked: a personal-information item read in clear text under a grant (Mask is ""); the
+	// audit flags every read of it.
+	Unmasked bool
 }
 
 // RowScope restricts the rows of an entry a principal reads or replaces: a row is in scope when
@@ -145,7 +145,7 @@ func (a Access) MaySeeRun(r *Run) bool {
 	return a.RunDistricts == nil || slices.Contains(a.RunDistricts, r.District)
 }
 
-// maySeeRun is Decide(p, e).MaySeeRun(r) without building the rest of the decision: the
+// maySeeRun is View.Decide(p, e, now).MaySeeRun(r) without building the rest of the decision: the
 // collection figure asks it of every lagging entry.
 func maySeeRun(p *Principal, e *Entry, r *Run) bool {
 	return exists(p, e) && (p.Role != RoleDistrict || slices.Contains(p.Districts, r.District))
@@ -157,7 +157,7 @@ func maySeeRun(p *Principal, e *Entry, r *Run) bool {
 // its own; another account's load "for" its district may have carried any district's rows.
 // submitter is the run's principal, nil when it names none (the offline operator).
 func MayReadRejects(p *Principal, e *Entry, run *Run, submitter *Principal) bool {
-	a := Decide(p, e)
+	a := decideRole(p, e) // loading and runs: no sharing type or grant changes them
 	if !a.MaySeeRun(run) || !a.Load {
 		return false
 	}
@@ -213,21 +213,6 @@ func DistrictFields(e *Entry) []string {
 	return out
 }
 
-// AccessKey is everything of p that Decide looks at: principals with the same key get the same
-// decision on every entry, so derived views (a GraphQL schema) may be shared between them.
-func (p *Principal) AccessKey() string {
-	if !known(p) {
-		return "none"
-	}
-	key := p.Role + "|" + string(p.Clearance)
-	if p.Role == RoleDistrict {
-		ds := slices.Clone(p.Districts)
-		slices.Sort(ds)
-		key += "|" + strings.Join(slices.Compact(ds), ",")
-	}
-	return key
-}
-
 // PeriodField returns the item of e that says which period a row reports: its first key item of
 // type DATE or TIMESTAMP, else its first required one; "" when it has neither.
 func PeriodField(e *Entry) string {
@@ -241,19 +226,11 @@ func PeriodField(e *Entry) string {
 	return ""
 }
 
-// Decide is the access decision for principal p on entry e as seen in one catalogue view.
-//
-//   - An entry exists for p only when p is enabled, p's clearance covers the entry's grade
-//     (就高从严: the highest of its items and any override), and, for a district principal, the
-//     entry is the principal's own district's or a city-level one.
-//   - Admins and stewards read every row, load any district's data and may replace city-wide.
-//   - Reviewers, analysts and scenes read rows within their clearance; managers aggregates only.
-//   - A district principal reads the rows of its districts: a city-level entry with district
-//     items is row-scoped, one without district items has no other district's rows. It loads its
-//     own district's entries, and city-level entries with district items row by row; a
-//     replacement touches only its districts' rows of the period the new rows cover.
-//   - 涉密 entries and entries that are not published hold no data anyone may query or load.
-func Decide(p *Principal, e *Entry) Access {
+// decideRole is the decision before the entry's sharing type and the principal's grants are
+// looked at (View.Decide states the whole rule): clearance and district first, then what the role
+// reads and loads. Load, the run districts and the row scope are final here; Read, the
+// aggregation rules and the items are what applySharing starts from.
+func decideRole(p *Principal, e *Entry) Access {
 	if !exists(p, e) {
 		return Access{}
 	}
@@ -306,7 +283,7 @@ func Decide(p *Principal, e *Entry) Access {
 	return a
 }
 
-// exists is the first question of Decide, asked alone where only the answer to it is needed
+// exists is the first question of View.Decide, asked alone where only the answer to it is needed
 // (lists over the whole directory): enabled, cleared for the entry's grade, and for a district
 // principal its own district's entry or a city-level one.
 func exists(p *Principal, e *Entry) bool {
@@ -353,46 +330,6 @@ func mayWriteEntry(txn *memdb.Txn, p *Principal, e *Entry) error {
 	}
 	return nil
 }
-
-// Visible lists the entries that exist for p, ordered by resource code. It copies every one of
-// them: a list a caller pages through is EachVisible's.
-func (v *View) Visible(p *Principal) []*Entry {
-	var out []*Entry
-	v.EachVisible(p, "", func(e *Entry) bool {
-		out = append(out, e.Copy())
-		return true
-	})
-	return out
-}
-
-// EachVisible calls fn with the entries that exist for p in resource-code order, starting after
-// the code after ("" for the first), until fn returns false. Nothing is copied or decided beyond
-// what fn asks for, so a page costs what it reads, not the size of the directory. e is the
-// stored entry: fn reads it and never changes it, and keeps e.Copy() when it keeps anything.
-func (v *View) EachVisible(p *Principal, after string, fn func(e *Entry) bool) {
-	if !known(p) {
-		return
-	}
-	v.EachEntry(after, func(e *Entry) bool { return !exists(p, e) || fn(e) })
-}
-
-// EntryFor returns the entry with the given resource code or table name and the decision for p.
-// An entry that does not exist for p is ErrNotFound, exactly as one that does not exist at all.
-func (v *View) EntryFor(p *Principal, ref string) (*Entry, Access, error) {
-	e, err := entryTxn(v.txn, ref)
-	if err != nil {
-		if e = entryByTable(v.txn, ref); e == nil {
-			return nil, Access{}, err
-		}
-	}
-	a := Decide(p, e)
-	if !a.Exists {
-		return nil, Access{}, entryNotFound(ref)
-	}
-	return e.Copy(), a, nil
-}
-
-func entryNotFound(ref string) error { return fmt.Errorf("entry %q: %w", ref, ErrNotFound) }
 
 // Operator is the principal of the offline command line: whoever can open the data directory
 // holds all of it, so the decision treats the operator as an administrator. Its ID is empty, so

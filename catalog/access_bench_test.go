@@ -73,7 +73,7 @@ func BenchmarkDecideOnly100k(b *testing.B) {
 	for b.Loop() {
 		n := 0
 		each(v.txn, tableEntries, indexID, func(e *Entry) {
-			if Decide(p, e).Exists {
+			if Exists(p, e) {
 				n++
 			}
 		})

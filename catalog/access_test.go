@@ -34,7 +34,7 @@ func TestDecideDistrictRules(t *testing.T) {
 		{own, true, true, true, true},
 		{other, false, false, false, false},
 	} {
-		a := Decide(wz, c.e)
+		a := decideNoGrants(wz, c.e)
 		assert.Equal(t, c.exists, a.Exists, c.e.Table)
 		assert.Equal(t, c.load, a.Load, c.e.Table)
 		assert.Equal(t, c.rows, a.Rows != nil, c.e.Table)
@@ -50,7 +50,7 @@ func TestDecideDistrictRules(t *testing.T) {
 	// city-wide tables its "own" and replace them.
 	cityScoped := &Principal{ID: "c", Role: RoleDistrict, Clearance: schemas.Core, Districts: []string{schemas.CityCode}}
 	for _, e := range []*Entry{city, plain, own} {
-		assert.False(t, Decide(cityScoped, e).Exists, e.Table)
+		assert.False(t, Exists(cityScoped, e), e.Table)
 	}
 	assert.False(t, Allowed(cityScoped, ActQuery))
 
@@ -133,7 +133,7 @@ func TestMayReadRejects(t *testing.T) {
 	assert.False(t, MayReadRejects(wz, e, other, wz), "another district's run is not 万州's to see")
 }
 
-// TestMaySeeRunIsTheDecision: the figure's shortcut answers as Decide(p, e).MaySeeRun.
+// TestMaySeeRunIsTheDecision: the figure's shortcut answers as the decision's MaySeeRun.
 func TestMaySeeRunIsTheDecision(t *testing.T) {
 	city := validEntry("000001", "a")
 	own := validEntry("000002", "b")
@@ -149,7 +149,7 @@ func TestMaySeeRunIsTheDecision(t *testing.T) {
 	} {
 		for _, e := range []*Entry{city, own, high} {
 			for _, r := range runs {
-				assert.Equal(t, Decide(p, e).MaySeeRun(r), maySeeRun(p, e, r), "%s %s %s", p.ID, e.ResourceCode, r.ID)
+				assert.Equal(t, decideNoGrants(p, e).MaySeeRun(r), maySeeRun(p, e, r), "%s %s %s", p.ID, e.ResourceCode, r.ID)
 			}
 		}
 	}

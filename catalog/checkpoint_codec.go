@@ -43,6 +43,7 @@ var ckptTables = []ckptTable{
 	{tableGradings, ckptGrading, objectsOf[Evidence](tableGradings), nil},
 	{tableBusinessItems, ckptBusinessItem, objectsOf[BusinessItem](tableBusinessItems), nil},
 	{tableScenes, ckptScene, objectsOf[Scene](tableScenes), nil},
+	{tableGrants, ckptGrant, objectsWith(insertGrant), nil},
 }
 
 // ckptCodec encodes and decodes the objects of one table and inserts them. A chunk of objects is

@@ -105,7 +105,7 @@ func checkEntry(txn *memdb.Txn, e *Entry, draft, assigned bool) *problems {
 	p.required("abstract", e.Abstract)
 	p.code("format_type", schemas.FormatTypes, e.FormatType)
 	p.code("share_type", schemas.ShareTypes, e.ShareType)
-	if e.ShareType == "CONDITIONAL" {
+	if e.ShareType == ShareConditional {
 		p.required("share_condition", e.ShareCondition)
 	}
 	p.code("share_mode", schemas.ShareModes, e.ShareMode)

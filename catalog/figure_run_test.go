@@ -113,7 +113,7 @@ func (r *figureRun) vary(e *Entry) {
 		e.Exempt, e.ExemptReason = true, "数据由国家平台直接归集"
 	}
 	// Narrow sharing with a basis, so that any grade may be published.
-	e.ShareType, e.OpenType, e.SharingBasis = shareNever, openNever, "《数据安全法》第二十一条"
+	e.ShareType, e.OpenType, e.SharingBasis = ShareNotShared, openNever, "《数据安全法》第二十一条"
 }
 
 func (r *figureRun) put() error {

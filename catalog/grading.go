@@ -285,7 +285,7 @@ func checkSharing(p *problems, e *Entry) {
 	if strings.TrimSpace(e.SharingBasis) != "" {
 		return
 	}
-	if e.ShareType == shareNever {
+	if e.ShareType == ShareNotShared {
 		p.add("sharing_basis", "不予共享须填写法律依据")
 		return
 	}
@@ -305,7 +305,4 @@ func wider(list *schemas.CodeList, id, def string) bool {
 	return ok1 && ok2 && a.Ordinal < b.Ordinal
 }
 
-const (
-	shareNever = "NOT_SHARED"
-	openNever  = "NOT_OPEN"
-)
+const openNever = "NOT_OPEN"

@@ -120,6 +120,8 @@ func stateJSON(t *testing.T, v *View) string {
 		Entries     []entryState
 		Principals  []*Principal
 		Items       []ItemRef
+		Grants      []*Grant
+		NextGrant   string
 	}{Index: v.Index(), Departments: v.Departments(), Districts: v.Districts(), Items: v.Items()}
 	for _, e := range v.Entries() {
 		hist, err := v.HistoryFor(Operator(), e.ResourceCode, 1000)
@@ -128,6 +130,7 @@ func stateJSON(t *testing.T, v *View) string {
 		st.Entries = append(st.Entries, entryState{e, v.Snapshots(e.ResourceCode), v.Runs(e.ResourceCode), hist, c})
 	}
 	each(v.txn, tablePrincipals, indexID, func(p *Principal) { st.Principals = append(st.Principals, copyPrincipal(p)) })
+	st.Grants, st.NextGrant = v.Grants(Operator(), GrantFilter{}), nextGrantID(v.txn)
 	b, err := json.MarshalIndent(st, "", " ")
 	require.NoError(t, err)
 	return string(b)
@@ -143,3 +146,6 @@ func loadEntry(t *testing.T, s *Store, code, runID, snapID, parent string, commi
 		Run{ID: runID, Status: RunSucceeded, RowsRead: 10, RowsAccepted: 10},
 		parent))
 }
+
+// decideNoGrants is the decision for p on e with no grants, for entries that live in no store.
+func decideNoGrants(p *Principal, e *Entry) Access { return applySharing(decideRole(p, e), p, e, nil) }

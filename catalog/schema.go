@@ -69,6 +69,7 @@ var schemaFactories = []func() *memdb.TableSchema{
 	entryCountsTableSchema,
 	feedTableSchema,
 	figureCellsTableSchema,
+	grantsTableSchema,
 }
 
 func dbSchema() *memdb.DBSchema {

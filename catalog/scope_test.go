@@ -37,7 +37,7 @@ func TestSearchScopeAgreesWithDecide(t *testing.T) {
 	for _, p := range principals {
 		s, ok := SearchScope(p)
 		for _, e := range entries {
-			want := Decide(p, e).Exists
+			want := Exists(p, e)
 			got := ok && s.Admits(e)
 			require.Equal(t, want, got, "principal %+v, entry grade %s district %s", p, e.Grade(), e.District)
 			checked++

@@ -73,7 +73,7 @@ func (s *Service) commitOnce(ctx context.Context, code string, sub Submission, f
 		}
 		p = cur
 	}
-	entry, access, err := view.EntryFor(p, code)
+	entry, access, err := view.EntryFor(p, code, s.now())
 	if err != nil {
 		return nil, fmt.Errorf("commit %s: %w", code, err)
 	}

@@ -169,7 +169,7 @@ func (s *Service) authorize(p *catalog.Principal, ref string) (*catalog.Entry, c
 	if p == nil {
 		return nil, catalog.Access{}, schemas.Userf(ErrLoadForbidden, "未指明报送账号")
 	}
-	entry, access, err := s.cat.View().EntryFor(p, ref)
+	entry, access, err := s.cat.View().EntryFor(p, ref, s.now())
 	if err != nil {
 		return nil, access, fmt.Errorf("resolve entry %q: %w", ref, schemas.Userf(err, "目录资源 %s 不存在", quoteName(ref)))
 	}

@@ -77,7 +77,7 @@ func (s *Service) execute(ctx context.Context, g *generation, r *request, req Re
 	if err := readOnly(doc, req); err != nil {
 		return &graphql.Result{Errors: []gqlerrors.FormattedError{err.formatted()}}
 	}
-	sc, err := s.schemaFor(g, r.principal, doc)
+	sc, err := s.schemaFor(g, r.reader(), doc)
 	if err != nil {
 		s.log.Error("query schema", "user", r.principal.ID, "err", err)
 		return &graphql.Result{Errors: []gqlerrors.FormattedError{coded(codeInternal, "查询服务内部错误")}}

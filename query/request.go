@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/schemas"
@@ -17,8 +18,9 @@ import (
 type request struct {
 	view      *catalog.View
 	principal *catalog.Principal
-	admitted  bool // a slot of Config.MaxConcurrent was taken; set before execution starts
-	overShare bool // not admitted: the principal's share (Config.MaxConcurrentPerPrincipal) was full
+	now       time.Time // the request's time: grants that expired before it open nothing
+	admitted  bool      // a slot of Config.MaxConcurrent was taken; set before execution starts
+	overShare bool      // not admitted: the principal's share (Config.MaxConcurrentPerPrincipal) was full
 
 	mu        sync.Mutex
 	budget    int // rows and groups still to be handed out (Config.MaxRowsPerRequest at the start)
@@ -31,9 +33,12 @@ type request struct {
 	entries, items, masked, scopes []string
 }
 
-func newRequest(view *catalog.View, p *catalog.Principal, rows int) *request {
-	return &request{view: view, principal: p, budget: rows, max: rows}
+func newRequest(view *catalog.View, p *catalog.Principal, now time.Time, rows int) *request {
+	return &request{view: view, principal: p, now: now, budget: rows, max: rows}
 }
+
+// reader is whom the request's schema is built for.
+func (r *request) reader() reader { return reader{view: r.view, p: r.principal, now: r.now} }
 
 type requestKey struct{}
 type principalKey struct{}
@@ -62,10 +67,10 @@ func PrincipalFrom(ctx context.Context) *catalog.Principal {
 }
 
 // entry returns the entry with the given code and the catalogue's access decision on it for the
-// request's principal. An entry that does not exist for the principal is ErrNotFound, the same
+// request's principal at the request's time. An entry that does not exist for the principal is ErrNotFound, the same
 // answer as for an entry that does not exist at all.
 func (r *request) entry(code string) (*catalog.Entry, catalog.Access, error) {
-	e, a, err := r.view.EntryFor(r.principal, code)
+	e, a, err := r.view.EntryFor(r.principal, code, r.now)
 	if err != nil {
 		if errors.Is(err, catalog.ErrNotFound) {
 			return nil, catalog.Access{}, notFound(code)

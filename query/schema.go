@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/graphql-go/graphql"
 	"github.com/graphql-go/graphql/language/ast"
@@ -22,7 +23,7 @@ import (
 const statusPublished = "PUBLISHED"
 
 // generation is the catalogue as far as GraphQL is concerned: the queryable entries, with one
-// immutable schema per access key (catalog.Principal.AccessKey: principals the decision cannot
+// immutable schema per access key (catalog.View.AccessKey: principals the decision cannot
 // tell apart share it), built on first use and bounded in number. A catalogue change that alters the
 // entries makes a new generation; the old one is dropped whole, never edited.
 type generation struct {
@@ -90,7 +91,8 @@ func fingerprint(entries []*catalog.Entry) string {
 		}
 	}
 	for _, e := range entries {
-		put(e.ResourceCode, e.Table, e.Name, string(e.Grade()), e.District, strconv.Itoa(e.Items.Len()))
+		// The sharing type and the owning department are in the access decision too.
+		put(e.ResourceCode, e.Table, e.Name, string(e.Grade()), e.District, e.ShareType, e.Department, strconv.Itoa(e.Items.Len()))
 		for _, it := range e.Items.All() {
 			put(it.Field, it.Name, it.Description, string(it.Type), string(it.Grade), it.PIType, it.CodeList,
 				strconv.FormatBool(it.Required), strconv.FormatBool(it.IsKey))
@@ -154,14 +156,14 @@ func (s *Service) generationFor(v *catalog.View) *generation {
 // first use: for introspection and the SDL. A province's directory has thousands of queryable
 // tables, and their types cost tens of kilobytes and a few hundred microseconds each, so a
 // request that names its tables gets schemaFor's instead.
-func (s *Service) schema(g *generation, p *catalog.Principal) (*graphql.Schema, error) {
-	key := p.AccessKey()
+func (s *Service) schema(g *generation, rd reader) (*graphql.Schema, error) {
+	key := rd.key()
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if sc, ok := g.byKey[key]; ok {
 		return sc, nil
 	}
-	sc, err := s.buildSchema(g.entries, p, g.typeNames(p))
+	sc, err := s.buildSchema(g.entries, rd, g.typeNames(rd))
 	if err != nil {
 		return nil, fmt.Errorf("build schema generation %d for %s: %w", g.gen, key, err)
 	}
@@ -177,10 +179,10 @@ func (s *Service) schema(g *generation, p *catalog.Principal) (*graphql.Schema, 
 // document's root fields name (the catalogue fields alone when it names none). Types keep the
 // names they have in the whole schema, and a field outside the part is unknown in both, so the
 // answer, errors included, is the whole schema's.
-func (s *Service) schemaFor(g *generation, p *catalog.Principal, doc *ast.Document) (*graphql.Schema, error) {
+func (s *Service) schemaFor(g *generation, rd reader, doc *ast.Document) (*graphql.Schema, error) {
 	fields, introspects := rootFields(doc)
 	if introspects {
-		return s.schema(g, p)
+		return s.schema(g, rd)
 	}
 	var entries []*catalog.Entry
 	seen := map[string]bool{}
@@ -195,7 +197,7 @@ func (s *Service) schemaFor(g *generation, p *catalog.Principal, doc *ast.Docume
 	for i, e := range entries {
 		tables[i] = e.Table
 	}
-	key := p.AccessKey() + "|" + strings.Join(tables, ",")
+	key := rd.key() + "|" + strings.Join(tables, ",")
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if sc, ok := g.parts[key]; ok {
@@ -203,9 +205,9 @@ func (s *Service) schemaFor(g *generation, p *catalog.Principal, doc *ast.Docume
 	}
 	var names map[string]string
 	if len(entries) > 0 {
-		names = g.typeNames(p)
+		names = g.typeNames(rd)
 	}
-	sc, err := s.buildSchema(entries, p, names)
+	sc, err := s.buildSchema(entries, rd, names)
 	if err != nil {
 		return nil, fmt.Errorf("build schema generation %d for %s: %w", g.gen, key, err)
 	}
@@ -216,10 +218,10 @@ func (s *Service) schemaFor(g *generation, p *catalog.Principal, doc *ast.Docume
 	return sc, nil
 }
 
-// typeNames gives each table p may read the base name of its types, as the whole schema names
+// typeNames gives each table the reader may read the base name of its types, as the whole schema names
 // them: in table order, a name taken by an earlier table gets a suffix. Callers hold g.mu.
-func (g *generation) typeNames(p *catalog.Principal) map[string]string {
-	key := p.AccessKey()
+func (g *generation) typeNames(rd reader) map[string]string {
+	key := rd.key()
 	if names, ok := g.names[key]; ok {
 		return names
 	}
@@ -229,7 +231,7 @@ func (g *generation) typeNames(p *catalog.Principal) map[string]string {
 		taken[n] = true
 	}
 	for _, e := range g.entries {
-		a := catalog.Decide(p, e)
+		a := rd.decide(e)
 		if !a.Read || len(visibleColumns(e, a)) == 0 {
 			continue
 		}
@@ -306,12 +308,12 @@ var fixedTypeNames = []string{
 	"AuditEvent", "AuditPage",
 }
 
-// buildSchema builds the schema principal p sees over entries, their types named by names
+// buildSchema builds the schema the reader sees over entries, their types named by names
 // (typeNames): entries whose data the decision does not let it read are absent, so they appear
 // in no field, type or introspection answer; an aggregates-only reader gets no row field. Every
 // schema has the Mutation root of the directory workflow: the catalogue decides each operation
 // itself.
-func (s *Service) buildSchema(entries []*catalog.Entry, p *catalog.Principal, names map[string]string) (*graphql.Schema, error) {
+func (s *Service) buildSchema(entries []*catalog.Entry, rd reader, names map[string]string) (*graphql.Schema, error) {
 	buildMu.Lock()
 	defer buildMu.Unlock()
 	ct := newCatalogTypes()
@@ -326,9 +328,9 @@ func (s *Service) buildSchema(entries []*catalog.Entry, p *catalog.Principal, na
 		for _, e := range entries {
 			base, ok := names[e.Table]
 			if !ok {
-				continue // not readable by p (typeNames)
+				continue // not readable by the reader (typeNames)
 			}
-			a := catalog.Decide(p, e)
+			a := rd.decide(e)
 			for name, f := range s.tableFields(e, a, base) {
 				if _, dup := fields[name]; dup {
 					s.log.Warn("query field name taken, skipped", "dataset", e.Table, "field", name)
@@ -345,6 +347,19 @@ func (s *Service) buildSchema(entries []*catalog.Entry, p *catalog.Principal, na
 	}
 	return &sc, nil
 }
+
+// reader is whom a schema is built for: the principal with the catalogue view and the time of
+// its request, which together give the access decision, grants included (catalog.View.Decide).
+type reader struct {
+	view *catalog.View
+	p    *catalog.Principal
+	now  time.Time
+}
+
+// key is the reader's access key: readers with the same key are given the same schema.
+func (rd reader) key() string { return rd.view.AccessKey(rd.p, rd.now) }
+
+func (rd reader) decide(e *catalog.Entry) catalog.Access { return rd.view.Decide(rd.p, e, rd.now) }
 
 // buildMu serialises schema construction: graphql-go defines shared types lazily without locks.
 var buildMu sync.Mutex

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/graphql-go/graphql/language/ast"
 	"github.com/stretchr/testify/assert"
@@ -214,11 +215,12 @@ func TestSchemaForNamesOnlyItsTables(t *testing.T) {
 	f := newFixture(t)
 	p := f.principal(hiPrincipal)
 	g := f.svc.generationFor(f.cat.View())
+	rd := reader{view: f.cat.View(), p: p, now: time.Now()}
 	fieldsOf := func(query string) []string {
 		t.Helper()
 		doc, errs := f.svc.cfg.guard(query)
 		require.Empty(t, errs)
-		sc, err := f.svc.schemaFor(g, p, doc)
+		sc, err := f.svc.schemaFor(g, rd, doc)
 		require.NoError(t, err)
 		var out []string
 		for name := range sc.QueryType().Fields() {
@@ -236,7 +238,7 @@ func TestSchemaForNamesOnlyItsTables(t *testing.T) {
 	assert.Contains(t, air, "air_station_hourly_aggregate")
 	assert.NotContains(t, air, "enterprise_penalty")
 
-	whole, err := f.svc.schema(g, p)
+	whole, err := f.svc.schema(g, rd)
 	require.NoError(t, err)
 	assert.Len(t, fieldsOf(`{ __schema { queryType { name } } }`), len(whole.QueryType().Fields()))
 

@@ -10,10 +10,11 @@ import (
 	"github.com/cqeco/ecolake/catalog"
 )
 
-// SDL returns the schema principal p sees, in GraphQL schema definition
+// SDL returns the schema principal p sees now, its grants included, in GraphQL schema definition
 // language with types and fields sorted: for documentation and for golden tests.
 func (s *Service) SDL(p *catalog.Principal) (string, error) {
-	sc, err := s.schema(s.generationFor(s.cat.View()), p)
+	rd := reader{view: s.cat.View(), p: p, now: s.cfg.now()}
+	sc, err := s.schema(s.generationFor(rd.view), rd)
 	if err != nil {
 		return "", err
 	}

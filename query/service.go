@@ -157,7 +157,7 @@ func (s *Service) Do(ctx context.Context, p *catalog.Principal, req Request) *gr
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
 	view := s.cat.View()
-	r := newRequest(view, p, s.cfg.MaxRowsPerRequest)
+	r := newRequest(view, p, s.cfg.now(), s.cfg.MaxRowsPerRequest)
 	g := s.generationFor(view)
 	res := s.answer(ctx, g, r, req)
 	if err := ctx.Err(); err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -60,7 +61,7 @@ func expect(v *catalog.View, p *catalog.Principal, text string, filters map[stri
 	words := strings.Fields(normalize(text))
 	counts = map[string]map[string]int{}
 	for _, e := range v.Entries() {
-		if !catalog.Decide(p, e).Exists || !holds(partsOf(v, e), words) {
+		if !v.Decide(p, e, time.Now()).Exists || !holds(partsOf(v, e), words) {
 			continue
 		}
 		doc := codesOf(e)

@@ -23,7 +23,7 @@ type Result struct {
 }
 
 // Hit is one entry found, read from the catalogue view of the search (never from the index, so
-// it is current) and checked again with catalog.Decide.
+// it is current) and checked again with catalog.Exists.
 type Hit struct {
 	Entry *catalog.Entry
 	// Score is 1 for an entry whose name holds every word (entries found without words
@@ -51,7 +51,7 @@ const maxHighlights = 3
 
 // Search answers q for principal p on catalogue view v. The index only ever considers the
 // entries that exist for p (catalog.SearchScope, applied before anything is ranked or counted),
-// and every hit is read from v and asked of catalog.Decide again before it is returned. The
+// and every hit is read from v and asked of catalog.Exists again before it is returned. The
 // search waits (up to Config.MaxWait) for the index to cover v, so that what it counts is what v
 // holds. Bad input is a schemas.ErrInvalid naming the field; an index being rebuilt answers
 // ErrRebuilding.
@@ -74,7 +74,7 @@ func (ix *Index) Search(ctx context.Context, v *catalog.View, p *catalog.Princip
 	res := Result{Total: sel.total, Facets: pl.noFacets()}
 	for _, h := range sel.hits {
 		e, err := v.Entry(h.id)
-		if err != nil || !catalog.Decide(p, e).Exists {
+		if err != nil || !catalog.Exists(p, e) {
 			// The index covers v, so this is a defence in depth that should never fire.
 			ix.log.Warn("search hit not visible in the catalogue view, dropped", "dataset", h.id, "user", p.ID)
 			continue

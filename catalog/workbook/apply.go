@@ -17,7 +17,7 @@ import (
 func Versions(v *catalog.View, p *catalog.Principal) []*catalog.Entry {
 	entries := v.Visible(p)
 	for i, e := range entries {
-		if c, err := v.ChangeFor(p, e.ResourceCode); err == nil && catalog.Decide(p, c.Proposed).Exists {
+		if c, err := v.ChangeFor(p, e.ResourceCode); err == nil && catalog.Exists(p, c.Proposed) {
 			entries[i] = c.Proposed
 		}
 	}

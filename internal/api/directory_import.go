@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/schemas"
@@ -101,7 +102,7 @@ func importedEntries(v *catalog.View, p *catalog.Principal, entries []*catalog.E
 		case len(created) > 0:
 			ie.ResourceCode, created = created[0], created[1:]
 		}
-		if e, _, err := v.EntryFor(p, ie.ResourceCode); err == nil {
+		if e, _, err := v.EntryFor(p, ie.ResourceCode, time.Now()); err == nil {
 			ie.Table, ie.Name, ie.Status, ie.Revision = e.Table, e.Name, e.Status, e.Revision
 			ie.StatusName = schemas.EntryStatuses.NameOf(e.Status)
 			if c, err := v.ChangeFor(p, ie.ResourceCode); err == nil {

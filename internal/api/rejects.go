@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/schemas"
@@ -28,7 +29,7 @@ func (s *Server) handleRejects(w http.ResponseWriter, r *http.Request) {
 		notFound()
 		return
 	}
-	e, access, err := v.EntryFor(p, run.Entry)
+	e, access, err := v.EntryFor(p, run.Entry, time.Now())
 	if err != nil || !access.MaySeeRun(run) {
 		notFound()
 		return

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/internal/api"
@@ -156,7 +157,7 @@ type workingEntry struct {
 // no change request of it in sight.
 func working(v *catalog.View, p *catalog.Principal, code string) workingEntry {
 	var w workingEntry
-	w.live, _, _ = v.EntryFor(p, code)
+	w.live, _, _ = v.EntryFor(p, code, time.Now())
 	if w.live == nil {
 		return w
 	}

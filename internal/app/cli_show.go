@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/internal/api"
@@ -22,7 +23,7 @@ func RunCatalogShow(ctx context.Context, cfg Config, a CatalogArgs, out io.Write
 	}
 	return withPrincipal(ctx, cfg, a.As, out, log, func(cat *catalog.Store, p *catalog.Principal) int {
 		v := cat.View()
-		e, _, err := v.EntryFor(p, a.Code)
+		e, _, err := v.EntryFor(p, a.Code, time.Now())
 		if err != nil {
 			return failed(out, "显示目录", notFound(a.Code, err))
 		}
@@ -217,7 +218,7 @@ func RunCatalogHistory(ctx context.Context, cfg Config, a CatalogArgs, out io.Wr
 	}
 	return withPrincipal(ctx, cfg, a.As, out, log, func(cat *catalog.Store, p *catalog.Principal) int {
 		v := cat.View()
-		e, _, err := v.EntryFor(p, a.Code)
+		e, _, err := v.EntryFor(p, a.Code, time.Now())
 		if err != nil {
 			return failed(out, "显示目录历史", notFound(a.Code, err))
 		}

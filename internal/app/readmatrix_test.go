@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -45,7 +46,7 @@ func TestReadMatrix(t *testing.T) {
 			decided := map[string]catalog.Access{}
 			var exists []string
 			for _, e := range entries {
-				a := catalog.Decide(p, e)
+				a := v.Decide(p, e, time.Now())
 				decided[e.ResourceCode] = a
 				if a.Exists {
 					exists = append(exists, e.ResourceCode)
