@@ -118,7 +118,7 @@ func AuditFilter(view *catalog.View, p *catalog.Principal, args map[string]any) 
 		f.Unmasked = true
 	}
 	if f.Entry != "" {
-		if _, _, err := view.EntryFor(p, f.Entry); err != nil {
+		if e, err := view.Entry(f.Entry); err != nil || !catalog.Exists(p, e) {
 			return f, notFound(f.Entry)
 		}
 	}
@@ -166,12 +166,13 @@ func RedactAudit(view *catalog.View, p *catalog.Principal, ev audit.Event) *Audi
 	var hidden []string // table name prefixes of hidden entries
 	var kept []string
 	for _, code := range ev.Entries {
-		if _, _, err := view.EntryFor(p, code); err == nil {
+		e, err := view.Entry(code)
+		if err == nil && catalog.Exists(p, e) {
 			kept = append(kept, code)
 			continue
 		}
 		v.Hidden++
-		if e, err := view.Entry(code); err == nil {
+		if err == nil {
 			hidden = append(hidden, e.Table)
 		}
 	}
