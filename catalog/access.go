@@ -88,6 +88,9 @@ type Access struct {
 	Items []ItemAccess
 	// Rows is the row scope of reads; nil means every row.
 	Rows *RowScope
+	// Grants are the ids of the grants the decision applied (to open the entry or unmask items),
+	// for the audit of the reads.
+	Grants []string
 	// Runs: the load runs of the entry the principal may see; nil means all, otherwise only runs
 	// submitted for these districts.
 	RunDistricts []string

@@ -64,9 +64,11 @@ func applySharing(a Access, p *Principal, e *Entry, gs []*Grant) Access {
 		switch {
 		case len(rows) > 0:
 			unmask(&a, rows)
+			a.Grants = grantIDs(rows)
 		case a.AggregatesOnly && len(aggs) > 0:
 			a.MinGroupSize = minGroup(a.MinGroupSize, aggs)
 			unmask(&a, aggs)
+			a.Grants = grantIDs(aggs)
 		}
 		return a
 	}
@@ -88,7 +90,17 @@ func applySharing(a Access, p *Principal, e *Entry, gs []*Grant) Access {
 		}
 	}
 	unmask(&a, use)
+	a.Grants = grantIDs(use)
 	return a
+}
+
+// grantIDs lists the ids of gs, for the audit of the reads they allow.
+func grantIDs(gs []*Grant) []string {
+	out := make([]string, len(gs))
+	for i, g := range gs {
+		out[i] = g.ID
+	}
+	return out
 }
 
 // minGroup is the smallest group under the grants gs for a reader whose own is cur: the largest

@@ -28,6 +28,16 @@ func (r *request) notePlan(e *catalog.Entry, p *Plan, a catalog.Access) {
 	for f, m := range p.Masks {
 		r.masked = append(r.masked, e.Table+"."+f+":"+m)
 	}
+	unmasked := map[string]bool{}
+	for _, it := range a.Items {
+		unmasked[it.Field] = it.Unmasked
+	}
+	for _, c := range p.referenced() {
+		if unmasked[c.Field] {
+			r.unmasked = append(r.unmasked, e.Table+"."+c.Field)
+		}
+	}
+	r.grants = append(r.grants, a.Grants...)
 	if a.Rows != nil {
 		r.scopes = append(r.scopes, fmt.Sprintf("%s: %s ∈ %s", e.Table, strings.Join(a.Rows.Fields, "|"), strings.Join(a.Rows.Districts, ",")))
 	}
@@ -64,5 +74,6 @@ func (r *request) event(id string, p *catalog.Principal, start time.Time, res *g
 	defer r.mu.Unlock()
 	ev.Entries, ev.Items, ev.Masked, ev.RowScopes = uniq(r.entries), uniq(r.items), uniq(r.masked), uniq(r.scopes)
 	ev.Snapshots, ev.Rows = uniq(r.snapshots), r.rows
+	ev.Unmasked, ev.Grants = uniq(r.unmasked), uniq(r.grants)
 	return ev
 }

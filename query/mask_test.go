@@ -3,6 +3,7 @@ package query
 import (
 	"database/sql"
 	"testing"
+	"time"
 
 	_ "github.com/duckdb/duckdb-go/v2"
 	"github.com/stretchr/testify/assert"
@@ -142,4 +143,38 @@ func TestMaskedItemsAnswerNothingElse(t *testing.T) {
 func TestMaskingNeedsText(t *testing.T) {
 	_, err := maskedColumn(Column{Field: "phone", Type: schemas.Int}, "MOBILE")
 	assert.ErrorIs(t, err, ErrForbidden, "a number cannot be masked by these rules: refused, not sent in clear")
+}
+
+// TestUnmaskedUnderAGrant: a grant naming a personal-information item unmasked gives that reader
+// the clear value on every path, flags each such read in the audit with the grant, and stops at
+// once when revoked; the other items stay masked.
+func TestUnmaskedUnderAGrant(t *testing.T) {
+	f := contactsFixture(t)
+	reviewer := &catalog.Principal{ID: "air-reviewer", Name: "大气处审核员", Role: catalog.RoleReviewer,
+		Clearance: schemas.Core, Department: "AIR_DIV"}
+	require.NoError(t, f.cat.PutPrincipal(f.ctx, *reviewer))
+	g, err := f.cat.RequestGrant(f.ctx, f.principal(lowPrincipal), catalog.Grant{Entry: contactsCode, Grantee: lowPrincipal,
+		Purpose: "投诉回访", Expires: f.now.Add(24 * time.Hour), Mode: catalog.GrantRows, Unmasked: []string{"phone"}})
+	require.NoError(t, err)
+	require.NoError(t, f.cat.ApproveGrant(f.ctx, reviewer, g.ID, g.Revision, "同意"))
+
+	q := `{ complaint_contacts(where: {phone: {eq: "13900004321"}}) { case_no person phone } }`
+	assert.JSONEq(t, `[{"case_no": "C1", "person": "王**", "phone": "13900004321"}]`,
+		jsonOf(t, f.mustDo(lowPrincipal, q)["complaint_contacts"]))
+	evs := auditEvents(t, f)
+	last := evs[len(evs)-1]
+	assert.Equal(t, []string{"complaint_contacts.phone"}, last.Unmasked)
+	assert.Equal(t, []string{"complaint_contacts.person:CN_NAME"}, last.Masked)
+	assert.Equal(t, []string{g.ID}, last.Grants)
+
+	// Another reader without the grant still gets the mask.
+	_, errs := f.do(hiPrincipal, q, nil)
+	require.Len(t, errs, 1)
+	assert.Contains(t, errs[0], "个人信息")
+
+	g, err = f.cat.View().Grant(g.ID)
+	require.NoError(t, err)
+	require.NoError(t, f.cat.RevokeGrant(f.ctx, reviewer, g.ID, g.Revision, "回访结束"))
+	data := f.mustDo(lowPrincipal, `{ complaint_contacts(orderBy: [{field: case_no}], limit: 1) { phone } }`)
+	assert.JSONEq(t, `[{"phone": "139****4321"}]`, jsonOf(t, data["complaint_contacts"]))
 }

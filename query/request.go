@@ -30,7 +30,7 @@ type request struct {
 	snapshots []string
 	rows      int
 	// For the audit event (audit.go).
-	entries, items, masked, scopes []string
+	entries, items, masked, unmasked, scopes, grants []string
 }
 
 func newRequest(view *catalog.View, p *catalog.Principal, now time.Time, rows int) *request {
