@@ -10,28 +10,31 @@ import (
 
 const module = "github.com/cqeco/ecolake/"
 
-// TestLayering holds the dependency direction of STYLE.md: schemas imports nothing of ours; lake
+// TestLayering holds the dependency direction of STYLE.md: schemas and audit (the durable record of
+// governed reads) import nothing of ours; lake
 // only schemas; catalog only schemas; lineage only catalog and schemas (its edges are written in
-// the catalogue command that commits a snapshot); ingest and query only catalog, lake, lineage and
-// schemas; internal/api (the HTTP doors) only catalog, ingest, lake, query and schemas, never
+// the catalogue command that commits a snapshot); ingest only catalog, lake, lineage and schemas,
+// query those and audit; internal/api (the HTTP doors) only audit, catalog, ingest, lake, query and
+// schemas, never
 // internal/app that wires it; cmd only internal/app. The directory's exchange formats
 // (catalog/workbook, catalog/dcat) only catalog and schemas; catalog/search
 // only catalog and schemas, and only internal/app imports it.
 func TestLayering(t *testing.T) {
 	allowed := map[string][]string{
 		"schemas": {},
+		"audit":   {},
 		"lake":    {"schemas", "lake"},
 		"catalog": {"schemas"},
 		"lineage": {"schemas", "catalog"},
 		"ingest":  {"schemas", "lake", "catalog", "lineage"},
-		"query":   {"schemas", "lake", "catalog", "lineage"},
+		"query":   {"schemas", "lake", "catalog", "lineage", "audit"},
 		"cmd":     {"internal/app"},
 	}
 	// internal/api is held by its full path: the rest of internal/ (app, demo) is wiring.
 	// catalog/search, the directory's search index, is fed from the catalogue: it may import
 	// catalog and schemas, and only the wiring imports it (query asks it through an interface).
 	subRules := map[string][]string{
-		"internal/api":     {"schemas", "lake", "catalog", "ingest", "query", "internal/api"},
+		"internal/api":     {"schemas", "lake", "catalog", "ingest", "query", "audit", "internal/api"},
 		"catalog/workbook": {"schemas", "catalog"},
 		"catalog/dcat":     {"schemas", "catalog"},
 		"catalog/search":   {"schemas", "catalog", "catalog/search"},
