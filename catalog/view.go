@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/hashicorp/go-memdb"
 
@@ -145,6 +146,27 @@ func (v *View) Snapshots(entry string) []*Snapshot {
 		}
 	})
 	return out
+}
+
+// SnapshotAt returns the snapshot of entry that was current at t: the last one committed at or
+// before t, nil when the entry had none then. It seeks the (entry, commit time) index backwards
+// from t, so it costs one lookup whatever the entry's history.
+func (v *View) SnapshotAt(entry string, t time.Time) *Snapshot {
+	// Keys of a non-unique index end with the object's id: seek just past t to include t itself.
+	it, err := v.txn.ReverseLowerBound(tableSnapshots, indexEntryCommitted, entry, t.Add(time.Nanosecond))
+	if err != nil {
+		panic(fmt.Sprintf("catalog: %s.%s: %v", tableSnapshots, indexEntryCommitted, err))
+	}
+	raw := it.Next()
+	if raw == nil {
+		return nil
+	}
+	s := raw.(*Snapshot)
+	if s.Entry != entry || s.CommittedAt.After(t) {
+		return nil
+	}
+	c := *s
+	return &c
 }
 
 // Run returns the run with the given id.

@@ -126,3 +126,41 @@ func TestRunningRuns(t *testing.T) {
 	defer s.Close()
 	assert.Equal(t, []string{"r2", "r3"}, ids(s))
 }
+
+// TestSnapshotAt: the snapshot current at a time is the last committed at or before it, an
+// entry's history never answers for another's, and before the first there is none.
+func TestSnapshotAt(t *testing.T) {
+	s, clock := newTestStore(t)
+	ctx := context.Background()
+	require.NoError(t, s.PutEntry(ctx, validEntry("000001", "air_daily")))
+	require.NoError(t, s.PutEntry(ctx, validEntry("000002", "air_hourly")))
+	t0 := clock.Now()
+	var ids []string
+	prev := map[string]string{}
+	for i := range 3 {
+		clock.Advance(time.Hour)
+		for _, code := range []string{"0101/000001", "0101/000002"} {
+			id := fmt.Sprintf("s%d-%s", i, code[5:])
+			run := Run{ID: "r" + id, Entry: code, Kind: "district_submission", Status: RunRunning}
+			require.NoError(t, s.BeginRun(ctx, run))
+			run.Status = RunSucceeded
+			require.NoError(t, s.CommitSnapshot(ctx, Snapshot{ID: id, Entry: code, Parent: prev[code], Run: run.ID, ManifestKey: "m/" + id}, run, prev[code]))
+			prev[code] = id
+			if code == "0101/000001" {
+				ids = append(ids, id)
+			}
+		}
+	}
+	v := s.View()
+	assert.Nil(t, v.SnapshotAt("0101/000001", t0), "before the first load")
+	for i, id := range ids {
+		at := t0.Add(time.Duration(i+1) * time.Hour)
+		got := v.SnapshotAt("0101/000001", at)
+		require.NotNil(t, got, "at its commit time")
+		assert.Equal(t, id, got.ID)
+		got = v.SnapshotAt("0101/000001", at.Add(59*time.Minute))
+		require.NotNil(t, got)
+		assert.Equal(t, id, got.ID, "until the next one")
+	}
+	assert.Nil(t, v.SnapshotAt("0101/000003", t0.Add(10*time.Hour)), "an entry without snapshots borrows none")
+}

@@ -77,3 +77,18 @@ func (r *request) event(id string, p *catalog.Principal, start time.Time, res *g
 	ev.Unmasked, ev.Grants = uniq(r.unmasked), uniq(r.grants)
 	return ev
 }
+
+// noteTruncated records that the list at path was cut at limit rows, for the answer's
+// extensions.truncated.
+func (r *request) noteTruncated(path []any, limit int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.truncated = append(r.truncated, map[string]any{"path": path, "limit": limit,
+		"message": fmt.Sprintf("结果多于 limit %d 行, 只返回了前 %d 行; 请用 offset 或 _page 字段翻页", limit, limit)})
+}
+
+func (r *request) cut() []map[string]any {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.truncated
+}

@@ -31,6 +31,7 @@ type request struct {
 	rows      int
 	// For the audit event (audit.go).
 	entries, items, masked, unmasked, scopes, grants []string
+	truncated                                        []map[string]any // lists cut at their limit
 }
 
 func newRequest(view *catalog.View, p *catalog.Principal, now time.Time, rows int) *request {
@@ -122,6 +123,14 @@ func (r *request) settle(grant, used int) error {
 	}
 	r.budget += grant - used
 	return nil
+}
+
+// refund gives back to the budget n rows a field read but does not return.
+func (r *request) refund(n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.budget += n
+	r.rows -= n
 }
 
 func (r *request) tooManyRows() error {

@@ -41,13 +41,26 @@ func (s *Service) resolveRows(p graphql.ResolveParams, code, table string) (any,
 	if err != nil {
 		return nil, err
 	}
+	if err := resolveAsOf(plan, r.view, e, p.Args); err != nil {
+		return nil, err
+	}
 	if err := applyPolicy(plan, e, a); err != nil {
 		return nil, s.publicError(r, table, err)
 	}
 	r.notePlan(e, plan, a)
+	// One row more than the limit tells a cut answer from a whole one: a cut is never silent.
+	limit := plan.Limit
+	if limit > 0 {
+		plan.Limit++
+	}
 	out, err := s.runWithin(p.Context, r, plan)
 	if err != nil {
 		return nil, s.publicError(r, table, err)
+	}
+	if len(out) > limit {
+		r.refund(len(out) - limit) // the row that told the cut is not returned
+		out = out[:limit]
+		r.noteTruncated(p.Info.Path.AsArray(), limit)
 	}
 	return out, nil
 }
@@ -60,6 +73,9 @@ func (s *Service) resolveAggregate(p graphql.ResolveParams, code, table string) 
 	}
 	plan, err := s.aggregatePlan(e, p.Args, selected(p.Info))
 	if err != nil {
+		return nil, err
+	}
+	if err := resolveAsOf(plan, r.view, e, p.Args); err != nil {
 		return nil, err
 	}
 	if err := applyPolicy(plan, e, a); err != nil {

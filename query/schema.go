@@ -45,6 +45,7 @@ func newGeneration(gen uint64, entries []*catalog.Entry) *generation {
 	for _, e := range entries {
 		g.byField[e.Table] = e
 		g.byField[e.Table+"_aggregate"] = e
+		g.byField[e.Table+"_page"] = e
 	}
 	return g
 }
@@ -331,7 +332,7 @@ func (s *Service) buildSchema(entries []*catalog.Entry, rd reader, names map[str
 				continue // not readable by the reader (typeNames)
 			}
 			a := rd.decide(e)
-			for name, f := range s.tableFields(e, a, base) {
+			for name, f := range s.tableFields(e, a, base, ct.pageInfo) {
 				if _, dup := fields[name]; dup {
 					s.log.Warn("query field name taken, skipped", "dataset", e.Table, "field", name)
 					continue

@@ -14,6 +14,7 @@ import (
 // between schemas that may be built at the same time.
 type catalogTypes struct {
 	entry, collectionRate, connection *graphql.Object
+	pageInfo                          *graphql.Object // shared by the directory and table pages
 	wf                                *workflowTypes
 }
 
@@ -157,7 +158,8 @@ func newCatalogTypes() *catalogTypes {
 		return fields
 	})})
 	wf.entry = entry
-	return &catalogTypes{entry: entry, collectionRate: newCollectionRateType(), connection: newDirectoryTypes(entry), wf: wf}
+	info := newPageInfoType()
+	return &catalogTypes{entry: entry, collectionRate: newCollectionRateType(), connection: newDirectoryTypes(entry, info), pageInfo: info, wf: wf}
 }
 
 // snapshotView is a snapshot as one reader may see it.

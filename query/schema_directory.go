@@ -34,13 +34,17 @@ type pageInfo struct {
 	hasNext   bool
 }
 
-// newDirectoryTypes returns the EntryConnection type of the directory list.
-func newDirectoryTypes(entry *graphql.Object) *graphql.Object {
-	nn := graphql.NewNonNull
-	info := graphql.NewObject(graphql.ObjectConfig{Name: "PageInfo", Description: "分页信息", Fields: graphql.Fields{
+// newPageInfoType returns the PageInfo type every paged list shares (the directory, table pages).
+func newPageInfoType() *graphql.Object {
+	return graphql.NewObject(graphql.ObjectConfig{Name: "PageInfo", Description: "分页信息", Fields: graphql.Fields{
 		"endCursor":   field(graphql.String, "本页最后一条的游标, 作为 after 取下一页; 本页为空时为 null", func(p pageInfo) any { return nilIfEmpty(p.endCursor) }),
-		"hasNextPage": field(nn(graphql.Boolean), "之后是否还有目录资源", func(p pageInfo) any { return p.hasNext }),
+		"hasNextPage": field(graphql.NewNonNull(graphql.Boolean), "之后是否还有", func(p pageInfo) any { return p.hasNext }),
 	}})
+}
+
+// newDirectoryTypes returns the EntryConnection type of the directory list.
+func newDirectoryTypes(entry, info *graphql.Object) *graphql.Object {
+	nn := graphql.NewNonNull
 	return graphql.NewObject(graphql.ObjectConfig{Name: "EntryConnection", Description: "目录资源的一页", Fields: graphql.Fields{
 		"totalCount": {Type: nn(graphql.Int), Description: "符合条件且可见的目录资源总数 (需遍历全部匹配的目录, 不需要时请勿请求)",
 			Resolve: func(p graphql.ResolveParams) (any, error) {

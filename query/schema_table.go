@@ -1,6 +1,7 @@
 package query
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/graphql-go/graphql"
@@ -10,7 +11,7 @@ import (
 )
 
 // Type-name suffixes derived from one table's base name.
-var tableSuffixes = []string{"", "Where", "Field", "OrderBy", "Group", "Numeric", "MinMax", "Aggregate"}
+var tableSuffixes = []string{"", "Where", "Field", "OrderBy", "Group", "Numeric", "MinMax", "Aggregate", "Page"}
 
 // camel turns a table identifier into a GraphQL type name: air_station_hourly -> AirStationHourly.
 func camel(table string) string {
@@ -52,7 +53,7 @@ func typeBase(table string, taken map[string]bool) string {
 // tableFields returns the two root fields of a queryable entry: <table> and <table>_aggregate.
 // The resolvers capture only the entry's code: the entry itself is looked up again in the view
 // of the request, so that a request always sees the catalogue as it was when it started.
-func (s *Service) tableFields(e *catalog.Entry, a catalog.Access, base string) graphql.Fields {
+func (s *Service) tableFields(e *catalog.Entry, a catalog.Access, base string, pageInfo *graphql.Object) graphql.Fields {
 	cols := visibleColumns(e, a)
 	items := map[string]catalog.Item{}
 	for _, it := range e.Items.All() {
@@ -142,15 +143,17 @@ func (s *Service) tableFields(e *catalog.Entry, a catalog.Access, base string) g
 	agg := graphql.NewObject(graphql.ObjectConfig{Name: base + "Aggregate", Description: title + " 的统计", Fields: aggFields})
 
 	code, table := e.ResourceCode, e.Table
+	asOf := &graphql.ArgumentConfig{Type: graphql.String, Description: asOfDescription}
 	fields := graphql.Fields{
 		table: {
 			Type:        graphql.NewNonNull(graphql.NewList(graphql.NewNonNull(obj))),
-			Description: title,
+			Description: title + fmt.Sprintf(" (超过 limit 的部分不返回, 响应的 extensions.truncated 会指明; 翻页请用 %s_page)", table),
 			Args: graphql.FieldConfigArgument{
 				"where":   {Type: where},
 				"orderBy": {Type: graphql.NewList(graphql.NewNonNull(orderBy))},
 				"limit":   {Type: graphql.Int, Description: "返回行数上限"},
 				"offset":  {Type: graphql.Int, Description: "跳过的行数"},
+				"asOf":    asOf,
 			},
 			Resolve: func(p graphql.ResolveParams) (any, error) {
 				return s.resolveRows(p, code, table)
@@ -162,14 +165,17 @@ func (s *Service) tableFields(e *catalog.Entry, a catalog.Access, base string) g
 			Args: graphql.FieldConfigArgument{
 				"where":   {Type: where},
 				"groupBy": {Type: graphql.NewList(graphql.NewNonNull(fieldEnum))},
+				"asOf":    asOf,
 			},
 			Resolve: func(p graphql.ResolveParams) (any, error) {
 				return s.resolveAggregate(p, code, table)
 			},
 		},
+		table + "_page": s.pageField(obj, orderBy, where, asOf, pageInfo, base, title, code, table),
 	}
 	if a.AggregatesOnly {
 		delete(fields, table)
+		delete(fields, table+"_page")
 	}
 	return fields
 }

@@ -164,6 +164,12 @@ func (s *Service) Do(ctx context.Context, p *catalog.Principal, req Request) *gr
 		res = &graphql.Result{Errors: []gqlerrors.FormattedError{s.late(r)}}
 	}
 	res = s.cfg.bound(res)
+	if t := r.cut(); len(t) > 0 && res.Data != nil {
+		if res.Extensions == nil {
+			res.Extensions = map[string]any{}
+		}
+		res.Extensions["truncated"] = t
+	}
 	fields, datasets, snapshots, rows := r.audit()
 	attrs := []any{"request", id, "user", p.ID, "fields", fields, "dataset", datasets, "snapshot", snapshots,
 		"rows", rows, "duration", time.Since(start), "generation", g.gen}
