@@ -19,8 +19,8 @@ func secondLoad(t *testing.T, f *fixture) (first string, loadedAt time.Time) {
 	first, loadedAt = e.CurrentSnapshot, f.now
 	f.now = f.now.Add(time.Hour)
 	f.load(airCode, [][]any{
-		{"S9", "渝北区", ts("2025-06-01 01:00:00"), day("2025-06-01"), 1.0, int64(1), true},
-		{"S9", "渝北区", ts("2025-06-01 02:00:00"), day("2025-06-01"), 2.0, int64(2), true},
+		{"S9", "500112", ts("2025-06-01 01:00:00"), day("2025-06-01"), 1.0, int64(1), true},
+		{"S9", "500112", ts("2025-06-01 02:00:00"), day("2025-06-01"), 2.0, int64(2), true},
 	})
 	return first, loadedAt
 }
@@ -49,12 +49,17 @@ func TestAsOfReadsTheTableAsItStood(t *testing.T) {
 	assert.NotContains(t, errs[0], penaltyCode)
 
 	// Today's policy on yesterday's data: a district account sees its own rows only.
-	require.NoError(t, f.cat.PutPrincipal(f.ctx, catalog.Principal{ID: "yz", Name: "渝中区应用", Role: catalog.RoleDistrict,
-		Clearance: schemas.General2, Districts: []string{"500103"}}))
-	data = f.mustDo("yz", `{ air_station_hourly(asOf: "`+first+`") { station district } }`)
-	for _, row := range data["air_station_hourly"].([]any) {
-		assert.Equal(t, "渝中区", row.(map[string]any)["district"])
-	}
+	second, err := f.cat.View().Entry(airCode)
+	require.NoError(t, err)
+	f.now = f.now.Add(time.Hour)
+	f.load(airCode, [][]any{{"S7", "500103", ts("2025-06-02 01:00:00"), day("2025-06-02"), 3.0, int64(3), true}})
+	require.NoError(t, f.cat.PutPrincipal(f.ctx, catalog.Principal{ID: "yb", Name: "渝北区应用", Role: catalog.RoleDistrict,
+		Clearance: schemas.General2, Districts: []string{"500112"}}))
+	data = f.mustDo("yb", `{ now: air_station_hourly { station } then: air_station_hourly(asOf: "`+second.CurrentSnapshot+`") { station district } }`)
+	assert.JSONEq(t, `[]`, jsonOf(t, data["now"]), "today's table holds only 渝中区's row")
+	assert.JSONEq(t, `[{"station":"S9","district":"500112"},{"station":"S9","district":"500112"}]`, jsonOf(t, data["then"]))
+	data = f.mustDo("yb", `{ air_station_hourly_aggregate(asOf: "`+first+`") { count } }`)
+	assert.JSONEq(t, `[{"count":0}]`, jsonOf(t, data["air_station_hourly_aggregate"]), "the first load had no row of its district")
 }
 
 func TestPagesWalkOneSnapshot(t *testing.T) {
