@@ -2,6 +2,7 @@ package query
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"unicode/utf8"
 
@@ -22,7 +23,7 @@ func columns(e *catalog.Entry) []Column {
 		if schemas.CheckIdent(it.Field) != nil || !it.Type.Valid() {
 			continue
 		}
-		out = append(out, Column{Field: it.Field, Type: it.Type})
+		out = append(out, Column{Field: it.Field, Type: it.Type, Codes: it.CodeList})
 	}
 	return out
 }
@@ -55,7 +56,9 @@ func (s *Service) rowsPlan(e *catalog.Entry, args map[string]any, sel selection)
 		return nil, err
 	}
 	for _, c := range p.Source {
-		if _, ok := sel[c.Field]; ok {
+		_, code := sel[c.Field]
+		_, name := sel[c.Field+"Name"]
+		if code || (name && c.Codes != "") {
 			p.Columns = append(p.Columns, c)
 		}
 	}
@@ -256,7 +259,21 @@ func fieldConds(col Column, v any, path string) ([]*Cond, error) {
 				}
 				vals = append(vals, gv)
 			}
-			out = append(out, &Cond{Column: col, Op: OpIn, Values: vals})
+			out = append(out, &Cond{Column: col, Op: OpIn, Values: withCodes(col, vals)})
+		case OpEq, OpNe:
+			gv, err := goValue(col, raw, path+"."+string(op))
+			if err != nil {
+				return nil, err
+			}
+			vals := withCodes(col, []any{gv})
+			switch {
+			case len(vals) == 1:
+				out = append(out, &Cond{Column: col, Op: op, Value: gv})
+			case op == OpEq:
+				out = append(out, &Cond{Column: col, Op: OpIn, Values: vals})
+			default:
+				out = append(out, &Cond{Not: true, And: []*Cond{{Column: col, Op: OpIn, Values: vals}}})
+			}
 		case OpLike:
 			pat, ok := raw.(string)
 			if !ok || col.Type != schemas.String {
@@ -321,4 +338,53 @@ func goValue(col Column, v any, path string) (any, error) {
 		}
 	}
 	return nil, invalidf("%s: 值 %v 不是 %s 类型", path, v, col.Type)
+}
+
+// withCodes adds to vals, for an item coded with a code list, the code each value names (a
+// filter may give the code or the Chinese name; stored values are codes).
+func withCodes(col Column, vals []any) []any {
+	if col.Codes == "" {
+		return vals
+	}
+	out := vals
+	for _, v := range vals {
+		if s, ok := v.(string); ok {
+			if c := codeOf(col.Codes, s); c != s && !slices.Contains(out, any(c)) {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// codeOf returns the code that s names in the code list list (s is a code or a Chinese name; a
+// district also by its short name), s itself when it names none.
+func codeOf(list, s string) string {
+	if list == "districts" {
+		if d, ok := schemas.LookupDistrict(s); ok {
+			return d.Code
+		}
+		return s
+	}
+	if l, ok := schemas.List(list); ok {
+		if c, ok := l.Lookup(s); ok {
+			return c.ID
+		}
+	}
+	return s
+}
+
+// valueName returns the Chinese name of a value of an item coded with the list list, nil when
+// the value is no code of it.
+func valueName(list string, v any) any {
+	s, ok := v.(string)
+	if !ok {
+		return nil
+	}
+	if l, ok := schemas.List(list); ok {
+		if n := l.NameOf(s); n != s {
+			return n
+		}
+	}
+	return nil
 }

@@ -140,3 +140,23 @@ func TestACutListSaysSo(t *testing.T) {
 	assert.Contains(t, cut[0]["message"], "只返回了前 2 行")
 	assert.Len(t, res.Data.(map[string]any)["a"], 2)
 }
+
+// TestCodedItemsAnswerWithNames: an item coded with a code list answers with the name beside the
+// code, in rows and group keys, and a filter takes the code or the name.
+func TestCodedItemsAnswerWithNames(t *testing.T) {
+	f := newFixture(t)
+	f.now = f.now.Add(time.Hour)
+	f.load(airCode, [][]any{
+		{"S1", "500103", ts("2025-06-01 01:00:00"), day("2025-06-01"), 1.0, int64(1), true},
+		{"S2", "500112", ts("2025-06-01 01:00:00"), day("2025-06-01"), 2.0, int64(2), true},
+		{"S3", "500112", ts("2025-06-01 01:00:00"), day("2025-06-01"), 3.0, int64(3), true},
+	})
+	for _, filter := range []string{`{district: {eq: "500112"}}`, `{district: {eq: "渝北区"}}`, `{district: {in: ["渝北区"]}}`, `{district: {ne: "渝中区"}}`} {
+		data := f.mustDo(hiPrincipal, `{ air_station_hourly(where: `+filter+`) { station districtName } }`)
+		assert.JSONEq(t, `[{"station":"S2","districtName":"渝北区"},{"station":"S3","districtName":"渝北区"}]`,
+			jsonOf(t, data["air_station_hourly"]), filter)
+	}
+	data := f.mustDo(hiPrincipal, `{ air_station_hourly_aggregate(groupBy: [district]) { group { district districtName } count } }`)
+	assert.JSONEq(t, `[{"group":{"district":"500103","districtName":"渝中区"},"count":1},{"group":{"district":"500112","districtName":"渝北区"},"count":2}]`,
+		jsonOf(t, data["air_station_hourly_aggregate"]))
+}

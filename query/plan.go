@@ -8,6 +8,9 @@ import (
 type Column struct {
 	Field string
 	Type  schemas.DataType
+	// Codes names the code list of the item's values ("districts"), "" for none: such an item
+	// answers with the name beside the code (<field>Name), and a filter takes either.
+	Codes string
 }
 
 // Op is a comparison of a filter.

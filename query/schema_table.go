@@ -76,6 +76,7 @@ func (s *Service) tableFields(e *catalog.Entry, a catalog.Access, base string, p
 			// as NULL, and one bad value must not null out the whole list.
 			f[c.Field] = &graphql.Field{Type: scalarOf(c.Type), Description: desc(c)}
 		}
+		addCodeNames(f, cols, desc)
 		return f
 	})})
 
@@ -118,6 +119,9 @@ func (s *Service) tableFields(e *catalog.Entry, a catalog.Access, base string, p
 			f := graphql.Fields{}
 			for _, c := range kept {
 				f[c.Field] = &graphql.Field{Type: typ(c.Type), Description: desc(c)}
+			}
+			if name == base+"Group" {
+				addCodeNames(f, kept, desc)
 			}
 			return f
 		})})
@@ -178,4 +182,20 @@ func (s *Service) tableFields(e *catalog.Entry, a catalog.Access, base string, p
 		delete(fields, table+"_page")
 	}
 	return fields
+}
+
+// addCodeNames gives each coded column of cols a <field>Name field beside its code: the Chinese
+// name of the code (item identifiers are lower case, so the name never meets an item).
+func addCodeNames(f graphql.Fields, cols []Column, desc func(Column) string) {
+	for _, c := range cols {
+		if c.Codes == "" {
+			continue
+		}
+		c := c
+		f[c.Field+"Name"] = &graphql.Field{Type: graphql.String, Description: desc(c) + " (名称)",
+			Resolve: func(p graphql.ResolveParams) (any, error) {
+				row, _ := p.Source.(map[string]any)
+				return valueName(c.Codes, row[c.Field]), nil
+			}}
+	}
 }
