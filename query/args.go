@@ -37,7 +37,7 @@ func column(e *catalog.Entry, field string) (Column, error) {
 	return Column{}, invalidf("数据表 %s 没有字段 %s", e.Table, field)
 }
 
-func (s *Service) basePlan(e *catalog.Entry, args map[string]any) (*Plan, error) {
+func basePlan(e *catalog.Entry, args map[string]any) (*Plan, error) {
 	p := &Plan{Entry: e.ResourceCode, Table: e.Table, Snapshot: e.CurrentSnapshot, Source: columns(e)}
 	if w, ok := args["where"]; ok && w != nil {
 		c, err := whereCond(e, w, "where", 0)
@@ -50,8 +50,8 @@ func (s *Service) basePlan(e *catalog.Entry, args map[string]any) (*Plan, error)
 }
 
 // rowsPlan translates the arguments of <table>(where, orderBy, limit, offset).
-func (s *Service) rowsPlan(e *catalog.Entry, args map[string]any, sel selection) (*Plan, error) {
-	p, err := s.basePlan(e, args)
+func rowsPlan(cfg Config, e *catalog.Entry, args map[string]any, sel selection) (*Plan, error) {
+	p, err := basePlan(e, args)
 	if err != nil {
 		return nil, err
 	}
@@ -65,13 +65,13 @@ func (s *Service) rowsPlan(e *catalog.Entry, args map[string]any, sel selection)
 	if len(p.Columns) == 0 && len(p.Source) > 0 {
 		p.Columns = p.Source[:1] // only __typename asked for: still one row per record
 	}
-	p.Limit = s.cfg.DefaultLimit
+	p.Limit = cfg.DefaultLimit
 	if v, ok := args["limit"].(int); ok {
 		switch {
 		case v < 0:
 			return nil, invalidf("limit 不能为负数 (请求为 %d)", v)
-		case v > s.cfg.MaxLimit:
-			return nil, invalidf("limit 不能超过 %d (请求为 %d)", s.cfg.MaxLimit, v)
+		case v > cfg.MaxLimit:
+			return nil, invalidf("limit 不能超过 %d (请求为 %d)", cfg.MaxLimit, v)
 		}
 		p.Limit = v
 	}
@@ -108,13 +108,13 @@ func (s *Service) rowsPlan(e *catalog.Entry, args map[string]any, sel selection)
 
 // aggregatePlan translates the arguments of <table>_aggregate(where, groupBy) and the selection
 // of sum/avg/min/max sub-fields.
-func (s *Service) aggregatePlan(e *catalog.Entry, args map[string]any, sel selection) (*Plan, error) {
-	p, err := s.basePlan(e, args)
+func aggregatePlan(cfg Config, e *catalog.Entry, args map[string]any, sel selection) (*Plan, error) {
+	p, err := basePlan(e, args)
 	if err != nil {
 		return nil, err
 	}
 	p.Aggregate = true
-	p.Limit = s.cfg.MaxLimit + 1 // one more than allowed, to tell a full result from a cut one
+	p.Limit = cfg.MaxLimit + 1 // one more than allowed, to tell a full result from a cut one
 	if gb, ok := args["groupBy"].([]any); ok {
 		seen := map[string]bool{}
 		for i, g := range gb {

@@ -158,7 +158,7 @@ func TestAbandonedRunHoldsItsSlot(t *testing.T) {
 	sc := schemaWithLiteral(t, func(ast.Value) any { stuck.Store(true); <-release; return 1 })
 	ctx, cancel := context.WithTimeout(f.ctx, 50*time.Millisecond)
 	defer cancel()
-	r := &request{view: f.cat.View(), principal: f.principal(lowPrincipal)}
+	r := &request{view: f.cat.View(), principal: f.principal(lowPrincipal), cfg: svc.cfg}
 	assert.Nil(t, svc.answer(ctx, fixedGeneration(r.principal, sc), r, Request{Query: `{ f(x: 1) }`}), "answered at the deadline")
 	assert.True(t, r.admitted)
 	require.True(t, stuck.Load())
@@ -199,7 +199,7 @@ func TestPrincipalShare(t *testing.T) {
 	sc := schemaWithLiteral(t, func(ast.Value) any { stuck.Store(true); <-release; return 1 })
 	ctx, cancel := context.WithTimeout(f.ctx, 50*time.Millisecond)
 	defer cancel()
-	assert.Nil(t, svc.answer(ctx, fixedGeneration(f.principal(lowPrincipal), sc), &request{view: f.cat.View(), principal: f.principal(lowPrincipal)}, Request{Query: `{ f(x: 1) }`}))
+	assert.Nil(t, svc.answer(ctx, fixedGeneration(f.principal(lowPrincipal), sc), &request{view: f.cat.View(), principal: f.principal(lowPrincipal), cfg: svc.cfg}, Request{Query: `{ f(x: 1) }`}))
 	require.True(t, stuck.Load())
 	require.Len(t, svc.slots, 1)
 

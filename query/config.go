@@ -3,6 +3,7 @@ package query
 import (
 	"fmt"
 	"github.com/cqeco/ecolake/audit"
+	"github.com/cqeco/ecolake/schemas"
 	"runtime"
 	"time"
 )
@@ -42,6 +43,46 @@ type Config struct {
 	// Requests of one principal executing at once, so that one token cannot take every slot;
 	// its others wait within their deadline without holding a slot of MaxConcurrent.
 	MaxConcurrentPerPrincipal int
+
+	// Roles tightens (or loosens) the limits for the requests of one role (a roles code list id);
+	// a zero field keeps the limit above.
+	Roles map[string]Limits
+	// DuckDBMemoryBytes caps the memory of DuckDB (its memory_limit); 0 keeps DuckDB's own (80%
+	// of the machine's memory).
+	DuckDBMemoryBytes int64
+}
+
+// Limits are what the requests of one role may cost.
+type Limits struct {
+	MaxLimit          int           // rows of one list or page, groups of one aggregate
+	MaxRowsPerRequest int           // rows and groups of all fields of one request
+	MaxDepth          int           // field depth, fragments expanded
+	MaxFields         int           // selections, fragments expanded
+	MaxAliases        int           // aliased fields, fragments expanded
+	Timeout           time.Duration // per request; DuckDB is interrupted when it passes
+}
+
+// forRole is c with the limits of role applied.
+func (c Config) forRole(role string) Config {
+	l, ok := c.Roles[role]
+	if !ok {
+		return c
+	}
+	set := func(dst *int, v int) {
+		if v > 0 {
+			*dst = v
+		}
+	}
+	set(&c.MaxLimit, l.MaxLimit)
+	set(&c.MaxRowsPerRequest, l.MaxRowsPerRequest)
+	set(&c.MaxDepth, l.MaxDepth)
+	set(&c.MaxFields, l.MaxFields)
+	set(&c.MaxAliases, l.MaxAliases)
+	if l.Timeout > 0 {
+		c.Timeout = l.Timeout
+	}
+	c.DefaultLimit = min(c.DefaultLimit, c.MaxLimit)
+	return c
 }
 
 // DefaultConfig returns the configuration used when nothing is set.
@@ -67,6 +108,16 @@ func (c Config) Validate() error {
 		return fmt.Errorf("config: max limit %d is below default limit %d: %w", c.MaxLimit, c.DefaultLimit, ErrInvalid)
 	case c.Timeout <= 0:
 		return fmt.Errorf("config: timeout %s must be positive: %w", c.Timeout, ErrInvalid)
+	case c.DuckDBMemoryBytes < 0:
+		return fmt.Errorf("config: duckdb memory %d must not be negative: %w", c.DuckDBMemoryBytes, ErrInvalid)
+	}
+	for role, l := range c.Roles {
+		if !schemas.Roles.Has(role) {
+			return fmt.Errorf("config: limits for unknown role %q: %w", role, ErrInvalid)
+		}
+		if l.MaxLimit < 0 || l.MaxRowsPerRequest < 0 || l.MaxDepth < 0 || l.MaxFields < 0 || l.MaxAliases < 0 || l.Timeout < 0 {
+			return fmt.Errorf("config: limits for role %s must not be negative: %w", role, ErrInvalid)
+		}
 	}
 	for _, l := range []struct {
 		name string

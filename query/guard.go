@@ -70,7 +70,7 @@ func (s *Service) execute(ctx context.Context, g *generation, r *request, req Re
 	if err := s.cfg.measureVariables(req.Variables); err != nil {
 		return &graphql.Result{Errors: []gqlerrors.FormattedError{err.formatted()}}
 	}
-	doc, errs := s.cfg.guard(req.Query)
+	doc, errs := r.cfg.guard(req.Query)
 	if errs != nil {
 		return &graphql.Result{Errors: errs}
 	}

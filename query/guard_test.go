@@ -242,7 +242,7 @@ func TestAnswerReturnsAtTheDeadline(t *testing.T) {
 	stuck := time.AfterFunc(30*time.Second, func() { released.Store(true); close(release) })
 	ctx, cancel := context.WithTimeout(f.ctx, 100*time.Millisecond)
 	defer cancel()
-	res := f.svc.answer(ctx, fixedGeneration(f.principal(lowPrincipal), sc), &request{view: f.cat.View(), principal: f.principal(lowPrincipal)}, Request{Query: `{ f(x: 1) }`})
+	res := f.svc.answer(ctx, fixedGeneration(f.principal(lowPrincipal), sc), &request{view: f.cat.View(), principal: f.principal(lowPrincipal), cfg: f.svc.cfg}, Request{Query: `{ f(x: 1) }`})
 	assert.False(t, released.Load(), "answer waited for the stuck validation")
 	assert.Nil(t, res, "Do words the timeout")
 	if stuck.Stop() {
@@ -255,7 +255,7 @@ func TestAnswerReturnsAtTheDeadline(t *testing.T) {
 func TestAnswerSurvivesAPanic(t *testing.T) {
 	f := newFixture(t)
 	sc := schemaWithLiteral(t, func(ast.Value) any { panic("literal parser broke") })
-	res := f.svc.answer(f.ctx, fixedGeneration(f.principal(lowPrincipal), sc), &request{view: f.cat.View(), principal: f.principal(lowPrincipal)}, Request{Query: `{ f(x: 1) }`})
+	res := f.svc.answer(f.ctx, fixedGeneration(f.principal(lowPrincipal), sc), &request{view: f.cat.View(), principal: f.principal(lowPrincipal), cfg: f.svc.cfg}, Request{Query: `{ f(x: 1) }`})
 	require.NotNil(t, res)
 	require.Len(t, res.Errors, 1)
 	assert.Equal(t, "查询服务内部错误", res.Errors[0].Message)

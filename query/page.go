@@ -112,10 +112,10 @@ func (s *Service) resolvePage(p graphql.ResolveParams, code, table string) (any,
 	if err != nil {
 		return nil, err
 	}
-	first := s.cfg.DefaultLimit
+	first := r.cfg.DefaultLimit
 	if v, ok := p.Args["first"].(int); ok {
-		if v < 1 || v > s.cfg.MaxLimit {
-			return nil, invalidf("first 应在 1 到 %d 之间 (请求为 %d)", s.cfg.MaxLimit, v)
+		if v < 1 || v > r.cfg.MaxLimit {
+			return nil, invalidf("first 应在 1 到 %d 之间 (请求为 %d)", r.cfg.MaxLimit, v)
 		}
 		first = v
 	}
@@ -124,7 +124,7 @@ func (s *Service) resolvePage(p graphql.ResolveParams, code, table string) (any,
 		cols[f] = map[string]bool{}
 	}
 	args := map[string]any{"where": p.Args["where"], "orderBy": p.Args["orderBy"]}
-	plan, err := s.rowsPlan(e, args, cols)
+	plan, err := rowsPlan(r.cfg, e, args, cols)
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,7 @@ import (
 type request struct {
 	view      *catalog.View
 	principal *catalog.Principal
+	cfg       Config    // the service's, with the limits of the principal's role
 	now       time.Time // the request's time: grants that expired before it open nothing
 	admitted  bool      // a slot of Config.MaxConcurrent was taken; set before execution starts
 	overShare bool      // not admitted: the principal's share (Config.MaxConcurrentPerPrincipal) was full

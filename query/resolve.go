@@ -37,7 +37,7 @@ func (s *Service) resolveRows(p graphql.ResolveParams, code, table string) (any,
 	if err != nil {
 		return nil, err
 	}
-	plan, err := s.rowsPlan(e, p.Args, selected(p.Info))
+	plan, err := rowsPlan(r.cfg, e, p.Args, selected(p.Info))
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +71,7 @@ func (s *Service) resolveAggregate(p graphql.ResolveParams, code, table string) 
 	if err != nil {
 		return nil, err
 	}
-	plan, err := s.aggregatePlan(e, p.Args, selected(p.Info))
+	plan, err := aggregatePlan(r.cfg, e, p.Args, selected(p.Info))
 	if err != nil {
 		return nil, err
 	}
@@ -86,8 +86,8 @@ func (s *Service) resolveAggregate(p graphql.ResolveParams, code, table string) 
 	if err != nil {
 		return nil, s.publicError(r, field, err)
 	}
-	if len(out) > s.cfg.MaxLimit {
-		return nil, &userError{msg: fmt.Sprintf("%s 的分组数超过上限 %d, 请增加过滤条件或减少分组字段", field, s.cfg.MaxLimit), err: ErrTooLarge}
+	if len(out) > r.cfg.MaxLimit {
+		return nil, &userError{msg: fmt.Sprintf("%s 的分组数超过上限 %d, 请增加过滤条件或减少分组字段", field, r.cfg.MaxLimit), err: ErrTooLarge}
 	}
 	return out, nil
 }

@@ -83,8 +83,12 @@ func New(cat *catalog.Store, bucket lake.BucketReader, cache *lake.Cache, cfg Co
 		// No extension may be fetched or loaded behind our back; parquet is built in. Lake files
 		// never change under their name (a cache file that is fetched again is a new file to
 		// DuckDB, which checks the modification time), so their Parquet footers are kept.
-		for _, q := range []string{"SET autoinstall_known_extensions = false", "SET autoload_known_extensions = false",
-			"SET parquet_metadata_cache = true"} {
+		sets := []string{"SET autoinstall_known_extensions = false", "SET autoload_known_extensions = false",
+			"SET parquet_metadata_cache = true"}
+		if cfg.DuckDBMemoryBytes > 0 {
+			sets = append(sets, fmt.Sprintf("SET memory_limit = '%dB'", cfg.DuckDBMemoryBytes))
+		}
+		for _, q := range sets {
 			if _, err := ex.ExecContext(context.Background(), q, nil); err != nil {
 				return fmt.Errorf("%s: %w", q, err)
 			}
@@ -154,10 +158,12 @@ func (s *Service) Do(ctx context.Context, p *catalog.Principal, req Request) *gr
 	if !catalog.Allowed(p, catalog.ActQuery) {
 		return s.record(id, p, nil, start, coded(schemas.CodeForbidden, "无权使用查询服务: 账号的角色或密级无效"))
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	cfg := s.cfg.forRole(p.Role)
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
 	view := s.cat.View()
-	r := newRequest(view, p, s.cfg.now(), s.cfg.MaxRowsPerRequest)
+	r := newRequest(view, p, s.cfg.now(), cfg.MaxRowsPerRequest)
+	r.cfg = cfg
 	g := s.generationFor(view)
 	res := s.answer(ctx, g, r, req)
 	if err := ctx.Err(); err != nil {
@@ -202,13 +208,13 @@ func (s *Service) recordResult(id string, p *catalog.Principal, r *request, star
 func (s *Service) late(r *request) gqlerrors.FormattedError {
 	if r.overShare {
 		return coded(codeTimeout, "查询服务繁忙: 本账户同时执行的查询已达上限 %d, 排队等待超时或已取消 (上限 %s), 请待已提交的查询结束后重试",
-			s.cfg.MaxConcurrentPerPrincipal, s.cfg.Timeout)
+			s.cfg.MaxConcurrentPerPrincipal, r.cfg.Timeout)
 	}
 	if !r.admitted {
 		return coded(codeTimeout, "查询服务繁忙: 同时执行的查询已达上限 %d, 排队等待超时或已取消 (上限 %s), 请稍后重试",
-			s.cfg.MaxConcurrent, s.cfg.Timeout)
+			s.cfg.MaxConcurrent, r.cfg.Timeout)
 	}
-	return coded(codeTimeout, "查询超时或已取消 (上限 %s)", s.cfg.Timeout)
+	return coded(codeTimeout, "查询超时或已取消 (上限 %s)", r.cfg.Timeout)
 }
 
 func errResult(msg string) *graphql.Result {

@@ -78,6 +78,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, withQuery bool) (_ 
 	}
 	qcfg := query.DefaultConfig()
 	qcfg.Audit = a.Audit
+	qcfg.DuckDBMemoryBytes = cfg.DuckDBMemoryMB << 20
 	if a.Query, err = query.New(a.Cat, a.Bucket, a.Cache, qcfg, log); err != nil {
 		return nil, fmt.Errorf("open query engine: %w", err)
 	}

@@ -21,7 +21,9 @@ type Config struct {
 	// AuditRetentionDays is how long the audit of queries is kept (DataDir/audit); 0 keeps it
 	// forever.
 	AuditRetentionDays int
-	Demo               bool // load the demo directory on first start and create demo principals
+	// DuckDBMemoryMB caps the query engine's memory; 0 keeps DuckDB's own (80% of the machine).
+	DuckDBMemoryMB int64
+	Demo           bool // load the demo directory on first start and create demo principals
 	// CodeLists is a directory of replacement code lists (<list name>.csv), "" for the embedded
 	// ones; see schemas.LoadCodeLists and openCatalog.
 	CodeLists string
@@ -43,6 +45,9 @@ func (c *Config) Validate() error {
 	var errs []error
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("data dir is empty"))
+	}
+	if c.DuckDBMemoryMB < 0 {
+		errs = append(errs, fmt.Errorf("duckdb memory %d MB must not be negative", c.DuckDBMemoryMB))
 	}
 	if c.AuditRetentionDays < 0 {
 		errs = append(errs, fmt.Errorf("audit retention %d days must not be negative", c.AuditRetentionDays))
