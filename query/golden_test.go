@@ -73,6 +73,13 @@ func TestBuildSQLGolden(t *testing.T) {
 			Aggs:  []Agg{{AggSum, colPM}, {AggAvg, colAQI}, {AggMin, colAt}, {AggMax, colPM}},
 			Where: &Cond{And: []*Cond{{Column: colStation, Op: OpEq, Value: inject}}}, Limit: 1001}, nil},
 		{"aggregate_count_only", Plan{Table: "air", Source: allCols, Aggregate: true, Limit: 1001}, nil},
+		{"rows_like_not_masked", Plan{Table: "air", Source: allCols, Columns: []Column{colStation, colAQI},
+			Masks: map[string]string{"station": "ADDRESS"},
+			Where: &Cond{And: []*Cond{
+				{Not: true, And: []*Cond{{Column: colStation, Op: OpLike, Value: inject}}},
+				{Column: colAQI, Op: OpNe, Value: int64(5)},
+			}},
+			OrderBy: []Order{{Column: colAQI}}, Limit: 11}, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
