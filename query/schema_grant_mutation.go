@@ -92,7 +92,7 @@ func (c *inputCheck) grant(m map[string]any, g *catalog.Grant) {
 	c.list(m, "unmasked", "unmasked", asIs, func(v []string) { g.Unmasked = v })
 	c.text(m, "purpose", "purpose", maxNoteText, func(v string) { g.Purpose = v })
 	c.text(m, "expires", "expires", maxShortText, func(v string) {
-		t, ok := expiryOf(v)
+		t, ok := ParseExpiry(v)
 		if !ok {
 			c.add("expires", "“%s”不是时间, 请用 RFC 3339 (2026-03-01T08:00:00+08:00) 或日期 (2026-03-01)", v)
 		}
@@ -104,9 +104,9 @@ func (c *inputCheck) grant(m map[string]any, g *catalog.Grant) {
 	}
 }
 
-// expiryOf reads an expiry: an RFC 3339 time, or a date, which expires at the end of that day in
-// Chongqing.
-func expiryOf(v string) (time.Time, bool) {
+// ParseExpiry reads the expiry of a grant, for GraphQL and the command line alike: an RFC 3339
+// time, or a date, which expires at the end of that day in Chongqing.
+func ParseExpiry(v string) (time.Time, bool) {
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
 		return t, true
 	}
