@@ -63,6 +63,12 @@ var GrantStatusNames = map[string]string{
 	GrantRequested: "待审批", GrantApproved: "已批准", GrantRefused: "已驳回", GrantRevoked: "已撤销",
 }
 
+// GrantActionNames are the Chinese names of the steps of a grant's history (GrantEvent.Action,
+// the status the step led to).
+var GrantActionNames = map[string]string{
+	GrantRequested: "申请", GrantApproved: "批准", GrantRefused: "驳回", GrantRevoked: "撤销",
+}
+
 // Grant modes.
 const (
 	GrantRows       = "rows"       // 明细: rows and aggregates, as the grantee's role reads them
@@ -171,9 +177,31 @@ type GrantFilter struct {
 	Status  string
 }
 
-// Grants lists the grants p may see, ordered by id: curators and reviewers every grant on an
-// entry that exists for them, anybody else its own grants. A grant on an entry that does not
-// exist for p is never listed, so that the list tells nothing of entries above p's clearance.
+// GrantFor returns the grant with the given id as p may see it (maySeeGrant). A grant p may not
+// see is ErrNotFound with the very words of one that does not exist.
+func (v *View) GrantFor(p *Principal, id string) (*Grant, error) {
+	if g, err := first[Grant](v.txn, tableGrants, "grant", id); err == nil && known(p) {
+		if e, err := entryTxn(v.txn, g.Entry); err == nil && maySeeGrant(p, g, e) {
+			return copyGrant(g), nil
+		}
+	}
+	return nil, schemas.Userf(ErrNotFound, "授权 %s 不存在", schemas.Clip(id, 64))
+}
+
+// maySeeGrant reports whether p sees grant g on entry e: only when e exists for p, and then
+// curators every grant, anybody its own (as grantee or requester), and a reviewer those it may
+// decide, on the entries of its own department. A reviewer of another department, who can neither
+// approve nor revoke a grant, is not told who reads what there.
+func maySeeGrant(p *Principal, g *Grant, e *Entry) bool {
+	if !exists(p, e) {
+		return false
+	}
+	own := p.ID != "" && (p.ID == g.Grantee || p.ID == g.RequestedBy)
+	return curator(p) || own || p.Role == RoleReviewer && ownDepartment(p, e)
+}
+
+// Grants lists the grants p may see (maySeeGrant), ordered by id. A grant on an entry that does
+// not exist for p is never listed, so that the list tells nothing of entries above p's clearance.
 func (v *View) Grants(p *Principal, f GrantFilter) []*Grant {
 	if !known(p) {
 		return nil
@@ -190,7 +218,7 @@ func (v *View) Grants(p *Principal, f GrantFilter) []*Grant {
 		if f.Status != "" && g.Status != f.Status || f.Entry != "" && g.Entry != f.Entry {
 			return
 		}
-		if e, err := entryTxn(v.txn, g.Entry); err != nil || !exists(p, e) {
+		if e, err := entryTxn(v.txn, g.Entry); err != nil || !maySeeGrant(p, g, e) {
 			return
 		}
 		out = append(out, copyGrant(g))

@@ -358,8 +358,8 @@ func TestGrantsSurviveRestart(t *testing.T) {
 	}
 }
 
-// TestGrantsList: curators and reviewers list every grant within their clearance, anybody else
-// its own; filters go through the indexes.
+// TestGrantsList: curators list every grant within their clearance, reviewers those of their
+// own department's entries, anybody else its own; filters go through the indexes.
 func TestGrantsList(t *testing.T) {
 	ctx := context.Background()
 	s, clock := newGrantStore(t)
@@ -378,7 +378,8 @@ func TestGrantsList(t *testing.T) {
 		return out
 	}
 	v := s.View()
-	assert.Equal(t, []string{a.ID, b.ID}, ids(v.Grants(gReviewerH2O, GrantFilter{})))
+	assert.Equal(t, []string{a.ID, b.ID}, ids(v.Grants(gReviewer, GrantFilter{})))
+	assert.Empty(t, v.Grants(gReviewerH2O, GrantFilter{}), "a reviewer of another department decides none of them")
 	assert.Equal(t, []string{b.ID}, ids(v.Grants(gSteward, GrantFilter{Status: GrantApproved})))
 	assert.Equal(t, []string{a.ID}, ids(v.Grants(gAdmin, GrantFilter{Entry: gCond})))
 	assert.Equal(t, []string{b.ID}, ids(v.Grants(gAdmin, GrantFilter{Grantee: gScene.ID, Entry: gPublic})))
@@ -386,4 +387,34 @@ func TestGrantsList(t *testing.T) {
 	assert.Empty(t, v.Grants(gAnalyst, GrantFilter{Grantee: gScene.ID}), "not another's")
 	// A grantee id that is a prefix of another's matches only its own.
 	assert.Empty(t, v.Grants(gAdmin, GrantFilter{Grantee: "g-analys"}))
+}
+
+// TestGrantFor: one grant is shown to whom the list shows it, and to nobody else, with the words
+// of a grant that does not exist.
+func TestGrantFor(t *testing.T) {
+	ctx := context.Background()
+	s, clock := newGrantStore(t)
+	g, err := s.RequestGrant(ctx, gAnalyst, request(clock))
+	require.NoError(t, err)
+	high := request(clock)
+	high.Entry, high.Grantee = gHigh, gReviewer.ID
+	h, err := s.RequestGrant(ctx, gReviewer, high)
+	require.NoError(t, err)
+	v := s.View()
+	for _, p := range []*Principal{gAdmin, gSteward, gReviewer, gAnalyst} {
+		got, err := v.GrantFor(p, g.ID)
+		require.NoError(t, err, p.ID)
+		assert.Equal(t, g.ID, got.ID)
+	}
+	_, errMissing := v.GrantFor(gAdmin, "G999999")
+	require.ErrorIs(t, errMissing, ErrNotFound)
+	for _, c := range []struct {
+		p  *Principal
+		id string
+	}{{gReviewerH2O, g.ID}, {gScene, g.ID}, {gAnalyst, h.ID}, {gScene, h.ID}} {
+		_, err := v.GrantFor(c.p, c.id)
+		require.ErrorIs(t, err, ErrNotFound, c.p.ID)
+		assert.Equal(t, "授权 "+c.id+" 不存在", err.Error())
+	}
+	assert.Equal(t, "授权 G999999 不存在", errMissing.Error())
 }

@@ -307,6 +307,7 @@ var fixedTypeNames = []string{
 	"BusinessItemInput", "SceneInput", "Department",
 	"SearchResult", "SearchHit", "SearchHighlight", "SearchFacets", "FacetCount",
 	"AuditEvent", "AuditPage",
+	"Grant", "GrantEvent", "GrantPage", "GrantInput", // schema_grant.go
 }
 
 // buildSchema builds the schema the reader sees over entries, their types named by names

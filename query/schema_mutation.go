@@ -184,6 +184,7 @@ func (s *Service) mutation(d *workflowTypes) *graphql.Object {
 			})},
 	}
 	fields["putDepartment"] = s.departmentMutation(d.department)
+	s.grantMutations(d, fields)
 	return graphql.NewObject(graphql.ObjectConfig{Name: "Mutation", Description: "目录维护", Fields: fields})
 }
 

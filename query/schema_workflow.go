@@ -22,6 +22,7 @@ type workflowTypes struct {
 
 	actor, review, change, history, grading, business, scene, gradeResult, department *graphql.Object
 	entryInput, itemInput, itemGradeInput, evidenceInput, businessInput, sceneInput   *graphql.InputObject
+	grants                                                                            *grantTypes
 }
 
 // Bounds of the lists the directory reads return.
@@ -129,6 +130,7 @@ func newWorkflowTypes(grade *graphql.Object) *workflowTypes {
 		}
 	})})
 	d.newInputs()
+	d.grants = newGrantTypes(d)
 	return d
 }
 
@@ -288,7 +290,7 @@ func countArg(args map[string]any, def, limit int) (int, error) {
 // queryFields are the root fields of directory questions.
 func (d *workflowTypes) queryFields() graphql.Fields {
 	list := func(t graphql.Type) graphql.Output { return graphql.NewNonNull(graphql.NewList(graphql.NewNonNull(t))) }
-	return graphql.Fields{
+	fields := graphql.Fields{
 		"departments": departmentQuery(d.department),
 		"pendingReview": {Type: list(d.entry), Description: "待审核的版本 (审核员与系统管理员), 早的在前",
 			Args: graphql.FieldConfigArgument{"first": {Type: graphql.Int, DefaultValue: defaultHistory, Description: "条数, 1 至 500"}},
@@ -329,4 +331,8 @@ func (d *workflowTypes) queryFields() graphql.Fields {
 				return nonNil(r.view.Scenes()), nil
 			}},
 	}
+	for k, f := range d.grantQueryFields() {
+		fields[k] = f
+	}
+	return fields
 }

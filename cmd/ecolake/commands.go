@@ -59,6 +59,7 @@ func register(cs ...*command) { commands = append(commands, cs...) }
 // their commands.
 var groupSummaries = map[string]string{
 	"catalog": "目录管理: 登记、修改、审核、定级、历史、业务事项与应用场景 (ecolake help catalog 列出全部)",
+	"grant":   "授权: 申请、批准、驳回、撤销、列出与查看 (ecolake help grant 列出全部)",
 }
 
 func lookup(name string) *command {
