@@ -349,7 +349,7 @@ func withCodes(col Column, vals []any) []any {
 	out := vals
 	for _, v := range vals {
 		if s, ok := v.(string); ok {
-			if c := codeOf(col.Codes, s); c != s && !slices.Contains(out, any(c)) {
+			if c := listCode(col.Codes, s); c != s && !slices.Contains(out, any(c)) {
 				out = append(out, c)
 			}
 		}
@@ -357,9 +357,9 @@ func withCodes(col Column, vals []any) []any {
 	return out
 }
 
-// codeOf returns the code that s names in the code list list (s is a code or a Chinese name; a
+// listCode returns the code that s names in the code list list (s is a code or a Chinese name; a
 // district also by its short name), s itself when it names none.
-func codeOf(list, s string) string {
+func listCode(list, s string) string {
 	if list == "districts" {
 		if d, ok := schemas.LookupDistrict(s); ok {
 			return d.Code
