@@ -33,6 +33,7 @@ func main() {
 	keep := flag.String("dir", "", "work directory (default: a temp dir removed afterwards)")
 	batch := flag.Int("batch-rows", 0, "ingest rows per Arrow batch (default: ingest's default)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the ecolake ingest to this file")
+	flag.StringVar(&queryProfile, "query-cpuprofile", "", "write a CPU profile of the governed queries (both sides) to this file")
 	entries := flag.Int("entries", 0, "entries of 20 items to write through the catalogue (0 skips the catalogue benchmark)")
 	writers := flag.String("writers", "1,16", "concurrent catalogue writers, one run per count")
 	flag.StringVar(&catalogProfile, "catalog-cpuprofile", "", "write a CPU profile of each catalogue writing run, and of its start-up, to this file (suffixed .1w, .16w, .open.1w …), with the run's mutex and block profiles (.16w.mutex, .16w.block)")
@@ -77,6 +78,8 @@ func mainErr(rows, entries int, writers, keep, reopen string) error {
 }
 
 var (
+	queryProfile string // -query-cpuprofile
+
 	cpuProfile string // when set, where the CPU profile of the ecolake ingest goes
 	batchRows  int    // when set, overrides ingest's rows per batch
 )

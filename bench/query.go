@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"time"
 
+	"github.com/cqeco/ecolake/audit"
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/lake"
 	"github.com/cqeco/ecolake/lake/local"
@@ -38,11 +41,30 @@ func queryBench(ctx context.Context, dir string, rounds int) error {
 	if err != nil {
 		return err
 	}
-	svc, err := query.New(cat, bucket, cache, query.DefaultConfig(), log)
+	// As serve runs it: every request is recorded, durably, in the audit before it answers.
+	auditLog, err := audit.Open(filepath.Join(dir, "audit"), 0, nil)
+	if err != nil {
+		return err
+	}
+	defer auditLog.Close()
+	qcfg := query.DefaultConfig()
+	qcfg.Audit = auditLog
+	svc, err := query.New(cat, bucket, cache, qcfg, log)
 	if err != nil {
 		return err
 	}
 	defer svc.Close()
+	if queryProfile != "" {
+		pf, err := os.Create(queryProfile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	e, err := cat.View().Entry(stationEntry().ResourceCode)
 	if err != nil {
