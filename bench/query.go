@@ -54,6 +54,11 @@ func queryBench(ctx context.Context, dir string, rounds int) error {
 		return err
 	}
 	defer svc.Close()
+	bare, err := query.New(cat, bucket, cache, query.DefaultConfig(), log) // no audit: to tell its cost
+	if err != nil {
+		return err
+	}
+	defer bare.Close()
 	if queryProfile != "" {
 		pf, err := os.Create(queryProfile)
 		if err != nil {
@@ -115,6 +120,23 @@ func queryBench(ctx context.Context, dir string, rounds int) error {
 			`SELECT station_code, count(*), avg(pm25) FROM read_parquet(?) WHERE district_code IN (?, ?) GROUP BY 1 ORDER BY 1`,
 			[]any{"500101", "500102"}, district},
 	}
+	// The fixed cost of a governed request, without DuckDB: parse, validate, execute a catalogue
+	// field, record the audit event.
+	var fixed, fixedNoAudit []time.Duration
+	for i := 0; i < 4*rounds; i++ {
+		start := time.Now()
+		if res := svc.Do(ctx, steward, query.Request{Query: `{ departments { code } }`}); len(res.Errors) > 0 {
+			return fmt.Errorf("departments: %v", res.Errors)
+		}
+		fixed = append(fixed, time.Since(start))
+		start = time.Now()
+		if res := bare.Do(ctx, steward, query.Request{Query: `{ departments { code } }`}); len(res.Errors) > 0 {
+			return fmt.Errorf("departments: %v", res.Errors)
+		}
+		fixedNoAudit = append(fixedNoAudit, time.Since(start))
+	}
+	fmt.Printf("\nfixed cost of a request without data (departments), median of %d: %.2f ms, of which the audit's fsync %.2f ms\n",
+		4*rounds, float64(median(fixed).Microseconds())/1e3, float64((median(fixed)-median(fixedNoAudit)).Microseconds())/1e3)
 	fmt.Printf("\nqueries over the same snapshot (%d files), median of %d rounds:\n", len(paths), rounds)
 	for _, c := range cases {
 		var g, d []time.Duration
