@@ -116,7 +116,7 @@ func run(n int, dir string) error {
 	report("duckdb read_csv → COPY parquet", duck)
 	fmt.Printf("ratio ecolake/duckdb throughput: %.2f\n", duck.Seconds()/eco.Seconds())
 	fmt.Printf("parquet size: ecolake %.1f MB, duckdb %.1f MB\n", float64(ecoBytes)/1e6, float64(duckBytes)/1e6)
-	return queryBench(ctx, dir, 9)
+	return queryBench(ctx, dir, 9, n)
 }
 
 // ecolakeIngest returns the time of the load and the bytes of Parquet it wrote.

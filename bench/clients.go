@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/query"
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// pointKey is the station and hour of row i of the generated CSV (writeCSV).
+func pointKey(i int) (station string, at time.Time) {
+	ds := schemas.AllDistricts()
+	d := ds[1+i%(len(ds)-1)]
+	return fmt.Sprintf("CQ%s%02d", d.Code[2:], i%7), time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Minute)
+}
+
+// clientsBench runs clients concurrent point queries on randomised keys for d, through the
+// governed service and straight on DuckDB over the same files, and prints throughput, p50/p99
+// and the process's RSS after each side.
+func clientsBench(ctx context.Context, svc *query.Service, db *sql.DB, p *catalog.Principal, paths []string, rows, clients int, d time.Duration) error {
+	gql := `query($s: String, $t: String) { air_station_hourly(where: {station_code: {eq: $s}, observed_at: {eq: $t}}) { station_code observed_at pm25 aqi } }`
+	// The hour as the column's type: a time.Time binds as TIMESTAMP WITH TIME ZONE, which would
+	// cast every row and lose the row groups' statistics.
+	const plain = `SELECT station_code, observed_at, pm25, aqi FROM read_parquet(?) WHERE station_code = ? AND observed_at = CAST(? AS TIMESTAMP)`
+	sides := []struct {
+		name string
+		one  func(i int) error
+	}{
+		{"graphql", func(i int) error {
+			s, at := pointKey(i)
+			res := svc.Do(ctx, p, query.Request{Query: gql, Variables: map[string]any{"s": s, "t": at.Format("2006-01-02T15:04:05")}})
+			if len(res.Errors) > 0 {
+				return fmt.Errorf("%v", res.Errors[0].Message)
+			}
+			if got := res.Data.(map[string]any)["air_station_hourly"].([]any); len(got) != 1 {
+				return fmt.Errorf("row %d: %d rows", i, len(got))
+			}
+			return nil
+		}},
+		{"duckdb", func(i int) error {
+			s, at := pointKey(i)
+			r, err := db.QueryContext(ctx, plain, paths, s, at.Format("2006-01-02 15:04:05"))
+			if err != nil {
+				return err
+			}
+			n := 0
+			for r.Next() {
+				n++
+			}
+			if err := r.Close(); err != nil {
+				return err
+			}
+			if n != 1 {
+				return fmt.Errorf("row %d: %d rows", i, n)
+			}
+			return nil
+		}},
+	}
+	fmt.Printf("\n%d clients, point queries on random keys, %s per side:\n", clients, d)
+	var rates []float64
+	for _, side := range sides {
+		var mu sync.Mutex
+		var lat []time.Duration
+		var firstErr error
+		var wg sync.WaitGroup
+		start := time.Now()
+		for range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var mine []time.Duration
+				for time.Since(start) < d {
+					t0 := time.Now()
+					if err := side.one(rand.IntN(rows)); err != nil {
+						mu.Lock()
+						firstErr = err
+						mu.Unlock()
+						return
+					}
+					mine = append(mine, time.Since(t0))
+				}
+				mu.Lock()
+				lat = append(lat, mine...)
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		if firstErr != nil {
+			return fmt.Errorf("%s: %w", side.name, firstErr)
+		}
+		slices.Sort(lat)
+		rate := float64(len(lat)) / time.Since(start).Seconds()
+		rates = append(rates, rate)
+		fmt.Printf("  %-8s %7.0f req/s  p50 %6.1f ms  p99 %6.1f ms  rss %4.0f MB\n", side.name, rate,
+			float64(lat[len(lat)/2].Microseconds())/1e3, float64(lat[len(lat)*99/100].Microseconds())/1e3, float64(procRSS())/1e6)
+	}
+	fmt.Printf("  throughput ratio graphql/duckdb: %.2f\n", rates[0]/rates[1])
+	return nil
+}
