@@ -25,17 +25,26 @@ func pointKey(i int) (station string, at time.Time) {
 // governed service and straight on DuckDB over the same files, and prints throughput, p50/p99
 // and the process's RSS after each side.
 func clientsBench(ctx context.Context, svc *query.Service, db *sql.DB, p *catalog.Principal, paths []string, rows, clients int, d time.Duration) error {
+	// The clients are the accounts of several scenes, four clients each: the service admits a
+	// share of its slots per account (query.Config.MaxConcurrentPerPrincipal), so one account
+	// behind every client would measure that share, not the service.
+	accounts := make([]*catalog.Principal, max(1, clients/4))
+	for i := range accounts {
+		a := *p
+		a.ID = fmt.Sprintf("%s-%02d", p.ID, i)
+		accounts[i] = &a
+	}
 	gql := `query($s: String, $t: String) { air_station_hourly(where: {station_code: {eq: $s}, observed_at: {eq: $t}}) { station_code observed_at pm25 aqi } }`
 	// The hour as the column's type: a time.Time binds as TIMESTAMP WITH TIME ZONE, which would
 	// cast every row and lose the row groups' statistics.
 	const plain = `SELECT station_code, observed_at, pm25, aqi FROM read_parquet(?) WHERE station_code = ? AND observed_at = CAST(? AS TIMESTAMP)`
 	sides := []struct {
 		name string
-		one  func(i int) error
+		one  func(client, i int) error
 	}{
-		{"graphql", func(i int) error {
+		{"graphql", func(client, i int) error {
 			s, at := pointKey(i)
-			res := svc.Do(ctx, p, query.Request{Query: gql, Variables: map[string]any{"s": s, "t": at.Format("2006-01-02T15:04:05")}})
+			res := svc.Do(ctx, accounts[client%len(accounts)], query.Request{Query: gql, Variables: map[string]any{"s": s, "t": at.Format("2006-01-02T15:04:05")}})
 			if len(res.Errors) > 0 {
 				return fmt.Errorf("%v", res.Errors[0].Message)
 			}
@@ -44,7 +53,7 @@ func clientsBench(ctx context.Context, svc *query.Service, db *sql.DB, p *catalo
 			}
 			return nil
 		}},
-		{"duckdb", func(i int) error {
+		{"duckdb", func(_, i int) error {
 			s, at := pointKey(i)
 			r, err := db.QueryContext(ctx, plain, paths, s, at.Format("2006-01-02 15:04:05"))
 			if err != nil {
@@ -63,7 +72,7 @@ func clientsBench(ctx context.Context, svc *query.Service, db *sql.DB, p *catalo
 			return nil
 		}},
 	}
-	fmt.Printf("\n%d clients, point queries on random keys, %s per side:\n", clients, d)
+	fmt.Printf("\n%d clients (%d accounts), point queries on random keys, %s per side:\n", clients, len(accounts), d)
 	var rates []float64
 	for _, side := range sides {
 		var mu sync.Mutex
@@ -71,14 +80,14 @@ func clientsBench(ctx context.Context, svc *query.Service, db *sql.DB, p *catalo
 		var firstErr error
 		var wg sync.WaitGroup
 		start := time.Now()
-		for range clients {
+		for c := range clients {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				var mine []time.Duration
 				for time.Since(start) < d {
 					t0 := time.Now()
-					if err := side.one(rand.IntN(rows)); err != nil {
+					if err := side.one(c, rand.IntN(rows)); err != nil {
 						mu.Lock()
 						firstErr = err
 						mu.Unlock()
