@@ -107,6 +107,10 @@ func New(cat *catalog.Store, bucket lake.BucketReader, cache *lake.Cache, cfg Co
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
 	}
+	// Keep a connection per admitted request: database/sql keeps two idle by default, and every
+	// other one would be closed after its query and opened again (with the settings above) for
+	// the next.
+	s.db.SetMaxIdleConns(cfg.MaxConcurrent)
 	if err := s.db.Ping(); err != nil {
 		_ = s.db.Close()
 		return nil, fmt.Errorf("open duckdb: %w", err)
