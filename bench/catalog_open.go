@@ -104,6 +104,20 @@ func openReport(ctx context.Context, dir, memProfile, cpuProfile string) error {
 			p.Role, took.Seconds()*1e3, f.Numerator, f.Denominator, lagTook.Seconds()*1e3, len(page.Lags), f.LaggingCount())
 	}
 	fmt.Printf("  search p50/p99: %s\n", searchReport(ctx, cat, memProfile))
+	// Last, so that the memory figures above do not hold it: the whole schema of the query layer (introspection, the SDL) over every entry with data,
+	// per access key: its time and the live heap it holds.
+	loaded := 0
+	v.EachLoaded(func(*catalog.Entry) bool { loaded++; return true })
+	before := liveHeap()
+	for _, p := range []*catalog.Principal{steward, district} {
+		t0 := time.Now()
+		sdl, err := svc.SDL(p)
+		if err != nil {
+			return fmt.Errorf("schema for %s: %w", p.Role, err)
+		}
+		fmt.Printf("  whole query schema as %s: %.2f s, %d entries with data, %.1f MB of SDL\n", p.Role, time.Since(t0).Seconds(), loaded, float64(len(sdl))/1e6)
+	}
+	fmt.Printf("  live heap held by the two whole schemas: %.0f MB\n", float64(int64(liveHeap())-int64(before))/1e6)
 	return nil
 }
 
