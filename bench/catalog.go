@@ -138,18 +138,13 @@ func writeEntries(ctx context.Context, dir string, n, writers int) error {
 	cats := fourDigitCategories()
 	districts := schemas.AllDistricts()
 	wcharBefore := procWritten()
+	stopProfile := func() {}
 	if catalogProfile != "" {
-		pf, err := os.Create(fmt.Sprintf("%s.%dw", catalogProfile, writers))
-		if err != nil {
-			cat.Close()
-			return err
-		}
-		defer pf.Close()
 		// Where the writers wait as well as where they spend CPU: one contended lock section in
 		// ten, and every block longer than 10 µs.
 		runtime.SetMutexProfileFraction(10)
 		runtime.SetBlockProfileRate(10000)
-		if err := pprof.StartCPUProfile(pf); err != nil {
+		if stopProfile, err = startCPUProfile(fmt.Sprintf("%s.%dw", catalogProfile, writers)); err != nil {
 			cat.Close()
 			return err
 		}
@@ -195,7 +190,7 @@ func writeEntries(ctx context.Context, dir string, n, writers int) error {
 	total := time.Since(start)
 	cpu := processCPU() - cpuBefore
 	if catalogProfile != "" {
-		pprof.StopCPUProfile()
+		stopProfile()
 		runtime.SetMutexProfileFraction(0)
 		runtime.SetBlockProfileRate(0)
 		for _, kind := range []string{"mutex", "block"} {
@@ -367,4 +362,20 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// startCPUProfile starts a CPU profile into path; stop ends it and closes the file.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }

@@ -35,15 +35,11 @@ func openReport(ctx context.Context, dir, memProfile, cpuProfile string) error {
 	defer os.RemoveAll(lakeDir)
 
 	if cpuProfile != "" {
-		pf, err := os.Create(cpuProfile)
+		stop, err := startCPUProfile(cpuProfile)
 		if err != nil {
 			return err
 		}
-		defer pf.Close()
-		if err := pprof.StartCPUProfile(pf); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+		defer stop()
 	}
 	start := time.Now()
 	cat, err := catalog.Open(ctx, cfg, log)

@@ -16,7 +16,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -154,13 +153,9 @@ func ecolakeIngest(ctx context.Context, dir, csvPath string) (time.Duration, int
 	if batchRows > 0 {
 		icfg.BatchRows = batchRows
 	}
+	stopProfile := func() {}
 	if cpuProfile != "" {
-		pf, err := os.Create(cpuProfile)
-		if err != nil {
-			return 0, 0, err
-		}
-		defer pf.Close()
-		if err := pprof.StartCPUProfile(pf); err != nil {
+		if stopProfile, err = startCPUProfile(cpuProfile); err != nil {
 			return 0, 0, err
 		}
 	}
@@ -168,9 +163,7 @@ func ecolakeIngest(ctx context.Context, dir, csvPath string) (time.Duration, int
 	res, err := ingest.New(cat, bucket, icfg, log).Submit(ctx, ingest.Submission{Entry: e.ResourceCode, Filename: "stations.csv",
 		Body: bufio.NewReaderSize(f, 1<<20), Principal: catalog.Operator()})
 	d := time.Since(start)
-	if cpuProfile != "" {
-		pprof.StopCPUProfile()
-	}
+	stopProfile()
 	if err != nil {
 		return 0, 0, err
 	}

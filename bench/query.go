@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
-	"runtime/pprof"
 	"slices"
 	"time"
 
@@ -63,15 +61,11 @@ func queryBench(ctx context.Context, dir string, rounds, rows int) error {
 	}
 	defer bare.Close()
 	if queryProfile != "" {
-		pf, err := os.Create(queryProfile)
+		stop, err := startCPUProfile(queryProfile)
 		if err != nil {
 			return err
 		}
-		defer pf.Close()
-		if err := pprof.StartCPUProfile(pf); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+		defer stop()
 	}
 
 	e, err := cat.View().Entry(stationEntry().ResourceCode)
