@@ -115,7 +115,15 @@ func (s *Store) applyQueue(keep bool) (sync bool) {
 			sync = sync || start
 		}
 		if !keep {
-			go s.applyQueue(true)
+			s.qmu.Lock()
+			idle := len(s.queue) == 0
+			if idle {
+				s.applying = false // nothing more: no goroutine to start (a lone writer's case)
+			}
+			s.qmu.Unlock()
+			if !idle {
+				go s.applyQueue(true)
+			}
 			return sync
 		}
 	}
@@ -123,9 +131,10 @@ func (s *Store) applyQueue(keep bool) (sync bool) {
 
 // applyBatch applies commands from the front of batch in one transaction on head and appends
 // their records to the pending batch; it returns how many it settled, whether they were applied
-// (or refused, their errors set) and whether the caller must start a sync. Each command validates against all those before it, as if applied alone. A command
-// refused by its validation or its apply leaves nothing behind: the transaction is dropped, the
-// commands before it are applied again without it, and it is settled with its error on its own.
+// (or refused, their errors set) and whether the caller must start a sync. Each command
+// validates against all those before it, as if applied alone. A command refused by its
+// validation or its apply leaves nothing behind: the transaction is dropped, the commands before
+// it are applied again without it, and it is settled with its error on its own.
 //
 // Only the applier writes head (memdb's writer lock would serialise it anyway), so the commands
 // are applied without s.mu: a sync can seal and install batches meanwhile. s.mu is taken to read
@@ -246,7 +255,15 @@ func (s *Store) syncLoop(keep bool) {
 			close(q.done)
 		}
 		if !keep {
-			go s.syncLoop(true)
+			s.mu.Lock()
+			idle := len(s.waiting) == 0
+			if idle {
+				s.endSyncLocked() // nothing more: no goroutine to start (a lone writer's case)
+			}
+			s.mu.Unlock()
+			if !idle {
+				go s.syncLoop(true)
+			}
 			return
 		}
 	}

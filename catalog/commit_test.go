@@ -342,9 +342,11 @@ func TestGroupCommitAppliesQueueInOneTransaction(t *testing.T) {
 	}
 	results := make(chan result, 4)
 	run := func(name string, f func() error) {
+		// One at a time, so the queue holds them in this order: counted before the writer starts,
+		// or a writer quicker than the count would be waited for forever.
+		n := len(s.queueSnapshot())
 		go func() { results <- result{name, f()} }()
-		// One at a time, so the queue holds them in this order.
-		for n := len(s.queueSnapshot()); n == len(s.queueSnapshot()); {
+		for len(s.queueSnapshot()) == n {
 			time.Sleep(time.Millisecond)
 		}
 	}
