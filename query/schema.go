@@ -33,15 +33,24 @@ type generation struct {
 	entries []*catalog.Entry          // queryable entries as stored (read only), ordered by table
 	byField map[string]*catalog.Entry // the entry behind each table's root fields
 
-	mu    sync.Mutex
-	byKey map[string]*graphql.Schema // whole schemas, per access key
-	parts map[string]*graphql.Schema // schemas of some tables, per access key and tables
-	names map[string]map[string]string
+	mu       sync.Mutex
+	byKey    map[string]*graphql.Schema // whole schemas, per access key
+	parts    map[string]*graphql.Schema // schemas of some tables, per access key and tables
+	names    map[string]map[string]string
+	building map[string]*build // schemas being built, by cache and key: one build per key
+}
+
+// build is a schema under construction; done is closed when sc or err is set.
+type build struct {
+	done chan struct{}
+	sc   *graphql.Schema
+	err  error
 }
 
 func newGeneration(gen uint64, entries []*catalog.Entry) *generation {
 	g := &generation{gen: gen, entries: entries, byField: map[string]*catalog.Entry{},
-		byKey: map[string]*graphql.Schema{}, parts: map[string]*graphql.Schema{}, names: map[string]map[string]string{}}
+		byKey: map[string]*graphql.Schema{}, parts: map[string]*graphql.Schema{}, names: map[string]map[string]string{},
+		building: map[string]*build{}}
 	for _, e := range entries {
 		g.byField[e.Table] = e
 		g.byField[e.Table+"_aggregate"] = e
@@ -55,6 +64,9 @@ func newGeneration(gen uint64, entries []*catalog.Entry) *generation {
 const (
 	maxSchemas = 32
 	maxParts   = 256
+	// wholeSchemaTables is the tables all cached whole schemas may hold together (about 240 MB
+	// per 10,000 tables).
+	wholeSchemaTables = 20000
 )
 
 // current pairs a generation with the catalogue's metadata generation (catalog.View.Generation)
@@ -158,21 +170,53 @@ func (s *Service) generationFor(v *catalog.View) *generation {
 // tables, and their types cost tens of kilobytes and a few hundred microseconds each, so a
 // request that names its tables gets schemaFor's instead.
 func (s *Service) schema(g *generation, rd reader) (*graphql.Schema, error) {
-	key := rd.key()
+	// A whole schema holds every table's types: fewer of them are kept as the directory grows
+	// (two at 10,000 tables), so that distinct access profiles cannot fill the memory.
+	bound := min(maxSchemas, max(2, wholeSchemaTables/max(1, len(g.entries))))
+	return s.cachedSchema(g, g.byKey, bound, rd.key(), func() ([]*catalog.Entry, map[string]string) {
+		return g.entries, g.typeNames(rd)
+	}, rd)
+}
+
+// cachedSchema returns the schema under key in cache, building it once however many requests
+// ask: the first builds, the others wait for it. The generation's lock is held only to look up
+// and to store, never during a build, so that requests whose schemas are cached are not held
+// behind a build of seconds (a whole schema over thousands of tables). what, called under the
+// lock, gives the entries and type names to build from.
+func (s *Service) cachedSchema(g *generation, cache map[string]*graphql.Schema, bound int, key string,
+	what func() ([]*catalog.Entry, map[string]string), rd reader) (*graphql.Schema, error) {
+	id := fmt.Sprintf("%p|%s", cache, key)
 	g.mu.Lock()
-	defer g.mu.Unlock()
-	if sc, ok := g.byKey[key]; ok {
+	if sc, ok := cache[key]; ok {
+		g.mu.Unlock()
 		return sc, nil
 	}
-	sc, err := s.buildSchema(g.entries, rd, g.typeNames(rd))
+	if b, ok := g.building[id]; ok {
+		g.mu.Unlock()
+		<-b.done
+		return b.sc, b.err
+	}
+	b := &build{done: make(chan struct{})}
+	g.building[id] = b
+	entries, names := what()
+	g.mu.Unlock()
+
+	sc, err := s.buildSchema(entries, rd, names)
 	if err != nil {
-		return nil, fmt.Errorf("build schema generation %d for %s: %w", g.gen, key, err)
+		err = fmt.Errorf("build schema generation %d for %s: %w", g.gen, key, err)
 	}
-	if len(g.byKey) >= maxSchemas {
-		clear(g.byKey) // rare: more access profiles than the bound; all are rebuilt on use
+	g.mu.Lock()
+	delete(g.building, id)
+	if err == nil {
+		if len(cache) >= bound {
+			clear(cache) // rare: more access profiles than the bound; all are rebuilt on use
+		}
+		cache[key] = sc
 	}
-	g.byKey[key] = sc
-	return sc, nil
+	g.mu.Unlock()
+	b.sc, b.err = sc, err
+	close(b.done)
+	return sc, err
 }
 
 // schemaFor returns the schema a document is validated and executed against: the whole schema
@@ -199,24 +243,13 @@ func (s *Service) schemaFor(g *generation, rd reader, doc *ast.Document) (*graph
 		tables[i] = e.Table
 	}
 	key := rd.key() + "|" + strings.Join(tables, ",")
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if sc, ok := g.parts[key]; ok {
-		return sc, nil
-	}
-	var names map[string]string
-	if len(entries) > 0 {
-		names = g.typeNames(rd)
-	}
-	sc, err := s.buildSchema(entries, rd, names)
-	if err != nil {
-		return nil, fmt.Errorf("build schema generation %d for %s: %w", g.gen, key, err)
-	}
-	if len(g.parts) >= maxParts {
-		clear(g.parts)
-	}
-	g.parts[key] = sc
-	return sc, nil
+	return s.cachedSchema(g, g.parts, maxParts, key, func() ([]*catalog.Entry, map[string]string) {
+		var names map[string]string
+		if len(entries) > 0 {
+			names = g.typeNames(rd)
+		}
+		return entries, names
+	}, rd)
 }
 
 // typeNames gives each table the reader may read the base name of its types, as the whole schema names
@@ -318,6 +351,9 @@ var fixedTypeNames = []string{
 func (s *Service) buildSchema(entries []*catalog.Entry, rd reader, names map[string]string) (*graphql.Schema, error) {
 	buildMu.Lock()
 	defer buildMu.Unlock()
+	if s.buildHook != nil {
+		s.buildHook()
+	}
 	ct := newCatalogTypes()
 	_, auditPage := newAuditTypes()
 	query := graphql.NewObject(graphql.ObjectConfig{Name: "Query", Fields: graphql.FieldsThunk(func() graphql.Fields {

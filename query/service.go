@@ -50,6 +50,9 @@ type Service struct {
 	stop   chan struct{}
 	done   chan struct{}
 	closed atomic.Bool
+
+	// buildHook, when set (tests only), runs at the start of each schema build.
+	buildHook func()
 }
 
 // Request is one GraphQL request.
