@@ -11,6 +11,7 @@ import (
 
 	"github.com/cqeco/ecolake/audit"
 	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/schemas"
 )
 
 // The audit of governed reads: what each request read, under which masks and row scopes, is
@@ -91,4 +92,26 @@ func (r *request) cut() []map[string]any {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.truncated
+}
+
+// RecordDoor records in the audit a read through a door other than GraphQL (the SDL, the audit
+// export): which door, for whom, how many rows, how it ended. Without an audit it records
+// nothing; an event that cannot be recorded is an error, and the door withholds its answer.
+func (s *Service) RecordDoor(p *catalog.Principal, door string, start time.Time, rows int, failed error) error {
+	if s.cfg.Audit == nil {
+		return nil
+	}
+	ev := audit.Event{ID: newRequestID(start), At: start, Principal: p.ID, Role: p.Role, Items: []string{door},
+		Rows: rows, Millis: float64(time.Since(start).Microseconds()) / 1000, Outcome: audit.OutcomeOK}
+	if p.Role == catalog.RoleScene {
+		ev.Scene = p.ID
+	}
+	if failed != nil {
+		ev.Outcome, ev.Error = schemas.CodeOf(failed), failed.Error()
+	}
+	if err := s.cfg.Audit.Record(ev); err != nil {
+		s.log.Error("audit record failed: answer withheld", "door", door, "user", p.ID, "err", err)
+		return &userError{msg: "审计记录写入失败, 本次结果不予返回, 请联系管理员", err: err}
+	}
+	return nil
 }

@@ -213,12 +213,7 @@ func (s *Service) ExportAudit(w io.Writer, view *catalog.View, p *catalog.Princi
 		*ev = v.Event
 		return v.Hidden
 	})
-	ev := audit.Event{ID: newRequestID(start), At: start, Principal: p.ID, Role: p.Role, Items: []string{"audit.csv"},
-		Rows: n, Millis: float64(time.Since(start).Microseconds()) / 1000, Outcome: audit.OutcomeOK}
-	if err != nil {
-		ev.Outcome, ev.Error = schemas.CodeInternal, err.Error()
-	}
-	if rerr := s.cfg.Audit.Record(ev); rerr != nil && err == nil {
+	if rerr := s.RecordDoor(p, "audit.csv", start, n, err); rerr != nil && err == nil {
 		err = rerr
 	}
 	return n, err

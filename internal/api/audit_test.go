@@ -51,7 +51,11 @@ func TestAuditCSVForStewardsOnly(t *testing.T) {
 	require.Empty(t, svc.Do(ctx, wz, query.Request{Query: `{ departments { code } }`}).Errors)
 
 	get := func(token, params string) (*http.Response, string) {
-		req, err := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/audit.csv"+params, nil)
+		path := "/api/v1/audit.csv"
+		if strings.HasPrefix(params, "/") {
+			path, params = params, ""
+		}
+		req, err := http.NewRequest(http.MethodGet, srv.URL+path+params, nil)
 		require.NoError(t, err)
 		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err := http.DefaultClient.Do(req)
@@ -60,7 +64,9 @@ func TestAuditCSVForStewardsOnly(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp, string(b)
 	}
-	resp, body := get("wz-tok", "")
+	resp, body := get("wz-tok", "/api/v1/schema.graphql")
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	resp, body = get("wz-tok", "")
 	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
 	assert.Contains(t, body, "无权查看审计记录")
 
@@ -69,9 +75,10 @@ func TestAuditCSVForStewardsOnly(t *testing.T) {
 	assert.Equal(t, "text/csv; charset=utf-8", resp.Header.Get("Content-Type"))
 	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\uFEFF"))).ReadAll()
 	require.NoError(t, err)
-	require.Len(t, rows, 2, "the header and the district account's one request")
+	require.Len(t, rows, 3, "the header, the district account's query and its schema download")
 	assert.Equal(t, "请求编号", rows[0][0])
 	assert.Equal(t, "wz", rows[1][2])
+	assert.Equal(t, "schema.graphql", rows[2][6], "the schema door is audited too")
 
 	resp, _ = get("steward-tok", "?from=昨天")
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
@@ -80,5 +87,5 @@ func TestAuditCSVForStewardsOnly(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, evs, 1, "the export is audited too")
 	assert.Equal(t, []string{"audit.csv"}, evs[0].Items)
-	assert.Equal(t, 1, evs[0].Rows)
+	assert.Equal(t, 2, evs[0].Rows, "the rows it exported")
 }

@@ -69,7 +69,12 @@ func (s *Server) handleSDL(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
+	start := time.Now()
 	sdl, err := s.Query.SDL(p)
+	if rerr := s.Query.RecordDoor(p, "schema.graphql", start, 0, err); rerr != nil {
+		WriteError(w, s.Log, rerr)
+		return
+	}
 	if err != nil {
 		WriteError(w, s.Log, schemas.Userf(err, "生成 GraphQL 模式失败"))
 		return
