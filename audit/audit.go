@@ -45,10 +45,11 @@ type Event struct {
 // OutcomeOK is the outcome of a request answered without error.
 const OutcomeOK = "OK"
 
-// zone is the bureau's: a day of the audit is a day in Chongqing.
-var zone = time.FixedZone("CST", 8*3600)
+// Zone is the bureau's time zone: a day of the audit is a day in Chongqing, and so is a date
+// the API takes.
+var Zone = time.FixedZone("CST", 8*3600)
 
-func dayOf(t time.Time) string { return t.In(zone).Format("2006-01-02") }
+func dayOf(t time.Time) string { return t.In(Zone).Format("2006-01-02") }
 
 const suffix = ".jsonl"
 

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"fmt"
 	"os"
@@ -24,7 +25,7 @@ func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.no
 func (c *clock) set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
 
 func at(s string) time.Time {
-	t, err := time.ParseInLocation("2006-01-02 15:04", s, zone)
+	t, err := time.ParseInLocation("2006-01-02 15:04", s, Zone)
 	if err != nil {
 		panic(err)
 	}
@@ -36,7 +37,7 @@ func all(t *testing.T, l *Log, f Filter) []Event {
 	var out []Event
 	after := ""
 	for {
-		page, next, err := l.Query(f, after, 3)
+		page, next, err := l.Query(context.Background(), f, after, 3)
 		require.NoError(t, err)
 		out = append(out, page...)
 		if next == "" {
@@ -73,7 +74,7 @@ func TestConcurrentRecordsAreDurableAndComplete(t *testing.T) {
 	seen := map[string]bool{}
 	for _, ev := range got {
 		seen[ev.ID] = true
-		assert.Equal(t, at("2026-03-01 10:00"), ev.At.In(zone))
+		assert.Equal(t, at("2026-03-01 10:00"), ev.At.In(Zone))
 	}
 	assert.Len(t, seen, 64)
 }
@@ -111,13 +112,13 @@ func TestQueryFiltersAcrossDaysAndPages(t *testing.T) {
 	assert.Equal(t, "c", ids(all(t, l, Filter{Unmasked: true})))
 	assert.Equal(t, "bcd", ids(all(t, l, Filter{From: at("2026-03-02 00:00"), To: at("2026-03-03 10:00")})))
 
-	page, next, err := l.Query(Filter{}, "", 2)
+	page, next, err := l.Query(context.Background(), Filter{}, "", 2)
 	require.NoError(t, err)
 	assert.Equal(t, "ab", ids(page))
-	page, _, err = l.Query(Filter{}, next, 2)
+	page, _, err = l.Query(context.Background(), Filter{}, next, 2)
 	require.NoError(t, err)
 	assert.Equal(t, "cd", ids(page))
-	_, _, err = l.Query(Filter{}, "x/1", 2)
+	_, _, err = l.Query(context.Background(), Filter{}, "x/1", 2)
 	assert.ErrorIs(t, err, ErrBadCursor)
 }
 
@@ -170,7 +171,7 @@ func TestExportIsCSVWithChineseHeaders(t *testing.T) {
 		Entries: []string{"0101/000001"}, Items: []string{"t.a", "t.b"}, Masked: []string{"t.b:MOBILE"}, Rows: 2, Outcome: OutcomeOK}))
 	require.NoError(t, l.Record(Event{ID: "r2", Principal: "app", Outcome: "INVALID", Error: "=HYPERLINK(\"x\")"}))
 	var buf bytes.Buffer
-	n, err := l.Export(&buf, Filter{}, func(ev *Event) int {
+	n, err := l.Export(context.Background(), &buf, Filter{}, func(ev *Event) int {
 		if ev.ID == "r2" {
 			ev.Entries = nil
 			return 1
@@ -187,4 +188,25 @@ func TestExportIsCSVWithChineseHeaders(t *testing.T) {
 	assert.Equal(t, []string{"r1", "2026-03-01 10:00:00.000", "app", "scene", "app", "0101/000001", "t.a；t.b", "t.b:MOBILE", "", "", "", "", "2", "0.0", "OK", "", "0"}, rows[1])
 	assert.Equal(t, `'=HYPERLINK("x")`, rows[2][15], "a cell is never a formula")
 	assert.Equal(t, "1", rows[2][16], "what the reader may not see is counted")
+}
+
+// TestQueryStopsWithItsContext: a long read (a filter that matches little over many events)
+// ends when the request's context does, instead of reading on.
+func TestQueryStopsWithItsContext(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	for i := range 2 * checkEvery {
+		fmt.Fprintf(&b, `{"id":"r%d","at":"2026-03-01T10:00:00+08:00","principal":"app","rows":0,"ms":0,"outcome":"OK"}`+"\n", i)
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "2026-03-01.jsonl"), []byte(b.String()), 0o644))
+	l, err := Open(dir, 0, func() time.Time { return at("2026-03-01 12:00") })
+	require.NoError(t, err)
+	defer l.Close()
+	evs, _, err := l.Query(context.Background(), Filter{Principal: "nobody"}, "", 10)
+	require.NoError(t, err)
+	assert.Empty(t, evs)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, _, err = l.Query(ctx, Filter{Principal: "nobody"}, "", 10)
+	assert.ErrorIs(t, err, context.Canceled)
 }

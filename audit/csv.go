@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -15,7 +16,7 @@ var csvHeader = []string{"请求编号", "时间", "账号", "角色", "场景",
 // mark, so that spreadsheet programs read the Chinese), page by page, and returns how many it
 // wrote. redact, when not nil, cuts out of each event what the reader may not see and returns
 // how many entries it cut (the last column).
-func (l *Log) Export(w io.Writer, f Filter, redact func(*Event) int) (int, error) {
+func (l *Log) Export(ctx context.Context, w io.Writer, f Filter, redact func(*Event) int) (int, error) {
 	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
 		return 0, err
 	}
@@ -25,7 +26,7 @@ func (l *Log) Export(w io.Writer, f Filter, redact func(*Event) int) (int, error
 	}
 	n, after := 0, ""
 	for {
-		page, next, err := l.Query(f, after, MaxPage)
+		page, next, err := l.Query(ctx, f, after, MaxPage)
 		if err != nil {
 			return n, err
 		}
@@ -52,7 +53,7 @@ func (l *Log) Export(w io.Writer, f Filter, redact func(*Event) int) (int, error
 
 func csvRow(ev *Event) []string {
 	list := func(v []string) string { return strings.Join(v, "；") }
-	row := []string{ev.ID, ev.At.In(zone).Format("2006-01-02 15:04:05.000"), ev.Principal, ev.Role, ev.Scene,
+	row := []string{ev.ID, ev.At.In(Zone).Format("2006-01-02 15:04:05.000"), ev.Principal, ev.Role, ev.Scene,
 		list(ev.Entries), list(ev.Items), list(ev.Masked), list(ev.Unmasked), list(ev.RowScopes), list(ev.Grants),
 		list(ev.Snapshots), strconv.Itoa(ev.Rows), strconv.FormatFloat(ev.Millis, 'f', 1, 64), ev.Outcome, ev.Error}
 	for i, c := range row {

@@ -3,6 +3,7 @@ package audit
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -42,13 +43,17 @@ func (f *Filter) match(ev *Event) bool {
 // MaxPage is the most events one Query returns.
 const MaxPage = 1000
 
+// checkEvery is how many lines a Query reads between looks at its context.
+const checkEvery = 4096
+
 // ErrBadCursor is returned for a cursor Query did not hand out.
 var ErrBadCursor = errors.New("audit cursor not recognised")
 
 // Query returns up to limit events matching f, oldest first, starting after the cursor after
 // ("" for the beginning), and the cursor of the next page ("" when there is none). It reads only
-// the day files of f's time range.
-func (l *Log) Query(f Filter, after string, limit int) ([]Event, string, error) {
+// the day files of f's time range, and stops with ctx's error when ctx ends: a filter that
+// matches little over a long range reads much, within the request's time.
+func (l *Log) Query(ctx context.Context, f Filter, after string, limit int) ([]Event, string, error) {
 	limit = min(max(limit, 1), MaxPage)
 	startDay, skip, err := parseCursor(after)
 	if err != nil {
@@ -67,7 +72,7 @@ func (l *Log) Query(f Filter, after string, limit int) ([]Event, string, error) 
 		if d == startDay {
 			from = skip
 		}
-		last, full, err := l.scanDay(d, from, limit-len(out), &f, &out)
+		last, full, err := l.scanDay(ctx, d, from, limit-len(out), &f, &out)
 		if err != nil {
 			return nil, "", err
 		}
@@ -81,7 +86,7 @@ func (l *Log) Query(f Filter, after string, limit int) ([]Event, string, error) 
 // scanDay reads the events of day from line from on, appending matches to out until it holds
 // want more. It returns the number of lines read and whether it stopped because out was full.
 // A last line without its newline (an event being written) is not read.
-func (l *Log) scanDay(day string, from, want int, f *Filter, out *[]Event) (int, bool, error) {
+func (l *Log) scanDay(ctx context.Context, day string, from, want int, f *Filter, out *[]Event) (int, bool, error) {
 	file, err := os.Open(filepath.Join(l.dir, day+suffix))
 	if errors.Is(err, os.ErrNotExist) {
 		return 0, false, nil // expired meanwhile
@@ -101,6 +106,11 @@ func (l *Log) scanDay(day string, from, want int, f *Filter, out *[]Event) (int,
 			return n, false, fmt.Errorf("read audit day %s: %w", day, err)
 		}
 		n++
+		if n%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return n, false, err
+			}
+		}
 		if n <= from {
 			continue
 		}

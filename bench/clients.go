@@ -14,11 +14,15 @@ import (
 	"github.com/cqeco/ecolake/schemas"
 )
 
-// pointKey is the station and hour of row i of the generated CSV (writeCSV).
+// districts are the embedded code list's, read once: rows take them in turn.
+var rowDistricts = schemas.AllDistricts()
+
+// rowDistrict is the district of row i of the generated CSV: every district but the city.
+func rowDistrict(i int) schemas.District { return rowDistricts[1+i%(len(rowDistricts)-1)] }
+
+// pointKey is the station and time of row i of the generated CSV (writeCSV), its key.
 func pointKey(i int) (station string, at time.Time) {
-	ds := schemas.AllDistricts()
-	d := ds[1+i%(len(ds)-1)]
-	return fmt.Sprintf("CQ%s%02d", d.Code[2:], i%7), time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Minute)
+	return fmt.Sprintf("CQ%s%02d", rowDistrict(i).Code[2:], i%7), time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Minute)
 }
 
 // clientsBench runs clients concurrent point queries on randomised keys for d, through the

@@ -221,12 +221,11 @@ func writeCSV(path string, n int) (int64, error) {
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
 	fmt.Fprintln(w, "站点编码,站点名称,区县,监测时间,PM2.5,PM10,臭氧,二氧化氮,二氧化硫,一氧化碳,空气质量指数")
-	ds := schemas.AllDistricts()
-	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := 0; i < n; i++ {
-		d := ds[1+i%(len(ds)-1)]
-		fmt.Fprintf(w, "CQ%s%02d,%s监测站,%s,%s,%d.%d,%d.5,%d,%d.2,%d,0.%d,%d\n", d.Code[2:], i%7, d.ShortName, d.Code,
-			base.Add(time.Duration(i)*time.Minute).Format("2006-01-02 15:04:05"), 10+i%70, i%10, 20+i%100, 10+i%150, 5+i%60, 2+i%20, 1+i%9, 30+i%200)
+		d := rowDistrict(i)
+		station, at := pointKey(i)
+		fmt.Fprintf(w, "%s,%s监测站,%s,%s,%d.%d,%d.5,%d,%d.2,%d,0.%d,%d\n", station, d.ShortName, d.Code,
+			at.Format("2006-01-02 15:04:05"), 10+i%70, i%10, 20+i%100, 10+i%150, 5+i%60, 2+i%20, 1+i%9, 30+i%200)
 	}
 	if err := w.Flush(); err != nil {
 		return 0, err

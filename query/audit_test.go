@@ -13,7 +13,7 @@ import (
 
 func auditEvents(t *testing.T, f *fixture) []audit.Event {
 	t.Helper()
-	evs, next, err := f.audit.Query(audit.Filter{}, "", audit.MaxPage)
+	evs, next, err := f.audit.Query(f.ctx, audit.Filter{}, "", audit.MaxPage)
 	require.NoError(t, err)
 	require.Empty(t, next)
 	return evs

@@ -2,6 +2,7 @@ package query
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -104,7 +105,7 @@ func expectedRows(t *testing.T, a catalog.Access, keep func(matrixRow) bool) []m
 	}
 	out := []map[string]any{}
 	for _, r := range matrixRows {
-		if a.Rows != nil && !contains(a.Rows.Districts, r.district) || !keep(r) {
+		if a.Rows != nil && !slices.Contains(a.Rows.Districts, r.district) || !keep(r) {
 			continue
 		}
 		person := r.person
@@ -116,15 +117,6 @@ func expectedRows(t *testing.T, a catalog.Access, keep func(matrixRow) bool) []m
 		out = append(out, map[string]any{"station": r.station, "district": r.district, "person": person, "value": r.value})
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func TestAuthorizationMatrix(t *testing.T) {

@@ -33,13 +33,12 @@ func resolveAsOf(p *Plan, view *catalog.View, e *catalog.Entry, args map[string]
 		p.Snapshot = snap.ID
 		return nil
 	}
-	t, err := time.Parse(time.RFC3339, v)
-	if err != nil {
-		day, derr := time.ParseInLocation(time.DateOnly, v, chongqing)
-		if derr != nil {
-			return invalidf("asOf: “%s”既不是目录 %s 的快照编号, 也不是时间 (RFC 3339 或日期)", v, e.ResourceCode)
-		}
-		t = day.Add(24*time.Hour - time.Nanosecond)
+	t, day, ok := parseWhen(v)
+	if !ok {
+		return invalidf("asOf: “%s”既不是目录 %s 的快照编号, 也不是时间 (RFC 3339 或日期)", v, e.ResourceCode)
+	}
+	if day {
+		t = t.Add(24*time.Hour - time.Nanosecond) // the end of that day
 	}
 	p.Snapshot = ""
 	if s := view.SnapshotAt(e.ResourceCode, t); s != nil {

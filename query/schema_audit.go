@@ -1,6 +1,7 @@
 package query
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -90,7 +91,7 @@ func (s *Service) auditFields(page *graphql.Object, fields graphql.Fields) {
 			}
 			after, _ := p.Args["after"].(string)
 			first, _ := p.Args["first"].(int)
-			return s.readAudit(r, f, after, first)
+			return s.readAudit(p.Context, r, f, after, first)
 		}}
 }
 
@@ -130,22 +131,17 @@ func auditTime(args map[string]any, name string) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
-	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return t, nil
-	}
-	if t, err := time.ParseInLocation(time.DateOnly, v, chongqing); err == nil {
+	if t, _, ok := parseWhen(v); ok {
 		return t, nil
 	}
 	return time.Time{}, invalidf("%s: “%s”不是时间, 请用 RFC 3339 (2026-03-01T08:00:00+08:00) 或日期 (2026-03-01)", name, v)
 }
 
-var chongqing = time.FixedZone("CST", 8*3600)
-
-func (s *Service) readAudit(r *request, f audit.Filter, after string, first int) (*auditPage, error) {
+func (s *Service) readAudit(ctx context.Context, r *request, f audit.Filter, after string, first int) (*auditPage, error) {
 	if s.cfg.Audit == nil {
 		return nil, &userError{msg: "审计记录未启用", err: ErrForbidden}
 	}
-	evs, next, err := s.cfg.Audit.Query(f, after, first)
+	evs, next, err := s.cfg.Audit.Query(ctx, f, after, first)
 	if errors.Is(err, audit.ErrBadCursor) {
 		return nil, invalidf("after: 不是本查询给出的 nextCursor")
 	}
@@ -203,12 +199,12 @@ func RedactAudit(view *catalog.View, p *catalog.Principal, ev audit.Event) *Audi
 
 // ExportAudit writes the events matching f as CSV for p, each as p may see it, and records the
 // export itself in the audit.
-func (s *Service) ExportAudit(w io.Writer, view *catalog.View, p *catalog.Principal, f audit.Filter) (int, error) {
+func (s *Service) ExportAudit(ctx context.Context, w io.Writer, view *catalog.View, p *catalog.Principal, f audit.Filter) (int, error) {
 	if s.cfg.Audit == nil {
 		return 0, &userError{msg: "审计记录未启用", err: ErrForbidden}
 	}
 	start := time.Now()
-	n, err := s.cfg.Audit.Export(w, f, func(ev *audit.Event) int {
+	n, err := s.cfg.Audit.Export(ctx, w, f, func(ev *audit.Event) int {
 		v := RedactAudit(view, p, *ev)
 		*ev = v.Event
 		return v.Hidden

@@ -107,11 +107,9 @@ func (c *inputCheck) grant(m map[string]any, g *catalog.Grant) {
 // ParseExpiry reads the expiry of a grant, for GraphQL and the command line alike: an RFC 3339
 // time, or a date, which expires at the end of that day in Chongqing.
 func ParseExpiry(v string) (time.Time, bool) {
-	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return t, true
+	t, day, ok := parseWhen(v)
+	if day {
+		t = t.AddDate(0, 0, 1)
 	}
-	if t, err := time.ParseInLocation(time.DateOnly, v, chongqing); err == nil {
-		return t.AddDate(0, 0, 1), true
-	}
-	return time.Time{}, false
+	return t, ok
 }

@@ -28,7 +28,7 @@ func (s *Server) handleAuditCSV(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="audit.csv"`)
-	if _, err := s.Query.ExportAudit(w, view, p, f); err != nil && s.Log != nil {
+	if _, err := s.Query.ExportAudit(r.Context(), w, view, p, f); err != nil && s.Log != nil {
 		// The header is out: the client sees a cut file; the log says why.
 		s.Log.Error("audit export failed", "user", p.ID, "err", err)
 	}

@@ -83,7 +83,7 @@ func TestAuditCSVForStewardsOnly(t *testing.T) {
 	resp, _ = get("steward-tok", "?from=昨天")
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
 
-	evs, _, err := log.Query(audit.Filter{Principal: "steward"}, "", 10)
+	evs, _, err := log.Query(ctx, audit.Filter{Principal: "steward"}, "", 10)
 	require.NoError(t, err)
 	require.Len(t, evs, 1, "the export is audited too")
 	assert.Equal(t, []string{"audit.csv"}, evs[0].Items)
