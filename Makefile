@@ -33,8 +33,11 @@ vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 
+# The schema builds share types between goroutines without a global lock: their tests run under
+# the race detector too.
 test: $(MINIO) vet build
 	$(GO) test -count=1 -timeout 25m ./...
+	$(GO) test -count=1 -race -run 'TestConcurrentBuilds|TestCachedSchemas|TestTableTypesShared' ./query
 
 # Throughput against DuckDB's own CSV -> Parquet on the same file, a province-size catalogue
 # (BENCH_ENTRIES entries of 20 items written with 1 and 16 writers, checkpoint bytes, start-up

@@ -2,6 +2,7 @@ package query
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/schemas"
@@ -13,16 +14,25 @@ import (
 // by the same answer the other doors get.
 
 // visibleColumns are the plan columns of the items the decision shows.
-func visibleColumns(e *catalog.Entry, a catalog.Access) []Column {
-	show := map[string]bool{}
-	for _, it := range a.Items {
-		if it.Visible {
-			show[it.Field] = true
+func visibleColumns(e *catalog.Entry, a catalog.Access) []Column { return visibleOf(columns(e), a) }
+
+// visibleOf keeps the columns of cols whose items the decision shows: cols itself, not a copy,
+// when it shows them all (the schemas share the slice then).
+func visibleOf(cols []Column, a catalog.Access) []Column {
+	visible := func(field string) bool {
+		for _, it := range a.Items {
+			if it.Field == field {
+				return it.Visible
+			}
 		}
+		return false
+	}
+	if !slices.ContainsFunc(cols, func(c Column) bool { return !visible(c.Field) }) {
+		return cols
 	}
 	var out []Column
-	for _, c := range columns(e) {
-		if show[c.Field] {
+	for _, c := range cols {
+		if visible(c.Field) {
 			out = append(out, c)
 		}
 	}

@@ -107,9 +107,6 @@ func scalarOf(t schemas.DataType) *graphql.Scalar {
 	}
 }
 
-// itemOutput is scalarOf as an output type, for the aggregate types built per table.
-func itemOutput(t schemas.DataType) graphql.Output { return scalarOf(t) }
-
 // filterTypes holds one filter input type per data type, shared by every table.
 var filterTypes = func() map[schemas.DataType]*graphql.InputObject {
 	names := map[schemas.DataType]string{

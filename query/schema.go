@@ -2,11 +2,9 @@ package query
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"io"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -27,9 +25,9 @@ const statusPublished = "PUBLISHED"
 // entries makes a new generation; the old one is dropped whole, never edited.
 type generation struct {
 	gen     uint64
-	fpOnce  sync.Once
-	fp      string                    // fingerprint of entries, computed when first compared
+	fp      string                    // fingerprint of the entries: of their tableInfo hashes in order
 	entries []*catalog.Entry          // queryable entries as stored (read only), ordered by table
+	info    map[string]*tableInfo     // what the schemas derive from each entry, by table
 	byField map[string]*catalog.Entry // the entry behind each table's root fields
 
 	mu       sync.Mutex
@@ -39,15 +37,27 @@ type generation struct {
 	building map[string]*build // schemas being built, by cache and key: one build per key
 }
 
-func newGeneration(gen uint64, entries []*catalog.Entry) *generation {
-	g := &generation{gen: gen, entries: entries, byField: map[string]*catalog.Entry{},
+// tableInfo is what the schemas derive from one version of a queryable entry, computed once
+// and handed from generation to generation while the catalogue keeps that version (stored
+// entries are never edited in place, so the same pointer is the same version).
+type tableInfo struct {
+	e    *catalog.Entry
+	hash string   // entryHash(e)
+	cols []Column // columns(e)
+}
+
+func newGeneration(gen uint64, entries []*catalog.Entry, info map[string]*tableInfo) *generation {
+	g := &generation{gen: gen, entries: entries, info: info, byField: map[string]*catalog.Entry{},
 		byKey: map[string]*graphql.Schema{}, parts: map[string]*graphql.Schema{}, names: map[string]map[string]string{},
 		building: map[string]*build{}}
+	h := sha256.New()
 	for _, e := range entries {
 		g.byField[e.Table] = e
 		g.byField[e.Table+"_aggregate"] = e
 		g.byField[e.Table+"_page"] = e
+		io.WriteString(h, info[e.Table].hash)
 	}
+	g.fp = hex.EncodeToString(h.Sum(nil))
 	return g
 }
 
@@ -70,57 +80,37 @@ type current struct {
 }
 
 // queryable reports whether an entry gets data fields: published, loaded, and with an
-// identifier that may reach SQL.
-func queryable(e *catalog.Entry) bool {
+// identifier and columns (columns(e)) that may reach SQL.
+func queryable(e *catalog.Entry, cols []Column) bool {
 	return e.Status == statusPublished && e.CurrentSnapshot != "" && !e.Secret &&
-		schemas.CheckIdent(e.Table) == nil && len(columns(e)) > 0
+		schemas.CheckIdent(e.Table) == nil && len(cols) > 0
 }
 
-// fingerprint is the generation's fingerprint of its entries: computed only when a newer
-// generation is compared with it, never for the first one a service builds.
-func (g *generation) fingerprint() string {
-	g.fpOnce.Do(func() { g.fp = fingerprint(g.entries) })
-	return g.fp
-}
-
-// fingerprint hashes what the generated types depend on, so that catalogue changes that do not
-// touch them (runs, a new snapshot of a loaded entry) keep the schemas. Each value is written
-// with its length, so that no two lists of values hash the same text.
-func fingerprint(entries []*catalog.Entry) string {
-	h := sha256.New()
-	var n [binary.MaxVarintLen64]byte
-	put := func(ss ...string) {
-		for _, s := range ss {
-			h.Write(n[:binary.PutUvarint(n[:], uint64(len(s)))])
-			io.WriteString(h, s)
-		}
-	}
-	for _, e := range entries {
-		// The sharing type and the owning department are in the access decision too.
-		put(e.ResourceCode, e.Table, e.Name, string(e.Grade()), e.District, e.ShareType, e.Department, strconv.Itoa(e.Items.Len()))
-		for _, it := range e.Items.All() {
-			put(it.Field, it.Name, it.Description, string(it.Type), string(it.Grade), it.PIType, it.CodeList,
-				strconv.FormatBool(it.Required), strconv.FormatBool(it.IsKey))
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-// queryableEntries lists the queryable entries of the view, ordered by table, reading only the
-// entries with data (View.EachLoaded), not the whole directory. They are the
-// catalogue's stored entries, not copies (a copy of every loaded entry of a province would double
-// the directory's memory): the schemas only read them, and a generation keeps an older version
-// alive only until the next one replaces it.
-func queryableEntries(v *catalog.View) []*catalog.Entry {
+// queryableEntries lists the queryable entries of the view, ordered by table, with what the
+// schemas derive from each, reading only the entries with data (View.EachLoaded), not the whole
+// directory. An entry prev holds in the same version keeps its tableInfo, so a change costs
+// the entries it touched. They are the catalogue's stored entries, not copies (a copy of every
+// loaded entry of a province would double the directory's memory): the schemas only read them,
+// and a generation keeps an older version alive only until the next one replaces it.
+func queryableEntries(v *catalog.View, prev *generation) ([]*catalog.Entry, map[string]*tableInfo) {
 	var out []*catalog.Entry
+	info := map[string]*tableInfo{}
 	v.EachLoaded(func(e *catalog.Entry) bool {
-		if queryable(e) {
+		if prev != nil {
+			if ti := prev.info[e.Table]; ti != nil && ti.e == e {
+				out = append(out, e)
+				info[e.Table] = ti
+				return true
+			}
+		}
+		if cols := columns(e); queryable(e, cols) {
 			out = append(out, e)
+			info[e.Table] = &tableInfo{e: e, hash: entryHash(e), cols: cols}
 		}
 		return true
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].Table < out[j].Table })
-	return out
+	return out, info
 }
 
 // generationFor returns the generation matching the view. While the catalogue's metadata
@@ -134,7 +124,11 @@ func (s *Service) generationFor(v *catalog.View) *generation {
 		return cur.g
 	}
 	s.scans.Add(1)
-	entries := queryableEntries(v)
+	var prev *generation
+	if cur != nil {
+		prev = cur.g
+	}
+	entries, info := queryableEntries(v, prev)
 	var built *generation
 	for {
 		cur = s.cur.Load()
@@ -142,10 +136,10 @@ func (s *Service) generationFor(v *catalog.View) *generation {
 			return cur.g // a request with a newer view swapped meanwhile: it wins
 		}
 		if built == nil {
-			built = newGeneration(s.gens.Add(1), entries)
+			built = newGeneration(s.gens.Add(1), entries, info)
 		}
 		g := built
-		if cur != nil && cur.g.fingerprint() == built.fingerprint() {
+		if cur != nil && cur.g.fp == built.fp {
 			g = cur.g
 		}
 		if s.cur.CompareAndSwap(cur, &current{meta: meta, g: g}) {
@@ -217,7 +211,7 @@ func (g *generation) typeNames(rd reader) map[string]string {
 	}
 	for _, e := range g.entries {
 		a := rd.decide(e)
-		if !a.Read || len(visibleColumns(e, a)) == 0 {
+		if !a.Read || len(visibleOf(g.info[e.Table].cols, a)) == 0 {
 			continue
 		}
 		names[e.Table] = typeBase(e.Table, taken)
@@ -299,9 +293,7 @@ var fixedTypeNames = []string{
 // in no field, type or introspection answer; an aggregates-only reader gets no row field. Every
 // schema has the Mutation root of the directory workflow: the catalogue decides each operation
 // itself.
-func (s *Service) buildSchema(entries []*catalog.Entry, rd reader, names map[string]string) (*graphql.Schema, error) {
-	buildMu.Lock()
-	defer buildMu.Unlock()
+func (s *Service) buildSchema(g *generation, entries []*catalog.Entry, rd reader, names map[string]string) (*graphql.Schema, error) {
 	if s.buildHook != nil {
 		s.buildHook()
 	}
@@ -320,7 +312,7 @@ func (s *Service) buildSchema(entries []*catalog.Entry, rd reader, names map[str
 				continue // not readable by the reader (typeNames)
 			}
 			a := rd.decide(e)
-			for name, f := range s.tableFields(e, a, base, ct.pageInfo) {
+			for name, f := range s.tableTypesFor(g, e, a, base) {
 				if _, dup := fields[name]; dup {
 					s.log.Warn("query field name taken, skipped", "dataset", e.Table, "field", name)
 					continue
@@ -334,6 +326,7 @@ func (s *Service) buildSchema(entries []*catalog.Entry, rd reader, names map[str
 	if err != nil {
 		return nil, err
 	}
+	warmEnums(&sc)
 	return &sc, nil
 }
 
@@ -349,6 +342,3 @@ type reader struct {
 func (rd reader) key() string { return rd.view.AccessKey(rd.p, rd.now) }
 
 func (rd reader) decide(e *catalog.Entry) catalog.Access { return rd.view.Decide(rd.p, e, rd.now) }
-
-// buildMu serialises schema construction: graphql-go defines shared types lazily without locks.
-var buildMu sync.Mutex

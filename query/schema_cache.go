@@ -38,7 +38,7 @@ func (s *Service) cachedSchema(g *generation, cache map[string]*graphql.Schema, 
 	entries, names := what()
 	g.mu.Unlock()
 
-	sc, err := s.buildSchema(entries, rd, names)
+	sc, err := s.buildSchema(g, entries, rd, names)
 	if err != nil {
 		err = fmt.Errorf("build schema generation %d for %s: %w", g.gen, key, err)
 	}

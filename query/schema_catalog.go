@@ -158,7 +158,7 @@ func newCatalogTypes() *catalogTypes {
 		return fields
 	})})
 	wf.entry = entry
-	info := newPageInfoType()
+	info := pageInfoType
 	return &catalogTypes{entry: entry, collectionRate: newCollectionRateType(), connection: newDirectoryTypes(entry, info), pageInfo: info, wf: wf}
 }
 

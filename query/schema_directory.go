@@ -34,13 +34,12 @@ type pageInfo struct {
 	hasNext   bool
 }
 
-// newPageInfoType returns the PageInfo type every paged list shares (the directory, table pages).
-func newPageInfoType() *graphql.Object {
-	return graphql.NewObject(graphql.ObjectConfig{Name: "PageInfo", Description: "分页信息", Fields: graphql.Fields{
-		"endCursor":   field(graphql.String, "本页最后一条的游标, 作为 after 取下一页; 本页为空时为 null", func(p pageInfo) any { return nilIfEmpty(p.endCursor) }),
-		"hasNextPage": field(graphql.NewNonNull(graphql.Boolean), "之后是否还有", func(p pageInfo) any { return p.hasNext }),
-	}})
-}
+// pageInfoType is the PageInfo type every paged list shares (the directory, table pages), in
+// every schema: the tables' types, shared between schemas, refer to it.
+var pageInfoType = graphql.NewObject(graphql.ObjectConfig{Name: "PageInfo", Description: "分页信息", Fields: graphql.Fields{
+	"endCursor":   field(graphql.String, "本页最后一条的游标, 作为 after 取下一页; 本页为空时为 null", func(p pageInfo) any { return nilIfEmpty(p.endCursor) }),
+	"hasNextPage": field(graphql.NewNonNull(graphql.Boolean), "之后是否还有", func(p pageInfo) any { return p.hasNext }),
+}})
 
 // newDirectoryTypes returns the EntryConnection type of the directory list.
 func newDirectoryTypes(entry, info *graphql.Object) *graphql.Object {

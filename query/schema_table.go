@@ -2,6 +2,7 @@ package query
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/graphql-go/graphql"
@@ -50,33 +51,42 @@ func typeBase(table string, taken map[string]bool) string {
 	}
 }
 
-// tableFields returns the two root fields of a queryable entry: <table> and <table>_aggregate.
+// tableFields returns the root fields of a queryable entry as a reader sees it (cols, its
+// visible columns; aggregatesOnly, no row fields): <table>, <table>_aggregate and <table>_page.
 // The resolvers capture only the entry's code: the entry itself is looked up again in the view
-// of the request, so that a request always sees the catalogue as it was when it started.
-func (s *Service) tableFields(e *catalog.Entry, a catalog.Access, base string, pageInfo *graphql.Object) graphql.Fields {
-	cols := visibleColumns(e, a)
-	items := map[string]catalog.Item{}
-	for _, it := range e.Items.All() {
-		items[it.Field] = it
-	}
-	desc := func(c Column) string {
-		it := items[c.Field]
-		d := it.Name
-		if it.Description != "" {
-			d += ": " + it.Description
+// of the request, so that a request always sees the catalogue as it was when it started, and
+// the fields can be shared by every schema whose reader sees the table so (tableTypesFor).
+// An item's name and description document its field on the row type; the filter and aggregate
+// types, which repeat the items, give its name only. An aggregate's group values are rows of the
+// row type (the same fields, code names included). graphql-go keeps a type's field thunk as
+// long as the type, so the thunks capture the entry and its columns only.
+func (s *Service) tableFields(e *catalog.Entry, cols []Column, aggregatesOnly bool, base string) graphql.Fields {
+	// items reads the entry's items once (they are stored packed): each thunk calls it once.
+	items := func() map[string]catalog.Item {
+		m := make(map[string]catalog.Item, e.Items.Len())
+		for _, it := range e.Items.All() {
+			m[it.Field] = it
 		}
-		return d
+		return m
 	}
 	title := e.Name + " (" + e.ResourceCode + ")"
 
 	obj := graphql.NewObject(graphql.ObjectConfig{Name: base, Description: title, Fields: graphql.FieldsThunk(func() graphql.Fields {
 		f := graphql.Fields{}
+		descs := make(map[string]string, len(cols))
+		byField := items()
 		for _, c := range cols {
+			it := byField[c.Field]
+			d := it.Name
+			if it.Description != "" {
+				d += ": " + it.Description
+			}
+			descs[c.Field] = d
 			// Nullable even when required: a snapshot written before the item existed reads it
 			// as NULL, and one bad value must not null out the whole list.
-			f[c.Field] = &graphql.Field{Type: scalarOf(c.Type), Description: desc(c)}
+			f[c.Field] = &graphql.Field{Type: scalarOf(c.Type), Description: d}
 		}
-		addCodeNames(f, cols, desc)
+		addCodeNames(f, cols, func(c Column) string { return descs[c.Field] })
 		return f
 	})})
 
@@ -88,15 +98,17 @@ func (s *Service) tableFields(e *catalog.Entry, a catalog.Access, base string, p
 				"or":  {Type: graphql.NewList(graphql.NewNonNull(where)), Description: "满足其一"},
 				"not": {Type: where, Description: "不满足"},
 			}
+			byField := items()
 			for _, c := range cols {
-				f[c.Field] = &graphql.InputObjectFieldConfig{Type: filterTypes[c.Type], Description: desc(c)}
+				f[c.Field] = &graphql.InputObjectFieldConfig{Type: filterTypes[c.Type], Description: byField[c.Field].Name}
 			}
 			return f
 		})})
 
 	enumVals := graphql.EnumValueConfigMap{}
+	byField := items()
 	for _, c := range cols {
-		enumVals[c.Field] = &graphql.EnumValueConfig{Value: c.Field, Description: desc(c)}
+		enumVals[c.Field] = &graphql.EnumValueConfig{Value: c.Field, Description: byField[c.Field].Name}
 	}
 	fieldEnum := graphql.NewEnum(graphql.EnumConfig{Name: base + "Field", Description: title + " 的字段", Values: enumVals})
 
@@ -105,37 +117,32 @@ func (s *Service) tableFields(e *catalog.Entry, a catalog.Access, base string, p
 		"direction": {Type: orderDirection, DefaultValue: "ASC", Description: "排序方向"},
 	}})
 
-	subset := func(name, d string, keep func(schemas.DataType) bool, typ func(schemas.DataType) graphql.Output) *graphql.Object {
-		var kept []Column
-		for _, c := range cols {
-			if keep(c.Type) {
-				kept = append(kept, c)
-			}
-		}
-		if len(kept) == 0 {
+	subset := func(typeName, d string, keep func(schemas.DataType) bool, typ graphql.Output) *graphql.Object {
+		if !slices.ContainsFunc(cols, func(c Column) bool { return keep(c.Type) }) {
 			return nil
 		}
-		return graphql.NewObject(graphql.ObjectConfig{Name: name, Description: d, Fields: graphql.FieldsThunk(func() graphql.Fields {
+		return graphql.NewObject(graphql.ObjectConfig{Name: typeName, Description: d, Fields: graphql.FieldsThunk(func() graphql.Fields {
 			f := graphql.Fields{}
-			for _, c := range kept {
-				f[c.Field] = &graphql.Field{Type: typ(c.Type), Description: desc(c)}
-			}
-			if name == base+"Group" {
-				addCodeNames(f, kept, desc)
+			byField := items()
+			for _, c := range cols {
+				if keep(c.Type) {
+					t := typ
+					if t == nil {
+						t = scalarOf(c.Type)
+					}
+					f[c.Field] = &graphql.Field{Type: t, Description: byField[c.Field].Name}
+				}
 			}
 			return f
 		})})
 	}
-	group := subset(base+"Group", "分组字段的值", func(schemas.DataType) bool { return true }, itemOutput)
-	numeric := subset(base+"Numeric", "数值字段的合计或平均", schemas.DataType.Numeric, func(schemas.DataType) graphql.Output { return graphql.Float })
-	minMax := subset(base+"MinMax", "有序字段的最小值或最大值", schemas.DataType.Ordered, itemOutput)
+	numeric := subset(base+"Numeric", "数值字段的合计或平均", schemas.DataType.Numeric, graphql.Float)
+	minMax := subset(base+"MinMax", "有序字段的最小值或最大值", schemas.DataType.Ordered, nil)
 
 	aggFields := graphql.Fields{
 		"count": {Type: graphql.NewNonNull(Long), Description: "行数"},
 	}
-	if group != nil {
-		aggFields["group"] = &graphql.Field{Type: group, Description: "分组字段的值"}
-	}
+	aggFields["group"] = &graphql.Field{Type: obj, Description: "分组字段的值 (groupBy 所列字段)"}
 	if numeric != nil {
 		aggFields["sum"] = &graphql.Field{Type: numeric, Description: "合计"}
 		aggFields["avg"] = &graphql.Field{Type: numeric, Description: "平均"}
@@ -175,9 +182,9 @@ func (s *Service) tableFields(e *catalog.Entry, a catalog.Access, base string, p
 				return s.resolveAggregate(p, code, table)
 			},
 		},
-		table + "_page": s.pageField(obj, orderBy, where, asOf, pageInfo, base, title, code, table),
+		table + "_page": s.pageField(obj, orderBy, where, asOf, pageInfoType, base, title, code, table),
 	}
-	if a.AggregatesOnly {
+	if aggregatesOnly {
 		delete(fields, table)
 		delete(fields, table+"_page")
 	}

@@ -1,7 +1,9 @@
 package query
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 
@@ -13,15 +15,36 @@ import (
 // SDL returns the schema principal p sees now, its grants included, in GraphQL schema definition
 // language with types and fields sorted: for documentation and for golden tests.
 func (s *Service) SDL(p *catalog.Principal) (string, error) {
-	rd := reader{view: s.cat.View(), p: p, now: s.cfg.now()}
-	sc, err := s.schema(s.generationFor(rd.view), rd)
+	write, err := s.SDLWriter(p)
 	if err != nil {
 		return "", err
 	}
-	return printSDL(sc), nil
+	var b strings.Builder
+	if err := write(&b); err != nil {
+		return "", err
+	}
+	return b.String(), nil
 }
 
-func printSDL(sc *graphql.Schema) string {
+// SDLWriter gets the schema principal p sees now and returns what writes it as SDL (see SDL):
+// a province's schema is tens of megabytes of text, so it is streamed to the client rather
+// than held whole. An error getting the schema is returned before anything is written.
+func (s *Service) SDLWriter(p *catalog.Principal) (func(io.Writer) error, error) {
+	rd := reader{view: s.cat.View(), p: p, now: s.cfg.now()}
+	sc, err := s.schema(s.generationFor(rd.view), rd)
+	if err != nil {
+		return nil, err
+	}
+	return func(w io.Writer) error {
+		bw := bufio.NewWriterSize(w, 64<<10)
+		printSDL(bw, sc)
+		return bw.Flush()
+	}, nil
+}
+
+// printSDL writes the schema's types in name order, built-in scalars and introspection types
+// left out. A write error is kept by w and reported by its Flush.
+func printSDL(w *bufio.Writer, sc *graphql.Schema) {
 	tm := sc.TypeMap()
 	names := make([]string, 0, len(tm))
 	for n := range tm {
@@ -35,30 +58,42 @@ func printSDL(sc *graphql.Schema) string {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	var b strings.Builder
 	for i, n := range names {
 		if i > 0 {
-			b.WriteString("\n")
+			w.WriteByte('\n')
 		}
-		printType(&b, tm[n])
-	}
-	return b.String()
-}
-
-func printDesc(b *strings.Builder, indent, d string) {
-	if d != "" {
-		fmt.Fprintf(b, "%s\"\"\"%s\"\"\"\n", indent, strings.ReplaceAll(strings.ReplaceAll(d, "\n", " "), `"""`, `\"""`))
+		printType(w, tm[n])
 	}
 }
 
-func printType(b *strings.Builder, t graphql.Type) {
+func printDesc(w *bufio.Writer, indent, d string) {
+	if d == "" {
+		return
+	}
+	w.WriteString(indent)
+	w.WriteString(`"""`)
+	w.WriteString(strings.ReplaceAll(strings.ReplaceAll(d, "\n", " "), `"""`, `\"""`))
+	w.WriteString("\"\"\"\n")
+}
+
+// printHead writes a type's description and its first line: "kind name {".
+func printHead(w *bufio.Writer, desc, kind, name string) {
+	printDesc(w, "", desc)
+	w.WriteString(kind)
+	w.WriteByte(' ')
+	w.WriteString(name)
+	w.WriteString(" {\n")
+}
+
+func printType(w *bufio.Writer, t graphql.Type) {
 	switch t := t.(type) {
 	case *graphql.Scalar:
-		printDesc(b, "", t.Description())
-		fmt.Fprintf(b, "scalar %s\n", t.Name())
+		printDesc(w, "", t.Description())
+		w.WriteString("scalar ")
+		w.WriteString(t.Name())
+		w.WriteByte('\n')
 	case *graphql.Enum:
-		printDesc(b, "", t.Description())
-		fmt.Fprintf(b, "enum %s {\n", t.Name())
+		printHead(w, t.Description(), "enum", t.Name())
 		vals := t.Values()
 		names := make([]string, len(vals))
 		for i, v := range vals {
@@ -66,42 +101,50 @@ func printType(b *strings.Builder, t graphql.Type) {
 		}
 		sort.Strings(names)
 		for _, v := range names {
-			fmt.Fprintf(b, "  %s\n", v)
+			w.WriteString("  ")
+			w.WriteString(v)
+			w.WriteByte('\n')
 		}
-		b.WriteString("}\n")
+		w.WriteString("}\n")
 	case *graphql.InputObject:
-		printDesc(b, "", t.Description())
-		fmt.Fprintf(b, "input %s {\n", t.Name())
+		printHead(w, t.Description(), "input", t.Name())
 		fields := t.Fields()
 		for _, n := range sortedKeys(fields) {
 			f := fields[n]
-			printDesc(b, "  ", f.Description())
-			fmt.Fprintf(b, "  %s: %s", n, f.Type)
+			printDesc(w, "  ", f.Description())
+			w.WriteString("  ")
+			w.WriteString(n)
+			w.WriteString(": ")
+			w.WriteString(f.Type.String())
 			if f.DefaultValue != nil {
-				fmt.Fprintf(b, " = %v", f.DefaultValue)
+				fmt.Fprintf(w, " = %v", f.DefaultValue)
 			}
-			b.WriteString("\n")
+			w.WriteByte('\n')
 		}
-		b.WriteString("}\n")
+		w.WriteString("}\n")
 	case *graphql.Object:
-		printDesc(b, "", t.Description())
-		fmt.Fprintf(b, "type %s {\n", t.Name())
+		printHead(w, t.Description(), "type", t.Name())
 		fields := t.Fields()
 		for _, n := range sortedKeys(fields) {
 			f := fields[n]
-			printDesc(b, "  ", f.Description)
-			fmt.Fprintf(b, "  %s", n)
+			printDesc(w, "  ", f.Description)
+			w.WriteString("  ")
+			w.WriteString(n)
 			if len(f.Args) > 0 {
 				args := make([]string, len(f.Args))
 				for i, a := range f.Args {
-					args[i] = fmt.Sprintf("%s: %s", a.Name(), a.Type)
+					args[i] = a.Name() + ": " + a.Type.String()
 				}
 				sort.Strings(args)
-				fmt.Fprintf(b, "(%s)", strings.Join(args, ", "))
+				w.WriteByte('(')
+				w.WriteString(strings.Join(args, ", "))
+				w.WriteByte(')')
 			}
-			fmt.Fprintf(b, ": %s\n", f.Type)
+			w.WriteString(": ")
+			w.WriteString(f.Type.String())
+			w.WriteByte('\n')
 		}
-		b.WriteString("}\n")
+		w.WriteString("}\n")
 	}
 }
 

@@ -38,6 +38,11 @@ type Service struct {
 	// scans counts the reads of the whole directory generationFor made (tests show that data
 	// loads and runs make none).
 	scans atomic.Uint64
+	// types holds the tables' generated types shared by all schemas (schema_types.go), as of
+	// generation typesGen; both are guarded by typesMu.
+	typesMu  sync.Mutex
+	types    map[string]*tableTypes
+	typesGen uint64
 
 	searcher atomic.Pointer[searcherBox] // the directory search (schema_search.go)
 
@@ -105,6 +110,7 @@ func New(cat *catalog.Store, bucket lake.BucketReader, cache *lake.Cache, cfg Co
 		cat: cat, bucket: bucket, cache: cache, cfg: cfg, log: log,
 		db:        sql.OpenDB(conn),
 		manifests: map[string]*lake.Manifest{},
+		types:     map[string]*tableTypes{},
 		slots:     make(chan struct{}, cfg.MaxConcurrent),
 		shares:    newShares(cfg.MaxConcurrentPerPrincipal),
 		stop:      make(chan struct{}),

@@ -70,7 +70,7 @@ func (s *Server) handleSDL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
-	sdl, err := s.Query.SDL(p)
+	write, err := s.Query.SDLWriter(p)
 	if rerr := s.Query.RecordDoor(p, "schema.graphql", start, 0, err); rerr != nil {
 		WriteError(w, s.Log, rerr)
 		return
@@ -80,7 +80,9 @@ func (s *Server) handleSDL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	_, _ = io.WriteString(w, sdl)
+	if err := write(w); err != nil {
+		s.Log.Warn("schema download cut short", "principal", p.ID, "err", err)
+	}
 }
 
 func (s *Server) handleIndex(w http.ResponseWriter, _ *http.Request) {

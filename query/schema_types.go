@@ -1,0 +1,182 @@
+package query
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/graphql-go/graphql"
+
+	"github.com/cqeco/ecolake/catalog"
+)
+
+// tableTypes is one table's root fields (<table>, <table>_aggregate, <table>_page) with the types
+// behind them, as readers with one view of the table see them: the same visible items, the same
+// aggregates-only rule, the same type names. They are built once and shared by every schema
+// whose reader sees the table so, across access profiles and across generations for as long as
+// the entry's types do not change: a schema build then costs the tables that changed and the
+// root's fields, not the types of the whole directory, and many schemas hold one copy of them.
+type tableTypes struct {
+	fields graphql.Fields
+	used   uint64 // the newest generation that used them
+}
+
+// maxTableTypes bounds the table type sets the service keeps (a table has a few: one per
+// distinct view of its items); past it they are all dropped and rebuilt on use.
+const maxTableTypes = 4 * wholeSchemaTables
+
+// tableTypesFor returns the table's shared root fields for the decision a, building them on
+// first use. Types kept from an older generation are reused when the entry's version is the
+// same, so a catalogue change rebuilds only the types of the entries it changed. The types are
+// built outside the cache's lock and complete (warmFields) before any other build can see them.
+func (s *Service) tableTypesFor(g *generation, e *catalog.Entry, a catalog.Access, base string) graphql.Fields {
+	ti := g.info[e.Table]
+	cols := visibleOf(ti.cols, a)
+	var k strings.Builder
+	k.WriteString(ti.hash)
+	k.WriteString(base)
+	k.WriteByte('|')
+	k.WriteString(strconv.FormatBool(a.AggregatesOnly))
+	for _, c := range cols {
+		k.WriteByte('|')
+		k.WriteString(c.Field)
+	}
+	key := k.String()
+
+	s.typesMu.Lock()
+	if g.gen > s.typesGen {
+		// A newer generation: drop what neither it nor the one before it used.
+		for k, t := range s.types {
+			if t.used < s.typesGen {
+				delete(s.types, k)
+			}
+		}
+		s.typesGen = g.gen
+	}
+	if t, ok := s.types[key]; ok {
+		t.used = max(t.used, g.gen)
+		s.typesMu.Unlock()
+		return t.fields
+	}
+	s.typesMu.Unlock()
+
+	fields := s.tableFields(e, cols, a.AggregatesOnly, base)
+	warmFields(fields, map[graphql.Type]bool{})
+
+	s.typesMu.Lock()
+	defer s.typesMu.Unlock()
+	if t, ok := s.types[key]; ok {
+		return t.fields // another build made them meanwhile: one copy is kept
+	}
+	if len(s.types) >= maxTableTypes {
+		clear(s.types)
+	}
+	s.types[key] = &tableTypes{fields: fields, used: g.gen}
+	return fields
+}
+
+// init completes the types every schema holds by reference (the tables' types point at them)
+// and graphql-go's introspection types once, before any build, so that concurrent builds and
+// requests only ever read them.
+func init() {
+	seen := map[graphql.Type]bool{}
+	for _, t := range filterTypes {
+		warmType(t, seen)
+	}
+	for _, t := range []graphql.Type{Long, orderDirection, pageInfoType} {
+		warmType(t, seen)
+	}
+	probe := graphql.NewObject(graphql.ObjectConfig{Name: "Query", Fields: graphql.Fields{
+		"page": {Type: pageInfoType}, "direction": {Type: orderDirection}, "count": {Type: Long},
+	}})
+	sc, err := graphql.NewSchema(graphql.SchemaConfig{Query: probe})
+	if err != nil {
+		panic("query: shared types: " + err.Error())
+	}
+	warmEnums(&sc)
+}
+
+// warmEnums builds the lookups of every enum of a schema (graphql-go builds them on first use,
+// without locks), so that the requests the schema answers at once only read them.
+func warmEnums(sc *graphql.Schema) {
+	for _, t := range sc.TypeMap() {
+		if e, ok := t.(*graphql.Enum); ok {
+			warmEnum(e)
+		}
+	}
+}
+
+func warmEnum(e *graphql.Enum) {
+	if vals := e.Values(); len(vals) > 0 {
+		e.Serialize(vals[0].Value) // builds the value lookup
+		e.ParseValue(vals[0].Name) // and the name lookup
+	}
+}
+
+// warmFields defines every type the fields reach (graphql-go defines fields, interfaces and enum
+// lookups lazily, on first use, without locks): shared types are complete before any schema or request
+// reads them, so that concurrent requests only ever read them.
+func warmFields(fields graphql.Fields, seen map[graphql.Type]bool) {
+	for _, f := range fields {
+		warmType(f.Type, seen)
+		for _, a := range f.Args {
+			warmType(a.Type, seen)
+		}
+	}
+}
+
+func warmType(t graphql.Type, seen map[graphql.Type]bool) {
+	for {
+		switch w := t.(type) {
+		case *graphql.List:
+			t = w.OfType
+			continue
+		case *graphql.NonNull:
+			t = w.OfType
+			continue
+		}
+		break
+	}
+	if t == nil || seen[t] {
+		return
+	}
+	seen[t] = true
+	switch t := t.(type) {
+	case *graphql.Object:
+		t.Interfaces()
+		for _, f := range t.Fields() {
+			warmType(f.Type, seen)
+			for _, a := range f.Args {
+				warmType(a.Type, seen)
+			}
+		}
+	case *graphql.InputObject:
+		for _, f := range t.Fields() {
+			warmType(f.Type, seen)
+		}
+	case *graphql.Enum:
+		warmEnum(t)
+	}
+}
+
+// entryHash hashes what an entry's generated types and its access decision depend on. Each value
+// is written with its length, so that no two lists of values hash the same text.
+func entryHash(e *catalog.Entry) string {
+	h := sha256.New()
+	var n [binary.MaxVarintLen64]byte
+	put := func(ss ...string) {
+		for _, s := range ss {
+			h.Write(n[:binary.PutUvarint(n[:], uint64(len(s)))])
+			io.WriteString(h, s)
+		}
+	}
+	// The sharing type and the owning department are in the access decision too.
+	put(e.ResourceCode, e.Table, e.Name, string(e.Grade()), e.District, e.ShareType, e.Department, strconv.Itoa(e.Items.Len()))
+	for _, it := range e.Items.All() {
+		put(it.Field, it.Name, it.Description, string(it.Type), string(it.Grade), it.PIType, it.CodeList,
+			strconv.FormatBool(it.Required), strconv.FormatBool(it.IsKey))
+	}
+	return string(h.Sum(nil))
+}
