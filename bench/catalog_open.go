@@ -126,13 +126,28 @@ func openReport(ctx context.Context, dir, memProfile, cpuProfile string) error {
 		if err != nil {
 			return err
 		}
+		// The SDL as the HTTP door streams it.
 		t0 := time.Now()
-		sdl, err := svc.SDL(p)
+		write, err := svc.SDLWriter(p)
 		if err != nil {
 			return fmt.Errorf("schema for %s: %w", p.Role, err)
 		}
-		fmt.Printf("  whole query schema as %s: built in %.2f s (introspection), %d entries with data; SDL %.1f MB written in %.2f s\n",
-			p.Role, took.Seconds(), loaded, float64(len(sdl))/1e6, time.Since(t0).Seconds())
+		var n byteCount
+		if err := write(&n); err != nil {
+			return err
+		}
+		fmt.Printf("  whole query schema as %s: built in %.2f s (introspection), %d entries with data; SDL %.1f MB streamed in %.2f s\n",
+			p.Role, took.Seconds(), loaded, float64(n)/1e6, time.Since(t0).Seconds())
+	}
+	for _, p := range []*catalog.Principal{steward, district} {
+		// What GraphQL tools send on opening: refused above the introspection bound, answered below.
+		t0 := time.Now()
+		res := svc.Do(ctx, p, query.Request{Query: standardIntrospection})
+		outcome := "answered"
+		if len(res.Errors) > 0 {
+			outcome = fmt.Sprintf("refused (%v values by its bound)", res.Errors[0].Extensions["value"])
+		}
+		fmt.Printf("  standard introspection as %s: %s in %.2f s\n", p.Role, outcome, time.Since(t0).Seconds())
 	}
 	fmt.Printf("  live heap held by the two whole schemas: %.0f MB\n", float64(int64(liveHeap())-int64(before))/1e6)
 	if first != nil {
@@ -153,6 +168,27 @@ func openReport(ctx context.Context, dir, memProfile, cpuProfile string) error {
 		return writeHeapProfile(memProfile + ".schema")
 	}
 	return nil
+}
+
+// standardIntrospection is the introspection query GraphQL tools send.
+const standardIntrospection = `query IntrospectionQuery {
+  __schema { queryType { name } mutationType { name } types { ...FullType } directives { name description locations args { ...InputValue } } }
+}
+fragment FullType on __Type {
+  kind name description
+  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
+  inputFields { ...InputValue } interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason } possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } }`
+
+// byteCount is a writer that counts what it is given and keeps none of it.
+type byteCount int64
+
+func (c *byteCount) Write(p []byte) (int, error) {
+	*c += byteCount(len(p))
+	return len(p), nil
 }
 
 // liveHeap is the bytes of live objects after a collection.

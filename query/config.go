@@ -39,7 +39,11 @@ type Config struct {
 	// What one request may cost the process once it runs. Without them 200 aliases of one
 	// large table are a 50 MB answer, and a few such requests at once gigabytes.
 	MaxRowsPerRequest int // rows and groups of all data fields of one request together
-	MaxConcurrent     int // requests executing at once; the others wait within their deadline
+	// Objects an introspection answer may hold, bounded from the schema's sizes before it runs
+	// (introspect_cost.go): the standard introspection of a province's schema is 5.6 million,
+	// a 200 MB answer graphql-go takes half a minute and gigabytes to build (about 6 µs each).
+	MaxIntrospectionValues int
+	MaxConcurrent          int // requests executing at once; the others wait within their deadline
 	// Requests of one principal executing at once, so that one token cannot take every slot;
 	// its others wait within their deadline without holding a slot of MaxConcurrent.
 	MaxConcurrentPerPrincipal int
@@ -95,7 +99,7 @@ func DefaultConfig() Config {
 		MaxDocumentBytes: 64 << 10, MaxLineBytes: 4 << 10, MaxTokens: 20000, MaxNesting: 64, MaxDepth: 20,
 		MaxFields: 2000, MaxAliases: 200, MaxMerges: 1000, MaxOperations: 50, MaxMutations: 20, MaxVariableBytes: 256 << 10,
 		MaxErrors: 8, MaxErrorText: 512,
-		MaxRowsPerRequest: 20000, MaxConcurrent: concurrent, MaxConcurrentPerPrincipal: max(1, concurrent/4),
+		MaxRowsPerRequest: 20000, MaxIntrospectionValues: 150000, MaxConcurrent: concurrent, MaxConcurrentPerPrincipal: max(1, concurrent/4),
 	}
 }
 
@@ -129,7 +133,8 @@ func (c Config) Validate() error {
 		{"max merges", c.MaxMerges},
 		{"max operations", c.MaxOperations}, {"max mutations", c.MaxMutations}, {"max variable bytes", c.MaxVariableBytes},
 		{"max errors", c.MaxErrors}, {"max error text", c.MaxErrorText},
-		{"max rows per request", c.MaxRowsPerRequest}, {"max concurrent", c.MaxConcurrent},
+		{"max rows per request", c.MaxRowsPerRequest}, {"max introspection values", c.MaxIntrospectionValues},
+		{"max concurrent", c.MaxConcurrent},
 		{"max concurrent per principal", c.MaxConcurrentPerPrincipal},
 	} {
 		if l.v <= 0 {

@@ -89,6 +89,11 @@ func (s *Service) execute(ctx context.Context, g *generation, r *request, req Re
 	if err := strictVariables(sc, doc, req.OperationName, req.Variables); err != nil {
 		return &graphql.Result{Errors: []gqlerrors.FormattedError{err.formatted()}}
 	}
+	if n, limit := introspectionCost(sc, func() *schemaSizes { return g.sizesOf(sc) }, doc, req.Variables), int64(r.cfg.MaxIntrospectionValues); n > limit {
+		err := tooComplex("maxIntrospectionValues", int(n), int(limit),
+			"内省结果过大: 约 %d 个值, 上限 %d 个; 完整模式请下载 GET /api/v1/schema.graphql, 或用 __type(name: \"类型名\") 逐个查询")
+		return &graphql.Result{Errors: []gqlerrors.FormattedError{err.formatted()}}
+	}
 	res := graphql.Execute(graphql.ExecuteParams{
 		Schema:        *sc,
 		AST:           doc,

@@ -34,7 +34,8 @@ type generation struct {
 	byKey    map[string]*graphql.Schema // whole schemas, per access key
 	parts    map[string]*graphql.Schema // schemas of some tables, per access key and tables
 	names    map[string]map[string]string
-	building map[string]*build // schemas being built, by cache and key: one build per key
+	building map[string]*build                // schemas being built, by cache and key: one build per key
+	sizes    map[*graphql.Schema]*schemaSizes // of the schemas introspected (introspect_cost.go)
 }
 
 // tableInfo is what the schemas derive from one version of a queryable entry, computed once
@@ -49,7 +50,7 @@ type tableInfo struct {
 func newGeneration(gen uint64, entries []*catalog.Entry, info map[string]*tableInfo) *generation {
 	g := &generation{gen: gen, entries: entries, info: info, byField: map[string]*catalog.Entry{},
 		byKey: map[string]*graphql.Schema{}, parts: map[string]*graphql.Schema{}, names: map[string]map[string]string{},
-		building: map[string]*build{}}
+		building: map[string]*build{}, sizes: map[*graphql.Schema]*schemaSizes{}}
 	h := sha256.New()
 	for _, e := range entries {
 		g.byField[e.Table] = e
