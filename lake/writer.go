@@ -28,6 +28,26 @@ type DataFile struct {
 	// that a file can be judged without reading it. Absent for files written before bounds were
 	// recorded and for columns without usable statistics: such a file must be read.
 	Bounds map[string]Bound `json:"bounds,omitempty"`
+	// Schema is a digest of the file's columns (names, types, nullability, in order): files with
+	// the same digest can be read as one table by position. Absent for files written before it
+	// was recorded: such a snapshot is read by column name.
+	Schema string `json:"schema,omitempty"`
+}
+
+// SchemaDigest is the DataFile.Schema of files written with schema.
+func SchemaDigest(schema *arrow.Schema) string {
+	sum := sha256.Sum256([]byte(schema.Fingerprint()))
+	return hex.EncodeToString(sum[:8])
+}
+
+// SameSchema reports whether every file records the same schema digest.
+func SameSchema(files []DataFile) bool {
+	for _, f := range files {
+		if f.Schema == "" || f.Schema != files[0].Schema {
+			return false
+		}
+	}
+	return len(files) > 0
 }
 
 // WriterConfig tunes a TableWriter.
@@ -266,6 +286,7 @@ func (w *TableWriter) flush(ctx context.Context) error {
 		Bytes:  s.n,
 		SHA256: hex.EncodeToString(s.h.Sum(nil)),
 		Bounds: fileBounds(md, w.schema),
+		Schema: SchemaDigest(w.schema),
 	}
 	if err := w.b.Upload(ctx, df.Key, s.f, df.Bytes); err != nil {
 		return fmt.Errorf("upload %s: %w", df.Key, err)

@@ -408,3 +408,45 @@ func TestTableWriterDictionaryWhereItPays(t *testing.T) {
 		assert.True(t, array.Equal(rec.Column(c), chunks[0]), schema.Field(c).Name)
 	}
 }
+
+// TestSchemaDigestTellsFilesApart: every file a writer writes records the digest of its schema;
+// files of one schema agree, a file with another column does not, and a file without a digest
+// (written before digests were recorded) is never taken for one of the same schema.
+func TestSchemaDigestTellsFilesApart(t *testing.T) {
+	ctx := context.Background()
+	b := newLocal(t)
+	write := func(schema *arrow.Schema, rows int) []lake.DataFile {
+		t.Helper()
+		w, err := lake.NewTableWriter(ctx, b, "tables/t/data/", schema, lake.WriterConfig{TargetRows: 2, TmpDir: t.TempDir()})
+		require.NoError(t, err)
+		bld := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+		defer bld.Release()
+		for i := range rows {
+			bld.Field(0).(*array.Int64Builder).Append(int64(i))
+			for j := 1; j < schema.NumFields(); j++ {
+				bld.Field(j).AppendNull()
+			}
+		}
+		rec := bld.NewRecordBatch()
+		defer rec.Release()
+		require.NoError(t, w.Write(ctx, rec))
+		files, err := w.Close(ctx)
+		require.NoError(t, err)
+		return files
+	}
+	one := arrow.NewSchema([]arrow.Field{{Name: "x", Type: arrow.PrimitiveTypes.Int64, Nullable: true}}, nil)
+	two := arrow.NewSchema([]arrow.Field{{Name: "x", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+		{Name: "y", Type: arrow.BinaryTypes.String, Nullable: true}}, nil)
+	a, c := write(one, 5), write(two, 1)
+	require.Len(t, a, 3, "two rows a file")
+	for _, f := range a {
+		assert.Equal(t, lake.SchemaDigest(one), f.Schema)
+	}
+	assert.True(t, lake.SameSchema(a))
+	assert.NotEqual(t, a[0].Schema, c[0].Schema)
+	assert.False(t, lake.SameSchema(append(a, c...)))
+	old := a[0]
+	old.Schema = ""
+	assert.False(t, lake.SameSchema([]lake.DataFile{old, a[1]}))
+	assert.False(t, lake.SameSchema(nil))
+}

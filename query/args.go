@@ -94,16 +94,40 @@ func rowsPlan(cfg Config, e *catalog.Entry, args map[string]any, sel selection) 
 		}
 	}
 	if len(p.OrderBy) == 0 {
-		// Pagination with offset needs a stable order; the key items give one.
+		// Pagination with offset needs a stable order; the key items give one, unless the filter
+		// fixes every one of them (a point query): its rows all share the key, so ordering by it
+		// changes nothing and would only cost a sort.
+		var keys []Order
+		fixed := map[string]bool{}
+		pinned(p.Where, fixed)
+		all := true
 		for _, it := range e.Items.All() {
 			if it.IsKey {
 				if c, err := column(e, it.Field); err == nil {
-					p.OrderBy = append(p.OrderBy, Order{Column: c})
+					keys = append(keys, Order{Column: c})
+					all = all && fixed[c.Field]
 				}
 			}
 		}
+		if !all {
+			p.OrderBy = keys
+		}
 	}
 	return p, nil
+}
+
+// pinned adds to out the items a condition fixes to one value: the equalities it requires of
+// every row, its own or its AND list's, none under NOT or OR.
+func pinned(c *Cond, out map[string]bool) {
+	if c == nil || c.Not {
+		return
+	}
+	if c.Op == OpEq && c.Column.Field != "" {
+		out[c.Column.Field] = true
+	}
+	for _, a := range c.And {
+		pinned(a, out)
+	}
 }
 
 // aggregatePlan translates the arguments of <table>_aggregate(where, groupBy) and the selection

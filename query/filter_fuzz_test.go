@@ -73,7 +73,7 @@ func FuzzFilterToSQL(f *testing.F) {
 			return
 		}
 		plan := &Plan{Table: e.Table, Source: columns(e), Columns: columns(e)[:1], Where: cond, Limit: 10}
-		st, err := BuildSQL(plan, files, nil)
+		st, err := BuildSQL(plan, Files{Paths: files})
 		if err != nil {
 			return // a plan the builder refuses (a range over a type without order) never runs
 		}
@@ -83,7 +83,7 @@ func FuzzFilterToSQL(f *testing.F) {
 		if err != nil {
 			return // the new strings are not values of the column's type (dates, times)
 		}
-		st2, err := BuildSQL(&Plan{Table: e.Table, Source: columns(e), Columns: columns(e)[:1], Where: cond2, Limit: 10}, files, nil)
+		st2, err := BuildSQL(&Plan{Table: e.Table, Source: columns(e), Columns: columns(e)[:1], Where: cond2, Limit: 10}, Files{Paths: files})
 		if err != nil {
 			return
 		}

@@ -157,7 +157,11 @@ func newFixture(t *testing.T) *fixture {
 }
 
 // load writes rows as a new snapshot of the entry with lake.TableWriter and commits it.
-func (f *fixture) load(code string, rows [][]any) string {
+func (f *fixture) load(code string, rows [][]any) string { return f.loadOnto(code, rows, false) }
+
+// loadOnto is load; with keep, the new snapshot holds its parent's files too, as an appending
+// submission's does, whatever their schema.
+func (f *fixture) loadOnto(code string, rows [][]any, keep bool) string {
 	t := f.t
 	t.Helper()
 	e, err := f.cat.View().Entry(code)
@@ -186,6 +190,13 @@ func (f *fixture) load(code string, rows [][]any) string {
 	files, err := w.Close(f.ctx)
 	require.NoError(t, err)
 
+	if keep && e.CurrentSnapshot != "" {
+		parent, err := f.cat.View().Snapshot(e.CurrentSnapshot)
+		require.NoError(t, err)
+		pm, err := lake.ReadManifest(f.ctx, f.bucket, parent.ManifestKey)
+		require.NoError(t, err)
+		files = append(pm.Files, files...)
+	}
 	snapID, runID := lake.NewID(), lake.NewID()
 	m := &lake.Manifest{Table: e.Table, SnapshotID: snapID, Parent: e.CurrentSnapshot, Run: runID,
 		SchemaVersion: 1, Schema: schema, Files: files}

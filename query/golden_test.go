@@ -83,7 +83,7 @@ func TestBuildSQLGolden(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			st, err := BuildSQL(&c.plan, files, c.present)
+			st, err := BuildSQL(&c.plan, Files{Paths: files, Present: c.present})
 			require.NoError(t, err)
 			assert.NotContains(t, st.SQL, "DROP", "a user value reached the SQL text")
 			assert.Equal(t, strings.Count(st.SQL, "?"), len(st.Args), "one argument per placeholder")
@@ -110,7 +110,7 @@ func TestBuildSQLRejects(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := BuildSQL(&c.plan, c.files, nil)
+			_, err := BuildSQL(&c.plan, Files{Paths: c.files})
 			assert.ErrorIs(t, err, ErrInvalid)
 		})
 	}
@@ -119,5 +119,5 @@ func TestBuildSQLRejects(t *testing.T) {
 func TestBuildSQLPanicsOnBadIdentifier(t *testing.T) {
 	// Identifiers come only from the catalogue, validated; one that is not is a programming error.
 	p := Plan{Table: "air", Source: []Column{{Field: `a" OR 1=1 --`, Type: schemas.String}}, Columns: []Column{{Field: "a", Type: schemas.String}}}
-	assert.Panics(t, func() { _, _ = BuildSQL(&p, nil, nil) })
+	assert.Panics(t, func() { _, _ = BuildSQL(&p, Files{}) })
 }

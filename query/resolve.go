@@ -144,9 +144,12 @@ func (s *Service) run(ctx context.Context, r *request, p *Plan) ([]map[string]an
 		return nil, fmt.Errorf("acquire files of snapshot %s: %w", p.Snapshot, err)
 	}
 	defer release()
-	st, err := BuildSQL(p, paths, present)
+	st, err := BuildSQL(p, Files{Paths: paths, Present: present, Uniform: len(m.Files) == 1 || lake.SameSchema(m.Files)})
 	if err != nil {
 		return nil, err
+	}
+	if s.sqlHook != nil {
+		s.sqlHook(st)
 	}
 	rows, err := s.db.QueryContext(ctx, st.SQL, st.Args...)
 	if err != nil {

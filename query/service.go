@@ -58,6 +58,8 @@ type Service struct {
 
 	// buildHook, when set (tests only), runs at the start of each schema build.
 	buildHook func()
+	// sqlHook, when set (tests only), sees each statement before it runs.
+	sqlHook func(Statement)
 }
 
 // Request is one GraphQL request.

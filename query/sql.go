@@ -19,11 +19,21 @@ type Statement struct {
 // srcAlias names the derived table the outer query reads from.
 const srcAlias = "src"
 
-// BuildSQL turns a plan into a statement over the given Parquet files. present names the columns
-// the snapshot's files hold (from its manifest); a column of the entry missing from the files
-// reads as NULL of its type, so that an item added later does not break older snapshots. A nil
-// present means every column is in the files.
-func BuildSQL(p *Plan, files []string, present map[string]bool) (Statement, error) {
+// Files is what a statement reads: a snapshot's Parquet files as local paths, the columns they
+// hold (from its manifest; nil means every column of the plan), and whether they share one
+// schema (one file, or lake.SameSchema), so that DuckDB reads them by position; otherwise it
+// matches their columns by name, which costs each query more.
+type Files struct {
+	Paths   []string
+	Present map[string]bool
+	Uniform bool
+}
+
+// BuildSQL turns a plan into a statement over the given Parquet files. A column of the entry
+// missing from the files reads as NULL of its type, so that an item added later does not break
+// older snapshots.
+func BuildSQL(p *Plan, in Files) (Statement, error) {
+	files, present := in.Paths, in.Present
 	if err := checkPaths(files); err != nil {
 		return Statement{}, err
 	}
@@ -56,7 +66,11 @@ func BuildSQL(p *Plan, files []string, present map[string]bool) (Statement, erro
 		}
 		fmt.Fprintf(&sb, "CAST(%s AS %s) AS %s", src, c.Type.DuckDBType(), schemas.QuoteIdent(c.Field))
 	}
-	sb.WriteString(" FROM read_parquet(?, union_by_name = true)) AS " + schemas.QuoteIdent(srcAlias))
+	if in.Uniform {
+		sb.WriteString(" FROM read_parquet(?)) AS " + schemas.QuoteIdent(srcAlias))
+	} else {
+		sb.WriteString(" FROM read_parquet(?, union_by_name = true)) AS " + schemas.QuoteIdent(srcAlias))
+	}
 	if p.Where != nil {
 		w, err := b.cond(p.Where)
 		if err != nil {
