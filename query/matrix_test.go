@@ -16,7 +16,8 @@ import (
 )
 
 // The authorization matrix over the output paths of the query layer: principals of every role
-// (own department or not, district scope, a scene holding grants) × entries of every sharing
+// (own department or not, district scope, scenes holding grants: rows, unmasked items,
+// aggregates only, expired, revoked) × entries of every sharing
 // type at two grades × paths (introspection, entry, rows, page, aggregate, group keys, max,
 // filter and order, a filter on a personal item, asOf). The expected answer of every cell is
 // computed from the catalogue's one decision (View.Decide) and the loaded rows; the cell fails
@@ -71,6 +72,9 @@ func matrixFixture(t *testing.T) (*fixture, []*catalog.Entry, []string) {
 		{ID: "m-scene", Name: "场景", Role: catalog.RoleScene, Clearance: schemas.Important},
 		{ID: "m-manager", Name: "局领导", Role: catalog.RoleManager, Clearance: schemas.Core},
 		{ID: "m-district", Name: "渝中区", Role: catalog.RoleDistrict, Clearance: schemas.General2, Districts: []string{"500103"}},
+		{ID: "m-agg", Name: "统计场景", Role: catalog.RoleScene, Clearance: schemas.Important},
+		{ID: "m-expired", Name: "过期场景", Role: catalog.RoleScene, Clearance: schemas.Important},
+		{ID: "m-revoked", Name: "撤销场景", Role: catalog.RoleScene, Clearance: schemas.Important},
 	}
 	var ids []string
 	for _, p := range principals {
@@ -78,20 +82,37 @@ func matrixFixture(t *testing.T) (*fixture, []*catalog.Entry, []string) {
 		ids = append(ids, p.ID)
 	}
 	// The scene holds a rows grant unmasking the person on the conditional entry of grade 2, and
-	// an aggregates grant on the not-shared one (which opens nothing).
+	// a rows grant on the conditional entry of the important grade; its request on the not-shared
+	// one is refused. On the conditional entry of grade 2, m-agg holds an aggregates-only grant,
+	// m-expired a rows grant that has expired by the time the matrix reads, m-revoked one that
+	// was revoked.
 	approver := catalog.Principal{ID: "m-approver", Name: "大气处审核", Role: catalog.RoleReviewer, Clearance: schemas.Core, Department: "AIR_DIV"}
 	require.NoError(t, f.cat.PutPrincipal(f.ctx, approver))
 	for _, g := range []catalog.Grant{
-		{Entry: entries[2].ResourceCode, Mode: catalog.GrantRows, Unmasked: []string{"person"}},
-		{Entry: entries[3].ResourceCode, Mode: catalog.GrantRows},
+		{Grantee: "m-scene", Entry: entries[2].ResourceCode, Mode: catalog.GrantRows, Unmasked: []string{"person"}},
+		{Grantee: "m-scene", Entry: entries[3].ResourceCode, Mode: catalog.GrantRows},
+		{Grantee: "m-scene", Entry: entries[4].ResourceCode, Mode: catalog.GrantRows},
+		{Grantee: "m-agg", Entry: entries[2].ResourceCode, Mode: catalog.GrantAggregates},
+		{Grantee: "m-expired", Entry: entries[2].ResourceCode, Mode: catalog.GrantRows, Expires: f.now.Add(time.Hour)},
+		{Grantee: "m-revoked", Entry: entries[2].ResourceCode, Mode: catalog.GrantRows},
 	} {
-		g.Grantee, g.Purpose, g.Expires = "m-scene", "矩阵", f.now.Add(24*time.Hour)
-		got, err := f.cat.RequestGrant(f.ctx, f.principal("m-scene"), g)
+		g.Purpose = "矩阵"
+		if g.Expires.IsZero() {
+			g.Expires = f.now.Add(24 * time.Hour)
+		}
+		got, err := f.cat.RequestGrant(f.ctx, f.principal(g.Grantee), g)
 		if err != nil {
-			continue // a request the catalogue refuses (不予共享) is part of the matrix too
+			require.Equal(t, entries[4].ResourceCode, g.Entry, "only the request on the not-shared entry is refused: %v", err)
+			continue
 		}
 		require.NoError(t, f.cat.ApproveGrant(f.ctx, &approver, got.ID, got.Revision, "同意"))
+		if g.Grantee == "m-revoked" {
+			got, err = f.cat.View().Grant(got.ID)
+			require.NoError(t, err)
+			require.NoError(t, f.cat.RevokeGrant(f.ctx, &approver, got.ID, got.Revision, "撤销"))
+		}
 	}
+	f.now = f.now.Add(2 * time.Hour) // m-expired's grant has run out
 	return f, entries, ids
 }
 
@@ -218,4 +239,21 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 	}
 	assert.Len(t, kinds, 6, "outcomes: %v", kinds)
+	// The grant cells of the conditional entry of grade 2 are what their grants make them: an
+	// aggregates-only grant opens counts only; an expired or revoked grant opens nothing; the
+	// unmasking grant shows the person in clear.
+	cond := entries[2]
+	for id, want := range map[string]string{"m-agg": "aggregates", "m-expired": "listed only", "m-revoked": "listed only", "m-scene": "unmasked"} {
+		a := v.Decide(f.principal(id), cond, f.now)
+		got := "listed only"
+		switch {
+		case a.Read && a.AggregatesOnly:
+			got = "aggregates"
+		case a.Read && a.Items[2].Visible && a.Items[2].Mask == "":
+			got = "unmasked"
+		case a.Read:
+			got = "rows"
+		}
+		assert.Equal(t, want, got, "%s on %s", id, cond.Table)
+	}
 }

@@ -30,6 +30,9 @@ type matrixEnv struct {
 	a   *App
 	srv *httptest.Server
 	db  *sql.DB
+	// audited counts the requests of each principal to the doors the audit records (GraphQL
+	// and the SDL download).
+	audited map[string]int
 }
 
 func newMatrixEnv(t *testing.T) *matrixEnv {
@@ -41,7 +44,7 @@ func newMatrixEnv(t *testing.T) *matrixEnv {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = a.Close() })
 	require.NoError(t, demo.Load(ctx, a.Cat, a.Bucket, time.Now, log))
-	env := &matrixEnv{a: a}
+	env := &matrixEnv{a: a, audited: map[string]int{}}
 	env.addEntries(t)
 	env.srv = httptest.NewServer(a.Routes())
 	t.Cleanup(env.srv.Close)
@@ -97,6 +100,9 @@ func (env *matrixEnv) request(t *testing.T, p *catalog.Principal, method, path s
 	require.NoError(t, err)
 	if p != nil {
 		req.Header.Set("Authorization", "Bearer tok-"+p.ID)
+		if path == "/graphql" || path == "/api/v1/schema.graphql" {
+			env.audited[p.ID]++
+		}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -18,12 +19,15 @@ import (
 
 // TestReadMatrix walks roles × clearance × district scope over the demo directory (plus a district's
 // own entry, another district's entry and a city entry without a district item) and checks every
-// read door — entries, entry, the SDL, introspection, rows, counts, aggregates with groupBy, the
-// figures and their lists, run lists and the rejected-rows download — against catalog.Decide.
+// read door — entries, entry, search, the SDL, introspection, rows, counts, aggregates with
+// groupBy, the figures and their lists, run lists and the rejected-rows download — against
+// catalog.Decide, and the audit: every request has its event, naming the masks and row scopes
+// the decision applied.
 // Expected row counts are computed here straight from the snapshot's Parquet files with DuckDB, so a
 // door that bypassed the decision (or applied it differently) fails.
 func TestReadMatrix(t *testing.T) {
 	env := newMatrixEnv(t)
+	require.NoError(t, env.a.Search.Wait(context.Background()))
 	var principals []*catalog.Principal
 	for _, role := range catalog.Roles {
 		for _, g := range []schemas.Grade{schemas.General1, schemas.General2, schemas.Core} {
@@ -40,7 +44,7 @@ func TestReadMatrix(t *testing.T) {
 	v := env.a.Cat.View()
 	entries := v.Entries()
 	require.NotEmpty(t, entries)
-	seenRows, seenScoped := 0, 0
+	seenRows, seenScoped, seenMasked := 0, 0, 0
 	for _, p := range principals {
 		t.Run(p.ID, func(t *testing.T) {
 			decided := map[string]catalog.Access{}
@@ -69,6 +73,7 @@ func TestReadMatrix(t *testing.T) {
 				got = append(got, e.ResourceCode)
 			}
 			assert.ElementsMatch(t, exists, got, "entries")
+			env.checkSearch(t, p, exists)
 			for _, e := range entries {
 				var one struct{ Entry *struct{ Name string } }
 				env.gql(t, p, fmt.Sprintf(`{ entry(code: %q) { name } }`, e.ResourceCode), &one)
@@ -99,6 +104,7 @@ func TestReadMatrix(t *testing.T) {
 					continue
 				}
 				rows, scoped := env.checkData(t, p, e, a)
+				seenMasked += env.readVisible(t, p, e, a)
 				seenRows += rows
 				if scoped {
 					seenScoped++
@@ -171,7 +177,9 @@ func TestReadMatrix(t *testing.T) {
 			}
 		})
 	}
+	env.checkAudit(t, principals, entries)
 	require.Greater(t, seenRows, 0, "the matrix read no rows at all")
 	require.Greater(t, seenScoped, 0, "the matrix met no row-scoped read")
+	require.Greater(t, seenMasked, 0, "the matrix met no masked item")
 	_ = env.get(t, nil, "/api/v1/runs/nope/rejects", http.StatusUnauthorized)
 }
