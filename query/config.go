@@ -56,14 +56,17 @@ type Config struct {
 	DuckDBMemoryBytes int64
 }
 
-// Limits are what the requests of one role may cost.
+// Limits are what the requests of one role may cost; a zero field keeps the service's limit.
 type Limits struct {
-	MaxLimit          int           // rows of one list or page, groups of one aggregate
-	MaxRowsPerRequest int           // rows and groups of all fields of one request
-	MaxDepth          int           // field depth, fragments expanded
-	MaxFields         int           // selections, fragments expanded
-	MaxAliases        int           // aliased fields, fragments expanded
-	Timeout           time.Duration // per request; DuckDB is interrupted when it passes
+	MaxLimit               int           // rows of one list or page, groups of one aggregate
+	MaxRowsPerRequest      int           // rows and groups of all fields of one request
+	MaxDepth               int           // field depth, fragments expanded
+	MaxFields              int           // selections, fragments expanded
+	MaxAliases             int           // aliased fields, fragments expanded
+	Timeout                time.Duration // per request; DuckDB is interrupted when it passes
+	MaxDocumentBytes       int           // size of the query text
+	MaxVariableBytes       int           // size of the variable values, about as JSON
+	MaxIntrospectionValues int           // objects of an introspection answer
 }
 
 // forRole is c with the limits of role applied.
@@ -82,6 +85,9 @@ func (c Config) forRole(role string) Config {
 	set(&c.MaxDepth, l.MaxDepth)
 	set(&c.MaxFields, l.MaxFields)
 	set(&c.MaxAliases, l.MaxAliases)
+	set(&c.MaxDocumentBytes, l.MaxDocumentBytes)
+	set(&c.MaxVariableBytes, l.MaxVariableBytes)
+	set(&c.MaxIntrospectionValues, l.MaxIntrospectionValues)
 	if l.Timeout > 0 {
 		c.Timeout = l.Timeout
 	}
@@ -119,8 +125,12 @@ func (c Config) Validate() error {
 		if !schemas.Roles.Has(role) {
 			return fmt.Errorf("config: limits for unknown role %q: %w", role, ErrInvalid)
 		}
-		if l.MaxLimit < 0 || l.MaxRowsPerRequest < 0 || l.MaxDepth < 0 || l.MaxFields < 0 || l.MaxAliases < 0 || l.Timeout < 0 {
+		if l.MaxLimit < 0 || l.MaxRowsPerRequest < 0 || l.MaxDepth < 0 || l.MaxFields < 0 || l.MaxAliases < 0 || l.Timeout < 0 ||
+			l.MaxDocumentBytes < 0 || l.MaxVariableBytes < 0 || l.MaxIntrospectionValues < 0 {
 			return fmt.Errorf("config: limits for role %s must not be negative: %w", role, ErrInvalid)
+		}
+		if l.MaxDocumentBytes > maxBodyBytes || l.MaxVariableBytes > maxBodyBytes {
+			return fmt.Errorf("config: document or variable bytes for role %s above the request body bound %d: %w", role, maxBodyBytes, ErrInvalid)
 		}
 	}
 	for _, l := range []struct {

@@ -67,7 +67,7 @@ func (c Config) guard(query string) (*ast.Document, []gqlerrors.FormattedError) 
 // execute is graphql.Do on a document parsed once, by the guard, validated by our rule set.
 // graphql.Do adds only the schema's extensions, which our schemas do not have.
 func (s *Service) execute(ctx context.Context, g *generation, r *request, req Request) *graphql.Result {
-	if err := s.cfg.measureVariables(req.Variables); err != nil {
+	if err := r.cfg.measureVariables(req.Variables); err != nil {
 		return &graphql.Result{Errors: []gqlerrors.FormattedError{err.formatted()}}
 	}
 	doc, errs := r.cfg.guard(req.Query)

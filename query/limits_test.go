@@ -1,6 +1,7 @@
 package query
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -69,4 +70,65 @@ func TestDuckDBMemoryCap(t *testing.T) {
 	var v string
 	require.NoError(t, svc.db.QueryRow(`SELECT current_setting('memory_limit')`).Scan(&v))
 	assert.Equal(t, "256.0 MiB", v)
+}
+
+// TestRoleLimitsOnDocumentsAndIntrospection: a role's bounds on the query text, the variables and
+// introspection apply to its accounts only.
+func TestRoleLimitsOnDocumentsAndIntrospection(t *testing.T) {
+	f := newFixture(t)
+	svc := serviceWith(f, func(c *Config) {
+		c.Roles = map[string]Limits{catalog.RoleScene: {MaxDocumentBytes: 60, MaxVariableBytes: 40, MaxIntrospectionValues: 10}}
+	})
+	limitOf := func(who, q string, vars map[string]any) any {
+		res := svc.Do(f.ctx, f.principal(who), Request{Query: q, Variables: vars})
+		if len(res.Errors) == 0 {
+			return nil
+		}
+		return res.Errors[0].Extensions["limit"]
+	}
+	long := `{ air_station_hourly(limit: 1) { station district observed_at pm25 aqi } }`
+	assert.Equal(t, "maxDocumentBytes", limitOf(lowPrincipal, long, nil))
+	assert.Nil(t, limitOf(hiPrincipal, long, nil))
+	vars := map[string]any{"s": strings.Repeat("站", 20)}
+	const withVar = `query($s: String) { air_station_hourly(where: {station: {eq: $s}}) { station } }`
+	assert.Equal(t, "maxVariableBytes", limitOf(lowPrincipal, withVar, vars))
+	assert.Nil(t, limitOf(hiPrincipal, withVar, vars))
+	const intro = `{ __type(name: "Query") { fields { name } } }`
+	assert.Equal(t, "maxIntrospectionValues", limitOf(lowPrincipal, intro, nil))
+	assert.Nil(t, limitOf(hiPrincipal, intro, nil))
+}
+
+// TestParseRoleLimits: the role limits file sets the limits it names per role, and every mistake
+// in it is refused naming the role and the key.
+func TestParseRoleLimits(t *testing.T) {
+	got, err := ParseRoleLimits(strings.NewReader(`{"scene": {"max_limit": 2000, "timeout": "10s", "max_introspection_values": 5000},
+		"district": {"max_rows_per_request": 5000, "max_document_bytes": 8192}}`))
+	require.NoError(t, err)
+	assert.Equal(t, map[string]Limits{
+		catalog.RoleScene:    {MaxLimit: 2000, Timeout: 10 * time.Second, MaxIntrospectionValues: 5000},
+		catalog.RoleDistrict: {MaxRowsPerRequest: 5000, MaxDocumentBytes: 8192},
+	}, got)
+	for doc, want := range map[string][]string{
+		`{"superuser": {"max_limit": 5}}`:              {"未知角色", "superuser", "scene"},
+		`{"scene": {"max_rows": 5}}`:                   {"scene", "未知限额", "max_rows", "max_rows_per_request"},
+		`{"scene": {"max_limit": -5}}`:                 {"scene", "max_limit", "正整数"},
+		`{"scene": {"max_limit": "many"}}`:             {"scene", "max_limit", "正整数"},
+		`{"scene": {"timeout": "soon"}}`:               {"scene", "timeout", "soon"},
+		`{"scene": {"timeout": 10}}`:                   {"scene", "timeout", "时长"},
+		`["scene"]`:                                    {"JSON 对象"},
+		`{"scene": {"max_limit": 5}`:                   {"JSON 对象"},
+		`{"scene": {"max_limit": 5}} {"district": {}}`: nil,
+	} {
+		_, err := ParseRoleLimits(strings.NewReader(doc))
+		if want == nil {
+			continue
+		}
+		require.Error(t, err, doc)
+		assert.ErrorIs(t, err, ErrInvalid)
+		for _, w := range want {
+			assert.Contains(t, err.Error(), w, doc)
+		}
+	}
+	_, err = ParseRoleLimits(strings.NewReader(`{"scene": {"max_limit": 1}, "x": "` + strings.Repeat("y", maxLimitsFile) + `"}`))
+	assert.ErrorContains(t, err, "超过")
 }

@@ -79,6 +79,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, withQuery bool) (_ 
 	qcfg := query.DefaultConfig()
 	qcfg.Audit = a.Audit
 	qcfg.DuckDBMemoryBytes = cfg.DuckDBMemoryMB << 20
+	if qcfg.Roles, err = roleLimits(cfg.RoleLimits); err != nil {
+		return nil, err
+	}
 	if a.Query, err = query.New(a.Cat, a.Bucket, a.Cache, qcfg, log); err != nil {
 		return nil, fmt.Errorf("open query engine: %w", err)
 	}
@@ -153,4 +156,21 @@ func (a *App) failInterruptedRuns(ctx context.Context) error {
 		a.log.Warn("interrupted run recorded as failed", "run", r.ID, "dataset", r.Entry)
 	}
 	return nil
+}
+
+// roleLimits reads the role limits file at path; none when path is "".
+func roleLimits(path string) (map[string]query.Limits, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("角色限额文件: %w", err)
+	}
+	defer f.Close()
+	roles, err := query.ParseRoleLimits(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return roles, nil
 }

@@ -23,7 +23,9 @@ type Config struct {
 	AuditRetentionDays int
 	// DuckDBMemoryMB caps the query engine's memory; 0 keeps DuckDB's own (80% of the machine).
 	DuckDBMemoryMB int64
-	Demo           bool // load the demo directory on first start and create demo principals
+	// RoleLimits is a file of query limits per role (query.ParseRoleLimits), "" for none.
+	RoleLimits string
+	Demo       bool // load the demo directory on first start and create demo principals
 	// CodeLists is a directory of replacement code lists (<list name>.csv), "" for the embedded
 	// ones; see schemas.LoadCodeLists and openCatalog.
 	CodeLists string

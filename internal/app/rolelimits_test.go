@@ -1,0 +1,46 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/query"
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// TestRoleLimitsFile: the service takes per-role query limits from the file --role-limits names,
+// and refuses to start on a file with a mistake, naming the file and the mistake.
+func TestRoleLimitsFile(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "limits.json")
+	require.NoError(t, os.WriteFile(file, []byte(`{"scene": {"max_document_bytes": 30}}`), 0o644))
+	cfg := DefaultConfig()
+	cfg.DataDir = filepath.Join(dir, "data")
+	cfg.RoleLimits = file
+	a, err := Open(ctx, cfg, slog.New(slog.DiscardHandler), true)
+	require.NoError(t, err)
+	defer a.Close()
+
+	const q = `{ departments { code name kindName } }` // 38 bytes
+	scene := &catalog.Principal{ID: "scene", Role: catalog.RoleScene, Clearance: schemas.General2}
+	res := a.Query.Do(ctx, scene, query.Request{Query: q})
+	require.Len(t, res.Errors, 1)
+	assert.Equal(t, "maxDocumentBytes", res.Errors[0].Extensions["limit"])
+	steward := &catalog.Principal{ID: "steward", Role: catalog.RoleSteward, Clearance: schemas.Core}
+	assert.Empty(t, a.Query.Do(ctx, steward, query.Request{Query: q}).Errors)
+	require.NoError(t, a.Close())
+
+	require.NoError(t, os.WriteFile(file, []byte(`{"scene": {"max_docs": 40}}`), 0o644))
+	_, err = Open(ctx, cfg, slog.New(slog.DiscardHandler), true)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), file)
+	assert.Contains(t, err.Error(), "max_docs")
+}
