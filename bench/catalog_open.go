@@ -128,7 +128,7 @@ func openReport(ctx context.Context, dir, memProfile, cpuProfile string) error {
 		}
 		// The SDL as the HTTP door streams it.
 		t0 := time.Now()
-		write, err := svc.SDLWriter(p)
+		write, err := svc.SDLWriter(p, nil)
 		if err != nil {
 			return fmt.Errorf("schema for %s: %w", p.Role, err)
 		}

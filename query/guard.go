@@ -77,7 +77,7 @@ func (s *Service) execute(ctx context.Context, g *generation, r *request, req Re
 	if err := readOnly(doc, req); err != nil {
 		return &graphql.Result{Errors: []gqlerrors.FormattedError{err.formatted()}}
 	}
-	sc, err := s.schemaFor(g, r.reader(), doc)
+	sc, err := s.schemaFor(g, r.reader(), doc, req.Tables)
 	if err != nil {
 		s.log.Error("query schema", "user", r.principal.ID, "err", err)
 		return &graphql.Result{Errors: []gqlerrors.FormattedError{coded(codeInternal, "查询服务内部错误")}}
@@ -91,7 +91,7 @@ func (s *Service) execute(ctx context.Context, g *generation, r *request, req Re
 	}
 	if n, limit := introspectionCost(sc, func() *schemaSizes { return g.sizesOf(sc) }, doc, req.Variables), int64(r.cfg.MaxIntrospectionValues); n > limit {
 		err := tooComplex("maxIntrospectionValues", int(n), int(limit),
-			"内省结果过大: 约 %d 个值, 上限 %d 个; 完整模式请下载 GET /api/v1/schema.graphql, 或用 __type(name: \"类型名\") 逐个查询")
+			"内省结果过大: 约 %d 个值, 上限 %d 个; 完整模式请下载 GET /api/v1/schema.graphql, 或在地址上加 ?tables=表名,表名 只内省这些数据表, 或用 __type(name: \"类型名\") 逐个查询")
 		return &graphql.Result{Errors: []gqlerrors.FormattedError{err.formatted()}}
 	}
 	res := graphql.Execute(graphql.ExecuteParams{

@@ -3,8 +3,10 @@ package query
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/graphql-go/graphql"
@@ -59,9 +61,31 @@ func (s *Service) Handler() http.Handler {
 			writeError(w, http.StatusBadRequest, ("请求无效: 缺少 query"))
 			return
 		}
+		if req.Tables, err = ScopeTables(r.URL.Query().Get("tables")); err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
 		ctx := WithPrincipal(r.Context(), p)
 		writeJSON(w, http.StatusOK, s.Do(ctx, p, req))
 	})
+}
+
+// maxScopeTables bounds the tables a request may scope its schema to.
+const maxScopeTables = 100
+
+// ScopeTables reads the ?tables= list: table names separated by commas, blanks around them
+// ignored, repeats dropped. A name that is no table the caller may read simply adds nothing.
+func ScopeTables(v string) ([]string, error) {
+	var out []string
+	for _, t := range strings.Split(v, ",") {
+		if t = strings.TrimSpace(t); t != "" && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	if len(out) > maxScopeTables {
+		return nil, fmt.Errorf("请求无效: tables 最多 %d 个数据表, 现为 %d 个", maxScopeTables, len(out))
+	}
+	return out, nil
 }
 
 // decodeJSON keeps integers exact so that Long variables beyond 2^53 survive: numbers are read

@@ -1,6 +1,11 @@
 package query
 
 import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/graphql-go/graphql/language/parser"
@@ -77,4 +82,43 @@ func TestLargeIntrospectionRefused(t *testing.T) {
 
 	data := f.mustDo(hiPrincipal, `{ __type(name: "AirStationHourly") { fields { name } } }`)
 	assert.Contains(t, jsonOf(t, data), `"pm25"`)
+}
+
+// TestScopedIntrospection: ?tables= scopes a request's schema to the catalogue fields and the
+// tables it names, so that GraphQL tools can introspect a province's schema a few tables at a
+// time; a table the caller may not read adds nothing, and the list is bounded.
+func TestScopedIntrospection(t *testing.T) {
+	f := newFixture(t)
+	srv := httptest.NewServer(f.svc.Handler())
+	defer srv.Close()
+	post := func(token, path string) (int, string) {
+		req, err := http.NewRequest(http.MethodPost, srv.URL+path, strings.NewReader(`{"query":"{ __schema { types { name } } }"}`))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return resp.StatusCode, string(b)
+	}
+	status, whole := post(highToken, "/")
+	require.Equal(t, http.StatusOK, status)
+	assert.Contains(t, whole, `"EnterprisePenalty"`)
+	status, scoped := post(highToken, "/?tables=air_station_hourly,%20no_such_table,air_station_hourly")
+	require.Equal(t, http.StatusOK, status)
+	assert.Contains(t, scoped, `"AirStationHourly"`)
+	assert.Contains(t, scoped, `"Entry"`, "the catalogue's types stay")
+	assert.NotContains(t, scoped, `"EnterprisePenalty"`)
+	status, hidden := post(lowToken, "/?tables=enterprise_penalty,air_station_hourly")
+	require.Equal(t, http.StatusOK, status)
+	assert.Contains(t, hidden, `"AirStationHourly"`)
+	assert.NotContains(t, hidden, `"EnterprisePenalty"`, "a table the caller may not read")
+	many := make([]string, maxScopeTables+1)
+	for i := range many {
+		many[i] = fmt.Sprintf("t%d", i)
+	}
+	status, text := post(highToken, "/?tables="+strings.Join(many, ","))
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Contains(t, text, "tables 最多")
 }

@@ -169,12 +169,14 @@ func (s *Service) schema(g *generation, rd reader) (*graphql.Schema, error) {
 // when it introspects, otherwise the part of it that holds the catalogue fields and the tables the
 // document's root fields name (the catalogue fields alone when it names none). Types keep the
 // names they have in the whole schema, and a field outside the part is unknown in both, so the
-// answer, errors included, is the whole schema's.
-func (s *Service) schemaFor(g *generation, rd reader, doc *ast.Document) (*graphql.Schema, error) {
+// answer, errors included, is the whole schema's. A request scoped to some tables
+// (Request.Tables) gets the part with those tables too, and introspects that part, not the whole.
+func (s *Service) schemaFor(g *generation, rd reader, doc *ast.Document, scope []string) (*graphql.Schema, error) {
 	fields, introspects := rootFields(doc)
-	if introspects {
+	if introspects && len(scope) == 0 {
 		return s.schema(g, rd)
 	}
+	fields = append(fields, scope...)
 	var entries []*catalog.Entry
 	seen := map[string]bool{}
 	for _, f := range fields {

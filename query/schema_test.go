@@ -220,7 +220,7 @@ func TestSchemaForNamesOnlyItsTables(t *testing.T) {
 		t.Helper()
 		doc, errs := f.svc.cfg.guard(query)
 		require.Empty(t, errs)
-		sc, err := f.svc.schemaFor(g, rd, doc)
+		sc, err := f.svc.schemaFor(g, rd, doc, nil)
 		require.NoError(t, err)
 		var out []string
 		for name := range sc.QueryType().Fields() {

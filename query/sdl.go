@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/graphql-go/graphql"
+	"github.com/graphql-go/graphql/language/ast"
 
 	"github.com/cqeco/ecolake/catalog"
 )
@@ -15,7 +16,7 @@ import (
 // SDL returns the schema principal p sees now, its grants included, in GraphQL schema definition
 // language with types and fields sorted: for documentation and for golden tests.
 func (s *Service) SDL(p *catalog.Principal) (string, error) {
-	write, err := s.SDLWriter(p)
+	write, err := s.SDLWriter(p, nil)
 	if err != nil {
 		return "", err
 	}
@@ -26,12 +27,20 @@ func (s *Service) SDL(p *catalog.Principal) (string, error) {
 	return b.String(), nil
 }
 
-// SDLWriter gets the schema principal p sees now and returns what writes it as SDL (see SDL):
+// SDLWriter gets the schema principal p sees now, or its part with the catalogue fields and the
+// given tables (ScopeTables) when there are some, and returns what writes it as SDL (see SDL):
 // a province's schema is tens of megabytes of text, so it is streamed to the client rather
 // than held whole. An error getting the schema is returned before anything is written.
-func (s *Service) SDLWriter(p *catalog.Principal) (func(io.Writer) error, error) {
+func (s *Service) SDLWriter(p *catalog.Principal, tables []string) (func(io.Writer) error, error) {
 	rd := reader{view: s.cat.View(), p: p, now: s.cfg.now()}
-	sc, err := s.schema(s.generationFor(rd.view), rd)
+	g := s.generationFor(rd.view)
+	var sc *graphql.Schema
+	var err error
+	if len(tables) > 0 {
+		sc, err = s.schemaFor(g, rd, &ast.Document{}, tables)
+	} else {
+		sc, err = s.schema(g, rd)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -67,6 +67,10 @@ type Request struct {
 	Query         string         `json:"query"`
 	Variables     map[string]any `json:"variables"`
 	OperationName string         `json:"operationName"`
+	// Tables scopes the request's schema to the catalogue fields and these tables (the URL's
+	// ?tables=a,b): introspection then answers for them alone, which GraphQL tools can load at
+	// province scale, where the whole schema is too large to introspect.
+	Tables []string `json:"-"`
 	// readOnly: the request came by GET, which may not change anything (guard_mutation.go).
 	readOnly bool
 }

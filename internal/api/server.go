@@ -70,7 +70,12 @@ func (s *Server) handleSDL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
-	write, err := s.Query.SDLWriter(p)
+	tables, err := query.ScopeTables(r.URL.Query().Get("tables"))
+	if err != nil {
+		WriteError(w, s.Log, schemas.Userf(schemas.ErrInvalid, "%s", err.Error()))
+		return
+	}
+	write, err := s.Query.SDLWriter(p, tables)
 	if rerr := s.Query.RecordDoor(p, "schema.graphql", start, 0, err); rerr != nil {
 		WriteError(w, s.Log, rerr)
 		return

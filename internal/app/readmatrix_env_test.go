@@ -100,7 +100,7 @@ func (env *matrixEnv) request(t *testing.T, p *catalog.Principal, method, path s
 	require.NoError(t, err)
 	if p != nil {
 		req.Header.Set("Authorization", "Bearer tok-"+p.ID)
-		if path == "/graphql" || path == "/api/v1/schema.graphql" {
+		if door, _, _ := strings.Cut(path, "?"); door == "/graphql" || door == "/api/v1/schema.graphql" {
 			env.audited[p.ID]++
 		}
 	}
@@ -128,8 +128,14 @@ func (env *matrixEnv) gql(t *testing.T, p *catalog.Principal, q string, out any)
 
 func (env *matrixEnv) gqlErr(t *testing.T, p *catalog.Principal, q string, out any) []string {
 	t.Helper()
+	return env.gqlErrAt(t, p, "/graphql", q, out)
+}
+
+// gqlErrAt is gqlErr at path, /graphql with a query string.
+func (env *matrixEnv) gqlErrAt(t *testing.T, p *catalog.Principal, path, q string, out any) []string {
+	t.Helper()
 	b, _ := json.Marshal(map[string]any{"query": q})
-	status, body := env.request(t, p, http.MethodPost, "/graphql", bytes.NewReader(b))
+	status, body := env.request(t, p, http.MethodPost, path, bytes.NewReader(b))
 	require.Equal(t, http.StatusOK, status, body)
 	var res struct {
 		Data   json.RawMessage

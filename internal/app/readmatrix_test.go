@@ -93,6 +93,29 @@ func TestReadMatrix(t *testing.T) {
 			for _, f := range intro.Schema.QueryType.Fields {
 				introFields[f.Name] = true
 			}
+			// A schema scoped to tables (?tables=) shows of them exactly what the whole one does.
+			var tables []string
+			for _, e := range entries[:min(len(entries), 100)] {
+				tables = append(tables, e.Table)
+			}
+			scope := "?tables=" + strings.Join(tables, ",")
+			scopedSDL := queryFields(env.get(t, p, "/api/v1/schema.graphql"+scope, http.StatusOK))
+			var scopedIntro struct {
+				Schema struct {
+					QueryType struct{ Fields []struct{ Name string } }
+				} `json:"__schema"`
+			}
+			require.Empty(t, env.gqlErrAt(t, p, "/graphql"+scope, `{ __schema { queryType { fields { name } } } }`, &scopedIntro))
+			scopedFields := map[string]bool{}
+			for _, f := range scopedIntro.Schema.QueryType.Fields {
+				scopedFields[f.Name] = true
+			}
+			for _, e := range entries[:len(tables)] {
+				for _, f := range []string{e.Table, e.Table + "_aggregate"} {
+					assert.Equal(t, sdlFields[f], scopedSDL[f], "scoped SDL %s", f)
+					assert.Equal(t, sdlFields[f], scopedFields[f], "scoped introspection %s", f)
+				}
+			}
 			for _, e := range entries {
 				a := decided[e.ResourceCode]
 				readable := a.Read && e.CurrentSnapshot != ""
