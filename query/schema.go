@@ -4,9 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/graphql-go/graphql"
@@ -302,6 +304,7 @@ func (s *Service) buildSchema(g *generation, entries []*catalog.Entry, rd reader
 	}
 	ct := newCatalogTypes()
 	_, auditPage := newAuditTypes()
+	tables := s.tableTypesOf(g, entries, rd, names)
 	query := graphql.NewObject(graphql.ObjectConfig{Name: "Query", Fields: graphql.FieldsThunk(func() graphql.Fields {
 		fields := catalogFields(ct, s.cfg.now)
 		for k, f := range ct.wf.queryFields() {
@@ -309,13 +312,8 @@ func (s *Service) buildSchema(g *generation, entries []*catalog.Entry, rd reader
 		}
 		s.searchFields(ct, fields)
 		s.auditFields(auditPage, fields)
-		for _, e := range entries {
-			base, ok := names[e.Table]
-			if !ok {
-				continue // not readable by the reader (typeNames)
-			}
-			a := rd.decide(e)
-			for name, f := range s.tableTypesFor(g, e, a, base) {
+		for i, e := range entries {
+			for name, f := range tables[i] {
 				if _, dup := fields[name]; dup {
 					s.log.Warn("query field name taken, skipped", "dataset", e.Table, "field", name)
 					continue
@@ -331,6 +329,36 @@ func (s *Service) buildSchema(g *generation, entries []*catalog.Entry, rd reader
 	}
 	warmEnums(&sc)
 	return &sc, nil
+}
+
+// tableTypesOf returns the root fields of each of entries the reader may read (nil for the
+// others), from the shared cache (tableTypesFor), building what it lacks on every core: the
+// first whole schema over a province builds thousands of tables' types. The decisions are asked
+// first, in order, of the one view.
+func (s *Service) tableTypesOf(g *generation, entries []*catalog.Entry, rd reader, names map[string]string) []graphql.Fields {
+	decided := make([]catalog.Access, len(entries))
+	for i, e := range entries {
+		if _, ok := names[e.Table]; ok {
+			decided[i] = rd.decide(e)
+		}
+	}
+	out := make([]graphql.Fields, len(entries))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(entries)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(entries); i = int(next.Add(1) - 1) {
+				e := entries[i]
+				if base, ok := names[e.Table]; ok { // otherwise not readable by the reader (typeNames)
+					out[i] = s.tableTypesFor(g, e, decided[i], base)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return out
 }
 
 // reader is whom a schema is built for: the principal with the catalogue view and the time of
