@@ -152,3 +152,27 @@ func TestConcurrentBuildsAnswerAlike(t *testing.T) {
 		assert.Equal(t, want[g[0]], g[1], g[0])
 	}
 }
+
+// TestTableTypesBounded: the shared table types are bounded: past the bound, the sets the current
+// generation has not used go first, and answers stay right.
+func TestTableTypesBounded(t *testing.T) {
+	f := newFixture(t)
+	defer func(n int) { maxTableTypes = n }(maxTableTypes)
+	maxTableTypes = 2
+	const q = `{ air_station_hourly_aggregate { count } }`
+	want := jsonOf(t, f.mustDo(hiPrincipal, q))
+	for range 3 {
+		// The penalty entry renamed: a new generation each time, whose tables need new types.
+		e, err := f.cat.View().Entry(penaltyCode)
+		require.NoError(t, err)
+		c := e.Copy()
+		c.Name += "改"
+		require.NoError(t, f.cat.PutEntry(f.ctx, c))
+		f.mustDo(hiPrincipal, `{ __type(name: "EnterprisePenalty") { name } }`)
+		assert.Equal(t, want, jsonOf(t, f.mustDo(hiPrincipal, q)))
+		f.svc.typesMu.Lock()
+		n := len(f.svc.types)
+		f.svc.typesMu.Unlock()
+		assert.LessOrEqual(t, n, maxTableTypes)
+	}
+}

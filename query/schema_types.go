@@ -23,9 +23,10 @@ type tableTypes struct {
 	used   uint64 // the newest generation that used them
 }
 
-// maxTableTypes bounds the table type sets the service keeps (a table has a few: one per
-// distinct view of its items); past it they are all dropped and rebuilt on use.
-const maxTableTypes = 4 * wholeSchemaTables
+// maxTableTypes bounds the table type sets the service keeps (a table has one per distinct view
+// of its items, most have one; a set is about 28 KB for 20 items): past it, the sets the current
+// generation has not used are dropped, and if that is not enough, all, to be rebuilt on use.
+var maxTableTypes = wholeSchemaTables // a variable for tests
 
 // tableTypesFor returns the table's shared root fields for the decision a, building them on
 // first use. Types kept from an older generation are reused when the entry's version is the
@@ -71,7 +72,14 @@ func (s *Service) tableTypesFor(g *generation, e *catalog.Entry, a catalog.Acces
 		return t.fields // another build made them meanwhile: one copy is kept
 	}
 	if len(s.types) >= maxTableTypes {
-		clear(s.types)
+		for k, t := range s.types {
+			if t.used < g.gen {
+				delete(s.types, k)
+			}
+		}
+		if len(s.types) >= maxTableTypes {
+			clear(s.types)
+		}
 	}
 	s.types[key] = &tableTypes{fields: fields, used: g.gen}
 	return fields
