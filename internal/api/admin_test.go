@@ -99,6 +99,7 @@ func TestAdminAPIManagesPrincipalsAndTokens(t *testing.T) {
 
 	status, body, _ = e.do("POST", "/api/v1/principals", e.admin, `{"id":"wq-app","name":"重复","role":"analyst","clearance":"GENERAL_1"}`)
 	assert.Equal(t, http.StatusConflict, status)
+	assert.NotEmpty(t, body["error"], "a conflict says why")
 	status, body, _ = e.do("POST", "/api/v1/principals", e.admin, `{"id":"bad","name":"坏","role":"root","clearance":"GENERAL_1"}`)
 	assert.Equal(t, http.StatusBadRequest, status)
 	assert.Contains(t, body["error"], "账号 bad 校验未通过: role: “root”不在代码表 roles（角色）中（可选：admin、steward、")

@@ -66,8 +66,7 @@ func (s *Server) handleCreatePrincipal(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &body, false) {
 		return
 	}
-	pa := PrincipalArgs{ID: body.ID, Name: body.Name, Role: body.Role, Clearance: body.Clearance, Department: body.Department, Districts: body.Districts}
-	p := pa.Principal()
+	p := PrincipalArgs(body).Principal()
 	if err := s.Cat.CreatePrincipal(r.Context(), p); err != nil {
 		s.writeAdminError(w, "创建账号失败", err)
 		return
