@@ -54,6 +54,9 @@ type Config struct {
 	// DuckDBMemoryBytes caps the memory of DuckDB (its memory_limit); 0 keeps DuckDB's own (80%
 	// of the machine's memory).
 	DuckDBMemoryBytes int64
+	// ResultCacheBytes bounds the answers kept for statements asked again of the same snapshot
+	// (result_cache.go); 0 keeps none.
+	ResultCacheBytes int64
 }
 
 // Limits are what the requests of one role may cost; a zero field keeps the service's limit.
@@ -105,7 +108,7 @@ func DefaultConfig() Config {
 		MaxDocumentBytes: 64 << 10, MaxLineBytes: 4 << 10, MaxTokens: 20000, MaxNesting: 64, MaxDepth: 20,
 		MaxFields: 2000, MaxAliases: 200, MaxMerges: 1000, MaxOperations: 50, MaxMutations: 20, MaxVariableBytes: 256 << 10,
 		MaxErrors: 8, MaxErrorText: 512,
-		MaxRowsPerRequest: 20000, MaxIntrospectionValues: 150000, MaxConcurrent: concurrent, MaxConcurrentPerPrincipal: max(1, concurrent/4),
+		MaxRowsPerRequest: 20000, MaxIntrospectionValues: 150000, ResultCacheBytes: 32 << 20, MaxConcurrent: concurrent, MaxConcurrentPerPrincipal: max(1, concurrent/4),
 	}
 }
 
@@ -120,6 +123,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("config: timeout %s must be positive: %w", c.Timeout, ErrInvalid)
 	case c.DuckDBMemoryBytes < 0:
 		return fmt.Errorf("config: duckdb memory %d must not be negative: %w", c.DuckDBMemoryBytes, ErrInvalid)
+	case c.ResultCacheBytes < 0:
+		return fmt.Errorf("config: result cache %d bytes must not be negative: %w", c.ResultCacheBytes, ErrInvalid)
 	}
 	for role, l := range c.Roles {
 		if !schemas.Roles.Has(role) {

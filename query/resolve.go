@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/graphql-go/graphql"
@@ -148,6 +149,11 @@ func (s *Service) run(ctx context.Context, r *request, p *Plan) ([]map[string]an
 	if err != nil {
 		return nil, err
 	}
+	key := resultKey(p.Snapshot, st)
+	if kept, ok := s.results.get(key); ok {
+		r.noteRead(p.Table, p.Snapshot, len(kept))
+		return kept, nil
+	}
 	if s.sqlHook != nil {
 		s.sqlHook(st)
 	}
@@ -160,8 +166,9 @@ func (s *Service) run(ctx context.Context, r *request, p *Plan) ([]map[string]an
 	if err != nil {
 		return nil, fmt.Errorf("read %s snapshot %s: %w", p.Table, p.Snapshot, err)
 	}
+	s.results.put(key, out)
 	r.noteRead(p.Table, p.Snapshot, len(out))
-	return out, nil
+	return slices.Clip(out), nil
 }
 
 // emptyResult is the answer for a snapshot without files: no rows, and for an ungrouped

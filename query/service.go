@@ -48,6 +48,7 @@ type Service struct {
 
 	mmu       sync.Mutex
 	manifests map[string]*lake.Manifest
+	results   *resultCache // nil when Config.ResultCacheBytes is 0
 
 	slots  chan struct{} // one per request executing, Config.MaxConcurrent in all
 	shares *shares       // Config.MaxConcurrentPerPrincipal per principal (admission.go)
@@ -117,6 +118,7 @@ func New(cat *catalog.Store, bucket lake.BucketReader, cache *lake.Cache, cfg Co
 		db:        sql.OpenDB(conn),
 		manifests: map[string]*lake.Manifest{},
 		types:     map[string]*tableTypes{},
+		results:   newResultCache(cfg.ResultCacheBytes),
 		slots:     make(chan struct{}, cfg.MaxConcurrent),
 		shares:    newShares(cfg.MaxConcurrentPerPrincipal),
 		stop:      make(chan struct{}),
