@@ -26,9 +26,10 @@ func pointKey(i int) (station string, at time.Time) {
 }
 
 // clientsBench runs clients concurrent point queries on randomised keys for d, through the
-// governed service and straight on DuckDB over the same files, and prints throughput, p50/p99
-// and the process's RSS after each side.
-func clientsBench(ctx context.Context, svc *query.Service, db *sql.DB, p *catalog.Principal, paths []string, rows, clients int, d time.Duration) error {
+// governed service, straight on DuckDB over the same files, and on DuckDB over own (the same
+// rows in DuckDB's own Parquet layout, when given), and prints throughput, p50/p99 and the process's RSS
+// after each side.
+func clientsBench(ctx context.Context, svc *query.Service, db *sql.DB, p *catalog.Principal, paths, own []string, rows, clients int, d time.Duration) error {
 	// The clients are the accounts of several scenes, four clients each: the service admits a
 	// share of its slots per account (query.Config.MaxConcurrentPerPrincipal), so one account
 	// behind every client would measure that share, not the service.
@@ -42,6 +43,26 @@ func clientsBench(ctx context.Context, svc *query.Service, db *sql.DB, p *catalo
 	// The hour as the column's type: a time.Time binds as TIMESTAMP WITH TIME ZONE, which would
 	// cast every row and lose the row groups' statistics.
 	const plain = `SELECT station_code, observed_at, pm25, aqi FROM read_parquet(?) WHERE station_code = ? AND observed_at = CAST(? AS TIMESTAMP)`
+	plainSide := func(files []string) func(client, i int) error {
+		return func(_, i int) error {
+			s, at := pointKey(i)
+			r, err := db.QueryContext(ctx, plain, files, s, at.Format("2006-01-02 15:04:05"))
+			if err != nil {
+				return err
+			}
+			n := 0
+			for r.Next() {
+				n++
+			}
+			if err := r.Close(); err != nil {
+				return err
+			}
+			if n != 1 {
+				return fmt.Errorf("row %d: %d rows", i, n)
+			}
+			return nil
+		}
+	}
 	sides := []struct {
 		name string
 		one  func(client, i int) error
@@ -57,24 +78,13 @@ func clientsBench(ctx context.Context, svc *query.Service, db *sql.DB, p *catalo
 			}
 			return nil
 		}},
-		{"duckdb", func(_, i int) error {
-			s, at := pointKey(i)
-			r, err := db.QueryContext(ctx, plain, paths, s, at.Format("2006-01-02 15:04:05"))
-			if err != nil {
-				return err
-			}
-			n := 0
-			for r.Next() {
-				n++
-			}
-			if err := r.Close(); err != nil {
-				return err
-			}
-			if n != 1 {
-				return fmt.Errorf("row %d: %d rows", i, n)
-			}
-			return nil
-		}},
+		{"duckdb", plainSide(paths)},
+	}
+	if own != nil {
+		sides = append(sides, struct {
+			name string
+			one  func(client, i int) error
+		}{"duckdb-own", plainSide(own)})
 	}
 	fmt.Printf("\n%d clients (%d accounts), point queries on random keys, %s per side:\n", clients, len(accounts), d)
 	var rates []float64
@@ -114,6 +124,9 @@ func clientsBench(ctx context.Context, svc *query.Service, db *sql.DB, p *catalo
 		fmt.Printf("  %-8s %7.0f req/s  p50 %6.1f ms  p99 %6.1f ms  rss %4.0f MB\n", side.name, rate,
 			float64(lat[len(lat)/2].Microseconds())/1e3, float64(lat[len(lat)*99/100].Microseconds())/1e3, float64(procRSS())/1e6)
 	}
-	fmt.Printf("  throughput ratio graphql/duckdb: %.2f\n", rates[0]/rates[1])
+	fmt.Printf("  throughput ratio graphql/duckdb on the same files: %.2f\n", rates[0]/rates[1])
+	if own != nil {
+		fmt.Printf("  throughput ratio graphql/duckdb on the same rows in DuckDB's own layout: %.2f\n", rates[0]/rates[2])
+	}
 	return nil
 }

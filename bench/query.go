@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -181,7 +182,13 @@ func queryBench(ctx context.Context, dir string, rounds, rows int) error {
 			float64(gm.Microseconds())/1e3, float64(dm.Microseconds())/1e3, gm.Seconds()/dm.Seconds(),
 			float64(am.Microseconds())/1e3, dm.Seconds()/am.Seconds())
 	}
-	return clientsBench(ctx, served, db, steward, paths, rows, 64, 10*time.Second)
+	// The same rows as DuckDB lays them out by default (its row groups, its compression), for the
+	// question what ecolake's own layout buys.
+	own := filepath.Join(dir, "duckdb-layout.parquet")
+	if _, err := db.ExecContext(ctx, "COPY (SELECT * FROM read_parquet(?)) TO '"+strings.ReplaceAll(own, "'", "''")+"' (FORMAT parquet, COMPRESSION zstd)", paths); err != nil {
+		return fmt.Errorf("duckdb layout: %w", err)
+	}
+	return clientsBench(ctx, served, db, steward, paths, []string{own}, rows, 64, 10*time.Second)
 }
 
 func median(ds []time.Duration) time.Duration {

@@ -27,8 +27,8 @@ func TestTableWriterRecordsBounds(t *testing.T) {
 		{Name: "remark", Type: arrow.BinaryTypes.String, Nullable: true},
 		{Name: "nothing", Type: arrow.BinaryTypes.String, Nullable: true},
 	}, nil)
-	// The first file has 130 000 rows: a row group of 122 880 rows of 渝中区 and one of 万州区
-	// and 石柱县; the second holds 10 rows.
+	// The first file has 130 000 rows: 122 880 of 渝中区 (several row groups), then 万州区 and
+	// 石柱县; the second holds 10 rows.
 	const first = 130_000
 	w, err := lake.NewTableWriter(ctx, b, lake.DataPrefix("bounds"), schema, lake.WriterConfig{TargetRows: first, TmpDir: t.TempDir()})
 	require.NoError(t, err)

@@ -50,7 +50,9 @@ func TestResultCacheBounded(t *testing.T) {
 	}
 	one := resultBytes(rows(10, "S1"))
 	c := newResultCache(one * 32)
-	k := func(i int) [32]byte { return resultKey("snap", Statement{SQL: "q", Args: []any{[]string{"/a"}, int64(i)}}) }
+	k := func(i int) [32]byte {
+		return resultKey("snap", Statement{SQL: "q", Args: []any{[]string{"/a"}, int64(i)}})
+	}
 	for i := range 40 {
 		c.put(k(i), rows(10, "S1"))
 	}

@@ -29,6 +29,26 @@ type Files struct {
 	Uniform bool
 }
 
+// sourceColumns are the columns of the plan's source the statement reads: those the plan
+// references, in the source's order, or the first alone when it references none (a count), so
+// that DuckDB binds and casts only what the answer needs.
+func sourceColumns(p *Plan) []Column {
+	used := map[string]bool{}
+	for _, c := range p.referenced() {
+		used[c.Field] = true
+	}
+	var out []Column
+	for _, c := range p.Source {
+		if used[c.Field] {
+			out = append(out, c)
+		}
+	}
+	if len(out) == 0 {
+		out = p.Source[:1]
+	}
+	return out
+}
+
 // BuildSQL turns a plan into a statement over the given Parquet files. A column of the entry
 // missing from the files reads as NULL of its type, so that an item added later does not break
 // older snapshots.
@@ -56,7 +76,7 @@ func BuildSQL(p *Plan, in Files) (Statement, error) {
 		sb.WriteString(proj)
 	}
 	sb.WriteString("\nFROM (SELECT ")
-	for i, c := range p.Source {
+	for i, c := range sourceColumns(p) {
 		if i > 0 {
 			sb.WriteString(", ")
 		}

@@ -1,5 +1,5 @@
 SELECT "station", "valid"
-FROM (SELECT CAST("station" AS VARCHAR) AS "station", CAST("observed_at" AS TIMESTAMP) AS "observed_at", CAST("obs_date" AS DATE) AS "obs_date", CAST("pm25" AS DOUBLE) AS "pm25", CAST("aqi" AS BIGINT) AS "aqi", CAST(NULL AS BOOLEAN) AS "valid" FROM read_parquet(?, union_by_name = true)) AS "src"
+FROM (SELECT CAST("station" AS VARCHAR) AS "station", CAST(NULL AS BOOLEAN) AS "valid" FROM read_parquet(?, union_by_name = true)) AS "src"
 LIMIT ? OFFSET ?
 -- args:
 -- 1: []string []string{"/var/lake/tables/air/data/a.parquet", "/var/lake/tables/air/data/b.parquet"}
