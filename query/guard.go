@@ -83,8 +83,11 @@ func (s *Service) execute(ctx context.Context, g *generation, r *request, req Re
 		return &graphql.Result{Errors: []gqlerrors.FormattedError{coded(codeInternal, "查询服务内部错误")}}
 	}
 	lines := newLines(req.Query)
-	if v := graphql.ValidateDocument(sc, doc, validationRules); !v.IsValid {
-		return &graphql.Result{Errors: localise(v.Errors, validationPhase, lines)}
+	if !g.validated(sc, req.Query) {
+		if v := graphql.ValidateDocument(sc, doc, validationRules); !v.IsValid {
+			return &graphql.Result{Errors: localise(v.Errors, validationPhase, lines)}
+		}
+		g.noteValid(sc, req.Query)
 	}
 	if err := strictVariables(sc, doc, req.OperationName, req.Variables); err != nil {
 		return &graphql.Result{Errors: []gqlerrors.FormattedError{err.formatted()}}

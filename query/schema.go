@@ -38,6 +38,7 @@ type generation struct {
 	names    map[string]map[string]string
 	building map[string]*build                // schemas being built, by cache and key: one build per key
 	sizes    map[*graphql.Schema]*schemaSizes // of the schemas introspected (introspect_cost.go)
+	valid    map[validKey]bool                // document texts found valid (schema_cache.go)
 }
 
 // tableInfo is what the schemas derive from one version of a queryable entry, computed once
@@ -52,7 +53,7 @@ type tableInfo struct {
 func newGeneration(gen uint64, entries []*catalog.Entry, info map[string]*tableInfo) *generation {
 	g := &generation{gen: gen, entries: entries, info: info, byField: map[string]*catalog.Entry{},
 		byKey: map[string]*graphql.Schema{}, parts: map[string]*graphql.Schema{}, names: map[string]map[string]string{},
-		building: map[string]*build{}, sizes: map[*graphql.Schema]*schemaSizes{}}
+		building: map[string]*build{}, sizes: map[*graphql.Schema]*schemaSizes{}, valid: map[validKey]bool{}}
 	h := sha256.New()
 	for _, e := range entries {
 		g.byField[e.Table] = e

@@ -176,3 +176,36 @@ func TestTableTypesBounded(t *testing.T) {
 		assert.LessOrEqual(t, n, maxTableTypes)
 	}
 }
+
+// TestValidationRemembered: a document text found valid against a schema is not validated again
+// (the same text with other variables answers per its variables); an invalid one is refused
+// every time and never remembered.
+func TestValidationRemembered(t *testing.T) {
+	f := newFixture(t)
+	const q = `query($s: String) { air_station_hourly(where: {station: {eq: $s}}) { station aqi } }`
+	one, errs := f.do(hiPrincipal, q, map[string]any{"s": "S1"})
+	require.Empty(t, errs)
+	rd := reader{view: f.cat.View(), p: f.principal(hiPrincipal), now: f.now}
+	g := f.svc.generationFor(rd.view)
+	doc, gerrs := f.svc.cfg.guard(q)
+	require.Empty(t, gerrs)
+	sc, err := f.svc.schemaFor(g, rd, doc, nil)
+	require.NoError(t, err)
+	assert.True(t, g.validated(sc, q), "remembered")
+	two, errs := f.do(hiPrincipal, q, map[string]any{"s": "S2"})
+	require.Empty(t, errs)
+	assert.NotEqual(t, jsonOf(t, one), jsonOf(t, two))
+	assert.Contains(t, jsonOf(t, two), "S2")
+
+	const bad = `{ air_station_hourly { station nope } }`
+	for range 2 {
+		_, errs := f.do(hiPrincipal, bad, nil)
+		require.Len(t, errs, 1)
+		assert.Contains(t, errs[0], "nope")
+	}
+	bdoc, gerrs := f.svc.cfg.guard(bad)
+	require.Empty(t, gerrs)
+	bsc, err := f.svc.schemaFor(g, rd, bdoc, nil)
+	require.NoError(t, err)
+	assert.False(t, g.validated(bsc, bad), "an invalid text is not remembered")
+}

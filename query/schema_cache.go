@@ -1,6 +1,7 @@
 package query
 
 import (
+	"crypto/sha256"
 	"fmt"
 
 	"github.com/graphql-go/graphql"
@@ -54,4 +55,34 @@ func (s *Service) cachedSchema(g *generation, cache map[string]*graphql.Schema, 
 	b.sc, b.err = sc, err
 	close(b.done)
 	return sc, err
+}
+
+// validKey names a document text found valid against a schema of the generation.
+type validKey struct {
+	sc  *graphql.Schema
+	doc [32]byte
+}
+
+// maxValid bounds the valid documents a generation remembers; past it they are forgotten.
+const maxValid = 4096
+
+// validated reports whether the document text was found valid against sc before: validation
+// depends on the schema and the text alone, and applications send the same text again with
+// other variables, so it is not done again (a third of a point query's own CPU).
+func (g *generation) validated(sc *graphql.Schema, text string) bool {
+	k := validKey{sc: sc, doc: sha256.Sum256([]byte(text))}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.valid[k]
+}
+
+// noteValid remembers that the document text is valid against sc.
+func (g *generation) noteValid(sc *graphql.Schema, text string) {
+	k := validKey{sc: sc, doc: sha256.Sum256([]byte(text))}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.valid) >= maxValid {
+		clear(g.valid)
+	}
+	g.valid[k] = true
 }
