@@ -28,6 +28,16 @@ func columns(e *catalog.Entry) []Column {
 	return out
 }
 
+// hasColumns reports whether columns(e) holds any, without making them.
+func hasColumns(e *catalog.Entry) bool {
+	for _, it := range e.Items.All() {
+		if schemas.CheckIdent(it.Field) == nil && it.Type.Valid() {
+			return true
+		}
+	}
+	return false
+}
+
 func column(e *catalog.Entry, field string) (Column, error) {
 	for _, c := range columns(e) {
 		if c.Field == field {

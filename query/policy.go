@@ -17,7 +17,7 @@ import (
 func visibleColumns(e *catalog.Entry, a catalog.Access) []Column { return visibleOf(columns(e), a) }
 
 // visibleOf keeps the columns of cols whose items the decision shows: cols itself, not a copy,
-// when it shows them all (the schemas share the slice then).
+// when it shows them all (the schemas then share the entry's one slice).
 func visibleOf(cols []Column, a catalog.Access) []Column {
 	visible := func(field string) bool {
 		for _, it := range a.Items {

@@ -27,7 +27,8 @@ const statusPublished = "PUBLISHED"
 // entries makes a new generation; the old one is dropped whole, never edited.
 type generation struct {
 	gen     uint64
-	fp      string                    // fingerprint of the entries: of their tableInfo hashes in order
+	fpOnce  sync.Once
+	fp      string                    // fingerprint of the entries (fingerprint), computed when first asked
 	entries []*catalog.Entry          // queryable entries as stored (read only), ordered by table
 	info    map[string]*tableInfo     // what the schemas derive from each entry, by table
 	byField map[string]*catalog.Entry // the entry behind each table's root fields
@@ -41,28 +42,53 @@ type generation struct {
 	valid    map[validKey]bool                // document texts found valid (schema_cache.go)
 }
 
-// tableInfo is what the schemas derive from one version of a queryable entry, computed once
-// and handed from generation to generation while the catalogue keeps that version (stored
-// entries are never edited in place, so the same pointer is the same version).
+// tableInfo is what the schemas derive from one version of a queryable entry, computed once,
+// when first needed, and handed from generation to generation while the catalogue keeps that
+// version (stored entries are never edited in place, so the same pointer is the same version).
 type tableInfo struct {
-	e    *catalog.Entry
-	hash string   // entryHash(e)
-	cols []Column // columns(e)
+	e        *catalog.Entry
+	hashOnce sync.Once
+	h        string // entryHash(e)
+	colsOnce sync.Once
+	c        []Column // columns(e)
+}
+
+func (ti *tableInfo) hash() string {
+	ti.hashOnce.Do(func() { ti.h = entryHash(ti.e) })
+	return ti.h
+}
+
+// cols are the entry's columns, made when a schema first needs them (not at start-up, when a
+// generation is made for a request that names no table).
+func (ti *tableInfo) cols() []Column {
+	ti.colsOnce.Do(func() { ti.c = columns(ti.e) })
+	return ti.c
 }
 
 func newGeneration(gen uint64, entries []*catalog.Entry, info map[string]*tableInfo) *generation {
 	g := &generation{gen: gen, entries: entries, info: info, byField: map[string]*catalog.Entry{},
 		byKey: map[string]*graphql.Schema{}, parts: map[string]*graphql.Schema{}, names: map[string]map[string]string{},
 		building: map[string]*build{}, sizes: map[*graphql.Schema]*schemaSizes{}, valid: map[validKey]bool{}}
-	h := sha256.New()
 	for _, e := range entries {
 		g.byField[e.Table] = e
 		g.byField[e.Table+"_aggregate"] = e
 		g.byField[e.Table+"_page"] = e
-		io.WriteString(h, info[e.Table].hash)
 	}
-	g.fp = hex.EncodeToString(h.Sum(nil))
 	return g
+}
+
+// fingerprint is the generation's fingerprint of its entries, of their hashes in order:
+// computed only when a newer generation is compared with it, never for the first one a service
+// builds before that; an entry a generation shares with the one before is not hashed again.
+func (g *generation) fingerprint() string {
+	g.fpOnce.Do(func() {
+		h := sha256.New()
+		for _, e := range g.entries {
+			io.WriteString(h, g.info[e.Table].hash())
+		}
+		g.fp = hex.EncodeToString(h.Sum(nil))
+	})
+	return g.fp
 }
 
 // maxSchemas bounds the whole schemas a generation keeps, maxParts the partial ones; past the
@@ -85,9 +111,9 @@ type current struct {
 
 // queryable reports whether an entry gets data fields: published, loaded, and with an
 // identifier and columns (columns(e)) that may reach SQL.
-func queryable(e *catalog.Entry, cols []Column) bool {
+func queryable(e *catalog.Entry) bool {
 	return e.Status == statusPublished && e.CurrentSnapshot != "" && !e.Secret &&
-		schemas.CheckIdent(e.Table) == nil && len(cols) > 0
+		schemas.CheckIdent(e.Table) == nil && hasColumns(e)
 }
 
 // queryableEntries lists the queryable entries of the view, ordered by table, with what the
@@ -107,9 +133,9 @@ func queryableEntries(v *catalog.View, prev *generation) ([]*catalog.Entry, map[
 				return true
 			}
 		}
-		if cols := columns(e); queryable(e, cols) {
+		if queryable(e) {
 			out = append(out, e)
-			info[e.Table] = &tableInfo{e: e, hash: entryHash(e), cols: cols}
+			info[e.Table] = &tableInfo{e: e}
 		}
 		return true
 	})
@@ -143,7 +169,7 @@ func (s *Service) generationFor(v *catalog.View) *generation {
 			built = newGeneration(s.gens.Add(1), entries, info)
 		}
 		g := built
-		if cur != nil && cur.g.fp == built.fp {
+		if cur != nil && cur.g.fingerprint() == built.fingerprint() {
 			g = cur.g
 		}
 		if s.cur.CompareAndSwap(cur, &current{meta: meta, g: g}) {
@@ -217,7 +243,7 @@ func (g *generation) typeNames(rd reader) map[string]string {
 	}
 	for _, e := range g.entries {
 		a := rd.decide(e)
-		if !a.Read || len(visibleOf(g.info[e.Table].cols, a)) == 0 {
+		if !a.Read || len(visibleOf(g.info[e.Table].cols(), a)) == 0 {
 			continue
 		}
 		names[e.Table] = typeBase(e.Table, taken)

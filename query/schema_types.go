@@ -34,9 +34,9 @@ var maxTableTypes = wholeSchemaTables // a variable for tests
 // built outside the cache's lock and complete (warmFields) before any other build can see them.
 func (s *Service) tableTypesFor(g *generation, e *catalog.Entry, a catalog.Access, base string) graphql.Fields {
 	ti := g.info[e.Table]
-	cols := visibleOf(ti.cols, a)
+	cols := visibleOf(ti.cols(), a)
 	var k strings.Builder
-	k.WriteString(ti.hash)
+	k.WriteString(ti.hash())
 	k.WriteString(base)
 	k.WriteByte('|')
 	k.WriteString(strconv.FormatBool(a.AggregatesOnly))
