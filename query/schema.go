@@ -3,6 +3,7 @@ package query
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"runtime"
 	"sort"
@@ -372,10 +373,18 @@ func (s *Service) tableTypesOf(g *generation, entries []*catalog.Entry, rd reade
 	out := make([]graphql.Fields, len(entries))
 	var next atomic.Int64
 	var wg sync.WaitGroup
+	var panicked atomic.Value
 	for range min(runtime.GOMAXPROCS(0), len(entries)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() {
+				// Raised again on the request's goroutine, which turns it into an error: a panic
+				// here would take the process down.
+				if v := recover(); v != nil {
+					panicked.CompareAndSwap(nil, fmt.Sprint(v))
+				}
+			}()
 			for i := int(next.Add(1) - 1); i < len(entries); i = int(next.Add(1) - 1) {
 				e := entries[i]
 				if base, ok := names[e.Table]; ok { // otherwise not readable by the reader (typeNames)
@@ -385,6 +394,9 @@ func (s *Service) tableTypesOf(g *generation, entries []*catalog.Entry, rd reade
 		}()
 	}
 	wg.Wait()
+	if v := panicked.Load(); v != nil {
+		panic(v)
+	}
 	return out
 }
 
