@@ -140,12 +140,9 @@ func (s *Service) run(ctx context.Context, r *request, p *Plan) ([]map[string]an
 			present[f.Name] = true
 		}
 	}
-	paths, release, err := s.cache.Acquire(ctx, m.Files)
-	if err != nil {
-		return nil, fmt.Errorf("acquire files of snapshot %s: %w", p.Snapshot, err)
-	}
-	defer release()
-	st, err := BuildSQL(p, Files{Paths: paths, Present: present, Uniform: len(m.Files) == 1 || lake.SameSchema(m.Files)})
+	// The statement is made before the files are fetched (their paths are its first argument,
+	// not its text), so that an answer kept for it is given without fetching them.
+	st, err := BuildSQL(p, Files{Present: present, Uniform: len(m.Files) == 1 || lake.SameSchema(m.Files)})
 	if err != nil {
 		return nil, err
 	}
@@ -154,6 +151,15 @@ func (s *Service) run(ctx context.Context, r *request, p *Plan) ([]map[string]an
 		r.noteRead(p.Table, p.Snapshot, len(kept))
 		return kept, nil
 	}
+	paths, release, err := s.cache.Acquire(ctx, m.Files)
+	if err != nil {
+		return nil, fmt.Errorf("acquire files of snapshot %s: %w", p.Snapshot, err)
+	}
+	defer release()
+	if err := checkPaths(paths); err != nil {
+		return nil, err
+	}
+	st.Args[0] = paths
 	if s.sqlHook != nil {
 		s.sqlHook(st)
 	}
