@@ -47,7 +47,11 @@ func (s *Service) cachedSchema(g *generation, cache map[string]*graphql.Schema, 
 	delete(g.building, id)
 	if err == nil {
 		if len(cache) >= bound {
-			clear(cache) // rare: more access profiles than the bound; all are rebuilt on use
+			// Rare: more access profiles than the bound; all are rebuilt on use. What is kept
+			// per schema goes too, so that nothing holds a dropped schema alive.
+			clear(cache)
+			clear(g.valid)
+			clear(g.sizes)
 		}
 		cache[key] = sc
 	}
