@@ -79,6 +79,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, withQuery bool) (_ 
 	qcfg := query.DefaultConfig()
 	qcfg.Audit = a.Audit
 	qcfg.DuckDBMemoryBytes = cfg.DuckDBMemoryMB << 20
+	qcfg.ResultCacheBytes = cfg.ResultCacheMB << 20
 	if qcfg.Roles, err = roleLimits(cfg.RoleLimits); err != nil {
 		return nil, err
 	}

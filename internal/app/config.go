@@ -25,7 +25,10 @@ type Config struct {
 	DuckDBMemoryMB int64
 	// RoleLimits is a file of query limits per role (query.ParseRoleLimits), "" for none.
 	RoleLimits string
-	Demo       bool // load the demo directory on first start and create demo principals
+	// ResultCacheMB bounds the answers the query layer keeps for statements asked again of the
+	// same snapshot; 0 keeps none.
+	ResultCacheMB int64
+	Demo          bool // load the demo directory on first start and create demo principals
 	// CodeLists is a directory of replacement code lists (<list name>.csv), "" for the embedded
 	// ones; see schemas.LoadCodeLists and openCatalog.
 	CodeLists string
@@ -37,6 +40,7 @@ func DefaultConfig() Config {
 		DataDir:       "./var",
 		Addr:          "127.0.0.1:8080",
 		CacheMaxBytes: 4 << 30,
+		ResultCacheMB: 32,
 		// 《网络安全法》第二十一条: network logs are kept at least six months.
 		AuditRetentionDays: 190,
 	}
@@ -50,6 +54,9 @@ func (c *Config) Validate() error {
 	}
 	if c.DuckDBMemoryMB < 0 {
 		errs = append(errs, fmt.Errorf("duckdb memory %d MB must not be negative", c.DuckDBMemoryMB))
+	}
+	if c.ResultCacheMB < 0 {
+		errs = append(errs, fmt.Errorf("result cache %d MB must not be negative", c.ResultCacheMB))
 	}
 	if c.AuditRetentionDays < 0 {
 		errs = append(errs, fmt.Errorf("audit retention %d days must not be negative", c.AuditRetentionDays))

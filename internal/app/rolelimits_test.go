@@ -44,3 +44,16 @@ func TestRoleLimitsFile(t *testing.T) {
 	assert.Contains(t, err.Error(), file)
 	assert.Contains(t, err.Error(), "max_docs")
 }
+
+// TestConfigRefusesNegativeBounds: a negative bound of the service's memory is refused before
+// anything is opened.
+func TestConfigRefusesNegativeBounds(t *testing.T) {
+	cfg := DefaultConfig()
+	assert.NoError(t, cfg.Validate())
+	assert.EqualValues(t, 32, cfg.ResultCacheMB, "answers asked again are kept by default")
+	cfg.ResultCacheMB, cfg.DuckDBMemoryMB = -1, -1
+	err := cfg.Validate()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "result cache -1 MB")
+	assert.Contains(t, err.Error(), "duckdb memory -1 MB")
+}
