@@ -30,7 +30,6 @@ type resultCache struct {
 	used  int64
 	items map[[32]byte]*list.Element
 	lru   list.List // of *cachedResult, most recently used in front
-	hits  uint64
 }
 
 type cachedResult struct {
@@ -79,7 +78,6 @@ func (c *resultCache) get(k [32]byte) ([]map[string]any, bool) {
 		return nil, false
 	}
 	c.lru.MoveToFront(el)
-	c.hits++
 	return slices.Clip(el.Value.(*cachedResult).rows), true
 }
 

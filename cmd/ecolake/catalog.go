@@ -60,15 +60,21 @@ func init() {
 func catalogFlags(fs *flag.FlagSet, a *app.CatalogArgs, base bool) {
 	fs.StringVar(&a.As, "as", "", "以目录库中该`账号ID` 的身份操作 (默认本地运维)")
 	if base {
-		fs.Func("base", "操作所依据的目录`版本` (必填; ecolake catalog show 显示当前版本)", func(v string) error {
-			n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
-			if err != nil || n == 0 {
-				return errNotVersion
-			}
-			a.Base = n
-			return nil
-		})
+		versionFlag(fs, "操作所依据的目录`版本` (必填; ecolake catalog show 显示当前版本)", &a.Base, false)
 	}
+}
+
+// versionFlag declares --base, the version an operation is based on, into dst: a positive
+// integer, or also 0 when zero is allowed (a version not yet known).
+func versionFlag(fs *flag.FlagSet, usage string, dst *uint64, zero bool) {
+	fs.Func("base", usage, func(v string) error {
+		n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+		if err != nil || n == 0 && !zero {
+			return errNotVersion
+		}
+		*dst = n
+		return nil
+	})
 }
 
 var errNotVersion = flagErr("应为正整数的版本号")
@@ -181,14 +187,7 @@ func linkedPutSetup(scene bool) func(*flag.FlagSet, *app.Config) runFunc {
 		fs.StringVar(&l.Name, "name", "", "`名称` (新登记时必填)")
 		fs.StringVar(&l.Department, "department", "", "责任处室`代码` (新登记时必填)")
 		fs.StringVar(&l.Description, "description", "", "`说明`")
-		fs.Func("base", "当前`版本` (修改已有的时必填; list 显示)", func(v string) error {
-			n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
-			if err != nil {
-				return errNotVersion
-			}
-			l.Base = n
-			return nil
-		})
+		versionFlag(fs, "当前`版本` (修改已有的时必填; list 显示)", &l.Base, true)
 		fs.Var(optBool{&l.Retired}, "retired", "下线 (--retired=false 恢复)")
 		if scene {
 			fs.StringVar(&l.Kind, "kind", "", "场景`类型`: one_thing 一件事, composite 综合场景 (新登记时必填)")

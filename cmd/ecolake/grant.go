@@ -5,8 +5,6 @@ import (
 	"flag"
 	"io"
 	"log/slog"
-	"strconv"
-	"strings"
 
 	"github.com/cqeco/ecolake/internal/app"
 )
@@ -61,14 +59,7 @@ func grantStepSetup(step app.GrantStep) func(*flag.FlagSet, *app.Config) runFunc
 	return func(fs *flag.FlagSet, cfg *app.Config) runFunc {
 		var a app.GrantArgs
 		grantAs(fs, &a)
-		fs.Func("base", "操作所依据的授权`版本` (必填; ecolake grant show 显示)", func(v string) error {
-			n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
-			if err != nil || n == 0 {
-				return errNotVersion
-			}
-			a.Base = n
-			return nil
-		})
+		versionFlag(fs, "操作所依据的授权`版本` (必填; ecolake grant show 显示)", &a.Base, false)
 		if step == app.GrantRefuse {
 			fs.StringVar(&a.Note, "note", "", "驳回`原因` (必填), 告知申请人")
 		} else {
