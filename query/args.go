@@ -28,6 +28,17 @@ func columns(e *catalog.Entry) []Column {
 	return out
 }
 
+// keyColumns are the columns of e's key items, in item order.
+func keyColumns(e *catalog.Entry) []Column {
+	var out []Column
+	for _, it := range e.Items.All() {
+		if it.IsKey && schemas.CheckIdent(it.Field) == nil && it.Type.Valid() {
+			out = append(out, Column{Field: it.Field, Type: it.Type, Codes: it.CodeList})
+		}
+	}
+	return out
+}
+
 // hasColumns reports whether columns(e) holds any, without making them.
 func hasColumns(e *catalog.Entry) bool {
 	for _, it := range e.Items.All() {
@@ -48,7 +59,8 @@ func column(e *catalog.Entry, field string) (Column, error) {
 }
 
 func basePlan(e *catalog.Entry, args map[string]any) (*Plan, error) {
-	p := &Plan{Entry: e.ResourceCode, Table: e.Table, Snapshot: e.CurrentSnapshot, Source: columns(e)}
+	all := columns(e)
+	p := &Plan{Entry: e.ResourceCode, Table: e.Table, Snapshot: e.CurrentSnapshot, Source: all, Stored: all, Key: keyColumns(e)}
 	if w, ok := args["where"]; ok && w != nil {
 		c, err := whereCond(e, w, "where", 0)
 		if err != nil {
@@ -111,13 +123,9 @@ func rowsPlan(cfg Config, e *catalog.Entry, args map[string]any, sel selection) 
 		fixed := map[string]bool{}
 		pinned(p.Where, fixed)
 		all := true
-		for _, it := range e.Items.All() {
-			if it.IsKey {
-				if c, err := column(e, it.Field); err == nil {
-					keys = append(keys, Order{Column: c})
-					all = all && fixed[c.Field]
-				}
-			}
+		for _, c := range p.Key {
+			keys = append(keys, Order{Column: c})
+			all = all && fixed[c.Field]
 		}
 		if !all {
 			p.OrderBy = keys

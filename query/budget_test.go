@@ -24,6 +24,9 @@ import (
 func serviceWith(f *fixture, mut func(*Config)) *Service {
 	f.t.Helper()
 	cfg := f.svc.cfg
+	if cfg.NativeBytes > 0 {
+		cfg.NativeDir = f.t.TempDir() // one service's copies are not another's
+	}
 	mut(&cfg)
 	svc, err := New(f.cat, f.bucket, f.cache, cfg, slog.New(slog.NewJSONHandler(f.logBuf, nil)))
 	require.NoError(f.t, err)

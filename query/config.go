@@ -2,10 +2,12 @@ package query
 
 import (
 	"fmt"
-	"github.com/cqeco/ecolake/audit"
-	"github.com/cqeco/ecolake/schemas"
+	"path/filepath"
 	"runtime"
 	"time"
+
+	"github.com/cqeco/ecolake/audit"
+	"github.com/cqeco/ecolake/schemas"
 )
 
 // Config tunes the query layer.
@@ -57,6 +59,11 @@ type Config struct {
 	// ResultCacheBytes bounds the answers kept for statements asked again of the same snapshot
 	// (result_cache.go); 0 keeps none.
 	ResultCacheBytes int64
+	// NativeBytes bounds the estimated size of the snapshots copied into DuckDB's own storage
+	// (native.go), kept in a database file in NativeDir; 0 makes none, and every query reads
+	// the snapshot's Parquet files.
+	NativeBytes int64
+	NativeDir   string
 }
 
 // Limits are what the requests of one role may cost; a zero field keeps the service's limit.
@@ -125,6 +132,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("config: duckdb memory %d must not be negative: %w", c.DuckDBMemoryBytes, ErrInvalid)
 	case c.ResultCacheBytes < 0:
 		return fmt.Errorf("config: result cache %d bytes must not be negative: %w", c.ResultCacheBytes, ErrInvalid)
+	case c.NativeBytes < 0:
+		return fmt.Errorf("config: native copies %d bytes must not be negative: %w", c.NativeBytes, ErrInvalid)
+	case c.NativeBytes > 0 && (c.NativeDir == "" || !filepath.IsAbs(c.NativeDir)):
+		return fmt.Errorf("config: native copies need an absolute directory (got %q): %w", c.NativeDir, ErrInvalid)
 	}
 	for role, l := range c.Roles {
 		if !schemas.Roles.Has(role) {

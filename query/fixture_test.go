@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -98,7 +99,26 @@ func baseEntry(code, table, name string, items []catalog.Item) *catalog.Entry {
 	}
 }
 
+// newFixture is the fixture with the service's default configuration; with
+// ECOLAKE_TEST_NATIVE=1 in the environment, with native copies (make test runs the package
+// both ways, so that every test of what a principal sees holds over the copies too).
 func newFixture(t *testing.T) *fixture {
+	if os.Getenv("ECOLAKE_TEST_NATIVE") == "1" {
+		return newFixtureWith(t, withNativeCopies(t))
+	}
+	return newFixtureWith(t, nil)
+}
+
+// withNativeCopies is a fixture option: the service copies a snapshot into DuckDB's own storage
+// the first time it is read, before answering (native.go), so that every later read of it
+// uses the copy.
+func withNativeCopies(t *testing.T) func(*Config) {
+	dir := t.TempDir()
+	return func(c *Config) { c.NativeBytes, c.NativeDir = 1<<30, dir }
+}
+
+// newFixtureWith is newFixture with the service's configuration changed by opt (nil for none).
+func newFixtureWith(t *testing.T, opt func(*Config)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	f := &fixture{t: t, ctx: ctx, now: fixedNow, logBuf: &bytes.Buffer{}}
@@ -150,8 +170,14 @@ func newFixture(t *testing.T) *fixture {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = f.audit.Close() })
 	cfg.Audit = f.audit
+	if opt != nil {
+		opt(&cfg)
+	}
 	f.svc, err = New(cat, f.bucket, f.cache, cfg, slog.New(slog.NewJSONHandler(f.logBuf, nil)))
 	require.NoError(t, err)
+	if f.svc.native != nil {
+		f.svc.native.sync = true
+	}
 	t.Cleanup(func() { require.NoError(t, f.svc.Close()) })
 	return f
 }

@@ -62,6 +62,13 @@ func TestLimitsAreChecked(t *testing.T) {
 	c.Roles = nil
 	c.DuckDBMemoryBytes = -1
 	assert.ErrorIs(t, c.Validate(), ErrInvalid)
+	c.DuckDBMemoryBytes = 0
+	c.NativeBytes = -1
+	assert.ErrorIs(t, c.Validate(), ErrInvalid)
+	c.NativeBytes, c.NativeDir = 1<<20, "relative/copies"
+	assert.ErrorIs(t, c.Validate(), ErrInvalid, "native copies need an absolute directory")
+	c.NativeDir = t.TempDir()
+	assert.NoError(t, c.Validate())
 }
 
 func TestDuckDBMemoryCap(t *testing.T) {

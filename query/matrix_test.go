@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,8 +36,8 @@ var matrixRows = []matrixRow{
 	{"S3", "500112", "王五", 30},
 }
 
-func matrixFixture(t *testing.T) (*fixture, []*catalog.Entry, []string) {
-	f := newFixture(t)
+func matrixFixture(t *testing.T, opt func(*Config)) (*fixture, []*catalog.Entry, []string) {
+	f := newFixtureWith(t, opt)
 	var entries []*catalog.Entry
 	n := 100
 	for _, share := range []string{catalog.ShareUnconditional, catalog.ShareConditional, catalog.ShareNotShared} {
@@ -141,7 +142,33 @@ func expectedRows(t *testing.T, a catalog.Access, keep func(matrixRow) bool) []m
 }
 
 func TestAuthorizationMatrix(t *testing.T) {
-	f, entries, principals := matrixFixture(t)
+	authorizationMatrix(matrixFixture(t, nil))
+}
+
+// TestAuthorizationMatrixOverNativeCopies: the same cells, with every snapshot read from its
+// native copy after its first read: the copy sits below the policy, so no cell changes.
+func TestAuthorizationMatrixOverNativeCopies(t *testing.T) {
+	f, entries, principals := matrixFixture(t, withNativeCopies(t))
+	var mu sync.Mutex
+	copied, files := 0, 0
+	f.svc.sqlHook = func(st Statement) {
+		mu.Lock()
+		defer mu.Unlock()
+		if strings.Contains(st.SQL, " FROM "+nativeDB+".") {
+			copied++
+		} else {
+			files++
+		}
+	}
+	authorizationMatrix(f, entries, principals)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.LessOrEqual(t, files, len(entries), "a snapshot is read from its files once, then from its copy")
+	assert.Greater(t, copied, 4*len(entries), "the cells' queries read the copies")
+}
+
+func authorizationMatrix(f *fixture, entries []*catalog.Entry, principals []string) {
+	t := f.t
 	all := func(matrixRow) bool { return true }
 	cells := 0
 	for _, id := range principals {

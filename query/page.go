@@ -30,7 +30,7 @@ func resolveAsOf(p *Plan, view *catalog.View, e *catalog.Entry, args map[string]
 		return nil
 	}
 	if snap, err := view.Snapshot(v); err == nil && snap.Entry == e.ResourceCode {
-		p.Snapshot = snap.ID
+		p.Snapshot, p.Past = snap.ID, snap.ID != e.CurrentSnapshot
 		return nil
 	}
 	t, day, ok := parseWhen(v)
@@ -44,6 +44,7 @@ func resolveAsOf(p *Plan, view *catalog.View, e *catalog.Entry, args map[string]
 	if s := view.SnapshotAt(e.ResourceCode, t); s != nil {
 		p.Snapshot = s.ID
 	}
+	p.Past = p.Snapshot != e.CurrentSnapshot
 	return nil
 }
 
@@ -164,7 +165,7 @@ func (s *Service) resolvePage(p graphql.ResolveParams, code, table string) (any,
 	}
 	out.count = func() (any, error) {
 		cp := &Plan{Entry: plan.Entry, Table: plan.Table, Snapshot: plan.Snapshot, Source: plan.Source,
-			Where: plan.Where, Aggregate: true, Limit: 1}
+			Past: plan.Past, Stored: plan.Stored, Key: plan.Key, Where: plan.Where, Aggregate: true, Limit: 1}
 		res, err := s.run(p.Context, r, cp)
 		if err != nil {
 			return nil, s.publicError(r, field, err)

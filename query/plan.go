@@ -75,8 +75,14 @@ type Plan struct {
 	Entry    string   // resource code
 	Table    string   // lake table
 	Snapshot string   // snapshot read, from the view taken at the start of the request
+	Past     bool     // Snapshot is not the entry's current one (asOf): no native copy is made of it
 	Source   []Column // every item of the entry, in item order: what filters and orders may use
-	Columns  []Column // rows: the projection
+	// Stored is every item of the entry whatever the policy shows (Source is narrowed to what
+	// the principal may use), and Key its key items: what a native copy of the snapshot holds
+	// and is sorted by (native.go). No statement reading data selects beyond Source.
+	Stored  []Column
+	Key     []Column
+	Columns []Column // rows: the projection
 	// Masks maps a projected column to the pi_type it is masked by (mask.go); set by the policy.
 	Masks map[string]string
 	Where *Cond

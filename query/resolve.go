@@ -133,16 +133,9 @@ func (s *Service) run(ctx context.Context, r *request, p *Plan) ([]map[string]an
 	if len(m.Files) == 0 {
 		return s.emptyResult(p, r, out), nil
 	}
-	var present map[string]bool
-	if len(m.Schema) > 0 {
-		present = map[string]bool{}
-		for _, f := range m.Schema {
-			present[f.Name] = true
-		}
-	}
 	// The statement is made before the files are fetched (their paths are its first argument,
 	// not its text), so that an answer kept for it is given without fetching them.
-	st, err := BuildSQL(p, Files{Present: present, Uniform: len(m.Files) == 1 || lake.SameSchema(m.Files)})
+	st, err := BuildSQL(p, Files{Present: presentColumns(m), Uniform: len(m.Files) == 1 || lake.SameSchema(m.Files)})
 	if err != nil {
 		return nil, err
 	}
@@ -151,15 +144,37 @@ func (s *Service) run(ctx context.Context, r *request, p *Plan) ([]map[string]an
 		r.noteRead(p.Table, p.Snapshot, len(kept))
 		return kept, nil
 	}
-	paths, release, err := s.cache.Acquire(ctx, m.Files)
-	if err != nil {
-		return nil, fmt.Errorf("acquire files of snapshot %s: %w", p.Snapshot, err)
+	files := func(ctx context.Context) ([]string, func(), error) {
+		paths, release, err := s.cache.Acquire(ctx, m.Files)
+		if err != nil {
+			return nil, nil, fmt.Errorf("acquire files of snapshot %s: %w", p.Snapshot, err)
+		}
+		return paths, release, nil
 	}
-	defer release()
-	if err := checkPaths(paths); err != nil {
-		return nil, err
+	copied := false
+	if s.native != nil {
+		nk := nativeKey(p)
+		if table, release, ok := s.native.acquire(nk); ok {
+			defer release()
+			if st, err = BuildSQL(p, Files{Native: table}); err != nil {
+				return nil, err
+			}
+			copied = true
+		} else if !p.Past {
+			s.native.want(nk, p, m, files)
+		}
 	}
-	st.Args[0] = paths
+	if !copied {
+		paths, release, err := files(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+		if err := checkPaths(paths); err != nil {
+			return nil, err
+		}
+		st.Args[0] = paths
+	}
 	if s.sqlHook != nil {
 		s.sqlHook(st)
 	}

@@ -48,7 +48,8 @@ type Service struct {
 
 	mmu       sync.Mutex
 	manifests map[string]*lake.Manifest
-	results   *resultCache // nil when Config.ResultCacheBytes is 0
+	results   *resultCache  // nil when Config.ResultCacheBytes is 0
+	native    *nativeCopies // nil when Config.NativeBytes is 0
 
 	slots  chan struct{} // one per request executing, Config.MaxConcurrent in all
 	shares *shares       // Config.MaxConcurrentPerPrincipal per principal (admission.go)
@@ -132,6 +133,12 @@ func New(cat *catalog.Store, bucket lake.BucketReader, cache *lake.Cache, cfg Co
 		_ = s.db.Close()
 		return nil, fmt.Errorf("open duckdb: %w", err)
 	}
+	if cfg.NativeBytes > 0 {
+		if s.native, err = openNative(s.db, cfg.NativeDir, cfg.NativeBytes, log); err != nil {
+			_ = s.db.Close()
+			return nil, err
+		}
+	}
 	s.generationFor(cat.View())
 	go s.follow()
 	return s, nil
@@ -160,6 +167,9 @@ func (s *Service) Close() error {
 	}
 	close(s.stop)
 	<-s.done
+	if s.native != nil {
+		s.native.close()
+	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close duckdb: %w", err)
 	}

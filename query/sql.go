@@ -27,6 +27,9 @@ type Files struct {
 	Paths   []string
 	Present map[string]bool
 	Uniform bool
+	// Native, when set, is the table of the snapshot's native copy (native.go), read instead of
+	// its files: it holds every stored column, cast already, and takes no file argument.
+	Native string
 }
 
 // sourceColumns are the columns of the plan's source the statement reads: those the plan
@@ -53,14 +56,17 @@ func sourceColumns(p *Plan) []Column {
 // missing from the files reads as NULL of its type, so that an item added later does not break
 // older snapshots.
 func BuildSQL(p *Plan, in Files) (Statement, error) {
-	files, present := in.Paths, in.Present
+	files := in.Paths
 	if err := checkPaths(files); err != nil {
 		return Statement{}, err
 	}
 	if len(p.Source) == 0 {
 		return Statement{}, fmt.Errorf("plan for %s has no columns: %w", p.Table, ErrInvalid)
 	}
-	b := &sqlBuilder{args: []any{files}}
+	b := &sqlBuilder{}
+	if in.Native == "" {
+		b.args = []any{files}
+	}
 	var sb strings.Builder
 	sb.WriteString("SELECT ")
 	if p.Aggregate {
@@ -75,22 +81,9 @@ func BuildSQL(p *Plan, in Files) (Statement, error) {
 		}
 		sb.WriteString(proj)
 	}
-	sb.WriteString("\nFROM (SELECT ")
-	for i, c := range sourceColumns(p) {
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		src := schemas.QuoteIdent(c.Field)
-		if present != nil && !present[c.Field] {
-			src = "NULL"
-		}
-		fmt.Fprintf(&sb, "CAST(%s AS %s) AS %s", src, c.Type.DuckDBType(), schemas.QuoteIdent(c.Field))
-	}
-	if in.Uniform {
-		sb.WriteString(" FROM read_parquet(?)) AS " + schemas.QuoteIdent(srcAlias))
-	} else {
-		sb.WriteString(" FROM read_parquet(?, union_by_name = true)) AS " + schemas.QuoteIdent(srcAlias))
-	}
+	sb.WriteString("\nFROM (")
+	writeSource(&sb, sourceColumns(p), in)
+	sb.WriteString(") AS " + schemas.QuoteIdent(srcAlias))
 	if p.Where != nil {
 		w, err := b.cond(p.Where)
 		if err != nil {
@@ -135,6 +128,31 @@ func BuildSQL(p *Plan, in Files) (Statement, error) {
 	sb.WriteString("\nLIMIT ? OFFSET ?")
 	b.args = append(b.args, int64(p.Limit), int64(p.Offset))
 	return Statement{SQL: sb.String(), Args: b.args}, nil
+}
+
+// writeSource writes the select of cols from what in reads, each cast to its item's type: the
+// snapshot's files (a column they lack reads as NULL), bound as the first argument, or its native
+// copy.
+func writeSource(sb *strings.Builder, cols []Column, in Files) {
+	sb.WriteString("SELECT ")
+	for i, c := range cols {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		src := schemas.QuoteIdent(c.Field)
+		if in.Native == "" && in.Present != nil && !in.Present[c.Field] {
+			src = "NULL"
+		}
+		fmt.Fprintf(sb, "CAST(%s AS %s) AS %s", src, c.Type.DuckDBType(), schemas.QuoteIdent(c.Field))
+	}
+	switch {
+	case in.Native != "":
+		sb.WriteString(" FROM " + nativeDB + "." + schemas.QuoteIdent(in.Native))
+	case in.Uniform:
+		sb.WriteString(" FROM read_parquet(?)")
+	default:
+		sb.WriteString(" FROM read_parquet(?, union_by_name = true)")
+	}
 }
 
 type sqlBuilder struct{ args []any }

@@ -101,6 +101,7 @@ func setupServe(fs *flag.FlagSet, cfg *app.Config) runFunc {
 	fs.Int64Var(&cfg.DuckDBMemoryMB, "duckdb-memory-mb", 0, "查询引擎 DuckDB 的内存上限, 单位 `MiB` (0 为 DuckDB 默认: 本机内存的 80%)")
 	fs.StringVar(&cfg.RoleLimits, "role-limits", "", "按角色的查询限额`文件` (JSON, 格式见 README)")
 	fs.Int64Var(&cfg.ResultCacheMB, "result-cache-mb", cfg.ResultCacheMB, "重复查询结果缓存的上限, 单位 `MiB` (0 为不缓存)")
+	fs.Int64Var(&cfg.NativeCacheMB, "native-cache-mb", cfg.NativeCacheMB, "快照本地列存副本 (数据目录下 native/, 每次启动重建) 的上限, 单位 `MiB` (0 为不建副本, 只读 Parquet 文件)")
 	fs.IntVar(&cfg.AuditRetentionDays, "audit-days", cfg.AuditRetentionDays, "查询审计记录保留的`天数` (0 为永久保留)")
 	return func(ctx context.Context, _ []string, _ io.Writer, log *slog.Logger) int {
 		if err := app.Serve(ctx, *cfg, log, nil); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -80,6 +81,11 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, withQuery bool) (_ 
 	qcfg.Audit = a.Audit
 	qcfg.DuckDBMemoryBytes = cfg.DuckDBMemoryMB << 20
 	qcfg.ResultCacheBytes = cfg.ResultCacheMB << 20
+	if qcfg.NativeBytes = cfg.NativeCacheMB << 20; qcfg.NativeBytes > 0 {
+		if qcfg.NativeDir, err = filepath.Abs(cfg.nativeDir()); err != nil {
+			return nil, fmt.Errorf("native copies: %w", err)
+		}
+	}
 	if qcfg.Roles, err = roleLimits(cfg.RoleLimits); err != nil {
 		return nil, err
 	}

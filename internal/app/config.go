@@ -28,6 +28,10 @@ type Config struct {
 	// ResultCacheMB bounds the answers the query layer keeps for statements asked again of the
 	// same snapshot; 0 keeps none.
 	ResultCacheMB int64
+	// NativeCacheMB bounds the snapshots the query layer copies into DuckDB's own storage
+	// (DataDir/native, made anew at each start) to answer them faster than from their Parquet
+	// files; 0 copies none.
+	NativeCacheMB int64
 	Demo          bool // load the demo directory on first start and create demo principals
 	// CodeLists is a directory of replacement code lists (<list name>.csv), "" for the embedded
 	// ones; see schemas.LoadCodeLists and openCatalog.
@@ -41,6 +45,7 @@ func DefaultConfig() Config {
 		Addr:          "127.0.0.1:8080",
 		CacheMaxBytes: 4 << 30,
 		ResultCacheMB: 32,
+		NativeCacheMB: 1024,
 		// 《网络安全法》第二十一条: network logs are kept at least six months.
 		AuditRetentionDays: 190,
 	}
@@ -57,6 +62,9 @@ func (c *Config) Validate() error {
 	}
 	if c.ResultCacheMB < 0 {
 		errs = append(errs, fmt.Errorf("result cache %d MB must not be negative", c.ResultCacheMB))
+	}
+	if c.NativeCacheMB < 0 {
+		errs = append(errs, fmt.Errorf("native copies %d MB must not be negative", c.NativeCacheMB))
 	}
 	if c.AuditRetentionDays < 0 {
 		errs = append(errs, fmt.Errorf("audit retention %d days must not be negative", c.AuditRetentionDays))
@@ -90,3 +98,4 @@ func (c *Config) lakeDir() string    { return filepath.Join(c.DataDir, "lake") }
 func (c *Config) cacheDir() string   { return filepath.Join(c.DataDir, "cache") }
 func (c *Config) tmpDir() string     { return filepath.Join(c.DataDir, "tmp") }
 func (c *Config) auditDir() string   { return filepath.Join(c.DataDir, "audit") }
+func (c *Config) nativeDir() string  { return filepath.Join(c.DataDir, "native") }

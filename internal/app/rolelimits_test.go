@@ -36,6 +36,7 @@ func TestRoleLimitsFile(t *testing.T) {
 	assert.Equal(t, "maxDocumentBytes", res.Errors[0].Extensions["limit"])
 	steward := &catalog.Principal{ID: "steward", Role: catalog.RoleSteward, Clearance: schemas.Core}
 	assert.Empty(t, a.Query.Do(ctx, steward, query.Request{Query: q}).Errors)
+	assert.FileExists(t, filepath.Join(cfg.DataDir, "native", "copies.duckdb"), "the native copies' database, under the data dir")
 	require.NoError(t, a.Close())
 
 	require.NoError(t, os.WriteFile(file, []byte(`{"scene": {"max_docs": 40}}`), 0o644))
@@ -51,9 +52,11 @@ func TestConfigRefusesNegativeBounds(t *testing.T) {
 	cfg := DefaultConfig()
 	assert.NoError(t, cfg.Validate())
 	assert.EqualValues(t, 32, cfg.ResultCacheMB, "answers asked again are kept by default")
-	cfg.ResultCacheMB, cfg.DuckDBMemoryMB = -1, -1
+	assert.EqualValues(t, 1024, cfg.NativeCacheMB, "snapshots are copied into DuckDB's storage by default")
+	cfg.ResultCacheMB, cfg.DuckDBMemoryMB, cfg.NativeCacheMB = -1, -1, -1
 	err := cfg.Validate()
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "result cache -1 MB")
 	assert.Contains(t, err.Error(), "duckdb memory -1 MB")
+	assert.Contains(t, err.Error(), "native copies -1 MB")
 }
