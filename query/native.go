@@ -71,7 +71,15 @@ type nativeCopy struct {
 	dropped bool // evicted: dropped from DuckDB once no reader holds it
 	readers int
 	last    uint64
+	// stmts are the statements prepared over the copy, by text (at most maxCopyStatements): a
+	// statement's values are its arguments, so the same text answers every point query of a
+	// kind without DuckDB parsing and planning it again. Closed when the copy is dropped.
+	stmts map[string]*sql.Stmt
 }
+
+// maxCopyStatements bounds the statements kept prepared per copy; a text beyond it is run
+// unprepared.
+const maxCopyStatements = 64
 
 // openNative attaches a fresh copies' database in dir to db.
 func openNative(db *sql.DB, dir string, budget int64, log *slog.Logger) (*nativeCopies, error) {
@@ -109,20 +117,20 @@ func nativeKey(p *Plan) string {
 	return b.String()
 }
 
-// acquire returns the table of the copy named key when it is ready; release must be called
-// when the statement reading it is done.
-func (n *nativeCopies) acquire(key string) (table string, release func(), ok bool) {
+// acquire returns the copy named key when it is ready; release must be called when the
+// statement reading it is done.
+func (n *nativeCopies) acquire(key string) (c *nativeCopy, release func(), ok bool) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	c := n.copies[key]
+	c = n.copies[key]
 	if c == nil || !c.ready || c.dropped {
-		return "", nil, false
+		return nil, nil, false
 	}
 	n.tick++
 	c.last = n.tick
 	c.readers++
 	var once sync.Once
-	return c.table, func() {
+	return c, func() {
 		once.Do(func() {
 			n.mu.Lock()
 			c.readers--
@@ -217,8 +225,46 @@ func (n *nativeCopies) evict(size int64) {
 	}
 }
 
-// drop removes a copy's table; a failure leaves it in the file, which the next start removes.
+// query runs st, a statement over the acquired copy c, prepared once per text.
+func (n *nativeCopies) query(ctx context.Context, c *nativeCopy, st Statement) (*sql.Rows, error) {
+	n.mu.Lock()
+	stmt := c.stmts[st.SQL]
+	full := len(c.stmts) >= maxCopyStatements
+	n.mu.Unlock()
+	if stmt == nil && full {
+		return n.db.QueryContext(ctx, st.SQL, st.Args...)
+	}
+	if stmt == nil {
+		prepared, err := n.db.PrepareContext(ctx, st.SQL)
+		if err != nil {
+			return nil, err
+		}
+		n.mu.Lock()
+		if stmt = c.stmts[st.SQL]; stmt == nil {
+			if c.stmts == nil {
+				c.stmts = map[string]*sql.Stmt{}
+			}
+			c.stmts[st.SQL], stmt = prepared, prepared
+			prepared = nil
+		}
+		n.mu.Unlock()
+		if prepared != nil { // another reader prepared the same text meanwhile
+			_ = prepared.Close()
+		}
+	}
+	return stmt.QueryContext(ctx, st.Args...)
+}
+
+// drop removes a copy's statements and table; a failure leaves the table in the file, which the
+// next start removes.
 func (n *nativeCopies) drop(c *nativeCopy) {
+	n.mu.Lock()
+	stmts := c.stmts
+	c.stmts = nil
+	n.mu.Unlock()
+	for _, st := range stmts {
+		_ = st.Close()
+	}
 	if _, err := n.db.ExecContext(n.ctx, "DROP TABLE IF EXISTS "+nativeDB+"."+schemas.QuoteIdent(c.table)); err != nil && n.ctx.Err() == nil {
 		n.log.Warn("native copy not dropped", "table", c.table, "err", err)
 	}

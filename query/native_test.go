@@ -96,10 +96,10 @@ func TestNativeCopyAnswersAlike(t *testing.T) {
 
 	// The copy is sorted by the key items (station, observed_at), whatever the files' order.
 	key := nativeKey(&Plan{Snapshot: second, Stored: airStored(t, f), Key: airKey(t, f)})
-	table, release, ok := f.svc.native.acquire(key)
+	c, release, ok := f.svc.native.acquire(key)
 	require.True(t, ok, "the current snapshot's copy is ready")
 	defer release()
-	rows, err := f.svc.db.Query(`SELECT station FROM ` + nativeDB + `."` + table + `"`)
+	rows, err := f.svc.db.Query(`SELECT station FROM ` + nativeDB + `."` + c.table + `"`)
 	require.NoError(t, err)
 	var order []string
 	for rows.Next() {
@@ -139,8 +139,9 @@ func TestNativeCopiesBounded(t *testing.T) {
 
 	// A reader holds the air table's copy while a new penalty snapshot wants room.
 	airCopy := nativeKey(&Plan{Snapshot: mustEntry(t, f, airCode).CurrentSnapshot, Stored: airStored(t, f), Key: airKey(t, f)})
-	table, release, ok := n.acquire(airCopy)
+	c, release, ok := n.acquire(airCopy)
 	require.True(t, ok)
+	table := c.table
 	f.mustDo(hiPrincipal, `{ enterprise_penalty { company } }`) // the penalty copy is the most recent now
 	f.load(penaltyCode, [][]any{{"某化工有限公司", int64(1)}, {"某建材有限公司", int64(2)}, {"某钢铁有限公司", int64(3)}})
 	data := f.mustDo(hiPrincipal, `{ enterprise_penalty { company amount } }`)
@@ -282,4 +283,64 @@ func TestNativeCopiesUnderConcurrentReads(t *testing.T) {
 		}
 	}
 	assert.Positive(t, copied, "some reads were from copies")
+}
+
+// TestNativeCopyStatementsPrepared: a statement text over a copy is prepared once and run again
+// with each request's values (every value is an argument, so the answers differ as the values
+// do); at most maxCopyStatements texts are kept per copy, the others run unprepared; a dropped
+// copy's statements are closed with it.
+func TestNativeCopyStatementsPrepared(t *testing.T) {
+	f := newFixtureWith(t, func(c *Config) { withNativeCopies(t)(c); c.ResultCacheBytes = 0 })
+	point := `query($s: String, $t: String) { air_station_hourly(where: {station: {eq: $s}, observed_at: {eq: $t}}) { station observed_at pm25 } }`
+	want := map[[2]string]any{}
+	for _, r := range airRows() {
+		want[[2]string{r[0].(string), r[2].(time.Time).Format("2006-01-02T15:04:05")}] = r[4]
+	}
+	f.mustDo(hiPrincipal, `{ air_station_hourly { station } }`) // makes the copy
+	for round := range 3 {
+		for k, pm25 := range want {
+			data, errs := f.do(hiPrincipal, point, map[string]any{"s": k[0], "t": k[1]})
+			require.Empty(t, errs)
+			rows := data["air_station_hourly"].([]any)
+			require.Len(t, rows, 1, "round %d, %v", round, k)
+			assert.Equal(t, k[0], rows[0].(map[string]any)["station"])
+			if pm25 == nil {
+				assert.Nil(t, rows[0].(map[string]any)["pm25"])
+			} else {
+				assert.InDelta(t, pm25.(float64), rows[0].(map[string]any)["pm25"], 1e-9)
+			}
+		}
+	}
+	e := mustEntry(t, f, airCode)
+	c, release, ok := f.svc.native.acquire(nativeKey(&Plan{Snapshot: e.CurrentSnapshot, Stored: columns(e), Key: keyColumns(e)}))
+	require.True(t, ok)
+	n := f.svc.native
+	n.mu.Lock()
+	assert.Len(t, c.stmts, 1, "the point query, prepared once for its fifteen runs (the first read was from the files)")
+	n.mu.Unlock()
+
+	// More texts than are kept: an IN list of k values is a text of k placeholders.
+	for k := 1; k <= maxCopyStatements+6; k++ {
+		vals := make([]string, k)
+		for i := range vals {
+			vals[i] = fmt.Sprintf("%d", i*10)
+		}
+		data := f.mustDo(hiPrincipal, `{ air_station_hourly(where: {aqi: {in: [`+strings.Join(vals, ",")+`]}}) { station aqi } }`)
+		wantRows := 0
+		for _, r := range airRows() {
+			if a, ok := r[5].(int64); ok && a%10 == 0 && a/10 < int64(k) {
+				wantRows++
+			}
+		}
+		assert.Len(t, data["air_station_hourly"], wantRows, "in list of %d", k)
+	}
+	n.mu.Lock()
+	assert.Len(t, c.stmts, maxCopyStatements)
+	c.dropped = true
+	n.mu.Unlock()
+	release() // the last reader of a dropped copy drops it
+	n.mu.Lock()
+	assert.Nil(t, c.stmts, "closed with the copy")
+	n.mu.Unlock()
+	assert.NotContains(t, nativeTables(t, f.svc), c.table)
 }

@@ -151,20 +151,20 @@ func (s *Service) run(ctx context.Context, r *request, p *Plan) ([]map[string]an
 		}
 		return paths, release, nil
 	}
-	copied := false
+	var copied *nativeCopy
 	if s.native != nil {
 		nk := nativeKey(p)
-		if table, release, ok := s.native.acquire(nk); ok {
+		if c, release, ok := s.native.acquire(nk); ok {
 			defer release()
-			if st, err = BuildSQL(p, Files{Native: table}); err != nil {
+			if st, err = BuildSQL(p, Files{Native: c.table}); err != nil {
 				return nil, err
 			}
-			copied = true
+			copied = c
 		} else if !p.Past {
 			s.native.want(nk, p, m, files)
 		}
 	}
-	if !copied {
+	if copied == nil {
 		paths, release, err := files(ctx)
 		if err != nil {
 			return nil, err
@@ -178,7 +178,12 @@ func (s *Service) run(ctx context.Context, r *request, p *Plan) ([]map[string]an
 	if s.sqlHook != nil {
 		s.sqlHook(st)
 	}
-	rows, err := s.db.QueryContext(ctx, st.SQL, st.Args...)
+	var rows *sql.Rows
+	if copied != nil {
+		rows, err = s.native.query(ctx, copied, st)
+	} else {
+		rows, err = s.db.QueryContext(ctx, st.SQL, st.Args...)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("query %s snapshot %s: %w", p.Table, p.Snapshot, err)
 	}
