@@ -132,7 +132,7 @@ func queryBench(ctx context.Context, dir string, rounds, rows int) error {
 		args           []any
 		p              *catalog.Principal
 	}{
-		{"aggregate by district (1M rows)",
+		{"aggregate by district (every row)",
 			`{ air_station_hourly_aggregate(groupBy: [district_code]) { group { district_code } count avg { pm25 } max { pm25 } } }`,
 			`SELECT district_code, count(*), avg(pm25), max(pm25) FROM read_parquet(?) GROUP BY 1 ORDER BY 1`, nil, steward},
 		{"filtered rows, ordered, limit 100",
