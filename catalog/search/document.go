@@ -53,37 +53,55 @@ const (
 // the digits of every code would otherwise seem to hold (engine.go).
 func (p part) ident() bool { return p.Label == labelCode || p.Label == labelTable }
 
-// partsOf is the one place that decides what text of an entry is searched. v resolves what the
-// entry refers to by code: its district, business items and scenes (by name and code). A renamed
-// business item or scene reaches an entry's document when the entry itself next changes.
+// partsOf is the one place that decides what text of an entry is searched (eachPart), as a
+// list.
 func partsOf(v *catalog.View, e *catalog.Entry) []part {
-	ps := []part{{"名称", e.Name}, {"摘要", e.Abstract}, {"提供方", e.ProviderName}}
+	var ps []part
+	eachPart(v, e, func(p part, _ bool) { ps = append(ps, p) })
+	return ps
+}
+
+// eachPart calls fn with every searchable piece of e, in order, and whether it was found
+// through v: a name the entry refers to by code (its district, business items and scenes), which
+// a later view may give otherwise; the others the entry holds itself, the same in every view.
+// With v nil, only those. A renamed business item or scene reaches an entry's document when the
+// entry itself next changes.
+func eachPart(v *catalog.View, e *catalog.Entry, fn func(p part, viaView bool)) {
+	fn(part{"名称", e.Name}, false)
+	fn(part{"摘要", e.Abstract}, false)
+	fn(part{"提供方", e.ProviderName}, false)
 	for _, it := range e.Items.All() {
-		ps = append(ps, part{"信息项", it.Name})
+		fn(part{"信息项", it.Name}, false)
 		if it.Description != "" {
-			ps = append(ps, part{"信息项说明", it.Description})
+			fn(part{"信息项说明", it.Description}, false)
 		}
 	}
 	for _, code := range e.BusinessItems {
-		if b, err := v.BusinessItem(code); err == nil {
-			ps = append(ps, part{"业务事项", b.Name})
+		if v != nil {
+			if b, err := v.BusinessItem(code); err == nil {
+				fn(part{"业务事项", b.Name}, true)
+			}
 		}
-		ps = append(ps, part{"业务事项", code})
+		fn(part{"业务事项", code}, false)
 	}
 	for _, code := range e.Scenes {
-		if sc, err := v.Scene(code); err == nil {
-			ps = append(ps, part{"应用场景", sc.Name})
+		if v != nil {
+			if sc, err := v.Scene(code); err == nil {
+				fn(part{"应用场景", sc.Name}, true)
+			}
 		}
-		ps = append(ps, part{"应用场景", code})
+		fn(part{"应用场景", code}, false)
 	}
-	if d, err := v.District(e.District); err == nil {
-		ps = append(ps, part{"区县", d.Name})
-		if d.ShortName != d.Name {
-			ps = append(ps, part{"区县", d.ShortName})
+	if v != nil {
+		if d, err := v.District(e.District); err == nil {
+			fn(part{"区县", d.Name}, true)
+			if d.ShortName != d.Name {
+				fn(part{"区县", d.ShortName}, true)
+			}
 		}
 	}
-	ps = append(ps, part{labelCode, e.ResourceCode}, part{labelTable, e.Table})
-	return ps
+	fn(part{labelCode, e.ResourceCode}, false)
+	fn(part{labelTable, e.Table}, false)
 }
 
 // codesOf is the entry's code for every facet (several domains).

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/RoaringBitmap/roaring/v2"
+
+	"github.com/cqeco/ecolake/catalog"
 )
 
 // engine is the index in memory: roaring bitmaps of document numbers, so that a search, its
@@ -68,7 +70,8 @@ type engine struct {
 	stamp []uint64 // by gram id: the gen of the last gramIDs that met it, to skip repeats
 	gen   uint64
 	cache [1 << 12]gramSlot // in front of gramID: a document's texts repeat their grams
-	buf   []byte            // the own text being put together (docOf)
+	buf   []byte            // the extra text being put together (docOf)
+	texts []string          // own texts being indexed (add, remove)
 	bytes [256]uint64       // how often each byte occurs in the documents' own prose (word.go)
 	// names holds the documents' names one after the other, in the order of their numbers: a
 	// word many names hold is verified in them at the speed of memory, not of its latency.
@@ -78,11 +81,73 @@ type engine struct {
 // docRec is what the engine holds of a document besides its bits in the bitmaps.
 type docRec struct {
 	name string // normalized, in names
-	// own is the other texts no other entry holds, normalized, blank-separated: the prose, then
-	// the identifiers.
-	own   string
-	prose uint32   // end of the prose in own
-	parts []uint32 // the shared parts, distinct and sorted; documents often share the slice
+	// e is the entry as indexed (stored entries are never changed in place): its own texts,
+	// those no other entry holds, are read from it when a word is verified and when the
+	// document is taken out (ownTexts), rather than copied, which would double the memory of
+	// the directory's prose.
+	e *catalog.Entry
+	// extra is the own texts found through the view when indexed (eachPart), normalized,
+	// blank-separated: a later view may give them otherwise. Most are shared parts; usually empty.
+	extra string
+	// folded is the normalized form of the entry's own texts that normalizing changes (upper case,
+	// full-width forms, runs of blanks), blank-separated: a word is verified in the others as
+	// stored (proseHolds). Usually a few short texts, if any.
+	folded string
+	parts  []uint32 // the shared parts, distinct and sorted; documents often share the slice
+	// raw: the item strings other than names and descriptions (fields, codes) are ASCII, so a
+	// word of ideographs found in the packed items lies in a name or a description (proseHolds).
+	raw bool
+}
+
+// ownTexts calls fn with the document's own texts, normalized: those its entry holds that are
+// neither its name nor a shared part, each with whether it is an identifier (in order, repeats
+// included: the same every time for the same document), then extra as one prose text. It stops
+// when fn returns false.
+func (g *engine) ownTexts(r *docRec, fn func(text string, ident bool) bool) {
+	if r.e == nil {
+		return
+	}
+	more := true
+	eachPart(nil, r.e, func(p part, _ bool) {
+		if !more {
+			return
+		}
+		t := normalize(p.Text)
+		if t == "" || t == r.name {
+			return
+		}
+		if _, shared := g.partID[t]; shared {
+			return
+		}
+		more = fn(t, p.ident())
+	})
+	if more && r.extra != "" {
+		fn(r.extra, false)
+	}
+}
+
+// prose returns the document's own prose texts (ownTexts), in buf.
+func (g *engine) prose(r *docRec, buf []string) []string {
+	buf = buf[:0]
+	g.ownTexts(r, func(t string, ident bool) bool {
+		if !ident {
+			buf = append(buf, t)
+		}
+		return true
+	})
+	return buf
+}
+
+// idents returns the document's identifiers (ownTexts), in buf.
+func (g *engine) idents(r *docRec, buf []string) []string {
+	buf = buf[:0]
+	g.ownTexts(r, func(t string, ident bool) bool {
+		if ident {
+			buf = append(buf, t)
+		}
+		return true
+	})
+	return buf
 }
 
 // doc is an entry as the engine takes it: its resource code, texts and codes.
@@ -121,7 +186,8 @@ func (g *engine) stampGram(ids []uint32, gid uint32) []uint32 {
 
 // docGrams returns the distinct gram ids of the prose of r (name, own, shared).
 func (g *engine) docGrams(r *docRec) []uint32 {
-	ids := g.gramIDs(r.name, r.own[:r.prose])
+	g.texts = g.prose(r, g.texts)
+	ids := g.gramIDs(append(g.texts, r.name)...)
 	for _, id := range r.parts {
 		for _, gid := range g.parts[id].grams {
 			ids = g.stampGram(ids, gid)
@@ -212,12 +278,11 @@ func (g *engine) add(n uint32, d doc) {
 	for _, gid := range g.gramIDs(r.name) {
 		bitmapAt(&g.nameGram, gid).Add(n)
 	}
-	for _, gid := range g.gramIDs(r.own[r.prose:]) {
+	g.texts = g.idents(&r, g.texts)
+	for _, gid := range g.gramIDs(g.texts...) {
 		bitmapAt(&g.idGram, gid).Add(n)
 	}
-	for i := range r.prose {
-		g.bytes[r.own[i]]++
-	}
+	g.countBytes(&r, 1)
 	for _, t := range d.terms {
 		codes := g.facet[t[0]]
 		if codes == nil {
@@ -256,12 +321,11 @@ func (g *engine) remove(n uint32) {
 	for _, gid := range g.gramIDs(r.name) {
 		g.nameGram[gid].Remove(n)
 	}
-	for _, gid := range g.gramIDs(r.own[r.prose:]) {
+	g.texts = g.idents(r, g.texts)
+	for _, gid := range g.gramIDs(g.texts...) {
 		g.idGram[gid].Remove(n)
 	}
-	for i := range r.prose {
-		g.bytes[r.own[i]]--
-	}
+	g.countBytes(r, ^uint64(0))
 	for _, codes := range g.facet {
 		for _, bm := range codes {
 			bm.Remove(n)
@@ -272,6 +336,16 @@ func (g *engine) remove(n uint32) {
 	}
 	g.all.Remove(n)
 	g.docs[n] = docRec{}
+}
+
+// countBytes adds d (1, or ^0 to take one away) to the count of each byte of r's own prose.
+func (g *engine) countBytes(r *docRec, d uint64) {
+	g.texts = g.prose(r, g.texts)
+	for _, t := range g.texts {
+		for i := range len(t) {
+			g.bytes[t[i]] += d
+		}
+	}
 }
 
 // built ends a build: the census is let go, and every bitmap takes its smallest form (runs, for

@@ -33,6 +33,13 @@ func ownFixture(t *testing.T) (*catalog.Store, *Index) {
 	return s, openIndex(t, s, t.TempDir())
 }
 
+// ownOf is a document's own texts (engine.ownTexts) as one string, prose then identifiers, and
+// its prose alone. The caller holds ix.rw.
+func ownOf(ix *Index, r docRec) (own, prose string) {
+	p := ix.eng.prose(&r, nil)
+	return strings.Join(append(slices.Clone(p), ix.eng.idents(&r, nil)...), " "), strings.Join(p, " ")
+}
+
 // describe returns items with item i's description set to d.
 func describe(items catalog.ItemList, i int, d string) catalog.ItemList {
 	its := items.Slice()
@@ -51,11 +58,13 @@ func TestOwnTexts(t *testing.T) {
 		parts = append(parts, p.text)
 	}
 	a := ix.eng.docs[number(t, ix.eng, "0101/000001")]
+	own, prose := ownOf(ix, a)
 	ix.rw.RUnlock()
 	assert.ElementsMatch(t, []string{"卯辰记录", "重庆市生态环境局", "备注", "氨氮浓度", "重庆市", "市级"}, parts)
 	assert.Equal(t, "甲乙监测", a.name)
-	assert.Equal(t, "丙丁台账 丁戊己庚 0101/000001 h_000001", a.own, "prose, identifiers")
-	assert.Equal(t, "丙丁台账 丁戊己庚", a.own[:a.prose])
+	assert.Equal(t, "丙丁台账 丁戊己庚 0101/000001 h_000001", own, "prose, identifiers")
+	assert.Equal(t, "丙丁台账 丁戊己庚", prose)
+	assert.Empty(t, a.extra, "its district's names are shared parts")
 
 	for _, c := range []struct {
 		text         string
@@ -116,7 +125,8 @@ func TestOwnTextsFollow(t *testing.T) {
 		assert.Equal(t, len(want), first.Total, text)
 	}
 	ix.rw.RLock()
-	assert.Equal(t, "测试用目录 丁戊己庚 0101/000004 h_000004", ix.eng.docs[number(t, ix.eng, "0101/000004")].own)
+	own, _ := ownOf(ix, ix.eng.docs[number(t, ix.eng, "0101/000004")])
+	assert.Equal(t, "测试用目录 丁戊己庚 0101/000004 h_000004", own)
 	assert.NotContains(t, ix.eng.partID, "丁戊己庚", "no part is made after the build")
 	assert.Equal(t, 4, ix.eng.sorted, "a code after every other keeps the order")
 	ix.rw.RUnlock()
@@ -158,4 +168,44 @@ func number(t *testing.T, g *engine, code string) uint32 {
 	n, ok := g.number(code)
 	require.True(t, ok, code)
 	return n
+}
+
+// TestWordVerifiedInItemTexts: a word of ideographs is verified in the items as stored (packed),
+// where it is found within a name or a description and never across two of them; any other
+// word is verified in the texts normalized (full-width letters and digits, upper case).
+func TestWordVerifiedInItemTexts(t *testing.T) {
+	s := newStore(t, t.TempDir())
+	t.Cleanup(func() { _ = s.Close() })
+	a := handEntry("000001", "子丑台账", "寅卯辰巳")
+	a.Abstract = "午未"
+	a.Items = describe(a.Items, 1, "含ＰＭ２．５浓度")
+	b := handEntry("000002", "申酉台账", "戌亥")
+	b.Abstract = "亥子" // the gram 亥子 without the word
+	b.Items = describe(b.Items, 0, "天地戌")
+	b.Items = describe(b.Items, 1, "子丑")
+	c := handEntry("000003", "辰巳台账")
+	c.Abstract = "pm2 25x" // every gram of pm25x, not the word
+	its := c.Items.Slice()
+	its[0].Field = "pm25x"
+	c.Items = catalog.ItemsOf(its...)
+	for _, e := range []*catalog.Entry{a, b, c} {
+		require.NoError(t, s.PutEntry(context.Background(), e))
+	}
+	ix := openIndex(t, s, t.TempDir())
+	for text, want := range map[string][]string{
+		"卯辰巳":      {"0101/000001"}, // within an item name
+		"pm2.5浓度":  {"0101/000001"}, // full-width in the text, folded
+		"含pm2.5":   {"0101/000001"},
+		"戌亥子":      nil,             // 天地戌 | 戌亥 | 子丑: across item texts only
+		"地戌":       {"0101/000002"}, // two runes: the gram alone
+		"天地戌":      {"0101/000002"}, // a description, whole
+		"亥子丑":      nil,             // the abstract's 亥子, then 子丑 elsewhere
+		"h_000002": {"0101/000002"}, // an identifier
+		"pm25x":    nil,             // an item's field, not its text
+	} {
+		got, first := all(t, ix, s.View(), admin, Query{Text: text, Limit: 10})
+		slices.Sort(got)
+		assert.Equal(t, want, got, text)
+		assert.Equal(t, len(want), first.Total, text)
+	}
 }

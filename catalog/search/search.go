@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -141,6 +142,9 @@ func (ix *Index) follow() {
 	if err != nil {
 		return // closed
 	}
+	// The build's garbage, several times the index's size, would stay resident until the heap
+	// grew back into it: given back to the system before searches begin.
+	debug.FreeOSMemory()
 	ix.swap(eng, at)
 	ix.rebuilding.Store(false)
 	ix.broadcast()
@@ -179,6 +183,7 @@ func (ix *Index) follow() {
 			}
 			ix.reordered.Add(1)
 			ix.swap(b.eng, v.Index())
+			debug.FreeOSMemory() // the old engine and the build's garbage
 			ix.log.Info("search index rebuilt in order", "entries", len(b.eng.codes), "drift", drift)
 		case <-ix.stop:
 			return

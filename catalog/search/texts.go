@@ -35,40 +35,44 @@ func (g *engine) part(text string) uint32 {
 	return id
 }
 
-// docOf is what the engine holds of an entry; it interns the entry's shared parts.
+// docOf is what the engine holds of an entry; it interns the entry's shared parts. Of its own
+// texts only those found through v are copied (docRec.extra); the others are read from e.
 func (g *engine) docOf(v *catalog.View, e *catalog.Entry) doc {
 	name := normalize(e.Name)
 	d := doc{code: e.ResourceCode, rank: e.Grade().Rank()}
-	var prose, idents []string
 	var ids []uint32
-	textsOf(v, e, func(text string, ident bool) {
+	var extra, folded []string
+	eachPart(v, e, func(p part, viaView bool) {
+		text := normalize(p.Text)
+		if text == "" || text == name {
+			return
+		}
 		id, ok := g.partID[text]
 		switch {
-		case text == name, slices.Contains(prose, text), slices.Contains(idents, text):
 		case ok:
 			if !slices.Contains(ids, id) {
 				ids = append(ids, id)
 			}
 		case g.shared != nil && g.isShared(text):
 			ids = append(ids, g.part(text))
-		case ident:
-			idents = append(idents, text)
-		default:
-			prose = append(prose, text)
+		case viaView:
+			if !slices.Contains(extra, text) {
+				extra = append(extra, text)
+			}
+		case text != p.Text && !p.ident() && !slices.Contains(folded, text):
+			folded = append(folded, text)
 		}
 	})
-	b := g.buf[:0]
-	for i, t := range append(prose, idents...) {
-		if i > 0 {
-			b = append(b, ' ')
-		}
-		b = append(b, t...)
-		if i == len(prose)-1 {
-			d.rec.prose = uint32(len(b))
+	d.rec.name, d.rec.e, d.rec.parts = name, e, g.list(ids)
+	d.rec.extra, d.rec.folded = g.joined(extra), g.joined(folded)
+	d.rec.raw = true
+	for _, it := range e.Items.All() {
+		for _, s := range [...]string{it.Field, string(it.Type), string(it.Grade), it.PIType, it.CodeList} {
+			if !ascii(s) {
+				d.rec.raw = false
+			}
 		}
 	}
-	g.buf = b
-	d.rec.name, d.rec.own, d.rec.parts = name, string(b), g.list(ids)
 	codes := codesOf(e)
 	for _, f := range facets {
 		for _, c := range codes[f.name] {
@@ -76,6 +80,23 @@ func (g *engine) docOf(v *catalog.View, e *catalog.Entry) doc {
 		}
 	}
 	return d
+}
+
+// joined is texts separated by blanks, which no word of a query holds, so that a word found in
+// it lies within one text; "" for none.
+func (g *engine) joined(texts []string) string {
+	if len(texts) == 0 {
+		return ""
+	}
+	b := g.buf[:0]
+	for i, t := range texts {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, t...)
+	}
+	g.buf = b
+	return string(b)
 }
 
 // list returns ids sorted, as a slice the engine shares among the documents of the same parts

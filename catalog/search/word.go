@@ -49,14 +49,16 @@ func (g *engine) word(w string, within *roaring.Bitmap) (text, name *roaring.Bit
 		return true
 	})
 	find := g.finder(w)
+	ideographs := ideographic(w)
 	roaring.AndNot(candidates, viaPart).Iterate(func(n uint32) bool {
-		if r := &g.docs[n]; !texts.has(n) && find(r.own[:r.prose]) >= 0 {
+		if !texts.has(n) && proseHolds(&g.docs[n], w, ideographs, find) {
 			texts.set(n)
 		}
 		return true
 	})
 	intersect(idents...).Iterate(func(n uint32) bool {
-		if r := &g.docs[n]; !texts.has(n) && strings.Contains(r.own[r.prose:], w) {
+		if r := &g.docs[n]; !texts.has(n) && r.e != nil &&
+			(strings.Contains(normalize(r.e.ResourceCode), w) || strings.Contains(normalize(r.e.Table), w)) {
 			texts.set(n)
 		}
 		return true
@@ -64,6 +66,63 @@ func (g *engine) word(w string, within *roaring.Bitmap) (text, name *roaring.Bit
 	text = texts.bitmap()
 	text.Or(viaPart)
 	return text, named.bitmap()
+}
+
+// proseHolds reports whether a prose text of document r holds the normalized word w, whose
+// ideographs tells whether it is made of CJK ideographs alone; find is its finder. Every prose
+// text of the entry is read, shared parts included: a document whose part holds w is found
+// through the part anyway.
+//
+// The entry's texts are read as stored, and those normalizing changes in their normalized copy
+// (docRec.folded): a stored text that holds w holds it normalized too (w is normalized and holds
+// no blank), and one that normalizing changes is found in its copy. The items are read packed,
+// at the speed of memory: a word of ideographs found there lies within a name or a description
+// (docRec.raw); any other word found there may lie in an item's field or code, or across two
+// strings, and the names and descriptions are then read one by one.
+func proseHolds(r *docRec, w string, ideographs bool, find func(string) int) bool {
+	e := r.e
+	if e == nil {
+		return false
+	}
+	if find(r.extra) >= 0 || find(r.folded) >= 0 {
+		return true
+	}
+	in := func(s string) bool { return find(s) >= 0 }
+	if in(e.Abstract) || in(e.ProviderName) || slices.ContainsFunc(e.BusinessItems, in) || slices.ContainsFunc(e.Scenes, in) {
+		return true
+	}
+	if find(e.Items.Packed()) < 0 {
+		return false
+	}
+	if ideographs && r.raw {
+		return true
+	}
+	for _, it := range e.Items.All() {
+		if strings.Contains(it.Name, w) || strings.Contains(it.Description, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// ideographic reports whether w is made of CJK ideographs alone (analysis.go's range).
+func ideographic(w string) bool {
+	for _, r := range w {
+		if r < cjkFirst || r > cjkLast {
+			return false
+		}
+	}
+	return w != ""
+}
+
+// ascii reports whether s is ASCII alone.
+func ascii(s string) bool {
+	for i := range len(s) {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // finder returns strings.Index for w, faster in prose: most of the bytes of Chinese text are the
