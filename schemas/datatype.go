@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"golang.org/x/text/width"
 )
 
 // DataType is the logical type of a directory item (信息项). Every layer maps it the same way:
@@ -118,23 +119,35 @@ func ParseString(s string) (string, error) {
 	return s, nil
 }
 
-// ParseInt is Parse for INT; thousands separators are allowed.
+// narrow folds full-width forms to ASCII (１１６ → 116, １，２３４．５ → 1,234.5, －３ → -3): what
+// a Chinese input method types in a spreadsheet. ASCII text is returned as it is.
+func narrow(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return width.Fold.String(s)
+		}
+	}
+	return s
+}
+
+// ParseInt is Parse for INT; thousands separators and full-width digits are allowed.
 func ParseInt(s string) (int64, error) {
 	s = strings.TrimSpace(s)
-	n, err := strconv.ParseInt(withoutCommas(s), 10, 64)
+	n, err := strconv.ParseInt(withoutCommas(narrow(s)), 10, 64)
 	if err != nil {
 		return 0, fmt.Errorf("%q 不是有效的整数", s)
 	}
 	return n, nil
 }
 
-// ParseFloat is Parse for FLOAT; thousands separators are allowed, NaN and infinities are not.
+// ParseFloat is Parse for FLOAT; thousands separators and full-width digits are allowed, NaN
+// and infinities are not.
 func ParseFloat(s string) (float64, error) {
 	s = strings.TrimSpace(s)
 	if f, ok := fastFloat(s); ok {
 		return f, nil
 	}
-	f, err := strconv.ParseFloat(withoutCommas(s), 64)
+	f, err := strconv.ParseFloat(withoutCommas(narrow(s)), 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 		return 0, fmt.Errorf("%q 不是有效的数值", s)
 	}
@@ -208,29 +221,33 @@ func ParseBool(s string) (bool, error) {
 	return false, fmt.Errorf("%q 不是有效的布尔值 (应为 是/否)", s)
 }
 
-// ParseDate is Parse for DATE: midnight UTC of the day written in any of dateLayouts.
+// ParseDate is Parse for DATE: midnight UTC of the day written in any of dateLayouts, digits
+// full-width or not.
 func ParseDate(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if d, ok := fastDate(s); ok {
 		return d, nil
 	}
+	n := narrow(s)
 	for _, l := range dateLayouts {
-		if d, err := time.Parse(l, s); err == nil {
+		if d, err := time.Parse(l, n); err == nil {
 			return d, nil
 		}
 	}
 	return time.Time{}, fmt.Errorf("%q 不是有效的日期 (应为 YYYY-MM-DD)", s)
 }
 
-// ParseTimestamp is Parse for TIMESTAMP: the wall clock written in any of tsLayouts, as UTC.
+// ParseTimestamp is Parse for TIMESTAMP: the wall clock written in any of tsLayouts (digits
+// full-width or not), as UTC.
 // A zone offset, when written, is dropped: times are read as written.
 func ParseTimestamp(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if d, ok := fastTimestamp(s); ok {
 		return d, nil
 	}
+	n := narrow(s)
 	for _, l := range tsLayouts {
-		if d, err := time.Parse(l, s); err == nil {
+		if d, err := time.Parse(l, n); err == nil {
 			return time.Date(d.Year(), d.Month(), d.Day(), d.Hour(), d.Minute(), d.Second(), d.Nanosecond(), time.UTC), nil
 		}
 	}

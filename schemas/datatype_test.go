@@ -10,12 +10,14 @@ import (
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
+	"golang.org/x/text/width"
 )
 
 // slowParse is Parse as it reads without the fast paths: every layout through time.Parse.
 // The fast paths must never change a result or an error text.
 func slowParse(t DataType, s string) (any, error) {
 	s = strings.TrimSpace(s)
+	folded := width.Fold.String(s) // numbers and dates may be typed full-width
 	switch t {
 	case String:
 		if !utf8.ValidString(s) {
@@ -23,13 +25,13 @@ func slowParse(t DataType, s string) (any, error) {
 		}
 		return s, nil
 	case Int:
-		n, err := strconv.ParseInt(strings.ReplaceAll(s, ",", ""), 10, 64)
+		n, err := strconv.ParseInt(strings.ReplaceAll(folded, ",", ""), 10, 64)
 		if err != nil {
 			return nil, fmt.Errorf("%q 不是有效的整数", s)
 		}
 		return n, nil
 	case Float:
-		f, err := strconv.ParseFloat(strings.ReplaceAll(s, ",", ""), 64)
+		f, err := strconv.ParseFloat(strings.ReplaceAll(folded, ",", ""), 64)
 		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 			return nil, fmt.Errorf("%q 不是有效的数值", s)
 		}
@@ -44,14 +46,14 @@ func slowParse(t DataType, s string) (any, error) {
 		return nil, fmt.Errorf("%q 不是有效的布尔值 (应为 是/否)", s)
 	case Date:
 		for _, l := range dateLayouts {
-			if d, err := time.Parse(l, s); err == nil {
+			if d, err := time.Parse(l, folded); err == nil {
 				return d, nil
 			}
 		}
 		return nil, fmt.Errorf("%q 不是有效的日期 (应为 YYYY-MM-DD)", s)
 	case Timestamp:
 		for _, l := range tsLayouts {
-			if d, err := time.Parse(l, s); err == nil {
+			if d, err := time.Parse(l, folded); err == nil {
 				return time.Date(d.Year(), d.Month(), d.Day(), d.Hour(), d.Minute(), d.Second(), d.Nanosecond(), time.UTC), nil
 			}
 		}

@@ -73,6 +73,19 @@ func TestParse(t *testing.T) {
 		{Date, "2024-13-01", nil, true},
 		{Timestamp, "2024-09-01 13:00", time.Date(2024, 9, 1, 13, 0, 0, 0, time.UTC), false},
 		{String, " 万州区 ", "万州区", false},
+		// What a Chinese input method types: full-width digits, separators, signs, ideographic
+		// spaces.
+		{Int, "１１６", int64(116), false},
+		{Int, "１，２３４", int64(1234), false},
+		{Int, "　－３　", int64(-3), false},
+		{Float, "３５．５", 35.5, false},
+		{Float, "１２,３４５.６７", 12345.67, false},
+		{Date, "２０２４年５月７日", time.Date(2024, 5, 7, 0, 0, 0, 0, time.UTC), false},
+		{Date, "2024年5月7日", time.Date(2024, 5, 7, 0, 0, 0, 0, time.UTC), false},
+		{Date, "２０２４／５／７", time.Date(2024, 5, 7, 0, 0, 0, 0, time.UTC), false},
+		{Timestamp, "２０２４－０５－０７　１３：００", time.Date(2024, 5, 7, 13, 0, 0, 0, time.UTC), false},
+		{Int, "一百", nil, true},
+		{Float, "３５．５元", nil, true},
 	}
 	for _, c := range cases {
 		got, err := c.t.Parse(c.in)
