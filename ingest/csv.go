@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"errors"
@@ -9,27 +10,38 @@ import (
 	"io"
 )
 
-// csvDecoder reads comma-separated text, UTF-8 or GB18030, one record at a time.
+// csvDecoder reads separated text (comma, tab or semicolon), UTF-8 or GB18030, one record at a
+// time.
 type csvDecoder struct {
 	r        *csv.Reader
 	encoding string
+	comma    rune
 }
 
-// NewCSVDecoder detects the encoding from the first bytes and streams the records.
-// Rows with a different number of fields than the header are returned as they are: deciding
-// what is wrong with them is the validator's job, so that they end up as rejects.
+// NewCSVDecoder detects the encoding and the separator from the first bytes and streams the
+// records. Rows with a different number of fields than the header are returned as they are:
+// deciding what is wrong with them is the validator's job, so that they end up as rejects.
 func NewCSVDecoder(r io.Reader) (Decoder, error) {
 	text, enc, err := decodeText(r)
 	if err != nil {
 		return nil, err
 	}
-	cr := csv.NewReader(&lineLimiter{r: text, max: MaxLineBytes})
+	br := bufio.NewReaderSize(&lineLimiter{r: text, max: MaxLineBytes}, sniffSize)
+	head, err := br.Peek(sniffSize)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, err // the line limiter's message, or the read's
+	}
+	cr := csv.NewReader(br)
+	cr.Comma = sniffDelimiter(head)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
-	return &csvDecoder{r: cr, encoding: enc}, nil
+	return &csvDecoder{r: cr, encoding: enc, comma: cr.Comma}, nil
 }
 
 func (d *csvDecoder) Encoding() string { return d.encoding }
+
+// Delimiter is the Chinese name of the separator when it is not the comma.
+func (d *csvDecoder) Delimiter() string { return delimiterName(d.comma) }
 
 func (d *csvDecoder) Next() ([]string, int, error) {
 	rec, err := d.r.Read()

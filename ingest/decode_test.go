@@ -96,9 +96,9 @@ func TestBrokenBytesAfterWindow(t *testing.T) {
 	d, err := NewCSVDecoder(strings.NewReader(b.String()))
 	require.NoError(t, err)
 	assert.Equal(t, EncodingUTF8, d.Encoding())
-	header, err := readHeader("f.csv", d)
+	h, err := findHeader("f.csv", d, testEntry())
 	require.NoError(t, err)
-	p, err := newPlan("f.csv", testEntry(), header, d.Encoding())
+	p, err := newPlan("f.csv", testEntry(), h.cells, d.Encoding())
 	require.NoError(t, err)
 	vals := make([]value, p.entry.Items.Len())
 	var last []Reject
@@ -137,11 +137,12 @@ func FuzzDecode(f *testing.F) {
 			require.ErrorIs(t, err, ErrBadEncoding)
 			return
 		}
-		header, err := readHeader("f.csv", d)
+		h, err := findHeader("f.csv", d, entry)
 		if err != nil {
 			return
 		}
-		p, err := newPlan("f.csv", entry, header, d.Encoding())
+		dec := &replay{Decoder: d, queue: h.buffered}
+		p, err := newPlan("f.csv", entry, h.cells, d.Encoding())
 		if err != nil {
 			require.ErrorIs(t, err, ErrBadHeader)
 			return
@@ -151,7 +152,7 @@ func FuzzDecode(f *testing.F) {
 		vals := make([]value, entry.Items.Len())
 		var rejects []Reject
 		for {
-			rec, line, err := d.Next()
+			rec, line, err := dec.Next()
 			if errors.Is(err, io.EOF) {
 				break
 			}

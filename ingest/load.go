@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/cqeco/ecolake/schemas"
 	"io"
 
 	"github.com/cqeco/ecolake/catalog"
@@ -27,11 +26,19 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 		return fmt.Errorf("%s: %w", sub.Filename, err)
 	}
 	res.Encoding = dec.Encoding()
-	header, err := readHeader(sub.Filename, dec)
+	if d, ok := dec.(interface{ Delimiter() string }); ok {
+		res.Delimiter = d.Delimiter()
+	}
+	if d, ok := dec.(interface{ Sheet() string }); ok {
+		res.Sheet = d.Sheet()
+	}
+	h, err := findHeader(sub.Filename, dec, entry)
 	if err != nil {
 		return err
 	}
-	p, err := newPlan(sub.Filename, entry, header, dec.Encoding())
+	res.HeaderLine = h.line
+	dec = &replay{Decoder: dec, queue: h.buffered}
+	p, err := newPlan(sub.Filename, entry, h.cells, dec.Encoding())
 	if err != nil {
 		return err
 	}
@@ -172,17 +179,3 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 	return nil
 }
 
-// readHeader returns a copy of the first record.
-func readHeader(filename string, dec Decoder) ([]string, error) {
-	rec, _, err := dec.Next()
-	var re *RecordError
-	switch {
-	case errors.Is(err, io.EOF):
-		return nil, schemas.Userf(ErrBadHeader, "%s 是空文件，没有表头", quoteName(filename))
-	case errors.As(err, &re):
-		return nil, schemas.Userf(ErrBadHeader, "%s 表头无法解析：%s", quoteName(filename), re.Reason)
-	case err != nil:
-		return nil, fmt.Errorf("read %s: %w", filename, err)
-	}
-	return append([]string(nil), rec...), nil
-}

@@ -14,6 +14,12 @@ type Result struct {
 	Run      catalog.Run
 	Snapshot *catalog.Snapshot // nil when nothing was committed
 	Encoding string            // "UTF-8" or "GB18030"
+	// How the file was laid out, as found: the separator of a text file when not the comma
+	// (Chinese: 制表符, 分号), the sheet of a workbook, and the line (row) of the header, above
+	// which title rows were skipped.
+	Delimiter  string
+	Sheet      string
+	HeaderLine int
 	Rejects  []Reject          // the first Config.MaxRejectsInResult problems
 	// Scoped is true when the submitter reads only part of the entry's rows (a district account on
 	// a table of several districts): the whole table's size is not for it to learn, so the
@@ -91,6 +97,15 @@ func (r *Result) Summary() string {
 		src += "（" + r.Encoding + " 编码）"
 	}
 	fmt.Fprintf(&b, "报送文件：%s\n", src)
+	if r.Sheet != "" {
+		fmt.Fprintf(&b, "工作表：%s\n", schemas.Clip(r.Sheet, maxNameInMessage))
+	}
+	if r.Delimiter != "" {
+		fmt.Fprintf(&b, "分隔符：%s\n", r.Delimiter)
+	}
+	if r.HeaderLine > 1 {
+		fmt.Fprintf(&b, "表头在第 %d 行，其上 %d 行视为标题，未读取\n", r.HeaderLine, r.HeaderLine-1)
+	}
 	status := runStatusText[run.Status]
 	if status == "" {
 		status = run.Status

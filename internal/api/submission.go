@@ -83,8 +83,12 @@ type submissionJSON struct {
 	Run      runJSON       `json:"run"`
 	Snapshot *snapshotJSON `json:"snapshot"`
 	Encoding string        `json:"encoding"`
-	Rejects  []rejectJSON  `json:"rejects"`
-	Summary  string        `json:"summary"`
+	// How the file was laid out, as found (ingest.Result).
+	Delimiter  string       `json:"delimiter,omitempty"`
+	Sheet      string       `json:"sheet,omitempty"`
+	HeaderLine int          `json:"headerLine,omitempty"`
+	Rejects    []rejectJSON `json:"rejects"`
+	Summary    string       `json:"summary"`
 }
 
 type runJSON struct {
@@ -134,7 +138,8 @@ func submissionBody(res *ingest.Result) submissionJSON {
 		Run: runJSON{ID: r.ID, Entry: r.Entry, Source: r.Source, District: r.District, DistrictName: districtName(r.District), Principal: r.Principal,
 			Status: r.Status, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, RowsRead: r.RowsRead,
 			RowsAccepted: r.RowsAccepted, RowsRejected: r.RowsRejected, Error: r.Error},
-		Encoding: res.Encoding, Rejects: []rejectJSON{}, Summary: res.Summary(),
+		Encoding: res.Encoding, Delimiter: res.Delimiter, Sheet: res.Sheet, HeaderLine: res.HeaderLine,
+		Rejects: []rejectJSON{}, Summary: res.Summary(),
 	}
 	if sn := res.Snapshot; sn != nil {
 		body.Snapshot = &snapshotJSON{ID: sn.ID, Parent: sn.Parent, CommittedAt: sn.CommittedAt}

@@ -139,4 +139,10 @@ func TestSubmissionBodyLabels(t *testing.T) {
 	raw, err := json.Marshal(submissionBody(&ingest.Result{Run: catalog.Run{ID: "r2"}}))
 	require.NoError(t, err)
 	assert.NotContains(t, string(raw), "districtName", "no district, no label")
+	assert.NotContains(t, string(raw), "headerLine", "no header was read: none is named")
+
+	// How the file was laid out, as found.
+	raw, err = json.Marshal(submissionBody(&ingest.Result{Run: catalog.Run{ID: "r3"}, Delimiter: "分号", Sheet: "5月", HeaderLine: 3}))
+	require.NoError(t, err)
+	assert.Contains(t, string(raw), `"delimiter":"分号","sheet":"5月","headerLine":3`)
 }

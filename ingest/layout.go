@@ -1,0 +1,177 @@
+package ingest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// How district files are laid out: the separator of a text file, and title rows above the real
+// header (a report title, a merged "填报单位" cell, the period), which a district's spreadsheet
+// usually has. Both are found, not guessed from the extension, and said in the result.
+
+// delimiters are the separators a text file may use, the first preferred on a tie.
+var delimiters = []struct {
+	r    rune
+	name string // Chinese, for the summary
+}{{',', "逗号"}, {'\t', "制表符"}, {';', "分号"}}
+
+// sniffLines is how many lines of a text file's start are read to find its separator.
+const sniffLines = 20
+
+// sniffDelimiter returns the separator of the text that head begins: the one found the same
+// number of times (at least once) on most of its first lines, outside quotes. Title lines hold
+// none and do not count against it. Comma when none is found.
+func sniffDelimiter(head []byte) rune {
+	lines := bytes.SplitN(head, []byte{'\n'}, sniffLines+1)
+	if len(lines) > sniffLines {
+		lines = lines[:sniffLines] // the last may be cut off
+	}
+	best, bestLines, bestCount := ',', 0, 0
+	for _, d := range delimiters {
+		counts := map[int]int{} // separators on a line → lines
+		for _, l := range lines {
+			if n := countOutsideQuotes(l, byte(d.r)); n > 0 {
+				counts[n]++
+			}
+		}
+		modeLines, modeCount := 0, 0
+		for n, k := range counts {
+			if k > modeLines || (k == modeLines && n > modeCount) {
+				modeLines, modeCount = k, n
+			}
+		}
+		if modeLines > bestLines || (modeLines == bestLines && modeCount > bestCount) {
+			best, bestLines, bestCount = d.r, modeLines, modeCount
+		}
+	}
+	return best
+}
+
+// countOutsideQuotes counts c in line outside double-quoted fields.
+func countOutsideQuotes(line []byte, c byte) int {
+	n, quoted := 0, false
+	for _, b := range line {
+		switch {
+		case b == '"':
+			quoted = !quoted
+		case b == c && !quoted:
+			n++
+		}
+	}
+	return n
+}
+
+// delimiterName is the Chinese name of a separator, "" for the comma (the default, not worth a
+// mention).
+func delimiterName(r rune) string {
+	for _, d := range delimiters[1:] {
+		if d.r == r {
+			return d.name
+		}
+	}
+	return ""
+}
+
+// maxTitleRows bounds the rows above the header that are looked through for it.
+const maxTitleRows = 10
+
+// headerMatches counts the cells of rec that name an item of the entry (by name, as normHeader
+// folds it, or by field), each item once.
+func headerMatches(e *catalog.Entry, rec []string) int {
+	names := make(map[string]bool, e.Items.Len()*2)
+	for _, it := range e.Items.All() {
+		names[normHeader(it.Name)] = true
+		names[strings.ToLower(it.Field)] = true
+	}
+	n := 0
+	for _, c := range rec {
+		h := normHeader(c)
+		if h == "" {
+			continue
+		}
+		if names[h] {
+			n++
+			delete(names, h)
+		} else if names[strings.ToLower(h)] {
+			n++
+			delete(names, strings.ToLower(h))
+		}
+	}
+	return n
+}
+
+// header is the header row found in a file and what was read to find it.
+type header struct {
+	cells []string // a copy
+	line  int      // the line (row) it is on, 1 for the first
+	// buffered are the records read after it while looking (replayed before the rest).
+	buffered []buffered
+}
+
+type buffered struct {
+	rec  []string
+	line int
+	err  error
+}
+
+// findHeader returns the header of a file: its first record, unless that names fewer than half
+// of the entry's items and one of the next maxTitleRows records names more (the first such
+// best one). Records read past the header are kept to be read again (replay).
+func findHeader(filename string, dec Decoder, e *catalog.Entry) (*header, error) {
+	var recs []buffered
+	for len(recs) <= maxTitleRows {
+		rec, line, err := dec.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		var re *RecordError
+		if err != nil && !errors.As(err, &re) {
+			return nil, fmt.Errorf("read %s: %w", filename, err)
+		}
+		recs = append(recs, buffered{rec: append([]string(nil), rec...), line: line, err: err})
+		if len(recs) == 1 && err == nil && 2*headerMatches(e, rec) >= e.Items.Len() {
+			break // the common case: the first row is the header
+		}
+	}
+	if len(recs) == 0 {
+		return nil, schemas.Userf(ErrBadHeader, "%s 是空文件，没有表头", quoteName(filename))
+	}
+	at, most := 0, -1
+	for i, r := range recs {
+		if r.err != nil {
+			continue
+		}
+		if n := headerMatches(e, r.rec); n > most {
+			at, most = i, n
+		}
+	}
+	if most <= 0 || (recs[0].err == nil && 2*headerMatches(e, recs[0].rec) >= e.Items.Len()) {
+		at = 0 // nothing better: the first row, whose problems newPlan names
+	}
+	var re *RecordError
+	if errors.As(recs[at].err, &re) {
+		return nil, schemas.Userf(ErrBadHeader, "%s 表头无法解析：%s", quoteName(filename), re.Reason)
+	}
+	return &header{cells: recs[at].rec, line: recs[at].line, buffered: recs[at+1:]}, nil
+}
+
+// replay is a Decoder that gives the records read while finding the header, then the rest.
+type replay struct {
+	Decoder
+	queue []buffered
+}
+
+func (r *replay) Next() ([]string, int, error) {
+	if len(r.queue) > 0 {
+		b := r.queue[0]
+		r.queue = r.queue[1:]
+		return b.rec, b.line, b.err
+	}
+	return r.Decoder.Next()
+}

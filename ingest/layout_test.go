@@ -1,0 +1,96 @@
+package ingest
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cqeco/ecolake/catalog"
+)
+
+// TestSniffDelimiter: the separator found the same number of times on most lines wins; title
+// lines and separators inside quotes do not count.
+func TestSniffDelimiter(t *testing.T) {
+	for _, c := range []struct {
+		head string
+		want rune
+	}{
+		{"a,b,c\n1,2,3\n", ','},
+		{"a\tb\tc\n1\t2,5\t3\n4\t5\t6\n", '\t'},
+		{"重庆市某区空气质量日报\n填报单位：某区生态环境局\na;b;c\n1;2,5;3\n", ';'},
+		{"\"a;b\",c,d\n\"1;2\",3,4\n", ','},
+		{"just one column\nvalue\n", ','},
+		{"", ','},
+	} {
+		assert.Equal(t, string(c.want), string(sniffDelimiter([]byte(c.head))), "%q", c.head)
+	}
+}
+
+// TestDistrictFileLayouts: what districts really send is read without a person fixing it first:
+// a tab- or semicolon-separated file, title rows and a merged "填报单位" row above the header,
+// GB18030 text, full-width digits. The result says what was found, and rejected rows keep the
+// line numbers of the file as the district sees it.
+func TestDistrictFileLayouts(t *testing.T) {
+	const want = "S1"
+	cases := []struct {
+		name, body           string
+		delimiter            string
+		headerLine, rejectAt int
+	}{
+		{name: "tabs", body: "站点编码\t区县\t监测日期\tPM2.5浓度（μg/m³）\nS1\t渝中区\t2024-05-07\t１２.５\nS9\t渝中区\t不是日期\t1\n",
+			delimiter: "制表符", headerLine: 1, rejectAt: 3},
+		{name: "semicolons and titles", body: "重庆市渝中区空气质量日报\n填报单位：渝中区生态环境局;;;\n站点编码;区县;监测日期;PM2.5浓度（μg/m³）\nS1;渝中区;2024年5月7日;12.5\nS9;渝中区;不是日期;1\n",
+			delimiter: "分号", headerLine: 3, rejectAt: 5},
+		{name: "commas, titles, full-width header", body: "渝中区 2024 年 5 月报表,,,\n,,,\n站点编码,区\u3000县,监测日期,ＰＭ２．５浓度（μg/m³）\nS1,渝中区,２０２４/５/７,\"1,2.5\"\nS9,渝中区,不是日期,1\n",
+			headerLine: 3, rejectAt: 5},
+	}
+	for _, c := range cases {
+		for _, gb := range []bool{false, true} {
+			e := newEnv(t, DefaultConfig())
+			e.putEntry(nil)
+			body := c.body
+			if gb {
+				body = gb18030(t, body)
+			}
+			res, err := e.submit("报送.csv", body, nil)
+			require.NoError(t, err, c.name)
+			assert.Equal(t, catalog.RunPartial, res.Run.Status, "%s: one row rejected", c.name)
+			assert.Equal(t, c.delimiter, res.Delimiter, c.name)
+			assert.Equal(t, c.headerLine, res.HeaderLine, c.name)
+			assert.EqualValues(t, 2, res.Run.RowsRead, "%s: the title rows are not rows", c.name)
+			require.Len(t, res.Rejects, 1, c.name)
+			assert.Equal(t, c.rejectAt, res.Rejects[0].Row, "%s: the line as the district sees it", c.name)
+			rows := e.rows("0101/000001")
+			require.Len(t, rows, 1, c.name)
+			assert.Equal(t, want, rows[0][0], c.name)
+			assert.Equal(t, "2024-05-07", rows[0][2], c.name)
+			if c.headerLine > 1 {
+				assert.Contains(t, res.Summary(), "表头在第 3 行，其上 2 行视为标题，未读取", c.name)
+			}
+			if c.delimiter != "" {
+				assert.Contains(t, res.Summary(), "分隔符："+c.delimiter, c.name)
+			}
+		}
+	}
+}
+
+// TestHeaderNotFound: a file whose first rows name no item is refused with the problems of its
+// first row, as before, and nothing is stored; a header further down than maxTitleRows is not
+// looked for.
+func TestHeaderNotFound(t *testing.T) {
+	e := newEnv(t, DefaultConfig())
+	e.putEntry(nil)
+	_, err := e.submit("报送.csv", "甲,乙\n1,2\n", nil)
+	require.ErrorIs(t, err, ErrBadHeader)
+	assert.Contains(t, err.Error(), "第 1 列“甲”不是该目录的信息项")
+
+	deep := strings.Repeat("标题\n", maxTitleRows+1) + "站点编码,区县,监测日期\nS1,渝中区,2024-05-07\n"
+	_, err = e.submit("报送.csv", deep, nil)
+	require.ErrorIs(t, err, ErrBadHeader)
+	assert.Contains(t, err.Error(), "“标题”不是该目录的信息项")
+	got, err := e.cat.View().Entry("0101/000001")
+	require.NoError(t, err)
+	assert.Empty(t, got.CurrentSnapshot, "nothing stored")
+}
