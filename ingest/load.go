@@ -178,4 +178,3 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 	res.Snapshot = snap
 	return nil
 }
-

@@ -20,7 +20,7 @@ type Result struct {
 	Delimiter  string
 	Sheet      string
 	HeaderLine int
-	Rejects  []Reject          // the first Config.MaxRejectsInResult problems
+	Rejects    []Reject // the first Config.MaxRejectsInResult problems
 	// Scoped is true when the submitter reads only part of the entry's rows (a district account on
 	// a table of several districts): the whole table's size is not for it to learn, so the
 	// summary leaves it out and doors should too.
