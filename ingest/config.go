@@ -3,6 +3,7 @@ package ingest
 import (
 	"fmt"
 
+	"github.com/cqeco/ecolake/internal/xlsxguard"
 	"github.com/cqeco/ecolake/lake"
 )
 
@@ -11,11 +12,12 @@ type Config struct {
 	BatchRows          int // rows per Arrow record batch
 	MaxRejectsInResult int // rejects returned in Result; all of them are always in the rejected-rows file
 	Writer             lake.WriterConfig
+	XLSX               xlsxguard.Limits // what opening a submitted workbook may cost
 }
 
 // DefaultConfig returns the settings used unless configured otherwise.
 func DefaultConfig() Config {
-	return Config{BatchRows: 65536, MaxRejectsInResult: 100, Writer: lake.DefaultWriterConfig()}
+	return Config{BatchRows: 65536, MaxRejectsInResult: 100, Writer: lake.DefaultWriterConfig(), XLSX: DefaultXLSXLimits()}
 }
 
 // Validate reports the first setting that cannot work.

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/transform"
 
+	"github.com/cqeco/ecolake/internal/xlsxguard"
 	"github.com/cqeco/ecolake/schemas"
 )
 
@@ -27,14 +28,31 @@ type Decoder interface {
 	Encoding() string
 }
 
-// Format opens a Decoder over the bytes of a submitted file.
-type Format func(r io.Reader) (Decoder, error)
+// Options are what a submission tells the decoder beyond its bytes.
+type Options struct {
+	Sheet string           // the sheet of a workbook to read; "" for its only one
+	XLSX  xlsxguard.Limits // what opening a workbook may cost
+}
+
+// Format opens a Decoder over the bytes of a submitted file. A Decoder that holds resources
+// (temporary files) is an io.Closer too.
+type Format func(r io.Reader, o Options) (Decoder, error)
+
+// text reads separated text; a sheet is a workbook's, not a text file's.
+func text(r io.Reader, o Options) (Decoder, error) {
+	if strings.TrimSpace(o.Sheet) != "" {
+		return nil, schemas.Userf(ErrInvalidSubmission, "只有 xlsx 工作簿才有工作表，文本文件不能指定工作表“%s”", quoteName(o.Sheet))
+	}
+	return NewCSVDecoder(r)
+}
 
 // formats maps lower-case file name extensions to the format that reads them.
 var formats = map[string]Format{
-	".csv": NewCSVDecoder,
-	".txt": NewCSVDecoder,
-	"":     NewCSVDecoder,
+	".csv":  text,
+	".txt":  text,
+	".tsv":  text,
+	"":      text,
+	".xlsx": NewXLSXDecoder,
 }
 
 // MaxColumns bounds the columns of a submitted file. No entry has nearly as many items; a header
@@ -49,13 +67,13 @@ const maxNameInMessage = 64
 func quoteName(s string) string { return schemas.Clip(s, maxNameInMessage) }
 
 // NewDecoder picks the format from the file name's extension.
-func NewDecoder(filename string, r io.Reader) (Decoder, error) {
+func NewDecoder(filename string, r io.Reader, o Options) (Decoder, error) {
 	ext := strings.ToLower(filepath.Ext(filename))
 	f, ok := formats[ext]
 	if !ok {
-		return nil, schemas.Userf(ErrUnsupportedFormat, "%s: 不支持 %s 文件，请提交 CSV", quoteName(filename), quoteName(ext))
+		return nil, schemas.Userf(ErrUnsupportedFormat, "%s: 不支持 %s 文件，请提交 CSV 或 xlsx（.xls 请另存为 .xlsx）", quoteName(filename), quoteName(ext))
 	}
-	return f(r)
+	return f(r, o)
 }
 
 // RecordError is a record the decoder could not parse; the rest of the file is still read.

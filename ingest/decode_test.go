@@ -75,14 +75,21 @@ func TestDecodeBadEncodings(t *testing.T) {
 }
 
 func TestNewDecoderFormats(t *testing.T) {
-	for _, name := range []string{"a.csv", "A.CSV", "a.txt", "noext"} {
-		d, err := NewDecoder(name, strings.NewReader("a,b\n"))
+	for _, name := range []string{"a.csv", "A.CSV", "a.txt", "a.tsv", "noext"} {
+		d, err := NewDecoder(name, strings.NewReader("a,b\n"), Options{})
 		require.NoError(t, err, name)
 		assert.Equal(t, []string{"a|b"}, readAll(t, d))
 	}
-	_, err := NewDecoder("a.xlsx", strings.NewReader("PK"))
+	_, err := NewDecoder("a.xls", strings.NewReader("PK"), Options{})
 	require.ErrorIs(t, err, ErrUnsupportedFormat)
-	assert.Contains(t, err.Error(), "a.xlsx")
+	assert.Contains(t, err.Error(), "a.xls")
+	assert.Contains(t, err.Error(), "另存为 .xlsx")
+	_, err = NewDecoder("a.xlsx", strings.NewReader("PK"), Options{XLSX: DefaultXLSXLimits()})
+	require.ErrorIs(t, err, ErrInvalidSubmission)
+	assert.Contains(t, err.Error(), "不是 xlsx 文件")
+	_, err = NewDecoder("a.csv", strings.NewReader("a,b\n"), Options{Sheet: "5月"})
+	require.ErrorIs(t, err, ErrInvalidSubmission)
+	assert.Contains(t, err.Error(), "文本文件不能指定工作表“5月”")
 }
 
 // Broken bytes after the sniffed window are never stored garbled: the cell is rejected.

@@ -23,6 +23,8 @@ var (
 	// ErrInvalidSubmission is returned for a submission that lacks what it needs (a body, a
 	// known district).
 	ErrInvalidSubmission error = &schemas.UserError{Msg: "报送内容不完整或无效", Err: schemas.ErrInvalid}
+	// ErrTooLarge is returned for a workbook beyond the limits of Config.XLSX.
+	ErrTooLarge error = &schemas.UserError{Msg: "报送文件过大", Err: schemas.ErrTooLarge}
 	// ErrLoadForbidden is returned when the access decision does not let the principal load
 	// the entry, for the district named, or by replacement.
 	ErrLoadForbidden error = &schemas.UserError{Msg: "无权报送", Err: schemas.ErrForbidden}

@@ -175,3 +175,31 @@ func (r *replay) Next() ([]string, int, error) {
 	}
 	return r.Decoder.Next()
 }
+
+// padded gives the records of a workbook at the header's width: a spreadsheet stores no empty
+// cell after a row's last value, so a shorter row is padded with empty cells and empty cells
+// beyond the header are dropped; a row with values beyond the header stays as it is (and is
+// rejected for it).
+type padded struct {
+	Decoder
+	width int
+	buf   []string
+}
+
+func (d *padded) Next() ([]string, int, error) {
+	rec, line, err := d.Decoder.Next()
+	if err != nil {
+		return rec, line, err
+	}
+	for len(rec) > d.width && trimBlank(rec[len(rec)-1]) == "" {
+		rec = rec[:len(rec)-1]
+	}
+	if len(rec) < d.width {
+		d.buf = append(d.buf[:0], rec...)
+		for len(d.buf) < d.width {
+			d.buf = append(d.buf, "")
+		}
+		rec = d.buf
+	}
+	return rec, line, nil
+}

@@ -21,9 +21,12 @@ const writeBehindDepth = 1
 // snapshot. On return without error res.Run holds the final run as recorded by the catalogue.
 // Rows outside scope (the principal's load scope, nil for none) are rejected with their reason.
 func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission, scope *rowScope, res *Result) error {
-	dec, err := NewDecoder(sub.Filename, sub.Body)
+	dec, err := NewDecoder(sub.Filename, sub.Body, Options{Sheet: sub.Sheet, XLSX: s.cfg.XLSX})
 	if err != nil {
 		return fmt.Errorf("%s: %w", sub.Filename, err)
+	}
+	if c, ok := dec.(io.Closer); ok {
+		defer c.Close()
 	}
 	res.Encoding = dec.Encoding()
 	if d, ok := dec.(interface{ Delimiter() string }); ok {
@@ -41,6 +44,9 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 	p, err := newPlan(sub.Filename, entry, h.cells, dec.Encoding())
 	if err != nil {
 		return err
+	}
+	if res.Sheet != "" {
+		dec = &padded{Decoder: dec, width: len(p.cols)}
 	}
 	inScope := scope.forPlan(p)
 	pf := catalog.PeriodField(entry)

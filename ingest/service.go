@@ -61,6 +61,7 @@ type Submission struct {
 	Entry    string // resource code ("0101/000001") or table name
 	Filename string // for messages and the run's Source
 	Body     io.Reader
+	Sheet    string // the sheet of a workbook to read; "" for its only one
 	District string // submitting district (code or name), optional
 	// Principal is who submits; every load decision is the catalogue's decision for it. nil is
 	// refused; the offline command line passes catalog.Operator().

@@ -350,7 +350,7 @@ func TestSubmitBadEncoding(t *testing.T) {
 	}
 	e := newEnv(t, DefaultConfig())
 	e.putEntry(nil)
-	res, err := e.submit("x.xlsx", "PK", nil)
+	res, err := e.submit("x.xls", "PK", nil)
 	require.ErrorIs(t, err, ErrUnsupportedFormat)
 	run, rerr := e.cat.View().Run(res.Run.ID)
 	require.NoError(t, rerr)

@@ -1,8 +1,6 @@
 package workbook
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -12,6 +10,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/internal/xlsxguard"
 	"github.com/cqeco/ecolake/schemas"
 )
 
@@ -56,69 +55,10 @@ func ReadBook(ctx context.Context, r io.Reader, size int64, lim Limits) (*Book, 
 	return &rd.book, nil
 }
 
-// open reads the file within the limits and opens it. The zip directory is checked before
-// excelize sees the file: the number of parts, their declared sizes (Go's zip reader refuses a
-// part that inflates past its declared size, so the sum bounds what opening may unpack) and the
-// ratio of unpacked to packed size. Reading costs time in proportion to the unpacked XML (about
-// 13 MB/s), so the ratio bounds what a small upload can cost; a real workbook packs some 15 times.
+// open reads a workbook under lim (xlsxguard.Open), raw cell values.
 func open(r io.Reader, size int64, lim Limits) (*excelize.File, error) {
-	tooBig := schemas.Userf(ErrTooLarge, "工作簿过大：不能超过 %s", sizeText(lim.MaxBytes))
-	if size > lim.MaxBytes {
-		return nil, tooBig
-	}
-	data, err := io.ReadAll(io.LimitReader(r, lim.MaxBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("read workbook: %w", err)
-	}
-	if int64(len(data)) > lim.MaxBytes {
-		return nil, tooBig
-	}
-	notXLSX := schemas.Userf(ErrInvalid, "无法读取工作簿：不是 xlsx 文件（.xls 或加密的工作簿请另存为不加密的 .xlsx）")
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		return nil, notXLSX
-	}
-	if len(zr.File) > lim.MaxParts {
-		return nil, schemas.Userf(ErrTooLarge, "工作簿的组成部分过多（%d 个，上限 %d）", len(zr.File), lim.MaxParts)
-	}
-	var unzipped uint64
-	for _, zf := range zr.File {
-		unzipped += zf.UncompressedSize64
-		if zf.UncompressedSize64 > uint64(lim.MaxUnzipBytes) || unzipped > uint64(lim.MaxUnzipBytes) {
-			return nil, schemas.Userf(ErrTooLarge, "工作簿解压后过大：不能超过 %s", sizeText(lim.MaxUnzipBytes))
-		}
-	}
-	if unzipped > ratioFloor && unzipped > uint64(lim.MaxRatio)*uint64(len(data)) {
-		return nil, schemas.Userf(ErrTooLarge, "工作簿的压缩比异常（解压后为原文件的 %d 倍以上，上限 %d 倍），拒绝读取", unzipped/uint64(len(data)), lim.MaxRatio)
-	}
-	// Parts above xmlInMemory are unpacked to temporary files and read from there as a stream
-	// (excelize removes them on Close), so a large sheet is not held in memory whole.
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
-		UnzipSizeLimit: lim.MaxUnzipBytes, UnzipXMLSizeLimit: min(lim.MaxUnzipBytes, xmlInMemory), RawCellValue: true})
-	if err != nil {
-		if f != nil {
-			_ = f.Close()
-		}
-		return nil, notXLSX
-	}
-	return f, nil
-}
-
-// ratioFloor is the unpacked size below which any compression ratio is accepted.
-const ratioFloor = 1 << 20
-
-// xmlInMemory is the largest part of a workbook read in memory.
-const xmlInMemory = 16 << 20
-
-// sizeText writes a byte count for a message: 32 MiB, 512 KiB.
-func sizeText(n int64) string {
-	if n >= 1<<20 && n%(1<<20) == 0 {
-		return fmt.Sprintf("%d MiB", n>>20)
-	}
-	if n >= 1<<10 {
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d 字节", n)
+	return xlsxguard.Open(r, size, xlsxguard.Limits{MaxBytes: lim.MaxBytes, MaxUnzipBytes: lim.MaxUnzipBytes,
+		MaxParts: lim.MaxParts, MaxRatio: lim.MaxRatio}, ErrInvalid, ErrTooLarge, excelize.Options{RawCellValue: true})
 }
 
 // reader is one reading of a workbook.

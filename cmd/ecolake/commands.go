@@ -125,6 +125,7 @@ func setupIngest(fs *flag.FlagSet, cfg *app.Config) runFunc {
 	var ia app.IngestArgs
 	fs.StringVar(&ia.Entry, "entry", "", "目录的`资源代码` (分类码/顺序码) 或表名 (必填)")
 	fs.StringVar(&ia.District, "district", "", "报送`区县` (代码或名称)")
+	fs.StringVar(&ia.Sheet, "sheet", "", "xlsx 工作簿中要读取的`工作表` (工作簿只有一个工作表时可省略)")
 	fs.BoolVar(&ia.Replace, "replace", false, "替换该目录的数据, 而不是追加")
 	return func(ctx context.Context, pos []string, out io.Writer, log *slog.Logger) int {
 		ia.File = arg(pos, 0)

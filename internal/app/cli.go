@@ -27,6 +27,7 @@ const (
 type IngestArgs struct {
 	Entry    string
 	File     string
+	Sheet    string // the sheet of a workbook; "" for its only one
 	District string
 	Replace  bool
 }
@@ -58,7 +59,7 @@ func RunIngest(ctx context.Context, cfg Config, args IngestArgs, out io.Writer, 
 	}
 	defer a.Close()
 	res, err := a.Ingest.Submit(ctx, ingest.Submission{
-		Entry: args.Entry, Filename: filepath.Base(args.File), Body: f,
+		Entry: args.Entry, Filename: filepath.Base(args.File), Body: f, Sheet: args.Sheet,
 		District: args.District, Principal: catalog.Operator(), Replace: args.Replace,
 	})
 	if err != nil {
