@@ -5,7 +5,7 @@ MINIO_VERSION := v0.0.0-20260212201848-7aac2a2c5b7c
 MINIO       := $(GOBIN)/minio
 DATA        ?= ./var
 ADDR        ?= 127.0.0.1:8080
-BENCH_ROWS  ?= 1000000
+BENCH_ROWS  ?= 5000000
 BENCH_ENTRIES ?= 100000
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 

@@ -136,6 +136,10 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte("站点编码,区县,监测日期\n\"A1\n,渝中区\"\",x\n"))
 	f.Add([]byte{})
 	f.Add([]byte("\xff\xfe\x00"))
+	// District layouts: title rows above the header, tabs, semicolons, full-width values.
+	f.Add([]byte("重庆市某区空气质量日报\n填报单位：某区;;\n站点编码;区县;监测日期\nS1;渝中区;２０２４年５月７日\n"))
+	f.Add([]byte("站点编码\t区县\t监测日期\t监测次数\nS1\t渝中区\t2024/5/7\t１，２３４\n"))
+	f.Add([]byte(strings.Repeat("标题\n", maxTitleRows) + "站点编码,区县\n\"S1\",渝中区\n"))
 	entry := testEntry()
 	schema := arrowSchema(entry)
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -135,7 +135,8 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 		}
 		b.append(vals)
 		run.RowsAccepted++
-		if period >= 0 && !vals[period].null {
+		// Only a replacement needs the periods it replaces; past the bound it is refused anyway.
+		if sub.Replace && period >= 0 && !vals[period].null && !res.periods.overflow {
 			res.periods.note(vals[period].t)
 		}
 		if b.rows >= s.cfg.BatchRows {
