@@ -3,8 +3,8 @@ package ingest
 import (
 	"fmt"
 
-	"github.com/cqeco/ecolake/internal/xlsxguard"
 	"github.com/cqeco/ecolake/lake"
+	"github.com/cqeco/ecolake/schemas/xlsxguard"
 )
 
 // Config tunes submissions.

@@ -13,8 +13,8 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/transform"
 
-	"github.com/cqeco/ecolake/internal/xlsxguard"
 	"github.com/cqeco/ecolake/schemas"
+	"github.com/cqeco/ecolake/schemas/xlsxguard"
 )
 
 // Decoder reads the records of one submitted file, streaming: a format never holds the whole

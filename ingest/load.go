@@ -48,6 +48,7 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 	if res.Sheet != "" {
 		dec = &padded{Decoder: dec, width: len(p.cols)}
 	}
+	pis := newPISampler(p)
 	inScope := scope.forPlan(p)
 	pf := catalog.PeriodField(entry)
 	period := -1
@@ -135,6 +136,7 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 		}
 		b.append(vals)
 		run.RowsAccepted++
+		pis.note(vals)
 		// Only a replacement needs the periods it replaces; past the bound it is refused anyway.
 		if sub.Replace && period >= 0 && !vals[period].null && !res.periods.overflow {
 			res.periods.note(vals[period].t)
@@ -148,6 +150,7 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 	if err := write(); err != nil {
 		return err
 	}
+	res.PIProposals = pis.proposals(p)
 	if err := wb.stop(); err != nil {
 		return fmt.Errorf("write %s: %w", entry.Table, err)
 	}

@@ -20,7 +20,10 @@ type Result struct {
 	Delimiter  string
 	Sheet      string
 	HeaderLine int
-	Rejects    []Reject // the first Config.MaxRejectsInResult problems
+	// PIProposals are the pi_types the values of text items without one suggest (pi.go): for a
+	// steward to confirm through the directory; the entry is not changed.
+	PIProposals []PIProposal
+	Rejects     []Reject // the first Config.MaxRejectsInResult problems
 	// Scoped is true when the submitter reads only part of the entry's rows (a district account on
 	// a table of several districts): the whole table's size is not for it to learn, so the
 	// summary leaves it out and doors should too.
@@ -120,6 +123,10 @@ func (r *Result) Summary() string {
 		}
 	} else {
 		b.WriteString("未生成新快照，目录数据保持不变\n")
+	}
+	for _, pr := range r.PIProposals {
+		fmt.Fprintf(&b, "个人信息识别：信息项“%s”（%s）的值疑似%s（%d 个样本中 %d 个符合），建议标注为个人信息并定为%s，请数据管理员在目录中确认\n",
+			schemas.Clip(pr.Name, maxNameInMessage), pr.Field, schemas.PITypes.NameOf(pr.PIType), pr.Sampled, pr.Matched, schemas.Grades.NameOf(string(pr.Grade)))
 	}
 	if run.Error != "" {
 		fmt.Fprintf(&b, "失败原因：%s\n", schemas.Clip(run.Error, catalog.MaxRunError))

@@ -8,8 +8,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/cqeco/ecolake/internal/xlsxguard"
 	"github.com/cqeco/ecolake/schemas"
+	"github.com/cqeco/ecolake/schemas/xlsxguard"
 )
 
 // xlsxDecoder reads one sheet of a workbook, a row at a time: the sheet's XML is streamed

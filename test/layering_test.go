@@ -10,8 +10,9 @@ import (
 
 const module = "github.com/cqeco/ecolake/"
 
-// TestLayering holds the dependency direction of STYLE.md: schemas and audit (the durable record of
-// governed reads) import nothing of ours; lake
+// TestLayering holds the dependency direction of STYLE.md: schemas (with schemas/xlsxguard, the
+// guard on untrusted workbooks) and audit (the durable record of governed reads) import nothing
+// of ours; lake
 // only schemas; catalog only schemas; lineage only catalog and schemas (its edges are written in
 // the catalogue command that commits a snapshot); ingest only catalog, lake, lineage and schemas,
 // query those and audit; internal/api (the HTTP doors) only audit, catalog, ingest, lake, query and

@@ -10,8 +10,8 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/cqeco/ecolake/catalog"
-	"github.com/cqeco/ecolake/internal/xlsxguard"
 	"github.com/cqeco/ecolake/schemas"
+	"github.com/cqeco/ecolake/schemas/xlsxguard"
 )
 
 // Book is a workbook as read: its entries in sheet order, with the row each entry and each of

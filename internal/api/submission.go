@@ -84,11 +84,24 @@ type submissionJSON struct {
 	Snapshot *snapshotJSON `json:"snapshot"`
 	Encoding string        `json:"encoding"`
 	// How the file was laid out, as found (ingest.Result).
-	Delimiter  string       `json:"delimiter,omitempty"`
-	Sheet      string       `json:"sheet,omitempty"`
-	HeaderLine int          `json:"headerLine,omitempty"`
-	Rejects    []rejectJSON `json:"rejects"`
-	Summary    string       `json:"summary"`
+	Delimiter  string `json:"delimiter,omitempty"`
+	Sheet      string `json:"sheet,omitempty"`
+	HeaderLine int    `json:"headerLine,omitempty"`
+	// The pi_types the values of text items suggest, for a steward to confirm.
+	PIProposals []piProposalJSON `json:"piProposals,omitempty"`
+	Rejects     []rejectJSON     `json:"rejects"`
+	Summary     string           `json:"summary"`
+}
+
+type piProposalJSON struct {
+	Field      string `json:"field"`
+	Name       string `json:"name"`
+	PIType     string `json:"piType"`
+	PITypeName string `json:"piTypeName"`
+	Grade      string `json:"grade"`
+	GradeName  string `json:"gradeName"`
+	Matched    int    `json:"matched"`
+	Sampled    int    `json:"sampled"`
 }
 
 type runJSON struct {
@@ -140,6 +153,11 @@ func submissionBody(res *ingest.Result) submissionJSON {
 			RowsAccepted: r.RowsAccepted, RowsRejected: r.RowsRejected, Error: r.Error},
 		Encoding: res.Encoding, Delimiter: res.Delimiter, Sheet: res.Sheet, HeaderLine: res.HeaderLine,
 		Rejects: []rejectJSON{}, Summary: res.Summary(),
+	}
+	for _, pr := range res.PIProposals {
+		body.PIProposals = append(body.PIProposals, piProposalJSON{Field: pr.Field, Name: pr.Name,
+			PIType: pr.PIType, PITypeName: schemas.PITypes.NameOf(pr.PIType), Grade: string(pr.Grade),
+			GradeName: schemas.Grades.NameOf(string(pr.Grade)), Matched: pr.Matched, Sampled: pr.Sampled})
 	}
 	if sn := res.Snapshot; sn != nil {
 		body.Snapshot = &snapshotJSON{ID: sn.ID, Parent: sn.Parent, CommittedAt: sn.CommittedAt}

@@ -145,4 +145,9 @@ func TestSubmissionBodyLabels(t *testing.T) {
 	raw, err = json.Marshal(submissionBody(&ingest.Result{Run: catalog.Run{ID: "r3"}, Delimiter: "分号", Sheet: "5月", HeaderLine: 3}))
 	require.NoError(t, err)
 	assert.Contains(t, string(raw), `"delimiter":"分号","sheet":"5月","headerLine":3`)
+
+	raw, err = json.Marshal(submissionBody(&ingest.Result{Run: catalog.Run{ID: "r4"},
+		PIProposals: []ingest.PIProposal{{Field: "phone", Name: "联系电话", PIType: "MOBILE", Grade: schemas.General3, Matched: 199, Sampled: 200}}}))
+	require.NoError(t, err)
+	assert.Contains(t, string(raw), `"piProposals":[{"field":"phone","name":"联系电话","piType":"MOBILE","piTypeName":"手机号","grade":"GENERAL_3","gradeName":"一般数据3级","matched":199,"sampled":200}]`)
 }

@@ -1,5 +1,7 @@
 // Package xlsxguard opens workbooks that come from outside (a steward's directory workbook, a
-// district's submission) without letting a small upload cost large amounts of memory or time.
+// district's submission) without letting a small upload cost large amounts of memory or time. It
+// sits under schemas, the leaf every layer may import, so that the directory's exchange and the
+// ingest share one guard.
 package xlsxguard
 
 import (
