@@ -115,6 +115,9 @@ func run(n int, dir string) error {
 	report("duckdb read_csv → COPY parquet", duck)
 	fmt.Printf("ratio ecolake/duckdb throughput: %.2f\n", duck.Seconds()/eco.Seconds())
 	fmt.Printf("parquet size: ecolake %.1f MB, duckdb %.1f MB\n", float64(ecoBytes)/1e6, float64(duckBytes)/1e6)
+	if err := xlsxBench(ctx, dir, min(n, 200_000)); err != nil {
+		return fmt.Errorf("xlsx: %w", err)
+	}
 	return queryBench(ctx, dir, 9, n)
 }
 
