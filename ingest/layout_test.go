@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -48,7 +49,9 @@ func TestDistrictFileLayouts(t *testing.T) {
 	}
 	for _, c := range cases {
 		for _, gb := range []bool{false, true} {
-			e := newEnv(t, DefaultConfig())
+			cfg := DefaultConfig()
+			cfg.MaxRejectedShare = 1 // one row of two is rejected, to show its line
+			e := newEnv(t, cfg)
 			e.putEntry(nil)
 			body := c.body
 			if gb {
@@ -93,4 +96,59 @@ func TestHeaderNotFound(t *testing.T) {
 	got, err := e.cat.View().Entry("0101/000001")
 	require.NoError(t, err)
 	assert.Empty(t, got.CurrentSnapshot, "nothing stored")
+}
+
+// TestRejectedShareThreshold: a file whose invalid rows are more than Config.MaxRejectedShare of
+// its rows loads nothing and fails, with the share in its error, and its rejected rows are still
+// kept for download; at the share it loads its valid rows. Rows refused only because they are
+// another district's do not count.
+func TestRejectedShareThreshold(t *testing.T) {
+	file := func(rows, bad int, district string) string {
+		var b strings.Builder
+		b.WriteString("站点编码,区县,监测日期\n")
+		for i := range rows {
+			date := "2024-05-07"
+			if i < bad {
+				date = "不是日期"
+			}
+			fmt.Fprintf(&b, "S%d,%s,%s\n", i, district, date)
+		}
+		return b.String()
+	}
+	e := newEnv(t, DefaultConfig())
+	e.putEntry(nil)
+	res, err := e.submit("报送.csv", file(100, 5, "渝中区"), nil)
+	require.NoError(t, err)
+	assert.Equal(t, catalog.RunPartial, res.Run.Status, "5 of 100: at the share")
+	assert.Len(t, e.rows("0101/000001"), 95)
+
+	res, err = e.submit("报送.csv", file(100, 6, "渝中区"), nil)
+	require.NoError(t, err)
+	assert.Equal(t, catalog.RunFailed, res.Run.Status)
+	assert.Nil(t, res.Snapshot)
+	assert.Equal(t, "6 行数据有误，占读取行数的 6%，超过允许的 5%：本次报送未入库，请按拒收明细修正后重新报送", res.Run.Error)
+	assert.NotEmpty(t, res.Run.RejectedKey, "the rejected rows can be downloaded")
+	assert.Len(t, e.rejectsFile(res.Run.RejectedKey), 6, "the six rows")
+	assert.Len(t, e.rows("0101/000001"), 95, "nothing of it was loaded")
+	assert.Contains(t, res.Summary(), "未生成新快照")
+
+	// A district account's file of a shared template: the other districts' rows are refused,
+	// not invalid.
+	yz := e.principal("yz_user")
+	var b strings.Builder
+	b.WriteString(file(10, 0, "渝中区"))
+	for i := range 30 {
+		fmt.Fprintf(&b, "J%d,江北区,2024-05-07\n", i)
+	}
+	res, err = e.submit("报送.csv", b.String(), func(s *Submission) { s.Principal = yz; s.District = "500103" })
+	require.NoError(t, err)
+	assert.Equal(t, catalog.RunPartial, res.Run.Status)
+	assert.EqualValues(t, 30, res.Run.RowsRejected)
+	assert.EqualValues(t, 10, res.Run.RowsAccepted)
+
+	for _, bad := range []float64{-0.1, 1.5} {
+		cfg := DefaultConfig()
+		cfg.MaxRejectedShare = bad
+		assert.ErrorIs(t, cfg.Validate(), ErrInvalidConfig, "%g", bad)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/lake"
@@ -85,6 +86,7 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 	run := &res.Run
 	vals := make([]value, entry.Items.Len())
 	var problems []Reject
+	invalid := 0 // rows rejected as invalid (not only out of the principal's scope)
 	write := func() error {
 		rec := b.flush()
 		if rec == nil {
@@ -112,6 +114,7 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 			}
 			run.RowsRead++
 			run.RowsRejected++
+			invalid++
 			if err := rj.add(Reject{Row: re.Line, Reason: re.Reason}); err != nil {
 				return err
 			}
@@ -122,6 +125,9 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 		}
 		run.RowsRead++
 		problems = p.row(rec, line, vals, problems[:0])
+		if len(problems) > 0 {
+			invalid++
+		}
 		if inScope != nil && len(rec) == len(p.cols) {
 			problems = inScope.check(p, line, rec, vals, problems)
 		}
@@ -155,8 +161,12 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 		return fmt.Errorf("write %s: %w", entry.Table, err)
 	}
 
+	// A file with too many invalid rows is not loaded at all: its good rows are likely not what
+	// the district meant to send either (a shifted column, a wrong template). Rows refused only
+	// because they are another district's do not count: a district may send a shared template.
+	tooMany := run.RowsAccepted > 0 && float64(invalid) > s.cfg.MaxRejectedShare*float64(run.RowsRead)
 	var files []lake.DataFile
-	if run.RowsAccepted > 0 {
+	if run.RowsAccepted > 0 && !tooMany {
 		closed = true
 		if files, err = tw.Close(ctx); err != nil {
 			tw.Abort()
@@ -171,9 +181,13 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 		run.RejectedKey = key
 	}
 
-	if run.RowsAccepted == 0 {
+	if run.RowsAccepted == 0 || tooMany {
 		run.Status = catalog.RunFailed
 		run.Error = ReasonNoValidRows
+		if tooMany {
+			run.Error = fmt.Sprintf("%d 行数据有误，占读取行数的 %s，超过允许的 %s：本次报送未入库，请按拒收明细修正后重新报送",
+				invalid, percent(float64(invalid)/float64(run.RowsRead)), percent(s.cfg.MaxRejectedShare))
+		}
 		run.FinishedAt = s.now()
 		return s.failRun(ctx, *run)
 	}
@@ -187,4 +201,9 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 	}
 	res.Snapshot = snap
 	return nil
+}
+
+// percent writes a share as a percentage for a message: 5%, 12.5%.
+func percent(share float64) string {
+	return strconv.FormatFloat(share*100, 'f', -1, 64) + "%"
 }

@@ -23,6 +23,7 @@ func TestSubmitKeepsInputOrder(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.BatchRows = 7
 	cfg.Writer.TargetRows = 50
+	cfg.MaxRejectedShare = 1 // one row in 13 is rejected, between the accepted ones
 	e := newEnv(t, cfg)
 	e.putEntry(nil)
 	var b strings.Builder

@@ -73,7 +73,9 @@ func TestSubmitMixedRows(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, DefaultConfig())
+			cfg := DefaultConfig()
+			cfg.MaxRejectedShare = 1 // the rows are mixed on purpose, most of them bad
+			e := newEnv(t, cfg)
 			e.putEntry(nil)
 			// A city-wide submission: one "for 渝中区" would hold only 渝中区's rows (TestStewardForDistrictIsScoped).
 			res, err := e.submit("渝中区空气质量.csv", tc.body, func(s *Submission) { s.Principal = e.principal("yz_user") })
@@ -306,6 +308,7 @@ func TestSubmitBatchesAndRejectLimit(t *testing.T) {
 	cfg.BatchRows = 3
 	cfg.MaxRejectsInResult = 2
 	cfg.Writer.TargetRows = 5
+	cfg.MaxRejectedShare = 1
 	e := newEnv(t, cfg)
 	e.putEntry(nil)
 	var b strings.Builder

@@ -43,7 +43,9 @@ func workbook(t *testing.T, sheets []string, rows map[string][][]any, style func
 // date-time cells in the built-in formats, a number shown with thousands separators, a number typed full-width as text. The result
 // names the sheet and the header row; a bad row is rejected at its Excel row number.
 func TestSubmitWorkbook(t *testing.T) {
-	e := newEnv(t, DefaultConfig())
+	cfg := DefaultConfig()
+	cfg.MaxRejectedShare = 1 // one row of three is rejected, to show its row number
+	e := newEnv(t, cfg)
 	e.putEntry(nil)
 	day := time.Date(2024, 5, 7, 0, 0, 0, 0, time.UTC)
 	data := workbook(t, []string{"5月"}, map[string][][]any{"5月": {

@@ -18,7 +18,8 @@ import (
 // district file over HTTP, stops it with SIGTERM and starts it again on the same data.
 func TestServeDemoEndToEnd(t *testing.T) {
 	dir := t.TempDir()
-	s := startServer(t, dir, nil, "--demo")
+	// Submissions below keep their valid rows beside rejected ones, whatever their share.
+	s := startServer(t, dir, nil, "--demo", "--max-rejected-percent", "100")
 
 	t.Run("unauthenticated is refused", func(t *testing.T) {
 		r := s.gql("", `{ entries { resourceCode } }`, nil)

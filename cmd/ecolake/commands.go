@@ -101,6 +101,7 @@ func setupServe(fs *flag.FlagSet, cfg *app.Config) runFunc {
 	fs.Int64Var(&cfg.DuckDBMemoryMB, "duckdb-memory-mb", 0, "查询引擎 DuckDB 的内存上限, 单位 `MiB` (0 为 DuckDB 默认: 本机内存的 80%)")
 	fs.StringVar(&cfg.RoleLimits, "role-limits", "", "按角色的查询限额`文件` (JSON, 格式见 README)")
 	fs.Int64Var(&cfg.ResultCacheMB, "result-cache-mb", cfg.ResultCacheMB, "重复查询结果缓存的上限, 单位 `MiB` (0 为不缓存)")
+	rejectedFlag(fs, cfg)
 	fs.Int64Var(&cfg.NativeCacheMB, "native-cache-mb", cfg.NativeCacheMB, "快照本地列存副本 (数据目录下 native/, 每次启动重建) 的上限, 单位 `MiB` (0 为不建副本, 只读 Parquet 文件)")
 	fs.IntVar(&cfg.AuditRetentionDays, "audit-days", cfg.AuditRetentionDays, "查询审计记录保留的`天数` (0 为永久保留)")
 	return func(ctx context.Context, _ []string, _ io.Writer, log *slog.Logger) int {
@@ -127,10 +128,17 @@ func setupIngest(fs *flag.FlagSet, cfg *app.Config) runFunc {
 	fs.StringVar(&ia.District, "district", "", "报送`区县` (代码或名称)")
 	fs.StringVar(&ia.Sheet, "sheet", "", "xlsx 工作簿中要读取的`工作表` (工作簿只有一个工作表时可省略)")
 	fs.BoolVar(&ia.Replace, "replace", false, "替换该目录的数据, 而不是追加")
+	rejectedFlag(fs, cfg)
 	return func(ctx context.Context, pos []string, out io.Writer, log *slog.Logger) int {
 		ia.File = arg(pos, 0)
 		return app.RunIngest(ctx, *cfg, ia, out, log)
 	}
+}
+
+// rejectedFlag is the share of a file's rows that may be invalid, for the commands that load.
+func rejectedFlag(fs *flag.FlagSet, cfg *app.Config) {
+	fs.Float64Var(&cfg.MaxRejectedPercent, "max-rejected-percent", cfg.MaxRejectedPercent,
+		"报送文件中错误行所占`百分比`的上限, 超过则整批不入库 (100 为只要有有效行即入库)")
 }
 
 func setupGC(fs *flag.FlagSet, cfg *app.Config) runFunc {

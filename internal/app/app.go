@@ -67,6 +67,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, withQuery bool) (_ 
 	}
 	icfg := ingest.DefaultConfig()
 	icfg.Writer.TmpDir = cfg.tmpDir()
+	icfg.MaxRejectedShare = cfg.MaxRejectedPercent / 100
 	a.Ingest = ingest.New(a.Cat, a.Bucket, icfg, log)
 	if !withQuery {
 		return a, nil

@@ -32,7 +32,11 @@ type Config struct {
 	// (DataDir/native, made anew at each start) to answer them faster than from their Parquet
 	// files; 0 copies none.
 	NativeCacheMB int64
-	Demo          bool // load the demo directory on first start and create demo principals
+	// MaxRejectedPercent is the share of a submitted file's rows that may be invalid: a file with
+	// more loads nothing (ingest.Config.MaxRejectedShare); 100 loads the valid rows whatever
+	// their share.
+	MaxRejectedPercent float64
+	Demo               bool // load the demo directory on first start and create demo principals
 	// CodeLists is a directory of replacement code lists (<list name>.csv), "" for the embedded
 	// ones; see schemas.LoadCodeLists and openCatalog.
 	CodeLists string
@@ -41,11 +45,12 @@ type Config struct {
 // DefaultConfig is the embedded default: everything local under ./var, no other process.
 func DefaultConfig() Config {
 	return Config{
-		DataDir:       "./var",
-		Addr:          "127.0.0.1:8080",
-		CacheMaxBytes: 4 << 30,
-		ResultCacheMB: 32,
-		NativeCacheMB: 1024,
+		DataDir:            "./var",
+		Addr:               "127.0.0.1:8080",
+		CacheMaxBytes:      4 << 30,
+		ResultCacheMB:      32,
+		NativeCacheMB:      1024,
+		MaxRejectedPercent: 5,
 		// 《网络安全法》第二十一条: network logs are kept at least six months.
 		AuditRetentionDays: 190,
 	}
@@ -62,6 +67,9 @@ func (c *Config) Validate() error {
 	}
 	if c.ResultCacheMB < 0 {
 		errs = append(errs, fmt.Errorf("result cache %d MB must not be negative", c.ResultCacheMB))
+	}
+	if c.MaxRejectedPercent < 0 || c.MaxRejectedPercent > 100 {
+		errs = append(errs, fmt.Errorf("rejected rows %g%% must be between 0 and 100", c.MaxRejectedPercent))
 	}
 	if c.NativeCacheMB < 0 {
 		errs = append(errs, fmt.Errorf("native copies %d MB must not be negative", c.NativeCacheMB))

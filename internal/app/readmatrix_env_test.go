@@ -40,6 +40,7 @@ func newMatrixEnv(t *testing.T) *matrixEnv {
 	log := slog.New(slog.DiscardHandler)
 	cfg := DefaultConfig()
 	cfg.DataDir = t.TempDir()
+	cfg.MaxRejectedPercent = 100 // the runs below keep their valid rows beside rejected ones
 	a, err := Open(ctx, cfg, log, true)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = a.Close() })

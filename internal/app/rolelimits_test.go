@@ -53,10 +53,12 @@ func TestConfigRefusesNegativeBounds(t *testing.T) {
 	assert.NoError(t, cfg.Validate())
 	assert.EqualValues(t, 32, cfg.ResultCacheMB, "answers asked again are kept by default")
 	assert.EqualValues(t, 1024, cfg.NativeCacheMB, "snapshots are copied into DuckDB's storage by default")
-	cfg.ResultCacheMB, cfg.DuckDBMemoryMB, cfg.NativeCacheMB = -1, -1, -1
+	assert.EqualValues(t, 5, cfg.MaxRejectedPercent, "a file with more than 5% invalid rows loads nothing by default")
+	cfg.ResultCacheMB, cfg.DuckDBMemoryMB, cfg.NativeCacheMB, cfg.MaxRejectedPercent = -1, -1, -1, 101
 	err := cfg.Validate()
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "result cache -1 MB")
 	assert.Contains(t, err.Error(), "duckdb memory -1 MB")
 	assert.Contains(t, err.Error(), "native copies -1 MB")
+	assert.Contains(t, err.Error(), "rejected rows 101% must be between 0 and 100")
 }
