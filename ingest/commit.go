@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"github.com/cqeco/ecolake/schemas"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -96,6 +97,13 @@ func (s *Service) commitOnce(ctx context.Context, code string, sub Submission, f
 		if !sameSchema(pm.Schema, fields) {
 			version++
 		}
+		if slices.Contains(pm.Sources, res.Source) {
+			return nil, errDuplicate
+		}
+	}
+	var sources []string
+	if pm != nil {
+		sources = pm.Sources
 	}
 	switch {
 	case !sub.Replace:
@@ -149,6 +157,7 @@ func (s *Service) commitOnce(ctx context.Context, code string, sub Submission, f
 		Files:         all,
 		CreatedAt:     now,
 		Summary:       summary,
+		Sources:       lake.WithSource(sources, res.Source),
 	}
 	key, err := lake.WriteManifest(ctx, s.bucket, m)
 	if err != nil {

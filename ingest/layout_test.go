@@ -152,3 +152,43 @@ func TestRejectedShareThreshold(t *testing.T) {
 		assert.ErrorIs(t, cfg.Validate(), ErrInvalidConfig, "%g", bad)
 	}
 }
+
+// TestDuplicateSubmission: the same file loaded again into an entry adds nothing and says so,
+// also after other loads, and by replacement; a changed file loads.
+func TestDuplicateSubmission(t *testing.T) {
+	e := newEnv(t, DefaultConfig())
+	e.putEntry(nil)
+	may := "站点编码,区县,监测日期\nS1,渝中区,2024-05-07\nS2,渝中区,2024-05-07\n"
+	june := "站点编码,区县,监测日期\nS1,渝中区,2024-06-07\n"
+	first, err := e.submit("5月.csv", may, nil)
+	require.NoError(t, err)
+	require.NotNil(t, first.Snapshot)
+	assert.Len(t, first.Source, 64)
+
+	again, err := e.submit("5月-重报.csv", may, nil)
+	require.NoError(t, err, "not an error")
+	assert.True(t, again.Duplicate)
+	assert.Nil(t, again.Snapshot)
+	assert.Equal(t, first.Source, again.Source)
+	assert.Equal(t, catalog.RunFailed, again.Run.Status)
+	assert.Contains(t, again.Run.Error, "重复报送：文件内容与此前已入库的报送完全相同（SHA-256 "+first.Source[:12]+"…）")
+	assert.Contains(t, again.Summary(), "状态：重复报送，未重复入库")
+	assert.Len(t, e.rows("0101/000001"), 2, "nothing added")
+
+	_, err = e.submit("6月.csv", june, nil)
+	require.NoError(t, err)
+	assert.Len(t, e.rows("0101/000001"), 3)
+	later, err := e.submit("5月.csv", may, nil)
+	require.NoError(t, err)
+	assert.True(t, later.Duplicate, "found after another load")
+	replaced, err := e.submit("5月.csv", may, func(s *Submission) { s.Replace = true })
+	require.NoError(t, err)
+	assert.True(t, replaced.Duplicate, "a replacement by a file loaded before")
+	assert.Len(t, e.rows("0101/000001"), 3)
+
+	changed, err := e.submit("5月.csv", may+"S3,渝中区,2024-05-07\n", nil)
+	require.NoError(t, err)
+	assert.False(t, changed.Duplicate)
+	assert.NotNil(t, changed.Snapshot)
+	assert.Len(t, e.rows("0101/000001"), 6)
+}

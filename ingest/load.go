@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -22,7 +24,8 @@ const writeBehindDepth = 1
 // snapshot. On return without error res.Run holds the final run as recorded by the catalogue.
 // Rows outside scope (the principal's load scope, nil for none) are rejected with their reason.
 func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission, scope *rowScope, res *Result) error {
-	dec, err := NewDecoder(sub.Filename, sub.Body, Options{Sheet: sub.Sheet, XLSX: s.cfg.XLSX})
+	digest := sha256.New()
+	dec, err := NewDecoder(sub.Filename, io.TeeReader(sub.Body, digest), Options{Sheet: sub.Sheet, XLSX: s.cfg.XLSX})
 	if err != nil {
 		return fmt.Errorf("%s: %w", sub.Filename, err)
 	}
@@ -157,6 +160,7 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 		return err
 	}
 	res.PIProposals = pis.proposals(p)
+	res.Source = hex.EncodeToString(digest.Sum(nil)) // the whole file was read
 	if err := wb.stop(); err != nil {
 		return fmt.Errorf("write %s: %w", entry.Table, err)
 	}
@@ -196,12 +200,24 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 		run.Status = catalog.RunPartial
 	}
 	snap, err := s.commit(ctx, entry, sub, res, files)
+	if errors.Is(err, errDuplicate) {
+		// Its data files were written before the file was known to be one loaded already:
+		// unreferenced, they go with the lake's garbage collection.
+		res.Duplicate = true
+		run.Status = catalog.RunFailed
+		run.Error = fmt.Sprintf("重复报送：文件内容与此前已入库的报送完全相同（SHA-256 %s…），本次未重复入库，数据保持不变", res.Source[:12])
+		run.FinishedAt = s.now()
+		return s.failRun(ctx, *run)
+	}
 	if err != nil {
 		return err
 	}
 	res.Snapshot = snap
 	return nil
 }
+
+// errDuplicate is commitOnce's answer for a file the entry's snapshot already holds.
+var errDuplicate = errors.New("duplicate submission")
 
 // percent writes a share as a percentage for a message: 5%, 12.5%.
 func percent(share float64) string {

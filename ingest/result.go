@@ -23,6 +23,10 @@ type Result struct {
 	// PIProposals are the pi_types the values of text items without one suggest (pi.go): for a
 	// steward to confirm through the directory; the entry is not changed.
 	PIProposals []PIProposal
+	// Duplicate: the file is one already loaded into the entry (the same SHA-256, Source): the
+	// run added nothing and says so in its error; it is not the submitter's mistake.
+	Duplicate bool
+	Source    string // the SHA-256 (hex) of the submitted file
 	Rejects     []Reject // the first Config.MaxRejectsInResult problems
 	// Scoped is true when the submitter reads only part of the entry's rows (a district account on
 	// a table of several districts): the whole table's size is not for it to learn, so the
@@ -112,6 +116,9 @@ func (r *Result) Summary() string {
 	status := runStatusText[run.Status]
 	if status == "" {
 		status = run.Status
+	}
+	if r.Duplicate {
+		status = "重复报送，未重复入库"
 	}
 	fmt.Fprintf(&b, "批次：%s，状态：%s\n", run.ID, status)
 	fmt.Fprintf(&b, "读取 %d 行：入库 %d 行，拒收 %d 行\n", run.RowsRead, run.RowsAccepted, run.RowsRejected)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/cqeco/ecolake/schemas"
@@ -42,6 +43,22 @@ type Manifest struct {
 	Bytes         int64             `json:"bytes"`
 	CreatedAt     time.Time         `json:"created_at"`
 	Summary       map[string]string `json:"summary,omitempty"`
+	// Sources are the SHA-256 digests (hex) of the files submitted to the table, the latest
+	// last, carried from snapshot to snapshot (at most MaxSources): the same file submitted
+	// again is found here and adds nothing.
+	Sources []string `json:"sources,omitempty"`
+}
+
+// MaxSources bounds the digests of submitted files a manifest carries.
+const MaxSources = 1000
+
+// WithSource is sources with digest added last, the oldest dropped beyond MaxSources.
+func WithSource(sources []string, digest string) []string {
+	out := append(slices.Clone(sources), digest)
+	if len(out) > MaxSources {
+		out = out[len(out)-MaxSources:]
+	}
+	return out
 }
 
 // ManifestKey is where the manifest of a snapshot lives.

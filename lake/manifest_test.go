@@ -3,6 +3,7 @@ package lake_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -178,4 +179,20 @@ func TestReadManifestRejects(t *testing.T) {
 		_, err := lake.ReadManifest(ctx, newLocal(t), key)
 		assert.ErrorIs(t, err, lake.ErrNotFound)
 	})
+}
+
+// TestWithSource: the digests of submitted files are carried latest last, at most MaxSources,
+// and the parent's list is never changed in place.
+func TestWithSource(t *testing.T) {
+	var s []string
+	for i := range lake.MaxSources + 5 {
+		s = lake.WithSource(s, fmt.Sprintf("d%d", i))
+	}
+	require.Len(t, s, lake.MaxSources)
+	assert.Equal(t, "d5", s[0], "the oldest dropped")
+	assert.Equal(t, fmt.Sprintf("d%d", lake.MaxSources+4), s[len(s)-1])
+	parent := s[:3:3]
+	child := lake.WithSource(parent, "new")
+	assert.Equal(t, []string{"d5", "d6", "d7"}, parent)
+	assert.Equal(t, "new", child[3])
 }

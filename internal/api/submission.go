@@ -62,7 +62,10 @@ func (s *Server) handleSubmission(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	status := http.StatusCreated
-	if res.Snapshot == nil {
+	switch {
+	case res.Duplicate:
+		status = http.StatusOK // nothing new: the file was loaded before
+	case res.Snapshot == nil:
 		status = http.StatusUnprocessableEntity
 	}
 	writeJSON(w, status, submissionBody(res))
@@ -89,8 +92,10 @@ type submissionJSON struct {
 	HeaderLine int    `json:"headerLine,omitempty"`
 	// The pi_types the values of text items suggest, for a steward to confirm.
 	PIProposals []piProposalJSON `json:"piProposals,omitempty"`
-	Rejects     []rejectJSON     `json:"rejects"`
-	Summary     string           `json:"summary"`
+	// Duplicate: the file was loaded into the entry before; this run added nothing.
+	Duplicate bool         `json:"duplicate,omitempty"`
+	Rejects   []rejectJSON `json:"rejects"`
+	Summary   string       `json:"summary"`
 }
 
 type piProposalJSON struct {
@@ -151,7 +156,7 @@ func submissionBody(res *ingest.Result) submissionJSON {
 		Run: runJSON{ID: r.ID, Entry: r.Entry, Source: r.Source, District: r.District, DistrictName: districtName(r.District), Principal: r.Principal,
 			Status: r.Status, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, RowsRead: r.RowsRead,
 			RowsAccepted: r.RowsAccepted, RowsRejected: r.RowsRejected, Error: r.Error},
-		Encoding: res.Encoding, Delimiter: res.Delimiter, Sheet: res.Sheet, HeaderLine: res.HeaderLine,
+		Encoding: res.Encoding, Delimiter: res.Delimiter, Sheet: res.Sheet, HeaderLine: res.HeaderLine, Duplicate: res.Duplicate,
 		Rejects: []rejectJSON{}, Summary: res.Summary(),
 	}
 	for _, pr := range res.PIProposals {

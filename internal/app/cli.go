@@ -67,6 +67,9 @@ func RunIngest(ctx context.Context, cfg Config, args IngestArgs, out io.Writer, 
 		return ExitFailed
 	}
 	fmt.Fprintln(out, res.Summary())
+	if res.Duplicate {
+		return ExitOK // loaded before: nothing to do
+	}
 	if res.Snapshot == nil || res.Run.RowsRejected > 0 {
 		return ExitRejected
 	}
