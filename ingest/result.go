@@ -26,8 +26,8 @@ type Result struct {
 	// Duplicate: the file is one already loaded into the entry (the same SHA-256, Source): the
 	// run added nothing and says so in its error; it is not the submitter's mistake.
 	Duplicate bool
-	Source    string // the SHA-256 (hex) of the submitted file
-	Rejects     []Reject // the first Config.MaxRejectsInResult problems
+	Source    string   // the SHA-256 (hex) of the submitted file
+	Rejects   []Reject // the first Config.MaxRejectsInResult problems
 	// Scoped is true when the submitter reads only part of the entry's rows (a district account on
 	// a table of several districts): the whole table's size is not for it to learn, so the
 	// summary leaves it out and doors should too.
