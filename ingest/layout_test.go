@@ -173,6 +173,8 @@ func TestDuplicateSubmission(t *testing.T) {
 	assert.Equal(t, catalog.RunFailed, again.Run.Status)
 	assert.Contains(t, again.Run.Error, "重复报送：文件内容与此前已入库的报送完全相同（SHA-256 "+first.Source[:12]+"…）")
 	assert.Contains(t, again.Summary(), "状态：重复报送，未重复入库")
+	assert.Contains(t, again.Summary(), "说明：重复报送")
+	assert.NotContains(t, again.Summary(), "失败原因")
 	assert.Len(t, e.rows("0101/000001"), 2, "nothing added")
 
 	_, err = e.submit("6月.csv", june, nil)

@@ -136,7 +136,11 @@ func (r *Result) Summary() string {
 			schemas.Clip(pr.Name, maxNameInMessage), pr.Field, schemas.PITypes.NameOf(pr.PIType), pr.Sampled, pr.Matched, schemas.Grades.NameOf(string(pr.Grade)))
 	}
 	if run.Error != "" {
-		fmt.Fprintf(&b, "失败原因：%s\n", schemas.Clip(run.Error, catalog.MaxRunError))
+		label := "失败原因"
+		if r.Duplicate {
+			label = "说明" // nothing failed: the file was loaded before
+		}
+		fmt.Fprintf(&b, "%s：%s\n", label, schemas.Clip(run.Error, catalog.MaxRunError))
 	}
 	if run.RejectedKey != "" {
 		fmt.Fprintf(&b, "拒收明细（共 %d 条问题）已保存为本批次的拒收行文件，可按批次 %s 下载\n", r.problems, run.ID)
