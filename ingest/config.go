@@ -13,9 +13,9 @@ type Config struct {
 	MaxRejectsInResult int // rejects returned in Result; all of them are always in the rejected-rows file
 	Writer             lake.WriterConfig
 	XLSX               xlsxguard.Limits // what opening a submitted workbook may cost
-	// MaxRejectedShare is the share of a file's rows that may be rejected (0.05: 5%); a file with
+	// MaxRejectedShare is the share of a file's rows that may be invalid (0.05: 5%); a file with
 	// more loads nothing and fails, its rejected rows still kept for download. 1 loads the valid
-	// rows whatever the share.
+	// rows whatever the share; 0 refuses a file with any invalid row.
 	MaxRejectedShare float64
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/lake"
 	"github.com/cqeco/ecolake/schemas"
+	"github.com/cqeco/ecolake/schemas/xlsxguard"
 )
 
 // KindDistrictSubmission is the Run.Kind of district file submissions.
@@ -34,7 +35,8 @@ type Service struct {
 	now    func() time.Time
 }
 
-// New returns a Service. Zero fields of cfg take their defaults; a nil log discards.
+// New returns a Service. Zero fields of cfg take their defaults, except MaxRejectedShare, whose
+// zero refuses a file with any invalid row; a nil log discards.
 func New(cat *catalog.Store, bucket lake.Bucket, cfg Config, log *slog.Logger) *Service {
 	def := DefaultConfig()
 	if cfg.BatchRows == 0 {
@@ -42,6 +44,9 @@ func New(cat *catalog.Store, bucket lake.Bucket, cfg Config, log *slog.Logger) *
 	}
 	if cfg.MaxRejectsInResult == 0 {
 		cfg.MaxRejectsInResult = def.MaxRejectsInResult
+	}
+	if cfg.XLSX == (xlsxguard.Limits{}) {
+		cfg.XLSX = def.XLSX
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
