@@ -25,7 +25,10 @@ const writeBehindDepth = 1
 // Rows outside scope (the principal's load scope, nil for none) are rejected with their reason.
 func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission, scope *rowScope, res *Result) error {
 	digest := sha256.New()
-	dec, err := NewDecoder(sub.Filename, io.TeeReader(sub.Body, digest), Options{Sheet: sub.Sheet, XLSX: s.cfg.XLSX})
+	body := &countingReader{r: sub.Body}
+	tick := startProgress(s, sub, res.Run.ID, body)
+	defer tick.end(&res.Run)
+	dec, err := NewDecoder(sub.Filename, io.TeeReader(body, digest), Options{Sheet: sub.Sheet, XLSX: s.cfg.XLSX})
 	if err != nil {
 		return fmt.Errorf("%s: %w", sub.Filename, err)
 	}
@@ -105,6 +108,7 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 			if err := ctx.Err(); err != nil {
 				return fmt.Errorf("read %s: %w", sub.Filename, err)
 			}
+			tick.count(&res.Run)
 		}
 		rec, line, err := dec.Next()
 		if err != nil {
@@ -161,6 +165,7 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 	}
 	res.PIProposals = pis.proposals(p)
 	res.Source = hex.EncodeToString(digest.Sum(nil)) // the whole file was read
+	tick.count(&res.Run)
 	if err := wb.stop(); err != nil {
 		return fmt.Errorf("write %s: %w", entry.Table, err)
 	}

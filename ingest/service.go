@@ -33,6 +33,7 @@ type Service struct {
 	cfg    Config
 	log    *slog.Logger
 	now    func() time.Time
+	board  *progressBoard // the progress of the loads running (progress.go)
 }
 
 // New returns a Service. Zero fields of cfg take their defaults, except MaxRejectedShare, whose
@@ -51,7 +52,7 @@ func New(cat *catalog.Store, bucket lake.Bucket, cfg Config, log *slog.Logger) *
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{cat: cat, bucket: bucket, cfg: cfg, log: log, now: time.Now}
+	return &Service{cat: cat, bucket: bucket, cfg: cfg, log: log, now: time.Now, board: &progressBoard{runs: map[string]Progress{}}}
 }
 
 // WithClock sets the time source (tests and the demo loader back-date loads).
@@ -67,6 +68,12 @@ type Submission struct {
 	Filename string // for messages and the run's Source
 	Body     io.Reader
 	Sheet    string // the sheet of a workbook to read; "" for its only one
+	// Size is the file's size in bytes when known (0 when not), for the share read in Progress.
+	Size int64
+	// Progress, when set, is called with the load's progress when it starts, twice a second while
+	// it reads (also while it waits for the upload), and once when it has read the file; from a
+	// goroutine of the load, never two calls at once.
+	Progress func(Progress)
 	District string // submitting district (code or name), optional
 	// Principal is who submits; every load decision is the catalogue's decision for it. nil is
 	// refused; the offline command line passes catalog.Operator().
@@ -133,6 +140,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Result, error) {
 	}
 	res := &Result{Run: run, entryName: entry.Name, Scoped: access.Rows != nil}
 	log := s.log.With("dataset", entry.Table, "run", run.ID, "user", p.ID)
+	defer s.board.done(run.ID)
 
 	if err := s.load(ctx, entry, sub, loadScope, res); err != nil {
 		res.Snapshot = nil

@@ -41,6 +41,7 @@ func (s *Server) Routes() http.Handler {
 	}
 	mux.HandleFunc("POST /api/v1/entries/{code}/submissions", s.handleSubmission)
 	mux.HandleFunc("GET /api/v1/runs/{run}/rejects", s.handleRejects)
+	mux.HandleFunc("GET /api/v1/runs/{run}/progress", s.handleProgress)
 	if s.Query != nil {
 		mux.HandleFunc("GET /api/v1/schema.graphql", s.handleSDL)
 		mux.HandleFunc("GET /api/v1/audit.csv", s.handleAuditCSV)
@@ -96,6 +97,7 @@ func (s *Server) handleIndex(w http.ResponseWriter, _ *http.Request) {
 		"POST /graphql                              GraphQL 查询 (需 Bearer 令牌)\n"+
 		"POST /api/v1/entries/{资源代码}/submissions  区县报送 (multipart, 文件字段 file)\n"+
 		"GET  /api/v1/runs/{任务}/rejects             下载拒绝行\n"+
+		"GET  /api/v1/runs/{任务}/progress            归集进度\n"+
 		"GET  /api/v1/schema.graphql                  本账号可见的 GraphQL 模式\n"+
 		"POST /api/v1/entries                       登记处室与目录 (JSON, 数据管理员)\n"+
 		"GET  /api/v1/directory.xlsx                导出目录工作簿 (本账号可见的目录)\n"+

@@ -50,7 +50,7 @@ func (s *Server) handleSubmission(w http.ResponseWriter, r *http.Request) {
 	defer file.Close()
 	replace, _ := strconv.ParseBool(r.FormValue("replace"))
 	res, err := s.Ingest.Submit(r.Context(), ingest.Submission{
-		Entry: code, Filename: hdr.Filename, Body: file, Sheet: r.FormValue("sheet"),
+		Entry: code, Filename: hdr.Filename, Body: file, Size: hdr.Size, Sheet: r.FormValue("sheet"),
 		District: r.FormValue("district"), Principal: p, Replace: replace,
 	})
 	if err != nil && res == nil {

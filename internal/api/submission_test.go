@@ -24,12 +24,13 @@ import (
 // submissionServer serves a catalogue with one city-level entry, a steward ("tok") and a scene
 // account ("scene-tok") that may read but not load.
 func submissionServer(t *testing.T) *httptest.Server {
-	srv, _ := submissionServerWith(t, nil)
+	srv, _, _ := submissionServerWith(t, nil)
 	return srv
 }
 
-// submissionServerWith is submissionServer with the given bound of uploads, and its catalogue.
-func submissionServerWith(t *testing.T, uploads *Uploads) (*httptest.Server, *catalog.Store) {
+// submissionServerWith is submissionServer with the given bound of uploads, and its catalogue
+// and ingest service.
+func submissionServerWith(t *testing.T, uploads *Uploads) (*httptest.Server, *catalog.Store, *ingest.Service) {
 	ctx := context.Background()
 	ccfg := catalog.DefaultConfig()
 	ccfg.Dir = t.TempDir()
@@ -55,10 +56,10 @@ func submissionServerWith(t *testing.T, uploads *Uploads) (*httptest.Server, *ca
 		Clearance: schemas.Core, TokenHash: catalog.HashToken("scene-tok")}))
 	bucket, err := local.New(t.TempDir())
 	require.NoError(t, err)
-	srv := httptest.NewServer((&Server{Cat: cat, Bucket: bucket, Ingest: ingest.New(cat, bucket, ingest.DefaultConfig(), nil),
-		Uploads: uploads}).Routes())
+	in := ingest.New(cat, bucket, ingest.DefaultConfig(), nil)
+	srv := httptest.NewServer((&Server{Cat: cat, Bucket: bucket, Ingest: in, Uploads: uploads}).Routes())
 	t.Cleanup(srv.Close)
-	return srv, cat
+	return srv, cat, in
 }
 
 // TestSubmissionTooLargeIs413 checks that a submission over the size bound is answered 413, not

@@ -66,7 +66,7 @@ func (u *heldUpload) finish(t *testing.T) *http.Response {
 // read, while the admitted ones go on; the places are given back when they end.
 func TestUploadsAreBounded(t *testing.T) {
 	uploads := NewUploads(2, 1)
-	srv, cat := submissionServerWith(t, uploads)
+	srv, cat, _ := submissionServerWith(t, uploads)
 	for _, id := range []string{"steward2", "steward3"} {
 		require.NoError(t, cat.PutPrincipal(context.Background(), catalog.Principal{ID: id, Name: "管理员", Role: catalog.RoleSteward,
 			Clearance: schemas.Core, TokenHash: catalog.HashToken(id + "-tok")}))

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/cqeco/ecolake/ingest"
 	"github.com/cqeco/ecolake/internal/api"
@@ -58,9 +59,21 @@ func RunIngest(ctx context.Context, cfg Config, args IngestArgs, out io.Writer, 
 		return ExitFailed
 	}
 	defer a.Close()
+	var size int64
+	if st, err := f.Stat(); err == nil {
+		size = st.Size()
+	}
+	var shown time.Duration
 	res, err := a.Ingest.Submit(ctx, ingest.Submission{
-		Entry: args.Entry, Filename: filepath.Base(args.File), Body: f, Sheet: args.Sheet,
+		Entry: args.Entry, Filename: filepath.Base(args.File), Body: f, Size: size, Sheet: args.Sheet,
 		District: args.District, Principal: catalog.Operator(), Replace: args.Replace,
+		Progress: func(p ingest.Progress) {
+			// A long load says how far it is, every few seconds; a short one says nothing.
+			if p.Elapsed >= progressQuiet && p.Elapsed-shown >= progressQuiet {
+				shown = p.Elapsed
+				fmt.Fprintln(out, progressLine(p))
+			}
+		},
 	})
 	if err != nil {
 		fmt.Fprintf(out, "归集失败: %s\n", ingestFailure(args.Entry, res, err, log))
@@ -109,4 +122,17 @@ func openFailure(err error) string {
 		return "没有读取权限"
 	}
 	return "无法读取"
+}
+
+// progressQuiet is how long a load runs before the command line shows its progress, and how
+// often it shows it then.
+const progressQuiet = 3 * time.Second
+
+// progressLine is a load's progress as the command line shows it.
+func progressLine(p ingest.Progress) string {
+	share := ""
+	if pct, ok := p.Percent(); ok {
+		share = fmt.Sprintf("（%.0f%%）", pct)
+	}
+	return fmt.Sprintf("进度：已读取 %d 行%s，入库 %d 行，拒收 %d 行，每秒 %.0f 行", p.RowsRead, share, p.RowsAccepted, p.RowsRejected, p.RowsPerSecond())
 }

@@ -6,11 +6,13 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/ingest"
 	"github.com/cqeco/ecolake/query"
 	"github.com/cqeco/ecolake/schemas"
 )
@@ -61,4 +63,13 @@ func TestConfigRefusesNegativeBounds(t *testing.T) {
 	assert.Contains(t, err.Error(), "duckdb memory -1 MB")
 	assert.Contains(t, err.Error(), "native copies -1 MB")
 	assert.Contains(t, err.Error(), "rejected rows 101% must be between 0 and 100")
+}
+
+// TestProgressLine: the command line's progress of a long load, with the share of the file read
+// when its size is known.
+func TestProgressLine(t *testing.T) {
+	p := ingest.Progress{RowsRead: 120000, RowsAccepted: 119990, RowsRejected: 10, BytesRead: 450, TotalBytes: 1000, Elapsed: 4 * time.Second}
+	assert.Equal(t, "进度：已读取 120000 行（45%），入库 119990 行，拒收 10 行，每秒 30000 行", progressLine(p))
+	p.TotalBytes = 0
+	assert.Equal(t, "进度：已读取 120000 行，入库 119990 行，拒收 10 行，每秒 30000 行", progressLine(p))
 }
