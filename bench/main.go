@@ -121,31 +121,44 @@ func run(n int, dir string) error {
 	return queryBench(ctx, dir, 9, n)
 }
 
+// stationTable opens a catalogue in dir/catalogDir and a local lake in dir/lakeDir holding the
+// published entry of the generated readings (stationEntry), for a load; done closes both.
+func stationTable(ctx context.Context, dir, catalogDir, lakeDir string) (cat *catalog.Store, bucket *local.Bucket, e catalog.Entry, done func(), err error) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ccfg := catalog.DefaultConfig()
+	ccfg.Dir = filepath.Join(dir, catalogDir)
+	if cat, err = catalog.Open(ctx, ccfg, log); err != nil {
+		return nil, nil, e, nil, err
+	}
+	if bucket, err = local.New(filepath.Join(dir, lakeDir)); err != nil {
+		_ = cat.Close()
+		return nil, nil, e, nil, err
+	}
+	done = func() {
+		_ = bucket.Close()
+		_ = cat.Close()
+	}
+	e = stationEntry()
+	if err = cat.PutDepartment(ctx, catalog.Department{Code: "CTR_MONITORING", Name: "监测中心", Kind: "centre"}); err == nil {
+		if err = cat.PutEntry(ctx, &e); err == nil {
+			err = cat.SetEntryStatus(ctx, e.ResourceCode, "PUBLISHED")
+		}
+	}
+	if err != nil {
+		done()
+		return nil, nil, e, nil, err
+	}
+	return cat, bucket, e, done, nil
+}
+
 // ecolakeIngest returns the time of the load and the bytes of Parquet it wrote.
 func ecolakeIngest(ctx context.Context, dir, csvPath string) (time.Duration, int64, error) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ccfg := catalog.DefaultConfig()
-	ccfg.Dir = filepath.Join(dir, "catalog")
-	cat, err := catalog.Open(ctx, ccfg, log)
+	cat, bucket, e, done, err := stationTable(ctx, dir, "catalog", "lake")
 	if err != nil {
 		return 0, 0, err
 	}
-	defer cat.Close()
-	bucket, err := local.New(filepath.Join(dir, "lake"))
-	if err != nil {
-		return 0, 0, err
-	}
-	defer bucket.Close()
-	if err := cat.PutDepartment(ctx, catalog.Department{Code: "CTR_MONITORING", Name: "监测中心", Kind: "centre"}); err != nil {
-		return 0, 0, err
-	}
-	e := stationEntry()
-	if err := cat.PutEntry(ctx, &e); err != nil {
-		return 0, 0, err
-	}
-	if err := cat.SetEntryStatus(ctx, e.ResourceCode, "PUBLISHED"); err != nil {
-		return 0, 0, err
-	}
+	defer done()
 	f, err := os.Open(csvPath)
 	if err != nil {
 		return 0, 0, err

@@ -15,7 +15,6 @@ import (
 
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/ingest"
-	"github.com/cqeco/ecolake/lake/local"
 )
 
 // xlsxBench writes the first rows of the generated readings as a district's workbook (a title row
@@ -28,28 +27,11 @@ func xlsxBench(ctx context.Context, dir string, rows int) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ccfg := catalog.DefaultConfig()
-	ccfg.Dir = filepath.Join(dir, "xlsx-catalog")
-	cat, err := catalog.Open(ctx, ccfg, log)
+	cat, bucket, e, closeTable, err := stationTable(ctx, dir, "xlsx-catalog", "xlsx-lake")
 	if err != nil {
 		return err
 	}
-	defer cat.Close()
-	bucket, err := local.New(filepath.Join(dir, "xlsx-lake"))
-	if err != nil {
-		return err
-	}
-	defer bucket.Close()
-	if err := cat.PutDepartment(ctx, catalog.Department{Code: "CTR_MONITORING", Name: "监测中心", Kind: "centre"}); err != nil {
-		return err
-	}
-	e := stationEntry()
-	if err := cat.PutEntry(ctx, &e); err != nil {
-		return err
-	}
-	if err := cat.SetEntryStatus(ctx, e.ResourceCode, "PUBLISHED"); err != nil {
-		return err
-	}
+	defer closeTable()
 	f, err := os.Open(path)
 	if err != nil {
 		return err

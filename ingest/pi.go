@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -154,8 +155,8 @@ func isIDCard(s string) bool {
 	if "10X98765432"[sum%11] != upper(s[17]) {
 		return false
 	}
-	y, m, d := atoi(s[6:10]), atoi(s[10:12]), atoi(s[12:14])
-	return y >= 1900 && y <= 2100 && m >= 1 && m <= 12 && d >= 1 && d <= daysOf(m, y)
+	born, err := time.Parse("20060102", s[6:14])
+	return err == nil && born.Year() >= 1900 && born.Year() <= 2100
 }
 
 func upper(c byte) byte {
@@ -163,27 +164,6 @@ func upper(c byte) byte {
 		return c - 'a' + 'A'
 	}
 	return c
-}
-
-func atoi(s string) int {
-	n := 0
-	for i := 0; i < len(s); i++ {
-		n = n*10 + int(s[i]-'0')
-	}
-	return n
-}
-
-func daysOf(m, y int) int {
-	switch m {
-	case 2:
-		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
 }
 
 // isBankCard: 16 to 19 digits (blanks between groups allowed) of a card network's prefix (银联 62,

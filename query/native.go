@@ -285,13 +285,7 @@ func (n *nativeCopies) make(c *nativeCopy, p *Plan, in Files, files func(context
 	sb.WriteString("CREATE TABLE " + nativeDB + "." + schemas.QuoteIdent(c.table) + " AS ")
 	writeSource(&sb, p.Stored, in)
 	if len(p.Key) > 0 {
-		sb.WriteString(" ORDER BY ")
-		for i, k := range p.Key {
-			if i > 0 {
-				sb.WriteString(", ")
-			}
-			sb.WriteString(schemas.QuoteIdent(k.Field) + " ASC NULLS LAST")
-		}
+		sb.WriteString(" ORDER BY " + ascending(p.Key))
 	}
 	if _, err := n.db.ExecContext(n.ctx, sb.String(), paths); err != nil {
 		return fmt.Errorf("copy %s snapshot %s: %w", p.Table, p.Snapshot, err)

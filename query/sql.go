@@ -100,13 +100,7 @@ func BuildSQL(p *Plan, in Files) (Statement, error) {
 			b.args = append(b.args, int64(p.MinGroup))
 		}
 		if len(p.GroupBy) > 0 {
-			sb.WriteString("\nORDER BY ")
-			for i, c := range p.GroupBy {
-				if i > 0 {
-					sb.WriteString(", ")
-				}
-				sb.WriteString(schemas.QuoteIdent(c.Field) + " ASC NULLS LAST")
-			}
+			sb.WriteString("\nORDER BY " + ascending(p.GroupBy))
 		}
 		sb.WriteString("\nLIMIT ?")
 		b.args = append(b.args, int64(p.Limit))
@@ -153,6 +147,15 @@ func writeSource(sb *strings.Builder, cols []Column, in Files) {
 	default:
 		sb.WriteString(" FROM read_parquet(?, union_by_name = true)")
 	}
+}
+
+// ascending is the order by cols, each ascending with nulls last.
+func ascending(cols []Column) string {
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		parts[i] = schemas.QuoteIdent(c.Field) + " ASC NULLS LAST"
+	}
+	return strings.Join(parts, ", ")
 }
 
 type sqlBuilder struct{ args []any }
