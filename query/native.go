@@ -28,9 +28,11 @@ import (
 // Copies live in a database file of their own (Config.NativeDir/copies.duckdb), attached to the
 // service's DuckDB as nativeDB, so that DuckDB's buffer manager keeps them within its memory
 // limit and the rest on disk. The file is a cache: it is created anew at every start. Copies are
-// made one at a time in the background, the first time a snapshot is read without one, and the
-// least recently read are dropped to keep their estimated size within Config.NativeBytes. A copy
-// being read is never dropped under its reader.
+// made one at a time in the background, the first time an entry's current snapshot is read
+// without one (a past snapshot read asOf is not copied), and the least recently read are dropped
+// to keep their estimated size within Config.NativeBytes. A copy being read is never dropped
+// under its reader. The statements over a copy are prepared once per text (query). The file holds
+// the rows unmasked, as the lake's cache beside it does: both are the service's own storage.
 
 // nativeDB is the name the copies' database is attached under.
 const nativeDB = "native"
