@@ -1,7 +1,9 @@
 package ingest
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -193,4 +195,63 @@ func TestDuplicateSubmission(t *testing.T) {
 	assert.False(t, changed.Duplicate)
 	assert.NotNil(t, changed.Snapshot)
 	assert.Len(t, e.rows("0101/000001"), 6)
+}
+
+// FuzzFindHeader drives the header finder with arbitrary records above and around a header: it
+// never panics, takes a row among the first maxTitleRows+1, replays every record after it in
+// order and with its line, and takes the first row when that one names half the items.
+func FuzzFindHeader(f *testing.F) {
+	f.Add("重庆市某区空气质量日报\n填报单位：某区;;\n站点编码;区县;监测日期\nS1;渝中区;2024-05-07\n")
+	f.Add("站点编码,区县,监测日期\nS1,渝中区,2024-05-07\n")
+	f.Add(strings.Repeat("标题\n", maxTitleRows+2) + "站点编码,区县\n")
+	f.Add(",,,\n\"站点编码\",\"区县\"\n\"S1\n\",渝中区\n")
+	entry := testEntry()
+	f.Fuzz(func(t *testing.T, text string) {
+		d, err := NewCSVDecoder(strings.NewReader(text))
+		if err != nil {
+			return
+		}
+		var all []buffered
+		for {
+			rec, line, err := d.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil && !errors.As(err, new(*RecordError)) {
+				return
+			}
+			all = append(all, buffered{rec: append([]string(nil), rec...), line: line, err: err})
+		}
+		d, err = NewCSVDecoder(strings.NewReader(text))
+		require.NoError(t, err)
+		h, err := findHeader("f.csv", d, entry)
+		if err != nil {
+			require.ErrorIs(t, err, ErrBadHeader)
+			return
+		}
+		at := -1
+		for i, r := range all {
+			if r.line == h.line { // a record's first line is its own
+				at = i
+				break
+			}
+		}
+		require.GreaterOrEqual(t, at, 0, "the header is one of the records")
+		require.Equal(t, all[at].rec, h.cells)
+		require.LessOrEqual(t, at, maxTitleRows)
+		if all[0].err == nil && 2*headerMatches(entry, all[0].rec) >= entry.Items.Len() {
+			require.Equal(t, 0, at, "a first row naming half the items is the header")
+		}
+		rest := &replay{Decoder: d, queue: h.buffered}
+		for _, want := range all[at+1:] {
+			rec, line, err := rest.Next()
+			require.Equal(t, want.line, line)
+			require.Equal(t, want.err == nil, err == nil)
+			if err == nil {
+				require.Equal(t, want.rec, rec)
+			}
+		}
+		_, _, err = rest.Next()
+		require.ErrorIs(t, err, io.EOF)
+	})
 }
