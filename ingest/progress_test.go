@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -76,4 +77,57 @@ func TestProgressReported(t *testing.T) {
 	assert.Equal(t, res.Run.ID, last.Run)
 	_, live := e.svc.Progress(res.Run.ID)
 	assert.False(t, live, "the report ends with the load")
+}
+
+// TestOneLoadPerEntryAtATime: a second load of an entry waits for the first to end before its
+// run begins, so the entry never has two runs at once; one that gives up waiting begins none.
+// Loads of other entries do not wait.
+func TestOneLoadPerEntryAtATime(t *testing.T) {
+	e := newEnv(t, DefaultConfig())
+	e.putEntry(nil)
+	e.putEntry(func(en *catalog.Entry) { en.ResourceCode, en.Table = "0101/000002", "air_daily_2" })
+	pr, pw := io.Pipe()
+	first := make(chan *Result, 1)
+	go func() {
+		res, err := e.svc.Submit(t.Context(), Submission{Principal: catalog.Operator(), Entry: "0101/000001", Filename: "慢.csv", Body: pr})
+		assert.NoError(t, err)
+		first <- res
+	}()
+	_, err := io.WriteString(pw, "站点编码,区县,监测日期\nS1,渝中区,2024-05-07\n")
+	require.NoError(t, err)
+	running := func() (n int) {
+		for _, r := range e.cat.View().Runs("0101/000001") {
+			if r.Status == catalog.RunRunning {
+				n++
+			}
+		}
+		return n
+	}
+	require.Eventually(t, func() bool { return running() == 1 }, 5*time.Second, 10*time.Millisecond)
+
+	second := make(chan *Result, 1)
+	go func() {
+		res, err := e.submit("后.csv", "站点编码,区县,监测日期\nS2,渝中区,2024-05-08\n", nil)
+		assert.NoError(t, err)
+		second <- res
+	}()
+	other, err := e.submit("别的目录.csv", "站点编码,区县,监测日期\nS3,渝中区,2024-05-08\n", func(s *Submission) { s.Entry = "0101/000002" })
+	require.NoError(t, err, "another entry does not wait")
+	assert.NotNil(t, other.Snapshot)
+
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	_, err = e.svc.Submit(ctx, Submission{Principal: catalog.Operator(), Entry: "0101/000001", Filename: "放弃.csv",
+		Body: strings.NewReader("站点编码,区县,监测日期\nS4,渝中区,2024-05-09\n")})
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Contains(t, err.Error(), "该目录正在归集另一批数据")
+	assert.Equal(t, 1, running(), "the second waits without a run; the one that gave up began none")
+	assert.Len(t, e.cat.View().Runs("0101/000001"), 1)
+
+	require.NoError(t, pw.Close())
+	r1, r2 := <-first, <-second
+	require.NotNil(t, r1.Snapshot)
+	require.NotNil(t, r2.Snapshot)
+	assert.Equal(t, r1.Snapshot.ID, r2.Snapshot.Parent, "the second began after the first had committed")
+	assert.Equal(t, 0, running())
 }

@@ -34,6 +34,7 @@ type Service struct {
 	log    *slog.Logger
 	now    func() time.Time
 	board  *progressBoard // the progress of the loads running (progress.go)
+	turns  *entryTurns    // one load per entry at a time (progress.go)
 }
 
 // New returns a Service. Zero fields of cfg take their defaults, except MaxRejectedShare, whose
@@ -52,7 +53,8 @@ func New(cat *catalog.Store, bucket lake.Bucket, cfg Config, log *slog.Logger) *
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{cat: cat, bucket: bucket, cfg: cfg, log: log, now: time.Now, board: &progressBoard{runs: map[string]Progress{}}}
+	return &Service{cat: cat, bucket: bucket, cfg: cfg, log: log, now: time.Now, board: &progressBoard{runs: map[string]Progress{}},
+		turns: &entryTurns{turns: map[string]*turn{}}}
 }
 
 // WithClock sets the time source (tests and the demo loader back-date loads).
@@ -125,6 +127,13 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Result, error) {
 		return nil, err
 	}
 
+	// One load of an entry at a time: a second waits for the first to end before its run begins.
+	release, err := s.turns.take(ctx, entry.ResourceCode)
+	if err != nil {
+		return nil, schemas.Userf(fmt.Errorf("wait for the running load of %s: %w", entry.ResourceCode, err),
+			"该目录正在归集另一批数据，等待超时或被取消，请稍后重新报送")
+	}
+	defer release()
 	run := catalog.Run{
 		ID:        lake.NewID(),
 		Entry:     entry.ResourceCode,
