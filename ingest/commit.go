@@ -97,7 +97,7 @@ func (s *Service) commitOnce(ctx context.Context, code string, sub Submission, f
 		if !sameSchema(pm.Schema, fields) {
 			version++
 		}
-		if slices.Contains(pm.Sources, res.Source) {
+		if duplicate(pm, res.Source, sub.Replace) {
 			return nil, errDuplicate
 		}
 	}
@@ -140,6 +140,7 @@ func (s *Service) commitOnce(ctx context.Context, code string, sub Submission, f
 		if pm != nil {
 			removed = pm.Rows
 		}
+		sources = nil // none of the files loaded before holds a row of the new snapshot
 		summary["removed_rows"] = strconv.FormatInt(removed, 10)
 		summary["kept_rows"] = "0"
 	}
@@ -188,6 +189,18 @@ func (s *Service) commitOnce(ctx context.Context, code string, sub Submission, f
 	}
 	res.Run = run
 	return &snap, nil
+}
+
+// duplicate reports whether the file of digest adds nothing to the snapshot of manifest pm:
+// appended, when its rows are among the snapshot's (pm.Sources); by replacement, when the
+// snapshot is that very replacement (its last operation, by the same file). A replacement by a
+// file loaded earlier, with other loads since, is applied: the table is not what it made it.
+func duplicate(pm *lake.Manifest, digest string, replace bool) bool {
+	if !replace {
+		return slices.Contains(pm.Sources, digest)
+	}
+	n := len(pm.Sources)
+	return n > 0 && pm.Sources[n-1] == digest && pm.Summary["operation"] == "replace"
 }
 
 // parentManifest reads the manifest of the entry's current snapshot.

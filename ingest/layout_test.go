@@ -155,8 +155,9 @@ func TestRejectedShareThreshold(t *testing.T) {
 	}
 }
 
-// TestDuplicateSubmission: the same file loaded again into an entry adds nothing and says so,
-// also after other loads, and by replacement; a changed file loads.
+// TestDuplicateSubmission: the same file appended again to an entry adds nothing and says so,
+// also after other loads; a replacement is a duplicate only of the same replacement just made,
+// and after a replacement of every row the files loaded before hold none of its rows.
 func TestDuplicateSubmission(t *testing.T) {
 	e := newEnv(t, DefaultConfig())
 	e.putEntry(nil)
@@ -185,16 +186,22 @@ func TestDuplicateSubmission(t *testing.T) {
 	later, err := e.submit("5月.csv", may, nil)
 	require.NoError(t, err)
 	assert.True(t, later.Duplicate, "found after another load")
-	replaced, err := e.submit("5月.csv", may, func(s *Submission) { s.Replace = true })
-	require.NoError(t, err)
-	assert.True(t, replaced.Duplicate, "a replacement by a file loaded before")
-	assert.Len(t, e.rows("0101/000001"), 3)
-
 	changed, err := e.submit("5月.csv", may+"S3,渝中区,2024-05-07\n", nil)
 	require.NoError(t, err)
 	assert.False(t, changed.Duplicate)
-	assert.NotNil(t, changed.Snapshot)
 	assert.Len(t, e.rows("0101/000001"), 6)
+
+	replaced, err := e.submit("全量.csv", june, func(s *Submission) { s.Replace = true })
+	require.NoError(t, err)
+	assert.False(t, replaced.Duplicate, "a replacement by a file appended before is applied")
+	assert.Len(t, e.rows("0101/000001"), 1)
+	twice, err := e.submit("全量.csv", june, func(s *Submission) { s.Replace = true })
+	require.NoError(t, err)
+	assert.True(t, twice.Duplicate, "the same replacement again")
+	restored, err := e.submit("5月.csv", may, nil)
+	require.NoError(t, err)
+	assert.False(t, restored.Duplicate, "after the replacement of every row")
+	assert.Len(t, e.rows("0101/000001"), 3)
 }
 
 // FuzzFindHeader drives the header finder with arbitrary records above and around a header: it
