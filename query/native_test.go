@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -208,6 +209,16 @@ func mustSnapshot(t *testing.T, f *fixture, id string) string {
 	s, err := f.cat.View().Snapshot(id)
 	require.NoError(t, err)
 	return s.ManifestKey
+}
+
+// TestNativeCopiesInAnyDirectory: the copies' directory may hold quotes and brackets (it is the
+// data directory's): the file is attached by a quoted literal.
+func TestNativeCopiesInAnyDirectory(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "it's [prod]")
+	f := newFixtureWith(t, func(c *Config) { c.NativeBytes, c.NativeDir = 1<<30, dir })
+	f.mustDo(hiPrincipal, `{ air_station_hourly { station } }`)
+	assert.Len(t, nativeTables(t, f.svc), 1)
+	assert.FileExists(t, filepath.Join(dir, nativeFile))
 }
 
 // TestNativeCopiesStartEmpty: the copies' file is a cache, made anew at every start: copies of a
