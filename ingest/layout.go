@@ -78,8 +78,13 @@ func delimiterName(r rune) string {
 	return ""
 }
 
-// maxTitleRows bounds the rows above the header that are looked through for it.
-const maxTitleRows = 10
+// maxTitleRows bounds the rows above the header that are looked through for it, and
+// maxTitleBytes the text read ahead while looking (title rows are short; a file of a few lines of
+// megabytes each must not be held whole for it).
+const (
+	maxTitleRows  = 10
+	maxTitleBytes = 1 << 20
+)
 
 // headerMatches counts the cells of rec that name an item of the entry (by name, as normHeader
 // folds it, or by field), each item once.
@@ -121,11 +126,13 @@ type buffered struct {
 }
 
 // findHeader returns the header of a file: its first record, unless that names fewer than half
-// of the entry's items and one of the next maxTitleRows records names more (the first such
-// best one). Records read past the header are kept to be read again (replay).
+// of the entry's items and one of the next maxTitleRows records (within maxTitleBytes) names
+// more (the first such best one). Records read past the header are kept to be read again
+// (replay).
 func findHeader(filename string, dec Decoder, e *catalog.Entry) (*header, error) {
 	var recs []buffered
-	for len(recs) <= maxTitleRows {
+	held := 0
+	for len(recs) <= maxTitleRows && held <= maxTitleBytes {
 		rec, line, err := dec.Next()
 		if errors.Is(err, io.EOF) {
 			break
@@ -135,6 +142,9 @@ func findHeader(filename string, dec Decoder, e *catalog.Entry) (*header, error)
 			return nil, fmt.Errorf("read %s: %w", filename, err)
 		}
 		recs = append(recs, buffered{rec: append([]string(nil), rec...), line: line, err: err})
+		for _, c := range rec {
+			held += len(c)
+		}
 		if len(recs) == 1 && err == nil && 2*headerMatches(e, rec) >= e.Items.Len() {
 			break // the common case: the first row is the header
 		}

@@ -82,14 +82,18 @@ func TestDistrictFileLayouts(t *testing.T) {
 }
 
 // TestHeaderNotFound: a file whose first rows name no item is refused with the problems of its
-// first row, as before, and nothing is stored; a header further down than maxTitleRows is not
-// looked for.
+// first row, as before, and nothing is stored; a header further down than maxTitleRows rows, or
+// below maxTitleBytes of text, is not looked for.
 func TestHeaderNotFound(t *testing.T) {
 	e := newEnv(t, DefaultConfig())
 	e.putEntry(nil)
 	_, err := e.submit("报送.csv", "甲,乙\n1,2\n", nil)
 	require.ErrorIs(t, err, ErrBadHeader)
 	assert.Contains(t, err.Error(), "第 1 列“甲”不是该目录的信息项")
+
+	long := strings.Repeat("长", maxTitleBytes/3+1) + "\n" // one title line beyond the bytes read ahead
+	_, err = e.submit("报送.csv", long+"站点编码,区县,监测日期\nS1,渝中区,2024-05-07\n", nil)
+	require.ErrorIs(t, err, ErrBadHeader, "the header below it is not looked for")
 
 	deep := strings.Repeat("标题\n", maxTitleRows+1) + "站点编码,区县,监测日期\nS1,渝中区,2024-05-07\n"
 	_, err = e.submit("报送.csv", deep, nil)
