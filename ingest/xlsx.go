@@ -25,10 +25,12 @@ type xlsxDecoder struct {
 	row   int
 }
 
-// DefaultXLSXLimits bound a submitted workbook: a district's monthly file of hundreds of thousands
-// of rows fits with room to spare; what is beyond them is refused before it is unpacked.
+// DefaultXLSXLimits bound a submitted workbook: a district's file of a million rows fits (a
+// 200,000-row sheet packs to 11 MB); what is beyond them is refused before it is unpacked. The
+// packed file is held in memory while it is read, so the bound times the service's concurrent
+// uploads is what workbooks may hold at once.
 func DefaultXLSXLimits() xlsxguard.Limits {
-	return xlsxguard.Limits{MaxBytes: 256 << 20, MaxUnzipBytes: 2 << 30, MaxParts: 1000, MaxRatio: 100}
+	return xlsxguard.Limits{MaxBytes: 64 << 20, MaxUnzipBytes: 1 << 30, MaxParts: 1000, MaxRatio: 100}
 }
 
 // NewXLSXDecoder opens a workbook within o.XLSX and reads the sheet named o.Sheet, or its only
