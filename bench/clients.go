@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,24 +30,47 @@ func pointKey(i int) (station string, at time.Time) {
 // governed service, straight on DuckDB over the same files, and on DuckDB over own (the same
 // rows in DuckDB's own Parquet layout, when given), and prints throughput, p50/p99 and the process's RSS
 // after each side.
-func clientsBench(ctx context.Context, svc, files *query.Service, db *sql.DB, p *catalog.Principal, paths, own []string, rows, clients int, d time.Duration) error {
+func clientsBench(ctx context.Context, svc, files *query.Service, db *sql.DB, p, district *catalog.Principal, paths, own []string, rows, clients int, d time.Duration) error {
 	// The clients are the accounts of several scenes, four clients each: the service admits a
 	// share of its slots per account (query.Config.MaxConcurrentPerPrincipal), so one account
 	// behind every client would measure that share, not the service.
-	accounts := make([]*catalog.Principal, max(1, clients/4))
-	for i := range accounts {
-		a := *p
-		a.ID = fmt.Sprintf("%s-%02d", p.ID, i)
-		accounts[i] = &a
+	accountsOf := func(p *catalog.Principal) []*catalog.Principal {
+		accounts := make([]*catalog.Principal, max(1, clients/4))
+		for i := range accounts {
+			a := *p
+			a.ID = fmt.Sprintf("%s-%02d", p.ID, i)
+			accounts[i] = &a
+		}
+		return accounts
+	}
+	accounts, districtAccounts := accountsOf(p), accountsOf(district)
+	// The district accounts ask for keys of their own districts' rows: row i is of district
+	// rowDistricts[1+i%(len-1)] (writeCSV).
+	var ownRows []int // i % (len-1) of each of district's districts
+	for k, rd := range rowDistricts[1:] {
+		if slices.Contains(district.Districts, rd.Code) {
+			ownRows = append(ownRows, k)
+		}
+	}
+	period := len(rowDistricts) - 1
+	anyRow := func() int { return rand.IntN(rows) }
+	districtRow := func() int {
+		for {
+			if i := rand.IntN(rows/period)*period + ownRows[rand.IntN(len(ownRows))]; i < rows {
+				return i
+			}
+		}
 	}
 	gql := `query($s: String, $t: String) { air_station_hourly(where: {station_code: {eq: $s}, observed_at: {eq: $t}}) { station_code observed_at pm25 aqi } }`
 	// The hour as the column's type: a time.Time binds as TIMESTAMP WITH TIME ZONE, which would
 	// cast every row and lose the row groups' statistics.
 	const plain = `SELECT station_code, observed_at, pm25, aqi FROM read_parquet(?) WHERE station_code = ? AND observed_at = CAST(? AS TIMESTAMP)`
-	plainSide := func(files []string) func(client, i int) error {
+	// The district's row scope written into the plain SQL, as the policy adds it.
+	plainDistrict := plain + ` AND district_code IN ('` + strings.Join(district.Districts, `', '`) + `')`
+	plainSideOf := func(q string, files []string) func(client, i int) error {
 		return func(_, i int) error {
 			s, at := pointKey(i)
-			r, err := db.QueryContext(ctx, plain, files, s, at.Format("2006-01-02 15:04:05"))
+			r, err := db.QueryContext(ctx, q, files, s, at.Format("2006-01-02 15:04:05"))
 			if err != nil {
 				return err
 			}
@@ -63,7 +87,8 @@ func clientsBench(ctx context.Context, svc, files *query.Service, db *sql.DB, p 
 			return nil
 		}
 	}
-	gqlSide := func(svc *query.Service) func(client, i int) error {
+	plainSide := func(files []string) func(client, i int) error { return plainSideOf(plain, files) }
+	gqlSideOf := func(svc *query.Service, accounts []*catalog.Principal) func(client, i int) error {
 		return func(client, i int) error {
 			s, at := pointKey(i)
 			res := svc.Do(ctx, accounts[client%len(accounts)], query.Request{Query: gql, Variables: map[string]any{"s": s, "t": at.Format("2006-01-02T15:04:05")}})
@@ -76,19 +101,21 @@ func clientsBench(ctx context.Context, svc, files *query.Service, db *sql.DB, p 
 			return nil
 		}
 	}
-	sides := []struct {
+	gqlSide := func(svc *query.Service) func(client, i int) error { return gqlSideOf(svc, accounts) }
+	type side struct {
 		name string
 		one  func(client, i int) error
-	}{
-		{"graphql", gqlSide(svc)},
-		{"duckdb", plainSide(paths)},
-		{"graphql-files", gqlSide(files)},
+		key  func() int
+	}
+	sides := []side{
+		{"graphql", gqlSide(svc), anyRow},
+		{"duckdb", plainSide(paths), anyRow},
+		{"graphql-files", gqlSide(files), anyRow},
+		{"gql-district", gqlSideOf(svc, districtAccounts), districtRow},
+		{"duck-district", plainSideOf(plainDistrict, paths), districtRow},
 	}
 	if own != nil {
-		sides = append(sides, struct {
-			name string
-			one  func(client, i int) error
-		}{"duckdb-own", plainSide(own)})
+		sides = append(sides, side{"duckdb-own", plainSide(own), anyRow})
 	}
 	fmt.Printf("\n%d clients (%d accounts), point queries on random keys, %s per side:\n", clients, len(accounts), d)
 	var rates []float64
@@ -105,7 +132,7 @@ func clientsBench(ctx context.Context, svc, files *query.Service, db *sql.DB, p 
 				var mine []time.Duration
 				for time.Since(start) < d {
 					t0 := time.Now()
-					if err := side.one(c, rand.IntN(rows)); err != nil {
+					if err := side.one(c, side.key()); err != nil {
 						mu.Lock()
 						firstErr = err
 						mu.Unlock()
@@ -130,8 +157,9 @@ func clientsBench(ctx context.Context, svc, files *query.Service, db *sql.DB, p 
 	}
 	fmt.Printf("  throughput ratio graphql (as served: native copy, result cache)/duckdb on the same files: %.2f\n", rates[0]/rates[1])
 	fmt.Printf("  throughput ratio graphql over the Parquet files (no copy, no result cache)/duckdb on the same files: %.2f\n", rates[2]/rates[1])
+	fmt.Printf("  throughput ratio with a district account's row scope (its own rows' keys), graphql (as served)/duckdb with the scope in its SQL: %.2f\n", rates[3]/rates[4])
 	if own != nil {
-		fmt.Printf("  throughput ratio graphql (as served)/duckdb on the same rows in DuckDB's own layout: %.2f\n", rates[0]/rates[3])
+		fmt.Printf("  throughput ratio graphql (as served)/duckdb on the same rows in DuckDB's own layout: %.2f\n", rates[0]/rates[5])
 	}
 	return nil
 }

@@ -216,7 +216,7 @@ func queryBench(ctx context.Context, dir string, rounds, rows int) error {
 	if _, err := db.ExecContext(ctx, "COPY (SELECT * FROM read_parquet(?)) TO '"+strings.ReplaceAll(own, "'", "''")+"' (FORMAT parquet, COMPRESSION zstd)", paths); err != nil {
 		return fmt.Errorf("duckdb layout: %w", err)
 	}
-	return clientsBench(ctx, served, svc, db, steward, paths, []string{own}, rows, 64, 10*time.Second)
+	return clientsBench(ctx, served, svc, db, steward, district, paths, []string{own}, rows, 64, 10*time.Second)
 }
 
 // awaitCopy reads the snapshot gql reads through s and waits until its native copy is made.
