@@ -61,10 +61,12 @@ func clientsBench(ctx context.Context, svc, files *query.Service, db *sql.DB, p,
 			}
 		}
 	}
-	gql := `query($s: String, $t: String) { air_station_hourly(where: {station_code: {eq: $s}, observed_at: {eq: $t}}) { station_code observed_at pm25 aqi } }`
+	// duty_phone is masked (MOBILE) for every account: the point query carries a mask, and for the
+	// district accounts a row scope too.
+	gql := `query($s: String, $t: String) { air_station_hourly(where: {station_code: {eq: $s}, observed_at: {eq: $t}}) { station_code observed_at pm25 aqi duty_phone } }`
 	// The hour as the column's type: a time.Time binds as TIMESTAMP WITH TIME ZONE, which would
 	// cast every row and lose the row groups' statistics.
-	const plain = `SELECT station_code, observed_at, pm25, aqi FROM read_parquet(?) WHERE station_code = ? AND observed_at = CAST(? AS TIMESTAMP)`
+	const plain = `SELECT station_code, observed_at, pm25, aqi, duty_phone FROM read_parquet(?) WHERE station_code = ? AND observed_at = CAST(? AS TIMESTAMP)`
 	// The district's row scope written into the plain SQL, as the policy adds it.
 	plainDistrict := plain + ` AND district_code IN ('` + strings.Join(district.Districts, `', '`) + `')`
 	plainSideOf := func(q string, files []string) func(client, i int) error {
@@ -95,8 +97,12 @@ func clientsBench(ctx context.Context, svc, files *query.Service, db *sql.DB, p,
 			if len(res.Errors) > 0 {
 				return fmt.Errorf("%v", res.Errors[0].Message)
 			}
-			if got := res.Data.(map[string]any)["air_station_hourly"].([]any); len(got) != 1 {
+			got := res.Data.(map[string]any)["air_station_hourly"].([]any)
+			if len(got) != 1 {
 				return fmt.Errorf("row %d: %d rows", i, len(got))
+			}
+			if phone, _ := got[0].(map[string]any)["duty_phone"].(string); phone == dutyPhone(i) || !strings.Contains(phone, "*") {
+				return fmt.Errorf("row %d: duty_phone %q not masked", i, phone)
 			}
 			return nil
 		}

@@ -226,9 +226,14 @@ func stationEntry() catalog.Entry {
 			it("监测时间", "observed_at", schemas.Timestamp, true), it("PM2.5", "pm25", schemas.Float, false),
 			it("PM10", "pm10", schemas.Float, false), it("臭氧", "o3", schemas.Float, false), it("二氧化氮", "no2", schemas.Float, false),
 			it("二氧化硫", "so2", schemas.Float, false), it("一氧化碳", "co", schemas.Float, false), it("空气质量指数", "aqi", schemas.Int, false),
+			// Personal information, masked for every reader of the bench (no grant names it).
+			catalog.Item{Name: "值守人员电话", Field: "duty_phone", Type: schemas.String, PIType: "MOBILE", Grade: schemas.General2},
 		),
 	}
 }
+
+// dutyPhone is the synthetic mobile number of row i's duty officer.
+func dutyPhone(i int) string { return fmt.Sprintf("139%08d", i%100_000_000) }
 
 func writeCSV(path string, n int) (int64, error) {
 	f, err := os.Create(path)
@@ -236,12 +241,12 @@ func writeCSV(path string, n int) (int64, error) {
 		return 0, err
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
-	fmt.Fprintln(w, "站点编码,站点名称,区县,监测时间,PM2.5,PM10,臭氧,二氧化氮,二氧化硫,一氧化碳,空气质量指数")
+	fmt.Fprintln(w, "站点编码,站点名称,区县,监测时间,PM2.5,PM10,臭氧,二氧化氮,二氧化硫,一氧化碳,空气质量指数,值守人员电话")
 	for i := 0; i < n; i++ {
 		d := rowDistrict(i)
 		station, at := pointKey(i)
-		fmt.Fprintf(w, "%s,%s监测站,%s,%s,%d.%d,%d.5,%d,%d.2,%d,0.%d,%d\n", station, d.ShortName, d.Code,
-			at.Format("2006-01-02 15:04:05"), 10+i%70, i%10, 20+i%100, 10+i%150, 5+i%60, 2+i%20, 1+i%9, 30+i%200)
+		fmt.Fprintf(w, "%s,%s监测站,%s,%s,%d.%d,%d.5,%d,%d.2,%d,0.%d,%d,%s\n", station, d.ShortName, d.Code,
+			at.Format("2006-01-02 15:04:05"), 10+i%70, i%10, 20+i%100, 10+i%150, 5+i%60, 2+i%20, 1+i%9, 30+i%200, dutyPhone(i))
 	}
 	if err := w.Flush(); err != nil {
 		return 0, err

@@ -88,7 +88,7 @@ func writeXLSX(path string, n int) (int64, error) {
 	if err := sw.SetRow("A1", []any{"重庆市空气质量自动监测站小时数据（区县报送）"}); err != nil {
 		return 0, err
 	}
-	if err := sw.SetRow("A2", []any{"站点编码", "站点名称", "区县", "监测时间", "PM2.5", "PM10", "臭氧", "二氧化氮", "二氧化硫", "一氧化碳", "空气质量指数"}); err != nil {
+	if err := sw.SetRow("A2", []any{"站点编码", "站点名称", "区县", "监测时间", "PM2.5", "PM10", "臭氧", "二氧化氮", "二氧化硫", "一氧化碳", "空气质量指数", "值守人员电话"}); err != nil {
 		return 0, err
 	}
 	for i := 0; i < n; i++ {
@@ -96,7 +96,7 @@ func writeXLSX(path string, n int) (int64, error) {
 		station, at := pointKey(i)
 		cell, _ := excelize.CoordinatesToCellName(1, i+3)
 		row := []any{station, d.ShortName + "监测站", d.Code, at.Format("2006-01-02 15:04:05"), float64(10+i%70) + float64(i%10)/10,
-			float64(20+i%100) + 0.5, 10 + i%150, float64(5+i%60) + 0.2, 2 + i%20, float64(1+i%9) / 10, 30 + i%200}
+			float64(20+i%100) + 0.5, 10 + i%150, float64(5+i%60) + 0.2, 2 + i%20, float64(1+i%9) / 10, 30 + i%200, dutyPhone(i)}
 		if err := sw.SetRow(cell, row); err != nil {
 			return 0, err
 		}
