@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/ingest"
@@ -151,4 +153,52 @@ func TestSubmissionBodyLabels(t *testing.T) {
 		PIProposals: []ingest.PIProposal{{Field: "phone", Name: "联系电话", PIType: "MOBILE", Grade: schemas.General3, Matched: 199, Sampled: 200}}}))
 	require.NoError(t, err)
 	assert.Contains(t, string(raw), `"piProposals":[{"field":"phone","name":"联系电话","piType":"MOBILE","piTypeName":"手机号","grade":"GENERAL_3","gradeName":"一般数据3级","matched":199,"sampled":200}]`)
+}
+
+// TestSubmissionOfAWorkbook: a district's workbook comes through the door like a CSV file, its
+// sheet named by the form's sheet field; the answer names the sheet and the header row, and the
+// same workbook sent again is answered 200 as a duplicate.
+func TestSubmissionOfAWorkbook(t *testing.T) {
+	srv := submissionServer(t)
+	f := excelize.NewFile()
+	require.NoError(t, f.SetSheetName("Sheet1", "说明"))
+	_, err := f.NewSheet("5月")
+	require.NoError(t, err)
+	require.NoError(t, f.SetSheetRow("说明", "A1", &[]any{"请在“5月”工作表填报"}))
+	for i, row := range [][]any{{"渝北区 5 月涉气企业减排清单"}, {"区县", "数量"}, {"渝北区", 12}} {
+		require.NoError(t, f.SetSheetRow("5月", fmt.Sprintf("A%d", i+1), &row))
+	}
+	var book bytes.Buffer
+	require.NoError(t, f.Write(&book))
+	post := func(sheet string) (int, submissionJSON) {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		fw, err := mw.CreateFormFile("file", "渝北区5月.xlsx")
+		require.NoError(t, err)
+		_, _ = fw.Write(book.Bytes())
+		if sheet != "" {
+			require.NoError(t, mw.WriteField("sheet", sheet))
+		}
+		require.NoError(t, mw.Close())
+		req, _ := http.NewRequest("POST", srv.URL+"/api/v1/entries/0201%2F000003/submissions", &body)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Authorization", "Bearer tok")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var out submissionJSON
+		raw, _ := io.ReadAll(resp.Body)
+		_ = json.Unmarshal(raw, &out)
+		return resp.StatusCode, out
+	}
+	status, _ := post("")
+	assert.Equal(t, http.StatusBadRequest, status, "two sheets, none named")
+	status, res := post("5月")
+	require.Equal(t, http.StatusCreated, status)
+	assert.Equal(t, "5月", res.Sheet)
+	assert.Equal(t, 2, res.HeaderLine)
+	assert.EqualValues(t, 1, res.Run.RowsAccepted)
+	status, res = post("5月")
+	assert.Equal(t, http.StatusOK, status)
+	assert.True(t, res.Duplicate)
 }
