@@ -2,6 +2,7 @@ package test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/xuri/excelize/v2"
 )
 
 // TestIngestCommand runs `ecolake ingest` as a steward would and checks its exit codes and
@@ -49,6 +51,27 @@ func TestIngestCommand(t *testing.T) {
 	code, out = ingestCmd(t, dir, "--entry", "0201/000003", filepath.Join(dir, "missing.csv"))
 	assert.Equal(t, 2, code, out)
 	assert.Contains(t, out, "missing.csv")
+
+	// A district's workbook, its sheet named on the command line.
+	book := excelize.NewFile()
+	require.NoError(t, book.SetSheetName("Sheet1", "填报说明"))
+	_, err := book.NewSheet("6月")
+	require.NoError(t, err)
+	for i, row := range [][]any{{"区县", "数量"}, {"涪陵区", 9}} {
+		require.NoError(t, book.SetSheetRow("6月", fmt.Sprintf("A%d", i+1), &row))
+	}
+	xlsx := filepath.Join(t.TempDir(), "涪陵区6月.xlsx")
+	require.NoError(t, book.SaveAs(xlsx))
+	code, out = ingestCmd(t, dir, "--entry", "0201/000003", xlsx)
+	assert.Equal(t, 2, code, out)
+	assert.Contains(t, out, "工作簿有 2 个工作表，请指定要读取的一个：“填报说明”、“6月”")
+	code, out = ingestCmd(t, dir, "--entry", "0201/000003", "--sheet", "6月", xlsx)
+	assert.Equal(t, 0, code, out)
+	assert.Contains(t, out, "工作表：6月")
+	assert.Contains(t, out, "入库 1 行")
+	code, out = ingestCmd(t, dir, "--entry", "0201/000003", "--sheet", "6月", xlsx)
+	assert.Equal(t, 0, code, out)
+	assert.Contains(t, out, "重复报送，未重复入库")
 }
 
 func ingestCmd(t *testing.T, dir string, args ...string) (int, string) {
