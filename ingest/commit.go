@@ -43,6 +43,9 @@ func (s *Service) commit(ctx context.Context, entry *catalog.Entry, sub Submissi
 		"added_bytes":   strconv.FormatInt(addedBytes, 10),
 		"rejected_rows": strconv.FormatInt(res.Run.RowsRejected, 10),
 	}
+	if sp := res.Period; !sp.From.IsZero() {
+		summary["period_item"], summary["period"] = sp.field, sp.text()
+	}
 
 	var err error
 	memo := splits{}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/lake"
+	"github.com/cqeco/ecolake/schemas"
 )
 
 // ctxCheckRows is how often the row loop looks at the context.
@@ -60,7 +61,9 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 	pf := catalog.PeriodField(entry)
 	period := -1
 	if pf != "" {
-		_, period, _ = entry.Items.Field(pf)
+		var it catalog.Item
+		it, period, _ = entry.Items.Field(pf)
+		res.Period.field, res.Period.name, res.Period.timestamp = it.Field, it.Name, it.Type == schemas.Timestamp
 	}
 
 	// Records are parsed ahead on a goroutine of their own; it is stopped before returning,
@@ -150,9 +153,12 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 		b.append(vals)
 		run.RowsAccepted++
 		pis.note(vals)
-		// Only a replacement needs the periods it replaces; past the bound it is refused anyway.
-		if sub.Replace && period >= 0 && !vals[period].null && !res.periods.overflow {
-			res.periods.note(vals[period].t)
+		if period >= 0 && !vals[period].null {
+			res.Period.note(vals[period].t)
+			// Only a replacement needs each period it replaces; past the bound it is refused anyway.
+			if sub.Replace && !res.periods.overflow {
+				res.periods.note(vals[period].t)
+			}
 		}
 		if b.rows >= s.cfg.BatchRows {
 			if err := write(); err != nil {

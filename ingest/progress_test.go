@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/lake"
 )
 
 // TestProgressReported: a long load reports how far it is, to its caller and to whoever asks the
@@ -130,4 +131,23 @@ func TestOneLoadPerEntryAtATime(t *testing.T) {
 	require.NotNil(t, r2.Snapshot)
 	assert.Equal(t, r1.Snapshot.ID, r2.Snapshot.Parent, "the second began after the first had committed")
 	assert.Equal(t, 0, running())
+}
+
+// TestSubmissionPeriod: a submission is attributed to the reporting period its accepted rows
+// cover (the entry's period item), in the result, its summary and the snapshot's manifest.
+func TestSubmissionPeriod(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.MaxRejectedShare = 1
+	e := newEnv(t, cfg)
+	e.putEntry(nil)
+	res, err := e.submit("5月.csv", "站点编码,区县,监测日期\nS1,渝中区,2024-05-07\nS2,渝中区,2024-05-01\nS3,渝中区,2024-05-31\nS4,渝中区,2024-07-01x\n", nil)
+	require.NoError(t, err)
+	p := res.Period
+	assert.Equal(t, "2024-05-01", p.From.Format(time.DateOnly))
+	assert.Equal(t, "2024-05-31", p.To.Format(time.DateOnly), "the rejected row's date does not count")
+	assert.Contains(t, res.Summary(), "报送时段（监测日期）：2024-05-01 至 2024-05-31")
+	m, err := lake.ReadManifest(t.Context(), e.bucket, res.Snapshot.ManifestKey)
+	require.NoError(t, err)
+	assert.Equal(t, "sample_date", m.Summary["period_item"])
+	assert.Equal(t, "2024-05-01 至 2024-05-31", m.Summary["period"])
 }

@@ -26,8 +26,10 @@ type Result struct {
 	// Duplicate: the file is one already loaded into the entry (the same SHA-256, Source): the
 	// run added nothing and says so in its error; it is not the submitter's mistake.
 	Duplicate bool
-	Source    string   // the SHA-256 (hex) of the submitted file
-	Rejects   []Reject // the first Config.MaxRejectsInResult problems
+	Source    string // the SHA-256 (hex) of the submitted file
+	// Period is the reporting period the accepted rows cover (the entry's period item).
+	Period  Span
+	Rejects []Reject // the first Config.MaxRejectsInResult problems
 	// Scoped is true when the submitter reads only part of the entry's rows (a district account on
 	// a table of several districts): the whole table's size is not for it to learn, so the
 	// summary leaves it out and doors should too.
@@ -38,6 +40,33 @@ type Result struct {
 	// periods are the values of the entry's period item (catalog.PeriodField) over the accepted
 	// rows: the periods a district's replacement replaces.
 	periods periodSet
+}
+
+// Span is the reporting period a submission covers: the first and last value of the entry's
+// period item (catalog.PeriodField) over its accepted rows; zero when it has none.
+type Span struct {
+	From, To  time.Time
+	field     string // the period item
+	name      string
+	timestamp bool
+}
+
+func (s *Span) note(t time.Time) {
+	if s.From.IsZero() || t.Before(s.From) {
+		s.From = t
+	}
+	if s.To.IsZero() || t.After(s.To) {
+		s.To = t
+	}
+}
+
+// text is the span as a summary says it: 2024-05-01 至 2024-05-31.
+func (s Span) text() string {
+	layout := time.DateOnly
+	if s.timestamp {
+		layout = time.DateTime
+	}
+	return s.From.UTC().Format(layout) + " 至 " + s.To.UTC().Format(layout)
 }
 
 // maxPeriods bounds the distinct periods one replacement may report (a year of hourly readings
@@ -122,6 +151,9 @@ func (r *Result) Summary() string {
 	}
 	fmt.Fprintf(&b, "批次：%s，状态：%s\n", run.ID, status)
 	fmt.Fprintf(&b, "读取 %d 行：入库 %d 行，拒收 %d 行\n", run.RowsRead, run.RowsAccepted, run.RowsRejected)
+	if !r.Period.From.IsZero() {
+		fmt.Fprintf(&b, "报送时段（%s）：%s\n", schemas.Clip(r.Period.name, maxNameInMessage), r.Period.text())
+	}
 	if r.Snapshot != nil {
 		if r.Scoped {
 			fmt.Fprintf(&b, "新快照：%s\n", r.Snapshot.ID)

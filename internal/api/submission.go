@@ -93,9 +93,12 @@ type submissionJSON struct {
 	// The pi_types the values of text items suggest, for a steward to confirm.
 	PIProposals []piProposalJSON `json:"piProposals,omitempty"`
 	// Duplicate: the file was loaded into the entry before; this run added nothing.
-	Duplicate bool         `json:"duplicate,omitempty"`
-	Rejects   []rejectJSON `json:"rejects"`
-	Summary   string       `json:"summary"`
+	Duplicate bool `json:"duplicate,omitempty"`
+	// The reporting period the accepted rows cover (the entry's period item).
+	PeriodFrom string       `json:"periodFrom,omitempty"`
+	PeriodTo   string       `json:"periodTo,omitempty"`
+	Rejects    []rejectJSON `json:"rejects"`
+	Summary    string       `json:"summary"`
 }
 
 type piProposalJSON struct {
@@ -158,6 +161,9 @@ func submissionBody(res *ingest.Result) submissionJSON {
 			RowsAccepted: r.RowsAccepted, RowsRejected: r.RowsRejected, Error: r.Error},
 		Encoding: res.Encoding, Delimiter: res.Delimiter, Sheet: res.Sheet, HeaderLine: res.HeaderLine, Duplicate: res.Duplicate,
 		Rejects: []rejectJSON{}, Summary: res.Summary(),
+	}
+	if sp := res.Period; !sp.From.IsZero() {
+		body.PeriodFrom, body.PeriodTo = sp.From.UTC().Format(time.RFC3339), sp.To.UTC().Format(time.RFC3339)
 	}
 	for _, pr := range res.PIProposals {
 		body.PIProposals = append(body.PIProposals, piProposalJSON{Field: pr.Field, Name: pr.Name,

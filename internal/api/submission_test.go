@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -149,6 +150,11 @@ func TestSubmissionBodyLabels(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(raw), `"delimiter":"分号","sheet":"5月","headerLine":3`)
 
+	may := ingest.Span{From: time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2024, 5, 31, 0, 0, 0, 0, time.UTC)}
+	raw, err = json.Marshal(submissionBody(&ingest.Result{Run: catalog.Run{ID: "r5"}, Period: may}))
+	require.NoError(t, err)
+	assert.Contains(t, string(raw), `"periodFrom":"2024-05-01T00:00:00Z","periodTo":"2024-05-31T00:00:00Z"`)
+
 	raw, err = json.Marshal(submissionBody(&ingest.Result{Run: catalog.Run{ID: "r4"},
 		PIProposals: []ingest.PIProposal{{Field: "phone", Name: "联系电话", PIType: "MOBILE", Grade: schemas.General3, Matched: 199, Sampled: 200}}}))
 	require.NoError(t, err)
@@ -195,6 +201,7 @@ func TestSubmissionOfAWorkbook(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, status, "two sheets, none named")
 	status, res := post("5月")
 	require.Equal(t, http.StatusCreated, status)
+	assert.Empty(t, res.PeriodFrom, "the entry has no period item")
 	assert.Equal(t, "5月", res.Sheet)
 	assert.Equal(t, 2, res.HeaderLine)
 	assert.EqualValues(t, 1, res.Run.RowsAccepted)
