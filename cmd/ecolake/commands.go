@@ -34,7 +34,7 @@ var commands = []*command{
 		detail: "数据目录中还没有任何账号且未加 --demo 时, 首次启动会创建系统管理员 admin, 并在标准输出中显示一次它的令牌。"},
 	{name: "init", summary: "初始化数据目录: 创建系统管理员 admin 并签发令牌", setup: setupInit,
 		detail: "只能在还没有任何账号的数据目录上运行; 令牌只显示这一次。"},
-	{name: "ingest", summary: "离线归集一个报送文件 (CSV)", args: []string{"文件.csv"}, lake: true, verbose: true, setup: setupIngest,
+	{name: "ingest", summary: "离线归集一个报送文件 (CSV 或 xlsx)", args: []string{"文件.csv 或 文件.xlsx"}, lake: true, verbose: true, setup: setupIngest,
 		detail: "退出码: 0 全部入库, 1 已入库但有拒绝行, 2 未入库。"},
 	{name: "gc", summary: "清理无快照引用的孤立文件", lake: true, verbose: true, setup: setupGC},
 	{name: "principal create", summary: "创建账号 (之后用 token create 签发令牌)", setup: setupPrincipalCreate,

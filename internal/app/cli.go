@@ -37,7 +37,7 @@ type IngestArgs struct {
 // running on the same directory: the catalogue lock says so) and prints a Chinese summary to out.
 func RunIngest(ctx context.Context, cfg Config, args IngestArgs, out io.Writer, log *slog.Logger) int {
 	if args.Entry == "" || args.File == "" {
-		fmt.Fprintln(out, "用法: ecolake ingest --entry <资源代码> [--district 区县] [--replace] 文件.csv")
+		fmt.Fprintln(out, "用法: ecolake ingest --entry <资源代码> [--district 区县] [--sheet 工作表] [--replace] 文件.csv 或 文件.xlsx")
 		return ExitFailed
 	}
 	if args.District != "" {
