@@ -73,20 +73,31 @@ func TestSubmissionTooLargeIs413(t *testing.T) {
 	maxSubmissionBytes = 1 << 10
 	t.Cleanup(func() { maxSubmissionBytes = old })
 
+	status, _ := postFile(t, srv, "报送.csv", []byte("区县,数量\n"+strings.Repeat("万州区,1\n", 1000)), nil)
+	require.Equal(t, http.StatusRequestEntityTooLarge, status)
+}
+
+// postFile submits a file to the test entry as the steward, with the form's other fields, and
+// returns the status and the answer's body.
+func postFile(t *testing.T, srv *httptest.Server, name string, data []byte, fields map[string]string) (int, []byte) {
+	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
-	fw, err := mw.CreateFormFile("file", "报送.csv")
+	fw, err := mw.CreateFormFile("file", name)
 	require.NoError(t, err)
-	_, _ = fw.Write([]byte("区县,数量\n" + strings.Repeat("万州区,1\n", 1000)))
+	_, _ = fw.Write(data)
+	for k, v := range fields {
+		require.NoError(t, mw.WriteField(k, v))
+	}
 	require.NoError(t, mw.Close())
-
 	req, _ := http.NewRequest("POST", srv.URL+"/api/v1/entries/0201%2F000003/submissions", &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("Authorization", "Bearer tok")
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
-	resp.Body.Close()
-	require.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, raw
 }
 
 // countingBody is an upload that counts what the server read of it.
@@ -177,25 +188,14 @@ func TestSubmissionOfAWorkbook(t *testing.T) {
 	var book bytes.Buffer
 	require.NoError(t, f.Write(&book))
 	post := func(sheet string) (int, submissionJSON) {
-		var body bytes.Buffer
-		mw := multipart.NewWriter(&body)
-		fw, err := mw.CreateFormFile("file", "渝北区5月.xlsx")
-		require.NoError(t, err)
-		_, _ = fw.Write(book.Bytes())
+		var fields map[string]string
 		if sheet != "" {
-			require.NoError(t, mw.WriteField("sheet", sheet))
+			fields = map[string]string{"sheet": sheet}
 		}
-		require.NoError(t, mw.Close())
-		req, _ := http.NewRequest("POST", srv.URL+"/api/v1/entries/0201%2F000003/submissions", &body)
-		req.Header.Set("Content-Type", mw.FormDataContentType())
-		req.Header.Set("Authorization", "Bearer tok")
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
+		status, raw := postFile(t, srv, "渝北区5月.xlsx", book.Bytes(), fields)
 		var out submissionJSON
-		raw, _ := io.ReadAll(resp.Body)
 		_ = json.Unmarshal(raw, &out)
-		return resp.StatusCode, out
+		return status, out
 	}
 	status, _ := post("")
 	assert.Equal(t, http.StatusBadRequest, status, "two sheets, none named")
