@@ -86,29 +86,34 @@ const (
 	maxTitleBytes = 1 << 20
 )
 
-// headerMatches counts the cells of rec that name an item of the entry (by name, as normHeader
-// folds it, or by field), each item once.
-func headerMatches(e *catalog.Entry, rec []string) int {
-	names := make(map[string]bool, e.Items.Len()*2)
-	for _, it := range e.Items.All() {
-		names[normHeader(it.Name)] = true
-		names[strings.ToLower(it.Field)] = true
+// itemNames maps the texts a header cell may name an item by to the item: its name as
+// normHeader folds it, and its field in lower case.
+func itemNames(e *catalog.Entry) map[string]int {
+	names := make(map[string]int, 2*e.Items.Len())
+	for i, it := range e.Items.All() {
+		names[normHeader(it.Name)] = i
+		names[strings.ToLower(it.Field)] = i
 	}
-	n := 0
+	return names
+}
+
+// headerMatches counts the items the cells of rec name (itemNames), each item once.
+func headerMatches(names map[string]int, rec []string) int {
+	seen := map[int]bool{}
 	for _, c := range rec {
 		h := normHeader(c)
 		if h == "" {
 			continue
 		}
-		if names[h] {
-			n++
-			delete(names, h)
-		} else if names[strings.ToLower(h)] {
-			n++
-			delete(names, strings.ToLower(h))
+		i, ok := names[h]
+		if !ok {
+			i, ok = names[strings.ToLower(h)]
+		}
+		if ok && !seen[i] {
+			seen[i] = true
 		}
 	}
-	return n
+	return len(seen)
 }
 
 // header is the header row found in a file and what was read to find it.
@@ -130,7 +135,10 @@ type buffered struct {
 // more (the first such best one). Records read past the header are kept to be read again
 // (replay).
 func findHeader(filename string, dec Decoder, e *catalog.Entry) (*header, error) {
+	names := itemNames(e)
+	half := func(n int) bool { return 2*n >= e.Items.Len() }
 	var recs []buffered
+	var matched []int // items each record names; -1 for a record that could not be parsed
 	held := 0
 	for len(recs) <= maxTitleRows && held <= maxTitleBytes {
 		rec, line, err := dec.Next()
@@ -142,10 +150,15 @@ func findHeader(filename string, dec Decoder, e *catalog.Entry) (*header, error)
 			return nil, fmt.Errorf("read %s: %w", filename, err)
 		}
 		recs = append(recs, buffered{rec: append([]string(nil), rec...), line: line, err: err})
+		n := -1
+		if err == nil {
+			n = headerMatches(names, rec)
+		}
+		matched = append(matched, n)
 		for _, c := range rec {
 			held += len(c)
 		}
-		if len(recs) == 1 && err == nil && 2*headerMatches(e, rec) >= e.Items.Len() {
+		if len(recs) == 1 && half(n) {
 			break // the common case: the first row is the header
 		}
 	}
@@ -153,16 +166,13 @@ func findHeader(filename string, dec Decoder, e *catalog.Entry) (*header, error)
 		return nil, schemas.Userf(ErrBadHeader, "%s 是空文件，没有表头", quoteName(filename))
 	}
 	at, most := 0, -1
-	for i, r := range recs {
-		if r.err != nil {
-			continue
-		}
-		if n := headerMatches(e, r.rec); n > most {
+	for i, n := range matched {
+		if n > most {
 			at, most = i, n
 		}
 	}
-	if most <= 0 || (recs[0].err == nil && 2*headerMatches(e, recs[0].rec) >= e.Items.Len()) {
-		at = 0 // nothing better: the first row, whose problems newPlan names
+	if most <= 0 || half(matched[0]) {
+		at = 0 // the first row names half the items, or none names any: newPlan names its problems
 	}
 	var re *RecordError
 	if errors.As(recs[at].err, &re) {

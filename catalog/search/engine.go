@@ -126,23 +126,12 @@ func (g *engine) ownTexts(r *docRec, fn func(text string, ident bool) bool) {
 	}
 }
 
-// prose returns the document's own prose texts (ownTexts), in buf.
-func (g *engine) prose(r *docRec, buf []string) []string {
+// ownOf returns, in buf, the document's own identifiers when ident, its own prose texts when
+// not (ownTexts).
+func (g *engine) ownOf(r *docRec, ident bool, buf []string) []string {
 	buf = buf[:0]
-	g.ownTexts(r, func(t string, ident bool) bool {
-		if !ident {
-			buf = append(buf, t)
-		}
-		return true
-	})
-	return buf
-}
-
-// idents returns the document's identifiers (ownTexts), in buf.
-func (g *engine) idents(r *docRec, buf []string) []string {
-	buf = buf[:0]
-	g.ownTexts(r, func(t string, ident bool) bool {
-		if ident {
+	g.ownTexts(r, func(t string, isIdent bool) bool {
+		if isIdent == ident {
 			buf = append(buf, t)
 		}
 		return true
@@ -186,7 +175,7 @@ func (g *engine) stampGram(ids []uint32, gid uint32) []uint32 {
 
 // docGrams returns the distinct gram ids of the prose of r (name, own, shared).
 func (g *engine) docGrams(r *docRec) []uint32 {
-	g.texts = g.prose(r, g.texts)
+	g.texts = g.ownOf(r, false, g.texts)
 	ids := g.gramIDs(append(g.texts, r.name)...)
 	for _, id := range r.parts {
 		for _, gid := range g.parts[id].grams {
@@ -278,7 +267,7 @@ func (g *engine) add(n uint32, d doc) {
 	for _, gid := range g.gramIDs(r.name) {
 		bitmapAt(&g.nameGram, gid).Add(n)
 	}
-	g.texts = g.idents(&r, g.texts)
+	g.texts = g.ownOf(&r, true, g.texts)
 	for _, gid := range g.gramIDs(g.texts...) {
 		bitmapAt(&g.idGram, gid).Add(n)
 	}
@@ -321,7 +310,7 @@ func (g *engine) remove(n uint32) {
 	for _, gid := range g.gramIDs(r.name) {
 		g.nameGram[gid].Remove(n)
 	}
-	g.texts = g.idents(r, g.texts)
+	g.texts = g.ownOf(r, true, g.texts)
 	for _, gid := range g.gramIDs(g.texts...) {
 		g.idGram[gid].Remove(n)
 	}
@@ -340,7 +329,7 @@ func (g *engine) remove(n uint32) {
 
 // countBytes adds d (1, or ^0 to take one away) to the count of each byte of r's own prose.
 func (g *engine) countBytes(r *docRec, d uint64) {
-	g.texts = g.prose(r, g.texts)
+	g.texts = g.ownOf(r, false, g.texts)
 	for _, t := range g.texts {
 		for i := range len(t) {
 			g.bytes[t[i]] += d

@@ -36,8 +36,8 @@ func ownFixture(t *testing.T) (*catalog.Store, *Index) {
 // ownOf is a document's own texts (engine.ownTexts) as one string, prose then identifiers, and
 // its prose alone. The caller holds ix.rw.
 func ownOf(ix *Index, r docRec) (own, prose string) {
-	p := ix.eng.prose(&r, nil)
-	return strings.Join(append(slices.Clone(p), ix.eng.idents(&r, nil)...), " "), strings.Join(p, " ")
+	p := ix.eng.ownOf(&r, false, nil)
+	return strings.Join(append(slices.Clone(p), ix.eng.ownOf(&r, true, nil)...), " "), strings.Join(p, " ")
 }
 
 // describe returns items with item i's description set to d.

@@ -2,9 +2,6 @@ package api
 
 import (
 	"net/http"
-	"time"
-
-	"github.com/cqeco/ecolake/schemas"
 )
 
 // progressJSON is a load's progress as the UI draws its bar.
@@ -30,19 +27,8 @@ func (s *Server) handleProgress(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
-	id := r.PathValue("run")
-	v := s.Cat.View()
-	run, err := v.Run(id)
-	if err == nil {
-		var ok bool
-		_, access, aerr := v.EntryFor(p, run.Entry, time.Now())
-		ok = aerr == nil && access.MaySeeRun(run)
-		if !ok {
-			err = schemas.ErrNotFound
-		}
-	}
-	if err != nil {
-		WriteError(w, s.Log, schemas.Userf(schemas.ErrNotFound, "未找到该归集任务: %s", schemas.Clip(id, 64)))
+	run, _, ok := s.visibleRun(w, r, s.Cat.View(), p)
+	if !ok {
 		return
 	}
 	out := progressJSON{Run: run.ID, Status: run.Status, RowsRead: run.RowsRead, RowsAccepted: run.RowsAccepted, RowsRejected: run.RowsRejected}

@@ -19,19 +19,9 @@ func (s *Server) handleRejects(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
-	id := r.PathValue("run")
-	notFound := func() {
-		WriteError(w, s.Log, schemas.Userf(schemas.ErrNotFound, "未找到该归集任务: %s", id))
-	}
 	v := s.Cat.View()
-	run, err := v.Run(id)
-	if err != nil {
-		notFound()
-		return
-	}
-	e, access, err := v.EntryFor(p, run.Entry, time.Now())
-	if err != nil || !access.MaySeeRun(run) {
-		notFound()
+	run, e, ok := s.visibleRun(w, r, v, p)
+	if !ok {
 		return
 	}
 	var submitter *catalog.Principal
@@ -56,4 +46,20 @@ func (s *Server) handleRejects(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="rejects-`+run.ID+`.csv"`)
 	_, _ = io.Copy(w, rc)
+}
+
+// visibleRun is the run the path names, with its entry, when the catalogue's decision lets p
+// see it (the entry exists for p and, for a district account, the run is its district's);
+// otherwise it writes the answer of a run that does not exist and returns false.
+func (s *Server) visibleRun(w http.ResponseWriter, r *http.Request, v *catalog.View, p *catalog.Principal) (*catalog.Run, *catalog.Entry, bool) {
+	id := r.PathValue("run")
+	run, err := v.Run(id)
+	if err == nil {
+		e, access, err := v.EntryFor(p, run.Entry, time.Now())
+		if err == nil && access.MaySeeRun(run) {
+			return run, e, true
+		}
+	}
+	WriteError(w, s.Log, schemas.Userf(schemas.ErrNotFound, "未找到该归集任务: %s", schemas.Clip(id, 64)))
+	return nil, nil, false
 }
