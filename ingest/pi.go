@@ -61,6 +61,7 @@ func piGrade(piType string) schemas.Grade {
 type piSampler struct {
 	items  []int      // plan item indexes sampled
 	values [][]string // per sampled item
+	open   int        // items whose sample is not full yet: none, and a row costs nothing
 }
 
 func newPISampler(p *plan) *piSampler {
@@ -71,14 +72,20 @@ func newPISampler(p *plan) *piSampler {
 		}
 	}
 	s.values = make([][]string, len(s.items))
+	s.open = len(s.items)
 	return s
 }
 
 // note samples an accepted row.
 func (s *piSampler) note(vals []value) {
+	if s.open == 0 {
+		return
+	}
 	for k, i := range s.items {
 		if v := vals[i]; !v.null && v.s != "" && len(s.values[k]) < piSample {
-			s.values[k] = append(s.values[k], strings.Clone(v.s))
+			if s.values[k] = append(s.values[k], strings.Clone(v.s)); len(s.values[k]) == piSample {
+				s.open--
+			}
 		}
 	}
 }
