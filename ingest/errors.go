@@ -28,6 +28,12 @@ var (
 	// ErrLoadForbidden is returned when the access decision does not let the principal load
 	// the entry, for the district named, or by replacement.
 	ErrLoadForbidden error = &schemas.UserError{Msg: "无权报送", Err: schemas.ErrForbidden}
+	// ErrInvalidConnector is returned for a connector configuration that does not fit its spec,
+	// or a connector kind that does not exist.
+	ErrInvalidConnector error = &schemas.UserError{Msg: "连接器配置无效", Err: schemas.ErrInvalid}
+	// ErrSourceFailed is returned when a source could not be read: the remote side refused,
+	// failed after the retry budget, or sent what cannot be read.
+	ErrSourceFailed error = &schemas.UserError{Msg: "数据源读取失败"}
 	// ErrInvalidConfig is returned by Config.Validate; a bad configuration is the operator's
 	// fault, not the submitter's, so it is of no kind (internal).
 	ErrInvalidConfig = errors.New("invalid ingest config")
