@@ -12,7 +12,7 @@ VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 
 # Tests find the MinIO server binary here (lake/s3/miniotest).
 export ECOLAKE_MINIO := $(MINIO)
 
-.PHONY: all build run test vet bench bench-catalog bench-search minio clean
+.PHONY: all build run test vet bench bench-catalog bench-search minio postgres clean
 
 all: build
 
@@ -29,6 +29,13 @@ minio: $(MINIO)
 $(MINIO):
 	GOBIN=$(GOBIN) GOFLAGS=-mod=mod $(GO) install github.com/minio/minio@$(MINIO_VERSION)
 
+# PostgreSQL for the postgres connector's tests (ingest/postgres/pgtest): the system package; each
+# test package runs its own server from these binaries.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || { \
+		SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql; }
+
 vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
@@ -37,7 +44,7 @@ vet:
 # made and dropped beside their readers: their tests run under the race detector too. The query
 # layer's tests run again with every snapshot read from its native copy after its first read:
 # what a principal sees must not depend on where the rows are read from.
-test: $(MINIO) vet build
+test: $(MINIO) postgres vet build
 	$(GO) test -count=1 -timeout 25m ./...
 	$(GO) test -count=1 -race -run 'TestConcurrentBuilds|TestCachedSchemas|TestTableTypesShared|TestNativeCopies' ./query
 	ECOLAKE_TEST_NATIVE=1 $(GO) test -count=1 ./query
