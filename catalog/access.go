@@ -107,6 +107,10 @@ type Access struct {
 	// ReplaceScope, when Modes allows replace and it is not nil, limits a replacement to the rows
 	// of the scope: other districts' rows are kept. nil with replace allowed means city-wide.
 	ReplaceScope *RowScope
+
+	// Configure: the entry's connection (its source, schedule and secrets) may be read and
+	// changed and a pull triggered: administrators, and stewards of the entry's department.
+	Configure bool
 }
 
 // MayReplace reports whether the decision allows a replacing load.
@@ -246,6 +250,7 @@ func decideRole(p *Principal, e *Entry) Access {
 		}
 	}
 	a := Access{Exists: true, Rows: scope}
+	a.Configure = p.Role == RoleAdmin || p.Role == RoleSteward && p.Department != "" && p.Department == e.Department
 	for _, it := range e.Items.All() {
 		// Personal information is masked by its pi_type for every reader (STANDARDS §4).
 		a.Items = append(a.Items, ItemAccess{Field: it.Field, Visible: true, Mask: it.PIType})

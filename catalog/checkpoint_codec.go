@@ -44,6 +44,7 @@ var ckptTables = []ckptTable{
 	{tableBusinessItems, ckptBusinessItem, objectsOf[BusinessItem](tableBusinessItems), nil},
 	{tableScenes, ckptScene, objectsOf[Scene](tableScenes), nil},
 	{tableGrants, ckptGrant, objectsWith(insertGrant), nil},
+	{tableConnections, ckptConnection, objectsOf[Connection](tableConnections), nil},
 }
 
 // ckptCodec encodes and decodes the objects of one table and inserts them. A chunk of objects is

@@ -16,15 +16,16 @@ import (
 type cmdType string
 
 const (
-	cmdSeedDistricts  cmdType = "seed_districts"
-	cmdPutDepartment  cmdType = "put_department"
-	cmdPutEntry       cmdType = "put_entry"
-	cmdSetEntryStatus cmdType = "set_entry_status"
-	cmdPutPrincipal   cmdType = "put_principal"
-	cmdBeginRun       cmdType = "begin_run"
-	cmdFailRun        cmdType = "fail_run"
-	cmdCommitSnapshot cmdType = "commit_snapshot"
-	cmdVersion1               = 1
+	cmdSeedDistricts   cmdType = "seed_districts"
+	cmdPutDepartment   cmdType = "put_department"
+	cmdPutEntry        cmdType = "put_entry"
+	cmdSetEntryStatus  cmdType = "set_entry_status"
+	cmdPutPrincipal    cmdType = "put_principal"
+	cmdBeginRun        cmdType = "begin_run"
+	cmdFailRun         cmdType = "fail_run"
+	cmdFinishUnchanged cmdType = "finish_unchanged"
+	cmdCommitSnapshot  cmdType = "commit_snapshot"
+	cmdVersion1                = 1
 )
 
 // Commands of principals and tokens (principal.go, token.go).
@@ -103,14 +104,15 @@ type applyFuncs struct {
 }
 
 var appliers = map[cmdType]applier{
-	cmdSeedDistricts:  {cmdVersion1, decodeApply(applySeedDistricts)},
-	cmdPutDepartment:  {cmdVersion1, decodeApply(applyPutDepartment)},
-	cmdPutEntry:       {cmdVersion1, decodeApply(applyPutEntry)},
-	cmdSetEntryStatus: {cmdVersion1, decodeApply(applySetEntryStatus)},
-	cmdPutPrincipal:   {cmdVersion1, decodeApply(applyPutPrincipal)},
-	cmdBeginRun:       {cmdVersion1, decodeApply(applyBeginRun)},
-	cmdFailRun:        {cmdVersion1, decodeApply(applyFailRun)},
-	cmdCommitSnapshot: {cmdVersion1, decodeApply(applyCommitSnapshot)},
+	cmdSeedDistricts:   {cmdVersion1, decodeApply(applySeedDistricts)},
+	cmdPutDepartment:   {cmdVersion1, decodeApply(applyPutDepartment)},
+	cmdPutEntry:        {cmdVersion1, decodeApply(applyPutEntry)},
+	cmdSetEntryStatus:  {cmdVersion1, decodeApply(applySetEntryStatus)},
+	cmdPutPrincipal:    {cmdVersion1, decodeApply(applyPutPrincipal)},
+	cmdBeginRun:        {cmdVersion1, decodeApply(applyBeginRun)},
+	cmdFailRun:         {cmdVersion1, decodeApply(applyFailRun)},
+	cmdFinishUnchanged: {cmdVersion1, decodeApply(applyFinishUnchanged)},
+	cmdCommitSnapshot:  {cmdVersion1, decodeApply(applyCommitSnapshot)},
 
 	cmdDisablePrincipal: {cmdVersion1, decodeApply(applyDisablePrincipal)},
 	cmdCreateToken:      {cmdVersion1, decodeApply(applyCreateToken)},
@@ -274,7 +276,10 @@ func applyBeginRun(txn *memdb.Txn, rec *record, cmd *runCmd) error {
 	}
 	r.StartedAt = r.StartedAt.UTC()
 	r.FinishedAt = utc(r.FinishedAt)
-	return insertRun(txn, &r)
+	if err := insertRun(txn, &r); err != nil {
+		return err
+	}
+	return notePull(txn, &r)
 }
 
 // finishRun merges the outcome in r into the stored running run.
@@ -293,7 +298,11 @@ func finishRun(txn *memdb.Txn, rec *record, r Run, status, snapshot string) (*Ru
 		n.FinishedAt = rec.At
 	}
 	n.FinishedAt = n.FinishedAt.UTC()
+	n.Watermark = r.Watermark
 	if err := insertRun(txn, &n); err != nil {
+		return nil, err
+	}
+	if err := notePull(txn, &n); err != nil {
 		return nil, err
 	}
 	return &n, nil
@@ -301,6 +310,11 @@ func finishRun(txn *memdb.Txn, rec *record, r Run, status, snapshot string) (*Ru
 
 func applyFailRun(txn *memdb.Txn, rec *record, cmd *runCmd) error {
 	_, err := finishRun(txn, rec, cmd.Run, RunFailed, "")
+	return err
+}
+
+func applyFinishUnchanged(txn *memdb.Txn, rec *record, cmd *runCmd) error {
+	_, err := finishRun(txn, rec, cmd.Run, RunUnchanged, "")
 	return err
 }
 

@@ -53,6 +53,24 @@ func (s *Store) FailRun(ctx context.Context, r Run) error {
 	})
 }
 
+// FinishUnchanged finishes a running run with RunUnchanged: it found nothing to add and
+// committed nothing. The counts, Error (the note on why: "无新数据", "重复报送"), Watermark and
+// FinishedAt are taken from r.
+func (s *Store) FinishUnchanged(ctx context.Context, r Run) error {
+	boundRun(&r)
+	return s.submit(ctx, cmdFinishUnchanged, runCmd{Run: r}, func(txn *memdb.Txn) error {
+		p := newProblems("归集运行 %s", r.ID)
+		if _, err := runningRun(txn, p, &r); err != nil {
+			return err
+		}
+		if r.Snapshot != "" {
+			p.add("snapshot", "未变化的运行不提交数据，不能带快照%s", schemas.Quote(r.Snapshot))
+		}
+		validateCounts(p, &r, false)
+		return p.err()
+	})
+}
+
 // CommitSnapshot records snap, finishes run with RunSucceeded or RunPartial and moves the entry's
 // current snapshot from expectedParent to snap.ID, all in one command. If the entry's current
 // snapshot is no longer expectedParent it returns ErrConflict and changes nothing.

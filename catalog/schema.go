@@ -64,6 +64,7 @@ var schemaFactories = []func() *memdb.TableSchema{
 	gradingsTableSchema,
 	businessItemsTableSchema,
 	scenesTableSchema,
+	connectionsTableSchema,
 	loadStatesTableSchema,
 	keySetsTableSchema,
 	entryCountsTableSchema,

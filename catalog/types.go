@@ -180,6 +180,9 @@ const (
 	RunSucceeded = "SUCCEEDED" // committed, nothing rejected
 	RunPartial   = "PARTIAL"   // committed valid rows, some rows rejected
 	RunFailed    = "FAILED"    // nothing committed
+	// RunUnchanged: the load found nothing to add (a pull with no new records, a file loaded
+	// before) and committed nothing; unlike a failure it does not count against the entry.
+	RunUnchanged = "UNCHANGED"
 )
 
 // Run is one attempt to load data into an entry (a district submission, a connector pull).
@@ -199,4 +202,7 @@ type Run struct {
 	RejectedKey  string // lake key of the rejected-rows file, "" when none
 	Snapshot     string // Snapshot.ID committed by the run, "" when none
 	Error        string
+	// Watermark, on a pull, is where the records it read end: committed with its snapshot (or
+	// with a run that found nothing new), it is where the entry's next pull begins.
+	Watermark string
 }

@@ -57,6 +57,7 @@ func testEntry() *catalog.Entry {
 // env is a real catalogue and a real local bucket in temporary directories.
 type env struct {
 	t      testing.TB
+	dir    string // the catalogue's
 	cat    *catalog.Store
 	bucket *local.Bucket
 	svc    *Service
@@ -76,7 +77,7 @@ func newEnv(t testing.TB, cfg Config) *env {
 	require.NoError(t, cat.PutPrincipal(ctx, catalog.Principal{ID: "yz_user", Name: "渝中区报送员", Role: catalog.RoleSteward,
 		Clearance: schemas.General2, Districts: []string{"500103"}, TokenHash: catalog.HashToken("yz-token")}))
 	cfg.Writer.TmpDir = t.TempDir()
-	return &env{t: t, cat: cat, bucket: b, svc: New(cat, b, cfg, slog.New(slog.DiscardHandler))}
+	return &env{t: t, dir: ccfg.Dir, cat: cat, bucket: b, svc: New(cat, b, cfg, slog.New(slog.DiscardHandler))}
 }
 
 // putEntry stores the test entry after mut has adjusted it.

@@ -3,11 +3,14 @@ package ingest
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/lake"
@@ -26,16 +29,24 @@ const writeBehindDepth = 1
 // Rows outside scope (the principal's load scope, nil for none) are rejected with their reason.
 func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission, scope *rowScope, res *Result) error {
 	digest := sha256.New()
-	body := &countingReader{r: sub.Body}
+	var dec Decoder
+	var body *countingReader
+	if sub.stream != nil {
+		// A pull's records are hashed as read: the same records pulled twice are one source.
+		body = &countingReader{r: strings.NewReader("")}
+		dec = &hashed{Decoder: sub.stream, h: digest}
+	} else {
+		body = &countingReader{r: sub.Body}
+		var err error
+		if dec, err = NewDecoder(sub.Filename, io.TeeReader(body, digest), Options{Sheet: sub.Sheet, XLSX: s.cfg.XLSX}); err != nil {
+			return fmt.Errorf("%s: %w", sub.Filename, err)
+		}
+		if c, ok := dec.(io.Closer); ok {
+			defer c.Close()
+		}
+	}
 	tick := startProgress(s, sub, res.Run.ID, body)
 	defer tick.end(&res.Run)
-	dec, err := NewDecoder(sub.Filename, io.TeeReader(body, digest), Options{Sheet: sub.Sheet, XLSX: s.cfg.XLSX})
-	if err != nil {
-		return fmt.Errorf("%s: %w", sub.Filename, err)
-	}
-	if c, ok := dec.(io.Closer); ok {
-		defer c.Close()
-	}
 	res.Encoding = dec.Encoding()
 	if d, ok := dec.(interface{ Delimiter() string }); ok {
 		res.Delimiter = d.Delimiter()
@@ -171,6 +182,17 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 	}
 	res.PIProposals = pis.proposals(p)
 	res.Source = hex.EncodeToString(digest.Sum(nil)) // the whole file was read
+	if sub.stream != nil {
+		res.Run.Watermark = sub.stream.Watermark()
+		if run.RowsRead == 0 {
+			// Nothing newer than the watermark: a pull that finds nothing is no failure.
+			res.Unchanged = true
+			run.Status = catalog.RunUnchanged
+			run.Error = ReasonNoNewRecords
+			run.FinishedAt = s.now()
+			return s.finishUnchanged(ctx, *run)
+		}
+	}
 	tick.count(&res.Run)
 	if err := wb.stop(); err != nil {
 		return fmt.Errorf("write %s: %w", entry.Table, err)
@@ -214,17 +236,45 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 	if errors.Is(err, errDuplicate) {
 		// Its data files were written before the file was known to be one loaded already:
 		// unreferenced, they go with the lake's garbage collection.
-		res.Duplicate = true
-		run.Status = catalog.RunFailed
+		res.Duplicate, res.Unchanged = true, true
+		run.Status = catalog.RunUnchanged
 		run.Error = fmt.Sprintf("重复报送：文件内容与此前已入库的报送完全相同（SHA-256 %s…），本次未重复入库，数据保持不变", res.Source[:12])
+		if sub.stream != nil {
+			run.Error = fmt.Sprintf("重复归集：拉取的记录与此前已入库的一次归集完全相同（SHA-256 %s…），本次未重复入库，数据保持不变", res.Source[:12])
+		}
 		run.FinishedAt = s.now()
-		return s.failRun(ctx, *run)
+		return s.finishUnchanged(ctx, *run)
 	}
 	if err != nil {
 		return err
 	}
 	res.Snapshot = snap
 	return nil
+}
+
+// ReasonNoNewRecords is the note of a pull that found no record newer than its watermark.
+const ReasonNoNewRecords = "无新数据：数据源没有比上次归集更新的记录，本次未入库"
+
+// hashed feeds every record a Decoder returns into h, each field length-prefixed so that
+// ["ab","c"] and ["a","bc"] differ.
+type hashed struct {
+	Decoder
+	h   hash.Hash
+	buf []byte
+}
+
+func (d *hashed) Next() ([]string, int, error) {
+	rec, line, err := d.Decoder.Next()
+	if err == nil {
+		d.buf = d.buf[:0]
+		for _, f := range rec {
+			d.buf = binary.AppendUvarint(d.buf, uint64(len(f)))
+			d.buf = append(d.buf, f...)
+		}
+		d.buf = binary.AppendUvarint(d.buf, uint64(len(rec)))
+		d.h.Write(d.buf)
+	}
+	return rec, line, err
 }
 
 // errDuplicate is commitOnce's answer for a file the entry's snapshot already holds.

@@ -26,6 +26,9 @@ type Result struct {
 	// Duplicate: the file is one already loaded into the entry (the same SHA-256, Source): the
 	// run added nothing and says so in its error; it is not the submitter's mistake.
 	Duplicate bool
+	// Unchanged: the run found nothing to add (a duplicate, a pull with no new records) and is
+	// recorded UNCHANGED; the entry's data is as it was.
+	Unchanged bool
 	Source    string // the SHA-256 (hex) of the submitted file
 	// Period is the reporting period the accepted rows cover (the entry's period item).
 	Period  Span
@@ -109,6 +112,7 @@ var runStatusText = map[string]string{
 	catalog.RunSucceeded: "成功",
 	catalog.RunPartial:   "部分入库（有拒收行）",
 	catalog.RunFailed:    "失败",
+	catalog.RunUnchanged: "未变化（无新数据或重复）",
 }
 
 // Bounds of what a summary quotes from a reject: the values come from the submitted file.

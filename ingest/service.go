@@ -80,6 +80,8 @@ type Submission struct {
 	// Principal is who submits; every load decision is the catalogue's decision for it. nil is
 	// refused; the offline command line passes catalog.Operator().
 	Principal *catalog.Principal
+	// stream, for a pull, is read instead of Body (Pull).
+	stream Stream
 	// Replace: false, the new snapshot = parent's files + new files; true, the new files replace
 	// the parent's rows — all of them, or only those of the principal's districts when the
 	// decision limits replacements to a row scope.
@@ -103,6 +105,12 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Result, error) {
 	if sub.Body == nil {
 		return nil, schemas.Userf(ErrInvalidSubmission, "%s: 没有文件内容", quoteName(sub.Filename))
 	}
+	return s.submit(ctx, sub, KindDistrictSubmission, nil)
+}
+
+// submit loads sub as a run of kind. open, for a pull, starts the read once the run has begun
+// (its failure is the run's); nil reads sub.Body.
+func (s *Service) submit(ctx context.Context, sub Submission, kind string, open func(ctx context.Context) (Stream, error)) (*Result, error) {
 	p := sub.Principal
 	entry, access, err := s.authorize(p, sub.Entry)
 	if err != nil {
@@ -137,7 +145,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Result, error) {
 	run := catalog.Run{
 		ID:        lake.NewID(),
 		Entry:     entry.ResourceCode,
-		Kind:      KindDistrictSubmission,
+		Kind:      kind,
 		Source:    sub.Filename,
 		District:  district,
 		Principal: p.ID,
@@ -151,7 +159,16 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Result, error) {
 	log := s.log.With("dataset", entry.Table, "run", run.ID, "user", p.ID)
 	defer s.board.done(run.ID)
 
-	if err := s.load(ctx, entry, sub, loadScope, res); err != nil {
+	err = nil
+	if open != nil {
+		if sub.stream, err = open(ctx); err == nil {
+			defer sub.stream.Close()
+		}
+	}
+	if err == nil {
+		err = s.load(ctx, entry, sub, loadScope, res)
+	}
+	if err != nil {
 		res.Snapshot = nil
 		res.Run.Status = catalog.RunFailed
 		res.Run.Snapshot = ""
@@ -232,6 +249,19 @@ func districtNames(codes []string) string {
 		}
 	}
 	return strings.Join(names, "、")
+}
+
+// finishUnchanged records a run that found nothing to add, also when ctx was cancelled.
+func (s *Service) finishUnchanged(ctx context.Context, r catalog.Run) error {
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+	}
+	if err := s.cat.FinishUnchanged(ctx, r); err != nil {
+		return fmt.Errorf("record unchanged run %s: %w", r.ID, err)
+	}
+	return nil
 }
 
 // failRun records the failure, also when ctx was cancelled: the run must not stay RUNNING.
