@@ -251,6 +251,27 @@ func districtNames(codes []string) string {
 	return strings.Join(names, "、")
 }
 
+// ReasonInterrupted is the error of a run its process did not live to finish.
+const ReasonInterrupted = "归集进程中断, 未提交任何数据"
+
+// FailInterrupted records as failed every run still RUNNING, and returns how many: called at
+// start-up by the process that holds the catalogue's lock, such runs belong to a process that
+// died before committing. A pull's connection counts the failure, so the scheduler retries it
+// after its back-off.
+func (s *Service) FailInterrupted(ctx context.Context) (int, error) {
+	n := 0
+	for _, r := range s.cat.View().RunningRuns() {
+		f := *r
+		f.Status, f.FinishedAt, f.Error = catalog.RunFailed, s.now(), ReasonInterrupted
+		if err := s.cat.FailRun(ctx, f); err != nil {
+			return n, fmt.Errorf("record interrupted run %s: %w", r.ID, err)
+		}
+		s.log.Warn("interrupted run recorded as failed", "run", r.ID, "dataset", r.Entry)
+		n++
+	}
+	return n, nil
+}
+
 // finishUnchanged records a run that found nothing to add, also when ctx was cancelled.
 func (s *Service) finishUnchanged(ctx context.Context, r catalog.Run) error {
 	if ctx.Err() != nil {

@@ -62,13 +62,13 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, withQuery bool) (_ 
 	if err != nil {
 		return nil, fmt.Errorf("open lake: %w", err)
 	}
-	if err := a.failInterruptedRuns(ctx); err != nil {
-		return nil, err
-	}
 	icfg := ingest.DefaultConfig()
 	icfg.Writer.TmpDir = cfg.tmpDir()
 	icfg.MaxRejectedShare = cfg.MaxRejectedPercent / 100
 	a.Ingest = ingest.New(a.Cat, a.Bucket, icfg, log)
+	if _, err := a.Ingest.FailInterrupted(ctx); err != nil {
+		return nil, err
+	}
 	if !withQuery {
 		return a, nil
 	}
@@ -150,20 +150,6 @@ func openCatalog(ctx context.Context, cfg Config, log *slog.Logger) (*catalog.St
 		log.Info("code lists replaced", "dir", cfg.CodeLists, "lists", strings.Join(r, ","))
 	}
 	return cat, nil
-}
-
-// failInterruptedRuns records as failed every run still RUNNING at start-up: this process holds the
-// catalogue lock, so such runs belong to a process that died before committing.
-func (a *App) failInterruptedRuns(ctx context.Context) error {
-	for _, r := range a.Cat.View().RunningRuns() {
-		f := *r
-		f.Status, f.FinishedAt, f.Error = catalog.RunFailed, time.Now(), "归集进程中断, 未提交任何数据"
-		if err := a.Cat.FailRun(ctx, f); err != nil {
-			return fmt.Errorf("record interrupted run %s: %w", r.ID, err)
-		}
-		a.log.Warn("interrupted run recorded as failed", "run", r.ID, "dataset", r.Entry)
-	}
-	return nil
 }
 
 // roleLimits reads the role limits file at path; none when path is "".
