@@ -121,7 +121,7 @@ func (s *Store) DropConnection(ctx context.Context, p *Principal, entry string, 
 		}
 		old := lookup[Connection](txn, tableConnections, entry)
 		if old == nil {
-			return fmt.Errorf("connection of %q: %w", entry, ErrNotFound)
+			return schemas.Userf(ErrNotFound, "目录 %s 没有配置归集连接", entry)
 		}
 		return checkConnectionBase(entry, old, base)
 	})
@@ -211,7 +211,7 @@ func (v *View) ConnectionFor(p *Principal, entry string) (*Connection, error) {
 	}
 	c := lookup[Connection](v.txn, tableConnections, entry)
 	if c == nil {
-		return nil, fmt.Errorf("connection of %q: %w", entry, ErrNotFound)
+		return nil, schemas.Userf(ErrNotFound, "目录 %s 没有配置归集连接", entry)
 	}
 	out := *c
 	out.Config = maps.Clone(c.Config)

@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/schemas"
@@ -39,6 +40,9 @@ func (s *Service) Pull(ctx context.Context, p *catalog.Principal, entry string) 
 	src, srcErr := OpenSource(conn.Kind, conn.Config)
 	if srcErr == nil {
 		sub.Filename = src.Describe()
+		if l, ok := src.(interface{ WithLogger(*slog.Logger) Source }); ok {
+			src = l.WithLogger(s.log.With("dataset", e.Table)) // its retries, say
+		}
 	}
 	open := func(ctx context.Context) (Stream, error) {
 		if srcErr != nil {

@@ -22,8 +22,10 @@ type Server struct {
 	Bucket  lake.BucketReader // rejected-rows files are read from it
 	Ingest  *ingest.Service
 	Query   *query.Service
-	Uploads *Uploads     // submissions in progress at once; nil admits one at a time
-	Log     *slog.Logger // nil logs nothing
+	Uploads *Uploads // submissions in progress at once; nil admits one at a time
+	// Schedule is the scheduler's settings, for the plans the doors show.
+	Schedule ingest.ScheduleConfig
+	Log      *slog.Logger // nil logs nothing
 }
 
 // Routes is the HTTP surface of the service.
@@ -47,6 +49,9 @@ func (s *Server) Routes() http.Handler {
 		mux.HandleFunc("GET /api/v1/audit.csv", s.handleAuditCSV)
 	}
 	s.adminRoutes(mux)
+	if s.Ingest != nil {
+		s.connectionRoutes(mux)
+	}
 	s.exchangeRoutes(mux)
 	mux.HandleFunc("GET /{$}", s.handleIndex)
 	return mux
@@ -99,6 +104,10 @@ func (s *Server) handleIndex(w http.ResponseWriter, _ *http.Request) {
 		"GET  /api/v1/runs/{任务}/rejects             下载拒绝行\n"+
 		"GET  /api/v1/runs/{任务}/progress            归集进度\n"+
 		"GET  /api/v1/schema.graphql                  本账号可见的 GraphQL 模式\n"+
+		"GET  /api/v1/connectors                    连接器类型及配置说明\n"+
+		"GET|PUT|DELETE /api/v1/entries/{资源代码}/connection  归集连接 (数据管理员)\n"+
+		"POST /api/v1/entries/{资源代码}/pull          立即归集一次 (数据管理员)\n"+
+		"GET  /api/v1/schedules                     归集调度与下次运行时间\n"+
 		"POST /api/v1/entries                       登记处室与目录 (JSON, 数据管理员)\n"+
 		"GET  /api/v1/directory.xlsx                导出目录工作簿 (本账号可见的目录)\n"+
 		"POST /api/v1/directory.xlsx                导入目录工作簿 (数据管理员; ?reason=说明)\n"+

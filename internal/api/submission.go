@@ -94,6 +94,10 @@ type submissionJSON struct {
 	PIProposals []piProposalJSON `json:"piProposals,omitempty"`
 	// Duplicate: the file was loaded into the entry before; this run added nothing.
 	Duplicate bool `json:"duplicate,omitempty"`
+	// Unchanged: the run added nothing (a duplicate, a pull with nothing new).
+	Unchanged bool `json:"unchanged,omitempty"`
+	// Watermark: where a pull's records end, committed with them.
+	Watermark string `json:"watermark,omitempty"`
 	// The reporting period the accepted rows cover (the entry's period item).
 	PeriodFrom string       `json:"periodFrom,omitempty"`
 	PeriodTo   string       `json:"periodTo,omitempty"`
@@ -160,6 +164,7 @@ func submissionBody(res *ingest.Result) submissionJSON {
 			Status: r.Status, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, RowsRead: r.RowsRead,
 			RowsAccepted: r.RowsAccepted, RowsRejected: r.RowsRejected, Error: r.Error},
 		Encoding: res.Encoding, Delimiter: res.Delimiter, Sheet: res.Sheet, HeaderLine: res.HeaderLine, Duplicate: res.Duplicate,
+		Unchanged: res.Unchanged, Watermark: r.Watermark,
 		Rejects: []rejectJSON{}, Summary: res.Summary(),
 	}
 	if sp := res.Period; !sp.From.IsZero() {

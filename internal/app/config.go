@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
+	"github.com/cqeco/ecolake/ingest"
 	"github.com/cqeco/ecolake/lake/s3"
 )
 
@@ -37,6 +39,9 @@ type Config struct {
 	// their share.
 	MaxRejectedPercent float64
 	Demo               bool // load the demo directory on first start and create demo principals
+	// Scheduler runs the entries' connections as they fall due (serve only); Schedule tunes it.
+	Scheduler bool
+	Schedule  ingest.ScheduleConfig
 	// CodeLists is a directory of replacement code lists (<list name>.csv), "" for the embedded
 	// ones; see schemas.LoadCodeLists and openCatalog.
 	CodeLists string
@@ -51,6 +56,8 @@ func DefaultConfig() Config {
 		ResultCacheMB:      32,
 		NativeCacheMB:      1024,
 		MaxRejectedPercent: 5,
+		Scheduler:          true,
+		Schedule:           ingest.DefaultScheduleConfig(),
 		// 《网络安全法》第二十一条: network logs are kept at least six months.
 		AuditRetentionDays: 190,
 	}
@@ -70,6 +77,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxRejectedPercent < 0 || c.MaxRejectedPercent > 100 {
 		errs = append(errs, fmt.Errorf("rejected rows %g%% must be between 0 and 100", c.MaxRejectedPercent))
+	}
+	if c.Schedule.RealtimePoll < time.Second || c.Schedule.Tick < 10*time.Millisecond {
+		errs = append(errs, fmt.Errorf("realtime poll %s must be at least 1s and the scheduler tick %s at least 10ms", c.Schedule.RealtimePoll, c.Schedule.Tick))
 	}
 	if c.NativeCacheMB < 0 {
 		errs = append(errs, fmt.Errorf("native copies %d MB must not be negative", c.NativeCacheMB))

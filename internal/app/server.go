@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/cqeco/ecolake/ingest"
 	"github.com/cqeco/ecolake/internal/demo"
 )
 
@@ -54,6 +55,14 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr st
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	go a.expireAudit(ctx, time.Hour)
+	schedDone := make(chan struct{})
+	if cfg.Scheduler {
+		// Pulls under way when ctx ends see it and record their runs failed, committing nothing;
+		// the scheduler returns once they have, before the catalogue is closed.
+		go func() { defer close(schedDone); ingest.NewScheduler(a.Ingest, cfg.Schedule, log).Run(ctx) }()
+	} else {
+		close(schedDone)
+	}
 	log.Info("serving", "addr", ln.Addr().String(), "data", cfg.DataDir, "lake", a.Bucket.Name(), "demo", cfg.Demo)
 	if ready != nil {
 		ready(ln.Addr().String())
@@ -66,7 +75,9 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr st
 	log.Info("shutting down: waiting for in-flight requests")
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	err = srv.Shutdown(sctx)
+	<-schedDone
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
