@@ -59,7 +59,9 @@ type Plan struct {
 	Rule string
 	// Next is the time of the next pull; zero when the connection is disabled or pulled by hand
 	// only (不定时 without a cron expression).
-	Next        time.Time
+	Next time.Time
+	// Pending: never pulled yet, so due at once whatever the clock (Next is when it was set up).
+	Pending     bool
 	LastAttempt time.Time
 	LastSuccess time.Time
 	Failures    int
@@ -68,7 +70,7 @@ type Plan struct {
 }
 
 // Due reports whether the plan's pull is due at now.
-func (p Plan) Due(now time.Time) bool { return !p.Next.IsZero() && !p.Next.After(now) }
+func (p Plan) Due(now time.Time) bool { return p.Pending || !p.Next.IsZero() && !p.Next.After(now) }
 
 // PlanOf reckons when connection c of entry e is pulled next.
 func (cfg ScheduleConfig) PlanOf(c *catalog.Connection, e *catalog.Entry) Plan {
@@ -101,7 +103,7 @@ func (cfg ScheduleConfig) PlanOf(c *catalog.Connection, e *catalog.Entry) Plan {
 		return p
 	}
 	if c.LastAttempt.IsZero() {
-		p.Next = c.CreatedAt // never pulled: at once
+		p.Next, p.Pending = c.CreatedAt, true
 		return p
 	}
 	p.Next = next(c.LastAttempt)
