@@ -28,9 +28,10 @@ var (
 	// ErrLoadForbidden is returned when the access decision does not let the principal load
 	// the entry, for the district named, or by replacement.
 	ErrLoadForbidden error = &schemas.UserError{Msg: "无权报送", Err: schemas.ErrForbidden}
-	// ErrInvalidConnector is returned for a connector configuration that does not fit its spec,
-	// or a connector kind that does not exist.
-	ErrInvalidConnector error = &schemas.UserError{Msg: "连接器配置无效", Err: schemas.ErrInvalid}
+	// ErrInvalidConnector is the kind of a connector configuration that does not fit its spec
+	// (a *schemas.InvalidError naming each field), or of a connector kind or schedule that does
+	// not exist. Of no text of its own: the problems are the message.
+	ErrInvalidConnector = schemas.Kind("invalid connector configuration", schemas.ErrInvalid)
 	// ErrSourceFailed is returned when a source could not be read: the remote side refused,
 	// failed after the retry budget, or sent what cannot be read.
 	ErrSourceFailed error = &schemas.UserError{Msg: "数据源读取失败"}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+
+	"github.com/cqeco/ecolake/schemas"
 )
 
 // Source is where a connector reads an entry's records from: a national vertical system's API, a
@@ -88,7 +90,7 @@ func Connectors() []Connector {
 func OpenSource(kind string, cfg map[string]string) (Source, error) {
 	c, ok := ConnectorOf(kind)
 	if !ok {
-		return nil, fmt.Errorf("连接器类型“%s”不存在: %w", kind, ErrInvalidConnector)
+		return nil, schemas.Userf(ErrInvalidConnector, "连接器类型“%s”不存在", schemas.Clip(kind, 32))
 	}
 	set, err := c.Spec.Resolve(cfg)
 	if err != nil {

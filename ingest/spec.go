@@ -92,8 +92,10 @@ func (s *Spec) Resolve(cfg map[string]string) (Settings, error) {
 	vals := make(map[string]string, len(s.Fields))
 	for _, f := range s.Fields {
 		v, set := cfg[f.Key]
-		v = strings.TrimSpace(v)
-		if !set || v == "" {
+		if f.Type != TypeSecret {
+			v = strings.TrimSpace(v) // a password may begin or end with a blank
+		}
+		if !set || strings.TrimSpace(v) == "" {
 			if f.Required {
 				add(f.Key, "必填（%s）", f.Title)
 				continue
