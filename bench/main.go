@@ -118,6 +118,9 @@ func run(n int, dir string) error {
 	if err := xlsxBench(ctx, dir, min(n, 200_000)); err != nil {
 		return fmt.Errorf("xlsx: %w", err)
 	}
+	if err := pullBench(ctx, dir, 100, 500); err != nil {
+		return fmt.Errorf("pull: %w", err)
+	}
 	return queryBench(ctx, dir, 9, n)
 }
 
