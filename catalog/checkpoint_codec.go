@@ -45,6 +45,7 @@ var ckptTables = []ckptTable{
 	{tableScenes, ckptScene, objectsOf[Scene](tableScenes), nil},
 	{tableGrants, ckptGrant, objectsWith(insertGrant), nil},
 	{tableConnections, ckptConnection, objectsOf[Connection](tableConnections), nil},
+	{tablePIProposals, ckptPIProposal, objectsOf[PIProposal](tablePIProposals), nil},
 }
 
 // ckptCodec encodes and decodes the objects of one table and inserts them. A chunk of objects is

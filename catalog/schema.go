@@ -71,6 +71,7 @@ var schemaFactories = []func() *memdb.TableSchema{
 	feedTableSchema,
 	figureCellsTableSchema,
 	grantsTableSchema,
+	piProposalsTableSchema,
 }
 
 func dbSchema() *memdb.DBSchema {

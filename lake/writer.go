@@ -32,6 +32,10 @@ type DataFile struct {
 	// the same digest can be read as one table by position. Absent for files written before it
 	// was recorded: such a snapshot is read by column name.
 	Schema string `json:"schema,omitempty"`
+	// Partition holds the file's value of each partition column of a partitioned table (the
+	// file's rows all share it; see PartitionedWriter), by partition name. Absent for files of
+	// tables without partitions.
+	Partition map[string]string `json:"partition,omitempty"`
 }
 
 // SchemaDigest is the DataFile.Schema of files written with schema.

@@ -168,7 +168,7 @@ func TestNativeCopiesBounded(t *testing.T) {
 	for range 2 {
 		data = f.mustDo(hiPrincipal, `{ enterprise_penalty(limit: 100) { company } }`)
 		assert.Len(t, data["enterprise_penalty"], 40)
-		assert.Contains(t, seen.last(), "read_parquet(?)", "too large to copy")
+		assert.Contains(t, seen.last(), "read_parquet(?,", "too large to copy")
 	}
 }
 

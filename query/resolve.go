@@ -165,9 +165,15 @@ func (s *Service) run(ctx context.Context, r *request, p *Plan) ([]map[string]an
 		}
 	}
 	if copied == nil {
-		paths, release, err := files(ctx)
+		// Only the files that may hold the plan's rows are fetched and read (prune.go); the
+		// native copy above is made of all of them.
+		read := prune(p, m.Files)
+		if len(read) == 0 {
+			return s.emptyResult(p, r, out), nil
+		}
+		paths, release, err := s.cache.Acquire(ctx, read)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("acquire files of snapshot %s: %w", p.Snapshot, err)
 		}
 		defer release()
 		if err := checkPaths(paths); err != nil {

@@ -143,9 +143,11 @@ func writeSource(sb *strings.Builder, cols []Column, in Files) {
 	case in.Native != "":
 		sb.WriteString(" FROM " + nativeDB + "." + schemas.QuoteIdent(in.Native))
 	case in.Uniform:
-		sb.WriteString(" FROM read_parquet(?)")
+		// Partitioned tables' files sit under Hive-style paths (district_code=500103/…); their
+		// columns are in the files, so DuckDB must not add columns of its own from the paths.
+		sb.WriteString(" FROM read_parquet(?, hive_partitioning = false)")
 	default:
-		sb.WriteString(" FROM read_parquet(?, union_by_name = true)")
+		sb.WriteString(" FROM read_parquet(?, union_by_name = true, hive_partitioning = false)")
 	}
 }
 

@@ -31,3 +31,15 @@ func DefaultSharing(g Grade) (share, open string) {
 	}
 	return c.Extra["default_share_type"], c.Extra["default_open_type"]
 }
+
+// PIGrade is the grade a pi_type implies (practice, STANDARDS §3's row 个人权益): sensitive
+// personal information (GB/T 45574: identity document and financial account numbers) 一般数据4级,
+// other personal information 一般数据3级. The proposals of ingest and their acceptance in the
+// catalogue both ask it.
+func PIGrade(piType string) Grade {
+	switch piType {
+	case "ID_CARD", "BANK_CARD":
+		return General4
+	}
+	return General3
+}

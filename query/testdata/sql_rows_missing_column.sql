@@ -1,5 +1,5 @@
 SELECT "station", "valid"
-FROM (SELECT CAST("station" AS VARCHAR) AS "station", CAST(NULL AS BOOLEAN) AS "valid" FROM read_parquet(?, union_by_name = true)) AS "src"
+FROM (SELECT CAST("station" AS VARCHAR) AS "station", CAST(NULL AS BOOLEAN) AS "valid" FROM read_parquet(?, union_by_name = true, hive_partitioning = false)) AS "src"
 LIMIT ? OFFSET ?
 -- args:
 -- 1: []string []string{"/var/lake/tables/air/data/a.parquet", "/var/lake/tables/air/data/b.parquet"}
