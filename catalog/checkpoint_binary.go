@@ -17,16 +17,17 @@ import (
 // abstracts, notes); they are decoded into one allocation per object. Strings the directory
 // repeats (codes, actors) are looked up among the shared strings (compact.go) and allocated on
 // their own when new. An entry's items are its ItemList's packed string as it is (version 2):
-// restored in one copy, checked, never decoded item by item.
+// restored in one copy, checked, never decoded item by item. Version 3 adds the entry's load
+// settings at its end, and items whose packed form may carry a range (ItemList).
 //
 // The field lists below are the formats: a field added to Entry or Review must be added here
 // too, and one added to Item to ItemsOf and itemReader, or it is lost at restart
-// (TestBinaryCodecCarriesEveryField fails until it is). Chunks of version 1 and chunks written
-// by gob or JSON still load.
+// (TestBinaryCodecCarriesEveryField fails until it is). Chunks of versions 1 and 2 and chunks
+// written by gob or JSON still load.
 
 func encodeEntry(w *binWriter, e *Entry) error {
 	own := ownLen(e.ResourceCode, e.Table, e.Name, e.Abstract, e.SharingBasis, e.ExemptReason, e.CurrentSnapshot, e.Review.Comment) +
-		ownLen(e.RelatedCodes...) + ownLen(e.RetiredFields...)
+		ownLen(e.RelatedCodes...) + ownLen(e.RetiredFields...) + ownLen(e.Rules...)
 	w.uvarint(uint64(own))
 	w.str(e.ResourceCode)
 	w.str(e.Table)
@@ -75,6 +76,11 @@ func encodeEntry(w *binWriter, e *Entry) error {
 	w.str(e.Review.UpdatedBy)
 	w.str(e.Review.SubmittedBy)
 	w.str(e.Review.Comment)
+	// version 3: the load settings
+	w.strs(e.Rules)
+	w.str(e.WriteMode)
+	w.optFloat(e.MaxRejectedPercent)
+	w.strs(e.Partitions)
 	return nil
 }
 
@@ -136,6 +142,12 @@ func decodeEntry(r *binReader) *Entry {
 	e.Review.UpdatedBy = r.shared()
 	e.Review.SubmittedBy = r.shared()
 	e.Review.Comment = r.own()
+	if r.version >= binVersionLoadSettings {
+		e.Rules = r.ownAll()
+		e.WriteMode = r.shared()
+		e.MaxRejectedPercent = r.optFloat()
+		e.Partitions = r.sharedAll()
+	}
 	return e
 }
 

@@ -48,6 +48,9 @@ func fillAll(t *testing.T, v reflect.Value, seq *int) {
 	case reflect.Uint64:
 		*seq++
 		v.SetUint(uint64(*seq))
+	case reflect.Float64:
+		*seq++
+		v.SetFloat(float64(*seq) + 0.5)
 	case reflect.Bool:
 		v.SetBool(true)
 	case reflect.Slice:

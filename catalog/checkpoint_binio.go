@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 	"unsafe"
 )
@@ -17,6 +18,9 @@ const (
 	// binVersionPackedItems: entries with their items packed as ItemList holds them, restored
 	// in one copy.
 	binVersionPackedItems = 2
+	// binVersionLoadSettings: entries with their load settings (Rules, WriteMode,
+	// MaxRejectedPercent, Partitions) after the review, and items that may carry a range.
+	binVersionLoadSettings = 3
 )
 
 var errBinShort = errors.New("chunk ends inside an object")
@@ -32,6 +36,14 @@ func (w *binWriter) boolean(v bool) {
 		w.b = append(w.b, 1)
 	} else {
 		w.b = append(w.b, 0)
+	}
+}
+
+// optFloat writes a float that may be absent: a flag byte, then its IEEE 754 bits in 8 bytes.
+func (w *binWriter) optFloat(f *float64) {
+	w.boolean(f != nil)
+	if f != nil {
+		w.b = binary.LittleEndian.AppendUint64(w.b, math.Float64bits(*f))
 	}
 }
 
@@ -102,6 +114,20 @@ func (r *binReader) boolean() bool {
 	}
 	r.off++
 	return r.b[r.off-1] != 0
+}
+
+// optFloat reads what binWriter.optFloat wrote; nil when absent.
+func (r *binReader) optFloat() *float64 {
+	if !r.boolean() {
+		return nil
+	}
+	if r.err != nil || len(r.b)-r.off < 8 {
+		r.fail(errBinShort)
+		return nil
+	}
+	f := math.Float64frombits(binary.LittleEndian.Uint64(r.b[r.off:]))
+	r.off += 8
+	return &f
 }
 
 func (r *binReader) bytes() []byte {

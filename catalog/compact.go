@@ -51,6 +51,9 @@ func compactEntry(e *Entry) {
 	if len(e.RelatedCodes) == 0 {
 		e.RelatedCodes = nil
 	}
+	if len(e.Rules) == 0 {
+		e.Rules = nil
+	}
 	interned.Lock()
 	defer interned.Unlock()
 	for _, s := range [...]*string{&e.CategoryCode, &e.ProviderName, &e.ProviderCode, &e.FormatType,
@@ -60,6 +63,8 @@ func compactEntry(e *Entry) {
 	}
 	internLocked(&e.UpdateCycle)
 	internLocked(&e.GradeOverride)
+	internLocked(&e.WriteMode)
+	e.Partitions = internAllLocked(e.Partitions)
 	e.Domains = internAllLocked(e.Domains)
 	e.BusinessItems = internAllLocked(e.BusinessItems)
 	e.Scenes = internAllLocked(e.Scenes)

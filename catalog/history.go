@@ -147,6 +147,18 @@ var entryFields = []entryField{
 	{"exempt_reason", "不予归集理由", func(e *Entry) string { return e.ExemptReason }},
 	{"grade_override", "分级（人工调整）", func(e *Entry) string { return string(e.GradeOverride) }},
 	{"grade", "分级", func(e *Entry) string { return string(e.Grade()) }},
+	{"rules", "校验规则", func(e *Entry) string { return strings.Join(e.Rules, "；") }},
+	{"write_mode", "写入方式", func(e *Entry) string { return e.WriteMode }},
+	{"max_rejected_percent", "拒收行数上限（%）", func(e *Entry) string { return percentText(e.MaxRejectedPercent) }},
+	{"partitions", "分区列", func(e *Entry) string { return joined(e.Partitions) }},
+}
+
+// percentText is a percentage setting as the API writes it, "" when unset.
+func percentText(p *float64) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*p, 'f', -1, 64)
 }
 
 type itemField struct {
@@ -165,6 +177,8 @@ var itemFields = []itemField{
 	{"pi_type", "个人信息类型", func(i *Item) string { return i.PIType }},
 	{"code_list", "代码表", func(i *Item) string { return i.CodeList }},
 	{"description", "说明", func(i *Item) string { return i.Description }},
+	{"min", "最小值", func(i *Item) string { return i.Min }},
+	{"max", "最大值", func(i *Item) string { return i.Max }},
 }
 
 // Diff lists the field-level differences from a to b: the entry's fields, then items added,

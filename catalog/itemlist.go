@@ -18,11 +18,12 @@ import (
 // allocates nothing. The zero ItemList is empty. Its JSON is the array of its items, as []Item's.
 //
 // Each item is packed as: ID (signed varint), Name, Field, Type, Length (signed varint), a flag
-// byte (Required, IsKey), Grade, PIType, CodeList, Description. Strings are a uvarint length and
-// their bytes; the codes (Type, Grade, PIType, CodeList) are a uvarint v, the string
-// packedCodes[v>>1] when v is odd (one byte for what every item repeats), else v>>1 bytes
-// following. The binary checkpoint stores this form as it is (checkpoint_binary.go): a change
-// of it is a new checkpoint format version.
+// byte (Required, IsKey, HasRange), Grade, PIType, CodeList, Description, then Min and Max only
+// when HasRange is set, so that lists packed before items had ranges read as they are. Strings
+// are a uvarint length and their bytes; the codes (Type, Grade, PIType, CodeList) are a uvarint
+// v, the string packedCodes[v>>1] when v is odd (one byte for what every item repeats), else
+// v>>1 bytes following. The binary checkpoint stores this form as it is (checkpoint_binary.go):
+// a change of it is a new checkpoint format version (HasRange came with version 3).
 type ItemList struct {
 	packed string
 	n      int32
@@ -31,6 +32,7 @@ type ItemList struct {
 const (
 	itemRequired = 1 << iota
 	itemIsKey
+	itemHasRange // Min and Max follow the description
 )
 
 // packedCodes are the codes packed as one byte: the data types, grades and personal
@@ -75,11 +77,18 @@ func ItemsOf(items ...Item) ItemList {
 		if it.IsKey {
 			flags |= itemIsKey
 		}
+		if it.Min != "" || it.Max != "" {
+			flags |= itemHasRange
+		}
 		p.b.WriteByte(flags)
 		p.code(string(it.Grade))
 		p.code(it.PIType)
 		p.code(it.CodeList)
 		p.str(it.Description)
+		if flags&itemHasRange != 0 {
+			p.str(it.Min)
+			p.str(it.Max)
+		}
 	}
 	return ItemList{packed: p.b.String(), n: int32(len(items))}
 }
@@ -89,6 +98,9 @@ func packedLen(it *Item) int {
 	n := varintLen(int64(it.ID)) + varintLen(int64(it.Length)) + 1
 	for _, s := range [...]string{it.Name, it.Field, it.Description} {
 		n += uvarintLen(uint64(len(s))) + len(s)
+	}
+	if it.Min != "" || it.Max != "" {
+		n += uvarintLen(uint64(len(it.Min))) + len(it.Min) + uvarintLen(uint64(len(it.Max))) + len(it.Max)
 	}
 	for _, s := range [...]string{string(it.Type), string(it.Grade), it.PIType, it.CodeList} {
 		if _, ok := packedCode[s]; ok {
@@ -186,7 +198,8 @@ func (l ItemList) grade() schemas.Grade {
 		r.skip()    // Field
 		r.code()    // Type
 		r.uvarint() // Length
-		r.off++     // flags
+		flags := r.s[r.off]
+		r.off++
 		if ig := schemas.Grade(r.code()); ig != g {
 			if ir := ig.Rank(); ir > rank {
 				g, rank = ig, ir
@@ -195,6 +208,10 @@ func (l ItemList) grade() schemas.Grade {
 		r.code() // PIType
 		r.code() // CodeList
 		r.skip() // Description
+		if flags&itemHasRange != 0 {
+			r.skip() // Min
+			r.skip() // Max
+		}
 	}
 	return g
 }
@@ -301,5 +318,9 @@ func (r *itemReader) item() Item {
 	it.PIType = r.code()
 	it.CodeList = r.code()
 	it.Description = r.str()
+	if flags&itemHasRange != 0 {
+		it.Min = r.str()
+		it.Max = r.str()
+	}
 	return it
 }

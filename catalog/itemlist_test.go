@@ -34,6 +34,12 @@ func TestItemListKeepsItsItems(t *testing.T) {
 				Description: strings.Repeat("说明", 5000)},
 		}},
 		{"negative numbers", []Item{{ID: -3, Length: -1, Name: "x"}}},
+		{"ranges, whole and half", []Item{
+			{ID: 1, Name: "PM2.5浓度", Field: "pm25", Type: schemas.Float, Grade: schemas.General2, Min: "0", Max: "1000"},
+			{ID: 2, Name: "监测日期", Field: "sample_date", Type: schemas.Date, Min: "2020-01-01"},
+			{ID: 3, Name: "数量", Field: "n", Type: schemas.Int, Grade: schemas.Core, Max: "99"},
+			{ID: 4, Name: "备注", Field: "remark"},
+		}},
 		{"codes outside the packed ones", []Item{
 			{Name: "金额", Field: "amount", Type: "DECIMAL", Grade: "SECRET", PIType: "QQ", CodeList: "provinces"},
 			{Name: "区县", Field: "district", Type: "STRING", Grade: "GENERAL_1", PIType: "PLATE", CodeList: "districts"},
@@ -143,6 +149,8 @@ func TestEntryGradeFollowsItsItems(t *testing.T) {
 	assert.Equal(t, schemas.General1, c.Grade(), "no items: the lowest grade")
 	c.GradeOverride = schemas.Important
 	assert.Equal(t, schemas.Important, c.Grade())
+	ranged := &Entry{Items: ItemsOf(Item{Field: "a", Grade: schemas.General2, Min: "0", Max: "9"}, Item{Field: "b", Grade: schemas.General4, Max: "1"})}
+	assert.Equal(t, schemas.General4, ranged.Grade(), "the grades are read past the items' ranges")
 }
 
 // A packed string from outside (a checkpoint) is taken only when it decodes to exactly the

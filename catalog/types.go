@@ -35,6 +35,10 @@ type Item struct {
 	PIType      string // schemas.PITypes id, "" when not personal information
 	CodeList    string // schemas.List name the values must belong to ("districts"), "" for none
 	Description string
+	// Min and Max bound the item's values, inclusive, written as its type parses them
+	// (schemas.DataType.Parse; INT, FLOAT, DATE and TIMESTAMP only); "" for no bound.
+	Min string
+	Max string
 }
 
 // Entry is one directory entry (信息资源) of the 一本账, with the metadata of 政务信息资源目录编制指南
@@ -77,6 +81,19 @@ type Entry struct {
 	// set by the catalogue. Their data stays in the lake's older files under that name, graded
 	// as it was, so a retired name is never given to another item.
 	RetiredFields []string
+
+	// Rules are cross-field checks every loaded row must pass, each "<field> <op> <field or
+	// constant>" (ParseRule), e.g. "sample_date <= report_date".
+	Rules []string
+	// WriteMode is how a load adds to the entry's rows: WriteModeAppend ("" too) or
+	// WriteModeUpsert (a load replaces the parent's rows with the same key items).
+	WriteMode string
+	// MaxRejectedPercent is the share of a load's rows, 0 to 100, that may be invalid before the
+	// load is refused whole; nil for the service's default.
+	MaxRejectedPercent *float64
+	// Partitions are the Hive-style partition columns of the entry's files (ParsePartition):
+	// an item's field, or year(field) / month(field) of a DATE or TIMESTAMP item.
+	Partitions []string
 
 	CurrentSnapshot string    // Snapshot.ID of the visible data, "" when never loaded
 	CreatedAt       time.Time // set by the catalogue from the command time
@@ -141,6 +158,12 @@ func (e *Entry) Copy() *Entry {
 	c.BusinessItems = append([]string(nil), e.BusinessItems...)
 	c.Scenes = append([]string(nil), e.Scenes...)
 	c.RetiredFields = append([]string(nil), e.RetiredFields...)
+	c.Rules = append([]string(nil), e.Rules...)
+	c.Partitions = append([]string(nil), e.Partitions...)
+	if e.MaxRejectedPercent != nil {
+		v := *e.MaxRejectedPercent
+		c.MaxRejectedPercent = &v
+	}
 	c.Review.Editors = append([]string(nil), e.Review.Editors...)
 	return &c
 }
