@@ -29,10 +29,7 @@ func (s *Service) commit(ctx context.Context, entry *catalog.Entry, sub Submissi
 		added += f.Rows
 		addedBytes += f.Bytes
 	}
-	op := "append"
-	if sub.Replace {
-		op = "replace"
-	}
+	op := res.operation(sub)
 	summary := map[string]string{
 		"operation":     op,
 		"source":        sub.Filename,
@@ -84,7 +81,7 @@ func (s *Service) commitOnce(ctx context.Context, code string, sub Submission, f
 	if err := collectable(entry); err != nil {
 		return nil, err
 	}
-	if err := mayLoad(p, entry, access, res.Run.District, sub.Replace); err != nil {
+	if err := mayLoad(p, entry, access, res.Run.District, sub.Replace || res.keys != nil); err != nil {
 		return nil, err
 	}
 	access = access.ForDistrict(entry, res.Run.District)
@@ -100,7 +97,7 @@ func (s *Service) commitOnce(ctx context.Context, code string, sub Submission, f
 		if !sameSchema(pm.Schema, fields) {
 			version++
 		}
-		if duplicate(pm, res.Source, sub.Replace) {
+		if duplicate(pm, res.Source, summary["operation"]) {
 			return nil, errDuplicate
 		}
 	}
@@ -109,6 +106,25 @@ func (s *Service) commitOnce(ctx context.Context, code string, sub Submission, f
 		sources = pm.Sources
 	}
 	switch {
+	case res.keys != nil:
+		// An upsert: the parent's rows with a new row's key go, within the principal's scope.
+		var filter rowFilter = res.keys
+		if access.ReplaceScope != nil {
+			sc, err := newRowScope(entry, access.ReplaceScope)
+			if err != nil {
+				return nil, err
+			}
+			filter = both{sc, res.keys}
+			summary["replace_scope"] = strings.Join(sc.districts, ",")
+		}
+		var k kept
+		if pm != nil {
+			if k, err = s.keepOutside(ctx, entry.Table, pm, filter, memo); err != nil {
+				return nil, fmt.Errorf("upsert into %s: %w", entry.Table, err)
+			}
+		}
+		all = append(all, k.files...)
+		k.note(summary)
 	case !sub.Replace:
 		if pm != nil {
 			all = append(all, pm.Files...)
@@ -132,12 +148,7 @@ func (s *Service) commitOnce(ctx context.Context, code string, sub Submission, f
 		if sc.period != nil {
 			summary["replace_period"] = sc.period.describe()
 		}
-		summary["removed_rows"] = strconv.FormatInt(k.removed, 10)
-		summary["kept_rows"] = strconv.FormatInt(k.rows, 10)
-		summary["reused_files"] = strconv.Itoa(k.reused)
-		summary["rewritten_files"] = strconv.Itoa(k.rewritten)
-		summary["dropped_files"] = strconv.Itoa(k.dropped)
-		summary["read_files"] = strconv.Itoa(k.reads)
+		k.note(summary)
 	default:
 		var removed int64
 		if pm != nil {
@@ -198,12 +209,25 @@ func (s *Service) commitOnce(ctx context.Context, code string, sub Submission, f
 // appended, when its rows are among the snapshot's (pm.Sources); by replacement, when the
 // snapshot is that very replacement (its last operation, by the same file). A replacement by a
 // file loaded earlier, with other loads since, is applied: the table is not what it made it.
-func duplicate(pm *lake.Manifest, digest string, replace bool) bool {
-	if !replace {
+//
+// An upsert is judged as a replacement: the same file upserted again after another upsert may
+// set rows back to its values, so it is a duplicate only when it made the snapshot itself.
+func duplicate(pm *lake.Manifest, digest, op string) bool {
+	if op == "append" {
 		return slices.Contains(pm.Sources, digest)
 	}
 	n := len(pm.Sources)
-	return n > 0 && pm.Sources[n-1] == digest && pm.Summary["operation"] == "replace"
+	return n > 0 && pm.Sources[n-1] == digest && pm.Summary["operation"] == op
+}
+
+// note writes what a replacement or upsert kept of its parent into a manifest summary.
+func (k kept) note(summary map[string]string) {
+	summary["removed_rows"] = strconv.FormatInt(k.removed, 10)
+	summary["kept_rows"] = strconv.FormatInt(k.rows, 10)
+	summary["reused_files"] = strconv.Itoa(k.reused)
+	summary["rewritten_files"] = strconv.Itoa(k.rewritten)
+	summary["dropped_files"] = strconv.Itoa(k.dropped)
+	summary["read_files"] = strconv.Itoa(k.reads)
 }
 
 // parentManifest reads the manifest of the entry's current snapshot.

@@ -68,6 +68,12 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 		dec = &padded{Decoder: dec, width: len(p.cols)}
 	}
 	pis := newPISampler(p)
+	if !sub.Replace { // a replacement replaces all the rows it may, whatever the write mode
+		if res.keys, err = upsertKeys(entry); err != nil {
+			return err
+		}
+	}
+	keys := res.keys
 	inScope := scope.forPlan(p)
 	pf := catalog.PeriodField(entry)
 	period := -1
@@ -84,7 +90,7 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 	dec = ra
 
 	schema := arrowSchema(entry)
-	tw, err := lake.NewTableWriter(ctx, s.bucket, lake.DataPrefix(entry.Table), schema, s.cfg.Writer)
+	tw, err := s.newFileWriter(ctx, entry, schema)
 	if err != nil {
 		return fmt.Errorf("open table writer for %s: %w", entry.Table, err)
 	}
@@ -160,6 +166,20 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 				}
 			}
 			continue
+		}
+		if keys != nil {
+			rej, ok := keys.add(vals, line)
+			if !ok {
+				return schemas.Userf(ErrInvalidSubmission, "按主键更新一次最多 %d 行，本次报送超过此数：请分批报送", maxUpsertKeys)
+			}
+			if rej != nil {
+				invalid++
+				run.RowsRejected++
+				if err := rj.add(*rej); err != nil {
+					return err
+				}
+				continue
+			}
 		}
 		b.append(vals)
 		run.RowsAccepted++

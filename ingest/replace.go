@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -43,8 +44,19 @@ type kept struct {
 	reused, rewritten, dropped, reads int
 }
 
-// keepOutside returns the parent's files with the rows of scope sc taken out.
-func (s *Service) keepOutside(ctx context.Context, table string, pm *lake.Manifest, sc *rowScope, memo splits) (kept, error) {
+// rowFilter selects the parent rows a load removes: a scoped replacement's (rowScope), an
+// upsert's matched keys (keySet), or both.
+type rowFilter interface {
+	// classify judges a data file by its recorded bounds without reading it.
+	classify(f lake.DataFile) fileClass
+	// columns are the columns within reads.
+	columns() []string
+	// within reports for each row of rec whether it is removed.
+	within(rec arrow.RecordBatch) ([]bool, error)
+}
+
+// keepOutside returns the parent's files with the rows sc selects taken out.
+func (s *Service) keepOutside(ctx context.Context, table string, pm *lake.Manifest, sc rowFilter, memo splits) (kept, error) {
 	var k kept
 	for _, f := range pm.Files {
 		sp, ok := memo[f.Key]
@@ -85,7 +97,7 @@ func (s *Service) keepOutside(ctx context.Context, table string, pm *lake.Manife
 // splitFile reads a parent file: first only its district columns, to count the principal's
 // rows; then, when the file holds some but not only such rows, all of it, writing the other rows
 // to new files through the table writer as a load does. The rewrite keeps the file's own schema.
-func (s *Service) splitFile(ctx context.Context, table string, f lake.DataFile, sc *rowScope) (split, error) {
+func (s *Service) splitFile(ctx context.Context, table string, f lake.DataFile, sc rowFilter) (split, error) {
 	tmp, err := lake.FetchDataFile(ctx, s.bucket, f, s.cfg.Writer.TmpDir)
 	if err != nil {
 		return split{}, err
@@ -105,20 +117,14 @@ func (s *Service) splitFile(ctx context.Context, table string, f lake.DataFile, 
 	}
 
 	var cols []int
-	fields := make([]string, 0, len(sc.items)+1)
-	for _, it := range sc.items {
-		fields = append(fields, it.field)
-	}
-	if sc.period != nil {
-		fields = append(fields, sc.period.field)
-	}
+	fields := sc.columns()
 	for _, f := range fields {
 		if c := pf.MetaData().Schema.ColumnIndexByName(f); c >= 0 {
 			cols = append(cols, c)
 		}
 	}
 	var removed int64
-	if len(cols) == len(fields) { // a file without a district (or period) column has none of the rows
+	if len(cols) == len(fields) { // a file without a district (period, key) column has none of the rows
 		err := eachBatch(ctx, fr, cols, func(rec arrow.RecordBatch) error {
 			in, err := sc.within(rec)
 			for _, ok := range in {
@@ -139,7 +145,7 @@ func (s *Service) splitFile(ctx context.Context, table string, f lake.DataFile, 
 		return split{removed: removed, read: true}, nil
 	}
 
-	files, err := s.rewrite(ctx, table, fr, sc)
+	files, err := s.rewrite(ctx, table, f, fr, sc)
 	if err != nil {
 		return split{}, fmt.Errorf("rewrite %s: %w", f.Key, err)
 	}
@@ -153,13 +159,18 @@ func (s *Service) splitFile(ctx context.Context, table string, f lake.DataFile, 
 	return split{files: files, removed: removed, read: true, rewritten: true}, nil
 }
 
-// rewrite writes the rows of fr that are not within sc to new data files of table.
-func (s *Service) rewrite(ctx context.Context, table string, fr *pqarrow.FileReader, sc *rowScope) ([]lake.DataFile, error) {
+// rewrite writes the rows of fr, parent file f, that are not within sc to new data files of
+// table. A partition's file is rewritten into the same partition: its rows all share its values.
+func (s *Service) rewrite(ctx context.Context, table string, f lake.DataFile, fr *pqarrow.FileReader, sc rowFilter) ([]lake.DataFile, error) {
 	schema, err := fr.Schema()
 	if err != nil {
 		return nil, err
 	}
-	tw, err := lake.NewTableWriter(ctx, s.bucket, lake.DataPrefix(table), schema, s.cfg.Writer)
+	prefix := lake.DataPrefix(table)
+	if f.Partition != nil {
+		prefix = path.Dir(f.Key) + "/"
+	}
+	tw, err := lake.NewTableWriter(ctx, s.bucket, prefix, schema, s.cfg.Writer)
 	if err != nil {
 		return nil, err
 	}
@@ -190,7 +201,11 @@ func (s *Service) rewrite(ctx context.Context, table string, fr *pqarrow.FileRea
 		tw.Abort()
 		return nil, err
 	}
-	return tw.Close(ctx)
+	files, err := tw.Close(ctx)
+	for i := range files {
+		files[i].Partition = f.Partition
+	}
+	return files, err
 }
 
 // eachBatch calls fn with every record batch of the given columns (nil for all) of fr.

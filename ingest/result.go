@@ -26,6 +26,8 @@ type Result struct {
 	// Duplicate: the file is one already loaded into the entry (the same SHA-256, Source): the
 	// run added nothing and says so in its error; it is not the submitter's mistake.
 	Duplicate bool
+	// keys, on an upsert, are the keys of the accepted rows (upsert.go).
+	keys *keySet
 	// Unchanged: the run found nothing to add (a duplicate, a pull with no new records) and is
 	// recorded UNCHANGED; the entry's data is as it was.
 	Unchanged bool
@@ -133,10 +135,14 @@ func (r *Result) Summary() string {
 	}
 	fmt.Fprintf(&b, "目录：%s\n", entry)
 	src := schemas.Clip(run.Source, catalog.MaxRunSource)
-	if r.Encoding != "" {
-		src += "（" + r.Encoding + " 编码）"
+	if run.Kind == KindPull {
+		fmt.Fprintf(&b, "数据源：%s\n", src)
+	} else {
+		if r.Encoding != "" {
+			src += "（" + r.Encoding + " 编码）"
+		}
+		fmt.Fprintf(&b, "报送文件：%s\n", src)
 	}
-	fmt.Fprintf(&b, "报送文件：%s\n", src)
 	if r.Sheet != "" {
 		fmt.Fprintf(&b, "工作表：%s\n", schemas.Clip(r.Sheet, maxNameInMessage))
 	}
@@ -209,4 +215,16 @@ func (rj Reject) String() string {
 	b.WriteString("：")
 	b.WriteString(schemas.Clip(rj.Reason, maxReasonInSummary))
 	return b.String()
+}
+
+// operation names what the load does to its parent, as the manifest's summary records it:
+// append, replace, or upsert (by the entry's key items).
+func (r *Result) operation(sub Submission) string {
+	switch {
+	case sub.Replace:
+		return "replace"
+	case r.keys != nil:
+		return "upsert"
+	}
+	return "append"
 }

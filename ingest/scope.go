@@ -170,6 +170,18 @@ func (lc *loadCheck) check(p *plan, line int, rec []string, vals []value, reject
 	return rejects
 }
 
+// columns are the district items' columns and the period's, which within reads.
+func (sc *rowScope) columns() []string {
+	out := make([]string, 0, len(sc.items)+1)
+	for _, it := range sc.items {
+		out = append(out, it.field)
+	}
+	if sc.period != nil {
+		out = append(out, sc.period.field)
+	}
+	return out
+}
+
 // within reports for each row of rec whether it is the principal's. A district column the
 // record lacks holds no district, so no row is.
 func (sc *rowScope) within(rec arrow.RecordBatch) ([]bool, error) {

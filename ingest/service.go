@@ -126,7 +126,8 @@ func (s *Service) submit(ctx context.Context, sub Submission, kind string, open 
 	} else if len(access.LoadDistricts) == 1 {
 		district = access.LoadDistricts[0] // an account of one district submits for it
 	}
-	if err := mayLoad(p, entry, access, district, sub.Replace); err != nil {
+	upsert := !sub.Replace && entry.WriteMode == catalog.WriteModeUpsert // removes matched rows too
+	if err := mayLoad(p, entry, access, district, sub.Replace || upsert); err != nil {
 		return nil, err
 	}
 	access = access.ForDistrict(entry, district)

@@ -186,6 +186,9 @@ func (pw *PartitionedWriter) open(ctx context.Context, path string, vals []strin
 	return nil
 }
 
+// Columns are the writer's partition columns.
+func (pw *PartitionedWriter) Columns() []PartitionColumn { return pw.cols }
+
 // Close finishes every partition's files and returns them, each with its partition values.
 func (pw *PartitionedWriter) Close(ctx context.Context) ([]DataFile, error) {
 	var out []DataFile
