@@ -1,11 +1,14 @@
 package ingest
 
 import (
+	"context"
+	"log/slog"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/schemas"
 )
 
@@ -46,15 +49,25 @@ var piKinds = []struct {
 	{"CN_NAME", isChineseName},
 }
 
-// piGrade is the grade a pi_type implies (practice, STANDARDS §3's row 个人权益): sensitive
-// personal information (GB/T 45574: identity document and financial account numbers) 一般数据4级,
-// other personal information 一般数据3级.
-func piGrade(piType string) schemas.Grade {
-	switch piType {
-	case "ID_CARD", "BANK_CARD":
-		return schemas.General4
+// piGrade is the grade a pi_type implies (schemas.PIGrade).
+func piGrade(piType string) schemas.Grade { return schemas.PIGrade(piType) }
+
+// recordPI records the proposals of a load that ended well in the catalogue, where the stewards
+// accept or dismiss them (catalog.ProposePI). The load is done by then: a failure to record is
+// logged, never the load's, also when the request was cancelled meanwhile.
+func (s *Service) recordPI(ctx context.Context, log *slog.Logger, res *Result) {
+	if len(res.PIProposals) == 0 || res.Unchanged {
+		return
 	}
-	return schemas.General3
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	props := make([]catalog.PIProposal, len(res.PIProposals))
+	for i, pr := range res.PIProposals {
+		props[i] = catalog.PIProposal{Field: pr.Field, Name: pr.Name, PIType: pr.PIType, Grade: pr.Grade, Matched: pr.Matched, Sampled: pr.Sampled}
+	}
+	if err := s.cat.ProposePI(ctx, res.Run.ID, res.Run.Entry, props); err != nil {
+		log.Warn("personal-information proposals not recorded", "err", err)
+	}
 }
 
 // piSampler keeps the first piSample non-empty values of each text item that has no pi_type.

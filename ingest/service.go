@@ -180,6 +180,7 @@ func (s *Service) submit(ctx context.Context, sub Submission, kind string, open 
 		}
 		return res, err
 	}
+	s.recordPI(ctx, log, res)
 	if res.Snapshot == nil {
 		log.Info("submission had no loadable rows", "rejected", res.Run.RowsRejected)
 	} else {
