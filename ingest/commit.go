@@ -159,6 +159,10 @@ func (s *Service) commitOnce(ctx context.Context, code string, sub Submission, f
 		summary["kept_rows"] = "0"
 	}
 	all = append(all, files...)
+	profiles, err := s.snapshotProfiles(ctx, pm, all, len(files), res.profile)
+	if err != nil {
+		return nil, fmt.Errorf("profile %s: %w", entry.Table, err)
+	}
 
 	now := s.now()
 	m := &lake.Manifest{
@@ -173,6 +177,7 @@ func (s *Service) commitOnce(ctx context.Context, code string, sub Submission, f
 		CreatedAt:     now,
 		Summary:       summary,
 		Sources:       lake.WithSource(sources, res.Source),
+		Profiles:      profiles,
 	}
 	key, err := lake.WriteManifest(ctx, s.bucket, m)
 	if err != nil {

@@ -24,6 +24,8 @@ type plan struct {
 	encoding string
 	cols     []column
 	lists    []*schemas.CodeList // per item; nil when the item has no code list
+	bounds   []*bound            // per item, nil when no item has a range; nil for an item without
+	rules    []rowRule           // the entry's cross-field rules (rules.go)
 }
 
 // normHeader folds header text for matching: blanks anywhere (full-width space, a line break
@@ -142,6 +144,9 @@ func newPlan(filename string, e *catalog.Entry, header []string, encoding string
 	if problems != "" {
 		return nil, schemas.Userf(ErrBadHeader, "%s 表头有误：%s。该目录的信息项为：%s",
 			quoteName(filename), problems, expectedColumns(e))
+	}
+	if err := p.compileChecks(); err != nil {
+		return nil, err
 	}
 	return p, nil
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 
@@ -221,7 +222,8 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 	// A file with too many invalid rows is not loaded at all: its good rows are likely not what
 	// the district meant to send either (a shifted column, a wrong template). Rows refused only
 	// because they are another district's do not count: a district may send a shared template.
-	tooMany := run.RowsAccepted > 0 && float64(invalid) > s.cfg.MaxRejectedShare*float64(run.RowsRead)
+	share := rejectedShare(entry, s.cfg.MaxRejectedShare) // the entry's own threshold, if set
+	tooMany := run.RowsAccepted > 0 && float64(invalid) > share*float64(run.RowsRead)
 	var files []lake.DataFile
 	if run.RowsAccepted > 0 && !tooMany {
 		closed = true
@@ -243,7 +245,7 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 		run.Error = ReasonNoValidRows
 		if tooMany {
 			run.Error = fmt.Sprintf("%d 行数据有误，占读取行数的 %s，超过允许的 %s：本次报送未入库，请按拒收明细修正后重新报送",
-				invalid, percent(float64(invalid)/float64(run.RowsRead)), percent(s.cfg.MaxRejectedShare))
+				invalid, percent(float64(invalid)/float64(run.RowsRead)), percent(share))
 		}
 		run.FinishedAt = s.now()
 		return s.failRun(ctx, *run)
@@ -302,5 +304,6 @@ var errDuplicate = errors.New("duplicate submission")
 
 // percent writes a share as a percentage for a message: 5%, 12.5%.
 func percent(share float64) string {
-	return strconv.FormatFloat(share*100, 'f', -1, 64) + "%"
+	// Rounded to a millionth of a percent: an entry's 7% is 0.07 here, which times 100 is not 7.
+	return strconv.FormatFloat(math.Round(share*100*1e6)/1e6, 'f', -1, 64) + "%"
 }

@@ -45,6 +45,8 @@ type Result struct {
 	// periods are the values of the entry's period item (catalog.PeriodField) over the accepted
 	// rows: the periods a district's replacement replaces.
 	periods periodSet
+	// profile is the profile of the accepted rows, merged into the new snapshot's (profile.go).
+	profile *profiler
 }
 
 // Span is the reporting period a submission covers: the first and last value of the entry's

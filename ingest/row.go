@@ -123,7 +123,15 @@ func (p *plan) row(rec []string, line int, vals []value, rejects []Reject) []Rej
 		if reason := p.cell(it, col.item, raw, &vals[col.item]); reason != "" {
 			rejects = append(rejects, Reject{Row: line, Column: col.header, Field: it.Field, Value: clip(raw), Reason: reason})
 			vals[col.item] = value{null: true}
+		} else if p.bounds != nil && p.bounds[col.item] != nil && !vals[col.item].null {
+			// A value out of range keeps its place for the rules: a row is told all it breaks.
+			if reason := p.bounds[col.item].outside(&vals[col.item], trimBlank(raw)); reason != "" {
+				rejects = append(rejects, Reject{Row: line, Column: col.header, Field: it.Field, Value: clip(raw), Reason: reason})
+			}
 		}
+	}
+	if len(p.rules) > 0 {
+		rejects = p.checkRules(line, vals, rejects)
 	}
 	return rejects
 }

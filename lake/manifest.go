@@ -9,6 +9,7 @@ import (
 	"io"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cqeco/ecolake/schemas"
 )
@@ -47,7 +48,58 @@ type Manifest struct {
 	// last, carried from snapshot to snapshot (at most MaxSources): the same file submitted
 	// again is found here and adds nothing.
 	Sources []string `json:"sources,omitempty"`
+	// Profiles describe the values of each column over the snapshot's rows, in schema order;
+	// manifests written before profiles existed have none.
+	Profiles []Profile `json:"profiles,omitempty"`
 }
+
+// Profile describes one column's values over a snapshot's rows. Its size is bounded whatever the
+// table's: a sketch of fixed precision, bounds clipped to MaxProfileText characters and at most
+// MaxProfileCodes code counts.
+type Profile struct {
+	Field string `json:"field"`
+	Type  string `json:"type"` // schemas.DataType
+	Rows  int64  `json:"rows"`
+	Nulls int64  `json:"nulls"`
+	// Distinct is the estimated number of distinct non-null values; Sketch is the compressed
+	// HyperLogLog sketch it comes from, merged into the next snapshot's on an append.
+	Distinct uint64 `json:"distinct"`
+	Sketch   []byte `json:"sketch,omitempty"`
+	// Min and Max are the smallest and largest non-null values in their type's text form; text
+	// compares bytewise and is clipped to its first MaxProfileText characters. Empty for BOOL
+	// and for a column without values.
+	Min string `json:"min,omitempty"`
+	Max string `json:"max,omitempty"`
+	// Codes, for a column coded with a code list, count every code seen, the most frequent
+	// first (ties by code); beyond MaxProfileCodes codes the rest are counted in Others.
+	Codes  []CodeCount `json:"codes,omitempty"`
+	Others int64       `json:"others,omitempty"`
+	// Stale rows are counted in the profile but no longer in the snapshot: rows taken out by a
+	// replacement within a scope or an upsert, which a profile cannot subtract. Rows less Stale
+	// are the snapshot's rows; the other figures are of all Rows rows, and bounds enclose the
+	// snapshot's values. The profile is computed anew from the files when Stale grows past half
+	// the snapshot's rows.
+	Stale int64 `json:"stale,omitempty"`
+	// Approximate: some stored values could not be profiled (a column stored in another type
+	// than the item's, not castable): counts are exact, the estimate and bounds leave them out.
+	Approximate bool `json:"approximate,omitempty"`
+}
+
+// CodeCount is how many rows hold one code.
+type CodeCount struct {
+	Value string `json:"value"`
+	Count int64  `json:"count"`
+}
+
+// Bounds of a Profile.
+const (
+	MaxProfileText  = 64
+	MaxProfileCodes = 1000
+	maxSketchBytes  = 32 << 10
+)
+
+// Top returns the n most frequent codes of the column.
+func (p *Profile) Top(n int) []CodeCount { return p.Codes[:min(n, len(p.Codes))] }
 
 // MaxSources bounds the digests of submitted files a manifest carries.
 const MaxSources = 1000
@@ -211,6 +263,37 @@ func (m *Manifest) Validate() error {
 	}
 	if m.CreatedAt.IsZero() {
 		return bad("created_at is missing")
+	}
+	fields := map[string]bool{}
+	for _, p := range m.Profiles {
+		if fields[p.Field] {
+			return bad("profile of %q twice", p.Field)
+		}
+		fields[p.Field] = true
+		if err := p.validate(); err != nil {
+			return bad("profile of %q: %v", p.Field, err)
+		}
+		if p.Rows-p.Stale != m.Rows {
+			return bad("profile of %q: %d rows, %d of them stale, in a snapshot of %d", p.Field, p.Rows, p.Stale, m.Rows)
+		}
+	}
+	return nil
+}
+
+func (p *Profile) validate() error {
+	switch {
+	case schemas.CheckIdent(p.Field) != nil:
+		return fmt.Errorf("field is not an identifier")
+	case !schemas.DataType(p.Type).Valid():
+		return fmt.Errorf("unknown type %q", p.Type)
+	case p.Rows < 0 || p.Nulls < 0 || p.Nulls > p.Rows || p.Others < 0 || p.Stale < 0 || p.Stale > p.Rows:
+		return fmt.Errorf("%d nulls, %d others and %d stale in %d rows", p.Nulls, p.Others, p.Stale, p.Rows)
+	case len(p.Sketch) > maxSketchBytes:
+		return fmt.Errorf("sketch of %d bytes", len(p.Sketch))
+	case len(p.Codes) > MaxProfileCodes:
+		return fmt.Errorf("%d codes", len(p.Codes))
+	case utf8.RuneCountInString(p.Min) > MaxProfileText || utf8.RuneCountInString(p.Max) > MaxProfileText:
+		return fmt.Errorf("bounds longer than %d characters", MaxProfileText)
 	}
 	return nil
 }

@@ -44,6 +44,7 @@ func (s *Server) Routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/entries/{code}/submissions", s.handleSubmission)
 	mux.HandleFunc("GET /api/v1/runs/{run}/rejects", s.handleRejects)
 	mux.HandleFunc("GET /api/v1/runs/{run}/progress", s.handleProgress)
+	mux.HandleFunc("GET /api/v1/entries/{code}/profile", s.handleProfile)
 	if s.Query != nil {
 		mux.HandleFunc("GET /api/v1/schema.graphql", s.handleSDL)
 		mux.HandleFunc("GET /api/v1/audit.csv", s.handleAuditCSV)
@@ -103,6 +104,7 @@ func (s *Server) handleIndex(w http.ResponseWriter, _ *http.Request) {
 		"POST /api/v1/entries/{资源代码}/submissions  区县报送 (multipart, 文件字段 file)\n"+
 		"GET  /api/v1/runs/{任务}/rejects             下载拒绝行\n"+
 		"GET  /api/v1/runs/{任务}/progress            归集进度\n"+
+		"GET  /api/v1/entries/{资源代码}/profile       数据概况 (?snapshot=快照 查看历史快照)\n"+
 		"GET  /api/v1/schema.graphql                  本账号可见的 GraphQL 模式\n"+
 		"GET  /api/v1/connectors                    连接器类型及配置说明\n"+
 		"GET|PUT|DELETE /api/v1/entries/{资源代码}/connection  归集连接 (数据管理员)\n"+

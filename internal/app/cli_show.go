@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -11,6 +12,9 @@ import (
 
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/internal/api"
+	"github.com/cqeco/ecolake/lake"
+	"github.com/cqeco/ecolake/lake/local"
+	"github.com/cqeco/ecolake/lake/s3"
 	"github.com/cqeco/ecolake/schemas"
 )
 
@@ -40,8 +44,62 @@ func RunCatalogShow(ctx context.Context, cfg Config, a CatalogArgs, out io.Write
 		if ev, err := v.EvidenceFor(p, e.ResourceCode); err == nil {
 			printEvidence(out, ev)
 		}
+		printProfile(ctx, cfg, out, v, p, e)
 		return ExitOK
 	})
+}
+
+// printProfile prints the profile of the entry's current snapshot as p may see it (the door's
+// rule, api.ReadProfile); why it cannot is said in its place, the entry being shown already.
+func printProfile(ctx context.Context, cfg Config, out io.Writer, v *catalog.View, p *catalog.Principal, e *catalog.Entry) {
+	if e.CurrentSnapshot == "" {
+		return
+	}
+	var b lake.Bucket
+	var err error
+	if cfg.Lake == "" || cfg.Lake == "file" {
+		b, err = local.New(cfg.lakeDir())
+	} else {
+		b, err = s3.New(ctx, cfg.S3)
+	}
+	if err != nil {
+		fmt.Fprintf(out, "数据概况: 无法打开数据湖（%v）\n", err)
+		return
+	}
+	defer b.Close()
+	prof, err := api.ReadProfile(ctx, v, b, p, e.ResourceCode, "", time.Now())
+	if err != nil {
+		fmt.Fprintf(out, "数据概况: %s\n", failure(err))
+		return
+	}
+	fmt.Fprintf(out, "数据概况（快照 %s，%d 行）:\n", prof.Snapshot, prof.Rows)
+	if prof.Note != "" {
+		fmt.Fprintf(out, "  说明: %s\n", prof.Note)
+	}
+	if !prof.Profiled {
+		return
+	}
+	var rows [][]string
+	for _, it := range prof.Items {
+		lo, hi, top := orDash(it.Min), orDash(it.Max), "-"
+		if it.Masked {
+			lo, hi = "个人信息，不显示", "-"
+		}
+		if len(it.Top) > 0 {
+			parts := make([]string, len(it.Top))
+			for i, tv := range it.Top {
+				parts[i] = fmt.Sprintf("%s %d", cmp.Or(tv.Name, tv.Value), tv.Count)
+			}
+			top = strings.Join(parts, "、")
+		}
+		rows = append(rows, []string{it.Name, it.Field, schemas.DataTypes.NameOf(it.Type), strconv.FormatInt(it.Rows, 10),
+			strconv.FormatInt(it.Nulls, 10), "约 " + strconv.FormatUint(it.Distinct, 10), lo, hi, top})
+	}
+	var tb strings.Builder
+	writeTable(&tb, []string{"信息项名称", "字段", "类型", "行数", "空值", "不同值", "最小值", "最大值", "常见值"}, rows)
+	for _, line := range strings.Split(strings.TrimSuffix(tb.String(), "\n"), "\n") {
+		fmt.Fprintln(out, "  "+line)
+	}
 }
 
 // notFound is the answer about an entry that does not exist for the caller, the same as about one
