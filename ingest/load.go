@@ -69,6 +69,7 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 		dec = &padded{Decoder: dec, width: len(p.cols)}
 	}
 	pis := newPISampler(p)
+	prof := newProfiler(p.items)
 	if !sub.Replace { // a replacement replaces all the rows it may, whatever the write mode
 		if res.keys, err = upsertKeys(entry); err != nil {
 			return err
@@ -185,6 +186,7 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 		b.append(vals)
 		run.RowsAccepted++
 		pis.note(vals)
+		prof.note(vals)
 		if period >= 0 && !vals[period].null {
 			res.Period.note(vals[period].t)
 			// Only a replacement needs each period it replaces; past the bound it is refused anyway.
@@ -202,6 +204,7 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 		return err
 	}
 	res.PIProposals = pis.proposals(p)
+	res.profile = prof
 	res.Source = hex.EncodeToString(digest.Sum(nil)) // the whole file was read
 	if sub.stream != nil {
 		res.Run.Watermark = sub.stream.Watermark()
