@@ -291,7 +291,7 @@ func finishRun(txn *memdb.Txn, rec *record, r Run, status, snapshot string) (*Ru
 	n := *old
 	n.Status = status
 	n.Snapshot = snapshot
-	n.RowsRead, n.RowsAccepted, n.RowsRejected = r.RowsRead, r.RowsAccepted, r.RowsRejected
+	n.RowsRead, n.RowsAccepted, n.RowsRejected, n.Bytes = r.RowsRead, r.RowsAccepted, r.RowsRejected, r.Bytes
 	n.RejectedKey, n.Error = r.RejectedKey, schemas.Clip(r.Error, MaxRunError)
 	n.FinishedAt = r.FinishedAt
 	if n.FinishedAt.IsZero() {

@@ -222,6 +222,9 @@ type Run struct {
 	RowsRead     int64
 	RowsAccepted int64
 	RowsRejected int64
+	// Bytes is what the run read from its source: a file's bytes, a pull's record text; 0 when
+	// unknown (runs recorded before it was kept).
+	Bytes int64
 	RejectedKey  string // lake key of the rejected-rows file, "" when none
 	Snapshot     string // Snapshot.ID committed by the run, "" when none
 	Error        string

@@ -171,6 +171,10 @@ func TestDuplicateSubmission(t *testing.T) {
 	require.NoError(t, err)
 	require.NotNil(t, first.Snapshot)
 	assert.Len(t, first.Source, 64)
+	assert.Equal(t, int64(len(may)), first.Run.Bytes, "the run records the bytes it read")
+	stored, err := e.cat.View().Run(first.Run.ID)
+	require.NoError(t, err)
+	assert.Equal(t, int64(len(may)), stored.Bytes)
 
 	again, err := e.submit("5月-重报.csv", may, nil)
 	require.NoError(t, err, "not an error")

@@ -31,11 +31,13 @@ const writeBehindDepth = 1
 func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission, scope *rowScope, res *Result) error {
 	digest := sha256.New()
 	var dec Decoder
+	var hs *hashed // a pull's records, hashed and counted
 	var body *countingReader
 	if sub.stream != nil {
 		// A pull's records are hashed as read: the same records pulled twice are one source.
 		body = &countingReader{r: strings.NewReader("")}
-		dec = &hashed{Decoder: sub.stream, h: digest}
+		hs = &hashed{Decoder: sub.stream, h: digest}
+		dec = hs
 	} else {
 		body = &countingReader{r: sub.Body}
 		var err error
@@ -206,6 +208,10 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 	res.PIProposals = pis.proposals(p)
 	res.profile = prof
 	res.Source = hex.EncodeToString(digest.Sum(nil)) // the whole file was read
+	run.Bytes = body.n.Load()
+	if hs != nil {
+		run.Bytes = hs.bytes
+	}
 	if sub.stream != nil {
 		res.Run.Watermark = sub.stream.Watermark()
 		if run.RowsRead == 0 {
@@ -284,8 +290,9 @@ const ReasonNoNewRecords = "无新数据：数据源没有比上次归集更新�
 // ["ab","c"] and ["a","bc"] differ.
 type hashed struct {
 	Decoder
-	h   hash.Hash
-	buf []byte
+	h     hash.Hash
+	buf   []byte
+	bytes int64 // the records' text read, for the run's Bytes
 }
 
 func (d *hashed) Next() ([]string, int, error) {
@@ -298,6 +305,7 @@ func (d *hashed) Next() ([]string, int, error) {
 		}
 		d.buf = binary.AppendUvarint(d.buf, uint64(len(rec)))
 		d.h.Write(d.buf)
+		d.bytes += int64(len(d.buf))
 	}
 	return rec, line, err
 }

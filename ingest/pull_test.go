@@ -62,6 +62,7 @@ func TestPullIncremental(t *testing.T) {
 	assert.Equal(t, KindPull, first.Run.Kind)
 	assert.Equal(t, "memtest "+t.Name(), first.Run.Source)
 	assert.Equal(t, int64(3), first.Run.RowsAccepted)
+	assert.Positive(t, first.Run.Bytes, "the records' text read")
 	assert.Equal(t, "2025-03-01 10:00:00", first.Run.Watermark)
 	conn, err := e.cat.View().ConnectionFor(steward, "0101/000001")
 	require.NoError(t, err)

@@ -129,6 +129,7 @@ type runJSON struct {
 	RowsRead     int64     `json:"rowsRead"`
 	RowsAccepted int64     `json:"rowsAccepted"`
 	RowsRejected int64     `json:"rowsRejected"`
+	Bytes        int64     `json:"bytes,omitempty"`
 	Error        string    `json:"error,omitempty"`
 }
 
@@ -162,7 +163,7 @@ func submissionBody(res *ingest.Result) submissionJSON {
 	body := submissionJSON{
 		Run: runJSON{ID: r.ID, Entry: r.Entry, Source: r.Source, District: r.District, DistrictName: districtName(r.District), Principal: r.Principal,
 			Status: r.Status, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, RowsRead: r.RowsRead,
-			RowsAccepted: r.RowsAccepted, RowsRejected: r.RowsRejected, Error: r.Error},
+			RowsAccepted: r.RowsAccepted, RowsRejected: r.RowsRejected, Bytes: r.Bytes, Error: r.Error},
 		Encoding: res.Encoding, Delimiter: res.Delimiter, Sheet: res.Sheet, HeaderLine: res.HeaderLine, Duplicate: res.Duplicate,
 		Unchanged: res.Unchanged, Watermark: r.Watermark,
 		Rejects: []rejectJSON{}, Summary: res.Summary(),
