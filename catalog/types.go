@@ -224,10 +224,10 @@ type Run struct {
 	RowsRejected int64
 	// Bytes is what the run read from its source: a file's bytes, a pull's record text; 0 when
 	// unknown (runs recorded before it was kept).
-	Bytes int64
-	RejectedKey  string // lake key of the rejected-rows file, "" when none
-	Snapshot     string // Snapshot.ID committed by the run, "" when none
-	Error        string
+	Bytes       int64
+	RejectedKey string // lake key of the rejected-rows file, "" when none
+	Snapshot    string // Snapshot.ID committed by the run, "" when none
+	Error       string
 	// Watermark, on a pull, is where the records it read end: committed with its snapshot (or
 	// with a run that found nothing new), it is where the entry's next pull begins.
 	Watermark string
