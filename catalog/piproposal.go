@@ -215,19 +215,17 @@ func piProposal(txn *memdb.Txn, entry, field string) *PIProposal {
 	return raw.(*PIProposal)
 }
 
-// mayDecidePI asks the rule of editing the directory whether p may accept or dismiss the
-// proposals of entry: administrators, and stewards of the entry's department. An entry that does
-// not exist for p is not found.
+// mayDecidePI asks the access decision whether p may accept or dismiss the proposals of entry
+// (Access.Configure, the rule of editing the directory: administrators, and stewards of the
+// entry's department). An entry that does not exist for p is not found.
 func mayDecidePI(txn *memdb.Txn, p *Principal, entry string) (*workingEntry, error) {
 	w, err := workingFor(txn, p, entry)
 	if err != nil {
 		return nil, err
 	}
-	if !Allowed(p, ActEditDirectory) {
-		return nil, schemas.Userf(schemas.ErrForbidden, "无权处理目录 %s 的个人信息类型建议：只有系统管理员与本处室的数据管理员可以", w.live.ResourceCode)
-	}
-	if err := mayEditDepartment(p, w.live, nil); err != nil {
-		return nil, err
+	if !decideRole(p, w.live).Configure {
+		return nil, schemas.Userf(schemas.ErrForbidden, "无权处理目录 %s（%s）的个人信息类型建议：只有系统管理员与本处室的数据管理员可以",
+			w.live.ResourceCode, w.live.Name)
 	}
 	return w, nil
 }

@@ -54,6 +54,7 @@ func (s *Server) Routes() http.Handler {
 		s.connectionRoutes(mux)
 	}
 	s.exchangeRoutes(mux)
+	s.piProposalRoutes(mux)
 	mux.HandleFunc("GET /{$}", s.handleIndex)
 	return mux
 }
@@ -109,6 +110,8 @@ func (s *Server) handleIndex(w http.ResponseWriter, _ *http.Request) {
 		"GET  /api/v1/connectors                    连接器类型及配置说明\n"+
 		"GET|PUT|DELETE /api/v1/entries/{资源代码}/connection  归集连接 (数据管理员)\n"+
 		"POST /api/v1/entries/{资源代码}/pull          立即归集一次 (数据管理员)\n"+
+		"GET  /api/v1/entries/{资源代码}/pi-proposals  个人信息类型建议 (数据管理员)\n"+
+		"POST /api/v1/entries/{资源代码}/pi-proposals/{字段}/accept|dismiss  接受 (经审核) 或忽略建议\n"+
 		"GET  /api/v1/schedules                     归集调度与下次运行时间\n"+
 		"POST /api/v1/entries                       登记处室与目录 (JSON, 数据管理员)\n"+
 		"GET  /api/v1/directory.xlsx                导出目录工作簿 (本账号可见的目录)\n"+
