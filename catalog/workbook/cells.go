@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/schemas"
 )
 
@@ -201,4 +202,66 @@ func names(l *schemas.CodeList) string {
 		s += fmt.Sprintf(" 等 %d 项，见工作表“%s”", len(codes), SheetCodes)
 	}
 	return s
+}
+
+// lines reads a list of texts one per line (rules hold the separators of other lists).
+func (c *cell) lines() []string {
+	return fields(c.text, func(r rune) bool { return r == '\n' || r == '\r' })
+}
+
+// writeMode reads a write mode by its Chinese name or id; an empty cell is "" (append).
+func (c *cell) writeMode() string {
+	for id, name := range catalog.WriteModeNames {
+		if c.text == name || c.text == id {
+			return id
+		}
+	}
+	if c.text != "" {
+		c.bad("%s不是写入方式（可选：追加、按主键更新）", schemas.Quote(c.text))
+	}
+	return c.text
+}
+
+// writeModeText writes a write mode as its Chinese name; "" stays empty, so that a workbook
+// read back changes nothing.
+func writeModeText(m string) string {
+	if m == "" {
+		return ""
+	}
+	return catalog.WriteModeName(m)
+}
+
+// percent reads a percentage, "12.5" or "12.5%"; an empty cell is nil.
+func (c *cell) percent() *float64 {
+	if c.text == "" {
+		return nil
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(c.text, "%")), 64)
+	if err != nil {
+		c.bad("%s不是百分比，应写作 0 至 100 的数，如 5", schemas.Quote(c.text))
+		return nil
+	}
+	return &f
+}
+
+func percentCell(p *float64) any {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// bound reads one end of an item's range as written; for a date or date-time item, the serial
+// number Excel stores when a steward types a date into the cell is written back as the date.
+func (c *cell) bound(t schemas.DataType) string {
+	f, err := strconv.ParseFloat(c.text, 64)
+	if err != nil || (t != schemas.Date && t != schemas.Timestamp) || f < 61 || f >= 2958466 {
+		return c.text
+	}
+	// Days since 1899-12-30 (cell.date), the fraction the time of day to the second.
+	at := time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC).Add(time.Duration(math.Round(f*86400)) * time.Second)
+	if t == schemas.Date {
+		return at.Format(dateLayout)
+	}
+	return at.Format("2006-01-02 15:04:05")
 }

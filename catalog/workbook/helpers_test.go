@@ -38,20 +38,23 @@ func testStore(t testing.TB) *catalog.Store {
 }
 
 func testEntries() []*catalog.Entry {
+	twelveAndAHalf := 12.5
 	air := &catalog.Entry{
 		ResourceCode: "0101/000001", Table: "air_daily", Name: "空气质量监测日均值",
 		CategoryCode: "0101", ProviderName: "重庆市生态环境监测中心", ProviderCode: "12500000MB1534567X",
 		Abstract: "全市空气质量自动监测站日均值，含 PM2.5、PM10", FormatType: "DATABASE",
 		Items: catalog.ItemsOf([]catalog.Item{
 			{Name: "区县", Field: "district", Type: schemas.String, Length: 6, Grade: schemas.General1, CodeList: "districts", Required: true, IsKey: true, Description: "监测点所在区县"},
-			{Name: "监测日期", Field: "day", Type: schemas.Date, Grade: schemas.General1, Required: true, IsKey: true},
-			{Name: "PM2.5浓度", Field: "pm25", Type: schemas.Float, Grade: schemas.General2, Description: "微克/立方米"},
+			{Name: "监测日期", Field: "day", Type: schemas.Date, Grade: schemas.General1, Required: true, IsKey: true, Min: "2020-01-01"},
+			{Name: "PM2.5浓度", Field: "pm25", Type: schemas.Float, Grade: schemas.General2, Description: "微克/立方米", Min: "0", Max: "1000"},
 		}...),
 		ShareType: "CONDITIONAL", ShareCondition: "用于大气污染防治", ShareMode: "API",
 		OpenType: "CONDITIONAL", OpenCondition: "注册用户", UpdateCycle: schemas.Daily,
 		Status: catalog.StatusPublished, Department: "AIR_DIV", District: schemas.CityCode, SourceKind: "ONLINE_MONITORING",
 		Domains: []string{"AIR", "INSPECTION"}, BusinessItems: []string{"YW_AIR", "YW_ALERT"},
 		Scenes: []string{"YJS_AIR"}, GradeOverride: schemas.General3, SharingBasis: "《重庆市政务数据资源管理暂行办法》",
+		Rules: []string{"pm25 >= 0", `district != "500000"`}, WriteMode: catalog.WriteModeUpsert, MaxRejectedPercent: &twelveAndAHalf,
+		Partitions: []string{"district", "year(day)"},
 	}
 	water := &catalog.Entry{
 		ResourceCode: "0102/000001", Table: "water_sections", Name: "地表水国控断面水质监测",

@@ -48,16 +48,19 @@ func TestWrittenCellsAreChineseNames(t *testing.T) {
 		"治理领域": "治气、督察", "业务事项": "大气污染防治、督察\n重污染天气应对; 预警", "应用场景": "重污染天气应急一件事",
 		"人工定级": "一般数据3级", "共享开放法律依据": "《重庆市政务数据资源管理暂行办法》",
 		"目录分级（只读）": "一般数据3级", "目录状态": "已发布", "发布日期": "2025-06-02", "涉密": "否",
+		"校验规则": "pm25 >= 0\ndistrict != \"500000\"", "写入方式": "按主键更新", "拒收行数上限（%）": "12.5", "分区列": "district、year(day)",
 	} {
 		assert.Equal(t, want, at(1, h), h)
 	}
 	assert.Equal(t, "万州区", at(2, "区县"))
+	assert.Equal(t, "", at(2, "写入方式"), "append unsaid stays unsaid")
 	assert.Equal(t, "0101/000001", at(2, "关联资源代码"))
 
 	items, err := f.GetRows(SheetItems)
 	require.NoError(t, err)
-	assert.Equal(t, []string{"信息资源代码", "信息项名称", "字段标识", "数据类型", "长度", "必填", "主键", "分级", "个人信息类型", "代码表", "说明", "编号"}, items[0])
-	assert.Equal(t, []string{"0101/000001", "区县", "district", "字符串", "6", "是", "是", "一般数据1级", "", "区县", "监测点所在区县", "1"}, items[1])
+	assert.Equal(t, []string{"信息资源代码", "信息项名称", "字段标识", "数据类型", "长度", "必填", "主键", "分级", "个人信息类型", "代码表", "说明", "最小值", "最大值", "编号"}, items[0])
+	assert.Equal(t, []string{"0101/000001", "区县", "district", "字符串", "6", "是", "是", "一般数据1级", "", "区县", "监测点所在区县", "", "", "1"}, items[1])
+	assert.Equal(t, []string{"0", "1000"}, items[3][11:13])
 	assert.Equal(t, "手机号", items[5][8])
 
 	codes, err := f.GetRows(SheetCodes)
