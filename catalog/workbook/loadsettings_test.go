@@ -62,3 +62,22 @@ func TestLoadSettingsProblemsAreAtTheirCells(t *testing.T) {
 	assert.Equal(t, Problem{Sheet: SheetItems, Row: 2, Column: letter(col("最小值", 2)), Header: "最小值",
 		Message: "字符串类型的信息项不能设置取值范围（仅整数、数值、日期、日期时间可以）"}, werr.Problems[0])
 }
+
+// A workbook exported before the load settings had columns is refused by name: read without
+// them, an import would clear the settings of every entry it holds.
+func TestWorkbookWithoutLoadSettingColumnsIsRefused(t *testing.T) {
+	s := testStore(t)
+	data := edit(t, export(t, s), func(f *excelize.File) {
+		require.NoError(t, f.SetCellStr(SheetEntries, col("校验规则", 1), ""))
+		require.NoError(t, f.SetCellStr(SheetItems, col("最小值", 1), ""))
+		for row := 2; row <= 4; row++ {
+			require.NoError(t, f.SetCellStr(SheetEntries, col("校验规则", row), ""))
+		}
+		for row := 2; row <= 7; row++ {
+			require.NoError(t, f.SetCellStr(SheetItems, col("最小值", row), ""))
+		}
+	})
+	got := problems(t, data, DefaultLimits())
+	assert.Contains(t, got, Problem{Sheet: SheetEntries, Row: 1, Message: "缺少列“校验规则”"})
+	assert.Contains(t, got, Problem{Sheet: SheetItems, Row: 1, Message: "缺少列“最小值”"})
+}
