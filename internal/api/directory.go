@@ -34,6 +34,8 @@ type itemJSON struct {
 	PIType      string `json:"pi_type"`
 	CodeList    string `json:"code_list"`
 	Description string `json:"description"`
+	Min         string `json:"min,omitempty"` // inclusive range, written as the type parses it
+	Max         string `json:"max,omitempty"`
 }
 
 type entryJSON struct {
@@ -66,6 +68,13 @@ type entryJSON struct {
 	ExemptReason   string     `json:"exempt_reason"`
 	GradeOverride  string     `json:"grade_override"`
 	Items          []itemJSON `json:"items"`
+	// Load settings (catalog/loadsettings.go): rules every row must pass, the write mode
+	// (append 追加 or upsert 按主键更新), the share of invalid rows a load may hold (0–100, absent
+	// for the service's default) and the partition columns.
+	Rules              []string `json:"rules,omitempty"`
+	WriteMode          string   `json:"write_mode,omitempty"`
+	MaxRejectedPercent *float64 `json:"max_rejected_percent,omitempty"`
+	Partitions         []string `json:"partitions,omitempty"`
 }
 
 type directoryJSON struct {
@@ -162,6 +171,8 @@ func (ej *entryJSON) entry(where string) (*catalog.Entry, error) {
 	if e.Status == "" {
 		e.Status = catalog.StatusDraft
 	}
+	e.Rules, e.Partitions, e.MaxRejectedPercent = trimmed(ej.Rules), trimmed(ej.Partitions), ej.MaxRejectedPercent
+	e.WriteMode = writeModeID(ej.WriteMode)
 	if ej.GradeOverride != "" {
 		e.GradeOverride = schemas.Grade(lookupID(schemas.Grades, ej.GradeOverride))
 	}
@@ -183,8 +194,30 @@ func (ej *entryJSON) entry(where string) (*catalog.Entry, error) {
 			ID: it.ID, Name: strings.TrimSpace(it.Name), Field: strings.TrimSpace(it.Field), Type: schemas.DataType(lookupID(schemas.DataTypes, it.Type)),
 			Length: it.Length, Required: it.Required, IsKey: it.IsKey, Grade: schemas.Grade(lookupID(schemas.Grades, it.Grade)),
 			PIType: lookupID(schemas.PITypes, it.PIType), CodeList: strings.TrimSpace(it.CodeList), Description: it.Description,
+			Min: strings.TrimSpace(it.Min), Max: strings.TrimSpace(it.Max),
 		})
 	}
 	e.Items = catalog.ItemsOf(items...)
 	return e, nil
+}
+
+// writeModeID is the write mode given by id or Chinese name; anything else is passed on for the
+// catalogue's validation to name.
+func writeModeID(v string) string {
+	v = strings.TrimSpace(v)
+	for id, name := range catalog.WriteModeNames {
+		if v == name {
+			return id
+		}
+	}
+	return v
+}
+
+// trimmed is ss with each string trimmed; nil for none.
+func trimmed(ss []string) []string {
+	var out []string
+	for _, s := range ss {
+		out = append(out, strings.TrimSpace(s))
+	}
+	return out
 }

@@ -20,12 +20,14 @@ func EncodeEntry(e *catalog.Entry) ([]byte, error) {
 		RelatedCodes: nonNil(e.RelatedCodes), Department: e.Department, District: e.District, SourceKind: e.SourceKind,
 		Domains: nonNil(e.Domains), BusinessItems: nonNil(e.BusinessItems), Scenes: nonNil(e.Scenes),
 		Secret: e.Secret, Exempt: e.Exempt, ExemptReason: e.ExemptReason, GradeOverride: string(e.GradeOverride),
-		Items: []itemJSON{},
+		Items: []itemJSON{}, Rules: e.Rules, WriteMode: e.WriteMode, MaxRejectedPercent: e.MaxRejectedPercent,
+		Partitions: e.Partitions,
 	}
 	for _, it := range e.Items.All() {
 		ej.Items = append(ej.Items, itemJSON{
 			ID: it.ID, Name: it.Name, Field: it.Field, Type: string(it.Type), Length: it.Length, Required: it.Required,
 			IsKey: it.IsKey, Grade: string(it.Grade), PIType: it.PIType, CodeList: it.CodeList, Description: it.Description,
+			Min: it.Min, Max: it.Max,
 		})
 	}
 	b, err := json.MarshalIndent(ej, "", "  ")

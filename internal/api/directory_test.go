@@ -68,3 +68,24 @@ func TestDecodeDirectoryResolvesNames(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "DRAFT", doc.Entries[0].Status, "an entry without status is a draft")
 }
+
+// The load settings are read as written, the write mode by id or Chinese name, text trimmed.
+func TestDecodeDirectoryReadsLoadSettings(t *testing.T) {
+	for _, c := range []struct{ mode, want string }{{"upsert", "upsert"}, {"按主键更新", "upsert"}, {" 追加 ", "append"}, {"", ""}, {"覆盖", "覆盖"}} {
+		doc, err := DecodeDirectory(strings.NewReader(`{"name":"水质","write_mode":"` + c.mode + `","rules":[" pm10 >= pm25 "],
+			"max_rejected_percent":12.5,"partitions":["year(month)"],
+			"items":[{"name":"PM2.5","field":"pm25","type":"数值","min":" 0 ","max":"1000"}]}`))
+		require.NoError(t, err)
+		e := doc.Entries[0]
+		assert.Equal(t, c.want, e.WriteMode, c.mode)
+		assert.Equal(t, []string{"pm10 >= pm25"}, e.Rules)
+		assert.Equal(t, []string{"year(month)"}, e.Partitions)
+		require.NotNil(t, e.MaxRejectedPercent)
+		assert.Equal(t, 12.5, *e.MaxRejectedPercent)
+		it := e.Items.Slice()[0]
+		assert.Equal(t, [2]string{"0", "1000"}, [2]string{it.Min, it.Max})
+	}
+	doc, err := DecodeDirectory(strings.NewReader(minimalEntry))
+	require.NoError(t, err)
+	assert.Nil(t, doc.Entries[0].MaxRejectedPercent, "absent: the service's default")
+}

@@ -190,7 +190,41 @@ func entryRows(v *catalog.View, e *catalog.Entry) [][]string {
 		{"不予归集", yesNo(e.Exempt) + paren(e.ExemptReason)},
 		{"分级", fmt.Sprintf("%s（人工调整: %s；就高从严）", e.Grade().Name(), override)},
 		{"数据表名", e.Table},
+		{"写入方式", catalog.WriteModeName(e.WriteMode)},
+		{"拒收行数上限", rejectedLimit(e.MaxRejectedPercent)},
+		{"校验规则", orDash(strings.Join(e.Rules, "；"))},
+		{"分区列", orDash(strings.Join(e.Partitions, "、"))},
 	}
+}
+
+// rejectedLimit is an entry's rejected-row threshold, or that it follows the service's.
+func rejectedLimit(p *float64) string {
+	if p == nil {
+		return "系统默认"
+	}
+	return strconv.FormatFloat(*p, 'f', -1, 64) + "%"
+}
+
+// percentOf reads a percentage as history writes it, nil for none.
+func percentOf(v string) *float64 {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return nil
+	}
+	return &f
+}
+
+// valueRange is an item's range as written: "0–1000", "≥ 0", "≤ 1000", "-" for none.
+func valueRange(it catalog.Item) string {
+	switch {
+	case it.Min != "" && it.Max != "":
+		return it.Min + "–" + it.Max
+	case it.Min != "":
+		return "≥ " + it.Min
+	case it.Max != "":
+		return "≤ " + it.Max
+	}
+	return "-"
 }
 
 func printItems(out io.Writer, items catalog.ItemList) {
@@ -202,10 +236,10 @@ func printItems(out io.Writer, items catalog.ItemList) {
 		}
 		rows = append(rows, []string{strconv.Itoa(it.ID), it.Name, it.Field, schemas.DataTypes.NameOf(string(it.Type)), length,
 			yesNo(it.Required), yesNo(it.IsKey), it.Grade.Name(), orDash(schemas.PITypes.NameOf(it.PIType)), orDash(it.CodeList),
-			orDash(it.Description)})
+			valueRange(it), orDash(it.Description)})
 	}
 	var b strings.Builder
-	writeTable(&b, []string{"编号", "信息项名称", "字段", "类型", "长度", "必填", "主键", "分级", "个人信息", "代码表", "说明"}, rows)
+	writeTable(&b, []string{"编号", "信息项名称", "字段", "类型", "长度", "必填", "主键", "分级", "个人信息", "代码表", "取值范围", "说明"}, rows)
 	for _, line := range strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n") {
 		fmt.Fprintln(out, "  "+line)
 	}
@@ -252,6 +286,12 @@ var changeLists = map[string]*schemas.CodeList{
 var boolFields = map[string]bool{"secret": true, "exempt": true, "required": true, "is_key": true}
 
 func changeValue(field, v string) string {
+	switch field {
+	case "write_mode":
+		return catalog.WriteModeName(v) // unset is append
+	case "max_rejected_percent":
+		return rejectedLimit(percentOf(v))
+	}
 	if v == "" {
 		return "（空）"
 	}
