@@ -69,6 +69,16 @@ func TestProposePIRaisesRefreshesAndRemembersDismissals(t *testing.T) {
 		{"a later load refreshes", func(s *Store) { propose(t, s, "r1", mobile) }, mobile, "MOBILE", PIProposed, "r2"},
 		{"a dismissal sticks for the same pi_type", func(s *Store) { propose(t, s, "r1", mobile); dismiss(s) }, mobile, "MOBILE", PIDismissed, "r1"},
 		{"another pi_type raises anew", func(s *Store) { propose(t, s, "r1", mobile); dismiss(s) }, fixed, "FIXED_PHONE", PIProposed, "r2"},
+		{"an acceptance whose change was dropped raises anew", func(s *Store) {
+			propose(t, s, "r1", mobile)
+			require.NoError(t, s.AcceptPI(ctx, wfSteward, piCode, "phone", proposalOf(t, s, "phone").Revision, ""))
+			require.NoError(t, s.RetireEntry(ctx, wfSteward, piCode, Revision(current(t, s, piCode), mustChange(t, s)), "停止报送"))
+			require.NoError(t, s.RestoreEntry(ctx, wfSteward, piCode, current(t, s, piCode).Revision, "恢复报送"))
+		}, mobile, "MOBILE", PIProposed, "r2"},
+		{"an accepted proposal under review stays", func(s *Store) {
+			propose(t, s, "r1", mobile)
+			require.NoError(t, s.AcceptPI(ctx, wfSteward, piCode, "phone", proposalOf(t, s, "phone").Revision, ""))
+		}, mobile, "MOBILE", PIAccepted, "r1"},
 		{"an item with a pi_type gets none", func(s *Store) {
 			e := current(t, s, piCode)
 			setItem(e, 2, func(it *Item) { it.PIType, it.Grade = "MOBILE", schemas.General3 })
@@ -258,4 +268,24 @@ func TestPIProposalsSurviveRestart(t *testing.T) {
 			assert.Equal(t, PIDismissed, proposalOf(t, s2, "id_no").Status)
 		})
 	}
+}
+
+// TestAcceptPIJoinsADraftChange: an acceptance while the steward's own change is a draft adds
+// the pi_type to it and leaves it a draft, for its editors to submit when done.
+func TestAcceptPIJoinsADraftChange(t *testing.T) {
+	s := piStore(t)
+	ctx := context.Background()
+	propose(t, s, "r1", mobile)
+	edit := current(t, s, piCode)
+	edit.Abstract = "修改中的摘要"
+	require.NoError(t, s.EditEntry(ctx, wfSteward, edit, edit.Revision, "补充摘要"))
+	require.NoError(t, s.AcceptPI(ctx, wfSteward, piCode, "phone", proposalOf(t, s, "phone").Revision, ""))
+	c := mustChange(t, s)
+	assert.Equal(t, StatusDraft, c.Status)
+	assert.Equal(t, "修改中的摘要", c.Proposed.Abstract)
+	it, _ := c.Proposed.Item("phone")
+	assert.Equal(t, "MOBILE", it.PIType)
+	assert.Equal(t, c.Revision, proposalOf(t, s, "phone").Change)
+	live, _ := current(t, s, piCode).Item("phone")
+	assert.Equal(t, "", live.PIType, "the published entry is as it was")
 }
