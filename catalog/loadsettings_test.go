@@ -263,3 +263,39 @@ func changeField(dst, src reflect.Value) {
 	}
 	dst.Set(src)
 }
+
+// FuzzParseRule: any text either parses or is refused with a Chinese message, never a panic; a
+// rule that parses names items of the entry with an operator of RuleOps, and written back in its
+// plain form ("field op field", a constant as written) parses to the same rule.
+func FuzzParseRule(f *testing.F) {
+	for _, s := range []string{"sample_date <= report_date", "pm10>=pm25", "n_samples ≥ 0", "pm25 ＜ 1,000.5",
+		`remark != "停用"`, "ok == 否", "report_date <> 2024/5/7", "pm25 <== pm10", "“", "=", "pm25 = \"", "read_at >= sample_date"} {
+		f.Add(s)
+	}
+	items := settingsEntry("000001", "t").Items
+	f.Fuzz(func(t *testing.T, text string) {
+		r, err := ParseRule(items, text)
+		if err != nil {
+			require.ErrorIs(t, err, ErrInvalid)
+			msg, ok := schemas.UserMessage(err)
+			require.True(t, ok)
+			require.NotEmpty(t, msg)
+			return
+		}
+		require.Contains(t, RuleOps, r.Op)
+		it, at, ok := items.Field(r.Left.Field)
+		require.True(t, ok)
+		require.Equal(t, at, r.LeftAt)
+		require.Equal(t, it, r.Left)
+		right := `"` + r.Literal + `"`
+		if r.RightAt >= 0 {
+			right = r.Right.Field
+		}
+		again, err := ParseRule(items, r.Left.Field+" "+r.Op+" "+right)
+		if err != nil && r.RightAt < 0 && strings.Contains(r.Literal, `"`) {
+			return // a constant holding a quote has no plain form
+		}
+		require.NoError(t, err)
+		require.Equal(t, r, again)
+	})
+}
