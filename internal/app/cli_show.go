@@ -197,36 +197,6 @@ func entryRows(v *catalog.View, e *catalog.Entry) [][]string {
 	}
 }
 
-// rejectedLimit is an entry's rejected-row threshold, or that it follows the service's.
-func rejectedLimit(p *float64) string {
-	if p == nil {
-		return "系统默认"
-	}
-	return strconv.FormatFloat(*p, 'f', -1, 64) + "%"
-}
-
-// percentOf reads a percentage as history writes it, nil for none.
-func percentOf(v string) *float64 {
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil {
-		return nil
-	}
-	return &f
-}
-
-// valueRange is an item's range as written: "0–1000", "≥ 0", "≤ 1000", "-" for none.
-func valueRange(it catalog.Item) string {
-	switch {
-	case it.Min != "" && it.Max != "":
-		return it.Min + "–" + it.Max
-	case it.Min != "":
-		return "≥ " + it.Min
-	case it.Max != "":
-		return "≤ " + it.Max
-	}
-	return "-"
-}
-
 func printItems(out io.Writer, items catalog.ItemList) {
 	var rows [][]string
 	for _, it := range items.All() {
