@@ -237,7 +237,7 @@ func (c *cell) percent() *float64 {
 		return nil
 	}
 	f, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(c.text, "%")), 64)
-	if err != nil {
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 		c.bad("%s不是百分比，应写作 0 至 100 的数，如 5", schemas.Quote(c.text))
 		return nil
 	}

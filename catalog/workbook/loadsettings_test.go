@@ -42,13 +42,15 @@ func TestLoadSettingsProblemsAreAtTheirCells(t *testing.T) {
 	data := edit(t, export(t, s), func(f *excelize.File) {
 		require.NoError(t, f.SetCellStr(SheetEntries, col("写入方式", 2), "覆盖"))
 		require.NoError(t, f.SetCellStr(SheetEntries, col("拒收行数上限（%）", 3), "一成"))
+		require.NoError(t, f.SetCellStr(SheetEntries, col("拒收行数上限（%）", 4), "NaN"))
 	})
 	got := problems(t, data, DefaultLimits())
-	require.Len(t, got, 2)
+	require.Len(t, got, 3)
 	assert.Equal(t, Problem{Sheet: SheetEntries, Row: 2, Column: letter(col("写入方式", 2)), Header: "写入方式",
 		Message: "“覆盖”不是写入方式（可选：追加、按主键更新）"}, got[0])
 	assert.Equal(t, Problem{Sheet: SheetEntries, Row: 3, Column: letter(col("拒收行数上限（%）", 3)), Header: "拒收行数上限（%）",
 		Message: "“一成”不是百分比，应写作 0 至 100 的数，如 5"}, got[1])
+	assert.Equal(t, "“NaN”不是百分比，应写作 0 至 100 的数，如 5", got[2].Message, "no number a command could carry")
 
 	book, err := ReadBook(context.Background(), bytes.NewReader(edit(t, export(t, s), func(f *excelize.File) {
 		require.NoError(t, f.SetCellStr(SheetItems, col("最小值", 2), "a")) // air's district, a text item
