@@ -249,3 +249,29 @@ func TestMutationGradeUpgradeAtOnceDowngradePending(t *testing.T) {
 	assert.Equal(t, "GENERAL_2", at(data, "entry", "grade", "id"))
 	assert.Len(t, at(f.ok(lowPrincipal, rows, nil), "res_0101_000002"), 2)
 }
+
+// The load settings travel through GraphQL: an item's range and the entry's rules, write mode,
+// threshold and partitions are set by editEntry and read back, so an edit that sends items can
+// keep their ranges; a bad setting is refused field by field.
+func TestMutationLoadSettings(t *testing.T) {
+	f := newWorkflowFixture(t)
+	in := newEntryInput("臭氧小时浓度")
+	in["items"] = []any{
+		map[string]any{"name": "站点", "field": "station", "type": "STRING", "grade": "GENERAL_1", "isKey": true, "required": true},
+		map[string]any{"name": "浓度", "field": "value", "type": "FLOAT", "grade": "GENERAL_2", "min": "0", "max": "1000"},
+	}
+	in["rules"] = []any{"value >= 0"}
+	in["writeMode"] = "按主键更新"
+	in["maxRejectedPercent"] = 12.5
+	code := f.create(stewardAir, in)
+	q := `query($c: String!) { entry(code: $c) { writeMode writeModeName maxRejectedPercent rules partitions items { field min max } } }`
+	data := f.ok(stewardAir, q, map[string]any{"c": code})
+	assert.JSONEq(t, `{"writeMode":"upsert","writeModeName":"按主键更新","maxRejectedPercent":12.5,"rules":["value >= 0"],"partitions":[],
+		"items":[{"field":"station","min":null,"max":null},{"field":"value","min":"0","max":"1000"}]}`, jsonOf(t, at(data, "entry")))
+
+	bad := map[string]any{"items": []any{
+		map[string]any{"name": "站点", "field": "station", "type": "STRING", "grade": "GENERAL_1", "min": "a"},
+	}}
+	err := f.refused(stewardAir, "INVALID", mEdit, map[string]any{"c": code, "b": f.rev(stewardAir, code), "in": bad})
+	assert.Contains(t, err.Message, "min")
+}

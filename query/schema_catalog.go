@@ -59,6 +59,8 @@ func newCatalogTypes() *catalogTypes {
 		"codeList":    codeField("代码表", func(i catalog.Item) string { return i.CodeList }),
 		"length":      field(graphql.Int, "最大长度", func(i catalog.Item) any { return i.Length }),
 		"description": field(str, "说明", func(i catalog.Item) any { return nilIfEmpty(i.Description) }),
+		"min":         field(str, "取值下限 (含)", func(i catalog.Item) any { return nilIfEmpty(i.Min) }),
+		"max":         field(str, "取值上限 (含)", func(i catalog.Item) any { return nilIfEmpty(i.Max) }),
 	}
 	for k, f := range itemCodeFields() {
 		itemFields[k] = f

@@ -44,37 +44,43 @@ func (d *workflowTypes) newInputs() {
 		"piType":      in(str, "个人信息类型 (代码或中文名称)"),
 		"codeList":    in(str, "代码表 (名称或中文名称)"),
 		"description": in(str, "说明"),
+		"min":         in(str, "取值下限 (含), 按数据类型书写; 仅整数、数值、日期、日期时间"),
+		"max":         in(str, "取值上限 (含)"),
 	}})
 	d.entryInput = graphql.NewInputObject(graphql.InputObjectConfig{Name: "EntryInput",
 		Description: "目录资源: 未提供的字段保持不变, 空字符串或空列表清空; 代码类字段可填代码或中文名称",
 		Fields: graphql.InputObjectConfigFieldMap{
-			"resourceCode":   in(str, "信息资源代码 (仅登记时, 不填则按分类自动生成)"),
-			"table":          in(str, "数据表名 (不填则由资源代码生成)"),
-			"name":           in(str, "信息资源名称"),
-			"category":       in(str, "信息资源分类"),
-			"providerName":   in(str, "信息资源提供方"),
-			"providerCode":   in(str, "提供方统一社会信用代码"),
-			"abstract":       in(str, "信息资源摘要"),
-			"formatType":     in(str, "信息资源格式"),
-			"shareType":      in(str, "共享类型 (不填则按分级建议)"),
-			"shareCondition": in(str, "共享条件"),
-			"shareMode":      in(str, "共享方式"),
-			"openType":       in(str, "开放类型 (不填则按分级建议)"),
-			"openCondition":  in(str, "开放条件"),
-			"sharingBasis":   in(str, "共享开放的法律依据"),
-			"updateCycle":    in(str, "更新周期"),
-			"relatedCodes":   in(strs, "关联资源代码"),
-			"department":     in(str, "责任处室 (代码或名称)"),
-			"district":       in(str, "区县 (代码或名称, 市级填 500000)"),
-			"sourceKind":     in(str, "数据来源"),
-			"domains":        in(strs, "治理领域"),
-			"businessItems":  in(strs, "服务的业务事项代码"),
-			"scenes":         in(strs, "服务的应用场景代码"),
-			"secret":         in(graphql.Boolean, "涉密"),
-			"exempt":         in(graphql.Boolean, "不予归集"),
-			"exemptReason":   in(str, "不予归集理由"),
-			"gradeOverride":  in(str, "人工调整的分级"),
-			"items":          in(graphql.NewList(nn(d.itemInput)), "信息项 (提供时整体替换)"),
+			"resourceCode":       in(str, "信息资源代码 (仅登记时, 不填则按分类自动生成)"),
+			"table":              in(str, "数据表名 (不填则由资源代码生成)"),
+			"name":               in(str, "信息资源名称"),
+			"category":           in(str, "信息资源分类"),
+			"providerName":       in(str, "信息资源提供方"),
+			"providerCode":       in(str, "提供方统一社会信用代码"),
+			"abstract":           in(str, "信息资源摘要"),
+			"formatType":         in(str, "信息资源格式"),
+			"shareType":          in(str, "共享类型 (不填则按分级建议)"),
+			"shareCondition":     in(str, "共享条件"),
+			"shareMode":          in(str, "共享方式"),
+			"openType":           in(str, "开放类型 (不填则按分级建议)"),
+			"openCondition":      in(str, "开放条件"),
+			"sharingBasis":       in(str, "共享开放的法律依据"),
+			"updateCycle":        in(str, "更新周期"),
+			"relatedCodes":       in(strs, "关联资源代码"),
+			"department":         in(str, "责任处室 (代码或名称)"),
+			"district":           in(str, "区县 (代码或名称, 市级填 500000)"),
+			"sourceKind":         in(str, "数据来源"),
+			"domains":            in(strs, "治理领域"),
+			"businessItems":      in(strs, "服务的业务事项代码"),
+			"scenes":             in(strs, "服务的应用场景代码"),
+			"secret":             in(graphql.Boolean, "涉密"),
+			"exempt":             in(graphql.Boolean, "不予归集"),
+			"exemptReason":       in(str, "不予归集理由"),
+			"gradeOverride":      in(str, "人工调整的分级"),
+			"items":              in(graphql.NewList(nn(d.itemInput)), "信息项 (提供时整体替换)"),
+			"rules":              in(strs, "校验规则: 每条“字段 运算符 字段或常量”, 如 sample_date <= report_date"),
+			"writeMode":          in(str, "写入方式: append 追加 或 upsert 按主键更新 (代码或中文名称)"),
+			"maxRejectedPercent": in(graphql.Float, "拒收行数上限 (%, 0–100); 不填沿用系统默认"),
+			"partitions":         in(strs, "分区列: 字段、year(字段) 或 month(字段), 最多 3 个"),
 		}})
 	d.itemGradeInput = graphql.NewInputObject(graphql.InputObjectConfig{Name: "ItemGradeInput", Description: "信息项的分级", Fields: graphql.InputObjectConfigFieldMap{
 		"field": in(nn(str), "字段标识"),
@@ -252,6 +258,12 @@ func (c *inputCheck) applyEntry(m map[string]any, e *catalog.Entry) {
 	c.flag(m, "exempt", func(v bool) { e.Exempt = v })
 	note("exemptReason", &e.ExemptReason)
 	c.code(m, "gradeOverride", "gradeOverride", schemas.Grades, func(v string) { e.GradeOverride = schemas.Grade(v) })
+	c.list(m, "rules", "rules", asIs, func(v []string) { e.Rules = v })
+	c.text(m, "writeMode", "writeMode", maxShortText, func(v string) { e.WriteMode = writeModeID(v) })
+	if v, ok := m["maxRejectedPercent"].(float64); ok {
+		e.MaxRejectedPercent = &v
+	}
+	c.list(m, "partitions", "partitions", asIs, func(v []string) { e.Partitions = v })
 	if raw, ok := m["items"].([]any); ok {
 		if len(raw) > maxInputItems {
 			c.add("items", "共 %d 个信息项, 超过上限 %d 个", len(raw), maxInputItems)
@@ -287,7 +299,20 @@ func (c *inputCheck) item(m map[string]any, at string) catalog.Item {
 	c.code(m, "piType", at+".piType", schemas.PITypes, func(v string) { it.PIType = v })
 	c.text(m, "codeList", at+".codeList", maxShortText, func(v string) { it.CodeList = codeListName(v) })
 	c.text(m, "description", at+".description", maxNoteText, func(v string) { it.Description = v })
+	c.text(m, "min", at+".min", maxShortText, func(v string) { it.Min = v })
+	c.text(m, "max", at+".max", maxShortText, func(v string) { it.Max = v })
 	return it
+}
+
+// writeModeID is the id of a write mode given by id or Chinese name; anything else as it is,
+// for the catalogue to refuse.
+func writeModeID(v string) string {
+	for id, name := range catalog.WriteModeNames {
+		if v == name {
+			return id
+		}
+	}
+	return v
 }
 
 // codeListName is the name of a code list given by name or by its Chinese title; an unknown one

@@ -229,9 +229,24 @@ func (d *workflowTypes) entryFields() graphql.Fields {
 		"exempt":         field(nn(graphql.Boolean), "不予归集", func(e E) any { return e.Exempt }),
 		"exemptReason":   field(str, "不予归集理由", func(e E) any { return nilIfEmpty(e.ExemptReason) }),
 		"gradeOverride":  field(d.grade, "人工调整的分级", func(e E) any { return gradeOrNil(e.GradeOverride) }),
-		"publishDate":    timeField(func(s any) time.Time { return s.(E).PublishDate }, "发布时间"),
-		"createdAt":      timeField(func(s any) time.Time { return s.(E).CreatedAt }, "登记时间"),
-		"updatedAt":      timeField(func(s any) time.Time { return s.(E).UpdatedAt }, "最后修改时间"),
+		"rules":          field(strs, "校验规则", func(e E) any { return nonNil(e.Rules) }),
+		"writeMode": field(nn(str), "写入方式 (append 追加, upsert 按主键更新)", func(e E) any {
+			if e.WriteMode == "" {
+				return catalog.WriteModeAppend
+			}
+			return e.WriteMode
+		}),
+		"writeModeName": field(nn(str), "写入方式的中文名称", func(e E) any { return catalog.WriteModeName(e.WriteMode) }),
+		"maxRejectedPercent": field(graphql.Float, "拒收行数上限 (%); null 为系统默认", func(e E) any {
+			if e.MaxRejectedPercent == nil {
+				return nil
+			}
+			return *e.MaxRejectedPercent
+		}),
+		"partitions":  field(strs, "分区列", func(e E) any { return nonNil(e.Partitions) }),
+		"publishDate": timeField(func(s any) time.Time { return s.(E).PublishDate }, "发布时间"),
+		"createdAt":   timeField(func(s any) time.Time { return s.(E).CreatedAt }, "登记时间"),
+		"updatedAt":   timeField(func(s any) time.Time { return s.(E).UpdatedAt }, "最后修改时间"),
 		"revision": {Type: nn(Long), Description: "版本号: 修改、提交、审核、下线、恢复、定级时作为 base 传入 (有变更申请时为变更申请的版本)",
 			Resolve: resolve(func(r *request, e E) (any, error) { return int64(revisionOf(r, e)), nil })},
 		"review": field(nn(d.review), "审核状态 (未发布的版本)", func(e E) any { return e.Review }),
