@@ -13,18 +13,6 @@ import (
 	"github.com/cqeco/ecolake/schemas"
 )
 
-func (e *env) manifest() *lake.Manifest {
-	e.t.Helper()
-	v := e.cat.View()
-	en, err := v.Entry("0101/000001")
-	require.NoError(e.t, err)
-	snap, err := v.Snapshot(en.CurrentSnapshot)
-	require.NoError(e.t, err)
-	m, err := lake.ReadManifest(context.Background(), e.bucket, snap.ManifestKey)
-	require.NoError(e.t, err)
-	return m
-}
-
 // A partitioned entry's rows land in one file set per partition, under Hive-style paths, each
 // file recording its values; a district's scoped replacement rewrites its rows within their
 // partitions and leaves the others' files as they are.
@@ -36,7 +24,7 @@ func TestPartitionedLoad(t *testing.T) {
 	res, err := e.submit("五六月.csv", body, nil)
 	require.NoError(t, err)
 	require.NotNil(t, res.Snapshot)
-	m := e.manifest()
+	m := e.currentManifest()
 	require.Len(t, m.Files, 4, "2 districts × 2 months")
 	got := map[string]int64{}
 	for _, f := range m.Files {
@@ -58,8 +46,8 @@ func TestPartitionedLoad(t *testing.T) {
 	rows := e.rows("0101/000001")
 	require.Len(t, rows, 5, "渝中's row of 2024-05-07 replaced; its other days and 江北's kept")
 	assert.Equal(t, []string{"S1", "500103", "2024-05-07", "<nil>"}, rows[0][:4])
-	assert.Equal(t, "1", e.manifest().Summary["rewritten_files"], "the one file of 渝中's May, without S1")
-	for _, f := range e.manifest().Files {
+	assert.Equal(t, "1", e.currentManifest().Summary["rewritten_files"], "the one file of 渝中's May, without S1")
+	for _, f := range e.currentManifest().Files {
 		require.NotNil(t, f.Partition, "every file stays in a partition: %s", f.Key)
 		assert.Contains(t, f.Key, "/district="+f.Partition["district"]+"/month="+f.Partition["month"]+"/")
 	}

@@ -9,7 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cqeco/ecolake/catalog"
-	"github.com/cqeco/ecolake/lake"
 	"github.com/cqeco/ecolake/schemas"
 )
 
@@ -27,18 +26,6 @@ func (e *env) pm25By() map[string][]string {
 	return out
 }
 
-func (e *env) summary() map[string]string {
-	e.t.Helper()
-	paths := e.cat.View()
-	en, err := paths.Entry("0101/000001")
-	require.NoError(e.t, err)
-	snap, err := paths.Snapshot(en.CurrentSnapshot)
-	require.NoError(e.t, err)
-	m, err := lake.ReadManifest(context.Background(), e.bucket, snap.ManifestKey)
-	require.NoError(e.t, err)
-	return m.Summary
-}
-
 // An entry written by upsert keeps one row per key: a resubmission corrects rows instead of
 // adding copies, a key twice in one file is a rejected row, and the same file sent again after
 // another upsert is applied again (it sets the rows back), sent right after itself it is a
@@ -50,14 +37,14 @@ func TestUpsertByKey(t *testing.T) {
 	res, err := e.submit("第一次.csv", first, nil)
 	require.NoError(t, err)
 	require.NotNil(t, res.Snapshot)
-	assert.Equal(t, "upsert", e.summary()["operation"])
+	assert.Equal(t, "upsert", e.currentManifest().Summary["operation"])
 
 	fix := upsertHeader + "S2,渝中区,2024-05-07,22\nS4,渝中区,2024-05-07,40\n"
 	res, err = e.submit("更正.csv", fix, nil)
 	require.NoError(t, err)
 	assert.Equal(t, int64(2), res.Run.RowsAccepted)
 	assert.Equal(t, map[string][]string{"S1": {"500103:10"}, "S2": {"500103:22"}, "S3": {"500105:30"}, "S4": {"500103:40"}}, e.pm25By())
-	sum := e.summary()
+	sum := e.currentManifest().Summary
 	assert.Equal(t, "1", sum["removed_rows"])
 	assert.Equal(t, "2", sum["kept_rows"])
 
@@ -97,7 +84,7 @@ func TestUpsertWithinScope(t *testing.T) {
 	require.NotNil(t, res.Snapshot)
 	assert.Equal(t, map[string][]string{"S1": {"500103:11", "500105:10"}, "S2": {"500103:21"}}, e.pm25By(),
 		"江北's S1 is not 渝中's to replace")
-	assert.Equal(t, "500103", e.summary()["replace_scope"])
+	assert.Equal(t, "500103", e.currentManifest().Summary["replace_scope"])
 }
 
 // A parent file whose key bounds lie outside the new keys is kept without being read.
@@ -110,7 +97,7 @@ func TestUpsertKeepsFilesByBounds(t *testing.T) {
 	require.NoError(t, err)
 	_, err = e.submit("z2.csv", upsertHeader+"Z1,渝中区,2024-05-07,9\n", nil)
 	require.NoError(t, err)
-	sum := e.summary()
+	sum := e.currentManifest().Summary
 	assert.Equal(t, "1", sum["removed_rows"])
 	assert.Equal(t, "1", sum["read_files"], "only the file whose bounds hold Z1 is read")
 	assert.Equal(t, "1", sum["reused_files"])

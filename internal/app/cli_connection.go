@@ -30,6 +30,22 @@ type ConnectionArgs struct {
 	Base     uint64
 }
 
+// withApp opens the data directory for a command acting as principal as (the offline operator
+// for ""), or says in Chinese why it cannot.
+func withApp(ctx context.Context, cfg Config, as string, out io.Writer, log *slog.Logger, fn func(*App, *catalog.Principal) int) int {
+	a := openForCLI(ctx, cfg, out, log)
+	if a == nil {
+		return ExitFailed
+	}
+	defer a.Close()
+	p, err := actingAs(a.Cat.View(), as)
+	if err != nil {
+		fmt.Fprintf(out, "错误: %s\n", failure(err))
+		return ExitFailed
+	}
+	return fn(a, p)
+}
+
 // RunConnectionSet sets an entry's connection.
 func RunConnectionSet(ctx context.Context, cfg Config, a ConnectionArgs, out io.Writer, log *slog.Logger) int {
 	if a.Entry == "" || a.Kind == "" {
@@ -51,36 +67,20 @@ func RunConnectionSet(ctx context.Context, cfg Config, a ConnectionArgs, out io.
 	for k, v := range a.Config {
 		conf[k] = v
 	}
-	a2 := openForCLI(ctx, cfg, out, log)
-	if a2 == nil {
-		return ExitFailed
-	}
-	defer a2.Close()
-	p, err := actingAs(a2.Cat.View(), a.As)
-	if err != nil {
-		fmt.Fprintf(out, "错误: %s\n", failure(err))
-		return ExitFailed
-	}
-	err = a2.Ingest.Connect(ctx, p, ingest.Connect{Entry: a.Entry, Kind: a.Kind, Config: conf, Schedule: a.Schedule, Enabled: !a.Disabled, Base: a.Base})
-	if err != nil {
-		return failed(out, "设置归集连接", err)
-	}
-	return printConnection(a2, p, a.Entry, out, "已设置")
+	return withApp(ctx, cfg, a.As, out, log, func(a2 *App, p *catalog.Principal) int {
+		err := a2.Ingest.Connect(ctx, p, ingest.Connect{Entry: a.Entry, Kind: a.Kind, Config: conf, Schedule: a.Schedule, Enabled: !a.Disabled, Base: a.Base})
+		if err != nil {
+			return failed(out, "设置归集连接", err)
+		}
+		return printConnection(a2, p, a.Entry, out, "已设置")
+	})
 }
 
 // RunConnectionShow prints an entry's connection, secrets redacted, with its schedule.
 func RunConnectionShow(ctx context.Context, cfg Config, a ConnectionArgs, out io.Writer, log *slog.Logger) int {
-	a2 := openForCLI(ctx, cfg, out, log)
-	if a2 == nil {
-		return ExitFailed
-	}
-	defer a2.Close()
-	p, err := actingAs(a2.Cat.View(), a.As)
-	if err != nil {
-		fmt.Fprintf(out, "错误: %s\n", failure(err))
-		return ExitFailed
-	}
-	return printConnection(a2, p, a.Entry, out, "")
+	return withApp(ctx, cfg, a.As, out, log, func(a2 *App, p *catalog.Principal) int {
+		return printConnection(a2, p, a.Entry, out, "")
+	})
 }
 
 // RunConnectionDrop removes an entry's connection.
@@ -143,47 +143,34 @@ func printPlan(out io.Writer, p ingest.Plan) {
 
 // RunPull pulls an entry's connection once, now, straight into the data directory.
 func RunPull(ctx context.Context, cfg Config, a ConnectionArgs, out io.Writer, log *slog.Logger) int {
-	a2 := openForCLI(ctx, cfg, out, log)
-	if a2 == nil {
-		return ExitFailed
-	}
-	defer a2.Close()
-	p, err := actingAs(a2.Cat.View(), a.As)
-	if err != nil {
-		fmt.Fprintf(out, "错误: %s\n", failure(err))
-		return ExitFailed
-	}
-	res, err := a2.Ingest.Pull(ctx, p, a.Entry)
-	if err != nil {
-		fmt.Fprintf(out, "归集失败: %s\n", ingestFailure(a.Entry, res, err, log))
-		return ExitFailed
-	}
-	fmt.Fprintln(out, res.Summary())
-	if res.Run.Watermark != "" {
-		fmt.Fprintf(out, "水位：%s\n", res.Run.Watermark)
-	}
-	if res.Unchanged {
+	return withApp(ctx, cfg, a.As, out, log, func(a2 *App, p *catalog.Principal) int {
+		res, err := a2.Ingest.Pull(ctx, p, a.Entry)
+		if err != nil {
+			fmt.Fprintf(out, "归集失败: %s\n", ingestFailure(a.Entry, res, err, log))
+			return ExitFailed
+		}
+		fmt.Fprintln(out, res.Summary())
+		if res.Run.Watermark != "" {
+			fmt.Fprintf(out, "水位：%s\n", res.Run.Watermark)
+		}
+		if res.Unchanged {
+			return ExitOK
+		}
+		if res.Snapshot == nil || res.Run.RowsRejected > 0 {
+			return ExitRejected
+		}
 		return ExitOK
-	}
-	if res.Snapshot == nil || res.Run.RowsRejected > 0 {
-		return ExitRejected
-	}
-	return ExitOK
+	})
 }
 
 // RunSchedules lists the schedules of the connections the principal may configure.
 func RunSchedules(ctx context.Context, cfg Config, a ConnectionArgs, out io.Writer, log *slog.Logger) int {
-	a2 := openForCLI(ctx, cfg, out, log)
-	if a2 == nil {
-		return ExitFailed
-	}
-	defer a2.Close()
-	p, err := actingAs(a2.Cat.View(), a.As)
-	if err != nil {
-		fmt.Fprintf(out, "错误: %s\n", failure(err))
-		return ExitFailed
-	}
-	plans := a2.Ingest.Plans(p, cfg.Schedule)
+	return withApp(ctx, cfg, a.As, out, log, func(a2 *App, p *catalog.Principal) int {
+		return printPlans(out, a2.Ingest.Plans(p, cfg.Schedule))
+	})
+}
+
+func printPlans(out io.Writer, plans []ingest.Plan) int {
 	if len(plans) == 0 {
 		fmt.Fprintln(out, "没有配置归集连接的目录（或本账号无权查看）。")
 		return ExitOK
