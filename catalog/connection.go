@@ -84,8 +84,9 @@ func init() {
 // PutConnection sets entry c.Entry's connection on behalf of p, whom the access decision must
 // let configure the entry (Access.Configure). base is the revision the change was made on (0 to
 // create one). The pull state (watermark, attempts) is kept from the stored connection: a
-// steward changes what is pulled and when, never where the last pull ended. To read from the
-// start again, drop the connection and create it anew.
+// steward changes what is pulled and when, never where the last pull ended — unless the
+// connector kind changes, whose watermarks mean something else. To read from the start again,
+// drop the connection and create it anew.
 func (s *Store) PutConnection(ctx context.Context, p *Principal, c Connection, base uint64) error {
 	c.Config = maps.Clone(c.Config)
 	return s.submit(ctx, cmdPutConnection, putConnectionCmd{Actor: actorOf(p), Connection: c, Base: base}, func(txn *memdb.Txn) error {
@@ -158,7 +159,10 @@ func applyPutConnection(txn *memdb.Txn, rec *record, cmd *putConnectionCmd) erro
 	c.Watermark, c.LastAttempt, c.LastSuccess, c.Failures = "", time.Time{}, time.Time{}, 0
 	if old := lookup[Connection](txn, tableConnections, c.Entry); old != nil {
 		c.CreatedAt = old.CreatedAt
-		c.Watermark, c.LastAttempt, c.LastSuccess, c.Failures = old.Watermark, old.LastAttempt, old.LastSuccess, old.Failures
+		c.LastAttempt, c.LastSuccess, c.Failures = old.LastAttempt, old.LastSuccess, old.Failures
+		if old.Kind == c.Kind {
+			c.Watermark = old.Watermark // another kind of source writes its watermarks otherwise
+		}
 	}
 	c.UpdatedAt, c.Revision, c.UpdatedBy = at, rec.Index, cmd.Actor.Name
 	if err := txn.Insert(tableConnections, &c); err != nil {

@@ -221,3 +221,38 @@ func TestConnectionSurvivesRestart(t *testing.T) {
 	assert.False(t, c.LastAttempt.IsZero())
 	assert.False(t, c.LastSuccess.IsZero())
 }
+
+// Settings never print their values, whatever the verb: a secret is among them.
+func TestSettingsPrintNoValues(t *testing.T) {
+	c, ok := ConnectorOf("memtest")
+	require.True(t, ok)
+	set, err := c.Spec.Resolve(map[string]string{"name": "n", "token": "s3cr3t-token"})
+	require.NoError(t, err)
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		assert.NotContains(t, fmt.Sprintf(verb, set), "s3cr3t", verb)
+	}
+	assert.Equal(t, Secret("s3cr3t-token"), set.Secret("token"))
+}
+
+// A connection changed to another kind of source starts from the beginning: the old source's
+// watermark means nothing to the new one.
+func TestConnectionKindChangeDropsWatermark(t *testing.T) {
+	e, st := pullEnv(t)
+	ctx := context.Background()
+	require.NoError(t, e.connect(catalog.Operator(), t.Name(), nil))
+	st.add(row("S1", "2025-03-01 08:00:00"))
+	_, err := e.svc.Pull(ctx, catalog.Operator(), "0101/000001")
+	require.NoError(t, err)
+	c, err := e.cat.View().ConnectionFor(catalog.Operator(), "0101/000001")
+	require.NoError(t, err)
+	require.NotEmpty(t, c.Watermark)
+	require.NoError(t, e.connect(catalog.Operator(), t.Name(), func(cn *Connect) { cn.Base = c.Revision; cn.Schedule = "0 3 * * *" }))
+	c2, err := e.cat.View().ConnectionFor(catalog.Operator(), "0101/000001")
+	require.NoError(t, err)
+	assert.Equal(t, c.Watermark, c2.Watermark, "the same kind keeps where it ended")
+	require.NoError(t, e.cat.PutConnection(ctx, catalog.Operator(), catalog.Connection{Entry: "0101/000001", Kind: "other", Enabled: true}, c2.Revision))
+	c3, err := e.cat.View().ConnectionFor(catalog.Operator(), "0101/000001")
+	require.NoError(t, err)
+	assert.Empty(t, c3.Watermark)
+	assert.False(t, c3.LastAttempt.IsZero(), "the attempts are the entry's history, kept")
+}

@@ -162,6 +162,16 @@ type Settings struct {
 	vals map[string]string
 }
 
+// Format prints the settings' kind and keys, never their values: a secret is among them.
+func (s Settings) Format(f fmt.State, _ rune) {
+	keys := make([]string, 0, len(s.vals))
+	for k := range s.vals {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	fmt.Fprintf(f, "%s settings [%s]", s.kind, strings.Join(keys, " "))
+}
+
 // Kind is the connector kind the settings were resolved for.
 func (s Settings) Kind() string { return s.kind }
 
