@@ -313,6 +313,13 @@ func procWritten() int64 { return procField("/proc/self/io", "wchar:") }
 // procRSS returns the resident set size of this process (Linux /proc/self/status VmRSS), 0 elsewhere.
 func procRSS() int64 { return procField("/proc/self/status", "VmRSS:") * 1024 }
 
+// peakRSS returns the peak resident set size of this process since the last resetPeakRSS (Linux
+// VmHWM), 0 elsewhere.
+func peakRSS() int64 { return procField("/proc/self/status", "VmHWM:") * 1024 }
+
+// resetPeakRSS starts a new peak: writing 5 to clear_refs resets VmHWM to the current RSS (Linux).
+func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
 func procField(path, key string) int64 {
 	f, err := os.Open(path)
 	if err != nil {

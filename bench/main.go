@@ -100,19 +100,24 @@ func run(n int, dir string) error {
 	}
 	fmt.Printf("input: %d rows, %.1f MB CSV (%s)\n", n, float64(size)/1e6, csvPath)
 
+	resetPeakRSS()
 	eco, ecoBytes, err := ecolakeIngest(ctx, dir, csvPath)
 	if err != nil {
 		return err
 	}
+	ecoPeak := peakRSS()
+	resetPeakRSS()
 	duck, duckBytes, err := duckdbCopy(ctx, dir, csvPath)
 	if err != nil {
 		return err
 	}
-	report := func(name string, d time.Duration) {
-		fmt.Printf("%-34s %8.2f s  %10.0f rows/s  %7.1f MB/s\n", name, d.Seconds(), float64(n)/d.Seconds(), float64(size)/1e6/d.Seconds())
+	duckPeak := peakRSS()
+	report := func(name string, d time.Duration, peak int64) {
+		fmt.Printf("%-34s %8.2f s  %10.0f rows/s  %7.1f MB/s  peak rss %5.0f MB\n", name, d.Seconds(), float64(n)/d.Seconds(),
+			float64(size)/1e6/d.Seconds(), float64(peak)/1e6)
 	}
-	report("ecolake ingest (validate+commit)", eco)
-	report("duckdb read_csv → COPY parquet", duck)
+	report("ecolake ingest (validate+commit)", eco, ecoPeak)
+	report("duckdb read_csv → COPY parquet", duck, duckPeak)
 	fmt.Printf("ratio ecolake/duckdb throughput: %.2f\n", duck.Seconds()/eco.Seconds())
 	fmt.Printf("parquet size: ecolake %.1f MB, duckdb %.1f MB\n", float64(ecoBytes)/1e6, float64(duckBytes)/1e6)
 	if err := xlsxBench(ctx, dir, min(n, 200_000)); err != nil {
