@@ -128,6 +128,8 @@ func (s *Source) netFailure(ctx, rctx context.Context, err error) (string, *fail
 		return "", nil, ctx.Err()
 	case rctx.Err() != nil || isTimeout(err):
 		return "", &failure{reason: fmt.Sprintf("请求超时（超过 timeout %s）", s.cfg.timeout), retry: true}, nil
+	case errors.Is(err, errAddressRefused):
+		return "", &failure{reason: "接口地址解析到本机链路本地、组播或未指定地址（如云主机元数据服务），拒绝连接"}, nil
 	case errors.As(err, &verify), errors.As(err, &unknown), errors.As(err, &hostname):
 		return "", &failure{reason: "服务器证书校验失败"}, nil
 	case errors.As(err, &dns):

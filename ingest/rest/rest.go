@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -138,6 +139,8 @@ func New(s ingest.Settings) (ingest.Source, error) {
 	src := &Source{cfg: cfg, log: slog.New(slog.DiscardHandler)}
 	src.limiter = rate.NewLimiter(cfg.rate, 1)
 	transport := http.DefaultTransport.(*http.Transport).Clone()
+	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: refuseAddress}
+	transport.DialContext = dialer.DialContext
 	src.client = &http.Client{Transport: transport, CheckRedirect: src.checkRedirect}
 	return src, nil
 }
