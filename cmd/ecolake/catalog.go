@@ -43,7 +43,7 @@ func init() {
 				"影响对象: NATIONAL_SECURITY, ECONOMY, SOCIAL_ORDER, PUBLIC_INTEREST, ORGANISATION, PERSONAL (或中文名称); " +
 				"影响程度: CRITICAL, SERIOUS, MODERATE, NONE; 定级要素: DOMAIN, GROUP, REGION, PRECISION, SCALE, DEPTH, COVERAGE, IMPORTANCE。\n" +
 				"给出影响对象与影响程度时显示定级矩阵 (GB/T 43697-2024) 的建议分级; 低于建议或降低已发布目录的分级须填写 --reason。" + asDetail},
-		&command{name: "catalog show", summary: "显示目录: 各项 (中文标签)、版本、状态、变更申请与定级依据", args: []string{"资源代码"}, setup: setupCatalogShow,
+		&command{name: "catalog show", summary: "显示目录: 各项 (中文标签)、版本、状态、变更申请、定级依据与当前快照的数据概况", args: []string{"资源代码"}, lake: true, setup: setupCatalogShow,
 			detail: "--json 输出可供 ecolake catalog edit 使用的目录文件 (变更申请存在时为其版本)。" + asDetail},
 		&command{name: "catalog history", summary: "目录的历史版本与逐项差异", args: []string{"资源代码"}, setup: setupCatalogHistory, detail: asDetail},
 		&command{name: "catalog pending", summary: "列出待审核的目录与变更申请", setup: setupCatalogPending, detail: asDetail},
