@@ -5,13 +5,9 @@
 package pgtest
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -22,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cqeco/ecolake/internal/proctest"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -36,7 +33,7 @@ type Server struct {
 	dir    string // the temporary directory: data, socket, password file
 	cmd    *exec.Cmd
 	exited chan struct{}
-	out    *syncBuffer
+	out    *proctest.Output
 	once   sync.Once
 }
 
@@ -104,7 +101,7 @@ func New() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv := &Server{Host: "127.0.0.1", Database: database, User: superuser, Password: randomHex(16), dir: dir}
+	srv := &Server{Host: "127.0.0.1", Database: database, User: superuser, Password: proctest.RandomHex(16), dir: dir}
 	if err := srv.init(bin, cred); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -192,12 +189,12 @@ func (s *Server) dataDir() string { return filepath.Join(s.dir, "data") }
 
 // start runs postgres at a free port and waits until it accepts the superuser's connection.
 func (s *Server) start(bin string, cred *syscall.Credential) error {
-	port, err := freePort()
+	port, err := proctest.FreePort()
 	if err != nil {
 		return err
 	}
 	s.Port = port
-	s.out = &syncBuffer{}
+	s.out = &proctest.Output{}
 	s.cmd = s.command(cred, filepath.Join(bin, "postgres"), "-D", s.dataDir(),
 		"-h", s.Host, "-p", strconv.Itoa(port), "-k", filepath.Join(s.dir, "sock"),
 		// A test server's data need not survive a crash: no waiting on the disk.
@@ -275,37 +272,4 @@ func (s *Server) kill() {
 		_ = s.cmd.Process.Kill()
 		<-s.exited
 	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-// syncBuffer collects the server's output from two pipes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
 }

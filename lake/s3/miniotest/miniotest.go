@@ -3,20 +3,17 @@
 package miniotest
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/cqeco/ecolake/internal/proctest"
 )
 
 // Server is a running MinIO server.
@@ -52,20 +49,20 @@ func Start(t testing.TB) Server {
 }
 
 func start(t testing.TB, bin, dataDir string) (Server, error) {
-	port, err := freePort()
+	port, err := proctest.FreePort()
 	if err != nil {
 		return Server{}, err
 	}
-	consolePort, err := freePort()
+	consolePort, err := proctest.FreePort()
 	if err != nil {
 		return Server{}, err
 	}
 	srv := Server{
 		Endpoint:  fmt.Sprintf("127.0.0.1:%d", port),
-		AccessKey: "ak" + randomHex(8),
-		SecretKey: randomHex(20),
+		AccessKey: "ak" + proctest.RandomHex(8),
+		SecretKey: proctest.RandomHex(20),
 	}
-	out := &syncBuffer{}
+	out := &proctest.Output{}
 	cmd := exec.Command(bin, "server", dataDir,
 		"--address", srv.Endpoint,
 		"--console-address", fmt.Sprintf("127.0.0.1:%d", consolePort),
@@ -168,37 +165,4 @@ func goEnv(name string) string {
 func isExecutable(p string) bool {
 	fi, err := os.Stat(p)
 	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-// syncBuffer collects the server's output from two pipes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
 }
