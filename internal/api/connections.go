@@ -140,6 +140,14 @@ func (s *Server) handlePull(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	code := r.PathValue("code")
+	// A pull by hand loads like a submission and shares its bound: a caller cannot start more
+	// loads at once than the service admits (Uploads).
+	if !s.Uploads.enter(p.ID) {
+		WriteError(w, s.Log, schemas.Userf(schemas.ErrBusy,
+			"归集繁忙: 同时进行的报送与归集已达上限 (每个账号 %d 个, 全部 %d 个), 请稍后重试", s.Uploads.per, s.Uploads.total))
+		return
+	}
+	defer s.Uploads.leave(p.ID)
 	res, err := s.Ingest.Pull(r.Context(), p, code)
 	if err != nil && res == nil {
 		s.connectionError(w, code, err)

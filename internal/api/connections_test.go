@@ -143,3 +143,36 @@ func mustRun(t *testing.T, cat *catalog.Store, id string) *catalog.Run {
 	require.NoError(t, err)
 	return r
 }
+
+// A pull by hand takes one of the places a submission would: while the caller's pull waits on a
+// slow system, a second one is refused as busy, and the first still completes.
+func TestPullBoundedLikeSubmissions(t *testing.T) {
+	srv, cat, _ := submissionServerWith(t, NewUploads(4, 1))
+	ctx := context.Background()
+	require.NoError(t, cat.PutPrincipal(ctx, catalog.Principal{ID: "air", Name: "大气处数据管理员", Role: catalog.RoleSteward,
+		Department: "DIV_AIR", Clearance: schemas.Core, TokenHash: catalog.HashToken("air-tok")}))
+	entered, release := make(chan struct{}, 1), make(chan struct{})
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		entered <- struct{}{}
+		<-release
+		_ = json.NewEncoder(w).Encode(map[string]any{"data": []map[string]any{{"qx": "500103", "n": 5}}})
+	}))
+	defer api.Close()
+	put := func(method, path string, body any) int {
+		b, _ := json.Marshal(body)
+		req, _ := http.NewRequest(method, srv.URL+path, bytes.NewReader(b))
+		req.Header.Set("Authorization", "Bearer air-tok")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	require.Equal(t, http.StatusOK, put("PUT", "/api/v1/entries/0201%2F000003/connection", map[string]any{"kind": "rest", "config": map[string]string{
+		"url": api.URL, "mapping": "district_code=qx; enterprise_count=n", "watermark_field": "enterprise_count", "pagination": "none"}}))
+	first := make(chan int, 1)
+	go func() { first <- put("POST", "/api/v1/entries/0201%2F000003/pull", nil) }()
+	<-entered
+	assert.Equal(t, http.StatusTooManyRequests, put("POST", "/api/v1/entries/0201%2F000003/pull", nil), "the caller's place is taken")
+	close(release)
+	assert.Equal(t, http.StatusCreated, <-first)
+}
