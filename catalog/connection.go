@@ -54,6 +54,7 @@ const (
 	tableConnections          = "connections"
 	cmdPutConnection  cmdType = "put_connection"
 	cmdDropConnection cmdType = "drop_connection"
+	cmdNotePull       cmdType = "note_pull"
 	ckptConnection    cmdType = "connection"
 )
 
@@ -76,9 +77,46 @@ type dropConnectionCmd struct {
 	Base  uint64 `json:"base"`
 }
 
+type notePullCmd struct {
+	Entry string    `json:"entry"`
+	At    time.Time `json:"at"`
+}
+
 func init() {
 	appliers[cmdPutConnection] = applier{cmdVersion1, decodeApply(applyPutConnection)}
 	appliers[cmdDropConnection] = applier{cmdVersion1, decodeApply(applyDropConnection)}
+	appliers[cmdNotePull] = applier{cmdVersion1, decodeApply(applyNotePull)}
+}
+
+// NotePull records a pull of entry's connection, started at at, that found nothing newer than
+// its watermark. Such a pull leaves no run: a 实时 entry polled every few minutes would otherwise
+// add hundreds of runs a day that say nothing, to a table kept for good. The connection's
+// attempt and success move on (the scheduler reckons its next pull from them), its failures are
+// cleared, its watermark stays. An entry without a connection is left alone.
+func (s *Store) NotePull(ctx context.Context, entry string, at time.Time) error {
+	return s.submit(ctx, cmdNotePull, notePullCmd{Entry: entry, At: at.UTC()}, func(txn *memdb.Txn) error {
+		if _, err := entryTxn(txn, entry); err != nil {
+			return err
+		}
+		return nil
+	})
+}
+
+func applyNotePull(txn *memdb.Txn, rec *record, cmd *notePullCmd) error {
+	old := lookup[Connection](txn, tableConnections, cmd.Entry)
+	if old == nil {
+		return nil
+	}
+	c := *old
+	at := cmd.At
+	if at.IsZero() {
+		at = rec.At.UTC()
+	}
+	c.LastAttempt, c.LastSuccess, c.Failures = at, at, 0
+	if err := txn.Insert(tableConnections, &c); err != nil {
+		return fmt.Errorf("note pull of %s: %w", cmd.Entry, err)
+	}
+	return nil
 }
 
 // PutConnection sets entry c.Entry's connection on behalf of p, whom the access decision must

@@ -2,8 +2,11 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"slices"
 
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/schemas"
@@ -62,4 +65,58 @@ func (s *Service) Pull(ctx context.Context, p *catalog.Principal, entry string) 
 		return st, nil
 	}
 	return s.submit(ctx, sub, KindPull, open)
+}
+
+// peekStream opens a pull's stream and reads its header and first record: empty when there is
+// none, that is, nothing newer than the watermark. The returned stream gives what was read
+// again. An error is the source's, for the run to record.
+func peekStream(ctx context.Context, open func(ctx context.Context) (Stream, error)) (Stream, bool, error) {
+	st, err := open(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	p := &peeked{Stream: st}
+	for range 2 { // the header, then the first record
+		rec, line, err := st.Next()
+		if errors.Is(err, io.EOF) {
+			return p, len(p.queue) <= 1, nil
+		}
+		var re *RecordError
+		if err != nil && !errors.As(err, &re) {
+			_ = st.Close()
+			return nil, false, err
+		}
+		p.queue = append(p.queue, buffered{rec: slices.Clone(rec), line: line, err: err})
+		if err != nil { // a record that could not be read is still a record
+			break
+		}
+	}
+	return p, false, nil
+}
+
+// peeked is a stream whose first records were read ahead.
+type peeked struct {
+	Stream
+	queue []buffered
+}
+
+func (p *peeked) Next() ([]string, int, error) {
+	if len(p.queue) > 0 {
+		b := p.queue[0]
+		p.queue = p.queue[1:]
+		return b.rec, b.line, b.err
+	}
+	return p.Stream.Next()
+}
+
+// nothingNew ends a pull that found no record newer than the connection's watermark: the
+// connection notes the attempt, no run is recorded, and the result says so.
+func (s *Service) nothingNew(ctx context.Context, entry *catalog.Entry, run catalog.Run, watermark string) (*Result, error) {
+	if err := s.cat.NotePull(ctx, entry.ResourceCode, run.StartedAt); err != nil {
+		return nil, fmt.Errorf("note pull of %s: %w", entry.ResourceCode, err)
+	}
+	run.ID = ""
+	run.Status, run.Error, run.Watermark = catalog.RunUnchanged, ReasonNoNewRecords, watermark
+	run.FinishedAt = s.now()
+	return &Result{Run: run, entryName: entry.Name, Unchanged: true, Encoding: EncodingUTF8}, nil
 }

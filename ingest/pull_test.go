@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -69,13 +70,20 @@ func TestPullIncremental(t *testing.T) {
 	assert.Equal(t, "2025-03-01 10:00:00", conn.Watermark, "the watermark moved with the commit")
 	assert.Equal(t, 0, conn.Failures)
 
+	e.svc = e.svc.WithClock(func() time.Time { return time.Now().Add(time.Hour) })
 	again, err := e.svc.Pull(ctx, steward, "0101/000001")
 	require.NoError(t, err)
 	assert.Nil(t, again.Snapshot, "nothing new: no snapshot")
 	assert.True(t, again.Unchanged)
 	assert.Equal(t, catalog.RunUnchanged, again.Run.Status)
 	assert.Equal(t, ReasonNoNewRecords, again.Run.Error)
+	assert.Empty(t, again.Run.ID, "and no run: a 实时 entry polled all day would pile up runs that say nothing")
+	assert.Len(t, e.cat.View().Runs("0101/000001"), 1)
 	assert.Len(t, e.rows("0101/000001"), 3)
+	conn, err = e.cat.View().ConnectionFor(steward, "0101/000001")
+	require.NoError(t, err)
+	assert.Equal(t, "2025-03-01 10:00:00", conn.Watermark)
+	assert.True(t, conn.LastAttempt.After(time.Now().Add(30*time.Minute)), "the attempt is noted: the scheduler reckons from it")
 
 	st.add(row("S4", "2025-03-02 08:00:00"), []string{"S5", "不是区县", "2025-03-02", "1", "2025-03-02 09:00:00"})
 	e.svc.cfg.MaxRejectedShare = 1

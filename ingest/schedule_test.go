@@ -257,3 +257,19 @@ func restartChildMain(t *testing.T, arg string) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "reading"), nil, 0o600))
 	select {} // killed here
 }
+
+// A scheduled pull that finds nothing new records no run but moves the connection's attempt on:
+// the next tick does not pull again, the next slot does.
+func TestSchedulerNothingNew(t *testing.T) {
+	e, _ := pullEnv(t)
+	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
+	_, s := scheduled(e, clk)
+	require.NoError(t, e.connect(catalog.Operator(), t.Name(), nil))
+	assert.Len(t, e.tick(s), 1)
+	assert.Empty(t, e.tick(s), "attempted: not again before its cycle")
+	assert.Empty(t, e.cat.View().Runs("0101/000001"), "nothing new, no run")
+	c := e.connection()
+	assert.True(t, c.LastAttempt.Equal(clk.now()))
+	clk.add(24 * time.Hour)
+	assert.Len(t, e.tick(s), 1)
+}

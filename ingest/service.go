@@ -153,6 +153,18 @@ func (s *Service) submit(ctx context.Context, sub Submission, kind string, open 
 		Status:    catalog.RunRunning,
 		StartedAt: s.now(),
 	}
+	// A pull's source is read up to its first record before any run begins: a pull that finds
+	// nothing new leaves no run (catalog.Store.NotePull), only the connection's attempt.
+	var openErr error
+	if open != nil {
+		var empty bool
+		if sub.stream, empty, openErr = peekStream(ctx, open); openErr == nil {
+			defer sub.stream.Close()
+			if empty {
+				return s.nothingNew(ctx, entry, run, sub.stream.Watermark())
+			}
+		}
+	}
 	if err := s.cat.BeginRun(ctx, run); err != nil {
 		return nil, fmt.Errorf("begin run for %s: %w", entry.ResourceCode, err)
 	}
@@ -160,12 +172,7 @@ func (s *Service) submit(ctx context.Context, sub Submission, kind string, open 
 	log := s.log.With("dataset", entry.Table, "run", run.ID, "user", p.ID)
 	defer s.board.done(run.ID)
 
-	err = nil
-	if open != nil {
-		if sub.stream, err = open(ctx); err == nil {
-			defer sub.stream.Close()
-		}
-	}
+	err = openErr
 	if err == nil {
 		err = s.load(ctx, entry, sub, loadScope, res)
 	}

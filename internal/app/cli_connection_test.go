@@ -106,9 +106,9 @@ func TestConnectionCommands(t *testing.T) {
 	runs := a.Cat.View().Runs(grantEntryCode)
 	require.NoError(t, a.Close())
 	assert.Equal(t, token, c.Config["token"], "stored, for the pull")
-	require.Len(t, runs, 2)
-	assert.Equal(t, catalog.RunUnchanged, runs[0].Status)
-	assert.Equal(t, catalog.RunSucceeded, runs[1].Status)
+	require.Len(t, runs, 1, "a pull that found nothing new leaves no run")
+	assert.Equal(t, catalog.RunSucceeded, runs[0].Status)
+	assert.True(t, c.LastSuccess.After(runs[0].StartedAt), "but the connection notes it")
 
 	assert.Equal(t, ExitFailed, run(drop, ConnectionArgs{As: "zhang", Entry: grantEntryCode, Base: c.Revision + 100}))
 	require.Equal(t, ExitOK, run(drop, ConnectionArgs{As: "zhang", Entry: grantEntryCode, Base: c.Revision}), out.String())
