@@ -186,6 +186,13 @@ func TestConnectSpecAndSecrets(t *testing.T) {
 	err = e.connect(steward, t.Name(), func(c *Connect) { c.Schedule = "every day" })
 	require.ErrorIs(t, err, ErrInvalidConnector)
 	assert.Contains(t, err.Error(), "调度表达式")
+	err = e.connect(steward, t.Name(), func(c *Connect) { c.Schedule = "@every 1s" })
+	require.ErrorIs(t, err, ErrInvalidConnector)
+	assert.Contains(t, err.Error(), "不足 1 分钟")
+	require.NoError(t, e.connect(steward, t.Name(), func(c *Connect) { c.Schedule = "@every 1m" }))
+	c0, err := e.cat.View().ConnectionFor(steward, "0101/000001")
+	require.NoError(t, err)
+	require.NoError(t, e.cat.DropConnection(context.Background(), steward, "0101/000001", c0.Revision))
 
 	require.NoError(t, e.connect(steward, t.Name(), func(c *Connect) { c.Schedule = "0 2 * * *" }))
 	shown, err := e.svc.Connection(steward, "0101/000001")

@@ -41,12 +41,18 @@ func DefaultScheduleConfig() ScheduleConfig {
 	return ScheduleConfig{Tick: 15 * time.Second, RealtimePoll: 5 * time.Minute, RetryBase: time.Minute, RetryMax: 6 * time.Hour, Workers: 2}
 }
 
-// ParseSchedule checks a cron expression (five fields, or a descriptor such as @daily).
+// ParseSchedule checks a cron expression (five fields, or a descriptor such as @daily). Slots
+// less than a minute apart (@every 1s) are refused: a source is not polled faster than cron can
+// say, whatever a steward writes.
 func ParseSchedule(expr string) (cron.Schedule, error) {
 	s, err := cron.ParseStandard(expr)
 	if err != nil {
 		return nil, schemas.Userf(ErrInvalidConnector, "调度表达式“%s”无效（应为五段 cron，例如“0 2 * * *”表示每天 2 点）: %s",
 			schemas.Clip(expr, 64), schemas.Clip(err.Error(), 120))
+	}
+	first := s.Next(time.Now().In(Location))
+	if second := s.Next(first); !first.IsZero() && second.Sub(first) < time.Minute {
+		return nil, schemas.Userf(ErrInvalidConnector, "调度表达式“%s”两次归集间隔不足 1 分钟", schemas.Clip(expr, 64))
 	}
 	return s, nil
 }
