@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -259,23 +260,13 @@ func compareBounds(a, b any) int {
 	switch x := a.(type) {
 	case int64:
 		y, _ := b.(int64)
-		return cmpOrdered(x, y)
+		return cmp.Compare(x, y)
 	case float64:
 		y, _ := b.(float64)
-		return cmpOrdered(x, y)
+		return cmp.Compare(x, y)
 	case time.Time:
 		y, _ := b.(time.Time)
 		return x.Compare(y)
-	}
-	return 0
-}
-
-func cmpOrdered[T int64 | float64](a, b T) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
 	}
 	return 0
 }

@@ -65,19 +65,14 @@ func (s *Service) Connect(ctx context.Context, p *catalog.Principal, c Connect) 
 	return nil
 }
 
-// ConnectionView is what a door shows of a connection: its configuration with secrets redacted.
-type ConnectionView struct {
-	catalog.Connection
-}
-
-// Connection returns entry's connection for p with its secrets redacted.
-func (s *Service) Connection(p *catalog.Principal, entry string) (*ConnectionView, error) {
+// Connection returns entry's connection for p as a door shows it: its secrets redacted.
+func (s *Service) Connection(p *catalog.Principal, entry string) (*catalog.Connection, error) {
 	c, err := s.cat.View().ConnectionFor(p, entry)
 	if err != nil {
 		return nil, err
 	}
 	c.Config = Redacted(c.Kind, c.Config)
-	return &ConnectionView{Connection: *c}, nil
+	return c, nil
 }
 
 func kinds() []string {

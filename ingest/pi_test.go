@@ -193,10 +193,12 @@ func TestPIDetectorEdges(t *testing.T) {
 	assert.True(t, isBankCard(card[:4]+" "+card[4:8]+" "+card[8:]), "grouped by blanks")
 	last := card[len(card)-1]
 	assert.False(t, isBankCard(card[:len(card)-1]+string('0'+(last-'0'+1)%10)), "a wrong Luhn digit")
+	assert.True(t, luhn("4111111111111111"), "the well-known test card")
+	assert.False(t, luhn("4111111111111112"))
 	one := "1" + card[1:len(card)-1]
 	var valid string
 	for d := byte('0'); d <= '9'; d++ {
-		if luhnOK(one + string(d)) {
+		if luhn(one + string(d)) {
 			valid = one + string(d)
 		}
 	}
@@ -244,19 +246,4 @@ func TestSubmitProposesPI(t *testing.T) {
 	require.NoError(t, err)
 	it, _, _ := got.Items.Field("phone")
 	assert.Empty(t, it.PIType, "a proposal changes nothing")
-}
-
-// luhnOK is the Luhn check alone, for the tests.
-func luhnOK(s string) bool {
-	sum := 0
-	for i := range len(s) {
-		d := int(s[len(s)-1-i] - '0')
-		if i%2 == 1 {
-			if d *= 2; d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-	}
-	return sum%10 == 0
 }

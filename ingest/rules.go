@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"time"
@@ -128,24 +129,14 @@ func number(t schemas.DataType, v *value) float64 {
 	return v.f
 }
 
-func order[T int64 | float64 | string](a, b T) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
 // compare orders a (of type at) against b (of type bt) as kind k does; for text and yes/no it
 // only tells equal (0) from not (1).
 func compare(k cmpKind, at, bt schemas.DataType, a, b *value) int {
 	switch k {
 	case cmpInt:
-		return order(a.i, b.i)
+		return cmp.Compare(a.i, b.i)
 	case cmpFloat:
-		return order(number(at, a), number(bt, b))
+		return cmp.Compare(number(at, a), number(bt, b))
 	case cmpTime:
 		return a.t.Compare(b.t)
 	case cmpBool:

@@ -1,8 +1,8 @@
 package query
 
 import (
-	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/cqeco/ecolake/lake"
@@ -31,41 +31,48 @@ func required(c *Cond) map[string][]string {
 			}
 			return
 		}
-		var vals []string
+		var vals []any
 		switch c.Op {
 		case OpEq:
-			vals = []string{pruneText(c.Column.Type, c.Value)}
+			vals = []any{c.Value}
 		case OpIn:
-			for _, v := range c.Values {
-				vals = append(vals, pruneText(c.Column.Type, v))
-			}
+			vals = c.Values
 		default:
 			return
 		}
-		if prev, ok := out[c.Column.Field]; ok {
-			vals = slices.DeleteFunc(vals, func(v string) bool { return !slices.Contains(prev, v) })
+		texts := make([]string, 0, len(vals))
+		for _, v := range vals {
+			t, ok := pruneText(c.Column.Type, v)
+			if !ok {
+				return // a value no partition or bound is written as: the column prunes nothing
+			}
+			texts = append(texts, t)
 		}
-		out[c.Column.Field] = vals
+		if prev, ok := out[c.Column.Field]; ok {
+			texts = slices.DeleteFunc(texts, func(v string) bool { return !slices.Contains(prev, v) })
+		}
+		out[c.Column.Field] = texts
 	}
 	walk(c)
 	return out
 }
 
-// pruneText renders a filter value as partition values and bounds are written.
-func pruneText(t schemas.DataType, v any) string {
+// pruneText renders a filter value as partition values and bounds are written; false for a
+// value they are never written as (a float, a timestamp).
+func pruneText(t schemas.DataType, v any) (string, bool) {
 	switch x := v.(type) {
 	case string:
-		return x
+		return x, true
 	case int64:
-		return fmt.Sprint(x)
+		return strconv.FormatInt(x, 10), true
 	case bool:
-		return fmt.Sprint(x)
+		return strconv.FormatBool(x), true
 	case time.Time:
 		if t == schemas.Date {
-			return x.UTC().Format("2006-01-02")
+			return x.UTC().Format("2006-01-02"), true
 		}
 	}
-	return "\x00unprunable" // matches no partition value or bound test below
+	return "", false
 }
 
 // prune returns the files of a plan's read that may hold its rows.
@@ -90,9 +97,6 @@ func prune(p *Plan, files []lake.DataFile) []lake.DataFile {
 // mayHold reports whether file f may hold a row with one of the required values of each column.
 func mayHold(f lake.DataFile, req map[string][]string, types map[string]schemas.DataType) bool {
 	for field, vals := range req {
-		if slices.Contains(vals, "\x00unprunable") {
-			continue
-		}
 		if pv, ok := f.Partition[field]; ok {
 			if !slices.Contains(vals, pv) {
 				return false

@@ -46,6 +46,8 @@ func TestPrune(t *testing.T) {
 		{"ranges prune nothing", &Cond{Column: count, Op: OpGt, Value: int64(200)}, keys(files)},
 		{"a date has no bounds", eq(day, time.Date(2024, 5, 7, 0, 0, 0, 0, time.UTC)), keys(files)},
 		{"a value in no file", eq(district, "500999"), []string{"old"}},
+		{"a float prunes nothing, beside what does", &Cond{And: []*Cond{eq(district, "500103"), eq(Column{Field: "v", Type: schemas.Float}, 1.5)}},
+			[]string{"p/yz", "b/low", "old"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := &Plan{Source: []Column{district, count, day}, Where: tc.where}

@@ -84,7 +84,7 @@ func (s *Server) handleGetConnection(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, connectionJSON{Entry: c.Entry, Kind: c.Kind, Config: c.Config, Schedule: c.Schedule,
 		Enabled: c.Enabled, Watermark: c.Watermark, Revision: c.Revision, UpdatedBy: c.UpdatedBy, UpdatedAt: c.UpdatedAt,
-		Plan: planBody(s.Schedule.PlanOf(&c.Connection, e))})
+		Plan: planBody(s.Schedule.PlanOf(c, e))})
 }
 
 type putConnectionJSON struct {

@@ -19,15 +19,8 @@ func (s *Server) piProposalRoutes(mux *http.ServeMux) {
 
 // piProposalRecordJSON is a stored proposal, camelCase like the GraphQL API.
 type piProposalRecordJSON struct {
-	Entry       string     `json:"entry"`
-	Field       string     `json:"field"`
-	Name        string     `json:"name"`
-	PIType      string     `json:"piType"`
-	PITypeName  string     `json:"piTypeName"`
-	Grade       string     `json:"grade"`
-	GradeName   string     `json:"gradeName"`
-	Matched     int        `json:"matched"`
-	Sampled     int        `json:"sampled"`
+	Entry string `json:"entry"`
+	piProposalJSON
 	Run         string     `json:"run"`
 	FirstRaised time.Time  `json:"firstRaised"`
 	LastRaised  time.Time  `json:"lastRaised"`
@@ -42,9 +35,7 @@ type piProposalRecordJSON struct {
 }
 
 func piProposalBody(pr *catalog.PIProposal) piProposalRecordJSON {
-	return piProposalRecordJSON{Entry: pr.Entry, Field: pr.Field, Name: pr.Name, PIType: pr.PIType,
-		PITypeName: schemas.PITypes.NameOf(pr.PIType), Grade: string(pr.Grade), GradeName: pr.Grade.Name(),
-		Matched: pr.Matched, Sampled: pr.Sampled, Run: pr.Run, FirstRaised: pr.FirstRaised, LastRaised: pr.LastRaised,
+	return piProposalRecordJSON{Entry: pr.Entry, piProposalJSON: proposalJSON(pr.Field, pr.Name, pr.PIType, pr.Grade, pr.Matched, pr.Sampled), Run: pr.Run, FirstRaised: pr.FirstRaised, LastRaised: pr.LastRaised,
 		Status: pr.Status, StatusName: catalog.PIStatusNames[pr.Status], DecidedBy: pr.DecidedBy.Name,
 		DecidedAt: timePtr(pr.DecidedAt), Note: pr.Note, Change: pr.Change, Revision: pr.Revision}
 }

@@ -116,6 +116,12 @@ type piProposalJSON struct {
 	Sampled    int    `json:"sampled"`
 }
 
+// proposalJSON is a pi_type proposal with its Chinese labels.
+func proposalJSON(field, name, piType string, grade schemas.Grade, matched, sampled int) piProposalJSON {
+	return piProposalJSON{Field: field, Name: name, PIType: piType, PITypeName: schemas.PITypes.NameOf(piType),
+		Grade: string(grade), GradeName: schemas.Grades.NameOf(string(grade)), Matched: matched, Sampled: sampled}
+}
+
 type runJSON struct {
 	ID           string    `json:"id"`
 	Entry        string    `json:"entry"`
@@ -172,9 +178,7 @@ func submissionBody(res *ingest.Result) submissionJSON {
 		body.PeriodFrom, body.PeriodTo = sp.From.UTC().Format(time.RFC3339), sp.To.UTC().Format(time.RFC3339)
 	}
 	for _, pr := range res.PIProposals {
-		body.PIProposals = append(body.PIProposals, piProposalJSON{Field: pr.Field, Name: pr.Name,
-			PIType: pr.PIType, PITypeName: schemas.PITypes.NameOf(pr.PIType), Grade: string(pr.Grade),
-			GradeName: schemas.Grades.NameOf(string(pr.Grade)), Matched: pr.Matched, Sampled: pr.Sampled})
+		body.PIProposals = append(body.PIProposals, proposalJSON(pr.Field, pr.Name, pr.PIType, pr.Grade, pr.Matched, pr.Sampled))
 	}
 	if sn := res.Snapshot; sn != nil {
 		body.Snapshot = &snapshotJSON{ID: sn.ID, Parent: sn.Parent, CommittedAt: sn.CommittedAt}

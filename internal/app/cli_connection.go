@@ -103,7 +103,7 @@ func printConnection(a *App, p *catalog.Principal, entry string, out io.Writer, 
 	if err != nil {
 		return failed(out, "读取归集连接", err)
 	}
-	plan := a.cfg.Schedule.PlanOf(&c.Connection, e)
+	plan := a.cfg.Schedule.PlanOf(c, e)
 	if did != "" {
 		fmt.Fprintf(out, "%s目录 %s（%s）的归集连接（版本 %d）。\n", did, e.ResourceCode, e.Name, c.Revision)
 	}
