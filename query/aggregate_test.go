@@ -33,6 +33,29 @@ func TestAggregates(t *testing.T) {
 	}
 }
 
+// TestMinMaxOfABoolean: min and max are typed as the row, which has the boolean items too; a
+// boolean has no order, and asking for its minimum is refused with the item named.
+func TestMinMaxOfABoolean(t *testing.T) {
+	f := newFixture(t)
+	_, errs := f.do(lowPrincipal, `{ air_station_hourly_aggregate { max { valid } } }`, nil)
+	require.NotEmpty(t, errs)
+	assert.Contains(t, errs[0], "字段 valid 不支持 max")
+}
+
+// TestMinMaxOfACodeName: the name of a coded item under min or max computes the code's extreme
+// (once, when the code is asked for too); under sum it is not an item and asks for nothing.
+func TestMinMaxOfACodeName(t *testing.T) {
+	e := baseEntry("0101/000001", "air_station_hourly", "空气", airItems())
+	p, err := aggregatePlan(Config{}, e, map[string]any{}, selection{
+		"min": {"districtName": true}, "max": {"district": true, "districtName": true}, "sum": {"districtName": true}})
+	require.NoError(t, err)
+	var got []string
+	for _, a := range p.Aggs {
+		got = append(got, string(a.Func)+"("+a.Column.Field+")")
+	}
+	assert.Equal(t, []string{"min(district)", "max(district)"}, got)
+}
+
 func TestAggregateGroupCap(t *testing.T) {
 	f := newFixture(t)
 	f.svc.cfg.MaxLimit = 2

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/cqeco/ecolake/catalog"
@@ -18,7 +19,7 @@ const maxInValues = 1000
 
 // columns returns the entry's items as plan columns, skipping items that could never reach SQL.
 func columns(e *catalog.Entry) []Column {
-	var out []Column
+	out := make([]Column, 0, e.Items.Len())
 	for _, it := range e.Items.All() {
 		if schemas.CheckIdent(it.Field) != nil || !it.Type.Valid() {
 			continue
@@ -178,15 +179,24 @@ func aggregatePlan(cfg Config, e *catalog.Entry, args map[string]any, sel select
 			names = append(names, f)
 		}
 		sort.Strings(names)
+		seen := map[string]bool{}
 		for _, f := range names {
 			c, err := column(e, f)
 			if err != nil {
-				continue // __typename and the like
+				// min and max are rows of the row type: the name of a coded item (<field>Name)
+				// is the name of the code's minimum or maximum, so the code is computed.
+				code, named := strings.CutSuffix(f, "Name")
+				if c, err = column(e, code); fn != AggMin && fn != AggMax || !named || err != nil || c.Codes == "" {
+					continue // __typename and the like
+				}
 			}
 			if (fn == AggSum || fn == AggAvg) && !c.Type.Numeric() || !c.Type.Ordered() {
 				return nil, invalidf("字段 %s 不支持 %s", f, fn)
 			}
-			p.Aggs = append(p.Aggs, Agg{Func: fn, Column: c})
+			if !seen[c.Field] {
+				seen[c.Field] = true
+				p.Aggs = append(p.Aggs, Agg{Func: fn, Column: c})
+			}
 		}
 	}
 	return p, nil

@@ -8,7 +8,6 @@ import (
 	"github.com/graphql-go/graphql"
 
 	"github.com/cqeco/ecolake/catalog"
-	"github.com/cqeco/ecolake/schemas"
 )
 
 // Type-name suffixes derived from one table's base name.
@@ -111,33 +110,28 @@ func (s *Service) tableFields(e *catalog.Entry, cols []Column, aggregatesOnly bo
 		enumVals[c.Field] = &graphql.EnumValueConfig{Value: c.Field, Description: byField[c.Field].Name}
 	}
 	fieldEnum := graphql.NewEnum(graphql.EnumConfig{Name: base + "Field", Description: title + " 的字段", Values: enumVals})
+	// graphql-go keeps the configuration beside the values it made of it and never reads it
+	// again: a province's field enums would hold their values twice.
+	clear(enumVals)
 
 	orderBy := graphql.NewInputObject(graphql.InputObjectConfig{Name: base + "OrderBy", Description: "排序", Fields: graphql.InputObjectConfigFieldMap{
 		"field":     {Type: graphql.NewNonNull(fieldEnum), Description: "排序字段"},
 		"direction": {Type: orderDirection, DefaultValue: "ASC", Description: "排序方向"},
 	}})
 
-	subset := func(typeName, d string, keep func(schemas.DataType) bool, typ graphql.Output) *graphql.Object {
-		if !slices.ContainsFunc(cols, func(c Column) bool { return keep(c.Type) }) {
-			return nil
-		}
-		return graphql.NewObject(graphql.ObjectConfig{Name: typeName, Description: d, Fields: graphql.FieldsThunk(func() graphql.Fields {
+	var numeric *graphql.Object
+	if slices.ContainsFunc(cols, func(c Column) bool { return c.Type.Numeric() }) {
+		numeric = graphql.NewObject(graphql.ObjectConfig{Name: base + "Numeric", Description: "数值字段的合计或平均", Fields: graphql.FieldsThunk(func() graphql.Fields {
 			f := graphql.Fields{}
 			byField := items()
 			for _, c := range cols {
-				if keep(c.Type) {
-					t := typ
-					if t == nil {
-						t = scalarOf(c.Type)
-					}
-					f[c.Field] = &graphql.Field{Type: t, Description: byField[c.Field].Name}
+				if c.Type.Numeric() {
+					f[c.Field] = &graphql.Field{Type: graphql.Float, Description: byField[c.Field].Name}
 				}
 			}
 			return f
 		})})
 	}
-	numeric := subset(base+"Numeric", "数值字段的合计或平均", schemas.DataType.Numeric, graphql.Float)
-	minMax := subset(base+"MinMax", "有序字段的最小值或最大值", schemas.DataType.Ordered, nil)
 
 	aggFields := graphql.Fields{
 		"count": {Type: graphql.NewNonNull(Long), Description: "行数"},
@@ -147,9 +141,11 @@ func (s *Service) tableFields(e *catalog.Entry, cols []Column, aggregatesOnly bo
 		aggFields["sum"] = &graphql.Field{Type: numeric, Description: "合计"}
 		aggFields["avg"] = &graphql.Field{Type: numeric, Description: "平均"}
 	}
-	if minMax != nil {
-		aggFields["min"] = &graphql.Field{Type: minMax, Description: "最小值"}
-		aggFields["max"] = &graphql.Field{Type: minMax, Description: "最大值"}
+	if slices.ContainsFunc(cols, func(c Column) bool { return c.Type.Ordered() }) {
+		// The row type, as for group: a type of its own would repeat most of the items. A
+		// boolean item, which has no order, is refused when the aggregate is resolved.
+		aggFields["min"] = &graphql.Field{Type: obj, Description: "最小值 (布尔字段不适用)"}
+		aggFields["max"] = &graphql.Field{Type: obj, Description: "最大值 (布尔字段不适用)"}
 	}
 	agg := graphql.NewObject(graphql.ObjectConfig{Name: base + "Aggregate", Description: title + " 的统计", Fields: aggFields})
 
