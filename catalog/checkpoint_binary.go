@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"encoding/json"
 	"fmt"
 	"unsafe"
 
@@ -81,6 +82,16 @@ func encodeEntry(w *binWriter, e *Entry) error {
 	w.str(e.WriteMode)
 	w.optFloat(e.MaxRejectedPercent)
 	w.strs(e.Partitions)
+	// version 4: the transform of a derived entry, as JSON (few entries have one)
+	var t []byte
+	if e.Transform != nil {
+		var err error
+		if t, err = json.Marshal(e.Transform); err != nil {
+			return fmt.Errorf("entry %s: transform: %w", e.ResourceCode, err)
+		}
+	}
+	w.uvarint(uint64(len(t)))
+	w.b = append(w.b, t...)
 	return nil
 }
 
@@ -147,6 +158,14 @@ func decodeEntry(r *binReader) *Entry {
 		e.WriteMode = r.shared()
 		e.MaxRejectedPercent = r.optFloat()
 		e.Partitions = r.sharedAll()
+	}
+	if r.version >= binVersionTransform {
+		if b := r.bytes(); len(b) > 0 && r.err == nil {
+			e.Transform = new(Transform)
+			if err := json.Unmarshal(b, e.Transform); err != nil {
+				r.fail(fmt.Errorf("entry %s: transform: %w", e.ResourceCode, err))
+			}
+		}
 	}
 	return e
 }

@@ -21,6 +21,8 @@ const (
 	// binVersionLoadSettings: entries with their load settings (Rules, WriteMode,
 	// MaxRejectedPercent, Partitions) after the review, and items that may carry a range.
 	binVersionLoadSettings = 3
+	// binVersionTransform: entries with a derived entry's transform (JSON) at their end.
+	binVersionTransform = 4
 )
 
 var errBinShort = errors.New("chunk ends inside an object")

@@ -9,9 +9,10 @@ import (
 )
 
 // withoutLoadSettings clears what binary versions before binVersionLoadSettings did not carry:
-// the entry's load settings and its items' ranges.
+// the entry's load settings and its items' ranges, and the transform (version 4).
 func withoutLoadSettings(e *Entry) {
 	e.Rules, e.WriteMode, e.MaxRejectedPercent, e.Partitions = nil, "", nil, nil
+	e.Transform = nil
 	items := e.Items.Slice()
 	for i := range items {
 		items[i].Min, items[i].Max = "", ""
@@ -37,7 +38,7 @@ func TestBinaryV2CheckpointStillLoads(t *testing.T) {
 				}
 			}
 		}
-	}, chunkBinary, []string{"entry\nb\x02"}, []string{"entry\nb\x03", "history\nb\x02"})
+	}, chunkBinary, []string{"entry\nb\x02"}, []string{"entry\nb\x04", "history\nb\x02"})
 }
 
 // A version 2 chunk of entries with every field it had set reads back as written, items and
@@ -126,4 +127,36 @@ func encodeEntryV2(w *binWriter, e *Entry) error {
 	w.str(e.Review.SubmittedBy)
 	w.str(e.Review.Comment)
 	return nil
+}
+
+// encodeEntryV3 writes e as binary version 3 did: version 4 without the transform at its end.
+func encodeEntryV3(w *binWriter, e *Entry) error {
+	c := *e
+	c.Transform = nil
+	if err := encodeEntry(w, &c); err != nil {
+		return err
+	}
+	w.b = w.b[:len(w.b)-1] // the empty transform's length
+	return nil
+}
+
+// TestBinaryV3CheckpointStillLoads: a checkpoint written by binary version 3 (no transforms)
+// restores the same state; the next one is version 4.
+func TestBinaryV3CheckpointStillLoads(t *testing.T) {
+	restoresFromOlder(t, func(tables []ckptTable) {
+		for i := range tables {
+			if tables[i].typ == ckptEntry {
+				tables[i].codec.encodeBin = func(w *binWriter, objs []any) error {
+					w.uvarint(binVersionLoadSettings)
+					w.uvarint(uint64(len(objs)))
+					for _, o := range objs {
+						if err := encodeEntryV3(w, o.(*Entry)); err != nil {
+							return err
+						}
+					}
+					return nil
+				}
+			}
+		}
+	}, chunkBinary, []string{"entry\nb\x03"}, []string{"entry\nb\x04", "history\nb\x02"})
 }

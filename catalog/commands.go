@@ -162,6 +162,9 @@ func applyDecoded(txn *memdb.Txn, rec *record, a applier, cmd any) error {
 	if err := a.apply.apply(txn, rec, cmd); err != nil {
 		return err
 	}
+	if err := propagateGrades(txn, rec); err != nil {
+		return err
+	}
 	return setIndex(txn, rec.Index)
 }
 
@@ -299,6 +302,7 @@ func finishRun(txn *memdb.Txn, rec *record, r Run, status, snapshot string) (*Ru
 	}
 	n.FinishedAt = n.FinishedAt.UTC()
 	n.Watermark = r.Watermark
+	n.Inputs = r.Inputs
 	if err := insertRun(txn, &n); err != nil {
 		return nil, err
 	}

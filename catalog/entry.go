@@ -122,6 +122,7 @@ func checkEntry(txn *memdb.Txn, e *Entry, draft, assigned bool) *problems {
 	validateTable(txn, p, e)
 	validateItems(p, e.Items)
 	checkLoadSettings(p, e)
+	checkTransform(txn, p, e)
 	if !p.assigned {
 		validateItemIDs(txn, p, e)
 	}

@@ -151,6 +151,7 @@ var entryFields = []entryField{
 	{"write_mode", "写入方式", func(e *Entry) string { return e.WriteMode }},
 	{"max_rejected_percent", "拒收行数上限（%）", func(e *Entry) string { return percentText(e.MaxRejectedPercent) }},
 	{"partitions", "分区列", func(e *Entry) string { return joined(e.Partitions) }},
+	{"transform_sql", "加工 SQL", func(e *Entry) string { return transformSQL(e) }},
 }
 
 // percentText is a percentage setting as the API writes it, "" when unset.

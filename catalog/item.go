@@ -92,6 +92,7 @@ func legacyItemIDs(e *Entry) {
 // it is compacted in place and stored. It moves the metadata generation (View.Generation): a
 // command that only records data of an entry already loaded uses insertEntryData instead.
 func insertEntry(txn *memdb.Txn, e *Entry) error {
+	applyFloors(txn, e) // a derived entry is never graded below its inputs (derived_grade.go)
 	if err := bumpGeneration(txn); err != nil {
 		return err
 	}

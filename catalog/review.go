@@ -39,6 +39,9 @@ func applyApproveEntry(txn *memdb.Txn, rec *record, cmd *entryCmd) error {
 	if n.PublishDate.IsZero() {
 		n.PublishDate = rec.At.UTC()
 	}
+	if w.change != nil && w.change.Kind == ChangeDowngrade {
+		waiveBelowFloors(txn, n, rec.Index) // the review accepted the lower grade of a derived item
+	}
 	if w.change != nil {
 		if _, err := txn.DeleteAll(tableChanges, indexID, cmd.Code); err != nil {
 			return fmt.Errorf("close change of %s: %w", cmd.Code, err)

@@ -186,6 +186,7 @@ func validateCommit(txn *memdb.Txn, snap *Snapshot, run *Run, expectedParent str
 		p.add("run.snapshot", "%s与快照%s不一致", schemas.Quote(run.Snapshot), schemas.Quote(snap.ID))
 	}
 	validateCounts(p, run, true)
+	validateRunInputs(txn, p, e, run)
 	if err := p.err(); err != nil {
 		return err
 	}

@@ -118,6 +118,8 @@ func entriesTableSchema() *memdb.TableSchema {
 			// Links to business items and scenes (business.go, scene.go).
 			indexScene:    {Name: indexScene, AllowMissing: true, Indexer: &memdb.StringSliceFieldIndex{Field: "Scenes"}},
 			indexBusiness: {Name: indexBusiness, AllowMissing: true, Indexer: &memdb.StringSliceFieldIndex{Field: "BusinessItems"}},
+			// The inputs of derived entries (derived.go).
+			indexDerivedFrom: {Name: indexDerivedFrom, AllowMissing: true, Indexer: derivedFromIndex{}},
 		},
 	}
 }

@@ -94,6 +94,9 @@ type Entry struct {
 	// Partitions are the Hive-style partition columns of the entry's files (ParsePartition):
 	// an item's field, or year(field) / month(field) of a DATE or TIMESTAMP item.
 	Partitions []string
+	// Transform, for a derived entry, is the SQL its data is made from (derived.go); nil for
+	// an entry loaded from a source.
+	Transform *Transform
 
 	CurrentSnapshot string    // Snapshot.ID of the visible data, "" when never loaded
 	CreatedAt       time.Time // set by the catalogue from the command time
@@ -165,6 +168,7 @@ func (e *Entry) Copy() *Entry {
 		c.MaxRejectedPercent = &v
 	}
 	c.Review.Editors = append([]string(nil), e.Review.Editors...)
+	c.Transform = e.Transform.Copy()
 	return &c
 }
 
@@ -231,4 +235,13 @@ type Run struct {
 	// Watermark, on a pull, is where the records it read end: committed with its snapshot (or
 	// with a run that found nothing new), it is where the entry's next pull begins.
 	Watermark string
+	// Inputs, on the run of a derived entry, are the snapshots of its inputs the transform
+	// read: committed with the snapshot they made, so that lineage as of any snapshot is exact.
+	Inputs []RunInput
+}
+
+// RunInput is one snapshot a derived entry's run read.
+type RunInput struct {
+	Entry    string // resource code
+	Snapshot string // Snapshot.ID
 }

@@ -1,0 +1,317 @@
+package catalog
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/go-memdb"
+
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// Transform makes an entry derived: its data is the result of a SQL query over other entries,
+// materialised into its own snapshots through the same writer and commit as a load. Inputs,
+// Columns and Filters are what the SQL reads, attributed by the lineage package from DuckDB's
+// own parse of it, never typed by hand; the catalogue checks that they name entries and items
+// that exist and that the derivations form no cycle.
+//
+// Grading follows the columns (DESIGN invariant 6): an output item is never graded below the
+// highest grade of the input items that reach it (its sources and the filters), unless a
+// reviewed downgrade recorded a waiver for it. Every command that writes an entry applies
+// this, and a rise upstream re-grades every derived entry below in the same command
+// (propagateGrades).
+type Transform struct {
+	SQL     string
+	Inputs  []string        // resource codes of the entries the SQL reads, sorted
+	Columns []DerivedColumn // one per output item, in output order
+	Filters []ColumnSource  // input items that decide which rows appear (WHERE, JOIN ON, GROUP BY …)
+	Waivers []GradeWaiver   // reviewed downgrades below the floor
+}
+
+// DerivedColumn is one output item and the input items it is computed from.
+type DerivedColumn struct {
+	Field   string
+	Sources []ColumnSource
+}
+
+// ColumnSource is an input item (an entry's field) and how it reaches the output.
+type ColumnSource struct {
+	Entry string // resource code
+	Field string
+	Via   string // Via… below
+}
+
+// How an input item reaches an output item.
+const (
+	ViaDirect    = "direct"    // copied or computed row by row
+	ViaAggregate = "aggregate" // inside an aggregate function
+	ViaWindow    = "window"    // inside a window function
+	ViaFilter    = "filter"    // decides which rows appear
+	ViaGroup     = "group"     // a GROUP BY key
+)
+
+// ViaNames are the Chinese names of the ways an item reaches an output.
+var ViaNames = map[string]string{
+	ViaDirect: "直接取值或计算", ViaAggregate: "汇总", ViaWindow: "窗口计算", ViaFilter: "筛选条件", ViaGroup: "分组",
+}
+
+// GradeWaiver is a reviewed downgrade of a derived item below its floor (an anonymising
+// aggregate, say): the item keeps Grade while the inputs that reach it are graded Floor or
+// lower. A rise upstream above Floor ends the waiver and re-grades the item.
+type GradeWaiver struct {
+	Field string
+	Grade schemas.Grade // the grade the review accepted
+	Floor schemas.Grade // the inputs' grade the review saw
+	Index uint64        // journal index of the approval
+}
+
+// MaxTransformSQL bounds a transform's SQL text.
+const MaxTransformSQL = 64 << 10
+
+// maxDerivationDepth bounds the chain of derived entries a cycle check or a propagation walks.
+const maxDerivationDepth = 64
+
+const indexDerivedFrom = "derived_from"
+
+// derivedFromIndex indexes an entry under each input of its transform, so that the entries
+// derived from one are found without a walk of the directory.
+type derivedFromIndex struct{}
+
+func (derivedFromIndex) FromObject(obj any) (bool, [][]byte, error) {
+	e, ok := obj.(*Entry)
+	if !ok {
+		return false, nil, fmt.Errorf("derived index: %T is not an entry", obj)
+	}
+	if e.Transform == nil || len(e.Transform.Inputs) == 0 {
+		return false, nil, nil
+	}
+	out := make([][]byte, len(e.Transform.Inputs))
+	for i, in := range e.Transform.Inputs {
+		out[i] = []byte(in + "\x00")
+	}
+	return true, out, nil
+}
+
+func (derivedFromIndex) FromArgs(args ...any) ([]byte, error) {
+	if len(args) != 1 {
+		return nil, fmt.Errorf("derived index: want one resource code, got %d arguments", len(args))
+	}
+	s, ok := args[0].(string)
+	if !ok {
+		return nil, fmt.Errorf("derived index: %T is not a resource code", args[0])
+	}
+	return []byte(s + "\x00"), nil
+}
+
+// Copy returns a deep copy of t (nil for nil).
+func (t *Transform) Copy() *Transform {
+	if t == nil {
+		return nil
+	}
+	c := *t
+	c.Inputs = slices.Clone(t.Inputs)
+	c.Columns = make([]DerivedColumn, len(t.Columns))
+	for i, col := range t.Columns {
+		c.Columns[i] = DerivedColumn{Field: col.Field, Sources: slices.Clone(col.Sources)}
+	}
+	c.Filters = slices.Clone(t.Filters)
+	c.Waivers = slices.Clone(t.Waivers)
+	return &c
+}
+
+// derivedFrom lists the resource codes of the entries whose transforms read code, sorted.
+func derivedFrom(txn *memdb.Txn, code string) []string {
+	it, err := txn.Get(tableEntries, indexDerivedFrom, code)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for raw := it.Next(); raw != nil; raw = it.Next() {
+		out = append(out, raw.(*Entry).ResourceCode)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// DerivedFrom lists the entries whose transforms read code, as resource codes, sorted; the
+// caller decides which of them a principal may see.
+func (v *View) DerivedFrom(code string) []string { return derivedFrom(v.txn, code) }
+
+// checkTransform checks e's transform: bounded SQL, inputs that exist and lead back to no
+// derivation of e, output columns that are e's items, sources that are items of the inputs.
+func checkTransform(txn *memdb.Txn, p *problems, e *Entry) {
+	t := e.Transform
+	if t == nil {
+		return
+	}
+	if strings.TrimSpace(t.SQL) == "" {
+		p.add("transform.sql", "必填")
+	} else if len(t.SQL) > MaxTransformSQL {
+		p.add("transform.sql", "长度 %d 字节，超过上限 %d", len(t.SQL), MaxTransformSQL)
+	}
+	if len(t.Inputs) == 0 {
+		p.add("transform.inputs", "加工至少需要读取一个目录")
+	}
+	inputs := map[string]*Entry{}
+	for _, in := range t.Inputs {
+		if in == e.ResourceCode {
+			p.add("transform.inputs", "目录不能由自身加工生成")
+			continue
+		}
+		src, err := entryTxn(txn, in)
+		if err != nil {
+			p.add("transform.inputs", "目录%s不存在", schemas.Quote(in))
+			continue
+		}
+		inputs[in] = src
+		if path := derivationPath(txn, in, e.ResourceCode); path != nil {
+			p.add("transform.inputs", "形成循环加工：%s", strings.Join(append([]string{e.ResourceCode}, path...), " ← "))
+		}
+	}
+	outputs := map[string]bool{}
+	for i, c := range t.Columns {
+		at := fmt.Sprintf("transform.columns[%d]", i)
+		if _, ok := e.Item(c.Field); !ok {
+			p.add(at, "输出列%s不是本目录的信息项", schemas.Quote(c.Field))
+		}
+		if outputs[c.Field] {
+			p.add(at, "输出列%s重复", schemas.Quote(c.Field))
+		}
+		outputs[c.Field] = true
+		for _, s := range c.Sources {
+			checkSource(p, at, inputs, s)
+		}
+	}
+	for _, it := range e.Items.All() {
+		if !outputs[it.Field] {
+			p.add("transform.columns", "信息项%s不是加工结果的输出列", schemas.Quote(it.Field))
+		}
+	}
+	for i, s := range t.Filters {
+		checkSource(p, fmt.Sprintf("transform.filters[%d]", i), inputs, s)
+	}
+	for i, w := range t.Waivers {
+		if !outputs[w.Field] {
+			p.add(fmt.Sprintf("transform.waivers[%d]", i), "%s不是输出列", schemas.Quote(w.Field))
+		}
+	}
+}
+
+func checkSource(p *problems, at string, inputs map[string]*Entry, s ColumnSource) {
+	src, ok := inputs[s.Entry]
+	if !ok {
+		p.add(at, "来源目录%s不在加工的输入之中", schemas.Quote(s.Entry))
+		return
+	}
+	if _, ok := src.Item(s.Field); !ok {
+		p.add(at, "来源目录 %s 没有信息项%s", s.Entry, schemas.Quote(s.Field))
+	}
+	if _, ok := ViaNames[s.Via]; !ok {
+		p.add(at, "来源方式%s无效", schemas.Quote(s.Via))
+	}
+}
+
+// derivationPath returns the chain of inputs from code up to target (code first), or nil when
+// target is not among code's inputs, its inputs' inputs and so on. A chain longer than
+// maxDerivationDepth counts as a cycle: nothing legitimate is derived that deep.
+func derivationPath(txn *memdb.Txn, code, target string) []string {
+	seen := map[string]bool{}
+	var walk func(c string, depth int) []string
+	walk = func(c string, depth int) []string {
+		if c == target || depth > maxDerivationDepth {
+			return []string{c}
+		}
+		if seen[c] {
+			return nil
+		}
+		seen[c] = true
+		e, err := entryTxn(txn, c)
+		if err != nil || e.Transform == nil {
+			return nil
+		}
+		for _, in := range e.Transform.Inputs {
+			if path := walk(in, depth+1); path != nil {
+				return append([]string{c}, path...)
+			}
+		}
+		return nil
+	}
+	return walk(code, 0)
+}
+
+// sourceGrade is the grade an input item carries into what is derived from it: its own, and at
+// least its entry's manual override (a table graded up as a whole is that grade throughout).
+func sourceGrade(txn *memdb.Txn, s ColumnSource) schemas.Grade {
+	e, err := entryTxn(txn, s.Entry)
+	if err != nil {
+		return ""
+	}
+	it, _ := e.Item(s.Field)
+	return schemas.MaxGrade(it.Grade, e.GradeOverride)
+}
+
+// floors gives each output item of t the lowest grade it may have: the highest grade of its
+// sources and of the filters. Items no input reaches have no floor.
+func floors(txn *memdb.Txn, t *Transform) map[string]schemas.Grade {
+	memo := map[ColumnSource]schemas.Grade{}
+	grade := func(s ColumnSource) schemas.Grade {
+		k := ColumnSource{Entry: s.Entry, Field: s.Field}
+		g, ok := memo[k]
+		if !ok {
+			g = sourceGrade(txn, k)
+			memo[k] = g
+		}
+		return g
+	}
+	var filter schemas.Grade
+	for _, s := range t.Filters {
+		filter = schemas.MaxGrade(filter, grade(s))
+	}
+	out := make(map[string]schemas.Grade, len(t.Columns))
+	for _, c := range t.Columns {
+		g := filter
+		for _, s := range c.Sources {
+			g = schemas.MaxGrade(g, grade(s))
+		}
+		if g != "" {
+			out[c.Field] = g
+		}
+	}
+	return out
+}
+
+// transformSQL is e's transform SQL, "" for an entry that is not derived.
+func transformSQL(e *Entry) string {
+	if e.Transform == nil {
+		return ""
+	}
+	return e.Transform.SQL
+}
+
+// validateRunInputs checks the input snapshots a run of e claims to have read: snapshots of
+// e's transform inputs, one per input. A run of an entry that is not derived reads none.
+func validateRunInputs(txn *memdb.Txn, p *problems, e *Entry, run *Run) {
+	if len(run.Inputs) == 0 {
+		return
+	}
+	if e.Transform == nil {
+		p.add("run.inputs", "目录 %s 不是加工目录，运行不能记录输入快照", e.ResourceCode)
+		return
+	}
+	seen := map[string]bool{}
+	for i, in := range run.Inputs {
+		at := fmt.Sprintf("run.inputs[%d]", i)
+		if !slices.Contains(e.Transform.Inputs, in.Entry) {
+			p.add(at, "目录%s不是加工的输入", schemas.Quote(in.Entry))
+		}
+		if seen[in.Entry] {
+			p.add(at, "目录%s重复", schemas.Quote(in.Entry))
+		}
+		seen[in.Entry] = true
+		s, err := first[Snapshot](txn, tableSnapshots, "snapshot", in.Snapshot)
+		if err != nil || s.Entry != in.Entry {
+			p.add(at, "快照%s不是目录 %s 的快照", schemas.Quote(in.Snapshot), in.Entry)
+		}
+	}
+}
