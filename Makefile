@@ -53,7 +53,7 @@ test: $(MINIO) postgres vet build
 # (BENCH_ENTRIES entries of 20 items written with 1 and 16 writers, checkpoint bytes, start-up
 # time and memory), plus the package benchmarks.
 bench: build
-	$(GO) run ./bench -rows $(BENCH_ROWS) -entries $(BENCH_ENTRIES)
+	$(GO) run ./bench -rows $(BENCH_ROWS) -entries $(BENCH_ENTRIES) -lineage 10000
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./lake/... ./ingest/... ./query/...
 
 # The catalogue alone: the province-size run (entries written through the directory workflow by

@@ -37,10 +37,17 @@ func main() {
 	writers := flag.String("writers", "1,16", "concurrent catalogue writers, one run per count")
 	flag.StringVar(&catalogProfile, "catalog-cpuprofile", "", "write a CPU profile of each catalogue writing run, and of its start-up, to this file (suffixed .1w, .16w, .open.1w …), with the run's mutex and block profiles (.16w.mutex, .16w.block)")
 	flag.StringVar(&catalogMemProfile, "catalog-memprofile", "", "write a heap profile of the catalogue after start-up to this file (suffixed .1w, .16w), and one with the search index built (.1w.search …)")
+	lineageNodes := flag.Int("lineage", 0, "entries of a generated lineage graph to traverse (0 skips the lineage benchmark)")
 	reopen := flag.String("catalog-open", "", "internal: open the catalogue in this directory and report start-up time and memory")
 	flag.Parse()
 	cpuProfile = *cpuprofile
 	batchRows = *batch
+	if *lineageNodes > 0 {
+		if err := lineageReport(*lineageNodes); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+	}
 	if err := mainErr(*rows, *entries, *writers, *keep, *reopen); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)

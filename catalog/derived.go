@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/go-memdb"
 
@@ -120,7 +121,8 @@ func (t *Transform) Copy() *Transform {
 	return &c
 }
 
-// derivedFrom lists the resource codes of the entries whose transforms read code, sorted.
+// derivedFrom lists the resource codes of the entries whose transforms read code, sorted (the
+// index orders an input's entries by their primary key, the resource code).
 func derivedFrom(txn *memdb.Txn, code string) []string {
 	it, err := txn.Get(tableEntries, indexDerivedFrom, code)
 	if err != nil {
@@ -130,7 +132,6 @@ func derivedFrom(txn *memdb.Txn, code string) []string {
 	for raw := it.Next(); raw != nil; raw = it.Next() {
 		out = append(out, raw.(*Entry).ResourceCode)
 	}
-	slices.Sort(out)
 	return out
 }
 
@@ -165,9 +166,9 @@ func checkTransform(txn *memdb.Txn, p *problems, e *Entry) {
 			continue
 		}
 		inputs[in] = src
-		if path := derivationPath(txn, in, e.ResourceCode); path != nil {
-			p.add("transform.inputs", "形成循环加工：%s", strings.Join(append([]string{e.ResourceCode}, path...), " ← "))
-		}
+	}
+	if path := derivationPath(txn, e.ResourceCode, inputs); path != nil {
+		p.add("transform.inputs", "形成循环加工：%s", strings.Join(path, " → "))
 	}
 	outputs := map[string]bool{}
 	for i, c := range t.Columns {
@@ -212,26 +213,24 @@ func checkSource(p *problems, at string, inputs map[string]*Entry, s ColumnSourc
 	}
 }
 
-// derivationPath returns the chain of inputs from code up to target (code first), or nil when
-// target is not among code's inputs, its inputs' inputs and so on. A chain longer than
-// maxDerivationDepth counts as a cycle: nothing legitimate is derived that deep.
-func derivationPath(txn *memdb.Txn, code, target string) []string {
+// derivationPath returns a chain of derivations from code down to one of inputs (code first),
+// or nil when none of inputs is derived, at any depth, from code: reading it would close a
+// cycle. The walk follows the entries derived from code, which are few, not the inputs' own
+// upstream, which may be most of the directory. A chain longer than maxDerivationDepth counts
+// as a cycle: nothing legitimate is derived that deep.
+func derivationPath(txn *memdb.Txn, code string, inputs map[string]*Entry) []string {
 	seen := map[string]bool{}
 	var walk func(c string, depth int) []string
 	walk = func(c string, depth int) []string {
-		if c == target || depth > maxDerivationDepth {
+		if _, ok := inputs[c]; ok && depth > 0 || depth > maxDerivationDepth {
 			return []string{c}
 		}
 		if seen[c] {
 			return nil
 		}
 		seen[c] = true
-		e, err := entryTxn(txn, c)
-		if err != nil || e.Transform == nil {
-			return nil
-		}
-		for _, in := range e.Transform.Inputs {
-			if path := walk(in, depth+1); path != nil {
+		for _, d := range derivedFrom(txn, c) {
+			if path := walk(d, depth+1); path != nil {
 				return append([]string{c}, path...)
 			}
 		}
@@ -314,4 +313,48 @@ func validateRunInputs(txn *memdb.Txn, p *problems, e *Entry, run *Run) {
 			p.add(at, "快照%s不是目录 %s 的快照", schemas.Quote(in.Snapshot), in.Entry)
 		}
 	}
+}
+
+// LagOf says whether entry code, due for collection, is not collected at now, and why (as
+// Lagging would list it for p); false for an entry that is collected, not due or not there.
+func (v *View) LagOf(code string, now time.Time, p *Principal) (Lag, bool) {
+	e, err := entryTxn(v.txn, code)
+	if err != nil || !isDue(e) {
+		return Lag{}, false
+	}
+	st := newLoadStates(v.txn, e.ResourceCode).of(e.ResourceCode)
+	if collected(e, now, st) {
+		return Lag{}, false
+	}
+	return lagOf(e, now, p, st), true
+}
+
+// LineageEntry is what lineage reads of an entry: its names, items, transform, links and data,
+// shared with the stored entry (read only), with the access decision of the principal asking.
+type LineageEntry struct {
+	Code, Table, Name string
+	Items             ItemList
+	Transform         *Transform // shared: never changed by the caller
+	Scenes            []string   // shared
+	BusinessItems     []string   // shared
+	CurrentSnapshot   string
+	Due               bool // counted in the collection figure (数据归集率)
+}
+
+// LineageOf returns entry code as lineage reads it for p, without copying it; false when it
+// does not exist for p (exactly as when it does not exist). Whether p may read its data, and
+// so its runs, is View.Decide's to say.
+func (v *View) LineageOf(p *Principal, code string) (LineageEntry, bool) {
+	e, err := entryTxn(v.txn, code)
+	if err != nil || !exists(p, e) {
+		return LineageEntry{}, false
+	}
+	return LineageEntry{Code: e.ResourceCode, Table: e.Table, Name: e.Name, Items: e.Items, Transform: e.Transform,
+		Scenes: e.Scenes, BusinessItems: e.BusinessItems, CurrentSnapshot: e.CurrentSnapshot, Due: isDue(e)}, true
+}
+
+// ReadsData reports whether p may read entry code's data at now (View.Decide), and so its runs.
+func (v *View) ReadsData(p *Principal, code string, now time.Time) bool {
+	e, err := entryTxn(v.txn, code)
+	return err == nil && v.Decide(p, e, now).Read
 }

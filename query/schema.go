@@ -319,6 +319,7 @@ var fixedTypeNames = []string{
 	"SearchResult", "SearchHit", "SearchHighlight", "SearchFacets", "FacetCount",
 	"AuditEvent", "AuditPage",
 	"Grant", "GrantEvent", "GrantPage", "GrantInput", // schema_grant.go
+	"LineageGraph", "LineageNode", "LineageEdge", "Impact", "ImpactedEntry", "LineageRef", "FigureImpact", // schema_lineage.go
 }
 
 // buildSchema builds the schema the reader sees over entries, their types named by names
@@ -340,6 +341,7 @@ func (s *Service) buildSchema(g *generation, entries []*catalog.Entry, rd reader
 		}
 		s.searchFields(ct, fields)
 		s.auditFields(auditPage, fields)
+		s.lineageFields(fields)
 		for i, e := range entries {
 			for name, f := range tables[i] {
 				if _, dup := fields[name]; dup {

@@ -1,0 +1,229 @@
+// Package lineage answers where data came from and what depends on it. Its facts are the
+// catalogue's own, written in the commands that make them true (catalog/derived.go): a load's
+// run names its source, a derived entry's transform names its inputs and the input items of
+// each output item, a derived run names the input snapshots it read. Nothing here is typed by
+// hand or kept apart from the catalogue, so lineage can never disagree with the data.
+//
+// Traversal walks the catalogue's indexes from the entry asked about (the inputs of a
+// transform one way, the derived-from index the other), so its cost is the part of the graph
+// it visits, never the directory. Every entry it reaches is shown only if it exists for the
+// principal asking (catalog's decision); the walk does not pass through one that does not,
+// and the answer counts them as hidden.
+package lineage
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// Direction of a traversal.
+type Direction string
+
+const (
+	Upstream   Direction = "upstream"   // where it came from
+	Downstream Direction = "downstream" // what depends on it
+)
+
+// Level of a traversal: entries, or their items.
+type Level string
+
+const (
+	TableLevel  Level = "table"
+	ColumnLevel Level = "column"
+)
+
+// NodeKind is what a node stands for.
+type NodeKind string
+
+const (
+	KindEntry    NodeKind = "entry"         // a directory entry (table level)
+	KindColumn   NodeKind = "column"        // an entry's item (column level)
+	KindSource   NodeKind = "source"        // where a load read: a district, a connection, a file
+	KindScene    NodeKind = "scene"         // an application scene the entry serves
+	KindBusiness NodeKind = "business_item" // a business item the entry serves
+)
+
+// Edge kinds beside the catalog.Via… of column lineage.
+const (
+	EdgeDerived = "derived" // an input of a transform
+	EdgeLoad    = "load"    // a source a load read
+	EdgeServes  = "serves"  // an entry serving a scene or a business item
+)
+
+// Node is one node of a lineage graph.
+type Node struct {
+	ID       string // unique in the graph: "entry:0101/000001", "column:0101/000001.pm25", …
+	Kind     NodeKind
+	Entry    string // resource code, for entries and columns
+	Field    string // for columns
+	Name     string // Chinese name
+	Snapshot string // the entry's snapshot this lineage is of (as of a snapshot), when known
+	Depth    int    // hops from the root
+}
+
+// Edge runs from what is read to what is made of it, whichever way the traversal went.
+type Edge struct {
+	From, To string
+	Kind     string // EdgeDerived, EdgeLoad, EdgeServes, or a catalog.Via… between columns
+}
+
+// Options of a traversal.
+type Options struct {
+	Direction Direction
+	Level     Level
+	Field     string // column level: start from this item only ("" for every item)
+	Depth     int    // hops, 1 to MaxDepth; 0 for DefaultDepth
+	AsOf      string // upstream only: the root's snapshot to trace (its run's input snapshots)
+	MaxNodes  int    // 0 for DefaultMaxNodes, at most MaxNodes
+}
+
+// Bounds of a traversal.
+const (
+	DefaultDepth    = 5
+	MaxDepth        = 20
+	DefaultMaxNodes = 2000
+	MaxNodes        = 10000
+)
+
+// Graph is the answer of a traversal.
+type Graph struct {
+	Root      string // the root node's ID
+	Nodes     []Node // in the order reached (breadth first), the root first
+	Edges     []Edge
+	Hidden    int  // neighbouring entries that do not exist for the principal (not traversed)
+	Truncated bool // MaxNodes was reached: some nodes were left out
+}
+
+// Errors of a traversal, wrapped with the detail in Chinese.
+var (
+	ErrNotFound = catalog.ErrNotFound
+	ErrInvalid  = schemas.ErrInvalid
+)
+
+// Trace walks the lineage of entry code for p at now.
+func Trace(v *catalog.View, p *catalog.Principal, now time.Time, code string, o Options) (*Graph, error) {
+	if err := o.normalise(); err != nil {
+		return nil, err
+	}
+	root, ok := v.LineageOf(p, code)
+	if !ok {
+		return nil, fmt.Errorf("目录 %s 不存在: %w", code, ErrNotFound)
+	}
+	w := newTracer(v, p, now, o, root)
+	snap := root.CurrentSnapshot
+	if o.AsOf != "" {
+		s, err := v.Snapshot(o.AsOf)
+		if err != nil || s.Entry != root.Code {
+			return nil, schemas.Userf(ErrInvalid, "快照 %s 不是目录 %s 的快照", o.AsOf, root.Code)
+		}
+		snap = s.ID
+	}
+	if o.Level == ColumnLevel {
+		return w.columns(root, snap)
+	}
+	return w.tables(root, snap), nil
+}
+
+func (o *Options) normalise() error {
+	switch o.Direction {
+	case Upstream, Downstream:
+	default:
+		return schemas.Userf(ErrInvalid, "方向应为 upstream（上游）或 downstream（下游），不是“%s”", o.Direction)
+	}
+	switch o.Level {
+	case "":
+		o.Level = TableLevel
+	case TableLevel, ColumnLevel:
+	default:
+		return schemas.Userf(ErrInvalid, "层级应为 table（表）或 column（字段），不是“%s”", o.Level)
+	}
+	if o.Depth == 0 {
+		o.Depth = DefaultDepth
+	}
+	if o.Depth < 1 || o.Depth > MaxDepth {
+		return schemas.Userf(ErrInvalid, "深度应在 1 到 %d 之间（请求为 %d）", MaxDepth, o.Depth)
+	}
+	if o.MaxNodes == 0 {
+		o.MaxNodes = DefaultMaxNodes
+	}
+	if o.MaxNodes < 1 || o.MaxNodes > MaxNodes {
+		return schemas.Userf(ErrInvalid, "节点数上限应在 1 到 %d 之间（请求为 %d）", MaxNodes, o.MaxNodes)
+	}
+	if o.AsOf != "" && o.Direction != Upstream {
+		return schemas.Userf(ErrInvalid, "按快照追溯（asOf）只适用于上游")
+	}
+	return nil
+}
+
+// tracer is one traversal's state.
+type tracer struct {
+	v       *catalog.View
+	p       *catalog.Principal
+	now     time.Time
+	o       Options
+	g       Graph
+	seen    map[string]bool
+	entries map[string]*known // nil value: does not exist for p
+}
+
+// known is an entry a traversal has looked up, with its node's ID.
+type known struct {
+	catalog.LineageEntry
+	id string
+}
+
+func newTracer(v *catalog.View, p *catalog.Principal, now time.Time, o Options, root catalog.LineageEntry) *tracer {
+	w := &tracer{v: v, p: p, now: now, o: o, seen: make(map[string]bool, 256), entries: make(map[string]*known, 256)}
+	w.entries[root.Code] = &known{LineageEntry: root, id: entryID(root.Code)}
+	return w
+}
+
+// entry returns code as p sees it, nil when it does not exist for p (looked up once).
+func (w *tracer) entry(code string) *known {
+	if e, ok := w.entries[code]; ok {
+		return e
+	}
+	var out *known
+	if e, ok := w.v.LineageOf(w.p, code); ok {
+		out = &known{LineageEntry: e, id: entryID(e.Code)}
+	}
+	w.entries[code] = out
+	return out
+}
+
+// add adds n unless it is there already or the graph is full; it reports whether n is new.
+func (w *tracer) add(n Node) bool {
+	if w.seen[n.ID] {
+		return false
+	}
+	if len(w.g.Nodes) >= w.o.MaxNodes {
+		w.g.Truncated = true
+		return false
+	}
+	w.seen[n.ID] = true
+	w.g.Nodes = append(w.g.Nodes, n)
+	return true
+}
+
+// edge adds an edge from what is read to what is made of it; up says the traversal goes
+// upstream, from made to read.
+func (w *tracer) edge(at, other, kind string, up bool) {
+	if !w.seen[other] {
+		return // left out (MaxNodes)
+	}
+	if up {
+		w.g.Edges = append(w.g.Edges, Edge{From: other, To: at, Kind: kind})
+	} else {
+		w.g.Edges = append(w.g.Edges, Edge{From: at, To: other, Kind: kind})
+	}
+}
+
+func entryID(code string) string         { return "entry:" + code }
+func columnID(code, field string) string { return "column:" + code + "." + field }
+
+func errNoItem(code, field string) error {
+	return schemas.Userf(ErrInvalid, "目录 %s 没有信息项“%s”", code, field)
+}
