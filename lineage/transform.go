@@ -2,6 +2,7 @@ package lineage
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -31,6 +32,9 @@ func TransformFor(ctx context.Context, an *Analyzer, v *catalog.View, p *catalog
 		return t, true
 	}
 	at, err := an.Attribute(ctx, sqlText, resolve)
+	if errors.Is(err, ErrRefused) {
+		return nil, schemas.Userf(errors.Join(ErrInvalid, err), "加工 SQL 无法确定来源: %s", err.Error())
+	}
 	if err != nil {
 		return nil, err
 	}

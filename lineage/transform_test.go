@@ -44,7 +44,10 @@ func TestTransformFor(t *testing.T) {
 	// H is important: for the analyst it does not exist, so the SQL cannot name it.
 	_, err = TransformFor(ctx, an, v, analyst, f.now, "SELECT pm25 FROM important")
 	require.ErrorIs(t, err, ErrRefused)
-	assert.Contains(t, err.Error(), "important")
+	require.ErrorIs(t, err, ErrInvalid)
+	msg, _ := schemas.UserMessage(err)
+	assert.Contains(t, msg, "加工 SQL 无法确定来源")
+	assert.Contains(t, msg, "important")
 	_, err = TransformFor(ctx, an, v, admin, f.now, "SELECT pm25 FROM important")
 	require.NoError(t, err, "the operator reads it whole")
 }
