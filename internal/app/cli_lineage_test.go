@@ -1,0 +1,71 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// TestLineageCommands: upstream at table and column level, downstream, and impact, as the
+// operator and as a steward whose clearance hides the important derived entry.
+func TestLineageCommands(t *testing.T) {
+	ctx := context.Background()
+	log := slog.New(slog.DiscardHandler)
+	a, cfg, _ := airSteward(t, schemas.General2)
+	entry := func(code, table, name string, items ...catalog.Item) *catalog.Entry {
+		return &catalog.Entry{ResourceCode: code, Table: table, Name: name, CategoryCode: "0101",
+			ProviderName: "重庆市生态环境局", ProviderCode: "11500000MB0000000X", Abstract: name, FormatType: "DATABASE",
+			ShareType: "UNCONDITIONAL", ShareMode: "TABLE", OpenType: "UNCONDITIONAL", SharingBasis: "办法",
+			UpdateCycle: schemas.Daily, Status: catalog.StatusPublished, Department: "DIV_AIR", District: schemas.CityCode,
+			SourceKind: "LOCAL_SYSTEM", Domains: []string{"AIR"}, Items: catalog.ItemsOf(items...)}
+	}
+	it := func(field, name string, g schemas.Grade) catalog.Item {
+		return catalog.Item{Name: name, Field: field, Type: schemas.Float, Grade: g}
+	}
+	require.NoError(t, a.Cat.PutEntry(ctx, entry("0101/000001", "hourly", "小时数据", it("pm25", "PM2.5", schemas.General2))))
+	require.NoError(t, a.Cat.PutEntry(ctx, entry("0101/000004", "penalties", "处罚", it("fine", "罚款", schemas.Important))))
+	d := entry("0101/000002", "daily", "日均数据", it("pm25_avg", "日均PM2.5", schemas.General1))
+	d.Transform = &catalog.Transform{SQL: "SELECT avg(pm25) AS pm25_avg FROM hourly", Inputs: []string{"0101/000001"},
+		Columns: []catalog.DerivedColumn{{Field: "pm25_avg", Sources: []catalog.ColumnSource{{Entry: "0101/000001", Field: "pm25", Via: catalog.ViaAggregate}}}}}
+	require.NoError(t, a.Cat.PutEntry(ctx, d))
+	h := entry("0101/000003", "fines", "罚款汇总", it("total", "合计", schemas.General1))
+	h.Transform = &catalog.Transform{SQL: "SELECT sum(fine) AS total FROM hourly, penalties", Inputs: []string{"0101/000001", "0101/000004"},
+		Columns: []catalog.DerivedColumn{{Field: "total", Sources: []catalog.ColumnSource{{Entry: "0101/000004", Field: "fine", Via: catalog.ViaAggregate}}}},
+		Filters: []catalog.ColumnSource{{Entry: "0101/000001", Field: "pm25", Via: catalog.ViaFilter}}}
+	require.NoError(t, a.Cat.PutEntry(ctx, h))
+	require.NoError(t, a.Close())
+
+	var out bytes.Buffer
+	require.Equal(t, ExitOK, RunLineage(ctx, cfg, LineageArgs{Entry: "daily", Direction: "upstream", Level: "column"}, &out, log), out.String())
+	assert.Contains(t, out.String(), "0101/000002 日均数据 的上游血缘: 2 个节点, 1 条关系")
+	assert.Regexp(t, `column:0101/000001\.pm25\s+column:0101/000002\.pm25_avg\s+汇总`, out.String())
+
+	out.Reset()
+	require.Equal(t, ExitOK, RunLineage(ctx, cfg, LineageArgs{Entry: "0101/000001", Direction: "downstream"}, &out, log), out.String())
+	assert.Contains(t, out.String(), "entry:0101/000003")
+	out.Reset()
+	require.Equal(t, ExitOK, RunLineage(ctx, cfg, LineageArgs{As: "zhang", Entry: "0101/000001", Direction: "downstream"}, &out, log), out.String())
+	assert.NotContains(t, out.String(), "entry:0101/000003", "graded important by its input, above the steward's clearance")
+	assert.Contains(t, out.String(), "另有 1 个无权查看的关联目录未展开")
+
+	out.Reset()
+	require.Equal(t, ExitOK, RunImpact(ctx, cfg, LineageArgs{As: "zhang", Entry: "hourly"}, &out, log), out.String())
+	assert.Contains(t, out.String(), "下游目录 1 个, 其中 1 个当前过期")
+	assert.Contains(t, out.String(), "本目录未按时归集: 从未归集")
+	assert.Contains(t, out.String(), "过期: 输入 0101/000001 未按时更新（从未归集）")
+	assert.Contains(t, out.String(), "管理指标: 数据归集率")
+
+	out.Reset()
+	assert.Equal(t, ExitFailed, RunLineage(ctx, cfg, LineageArgs{As: "zhang", Entry: "0101/000003", Direction: "upstream"}, &out, log))
+	assert.Contains(t, out.String(), "错误: 未能查询血缘")
+	out.Reset()
+	assert.Equal(t, ExitFailed, RunLineage(ctx, cfg, LineageArgs{Entry: "daily", Direction: "up", Depth: 3}, &out, log))
+	assert.Contains(t, out.String(), "方向应为")
+}
