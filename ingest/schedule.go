@@ -156,6 +156,7 @@ type Scheduler struct {
 	refused map[string]time.Time
 	wg      sync.WaitGroup
 	slots   chan struct{}
+	derived derivedLane // derived entries: materialised when stale (derived_schedule.go)
 }
 
 // NewScheduler returns a scheduler of svc's pulls; Run starts it.
@@ -202,8 +203,10 @@ func (s *Scheduler) Run(ctx context.Context) {
 }
 
 // Tick starts the pulls due now, as many as there are free workers; the rest wait for a later
-// tick. It returns the entries it started.
+// tick. It returns the entries it started. It also starts a sweep of the stale derived entries
+// (derived_schedule.go), which Wait waits for too.
 func (s *Scheduler) Tick(ctx context.Context) []string {
+	s.tickDerived(ctx) // derived entries: a sweep of the stale ones (derived_schedule.go)
 	now := s.svc.now()
 	view := s.svc.cat.View()
 	var started []string
