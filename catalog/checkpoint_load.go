@@ -66,6 +66,11 @@ func loadCheckpoint(ctx context.Context, db *memdb.MemDB, dir string) (ckptInfo,
 		err = buildKeySets(txn) // derived, never stored: once, over what was restored
 	}
 	if err == nil {
+		// Older formats restore entries through storeEntry, which marks grade changes for a
+		// command's propagation; a restored state is propagated already.
+		_, err = txn.DeleteAll(tableRegrade, indexID)
+	}
+	if err == nil {
 		err = buildLoadStates(txn)
 	}
 	if err == nil {

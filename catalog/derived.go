@@ -1,6 +1,8 @@
 package catalog
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -280,6 +282,82 @@ func floors(txn *memdb.Txn, t *Transform) map[string]schemas.Grade {
 	return out
 }
 
+// Fingerprint names t's SQL: a derived run records it (Run.Transform).
+func (t *Transform) Fingerprint() string {
+	h := sha256.Sum256([]byte(t.SQL))
+	return "sql:" + hex.EncodeToString(h[:8])
+}
+
+// DerivedStale says whether derived entry code's data is not what its transform, as it stands,
+// made of its inputs' current snapshots, and why (in Chinese): never made, an input has newer
+// data, or the SQL was edited since. The entry's data was made so when the run of its current
+// snapshot was, or when the last run after that one was an UNCHANGED materialisation that was
+// (its rows came out the same). An entry that is not derived is never stale.
+func (v *View) DerivedStale(code string) (reason string, stale bool) {
+	e, err := entryTxn(v.txn, code)
+	if err != nil || e.Transform == nil {
+		return "", false
+	}
+	want := make([]RunInput, 0, len(e.Transform.Inputs))
+	for _, in := range slices.Sorted(slices.Values(e.Transform.Inputs)) {
+		ie, err := entryTxn(v.txn, in)
+		if err != nil {
+			return "", false
+		}
+		want = append(want, RunInput{Entry: in, Snapshot: ie.CurrentSnapshot})
+	}
+	fp := e.Transform.Fingerprint()
+	made := func(r *Run) bool { return r.Transform == fp && slices.Equal(r.Inputs, want) }
+	var current *Run
+	if s := lookup[Snapshot](v.txn, tableSnapshots, e.CurrentSnapshot); s != nil {
+		current = lookup[Run](v.txn, tableRuns, s.Run)
+	}
+	if current != nil && made(current) {
+		return "", false
+	}
+	for _, r := range v.Runs(code) { // newest first
+		if r.Status == RunRunning || r.Status == RunFailed {
+			continue // changed nothing
+		}
+		if r.Status == RunUnchanged && made(r) {
+			return "", false
+		}
+		break
+	}
+	switch {
+	case current == nil:
+		return "尚未加工生成", true
+	case current.Transform != fp:
+		return "加工 SQL 已修改，尚未重新加工", true
+	}
+	for _, w := range want {
+		if i := slices.IndexFunc(current.Inputs, func(in RunInput) bool { return in.Entry == w.Entry }); i < 0 || current.Inputs[i] != w {
+			return fmt.Sprintf("输入 %s 已有更新的数据，尚未重新加工", w.Entry), true
+		}
+	}
+	return "加工 SQL 已修改，尚未重新加工", true
+}
+
+// EachDerived calls fn with the resource code of every derived entry, once each, until fn
+// returns false: a walk of the derived-from index, whose cost is the derivations, not the
+// directory.
+func (v *View) EachDerived(fn func(code string) bool) {
+	it, err := v.txn.LowerBound(tableEntries, indexDerivedFrom, "")
+	if err != nil {
+		return
+	}
+	seen := map[string]bool{}
+	for raw := it.Next(); raw != nil; raw = it.Next() {
+		code := raw.(*Entry).ResourceCode
+		if !seen[code] {
+			seen[code] = true
+			if !fn(code) {
+				return
+			}
+		}
+	}
+}
+
 // transformSQL is e's transform SQL, "" for an entry that is not derived.
 func transformSQL(e *Entry) string {
 	if e.Transform == nil {
@@ -332,13 +410,13 @@ func (v *View) LagOf(code string, now time.Time, p *Principal) (Lag, bool) {
 // LineageEntry is what lineage reads of an entry: its names, items, transform, links and data,
 // shared with the stored entry (read only), with the access decision of the principal asking.
 type LineageEntry struct {
-	Code, Table, Name string
-	Items             ItemList
-	Transform         *Transform // shared: never changed by the caller
-	Scenes            []string   // shared
-	BusinessItems     []string   // shared
-	CurrentSnapshot   string
-	Due               bool // counted in the collection figure (数据归集率)
+	Code, Name      string
+	Items           ItemList
+	Transform       *Transform // shared: never changed by the caller
+	Scenes          []string   // shared
+	BusinessItems   []string   // shared
+	CurrentSnapshot string
+	Due             bool // counted in the collection figure (数据归集率)
 }
 
 // LineageOf returns entry code as lineage reads it for p, without copying it; false when it
@@ -349,7 +427,7 @@ func (v *View) LineageOf(p *Principal, code string) (LineageEntry, bool) {
 	if err != nil || !exists(p, e) {
 		return LineageEntry{}, false
 	}
-	return LineageEntry{Code: e.ResourceCode, Table: e.Table, Name: e.Name, Items: e.Items, Transform: e.Transform,
+	return LineageEntry{Code: e.ResourceCode, Name: e.Name, Items: e.Items, Transform: e.Transform,
 		Scenes: e.Scenes, BusinessItems: e.BusinessItems, CurrentSnapshot: e.CurrentSnapshot, Due: isDue(e)}, true
 }
 

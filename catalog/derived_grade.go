@@ -78,33 +78,50 @@ func waiveBelowFloors(txn *memdb.Txn, e *Entry, index uint64) {
 	e.Transform = t
 }
 
-// propagateGrades re-grades, after the command rec applied, every entry derived (at any depth)
-// from an entry the command changed. Entries are visited breadth first from the changed ones, and
-// an entry is re-graded at most once per command.
-func propagateGrades(txn *memdb.Txn, rec *record) error {
-	var queue []string
-	var c codeCursor
-	c.seekKey(feedOf(txn), feedStamp(rec.Index), "")
-	for n := c.nextNode(); n != nil; n = c.nextNode() {
-		queue = append(queue, n.code)
+// tableRegrade holds, within one command, the entries whose grades it changed and from which
+// other entries are derived (noteGradeChange): propagateGrades takes them out before the
+// command ends, so the table is empty between commands and never checkpointed. A command
+// that changes no grade of an entry something is derived from (a data load, most edits) adds
+// nothing and propagation costs it one look-up.
+const tableRegrade = "regrade"
+
+type regradeMark struct{ Code string }
+
+func regradeTableSchema() *memdb.TableSchema {
+	return &memdb.TableSchema{Name: tableRegrade, Indexes: map[string]*memdb.IndexSchema{indexID: idIndex("Code")}}
+}
+
+// noteGradeChange marks e, written over old (nil for a new entry), when what its items' grades
+// are made of changed and entries are derived from it.
+func noteGradeChange(txn *memdb.Txn, old, e *Entry) error {
+	if old != nil && old.Items.packed == e.Items.packed && old.GradeOverride == e.GradeOverride {
+		return nil
 	}
-	regraded := map[string]bool{}
-	for i := 0; i < len(queue); i++ {
-		for _, code := range derivedFrom(txn, queue[i]) {
-			if regraded[code] {
-				continue
-			}
-			ok, err := regrade(txn, rec, code, queue[i])
-			if err != nil {
+	if raw, err := txn.First(tableEntries, indexDerivedFrom, e.ResourceCode); err != nil || raw == nil {
+		return err
+	}
+	return txn.Insert(tableRegrade, &regradeMark{Code: e.ResourceCode})
+}
+
+// propagateGrades re-grades, after the command rec applied, every entry derived (at any depth)
+// from an entry whose grades the command changed: each re-grade that changes something marks
+// that entry in turn, until no mark is left.
+func propagateGrades(txn *memdb.Txn, rec *record) error {
+	for {
+		raw, err := txn.First(tableRegrade, indexID)
+		if err != nil || raw == nil {
+			return err
+		}
+		cause := raw.(*regradeMark).Code
+		if err := txn.Delete(tableRegrade, raw); err != nil {
+			return err
+		}
+		for _, code := range derivedFrom(txn, cause) {
+			if _, err := regrade(txn, rec, code, cause); err != nil {
 				return err
-			}
-			if ok {
-				regraded[code] = true
-				queue = append(queue, code)
 			}
 		}
 	}
-	return nil
 }
 
 // regrade raises derived entry code to its floors after a change of its input cause, recording

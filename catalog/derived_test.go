@@ -206,3 +206,50 @@ func TestDerivedRunRecordsItsInputSnapshots(t *testing.T) {
 	require.ErrorIs(t, err, ErrInvalid)
 	assert.Contains(t, err.Error(), "不是加工目录")
 }
+
+// TestDerivedStale: never made, made from the current inputs by the current SQL, an input with
+// newer data, an edited SQL, and an UNCHANGED materialisation after the current snapshot.
+func TestDerivedStale(t *testing.T) {
+	s, a, b, d := derivedFixture(t)
+	ctx := context.Background()
+	at := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	stale := func(want string) {
+		t.Helper()
+		reason, ok := s.View().DerivedStale(d)
+		assert.Equal(t, want != "", ok, reason)
+		assert.Equal(t, want, reason)
+	}
+	var codes []string
+	s.View().EachDerived(func(code string) bool { codes = append(codes, code); return true })
+	assert.Equal(t, []string{d}, codes, "once, although it has two inputs")
+	_, ok := s.View().DerivedStale(a)
+	assert.False(t, ok, "an entry that is not derived")
+
+	stale("尚未加工生成")
+	loadEntry(t, s, a, "run-a", "snap-a", "", at)
+	loadEntry(t, s, b, "run-b", "snap-b", "", at)
+	fp := current(t, s, d).Transform.Fingerprint()
+	made := func(run, snap, parent string, status string, inputs ...RunInput) {
+		t.Helper()
+		require.NoError(t, s.BeginRun(ctx, Run{ID: run, Entry: d, Kind: "derived_transform", Status: RunRunning, Transform: fp, Inputs: inputs}))
+		if status == RunUnchanged {
+			require.NoError(t, s.FinishUnchanged(ctx, Run{ID: run, Inputs: inputs}))
+			return
+		}
+		require.NoError(t, s.CommitSnapshot(ctx, Snapshot{ID: snap, Entry: d, Parent: parent, ManifestKey: "m/" + snap},
+			Run{ID: run, Status: RunSucceeded, Inputs: inputs}, parent))
+	}
+	made("run-d1", "snap-d1", "", RunSucceeded, RunInput{Entry: a, Snapshot: "snap-a"}, RunInput{Entry: b, Snapshot: "snap-b"})
+	stale("")
+
+	loadEntry(t, s, a, "run-a2", "snap-a2", "snap-a", at)
+	stale("输入 0101/000001 已有更新的数据，尚未重新加工")
+	// The rows came out the same: the run is UNCHANGED, and the entry is up to date.
+	made("run-d2", "", "", RunUnchanged, RunInput{Entry: a, Snapshot: "snap-a2"}, RunInput{Entry: b, Snapshot: "snap-b"})
+	stale("")
+
+	e := current(t, s, d)
+	e.Transform.SQL += " HAVING count(*) > 1"
+	require.NoError(t, s.PutEntry(ctx, e))
+	stale("加工 SQL 已修改，尚未重新加工")
+}

@@ -72,6 +72,7 @@ var schemaFactories = []func() *memdb.TableSchema{
 	figureCellsTableSchema,
 	grantsTableSchema,
 	piProposalsTableSchema,
+	regradeTableSchema,
 }
 
 func dbSchema() *memdb.DBSchema {

@@ -238,6 +238,9 @@ type Run struct {
 	// Inputs, on the run of a derived entry, are the snapshots of its inputs the transform
 	// read: committed with the snapshot they made, so that lineage as of any snapshot is exact.
 	Inputs []RunInput
+	// Transform, on the run of a derived entry, is the Transform.Fingerprint of the SQL it ran,
+	// so that an edited SQL makes the entry stale although no input moved.
+	Transform string
 }
 
 // RunInput is one snapshot a derived entry's run read.

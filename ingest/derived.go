@@ -2,9 +2,6 @@ package ingest
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -98,10 +95,10 @@ func (s *Service) Materialise(ctx context.Context, p *catalog.Principal, code st
 		Principal: p.ID,
 		Status:    catalog.RunRunning,
 		StartedAt: s.now(),
-		Watermark: transformPrint(entry.Transform),
 		Inputs:    runInputs(ins),
+		Transform: entry.Transform.Fingerprint(),
 	}
-	if upToDate(view, entry, run.Inputs) {
+	if _, stale := view.DerivedStale(entry.ResourceCode); !stale {
 		run.ID = ""
 		run.Status, run.Error, run.FinishedAt = catalog.RunUnchanged, ReasonInputsUnchanged, s.now()
 		return &Result{Run: run, entryName: entry.Name, Unchanged: true}, nil
@@ -113,15 +110,7 @@ func (s *Service) Materialise(ctx context.Context, p *catalog.Principal, code st
 	log := s.log.With("dataset", entry.Table, "run", run.ID, "user", p.ID)
 	defer s.board.done(run.ID)
 	if err := s.derive(ctx, p, entry, ins, res); err != nil {
-		res.Snapshot = nil
-		res.Run.Status = catalog.RunFailed
-		res.Run.Snapshot = ""
-		res.Run.Error = s.runError(log, err)
-		res.Run.FinishedAt = s.now()
-		if ferr := s.failRun(ctx, res.Run); ferr != nil {
-			err = errors.Join(err, ferr)
-		}
-		return res, err
+		return res, s.fail(ctx, log, res, err)
 	}
 	if res.Run.Status == catalog.RunFailed {
 		// The load refused the rows (none valid, or more invalid than the entry allows) and
@@ -204,71 +193,30 @@ func runInputs(ins []derivedInput) []catalog.RunInput {
 	return out
 }
 
-// transformPrint fingerprints a transform's SQL. A derived run records it as its Watermark: the
-// point the entry's data was made up to is the input snapshots (Run.Inputs) read by this SQL,
-// so that an edited SQL makes the entry stale although no input moved.
-func transformPrint(t *catalog.Transform) string {
-	h := sha256.Sum256([]byte(t.SQL))
-	return "transform:" + hex.EncodeToString(h[:8])
-}
-
-// upToDate reports whether e's data was made by its transform as it stands from exactly the
-// input snapshots ins: its current snapshot's run read them, or the last materialisation after
-// it did and found its rows to be the current snapshot's already (UNCHANGED, a duplicate).
-// The first case costs one look-up; only an entry behind its inputs walks its runs.
-func upToDate(v *catalog.View, e *catalog.Entry, ins []catalog.RunInput) bool {
-	if e.CurrentSnapshot == "" || e.Transform == nil {
-		return false
-	}
-	mark := transformPrint(e.Transform)
-	made := func(r *catalog.Run) bool {
-		return r.Kind == KindDerived && r.Watermark == mark && slices.Equal(r.Inputs, ins)
-	}
-	if snap, err := v.Snapshot(e.CurrentSnapshot); err == nil {
-		if r, err := v.Run(snap.Run); err == nil && made(r) {
-			return true
-		}
-	}
-	for _, r := range v.Runs(e.ResourceCode) { // newest first
-		switch r.Status {
-		case catalog.RunRunning, catalog.RunFailed:
-			continue // changed nothing
-		case catalog.RunUnchanged:
-			return made(r)
-		}
-		return false // the run of the current snapshot, which was not made from ins
-	}
-	return false
-}
-
 // StaleDerived lists the derived entries, as sorted resource codes, whose data was not made by
 // their transform from their inputs' current snapshots: never materialised, an input has a
 // newer snapshot, or the SQL was edited since. An entry is listed only when it could be
 // materialised now: published, not 涉密, and every input with data (one still waiting for an
 // input is not stale but not ready).
 //
-// The candidates are the entries derived from an entry with data, found through the
-// catalogue's derived-from index from the entries' load states: the cost follows the entries
-// with data and the derived entries, not the directory's size.
+// The candidates come from the catalogue's derived-from index (View.EachDerived), so the cost
+// follows the derived entries, not the directory's size; whether one is stale is the
+// catalogue's to say (View.DerivedStale), as lineage's impact analysis asks it too.
 func (s *Service) StaleDerived(v *catalog.View) []string {
-	cands := map[string]bool{}
-	v.EachLoaded(func(e *catalog.Entry) bool {
-		for _, d := range v.DerivedFrom(e.ResourceCode) {
-			cands[d] = true
+	var out []string
+	v.EachDerived(func(code string) bool {
+		e, err := v.Entry(code)
+		if err != nil || collectable(e) != nil {
+			return true
+		}
+		if _, ok := currentInputs(v, e.Transform); !ok {
+			return true
+		}
+		if _, stale := v.DerivedStale(code); stale {
+			out = append(out, code)
 		}
 		return true
 	})
-	var out []string
-	for code := range cands {
-		e, err := v.Entry(code)
-		if err != nil || e.Transform == nil || collectable(e) != nil {
-			continue
-		}
-		ins, ok := currentInputs(v, e.Transform)
-		if ok && !upToDate(v, e, ins) {
-			out = append(out, code)
-		}
-	}
 	slices.Sort(out)
 	return out
 }

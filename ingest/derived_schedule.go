@@ -91,7 +91,7 @@ func (s *Scheduler) sweepDerived(ctx context.Context) {
 // snapshots.
 func derivedSig(v *catalog.View, e *catalog.Entry) string {
 	var b strings.Builder
-	b.WriteString(transformPrint(e.Transform))
+	b.WriteString(e.Transform.Fingerprint())
 	ins, _ := currentInputs(v, e.Transform)
 	for _, in := range ins {
 		b.WriteString(" " + in.Entry + "@" + in.Snapshot)

@@ -29,8 +29,7 @@ type derivedStream struct {
 	ptrs   []any
 	rec    []string
 	line   int
-	peeked bool // the first row was read ahead (to know the result is not empty)
-	mark   string
+	peeked bool              // the first row was read ahead (to know the result is not empty)
 	fail   func(error) error // DuckDB's error as the run's
 }
 
@@ -76,7 +75,7 @@ func newDerivedStream(e *catalog.Entry, rows *sql.Rows, fail func(error) error) 
 	}
 	st := &derivedStream{rows: rows, header: make([]string, len(cts)), cols: make([]derivedCol, len(cts)),
 		vals: make([]any, len(cts)), ptrs: make([]any, len(cts)), rec: make([]string, len(cts)),
-		mark: transformPrint(e.Transform), fail: fail}
+		fail: fail}
 	for i, ct := range cts {
 		name, typ := ct.Name(), ct.DatabaseTypeName()
 		kind, ok := duckKinds[typ]
@@ -111,7 +110,7 @@ func newDerivedStream(e *catalog.Entry, rows *sql.Rows, fail func(error) error) 
 }
 
 func (s *derivedStream) Encoding() string  { return EncodingUTF8 }
-func (s *derivedStream) Watermark() string { return s.mark }
+func (s *derivedStream) Watermark() string { return "" } // the run records its input snapshots instead
 func (s *derivedStream) Close() error      { return s.rows.Close() }
 
 // Next returns the header, then one record per result row; the line counts the header as 1.

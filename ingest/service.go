@@ -177,15 +177,7 @@ func (s *Service) submit(ctx context.Context, sub Submission, kind string, open 
 		err = s.load(ctx, entry, sub, loadScope, res)
 	}
 	if err != nil {
-		res.Snapshot = nil
-		res.Run.Status = catalog.RunFailed
-		res.Run.Snapshot = ""
-		res.Run.Error = s.runError(log, err)
-		res.Run.FinishedAt = s.now()
-		if ferr := s.failRun(ctx, res.Run); ferr != nil {
-			err = errors.Join(err, ferr)
-		}
-		return res, err
+		return res, s.fail(ctx, log, res, err)
 	}
 	s.recordPI(ctx, log, res)
 	if res.Snapshot == nil {
@@ -292,6 +284,20 @@ func (s *Service) finishUnchanged(ctx context.Context, r catalog.Run) error {
 		return fmt.Errorf("record unchanged run %s: %w", r.ID, err)
 	}
 	return nil
+}
+
+// fail finishes the run of res, which err ended before its commit, as FAILED with err's text and
+// returns err (with the failure to record it, if any).
+func (s *Service) fail(ctx context.Context, log *slog.Logger, res *Result, err error) error {
+	res.Snapshot = nil
+	res.Run.Status = catalog.RunFailed
+	res.Run.Snapshot = ""
+	res.Run.Error = s.runError(log, err)
+	res.Run.FinishedAt = s.now()
+	if ferr := s.failRun(ctx, res.Run); ferr != nil {
+		err = errors.Join(err, ferr)
+	}
+	return err
 }
 
 // failRun records the failure, also when ctx was cancelled: the run must not stay RUNNING.

@@ -53,6 +53,27 @@ const (
 	EdgeServes  = "serves"  // an entry serving a scene or a business item
 )
 
+// KindNames are the Chinese names of the node kinds.
+var KindNames = map[NodeKind]string{
+	KindEntry: "目录", KindColumn: "信息项", KindSource: "数据来源", KindScene: "应用场景", KindBusiness: "业务事项",
+}
+
+// EdgeName is the Chinese name of an edge kind.
+func EdgeName(kind string) string {
+	switch kind {
+	case EdgeDerived:
+		return "加工输入"
+	case EdgeLoad:
+		return "归集"
+	case EdgeServes:
+		return "服务"
+	}
+	if n, ok := catalog.ViaNames[kind]; ok {
+		return n
+	}
+	return kind
+}
+
 // Node is one node of a lineage graph.
 type Node struct {
 	ID       string // unique in the graph: "entry:0101/000001", "column:0101/000001.pm25", …

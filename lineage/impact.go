@@ -3,10 +3,10 @@ package lineage
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cqeco/ecolake/catalog"
-	"github.com/cqeco/ecolake/schemas"
 )
 
 // Impact is what depends on an entry and which of it is stale now because of it: the answer
@@ -98,7 +98,7 @@ func ImpactOf(v *catalog.View, p *catalog.Principal, now time.Time, code string)
 			e := t.entry(n.Entry)
 			count(e.LineageEntry)
 			ie := ImpactedEntry{Code: n.Entry, Name: n.Name, Depth: n.Depth}
-			ie.Reason = staleness(v, t, e, late)
+			ie.Reason = staleness(v, e, late)
 			if ie.Reason != "" {
 				ie.Stale = true
 				late[n.Entry] = ie.Reason
@@ -115,7 +115,7 @@ func ImpactOf(v *catalog.View, p *catalog.Principal, now time.Time, code string)
 	for _, r := range business {
 		out.BusinessItems = append(out.BusinessItems, r)
 	}
-	byCode := func(a, b Ref) int { return compare(a.Code, b.Code) }
+	byCode := func(a, b Ref) int { return strings.Compare(a.Code, b.Code) }
 	slices.SortFunc(out.Scenes, byCode)
 	slices.SortFunc(out.BusinessItems, byCode)
 	for _, f := range []struct {
@@ -129,9 +129,9 @@ func ImpactOf(v *catalog.View, p *catalog.Principal, now time.Time, code string)
 	return out, nil
 }
 
-// staleness says why derived entry e is stale, "" when it is not: never made, an input with
-// newer data than it was made from, or an input that is late or stale itself (late).
-func staleness(v *catalog.View, t *tracer, e *known, late map[string]string) string {
+// staleness says why derived entry e is stale, "" when it is not: an input that is late or stale
+// itself (late), or what the catalogue says of its data and its inputs (View.DerivedStale).
+func staleness(v *catalog.View, e *known, late map[string]string) string {
 	if e.Transform == nil {
 		return ""
 	}
@@ -140,28 +140,8 @@ func staleness(v *catalog.View, t *tracer, e *known, late map[string]string) str
 			return fmt.Sprintf("输入 %s 未按时更新（%s）", in, why)
 		}
 	}
-	if e.CurrentSnapshot == "" {
-		return "尚未加工生成"
-	}
-	s, err := v.Snapshot(e.CurrentSnapshot)
-	if err != nil {
-		return ""
-	}
-	r, err := v.Run(s.Run)
-	if err != nil {
-		return ""
-	}
-	made := map[string]string{}
-	for _, in := range r.Inputs {
-		made[in.Entry] = in.Snapshot
-	}
-	for _, in := range e.Transform.Inputs {
-		ie := t.entry(in)
-		if ie != nil && ie.CurrentSnapshot != "" && made[in] != ie.CurrentSnapshot {
-			return fmt.Sprintf("输入 %s 已有更新的数据，尚未重新加工", in)
-		}
-	}
-	return ""
+	reason, _ := v.DerivedStale(e.Code)
+	return reason
 }
 
 func sceneRef(v *catalog.View, code string) Ref {
@@ -170,40 +150,4 @@ func sceneRef(v *catalog.View, code string) Ref {
 		r.Name, r.Kind = sc.Name, sc.Kind
 	}
 	return r
-}
-
-func compare(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-// ImpactOfDistrict is the impact of a district's submissions: the entries of the district that
-// exist for p (at most MaxNodes), each with what depends on it.
-func ImpactOfDistrict(v *catalog.View, p *catalog.Principal, now time.Time, district string) ([]*Impact, error) {
-	d, ok := schemas.LookupDistrict(district)
-	if !ok {
-		return nil, schemas.Userf(ErrInvalid, "“%s”不是重庆市的区县", district)
-	}
-	var out []*Impact
-	after := ""
-	for len(out) < MaxNodes {
-		page := v.Directory(p, catalog.DirectoryFilter{District: d.Code}, 500, after)
-		for _, e := range page.Entries {
-			im, err := ImpactOf(v, p, now, e.ResourceCode)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, im)
-		}
-		if !page.HasNext || len(page.Entries) == 0 {
-			break
-		}
-		after = page.Entries[len(page.Entries)-1].ResourceCode
-	}
-	return out, nil
 }

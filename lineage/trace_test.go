@@ -54,7 +54,12 @@ type fixture struct {
 func (f *fixture) load(code, run, snap, parent, kind, district, source string, inputs ...catalog.RunInput) {
 	f.t.Helper()
 	ctx := context.Background()
-	require.NoError(f.t, f.cat.BeginRun(ctx, catalog.Run{ID: run, Entry: code, Kind: kind, District: district, Source: source, Status: catalog.RunRunning}))
+	var fp string // a derived run records the fingerprint of the SQL it ran
+	if e, err := f.cat.View().Entry(code); err == nil && e.Transform != nil {
+		fp = e.Transform.Fingerprint()
+	}
+	require.NoError(f.t, f.cat.BeginRun(ctx, catalog.Run{ID: run, Entry: code, Kind: kind, District: district, Source: source,
+		Status: catalog.RunRunning, Transform: fp}))
 	require.NoError(f.t, f.cat.CommitSnapshot(ctx,
 		catalog.Snapshot{ID: snap, Entry: code, Parent: parent, ManifestKey: "m/" + snap, Rows: 1, Files: 1, Bytes: 1, CommittedAt: f.now},
 		catalog.Run{ID: run, Status: catalog.RunSucceeded, RowsRead: 1, RowsAccepted: 1, Inputs: inputs}, parent))

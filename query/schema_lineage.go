@@ -3,7 +3,6 @@ package query
 import (
 	"github.com/graphql-go/graphql"
 
-	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/lineage"
 )
 
@@ -13,27 +12,12 @@ import (
 // reach: an entry that does not exist for the principal is neither shown nor walked through,
 // only counted as hidden.
 
-// nodeKindNames and edgeKindNames are the Chinese names of lineage's kinds.
-var (
-	nodeKindNames = map[lineage.NodeKind]string{
-		lineage.KindEntry: "目录", lineage.KindColumn: "信息项", lineage.KindSource: "数据来源",
-		lineage.KindScene: "应用场景", lineage.KindBusiness: "业务事项",
-	}
-	edgeKindNames = func() map[string]string {
-		m := map[string]string{lineage.EdgeDerived: "加工输入", lineage.EdgeLoad: "归集", lineage.EdgeServes: "服务"}
-		for k, v := range catalog.ViaNames {
-			m[k] = v
-		}
-		return m
-	}()
-)
-
 func newLineageTypes() (graphT, impactT *graphql.Object) {
 	nn, str, integer := graphql.NewNonNull, graphql.String, graphql.Int
 	node := graphql.NewObject(graphql.ObjectConfig{Name: "LineageNode", Description: "血缘节点", Fields: graphql.Fields{
 		"id":       field(nn(str), "节点标识", func(n lineage.Node) any { return n.ID }),
 		"kind":     field(nn(str), "类型: entry, column, source, scene, business_item", func(n lineage.Node) any { return string(n.Kind) }),
-		"kindName": field(nn(str), "类型的中文名称", func(n lineage.Node) any { return nodeKindNames[n.Kind] }),
+		"kindName": field(nn(str), "类型的中文名称", func(n lineage.Node) any { return lineage.KindNames[n.Kind] }),
 		"entry":    field(str, "信息资源代码 (目录与信息项)", func(n lineage.Node) any { return nilIfEmpty(n.Entry) }),
 		"field":    field(str, "信息项字段标识", func(n lineage.Node) any { return nilIfEmpty(n.Field) }),
 		"name":     field(nn(str), "名称", func(n lineage.Node) any { return n.Name }),
@@ -44,7 +28,7 @@ func newLineageTypes() (graphT, impactT *graphql.Object) {
 		"from":     field(nn(str), "读取的一方", func(e lineage.Edge) any { return e.From }),
 		"to":       field(nn(str), "生成的一方", func(e lineage.Edge) any { return e.To }),
 		"kind":     field(nn(str), "关系: derived, load, serves, 或信息项间的 direct, aggregate, window, filter, group", func(e lineage.Edge) any { return e.Kind }),
-		"kindName": field(nn(str), "关系的中文名称", func(e lineage.Edge) any { return edgeKindNames[e.Kind] }),
+		"kindName": field(nn(str), "关系的中文名称", func(e lineage.Edge) any { return lineage.EdgeName(e.Kind) }),
 	}})
 	graphT = graphql.NewObject(graphql.ObjectConfig{Name: "LineageGraph", Description: "血缘图", Fields: graphql.Fields{
 		"root":      field(nn(str), "起点节点", func(g *lineage.Graph) any { return g.Root }),

@@ -48,12 +48,12 @@ func RunLineage(ctx context.Context, cfg Config, a LineageArgs, out io.Writer, l
 		fmt.Fprintf(out, "%s %s 的%s血缘: %d 个节点, %d 条关系\n", e.ResourceCode, e.Name, dir, len(g.Nodes), len(g.Edges))
 		rows := make([][]string, 0, len(g.Nodes))
 		for _, n := range g.Nodes {
-			rows = append(rows, []string{strconv.Itoa(n.Depth), nodeKindText[n.Kind], n.ID, n.Name, n.Snapshot})
+			rows = append(rows, []string{strconv.Itoa(n.Depth), lineage.KindNames[n.Kind], n.ID, n.Name, n.Snapshot})
 		}
 		writeTable(out, []string{"层", "类型", "节点", "名称", "快照"}, rows)
 		rows = rows[:0]
 		for _, e := range g.Edges {
-			rows = append(rows, []string{e.From, e.To, edgeText(e.Kind)})
+			rows = append(rows, []string{e.From, e.To, lineage.EdgeName(e.Kind)})
 		}
 		fmt.Fprintln(out)
 		writeTable(out, []string{"读取", "生成", "关系"}, rows)
@@ -108,24 +108,4 @@ func RunImpact(ctx context.Context, cfg Config, a LineageArgs, out io.Writer, lo
 		}
 		return ExitOK
 	})
-}
-
-var nodeKindText = map[lineage.NodeKind]string{
-	lineage.KindEntry: "目录", lineage.KindColumn: "信息项", lineage.KindSource: "数据来源",
-	lineage.KindScene: "应用场景", lineage.KindBusiness: "业务事项",
-}
-
-func edgeText(kind string) string {
-	switch kind {
-	case lineage.EdgeDerived:
-		return "加工输入"
-	case lineage.EdgeLoad:
-		return "归集"
-	case lineage.EdgeServes:
-		return "服务"
-	}
-	if n, ok := catalog.ViaNames[kind]; ok {
-		return n
-	}
-	return kind
 }
