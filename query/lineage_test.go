@@ -93,3 +93,50 @@ func TestImpactThroughGraphQL(t *testing.T) {
 	assert.EqualValues(t, 1, im["hidden"])
 	assert.Contains(t, im["figures"], map[string]any{"figure": "collection_rate", "entries": float64(2)})
 }
+
+// TestTransformThroughGraphQL: a steward registers a derived entry by its SQL; the inputs and
+// column sources come from the SQL, the items from the outputs, graded as their inputs. A table
+// the steward cannot read whole (the penalties hold a masked complainant) is unknown to the SQL.
+func TestTransformThroughGraphQL(t *testing.T) {
+	f := newWorkflowFixture(t)
+	const create = `mutation($sql: String) { createEntry(input: {name: "站点日均", category: "0101", department: "AIR_DIV", transform: $sql}) {
+		resourceCode items { field name type grade { id } } } }`
+	data := f.ok(stewardAir, create, map[string]any{"sql": "SELECT station, avg(pm25) AS pm25_avg FROM air_station_hourly GROUP BY station"})
+	e := data["createEntry"].(map[string]any)
+	assert.Equal(t, []any{
+		map[string]any{"field": "station", "name": "站点", "type": "STRING", "grade": map[string]any{"id": "GENERAL_1"}},
+		map[string]any{"field": "pm25_avg", "name": "pm25_avg", "type": "STRING", "grade": map[string]any{"id": "GENERAL_2"}},
+	}, e["items"])
+	stored, err := f.cat.View().Entry(e["resourceCode"].(string))
+	require.NoError(t, err)
+	require.NotNil(t, stored.Transform)
+	assert.Equal(t, []string{airCode}, stored.Transform.Inputs)
+	assert.Equal(t, []catalog.ColumnSource{{Entry: airCode, Field: "pm25", Via: catalog.ViaAggregate}}, stored.Transform.Columns[1].Sources)
+
+	err2 := f.refused(stewardAir, "INVALID", create, map[string]any{"sql": "SELECT company FROM enterprise_penalty"})
+	assert.Contains(t, problemFields(err2)["transform"], "enterprise_penalty")
+	err2 = f.refused(stewardAir, "INVALID", create, map[string]any{"sql": "SELECT * FROM read_csv('/etc/passwd')"})
+	assert.Contains(t, problemFields(err2)["transform"], "read_csv")
+}
+
+// TestTransformShownOnlyWithItsInputs: the SQL names its input tables, so a reader who cannot
+// see one of them (a district account, an input of another district) gets null.
+func TestTransformShownOnlyWithItsInputs(t *testing.T) {
+	f := newWorkflowFixture(t)
+	in := baseEntry("0101/000020", "jb_hourly", "江北区小时数据", []catalog.Item{
+		{Name: "站点", Field: "station", Type: schemas.String, IsKey: true, Grade: schemas.General1}})
+	in.District = "500105"
+	require.NoError(t, f.cat.PutEntry(f.ctx, in))
+	d := baseEntry("0101/000021", "jb_stations", "江北区站点", []catalog.Item{
+		{Name: "站点", Field: "station", Type: schemas.String, IsKey: true, Grade: schemas.General1}})
+	d.Transform = &catalog.Transform{SQL: "SELECT DISTINCT station FROM jb_hourly", Inputs: []string{in.ResourceCode},
+		Columns: []catalog.DerivedColumn{{Field: "station", Sources: []catalog.ColumnSource{{Entry: in.ResourceCode, Field: "station", Via: catalog.ViaDirect}}}}}
+	require.NoError(t, f.cat.PutEntry(f.ctx, d))
+	require.NoError(t, f.cat.PutPrincipal(f.ctx, catalog.Principal{ID: "yz-app", Name: "渝中区应用", Role: catalog.RoleDistrict,
+		Clearance: schemas.General2, Districts: []string{"500103"}}))
+	const q = `{ entry(code: "0101/000021") { name transform } }`
+	assert.Equal(t, d.Transform.SQL, f.ok(stewardAir, q, nil)["entry"].(map[string]any)["transform"])
+	got := f.ok("yz-app", q, nil)["entry"].(map[string]any)
+	assert.Equal(t, "江北区站点", got["name"], "the city-level entry is visible")
+	assert.Nil(t, got["transform"], "its input, 江北区's, is not")
+}

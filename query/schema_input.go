@@ -81,6 +81,7 @@ func (d *workflowTypes) newInputs() {
 			"writeMode":          in(str, "写入方式: append 追加 或 upsert 按主键更新 (代码或中文名称)"),
 			"maxRejectedPercent": in(graphql.Float, "拒收行数上限 (%, 0–100); 不填沿用系统默认"),
 			"partitions":         in(strs, "分区列: 字段、year(字段) 或 month(字段), 最多 3 个"),
+			"transform":          in(str, "加工 SQL: 本目录由其他目录加工生成 (只能读取本账号可完整读取的目录, 信息项须与输出列一一对应, 未提供信息项时按输出列生成); 空字符串取消"),
 		}})
 	d.itemGradeInput = graphql.NewInputObject(graphql.InputObjectConfig{Name: "ItemGradeInput", Description: "信息项的分级", Fields: graphql.InputObjectConfigFieldMap{
 		"field": in(nn(str), "字段标识"),

@@ -57,6 +57,7 @@ func (s *Service) mutation(d *workflowTypes) *graphql.Object {
 				e := &catalog.Entry{}
 				m, _ := args["input"].(map[string]any)
 				c.applyEntry(m, e)
+				s.applyTransform(ctx, r, c, m, e)
 				var reason string
 				c.text(args, "reason", "reason", maxNoteText, func(v string) { reason = v })
 				if err := c.err("目录资源登记"); err != nil {
@@ -84,6 +85,7 @@ func (s *Service) mutation(d *workflowTypes) *graphql.Object {
 				c := &inputCheck{view: &viewLookup{r.view}}
 				m, _ := args["input"].(map[string]any)
 				c.applyEntry(m, e)
+				s.applyTransform(ctx, r, c, m, e)
 				if e.ResourceCode != cd {
 					c.add("resourceCode", "资源代码不能修改")
 				}

@@ -243,7 +243,9 @@ func (d *workflowTypes) entryFields() graphql.Fields {
 			}
 			return *e.MaxRejectedPercent
 		}),
-		"partitions":  field(strs, "分区列", func(e E) any { return nonNil(e.Partitions) }),
+		"partitions": field(strs, "分区列", func(e E) any { return nonNil(e.Partitions) }),
+		"transform": {Type: str, Description: "加工 SQL (由其他目录加工生成的目录); 不是加工目录, 或本账号看不到它的某个输入目录时为 null",
+			Resolve: resolve(func(r *request, e E) (any, error) { return transformFor(r, e), nil })},
 		"publishDate": timeField(func(s any) time.Time { return s.(E).PublishDate }, "发布时间"),
 		"createdAt":   timeField(func(s any) time.Time { return s.(E).CreatedAt }, "登记时间"),
 		"updatedAt":   timeField(func(s any) time.Time { return s.(E).UpdatedAt }, "最后修改时间"),

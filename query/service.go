@@ -21,6 +21,7 @@ import (
 
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/lake"
+	"github.com/cqeco/ecolake/lineage"
 	"github.com/cqeco/ecolake/schemas"
 )
 
@@ -45,6 +46,11 @@ type Service struct {
 	typesGen uint64
 
 	searcher atomic.Pointer[searcherBox] // the directory search (schema_search.go)
+
+	// analyzer attributes derived entries' SQL (schema_transform.go), opened on first use.
+	analyzerOnce sync.Once
+	analyzer     *lineage.Analyzer
+	analyzerErr  error
 
 	mmu       sync.Mutex
 	manifests map[string]*lake.Manifest
@@ -169,6 +175,12 @@ func (s *Service) Close() error {
 	<-s.done
 	if s.native != nil {
 		s.native.close()
+	}
+	s.analyzerOnce.Do(func() {}) // none is opened after Close
+	if s.analyzer != nil {
+		if err := s.analyzer.Close(); err != nil {
+			s.log.Warn("close sql analyzer", "err", err)
+		}
 	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close duckdb: %w", err)
