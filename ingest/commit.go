@@ -206,6 +206,7 @@ func (s *Service) commitOnce(ctx context.Context, code string, sub Submission, f
 	if err := s.cat.CommitSnapshot(ctx, snap, run, parent); err != nil {
 		return nil, fmt.Errorf("commit snapshot %s of %s: %w", snap.ID, entry.ResourceCode, err)
 	}
+	s.runChanged(run.ID)
 	res.Run = run
 	return &snap, nil
 }

@@ -106,6 +106,7 @@ func (s *Service) Materialise(ctx context.Context, p *catalog.Principal, code st
 	if err := s.cat.BeginRun(ctx, run); err != nil {
 		return nil, fmt.Errorf("begin run for %s: %w", entry.ResourceCode, err)
 	}
+	s.runChanged(run.ID)
 	res := &Result{Run: run, entryName: entry.Name}
 	log := s.log.With("dataset", entry.Table, "run", run.ID, "user", p.ID)
 	defer s.board.done(run.ID)

@@ -35,6 +35,24 @@ type Service struct {
 	now    func() time.Time
 	board  *progressBoard // the progress of the loads running (progress.go)
 	turns  *entryTurns    // one load per entry at a time (progress.go)
+	// observer hears of every run the catalogue recorded as begun or ended; nil for nobody.
+	observer RunObserver
+}
+
+// RunObserver hears of runs: RunChanged is called with a run's id once the catalogue has
+// recorded that it began, and again once it recorded its end. It must not block (lineage's
+// OpenLineage publisher queues).
+type RunObserver interface{ RunChanged(runID string) }
+
+// ObserveRuns makes o hear of every run begun or ended from now on; set it before the service
+// is used.
+func (s *Service) ObserveRuns(o RunObserver) { s.observer = o }
+
+// runChanged tells the observer, if any, that the catalogue recorded a change of run id.
+func (s *Service) runChanged(id string) {
+	if s.observer != nil {
+		s.observer.RunChanged(id)
+	}
 }
 
 // New returns a Service. Zero fields of cfg take their defaults, except MaxRejectedShare, whose
@@ -168,6 +186,7 @@ func (s *Service) submit(ctx context.Context, sub Submission, kind string, open 
 	if err := s.cat.BeginRun(ctx, run); err != nil {
 		return nil, fmt.Errorf("begin run for %s: %w", entry.ResourceCode, err)
 	}
+	s.runChanged(run.ID)
 	res := &Result{Run: run, entryName: entry.Name, Scoped: access.Rows != nil}
 	log := s.log.With("dataset", entry.Table, "run", run.ID, "user", p.ID)
 	defer s.board.done(run.ID)
@@ -267,6 +286,7 @@ func (s *Service) FailInterrupted(ctx context.Context) (int, error) {
 		if err := s.cat.FailRun(ctx, f); err != nil {
 			return n, fmt.Errorf("record interrupted run %s: %w", r.ID, err)
 		}
+		s.runChanged(r.ID)
 		s.log.Warn("interrupted run recorded as failed", "run", r.ID, "dataset", r.Entry)
 		n++
 	}
@@ -283,6 +303,7 @@ func (s *Service) finishUnchanged(ctx context.Context, r catalog.Run) error {
 	if err := s.cat.FinishUnchanged(ctx, r); err != nil {
 		return fmt.Errorf("record unchanged run %s: %w", r.ID, err)
 	}
+	s.runChanged(r.ID)
 	return nil
 }
 
@@ -310,6 +331,7 @@ func (s *Service) failRun(ctx context.Context, r catalog.Run) error {
 	if err := s.cat.FailRun(ctx, r); err != nil {
 		return fmt.Errorf("record failed run %s: %w", r.ID, err)
 	}
+	s.runChanged(r.ID)
 	return nil
 }
 

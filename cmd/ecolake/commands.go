@@ -244,4 +244,10 @@ func lakeFlags(fs *flag.FlagSet, cfg *app.Config) {
 	})
 	fs.BoolVar(&cfg.S3.Secure, "s3-secure", os.Getenv("ECOLAKE_S3_SECURE") == "true", "通过 https 访问 S3 (ECOLAKE_S3_SECURE=true)")
 	fs.StringVar(&cfg.S3.Region, "s3-region", os.Getenv("ECOLAKE_S3_REGION"), "S3 `区域` (ECOLAKE_S3_REGION)")
+	// The OpenLineage events of the runs these commands make.
+	fs.StringVar(&cfg.OpenLineageFile, "openlineage-file", os.Getenv("ECOLAKE_OPENLINEAGE_FILE"),
+		"把每次归集与加工的 OpenLineage 事件逐行追加到该`文件` (ECOLAKE_OPENLINEAGE_FILE)")
+	fs.StringVar(&cfg.OpenLineageURL, "openlineage-url", os.Getenv("ECOLAKE_OPENLINEAGE_URL"),
+		"把 OpenLineage 事件发送到该 HTTP `地址` (ECOLAKE_OPENLINEAGE_URL; 令牌用环境变量 ECOLAKE_OPENLINEAGE_TOKEN); 发送失败不影响归集")
+	cfg.OpenLineageToken = os.Getenv("ECOLAKE_OPENLINEAGE_TOKEN")
 }

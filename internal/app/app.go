@@ -32,6 +32,9 @@ type App struct {
 	Query  *query.Service
 	Search *search.Index // with the query layer only
 	Audit  *audit.Log    // with the query layer only
+	// lineage sends the runs' OpenLineage events (Config.OpenLineageFile, OpenLineageURL); nil
+	// when neither is set.
+	lineage *lineageOut
 }
 
 // Open validates cfg and opens catalogue, lake, cache, ingest and query. withQuery is false for
@@ -66,6 +69,12 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, withQuery bool) (_ 
 	icfg.Writer.TmpDir = cfg.tmpDir()
 	icfg.MaxRejectedShare = cfg.MaxRejectedPercent / 100
 	a.Ingest = ingest.New(a.Cat, a.Bucket, icfg, log)
+	if a.lineage, err = openLineageOut(cfg, a.Cat, log); err != nil {
+		return nil, err
+	}
+	if a.lineage != nil {
+		a.Ingest.ObserveRuns(a.lineage.pub)
+	}
 	if _, err := a.Ingest.FailInterrupted(ctx); err != nil {
 		return nil, err
 	}
@@ -114,6 +123,9 @@ func (a *App) Close() error {
 	}
 	if a.Bucket != nil {
 		errs = append(errs, a.Bucket.Close())
+	}
+	if a.lineage != nil {
+		errs = append(errs, a.lineage.close())
 	}
 	if a.Cat != nil {
 		errs = append(errs, a.Cat.Close())

@@ -45,6 +45,13 @@ type Config struct {
 	// CodeLists is a directory of replacement code lists (<list name>.csv), "" for the embedded
 	// ones; see schemas.LoadCodeLists and openCatalog.
 	CodeLists string
+	// OpenLineageFile, when set, is a file every run's OpenLineage events are appended to (one
+	// JSON event per line); OpenLineageURL, when set, an HTTP endpoint they are posted to, with
+	// OpenLineageToken as bearer token. Neither ever holds up a load: events wait in a bounded
+	// queue, and are dropped and counted when it is full.
+	OpenLineageFile  string
+	OpenLineageURL   string
+	OpenLineageToken string
 }
 
 // DefaultConfig is the embedded default: everything local under ./var, no other process.
