@@ -46,6 +46,7 @@ var ckptTables = []ckptTable{
 	{tableGrants, ckptGrant, objectsWith(insertGrant), nil},
 	{tableConnections, ckptConnection, objectsOf[Connection](tableConnections), nil},
 	{tablePIProposals, ckptPIProposal, objectsOf[PIProposal](tablePIProposals), nil},
+	{tableExternalJobs, ckptExternalJob, objectsOf[ExternalJob](tableExternalJobs), nil},
 }
 
 // ckptCodec encodes and decodes the objects of one table and inserts them. A chunk of objects is

@@ -73,6 +73,7 @@ var schemaFactories = []func() *memdb.TableSchema{
 	grantsTableSchema,
 	piProposalsTableSchema,
 	regradeTableSchema,
+	externalJobsTableSchema,
 }
 
 func dbSchema() *memdb.DBSchema {

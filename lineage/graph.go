@@ -44,6 +44,8 @@ const (
 	KindSource   NodeKind = "source"        // where a load read: a district, a connection, a file
 	KindScene    NodeKind = "scene"         // an application scene the entry serves
 	KindBusiness NodeKind = "business_item" // a business item the entry serves
+	KindJob      NodeKind = "external_job"  // an outside tool's job (OpenLineage events posted to us)
+	KindDataset  NodeKind = "external_dataset"
 )
 
 // Edge kinds beside the catalog.Via… of column lineage.
@@ -51,11 +53,14 @@ const (
 	EdgeDerived = "derived" // an input of a transform
 	EdgeLoad    = "load"    // a source a load read
 	EdgeServes  = "serves"  // an entry serving a scene or a business item
+	EdgeReads   = "reads"   // a dataset an outside job reads
+	EdgeWrites  = "writes"  // a dataset an outside job writes
 )
 
 // KindNames are the Chinese names of the node kinds.
 var KindNames = map[NodeKind]string{
 	KindEntry: "目录", KindColumn: "信息项", KindSource: "数据来源", KindScene: "应用场景", KindBusiness: "业务事项",
+	KindJob: "外部作业", KindDataset: "外部数据集",
 }
 
 // EdgeName is the Chinese name of an edge kind.
@@ -67,6 +72,10 @@ func EdgeName(kind string) string {
 		return "归集"
 	case EdgeServes:
 		return "服务"
+	case EdgeReads:
+		return "外部作业读取"
+	case EdgeWrites:
+		return "外部作业写入"
 	}
 	if n, ok := catalog.ViaNames[kind]; ok {
 		return n

@@ -35,6 +35,7 @@ func (w *tracer) tables(root catalog.LineageEntry, snap string) *Graph {
 		at := e.id
 		if up {
 			inputs := w.source(e, h.snap, at, h.depth)
+			queue = w.external(queue, h.code, at, h.depth, true)
 			if e.Transform == nil {
 				continue
 			}
@@ -66,6 +67,7 @@ func (w *tracer) tables(root catalog.LineageEntry, snap string) *Graph {
 			}
 			w.edge(at, de.id, EdgeDerived, false)
 		}
+		queue = w.external(queue, h.code, at, h.depth, false)
 		w.serves(e, at, h.depth)
 	}
 	return &w.g
@@ -111,6 +113,44 @@ func (w *tracer) source(e *known, snap, at string, depth int) map[string]string 
 	w.add(n)
 	w.edge(at, n.ID, EdgeLoad, true)
 	return inputs
+}
+
+// external adds the outside jobs that write entry code (upstream) or read it (downstream), the
+// datasets on their other side, and queues the entries among those.
+func (w *tracer) external(queue []step, code, at string, depth int, up bool) []step {
+	for _, j := range w.v.ExternalJobsOf(code, up) {
+		jid := "job:" + j.Key
+		w.add(Node{ID: jid, Kind: KindJob, Name: j.Name, Depth: depth + 1})
+		other := j.Inputs
+		if up {
+			w.edge(at, jid, EdgeWrites, true)
+		} else {
+			w.edge(at, jid, EdgeReads, false)
+			other = j.Outputs
+		}
+		kind := EdgeReads
+		if !up {
+			kind = EdgeWrites
+		}
+		for _, d := range other {
+			if d.Entry == "" {
+				id := "dataset:" + d.Namespace + "/" + d.Name
+				w.add(Node{ID: id, Kind: KindDataset, Name: d.Name, Depth: depth + 1})
+				w.edge(jid, id, kind, up)
+				continue
+			}
+			de := w.entry(d.Entry)
+			if de == nil {
+				w.g.Hidden++
+				continue
+			}
+			if w.add(Node{ID: de.id, Kind: KindEntry, Entry: d.Entry, Name: de.Name, Snapshot: de.CurrentSnapshot, Depth: depth + 1}) {
+				queue = append(queue, step{code: d.Entry, snap: de.CurrentSnapshot, depth: depth + 1})
+			}
+			w.edge(jid, de.id, kind, up)
+		}
+	}
+	return queue
 }
 
 // serves adds the scenes and business items e serves, downstream of it.

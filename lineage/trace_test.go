@@ -266,3 +266,32 @@ func TestImpact(t *testing.T) {
 	}
 	assert.Contains(t, later.Entries[0].Reason, "输入 "+codeB+" 未按时更新（数据已过期")
 }
+
+// TestLineageThroughExternalJobs: outside tools' jobs posted as OpenLineage events join the
+// graph: upstream of A, the job that writes it and the external dataset it reads; downstream of
+// E, the job that reads it and what it writes.
+func TestLineageThroughExternalJobs(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	_, err := f.cat.PutExternalJob(ctx, admin, catalog.ExternalJob{Namespace: "airflow://bureau", Name: "sync_hourly", LastRun: "r1",
+		Inputs:  []catalog.DatasetRef{{Namespace: "postgres://plant", Name: "readings"}},
+		Outputs: []catalog.DatasetRef{{Namespace: Namespace, Name: "air_hourly"}}})
+	require.NoError(t, err)
+	_, err = f.cat.PutExternalJob(ctx, admin, catalog.ExternalJob{Namespace: "spark://bi", Name: "monthly_report", LastRun: "r2",
+		Inputs:  []catalog.DatasetRef{{Namespace: Namespace, Name: codeE}},
+		Outputs: []catalog.DatasetRef{{Namespace: "file://bi", Name: "report.xlsx"}}})
+	require.NoError(t, err)
+
+	g := f.trace(admin, codeD, Options{Direction: Upstream, Depth: 5})
+	assert.Subset(t, edges(g), []string{
+		"job:airflow://bureau/sync_hourly → entry:" + codeA + " (writes)",
+		"dataset:postgres://plant/readings → job:airflow://bureau/sync_hourly (reads)",
+	})
+	assert.Equal(t, "外部作业", KindNames[node(t, g, "job:airflow://bureau/sync_hourly").Kind])
+
+	g = f.trace(admin, codeA, Options{Direction: Downstream, Depth: 5})
+	assert.Subset(t, edges(g), []string{
+		"entry:" + codeE + " → job:spark://bi/monthly_report (reads)",
+		"job:spark://bi/monthly_report → dataset:file://bi/report.xlsx (writes)",
+	})
+}

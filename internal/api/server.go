@@ -55,6 +55,7 @@ func (s *Server) Routes() http.Handler {
 	}
 	s.exchangeRoutes(mux)
 	s.piProposalRoutes(mux)
+	mux.HandleFunc("POST /api/v1/lineage", s.handleLineageEvent)
 	mux.HandleFunc("GET /{$}", s.handleIndex)
 	return mux
 }
