@@ -221,6 +221,7 @@ func TestDerivedSameResultFromNewInputsIsUnchanged(t *testing.T) {
 	assert.True(t, res.Duplicate, "the same rows as the current snapshot")
 	assert.Equal(t, catalog.RunUnchanged, res.Run.Status)
 	assert.NotEmpty(t, res.Run.ID, "recorded as a duplicate load is")
+	assert.Contains(t, res.Run.Error, "加工结果与当前数据完全相同")
 	assert.Equal(t, newer, res.Run.Inputs[0].Snapshot)
 	cur, err := e.cat.View().Entry(monthlyCode)
 	require.NoError(t, err)

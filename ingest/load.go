@@ -270,7 +270,10 @@ func (s *Service) load(ctx context.Context, entry *catalog.Entry, sub Submission
 		res.Duplicate, res.Unchanged = true, true
 		run.Status = catalog.RunUnchanged
 		run.Error = fmt.Sprintf("重复报送：文件内容与此前已入库的报送完全相同（SHA-256 %s…），本次未重复入库，数据保持不变", res.Source[:12])
-		if sub.stream != nil {
+		switch {
+		case run.Kind == KindDerived:
+			run.Error = fmt.Sprintf("加工结果与当前数据完全相同（SHA-256 %s…），本次未重复入库，数据保持不变", res.Source[:12])
+		case sub.stream != nil:
 			run.Error = fmt.Sprintf("重复归集：拉取的记录与此前已入库的一次归集完全相同（SHA-256 %s…），本次未重复入库，数据保持不变", res.Source[:12])
 		}
 		run.FinishedAt = s.now()

@@ -137,9 +137,16 @@ func (r *Result) Summary() string {
 	}
 	fmt.Fprintf(&b, "目录：%s\n", entry)
 	src := schemas.Clip(run.Source, catalog.MaxRunSource)
-	if run.Kind == KindPull {
+	switch run.Kind {
+	case KindPull:
 		fmt.Fprintf(&b, "数据源：%s\n", src)
-	} else {
+	case KindDerived:
+		ins := make([]string, len(run.Inputs))
+		for i, in := range run.Inputs {
+			ins[i] = in.Entry + " 快照 " + in.Snapshot
+		}
+		fmt.Fprintf(&b, "加工输入：%s\n", strings.Join(ins, "；"))
+	default:
 		if r.Encoding != "" {
 			src += "（" + r.Encoding + " 编码）"
 		}

@@ -26,6 +26,8 @@ func init() {
 		&command{name: "connection drop", summary: "删除目录的归集连接 (归集记录与数据保留)", args: []string{"资源代码"}, lake: true, setup: setupConnectionDrop, detail: connectionDetail},
 		&command{name: "pull", summary: "立即按归集连接归集一次 (只读取水位之后的新记录)", args: []string{"资源代码"}, lake: true, verbose: true, setup: connectionSetup(app.RunPull),
 			detail: "退出码: 0 已入库或无新数据, 1 已入库但有拒绝行, 2 未入库。" + connectionDetail},
+		&command{name: "materialise", summary: "立即加工一次加工目录 (输入未变化时不重复加工)", args: []string{"资源代码"}, lake: true, verbose: true, setup: connectionSetup(app.RunMaterialise),
+			detail: "按加工 SQL 读取各输入目录的当前快照, 经校验入库为本目录的新快照。退出码: 0 已入库或无需加工, 1 已入库但有拒绝行, 2 未入库。" + connectionDetail},
 		&command{name: "schedules", summary: "列出归集调度与下次归集时间", lake: true, setup: connectionSetup(app.RunSchedules), detail: connectionDetail},
 		&command{name: "connectors", summary: "列出连接器类型及其配置项 (--markdown 输出配置参考文档)", setup: setupConnectors},
 	)

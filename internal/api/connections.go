@@ -18,6 +18,7 @@ func (s *Server) connectionRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("PUT /api/v1/entries/{code}/connection", s.handlePutConnection)
 	mux.HandleFunc("DELETE /api/v1/entries/{code}/connection", s.handleDropConnection)
 	mux.HandleFunc("POST /api/v1/entries/{code}/pull", s.handlePull)
+	mux.HandleFunc("POST /api/v1/entries/{code}/materialise", s.handleMaterialise)
 	mux.HandleFunc("GET /api/v1/schedules", s.handleSchedules)
 }
 

@@ -163,6 +163,27 @@ func RunPull(ctx context.Context, cfg Config, a ConnectionArgs, out io.Writer, l
 	})
 }
 
+// RunMaterialise materialises a derived entry now (ingest.Service.Materialise), as the
+// principal --as; exit codes as RunPull's.
+func RunMaterialise(ctx context.Context, cfg Config, a ConnectionArgs, out io.Writer, log *slog.Logger) int {
+	return withApp(ctx, cfg, a.As, out, log, func(a2 *App, p *catalog.Principal) int {
+		res, err := a2.Ingest.Materialise(ctx, p, a.Entry)
+		if err != nil {
+			fmt.Fprintf(out, "加工失败: %s\n", ingestFailure(a.Entry, res, err, log))
+			return ExitFailed
+		}
+		if res.Unchanged {
+			fmt.Fprintln(out, res.Run.Error) // why nothing was done
+			return ExitOK
+		}
+		fmt.Fprintln(out, res.Summary())
+		if res.Snapshot == nil || res.Run.RowsRejected > 0 {
+			return ExitRejected
+		}
+		return ExitOK
+	})
+}
+
 // RunSchedules lists the schedules of the connections the principal may configure.
 func RunSchedules(ctx context.Context, cfg Config, a ConnectionArgs, out io.Writer, log *slog.Logger) int {
 	return withApp(ctx, cfg, a.As, out, log, func(a2 *App, p *catalog.Principal) int {

@@ -69,3 +69,35 @@ func TestLineageCommands(t *testing.T) {
 	assert.Equal(t, ExitFailed, RunLineage(ctx, cfg, LineageArgs{Entry: "daily", Direction: "up", Depth: 3}, &out, log))
 	assert.Contains(t, out.String(), "方向应为")
 }
+
+// TestMaterialiseCommand: `ecolake materialise` makes a derived entry's snapshot from its input,
+// then says there is nothing to do; a principal who may not load it is refused.
+func TestMaterialiseCommand(t *testing.T) {
+	ctx := context.Background()
+	log := slog.New(slog.DiscardHandler)
+	cfg := grantSetup(t)
+	a, err := Open(ctx, cfg, log, false)
+	require.NoError(t, err)
+	_, err = a.Ingest.Submit(ctx, ingestAsOperator(grantEntryCode, "", "排污口,联系电话\nK1,13800138000\nK2,13900139000\n"))
+	require.NoError(t, err)
+	src, err := a.Cat.View().Entry(grantEntryCode)
+	require.NoError(t, err)
+	d := src.Copy()
+	d.ResourceCode, d.Table, d.Name, d.CurrentSnapshot = "0101/000002", "outfall_count", "排污口数量", ""
+	d.Items = catalog.ItemsOf(catalog.Item{Name: "数量", Field: "outfalls", Type: schemas.Int, Grade: schemas.General1})
+	d.Transform = &catalog.Transform{SQL: "SELECT count(*) AS outfalls FROM outfall_contacts", Inputs: []string{grantEntryCode},
+		Columns: []catalog.DerivedColumn{{Field: "outfalls"}}}
+	require.NoError(t, a.Cat.PutEntry(ctx, d))
+	require.NoError(t, a.Close())
+
+	var out bytes.Buffer
+	assert.Equal(t, ExitFailed, RunMaterialise(ctx, cfg, ConnectionArgs{As: "yjs", Entry: "0101/000002"}, &out, log))
+	assert.Contains(t, out.String(), "加工失败")
+	out.Reset()
+	require.Equal(t, ExitOK, RunMaterialise(ctx, cfg, ConnectionArgs{Entry: "0101/000002"}, &out, log), out.String())
+	assert.Contains(t, out.String(), "0101/000002 排污口数量")
+	assert.Contains(t, out.String(), "加工输入："+grantEntryCode+" 快照 "+src.CurrentSnapshot)
+	out.Reset()
+	require.Equal(t, ExitOK, RunMaterialise(ctx, cfg, ConnectionArgs{Entry: "0101/000002"}, &out, log), out.String())
+	assert.Contains(t, out.String(), "输入未变化")
+}
