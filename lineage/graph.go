@@ -199,10 +199,12 @@ type tracer struct {
 	entries map[string]*known // nil value: does not exist for p
 }
 
-// known is an entry a traversal has looked up, with its node's ID.
+// known is an entry a traversal has looked up, with its node's ID and whether the node is in
+// the graph (entries are most of a graph: they are not in seen).
 type known struct {
 	catalog.LineageEntry
-	id string
+	id    string
+	added bool
 }
 
 func newTracer(v *catalog.View, p *catalog.Principal, now time.Time, o Options, root catalog.LineageEntry) *tracer {
@@ -238,12 +240,37 @@ func (w *tracer) add(n Node) bool {
 	return true
 }
 
+// addEntry adds k's node, with the snapshot the lineage is of, unless it is there already or the
+// graph is full; it reports whether the node is new.
+func (w *tracer) addEntry(k *known, snap string, depth int) bool {
+	if k.added {
+		return false
+	}
+	if len(w.g.Nodes) >= w.o.MaxNodes {
+		w.g.Truncated = true
+		return false
+	}
+	k.added = true
+	w.g.Nodes = append(w.g.Nodes, Node{ID: k.id, Kind: KindEntry, Entry: k.Code, Name: k.Name, Snapshot: snap, Depth: depth})
+	return true
+}
+
+// link adds an edge between at and entry k, as edge does, when k's node is in the graph.
+func (w *tracer) link(at string, k *known, kind string, up bool) {
+	if k.added {
+		w.appendEdge(at, k.id, kind, up)
+	}
+}
+
 // edge adds an edge from what is read to what is made of it; up says the traversal goes
 // upstream, from made to read.
 func (w *tracer) edge(at, other, kind string, up bool) {
-	if !w.seen[other] {
-		return // left out (MaxNodes)
+	if w.seen[other] { // else left out (MaxNodes)
+		w.appendEdge(at, other, kind, up)
 	}
+}
+
+func (w *tracer) appendEdge(at, other, kind string, up bool) {
 	if up {
 		w.g.Edges = append(w.g.Edges, Edge{From: other, To: at, Kind: kind})
 	} else {

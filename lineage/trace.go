@@ -23,7 +23,7 @@ type step struct {
 func (w *tracer) tables(root catalog.LineageEntry, snap string) *Graph {
 	up := w.o.Direction == Upstream
 	w.g.Root = entryID(root.Code)
-	w.add(Node{ID: w.g.Root, Kind: KindEntry, Entry: root.Code, Name: root.Name, Snapshot: snap})
+	w.addEntry(w.entry(root.Code), snap, 0)
 	queue := []step{{code: root.Code, snap: snap}}
 	for len(queue) > 0 {
 		h := queue[0]
@@ -49,10 +49,10 @@ func (w *tracer) tables(root catalog.LineageEntry, snap string) *Graph {
 				if !ok {
 					s = ie.CurrentSnapshot // not materialised yet: what it would read now
 				}
-				if w.add(Node{ID: ie.id, Kind: KindEntry, Entry: in, Name: ie.Name, Snapshot: s, Depth: h.depth + 1}) {
+				if w.addEntry(ie, s, h.depth+1) {
 					queue = append(queue, step{code: in, snap: s, depth: h.depth + 1})
 				}
-				w.edge(at, ie.id, EdgeDerived, true)
+				w.link(at, ie, EdgeDerived, true)
 			}
 			continue
 		}
@@ -62,10 +62,10 @@ func (w *tracer) tables(root catalog.LineageEntry, snap string) *Graph {
 				w.g.Hidden++
 				continue
 			}
-			if w.add(Node{ID: de.id, Kind: KindEntry, Entry: d, Name: de.Name, Snapshot: de.CurrentSnapshot, Depth: h.depth + 1}) {
+			if w.addEntry(de, de.CurrentSnapshot, h.depth+1) {
 				queue = append(queue, step{code: d, depth: h.depth + 1})
 			}
-			w.edge(at, de.id, EdgeDerived, false)
+			w.link(at, de, EdgeDerived, false)
 		}
 		queue = w.external(queue, h.code, at, h.depth, false)
 		w.serves(e, at, h.depth)
@@ -144,10 +144,10 @@ func (w *tracer) external(queue []step, code, at string, depth int, up bool) []s
 				w.g.Hidden++
 				continue
 			}
-			if w.add(Node{ID: de.id, Kind: KindEntry, Entry: d.Entry, Name: de.Name, Snapshot: de.CurrentSnapshot, Depth: depth + 1}) {
+			if w.addEntry(de, de.CurrentSnapshot, depth+1) {
 				queue = append(queue, step{code: d.Entry, snap: de.CurrentSnapshot, depth: depth + 1})
 			}
-			w.edge(jid, de.id, kind, up)
+			w.link(jid, de, kind, up)
 		}
 	}
 	return queue

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -100,4 +102,19 @@ func TestMaterialiseCommand(t *testing.T) {
 	out.Reset()
 	require.Equal(t, ExitOK, RunMaterialise(ctx, cfg, ConnectionArgs{Entry: "0101/000002"}, &out, log), out.String())
 	assert.Contains(t, out.String(), "输入未变化")
+}
+
+// TestIngestCommandCapturesLineage: a file loaded by `ecolake ingest` stands upstream of its
+// entry as its source, named by the file.
+func TestIngestCommandCapturesLineage(t *testing.T) {
+	ctx := context.Background()
+	log := slog.New(slog.DiscardHandler)
+	cfg := grantSetup(t)
+	file := filepath.Join(t.TempDir(), "排污口联系人.csv")
+	require.NoError(t, os.WriteFile(file, []byte("排污口,联系电话\nK1,13800138000\n"), 0o600))
+	var out bytes.Buffer
+	require.Equal(t, ExitOK, RunIngest(ctx, cfg, IngestArgs{Entry: grantEntryCode, File: file}, &out, log), out.String())
+	out.Reset()
+	require.Equal(t, ExitOK, RunLineage(ctx, cfg, LineageArgs{Entry: grantEntryCode, Direction: "upstream"}, &out, log), out.String())
+	assert.Regexp(t, `source:file:排污口联系人\.csv\s+entry:0101/000001\s+归集`, out.String())
 }
