@@ -410,13 +410,13 @@ func (v *View) LagOf(code string, now time.Time, p *Principal) (Lag, bool) {
 // LineageEntry is what lineage reads of an entry: its names, items, transform, links and data,
 // shared with the stored entry (read only), with the access decision of the principal asking.
 type LineageEntry struct {
-	Code, Name      string
-	Items           ItemList
-	Transform       *Transform // shared: never changed by the caller
-	Scenes          []string   // shared
-	BusinessItems   []string   // shared
-	CurrentSnapshot string
-	Due             bool // counted in the collection figure (数据归集率)
+	Code, Table, Name string
+	Items             ItemList
+	Transform         *Transform // shared: never changed by the caller
+	Scenes            []string   // shared
+	BusinessItems     []string   // shared
+	CurrentSnapshot   string
+	Due               bool // counted in the collection figure (数据归集率)
 }
 
 // LineageOf returns entry code as lineage reads it for p, without copying it; false when it
@@ -427,7 +427,7 @@ func (v *View) LineageOf(p *Principal, code string) (LineageEntry, bool) {
 	if err != nil || !exists(p, e) {
 		return LineageEntry{}, false
 	}
-	return LineageEntry{Code: e.ResourceCode, Name: e.Name, Items: e.Items, Transform: e.Transform,
+	return LineageEntry{Code: e.ResourceCode, Table: e.Table, Name: e.Name, Items: e.Items, Transform: e.Transform,
 		Scenes: e.Scenes, BusinessItems: e.BusinessItems, CurrentSnapshot: e.CurrentSnapshot, Due: isDue(e)}, true
 }
 

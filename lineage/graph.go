@@ -60,7 +60,7 @@ const (
 // KindNames are the Chinese names of the node kinds.
 var KindNames = map[NodeKind]string{
 	KindEntry: "目录", KindColumn: "信息项", KindSource: "数据来源", KindScene: "应用场景", KindBusiness: "业务事项",
-	KindJob: "外部作业", KindDataset: "外部数据集",
+	KindJob: "外部作业", KindDataset: "外部数据集", KindConsumer: "使用方",
 }
 
 // EdgeName is the Chinese name of an edge kind.
@@ -76,6 +76,8 @@ func EdgeName(kind string) string {
 		return "外部作业读取"
 	case EdgeWrites:
 		return "外部作业写入"
+	case EdgeConsumed:
+		return "查询使用"
 	}
 	if n, ok := catalog.ViaNames[kind]; ok {
 		return n
@@ -108,6 +110,9 @@ type Options struct {
 	Depth     int    // hops, 1 to MaxDepth; 0 for DefaultDepth
 	AsOf      string // upstream only: the root's snapshot to trace (its run's input snapshots)
 	MaxNodes  int    // 0 for DefaultMaxNodes, at most MaxNodes
+	// Consumers, downstream, gives the recent readers of each entry reached (from the query
+	// audit); nil shows none (a caller who may not read the audit).
+	Consumers ConsumersFunc
 }
 
 // Bounds of a traversal.

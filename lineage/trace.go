@@ -69,6 +69,7 @@ func (w *tracer) tables(root catalog.LineageEntry, snap string) *Graph {
 		}
 		queue = w.external(queue, h.code, at, h.depth, false)
 		w.serves(e, at, h.depth)
+		w.consumers(h.code, e.Table, "", at, h.depth)
 	}
 	return &w.g
 }
@@ -222,6 +223,7 @@ func (w *tracer) columns(root catalog.LineageEntry, snap string) (*Graph, error)
 				}
 			}
 		}
+		w.consumers(h.code, e.Table, h.field, at, h.depth)
 	}
 	return &w.g, nil
 }

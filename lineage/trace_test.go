@@ -295,3 +295,28 @@ func TestLineageThroughExternalJobs(t *testing.T) {
 		"job:spark://bi/monthly_report → dataset:file://bi/report.xlsx (writes)",
 	})
 }
+
+// TestConsumersDownstream: the readers the audit reports stand downstream of an entry, and at
+// column level only those that read the item.
+func TestConsumersDownstream(t *testing.T) {
+	f := newFixture(t)
+	readers := func(code string) []Consumer {
+		if code != codeD {
+			return nil
+		}
+		return []Consumer{
+			{Scene: "air_report_app", Principal: "app-1", Role: "scene", Requests: 9, Items: []string{"monthly.avg_pm25"}},
+			{Principal: "analyst-1", Role: "analyst", Requests: 1, Items: []string{"monthly.district"}},
+		}
+	}
+	g := f.trace(admin, codeD, Options{Direction: Downstream, Consumers: readers})
+	assert.Subset(t, edges(g), []string{
+		"entry:" + codeD + " → consumer:scene:air_report_app (consumed)",
+		"entry:" + codeD + " → consumer:principal:analyst-1 (consumed)",
+	})
+	g = f.trace(admin, codeD, Options{Direction: Downstream, Level: ColumnLevel, Field: "avg_pm25", Consumers: readers})
+	assert.Contains(t, edges(g), "column:"+codeD+".avg_pm25 → consumer:scene:air_report_app (consumed)")
+	assert.NotContains(t, ids(g), "consumer:principal:analyst-1")
+	g = f.trace(admin, codeD, Options{Direction: Downstream})
+	assert.NotContains(t, ids(g), "consumer:scene:air_report_app", "no consumers without the audit")
+}
