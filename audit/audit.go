@@ -68,6 +68,8 @@ type Log struct {
 	syncing bool
 	failed  error // a write or fsync failed: nothing more is recorded, requests fail
 	closed  bool
+
+	cons consumers // consumers.go: per-day consumption summaries
 }
 
 // Open opens (creating) the audit directory dir. Events older than retention are removed at
@@ -81,9 +83,11 @@ func Open(dir string, retention time.Duration, clock func() time.Time) (*Log, er
 	}
 	l := &Log{dir: dir, retention: retention, clock: clock}
 	l.synced = sync.NewCond(&l.mu)
+	l.cons.days = map[string]*daySum{} // consumers.go
 	if _, err := l.Expire(); err != nil {
 		return nil, err
 	}
+	l.openToday() // consumers.go: continue today's summary
 	return l, nil
 }
 
@@ -98,6 +102,7 @@ func (l *Log) Record(ev Event) error {
 		return fmt.Errorf("encode audit event: %w", err)
 	}
 	line = append(line, '\n')
+	defer l.flushIfDue() // consumers.go: runs after mu is released
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err := l.usableLocked(); err != nil {
@@ -108,6 +113,7 @@ func (l *Log) Record(ev Event) error {
 		return err
 	}
 	seq := l.written
+	l.queueLocked(seq, len(line), &ev) // consumers.go: summarised once durable
 	for l.durable < seq {
 		if l.failed != nil {
 			return l.failed
@@ -143,6 +149,7 @@ func (l *Log) writeLocked(day string, line []byte) error {
 				return fmt.Errorf("sync audit file: %w", err)
 			}
 			l.durable = l.written
+			l.settleLocked() // consumers.go
 			if err := l.f.Close(); err != nil {
 				return fmt.Errorf("close audit file: %w", err)
 			}
@@ -152,11 +159,17 @@ func (l *Log) writeLocked(day string, line []byte) error {
 		if err != nil {
 			return fmt.Errorf("open audit file: %w", err)
 		}
-		l.f, l.day = f, day
+		st, err := f.Stat() // consumers.go: summaries note how much of the file they cover
+		if err != nil {
+			f.Close()
+			return fmt.Errorf("open audit file: %w", err)
+		}
+		l.f, l.day, l.cons.size = f, day, st.Size()
 	}
 	if _, err := l.f.Write(line); err != nil {
 		return fmt.Errorf("write audit event: %w", err)
 	}
+	l.cons.size += int64(len(line)) // consumers.go
 	l.written++
 	return nil
 }
@@ -174,6 +187,7 @@ func (l *Log) syncLocked() {
 		l.failed = fmt.Errorf("sync audit file: %w", err)
 	} else if upto > l.durable {
 		l.durable = upto
+		l.settleLocked() // consumers.go
 	}
 	l.synced.Broadcast()
 }
@@ -204,6 +218,9 @@ func (l *Log) Expire() (int, error) {
 		}
 		n++
 	}
+	if err := l.expireSummaries(oldest); err != nil { // consumers.go
+		return n, err
+	}
 	return n, nil
 }
 
@@ -226,21 +243,34 @@ func (l *Log) days() ([]string, error) {
 	return out, nil
 }
 
-// Close fsyncs and closes the current file.
+// Close fsyncs and closes the current file, and writes the consumption summaries.
 func (l *Log) Close() error {
+	first, err := l.closeFile()
+	if !first {
+		return nil
+	}
+	return errors.Join(err, l.flushSummaries(true)) // consumers.go
+}
+
+func (l *Log) closeFile() (bool, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
-		return nil
+		return false, nil
 	}
 	l.closed = true
 	for l.syncing {
 		l.synced.Wait()
 	}
 	if l.f == nil {
-		return nil
+		return true, nil
 	}
-	err := errors.Join(l.f.Sync(), l.f.Close())
+	err := l.f.Sync()
+	if err == nil { // consumers.go: what this fsync made durable is summarised
+		l.durable = l.written
+		l.settleLocked()
+	}
+	err = errors.Join(err, l.f.Close())
 	l.f = nil
-	return err
+	return true, err
 }
