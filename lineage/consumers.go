@@ -21,11 +21,11 @@ type Consumer struct {
 // ConsumersFunc returns the recent readers of an entry (resource code).
 type ConsumersFunc func(code string) []Consumer
 
-// Node kind and edge kind of consumption.
-const (
-	KindConsumer NodeKind = "consumer" // a scene account or principal that read the entry
-	EdgeConsumed          = "consumed" // read through the query layer
-)
+// KindConsumer is the node of a scene account or principal that read the entry.
+const KindConsumer NodeKind = "consumer"
+
+// EdgeConsumed is an entry's edge to a consumer: read through the query layer.
+const EdgeConsumed = "consumed"
 
 // consumerID names a consumer's node: its scene account when it has one, else its principal.
 func consumerID(c Consumer) (id, name string) {

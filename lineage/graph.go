@@ -212,9 +212,12 @@ type known struct {
 	added bool
 }
 
-func newTracer(v *catalog.View, p *catalog.Principal, now time.Time, o Options, root catalog.LineageEntry) *tracer {
+// newTracer starts a traversal; roots, looked up already, are not looked up again.
+func newTracer(v *catalog.View, p *catalog.Principal, now time.Time, o Options, roots ...catalog.LineageEntry) *tracer {
 	w := &tracer{v: v, p: p, now: now, o: o, seen: make(map[string]bool, 256), entries: make(map[string]*known, 256)}
-	w.entries[root.Code] = &known{LineageEntry: root, id: entryID(root.Code)}
+	for _, r := range roots {
+		w.entries[r.Code] = &known{LineageEntry: r, id: entryID(r.Code)}
+	}
 	return w
 }
 

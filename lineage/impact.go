@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/schemas"
 )
 
 // Impact is what depends on an entry and which of it is stale now because of it: the answer
@@ -65,26 +66,51 @@ func ImpactOf(v *catalog.View, p *catalog.Principal, now time.Time, code string)
 		out.Lag = &lag
 	}
 	t := newTracer(v, p, now, Options{Direction: Downstream, Level: TableLevel, Depth: MaxDepth, MaxNodes: MaxNodes}, root)
-	g := t.tables(root, root.CurrentSnapshot)
+	return impactFrom(v, t, out, []step{{code: root.Code, snap: root.CurrentSnapshot}}, false), nil
+}
+
+// ImpactOfDistrict answers the same for a source: a district whose submissions are late. The
+// entries of the district that exist for p (at most MaxNodes) come first, at depth 0, each
+// stale when it is not collected now, then everything derived from them.
+func ImpactOfDistrict(v *catalog.View, p *catalog.Principal, now time.Time, district string) (*Impact, error) {
+	d, ok := schemas.LookupDistrict(district)
+	if !ok {
+		return nil, schemas.Userf(ErrInvalid, "“%s”不是重庆市的区县", district)
+	}
+	var roots []step
+	after := ""
+	for len(roots) < MaxNodes {
+		page := v.Directory(p, catalog.DirectoryFilter{District: d.Code}, min(500, MaxNodes-len(roots)), after)
+		for _, e := range page.Entries {
+			roots = append(roots, step{code: e.ResourceCode, snap: e.CurrentSnapshot})
+		}
+		if !page.HasNext || len(page.Entries) == 0 {
+			break
+		}
+		after = page.Entries[len(page.Entries)-1].ResourceCode
+	}
+	t := newTracer(v, p, now, Options{Direction: Downstream, Level: TableLevel, Depth: MaxDepth, MaxNodes: MaxNodes})
+	return impactFrom(v, t, &Impact{Root: "district:" + d.Code}, roots, true), nil
+}
+
+// impactFrom walks downstream of roots with t and fills out: the entries reached (the roots
+// too when withRoots, at depth 0), stale or not, the scenes, business items and figures.
+func impactFrom(v *catalog.View, t *tracer, out *Impact, roots []step, withRoots bool) *Impact {
+	g := t.tablesFrom(roots)
 	out.Hidden, out.Truncated = g.Hidden, g.Truncated
 
 	// Staleness flows down the edges: an entry is stale when it was not made from its inputs'
 	// current snapshots, or when an input is late or stale itself.
 	late := map[string]string{} // code → why it is stale or late
-	if out.Lag != nil {
-		late[root.Code] = out.Lag.ReasonText
+	isRoot := map[string]bool{}
+	for _, r := range roots {
+		isRoot[r.code] = true
+		if lag, ok := v.LagOf(r.code, t.now, t.p); ok {
+			late[r.code] = lag.ReasonText
+		}
 	}
 	scenes, business := map[string]Ref{}, map[string]Ref{}
 	due, oneThing, served := 0, 0, 0
-	count := func(e catalog.LineageEntry) {
-		if e.Due {
-			due++
-		}
-		if len(e.BusinessItems) > 0 {
-			served++
-		}
-	}
-	count(root)
 	for _, n := range g.Nodes {
 		switch n.Kind {
 		case KindScene:
@@ -92,13 +118,22 @@ func ImpactOf(v *catalog.View, p *catalog.Principal, now time.Time, code string)
 		case KindBusiness:
 			business[n.ID] = Ref{Code: n.ID[len("business:"):], Name: n.Name, Kind: "business_item"}
 		case KindEntry:
-			if n.Entry == root.Code {
+			e := t.entry(n.Entry)
+			if e.Due {
+				due++
+			}
+			if len(e.BusinessItems) > 0 {
+				served++
+			}
+			ie := ImpactedEntry{Code: n.Entry, Name: n.Name, Depth: n.Depth}
+			switch {
+			case !isRoot[n.Entry]:
+				ie.Reason = staleness(v, e, late)
+			case withRoots:
+				ie.Reason = late[n.Entry]
+			default:
 				continue
 			}
-			e := t.entry(n.Entry)
-			count(e.LineageEntry)
-			ie := ImpactedEntry{Code: n.Entry, Name: n.Name, Depth: n.Depth}
-			ie.Reason = staleness(v, e, late)
 			if ie.Reason != "" {
 				ie.Stale = true
 				late[n.Entry] = ie.Reason
@@ -126,7 +161,7 @@ func ImpactOf(v *catalog.View, p *catalog.Principal, now time.Time, code string)
 			out.Figures = append(out.Figures, FigureImpact{Figure: f.figure, Name: figureNames[f.figure], Entries: f.n})
 		}
 	}
-	return out, nil
+	return out
 }
 
 // staleness says why derived entry e is stale, "" when it is not: an input that is late or stale

@@ -21,10 +21,19 @@ type step struct {
 
 // tables walks entries from root, whose data is its snapshot snap ("" for none).
 func (w *tracer) tables(root catalog.LineageEntry, snap string) *Graph {
-	up := w.o.Direction == Upstream
 	w.g.Root = entryID(root.Code)
-	w.addEntry(w.entry(root.Code), snap, 0)
-	queue := []step{{code: root.Code, snap: snap}}
+	return w.tablesFrom([]step{{code: root.Code, snap: snap}})
+}
+
+// tablesFrom walks entries from the roots, each an entry w has looked up and may show.
+func (w *tracer) tablesFrom(roots []step) *Graph {
+	up := w.o.Direction == Upstream
+	var queue []step
+	for _, r := range roots {
+		if w.addEntry(w.entry(r.code), r.snap, 0) {
+			queue = append(queue, r)
+		}
+	}
 	for len(queue) > 0 {
 		h := queue[0]
 		queue = queue[1:]

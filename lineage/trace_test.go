@@ -320,3 +320,29 @@ func TestConsumersDownstream(t *testing.T) {
 	g = f.trace(admin, codeD, Options{Direction: Downstream})
 	assert.NotContains(t, ids(g), "consumer:scene:air_report_app", "no consumers without the audit")
 }
+
+// TestImpactOfDistrict: what breaks if 渝中区 is late — its entry, never loaded, and what is
+// derived from it; a district that is not Chongqing's is refused.
+func TestImpactOfDistrict(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	z := entry("0101/000020", "yz_outfalls", "渝中区排污口", item("outfall", "排污口", schemas.General1))
+	z.District = "500103"
+	require.NoError(t, f.cat.PutEntry(ctx, z))
+	zd := entry("0101/000021", "yz_outfall_count", "渝中区排污口数", item("outfall", "排污口", schemas.General1))
+	zd.Transform = &catalog.Transform{SQL: "SELECT …", Inputs: []string{z.ResourceCode},
+		Columns: []catalog.DerivedColumn{{Field: "outfall", Sources: []catalog.ColumnSource{src(z.ResourceCode, "outfall", catalog.ViaDirect)}}}}
+	require.NoError(t, f.cat.PutEntry(ctx, zd))
+
+	im, err := ImpactOfDistrict(f.cat.View(), admin, f.now, "渝中区")
+	require.NoError(t, err)
+	assert.Equal(t, "district:500103", im.Root)
+	assert.Equal(t, []ImpactedEntry{
+		{Code: z.ResourceCode, Name: "渝中区排污口", Depth: 0, Stale: true, Reason: "从未归集"},
+		{Code: zd.ResourceCode, Name: "渝中区排污口数", Depth: 1, Stale: true, Reason: "输入 0101/000020 未按时更新（从未归集）"},
+	}, im.Entries)
+	assert.Equal(t, []FigureImpact{{Figure: FigureCollection, Name: "数据归集率", Entries: 2}}, im.Figures)
+
+	_, err = ImpactOfDistrict(f.cat.View(), admin, f.now, "火星区")
+	require.ErrorIs(t, err, ErrInvalid)
+}

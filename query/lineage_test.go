@@ -92,6 +92,14 @@ func TestImpactThroughGraphQL(t *testing.T) {
 	assert.Equal(t, []any{map[string]any{"entry": daily, "stale": true, "reason": "尚未加工生成"}}, im["entries"])
 	assert.EqualValues(t, 1, im["hidden"])
 	assert.Contains(t, im["figures"], map[string]any{"figure": "collection_rate", "entries": float64(2)})
+
+	data = f.mustDo(hiPrincipal, `{ impact(district: "市级") { entry entries { entry depth } } }`)
+	im = data["impact"].(map[string]any)
+	assert.Equal(t, "district:500000", im["entry"])
+	assert.Contains(t, im["entries"], map[string]any{"entry": airCode, "depth": float64(0)}, "a city-level entry")
+	_, errs := f.do(hiPrincipal, `{ impact(entry: "`+airCode+`", district: "市级") { entry } }`, nil)
+	require.NotEmpty(t, errs)
+	assert.Contains(t, errs[0], "entry 与 district 须给出且只给出一个")
 }
 
 // TestTransformThroughGraphQL: a steward registers a derived entry by its SQL; the inputs and
@@ -139,4 +147,18 @@ func TestTransformShownOnlyWithItsInputs(t *testing.T) {
 	got := f.ok("yz-app", q, nil)["entry"].(map[string]any)
 	assert.Equal(t, "江北区站点", got["name"], "the city-level entry is visible")
 	assert.Nil(t, got["transform"], "its input, 江北区's, is not")
+}
+
+// TestLineageShowsConsumersToAuditReaders: a scene account's read, recorded in the audit, shows
+// the account downstream of the entry to a steward (who may read the audit), not to the scene.
+func TestLineageShowsConsumersToAuditReaders(t *testing.T) {
+	f := newFixture(t)
+	f.mustDo(lowPrincipal, `{ air_station_hourly(limit: 1) { station pm25 } }`)
+	const q = `{ lineage(entry: "0101/000001", direction: "downstream") { nodes { id kind } edges { from to kind } } }`
+	g := f.mustDo(hiPrincipal, q)["lineage"].(map[string]any)
+	assert.Contains(t, g["edges"], map[string]any{"from": "entry:" + airCode, "to": "consumer:scene:" + lowPrincipal, "kind": "consumed"})
+	g = f.mustDo(lowPrincipal, q)["lineage"].(map[string]any)
+	for _, n := range g["nodes"].([]any) {
+		assert.NotEqual(t, "consumer", n.(map[string]any)["kind"], "the audit is not the scene account's to read")
+	}
 }

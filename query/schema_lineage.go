@@ -1,8 +1,11 @@
 package query
 
 import (
+	"time"
+
 	"github.com/graphql-go/graphql"
 
+	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/lineage"
 )
 
@@ -55,7 +58,7 @@ func newLineageTypes() (graphT, impactT *graphql.Object) {
 		"entries": field(nn(integer), "计入该指标的相关目录数", func(f lineage.FigureImpact) any { return f.Entries }),
 	}})
 	impactT = graphql.NewObject(graphql.ObjectConfig{Name: "Impact", Description: "影响分析", Fields: graphql.Fields{
-		"entry": field(nn(str), "分析的目录", func(im *lineage.Impact) any { return im.Root }),
+		"entry": field(nn(str), "分析的对象: 信息资源代码, 或 district:区县代码", func(im *lineage.Impact) any { return im.Root }),
 		"late":  field(nn(graphql.Boolean), "本目录当前未按时归集", func(im *lineage.Impact) any { return im.Lag != nil }),
 		"lateReason": field(str, "未按时归集的原因, 按时归集时为 null", func(im *lineage.Impact) any {
 			if im.Lag == nil {
@@ -103,6 +106,7 @@ func (s *Service) lineageFields(fields graphql.Fields) {
 			o.Field, _ = p.Args["field"].(string)
 			o.AsOf, _ = p.Args["asOf"].(string)
 			o.Depth, _ = p.Args["depth"].(int)
+			o.Consumers = s.consumers(r)
 			g, err := lineage.Trace(r.view, r.principal, r.now, code, o)
 			if err != nil {
 				return nil, s.directoryError(r, "lineage", err)
@@ -110,19 +114,32 @@ func (s *Service) lineageFields(fields graphql.Fields) {
 			return g, nil
 		}}
 	fields["impact"] = &graphql.Field{Type: nn(impactT),
-		Description: "影响分析: 依赖本目录的下游目录、应用场景、业务事项和管理指标, 以及其中因本目录而过期的",
-		Args:        graphql.FieldConfigArgument{"entry": {Type: nn(str), Description: "信息资源代码或数据表名"}},
+		Description: "影响分析: 依赖本目录 (或某区县报送的目录) 的下游目录、应用场景、业务事项和管理指标, 以及其中因此过期的",
+		Args: graphql.FieldConfigArgument{
+			"entry":    {Type: str, Description: "信息资源代码或数据表名"},
+			"district": {Type: str, Description: "或: 区县 (代码或名称), 分析它的目录未按时报送的影响"},
+		},
 		Resolve: func(p graphql.ResolveParams) (any, error) {
 			r, err := requestFrom(p.Context)
 			if err != nil {
 				return nil, err
 			}
 			r.noteField("impact")
-			code, err := s.lineageRoot(r, p.Args["entry"].(string))
-			if err != nil {
-				return nil, err
+			ref, _ := p.Args["entry"].(string)
+			district, _ := p.Args["district"].(string)
+			var im *lineage.Impact
+			switch {
+			case (ref == "") == (district == ""):
+				return nil, invalidf("entry 与 district 须给出且只给出一个")
+			case district != "":
+				im, err = lineage.ImpactOfDistrict(r.view, r.principal, r.now, district)
+			default:
+				var code string
+				if code, err = s.lineageRoot(r, ref); err != nil {
+					return nil, err
+				}
+				im, err = lineage.ImpactOf(r.view, r.principal, r.now, code)
 			}
-			im, err := lineage.ImpactOf(r.view, r.principal, r.now, code)
 			if err != nil {
 				return nil, s.directoryError(r, "impact", err)
 			}
@@ -137,4 +154,32 @@ func (s *Service) lineageRoot(r *request, ref string) (string, error) {
 		return "", s.directoryError(r, "lineage", err)
 	}
 	return e.ResourceCode, nil
+}
+
+// Consumption shown in lineage: who read an entry over the last consumersDays, at most
+// maxConsumers readers per entry, from the audit's daily summaries.
+const (
+	consumersDays = 30
+	maxConsumers  = 50
+)
+
+// consumers gives lineage the recent readers of entries, from the audit, when the caller may
+// read the audit (the catalogue's decision); nil otherwise, or when no audit is kept.
+func (s *Service) consumers(r *request) lineage.ConsumersFunc {
+	if s.cfg.Audit == nil || !catalog.Allowed(r.principal, catalog.ActReadAudit) {
+		return nil
+	}
+	now := time.Now() // the audit's events are stamped by the wall clock (audit.go)
+	return func(code string) []lineage.Consumer {
+		cs, err := s.cfg.Audit.Consumers(code, now.AddDate(0, 0, -consumersDays), now.Add(24*time.Hour), maxConsumers)
+		if err != nil {
+			s.log.Warn("read consumers from the audit", "dataset", code, "err", err)
+			return nil
+		}
+		out := make([]lineage.Consumer, len(cs))
+		for i, c := range cs {
+			out[i] = lineage.Consumer{Principal: c.Principal, Role: c.Role, Scene: c.Scene, Requests: c.Requests, Last: c.Last, Items: c.Items}
+		}
+		return out
+	}
 }

@@ -21,6 +21,7 @@ type LineageArgs struct {
 	Field     string // column level: from this item only
 	Depth     int
 	AsOf      string // upstream: the entry's snapshot to trace
+	District  string // impact: of a district's submissions instead of an entry
 }
 
 // DefaultLineageDepth is the depth of a traversal the command line does not set.
@@ -71,15 +72,27 @@ func RunLineage(ctx context.Context, cfg Config, a LineageArgs, out io.Writer, l
 func RunImpact(ctx context.Context, cfg Config, a LineageArgs, out io.Writer, log *slog.Logger) int {
 	return withPrincipal(ctx, cfg, a.As, out, log, func(cat *catalog.Store, p *catalog.Principal) int {
 		v, now := cat.View(), time.Now()
-		e, _, err := v.EntryFor(p, a.Entry, now)
-		if err != nil {
-			return failed(out, "影响分析", err)
+		var (
+			im   *lineage.Impact
+			what string
+		)
+		if a.District != "" {
+			var err error
+			if im, err = lineage.ImpactOfDistrict(v, p, now, a.District); err != nil {
+				return failed(out, "影响分析", err)
+			}
+			what = "区县 " + a.District + " 报送"
+		} else {
+			e, _, err := v.EntryFor(p, a.Entry, now)
+			if err != nil {
+				return failed(out, "影响分析", err)
+			}
+			if im, err = lineage.ImpactOf(v, p, now, e.ResourceCode); err != nil {
+				return failed(out, "影响分析", err)
+			}
+			what = e.ResourceCode + " " + e.Name
 		}
-		im, err := lineage.ImpactOf(v, p, now, e.ResourceCode)
-		if err != nil {
-			return failed(out, "影响分析", err)
-		}
-		fmt.Fprintf(out, "%s %s 的影响分析\n", e.ResourceCode, e.Name)
+		fmt.Fprintf(out, "%s 的影响分析\n", what)
 		if im.Lag != nil {
 			fmt.Fprintf(out, "本目录未按时归集: %s\n", im.Lag.ReasonText)
 		}

@@ -63,6 +63,10 @@ func TestLineageCommands(t *testing.T) {
 	assert.Contains(t, out.String(), "本目录未按时归集: 从未归集")
 	assert.Contains(t, out.String(), "过期: 输入 0101/000001 未按时更新（从未归集）")
 	assert.Contains(t, out.String(), "管理指标: 数据归集率")
+	out.Reset()
+	require.Equal(t, ExitOK, RunImpact(ctx, cfg, LineageArgs{District: "市级"}, &out, log), out.String())
+	assert.Contains(t, out.String(), "区县 市级 报送 的影响分析")
+	assert.Contains(t, out.String(), "0101/000001")
 
 	out.Reset()
 	assert.Equal(t, ExitFailed, RunLineage(ctx, cfg, LineageArgs{As: "zhang", Entry: "0101/000003", Direction: "upstream"}, &out, log))
