@@ -1,10 +1,12 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/ingest"
 	"github.com/cqeco/ecolake/schemas"
 )
@@ -134,22 +136,31 @@ func (s *Server) handleDropConnection(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// handlePull runs a pull now and answers with its run, as a submission is answered.
+// handlePull runs a pull now and answers with its run, as a submission is answered; a source
+// that failed is 502, the run saying how.
 func (s *Server) handlePull(w http.ResponseWriter, r *http.Request) {
+	s.loadByHand(w, r, s.Ingest.Pull, http.StatusBadGateway)
+}
+
+// loadByHand runs a load started by hand (a pull, a materialisation) for the caller and answers
+// with its run: 201 committed, 200 nothing new, 422 nothing loadable, failed when the load failed
+// after its run began. It loads like a submission and shares its bound: a caller cannot start
+// more loads at once than the service admits (Uploads). Whether the caller may is the
+// catalogue's decision, asked by load.
+func (s *Server) loadByHand(w http.ResponseWriter, r *http.Request,
+	load func(context.Context, *catalog.Principal, string) (*ingest.Result, error), failed int) {
 	p := s.principal(w, r)
 	if p == nil {
 		return
 	}
 	code := r.PathValue("code")
-	// A pull by hand loads like a submission and shares its bound: a caller cannot start more
-	// loads at once than the service admits (Uploads).
 	if !s.Uploads.enter(p.ID) {
 		WriteError(w, s.Log, schemas.Userf(schemas.ErrBusy,
-			"归集繁忙: 同时进行的报送与归集已达上限 (每个账号 %d 个, 全部 %d 个), 请稍后重试", s.Uploads.per, s.Uploads.total))
+			"归集繁忙: 同时进行的报送、归集与加工已达上限 (每个账号 %d 个, 全部 %d 个), 请稍后重试", s.Uploads.per, s.Uploads.total))
 		return
 	}
 	defer s.Uploads.leave(p.ID)
-	res, err := s.Ingest.Pull(r.Context(), p, code)
+	res, err := load(r.Context(), p, code)
 	if err != nil && res == nil {
 		s.connectionError(w, code, err)
 		return
@@ -157,7 +168,7 @@ func (s *Server) handlePull(w http.ResponseWriter, r *http.Request) {
 	status := http.StatusCreated
 	switch {
 	case err != nil:
-		status = http.StatusBadGateway // the source failed; the run says how
+		status = failed
 	case res.Unchanged:
 		status = http.StatusOK
 	case res.Snapshot == nil:

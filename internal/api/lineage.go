@@ -7,7 +7,6 @@ import (
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/lineage"
 	"github.com/cqeco/ecolake/lineage/openlineage"
-	"github.com/cqeco/ecolake/schemas"
 )
 
 // handleLineageEvent takes one OpenLineage RunEvent from an outside tool (POST /api/v1/lineage),
@@ -58,33 +57,9 @@ func externalJobJSON(j *catalog.ExternalJob) externalJobView {
 }
 
 // handleMaterialise runs a derived entry's transform now (POST /api/v1/entries/{code}/materialise)
-// and answers with its run, as a pull by hand is answered: 201 committed, 200 nothing to do (the
-// data was made from the inputs' current snapshots by the current SQL), 422 when the result
-// could not be loaded, with the run's error. Whether the caller may is the catalogue's
-// decision, asked by ingest.Service.Materialise; it shares the loads' bound (Uploads).
+// and answers as a pull by hand is answered (loadByHand): 200 when there was nothing to do (the
+// data was made from the inputs' current snapshots by the current SQL), 422 when the result could
+// not be loaded, with the run's error.
 func (s *Server) handleMaterialise(w http.ResponseWriter, r *http.Request) {
-	p := s.principal(w, r)
-	if p == nil {
-		return
-	}
-	code := r.PathValue("code")
-	if !s.Uploads.enter(p.ID) {
-		WriteError(w, s.Log, schemas.Userf(schemas.ErrBusy,
-			"归集繁忙: 同时进行的报送、归集与加工已达上限 (每个账号 %d 个, 全部 %d 个), 请稍后重试", s.Uploads.per, s.Uploads.total))
-		return
-	}
-	defer s.Uploads.leave(p.ID)
-	res, err := s.Ingest.Materialise(r.Context(), p, code)
-	if err != nil && res == nil {
-		s.connectionError(w, code, err)
-		return
-	}
-	status := http.StatusCreated
-	switch {
-	case err != nil || res.Snapshot == nil && !res.Unchanged:
-		status = http.StatusUnprocessableEntity
-	case res.Unchanged:
-		status = http.StatusOK
-	}
-	writeJSON(w, status, submissionBody(res))
+	s.loadByHand(w, r, s.Ingest.Materialise, http.StatusUnprocessableEntity)
 }
