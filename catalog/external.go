@@ -168,6 +168,13 @@ func applyPutExternalJob(txn *memdb.Txn, rec *record, cmd *putExternalJobCmd) er
 	return nil
 }
 
+// HasExternalJobs reports whether any outside job is recorded: a traversal asks it once rather
+// than looking up every entry it reaches in an empty table.
+func (v *View) HasExternalJobs() bool {
+	raw, err := v.txn.First(tableExternalJobs, indexID)
+	return err == nil && raw != nil
+}
+
 // ExternalJobsOf lists the outside jobs that write entry code (writes) or read it, by key; they
 // are the stored objects, read only.
 func (v *View) ExternalJobsOf(code string, writes bool) []*ExternalJob {

@@ -202,6 +202,9 @@ type tracer struct {
 	g       Graph
 	seen    map[string]bool
 	entries map[string]*known // nil value: does not exist for p
+	// hasExternal: outside jobs are recorded (catalog.View.HasExternalJobs), so each entry reached
+	// is looked up among them.
+	hasExternal bool
 }
 
 // known is an entry a traversal has looked up, with its node's ID and whether the node is in
@@ -214,7 +217,8 @@ type known struct {
 
 // newTracer starts a traversal; roots, looked up already, are not looked up again.
 func newTracer(v *catalog.View, p *catalog.Principal, now time.Time, o Options, roots ...catalog.LineageEntry) *tracer {
-	w := &tracer{v: v, p: p, now: now, o: o, seen: make(map[string]bool, 256), entries: make(map[string]*known, 256)}
+	w := &tracer{v: v, p: p, now: now, o: o, seen: make(map[string]bool, 256), entries: make(map[string]*known, 256),
+		hasExternal: v.HasExternalJobs()}
 	for _, r := range roots {
 		w.entries[r.Code] = &known{LineageEntry: r, id: entryID(r.Code)}
 	}

@@ -128,6 +128,9 @@ func (w *tracer) source(e *known, snap, at string, depth int) map[string]string 
 // external adds the outside jobs that write entry code (upstream) or read it (downstream), the
 // datasets on their other side, and queues the entries among those.
 func (w *tracer) external(queue []step, code, at string, depth int, up bool) []step {
+	if !w.hasExternal {
+		return queue
+	}
 	for _, j := range w.v.ExternalJobsOf(code, up) {
 		jid := "job:" + j.Key
 		w.add(Node{ID: jid, Kind: KindJob, Name: j.Name, Depth: depth + 1})
