@@ -37,7 +37,7 @@ func consumerID(c Consumer) (id, name string) {
 
 // consumers adds the readers of entry code downstream of at; field, when set (column level),
 // keeps only those that read that item of table.
-func (w *tracer) consumers(code, table, field, at string, depth int) {
+func (w *tracer) consumers(code, table, field string, at int32, depth int) {
 	if w.o.Consumers == nil {
 		return
 	}
@@ -46,8 +46,8 @@ func (w *tracer) consumers(code, table, field, at string, depth int) {
 			continue
 		}
 		id, name := consumerID(c)
-		w.add(Node{ID: id, Kind: KindConsumer, Name: name, Depth: depth + 1})
-		w.edge(at, id, EdgeConsumed, false)
+		i, _ := w.add(Node{ID: id, Kind: KindConsumer, Name: name, Depth: depth + 1})
+		w.edge(at, i, EdgeConsumed, false)
 	}
 }
 

@@ -96,9 +96,11 @@ type Node struct {
 	Depth    int    // hops from the root
 }
 
-// Edge runs from what is read to what is made of it, whichever way the traversal went.
+// Edge runs from what is read to what is made of it, whichever way the traversal went. Its
+// ends are indexes into Graph.Nodes (a traversal may make tens of thousands of edges: small
+// edges keep it from spending its time collecting garbage); Graph.Ends names them.
 type Edge struct {
-	From, To string
+	From, To int32
 	Kind     string // EdgeDerived, EdgeLoad, EdgeServes, or a catalog.Via… between columns
 }
 
@@ -131,6 +133,9 @@ type Graph struct {
 	Hidden    int  // neighbouring entries that do not exist for the principal (not traversed)
 	Truncated bool // MaxNodes was reached: some nodes were left out
 }
+
+// Ends returns the IDs of the nodes e runs from and to.
+func (g *Graph) Ends(e Edge) (from, to string) { return g.Nodes[e.From].ID, g.Nodes[e.To].ID }
 
 // Errors of a traversal, wrapped with the detail in Chinese.
 var (
@@ -200,29 +205,42 @@ type tracer struct {
 	now     time.Time
 	o       Options
 	g       Graph
-	seen    map[string]bool
+	seen    map[string]int32  // nodes other than entries, by ID: their index in g.Nodes
 	entries map[string]*known // nil value: does not exist for p
+	slab    []known           // where entries are kept, allocated a block at a time
 	// hasExternal: outside jobs are recorded (catalog.View.HasExternalJobs), so each entry reached
 	// is looked up among them.
 	hasExternal bool
 }
 
-// known is an entry a traversal has looked up, with its node's ID and whether the node is in
-// the graph (entries are most of a graph: they are not in seen).
+// known is an entry a traversal has looked up, with the index of its node in the graph, -1
+// while it is not there (entries are most of a graph: they are not in seen).
 type known struct {
 	catalog.LineageEntry
-	id    string
-	added bool
+	node int32
 }
+
+// slabSize is how many entries a traversal keeps per allocation.
+const slabSize = 256
 
 // newTracer starts a traversal; roots, looked up already, are not looked up again.
 func newTracer(v *catalog.View, p *catalog.Principal, now time.Time, o Options, roots ...catalog.LineageEntry) *tracer {
-	w := &tracer{v: v, p: p, now: now, o: o, seen: make(map[string]bool, 256), entries: make(map[string]*known, 256),
+	w := &tracer{v: v, p: p, now: now, o: o, seen: make(map[string]int32, 64), entries: make(map[string]*known, 256),
 		hasExternal: v.HasExternalJobs()}
+	w.g.Nodes = make([]Node, 0, 64)
 	for _, r := range roots {
-		w.entries[r.Code] = &known{LineageEntry: r, id: entryID(r.Code)}
+		w.entries[r.Code] = w.keep(r)
 	}
 	return w
+}
+
+// keep keeps an entry looked up, not yet in the graph.
+func (w *tracer) keep(e catalog.LineageEntry) *known {
+	if len(w.slab) == cap(w.slab) {
+		w.slab = make([]known, 0, slabSize)
+	}
+	w.slab = append(w.slab, known{LineageEntry: e, node: -1})
+	return &w.slab[len(w.slab)-1]
 }
 
 // entry returns code as p sees it, nil when it does not exist for p (looked up once).
@@ -232,57 +250,56 @@ func (w *tracer) entry(code string) *known {
 	}
 	var out *known
 	if e, ok := w.v.LineageOf(w.p, code); ok {
-		out = &known{LineageEntry: e, id: entryID(e.Code)}
+		out = w.keep(e)
 	}
 	w.entries[code] = out
 	return out
 }
 
-// add adds n unless it is there already or the graph is full; it reports whether n is new.
-func (w *tracer) add(n Node) bool {
-	if w.seen[n.ID] {
-		return false
+// add adds n unless it is there already or the graph is full; it returns the index of n's node
+// (-1 when the graph is full) and whether n is new.
+func (w *tracer) add(n Node) (int32, bool) {
+	if i, ok := w.seen[n.ID]; ok {
+		return i, false
 	}
 	if len(w.g.Nodes) >= w.o.MaxNodes {
 		w.g.Truncated = true
-		return false
+		return -1, false
 	}
-	w.seen[n.ID] = true
+	i := int32(len(w.g.Nodes))
+	w.seen[n.ID] = i
 	w.g.Nodes = append(w.g.Nodes, n)
-	return true
+	return i, true
 }
 
 // addEntry adds k's node, with the snapshot the lineage is of, unless it is there already or the
 // graph is full; it reports whether the node is new.
 func (w *tracer) addEntry(k *known, snap string, depth int) bool {
-	if k.added {
+	if k.node >= 0 {
 		return false
 	}
 	if len(w.g.Nodes) >= w.o.MaxNodes {
 		w.g.Truncated = true
 		return false
 	}
-	k.added = true
-	w.g.Nodes = append(w.g.Nodes, Node{ID: k.id, Kind: KindEntry, Entry: k.Code, Name: k.Name, Snapshot: snap, Depth: depth})
+	k.node = int32(len(w.g.Nodes))
+	w.g.Nodes = append(w.g.Nodes, Node{ID: entryID(k.Code), Kind: KindEntry, Entry: k.Code, Name: k.Name, Snapshot: snap, Depth: depth})
 	return true
 }
 
-// link adds an edge between at and entry k, as edge does, when k's node is in the graph.
-func (w *tracer) link(at string, k *known, kind string, up bool) {
-	if k.added {
-		w.appendEdge(at, k.id, kind, up)
-	}
-}
+// link adds an edge between at and entry k, as edge does.
+func (w *tracer) link(at int32, k *known, kind string, up bool) { w.edge(at, k.node, kind, up) }
 
-// edge adds an edge from what is read to what is made of it; up says the traversal goes
-// upstream, from made to read.
-func (w *tracer) edge(at, other, kind string, up bool) {
-	if w.seen[other] { // else left out (MaxNodes)
-		w.appendEdge(at, other, kind, up)
+// edge adds an edge between the nodes at and other, from what is read to what is made of it,
+// unless other was left out (-1: MaxNodes); up says the traversal goes upstream, from made to
+// read.
+func (w *tracer) edge(at, other int32, kind string, up bool) {
+	if other < 0 {
+		return
 	}
-}
-
-func (w *tracer) appendEdge(at, other, kind string, up bool) {
+	if w.g.Edges == nil {
+		w.g.Edges = make([]Edge, 0, 256)
+	}
 	if up {
 		w.g.Edges = append(w.g.Edges, Edge{From: other, To: at, Kind: kind})
 	} else {
@@ -290,7 +307,8 @@ func (w *tracer) appendEdge(at, other, kind string, up bool) {
 	}
 }
 
-func entryID(code string) string         { return "entry:" + code }
+func entryID(code string) string { return "entry:" + code }
+
 func columnID(code, field string) string { return "column:" + code + "." + field }
 
 func errNoItem(code, field string) error {

@@ -13,10 +13,9 @@ const (
 	runDerived            = "derived_transform"
 )
 
-// step is one node of the breadth-first walk still to expand.
+// step is a root of a walk.
 type step struct {
-	code, field, snap string
-	depth             int
+	code, snap string
 }
 
 // tables walks entries from root, whose data is its snapshot snap ("" for none).
@@ -25,26 +24,23 @@ func (w *tracer) tables(root catalog.LineageEntry, snap string) *Graph {
 	return w.tablesFrom([]step{{code: root.Code, snap: snap}})
 }
 
-// tablesFrom walks entries from the roots, each an entry w has looked up and may show.
+// tablesFrom walks entries from the roots, each an entry w has looked up and may show. The walk
+// is breadth first and its queue is the graph itself: the entries' nodes are expanded in the
+// order they were added, each once.
 func (w *tracer) tablesFrom(roots []step) *Graph {
 	up := w.o.Direction == Upstream
-	var queue []step
 	for _, r := range roots {
-		if w.addEntry(w.entry(r.code), r.snap, 0) {
-			queue = append(queue, r)
-		}
+		w.addEntry(w.entry(r.code), r.snap, 0)
 	}
-	for len(queue) > 0 {
-		h := queue[0]
-		queue = queue[1:]
-		e := w.entry(h.code)
-		if e == nil || h.depth >= w.o.Depth {
+	for i := 0; i < len(w.g.Nodes); i++ {
+		h := w.g.Nodes[i] // a copy: adding nodes may move them
+		if h.Kind != KindEntry || h.Depth >= w.o.Depth {
 			continue
 		}
-		at := e.id
+		e, at, depth := w.entry(h.Entry), int32(i), h.Depth
 		if up {
-			inputs := w.source(e, h.snap, at, h.depth)
-			queue = w.external(queue, h.code, at, h.depth, true)
+			inputs := w.source(e, h.Snapshot, at, depth)
+			w.external(h.Entry, at, depth, true)
 			if e.Transform == nil {
 				continue
 			}
@@ -58,34 +54,30 @@ func (w *tracer) tablesFrom(roots []step) *Graph {
 				if !ok {
 					s = ie.CurrentSnapshot // not materialised yet: what it would read now
 				}
-				if w.addEntry(ie, s, h.depth+1) {
-					queue = append(queue, step{code: in, snap: s, depth: h.depth + 1})
-				}
+				w.addEntry(ie, s, depth+1)
 				w.link(at, ie, EdgeDerived, true)
 			}
 			continue
 		}
-		for _, d := range w.v.DerivedFrom(h.code) {
+		for _, d := range w.v.DerivedFrom(h.Entry) {
 			de := w.entry(d)
 			if de == nil {
 				w.g.Hidden++
 				continue
 			}
-			if w.addEntry(de, de.CurrentSnapshot, h.depth+1) {
-				queue = append(queue, step{code: d, depth: h.depth + 1})
-			}
+			w.addEntry(de, de.CurrentSnapshot, depth+1)
 			w.link(at, de, EdgeDerived, false)
 		}
-		queue = w.external(queue, h.code, at, h.depth, false)
-		w.serves(e, at, h.depth)
-		w.consumers(h.code, e.Table, "", at, h.depth)
+		w.external(h.Entry, at, depth, false)
+		w.serves(e, at, depth)
+		w.consumers(h.Entry, e.Table, "", at, depth)
 	}
 	return &w.g
 }
 
 // source adds the source the run of e's snapshot snap read (for a principal who may read e's
 // data, as its runs are), and returns the input snapshots that run recorded.
-func (w *tracer) source(e *known, snap, at string, depth int) map[string]string {
+func (w *tracer) source(e *known, snap string, at int32, depth int) map[string]string {
 	if snap == "" {
 		return nil
 	}
@@ -120,20 +112,19 @@ func (w *tracer) source(e *known, snap, at string, depth int) map[string]string 
 		n = Node{ID: "source:file:" + r.Source, Name: "文件：" + r.Source}
 	}
 	n.Kind, n.Depth = KindSource, depth+1
-	w.add(n)
-	w.edge(at, n.ID, EdgeLoad, true)
+	i, _ := w.add(n)
+	w.edge(at, i, EdgeLoad, true)
 	return inputs
 }
 
 // external adds the outside jobs that write entry code (upstream) or read it (downstream), the
-// datasets on their other side, and queues the entries among those.
-func (w *tracer) external(queue []step, code, at string, depth int, up bool) []step {
+// datasets on their other side, and the entries among those.
+func (w *tracer) external(code string, at int32, depth int, up bool) {
 	if !w.hasExternal {
-		return queue
+		return
 	}
 	for _, j := range w.v.ExternalJobsOf(code, up) {
-		jid := "job:" + j.Key
-		w.add(Node{ID: jid, Kind: KindJob, Name: j.Name, Depth: depth + 1})
+		jid, _ := w.add(Node{ID: "job:" + j.Key, Kind: KindJob, Name: j.Name, Depth: depth + 1})
 		other := j.Inputs
 		if up {
 			w.edge(at, jid, EdgeWrites, true)
@@ -147,8 +138,7 @@ func (w *tracer) external(queue []step, code, at string, depth int, up bool) []s
 		}
 		for _, d := range other {
 			if d.Entry == "" {
-				id := "dataset:" + d.Namespace + "/" + d.Name
-				w.add(Node{ID: id, Kind: KindDataset, Name: d.Name, Depth: depth + 1})
+				id, _ := w.add(Node{ID: "dataset:" + d.Namespace + "/" + d.Name, Kind: KindDataset, Name: d.Name, Depth: depth + 1})
 				w.edge(jid, id, kind, up)
 				continue
 			}
@@ -157,40 +147,36 @@ func (w *tracer) external(queue []step, code, at string, depth int, up bool) []s
 				w.g.Hidden++
 				continue
 			}
-			if w.addEntry(de, de.CurrentSnapshot, depth+1) {
-				queue = append(queue, step{code: d.Entry, snap: de.CurrentSnapshot, depth: depth + 1})
-			}
+			w.addEntry(de, de.CurrentSnapshot, depth+1)
 			w.link(jid, de, kind, up)
 		}
 	}
-	return queue
 }
 
 // serves adds the scenes and business items e serves, downstream of it.
-func (w *tracer) serves(e *known, at string, depth int) {
+func (w *tracer) serves(e *known, at int32, depth int) {
 	for _, code := range e.Scenes {
 		name := code
 		if sc, err := w.v.Scene(code); err == nil {
 			name = sc.Name
 		}
-		w.add(Node{ID: "scene:" + code, Kind: KindScene, Name: name, Depth: depth + 1})
-		w.edge(at, "scene:"+code, EdgeServes, false)
+		i, _ := w.add(Node{ID: "scene:" + code, Kind: KindScene, Name: name, Depth: depth + 1})
+		w.edge(at, i, EdgeServes, false)
 	}
 	for _, code := range e.BusinessItems {
 		name := code
 		if b, err := w.v.BusinessItem(code); err == nil {
 			name = b.Name
 		}
-		w.add(Node{ID: "business:" + code, Kind: KindBusiness, Name: name, Depth: depth + 1})
-		w.edge(at, "business:"+code, EdgeServes, false)
+		i, _ := w.add(Node{ID: "business:" + code, Kind: KindBusiness, Name: name, Depth: depth + 1})
+		w.edge(at, i, EdgeServes, false)
 	}
 }
 
-// columns walks items from root's (one, or all of them).
+// columns walks items from root's (one, or all of them). As tablesFrom, its queue is the graph.
 func (w *tracer) columns(root catalog.LineageEntry, snap string) (*Graph, error) {
 	up := w.o.Direction == Upstream
 	w.g.Root = entryID(root.Code)
-	var queue []step
 	for _, it := range root.Items.All() {
 		if w.o.Field != "" && it.Field != w.o.Field {
 			continue
@@ -199,64 +185,59 @@ func (w *tracer) columns(root catalog.LineageEntry, snap string) (*Graph, error)
 		if w.g.Root == entryID(root.Code) {
 			w.g.Root = id
 		}
-		if w.add(Node{ID: id, Kind: KindColumn, Entry: root.Code, Field: it.Field, Name: root.Name + "." + it.Name, Snapshot: snap}) {
-			queue = append(queue, step{code: root.Code, field: it.Field, snap: snap})
-		}
+		w.add(Node{ID: id, Kind: KindColumn, Entry: root.Code, Field: it.Field, Name: root.Name + "." + it.Name, Snapshot: snap})
 	}
-	if len(queue) == 0 {
+	if len(w.g.Nodes) == 0 {
 		return nil, errNoItem(root.Code, w.o.Field)
 	}
-	for len(queue) > 0 {
-		h := queue[0]
-		queue = queue[1:]
-		e := w.entry(h.code)
-		if e == nil || h.depth >= w.o.Depth {
+	for i := 0; i < len(w.g.Nodes); i++ {
+		h := w.g.Nodes[i]
+		if h.Kind != KindColumn || h.Depth >= w.o.Depth {
 			continue
 		}
-		at := columnID(h.code, h.field)
+		e, at, depth := w.entry(h.Entry), int32(i), h.Depth
+		if e == nil {
+			continue
+		}
 		if up {
 			if e.Transform == nil {
 				continue
 			}
-			for _, s := range columnSources(e.Transform, h.field) {
-				queue = w.column(queue, s.Entry, s.Field, at, s.Via, h.depth, true)
+			for _, s := range columnSources(e.Transform, h.Field) {
+				w.column(s.Entry, s.Field, at, s.Via, depth, true)
 			}
 			continue
 		}
-		for _, d := range w.v.DerivedFrom(h.code) {
+		for _, d := range w.v.DerivedFrom(h.Entry) {
 			de := w.entry(d)
 			if de == nil {
 				w.g.Hidden++
 				continue
 			}
 			for _, c := range de.Transform.Columns {
-				if via, ok := reads(de.Transform, c, h.code, h.field); ok {
-					queue = w.column(queue, d, c.Field, at, via, h.depth, false)
+				if via, ok := reads(de.Transform, c, h.Entry, h.Field); ok {
+					w.column(d, c.Field, at, via, depth, false)
 				}
 			}
 		}
-		w.consumers(h.code, e.Table, h.field, at, h.depth)
+		w.consumers(h.Entry, e.Table, h.Field, at, depth)
 	}
 	return &w.g, nil
 }
 
-// column adds item field of entry code next to at and queues it when new.
-func (w *tracer) column(queue []step, code, field, at, via string, depth int, up bool) []step {
+// column adds item field of entry code next to at.
+func (w *tracer) column(code, field string, at int32, via string, depth int, up bool) {
 	e := w.entry(code)
 	if e == nil {
 		w.g.Hidden++
-		return queue
+		return
 	}
 	name := field
 	if it, _, ok := e.Items.Field(field); ok {
 		name = it.Name
 	}
-	id := columnID(code, field)
-	if w.add(Node{ID: id, Kind: KindColumn, Entry: code, Field: field, Name: e.Name + "." + name, Depth: depth + 1}) {
-		queue = append(queue, step{code: code, field: field, depth: depth + 1})
-	}
-	w.edge(at, id, via, up)
-	return queue
+	i, _ := w.add(Node{ID: columnID(code, field), Kind: KindColumn, Entry: code, Field: field, Name: e.Name + "." + name, Depth: depth + 1})
+	w.edge(at, i, via, up)
 }
 
 // columnSources are the input items output field of t is made from, the filters included.

@@ -127,7 +127,8 @@ func ids(g *Graph) []string {
 func edges(g *Graph) []string {
 	var out []string
 	for _, e := range g.Edges {
-		out = append(out, e.From+" → "+e.To+" ("+e.Kind+")")
+		from, to := g.Ends(e)
+		out = append(out, from+" → "+to+" ("+e.Kind+")")
 	}
 	return out
 }

@@ -28,15 +28,15 @@ func newLineageTypes() (graphT, impactT *graphql.Object) {
 		"depth":    field(nn(integer), "距起点的层数", func(n lineage.Node) any { return n.Depth }),
 	}})
 	edge := graphql.NewObject(graphql.ObjectConfig{Name: "LineageEdge", Description: "血缘关系: 由读取的一方指向生成的一方", Fields: graphql.Fields{
-		"from":     field(nn(str), "读取的一方", func(e lineage.Edge) any { return e.From }),
-		"to":       field(nn(str), "生成的一方", func(e lineage.Edge) any { return e.To }),
-		"kind":     field(nn(str), "关系: derived, load, serves, 或信息项间的 direct, aggregate, window, filter, group", func(e lineage.Edge) any { return e.Kind }),
-		"kindName": field(nn(str), "关系的中文名称", func(e lineage.Edge) any { return lineage.EdgeName(e.Kind) }),
+		"from":     field(nn(str), "读取的一方", func(e edgeOut) any { return e.from }),
+		"to":       field(nn(str), "生成的一方", func(e edgeOut) any { return e.to }),
+		"kind":     field(nn(str), "关系: derived, load, serves, 或信息项间的 direct, aggregate, window, filter, group", func(e edgeOut) any { return e.kind }),
+		"kindName": field(nn(str), "关系的中文名称", func(e edgeOut) any { return lineage.EdgeName(e.kind) }),
 	}})
 	graphT = graphql.NewObject(graphql.ObjectConfig{Name: "LineageGraph", Description: "血缘图", Fields: graphql.Fields{
 		"root":      field(nn(str), "起点节点", func(g *lineage.Graph) any { return g.Root }),
 		"nodes":     field(nn(graphql.NewList(nn(node))), "节点, 由近及远", func(g *lineage.Graph) any { return g.Nodes }),
-		"edges":     field(nn(graphql.NewList(nn(edge))), "关系", func(g *lineage.Graph) any { return g.Edges }),
+		"edges":     field(nn(graphql.NewList(nn(edge))), "关系", edgesOut),
 		"hidden":    field(nn(integer), "无权查看、未展开的关联目录数", func(g *lineage.Graph) any { return g.Hidden }),
 		"truncated": field(nn(graphql.Boolean), "节点数达到上限, 部分节点未列出", func(g *lineage.Graph) any { return g.Truncated }),
 	}})
@@ -182,4 +182,16 @@ func (s *Service) consumers(r *request) lineage.ConsumersFunc {
 		}
 		return out
 	}
+}
+
+// edgeOut is an edge as GraphQL shows it, its ends named.
+type edgeOut struct{ from, to, kind string }
+
+func edgesOut(g *lineage.Graph) any {
+	out := make([]edgeOut, len(g.Edges))
+	for i, e := range g.Edges {
+		from, to := g.Ends(e)
+		out[i] = edgeOut{from, to, e.Kind}
+	}
+	return out
 }

@@ -31,7 +31,8 @@ func TestLineageCapturedOnEveryPath(t *testing.T) {
 		require.NoError(t, err)
 		var out []string
 		for _, e := range g.Edges {
-			out = append(out, e.From+" → "+e.To+" ("+e.Kind+")")
+			from, to := g.Ends(e)
+			out = append(out, from+" → "+to+" ("+e.Kind+")")
 		}
 		return out
 	}

@@ -54,7 +54,8 @@ func RunLineage(ctx context.Context, cfg Config, a LineageArgs, out io.Writer, l
 		writeTable(out, []string{"层", "类型", "节点", "名称", "快照"}, rows)
 		rows = rows[:0]
 		for _, e := range g.Edges {
-			rows = append(rows, []string{e.From, e.To, lineage.EdgeName(e.Kind)})
+			from, to := g.Ends(e)
+			rows = append(rows, []string{from, to, lineage.EdgeName(e.Kind)})
 		}
 		fmt.Fprintln(out)
 		writeTable(out, []string{"读取", "生成", "关系"}, rows)
