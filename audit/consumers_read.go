@@ -108,23 +108,31 @@ func (l *Log) Consumption(code string, from, to time.Time, limit int) (Consumpti
 		l.cons.mu.Unlock()
 	}
 	for _, p := range append(past, loaded...) {
-		if p.incomplete {
-			m.incomplete = append(m.incomplete, p.day)
-		}
-		raw, ok := p.entries[code]
-		if !ok {
-			continue
-		}
-		var e entryFile
-		if err := json.Unmarshal(raw, &e); err != nil {
-			return Consumption{}, fmt.Errorf("consumers of %s: entry %s: %w", p.day, code, err)
-		}
-		m.overflow += e.Overflow
-		for i := range e.Consumers {
-			m.add(&e.Consumers[i])
+		if err := m.addDay(p, code); err != nil {
+			return Consumption{}, err
 		}
 	}
 	return m.result(limit), nil
+}
+
+// addDay adds the consumers of entry code in day p's summary.
+func (m *merger) addDay(p *pastDay, code string) error {
+	if p.incomplete {
+		m.incomplete = append(m.incomplete, p.day)
+	}
+	raw, ok := p.entries[code]
+	if !ok {
+		return nil
+	}
+	var e entryFile
+	if err := json.Unmarshal(raw, &e); err != nil {
+		return fmt.Errorf("consumers of %s: entry %s: %w", p.day, code, err)
+	}
+	m.overflow += e.Overflow
+	for i := range e.Consumers {
+		m.add(&e.Consumers[i])
+	}
+	return nil
 }
 
 // periodDays checks a Consumers call and returns the days of its period.
@@ -164,11 +172,35 @@ type pastDay struct {
 }
 
 // readPast reads day's summary file. A day with events but no summary is incomplete.
-func (l *Log) readPast(day string) (*pastDay, error) {
+func (l *Log) readPast(day string) (*pastDay, error) { return readDay(l.dir, day) }
+
+// ReadConsumption is Log.Consumption for a process that does not keep the audit (the command
+// line beside a running service): it reads the summary files in dir only, never writing, so
+// today counts as far as the service last wrote its summary (about a minute behind).
+func ReadConsumption(dir, code string, from, to time.Time, limit int) (Consumption, error) {
+	days, err := periodDays(code, from, to, limit)
+	if err != nil {
+		return Consumption{}, err
+	}
+	m := merger{by: map[ckey]*Consumer{}}
+	for _, d := range days {
+		p, err := readDay(dir, d)
+		if err != nil {
+			return Consumption{}, err
+		}
+		if err := m.addDay(p, code); err != nil {
+			return Consumption{}, err
+		}
+	}
+	return m.result(limit), nil
+}
+
+// readDay reads day's summary file in dir.
+func readDay(dir, day string) (*pastDay, error) {
 	p := &pastDay{day: day}
-	b, err := os.ReadFile(l.summaryPath(day))
+	b, err := os.ReadFile(filepath.Join(dir, summaryPrefix+day+summarySuffix))
 	if errors.Is(err, os.ErrNotExist) {
-		_, serr := os.Stat(filepath.Join(l.dir, day+suffix))
+		_, serr := os.Stat(filepath.Join(dir, day+suffix))
 		p.incomplete = serr == nil
 		return p, nil
 	}

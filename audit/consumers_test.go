@@ -322,3 +322,43 @@ func TestConsumersQueryBounds(t *testing.T) {
 	_, err = l.Consumers(entryA, from, from.AddDate(0, 0, MaxConsumerDays), MaxConsumers)
 	assert.NoError(t, err, "400 days and 1000 consumers are allowed")
 }
+
+// TestReadConsumptionFromFiles: a process that does not keep the audit reads the same
+// consumers from the summary files the service wrote, and never writes to the directory.
+func TestReadConsumptionFromFiles(t *testing.T) {
+	dir := t.TempDir()
+	c := &clock{}
+	l, err := Open(dir, 0, c.Now)
+	require.NoError(t, err)
+	rec := func(when string, ev Event) {
+		c.set(at(when))
+		require.NoError(t, l.Record(ev))
+	}
+	rec("2026-03-01 09:00", sceneRead("app1", "t1.b"))
+	rec("2026-03-02 09:00", personRead("zhang", "steward", []string{entryA}, "t1.a"))
+	require.NoError(t, l.flushSummaries(true))
+	from, to := at("2026-03-01 00:00"), at("2026-03-03 00:00")
+	want, err := l.Consumption(entryA, from, to, MaxConsumers)
+	require.NoError(t, err)
+	require.Len(t, want.Consumers, 2)
+
+	before, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	got, err := ReadConsumption(dir, entryA, from, to, MaxConsumers)
+	require.NoError(t, err)
+	assertConsumers(t, want.Consumers, got.Consumers)
+	assert.Equal(t, want.Total, got.Total)
+	after, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Equal(t, len(before), len(after), "nothing written")
+
+	// Today's later requests are read once the service has written them.
+	rec("2026-03-02 10:00", sceneRead("app2", "t1.a"))
+	require.NoError(t, l.Close())
+	got, err = ReadConsumption(dir, entryA, from, to, MaxConsumers)
+	require.NoError(t, err)
+	assert.Len(t, got.Consumers, 3)
+
+	_, err = ReadConsumption(dir, "", from, to, MaxConsumers)
+	require.ErrorIs(t, err, ErrConsumersQuery)
+}

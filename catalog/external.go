@@ -35,23 +35,42 @@ type DatasetRef struct {
 	Namespace string
 	Name      string
 	Entry     string
+	// Columns, of an output, are its fields and the input fields each is made from, as the
+	// event's columnLineage facet said.
+	Columns []ExternalColumn
+}
+
+// ExternalColumn is a field of an outside job's output and the input fields it is made from.
+type ExternalColumn struct {
+	Field   string
+	Sources []ExternalField
+}
+
+// ExternalField is a field of a dataset an outside job read: Entry is the resource code the
+// dataset maps onto, "" for an external one; Via says how it reaches the output (a Via…).
+type ExternalField struct {
+	Namespace, Name, Entry, Field, Via string
 }
 
 // Bounds of what an outside tool may record.
 const (
-	MaxExternalDatasets = 200 // inputs and outputs of one job, each
-	maxExternalText     = 512 // characters of a namespace, name, run id or producer
+	MaxExternalDatasets       = 200    // inputs and outputs of one job, each
+	MaxExternalColumnSources  = 10_000 // input fields named by one job's column lineage, in all
+	MaxExternalJobsPerAccount = 1_000  // jobs one account (one tool) may record
+	maxExternalText           = 512    // characters of a namespace, name, field, run id or producer
 )
 
 const (
 	tableExternalJobs           = "external_jobs"
 	indexExternalReads          = "reads"
 	indexExternalWrites         = "writes"
+	indexExternalBy             = "by"
 	cmdPutExternalJob   cmdType = "put_external_job"
 	ckptExternalJob     cmdType = "external_job"
 )
 
-// mappedEntries indexes a job under the entries of its inputs or its outputs.
+// mappedEntries indexes a job under the entries of its inputs (those its column lineage names
+// included) or its outputs.
 type mappedEntries struct{ outputs bool }
 
 func (x mappedEntries) FromObject(obj any) (bool, [][]byte, error) {
@@ -64,9 +83,23 @@ func (x mappedEntries) FromObject(obj any) (bool, [][]byte, error) {
 		refs = j.Outputs
 	}
 	var out [][]byte
+	seen := map[string]bool{}
+	add := func(code string) {
+		if code != "" && !seen[code] {
+			seen[code] = true
+			out = append(out, []byte(code+"\x00"))
+		}
+	}
 	for _, r := range refs {
-		if r.Entry != "" {
-			out = append(out, []byte(r.Entry+"\x00"))
+		add(r.Entry)
+	}
+	if !x.outputs { // an entry whose fields the column lineage names is read too
+		for _, o := range j.Outputs {
+			for _, c := range o.Columns {
+				for _, s := range c.Sources {
+					add(s.Entry)
+				}
+			}
 		}
 	}
 	return len(out) > 0, out, nil
@@ -81,6 +114,7 @@ func externalJobsTableSchema() *memdb.TableSchema {
 		indexID:             idIndex("Key"),
 		indexExternalReads:  {Name: indexExternalReads, AllowMissing: true, Indexer: mappedEntries{}},
 		indexExternalWrites: {Name: indexExternalWrites, AllowMissing: true, Indexer: mappedEntries{outputs: true}},
+		indexExternalBy:     {Name: indexExternalBy, AllowMissing: true, Indexer: &memdb.StringFieldIndex{Field: "By"}},
 	}}
 }
 
@@ -102,22 +136,36 @@ func (s *Store) PutExternalJob(ctx context.Context, p *Principal, j ExternalJob)
 	}
 	j.Key, j.By = j.Namespace+"/"+j.Name, p.ID
 	v := s.View()
-	mapRefs := func(refs []DatasetRef) {
+	mapped := map[string]string{}
+	entryNamed := func(name string) string {
+		if code, ok := mapped[name]; ok {
+			return code
+		}
+		e, err := entryTxn(v.txn, name)
+		if err != nil {
+			e = entryByTable(v.txn, name)
+		}
+		code := ""
+		if e != nil && exists(p, e) {
+			code = e.ResourceCode
+		}
+		mapped[name] = code
+		return code
+	}
+	for _, refs := range [][]DatasetRef{j.Inputs, j.Outputs} {
 		for i := range refs {
-			refs[i].Entry = ""
-			e, err := entryTxn(v.txn, refs[i].Name)
-			if err != nil {
-				e = entryByTable(v.txn, refs[i].Name)
-			}
-			if e != nil && exists(p, e) {
-				refs[i].Entry = e.ResourceCode
+			refs[i].Entry = entryNamed(refs[i].Name)
+			for _, c := range refs[i].Columns {
+				for k := range c.Sources {
+					c.Sources[k].Entry = entryNamed(c.Sources[k].Name)
+				}
 			}
 		}
 	}
-	mapRefs(j.Inputs)
-	mapRefs(j.Outputs)
 	err := s.submit(ctx, cmdPutExternalJob, putExternalJobCmd{Job: j}, func(txn *memdb.Txn) error {
 		pr := newProblems("外部作业 %s", j.Key)
+		checkJobsOf(txn, pr, p.ID, j.Key)
+		checkExternalColumns(txn, pr, j.Outputs)
 		for _, f := range []struct{ field, v string }{{"job.namespace", j.Namespace}, {"job.name", j.Name},
 			{"run.runId", j.LastRun}, {"producer", j.Producer}} {
 			if f.v == "" && f.field != "producer" {
@@ -192,4 +240,53 @@ func (v *View) ExternalJobsOf(code string, writes bool) []*ExternalJob {
 	}
 	slices.SortFunc(out, func(a, b *ExternalJob) int { return strings.Compare(a.Key, b.Key) })
 	return out
+}
+
+// checkJobsOf refuses a new job of account by once it has recorded MaxExternalJobsPerAccount: a
+// tool that names a new job in every event cannot grow the catalogue without end. The count
+// stops at the bound, so a check costs at most that many steps.
+func checkJobsOf(txn *memdb.Txn, pr *problems, by, key string) {
+	if by == "" { // the local operator: not a tool's account
+		return
+	}
+	if raw, err := txn.First(tableExternalJobs, indexID, key); err == nil && raw != nil {
+		return
+	}
+	it, err := txn.Get(tableExternalJobs, indexExternalBy, by)
+	if err != nil {
+		return
+	}
+	n := 0
+	for raw := it.Next(); raw != nil && n < MaxExternalJobsPerAccount; raw = it.Next() {
+		n++
+	}
+	if n >= MaxExternalJobsPerAccount {
+		pr.add("job", "账号 %s 已记录 %d 个外部作业，达到上限，不能再新增", by, MaxExternalJobsPerAccount)
+	}
+}
+
+// checkExternalColumns checks the column lineage of outputs: bounded, every field named, every
+// way known.
+func checkExternalColumns(txn *memdb.Txn, pr *problems, outputs []DatasetRef) {
+	n := 0
+	for _, o := range outputs {
+		for _, c := range o.Columns {
+			n += len(c.Sources)
+			if c.Field == "" || len([]rune(c.Field)) > maxExternalText {
+				pr.add("columnLineage", "数据集 %s 的字段名为空或超过 %d 个字符", o.Name, maxExternalText)
+			}
+			for _, f := range c.Sources {
+				if f.Field == "" || len([]rune(f.Field)) > maxExternalText || len([]rune(f.Namespace)) > maxExternalText ||
+					len([]rune(f.Name)) > maxExternalText {
+					pr.add("columnLineage", "数据集 %s 字段 %s 的来源字段名为空或超过 %d 个字符", o.Name, c.Field, maxExternalText)
+				}
+				if _, ok := ViaNames[f.Via]; !ok {
+					pr.add("columnLineage", "数据集 %s 字段 %s：未知的加工方式“%s”", o.Name, c.Field, f.Via)
+				}
+			}
+		}
+	}
+	if n > MaxExternalColumnSources {
+		pr.add("columnLineage", "字段血缘共 %d 个来源字段，超过上限 %d 个", n, MaxExternalColumnSources)
+	}
 }

@@ -3,6 +3,8 @@ package lineage
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/lineage/openlineage"
@@ -32,7 +34,60 @@ func Record(ctx context.Context, cat *catalog.Store, p *catalog.Principal, data 
 		j.Inputs = append(j.Inputs, catalog.DatasetRef{Namespace: in.Namespace, Name: in.Name})
 	}
 	for _, out := range ev.Outputs {
-		j.Outputs = append(j.Outputs, catalog.DatasetRef{Namespace: out.Namespace, Name: out.Name})
+		j.Outputs = append(j.Outputs, catalog.DatasetRef{Namespace: out.Namespace, Name: out.Name,
+			Columns: columnsOf(out.Facets.ColumnLineage)})
 	}
 	return cat.PutExternalJob(ctx, p, j)
+}
+
+// columnsOf reads an output's columnLineage facet: each field with the input fields it is made
+// from, and the inputs that affect the whole dataset (its "dataset" list) as filters of every
+// field. Fields come sorted, so that the same event records the same job.
+func columnsOf(f *openlineage.ColumnLineageDatasetFacet) []catalog.ExternalColumn {
+	if f == nil || len(f.Fields) == 0 {
+		return nil
+	}
+	fields := slices.Sorted(maps.Keys(f.Fields))
+	out := make([]catalog.ExternalColumn, 0, len(fields))
+	for _, name := range fields {
+		c := catalog.ExternalColumn{Field: name}
+		for _, in := range f.Fields[name].InputFields {
+			c.Sources = append(c.Sources, externalField(in, catalog.ViaDirect))
+		}
+		for _, in := range f.Dataset {
+			c.Sources = append(c.Sources, externalField(in, catalog.ViaFilter))
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// externalField is an input field as the catalogue keeps it; its way is read from its first
+// transformation, else def.
+func externalField(in openlineage.InputField, def string) catalog.ExternalField {
+	via := def
+	if len(in.Transformations) > 0 {
+		via = viaOf(in.Transformations[0])
+	}
+	return catalog.ExternalField{Namespace: in.Namespace, Name: in.Name, Field: in.Field, Via: via}
+}
+
+// viaOf maps an OpenLineage transformation onto how an item reaches an output: the inverse of
+// viaSubtypes, with what the catalogue has no name for read as the nearest way (an indirect
+// join, sort or condition decides which rows appear, as a filter does).
+func viaOf(t openlineage.Transformation) string {
+	switch t.Subtype {
+	case openlineage.SubtypeAggregation:
+		return catalog.ViaAggregate
+	case openlineage.SubtypeWindow:
+		return catalog.ViaWindow
+	case openlineage.SubtypeGroupBy:
+		return catalog.ViaGroup
+	case openlineage.SubtypeFilter:
+		return catalog.ViaFilter
+	}
+	if t.Type == openlineage.TransformationIndirect {
+		return catalog.ViaFilter
+	}
+	return catalog.ViaDirect
 }

@@ -199,6 +199,7 @@ func (w *tracer) columns(root catalog.LineageEntry, snap string) (*Graph, error)
 		if e == nil {
 			continue
 		}
+		w.externalColumns(h.Entry, h.Field, at, depth, up)
 		if up {
 			if e.Transform == nil {
 				continue

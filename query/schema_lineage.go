@@ -5,6 +5,7 @@ import (
 
 	"github.com/graphql-go/graphql"
 
+	"github.com/cqeco/ecolake/audit"
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/lineage"
 )
@@ -156,11 +157,11 @@ func (s *Service) lineageRoot(r *request, ref string) (string, error) {
 	return e.ResourceCode, nil
 }
 
-// Consumption shown in lineage: who read an entry over the last consumersDays, at most
-// maxConsumers readers per entry, from the audit's daily summaries.
+// Consumption shown in lineage: who read an entry over the last ConsumersDays, at most
+// ConsumersShown readers per entry, from the audit's daily summaries.
 const (
-	consumersDays = 30
-	maxConsumers  = 50
+	ConsumersDays  = 30
+	ConsumersShown = 50
 )
 
 // consumers gives lineage the recent readers of entries, from the audit, when the caller may
@@ -169,11 +170,22 @@ func (s *Service) consumers(r *request) lineage.ConsumersFunc {
 	if s.cfg.Audit == nil || !catalog.Allowed(r.principal, catalog.ActReadAudit) {
 		return nil
 	}
-	now := time.Now() // the audit's events are stamped by the wall clock (audit.go)
+	return AuditConsumers(s.cfg.Audit.Consumers, time.Now(), func(code string, err error) {
+		s.log.Warn("read consumers from the audit", "dataset", code, "err", err)
+	})
+}
+
+// AuditConsumers adapts the audit's consumption summaries, read through read (audit.Log's, or
+// the files' for a process that does not keep the audit), to lineage's readers of an entry as
+// of now; a summary that cannot be read is reported to warn and shows no readers. The caller
+// has asked the catalogue whether its principal may read the audit.
+func AuditConsumers(read func(code string, from, to time.Time, limit int) ([]audit.Consumer, error), now time.Time,
+	warn func(code string, err error)) lineage.ConsumersFunc {
 	return func(code string) []lineage.Consumer {
-		cs, err := s.cfg.Audit.Consumers(code, now.AddDate(0, 0, -consumersDays), now.Add(24*time.Hour), maxConsumers)
+		// The audit's events are stamped by the wall clock (audit.go).
+		cs, err := read(code, now.AddDate(0, 0, -ConsumersDays), now.Add(24*time.Hour), ConsumersShown)
 		if err != nil {
-			s.log.Warn("read consumers from the audit", "dataset", code, "err", err)
+			warn(code, err)
 			return nil
 		}
 		out := make([]lineage.Consumer, len(cs))

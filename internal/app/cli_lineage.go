@@ -8,8 +8,10 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/cqeco/ecolake/audit"
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/lineage"
+	"github.com/cqeco/ecolake/query"
 )
 
 // LineageArgs are the arguments of `ecolake lineage upstream|downstream|impact`.
@@ -41,7 +43,16 @@ func RunLineage(ctx context.Context, cfg Config, a LineageArgs, out io.Writer, l
 		if err != nil {
 			return failed(out, "查询血缘", err)
 		}
-		g, err := lineage.Trace(v, p, now, e.ResourceCode, a.options())
+		o := a.options()
+		if o.Direction == lineage.Downstream && catalog.Allowed(p, catalog.ActReadAudit) {
+			o.Consumers = query.AuditConsumers(func(code string, from, to time.Time, limit int) ([]audit.Consumer, error) {
+				c, err := audit.ReadConsumption(cfg.auditDir(), code, from, to, limit)
+				return c.Consumers, err
+			}, now, func(code string, err error) {
+				log.Warn("read consumers from the audit", "dataset", code, "err", err)
+			})
+		}
+		g, err := lineage.Trace(v, p, now, e.ResourceCode, o)
 		if err != nil {
 			return failed(out, "查询血缘", err)
 		}

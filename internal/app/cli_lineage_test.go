@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cqeco/ecolake/audit"
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/schemas"
 )
@@ -42,6 +43,15 @@ func TestLineageCommands(t *testing.T) {
 		Columns: []catalog.DerivedColumn{{Field: "total", Sources: []catalog.ColumnSource{{Entry: "0101/000004", Field: "fine", Via: catalog.ViaAggregate}}}},
 		Filters: []catalog.ColumnSource{{Entry: "0101/000001", Field: "pm25", Via: catalog.ViaFilter}}}
 	require.NoError(t, a.Cat.PutEntry(ctx, h))
+	// A scene's query of the hourly data, in the audit the service keeps; an analyst who may not
+	// read the audit.
+	al, err := audit.Open(cfg.auditDir(), 0, nil)
+	require.NoError(t, err)
+	require.NoError(t, al.Record(audit.Event{Principal: "air-app", Role: "scene", Scene: "air_app", Entries: []string{"0101/000001"},
+		Items: []string{"hourly.pm25"}, Outcome: audit.OutcomeOK}))
+	require.NoError(t, al.Close())
+	require.NoError(t, a.Cat.CreatePrincipal(ctx, catalog.Principal{ID: "wang", Name: "王分析", Role: catalog.RoleAnalyst,
+		Clearance: schemas.General2, Department: "DIV_AIR"}))
 	require.NoError(t, a.Close())
 
 	var out bytes.Buffer
@@ -52,6 +62,11 @@ func TestLineageCommands(t *testing.T) {
 	out.Reset()
 	require.Equal(t, ExitOK, RunLineage(ctx, cfg, LineageArgs{Entry: "0101/000001", Direction: "downstream"}, &out, log), out.String())
 	assert.Contains(t, out.String(), "entry:0101/000003")
+	assert.Regexp(t, `entry:0101/000001\s+consumer:scene:air_app\s+查询使用`, out.String(), "readers from the audit")
+	out.Reset()
+	require.Equal(t, ExitOK, RunLineage(ctx, cfg, LineageArgs{As: "wang", Entry: "0101/000001", Direction: "downstream"}, &out, log), out.String())
+	assert.Contains(t, out.String(), "entry:0101/000002")
+	assert.NotContains(t, out.String(), "air_app", "no readers for who may not read the audit")
 	out.Reset()
 	require.Equal(t, ExitOK, RunLineage(ctx, cfg, LineageArgs{As: "zhang", Entry: "0101/000001", Direction: "downstream"}, &out, log), out.String())
 	assert.NotContains(t, out.String(), "entry:0101/000003", "graded important by its input, above the steward's clearance")
