@@ -404,7 +404,7 @@ func (v *View) LagOf(code string, now time.Time, p *Principal) (Lag, bool) {
 	if collected(e, now, st) {
 		return Lag{}, false
 	}
-	return lagOf(e, now, p, st), true
+	return lagOf(v.txn, e, now, p, st), true
 }
 
 // LineageEntry is what lineage reads of an entry: its names, items, transform, links and data,

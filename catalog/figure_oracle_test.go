@@ -49,7 +49,7 @@ func walkFigure(t *testing.T, v *View, now time.Time, p *Principal) walked {
 		if p != nil && !walkSees(p, e) {
 			return true
 		}
-		lag := Lag{Entry: e.ResourceCode, Name: e.Name}
+		lag := Lag{Entry: e.ResourceCode, Name: e.Name, Department: e.Department, District: e.District}
 		got := false
 		var snap *Snapshot
 		if e.CurrentSnapshot != "" {
@@ -59,6 +59,15 @@ func walkFigure(t *testing.T, v *View, now time.Time, p *Principal) walked {
 		}
 		if snap == nil {
 			lag.Reason, lag.ReasonText = LagNeverLoaded, "从未归集"
+			lag.Since = e.CreatedAt
+			hist, err := v.HistoryFor(Operator(), e.ResourceCode, 1000)
+			require.NoError(t, err)
+			for _, h := range hist { // newest first
+				if h.Status == StatusPublished && (h.Action == HistApprove || h.Action == HistRestore || h.Action == HistCreate) {
+					lag.Since = h.At
+					break
+				}
+			}
 		} else {
 			lag.LastLoad = snap.CommittedAt
 			dl := snap.CommittedAt.Add(e.UpdateCycle.Period() + e.UpdateCycle.Grace())
@@ -70,15 +79,20 @@ func walkFigure(t *testing.T, v *View, now time.Time, p *Principal) walked {
 			}
 		}
 		if runs := v.Runs(e.ResourceCode); !got && len(runs) > 0 && runs[0].Status == RunFailed {
+			what := "; 最近一次归集失败: "
 			lag.Reason = LagLastLoadFailed
+			if runs[0].RowsRejected > 0 && runs[0].RejectedKey != "" {
+				lag.Reason, what = LagRejected, "; 拒收行超过上限: "
+			}
 			msg := runs[0].Error
+			lag.Run = runs[0].ID
 			if p != nil && p.Role == RoleDistrict && !slices.Contains(p.Districts, runs[0].District) {
-				msg = ""
+				msg, lag.Run = "", ""
 			}
 			if msg == "" {
 				msg = "未记录原因"
 			}
-			lag.ReasonText += "; 最近一次归集失败: " + msg
+			lag.ReasonText += what + msg
 		}
 		f.Denominator++
 		f.ItemDenominator += e.Items.Len()

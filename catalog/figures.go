@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/go-memdb"
+
 	"github.com/cqeco/ecolake/schemas"
 )
 
@@ -14,7 +16,13 @@ const (
 	LagNeverLoaded    = "NEVER_LOADED"
 	LagStale          = "STALE"
 	LagLastLoadFailed = "LAST_LOAD_FAILED"
+	LagRejected       = "REJECTED_ROWS" // the last load had more invalid rows than the entry allows
 )
+
+// LagReasonNames are the Chinese names of the lag reasons.
+var LagReasonNames = map[string]string{
+	LagNeverLoaded: "从未归集", LagStale: "数据过期", LagLastLoadFailed: "最近一次归集失败", LagRejected: "拒收行超过上限",
+}
 
 // CollectionFigure is 数据归集率 with its breakdowns. The entries that hold it back are listed,
 // a page at a time, by View.Lagging.
@@ -47,10 +55,24 @@ type Breakdown struct {
 type Lag struct {
 	Entry      string // resource code
 	Name       string
-	Reason     string    // LagNeverLoaded, LagStale, LagLastLoadFailed
-	ReasonText string    // Chinese, shown to managers
-	Since      time.Time // when it became stale (last load + period + grace); zero for never loaded
-	LastLoad   time.Time
+	Department string // Department.Code
+	District   string // district code
+	Reason     string // LagNeverLoaded, LagStale, LagLastLoadFailed, LagRejected
+	ReasonText string // Chinese, shown to managers
+	// Since is when it began to hold the figure back: when its data went stale (last load +
+	// period + grace), or, never loaded, when it was last published.
+	Since    time.Time
+	LastLoad time.Time
+	// Run is the last load's run id when it failed (its rejected rows can be downloaded), "" else.
+	Run string
+}
+
+// HeldFor is how long the entry has held the figure back at now.
+func (l Lag) HeldFor(now time.Time) time.Duration {
+	if l.Since.IsZero() || now.Before(l.Since) {
+		return 0
+	}
+	return now.Sub(l.Since)
 }
 
 // LagPage is one page of the lagging entries.
@@ -147,7 +169,7 @@ func (v *View) Lagging(now time.Time, p *Principal, first int, after string) Lag
 			page.HasNext = true
 			return false
 		}
-		page.Lags = append(page.Lags, lagOf(e, now, p, st))
+		page.Lags = append(page.Lags, lagOf(v.txn, e, now, p, st))
 		return true
 	})
 	return page
@@ -176,10 +198,11 @@ func deadline(e *Entry, snap *Snapshot) time.Time {
 }
 
 // lagOf says why a due entry that is not collected at now is not.
-func lagOf(e *Entry, now time.Time, p *Principal, st loadState) Lag {
-	lag := Lag{Entry: e.ResourceCode, Name: e.Name}
+func lagOf(txn *memdb.Txn, e *Entry, now time.Time, p *Principal, st loadState) Lag {
+	lag := Lag{Entry: e.ResourceCode, Name: e.Name, Department: e.Department, District: e.District}
 	if snap := currentData(e, st); snap == nil {
 		lag.Reason, lag.ReasonText = LagNeverLoaded, "从未归集"
+		lag.Since = publishedAt(txn, e)
 	} else {
 		lag.LastLoad = snap.CommittedAt
 		lag.Since = deadline(e, snap)
@@ -188,16 +211,36 @@ func lagOf(e *Entry, now time.Time, p *Principal, st loadState) Lag {
 	}
 	if last := st.Last; last != nil && last.Status == RunFailed {
 		lag.Reason = LagLastLoadFailed
+		if last.RowsRejected > 0 && last.RejectedKey != "" {
+			lag.Reason = LagRejected // refused whole for its invalid rows (ingest's threshold)
+		}
 		msg := last.Error
-		if !maySeeRun(p, e, last) {
+		if maySeeRun(p, e, last) {
+			lag.Run = last.ID
+		} else {
 			msg = "" // another district's run: that it failed is the entry's state, its text is not
 		}
 		if msg == "" {
 			msg = "未记录原因"
 		}
-		lag.ReasonText += "; 最近一次归集失败: " + msg
+		lag.ReasonText += "; " + LagReasonNames[lag.Reason] + ": " + msg
 	}
 	return lag
+}
+
+// publishedAt is when e was last published (approved, restored, or registered published), from
+// its history; its registration time when the history does not say.
+func publishedAt(txn *memdb.Txn, e *Entry) time.Time {
+	if row := historyRowOf(txn, e.ResourceCode); row != nil {
+		if recs, err := row.versions(); err == nil {
+			for i := len(recs) - 1; i >= 0; i-- {
+				if h := recs[i]; h.Status == StatusPublished && (h.Action == HistApprove || h.Action == HistRestore || h.Action == HistCreate) {
+					return h.At
+				}
+			}
+		}
+	}
+	return e.CreatedAt
 }
 
 func (v *View) departmentName(code string) string {

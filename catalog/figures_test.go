@@ -100,7 +100,10 @@ func TestCollectionRate(t *testing.T) {
 	never := lag["0101/000003"]
 	assert.Equal(t, LagNeverLoaded, never.Reason)
 	assert.Equal(t, "从未归集", never.ReasonText)
-	assert.True(t, never.Since.IsZero())
+	neverEntry, err := v.Entry("0101/000003")
+	require.NoError(t, err)
+	assert.True(t, neverEntry.CreatedAt.Equal(never.Since), "held back since it was registered published")
+	assert.Equal(t, now.Sub(never.Since), never.HeldFor(now))
 	assert.True(t, never.LastLoad.IsZero())
 
 	failedNever := lag["0101/000008"]

@@ -18,11 +18,14 @@ type Scene struct {
 	Kind        string // SceneOneThing or SceneComposite
 	Department  string // Department.Code responsible
 	Description string
-	Retired     bool
-	Revision    uint64
-	UpdatedBy   string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// Accounts are the scene accounts (principals of role scene) its application queries
+	// through: "一件事"上线运行率 counts it in use when one of them queried lately.
+	Accounts  []string
+	Retired   bool
+	Revision  uint64
+	UpdatedBy string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Scene kinds.
@@ -90,6 +93,7 @@ func (s *Store) PutScene(ctx context.Context, p *Principal, sc Scene, base uint6
 			pr.add("kind", "须为 %s（一件事）或 %s（综合场景）", SceneOneThing, SceneComposite)
 		}
 		checkDepartment(txn, pr, sc.Department)
+		checkSceneAccounts(txn, pr, sc.Accounts)
 		return pr.err()
 	})
 }
@@ -139,4 +143,27 @@ func (v *View) EntriesServing(p *Principal, kind, code string) []*Entry {
 		}
 	}, code)
 	return out
+}
+
+// MaxSceneAccounts is how many scene accounts one scene may name.
+const MaxSceneAccounts = 20
+
+// checkSceneAccounts refuses accounts that are not scene accounts, repeated ones, and too many.
+func checkSceneAccounts(txn *memdb.Txn, pr *problems, accounts []string) {
+	if len(accounts) > MaxSceneAccounts {
+		pr.add("accounts", "场景账号 %d 个，超过上限 %d 个", len(accounts), MaxSceneAccounts)
+		return
+	}
+	seen := map[string]bool{}
+	for _, a := range accounts {
+		switch p := lookup[Principal](txn, tablePrincipals, a); {
+		case seen[a]:
+			pr.add("accounts", "场景账号“%s”重复", a)
+		case p == nil:
+			pr.add("accounts", "账号“%s”不存在", a)
+		case p.Role != RoleScene:
+			pr.add("accounts", "账号“%s”不是应用场景账号（角色为 %s）", a, p.Role)
+		}
+		seen[a] = true
+	}
 }
