@@ -47,6 +47,7 @@ var ckptTables = []ckptTable{
 	{tableConnections, ckptConnection, objectsOf[Connection](tableConnections), nil},
 	{tablePIProposals, ckptPIProposal, objectsOf[PIProposal](tablePIProposals), nil},
 	{tableExternalJobs, ckptExternalJob, objectsOf[ExternalJob](tableExternalJobs), nil},
+	{tableFigureDays, ckptFigureDay, objectsOf[FigureDay](tableFigureDays), nil},
 }
 
 // ckptCodec encodes and decodes the objects of one table and inserts them. A chunk of objects is

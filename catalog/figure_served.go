@@ -179,6 +179,10 @@ type served struct {
 	txn *memdb.Txn
 	now time.Time
 	p   *Principal
+	// decide, when set, says whether an entry is collected (a day of the history); else its
+	// load state decides at now.
+	decide func(e *Entry) bool
+	skip   func(e *Entry) bool // when set, entries left out (registered after a past day)
 }
 
 // servedKeys are the district, domain and source-kind keys of the entries a walk saw, and
@@ -197,10 +201,15 @@ type dimKey struct {
 func (s served) walk(index, code string, fn func(e *Entry, collected bool) bool) servedKeys {
 	k := servedKeys{all: map[dimKey]bool{}, collected: map[dimKey]bool{}}
 	each(s.txn, tableEntries, index, func(e *Entry) {
-		if !isDue(e) || s.p != nil && !exists(s.p, e) {
+		if !isDue(e) || s.p != nil && !exists(s.p, e) || s.skip != nil && s.skip(e) {
 			return
 		}
-		c := collected(e, s.now, loadStateTxn(s.txn, e.ResourceCode))
+		var c bool
+		if s.decide != nil {
+			c = s.decide(e)
+		} else {
+			c = collected(e, s.now, loadStateTxn(s.txn, e.ResourceCode))
+		}
 		fn(e, c)
 		keys := append([]dimKey{{0, e.District}, {2, e.SourceKind}}, domainKeys(e.Domains)...)
 		for _, dk := range keys {

@@ -74,6 +74,7 @@ var schemaFactories = []func() *memdb.TableSchema{
 	piProposalsTableSchema,
 	regradeTableSchema,
 	externalJobsTableSchema,
+	figureDaysTableSchema,
 }
 
 func dbSchema() *memdb.DBSchema {

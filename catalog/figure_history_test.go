@@ -1,0 +1,144 @@
+package catalog
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// TestTakenFiguresAgreeWithTheLiveOnes: a day taken now holds, for every clearance, exactly
+// what the live figures give a reader of that clearance — counts and breakdowns of all three —
+// and the hold-back list of the live one.
+func TestTakenFiguresAgreeWithTheLiveOnes(t *testing.T) {
+	s, now := servedFixture(t)
+	v := s.View()
+	used := func(a string) time.Time {
+		if a == "app-air" || a == "app-idle" {
+			return now.Add(-time.Hour)
+		}
+		return time.Time{}
+	}
+	day, detail := v.TakeFigures("2026-03-31", now, used)
+	require.Len(t, day.Views, len(schemas.Grades.Codes()))
+	for i, fv := range day.Views {
+		p := &Principal{ID: "reader", Role: RoleManager, Clearance: fv.Clearance}
+		c, cov, one := v.CollectionRateFor(now, p), v.CoverageRate(now, p), v.OneThingRate(now, p, used)
+		name := string(fv.Clearance)
+		assert.Equal(t, FigureCounts{c.Numerator, c.Denominator}, fv.Collection, name)
+		assert.Equal(t, FigureCounts{c.ItemNumerator, c.ItemDenominator}, fv.Items, name)
+		assert.Equal(t, FigureCounts{cov.Numerator, cov.Denominator}, fv.Coverage, name)
+		assert.Equal(t, FigureCounts{one.Numerator, one.Denominator}, fv.OneThing, name)
+		b := detail.Views[i]
+		assert.Equal(t, FigureBreakdowns{c.ByDepartment, c.ByDistrict, c.ByDomain, c.BySourceKind}, b.Collection, name)
+		assert.Equal(t, FigureBreakdowns{cov.ByDepartment, cov.ByDistrict, cov.ByDomain, cov.BySourceKind}, b.Coverage, name)
+		assert.Equal(t, FigureBreakdowns{one.ByDepartment, one.ByDistrict, one.ByDomain, one.BySourceKind}, b.OneThing, name)
+	}
+	core := day.Views[len(day.Views)-1]
+	assert.Equal(t, FigureCounts{2, 4}, core.Collection, "A and D fresh, B stale, C never loaded")
+	assert.Equal(t, FigureCounts{1, 3}, core.OneThing, "the idle scene, online and queried")
+	var lagging []string
+	for _, l := range v.Lagging(now, Operator(), 100, "").Lags {
+		lagging = append(lagging, l.Entry)
+	}
+	var kept []string
+	for _, l := range detail.Lagging {
+		kept = append(kept, l.Entry)
+	}
+	assert.Equal(t, lagging, kept)
+}
+
+// TestFigureHistory: a day is recorded once and survives a restart; each reader is shown the
+// view of its clearance and only the lagging entries it may see; district accounts are refused;
+// bad periods are refused with the reason.
+func TestFigureHistory(t *testing.T) {
+	s, now := servedFixture(t)
+	ctx := context.Background()
+	day, detail := s.View().TakeFigures("2026-03-31", now, nil)
+	require.NoError(t, s.RecordFigures(ctx, day, detail))
+	require.ErrorIs(t, s.RecordFigures(ctx, day, detail), ErrConflict, "a day is taken once")
+	require.NoError(t, s.Close())
+	s = openTest(t, s.cfg)
+	defer s.Close()
+	v := s.View()
+	assert.Equal(t, "2026-03-31", v.FirstFigureDay())
+	assert.True(t, v.HasFigures("2026-03-31"))
+
+	analyst, err := v.Principal("analyst")
+	require.NoError(t, err)
+	h, err := v.FigureHistory(analyst, "2026-03-01", "2026-03-31")
+	require.NoError(t, err)
+	require.Len(t, h, 1)
+	assert.Equal(t, FigureCounts{1, 2}, h[0].Collection, "the analyst sees A and B only")
+	all, err := v.FigureHistory(Operator(), "2026-03-01", "2026-03-31")
+	require.NoError(t, err)
+	assert.Equal(t, FigureCounts{2, 4}, all[0].Collection)
+
+	d, err := v.FigureDayFor(analyst, "2026-03-31")
+	require.NoError(t, err)
+	require.Len(t, d.Lagging, 1, "C (important, never loaded) is not shown to the analyst")
+	assert.Equal(t, DayLag{Entry: "0101/000002", Grade: schemas.General2, District: "500101", Department: "AIR_DIV",
+		Reason: LagStale, LastLoad: now.Add(-96 * time.Hour).UTC()}, d.Lagging[0])
+	assert.Equal(t, schemas.General2, d.Breakdowns.Clearance)
+	assert.NotEmpty(t, d.Breakdowns.Collection.ByDistrict)
+	full, err := v.FigureDayFor(Operator(), "2026-03-31")
+	require.NoError(t, err)
+	assert.Len(t, full.Lagging, 2)
+
+	district := &Principal{ID: "wz", Role: RoleDistrict, Clearance: schemas.General2, Districts: []string{"500101"}}
+	_, err = v.FigureHistory(district, "2026-03-01", "2026-03-31")
+	require.ErrorIs(t, err, schemas.ErrForbidden)
+	_, err = v.FigureHistory(Operator(), "2026-03-31", "2026-03-01")
+	require.ErrorIs(t, err, ErrInvalid)
+	_, err = v.FigureHistory(Operator(), "2025-01-01", "2026-03-31")
+	require.ErrorIs(t, err, ErrInvalid)
+	_, err = v.FigureDayFor(Operator(), "2026-03-30")
+	require.ErrorIs(t, err, ErrNotFound)
+	require.ErrorIs(t, s.RecordFigures(ctx, &FigureDay{Day: "31/03/2026"}, &FigureDayDetail{}), ErrInvalid)
+}
+
+// TestBackfilledFigures: a past day's figures from the runs' history — an entry counts from its
+// first snapshot until its cycle and grace run out, an irregular one once loaded, and entries
+// registered after the day are left out.
+func TestBackfilledFigures(t *testing.T) {
+	s, clock := newTestStore(t)
+	ctx := context.Background()
+	at := func(d string) time.Time { t1, _ := time.Parse("2006-01-02 15:04", d); return t1 }
+	clock.Set(at("2026-03-01 08:00"))
+	put := func(seq string, cycle schemas.UpdateCycle) {
+		e := validEntry(seq, "t_"+seq)
+		e.Status, e.UpdateCycle = StatusPublished, cycle
+		require.NoError(t, s.PutEntry(ctx, e))
+	}
+	put("000001", schemas.Daily)
+	put("000002", schemas.Monthly)
+	put("000003", schemas.Irregular)
+	clock.Set(at("2026-03-02 10:00"))
+	loadEntry(t, s, "0101/000001", "r1", "s1", "", at("2026-03-02 10:00"))
+	clock.Set(at("2026-03-05 09:00"))
+	loadEntry(t, s, "0101/000002", "r2", "s2", "", at("2026-03-05 09:00"))
+	put("000004", schemas.Daily) // registered on the 5th
+	v := s.View()
+
+	counts := func(end string) (FigureCounts, []string) {
+		d, detail := v.BackfillFigures(end[:10], at(end), nil)
+		assert.True(t, d.Backfilled)
+		var lag []string
+		for _, l := range detail.Lagging {
+			lag = append(lag, l.Entry+":"+l.Reason)
+		}
+		return d.Views[len(d.Views)-1].Collection, lag
+	}
+	c, lag := counts("2026-03-01 23:59")
+	assert.Equal(t, FigureCounts{0, 3}, c)
+	assert.Equal(t, []string{"0101/000001:NEVER_LOADED", "0101/000002:NEVER_LOADED", "0101/000003:NEVER_LOADED"}, lag)
+	c, _ = counts("2026-03-03 23:59")
+	assert.Equal(t, FigureCounts{1, 3}, c, "the daily entry within its period and grace")
+	c, lag = counts("2026-03-05 23:59")
+	assert.Equal(t, FigureCounts{1, 4}, c, "the daily one stale, the monthly one fresh, the new one counted")
+	assert.Equal(t, []string{"0101/000001:STALE", "0101/000003:NEVER_LOADED", "0101/000004:NEVER_LOADED"}, lag)
+}

@@ -1,0 +1,190 @@
+package catalog
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-memdb"
+
+	"github.com/cqeco/ecolake/schemas"
+)
+
+// Taking a day's figures for the history (figure_history.go). One walk of the due entries
+// decides each entry's collection once and counts it in every clearance view that may see it,
+// then the business items and scenes are counted per view from their entries: the same rules as
+// CollectionRateFor, CoverageRate and OneThingRate (a test holds them equal), but for every
+// clearance at once and at any past moment, which the cells cannot answer. It runs once a day,
+// and once per day back-filled: its cost, a walk of the directory, is paid in the background.
+
+// entryAt decides whether a due entry was collected at a moment, and when it had data.
+type entryAt func(e *Entry) (collected bool, lastLoad time.Time, loaded bool)
+
+// collectedNow decides from the entry's current data, as the live figures do.
+func collectedNow(txn *memdb.Txn, now time.Time) entryAt {
+	return func(e *Entry) (bool, time.Time, bool) {
+		st := loadStateTxn(txn, e.ResourceCode)
+		snap := currentData(e, st)
+		if snap == nil {
+			return false, time.Time{}, false
+		}
+		return collected(e, now, st), snap.CommittedAt, true
+	}
+}
+
+// collectedAsOf decides from the newest snapshot of the entry committed by at: what the
+// runs' history says of a past day.
+func collectedAsOf(txn *memdb.Txn, at time.Time) entryAt {
+	return func(e *Entry) (bool, time.Time, bool) {
+		it, err := txn.ReverseLowerBound(tableSnapshots, indexEntryCommitted, e.ResourceCode, at)
+		if err != nil {
+			return false, time.Time{}, false
+		}
+		raw := it.Next()
+		if raw == nil || raw.(*Snapshot).Entry != e.ResourceCode {
+			return false, time.Time{}, false
+		}
+		snap := raw.(*Snapshot)
+		ok := e.UpdateCycle == schemas.Irregular || !at.After(deadline(e, snap))
+		return ok, snap.CommittedAt, true
+	}
+}
+
+// views are the clearance grades, lowest first: a day's figures are kept for each.
+func figureViews() []schemas.Grade {
+	codes := schemas.Grades.Codes()
+	out := make([]schemas.Grade, 0, len(codes))
+	for _, c := range codes {
+		out = append(out, schemas.Grade(c.ID))
+	}
+	slices.SortFunc(out, func(a, b schemas.Grade) int { return a.Rank() - b.Rank() })
+	return out
+}
+
+// take computes a day's figures at at for every clearance, deciding entries with state;
+// registered, when set, leaves out the entries registered after at (a past day).
+func (v *View) take(day string, at time.Time, state entryAt, used SceneUse, pastDay bool) (*FigureDay, *FigureDayDetail) {
+	grades := figureViews()
+	n := len(grades)
+	type acc struct {
+		collection, items, coverage, oneThing FigureCounts
+		bd                                   [3]*breakdowns // collection, coverage, one thing
+	}
+	views := make([]acc, n)
+	for i := range views {
+		for k := range views[i].bd {
+			views[i].bd[k] = newBreakdowns(v)
+		}
+	}
+	detail := &FigureDayDetail{}
+	// from is the first view that sees an entry of grade g: views are by rank.
+	from := func(g schemas.Grade) int {
+		return slices.IndexFunc(grades, func(c schemas.Grade) bool { return c.Covers(g) })
+	}
+	collectedSet := map[string]bool{}
+	v.EachEntry("", func(e *Entry) bool {
+		if !isDue(e) || pastDay && e.CreatedAt.After(at) {
+			return true
+		}
+		ok, last, loaded := state(e)
+		g := e.Grade()
+		if ok {
+			collectedSet[e.ResourceCode] = true
+		} else {
+			lag := DayLag{Entry: e.ResourceCode, Grade: g, District: e.District, Department: e.Department, Reason: LagNeverLoaded}
+			if loaded {
+				lag.Reason, lag.LastLoad = LagStale, last
+			}
+			detail.Lagging = append(detail.Lagging, lag)
+		}
+		first := from(g)
+		if first < 0 {
+			return true
+		}
+		for i := first; i < n; i++ {
+			a := &views[i]
+			a.collection.add(ok)
+			a.items.Denominator += e.Items.Len()
+			if ok {
+				a.items.Numerator += e.Items.Len()
+			}
+			b := a.bd[0]
+			b.dept.add(e.Department, 1, count(ok))
+			b.district.add(e.District, 1, count(ok))
+			b.kind.add(e.SourceKind, 1, count(ok))
+			for _, d := range e.Domains {
+				b.domain.add(d, 1, count(ok))
+			}
+		}
+		return true
+	})
+	for i, g := range grades {
+		p := &Principal{ID: "figures", Role: RoleManager, Clearance: g}
+		s := served{txn: v.txn, now: at, p: p, decide: func(e *Entry) bool { return collectedSet[e.ResourceCode] },
+			skip: func(e *Entry) bool { return pastDay && e.CreatedAt.After(at) }}
+		each(v.txn, tableBusinessItems, indexID, func(b *BusinessItem) {
+			if b.Retired {
+				return
+			}
+			covered := false
+			keys := s.walk(indexBusiness, b.Code, func(_ *Entry, c bool) bool { covered = covered || c; return true })
+			views[i].coverage.add(covered)
+			views[i].bd[1].add(b.Department, keys, covered)
+		})
+		since := at.AddDate(0, 0, -InUseDays)
+		each(v.txn, tableScenes, indexID, func(sc *Scene) {
+			if sc.Retired || sc.Kind != SceneOneThing {
+				return
+			}
+			required, got := 0, 0
+			keys := s.walk(indexScene, sc.Code, func(_ *Entry, c bool) bool { required++; got += count(c); return true })
+			inUse := false
+			for _, a := range sc.Accounts {
+				if used != nil {
+					if t := used(a); !t.IsZero() && !t.Before(since) && !t.After(at) {
+						inUse = true
+					}
+				}
+			}
+			running := required > 0 && got == required && inUse
+			views[i].oneThing.add(running)
+			views[i].bd[2].add(sc.Department, keys, running)
+		})
+	}
+	fd := &FigureDay{Day: day, At: at.UTC(), Backfilled: pastDay}
+	for i, g := range grades {
+		a := views[i]
+		fd.Views = append(fd.Views, FigureDayView{Clearance: g, Collection: a.collection, Items: a.items, Coverage: a.coverage, OneThing: a.oneThing})
+		detail.Views = append(detail.Views, FigureDayBreakdowns{Clearance: g,
+			Collection: breakdownsOf(a.bd[0]), Coverage: breakdownsOf(a.bd[1]), OneThing: breakdownsOf(a.bd[2])})
+	}
+	slices.SortFunc(detail.Lagging, func(a, b DayLag) int { return strings.Compare(a.Entry, b.Entry) })
+	return fd, detail
+}
+
+func breakdownsOf(b *breakdowns) FigureBreakdowns {
+	var f FigureBreakdowns
+	f.ByDepartment, f.ByDistrict, f.ByDomain, f.BySourceKind = b.sorted()
+	return f
+}
+
+func (c *FigureCounts) add(ok bool) {
+	c.Denominator++
+	if ok {
+		c.Numerator++
+	}
+}
+
+// TakeFigures computes the figures of day as they stand at at, from the entries' current data,
+// for the history (Store.RecordFigures).
+func (v *View) TakeFigures(day string, at time.Time, used SceneUse) (*FigureDay, *FigureDayDetail) {
+	return v.take(day, at, collectedNow(v.txn, at), used, false)
+}
+
+// BackfillFigures computes the figures of a past day as of at, its end, from the runs' history:
+// an entry counts collected when a snapshot committed by at was still within its cycle then.
+// It reads today's directory: entries registered after at are left out, and an entry's grade,
+// links and status are today's.
+func (v *View) BackfillFigures(day string, at time.Time, used SceneUse) (*FigureDay, *FigureDayDetail) {
+	return v.take(day, at, collectedAsOf(v.txn, at), used, true)
+}
