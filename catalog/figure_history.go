@@ -84,11 +84,11 @@ type DayLag struct {
 const MaxHistoryDays = 400
 
 const (
-	tableFigureDays               = "figure_days"
-	cmdPutFigureDay       cmdType = "put_figure_day"
-	ckptFigureDay         cmdType = "figure_day"
-	figureDayLayout               = "2006-01-02"
-	maxFigureDetailBytes          = 64 << 20
+	tableFigureDays              = "figure_days"
+	cmdPutFigureDay      cmdType = "put_figure_day"
+	ckptFigureDay        cmdType = "figure_day"
+	figureDayLayout              = "2006-01-02"
+	maxFigureDetailBytes         = 64 << 20
 )
 
 func figureDaysTableSchema() *memdb.TableSchema {
@@ -137,7 +137,9 @@ func applyPutFigureDay(txn *memdb.Txn, rec *record, cmd *putFigureDayCmd) error 
 }
 
 // HasFigures reports whether day's figures are kept.
-func (v *View) HasFigures(day string) bool { return lookup[FigureDay](v.txn, tableFigureDays, day) != nil }
+func (v *View) HasFigures(day string) bool {
+	return lookup[FigureDay](v.txn, tableFigureDays, day) != nil
+}
 
 // FirstFigureDay is the earliest day kept, "" when none is.
 func (v *View) FirstFigureDay() string {

@@ -68,7 +68,7 @@ func (v *View) take(day string, at time.Time, state entryAt, used SceneUse, past
 	n := len(grades)
 	type acc struct {
 		collection, items, coverage, oneThing FigureCounts
-		bd                                   [3]*breakdowns // collection, coverage, one thing
+		bd                                    [3]*breakdowns // collection, coverage, one thing
 	}
 	views := make([]acc, n)
 	for i := range views {
