@@ -62,7 +62,7 @@ func figureViews() []schemas.Grade {
 }
 
 // take computes a day's figures at at for every clearance, deciding entries with state;
-// registered, when set, leaves out the entries registered after at (a past day).
+// pastDay leaves out the entries registered after at.
 func (v *View) take(day string, at time.Time, state entryAt, used SceneUse, pastDay bool) (*FigureDay, *FigureDayDetail) {
 	grades := figureViews()
 	n := len(grades)
