@@ -15,7 +15,8 @@ import (
 
 // Consumption summaries: which scene or person read which entry and which of its items, kept by
 // the Log per day so that lineage answers "who reads this entry" from one small file a day
-// instead of the day's events.
+// instead of the day's events; and how many successful requests each scene account made
+// (scenes.go), so that the "一件事" figure tells the scenes in use the same way.
 //
 // An event enters its day's summary when it becomes durable, in the order of the day file, so a
 // summary always covers a prefix of its day file (dayFile.Covered bytes). The current days'
@@ -49,8 +50,9 @@ type consumers struct {
 
 	mu    sync.Mutex // guards what follows; taken under Log.mu, never the reverse
 	days  map[string]*daySum
-	epoch uint64 // moves when a day's file may change under a reader: its read is not cached
-	cache pastCache
+	epoch uint64    // moves when a day's file may change under a reader: its read is not cached
+	cache pastCache // whole past days (cachedDays)
+	heads pastCache // past days' heads, their scenes without their entries (cachedHeadDays)
 
 	due atomic.Bool // a summary is due for writing
 	wmu sync.Mutex  // one writer of summary files at a time, snapshots written in order
@@ -69,11 +71,12 @@ type queued struct {
 type use struct {
 	at                     time.Time
 	principal, role, scene string
+	ok                     bool // the request succeeded
 	entries, items         []string
 }
 
 func useOf(ev *Event) use {
-	u := use{at: ev.At, principal: ev.Principal, role: ev.Role, scene: ev.Scene}
+	u := use{at: ev.At, principal: ev.Principal, role: ev.Role, scene: ev.Scene, ok: ev.Outcome == OutcomeOK}
 	if ev.Outcome == OutcomeOK && len(ev.Entries) > 0 {
 		u.entries, u.items = ev.Entries, ev.Items
 	}
@@ -86,9 +89,15 @@ type daySum struct {
 	entries    map[string]*entrySum
 	covered    int64 // bytes of the day file summarised
 	incomplete bool  // events of the day that the summary misses (a replay too long)
-	dirty      bool  // changed since written
-	retire     bool  // to leave memory once written
-	lastWrite  time.Time
+	// The scene accounts' successful requests (scenes.go): at most MaxDayScenes accounts, the
+	// requests of others counted in sceneOverflow. scenesIncomplete: the summary was continued
+	// from a file that did not count scenes, so the scenes miss its events.
+	scenes           map[string]sceneCount
+	sceneOverflow    int
+	scenesIncomplete bool
+	dirty            bool // changed since written
+	retire           bool // to leave memory once written
+	lastWrite        time.Time
 }
 
 type entrySum struct {
@@ -113,6 +122,9 @@ func keyOf(principal, scene string) ckey {
 
 // add counts u in the summary.
 func (ds *daySum) add(u *use) {
+	if u.ok && u.scene != "" {
+		ds.addScene(u.scene, u.at)
+	}
 	key := keyOf(u.principal, u.scene)
 	for i, code := range u.entries {
 		if slices.Contains(u.entries[:i], code) {
@@ -211,7 +223,7 @@ func (l *Log) dueLocked(now time.Time) bool {
 // memory once written. Callers hold cons.mu.
 func (l *Log) openDayLocked(day string, upto int64) *daySum {
 	ds := &daySum{day: day, entries: map[string]*entrySum{}}
-	loaded := l.loadSummary(ds)
+	loaded := l.loadSummary(ds, upto)
 	replayed := l.replay(ds, upto)
 	if loaded && !replayed {
 		ds.lastWrite = l.clock()
@@ -224,8 +236,7 @@ func (l *Log) openDayLocked(day string, upto int64) *daySum {
 		}
 	}
 	l.cons.days[day] = ds
-	l.cons.cache.drop(day)
-	l.cons.epoch++
+	l.cons.forget(day)
 	for {
 		var oldest *daySum
 		staying := 0
@@ -244,8 +255,11 @@ func (l *Log) openDayLocked(day string, upto int64) *daySum {
 	}
 }
 
-// loadSummary reads ds's day from its file, if there is a usable one.
-func (l *Log) loadSummary(ds *daySum) bool {
+// loadSummary reads ds's day from its file, if there is a usable one. A file that does not
+// count scenes is not used when the events it covers, up to offset upto of the day file, can be
+// read again within maxReplay: the day is made again from them, scenes included; otherwise the
+// day's scenes are incomplete.
+func (l *Log) loadSummary(ds *daySum, upto int64) bool {
 	b, err := os.ReadFile(l.summaryPath(ds.day))
 	if err != nil {
 		return false
@@ -253,6 +267,12 @@ func (l *Log) loadSummary(ds *daySum) bool {
 	var f dayFile
 	if json.Unmarshal(b, &f) != nil || f.Version != summaryVersion || f.Day != ds.day {
 		return false // made again from the day's events
+	}
+	if f.Scenes == nil && f.Covered > 0 {
+		if f.Covered <= upto && upto <= maxReplay {
+			return false
+		}
+		f.ScenesIncomplete = true
 	}
 	entries := make(map[string]*entrySum, len(f.Entries))
 	for code, raw := range f.Entries {
@@ -270,6 +290,7 @@ func (l *Log) loadSummary(ds *daySum) bool {
 		entries[code] = es
 	}
 	ds.entries, ds.covered, ds.incomplete = entries, f.Covered, f.Incomplete
+	ds.scenes, ds.sceneOverflow, ds.scenesIncomplete = f.Scenes, f.SceneOverflow, f.ScenesIncomplete
 	return true
 }
 

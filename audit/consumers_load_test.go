@@ -11,7 +11,7 @@ import (
 )
 
 // TestConsumersUnderConcurrentRecords: requests recorded from many goroutines, while others read
-// consumers and the clock moves on (writes of the summary), are all counted once.
+// consumers and scenes and the clock moves on (writes of the summary), are all counted once.
 func TestConsumersUnderConcurrentRecords(t *testing.T) {
 	dir := t.TempDir()
 	c := &clock{now: at("2026-03-01 10:00")}
@@ -31,6 +31,8 @@ func TestConsumersUnderConcurrentRecords(t *testing.T) {
 				default:
 				}
 				_, err := l.Consumers(entryA, at("2026-03-01 00:00"), at("2026-03-02 00:00"), 10)
+				assert.NoError(t, err)
+				_, err = l.ScenesUsed(at("2026-03-01 00:00"), at("2026-03-02 00:00"))
 				assert.NoError(t, err)
 			}
 		}()
@@ -56,6 +58,11 @@ func TestConsumersUnderConcurrentRecords(t *testing.T) {
 			n += c.Requests
 			assert.Equal(t, []string{"t1.f0", "t1.f1", "t1.f2"}, c.Items)
 		}
+		scenes := 0
+		for _, s := range scenesOf(t, l, "2026-03-01 00:00", "2026-03-02 00:00").Scenes {
+			scenes += s.Requests
+		}
+		assert.Equal(t, n, scenes, "every request counted for its scene")
 		return n
 	}
 	assert.Equal(t, writers*each, count(l))
@@ -118,7 +125,7 @@ func BenchmarkSummarySnapshot(b *testing.B) {
 	ds := &daySum{day: "2026-03-01", entries: map[string]*entrySum{}}
 	for e := range 2000 {
 		for c := range 20 {
-			u := use{at: at("2026-03-01 10:00"), principal: fmt.Sprintf("app%d", c), role: "scene", scene: fmt.Sprintf("app%d", c),
+			u := use{at: at("2026-03-01 10:00"), principal: fmt.Sprintf("app%d", c), role: "scene", scene: fmt.Sprintf("app%d", c), ok: true,
 				entries: []string{fmt.Sprintf("%04d/%06d", e%100, e)}}
 			for i := range 20 {
 				u.items = append(u.items, fmt.Sprintf("t%d.f%d", e, i))
@@ -146,6 +153,51 @@ func BenchmarkSummarySnapshot(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			ds.snapshot()
+		}
+	})
+}
+
+// BenchmarkScenesOf30Days reads the scenes of 30 past days whose summaries each hold 500 scenes
+// and 200 entries of 20 consumers (about 1.5 MB a day) from the files, as the figure's period asks
+// them: from their heads, and, for comparison, whole.
+func BenchmarkScenesOf30Days(b *testing.B) {
+	dir := b.TempDir()
+	first := at("2026-02-01 00:00")
+	for d := range 30 {
+		ds := &daySum{day: dayOf(first.AddDate(0, 0, d)), entries: map[string]*entrySum{}}
+		for i := range 500 {
+			ds.addScene(fmt.Sprintf("scene%03d", i), first.AddDate(0, 0, d))
+		}
+		for e := range 200 {
+			for c := range 20 {
+				u := use{at: first.AddDate(0, 0, d), principal: fmt.Sprintf("p%d", c), entries: []string{fmt.Sprintf("%04d/%06d", e%100, e)}}
+				for i := range 20 {
+					u.items = append(u.items, fmt.Sprintf("t%d.f%d", e, i))
+				}
+				ds.add(&u)
+			}
+		}
+		l := &Log{dir: dir}
+		require.NoError(b, l.writeSummary(ds.snapshot()))
+	}
+	from, to := first, first.AddDate(0, 0, 30)
+	b.Run("heads", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			u, err := ReadScenesUsed(dir, from, to)
+			if err != nil || len(u.Scenes) != 500 {
+				b.Fatal(err, len(u.Scenes))
+			}
+		}
+	})
+	b.Run("whole", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for d := range 30 {
+				if _, err := readDay(dir, dayOf(first.AddDate(0, 0, d))); err != nil {
+					b.Fatal(err)
+				}
+			}
 		}
 	})
 }

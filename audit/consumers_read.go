@@ -45,11 +45,12 @@ const (
 	// MaxConsumerDays is the longest period, in days, Consumers reads.
 	MaxConsumerDays = 400
 	// MaxConsumers is the most consumers one call returns.
-	MaxConsumers = 1000
-	cachedDays   = 8 // decoded past days' summaries kept
+	MaxConsumers   = 1000
+	cachedDays     = 8  // decoded past days' summaries kept
+	cachedHeadDays = 64 // past days' heads (their scenes) kept: two periods of the figure's 30 days
 )
 
-// ErrConsumersQuery is returned for a Consumers call outside its bounds.
+// ErrConsumersQuery is returned for a Consumers or ScenesUsed call outside its bounds.
 var ErrConsumersQuery = errors.New("consumers query out of bounds")
 
 // Consumers returns who read entry code between from (inclusive) and to (exclusive) by days,
@@ -63,56 +64,79 @@ func (l *Log) Consumers(code string, from, to time.Time, limit int) ([]Consumer,
 // Consumption is Consumers with the totals and the gaps. Every day the period touches counts
 // whole (summaries are by day); it reads one summary per day, the events never.
 func (l *Log) Consumption(code string, from, to time.Time, limit int) (Consumption, error) {
-	days, err := periodDays(code, from, to, limit)
+	days, err := consumersPeriod(code, from, to, limit)
 	if err != nil {
 		return Consumption{}, err
 	}
 	m := merger{by: map[ckey]*Consumer{}}
+	past, err := l.summaries(days, false, func(ds *daySum) {
+		if es := ds.entries[code]; es != nil {
+			m.overflow += es.overflow
+			for _, c := range es.consumers {
+				m.add(c)
+			}
+		}
+		if ds.incomplete {
+			m.incomplete = append(m.incomplete, ds.day)
+		}
+	})
+	if err != nil {
+		return Consumption{}, err
+	}
+	for _, p := range past {
+		if err := m.addDay(p, code); err != nil {
+			return Consumption{}, err
+		}
+	}
+	return m.result(limit), nil
+}
+
+// summaries hands the days in memory among days to live, under cons.mu, and returns the
+// summaries of the others, from the caches or read from their files and then cached: whole, or
+// only their heads when heads is set (a whole day cached serves as its head).
+func (l *Log) summaries(days []string, heads bool, live func(*daySum)) ([]*pastDay, error) {
 	var past []*pastDay
 	var missing []string
 	l.cons.mu.Lock()
 	epoch := l.cons.epoch
 	for _, d := range days {
 		if ds := l.cons.days[d]; ds != nil {
-			if es := ds.entries[code]; es != nil {
-				m.overflow += es.overflow
-				for _, c := range es.consumers {
-					m.add(c)
-				}
-			}
-			if ds.incomplete {
-				m.incomplete = append(m.incomplete, d)
-			}
-		} else if p := l.cons.cache.get(d); p != nil {
+			live(ds)
+			continue
+		}
+		p := l.cons.cache.get(d)
+		if p == nil && heads {
+			p = l.cons.heads.get(d)
+		}
+		if p != nil {
 			past = append(past, p)
 		} else {
 			missing = append(missing, d)
 		}
 	}
 	l.cons.mu.Unlock()
+	read, cache, size := readDay, &l.cons.cache, cachedDays
+	if heads {
+		read, cache, size = readHead, &l.cons.heads, cachedHeadDays
+	}
 	loaded := make([]*pastDay, 0, len(missing))
 	for _, d := range missing {
-		p, err := l.readPast(d)
+		p, err := read(l.dir, d)
 		if err != nil {
-			return Consumption{}, err
+			return nil, err
 		}
 		loaded = append(loaded, p)
 	}
 	if len(loaded) > 0 {
 		l.cons.mu.Lock()
 		if epoch == l.cons.epoch { // no file read above can have changed since
-			for _, p := range loaded[max(0, len(loaded)-cachedDays):] {
-				l.cons.cache.put(p)
+			for _, p := range loaded[max(0, len(loaded)-size):] {
+				cache.put(p, size)
 			}
 		}
 		l.cons.mu.Unlock()
 	}
-	for _, p := range append(past, loaded...) {
-		if err := m.addDay(p, code); err != nil {
-			return Consumption{}, err
-		}
-	}
-	return m.result(limit), nil
+	return append(past, loaded...), nil
 }
 
 // addDay adds the consumers of entry code in day p's summary.
@@ -135,14 +159,20 @@ func (m *merger) addDay(p *pastDay, code string) error {
 	return nil
 }
 
-// periodDays checks a Consumers call and returns the days of its period.
-func periodDays(code string, from, to time.Time, limit int) ([]string, error) {
+// consumersPeriod checks a Consumers call and returns the days of its period.
+func consumersPeriod(code string, from, to time.Time, limit int) ([]string, error) {
 	if code == "" {
 		return nil, fmt.Errorf("%w: no entry code", ErrConsumersQuery)
 	}
 	if limit < 1 || limit > MaxConsumers {
 		return nil, fmt.Errorf("%w: limit %d not within 1..%d", ErrConsumersQuery, limit, MaxConsumers)
 	}
+	return periodDays(from, to)
+}
+
+// periodDays checks a period and returns its days: every day it touches, at most
+// MaxConsumerDays.
+func periodDays(from, to time.Time) ([]string, error) {
 	if !from.Before(to) {
 		return nil, fmt.Errorf("%w: period from %s to %s is empty", ErrConsumersQuery,
 			from.In(Zone).Format(time.DateTime), to.In(Zone).Format(time.DateTime))
@@ -164,21 +194,23 @@ func dateOf(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, Zone)
 }
 
-// pastDay is a day's summary file, its entries left encoded until asked for.
+// pastDay is a day's summary file, its entries left encoded until asked for (nil in a head).
 type pastDay struct {
 	day        string
 	incomplete bool
 	entries    map[string]json.RawMessage
+	// The scenes (nil when the file has none), and whether the day's scenes are incomplete:
+	// the day is, or its file does not count scenes, or not all its events.
+	scenes           map[string]sceneCount
+	sceneOverflow    int
+	scenesIncomplete bool
 }
-
-// readPast reads day's summary file. A day with events but no summary is incomplete.
-func (l *Log) readPast(day string) (*pastDay, error) { return readDay(l.dir, day) }
 
 // ReadConsumption is Log.Consumption for a process that does not keep the audit (the command
 // line beside a running service): it reads the summary files in dir only, never writing, so
 // today counts as far as the service last wrote its summary (about a minute behind).
 func ReadConsumption(dir, code string, from, to time.Time, limit int) (Consumption, error) {
-	days, err := periodDays(code, from, to, limit)
+	days, err := consumersPeriod(code, from, to, limit)
 	if err != nil {
 		return Consumption{}, err
 	}
@@ -195,14 +227,11 @@ func ReadConsumption(dir, code string, from, to time.Time, limit int) (Consumpti
 	return m.result(limit), nil
 }
 
-// readDay reads day's summary file in dir.
+// readDay reads day's summary file in dir. A day with events but no summary is incomplete.
 func readDay(dir, day string) (*pastDay, error) {
-	p := &pastDay{day: day}
 	b, err := os.ReadFile(filepath.Join(dir, summaryPrefix+day+summarySuffix))
 	if errors.Is(err, os.ErrNotExist) {
-		_, serr := os.Stat(filepath.Join(dir, day+suffix))
-		p.incomplete = serr == nil
-		return p, nil
+		return unsummarised(dir, day), nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read consumers of %s: %w", day, err)
@@ -211,11 +240,34 @@ func readDay(dir, day string) (*pastDay, error) {
 	if err := json.Unmarshal(b, &f); err != nil {
 		return nil, fmt.Errorf("read consumers of %s: %w", day, err)
 	}
+	p, err := headOf(day, &f)
+	if err != nil {
+		return nil, err
+	}
+	p.entries = f.Entries
+	return p, nil
+}
+
+// unsummarised is a day without a summary file: incomplete when it has events.
+func unsummarised(dir, day string) *pastDay {
+	_, err := os.Stat(filepath.Join(dir, day+suffix))
+	return &pastDay{day: day, incomplete: err == nil, scenesIncomplete: err == nil}
+}
+
+// headOf is day's summary file f without its entries.
+func headOf(day string, f *dayFile) (*pastDay, error) {
 	if f.Version != summaryVersion || f.Day != day {
 		return nil, fmt.Errorf("read consumers of %s: version %d of day %q not understood", day, f.Version, f.Day)
 	}
-	p.incomplete, p.entries = f.Incomplete, f.Entries
-	return p, nil
+	return &pastDay{day: day, incomplete: f.Incomplete, scenes: f.Scenes, sceneOverflow: f.SceneOverflow,
+		scenesIncomplete: f.Incomplete || f.ScenesIncomplete || (f.Scenes == nil && f.Covered > 0)}, nil
+}
+
+// forget drops day from the caches: its file is about to change. Callers hold cons.mu.
+func (c *consumers) forget(day string) {
+	c.cache.drop(day)
+	c.heads.drop(day)
+	c.epoch++
 }
 
 // pastCache keeps the latest read past days, the most recently used last. Guarded by cons.mu.
@@ -231,9 +283,9 @@ func (c *pastCache) get(day string) *pastDay {
 	return nil
 }
 
-func (c *pastCache) put(p *pastDay) {
+func (c *pastCache) put(p *pastDay, size int) {
 	c.drop(p.day)
-	if len(c.days) == cachedDays {
+	if len(c.days) >= size {
 		c.days = slices.Delete(c.days, 0, 1)
 	}
 	c.days = append(c.days, p)

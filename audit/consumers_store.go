@@ -16,13 +16,22 @@ import (
 // The summary files: written atomically, by one writer at a time, outside the Log's locks;
 // expired with their days.
 
-// dayFile is a summary file, its entries (entryFile) left encoded.
+// dayFile is a summary file, its entries (entryFile) left encoded. The scenes came to version 1
+// files later, so that a process that does not know them still reads the files that have them:
+// a file without them (written before, or by such a process) tells nothing of the day's scenes.
+// They are written before the entries, so that they are read without reading the entries.
 type dayFile struct {
-	Version    int                        `json:"version"`
-	Day        string                     `json:"day"`
-	Covered    int64                      `json:"covered"` // bytes of the day file summarised
-	Incomplete bool                       `json:"incomplete,omitempty"`
-	Entries    map[string]json.RawMessage `json:"entries"`
+	Version    int    `json:"version"`
+	Day        string `json:"day"`
+	Covered    int64  `json:"covered"` // bytes of the day file summarised
+	Incomplete bool   `json:"incomplete,omitempty"`
+	// SceneOverflow counts the successful requests of scene accounts beyond MaxDayScenes.
+	SceneOverflow int `json:"sceneOverflow,omitempty"`
+	// ScenesIncomplete: the scenes miss events the entries count (continued from a file without
+	// scenes).
+	ScenesIncomplete bool                       `json:"scenesIncomplete,omitempty"`
+	Scenes           map[string]sceneCount      `json:"scenes"` // by scene account; nil when absent
+	Entries          map[string]json.RawMessage `json:"entries"`
 }
 
 type entryFile struct {
@@ -38,7 +47,7 @@ func (l *Log) summaryPath(day string) string {
 // the last write as they were encoded then, copies of the others. A busy day holds the lock for
 // what changed in a minute, not for the whole day.
 type daySnap struct {
-	head    dayFile
+	head    dayFile // with a copy of the scenes
 	encoded map[string]json.RawMessage
 	changed map[string]*entryFile
 	gens    map[string]uint64 // of the changed entries, when copied
@@ -46,7 +55,8 @@ type daySnap struct {
 
 // snapshot takes ds. Callers hold cons.mu.
 func (ds *daySum) snapshot() *daySnap {
-	s := &daySnap{head: dayFile{Version: summaryVersion, Day: ds.day, Covered: ds.covered, Incomplete: ds.incomplete},
+	s := &daySnap{head: dayFile{Version: summaryVersion, Day: ds.day, Covered: ds.covered, Incomplete: ds.incomplete,
+		SceneOverflow: ds.sceneOverflow, ScenesIncomplete: ds.scenesIncomplete, Scenes: maps.Clone(ds.scenes)},
 		encoded: make(map[string]json.RawMessage, len(ds.entries)), changed: map[string]*entryFile{}, gens: map[string]uint64{}}
 	for code, es := range ds.entries {
 		if es.enc != nil {
@@ -64,8 +74,15 @@ func (ds *daySum) snapshot() *daySnap {
 	return s
 }
 
-// encode encodes the changed entries and the whole file, the entries by code.
+// encode encodes the changed entries and the whole file, the scenes and then the entries by key.
 func (s *daySnap) encode() ([]byte, error) {
+	if s.head.Scenes == nil {
+		s.head.Scenes = map[string]sceneCount{} // present: the file counts scenes
+	}
+	scenes, err := json.Marshal(s.head.Scenes)
+	if err != nil {
+		return nil, err
+	}
 	for code, e := range s.changed {
 		slices.SortFunc(e.Consumers, compareKey)
 		b, err := json.Marshal(e)
@@ -75,8 +92,8 @@ func (s *daySnap) encode() ([]byte, error) {
 		s.encoded[code] = b
 	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, `{"version":%d,"day":"%s","covered":%d,"incomplete":%t,"entries":{`,
-		s.head.Version, s.head.Day, s.head.Covered, s.head.Incomplete)
+	fmt.Fprintf(&b, `{"version":%d,"day":"%s","covered":%d,"incomplete":%t,"sceneOverflow":%d,"scenesIncomplete":%t,"scenes":%s,"entries":{`,
+		s.head.Version, s.head.Day, s.head.Covered, s.head.Incomplete, s.head.SceneOverflow, s.head.ScenesIncomplete, scenes)
 	for i, code := range slices.Sorted(maps.Keys(s.encoded)) {
 		if i > 0 {
 			b.WriteByte(',')
@@ -198,8 +215,7 @@ func (l *Log) expireSummaries(oldest string) error {
 		l.cons.mu.Lock()
 		_, live := l.cons.days[day]
 		if !live {
-			l.cons.cache.drop(day)
-			l.cons.epoch++
+			l.cons.forget(day)
 		}
 		l.cons.mu.Unlock()
 		if live {
