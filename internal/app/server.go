@@ -55,6 +55,11 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr st
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	go a.expireAudit(ctx, time.Hour)
+	// The figures' daily history is written until Serve returns, before the catalogue closes.
+	rctx, stopRecorder := context.WithCancel(ctx)
+	recorderDone := make(chan struct{})
+	go func() { defer close(recorderDone); a.figureRecorder(log).run(rctx) }()
+	defer func() { stopRecorder(); <-recorderDone }()
 	schedDone := make(chan struct{})
 	if cfg.Scheduler {
 		// Pulls under way when ctx ends see it and record their runs failed, committing nothing;
