@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cqeco/ecolake/audit"
+	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/schemas"
 )
 
@@ -19,6 +20,8 @@ type Config struct {
 	// Audit keeps the durable record of every request (audit.go); nil records none, which only
 	// tests that are not about the audit use: the service always opens one.
 	Audit *audit.Log
+	// Targets are the management figures' targets, shown beside each figure.
+	Targets catalog.FigureTargets
 
 	// What a document may cost before graphql-go sees it (see guard.go): checked on the text
 	// before parsing, then on the parsed document with fragments expanded.
@@ -110,6 +113,7 @@ func DefaultConfig() Config {
 	concurrent := 4 * runtime.GOMAXPROCS(0)
 	return Config{
 		DefaultLimit: 100, MaxLimit: 10000, Timeout: 30 * time.Second, Clock: time.Now,
+		Targets: catalog.DefaultFigureTargets(),
 		// Depth 20 admits the standard introspection query (nine levels of ofType); no data
 		// query of ours goes beyond four.
 		MaxDocumentBytes: 64 << 10, MaxLineBytes: 4 << 10, MaxTokens: 20000, MaxNesting: 64, MaxDepth: 20,
@@ -128,6 +132,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("config: max limit %d is below default limit %d: %w", c.MaxLimit, c.DefaultLimit, ErrInvalid)
 	case c.Timeout <= 0:
 		return fmt.Errorf("config: timeout %s must be positive: %w", c.Timeout, ErrInvalid)
+	case c.Targets.Validate() != nil:
+		return fmt.Errorf("config: %w: %w", c.Targets.Validate(), ErrInvalid)
 	case c.DuckDBMemoryBytes < 0:
 		return fmt.Errorf("config: duckdb memory %d must not be negative: %w", c.DuckDBMemoryBytes, ErrInvalid)
 	case c.ResultCacheBytes < 0:

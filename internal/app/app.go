@@ -89,6 +89,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, withQuery bool) (_ 
 	}
 	qcfg := query.DefaultConfig()
 	qcfg.Audit = a.Audit
+	qcfg.Targets = cfg.Targets
 	qcfg.DuckDBMemoryBytes = cfg.DuckDBMemoryMB << 20
 	qcfg.ResultCacheBytes = cfg.ResultCacheMB << 20
 	if qcfg.NativeBytes = cfg.NativeCacheMB << 20; qcfg.NativeBytes > 0 {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/ingest"
 	"github.com/cqeco/ecolake/lake/s3"
 )
@@ -52,6 +53,9 @@ type Config struct {
 	OpenLineageFile  string
 	OpenLineageURL   string
 	OpenLineageToken string
+	// Targets are the management figures' targets (--collection-target, --coverage-target,
+	// --one-thing-target), shown beside each figure by every door.
+	Targets catalog.FigureTargets
 }
 
 // DefaultConfig is the embedded default: everything local under ./var, no other process.
@@ -67,6 +71,7 @@ func DefaultConfig() Config {
 		Schedule:           ingest.DefaultScheduleConfig(),
 		// 《网络安全法》第二十一条: network logs are kept at least six months.
 		AuditRetentionDays: 190,
+		Targets:            catalog.DefaultFigureTargets(),
 	}
 }
 
@@ -93,6 +98,9 @@ func (c *Config) Validate() error {
 	}
 	if c.AuditRetentionDays < 0 {
 		errs = append(errs, fmt.Errorf("audit retention %d days must not be negative", c.AuditRetentionDays))
+	}
+	if err := c.Targets.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.CacheMaxBytes <= 0 {
 		errs = append(errs, fmt.Errorf("cache size %d must be positive", c.CacheMaxBytes))
