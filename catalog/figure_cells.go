@@ -182,11 +182,16 @@ func (c *contribution) remove(cell *figureCell) error {
 // updateCells replaces an entry's contribution old by new. Nothing is written when they are the
 // same: a write that changes nothing the figure counts leaves the cells alone.
 func updateCells(txn *memdb.Txn, old, new contribution) error {
+	return updateCellsIn(txn, tableFigureCells, "", old, new)
+}
+
+// updateCellsIn is updateCells in table, whose keys begin with prefix (figure_served_cells.go).
+func updateCellsIn(txn *memdb.Txn, table, prefix string, old, new contribution) error {
 	if old.same(&new) {
 		return nil
 	}
 	if old.due && new.due && old.sameCell(&new) {
-		return changeCell(txn, &old, old.key(), func(cell *figureCell) error {
+		return changeCell(txn, table, &old, prefix+old.key(), func(cell *figureCell) error {
 			if err := old.remove(cell); err != nil {
 				return err
 			}
@@ -195,20 +200,20 @@ func updateCells(txn *memdb.Txn, old, new contribution) error {
 		})
 	}
 	if old.due {
-		if err := changeCell(txn, &old, old.key(), old.remove); err != nil {
+		if err := changeCell(txn, table, &old, prefix+old.key(), old.remove); err != nil {
 			return err
 		}
 	}
 	if new.due {
-		return changeCell(txn, &new, new.key(), func(cell *figureCell) error { new.add(cell); return nil })
+		return changeCell(txn, table, &new, prefix+new.key(), func(cell *figureCell) error { new.add(cell); return nil })
 	}
 	return nil
 }
 
-// changeCell applies fn to a copy of the cell of key (a new one made from c when there is none)
-// and stores the copy, or deletes the cell once it holds no entry.
-func changeCell(txn *memdb.Txn, c *contribution, key string, fn func(*figureCell) error) error {
-	raw, err := txn.First(tableFigureCells, indexID, key)
+// changeCell applies fn to a copy of the cell of key in table (a new one made from c when there
+// is none) and stores the copy, or deletes the cell once it holds no entry.
+func changeCell(txn *memdb.Txn, table string, c *contribution, key string, fn func(*figureCell) error) error {
+	raw, err := txn.First(table, indexID, key)
 	if err != nil {
 		return fmt.Errorf("figure cell: %w", err)
 	}
@@ -226,12 +231,12 @@ func changeCell(txn *memdb.Txn, c *contribution, key string, fn func(*figureCell
 		if raw == nil {
 			return nil
 		}
-		if err := txn.Delete(tableFigureCells, raw); err != nil {
+		if err := txn.Delete(table, raw); err != nil {
 			return fmt.Errorf("drop figure cell: %w", err)
 		}
 		return nil
 	}
-	if err := txn.Insert(tableFigureCells, cell); err != nil {
+	if err := txn.Insert(table, cell); err != nil {
 		return fmt.Errorf("store figure cell: %w", err)
 	}
 	return nil
@@ -252,7 +257,10 @@ func figureEntryWrite(txn *memdb.Txn, old, e *Entry) error {
 		return nil
 	}
 	st := loadStateTxn(txn, e.ResourceCode)
-	return updateCells(txn, contributionOf(old, st), contributionOf(e, st))
+	if err := updateCells(txn, contributionOf(old, st), contributionOf(e, st)); err != nil {
+		return err
+	}
+	return servedEntryWrite(txn, old, e, st)
 }
 
 // figureLoadWrite moves an entry's contribution from its load state old to new:
@@ -262,7 +270,10 @@ func figureLoadWrite(txn *memdb.Txn, old, new loadState) error {
 	if !isDue(e) {
 		return nil
 	}
-	return updateCells(txn, contributionOf(e, old), contributionOf(e, new))
+	if err := updateCells(txn, contributionOf(e, old), contributionOf(e, new)); err != nil {
+		return err
+	}
+	return servedLoadWrite(txn, e, old, new)
 }
 
 // buildFigureCells derives the whole table from the entries and load states of txn in one
@@ -273,15 +284,10 @@ func buildFigureCells(txn *memdb.Txn) error {
 		cell  *figureCell
 		nodes []*loadNode
 	}
-	cells := map[string]*building{}
-	var key []byte
-	loads := newLoadStates(txn, "")
-	each(txn, tableEntries, indexID, func(e *Entry) {
-		c := contributionOf(e, loads.of(e.ResourceCode))
-		if !c.due {
-			return
-		}
-		key = c.appendKey(key[:0])
+	cells := map[string]*building{}  // of the figure
+	served := map[string]*building{} // of the business items and scenes (figure_served_cells.go)
+	var key, skey []byte
+	add := func(cells map[string]*building, key []byte, c *contribution) {
 		b := cells[string(key)]
 		if b == nil {
 			k := string(key)
@@ -294,12 +300,27 @@ func buildFigureCells(txn *memdb.Txn) error {
 			b.cell.Unloaded++
 			b.cell.UnloadedItems += c.items
 		}
+	}
+	loads := newLoadStates(txn, "")
+	each(txn, tableEntries, indexID, func(e *Entry) {
+		c := contributionOf(e, loads.of(e.ResourceCode))
+		if !c.due {
+			return
+		}
+		key = c.appendKey(key[:0])
+		add(cells, key, &c)
+		for _, r := range servedRefs(e) {
+			skey = append(append(skey[:0], r.prefix()...), key...)
+			add(served, skey, &c)
+		}
 	})
-	for _, b := range cells {
-		slices.SortFunc(b.nodes, func(x, y *loadNode) int { return x.cmpKey(y.when(), y.code) })
-		b.cell.Loaded = buildTree(b.nodes)
-		if err := txn.Insert(tableFigureCells, b.cell); err != nil {
-			return fmt.Errorf("store figure cell: %w", err)
+	for table, m := range map[string]map[string]*building{tableFigureCells: cells, tableServedCells: served} {
+		for _, b := range m {
+			slices.SortFunc(b.nodes, func(x, y *loadNode) int { return x.cmpKey(y.when(), y.code) })
+			b.cell.Loaded = buildTree(b.nodes)
+			if err := txn.Insert(table, b.cell); err != nil {
+				return fmt.Errorf("store figure cell: %w", err)
+			}
 		}
 	}
 	return nil

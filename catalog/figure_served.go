@@ -24,6 +24,9 @@ import (
 // InUseDays is how recently a scene must have been queried to count as in use.
 const InUseDays = 30
 
+// MaxSceneMissing is how many of a scene's uncollected entries its state lists.
+const MaxSceneMissing = 200
+
 // CoverageFigure is 业务事项覆盖率 with its breakdowns and every listed business item's state.
 // By department: the business item's own department; by district, domain and source kind: the
 // business items served by entries of that key (Denominator), and those served by a collected one
@@ -66,7 +69,7 @@ type SceneState struct {
 	Code, Name, Department string
 	Required               int      // due entries serving it that exist for the principal
 	Collected              int      // of those, collected now
-	Missing                []string // resource codes of the others
+	Missing                []string // resource codes of the others, at most MaxSceneMissing
 	LastUsed               time.Time
 	Online                 bool // it has required entries and all are collected
 	InUse                  bool // one of its accounts queried within InUseDays
@@ -88,13 +91,8 @@ func (v *View) CoverageRate(now time.Time, p *Principal) *CoverageFigure {
 			return
 		}
 		ic := ItemCoverage{Code: b.Code, Name: b.Name, Department: b.Department}
-		keys := states.walk(indexBusiness, b.Code, func(_ *Entry, collected bool) bool {
-			ic.Entries++
-			if collected {
-				ic.Collected++
-			}
-			return true
-		})
+		var keys servedKeys
+		ic.Entries, ic.Collected, keys = states.cells(servedRef{indexBusiness, b.Code})
 		ic.Covered = ic.Collected > 0
 		f.Denominator++
 		if ic.Covered {
@@ -120,15 +118,16 @@ func (v *View) OneThingRate(now time.Time, p *Principal, used SceneUse) *OneThin
 			return
 		}
 		st := SceneState{Code: sc.Code, Name: sc.Name, Department: sc.Department}
-		keys := states.walk(indexScene, sc.Code, func(e *Entry, collected bool) bool {
-			st.Required++
-			if collected {
-				st.Collected++
-			} else {
-				st.Missing = append(st.Missing, e.ResourceCode)
-			}
-			return true
-		})
+		var keys servedKeys
+		st.Required, st.Collected, keys = states.cells(servedRef{indexScene, sc.Code})
+		if st.Collected < st.Required { // which: a walk of this scene's entries only
+			states.walk(indexScene, sc.Code, func(e *Entry, collected bool) bool {
+				if !collected && len(st.Missing) < MaxSceneMissing {
+					st.Missing = append(st.Missing, e.ResourceCode)
+				}
+				return len(st.Missing) < MaxSceneMissing
+			})
+		}
 		for _, a := range sc.Accounts {
 			if used == nil {
 				break
@@ -196,10 +195,42 @@ type dimKey struct {
 	key string
 }
 
+// cells counts the due entries serving ref that exist for s.p, and those collected at s.now,
+// from ref's cells (figure_served_cells.go), and returns the keys of their cells.
+func (s served) cells(ref servedRef) (due, got int, k servedKeys) {
+	k = servedKeys{all: map[dimKey]bool{}, collected: map[dimKey]bool{}}
+	eachServedCell(s.txn, ref, func(c *figureCell) {
+		if s.p != nil && !existsAt(s.p, c.Grade, c.District) {
+			return
+		}
+		n, _ := c.due()
+		g, _ := c.collectedAt(s.now)
+		due += n
+		got += g
+		k.note(c.District, c.SourceKind, c.Domains, g > 0)
+	})
+	return due, got, k
+}
+
+// note records the keys of entries, collected or not.
+func (k servedKeys) note(district, sourceKind string, domains []string, collected bool) {
+	k.all[dimKey{0, district}], k.all[dimKey{2, sourceKind}] = true, true
+	if collected {
+		k.collected[dimKey{0, district}], k.collected[dimKey{2, sourceKind}] = true, true
+	}
+	for _, d := range domains {
+		k.all[dimKey{1, d}] = true
+		if collected {
+			k.collected[dimKey{1, d}] = true
+		}
+	}
+}
+
 // walk calls fn with each due entry that exists for s.p and serves code (through index) and
-// whether it is collected, and returns the keys of those entries.
+// whether it is collected, until fn returns false, and returns the keys of all those entries.
 func (s served) walk(index, code string, fn func(e *Entry, collected bool) bool) servedKeys {
 	k := servedKeys{all: map[dimKey]bool{}, collected: map[dimKey]bool{}}
+	stop := false
 	each(s.txn, tableEntries, index, func(e *Entry) {
 		if !isDue(e) || s.p != nil && !exists(s.p, e) || s.skip != nil && s.skip(e) {
 			return
@@ -210,24 +241,12 @@ func (s served) walk(index, code string, fn func(e *Entry, collected bool) bool)
 		} else {
 			c = collected(e, s.now, loadStateTxn(s.txn, e.ResourceCode))
 		}
-		fn(e, c)
-		keys := append([]dimKey{{0, e.District}, {2, e.SourceKind}}, domainKeys(e.Domains)...)
-		for _, dk := range keys {
-			k.all[dk] = true
-			if c {
-				k.collected[dk] = true
-			}
+		if !stop {
+			stop = !fn(e, c)
 		}
+		k.note(e.District, e.SourceKind, e.Domains, c)
 	}, code)
 	return k
-}
-
-func domainKeys(domains []string) []dimKey {
-	out := make([]dimKey, len(domains))
-	for i, d := range domains {
-		out[i] = dimKey{1, d}
-	}
-	return out
 }
 
 // breakdowns tallies a served figure by the object's department and its entries' keys.

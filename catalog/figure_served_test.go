@@ -173,3 +173,49 @@ func breakdownOf(t *testing.T, bs []Breakdown, key string) Breakdown {
 	t.Fatalf("no breakdown %q in %v", key, bs)
 	return Breakdown{}
 }
+
+// TestServedCellsFollowChanges: the served figures' cells follow an entry's links, grade and
+// loads as they change, and a restore from the checkpoint builds the same: each state is
+// checked against the walk of the serving entries (the history's way of counting).
+func TestServedCellsFollowChanges(t *testing.T) {
+	s, now := servedFixture(t)
+	ctx := context.Background()
+	check := func(s *Store, what string) {
+		t.Helper()
+		v := s.View()
+		day, _ := v.TakeFigures("2026-03-31", now, nil)
+		for _, fv := range day.Views {
+			p := &Principal{ID: "reader", Role: RoleManager, Clearance: fv.Clearance}
+			c := v.CoverageRate(now, p)
+			o := v.OneThingRate(now, p, nil)
+			assert.Equal(t, fv.Coverage, FigureCounts{c.Numerator, c.Denominator}, "%s: %s", what, fv.Clearance)
+			assert.Equal(t, fv.OneThing, FigureCounts{o.Numerator, o.Denominator}, "%s: %s", what, fv.Clearance)
+		}
+	}
+	check(s, "start")
+	// A leaves YW_AIR for YW_EMPTY, C gets data, D is retired.
+	a, err := s.View().Entry("0101/000001")
+	require.NoError(t, err)
+	a = a.Copy()
+	a.BusinessItems = []string{"YW_EMPTY"}
+	require.NoError(t, s.PutEntry(ctx, a))
+	check(s, "after A's links changed")
+	f := s.View().CoverageRate(now, Operator())
+	assert.Equal(t, 2, f.Numerator, "YW_EMPTY now covered by A, YW_AIR by none (C never loaded)")
+	assert.False(t, f.Items[0].Covered)
+	loadEntry(t, s, "0101/000003", "load-c", "snap-c", "", now.Add(-time.Hour))
+	check(s, "after C's load")
+	assert.Equal(t, 3, s.View().CoverageRate(now, Operator()).Numerator)
+	d, err := s.View().Entry("0101/000004")
+	require.NoError(t, err)
+	d = d.Copy()
+	d.Status = StatusRetired
+	require.NoError(t, s.PutEntry(ctx, d))
+	check(s, "after D retired")
+
+	require.NoError(t, s.Close())
+	s2 := openTest(t, s.cfg)
+	defer s2.Close()
+	check(s2, "after a restore")
+	assert.Equal(t, s.View().CoverageRate(now, Operator()), s2.View().CoverageRate(now, Operator()))
+}

@@ -70,6 +70,7 @@ var schemaFactories = []func() *memdb.TableSchema{
 	entryCountsTableSchema,
 	feedTableSchema,
 	figureCellsTableSchema,
+	servedCellsTableSchema,
 	grantsTableSchema,
 	piProposalsTableSchema,
 	regradeTableSchema,
