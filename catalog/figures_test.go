@@ -173,3 +173,35 @@ func TestCollectionRateEmpty(t *testing.T) {
 	assert.NotNil(t, f.ByDepartment, "empty lists, never null")
 	assert.Empty(t, s.View().Lagging(time.Now(), Operator(), 50, "").Lags)
 }
+
+// TestLagRejectedRows: an entry whose last load was refused whole for its invalid rows is held
+// back for that reason, with the run whose rejected rows can be downloaded, by the operator and
+// by an account of the entry's district alike.
+func TestLagRejectedRows(t *testing.T) {
+	s, clock := newTestStore(t)
+	ctx := context.Background()
+	e := validEntry("000001", "t_000001")
+	e.Status, e.District = StatusPublished, "500101"
+	require.NoError(t, s.PutEntry(ctx, e))
+	clock.Advance(time.Hour)
+	require.NoError(t, s.BeginRun(ctx, Run{ID: "r1", Entry: e.ResourceCode, Status: RunRunning, District: "500101"}))
+	require.NoError(t, s.FailRun(ctx, Run{ID: "r1", RowsRead: 100, RowsRejected: 12, RejectedKey: "rejects/t_000001/r1.csv",
+		Error: "12 行数据有误，超过允许的 10%：本次报送未入库"}))
+	now := clock.Now().Add(time.Hour)
+	v := s.View()
+
+	lags := v.Lagging(now, Operator(), 10, "").Lags
+	require.Len(t, lags, 1)
+	l := lags[0]
+	assert.Equal(t, LagRejected, l.Reason)
+	assert.Equal(t, "r1", l.Run)
+	assert.Equal(t, "从未归集; 拒收行超过上限: 12 行数据有误，超过允许的 10%：本次报送未入库", l.ReasonText)
+	assert.Equal(t, "500101", l.District)
+	assert.Equal(t, "AIR_DIV", l.Department)
+	assert.Equal(t, 2*time.Hour, l.HeldFor(now), "since it was registered published")
+
+	other := &Principal{ID: "yz", Role: RoleDistrict, Clearance: schemas.General4, Districts: []string{"500101", "500103"}}
+	assert.Equal(t, "r1", v.Lagging(now, other, 10, "").Lags[0].Run, "its own district's run")
+	w := walkFigure(t, v, now, nil)
+	assert.Equal(t, w.lags, lags, "the walk agrees")
+}
