@@ -33,6 +33,7 @@ type request struct {
 	// For the audit event (audit.go).
 	entries, items, masked, unmasked, scopes, grants []string
 	truncated                                        []map[string]any // lists cut at their limit
+	sceneUse                                         sceneUseMemo     // the audit's scene use, read once (schema_figures.go)
 }
 
 func newRequest(view *catalog.View, p *catalog.Principal, now time.Time, rows int) *request {

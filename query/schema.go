@@ -309,6 +309,7 @@ func rootFields(doc *ast.Document) ([]string, bool) {
 // fixedTypeNames are the names the generated table types must not take.
 var fixedTypeNames = []string{
 	"Query", "Entry", "Item", "Grade", "Snapshot", "Run", "CollectionRate", "Breakdown", "Lag",
+	"CoverageRate", "BusinessItemCoverage", "OneThingRate", "SceneState", // schema_figures.go
 	"EntryConnection", "PageInfo",
 	"Long", "OrderDirection", "StringFilter", "LongFilter", "FloatFilter", "BooleanFilter",
 	"DateFilter", "TimestampFilter", "String", "Int", "Float", "Boolean", "ID",
@@ -335,7 +336,8 @@ func (s *Service) buildSchema(g *generation, entries []*catalog.Entry, rd reader
 	_, auditPage := newAuditTypes()
 	tables := s.tableTypesOf(g, entries, rd, names)
 	query := graphql.NewObject(graphql.ObjectConfig{Name: "Query", Fields: graphql.FieldsThunk(func() graphql.Fields {
-		fields := catalogFields(ct, s.cfg.now)
+		fields := catalogFields(ct)
+		s.figureFields(ct, fields)
 		for k, f := range ct.wf.queryFields() {
 			fields[k] = f
 		}

@@ -14,6 +14,7 @@ import (
 // between schemas that may be built at the same time.
 type catalogTypes struct {
 	entry, collectionRate, connection *graphql.Object
+	breakdown, lag                    *graphql.Object // shared by the figures (schema_figures.go)
 	pageInfo                          *graphql.Object // shared by the directory and table pages
 	wf                                *workflowTypes
 }
@@ -161,7 +162,9 @@ func newCatalogTypes() *catalogTypes {
 	})})
 	wf.entry = entry
 	info := pageInfoType
-	return &catalogTypes{entry: entry, collectionRate: newCollectionRateType(), connection: newDirectoryTypes(entry, info), pageInfo: info, wf: wf}
+	breakdown, lag := newBreakdownType(), newLagType()
+	return &catalogTypes{entry: entry, collectionRate: newCollectionRateType(breakdown, lag), breakdown: breakdown, lag: lag,
+		connection: newDirectoryTypes(entry, info), pageInfo: info, wf: wf}
 }
 
 // snapshotView is a snapshot as one reader may see it.
@@ -184,24 +187,10 @@ func deptName() *graphql.Field {
 	}}
 }
 
-func newCollectionRateType() *graphql.Object {
+// newCollectionRateType is 数据归集率, its breakdowns and its hold-back list (schema_figures.go
+// builds the shared Breakdown and Lag types).
+func newCollectionRateType(breakdown, lag *graphql.Object) *graphql.Object {
 	nn := graphql.NewNonNull
-	str := graphql.String
-	breakdown := graphql.NewObject(graphql.ObjectConfig{Name: "Breakdown", Description: "分项归集率", Fields: graphql.Fields{
-		"key":         field(nn(str), "分项代码", func(b catalog.Breakdown) any { return b.Key }),
-		"name":        field(nn(str), "分项名称", func(b catalog.Breakdown) any { return b.Name }),
-		"numerator":   field(nn(graphql.Int), "已归集", func(b catalog.Breakdown) any { return b.Numerator }),
-		"denominator": field(nn(graphql.Int), "应归集", func(b catalog.Breakdown) any { return b.Denominator }),
-		"rate":        field(nn(graphql.Float), "归集率", func(b catalog.Breakdown) any { return b.Rate }),
-	}})
-	lag := graphql.NewObject(graphql.ObjectConfig{Name: "Lag", Description: "拖后腿的目录资源", Fields: graphql.Fields{
-		"entry":      field(nn(str), "信息资源代码", func(l catalog.Lag) any { return l.Entry }),
-		"name":       field(nn(str), "信息资源名称", func(l catalog.Lag) any { return l.Name }),
-		"reason":     field(nn(str), "原因代码", func(l catalog.Lag) any { return l.Reason }),
-		"reasonText": field(nn(str), "原因", func(l catalog.Lag) any { return l.ReasonText }),
-		"since":      timeField(func(s any) time.Time { return s.(catalog.Lag).Since }, "起始时间"),
-		"lastLoad":   timeField(func(s any) time.Time { return s.(catalog.Lag).LastLoad }, "最近一次归集"),
-	}})
 	bd := func(desc string, get func(*catalog.CollectionFigure) []catalog.Breakdown) *graphql.Field {
 		return field(nn(graphql.NewList(nn(breakdown))), desc, func(f *figureView) any { return nonNil(get(f.CollectionFigure)) })
 	}
@@ -214,6 +203,8 @@ func newCollectionRateType() *graphql.Object {
 		"rate":            num(graphql.Float, "归集率", func(f *catalog.CollectionFigure) any { return f.Rate }),
 		"numerator":       num(graphql.Int, "已归集资源数", func(f *catalog.CollectionFigure) any { return f.Numerator }),
 		"denominator":     num(graphql.Int, "应归集资源数", func(f *catalog.CollectionFigure) any { return f.Denominator }),
+		"target":          field(nn(graphql.Float), "目标值 (0 到 1)", func(f *figureView) any { return f.target }),
+		"meetsTarget":     field(nn(graphql.Boolean), "是否达到目标", func(f *figureView) any { return catalog.MeetsTarget(f.Numerator, f.Denominator, f.target) }),
 		"itemRate":        num(graphql.Float, "信息项归集率", func(f *catalog.CollectionFigure) any { return f.ItemRate }),
 		"itemNumerator":   num(graphql.Int, "已归集信息项数", func(f *catalog.CollectionFigure) any { return f.ItemNumerator }),
 		"itemDenominator": num(graphql.Int, "应归集信息项数", func(f *catalog.CollectionFigure) any { return f.ItemDenominator }),
@@ -229,17 +220,17 @@ func newCollectionRateType() *graphql.Object {
 			Resolve: func(p graphql.ResolveParams) (any, error) {
 				f, ok := p.Source.(*figureView)
 				if !ok {
-					return []catalog.Lag{}, nil
+					return []lagView{}, nil
 				}
 				first, err := firstArg(p.Args)
 				if err != nil {
 					return nil, err
 				}
 				if f.LaggingCount() == 0 {
-					return []catalog.Lag{}, nil // nothing to look for: no walk of the entries
+					return []lagView{}, nil // nothing to look for: no walk of the entries
 				}
 				after, _ := p.Args["after"].(string)
-				return nonNil(f.r.view.Lagging(f.now, f.r.principal, first, after).Lags), nil
+				return lagViews(f.r.view.Lagging(f.now, f.r.principal, first, after).Lags, f.now), nil
 			},
 		},
 	}})
@@ -252,12 +243,13 @@ const laggingFirstDefault = 50
 // the list is read at the figure's time, by the figure's reader.
 type figureView struct {
 	*catalog.CollectionFigure
-	r   *request
-	now time.Time
+	r      *request
+	now    time.Time
+	target float64
 }
 
 // catalogFields are the root fields of catalogue questions.
-func catalogFields(ct *catalogTypes, clock func() time.Time) graphql.Fields {
+func catalogFields(ct *catalogTypes) graphql.Fields {
 	return graphql.Fields{
 		"entries":   entriesField(ct),
 		"directory": directoryField(ct),
@@ -277,19 +269,6 @@ func catalogFields(ct *catalogTypes, clock func() time.Time) graphql.Fields {
 					return nil, nil // absent and invisible look the same: null
 				}
 				return e, nil
-			},
-		},
-		"collectionRate": {
-			Type:        graphql.NewNonNull(ct.collectionRate),
-			Description: "数据归集率",
-			Resolve: func(p graphql.ResolveParams) (any, error) {
-				r, err := requestFrom(p.Context)
-				if err != nil {
-					return nil, err
-				}
-				r.noteField("collectionRate")
-				now := clock()
-				return &figureView{CollectionFigure: r.view.CollectionRateFor(now, r.principal), r: r, now: now}, nil
 			},
 		},
 	}

@@ -108,7 +108,8 @@ func (d *workflowTypes) newInputs() {
 	}
 	d.businessInput = linked("BusinessItemInput", "业务事项", nil)
 	d.sceneInput = linked("SceneInput", "应用场景", graphql.InputObjectConfigFieldMap{
-		"kind": in(str, "类型: one_thing（一件事）或 composite（综合场景）, 可填中文名称"),
+		"kind":     in(str, "类型: one_thing（一件事）或 composite（综合场景）, 可填中文名称"),
+		"accounts": in(strs, "场景账号 (应用场景角色的账号 ID), 给出即整体替换, 空列表为清除"),
 	})
 }
 

@@ -175,6 +175,7 @@ func (s *Service) mutation(d *workflowTypes) *graphql.Object {
 				c := &inputCheck{view: &viewLookup{r.view}}
 				c.linked(m, &sc.Code, &sc.Name, &sc.Department, &sc.Description, &sc.Retired)
 				c.text(m, "kind", "kind", maxShortText, func(v string) { sc.Kind = catalog.SceneKind(v) })
+				c.list(m, "accounts", "accounts", asIs, func(v []string) { sc.Accounts = v })
 				if err := c.err("应用场景"); err != nil {
 					return nil, err
 				}
