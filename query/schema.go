@@ -344,6 +344,7 @@ func (s *Service) buildSchema(g *generation, entries []*catalog.Entry, rd reader
 		s.searchFields(ct, fields)
 		s.auditFields(auditPage, fields)
 		s.lineageFields(fields)
+		s.figureHistoryFields(fields)
 		for i, e := range entries {
 			for name, f := range tables[i] {
 				if _, dup := fields[name]; dup {
