@@ -75,6 +75,9 @@ func (l Lag) HeldFor(now time.Time) time.Duration {
 	return now.Sub(l.Since)
 }
 
+// HeldDays is how many whole days the entry has held the figure back at now.
+func (l Lag) HeldDays(now time.Time) int { return int(l.HeldFor(now) / (24 * time.Hour)) }
+
 // LagPage is one page of the lagging entries.
 type LagPage struct {
 	Lags    []Lag

@@ -124,9 +124,6 @@ func lagViews(lags []catalog.Lag, now time.Time) []lagView {
 	return out
 }
 
-// HeldDays is how many whole days l has held the figure back at now.
-func HeldDays(l catalog.Lag, now time.Time) int { return int(l.HeldFor(now) / (24 * time.Hour)) }
-
 func newLagType() *graphql.Object {
 	nn := graphql.NewNonNull
 	str := graphql.String
@@ -142,7 +139,7 @@ func newLagType() *graphql.Object {
 		"reasonName":     field(nn(str), "原因的中文名称", func(l L) any { return catalog.LagReasonNames[l.Reason] }),
 		"reasonText":     field(nn(str), "原因", func(l L) any { return l.ReasonText }),
 		"since":          timeField(func(s any) time.Time { return s.(L).Since }, "起始时间: 数据过期之时, 从未归集的为最近一次发布之时"),
-		"heldDays":       field(nn(graphql.Int), "至统计时已拖后腿的整天数", func(l L) any { return HeldDays(l.Lag, l.now) }),
+		"heldDays":       field(nn(graphql.Int), "至统计时已拖后腿的整天数", func(l L) any { return l.HeldDays(l.now) }),
 		"lastLoad":       timeField(func(s any) time.Time { return s.(L).LastLoad }, "最近一次归集"),
 		"run":            field(str, "失败的归集批次 (拒收行可经 GET /api/v1/runs/{批次}/rejects 下载); 无权查看该批次时为空", func(l L) any { return nilIfEmpty(l.Run) }),
 	}})

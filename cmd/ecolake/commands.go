@@ -107,6 +107,7 @@ func setupServe(fs *flag.FlagSet, cfg *app.Config) runFunc {
 	fs.BoolVar(&cfg.Scheduler, "scheduler", cfg.Scheduler, "按调度自动归集已配置归集连接的目录 (false 为只手动触发)")
 	fs.DurationVar(&cfg.Schedule.RealtimePoll, "realtime-poll", cfg.Schedule.RealtimePoll, "更新周期为“实时”的目录的拉取`间隔`")
 	fs.DurationVar(&cfg.Schedule.Tick, "schedule-tick", cfg.Schedule.Tick, "调度器检查到期归集的`间隔`")
+	targetFlags(fs, cfg)
 	return func(ctx context.Context, _ []string, _ io.Writer, log *slog.Logger) int {
 		if err := app.Serve(ctx, *cfg, log, nil); err != nil {
 			log.Error("serve", "err", err)
