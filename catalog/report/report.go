@@ -48,9 +48,44 @@ type Report struct {
 // zone is the bureau's local time, in which the workbook gives every time.
 var zone = time.FixedZone("CST", 8*3600)
 
-// Write computes the figures on v and writes the workbook to w. It returns how many rows of
-// figures and lists it wrote (headers and notes left out), for the audit of the door.
+// Workbook is the report built and not yet written: its sheets wait in excelize's stream
+// writers (spilled to temporary files when large) until WriteTo.
+type Workbook struct {
+	f    *excelize.File
+	rows int
+}
+
+// Rows is how many rows of figures and lists the workbook holds (headers and notes left out),
+// for the audit of the door that hands it out.
+func (wb *Workbook) Rows() int { return wb.rows }
+
+// WriteTo writes the workbook file to w.
+func (wb *Workbook) WriteTo(w io.Writer) (int64, error) {
+	n, err := wb.f.WriteTo(w)
+	if err != nil {
+		return n, fmt.Errorf("write report: %w", err)
+	}
+	return n, nil
+}
+
+// Close drops the workbook's temporary files.
+func (wb *Workbook) Close() error { return wb.f.Close() }
+
+// Write builds the report on v and writes it to w, returning Workbook.Rows.
 func Write(ctx context.Context, w io.Writer, v *catalog.View, r Report) (int, error) {
+	wb, err := Build(ctx, v, r)
+	if err != nil {
+		return 0, err
+	}
+	defer wb.Close()
+	if _, err := wb.WriteTo(w); err != nil {
+		return 0, err
+	}
+	return wb.rows, nil
+}
+
+// Build computes the figures on v and lays out the workbook; the caller writes and closes it.
+func Build(ctx context.Context, v *catalog.View, r Report) (_ *Workbook, err error) {
 	if r.Principal == nil {
 		r.Principal = &catalog.Principal{} // nobody: empty figures, never the whole directory
 	}
@@ -64,17 +99,21 @@ func Write(ctx context.Context, w io.Writer, v *catalog.View, r Report) (int, er
 		oneThing:   v.OneThingRate(r.Now, r.Principal, r.Used),
 	}
 	f := excelize.NewFile()
-	defer f.Close()
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+		}
+	}()
 	st, err := newStyles(f)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	if err := f.SetSheetName("Sheet1", SheetOverview); err != nil {
-		return 0, fmt.Errorf("report: %w", err)
+		return nil, fmt.Errorf("report: %w", err)
 	}
 	for _, s := range []string{SheetDepartment, SheetDistrict, SheetDomain, SheetSourceKind, SheetLagging, SheetCoverage, SheetOneThing} {
 		if _, err := f.NewSheet(s); err != nil {
-			return 0, fmt.Errorf("report: %w", err)
+			return nil, fmt.Errorf("report: %w", err)
 		}
 	}
 	b := &book{f: f, st: st, v: v, r: r, figs: figs}
@@ -90,17 +129,14 @@ func Write(ctx context.Context, w io.Writer, v *catalog.View, r Report) (int, er
 	}
 	for _, step := range steps {
 		if err := ctx.Err(); err != nil {
-			return 0, err
+			return nil, err
 		}
 		if err := step(); err != nil {
-			return 0, err
+			return nil, err
 		}
 	}
 	f.SetActiveSheet(0)
-	if _, err := f.WriteTo(w); err != nil {
-		return 0, fmt.Errorf("write report: %w", err)
-	}
-	return b.rows, nil
+	return &Workbook{f: f, rows: b.rows}, nil
 }
 
 // figures are the three figures of one principal at one time.

@@ -181,3 +181,17 @@ func TestReportNobody(t *testing.T) {
 	assert.Equal(t, []string{"数据归集率", "0", "0"}, rows(t, f, SheetOverview)[1][:3])
 	assert.Len(t, rows(t, f, SheetLagging), 1)
 }
+
+// TestReportRows: the rows a door records in its audit are the figures' and lists' rows.
+func TestReportRows(t *testing.T) {
+	wb, err := Build(context.Background(), testView(t), Report{Principal: catalog.Operator(), Now: reportNow})
+	require.NoError(t, err)
+	defer wb.Close()
+	// 4 figures; 2 departments, 2 districts, 2 domains, 2 source kinds; 2 lagging entries; 1
+	// business item; 2 "一件事".
+	assert.Equal(t, 17, wb.Rows())
+	var buf bytes.Buffer
+	_, err = wb.WriteTo(&buf)
+	require.NoError(t, err)
+	assert.Positive(t, buf.Len())
+}

@@ -48,6 +48,7 @@ func (s *Server) Routes() http.Handler {
 	if s.Query != nil {
 		mux.HandleFunc("GET /api/v1/schema.graphql", s.handleSDL)
 		mux.HandleFunc("GET /api/v1/audit.csv", s.handleAuditCSV)
+		s.figureRoutes(mux)
 	}
 	s.adminRoutes(mux)
 	if s.Ingest != nil {
@@ -118,6 +119,7 @@ func (s *Server) handleIndex(w http.ResponseWriter, _ *http.Request) {
 		"GET  /api/v1/directory.xlsx                导出目录工作簿 (本账号可见的目录)\n"+
 		"POST /api/v1/directory.xlsx                导入目录工作簿 (数据管理员; ?reason=说明)\n"+
 		"GET  /api/v1/directory.jsonld              导出已发布可开放目录 (DCAT-AP JSON-LD)\n"+
+		"GET  /api/v1/figures.xlsx                  管理指标月度报表 (本账号可见的目录)\n"+
 		"GET|POST /api/v1/principals                账号 (系统管理员)\n"+
 		"POST /api/v1/principals/{账号}/disable       停用账号 (系统管理员)\n"+
 		"GET|POST /api/v1/principals/{账号}/tokens    令牌 (系统管理员)\n"+
