@@ -12,6 +12,7 @@ import (
 	"github.com/cqeco/ecolake/lake"
 	"github.com/cqeco/ecolake/query"
 	"github.com/cqeco/ecolake/schemas"
+	"github.com/cqeco/ecolake/web"
 )
 
 // Server holds what the HTTP doors need; internal/app builds it from its wired parts. Ingest and
@@ -57,6 +58,7 @@ func (s *Server) Routes() http.Handler {
 	s.exchangeRoutes(mux)
 	s.piProposalRoutes(mux)
 	mux.HandleFunc("POST /api/v1/lineage", s.handleLineageEvent)
+	mux.Handle(web.Prefix, web.Handler())
 	mux.HandleFunc("GET /{$}", s.handleIndex)
 	return mux
 }
@@ -100,7 +102,12 @@ func (s *Server) handleSDL(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *Server) handleIndex(w http.ResponseWriter, _ *http.Request) {
+// handleIndex sends browsers to the UI and gives other clients the list of doors.
+func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
+	if web.PrefersHTML(r) {
+		http.Redirect(w, r, web.Prefix, http.StatusSeeOther)
+		return
+	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = io.WriteString(w, "ecolake 生态环境数据资源一本账\n\n"+
 		"POST /graphql                              GraphQL 查询 (需 Bearer 令牌)\n"+
@@ -124,5 +131,6 @@ func (s *Server) handleIndex(w http.ResponseWriter, _ *http.Request) {
 		"POST /api/v1/principals/{账号}/disable       停用账号 (系统管理员)\n"+
 		"GET|POST /api/v1/principals/{账号}/tokens    令牌 (系统管理员)\n"+
 		"POST /api/v1/tokens/{令牌}/revoke            吊销令牌 (系统管理员)\n"+
+		"GET  /ui/                                  网页界面 (目录、血缘、GraphiQL)\n"+
 		"GET  /healthz                              健康检查\n")
 }

@@ -1,0 +1,98 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"net/http"
+	"time"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// page is one HTML page: the shared layout around its own main part. Pages carry no data (it
+// is fetched by their script with the user's token), so each is rendered once, at start.
+type page struct {
+	Name   string   // path under Prefix, template templates/<Name>.html, body class
+	Title  string   // Chinese title
+	Nav    string   // the navigation item marked current
+	Script string   // its module under static/js/
+	Vendor []string // vendored scripts under static/vendor/, loaded before the module
+	Styles []string // vendored stylesheets under static/vendor/
+	Public bool     // readable without logging in (the login page)
+
+	body []byte
+	etag string
+}
+
+// navItems are the main navigation, in order.
+var navItems = []struct{ Name, Label string }{
+	{"cockpit", "驾驶舱"},
+	{"directory", "目录"},
+	{"lineage", "血缘"},
+	{"graphiql", "GraphiQL"},
+}
+
+var pages = []*page{
+	{Name: "login", Title: "登录", Script: "login.js", Public: true},
+	{Name: "cockpit", Title: "驾驶舱", Nav: "cockpit", Script: "cockpit.js"},
+	{Name: "directory", Title: "数据资源目录", Nav: "directory", Script: "directory.js"},
+	{Name: "entry", Title: "目录详情", Nav: "directory", Script: "entry.js"},
+	{Name: "lineage", Title: "数据血缘", Nav: "lineage", Script: "lineage.js",
+		Vendor: []string{"echarts/echarts.min.js"}},
+	{Name: "graphiql", Title: "GraphiQL 查询", Nav: "graphiql", Script: "graphiql.js",
+		Vendor: []string{"react/react.production.min.js", "react-dom/react-dom.production.min.js", "graphiql/graphiql.min.js"},
+		Styles: []string{"graphiql/graphiql.min.css"}},
+}
+
+// layoutData is what the layout template reads.
+type layoutData struct {
+	*page
+	Prefix string
+	Nav    []navLink
+	Year   int
+}
+
+type navLink struct {
+	Href, Label string
+	Current     bool
+}
+
+func init() {
+	for _, p := range pages {
+		if err := p.render(); err != nil {
+			panic(err) // the templates are part of the binary: a broken one is a build error
+		}
+	}
+}
+
+func (p *page) render() error {
+	t, err := template.ParseFS(templateFS, "templates/layout.html", "templates/"+p.Name+".html")
+	if err != nil {
+		return fmt.Errorf("parse page %s: %w", p.Name, err)
+	}
+	d := layoutData{page: p, Prefix: Prefix, Year: time.Now().Year()}
+	for _, n := range navItems {
+		d.Nav = append(d.Nav, navLink{Href: Prefix + n.Name, Label: n.Label, Current: n.Name == p.Nav})
+	}
+	var b bytes.Buffer
+	if err := t.ExecuteTemplate(&b, "layout", d); err != nil {
+		return fmt.Errorf("render page %s: %w", p.Name, err)
+	}
+	p.body = b.Bytes()
+	sum := sha256.Sum256(p.body)
+	p.etag = `"` + hex.EncodeToString(sum[:12]) + `"`
+	return nil
+}
+
+func (p *page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("ETag", p.etag)
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(p.body))
+}

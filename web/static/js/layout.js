@@ -1,0 +1,26 @@
+// The shared layout: the account controls in the header, and the login gate of every page
+// but the login page itself. Each page's module imports it first.
+
+import { token, clearToken, requireLogin, prefix } from './session.js';
+import { byId } from './dom.js';
+
+const isPublic = document.body.dataset.public === 'true';
+
+function setupAccount() {
+  const loginLink = byId('login-link');
+  const logout = byId('logout');
+  const loggedIn = token() !== '';
+  loginLink.hidden = loggedIn;
+  logout.hidden = !loggedIn;
+  logout.addEventListener('click', () => {
+    // The whole session goes: the token and what GraphiQL kept for this tab.
+    clearToken();
+    sessionStorage.clear();
+    location.assign(prefix + 'login');
+  });
+}
+
+setupAccount();
+
+// ready is false when the page has sent its visitor to log in first.
+export const ready = isPublic || requireLogin();
