@@ -12,7 +12,7 @@ VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 
 # Tests find the MinIO server binary here (lake/s3/miniotest).
 export ECOLAKE_MINIO := $(MINIO)
 
-.PHONY: all build run test vet bench bench-catalog bench-search minio postgres clean
+.PHONY: all build run test vet bench bench-catalog bench-search minio postgres chromium clean
 
 all: build
 
@@ -36,6 +36,13 @@ postgres:
 		SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
 		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql; }
 
+# Headless Chromium for the UI's end-to-end tests (web/e2e): the system package, with a font for
+# Chinese text so that the pages' screenshots are legible.
+chromium:
+	@{ test -x /usr/bin/chromium && fc-list :lang=zh | grep -q .; } 2>/dev/null || { \
+		SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-wqy-microhei; }
+
 vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
@@ -44,7 +51,7 @@ vet:
 # made and dropped beside their readers: their tests run under the race detector too. The query
 # layer's tests run again with every snapshot read from its native copy after its first read:
 # what a principal sees must not depend on where the rows are read from.
-test: $(MINIO) postgres vet build
+test: $(MINIO) postgres chromium vet build
 	$(GO) test -count=1 -timeout 25m ./...
 	$(GO) test -count=1 -race -run 'TestConcurrentBuilds|TestCachedSchemas|TestTableTypesShared|TestNativeCopies' ./query
 	ECOLAKE_TEST_NATIVE=1 $(GO) test -count=1 ./query
