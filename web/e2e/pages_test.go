@@ -67,3 +67,14 @@ func TestPagesFitAndTakeKeyboard(t *testing.T) {
 		assert.NotEqual(t, "none", eval[string](t, tab, `getComputedStyle(document.activeElement).outlineStyle`), "%s: focus is visible", page)
 	}
 }
+
+// On a wall display the pages use the width (up to 2200 pixels of content) with larger type.
+func TestLargeScreen(t *testing.T) {
+	tab := loggedIn(t, "demo-steward", "/ui/directory")
+	do(t, tab, chromedp.EmulateViewport(2560, 1440), chromedp.Reload())
+	waitText(t, tab, "#result-count", "共")
+	assert.True(t, eval[bool](t, tab, `document.documentElement.scrollWidth <= window.innerWidth`))
+	assert.Greater(t, eval[float64](t, tab, `document.getElementById('main').getBoundingClientRect().width`), 2000.0)
+	assert.Equal(t, "18px", eval[string](t, tab, `getComputedStyle(document.documentElement).fontSize`))
+	screenshot(t, tab, "09-directory-2560")
+}
