@@ -49,7 +49,7 @@ func init() {
 		case "", ".md":
 			ctype = "text/plain; charset=utf-8" // licence and notice files
 		}
-		assets[name] = &asset{name: name, data: data, etag: `"` + hex.EncodeToString(sum[:12]) + `"`, ctype: ctype}
+		assets[name] = &asset{data: data, etag: `"` + hex.EncodeToString(sum[:12]) + `"`, ctype: ctype}
 		return nil
 	})
 	if err != nil {

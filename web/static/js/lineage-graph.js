@@ -110,18 +110,18 @@ export function layout(graph, opts) {
   for (let d = 1; d <= maxUp; d++) place(-d, layers.has(-d + 1) ? -d + 1 : null);
   for (let d = 1; d <= maxDown; d++) place(d, layers.has(d - 1) ? d - 1 : null);
 
-  // Columns: each layer takes as many as it needs; layers stand side by side.
+  // Columns: each layer takes as many as it needs, filled row by row so that the order from top
+  // to bottom is kept across them; layers stand side by side.
   const pos = new Map();
   let x = 0;
   for (const layer of keys.sort((a, b) => a - b)) {
     const list = layers.get(layer);
     const cols = Math.max(1, Math.ceil(list.length / o.perColumn));
-    const perCol = Math.ceil(list.length / cols);
+    const rows = Math.ceil(list.length / cols);
     list.forEach((n, i) => {
-      const c = Math.floor(i / perCol);
-      const r = i % perCol;
-      const inCol = Math.min(perCol, list.length - c * perCol);
-      pos.set(n.id, { x: x + c * o.subGap, y: (r - (inCol - 1) / 2) * o.rowGap });
+      const c = i % cols;
+      const r = Math.floor(i / cols);
+      pos.set(n.id, { x: x + c * o.subGap, y: (r - (rows - 1) / 2) * o.rowGap });
     });
     x += (cols - 1) * o.subGap + o.colGap;
   }
