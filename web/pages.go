@@ -39,7 +39,7 @@ var navItems = []struct{ Name, Label string }{
 
 var pages = []*page{
 	{Name: "login", Title: "登录", Script: "login.js", Public: true},
-	{Name: "cockpit", Title: "驾驶舱", Nav: "cockpit", Script: "cockpit.js"},
+	{Name: "cockpit", Title: "驾驶舱", Nav: "cockpit", Script: "cockpit.js", Vendor: []string{"echarts/echarts.min.js"}},
 	{Name: "directory", Title: "数据资源目录", Nav: "directory", Script: "directory.js"},
 	{Name: "entry", Title: "目录详情", Nav: "directory", Script: "entry.js"},
 	{Name: "lineage", Title: "数据血缘", Nav: "lineage", Script: "lineage.js",

@@ -46,7 +46,7 @@ func init() {
 		switch path.Ext(name) {
 		case ".js":
 			ctype = "text/javascript; charset=utf-8"
-		case "", ".md":
+		case "", ".md", ".graphql":
 			ctype = "text/plain; charset=utf-8" // licence and notice files
 		}
 		assets[name] = &asset{data: data, etag: `"` + hex.EncodeToString(sum[:12]) + `"`, ctype: ctype}

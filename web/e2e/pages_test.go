@@ -40,13 +40,6 @@ func TestIndexLeadsBrowsersToUI(t *testing.T) {
 	assert.Equal(t, "DENY", resp.Header.Get("X-Frame-Options"))
 }
 
-func TestCockpitPlaceholder(t *testing.T) {
-	tab := loggedIn(t, "demo-manager", "/ui/cockpit")
-	waitText(t, tab, "#cockpit-note", "管理指标")
-	assert.Equal(t, "驾驶舱", eval[string](t, tab, `document.querySelector('.main-nav a[aria-current="page"]').textContent`))
-	screenshot(t, tab, "08-cockpit")
-}
-
 // Every page fits 1366 pixels without sideways scrolling, and its first Tab key reaches the
 // skip link, then the navigation, each with a visible focus ring; the login page starts in its
 // token field.
