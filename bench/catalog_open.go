@@ -99,6 +99,9 @@ func openReport(ctx context.Context, dir, memProfile, cpuProfile string) error {
 		fmt.Printf("  collection figure as %s: %.1f ms (median of 5), %d/%d collected; first page of lagging entries: %.1f ms (%d of %d)\n",
 			p.Role, took.Seconds()*1e3, f.Numerator, f.Denominator, lagTook.Seconds()*1e3, len(page.Lags), f.LaggingCount())
 	}
+	if err := cockpitReport(ctx, svc, district); err != nil {
+		return err
+	}
 	fmt.Printf("  search p50/p99: %s\n", searchReport(ctx, cat, memProfile))
 	// Last, so that the memory figures above do not hold it: the whole schema of the query layer
 	// (introspection, the SDL) over every entry with data, per access key: built cold, ready
