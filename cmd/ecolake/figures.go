@@ -26,6 +26,8 @@ func setupFigures(fs *flag.FlagSet, cfg *app.Config) runFunc {
 	fs.StringVar(&a.As, "as", "", "以目录库中该`账号ID` 的身份统计 (默认本地运维)")
 	fs.IntVar(&a.Lagging, "lagging", app.DefaultFiguresLagging, "未归集清单显示的`条数` (0 为不显示)")
 	fs.StringVar(&a.XLSX, "xlsx", "", "把月度报表写入该`文件` (xlsx), 而不在终端显示")
+	fs.IntVar(&a.Days, "days", app.DefaultFiguresDays, "另显示近几`天` 的逐日指标 (0 为不显示; 区县账号不提供)")
+	fs.StringVar(&a.Day, "day", "", "改为显示该`日期` (YYYY-MM-DD) 记录的指标与当日未归集的目录")
 	targetFlags(fs, cfg)
 	return func(ctx context.Context, _ []string, out io.Writer, log *slog.Logger) int {
 		return app.RunFigures(ctx, *cfg, a, out, log)

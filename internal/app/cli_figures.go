@@ -22,6 +22,8 @@ type FiguresArgs struct {
 	As      string // Principal.ID to compute as; "" for the offline operator
 	Lagging int    // how many entries of the hold-back list to print
 	XLSX    string // write the monthly workbook to this file instead of printing
+	Days    int    // days of the trend to print after the figures (cli_figures_history.go)
+	Day     string // print this day's figures from the history instead (YYYY-MM-DD)
 }
 
 // DefaultFiguresLagging is how many entries of the hold-back list `ecolake figures` prints.
@@ -35,6 +37,10 @@ var figuresClock = time.Now
 // for the principal --as; or writes the monthly workbook. Scene use is read from the audit's
 // summary files without writing them: the service may be running.
 func RunFigures(ctx context.Context, cfg Config, a FiguresArgs, out io.Writer, log *slog.Logger) int {
+	if a.Days < 0 || a.Days > catalog.MaxHistoryDays {
+		fmt.Fprintf(out, "错误: --days 应在 0 到 %d 之间, 而不是 %d\n", catalog.MaxHistoryDays, a.Days)
+		return ExitFailed
+	}
 	if a.Lagging < 0 {
 		fmt.Fprintf(out, "错误: --lagging 应为不小于 0 的整数, 而不是 %d\n", a.Lagging)
 		return ExitFailed
@@ -46,11 +52,22 @@ func RunFigures(ctx context.Context, cfg Config, a FiguresArgs, out io.Writer, l
 		if err != nil {
 			return failed(out, "读取查询审计中的场景使用", err)
 		}
+		if a.Day != "" {
+			if err := printDay(out, v, p, a.Day); err != nil {
+				return failed(out, "读取指标历史", err)
+			}
+			return ExitOK
+		}
 		if a.XLSX != "" {
 			return writeFiguresReport(ctx, out, v, a.XLSX, report.Report{Principal: p, Now: now, Targets: cfg.Targets,
 				Used: use.Last, UsageIncomplete: use.Incomplete})
 		}
 		printFigures(out, v, p, now, cfg.Targets, use, a.Lagging)
+		if a.Days > 0 && p.Role != catalog.RoleDistrict {
+			if err := printTrend(out, v, p, now, a.Days); err != nil {
+				return failed(out, "读取指标历史", err)
+			}
+		}
 		return ExitOK
 	})
 }

@@ -140,3 +140,41 @@ func TestFiguresCommandWorkbook(t *testing.T) {
 	assert.Equal(t, ExitFailed, RunFigures(ctx, cfg, FiguresArgs{XLSX: filepath.Join(t.TempDir(), "无此目录", "a.xlsx")}, out, log))
 	assert.Contains(t, out.String(), "错误: 无法写入")
 }
+
+// TestFiguresCommandHistory: --days adds the trend of the days kept, --day prints one day's
+// figures and the entries that held 数据归集率 back that day, each as the principal's clearance
+// sees the day.
+func TestFiguresCommandHistory(t *testing.T) {
+	ctx := context.Background()
+	log := slog.New(slog.DiscardHandler)
+	cfg, now := figuresEnv(t)
+	day := now.In(audit.Zone).AddDate(0, 0, -1).Format(time.DateOnly)
+	a, err := Open(ctx, cfg, log, false)
+	require.NoError(t, err)
+	fd, detail := a.Cat.View().TakeFigures(day, now.Add(-2*time.Hour), nil)
+	require.NoError(t, a.Cat.RecordFigures(ctx, fd, detail))
+	require.NoError(t, a.Close())
+
+	var out bytes.Buffer
+	require.Equal(t, ExitOK, RunFigures(ctx, cfg, FiguresArgs{Days: 14}, &out, log), out.String())
+	assert.Contains(t, out.String(), "近 14 天的逐日指标（共记录 1 天）")
+	assert.Regexp(t, day+`\s+33\.33%（1/3）\s+100\.00%（1/1）\s+0\.00%（0/1）\s+当日取数`, out.String(), "no scene use was given that day")
+
+	out.Reset()
+	require.Equal(t, ExitOK, RunFigures(ctx, cfg, FiguresArgs{Day: day}, &out, log), out.String())
+	assert.Contains(t, out.String(), day+" 的管理指标（当日取数，本地运维: 全部目录）")
+	assert.Contains(t, out.String(), "当日未归集的目录 2 个")
+	assert.Regexp(t, `0101/000003\s+处罚案卷\s+从未归集\s+DIV_LAW`, out.String())
+
+	out.Reset()
+	require.Equal(t, ExitOK, RunFigures(ctx, cfg, FiguresArgs{As: "zhang", Day: day}, &out, log), out.String())
+	assert.Contains(t, out.String(), "当日未归集的目录 1 个")
+	assert.NotContains(t, out.String(), "0101/000003")
+
+	out.Reset()
+	assert.Equal(t, ExitFailed, RunFigures(ctx, cfg, FiguresArgs{Day: "2020-01-01"}, &out, log))
+	assert.Contains(t, out.String(), "没有 2020-01-01 的指标记录")
+	out.Reset()
+	assert.Equal(t, ExitFailed, RunFigures(ctx, cfg, FiguresArgs{Days: 1000}, &out, log))
+	assert.Contains(t, out.String(), "--days 应在 0 到 400 之间")
+}
