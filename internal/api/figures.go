@@ -9,6 +9,7 @@ import (
 
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/catalog/report"
+	"github.com/cqeco/ecolake/schemas"
 )
 
 // The management figures' monthly workbook (catalog/report), over the entries that exist for
@@ -29,6 +30,11 @@ func (s *Server) handleFiguresWorkbook(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
+	if !s.Exports.enter(p.ID) {
+		WriteError(w, s.Log, schemas.Userf(schemas.ErrBusy, "报表正在生成（每个账号同时一份、全局同时 %d 份），请稍后重试", s.Exports.total))
+		return
+	}
+	defer s.Exports.leave(p.ID)
 	start := time.Now()
 	wb, err := s.figuresWorkbook(r.Context(), p, start)
 	rows := 0

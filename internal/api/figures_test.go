@@ -50,9 +50,30 @@ func figuresEnv(t *testing.T) (*exchangeEnv, *audit.Log) {
 	svc, err := query.New(e.cat, bucket, cache, qcfg, nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = svc.Close() })
-	e.srv = httptest.NewServer((&Server{Cat: e.cat, Bucket: bucket, Query: svc}).Routes())
+	e.srv = httptest.NewServer((&Server{Cat: e.cat, Bucket: bucket, Query: svc, Exports: figuresExports[t.Name()]}).Routes())
 	t.Cleanup(e.srv.Close)
 	return e, al
+}
+
+// figuresExports are the workbook limiters a test gives its server (by test name); nil for the
+// default.
+var figuresExports = map[string]*Uploads{}
+
+// TestFiguresWorkbookDoorBounded: one workbook at a time per account, so that nobody keeps the
+// service building them; another account is not held up, and the place is given back.
+func TestFiguresWorkbookDoorBounded(t *testing.T) {
+	exports := NewUploads(2, 1)
+	figuresExports[t.Name()] = exports
+	e, _ := figuresEnv(t)
+	require.True(t, exports.enter("steward"), "a workbook of the steward's under way")
+	resp := e.do("GET", "/api/v1/figures.xlsx", tokSteward, nil)
+	assert.Equal(t, http.StatusTooManyRequests, resp.StatusCode)
+	body, _ := io.ReadAll(resp.Body)
+	assert.Contains(t, string(body), "报表正在生成")
+	e.figuresWorkbook(tokAnalyst)
+	exports.leave("steward")
+	e.figuresWorkbook(tokSteward)
+	assert.Zero(t, exports.n, "every place given back")
 }
 
 // figuresWorkbook downloads the workbook as token.

@@ -24,6 +24,9 @@ type Server struct {
 	Ingest  *ingest.Service
 	Query   *query.Service
 	Uploads *Uploads // submissions in progress at once; nil admits one at a time
+	// Exports are the management workbooks being built at once (each walks the figures and the
+	// hold-back list); nil admits two, one per principal.
+	Exports *Uploads
 	// Schedule is the scheduler's settings, for the plans the doors show.
 	Schedule ingest.ScheduleConfig
 	Log      *slog.Logger // nil logs nothing
@@ -33,6 +36,9 @@ type Server struct {
 func (s *Server) Routes() http.Handler {
 	if s.Uploads == nil {
 		s.Uploads = NewUploads(1, 1)
+	}
+	if s.Exports == nil {
+		s.Exports = NewUploads(2, 1)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
