@@ -20,6 +20,7 @@ import (
 var (
 	srv     *webtest.Server
 	browser *webtest.Browser
+	binPath string // the built ecolake, for tests that start a server of their own
 )
 
 func TestMain(m *testing.M) {
@@ -41,6 +42,7 @@ func run(m *testing.M) int {
 	}()
 	ctx := context.Background()
 	bin, err := webtest.Build(ctx, tmp)
+	binPath = bin
 	berr := <-started
 	if browser != nil {
 		defer browser.Close()
