@@ -321,6 +321,7 @@ var fixedTypeNames = []string{
 	"AuditEvent", "AuditPage",
 	"Grant", "GrantEvent", "GrantPage", "GrantInput", // schema_grant.go
 	"LineageGraph", "LineageNode", "LineageEdge", "Impact", "ImpactedEntry", "LineageRef", "FigureImpact", // schema_lineage.go
+	"Viewer", "CodeList", "Code", // schema_viewer.go
 }
 
 // buildSchema builds the schema the reader sees over entries, their types named by names
@@ -345,6 +346,7 @@ func (s *Service) buildSchema(g *generation, entries []*catalog.Entry, rd reader
 		s.auditFields(auditPage, fields)
 		s.lineageFields(fields)
 		s.figureHistoryFields(fields)
+		s.viewerFields(ct.wf.grade, fields)
 		for i, e := range entries {
 			for name, f := range tables[i] {
 				if _, dup := fields[name]; dup {

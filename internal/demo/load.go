@@ -27,7 +27,7 @@ var Principals = []struct {
 	Token string
 }{
 	{catalog.Principal{ID: "steward", Name: "数据管理员(演示)", Role: catalog.RoleSteward, Clearance: schemas.Core, Department: "DIV_AIR"}, "demo-steward"},
-	{catalog.Principal{ID: "reviewer", Name: "目录审核员(演示)", Role: catalog.RoleReviewer, Clearance: schemas.Core}, "demo-reviewer"},
+	{catalog.Principal{ID: "reviewer", Name: "目录审核员(演示)", Role: catalog.RoleReviewer, Clearance: schemas.Core, Department: "DIV_AIR"}, "demo-reviewer"},
 	{catalog.Principal{ID: "air-app", Name: "巴渝治气应用(演示)", Role: catalog.RoleScene, Clearance: schemas.General3, Department: "DIV_AIR"}, "demo-air-app"},
 	{catalog.Principal{ID: "public-app", Name: "公共查询应用(演示)", Role: catalog.RoleScene, Clearance: schemas.General1}, "demo-public"},
 	{catalog.Principal{ID: "manager", Name: "局领导驾驶舱(演示)", Role: catalog.RoleManager, Clearance: schemas.General2}, "demo-manager"},
