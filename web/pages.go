@@ -33,6 +33,9 @@ type page struct {
 var navItems = []struct{ Name, Label string }{
 	{"cockpit", "驾驶舱"},
 	{"directory", "目录"},
+	{"review", "审核"},
+	{"submit", "报送"},
+	{"grants", "授权"},
 	{"lineage", "血缘"},
 	{"graphiql", "GraphiQL"},
 }
@@ -42,6 +45,10 @@ var pages = []*page{
 	{Name: "cockpit", Title: "驾驶舱", Nav: "cockpit", Script: "cockpit.js", Vendor: []string{"echarts/echarts.min.js"}},
 	{Name: "directory", Title: "数据资源目录", Nav: "directory", Script: "directory.js"},
 	{Name: "entry", Title: "目录详情", Nav: "directory", Script: "entry.js"},
+	{Name: "entry-edit", Title: "编辑目录", Nav: "directory", Script: "entry-edit.js"},
+	{Name: "review", Title: "待我审核", Nav: "review", Script: "review.js"},
+	{Name: "submit", Title: "数据报送", Nav: "submit", Script: "submit.js"},
+	{Name: "grants", Title: "数据授权", Nav: "grants", Script: "grants.js"},
 	{Name: "lineage", Title: "数据血缘", Nav: "lineage", Script: "lineage.js",
 		Vendor: []string{"echarts/echarts.min.js"}},
 	{Name: "graphiql", Title: "GraphiQL 查询", Nav: "graphiql", Script: "graphiql.js",

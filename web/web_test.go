@@ -21,7 +21,7 @@ import (
 	"github.com/cqeco/ecolake/web"
 )
 
-var pagePaths = []string{"/ui/login", "/ui/cockpit", "/ui/directory", "/ui/entry", "/ui/lineage", "/ui/graphiql"}
+var pagePaths = []string{"/ui/login", "/ui/cockpit", "/ui/directory", "/ui/entry", "/ui/entry-edit", "/ui/review", "/ui/submit", "/ui/grants", "/ui/lineage", "/ui/graphiql"}
 
 func get(t *testing.T, path string, header ...string) *http.Response {
 	t.Helper()

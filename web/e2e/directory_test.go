@@ -34,7 +34,7 @@ func TestDirectorySearchAndEntry(t *testing.T) {
 	for _, want := range []string{"基本信息", "数据分级", "共享与开放", "快照", "归集批次", "历史记录", "一般数据1级", "无条件共享"} {
 		assert.Contains(t, body, want)
 	}
-	assert.Equal(t, "/ui/lineage?entry=0101%2F000001", eval[string](t, tab, `document.querySelector('.actions a').getAttribute('href')`))
+	assert.Equal(t, "/ui/lineage?entry=0101%2F000001", eval[string](t, tab, `document.querySelector('.actions a[href^="/ui/lineage"]').getAttribute('href')`))
 	screenshot(t, tab, "03-entry")
 
 	// An entry with personal information says which items are masked and how.

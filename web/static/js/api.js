@@ -3,12 +3,15 @@
 
 import { token, clearToken, toLogin } from './session.js';
 
-// ApiError is a refusal or failure, its message already Chinese and meant for the user.
+// ApiError is a refusal or failure, its message already Chinese and meant for the user;
+// problems are a refused input's problems field by field ({field, message}), as GraphQL's
+// extensions and the REST doors' bodies carry them.
 export class ApiError extends Error {
-  constructor(message, status, code) {
+  constructor(message, status, code, problems) {
     super(message);
     this.status = status;
     this.code = code || '';
+    this.problems = problems || [];
   }
 }
 
@@ -52,7 +55,8 @@ export async function gql(query, variables, signal) {
   const errs = (json && json.errors) || [];
   if (errs.length > 0) {
     const e = errs[0];
-    throw new ApiError(e.message || '查询失败', status, e.extensions && e.extensions.code);
+    const ext = e.extensions || {};
+    throw new ApiError(e.message || '查询失败', status, ext.code, ext.problems);
   }
   if (status !== 200 || !json || !json.data) {
     throw new ApiError('查询失败 (HTTP ' + status + ')', status);
@@ -79,8 +83,10 @@ export async function checkToken(t) {
   return '登录失败 (HTTP ' + resp.status + ')，请稍后重试';
 }
 
-function sessionEnded(json) {
+// sessionEnded leaves for the login page after a door refused the token (HTTP 401), with the
+// service's reason: GraphQL's first error or a REST door's error.
+export function sessionEnded(json) {
   clearToken();
-  const msg = json && json.errors && json.errors[0] && json.errors[0].message;
+  const msg = json && ((json.errors && json.errors[0] && json.errors[0].message) || json.error);
   toLogin('登录已失效' + (msg ? '：' + msg : '') + '，请重新登录');
 }

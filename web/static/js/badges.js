@@ -16,7 +16,7 @@ export function shareBadge(code, name) {
   return h('span', { class: 'badge badge--' + (shareClass[code] || 'plain') }, name || code);
 }
 
-const statusClass = { PUBLISHED: 'ok', DRAFT: 'plain', SUBMITTED: 'warn', RETIRED: 'stop' };
+const statusClass = { PUBLISHED: 'ok', DRAFT: 'plain', PENDING_REVIEW: 'warn', RETIRED: 'stop' };
 
 export function statusBadge(code, name) {
   if (!code) return '—';

@@ -2,11 +2,13 @@
 // the page so that an editing page can read the same fields.
 
 import { gql } from './api.js';
+import { versionFields } from './diff.js';
 
 export const entryDetailQuery = `query EntryDetail($code: String!) {
   entry(code: $code) {
+    ${versionFields}
     resourceCode name table abstract revision
-    categoryName departmentName districtName domainNames
+    categoryName department departmentName districtName domainNames
     providerName providerCode formatTypeName sourceKindName updateCycleName writeModeName
     status statusName createdAt updatedAt publishDate currentSnapshot secret exempt exemptReason
     grade { id name rank } gradeOverride { name }
@@ -14,9 +16,11 @@ export const entryDetailQuery = `query EntryDetail($code: String!) {
     shareType shareTypeName shareModeName shareCondition sharingBasis
     openType openTypeName openCondition
     relatedCodes businessItems scenes partitions rules transform
-    changeRequest { kindName statusName reason }
+    review { comment editors submittedBy updatedBy }
+    changeRequest { kind kindName status statusName reason revision createdAt updatedAt
+      review { comment editors submittedBy updatedBy } proposed { ${versionFields} } }
     items { id field name typeName length isKey required codeListName grade { name rank } piType piTypeName description min max }
-    history(first: 20) { at actionName actor { id name } statusName note changes { label old new } }
+    history(first: 100) { index at action actionName actor { id name } statusName note changes { field label old new } }
     snapshots { id parent committedAt rows bytes files run }
     runs { id kind status startedAt finishedAt rowsRead rowsAccepted rowsRejected error }
   }

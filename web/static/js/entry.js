@@ -1,10 +1,18 @@
-// The entry detail page: /ui/entry?code=<resource code>. Read-only: the entry's description,
-// its items with their grades and masking, sharing and opening, history, snapshots and runs.
+// The entry detail page: /ui/entry?code=<resource code>. The entry's description, its items
+// with their grades and masking, sharing and opening, grading evidence; the change under way
+// with its differences and the workflow steps the account may take (entry-workflow.js); the
+// snapshots with their profiles and the runs with their rejected rows (entry-data.js); the
+// history with each version's differences (entry-history.js).
 
 import { ready } from './layout.js';
-import { h, byId, replace, table, dash, message, formatTime, formatNumber, formatBytes } from './dom.js';
+import { h, byId, replace, table, dash, message, formatTime } from './dom.js';
 import { gradeBadge, shareBadge, statusBadge } from './badges.js';
-import { loadEntry, runStatusNames, runKindNames } from './entry-query.js';
+import { loadEntry } from './entry-query.js';
+import { viewer, vocabulary } from './account.js';
+import { takeFlash } from './session.js';
+import { stepButtons, mayEdit } from './entry-workflow.js';
+import { pendingBlock, historyList } from './entry-history.js';
+import { snapshotsBlock, runsTable } from './entry-data.js';
 
 const root = byId('entry');
 
@@ -36,59 +44,35 @@ function itemsTable(items) {
   ], items, '信息项');
 }
 
-function historyTable(history) {
-  if (history.length === 0) return message('info', '暂无历史记录');
-  return table([
-    { title: '时间', class: 'nowrap', cell: (x) => formatTime(x.at) },
-    { title: '操作', cell: (x) => x.actionName },
-    { title: '操作人', cell: (x) => dash(x.actor && (x.actor.name || x.actor.id)) },
-    { title: '状态', cell: (x) => dash(x.statusName) },
-    { title: '变更', cell: (x) => (x.changes.length === 0 ? '—' : h('ul', { class: 'changes' }, x.changes.map((c) => h('li', null, c.label + '：' + dash(c.old) + ' → ' + dash(c.new))))) },
-    { title: '说明', cell: (x) => dash(x.note) },
-  ], history, '历史记录');
+// actionLinks are the pages an account may go on to from the entry.
+function actionLinks(e, v) {
+  const code = encodeURIComponent(e.resourceCode);
+  const links = [];
+  if (mayEdit(e, v) && e.status !== 'RETIRED') links.push(h('a', { class: 'button', href: '/ui/entry-edit?code=' + code, id: 'edit-entry' }, e.changeRequest ? '继续编辑变更' : '编辑'));
+  const loads = v.role === 'steward' || v.role === 'admin' || v.role === 'district';
+  if (loads && e.status === 'PUBLISHED' && !e.secret && !e.transform) links.push(h('a', { class: 'button', href: '/ui/submit?entry=' + code }, '报送数据'));
+  const grantable = e.shareType === 'CONDITIONAL' || e.shareType === 'UNCONDITIONAL' && e.items.some((it) => it.piType);
+  if (e.status === 'PUBLISHED' && !e.secret && grantable) links.push(h('a', { class: 'button', href: '/ui/grants?entry=' + code }, '申请授权'));
+  links.push(h('a', { class: 'button', href: '/ui/lineage?entry=' + code }, '查看血缘'));
+  links.push(h('a', { class: 'button', href: '/ui/graphiql' }, '在 GraphiQL 中查询'));
+  return links;
 }
 
-function snapshotsTable(e) {
-  if (e.snapshots.length === 0) return message('info', '尚无快照：本目录还没有归集数据');
-  return table([
-    { title: '快照', class: 'mono', cell: (s) => [s.id, s.id === e.currentSnapshot ? h('span', { class: 'badge badge--ok' }, '当前') : null] },
-    { title: '提交时间', class: 'nowrap', cell: (s) => formatTime(s.committedAt) },
-    { title: '行数', class: 'num', cell: (s) => formatNumber(s.rows) },
-    { title: '文件', class: 'num', cell: (s) => formatNumber(s.files) },
-    { title: '大小', class: 'num', cell: (s) => formatBytes(s.bytes) },
-    { title: '归集批次', class: 'mono', cell: (s) => dash(s.run) },
-  ], e.snapshots, '快照');
-}
-
-function runsTable(runs) {
-  if (runs.length === 0) return message('info', '暂无归集批次');
-  return table([
-    { title: '批次', class: 'mono', cell: (r) => r.id },
-    { title: '方式', cell: (r) => runKindNames[r.kind] || dash(r.kind) },
-    { title: '状态', cell: (r) => runStatusNames[r.status] || r.status },
-    { title: '开始', class: 'nowrap', cell: (r) => formatTime(r.startedAt) },
-    { title: '结束', class: 'nowrap', cell: (r) => formatTime(r.finishedAt) },
-    { title: '读取', class: 'num', cell: (r) => formatNumber(r.rowsRead) },
-    { title: '接收', class: 'num', cell: (r) => formatNumber(r.rowsAccepted) },
-    { title: '拒收', class: 'num', cell: (r) => formatNumber(r.rowsRejected) },
-    { title: '错误', cell: (r) => dash(r.error) },
-  ], runs, '归集批次');
-}
-
-function render(e) {
+function render(e, v, vocab, flash) {
   document.title = e.name + ' - 重庆市生态环境数据资源一本账';
   const g = e.grading;
+  const steps = stepButtons(e, v);
   replace(root,
     h('div', { class: 'page-head' },
       h('p', { class: 'breadcrumb' }, h('a', { href: '/ui/directory' }, '数据资源目录'), ' / ', e.resourceCode),
       h('h1', { id: 'entry-title' }, e.name),
       h('p', { class: 'entry-badges' }, gradeBadge(e.grade), ' ', shareBadge(e.shareType, e.shareTypeName), ' ', statusBadge(e.status, e.statusName),
         e.secret ? h('span', { class: 'badge badge--stop' }, '涉密') : null),
-      h('p', { class: 'actions' },
-        h('a', { class: 'button', href: '/ui/lineage?entry=' + encodeURIComponent(e.resourceCode) }, '查看血缘'),
-        ' ',
-        h('a', { class: 'button', href: '/ui/graphiql' }, '在 GraphiQL 中查询'))),
-    e.changeRequest ? message('warn', '有未完成的变更申请：' + e.changeRequest.kindName + ' (' + e.changeRequest.statusName + ')' + (e.changeRequest.reason ? '，' + e.changeRequest.reason : '')) : null,
+      h('p', { class: 'actions' }, actionLinks(e, v))),
+    flash ? message('info', flash) : null,
+    steps ? h('section', { class: 'card', id: 'sec-workflow', 'aria-labelledby': 'sec-workflow-title' },
+      h('h2', { id: 'sec-workflow-title' }, '审核流程'), steps) : null,
+    pendingBlock(e),
     section('sec-basic', '基本信息', facts([
       ['信息资源代码', e.resourceCode], ['数据表', h('code', null, e.table)], ['信息资源摘要', e.abstract],
       ['信息资源分类', e.categoryName], ['治理领域', list(e.domainNames)], ['责任处室', e.departmentName],
@@ -111,9 +95,9 @@ function render(e) {
     ])),
     section('sec-items', '信息项 (' + e.items.length + ')', h('div', { class: 'table-wrap' }, itemsTable(e.items))),
     e.transform ? section('sec-transform', '加工 SQL', h('pre', { class: 'code' }, e.transform)) : null,
-    section('sec-snapshots', '快照', h('div', { class: 'table-wrap' }, snapshotsTable(e))),
+    section('sec-snapshots', '快照与数据概况', snapshotsBlock(e, vocab)),
     section('sec-runs', '归集批次', h('div', { class: 'table-wrap' }, runsTable(e.runs))),
-    section('sec-history', '历史记录', h('div', { class: 'table-wrap' }, historyTable(e.history))),
+    section('sec-history', '历史记录', historyList(e.history, vocab)),
   );
 }
 
@@ -123,13 +107,14 @@ async function main() {
     replace(root, message('error', '请从目录中选择一条目录资源'));
     return;
   }
+  const flash = takeFlash();
   try {
-    const e = await loadEntry(code);
+    const [e, v, vocab] = await Promise.all([loadEntry(code), viewer(), vocabulary().catch(() => null)]);
     if (!e) {
       replace(root, h('h1', null, '目录详情'), message('error', '目录 ' + code + ' 不存在或无权查看'));
       return;
     }
-    render(e);
+    render(e, v, vocab, flash);
   } catch (err) {
     replace(root, h('h1', null, '目录详情'), message('error', '加载失败：' + err.message));
   }

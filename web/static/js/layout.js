@@ -3,6 +3,7 @@
 
 import { token, clearToken, requireLogin, prefix } from './session.js';
 import { byId } from './dom.js';
+import { viewer } from './account.js';
 
 const isPublic = document.body.dataset.public === 'true';
 
@@ -20,7 +21,19 @@ function setupAccount() {
   });
 }
 
+// showAccount names the logged-in account beside the logout button.
+function showAccount() {
+  viewer().then((v) => {
+    const el = byId('account-name');
+    el.textContent = (v.name || v.id || '') + '（' + v.roleName + '）';
+    el.title = '可查看至' + v.clearance.name + (v.departmentName ? '，' + v.departmentName : '') +
+      (v.districtNames.length > 0 ? '，' + v.districtNames.join('、') : '');
+    el.hidden = false;
+  }).catch(() => { /* the page's own request reports the failure */ });
+}
+
 setupAccount();
 
 // ready is false when the page has sent its visitor to log in first.
 export const ready = isPublic || requireLogin();
+if (ready && !isPublic) showAccount();

@@ -3,6 +3,7 @@
 
 const tokenKey = 'ecolake.token';
 const noticeKey = 'ecolake.notice';
+const flashKey = 'ecolake.flash';
 export const prefix = '/ui/';
 
 export function token() {
@@ -26,6 +27,17 @@ export function takeNotice() {
   const n = sessionStorage.getItem(noticeKey);
   sessionStorage.removeItem(noticeKey);
   return n || '';
+}
+
+// flash keeps one message for the next page of this tab (a step done, then a reload).
+export function setFlash(text) {
+  sessionStorage.setItem(flashKey, text);
+}
+
+export function takeFlash() {
+  const f = sessionStorage.getItem(flashKey);
+  sessionStorage.removeItem(flashKey);
+  return f || '';
 }
 
 // toLogin leaves for the login page, which returns here after logging in. The return address

@@ -1,0 +1,103 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cqeco/ecolake/web/webtest"
+)
+
+// clear empties the form control id, as selecting its text and deleting it would.
+func clear(t *testing.T, tab *webtest.Tab, id string) {
+	t.Helper()
+	eval[bool](t, tab, fmt.Sprintf(`(() => { const el = document.getElementById(%q); el.value = ''; el.dispatchEvent(new Event('input', {bubbles: true})); return true; })()`, id))
+}
+
+// TestEditSubmitAndApprove: the steward edits a published entry of its department in the
+// browser; the catalogue's refusal of a field is shown next to it; fixed, the change is saved
+// and submitted; the reviewer finds it under 待我审核 with its differences and approves it; the
+// entry's history then shows the change field by field.
+func TestEditSubmitAndApprove(t *testing.T) {
+	ctx := context.Background()
+	const code = "0203/000010" // 露天焚烧火点监测, 大气处, published
+	const newAbstract = "卫星遥感发现的露天焚烧火点及其处置情况（经界面修改）。"
+	const newDescription = "火点是否已完成现场处置"
+	tab := loggedIn(t, "demo-steward", "/ui/entry?code=0203%2F000010")
+	waitText(t, tab, "#entry-title", "露天焚烧火点监测")
+	do(t, tab, chromedp.Click(chromedp.ID("edit-entry")))
+	waitText(t, tab, "#edit-title", "编辑目录：露天焚烧火点监测")
+	assert.Contains(t, eval[string](t, tab, `document.getElementById('entry-edit').innerText`), "保存后生成变更申请")
+
+	// A provider code that is none is refused by the catalogue, next to its field, in Chinese.
+	descID := waitJS[string](t, tab, `(() => { const r = [...document.querySelectorAll('.item-row')].find((x) => x.querySelector('.item-name').value === '已处置');
+	  return r ? r.querySelector('input[id$="-description"]').id : ''; })()`)
+	clear(t, tab, "in-providerCode")
+	clear(t, tab, "in-abstract")
+	do(t, tab,
+		chromedp.SendKeys(chromedp.ID("in-providerCode"), "123"),
+		chromedp.SendKeys(chromedp.ID("in-abstract"), newAbstract),
+		chromedp.SendKeys(chromedp.ID(descID), newDescription),
+		chromedp.SendKeys(chromedp.ID("in-reason"), "补充处置说明"),
+		chromedp.Click(chromedp.ID("save")),
+	)
+	refused := waitText(t, tab, "#in-providerCode-error", "统一社会信用代码")
+	assert.Contains(t, refused, "123")
+	assert.Equal(t, "true", eval[string](t, tab, `document.getElementById('in-providerCode').getAttribute('aria-invalid')`))
+	waitText(t, tab, "#edit-status", "未能保存")
+	assert.Contains(t, eval[string](t, tab, `document.getElementById('edit-status').innerText`), "提供方统一社会信用代码")
+	screenshot(t, tab, "20-entry-edit-refused")
+
+	// Fixed, saved and submitted: the entry shows the change under review against the published version.
+	clear(t, tab, "in-providerCode")
+	do(t, tab,
+		chromedp.SendKeys(chromedp.ID("in-providerCode"), "11500000MB0000000X"),
+		chromedp.Click(chromedp.ID("save-submit")),
+	)
+	waitJS[bool](t, tab, `location.pathname === '/ui/entry'`)
+	waitText(t, tab, "#entry", "已保存并提交审核")
+	pending := waitText(t, tab, "#sec-pending", newAbstract)
+	assert.Contains(t, pending, "待审核")
+	assert.Contains(t, pending, "信息项“已处置”的说明")
+	assert.Contains(t, pending, newDescription)
+	assert.NotContains(t, pending, "提供方代码", "the provider code is as it was")
+	data, err := srv.GraphQL(ctx, "demo-steward", `query($c: String!) { entry(code: $c) { abstract changeRequest { status } } }`, map[string]any{"c": code})
+	require.NoError(t, err)
+	entry := data["entry"].(map[string]any)
+	assert.NotEqual(t, newAbstract, entry["abstract"], "the published version is unchanged until approved")
+	assert.Equal(t, "PENDING_REVIEW", entry["changeRequest"].(map[string]any)["status"])
+
+	// The reviewer finds it under 待我审核 with its differences, and approves it.
+	rv := loggedIn(t, "demo-reviewer", "/ui/review")
+	item := fmt.Sprintf(`article[data-code=%q]`, code)
+	waitText(t, rv, "#review-list", "露天焚烧火点监测")
+	do(t, rv, chromedp.Click(chromedp.CSS(fmt.Sprintf(`button[data-open=%q]`, code))))
+	detail := waitText(t, rv, item, newDescription)
+	assert.Contains(t, detail, newAbstract)
+	assert.Contains(t, detail, "变更申请")
+	screenshot(t, rv, "21-review")
+	do(t, rv,
+		chromedp.Click(chromedp.CSS(item+` button[data-step="approveEntry"]`)),
+		chromedp.SendKeys(chromedp.ID("step-note-approveEntry"), "同意补充处置说明"),
+		chromedp.Click(chromedp.CSS(`button[data-confirm="approveEntry"]`)),
+	)
+	waitText(t, rv, "#review-status", "已审核通过并发布")
+	assert.False(t, eval[bool](t, rv, fmt.Sprintf(`document.querySelector(%q) !== null`, item)))
+
+	// The history shows the approval with the change field by field.
+	do(t, rv, chromedp.Navigate(srv.Base+"/ui/entry?code=0203%2F000010"))
+	first := waitText(t, rv, "#sec-history .history__item", "审核通过")
+	assert.Contains(t, first, "同意补充处置说明")
+	assert.Contains(t, first, "信息资源摘要")
+	assert.Contains(t, first, newAbstract)
+	assert.Contains(t, first, newDescription)
+	assert.Nil(t, eval[any](t, rv, `document.getElementById('sec-pending')`), "nothing is under way any more")
+	screenshot(t, rv, "22-entry-history")
+	data, err = srv.GraphQL(ctx, "demo-public", `query($c: String!) { entry(code: $c) { abstract } }`, map[string]any{"c": code})
+	require.NoError(t, err)
+	assert.Equal(t, newAbstract, data["entry"].(map[string]any)["abstract"], "published")
+}
