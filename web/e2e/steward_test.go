@@ -101,3 +101,52 @@ func TestEditSubmitAndApprove(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, newAbstract, data["entry"].(map[string]any)["abstract"], "published")
 }
+
+// TestRegisterEntryWithItems: the steward registers an entry with two items in the browser; a
+// field identifier the catalogue refuses is shown in its item's row; fixed, the draft is saved,
+// and submitting it names in Chinese, next to each field, what publishing still needs.
+func TestRegisterEntryWithItems(t *testing.T) {
+	tab := loggedIn(t, "demo-steward", "/ui/entry-edit")
+	waitText(t, tab, "#edit-title", "登记新目录")
+	assert.Equal(t, "DIV_AIR", eval[string](t, tab, `document.getElementById('in-department').value`), "the steward's own department")
+	do(t, tab,
+		chromedp.SendKeys(chromedp.ID("in-name"), "餐饮油烟在线监测数据"),
+		chromedp.SetValue(chromedp.ID("in-category"), "0101"),
+		chromedp.Click(chromedp.ID("add-item")),
+		chromedp.Click(chromedp.ID("add-item")),
+	)
+	rowInput := func(i int, key string) string {
+		return eval[string](t, tab, fmt.Sprintf(`document.querySelectorAll('.item-row')[%d].querySelector('input[id$="-%s"], select[id$="-%s"]').id`, i, key, key))
+	}
+	do(t, tab,
+		chromedp.SendKeys(chromedp.ID(rowInput(0, "name")), "监测点编码"),
+		chromedp.SendKeys(chromedp.ID(rowInput(0, "field")), "site_code"),
+		chromedp.Click(chromedp.ID(rowInput(0, "isKey"))),
+		chromedp.SendKeys(chromedp.ID(rowInput(1, "name")), "油烟浓度"),
+		chromedp.SendKeys(chromedp.ID(rowInput(1, "field")), "1fume"), // an identifier begins with a letter
+		chromedp.SetValue(chromedp.ID(rowInput(1, "type")), "FLOAT"),
+		chromedp.Click(chromedp.ID("save")),
+	)
+	fieldErr := rowInput(1, "field") + "-error"
+	refusal := waitText(t, tab, "#"+fieldErr, "1fume")
+	assert.NotEmpty(t, refusal)
+	assert.Contains(t, eval[string](t, tab, `document.getElementById('edit-status').innerText`), "信息项第 2 项")
+	screenshot(t, tab, "27-entry-register-refused")
+
+	clear(t, tab, rowInput(1, "field"))
+	do(t, tab,
+		chromedp.SendKeys(chromedp.ID(rowInput(1, "field")), "fume_mg"),
+		chromedp.Click(chromedp.ID("save-submit")),
+	)
+	// Saved as a draft; submitting it is refused for what a published entry needs.
+	waitText(t, tab, "#edit-status", "已保存为草稿，但未能提交审核")
+	code := waitJS[string](t, tab, `new URLSearchParams(location.search).get('code') || ''`)
+	waitText(t, tab, "#in-providerName-error", "必填")
+	assert.True(t, eval[bool](t, tab, `!document.getElementById('in-abstract-error').hidden`))
+	data, err := srv.GraphQL(context.Background(), "demo-steward", `query($c: String!) { entry(code: $c) { name status items { field name isKey } } }`, map[string]any{"c": code})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"name": "餐饮油烟在线监测数据", "status": "DRAFT", "items": []any{
+		map[string]any{"field": "site_code", "name": "监测点编码", "isKey": true},
+		map[string]any{"field": "fume_mg", "name": "油烟浓度", "isKey": false},
+	}}, data["entry"])
+}

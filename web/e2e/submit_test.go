@@ -84,4 +84,35 @@ func TestSubmissionWithRejectedRows(t *testing.T) {
 	name, _, err = tab.Download(t.TempDir(), wait, chromedp.Click(chromedp.CSS(fmt.Sprintf(`#sec-runs button[data-rejects=%q]`, run))))
 	require.NoError(t, err)
 	assert.Equal(t, "rejects-"+run+".csv", name)
+
+	// 万州区 reads only its own rows: the profile, which tells every row's values, is not shown
+	// to it. The steward sees the new snapshot's profile, and the one before it beside it.
+	waitText(t, tab, "#profile-current", "无权查看目录 0201/000003 的数据概况")
+	st := loggedIn(t, "demo-steward", "/ui/entry?code=0201%2F000003")
+	current := waitText(t, st, "#profile-current", "数据概况 · 当前快照")
+	assert.Contains(t, current, "enterprise_count")
+	do(t, st, chromedp.Click(chromedp.CSS(`#sec-snapshots button[data-profile]`)))
+	waitText(t, st, "#profile-chosen", "数据概况 · 所选快照")
+	assert.Positive(t, eval[int](t, st, `document.querySelectorAll('#profile-chosen .changed').length`), "the figures that differ from the current snapshot are marked")
+	screenshot(t, st, "28-entry-data")
+}
+
+// TestSubmissionShowsProgress: while a large file loads, the page shows how far the run is,
+// read from the run's progress door, then its outcome.
+func TestSubmissionShowsProgress(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("区县,数量\n")
+	for i := range 2_500_000 {
+		fmt.Fprintf(&b, "万州区,%d\n", i%1000)
+	}
+	path := filepath.Join(t.TempDir(), "万州区减排清单数量-大.csv")
+	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+	tab := loggedIn(t, "demo-wanzhou", "/ui/submit?entry=0201%2F000003")
+	waitText(t, tab, "#expected-headers", "区县")
+	do(t, tab, chromedp.SetUploadFiles(chromedp.ID("submit-file"), []string{path}), chromedp.Click(chromedp.ID("upload")))
+	progress := waitJS[string](t, tab, `(() => { const t = document.getElementById('progress-text').innerText;
+	  return /已读取 [1-9]/.test(t) ? t : ''; })()`)
+	assert.Regexp(t, `正在校验入库：已读取 [\d,]+ 行，接收 [\d,]+ 行，拒收 0 行`, progress)
+	waitText(t, tab, "#result-box", "报送成功：2,500,000 行已入库")
+	assert.True(t, eval[bool](t, tab, `document.getElementById('upload-progress').hidden`), "the progress gives way to the outcome")
 }

@@ -34,7 +34,10 @@ export function itemsEditor(items, vocab) {
   const body = h('div', { class: 'items-editor__rows' });
   const rows = [];
 
+  const count = h('p', { class: 'muted', id: 'items-count' });
+
   function renumber() {
+    count.textContent = '共 ' + rows.length + ' 项。文件表头须与信息项名称一致；已有信息项保留其编号，改名不会丢失数据。';
     rows.forEach((r, i) => {
       r.legend.textContent = '第 ' + (i + 1) + ' 项' + (r.state.id ? '（编号 ' + r.state.id + '）' : '（新增）');
       r.el.dataset.index = String(i);
@@ -91,9 +94,10 @@ export function itemsEditor(items, vocab) {
   }
 
   for (const it of items || []) addRow(fromEntry(it), false);
+  renumber();
   const empty = { id: 0, name: '', field: '', type: 'STRING', length: null, isKey: false, required: false, grade: 'GENERAL_1', codeList: '', piType: '', description: '', min: '', max: '' };
   const errSlot = h('p', { class: 'field__error', id: 'items-error', hidden: true });
-  const el = h('div', { class: 'items-editor field', dataset: { key: 'items' } }, errSlot, body,
+  const el = h('div', { class: 'items-editor field', dataset: { key: 'items' } }, count, errSlot, body,
     h('button', { type: 'button', class: 'button', id: 'add-item', onclick: () => addRow(Object.assign({}, empty), true) }, '新增信息项'));
 
   // value reads the rows as ItemInput values, in their order.

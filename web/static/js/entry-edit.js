@@ -69,8 +69,7 @@ function render(e, v, vocab) {
   const saveSubmit = h('button', { type: 'submit', class: 'button button--primary', id: 'save-submit', dataset: { submit: 'true' } }, '保存并提交审核');
   const form = h('form', { id: 'entry-form', class: 'entry-form', novalidate: true },
     cards,
-    h('section', { class: 'card form-section', id: 'sec-items' }, h('h2', null, '信息项（' + work.items.length + '）'),
-      h('p', { class: 'muted' }, '文件表头须与信息项名称一致；修改信息项保留其编号，改名不会丢失数据。'), items.el),
+    h('section', { class: 'card form-section', id: 'sec-items' }, h('h2', null, '信息项'), items.el),
     h('section', { class: 'card form-section' }, reasonCtl),
     h('div', { class: 'form-actions' }, save, saveSubmit,
       h('a', { class: 'button', href: e ? entryURL(code) : '/ui/directory' }, '取消')));

@@ -5,7 +5,7 @@
 
 import { ready } from './layout.js';
 import { gql } from './api.js';
-import { h, byId, replace, table, message, dash } from './dom.js';
+import { h, byId, replace, table, message, dash, formatNumber } from './dom.js';
 import { viewer, codeLists } from './account.js';
 import { search } from './directory-search.js';
 import { getJSON, upload, refusal, saveBlob } from './rest.js';
@@ -28,9 +28,11 @@ function chooser(onChoose) {
   const run = async () => {
     replace(results, message('info', '正在查找…'));
     try {
-      const res = await search({ text: input.value.trim(), filters: { status: ['PUBLISHED'] } }, 20);
-      if (res.hits.length === 0) { replace(results, message('info', '没有符合条件的已发布目录')); return; }
-      replace(results, table([
+      const text = input.value.trim();
+      const res = await search({ text, filters: { status: ['PUBLISHED'] } }, 20);
+      if (res.hits.length === 0) { replace(results, message('info', '没有符合条件的已发布目录' + (text ? '（搜索“' + text + '”）' : ''))); return; }
+      replace(results, h('p', { class: 'results__count' }, '共 ' + res.total + ' 条已发布目录' + (text ? '，搜索“' + text + '”' : '') +
+        (res.total > res.hits.length ? '，列出前 ' + res.hits.length + ' 条' : '')), table([
         { title: '信息资源代码', class: 'mono nowrap', cell: (e) => e.resourceCode },
         { title: '信息资源名称', cell: (e) => e.name },
         { title: '责任处室', cell: (e) => dash(e.departmentName) },
@@ -68,13 +70,13 @@ async function follow(code, known, state, show) {
   while (!state.done && !run) {
     const d = await gql(runsQuery, { c: code }).catch(() => null);
     const r = d && d.entry && d.entry.runs.find((x) => !known.has(x.id) && x.status === 'RUNNING');
-    if (r) run = r.id; else await pause(300);
+    if (r) run = r.id; else await pause(200);
   }
   while (!state.done && run) {
     const p = await getJSON('/api/v1/runs/' + encodeURIComponent(run) + '/progress').catch(() => null);
     if (!p || !p.running) return;
     show(p);
-    await pause(500);
+    await pause(300);
   }
 }
 
@@ -120,8 +122,9 @@ function uploadCard(e, v, lists) {
           bar.removeAttribute('value');
           following = follow(e.resourceCode, known, state, (p) => {
             if (p.percent !== undefined) bar.value = Math.round(p.percent); else bar.removeAttribute('value');
-            text.textContent = '正在校验入库：已读取 ' + p.rowsRead + ' 行，接收 ' + p.rowsAccepted + ' 行，拒收 ' + p.rowsRejected + ' 行' +
-              (p.rowsPerSecond ? '，每秒 ' + Math.round(p.rowsPerSecond) + ' 行' : '');
+            text.textContent = '正在校验入库：已读取 ' + formatNumber(p.rowsRead) + ' 行，接收 ' + formatNumber(p.rowsAccepted) + ' 行，拒收 ' +
+              formatNumber(p.rowsRejected) + ' 行' + (p.rowsPerSecond ? '，每秒 ' + formatNumber(Math.round(p.rowsPerSecond)) + ' 行' : '') +
+              (p.percent !== undefined ? '（文件已读 ' + Math.round(p.percent) + '%）' : '');
           });
         }
       });
