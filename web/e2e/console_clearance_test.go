@@ -27,12 +27,23 @@ func TestConsoleHidesEntriesAboveClearance(t *testing.T) {
 	edited, err := srv.GraphQL(ctx, "demo-steward", `mutation($c: String!, $b: Long!) { editEntry(code: $c, base: $b, input: {shareCondition: "仅限生态环境部门应急减排管理及核查使用"}) { revision } }`,
 		map[string]any{"c": hiddenCode, "b": rev["entry"].(map[string]any)["revision"]})
 	require.NoError(t, err)
-	_, err = srv.GraphQL(ctx, "demo-steward", `mutation($c: String!, $b: Long!) { submitEntry(code: $c, base: $b) { status } }`,
+	submitted, err := srv.GraphQL(ctx, "demo-steward", `mutation($c: String!, $b: Long!) { submitEntry(code: $c, base: $b) { revision } }`,
 		map[string]any{"c": hiddenCode, "b": edited["editEntry"].(map[string]any)["revision"]})
 	require.NoError(t, err)
-	_, err = srv.GraphQL(ctx, "demo-air-app", `mutation($in: GrantInput!) { requestGrant(input: $in) { id } }`,
+	t.Cleanup(func() { // sent back, so that it waits for no reviewer
+		_, err := srv.GraphQL(ctx, "demo-reviewer", `mutation($c: String!, $b: Long!) { sendBackEntry(code: $c, base: $b, comment: "测试结束") { status } }`,
+			map[string]any{"c": hiddenCode, "b": submitted["submitEntry"].(map[string]any)["revision"]})
+		assert.NoError(t, err)
+	})
+	g, err := srv.GraphQL(ctx, "demo-air-app", `mutation($in: GrantInput!) { requestGrant(input: $in) { id revision } }`,
 		map[string]any{"in": map[string]any{"entry": hiddenCode, "mode": "rows", "purpose": "密级测试", "expires": "2099-12-31"}})
 	require.NoError(t, err)
+	t.Cleanup(func() { // the request is withdrawn, so that it waits for no one's decision
+		g := g["requestGrant"].(map[string]any)
+		_, err := srv.GraphQL(ctx, "demo-air-app", `mutation($id: String!, $b: Long!) { revokeGrant(id: $id, base: $b, note: "测试结束") { status } }`,
+			map[string]any{"id": g["id"], "b": g["revision"]})
+		assert.NoError(t, err)
+	})
 
 	// The steward's pages name it: the checks below would see it.
 	steward := loggedIn(t, "demo-steward", "/ui/grants")

@@ -12,14 +12,14 @@ export const entryDetailQuery = `query EntryDetail($code: String!) {
     providerName providerCode formatTypeName sourceKindName updateCycleName writeModeName
     status statusName createdAt updatedAt publishDate currentSnapshot secret exempt exemptReason
     grade { id name rank } gradeOverride { name }
-    grading { basis factorNames impactObjectName impactDegreeName gradedAt gradedBy { id name } proposed { name } }
+    grading { basis factors factorNames impactObject impactDegree impactObjectName impactDegreeName gradedAt gradedBy { id name } proposed { name } }
     shareType shareTypeName shareModeName shareCondition sharingBasis
     openType openTypeName openCondition
     relatedCodes businessItems scenes partitions rules transform
     review { comment editors submittedBy updatedBy }
     changeRequest { kind kindName status statusName reason revision createdAt updatedAt
       review { comment editors submittedBy updatedBy } proposed { ${versionFields} } }
-    items { id field name typeName length isKey required codeListName grade { name rank } piType piTypeName description min max }
+    items { id field name typeName length isKey required codeListName grade { id name rank } piType piTypeName description min max }
     history(first: 100) { index at action actionName actor { id name } statusName note changes { field label old new } }
     snapshots { id parent committedAt rows bytes files run }
     runs { id kind status startedAt finishedAt rowsRead rowsAccepted rowsRejected error }

@@ -84,7 +84,7 @@ function openStep(panel, step, e, onDone) {
   const note = h('textarea', { id, rows: 2, class: 'step-note', required: !!s.required });
   const out = h('div', { class: 'step-result', 'aria-live': 'polite' });
   const confirm = h('button', { type: 'submit', class: 'button button--primary', dataset: { confirm: step } }, '确认' + s.title);
-  const form = h('form', { class: 'step-form card card--inset', dataset: { step } },
+  const form = h('form', { class: 'step-form card card--inset', dataset: { step }, novalidate: true },
     h('h3', null, s.title + '：' + e.name),
     h('div', { class: 'field' }, h('label', { for: id }, s.label), note),
     out,

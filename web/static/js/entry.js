@@ -13,6 +13,7 @@ import { takeFlash } from './session.js';
 import { stepButtons, mayEdit } from './entry-workflow.js';
 import { pendingBlock, historyList } from './entry-history.js';
 import { snapshotsBlock, runsTable } from './entry-data.js';
+import { gradingForm } from './entry-grading.js';
 
 const root = byId('entry');
 
@@ -88,7 +89,7 @@ function render(e, v, vocab, flash) {
       ['定级依据', g && g.basis], ['定级要素', g && list(g.factorNames)], ['影响对象', g && g.impactObjectName],
       ['影响程度', g && g.impactDegreeName], ['建议分级', g && g.proposed && g.proposed.name],
       ['定级时间', g && formatTime(g.gradedAt)], ['定级人', g && g.gradedBy && (g.gradedBy.name || g.gradedBy.id)],
-    ])),
+    ]), mayEdit(e, v) && e.status !== 'RETIRED' && vocab ? gradingForm(e, vocab) : null),
     section('sec-sharing', '共享与开放', facts([
       ['共享类型', shareBadge(e.shareType, e.shareTypeName)], ['共享方式', e.shareModeName], ['共享条件', e.shareCondition],
       ['法律依据', e.sharingBasis], ['开放类型', e.openTypeName], ['开放条件', e.openCondition],

@@ -15,7 +15,8 @@ export const fieldLabels = {
   scenes: '服务的应用场景', relatedCodes: '关联资源代码', rules: '校验规则', partitions: '分区列', maxRejectedPercent: '拒收行数上限',
   transform: '加工 SQL', items: '信息项', reason: '原因', comment: '审核意见', base: '版本号',
   entry: '目录', grantee: '被授权账号', purpose: '用途', expires: '到期时间', mode: '方式', minGroupSize: '最小分组行数',
-  unmasked: '明文信息项', note: '意见', evidence: '定级依据', override: '人工调整的分级',
+  unmasked: '明文信息项', note: '意见', evidence: '定级', override: '人工调整的分级',
+  impactObject: '影响对象', impactDegree: '影响程度', factors: '定级要素', basis: '定级依据',
 };
 
 export const itemLabels = {
@@ -39,6 +40,7 @@ export function problemLabel(field) {
   }
   if (p.base === 'items' && p.sub) return '信息项 ' + p.sub;
   const base = fieldLabels[p.base] || p.base;
+  if (p.sub) return base + '的' + (fieldLabels[p.sub] || p.sub);
   return p.index !== null ? base + '第 ' + (p.index + 1) + ' 项' : base;
 }
 
