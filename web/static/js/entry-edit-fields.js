@@ -70,7 +70,7 @@ export function valueOf(e, f) {
     default:
       if (f.key === 'gradeOverride') return (v && v.id) || '';
       if (f.key === 'writeMode') return v || 'append';
-      return v === null || v === undefined ? '' : String(v);
+      return v === null || v === undefined ? '' : String(v).trim(); // as read() reads it
   }
 }
 

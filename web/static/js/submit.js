@@ -94,7 +94,9 @@ function uploadCard(e, v, lists) {
     district.el,
     control('报送文件（CSV 或 xlsx）', file, { key: 'file', required: true, hint: 'CSV 可为 UTF-8 或 GB18030 编码；表头可在前 11 行内，其上的标题行不读取' }),
     control('工作表（xlsx，可不填）', sheet, { key: 'sheet', hint: '工作簿只有一个工作表时可不填' }),
-    control('替换已有数据（本区县本期的行）', replaceBox, { key: 'replace' }),
+    control('以本文件替换已有数据', replaceBox, { key: 'replace', hint: v.districts.length > 0
+      ? '替换本区县本文件所报时段的行，其他区县的行不变'
+      : '指定区县时替换该区县的行；不指定区县时替换整个数据表' }),
     h('div', { class: 'form-actions' }, button));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
