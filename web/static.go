@@ -20,7 +20,6 @@ var staticFS embed.FS
 
 // asset is one static file, its tag and, once asked for, its gzip form.
 type asset struct {
-	name  string
 	data  []byte
 	etag  string
 	ctype string

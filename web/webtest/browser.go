@@ -27,7 +27,7 @@ const (
 
 // ErrNoChromium is returned when Chromium is not installed; the tests fail with it rather than
 // skip, so that a missing browser never passes for a working UI.
-var ErrNoChromium = errors.New("Chromium not found at " + ChromiumPath + ": run `make chromium` to install it")
+var ErrNoChromium = errors.New("chromium not found at " + ChromiumPath + ": run `make chromium` to install it")
 
 // Browser is one headless Chromium shared by the tests of a package; each test opens its own tab.
 type Browser struct {
