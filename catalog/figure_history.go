@@ -76,8 +76,9 @@ type DayLag struct {
 	Grade      schemas.Grade
 	District   string
 	Department string
-	Reason     string    // LagNeverLoaded or LagStale
+	Reason     string    // as Lag.Reason
 	LastLoad   time.Time `json:",omitzero"`
+	Run        string    `json:",omitempty"` // the failed run, for the failure reasons
 }
 
 // MaxHistoryDays is the longest period one history read covers.

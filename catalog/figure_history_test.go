@@ -43,11 +43,11 @@ func TestTakenFiguresAgreeWithTheLiveOnes(t *testing.T) {
 	assert.Equal(t, FigureCounts{1, 3}, core.OneThing, "the idle scene, online and queried")
 	var lagging []string
 	for _, l := range v.Lagging(now, Operator(), 100, "").Lags {
-		lagging = append(lagging, l.Entry)
+		lagging = append(lagging, l.Entry+":"+l.Reason+":"+l.Run)
 	}
 	var kept []string
 	for _, l := range detail.Lagging {
-		kept = append(kept, l.Entry)
+		kept = append(kept, l.Entry+":"+l.Reason+":"+l.Run)
 	}
 	assert.Equal(t, lagging, kept)
 }
@@ -102,8 +102,8 @@ func TestFigureHistory(t *testing.T) {
 }
 
 // TestBackfilledFigures: a past day's figures from the runs' history — an entry counts from its
-// first snapshot until its cycle and grace run out, an irregular one once loaded, and entries
-// registered after the day are left out.
+// first snapshot until its cycle and grace run out, an irregular one once loaded, entries
+// registered after the day are left out, and a load that had failed by then is the reason.
 func TestBackfilledFigures(t *testing.T) {
 	s, clock := newTestStore(t)
 	ctx := context.Background()
@@ -119,6 +119,9 @@ func TestBackfilledFigures(t *testing.T) {
 	put("000003", schemas.Irregular)
 	clock.Set(at("2026-03-02 10:00"))
 	loadEntry(t, s, "0101/000001", "r1", "s1", "", at("2026-03-02 10:00"))
+	clock.Set(at("2026-03-04 10:00"))
+	require.NoError(t, s.BeginRun(ctx, Run{ID: "f3", Entry: "0101/000003", Status: RunRunning}))
+	require.NoError(t, s.FailRun(ctx, Run{ID: "f3", RowsRead: 10, RowsRejected: 9, RejectedKey: "rejects/t_000003/f3.csv", Error: "9 行数据有误"}))
 	clock.Set(at("2026-03-05 09:00"))
 	loadEntry(t, s, "0101/000002", "r2", "s2", "", at("2026-03-05 09:00"))
 	put("000004", schemas.Daily) // registered on the 5th
@@ -140,5 +143,8 @@ func TestBackfilledFigures(t *testing.T) {
 	assert.Equal(t, FigureCounts{1, 3}, c, "the daily entry within its period and grace")
 	c, lag = counts("2026-03-05 23:59")
 	assert.Equal(t, FigureCounts{1, 4}, c, "the daily one stale, the monthly one fresh, the new one counted")
-	assert.Equal(t, []string{"0101/000001:STALE", "0101/000003:NEVER_LOADED", "0101/000004:NEVER_LOADED"}, lag)
+	assert.Equal(t, []string{"0101/000001:STALE", "0101/000003:REJECTED_ROWS", "0101/000004:NEVER_LOADED"}, lag,
+		"the failure of the 4th, refused for its invalid rows")
+	_, lag = counts("2026-03-03 23:59")
+	assert.Contains(t, lag, "0101/000003:NEVER_LOADED", "before it failed")
 }

@@ -17,36 +17,59 @@ import (
 // clearance at once and at any past moment, which the cells cannot answer. It runs once a day,
 // and once per day back-filled: its cost, a walk of the directory, is paid in the background.
 
-// entryAt decides whether a due entry was collected at a moment, and when it had data.
-type entryAt func(e *Entry) (collected bool, lastLoad time.Time, loaded bool)
+// entryAt decides whether a due entry was collected at a moment, when it had data, and its
+// last run when that had failed by then (nil otherwise).
+type entryAt func(e *Entry) (collected bool, lastLoad time.Time, loaded bool, failed *Run)
 
 // collectedNow decides from the entry's current data, as the live figures do.
 func collectedNow(txn *memdb.Txn, now time.Time) entryAt {
-	return func(e *Entry) (bool, time.Time, bool) {
+	return func(e *Entry) (bool, time.Time, bool, *Run) {
 		st := loadStateTxn(txn, e.ResourceCode)
+		var failed *Run
+		if st.Last != nil && st.Last.Status == RunFailed {
+			failed = st.Last
+		}
 		snap := currentData(e, st)
 		if snap == nil {
-			return false, time.Time{}, false
+			return false, time.Time{}, false, failed
 		}
-		return collected(e, now, st), snap.CommittedAt, true
+		return collected(e, now, st), snap.CommittedAt, true, failed
 	}
+}
+
+// failedBy returns the last run of entry code started by at when it had failed by then.
+func failedBy(txn *memdb.Txn, code string, at time.Time) *Run {
+	it, err := txn.ReverseLowerBound(tableRuns, indexEntryStarted, code, at)
+	if err != nil {
+		return nil
+	}
+	raw := it.Next()
+	if raw == nil {
+		return nil
+	}
+	r := raw.(*Run)
+	if r.Entry != code || r.Status != RunFailed || r.FinishedAt.After(at) {
+		return nil
+	}
+	return r
 }
 
 // collectedAsOf decides from the newest snapshot of the entry committed by at: what the
 // runs' history says of a past day.
 func collectedAsOf(txn *memdb.Txn, at time.Time) entryAt {
-	return func(e *Entry) (bool, time.Time, bool) {
+	return func(e *Entry) (bool, time.Time, bool, *Run) {
+		failed := failedBy(txn, e.ResourceCode, at)
 		it, err := txn.ReverseLowerBound(tableSnapshots, indexEntryCommitted, e.ResourceCode, at)
 		if err != nil {
-			return false, time.Time{}, false
+			return false, time.Time{}, false, failed
 		}
 		raw := it.Next()
 		if raw == nil || raw.(*Snapshot).Entry != e.ResourceCode {
-			return false, time.Time{}, false
+			return false, time.Time{}, false, failed
 		}
 		snap := raw.(*Snapshot)
 		ok := e.UpdateCycle == schemas.Irregular || !at.After(deadline(e, snap))
-		return ok, snap.CommittedAt, true
+		return ok, snap.CommittedAt, true, failed
 	}
 }
 
@@ -86,7 +109,7 @@ func (v *View) take(day string, at time.Time, state entryAt, used SceneUse, past
 		if !isDue(e) || pastDay && e.CreatedAt.After(at) {
 			return true
 		}
-		ok, last, loaded := state(e)
+		ok, last, loaded, failed := state(e)
 		g := e.Grade()
 		if ok {
 			collectedSet[e.ResourceCode] = true
@@ -94,6 +117,12 @@ func (v *View) take(day string, at time.Time, state entryAt, used SceneUse, past
 			lag := DayLag{Entry: e.ResourceCode, Grade: g, District: e.District, Department: e.Department, Reason: LagNeverLoaded}
 			if loaded {
 				lag.Reason, lag.LastLoad = LagStale, last
+			}
+			if failed != nil { // as lagOf says it
+				lag.Reason, lag.Run = LagLastLoadFailed, failed.ID
+				if failed.RowsRejected > 0 && failed.RejectedKey != "" {
+					lag.Reason = LagRejected
+				}
 			}
 			detail.Lagging = append(detail.Lagging, lag)
 		}

@@ -49,7 +49,8 @@ func newFigureHistoryTypes() (dayT, detailT *graphql.Object) {
 		"districtName":   field(nn(str), "区县名称", func(l dayLag) any { return l.districtName }),
 		"department":     field(nn(str), "责任处室代码", func(l dayLag) any { return l.Department }),
 		"departmentName": field(nn(str), "责任处室名称", func(l dayLag) any { return l.departmentName }),
-		"reason":         field(nn(str), "原因代码: NEVER_LOADED 从未归集, STALE 数据过期", func(l dayLag) any { return l.Reason }),
+		"reason":         field(nn(str), "原因代码: NEVER_LOADED 从未归集, STALE 数据过期, LAST_LOAD_FAILED 最近一次归集失败, REJECTED_ROWS 拒收行超过上限", func(l dayLag) any { return l.Reason }),
+		"run":            field(str, "当日之前失败的归集批次", func(l dayLag) any { return nilIfEmpty(l.Run) }),
 		"reasonName":     field(nn(str), "原因", func(l dayLag) any { return catalog.LagReasonNames[l.Reason] }),
 		"lastLoad":       timeField(func(s any) time.Time { return s.(dayLag).LastLoad }, "当日之前最近一次归集"),
 	}})
