@@ -17,9 +17,9 @@ import (
 //
 // Both are computed over the entries that exist for the principal asking, as 数据归集率 is: a
 // caller learns nothing of entries hidden from it. Business items and scenes are not graded and
-// are listed to everyone who may read figures. The cost is the links between entries and the
-// business items and scenes, each served entry's load state looked up once: never a walk of the
-// directory.
+// are listed to everyone who may read figures. Each business item and scene is counted from the
+// cells of its serving entries (figure_served_cells.go), so the cost is their cells, never a walk
+// of the directory; only a scene that is not online walks its own entries, to name the missing.
 
 // InUseDays is how recently a scene must have been queried to count as in use.
 const InUseDays = 30
