@@ -32,14 +32,11 @@ const MaxSceneMissing = 200
 // business items served by entries of that key (Denominator), and those served by a collected one
 // (Numerator).
 type CoverageFigure struct {
-	Rate         float64
-	Numerator    int // business items served by a collected entry
-	Denominator  int // business items listed (not retired)
-	ByDepartment []Breakdown
-	ByDistrict   []Breakdown
-	ByDomain     []Breakdown
-	BySourceKind []Breakdown
-	Items        []ItemCoverage // by code
+	Rate        float64
+	Numerator   int // business items served by a collected entry
+	Denominator int // business items listed (not retired)
+	FigureBreakdowns
+	Items []ItemCoverage // by code
 }
 
 // ItemCoverage is one business item as the coverage figure sees it.
@@ -54,14 +51,11 @@ type ItemCoverage struct {
 // department: the scene's own; by district, domain and source kind: the scenes served by entries
 // of that key, running or not.
 type OneThingFigure struct {
-	Rate         float64
-	Numerator    int // scenes running: online and in use
-	Denominator  int // "一件事" scenes listed (not retired)
-	ByDepartment []Breakdown
-	ByDistrict   []Breakdown
-	ByDomain     []Breakdown
-	BySourceKind []Breakdown
-	Scenes       []SceneState // by code
+	Rate        float64
+	Numerator   int // scenes running: online and in use
+	Denominator int // "一件事" scenes listed (not retired)
+	FigureBreakdowns
+	Scenes []SceneState // by code
 }
 
 // SceneState is one "一件事" as the figure sees it.
@@ -102,7 +96,7 @@ func (v *View) CoverageRate(now time.Time, p *Principal) *CoverageFigure {
 		f.Items = append(f.Items, ic)
 	})
 	f.Rate = ratio(f.Numerator, f.Denominator)
-	f.ByDepartment, f.ByDistrict, f.ByDomain, f.BySourceKind = bd.sorted()
+	f.FigureBreakdowns = breakdownsOf(bd)
 	return f
 }
 
@@ -148,7 +142,7 @@ func (v *View) OneThingRate(now time.Time, p *Principal, used SceneUse) *OneThin
 		f.Scenes = append(f.Scenes, st)
 	})
 	f.Rate = ratio(f.Numerator, f.Denominator)
-	f.ByDepartment, f.ByDistrict, f.ByDomain, f.BySourceKind = bd.sorted()
+	f.FigureBreakdowns = breakdownsOf(bd)
 	return f
 }
 

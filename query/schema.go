@@ -345,7 +345,7 @@ func (s *Service) buildSchema(g *generation, entries []*catalog.Entry, rd reader
 		s.searchFields(ct, fields)
 		s.auditFields(auditPage, fields)
 		s.lineageFields(fields)
-		s.figureHistoryFields(fields)
+		s.figureHistoryFields(ct, fields)
 		s.viewerFields(ct.wf.grade, fields)
 		for i, e := range entries {
 			for name, f := range tables[i] {

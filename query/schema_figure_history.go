@@ -17,19 +17,13 @@ import (
 // held the collection figure back that day. The catalogue picks the view of the caller's
 // clearance and the entries it may see (catalog.View.FigureHistory, FigureDayFor).
 
-func newFigureHistoryTypes() (dayT, detailT *graphql.Object) {
+// breakdown is the figures' Breakdown type (catalogTypes.breakdown).
+func newFigureHistoryTypes(breakdown *graphql.Object) (dayT, detailT *graphql.Object) {
 	nn, str, integer := graphql.NewNonNull, graphql.String, graphql.Int
 	count := graphql.NewObject(graphql.ObjectConfig{Name: "FigureCount", Description: "指标的分子与分母", Fields: graphql.Fields{
 		"numerator":   field(nn(integer), "分子", func(c catalog.FigureCounts) any { return c.Numerator }),
 		"denominator": field(nn(integer), "分母", func(c catalog.FigureCounts) any { return c.Denominator }),
 		"rate":        field(nn(graphql.Float), "比率 (分母为 0 时为 0)", func(c catalog.FigureCounts) any { return c.Rate() }),
-	}})
-	breakdown := graphql.NewObject(graphql.ObjectConfig{Name: "DayBreakdown", Description: "当日分项指标", Fields: graphql.Fields{
-		"key":         field(nn(str), "分项代码", func(b catalog.Breakdown) any { return b.Key }),
-		"name":        field(nn(str), "分项名称", func(b catalog.Breakdown) any { return b.Name }),
-		"numerator":   field(nn(integer), "分子", func(b catalog.Breakdown) any { return b.Numerator }),
-		"denominator": field(nn(integer), "分母", func(b catalog.Breakdown) any { return b.Denominator }),
-		"rate":        field(nn(graphql.Float), "比率", func(b catalog.Breakdown) any { return b.Rate }),
 	}})
 	list := func(desc string, get func(catalog.FigureBreakdowns) []catalog.Breakdown) *graphql.Field {
 		return field(nn(graphql.NewList(nn(breakdown))), desc, func(f catalog.FigureBreakdowns) any { return nonNil(get(f)) })
@@ -136,8 +130,8 @@ func dayOf(s any) catalog.DayFigures {
 }
 
 // figureHistoryFields adds figureHistory and figureDay to the Query root's fields.
-func (s *Service) figureHistoryFields(fields graphql.Fields) {
-	dayT, detailT := newFigureHistoryTypes()
+func (s *Service) figureHistoryFields(ct *catalogTypes, fields graphql.Fields) {
+	dayT, detailT := newFigureHistoryTypes(ct.breakdown)
 	nn, str := graphql.NewNonNull, graphql.String
 	fields["figureHistory"] = &graphql.Field{Type: nn(graphql.NewList(nn(dayT))),
 		Description: "三项管理指标的逐日历史 (按本账号的密级查看; 区县账号不提供), 由远及近",
