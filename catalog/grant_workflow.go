@@ -109,7 +109,7 @@ func validateGrantRequest(txn *memdb.Txn, p *Principal, cmd *requestGrantCmd, no
 	if !known(p) {
 		return schemas.Userf(schemas.ErrForbidden, "无权申请授权: 账号无效或已停用")
 	}
-	if p.ID != cmd.Grantee && !curator(p) {
+	if p.ID != cmd.Grantee && !MayRequestGrantsForOthers(p) {
 		return schemas.Userf(schemas.ErrForbidden, "只能为本账号申请授权; 数据管理员与系统管理员可代为申请")
 	}
 	grantee, err := first[Principal](txn, tablePrincipals, "principal", cmd.Grantee)
@@ -188,7 +188,7 @@ func validateGrantStep(txn *memdb.Txn, typ cmdType, p *Principal, cmd *grantStep
 		// A grant on an entry above p's clearance is no grant p can know of.
 		return schemas.Userf(ErrNotFound, "授权 %s 不存在", g.ID)
 	}
-	reviewer := p.Role == RoleAdmin || p.Role == RoleReviewer && ownDepartment(p, e)
+	reviewer := mayDecideGrant(p, e)
 	if typ == cmdRevokeGrant {
 		if !reviewer && p.ID != g.Grantee {
 			return schemas.Userf(schemas.ErrForbidden, "只有目录责任部门的审核员、系统管理员或被授权账号本人可以撤销授权 %s", g.ID)
@@ -255,3 +255,19 @@ func applyGrantStep(typ cmdType) func(*memdb.Txn, *record, *grantStepCmd) error 
 		return insertGrant(txn, g)
 	}
 }
+
+// mayDecideGrant decides who approves or refuses a grant on e: the reviewers of its department,
+// and administrators.
+func mayDecideGrant(p *Principal, e *Entry) bool {
+	return p.Role == RoleAdmin || p.Role == RoleReviewer && ownDepartment(p, e)
+}
+
+// MayDecideGrants reports whether p may decide grant requests on any entry at all (a reviewer
+// of a department, an administrator): what a form offers; each request is decided by
+// mayDecideGrant.
+func MayDecideGrants(p *Principal) bool {
+	return known(p) && (p.Role == RoleAdmin || p.Role == RoleReviewer && p.Department != "")
+}
+
+// MayRequestGrantsForOthers reports whether p may request a grant for another account.
+func MayRequestGrantsForOthers(p *Principal) bool { return curator(p) }

@@ -41,11 +41,9 @@ func (s *Service) viewerFields(grade *graphql.Object, fields graphql.Fields) {
 		"reviewsDirectory": field(nn(graphql.Boolean), "可审核目录 (不能审核本人修改或提交的版本)",
 			func(p P) any { return catalog.Allowed(p, catalog.ActReviewDirectory) }),
 		"decidesGrants": field(nn(graphql.Boolean), "可审批授权 (系统管理员, 或审批本处室目录的审核员)",
-			func(p P) any {
-				return p.Role == catalog.RoleAdmin || p.Role == catalog.RoleReviewer && p.Department != ""
-			}),
+			func(p P) any { return catalog.MayDecideGrants(p) }),
 		"requestsGrantsForOthers": field(nn(graphql.Boolean), "可代其他账号申请授权 (数据管理员、系统管理员)",
-			func(p P) any { return p.Role == catalog.RoleAdmin || p.Role == catalog.RoleSteward }),
+			func(p P) any { return catalog.MayRequestGrantsForOthers(p) }),
 	}})
 	fields["viewer"] = &graphql.Field{Type: nn(viewer), Description: "当前登录的账号: 角色、密级、处室、区县, 以及可做的目录操作",
 		Resolve: func(p graphql.ResolveParams) (any, error) {
