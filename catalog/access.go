@@ -208,6 +208,13 @@ func Allowed(p *Principal, act Action) bool {
 	return false
 }
 
+// MayBackup decides who may take a backup of the service: the set holds every entry's data,
+// whatever its grade, and every account with its token digests, so only an administrator
+// cleared for core data.
+func MayBackup(p *Principal) bool {
+	return known(p) && p.Role == RoleAdmin && p.Clearance.Covers(schemas.Core)
+}
+
 // DistrictFields returns the items of e whose values are district codes: the columns that tie a
 // row to a district.
 func DistrictFields(e *Entry) []string {

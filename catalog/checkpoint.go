@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -161,8 +162,6 @@ func (s *Store) installCheckpoint(txn *memdb.Txn, idx uint64, all bool) (int64, 
 }
 
 // writeCheckpoint writes the state of txn at idx to path and fsyncs it; it returns its size.
-// Every table of ckptTables is written in chunks of ckptChunk objects, each a frame of its own
-// (encodeChunk).
 func writeCheckpoint(path string, txn *memdb.Txn, idx uint64, at time.Time) (size int64, err error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o640)
 	if err != nil {
@@ -173,7 +172,19 @@ func writeCheckpoint(path string, txn *memdb.Txn, idx uint64, at time.Time) (siz
 			err = fmt.Errorf("close checkpoint: %w", cerr)
 		}
 	}()
-	w := bufio.NewWriterSize(f, 1<<20)
+	if size, err = encodeCheckpoint(f, txn, idx, at); err != nil {
+		return 0, err
+	}
+	if err := f.Sync(); err != nil {
+		return 0, fmt.Errorf("sync checkpoint: %w", err)
+	}
+	return size, nil
+}
+
+// encodeCheckpoint writes the state of txn at idx to dst and returns its size. Every table of
+// ckptTables is written in chunks of ckptChunk objects, each a frame of its own (encodeChunk).
+func encodeCheckpoint(dst io.Writer, txn *memdb.Txn, idx uint64, at time.Time) (size int64, err error) {
+	w := bufio.NewWriterSize(dst, 1<<20)
 	var head [frameHeader]byte
 	put := func(payload []byte) error {
 		binary.LittleEndian.PutUint32(head[0:4], uint32(len(payload)))
@@ -245,9 +256,6 @@ func writeCheckpoint(path string, txn *memdb.Txn, idx uint64, at time.Time) (siz
 	}
 	if err := w.Flush(); err != nil {
 		return 0, fmt.Errorf("write checkpoint: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		return 0, fmt.Errorf("sync checkpoint: %w", err)
 	}
 	return size, nil
 }
