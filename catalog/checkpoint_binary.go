@@ -92,6 +92,9 @@ func encodeEntry(w *binWriter, e *Entry) error {
 	}
 	w.uvarint(uint64(len(t)))
 	w.b = append(w.b, t...)
+	// version 5: the snapshot retention
+	w.optInt(e.RetainSnapshots)
+	w.optInt(e.RetainDays)
 	return nil
 }
 
@@ -166,6 +169,10 @@ func decodeEntry(r *binReader) *Entry {
 				r.fail(fmt.Errorf("entry %s: transform: %w", e.ResourceCode, err))
 			}
 		}
+	}
+	if r.version >= binVersionRetention {
+		e.RetainSnapshots = r.optInt()
+		e.RetainDays = r.optInt()
 	}
 	return e
 }

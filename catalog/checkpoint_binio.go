@@ -23,6 +23,9 @@ const (
 	binVersionLoadSettings = 3
 	// binVersionTransform: entries with a derived entry's transform (JSON) at their end.
 	binVersionTransform = 4
+	// binVersionRetention: entries with their snapshot retention (RetainSnapshots, RetainDays)
+	// after the transform.
+	binVersionRetention = 5
 )
 
 var errBinShort = errors.New("chunk ends inside an object")
@@ -46,6 +49,14 @@ func (w *binWriter) optFloat(f *float64) {
 	w.boolean(f != nil)
 	if f != nil {
 		w.b = binary.LittleEndian.AppendUint64(w.b, math.Float64bits(*f))
+	}
+}
+
+// optInt writes an int that may be absent: a flag byte, then a signed varint.
+func (w *binWriter) optInt(v *int) {
+	w.boolean(v != nil)
+	if v != nil {
+		w.varint(int64(*v))
 	}
 }
 
@@ -130,6 +141,18 @@ func (r *binReader) optFloat() *float64 {
 	f := math.Float64frombits(binary.LittleEndian.Uint64(r.b[r.off:]))
 	r.off += 8
 	return &f
+}
+
+// optInt reads what binWriter.optInt wrote; nil when absent.
+func (r *binReader) optInt() *int {
+	if !r.boolean() {
+		return nil
+	}
+	v := int(r.varint())
+	if r.err != nil {
+		return nil
+	}
+	return &v
 }
 
 func (r *binReader) bytes() []byte {

@@ -33,7 +33,7 @@ var ckptTables = []ckptTable{
 		legacyItemIDs(e)
 		compactEntry(e)
 		e.remember()
-	}), entryRestorer), binVersionTransform, encodeEntry, func(r *binReader, _ *Entry) *Entry { return decodeEntry(r) }), nil},
+	}), entryRestorer), binVersionRetention, encodeEntry, func(r *binReader, _ *Entry) *Entry { return decodeEntry(r) }), nil},
 	{tableSnapshots, ckptSnapshot, restoring(objectsOf[Snapshot](tableSnapshots), snapshotRestorer), nil},
 	{tableRuns, ckptRun, restoring(objectsOf[Run](tableRuns), runRestorer), nil},
 	{tablePrincipals, ckptPrincipal, objectsOf[Principal](tablePrincipals), nil},

@@ -9,10 +9,12 @@ import (
 )
 
 // withoutLoadSettings clears what binary versions before binVersionLoadSettings did not carry:
-// the entry's load settings and its items' ranges, and the transform (version 4).
+// the entry's load settings and its items' ranges, the transform (version 4) and the retention
+// (version 5).
 func withoutLoadSettings(e *Entry) {
 	e.Rules, e.WriteMode, e.MaxRejectedPercent, e.Partitions = nil, "", nil, nil
 	e.Transform = nil
+	e.RetainSnapshots, e.RetainDays = nil, nil // version 5
 	items := e.Items.Slice()
 	for i := range items {
 		items[i].Min, items[i].Max = "", ""
@@ -38,7 +40,7 @@ func TestBinaryV2CheckpointStillLoads(t *testing.T) {
 				}
 			}
 		}
-	}, chunkBinary, []string{"entry\nb\x02"}, []string{"entry\nb\x04", "history\nb\x02"})
+	}, chunkBinary, []string{"entry\nb\x02"}, []string{"entry\nb\x05", "history\nb\x02"})
 }
 
 // A version 2 chunk of entries with every field it had set reads back as written, items and
@@ -133,7 +135,7 @@ func encodeEntryV2(w *binWriter, e *Entry) error {
 func encodeEntryV3(w *binWriter, e *Entry) error {
 	c := *e
 	c.Transform = nil
-	if err := encodeEntry(w, &c); err != nil {
+	if err := encodeEntryV4(w, &c); err != nil {
 		return err
 	}
 	w.b = w.b[:len(w.b)-1] // the empty transform's length
@@ -158,5 +160,5 @@ func TestBinaryV3CheckpointStillLoads(t *testing.T) {
 				}
 			}
 		}
-	}, chunkBinary, []string{"entry\nb\x03"}, []string{"entry\nb\x04", "history\nb\x02"})
+	}, chunkBinary, []string{"entry\nb\x03"}, []string{"entry\nb\x05", "history\nb\x02"})
 }

@@ -389,6 +389,8 @@ func validateRunInputs(txn *memdb.Txn, p *problems, e *Entry, run *Run) {
 		s, err := first[Snapshot](txn, tableSnapshots, "snapshot", in.Snapshot)
 		if err != nil || s.Entry != in.Entry {
 			p.add(at, "快照%s不是目录 %s 的快照", schemas.Quote(in.Snapshot), in.Entry)
+		} else if s.Expired() {
+			p.add(at, "目录 %s 的快照%s已按快照保留策略过期，请以输入的当前数据重新加工", in.Entry, schemas.Quote(in.Snapshot))
 		}
 	}
 }

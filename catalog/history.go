@@ -151,6 +151,8 @@ var entryFields = []entryField{
 	{"write_mode", "写入方式", func(e *Entry) string { return e.WriteMode }},
 	{"max_rejected_percent", "拒收行数上限（%）", func(e *Entry) string { return percentText(e.MaxRejectedPercent) }},
 	{"partitions", "分区列", func(e *Entry) string { return joined(e.Partitions) }},
+	{"retain_snapshots", "快照保留个数", func(e *Entry) string { return intText(e.RetainSnapshots) }},
+	{"retain_days", "快照保留天数", func(e *Entry) string { return intText(e.RetainDays) }},
 	{"transform_sql", "加工 SQL", func(e *Entry) string { return transformSQL(e) }},
 }
 

@@ -292,6 +292,7 @@ func checkLoadSettings(p *problems, e *Entry) {
 	if v := e.MaxRejectedPercent; v != nil && !(*v >= 0 && *v <= 100) {
 		p.add("max_rejected_percent", "拒收行数上限 %g%% 应在 0 到 100 之间", *v)
 	}
+	checkRetention(p, e)
 	if len(e.Rules) > MaxRules {
 		p.add("rules", "最多 %d 条规则，当前 %d 条", MaxRules, len(e.Rules))
 	} else {

@@ -94,6 +94,10 @@ type Entry struct {
 	// Partitions are the Hive-style partition columns of the entry's files (ParsePartition):
 	// an item's field, or year(field) / month(field) of a DATE or TIMESTAMP item.
 	Partitions []string
+	// RetainSnapshots and RetainDays bound how long the entry's past snapshots are kept
+	// (retention.go); nil follows the service's default, 0 sets no bound of that kind.
+	RetainSnapshots *int
+	RetainDays      *int
 	// Transform, for a derived entry, is the SQL its data is made from (derived.go); nil for
 	// an entry loaded from a source.
 	Transform *Transform
@@ -167,6 +171,7 @@ func (e *Entry) Copy() *Entry {
 		v := *e.MaxRejectedPercent
 		c.MaxRejectedPercent = &v
 	}
+	c.RetainSnapshots, c.RetainDays = copyInt(e.RetainSnapshots), copyInt(e.RetainDays)
 	c.Review.Editors = append([]string(nil), e.Review.Editors...)
 	c.Transform = e.Transform.Copy()
 	return &c
@@ -199,6 +204,9 @@ type Snapshot struct {
 	Bytes         int64
 	SchemaVersion int
 	CommittedAt   time.Time
+	// ExpiredAt is when retention expired the snapshot (retention.go): its files may be gone
+	// and it is never read again. Zero while its data is kept.
+	ExpiredAt time.Time
 }
 
 // Run statuses.
