@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -21,7 +20,8 @@ import (
 // The total size is bounded by LRU eviction of files no caller has pinned; files pinned by
 // running queries are never removed, so a single Acquire larger than the bound overshoots it
 // until released. For buckets implementing LocalPather, the bucket's own paths are returned
-// (after checking their size) and nothing is copied.
+// (after checking their checksum) and nothing is copied. No file is handed out whose bytes this
+// process has not verified since it last changed (cache_verify.go).
 type Cache struct {
 	b        BucketReader
 	local    LocalPather
@@ -33,6 +33,7 @@ type Cache struct {
 	lru      *list.List             // of *cacheEntry, most recently used first
 	size     int64
 	inflight map[string]*fetchCall
+	v        verifier
 }
 
 type cacheEntry struct {
@@ -114,7 +115,7 @@ func (c *Cache) Acquire(ctx context.Context, files []DataFile) (paths []string, 
 		}
 		if c.local != nil {
 			if p, ok := c.local.LocalPath(f.Key); ok {
-				if err := checkLocal(p, f); err != nil {
+				if err := c.v.check(p, f); err != nil {
 					unpin()
 					return nil, nil, err
 				}
@@ -122,7 +123,7 @@ func (c *Cache) Acquire(ctx context.Context, files []DataFile) (paths []string, 
 				continue
 			}
 		}
-		e, err := c.pin(ctx, f)
+		e, err := c.pinVerified(ctx, f)
 		if err != nil {
 			unpin()
 			return nil, nil, err
@@ -135,20 +136,6 @@ func (c *Cache) Acquire(ctx context.Context, files []DataFile) (paths []string, 
 	c.mu.Unlock()
 	var once sync.Once
 	return paths, func() { once.Do(unpin) }, nil
-}
-
-func checkLocal(path string, f DataFile) error {
-	fi, err := os.Stat(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("cache %s: %w", f.Key, ErrNotFound)
-	}
-	if err != nil {
-		return fmt.Errorf("cache %s: %w", f.Key, err)
-	}
-	if fi.Size() != f.Bytes {
-		return fmt.Errorf("cache %s: size %d, manifest says %d: %w", f.Key, fi.Size(), f.Bytes, ErrChecksum)
-	}
-	return nil
 }
 
 // cacheName derives the local file name from key and checksum, so that names are always safe
@@ -246,6 +233,7 @@ func (c *Cache) fetch(ctx context.Context, f DataFile, path string) (err error) 
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("cache fetch %s: %w", f.Key, err)
 	}
+	c.v.trust(path, f)
 	return nil
 }
 
