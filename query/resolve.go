@@ -126,6 +126,11 @@ func (s *Service) run(ctx context.Context, r *request, p *Plan) ([]map[string]an
 	if err != nil {
 		return nil, fmt.Errorf("snapshot %s of %s: %w", p.Snapshot, p.Entry, err)
 	}
+	if snap.Expired() { // by time, id or page cursor: its files may be gone
+		err := catalog.ExpiredError(p.Entry, snap)
+		msg, _ := schemas.UserMessage(err)
+		return nil, &userError{msg: msg, err: err}
+	}
 	m, err := s.manifest(ctx, snap.ManifestKey)
 	if err != nil {
 		return nil, err

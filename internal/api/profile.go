@@ -89,6 +89,9 @@ func ReadProfile(ctx context.Context, v *catalog.View, b lake.BucketReader, p *c
 	if err != nil || snap.Entry != e.ResourceCode {
 		return nil, schemas.Userf(schemas.ErrNotFound, "未找到目录 %s 的数据快照: %s", e.ResourceCode, schemas.Clip(snapshotID, 64))
 	}
+	if snap.Expired() {
+		return nil, catalog.ExpiredError(e.ResourceCode, snap)
+	}
 	key := snap.ManifestKey
 	if key == "" {
 		key = lake.ManifestKey(e.Table, snap.ID)
