@@ -22,21 +22,32 @@ type GCResult struct {
 // of a load still in flight: the cut-off keeps the second kind. The lake itself knows nothing of
 // snapshots; the caller decides what is live.
 func CollectGarbage(ctx context.Context, b Bucket, prefix string, live func(key string) bool, cutoff time.Time, dryRun bool) (GCResult, error) {
+	return CollectListed(ctx, b, prefix, func(context.Context) (func(string) bool, error) { return live, nil }, cutoff, dryRun)
+}
+
+// CollectListed is CollectGarbage for a caller that keeps committing while it collects: it lists
+// the objects first and only then asks what is live, so that a snapshot committed while the
+// listing ran keeps every file the listing saw.
+func CollectListed(ctx context.Context, b Bucket, prefix string, liveSet func(context.Context) (func(string) bool, error), cutoff time.Time, dryRun bool) (GCResult, error) {
 	var res GCResult
-	var candidates []string
+	var keys []string
 	err := b.Iter(ctx, prefix, func(key string) error {
-		res.Scanned++
-		if live(key) {
-			res.Live++
-			return nil
-		}
-		candidates = append(candidates, key)
+		keys = append(keys, key)
 		return nil
 	})
 	if err != nil {
 		return res, fmt.Errorf("gc list %s: %w", prefix, err)
 	}
-	for _, key := range candidates {
+	res.Scanned = len(keys)
+	live, err := liveSet(ctx)
+	if err != nil {
+		return res, err
+	}
+	for _, key := range keys {
+		if live(key) {
+			res.Live++
+			continue
+		}
 		attrs, err := b.Attributes(ctx, key)
 		if errors.Is(err, ErrNotFound) {
 			continue // removed meanwhile
