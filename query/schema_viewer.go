@@ -44,6 +44,8 @@ func (s *Service) viewerFields(grade *graphql.Object, fields graphql.Fields) {
 			func(p P) any { return catalog.MayDecideGrants(p) }),
 		"requestsGrantsForOthers": field(nn(graphql.Boolean), "可代其他账号申请授权 (数据管理员、系统管理员)",
 			func(p P) any { return catalog.MayRequestGrantsForOthers(p) }),
+		"loadsData": field(nn(graphql.Boolean), "可报送数据 (系统管理员、数据管理员, 区县账号报送本区县的数据)",
+			func(p P) any { return catalog.MayLoadSome(p) }),
 	}})
 	fields["viewer"] = &graphql.Field{Type: nn(viewer), Description: "当前登录的账号: 角色、密级、处室、区县, 以及可做的目录操作",
 		Resolve: func(p graphql.ResolveParams) (any, error) {

@@ -29,15 +29,17 @@ type page struct {
 	etag string
 }
 
-// navItems are the main navigation, in order.
-var navItems = []struct{ Name, Label string }{
-	{"cockpit", "驾驶舱"},
-	{"directory", "目录"},
-	{"review", "审核"},
-	{"submit", "报送"},
-	{"grants", "授权"},
-	{"lineage", "血缘"},
-	{"graphiql", "GraphiQL"},
+// navItems are the main navigation, in order. An item with Needs is shown only to an account
+// whose viewer has that permission set (layout.js): reviewing to reviewers, submitting to those
+// who may load. The pages themselves ask the catalogue whatever the menu shows.
+var navItems = []struct{ Name, Label, Needs string }{
+	{"cockpit", "驾驶舱", ""},
+	{"directory", "目录", ""},
+	{"review", "审核", "reviewsDirectory"},
+	{"submit", "报送", "loadsData"},
+	{"grants", "授权", ""},
+	{"lineage", "血缘", ""},
+	{"graphiql", "GraphiQL", ""},
 }
 
 var pages = []*page{
@@ -65,8 +67,8 @@ type layoutData struct {
 }
 
 type navLink struct {
-	Href, Label string
-	Current     bool
+	Href, Label, Needs string
+	Current            bool
 }
 
 func init() {
@@ -84,7 +86,7 @@ func (p *page) render() error {
 	}
 	d := layoutData{page: p, Prefix: Prefix, Year: time.Now().Year()}
 	for _, n := range navItems {
-		d.Nav = append(d.Nav, navLink{Href: Prefix + n.Name, Label: n.Label, Current: n.Name == p.Nav})
+		d.Nav = append(d.Nav, navLink{Href: Prefix + n.Name, Label: n.Label, Needs: n.Needs, Current: n.Name == p.Nav})
 	}
 	var b bytes.Buffer
 	if err := t.ExecuteTemplate(&b, "layout", d); err != nil {

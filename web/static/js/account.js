@@ -7,7 +7,7 @@ import { gql } from './api.js';
 let viewerP = null;
 
 const viewerQuery = `{ viewer { id name role roleName clearance { id name rank } department departmentName
-  districts districtNames editsDirectory reviewsDirectory decidesGrants requestsGrantsForOthers } }`;
+  districts districtNames editsDirectory reviewsDirectory decidesGrants requestsGrantsForOthers loadsData } }`;
 
 // viewer answers the account of the session.
 export function viewer() {

@@ -29,6 +29,10 @@ function showAccount() {
     el.title = '可查看至' + v.clearance.name + (v.departmentName ? '，' + v.departmentName : '') +
       (v.districtNames.length > 0 ? '，' + v.districtNames.join('、') : '');
     el.hidden = false;
+    // The menu offers a page only to an account that may use it.
+    for (const li of document.querySelectorAll('.main-nav li[data-needs]')) {
+      li.hidden = v[li.dataset.needs] !== true;
+    }
   }).catch(() => { /* the page's own request reports the failure */ });
 }
 
