@@ -215,6 +215,14 @@ func MayBackup(p *Principal) bool {
 	return known(p) && p.Role == RoleAdmin && p.Clearance.Covers(schemas.Core)
 }
 
+// MayReadMetrics decides the scrape of the service's metrics (/metrics). They count requests,
+// loads and rows over the whole directory, and its collection figure, so only a principal for
+// whom every entry exists (seesAll) may read them: an administrator, a steward, or a manager —
+// the last reads aggregates only and changes nothing, the account a scrape token is best held by.
+func MayReadMetrics(p *Principal) bool {
+	return seesAll(p) && (p.Role == RoleAdmin || p.Role == RoleSteward || p.Role == RoleManager)
+}
+
 // DistrictFields returns the items of e whose values are district codes: the columns that tie a
 // row to a district.
 func DistrictFields(e *Entry) []string {

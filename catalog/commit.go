@@ -34,8 +34,10 @@ import (
 // the fsync covering its record has returned; commands become visible in journal order, a batch
 // at a time. A failed write or fsync fails every command not yet durable and leaves the store
 // refusing writes (s.failed); the journal is cut back to what the last fsync covered, as far as
-// the file system still lets it. head tracks no memdb watch channels (it is not memdb's primary),
-// so no watch taken on a View ever fires: live views wait on Changed.
+// the file system still lets it. A full disk is the exception (diskfull.go): once the cut is
+// durable, head is rolled back to the durable state and writes are taken again. head tracks no
+// memdb watch channels (it is not memdb's primary), so no watch taken on a View ever fires: live
+// views wait on Changed.
 
 // queued is a command on its way into the journal.
 type queued struct {
@@ -142,12 +144,12 @@ func (s *Store) applyQueue(keep bool) (sync bool) {
 // index change together, as the seal expects.
 func (s *Store) applyBatch(batch []*queued) (n int, applied, start bool) {
 	s.mu.Lock()
-	err, written := s.writableLocked(), s.written
+	err, written, head, gen := s.writableLocked(), s.written, s.head, s.headGen
 	s.mu.Unlock()
 	if err != nil {
 		return s.refuse(batch, err), false, false
 	}
-	txn := s.head.Txn(true)
+	txn := head.Txn(true)
 	defer txn.Abort()
 	staged := s.staged[:0]
 	for i, q := range batch {
@@ -165,6 +167,12 @@ func (s *Store) applyBatch(batch []*queued) (n int, applied, start bool) {
 	}
 	s.staged = staged[:0]
 	s.mu.Lock()
+	if s.headGen != gen {
+		// head was rolled back meanwhile (diskfull.go): apply again to the state left.
+		s.mu.Unlock()
+		txn.Abort()
+		return s.applyBatch(batch)
+	}
 	defer s.mu.Unlock()
 	if err := s.writableLocked(); err != nil {
 		return s.refuse(batch, err), false, false // closed or failed while it was being applied
@@ -301,18 +309,21 @@ func (s *Store) syncBatchLocked() []*queued {
 	j, batch := s.j, s.pending
 	s.pending = s.spare[:0]
 	rotated := false
-	if s.checkpointDue() {
+	if s.checkpointNowLocked() {
 		if nj, err := s.newSegment(upto + 1); err != nil {
 			s.log.Error("catalog checkpoint: cannot start a new journal segment", "err", err)
 		} else {
 			s.j, rotated = nj, true
+			s.ckptCarry = ckptCarry{idx: upto, n: s.sinceCkpt, bytes: s.sinceBytes}
 			s.sinceCkpt, s.sinceBytes = 0, 0
 		}
 	}
 	s.mu.Unlock()
+	began := time.Now()
 	err := s.commitJournal(j, batch)
-	if rotated {
-		if cerr := j.close(); err == nil && cerr != nil {
+	took := time.Since(began)
+	if rotated && err == nil {
+		if cerr := j.close(); cerr != nil {
 			err = fmt.Errorf("close journal %s: %w", j.seg.path, cerr)
 		}
 	}
@@ -321,9 +332,15 @@ func (s *Store) syncBatchLocked() []*queued {
 		s.spare = batch[:0]
 	}
 	if err != nil {
+		if j.f != nil && isNoSpace(err) {
+			if later, ok := s.rollBackLocked(j, rotated, sealed, err); ok {
+				return append(sealed, later...)
+			}
+		}
 		s.failed = err
-		if !rotated {
-			_ = j.cut() // best effort: drop what no fsync covered
+		_ = j.cut() // best effort: drop what no fsync covered
+		if rotated {
+			_ = j.close()
 		}
 		s.log.Error("catalog journal write failed: writes refused until restart", "err", err)
 		s.failSealed(sealed)
@@ -335,6 +352,7 @@ func (s *Store) syncBatchLocked() []*queued {
 	s.statsMu.Lock()
 	s.stats.Commands += int64(upto - prev)
 	s.stats.Syncs++
+	s.stats.SyncTime += took
 	s.statsMu.Unlock()
 	if rotated {
 		s.checkpointAsync(snap, upto)

@@ -174,10 +174,14 @@ func (j *journal) commit(b []byte) error {
 }
 
 // cut truncates the segment back to what the last fsync covered, so that records whose commit
-// failed do not come back at the next start, and positions the next write there.
+// failed (whole or half written) do not come back at the next start, makes the cut durable and
+// positions the next write there.
 func (j *journal) cut() error {
 	if err := j.f.Truncate(j.synced); err != nil {
 		return fmt.Errorf("truncate journal %s: %w", j.seg.path, err)
+	}
+	if err := j.f.Sync(); err != nil {
+		return fmt.Errorf("sync cut journal %s: %w", j.seg.path, err)
 	}
 	if _, err := j.f.Seek(j.synced, 0); err != nil {
 		return fmt.Errorf("seek journal %s: %w", j.seg.path, err)

@@ -39,7 +39,11 @@ type Store struct {
 	syncing bool       // a writer or its goroutine is syncing batches (commit.go)
 	idle    *sync.Cond // on mu: syncing became false
 	failed  error      // set when the journal can no longer be trusted; writes refuse
-	closed  bool
+	// headGen counts roll-backs of head after the journal was refused for want of space
+	// (diskfull.go): an applier whose transaction began on an older head applies again.
+	headGen   uint64
+	ckptCarry ckptCarry // the journal a running checkpoint is to compact (diskfull.go)
+	closed    bool
 	// syncHook, when set (tests only), runs before each journal fsync; an error fails it.
 	syncHook func() error
 

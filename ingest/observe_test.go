@@ -47,3 +47,18 @@ func TestRunsAreObserved(t *testing.T) {
 	id = res.Run.ID
 	assert.Equal(t, []string{id + " " + catalog.RunRunning, id + " " + catalog.RunFailed}, l.events)
 }
+
+// TestEveryObserverHearsRuns: observers added one after another (the OpenLineage publisher and
+// the metrics) all hear of each run, in the order added.
+func TestEveryObserverHearsRuns(t *testing.T) {
+	e := newEnv(t, DefaultConfig())
+	e.putEntry(nil)
+	first, second := &runLog{cat: e.cat}, &runLog{cat: e.cat}
+	e.svc.ObserveRuns(first)
+	e.svc.ObserveRuns(second)
+	res, err := e.submit("报送.csv", "站点编码,区县,监测日期\nS1,渝中区,2024-01-01\n", nil)
+	require.NoError(t, err)
+	want := []string{res.Run.ID + " " + catalog.RunRunning, res.Run.ID + " " + catalog.RunSucceeded}
+	assert.Equal(t, want, first.events)
+	assert.Equal(t, want, second.events)
+}

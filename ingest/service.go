@@ -35,8 +35,8 @@ type Service struct {
 	now    func() time.Time
 	board  *progressBoard // the progress of the loads running (progress.go)
 	turns  *entryTurns    // one load per entry at a time (progress.go)
-	// observer hears of every run the catalogue recorded as begun or ended; nil for nobody.
-	observer RunObserver
+	// observers hear of every run the catalogue recorded as begun or ended, in the order added.
+	observers []RunObserver
 }
 
 // RunObserver hears of runs: RunChanged is called with a run's id once the catalogue has
@@ -44,14 +44,14 @@ type Service struct {
 // OpenLineage publisher queues).
 type RunObserver interface{ RunChanged(runID string) }
 
-// ObserveRuns makes o hear of every run begun or ended from now on; set it before the service
-// is used.
-func (s *Service) ObserveRuns(o RunObserver) { s.observer = o }
+// ObserveRuns makes o hear, beside the observers added before it, of every run begun or ended
+// from now on; add them before the service is used.
+func (s *Service) ObserveRuns(o RunObserver) { s.observers = append(s.observers, o) }
 
-// runChanged tells the observer, if any, that the catalogue recorded a change of run id.
+// runChanged tells the observers that the catalogue recorded a change of run id.
 func (s *Service) runChanged(id string) {
-	if s.observer != nil {
-		s.observer.RunChanged(id)
+	for _, o := range s.observers {
+		o.RunChanged(id)
 	}
 }
 

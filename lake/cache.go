@@ -34,6 +34,7 @@ type Cache struct {
 	size     int64
 	inflight map[string]*fetchCall
 	v        verifier
+	counts   cacheCounts // Stats (cache_stats.go); guarded by mu
 }
 
 type cacheEntry struct {
@@ -119,6 +120,7 @@ func (c *Cache) Acquire(ctx context.Context, files []DataFile) (paths []string, 
 					unpin()
 					return nil, nil, err
 				}
+				c.count(func(n *cacheCounts) { n.local++ })
 				paths = append(paths, p)
 				continue
 			}
@@ -152,6 +154,7 @@ func (c *Cache) pin(ctx context.Context, f DataFile) (*cacheEntry, error) {
 	for {
 		c.mu.Lock()
 		if e, ok := c.entries[name]; ok {
+			c.counts.hits++
 			e.pins++
 			c.lru.MoveToFront(e.elem)
 			c.mu.Unlock()
@@ -185,6 +188,7 @@ func (c *Cache) pin(ctx context.Context, f DataFile) (*cacheEntry, error) {
 			c.mu.Unlock()
 			return nil, err
 		}
+		c.counts.misses++
 		e := &cacheEntry{name: name, path: path, size: f.Bytes, pins: 1}
 		e.elem = c.lru.PushFront(e)
 		c.entries[name] = e

@@ -44,6 +44,9 @@ func CollectListed(ctx context.Context, b Bucket, prefix string, liveSet func(co
 		return res, err
 	}
 	for _, key := range keys {
+		if err := ctx.Err(); err != nil {
+			return res, err // shutting down: what is deleted so far stays deleted, nothing live is touched
+		}
 		if live(key) {
 			res.Live++
 			continue

@@ -94,13 +94,32 @@ type spillFile struct {
 	n    int64 // bytes written
 	fw   *pqarrow.FileWriter
 	rows int64
+	err  error // the first write error (a full disk): the Parquet library may panic on it
 }
 
 func (s *spillFile) Write(p []byte) (int, error) {
 	n, err := s.f.Write(p)
 	s.h.Write(p[:n])
 	s.n += int64(n)
+	if err != nil && s.err == nil {
+		s.err = err
+	}
 	return n, err
+}
+
+// guard runs fn, a call into the Parquet library writing to s. The library panics on some write
+// errors (the file's magic number); a panic after s failed to write is that error, returned.
+// Any other panic is a bug and goes on.
+func (s *spillFile) guard(what string, fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if s.err == nil {
+				panic(r)
+			}
+			err = fmt.Errorf("%s: %v: %w", what, r, s.err)
+		}
+	}()
+	return fn()
 }
 
 // NewTableWriter returns a writer for records of schema. Zero fields of cfg take their defaults.
@@ -171,7 +190,8 @@ func (w *TableWriter) write(ctx context.Context, rec arrow.RecordBatch) error {
 		if off != 0 || take != n {
 			part = rec.NewSlice(off, off+take)
 		}
-		err := w.cur.fw.WriteBuffered(part)
+		cur := w.cur
+		err := cur.guard("write parquet", func() error { return cur.fw.WriteBuffered(part) })
 		if part != rec {
 			part.Release()
 		}
@@ -198,7 +218,11 @@ func (w *TableWriter) open(first arrow.RecordBatch) error {
 		return fmt.Errorf("spill file: %w", err)
 	}
 	s := &spillFile{f: f, h: sha256.New()}
-	fw, err := pqarrow.NewFileWriter(w.schema, s, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	var fw *pqarrow.FileWriter
+	err = s.guard("parquet writer", func() (err error) {
+		fw, err = pqarrow.NewFileWriter(w.schema, s, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+		return err
+	})
 	if err != nil {
 		f.Close()
 		os.Remove(f.Name())
@@ -275,7 +299,7 @@ func (w *TableWriter) flush(ctx context.Context) error {
 		s.f.Close()
 		os.Remove(s.f.Name())
 	}()
-	if err := s.fw.Close(); err != nil {
+	if err := s.guard("close parquet", s.fw.Close); err != nil {
 		return fmt.Errorf("close parquet: %w", err)
 	}
 	md, err := s.fw.FileMetadata()
@@ -328,7 +352,7 @@ func (w *TableWriter) Close(ctx context.Context) ([]DataFile, error) {
 func (w *TableWriter) Abort() {
 	w.closed = true
 	if w.cur != nil {
-		w.cur.fw.Close()
+		_ = w.cur.guard("abort parquet", w.cur.fw.Close)
 		w.cur.f.Close()
 		os.Remove(w.cur.f.Name())
 		w.cur = nil

@@ -1,10 +1,9 @@
 package query
 
 import (
+	"context"
 	"fmt"
-	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/graphql-go/graphql"
@@ -44,14 +43,6 @@ func (r *request) notePlan(e *catalog.Entry, p *Plan, a catalog.Access) {
 	}
 }
 
-// requestIDs numbers requests within the process; the id also carries the start time, so ids
-// stay unique across restarts.
-var requestIDs atomic.Uint64
-
-func newRequestID(start time.Time) string {
-	return start.UTC().Format("20060102T150405.000000") + "-" + strconv.FormatUint(requestIDs.Add(1), 36)
-}
-
 // event is the audit event of a finished request.
 func (r *request) event(id string, p *catalog.Principal, start time.Time, res *graphql.Result) audit.Event {
 	ev := audit.Event{ID: id, At: start, Millis: float64(time.Since(start).Microseconds()) / 1000, Outcome: audit.OutcomeOK}
@@ -61,11 +52,7 @@ func (r *request) event(id string, p *catalog.Principal, start time.Time, res *g
 			ev.Scene = p.ID
 		}
 	}
-	if len(res.Errors) > 0 {
-		ev.Outcome = "ERROR"
-		if code, ok := res.Errors[0].Extensions["code"].(string); ok && code != "" {
-			ev.Outcome = code
-		}
+	if ev.Outcome = outcomeOf(res); len(res.Errors) > 0 {
 		ev.Error = res.Errors[0].Message
 	}
 	if r == nil {
@@ -95,13 +82,14 @@ func (r *request) cut() []map[string]any {
 }
 
 // RecordDoor records in the audit a read through a door other than GraphQL (the SDL, the audit
-// export): which door, for whom, how many rows, how it ended. Without an audit it records
-// nothing; an event that cannot be recorded is an error, and the door withholds its answer.
-func (s *Service) RecordDoor(p *catalog.Principal, door string, start time.Time, rows int, failed error) error {
+// export): which door, for whom, how many rows, how it ended, under the request id ctx carries
+// (audit.RequestID). Without an audit it records nothing; an event that cannot be recorded is an
+// error, and the door withholds its answer.
+func (s *Service) RecordDoor(ctx context.Context, p *catalog.Principal, door string, start time.Time, rows int, failed error) error {
 	if s.cfg.Audit == nil {
 		return nil
 	}
-	ev := audit.Event{ID: newRequestID(start), At: start, Principal: p.ID, Role: p.Role, Items: []string{door},
+	ev := audit.Event{ID: audit.RequestIDOr(ctx, start), At: start, Principal: p.ID, Role: p.Role, Items: []string{door},
 		Rows: rows, Millis: float64(time.Since(start).Microseconds()) / 1000, Outcome: audit.OutcomeOK}
 	if p.Role == catalog.RoleScene {
 		ev.Scene = p.ID
@@ -110,7 +98,7 @@ func (s *Service) RecordDoor(p *catalog.Principal, door string, start time.Time,
 		ev.Outcome, ev.Error = schemas.CodeOf(failed), failed.Error()
 	}
 	if err := s.cfg.Audit.Record(ev); err != nil {
-		s.log.Error("audit record failed: answer withheld", "door", door, "user", p.ID, "err", err)
+		s.log.Error("audit record failed: answer withheld", "door", door, "request_id", ev.ID, "user", p.ID, "err", err)
 		return &userError{msg: "审计记录写入失败, 本次结果不予返回, 请联系管理员", err: err}
 	}
 	return nil

@@ -62,7 +62,7 @@ func TestEveryRequestIsAudited(t *testing.T) {
 	assert.Equal(t, schemas.CodeUnauthenticated, evs[5].Outcome)
 	assert.Empty(t, evs[5].Principal)
 
-	assert.Contains(t, f.logBuf.String(), `"request":"`+ok.ID+`"`, "the log line carries the audit's request id")
+	assert.Contains(t, f.logBuf.String(), `"request_id":"`+ok.ID+`"`, "the log line carries the audit's request id")
 }
 
 // TestNoDataLeavesUnaudited: when the audit cannot record, the answer is withheld.

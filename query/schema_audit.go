@@ -209,7 +209,7 @@ func (s *Service) ExportAudit(ctx context.Context, w io.Writer, view *catalog.Vi
 		*ev = v.Event
 		return v.Hidden
 	})
-	if rerr := s.RecordDoor(p, "audit.csv", start, n, err); rerr != nil && err == nil {
+	if rerr := s.RecordDoor(ctx, p, "audit.csv", start, n, err); rerr != nil && err == nil {
 		err = rerr
 	}
 	return n, err

@@ -3,6 +3,7 @@ package query
 import (
 	"crypto/sha256"
 	"fmt"
+	"time"
 
 	"github.com/graphql-go/graphql"
 
@@ -39,7 +40,9 @@ func (s *Service) cachedSchema(g *generation, cache map[string]*graphql.Schema, 
 	entries, names := what()
 	g.mu.Unlock()
 
+	t0 := time.Now()
 	sc, err := s.buildSchema(g, entries, rd, names)
+	s.counters.built(time.Since(t0))
 	if err != nil {
 		err = fmt.Errorf("build schema generation %d for %s: %w", g.gen, key, err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/graphql-go/graphql"
 	"github.com/graphql-go/graphql/gqlerrors"
 
+	"github.com/cqeco/ecolake/audit"
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/lake"
 	"github.com/cqeco/ecolake/lineage"
@@ -59,6 +60,8 @@ type Service struct {
 
 	slots  chan struct{} // one per request executing, Config.MaxConcurrent in all
 	shares *shares       // Config.MaxConcurrentPerPrincipal per principal (admission.go)
+
+	counters counters // Stats (stats.go)
 
 	stop   chan struct{}
 	done   chan struct{}
@@ -191,7 +194,7 @@ func (s *Service) Close() error {
 // Do executes one request for a principal against the catalogue view current when it starts.
 func (s *Service) Do(ctx context.Context, p *catalog.Principal, req Request) *graphql.Result {
 	start := time.Now()
-	id := newRequestID(start)
+	id := audit.RequestIDOr(ctx, start)
 	if s.closed.Load() {
 		return errResult("查询服务已关闭")
 	}
@@ -220,7 +223,7 @@ func (s *Service) Do(ctx context.Context, p *catalog.Principal, req Request) *gr
 		res.Extensions["truncated"] = t
 	}
 	fields, datasets, snapshots, rows := r.audit()
-	attrs := []any{"request", id, "user", p.ID, "fields", fields, "dataset", datasets, "snapshot", snapshots,
+	attrs := []any{"request_id", id, "user", p.ID, "fields", fields, "dataset", datasets, "snapshot", snapshots,
 		"rows", rows, "duration", time.Since(start), "generation", g.gen}
 	if len(res.Errors) > 0 {
 		attrs = append(attrs, "err", res.Errors[0].Message)
@@ -237,11 +240,12 @@ func (s *Service) record(id string, p *catalog.Principal, r *request, start time
 // recordResult records the audit event of a request and returns its answer, or, when the event
 // cannot be made durable, an error in its place: no data leaves unrecorded.
 func (s *Service) recordResult(id string, p *catalog.Principal, r *request, start time.Time, res *graphql.Result) *graphql.Result {
+	s.counters.answered(outcomeOf(res))
 	if s.cfg.Audit == nil {
 		return res
 	}
 	if err := s.cfg.Audit.Record(r.event(id, p, start, res)); err != nil {
-		s.log.Error("audit record failed: answer withheld", "request", id, "err", err)
+		s.log.Error("audit record failed: answer withheld", "request_id", id, "err", err)
 		return &graphql.Result{Errors: []gqlerrors.FormattedError{coded(codeInternal, "审计记录写入失败, 本次查询结果不予返回, 请联系管理员")}}
 	}
 	return res
@@ -273,6 +277,10 @@ func (s *Service) publicError(r *request, table string, err error) error {
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return &userError{msg: fmt.Sprintf("查询 %s 超时或已取消", table), err: err}
+	}
+	if errors.Is(err, lake.ErrChecksum) {
+		s.log.Error("lake file failed its checksum: not served", "user", r.principal.ID, "dataset", table, "err", err)
+		return &userError{msg: fmt.Sprintf("查询 %s 失败: 数据文件校验不符 (可能已损坏), 未返回任何数据; 已记录, 请联系管理员", table), err: err}
 	}
 	s.log.Error("query failed", "user", r.principal.ID, "dataset", table, "err", err)
 	return &userError{msg: fmt.Sprintf("查询 %s 失败", table), err: err}

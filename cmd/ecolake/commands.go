@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -23,7 +22,9 @@ type command struct {
 	args    []string // positional arguments, as shown in usage
 	lake    bool     // takes the lake flags (S3 location and credentials)
 	verbose bool     // logs at Info level (serve, ingest, gc)
-	setup   func(fs *flag.FlagSet, cfg *app.Config) runFunc
+	// ownConfig: the command reads the configuration file and environment itself (config check)
+	ownConfig bool
+	setup     func(fs *flag.FlagSet, cfg *app.Config) runFunc
 }
 
 type runFunc func(ctx context.Context, pos []string, out io.Writer, log *slog.Logger) int
@@ -36,7 +37,7 @@ var commands = []*command{
 		detail: "只能在还没有任何账号的数据目录上运行; 令牌只显示这一次。"},
 	{name: "ingest", summary: "离线归集一个报送文件 (CSV 或 xlsx)", args: []string{"文件.csv 或 文件.xlsx"}, lake: true, verbose: true, setup: setupIngest,
 		detail: "退出码: 0 全部入库, 1 已入库但有拒绝行, 2 未入库。"},
-	{name: "gc", summary: "清理无快照引用的孤立文件", lake: true, verbose: true, setup: setupGC},
+	{name: "gc", summary: "按快照保留策略使过期快照失效, 并清理无快照引用的文件", lake: true, verbose: true, setup: setupGC},
 	{name: "principal create", summary: "创建账号 (之后用 token create 签发令牌)", setup: setupPrincipalCreate,
 		detail: "角色: admin 系统管理员, steward 数据管理员, reviewer 审核员, manager 管理层, analyst 数据分析人员, scene 应用场景, district 区县生态环境局。\n" +
 			"密级上限: GENERAL_1 … GENERAL_4, IMPORTANT, CORE (也可写中文名称, 如 一般数据3级)。"},
@@ -108,6 +109,7 @@ func setupServe(fs *flag.FlagSet, cfg *app.Config) runFunc {
 	fs.DurationVar(&cfg.Schedule.RealtimePoll, "realtime-poll", cfg.Schedule.RealtimePoll, "更新周期为“实时”的目录的拉取`间隔`")
 	fs.DurationVar(&cfg.Schedule.Tick, "schedule-tick", cfg.Schedule.Tick, "调度器检查到期归集的`间隔`")
 	targetFlags(fs, cfg)
+	gcServeFlags(fs, cfg)
 	return func(ctx context.Context, _ []string, _ io.Writer, log *slog.Logger) int {
 		if err := app.Serve(ctx, *cfg, log, nil); err != nil {
 			log.Error("serve", "err", err)
@@ -147,8 +149,9 @@ func rejectedFlag(fs *flag.FlagSet, cfg *app.Config) {
 
 func setupGC(fs *flag.FlagSet, cfg *app.Config) runFunc {
 	var ga app.GCArgs
-	fs.DurationVar(&ga.MinAge, "min-age", time.Hour, "保留比这更新的未引用文件 (可能属于进行中的归集), 如 1h")
-	fs.BoolVar(&ga.DryRun, "dry-run", false, "只列出将被删除的文件, 不删除")
+	fs.DurationVar(&cfg.GC.MinAge, "min-age", cfg.GC.MinAge, "保留比这更新的未引用文件 (可能属于进行中的归集), 如 1h")
+	fs.BoolVar(&ga.DryRun, "dry-run", false, "只列出将过期的快照与将被删除的文件, 不做改动")
+	retentionFlags(fs, cfg)
 	return func(ctx context.Context, _ []string, out io.Writer, log *slog.Logger) int {
 		return app.RunGC(ctx, *cfg, ga, out, log)
 	}
@@ -232,23 +235,26 @@ func ttlFlag(fs *flag.FlagSet, ttl *time.Duration) {
 	})
 }
 
-// lakeFlags adds the S3 lake settings; the environment supplies defaults so secrets stay off the
-// command line.
+// lakeFlags adds the S3 lake settings. Like every flag, each may also come from the environment
+// (ECOLAKE_S3_SECRET_KEY, …; see config.go), which keeps secrets off the command line and out of
+// the configuration file.
 func lakeFlags(fs *flag.FlagSet, cfg *app.Config) {
-	fs.StringVar(&cfg.Lake, "lake", os.Getenv("ECOLAKE_LAKE"), "数据湖`位置`: 空为 数据目录/lake, 或 s3://bucket/prefix (环境变量 ECOLAKE_LAKE)")
-	fs.StringVar(&cfg.S3.Endpoint, "s3-endpoint", os.Getenv("ECOLAKE_S3_ENDPOINT"), "S3 服务`地址` 主机:端口 (ECOLAKE_S3_ENDPOINT)")
-	fs.StringVar(&cfg.S3.AccessKey, "s3-access-key", os.Getenv("ECOLAKE_S3_ACCESS_KEY"), "S3 访问`密钥ID` (ECOLAKE_S3_ACCESS_KEY)")
-	cfg.SetS3Secret(os.Getenv("ECOLAKE_S3_SECRET_KEY"))
+	fs.StringVar(&cfg.Lake, "lake", cfg.Lake, "数据湖`位置`: 空为 数据目录/lake, 或 s3://bucket/prefix (环境变量 ECOLAKE_LAKE)")
+	fs.StringVar(&cfg.S3.Endpoint, "s3-endpoint", cfg.S3.Endpoint, "S3 服务`地址` 主机:端口 (ECOLAKE_S3_ENDPOINT)")
+	fs.StringVar(&cfg.S3.AccessKey, "s3-access-key", cfg.S3.AccessKey, "S3 访问`密钥ID` (ECOLAKE_S3_ACCESS_KEY)")
 	fs.Func("s3-secret-key", "S3 私有`密钥` (建议改用环境变量 ECOLAKE_S3_SECRET_KEY)", func(v string) error {
 		cfg.SetS3Secret(v)
 		return nil
 	})
-	fs.BoolVar(&cfg.S3.Secure, "s3-secure", os.Getenv("ECOLAKE_S3_SECURE") == "true", "通过 https 访问 S3 (ECOLAKE_S3_SECURE=true)")
-	fs.StringVar(&cfg.S3.Region, "s3-region", os.Getenv("ECOLAKE_S3_REGION"), "S3 `区域` (ECOLAKE_S3_REGION)")
+	fs.BoolVar(&cfg.S3.Secure, "s3-secure", cfg.S3.Secure, "通过 https 访问 S3 (ECOLAKE_S3_SECURE=true)")
+	fs.StringVar(&cfg.S3.Region, "s3-region", cfg.S3.Region, "S3 `区域` (ECOLAKE_S3_REGION)")
 	// The OpenLineage events of the runs these commands make.
-	fs.StringVar(&cfg.OpenLineageFile, "openlineage-file", os.Getenv("ECOLAKE_OPENLINEAGE_FILE"),
+	fs.StringVar(&cfg.OpenLineageFile, "openlineage-file", cfg.OpenLineageFile,
 		"把每次归集与加工的 OpenLineage 事件逐行追加到该`文件` (ECOLAKE_OPENLINEAGE_FILE)")
-	fs.StringVar(&cfg.OpenLineageURL, "openlineage-url", os.Getenv("ECOLAKE_OPENLINEAGE_URL"),
-		"把 OpenLineage 事件发送到该 HTTP `地址` (ECOLAKE_OPENLINEAGE_URL; 令牌用环境变量 ECOLAKE_OPENLINEAGE_TOKEN); 发送失败不影响归集")
-	cfg.OpenLineageToken = os.Getenv("ECOLAKE_OPENLINEAGE_TOKEN")
+	fs.StringVar(&cfg.OpenLineageURL, "openlineage-url", cfg.OpenLineageURL,
+		"把 OpenLineage 事件发送到该 HTTP `地址` (ECOLAKE_OPENLINEAGE_URL); 发送失败不影响归集")
+	fs.Func("openlineage-token", "发送 OpenLineage 事件所用的`令牌` (建议改用环境变量 ECOLAKE_OPENLINEAGE_TOKEN)", func(v string) error {
+		cfg.OpenLineageToken = v
+		return nil
+	})
 }

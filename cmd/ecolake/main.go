@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/cqeco/ecolake/internal/app"
@@ -53,20 +54,73 @@ func run(args []string, stdout, stderr io.Writer) int {
 		commandHelp(stdout, cmd, fs)
 		return app.ExitOK
 	case err != nil:
-		fmt.Fprintf(stderr, "错误: %s\n运行 ecolake help %s 查看用法\n", flagError(err), cmd.name)
+		fmt.Fprintf(stderr, "错误: %s\n运行 ecolake help %s 查看用法\n", flagError(fs, err), cmd.name)
 		return app.ExitFailed
 	case len(pos) > len(cmd.args):
 		fmt.Fprintf(stderr, "错误: 多余的参数 %q\n运行 ecolake help %s 查看用法\n", strings.Join(pos[len(cmd.args):], " "), cmd.name)
 		return app.ExitFailed
 	}
-	level := slog.LevelWarn // the offline account and directory commands say what they did themselves
-	if cmd.verbose {
-		level = slog.LevelInfo
+	if !cmd.ownConfig { // config check reads the file itself, to report on it
+		if _, errs := applyConfig(fs, configPath(fs, os.LookupEnv), os.LookupEnv); len(errs) > 0 {
+			fmt.Fprintln(stderr, "配置有误:")
+			for _, e := range errs {
+				fmt.Fprintf(stderr, "  %s\n", e)
+			}
+			fmt.Fprintln(stderr, "运行 ecolake config check 检查配置")
+			return app.ExitFailed
+		}
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	log := newLogger(stderr, fs, cmd.verbose)
+	ctx, stop := signalContext(context.Background(), log, os.Exit)
 	defer stop()
 	return exec(ctx, pos, stdout, log)
+}
+
+// ExitForced is the exit code after a second SIGINT or SIGTERM cut the shutdown short: 128 plus
+// the signal's number, as a shell reports a process killed by it (130 for SIGINT, 143 for
+// SIGTERM).
+func exitForced(sig os.Signal) int {
+	if s, ok := sig.(syscall.Signal); ok {
+		return 128 + int(s)
+	}
+	return app.ExitFailed
+}
+
+// signalContext is cancelled by the first SIGINT or SIGTERM, which starts a graceful shutdown
+// (serve lets in-flight requests finish, up to 30 s); a second one calls exit at once, leaving
+// whatever was in flight undone: the journal, fsync'd before every change, replays clean.
+func signalContext(parent context.Context, log *slog.Logger, exit func(int)) (context.Context, func()) {
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	return watchSignals(parent, ch, log, exit, func() { signal.Stop(ch) })
+}
+
+func watchSignals(parent context.Context, ch <-chan os.Signal, log *slog.Logger, exit func(int), release func()) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(parent)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case sig := <-ch:
+			log.Info("signal received: stopping; a second signal forces the exit", "signal", sig.String())
+			cancel()
+		case <-done:
+			return
+		}
+		select {
+		case sig := <-ch:
+			log.Error("second signal: forced exit, in-flight work abandoned", "signal", sig.String(), "code", exitForced(sig))
+			exit(exitForced(sig))
+		case <-done:
+		}
+	}()
+	var once sync.Once
+	return ctx, func() {
+		once.Do(func() {
+			release()
+			close(done)
+			cancel()
+		})
+	}
 }
 
 // find resolves "serve" or "principal create" to its command and the arguments after it. When it
@@ -139,8 +193,9 @@ func help(args []string, stdout, stderr io.Writer) int {
 func flags(c *command, cfg *app.Config) (*flag.FlagSet, runFunc) {
 	fs := flag.NewFlagSet("ecolake "+c.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors and help are printed by run, in Chinese
+	commonFlags(fs)
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "数据`目录`: 目录库日志、本地数据湖与缓存都在其下")
-	fs.StringVar(&cfg.CodeLists, "codelists", os.Getenv("ECOLAKE_CODELISTS"),
+	fs.StringVar(&cfg.CodeLists, "codelists", cfg.CodeLists,
 		"替换代码表的`目录`: 其中的 <代码表名>.csv 取代内置的同名代码表 (环境变量 ECOLAKE_CODELISTS)")
 	if c.lake {
 		lakeFlags(fs, cfg)
@@ -238,10 +293,14 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 // flagError says in Chinese what the flag package found wrong.
-func flagError(err error) string {
+func flagError(fs *flag.FlagSet, err error) string {
 	msg := err.Error()
 	if m := badValueRE.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("选项 --%s 的取值 %s 无效: %s", m[2], m[1], m[3])
+		reason := m[3]
+		if f := fs.Lookup(m[2]); f != nil {
+			reason = valueReason(f, errors.New(reason))
+		}
+		return fmt.Sprintf("选项 --%s 的取值 %s 无效: %s", m[2], m[1], reason)
 	}
 	for en, zh := range map[string]string{
 		"flag provided but not defined: ": "未知的选项 ",

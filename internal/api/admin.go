@@ -22,6 +22,7 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/principals/{id}/tokens", s.handleCreateToken)
 	mux.HandleFunc("POST /api/v1/tokens/{id}/revoke", s.handleRevokeToken)
 	mux.HandleFunc("POST /api/v1/entries", s.handleImportEntries)
+	mux.HandleFunc("GET /api/v1/admin/backup", s.handleBackup)
 }
 
 // maxAdminBody bounds the JSON body of an account request.

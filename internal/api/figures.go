@@ -42,7 +42,7 @@ func (s *Server) handleFiguresWorkbook(w http.ResponseWriter, r *http.Request) {
 		defer wb.Close()
 		rows = wb.Rows()
 	}
-	if rerr := s.Query.RecordDoor(p, "figures.xlsx", start, rows, err); rerr != nil {
+	if rerr := s.Query.RecordDoor(r.Context(), p, "figures.xlsx", start, rows, err); rerr != nil {
 		WriteError(w, s.Log, rerr)
 		return
 	}

@@ -94,7 +94,7 @@ func (s *Server) handleSDL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	write, err := s.Query.SDLWriter(p, tables)
-	if rerr := s.Query.RecordDoor(p, "schema.graphql", start, 0, err); rerr != nil {
+	if rerr := s.Query.RecordDoor(r.Context(), p, "schema.graphql", start, 0, err); rerr != nil {
 		WriteError(w, s.Log, rerr)
 		return
 	}

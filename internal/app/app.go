@@ -35,6 +35,7 @@ type App struct {
 	// lineage sends the runs' OpenLineage events (Config.OpenLineageFile, OpenLineageURL); nil
 	// when neither is set.
 	lineage *lineageOut
+	gc      gcState // gc.go, gc_schedule.go
 }
 
 // Open validates cfg and opens catalogue, lake, cache, ingest and query. withQuery is false for

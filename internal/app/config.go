@@ -56,6 +56,8 @@ type Config struct {
 	// Targets are the management figures' targets (--collection-target, --coverage-target,
 	// --one-thing-target), shown beside each figure by every door.
 	Targets catalog.FigureTargets
+	// GC is snapshot retention and the collection of unreferenced lake objects (gc.go).
+	GC GCConfig
 }
 
 // DefaultConfig is the embedded default: everything local under ./var, no other process.
@@ -72,6 +74,7 @@ func DefaultConfig() Config {
 		// 《网络安全法》第二十一条: network logs are kept at least six months.
 		AuditRetentionDays: 190,
 		Targets:            catalog.DefaultFigureTargets(),
+		GC:                 DefaultGCConfig(),
 	}
 }
 
@@ -100,6 +103,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("audit retention %d days must not be negative", c.AuditRetentionDays))
 	}
 	if err := c.Targets.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.GC.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	if c.CacheMaxBytes <= 0 {

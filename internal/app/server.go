@@ -60,6 +60,7 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr st
 	recorderDone := make(chan struct{})
 	go func() { defer close(recorderDone); a.figureRecorder(log).run(rctx) }()
 	defer func() { stopRecorder(); <-recorderDone }()
+	defer a.startGC(ctx)() // scheduled gc (gc_schedule.go), stopped before the catalogue closes
 	schedDone := make(chan struct{})
 	if cfg.Scheduler {
 		// Pulls under way when ctx ends see it and record their runs failed, committing nothing;
