@@ -12,7 +12,7 @@ VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 
 # Tests find the MinIO server binary here (lake/s3/miniotest).
 export ECOLAKE_MINIO := $(MINIO)
 
-.PHONY: all build run test vet bench bench-catalog bench-search minio postgres chromium clean
+.PHONY: all build run test vet bench bench-catalog bench-search faults fuzz minio postgres chromium clean
 
 all: build
 
@@ -77,6 +77,23 @@ bench-catalog:
 # PutEntry (16 writers), the index built from the catalogue, search latency per query kind.
 bench-search:
 	$(GO) test -run '^$$' -bench BenchmarkSearch -benchtime 200x -timeout 2h ./catalog/search/ -search.entries $(BENCH_ENTRIES)
+
+# The long fault runs (the short version of each runs in `make test`): FAULT_TRIALS kill -9 trials
+# per lake (local and MinIO) at random points of ingest, submission, commit, checkpoint, gc and
+# backup; MinIO stopped mid-load; a full data directory; a corrupted lake object; LOAD_DURATION of
+# 64 clients reading while loads commit; then `make fuzz`. Tables and curves go to test-output/.
+FAULT_TRIALS  ?= 200
+LOAD_DURATION ?= 10m
+FUZZTIME      ?= 10m
+faults: $(MINIO) build
+	ECOLAKE_FAULT_TRIALS=$(FAULT_TRIALS) $(GO) test -count=1 -timeout 6h -v -run 'TestFault' -skip 'TestFaultLoad' ./test/
+	ECOLAKE_LOAD_DURATION=$(LOAD_DURATION) $(GO) test -count=1 -timeout 2h -v -run 'TestFaultLoad' ./test/
+	$(MAKE) fuzz FUZZTIME=$(FUZZTIME)
+
+# Every parser of outside input (each `func Fuzz…`) fuzzed for FUZZTIME; the table goes to
+# test-output/fuzz.txt and each corpus (the smallest inputs) is kept under testdata/fuzz.
+fuzz:
+	FUZZTIME=$(FUZZTIME) GO=$(GO) ./test/faults/fuzz.sh
 
 clean:
 	rm -rf bin $(DATA)
