@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/internal/proctest"
 	"github.com/cqeco/ecolake/lake"
 )
 
@@ -36,24 +36,6 @@ func (f *fakeTicks) asked() []time.Duration {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]time.Duration(nil), f.waits...)
-}
-
-// syncBuffer is a log sink the schedule's goroutine writes while the test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // snapshotFiles is every object of snapshot s: its manifest and data files.
@@ -86,7 +68,7 @@ func TestScheduledGC(t *testing.T) {
 	ctx := context.Background()
 	cfg := grantSetup(t)
 	cfg.GC = GCConfig{Interval: 24 * time.Hour, MinAge: time.Hour, Retention: catalog.Retention{Snapshots: 2}}
-	var logs syncBuffer
+	var logs proctest.Output // the schedule logs from its goroutine while the test reads
 	a, err := Open(ctx, cfg, slog.New(slog.NewTextHandler(&logs, nil)), false)
 	require.NoError(t, err)
 	defer a.Close()
