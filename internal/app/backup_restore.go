@@ -26,8 +26,9 @@ type RestoreArgs struct {
 	From string // the set: a local folder or s3://bucket/prefix
 }
 
-// maxMissingShown bounds the missing objects a failed restore names.
-const maxMissingShown = 20
+// maxMissingShown bounds the missing objects a failed restore names (its message is bounded by
+// schemas.MaxUserMessage).
+const maxMissingShown = 8
 
 // RunRestore rebuilds a data directory from a backup set. The target (cfg.DataDir) must be
 // absent or empty; everything is built in a sibling folder named *.restoring-* and renamed into
@@ -206,7 +207,8 @@ func copyFromSet(ctx context.Context, set, target lake.Bucket, o api.BackupObjec
 }
 
 // checkTargetLake makes sure the target lake holds every object of the list with its size,
-// naming those it lacks.
+// naming the first of those it lacks. What to do about it comes before the names: a message
+// is bounded, and the advice must survive the cut.
 func checkTargetLake(ctx context.Context, target lake.Bucket, meta api.BackupMeta, objs []api.BackupObject) error {
 	var bad []string
 	for _, o := range objs {
@@ -228,10 +230,15 @@ func checkTargetLake(ctx context.Context, target lake.Bucket, meta api.BackupMet
 		more = fmt.Sprintf("\n  …… 另有 %d 个", len(bad)-maxMissingShown)
 	}
 	hint := ""
-	if !meta.WithObjects {
-		hint = fmt.Sprintf("\n该备份不含对象副本 (备份时未加 --with-objects): 请用 --lake 指向备份时的数据湖 %s", meta.Lake)
+	switch {
+	case meta.WithObjects:
+	case strings.HasPrefix(meta.Lake, "s3://"):
+		hint = fmt.Sprintf("; 该备份不含对象副本 (备份时未加 --with-objects): 请用 --lake %s 恢复到备份时的数据湖, 或改用带 --with-objects 的备份", meta.Lake)
+	default:
+		hint = fmt.Sprintf("; 该备份不含对象副本 (备份时未加 --with-objects), 而备份时的数据湖是本地目录 %s: 请用 --with-objects 重新备份后再恢复", meta.Lake)
 	}
-	return userErr("目标数据湖缺少备份引用的 %d 个对象:\n  %s%s%s", len(bad), strings.Join(bad[:min(len(bad), maxMissingShown)], "\n  "), more, hint)
+	return userErr("目标数据湖 %s 缺少备份引用的 %d 个对象%s\n  %s%s", target.Name(), len(bad), hint,
+		strings.Join(bad[:min(len(bad), maxMissingShown)], "\n  "), more)
 }
 
 // reportRestored opens the restored catalogue once and says what it holds.
