@@ -30,6 +30,16 @@ type Server struct {
 	// Schedule is the scheduler's settings, for the plans the doors show.
 	Schedule ingest.ScheduleConfig
 	Log      *slog.Logger // nil logs nothing
+
+	// Cache, LastGC and CollectionTarget are read by /metrics (nil: their metrics left out).
+	Cache            *lake.Cache
+	LastGC           func() GCResult
+	CollectionTarget float64
+	// Metrics is the registry /metrics serves; nil: Routes makes one over the server's parts
+	// (once: a second Routes reuses it).
+	Metrics *Metrics
+
+	probe *lakeProbe // the readiness probe of Bucket, when it is a Prober
 }
 
 // Routes is the HTTP surface of the service.
@@ -40,11 +50,20 @@ func (s *Server) Routes() http.Handler {
 	if s.Exports == nil {
 		s.Exports = NewUploads(2, 1)
 	}
+	if s.Metrics == nil {
+		s.Metrics = NewMetrics(MetricsSources{Cat: s.Cat, Cache: s.Cache, Query: s.Query, Ingest: s.Ingest,
+			LastGC: s.LastGC, CollectionTarget: s.CollectionTarget})
+	}
+	if p, ok := s.Bucket.(Prober); ok && s.probe == nil {
+		s.probe = &lakeProbe{p: p, now: time.Now}
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok\n")
 	})
+	mux.HandleFunc("GET /readyz", s.handleReady)
+	mux.HandleFunc("GET /metrics", s.handleMetrics(s.Metrics.handler()))
 	if s.Query != nil {
 		mux.Handle("/graphql", s.Query.Handler())
 	}
@@ -66,7 +85,7 @@ func (s *Server) Routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/lineage", s.handleLineageEvent)
 	mux.Handle(web.Prefix, web.Handler())
 	mux.HandleFunc("GET /{$}", s.handleIndex)
-	return mux
+	return tracked(mux, s.Metrics.http, s.Log)
 }
 
 // principal resolves the bearer token; it writes 401 and returns nil when there is none.
@@ -138,5 +157,7 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 		"GET|POST /api/v1/principals/{账号}/tokens    令牌 (系统管理员)\n"+
 		"POST /api/v1/tokens/{令牌}/revoke            吊销令牌 (系统管理员)\n"+
 		"GET  /ui/                                  网页界面 (目录、血缘、GraphiQL)\n"+
-		"GET  /healthz                              健康检查\n")
+		"GET  /healthz                              健康检查 (进程存活)\n"+
+		"GET  /readyz                               就绪检查 (目录库、数据湖、查询模式)\n"+
+		"GET  /metrics                              运行指标 (Prometheus 格式; 系统管理员、数据管理员或管理人员令牌)\n")
 }

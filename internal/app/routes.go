@@ -16,5 +16,6 @@ const (
 // Routes is the HTTP surface of the service: the doors of internal/api over the App's parts.
 func (a *App) Routes() http.Handler {
 	return (&api.Server{Cat: a.Cat, Bucket: a.Bucket, Ingest: a.Ingest, Query: a.Query,
-		Uploads: api.NewUploads(maxUploads, maxUploadsPerPrincipal), Log: a.log, Schedule: a.cfg.Schedule}).Routes()
+		Uploads: api.NewUploads(maxUploads, maxUploadsPerPrincipal), Log: a.log, Schedule: a.cfg.Schedule,
+		Cache: a.Cache, LastGC: a.gcResult, CollectionTarget: a.cfg.Targets.Collection}).Routes()
 }
