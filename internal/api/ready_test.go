@@ -3,13 +3,21 @@ package api
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"testing"
 	"time"
 
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/lake/s3"
+	"github.com/cqeco/ecolake/lake/s3/miniotest"
 )
 
 // noProbeCache makes every readiness check probe the lake afresh (the test restores it).
@@ -114,4 +122,39 @@ func TestLakeProbeTimeout(t *testing.T) {
 		}
 	}
 	assert.Equal(t, "数据湖不可访问: 探测超时 (1ms)", lake.reason)
+}
+
+// TestReadyS3BucketGone: on an S3 lake, the service is ready while MinIO has the bucket and not
+// ready, naming the lake, once the bucket is gone.
+func TestReadyS3BucketGone(t *testing.T) {
+	noProbeCache(t)
+	m := miniotest.Start(t)
+	ctx := context.Background()
+	b, err := s3.New(ctx, s3.Config{Endpoint: m.Endpoint, Bucket: "ready", AccessKey: m.AccessKey, SecretKey: s3.Secret(m.SecretKey)})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = b.Close() })
+	ccfg := catalog.DefaultConfig()
+	ccfg.Dir = t.TempDir()
+	cat, err := catalog.Open(ctx, ccfg, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = cat.Close() })
+	srv := httptest.NewServer((&Server{Cat: cat, Bucket: b}).Routes())
+	t.Cleanup(srv.Close)
+	ready := func() (int, string) {
+		resp, err := http.Get(srv.URL + "/readyz")
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(raw)
+	}
+	status, body := ready()
+	require.Equal(t, http.StatusOK, status, body)
+
+	mc, err := minio.New(m.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(m.AccessKey, m.SecretKey, "")})
+	require.NoError(t, err)
+	require.NoError(t, mc.RemoveBucketWithOptions(ctx, "ready", minio.RemoveBucketOptions{ForceDelete: true}))
+	status, body = ready()
+	assert.Equal(t, http.StatusServiceUnavailable, status)
+	assert.Contains(t, body, "数据湖 (lake): 数据湖不可访问: 探测失败")
+	assert.NotContains(t, body, m.Endpoint)
 }
