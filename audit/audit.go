@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -67,6 +68,7 @@ type Log struct {
 	durable uint64 // events covered by an fsync
 	syncing bool
 	failed  error // a write or fsync failed: nothing more is recorded, requests fail
+	torn    bool  // the last write may have left part of a line at the end of f
 	closed  bool
 
 	cons consumers // consumers.go: per-day consumption summaries
@@ -109,7 +111,9 @@ func (l *Log) Record(ev Event) error {
 		return err
 	}
 	if err := l.writeLocked(dayOf(ev.At), line); err != nil {
-		l.failed = err
+		if !l.cutLocked(err) {
+			l.failed = err
+		}
 		return err
 	}
 	seq := l.written
@@ -167,11 +171,30 @@ func (l *Log) writeLocked(day string, line []byte) error {
 		l.f, l.day, l.cons.size = f, day, st.Size()
 	}
 	if _, err := l.f.Write(line); err != nil {
+		l.torn = true
 		return fmt.Errorf("write audit event: %w", err)
 	}
 	l.cons.size += int64(len(line)) // consumers.go
 	l.written++
 	return nil
+}
+
+// cutLocked mends a write refused for want of space (ENOSPC, EDQUOT under a quota): the part of
+// the line that was written is cut off, so that the file holds whole events only, and the log
+// takes events again, which succeed once space is freed. It reports whether the log is usable;
+// any other failure, or a cut that fails, leaves it failed. Callers hold mu.
+func (l *Log) cutLocked(err error) bool {
+	if !errors.Is(err, syscall.ENOSPC) && !errors.Is(err, syscall.EDQUOT) {
+		return false
+	}
+	if !l.torn {
+		return true // refused before a byte was written (opening a new day's file)
+	}
+	if l.f.Truncate(l.cons.size) != nil {
+		return false
+	}
+	l.torn = false
+	return true
 }
 
 // syncLocked fsyncs what is written; concurrent recorders wait for it and share it. Callers hold

@@ -314,6 +314,10 @@ func (s *Service) fail(ctx context.Context, log *slog.Logger, res *Result, err e
 	res.Run.Status = catalog.RunFailed
 	res.Run.Snapshot = ""
 	res.Run.Error = s.runError(log, err)
+	if e, ok := explainFailure(err); ok {
+		err = e
+		res.Run.Error, _ = schemas.UserMessage(e)
+	}
 	res.Run.FinishedAt = s.now()
 	if ferr := s.failRun(ctx, res.Run); ferr != nil {
 		err = errors.Join(err, ferr)

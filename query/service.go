@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -246,6 +247,10 @@ func (s *Service) recordResult(id string, p *catalog.Principal, r *request, star
 	}
 	if err := s.cfg.Audit.Record(r.event(id, p, start, res)); err != nil {
 		s.log.Error("audit record failed: answer withheld", "request_id", id, "err", err)
+		if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+			return &graphql.Result{Errors: []gqlerrors.FormattedError{coded(codeInternal,
+				"数据目录磁盘空间不足, 审计记录无法写入, 本次查询结果不予返回; 请管理员释放磁盘空间后重试")}}
+		}
 		return &graphql.Result{Errors: []gqlerrors.FormattedError{coded(codeInternal, "审计记录写入失败, 本次查询结果不予返回, 请联系管理员")}}
 	}
 	return res
