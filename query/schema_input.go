@@ -80,6 +80,8 @@ func (d *workflowTypes) newInputs() {
 			"rules":              in(strs, "校验规则: 每条“字段 运算符 字段或常量”, 如 sample_date <= report_date"),
 			"writeMode":          in(str, "写入方式: append 追加 或 upsert 按主键更新 (代码或中文名称)"),
 			"maxRejectedPercent": in(graphql.Float, "拒收行数上限 (%, 0–100); 不填沿用系统默认"),
+			"retainSnapshots":    in(graphql.Int, "快照保留个数 (含当前快照, 0–100000); 0 为不按个数限制; 不填沿用原值 (新登记为系统默认)"),
+			"retainDays":         in(graphql.Int, "快照保留天数 (被替换后, 0–36500); 0 为不按天数限制; 不填沿用原值 (新登记为系统默认)"),
 			"partitions":         in(strs, "分区列: 字段、year(字段) 或 month(字段), 最多 3 个"),
 			"transform":          in(str, "加工 SQL: 本目录由其他目录加工生成 (只能读取本账号可完整读取的目录, 信息项须与输出列一一对应, 未提供信息项时按输出列生成); 空字符串取消"),
 		}})
@@ -264,6 +266,12 @@ func (c *inputCheck) applyEntry(m map[string]any, e *catalog.Entry) {
 	c.text(m, "writeMode", "writeMode", maxShortText, func(v string) { e.WriteMode = writeModeID(v) })
 	if v, ok := m["maxRejectedPercent"].(float64); ok {
 		e.MaxRejectedPercent = &v
+	}
+	if v, ok := m["retainSnapshots"].(int); ok {
+		e.RetainSnapshots = &v
+	}
+	if v, ok := m["retainDays"].(int); ok {
+		e.RetainDays = &v
 	}
 	c.list(m, "partitions", "partitions", asIs, func(v []string) { e.Partitions = v })
 	if raw, ok := m["items"].([]any); ok {

@@ -244,6 +244,12 @@ func (d *workflowTypes) entryFields() graphql.Fields {
 			}
 			return *e.MaxRejectedPercent
 		}),
+		"retainSnapshots": field(graphql.Int, "快照保留个数 (含当前快照); null 为系统默认, 0 为不按个数限制", func(e E) any {
+			return intOrNil(e.RetainSnapshots)
+		}),
+		"retainDays": field(graphql.Int, "快照保留天数 (被替换后); null 为系统默认, 0 为不按天数限制", func(e E) any {
+			return intOrNil(e.RetainDays)
+		}),
 		"partitions": field(strs, "分区列", func(e E) any { return nonNil(e.Partitions) }),
 		"transform": {Type: str, Description: "加工 SQL (由其他目录加工生成的目录); 不是加工目录, 或本账号看不到它的某个输入目录时为 null",
 			Resolve: resolve(func(r *request, e E) (any, error) { return transformFor(r, e), nil })},
@@ -353,4 +359,12 @@ func (d *workflowTypes) queryFields() graphql.Fields {
 		fields[k] = f
 	}
 	return fields
+}
+
+// intOrNil is an optional whole-number setting as GraphQL returns it: null when unset.
+func intOrNil(p *int) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }
