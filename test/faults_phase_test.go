@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -61,6 +62,53 @@ var faultPhases = []faultPhase{
 		r.killCmd(r.gcCmd(), r.uniform(0, r.timing.gc*11/10))
 		return false // gc commits no rows
 	}},
+	// Anywhere in an offline backup with object copies, from start-up to exit; the set it leaves
+	// must be refused by restore unless the backup finished.
+	{"backup", func(r *faultRun) bool {
+		set := filepath.Join(r.t.TempDir(), "set")
+		finished := r.killCmd(r.backupCmd(set), r.uniform(0, r.timing.backup*11/10))
+		r.checkSet(set, finished)
+		return false // a backup commits no rows
+	}},
+}
+
+func (r *faultRun) backupCmd(set string) []string {
+	return append([]string{"backup", "--data", r.dir, "--to", set, "--with-objects"}, r.fl.args...)
+}
+
+// checkSet restores what a killed backup left in set into a new directory, as an operator would.
+// A set without its description must be refused, leaving nothing at the target (a kill before
+// the backup made its folder leaves none, and restore says so); a set that has it (the backup
+// wrote it before the kill) must restore. Anything else is counted as a bad set.
+func (r *faultRun) checkSet(set string, finished bool) {
+	t, f := r.t, r.row("backup")
+	defer os.RemoveAll(set)
+	target := filepath.Join(t.TempDir(), "restored")
+	defer os.RemoveAll(target)
+	_, err := os.Stat(set)
+	made := err == nil
+	_, err = os.Stat(filepath.Join(set, "backup.json"))
+	complete := err == nil
+	code, out := r.run([]string{"restore", "--from", set, "--data", target})
+	_, terr := os.Stat(target)
+	stages, _ := filepath.Glob(target + ".restoring-*")
+	refused := code != 0 && errors.Is(terr, os.ErrNotExist) && len(stages) == 0 &&
+		(strings.Contains(out, "缺少说明文件 backup.json") || !made && strings.Contains(out, "目录不存在"))
+	switch {
+	case !complete && finished:
+		t.Errorf("backup exited 0 without writing backup.json")
+		f.setBad++
+	case !complete && refused:
+		f.setRefused++
+	case !complete:
+		t.Errorf("restore of a set without backup.json: exit %d, target left: %v, stages left: %v:\n%s", code, terr == nil, stages, out)
+		f.setBad++
+	case code != 0:
+		t.Errorf("restore of a set with backup.json failed (exit %d):\n%s", code, out)
+		f.setBad++
+	default:
+		f.setRestored++
+	}
 }
 
 // run runs the binary with args to its end and returns its exit code and output.

@@ -18,10 +18,13 @@ type faultRow struct {
 	done        int   // kills after the work was reported done (load exited, submission answered)
 	landed      int   // kills after which the new snapshot was current
 	midCkpt     int   // kills that left a checkpoint half written
+	setRefused  int   // backup sets a kill cut short that restore refused
+	setRestored int   // backup sets written whole before the kill, restored
+	setBad      int   // backup sets restore took though cut short, or refused though complete
 }
 
 func (f *faultRow) ok() bool {
-	return f.clean == f.trials && f.partial == 0 && f.lost == 0 && f.gcDamage == 0
+	return f.clean == f.trials && f.partial == 0 && f.lost == 0 && f.gcDamage == 0 && f.setBad == 0
 }
 
 func (r *faultRun) row(phase string) *faultRow {
@@ -127,11 +130,11 @@ func faultReport(rows []faultRow, trials int, seed uint64, spent []string) strin
 	var b strings.Builder
 	fmt.Fprintf(&b, "kill -9 fault trials: %d per lake, seed %d\n\n", trials, seed)
 	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "phase\tlake\ttrials\tclean restarts\tpartial snapshots\trows lost\tgc damage\tdone before kill\tnew snapshot\tmid-checkpoint\toutcome\t")
+	fmt.Fprintln(w, "phase\tlake\ttrials\tclean restarts\tpartial snapshots\trows lost\tgc damage\tdone before kill\tnew snapshot\tmid-checkpoint\tcut sets refused\twhole sets restored\tbad sets\toutcome\t")
 	var all faultRow
 	for _, f := range rows {
-		fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t\n", f.phase, f.lake, f.trials, f.clean, f.partial, f.lost,
-			f.gcDamage, f.done, f.landed, f.midCkpt, outcome(f.ok()))
+		fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t\n", f.phase, f.lake, f.trials, f.clean, f.partial, f.lost,
+			f.gcDamage, f.done, f.landed, f.midCkpt, f.setRefused, f.setRestored, f.setBad, outcome(f.ok()))
 		all.trials += f.trials
 		all.clean += f.clean
 		all.partial += f.partial
@@ -140,9 +143,12 @@ func faultReport(rows []faultRow, trials int, seed uint64, spent []string) strin
 		all.done += f.done
 		all.landed += f.landed
 		all.midCkpt += f.midCkpt
+		all.setRefused += f.setRefused
+		all.setRestored += f.setRestored
+		all.setBad += f.setBad
 	}
-	fmt.Fprintf(w, "all\t\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t\n", all.trials, all.clean, all.partial, all.lost,
-		all.gcDamage, all.done, all.landed, all.midCkpt, outcome(all.ok() && len(rows) > 0))
+	fmt.Fprintf(w, "all\t\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t\n", all.trials, all.clean, all.partial, all.lost,
+		all.gcDamage, all.done, all.landed, all.midCkpt, all.setRefused, all.setRestored, all.setBad, outcome(all.ok() && len(rows) > 0))
 	w.Flush()
 	fmt.Fprintf(&b, "\ntime: %s\n", strings.Join(spent, ", "))
 	return b.String()

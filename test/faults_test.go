@@ -16,15 +16,17 @@ import (
 
 // The kill -9 fault trials. Each trial kills a process of the binary at a random point of one
 // phase (a load by `ecolake ingest`, a submission to a running `ecolake serve`, the moment a load
-// commits, the catalogue checkpoint a process writes as it ends, `ecolake gc`) and then restarts
-// as an operator would, proving DESIGN.md invariants 1–3 each time:
+// commits, the catalogue checkpoint a process writes as it ends, `ecolake gc`, `ecolake backup`)
+// and then restarts as an operator would, proving DESIGN.md invariants 1–3 each time:
 //   - the catalogue opens: the journal and checkpoint replay clean;
 //   - 0 partial snapshots: every snapshot of every entry has its manifest, and every file of it is
 //     there with the size, SHA-256 and rows the manifest records;
 //   - 0 committed rows lost: every entry keeps its rows, the loaded entry shows either the rows
 //     before the killed load or those plus all of the load's rows, and a load that reported its
 //     commit before the kill has all of them;
-//   - `ecolake gc` then runs clean and every object referenced before it is still there, intact.
+//   - `ecolake gc` then runs clean and every object referenced before it is still there, intact;
+//   - a backup set a kill cut short (no backup.json) is refused by `ecolake restore`, which
+//     writes nothing; one the backup finished restores.
 //
 // ECOLAKE_FAULT_TRIALS is the number of trials per lake (default: each phase once, the short
 // version `make test` runs); `make faults` runs 200. ECOLAKE_FAULT_SEED replays the random delays of
@@ -94,7 +96,7 @@ type faultRun struct {
 
 // faultTiming is measured once per lake, so that delays fall within the phase they aim at.
 type faultTiming struct {
-	ingest, commit, submit, gc time.Duration
+	ingest, commit, submit, gc, backup time.Duration
 }
 
 func newFaultRun(t *testing.T, dir string, fl faultLake, rng *rand.Rand, trials int) *faultRun {
@@ -131,7 +133,14 @@ func newFaultRun(t *testing.T, dir string, fl faultLake, rng *rand.Rand, trials 
 	code, out = r.run(r.gcCmd())
 	r.timing.gc = time.Since(start)
 	require.Equal(t, 0, code, out)
-	t.Logf("%s: ingest %v (commit at %v), submission %v, gc %v", fl.name, r.timing.ingest, r.timing.commit, r.timing.submit, r.timing.gc)
+	set := filepath.Join(t.TempDir(), "calibration-set")
+	start = time.Now()
+	code, out = r.run(r.backupCmd(set))
+	r.timing.backup = time.Since(start)
+	require.Equal(t, 0, code, out)
+	require.NoError(t, os.RemoveAll(set))
+	t.Logf("%s: ingest %v (commit at %v), submission %v, gc %v, backup %v", fl.name, r.timing.ingest, r.timing.commit,
+		r.timing.submit, r.timing.gc, r.timing.backup)
 	return r
 }
 
