@@ -75,6 +75,11 @@ type entryJSON struct {
 	WriteMode          string   `json:"write_mode,omitempty"`
 	MaxRejectedPercent *float64 `json:"max_rejected_percent,omitempty"`
 	Partitions         []string `json:"partitions,omitempty"`
+	// Snapshot retention (catalog/retention.go): how many snapshots are kept, the current one
+	// among them, and for how many days a replaced one is kept; absent for the service's
+	// default, 0 for no bound of that kind.
+	RetainSnapshots *int `json:"retain_snapshots,omitempty"`
+	RetainDays      *int `json:"retain_days,omitempty"`
 }
 
 type directoryJSON struct {
@@ -172,6 +177,7 @@ func (ej *entryJSON) entry(where string) (*catalog.Entry, error) {
 		e.Status = catalog.StatusDraft
 	}
 	e.Rules, e.Partitions, e.MaxRejectedPercent = trimmed(ej.Rules), trimmed(ej.Partitions), ej.MaxRejectedPercent
+	e.RetainSnapshots, e.RetainDays = ej.RetainSnapshots, ej.RetainDays
 	e.WriteMode = writeModeID(ej.WriteMode)
 	if ej.GradeOverride != "" {
 		e.GradeOverride = schemas.Grade(lookupID(schemas.Grades, ej.GradeOverride))

@@ -21,7 +21,7 @@ func EncodeEntry(e *catalog.Entry) ([]byte, error) {
 		Domains: nonNil(e.Domains), BusinessItems: nonNil(e.BusinessItems), Scenes: nonNil(e.Scenes),
 		Secret: e.Secret, Exempt: e.Exempt, ExemptReason: e.ExemptReason, GradeOverride: string(e.GradeOverride),
 		Items: []itemJSON{}, Rules: e.Rules, WriteMode: e.WriteMode, MaxRejectedPercent: e.MaxRejectedPercent,
-		Partitions: e.Partitions,
+		Partitions: e.Partitions, RetainSnapshots: e.RetainSnapshots, RetainDays: e.RetainDays,
 	}
 	for _, it := range e.Items.All() {
 		ej.Items = append(ej.Items, itemJSON{
