@@ -36,7 +36,12 @@ func Import(ctx context.Context, s *catalog.Store, p *catalog.Principal, r io.Re
 	if err != nil {
 		return catalog.ImportResult{}, err
 	}
-	if codes, same := unchanged(s.View(), p, book.Entries); same {
+	cur := map[string]*catalog.Entry{}
+	for _, e := range Versions(s.View(), p) {
+		cur[e.ResourceCode] = e
+	}
+	book.keepAbsent(cur)
+	if codes, same := unchanged(cur, book.Entries); same {
 		return catalog.ImportResult{Unchanged: codes}, nil
 	}
 	res, err := s.ImportEntries(ctx, p, book.Entries, reason)
@@ -46,14 +51,26 @@ func Import(ctx context.Context, s *catalog.Store, p *catalog.Principal, r io.Re
 	return res, nil
 }
 
-// unchanged reports whether every entry of a workbook is, field for field, the version an import
-// compares it with (catalog.Diff, as ImportEntries asks), and lists them. Such a workbook is
-// answered without a command, so that importing it leaves the catalogue exactly as it was.
-func unchanged(v *catalog.View, p *catalog.Principal, entries []*catalog.Entry) ([]string, bool) {
-	cur := map[string]*catalog.Entry{}
-	for _, e := range Versions(v, p) {
-		cur[e.ResourceCode] = e
+// keepAbsent gives each entry of b already in the catalogue (cur, the versions an import is
+// compared with, by resource code) the current value of each setting whose column the workbook
+// lacks, so that a workbook written before the column existed leaves that setting alone.
+func (b *Book) keepAbsent(cur map[string]*catalog.Entry) {
+	for _, e := range b.Entries {
+		c, ok := cur[e.ResourceCode]
+		if !ok || e.ResourceCode == "" {
+			continue
+		}
+		for _, i := range b.absent {
+			entryCols[i].keep(c, e)
+		}
 	}
+}
+
+// unchanged reports whether every entry of a workbook is, field for field, the version an import
+// compares it with (cur, by resource code; catalog.Diff, as ImportEntries asks), and lists them.
+// Such a workbook is answered without a command, so that importing it leaves the catalogue
+// exactly as it was.
+func unchanged(cur map[string]*catalog.Entry, entries []*catalog.Entry) ([]string, bool) {
 	codes := []string{}
 	for _, e := range entries {
 		c, ok := cur[e.ResourceCode]

@@ -251,6 +251,43 @@ func percentCell(p *float64) any {
 	return *p
 }
 
+// setting reads an optional whole-number setting of 0 to limit (zeroMeans says what 0 does); an
+// empty cell is nil, the service's default.
+func (c *cell) setting(limit int, zeroMeans string) *int {
+	if c.text == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(c.text)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(c.text, 64)
+		if ferr != nil || f != math.Trunc(f) || math.Abs(f) > math.MaxInt32 {
+			c.bad("%s不是整数，应为 0 至 %d 的整数（0 为%s），留空按系统默认", schemas.Quote(c.text), limit, zeroMeans)
+			return nil
+		}
+		n = int(f)
+	}
+	if n < 0 || n > limit {
+		c.bad("%s应为 0 至 %d 的整数（0 为%s），留空按系统默认", schemas.Quote(c.text), limit, zeroMeans)
+		return nil
+	}
+	return &n
+}
+
+func intCell(p *int) any {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func copyInt(p *int) *int {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}
+
 // bound reads one end of an item's range as written; for a date or date-time item, the serial
 // number Excel stores when a steward types a date into the cell is written back as the date.
 func (c *cell) bound(t schemas.DataType) string {

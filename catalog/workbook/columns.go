@@ -16,11 +16,15 @@ type entryCol struct {
 	head     string
 	field    string // the catalogue's name of the field, as its problems name it
 	width    float64
-	optional bool   // a workbook may leave the column out
-	readOnly bool   // written for people, never read back
-	guide    string // what the guide sheet says of it
-	get      func(x *exporter, e *catalog.Entry) any
-	set      func(m *importer, c *cell, e *catalog.Entry)
+	optional bool // a workbook may leave the column out
+	readOnly bool // written for people, never read back
+	// keep, for an optional column, copies its field from the entry's current version to an
+	// imported one: a workbook without the column (one written before it existed) leaves the
+	// setting as it is instead of clearing it.
+	keep  func(from, to *catalog.Entry)
+	guide string // what the guide sheet says of it
+	get   func(x *exporter, e *catalog.Entry) any
+	set   func(m *importer, c *cell, e *catalog.Entry)
 }
 
 // itemCol is a column of the items sheet; the first, the entry's code, links a row to its entry
@@ -135,6 +139,20 @@ var entryCols = []entryCol{
 	{head: "版本", field: "revision", width: 8, optional: true, guide: "导出时的目录版本，用于发现导出后他人的修改；请勿改动",
 		get: func(_ *exporter, e *catalog.Entry) any { return e.Revision },
 		set: func(_ *importer, c *cell, e *catalog.Entry) { e.Revision = c.version() }},
+	{head: "快照保留个数", field: "retain_snapshots", width: 12, optional: true,
+		guide: "保留最新的多少个快照（含当前快照，0 至 " + strconv.Itoa(catalog.MaxRetainSnapshots) + "），更早的快照到期清理、不能再回溯查询；0 为不按个数限制；留空按系统默认；工作簿没有此列时，导入不改变该设置",
+		get:   func(_ *exporter, e *catalog.Entry) any { return intCell(e.RetainSnapshots) },
+		set: func(_ *importer, c *cell, e *catalog.Entry) {
+			e.RetainSnapshots = c.setting(catalog.MaxRetainSnapshots, "不按个数限制")
+		},
+		keep: func(from, to *catalog.Entry) { to.RetainSnapshots = copyInt(from.RetainSnapshots) }},
+	{head: "快照保留天数", field: "retain_days", width: 12, optional: true,
+		guide: "快照被新数据替换后保留的天数（0 至 " + strconv.Itoa(catalog.MaxRetainDays) + "），期间仍可按时间回溯查询；0 为不按天数限制；留空按系统默认；工作簿没有此列时，导入不改变该设置",
+		get:   func(_ *exporter, e *catalog.Entry) any { return intCell(e.RetainDays) },
+		set: func(_ *importer, c *cell, e *catalog.Entry) {
+			e.RetainDays = c.setting(catalog.MaxRetainDays, "不按天数限制")
+		},
+		keep: func(from, to *catalog.Entry) { to.RetainDays = copyInt(from.RetainDays) }},
 }
 
 // codeCol is a column holding one code of list, written as its Chinese name.

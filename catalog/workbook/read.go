@@ -20,6 +20,7 @@ type Book struct {
 	Entries  []*catalog.Entry
 	rows     []int   // entries-sheet row of each entry
 	itemRows [][]int // items-sheet row of each item of each entry
+	absent   []int   // the entryCols with a keep the entries sheet does not have
 }
 
 // Read parses a workbook written by Write, or filled in by a steward from one, into entries.

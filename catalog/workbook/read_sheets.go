@@ -44,6 +44,11 @@ func (rd *reader) entries() {
 	firstRow := map[string]int{} // link → row that used it first
 	rd.walk(SheetEntries, rd.lim.MaxEntryRows, false, func(cells []string) {
 		header, at = cells, rd.columns(SheetEntries, cells, heads, optional)
+		for i, col := range entryCols {
+			if at[i] < 0 && col.keep != nil {
+				rd.book.absent = append(rd.book.absent, i)
+			}
+		}
 	}, func(row int, cells []string) {
 		rd.unheaded(SheetEntries, row, cells, header)
 		e := &catalog.Entry{}
