@@ -17,7 +17,7 @@ func init() {
 		&command{name: "backup", summary: "备份: 目录库检查点与数据湖对象清单 (可含对象副本) 写入本地目录或 S3", lake: true, verbose: true, setup: setupBackup,
 			detail: "服务运行时用 --server 向服务取备份 (服务照常运行), 令牌放在环境变量 ECOLAKE_TOKEN 中 (须为密级上限为核心数据的系统管理员); " +
 				"服务未运行时直接读取 --data 数据目录。\n" +
-				"--to 须为不存在或空的本地目录, 或 s3://bucket/prefix (S3 地址与密钥同数据湖选项)。\n" +
+				"--to 须为不存在或空的本地目录, 或 s3://bucket/prefix (S3 地址与密钥同数据湖选项), 且在数据目录和数据湖之外。\n" +
 				"备份最后写入说明文件 backup.json: 中断或失败的备份没有它, 恢复会拒绝。\n" +
 				"--with-objects 同时复制目录库引用的全部数据湖对象 (数据文件、快照清单、拒绝行), 以便在另一台机器上连同本地数据湖一起恢复。"})
 	register(

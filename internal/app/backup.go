@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -40,6 +41,10 @@ func RunBackup(ctx context.Context, cfg Config, args BackupArgs, out io.Writer, 
 	}
 	if args.Server != "" && args.Token == "" {
 		fmt.Fprintln(out, "错误: 通过 --server 备份时须在环境变量 ECOLAKE_TOKEN 中提供系统管理员的令牌 (令牌不要写在命令行上)")
+		return ExitFailed
+	}
+	if why := unsafeSetPlace(cfg, args.To, args.Server == ""); why != "" {
+		fmt.Fprintf(out, "错误: 备份目标 %s %s; 请放在数据目录和数据湖之外\n", args.To, why)
 		return ExitFailed
 	}
 	dest, err := openSetBucket(ctx, cfg, args.To, true)
@@ -172,6 +177,39 @@ func openSetBucket(ctx context.Context, cfg Config, where string, create bool) (
 		return nil, fmt.Errorf("无法创建目录: %v", err)
 	}
 	return b, nil
+}
+
+// unsafeSetPlace says why a set at where would not be safe, "" when it is: inside the lake, gc
+// deletes its files as objects no snapshot references; inside the data directory (known when
+// the backup reads it, offline), it is lost with the directory it is meant to replace.
+func unsafeSetPlace(cfg Config, where string, offline bool) string {
+	if strings.HasPrefix(where, "s3://") {
+		bucket, prefix, err := s3.ParseURL(where)
+		if err != nil || !strings.HasPrefix(cfg.Lake, "s3://") {
+			return "" // a bad location is openSetBucket's to refuse
+		}
+		lb, lp, err := s3.ParseURL(cfg.Lake)
+		if err == nil && bucket == lb && strings.HasPrefix(prefix, lp) {
+			return fmt.Sprintf("位于数据湖 %s 之内 (gc 会把备份文件当作无主对象删除)", cfg.Lake)
+		}
+		return ""
+	}
+	if !offline || strings.Contains(where, "://") {
+		return ""
+	}
+	abs, err := filepath.Abs(where)
+	if err != nil {
+		return ""
+	}
+	data, err := filepath.Abs(cfg.DataDir)
+	if err != nil {
+		return ""
+	}
+	rel, err := filepath.Rel(data, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return ""
+	}
+	return fmt.Sprintf("位于数据目录 %s 之内 (数据目录损坏或丢失时备份随之丢失, 数据湖目录中的备份还会被 gc 删除)", cfg.DataDir)
 }
 
 // setEmpty says why the place of a new set is not empty, "" when it is.

@@ -260,6 +260,16 @@ func TestBackupRoundTripLocal(t *testing.T) {
 	cfg.MaxRejectedPercent = 100
 	src := fillBackupSource(t, cfg)
 
+	// A set inside the data directory is refused before anything is written: it would be lost
+	// with the directory, and gc would take one inside the lake for orphans.
+	for _, inside := range []string{filepath.Join(cfg.DataDir, "lake", "backups"), filepath.Join(cfg.DataDir, "bk"), cfg.DataDir} {
+		var out bytes.Buffer
+		require.Equal(t, ExitFailed, RunBackup(ctx, cfg, BackupArgs{To: inside, WithObjects: true}, &out, log))
+		assert.Contains(t, out.String(), "位于数据目录 "+cfg.DataDir+" 之内", inside)
+	}
+	_, err := os.Stat(filepath.Join(cfg.DataDir, "bk"))
+	assert.ErrorIs(t, err, os.ErrNotExist)
+
 	// Without object copies, a local lake cannot be restored into a new directory: refused,
 	// naming what is missing, and nothing is left at the target.
 	bare := filepath.Join(t.TempDir(), "bare")
@@ -272,7 +282,7 @@ func TestBackupRoundTripLocal(t *testing.T) {
 	assert.Contains(t, out.String(), "缺少备份引用的")
 	assert.Contains(t, out.String(), "请用 --with-objects 重新备份")
 	assert.Contains(t, out.String(), "tables/air_autumn_winter_targets/data/")
-	_, err := os.Stat(rcfg.DataDir)
+	_, err = os.Stat(rcfg.DataDir)
 	assert.ErrorIs(t, err, os.ErrNotExist)
 	assertNoStage(t, rcfg.DataDir)
 
@@ -304,9 +314,14 @@ func TestBackupRoundTripMinIO(t *testing.T) {
 	cfg.MaxRejectedPercent = 100
 	src := fillBackupSource(t, cfg)
 
+	// A set inside the lake's prefix is refused: gc would collect it.
+	var out bytes.Buffer
+	require.Equal(t, ExitFailed, RunBackup(ctx, cfg, BackupArgs{To: "s3://ecolake/bureau/backups"}, &out, log))
+	assert.Contains(t, out.String(), "位于数据湖 s3://ecolake/bureau 之内")
+
 	// The set on S3 too, with copies; restored into a new data directory whose lake is another
 	// bucket.
-	var out bytes.Buffer
+	out.Reset()
 	require.Equal(t, ExitOK, RunBackup(ctx, cfg, BackupArgs{To: "s3://backups/2026-01", WithObjects: true}, &out, log), out.String())
 	rcfg := onMinIO(filepath.Join(t.TempDir(), "restored"), "s3://restored/bureau")
 	out.Reset()
