@@ -27,6 +27,13 @@ type ckptInfo struct {
 // installed by rename, so any damage in it is ErrCorrupt.
 func loadCheckpoint(ctx context.Context, db *memdb.MemDB, dir string) (ckptInfo, error) {
 	_ = os.Remove(filepath.Join(dir, checkpointTmp)) // left by a crash mid-write
+	// A backup's spool is unlinked as soon as it is created (backup.go); a crash in between
+	// leaves it. No backup of this directory runs while it is being opened: its lock is held.
+	if spools, err := filepath.Glob(filepath.Join(dir, "backup-*.tmp")); err == nil {
+		for _, p := range spools {
+			_ = os.Remove(p)
+		}
+	}
 	path := filepath.Join(dir, checkpointName)
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {

@@ -258,6 +258,7 @@ func TestCrashBetweenRotationAndCheckpoint(t *testing.T) {
 	s.j = j
 	s.mu.Unlock()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, checkpointTmp), []byte("half a checkpoint"), 0o640))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "backup-123.tmp"), []byte("a backup's spool"), 0o640))
 	require.NoError(t, s.PutDepartment(context.Background(), Department{Code: "WATER_DIV", Name: "水生态环境处", Kind: DepartmentDivision}))
 	state := stateJSON(t, s.View())
 	s.crash()
@@ -270,6 +271,8 @@ func TestCrashBetweenRotationAndCheckpoint(t *testing.T) {
 	assert.JSONEq(t, state, stateJSON(t, s.View()))
 	_, err = os.Stat(filepath.Join(dir, checkpointTmp))
 	assert.ErrorIs(t, err, os.ErrNotExist, "the half-written checkpoint is removed")
+	_, err = os.Stat(filepath.Join(dir, "backup-123.tmp"))
+	assert.ErrorIs(t, err, os.ErrNotExist, "the spool of a backup cut short is removed")
 }
 
 // TestAppendRecordIsJSONMarshal: the hand-made encoding of a record is byte for byte what
