@@ -192,6 +192,7 @@ func entryRows(v *catalog.View, e *catalog.Entry) [][]string {
 		{"数据表名", e.Table},
 		{"写入方式", catalog.WriteModeName(e.WriteMode)},
 		{"拒收行数上限", rejectedLimit(e.MaxRejectedPercent)},
+		{"快照保留", retentionText(e.RetainSnapshots, e.RetainDays)},
 		{"校验规则", orDash(strings.Join(e.Rules, "；"))},
 		{"分区列", orDash(strings.Join(e.Partitions, "、"))},
 	}
@@ -261,6 +262,10 @@ func changeValue(field, v string) string {
 		return catalog.WriteModeName(v) // unset is append
 	case "max_rejected_percent":
 		return rejectedLimit(percentOf(v))
+	case "retain_snapshots":
+		return retainChange(v, retainCountText)
+	case "retain_days":
+		return retainChange(v, retainDaysText)
 	}
 	if v == "" {
 		return "（空）"
