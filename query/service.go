@@ -287,6 +287,10 @@ func (s *Service) publicError(r *request, table string, err error) error {
 		s.log.Error("lake file failed its checksum: not served", "user", r.principal.ID, "dataset", table, "err", err)
 		return &userError{msg: fmt.Sprintf("查询 %s 失败: 数据文件校验不符 (可能已损坏), 未返回任何数据; 已记录, 请联系管理员", table), err: err}
 	}
+	if errors.Is(err, lake.ErrUnavailable) {
+		s.log.Error("lake store unavailable: query failed", "user", r.principal.ID, "dataset", table, "err", err)
+		return &userError{msg: fmt.Sprintf("查询 %s 失败: 数据湖存储暂时无法访问, 请稍后重试; 如持续失败请联系管理员", table), err: err}
+	}
 	s.log.Error("query failed", "user", r.principal.ID, "dataset", table, "err", err)
 	return &userError{msg: fmt.Sprintf("查询 %s 失败", table), err: err}
 }

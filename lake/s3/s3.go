@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
@@ -30,17 +33,13 @@ func New(ctx context.Context, cfg Config) (*Bucket, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	client, err := minio.New(cfg.Endpoint, &minio.Options{
-		Creds:  credentials.NewStaticV4(cfg.AccessKey, string(cfg.SecretKey), ""),
-		Secure: cfg.Secure,
-		Region: cfg.Region,
-	})
+	client, err := newClient(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("s3 client %s: %w", cfg.Endpoint, err)
+		return nil, err
 	}
 	ok, err := client.BucketExists(ctx, cfg.Bucket)
 	if err != nil {
-		return nil, fmt.Errorf("s3 bucket %s: %w", cfg.Bucket, err)
+		return nil, fmt.Errorf("s3 bucket %s: %w", cfg.Bucket, mapErr(ctx, err))
 	}
 	if !ok {
 		err := client.MakeBucket(ctx, cfg.Bucket, minio.MakeBucketOptions{Region: cfg.Region})
@@ -49,6 +48,29 @@ func New(ctx context.Context, cfg Config) (*Bucket, error) {
 		}
 	}
 	return &Bucket{client: client, bucket: cfg.Bucket, prefix: normPrefix(cfg.Prefix)}, nil
+}
+
+// newClient is a minio-go client of cfg's endpoint with the bounds below.
+func newClient(cfg Config) (*minio.Client, error) {
+	tr, err := minio.DefaultTransport(cfg.Secure)
+	if err != nil {
+		return nil, fmt.Errorf("s3 transport: %w", err)
+	}
+	// Bounds on a store that is down or hung, so that a request fails within about a minute
+	// (lake.ErrUnavailable) instead of minio-go's default of ten attempts of up to a minute each.
+	tr.DialContext = (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext
+	tr.ResponseHeaderTimeout = responseTimeout
+	client, err := minio.New(cfg.Endpoint, &minio.Options{
+		Creds:      credentials.NewStaticV4(cfg.AccessKey, string(cfg.SecretKey), ""),
+		Secure:     cfg.Secure,
+		Region:     cfg.Region,
+		Transport:  tr,
+		MaxRetries: maxAttempts,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("s3 client %s: %w", cfg.Endpoint, err)
+	}
+	return client, nil
 }
 
 // Name is the bucket's s3:// URL.
@@ -64,7 +86,16 @@ func (b *Bucket) object(key string) (string, error) {
 	return b.prefix + key, nil
 }
 
-// mapErr turns a missing object into lake.ErrNotFound and keeps context errors recognisable.
+// Bounds of one request to the store (see New).
+const (
+	dialTimeout     = 5 * time.Second
+	responseTimeout = 20 * time.Second
+	maxAttempts     = 3
+)
+
+// mapErr turns a missing object into lake.ErrNotFound, a store that did not answer (refused or
+// dropped connections, timeouts, 5xx answers such as a server still starting) into
+// lake.ErrUnavailable, and keeps context errors recognisable.
 func mapErr(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
@@ -76,7 +107,20 @@ func mapErr(ctx context.Context, err error) error {
 	if resp.Code == "NoSuchKey" || resp.Code == "NoSuchObject" || resp.StatusCode == http.StatusNotFound && resp.Code != "NoSuchBucket" {
 		return lake.ErrNotFound
 	}
+	if unavailable(ctx, err, resp.StatusCode) {
+		return fmt.Errorf("%w: %w", lake.ErrUnavailable, err)
+	}
 	return err
+}
+
+// unavailable reports whether err says the store did not answer, rather than refused the request.
+func unavailable(ctx context.Context, err error, status int) bool {
+	if ctx.Err() != nil {
+		return false // the caller gave up; not the store's fault
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || status >= 500
 }
 
 // Upload stores r under key with one PutObject (multipart for large or unknown sizes), which
