@@ -170,6 +170,9 @@ func (s *Server) handleBackup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer backupBusy.Store(false)
+	if s.HoldGC != nil {
+		defer s.HoldGC()()
+	}
 	start := time.Now()
 	bk, err := PrepareBackup(r.Context(), s.Cat, s.Bucket, withObjects, start)
 	if err != nil {

@@ -14,7 +14,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -33,6 +35,9 @@ type backupEnv struct {
 	cat     *catalog.Store
 	srv     *httptest.Server
 	lakeDir string
+	// holding counts the backups holding the lake collection's deletions now, held those that
+	// ever did (Server.HoldGC).
+	holding, held atomic.Int32
 }
 
 func newBackupEnv(t *testing.T) *backupEnv {
@@ -65,9 +70,15 @@ func newBackupEnv(t *testing.T) *backupEnv {
 		require.NoError(t, err)
 		require.NotNil(t, res.Snapshot)
 	}
-	srv := httptest.NewServer((&Server{Cat: cat, Bucket: bucket, Ingest: in}).Routes())
-	t.Cleanup(srv.Close)
-	return &backupEnv{cat: cat, srv: srv, lakeDir: lakeDir}
+	e := &backupEnv{cat: cat, lakeDir: lakeDir}
+	hold := func() func() {
+		e.holding.Add(1)
+		e.held.Add(1)
+		return func() { e.holding.Add(-1) }
+	}
+	e.srv = httptest.NewServer((&Server{Cat: cat, Bucket: bucket, Ingest: in, HoldGC: hold}).Routes())
+	t.Cleanup(e.srv.Close)
+	return e
 }
 
 func (e *backupEnv) get(t *testing.T, token, query string) *http.Response {
@@ -131,6 +142,7 @@ func TestBackupDoorRefuses(t *testing.T) {
 		assert.Contains(t, string(raw), c.msg, "%s%s", c.token, c.query)
 		assert.NotContains(t, resp.Header.Get("Content-Type"), "tar")
 	}
+	assert.Zero(t, e.held.Load(), "a refused backup holds no collection back")
 }
 
 // TestBackupDoorStreamsSet: the set holds the checkpoint of the catalogue, every object it
@@ -152,6 +164,8 @@ func TestBackupDoorStreamsSet(t *testing.T) {
 		var meta BackupMeta
 		require.NoError(t, json.Unmarshal(files[len(files)-1].data, &meta))
 		require.NoError(t, meta.Check())
+		require.Eventually(t, func() bool { return e.holding.Load() == 0 }, 10*time.Second, time.Millisecond, "released once sent")
+		assert.EqualValues(t, map[bool]int{false: 1, true: 2}[withObjects], e.held.Load(), "each backup held the collection's deletions while it copied")
 		assert.Equal(t, withObjects, meta.WithObjects)
 		assert.Equal(t, e.cat.Index(), meta.Checkpoint.Index)
 		assert.Equal(t, digest(files[0].data), meta.Checkpoint.SHA256)

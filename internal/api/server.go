@@ -32,8 +32,12 @@ type Server struct {
 	Log      *slog.Logger // nil logs nothing
 
 	// Cache, LastGC and CollectionTarget are read by /metrics (nil: their metrics left out).
-	Cache            *lake.Cache
-	LastGC           func() GCResult
+	Cache  *lake.Cache
+	LastGC func() GCResult
+	// HoldGC, when set, postpones the lake collection's deletions until the release it returns
+	// is called: a backup of the running service holds it while it copies, so that files of a
+	// snapshot expired meanwhile are still there to copy.
+	HoldGC           func() (release func())
 	CollectionTarget float64
 	// Metrics is the registry /metrics serves; nil: Routes makes one over the server's parts
 	// (once: a second Routes reuses it).

@@ -115,11 +115,13 @@ const (
 
 // gcResult is what one collection did, and how far it went.
 type gcResult struct {
-	step  int
-	plan  catalog.RetentionPlan
-	lake  lake.GCResult
-	read  int64 // audit bytes read
-	taken time.Duration
+	step int
+	plan catalog.RetentionPlan
+	lake lake.GCResult
+	read int64 // audit bytes read
+	// postponed: a backup was copying, so nothing was deleted (the expiry went on)
+	postponed bool
+	taken     time.Duration
 }
 
 // collect is one collection at now: the retention plan (past the snapshots lineage or a recent
@@ -167,6 +169,14 @@ func (a *App) collect(ctx context.Context, gc GCConfig, now time.Time, dryRun bo
 		if now.Sub(at) >= gc.MinAge {
 			delete(a.gc.graced, id)
 		}
+	}
+	if a.gc.holds.Load() > 0 {
+		// A backup of this service is copying the files of its checkpoint: deleting waits for
+		// the next collection. A backup that begins after this check lists only snapshots
+		// live in a later view than the one deletions are judged by.
+		res.postponed = true
+		res.step = stepDone
+		return res, nil
 	}
 	res.step = stepLive
 	live := func(s *catalog.Snapshot) bool {

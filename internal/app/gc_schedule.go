@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cqeco/ecolake/audit"
@@ -28,6 +29,7 @@ type GCStatus struct {
 	Bytes     int64 // their size
 	Young     int   // unreferenced objects kept because they are newer than MinAge
 	Err       error // why it stopped short; nil when it completed
+	Postponed bool  // deletions were left to the next collection: a backup was copying
 	AuditRead int64 // audit bytes read to find the recent reads
 }
 
@@ -38,6 +40,15 @@ type gcState struct {
 	reads  *audit.SnapshotReads // nil without an audit
 	lastMu sync.Mutex           // guards last
 	last   GCStatus
+	holds  atomic.Int32 // backups under way: the lake's deletions wait for them (holdGC)
+}
+
+// holdGC postpones the deletions of collections until release is called; the expiry of
+// snapshots goes on (it only marks them).
+func (a *App) holdGC() (release func()) {
+	a.gc.holds.Add(1)
+	var once sync.Once
+	return func() { once.Do(func() { a.gc.holds.Add(-1) }) }
 }
 
 // LastGC returns the result of the last scheduled collection (zero Started when none has run).
@@ -95,12 +106,12 @@ func (s gcSchedule) once(ctx context.Context) {
 	res, err := s.a.collect(ctx, s.cfg, now, false)
 	st := GCStatus{Started: now, Took: res.taken, Expired: len(res.plan.Expire), Pinned: res.plan.Pinned,
 		Scanned: res.lake.Scanned, Deleted: len(res.lake.Deleted), Bytes: res.lake.Bytes, Young: res.lake.Young,
-		Err: err, AuditRead: res.read}
+		Err: err, AuditRead: res.read, Postponed: res.postponed}
 	s.a.gc.lastMu.Lock()
 	s.a.gc.last = st
 	s.a.gc.lastMu.Unlock()
 	attrs := []any{"expired", st.Expired, "pinned", st.Pinned, "scanned", st.Scanned, "deleted", st.Deleted,
-		"bytes", st.Bytes, "young", st.Young, "audit_bytes", st.AuditRead, "took", st.Took}
+		"bytes", st.Bytes, "young", st.Young, "audit_bytes", st.AuditRead, "took", st.Took, "postponed", st.Postponed}
 	if err != nil {
 		s.a.log.Error("gc", append(attrs, "err", api.Detail(err))...)
 		return

@@ -62,7 +62,8 @@ func present(a *App, key string) (bool, error) {
 // (10 minutes, not a whole interval), then one per interval. With a retention of two snapshots,
 // the first run expires the two oldest of four and keeps their files for the grace of MinAge
 // (reads begun on them), the next, a day later, deletes those files and nothing of the kept
-// snapshots; each run's result is kept for the metrics (LastGC) and logged; stopping the
+// snapshots, unless a backup of the service is copying (then they wait for the run after it);
+// each run's result is kept for the metrics (LastGC) and logged; stopping the
 // schedule ends it.
 func TestScheduledGC(t *testing.T) {
 	ctx := context.Background()
@@ -157,7 +158,22 @@ func TestScheduledGC(t *testing.T) {
 	}
 	assert.Contains(t, logs.String(), "msg=gc expired=2")
 
+	// A backup of the service copying meanwhile holds the deletions back.
+	release := a.holdGC()
 	st = tick(start.Add(26 * time.Hour))
+	require.NoError(t, st.Err)
+	assert.True(t, st.Postponed, "a backup is copying")
+	assert.Zero(t, st.Deleted)
+	for _, k := range freed {
+		ok, err := present(a, k)
+		require.NoError(t, err)
+		assert.True(t, ok, "%s is kept while a backup copies", k)
+	}
+	assert.Contains(t, logs.String(), "postponed=true")
+	release()
+	release() // a second release changes nothing
+
+	st = tick(start.Add(50 * time.Hour))
 	require.NoError(t, st.Err)
 	assert.Zero(t, st.Expired, "nothing more is past the retention")
 	assert.GreaterOrEqual(t, st.Deleted, len(freed), "the grace is over: the expired snapshots' own files go")
@@ -176,7 +192,9 @@ func TestScheduledGC(t *testing.T) {
 	}
 	assert.Contains(t, logs.String(), fmt.Sprintf("deleted=%d", st.Deleted))
 
-	assert.Equal(t, []time.Duration{gcFirstDelay, 24 * time.Hour, 24 * time.Hour}, ticks.asked(),
+	assert.False(t, st.Postponed)
+	require.Eventually(t, func() bool { return len(ticks.asked()) == 4 }, 10*time.Second, time.Millisecond, "the schedule waits for the next run")
+	assert.Equal(t, []time.Duration{gcFirstDelay, 24 * time.Hour, 24 * time.Hour, 24 * time.Hour}, ticks.asked(),
 		"the first run 10 minutes after start, then one per interval")
 	stop()
 	stopped = true

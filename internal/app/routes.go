@@ -17,5 +17,6 @@ const (
 func (a *App) Routes() http.Handler {
 	return (&api.Server{Cat: a.Cat, Bucket: a.Bucket, Ingest: a.Ingest, Query: a.Query,
 		Uploads: api.NewUploads(maxUploads, maxUploadsPerPrincipal), Log: a.log, Schedule: a.cfg.Schedule,
-		Cache: a.Cache, LastGC: a.gcResult, CollectionTarget: a.cfg.Targets.Collection}).Routes()
+		Cache: a.Cache, LastGC: a.gcResult, CollectionTarget: a.cfg.Targets.Collection,
+		HoldGC: a.holdGC}).Routes()
 }
