@@ -42,6 +42,7 @@ func TestEditSubmitAndApprove(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("in-providerCode"), "123"),
 		chromedp.SendKeys(chromedp.ID("in-abstract"), newAbstract),
 		chromedp.SendKeys(chromedp.ID(descID), newDescription),
+		chromedp.SendKeys(chromedp.ID("in-retainSnapshots"), "5"),
 		chromedp.SendKeys(chromedp.ID("in-reason"), "补充处置说明"),
 		chromedp.Click(chromedp.ID("save")),
 	)
@@ -64,6 +65,7 @@ func TestEditSubmitAndApprove(t *testing.T) {
 	assert.Contains(t, pending, "待审核")
 	assert.Contains(t, pending, "信息项“已处置”的说明")
 	assert.Contains(t, pending, newDescription)
+	assert.Contains(t, pending, "快照保留个数")
 	assert.NotContains(t, pending, "提供方代码", "the provider code is as it was")
 	data, err := srv.GraphQL(ctx, "demo-steward", `query($c: String!) { entry(code: $c) { abstract changeRequest { status } } }`, map[string]any{"c": code})
 	require.NoError(t, err)
@@ -97,9 +99,10 @@ func TestEditSubmitAndApprove(t *testing.T) {
 	assert.Contains(t, first, newDescription)
 	assert.Nil(t, eval[any](t, rv, `document.getElementById('sec-pending')`), "nothing is under way any more")
 	screenshot(t, rv, "22-entry-history")
-	data, err = srv.GraphQL(ctx, "demo-public", `query($c: String!) { entry(code: $c) { abstract } }`, map[string]any{"c": code})
+	data, err = srv.GraphQL(ctx, "demo-public", `query($c: String!) { entry(code: $c) { abstract retainSnapshots } }`, map[string]any{"c": code})
 	require.NoError(t, err)
 	assert.Equal(t, newAbstract, data["entry"].(map[string]any)["abstract"], "published")
+	assert.EqualValues(t, 5, data["entry"].(map[string]any)["retainSnapshots"], "the retention set in the form is published with the change")
 }
 
 // TestRegisterEntryWithItems: the steward registers an entry with two items in the browser; a

@@ -10,7 +10,7 @@ import { nameIn } from './account.js';
 export const versionFields = `name table abstract categoryName providerName providerCode formatTypeName
   shareTypeName shareCondition shareModeName openTypeName openCondition sharingBasis updateCycleName
   relatedCodes departmentName districtName sourceKindName domainNames businessItems scenes secret exempt
-  exemptReason gradeOverride { name } grade { name } rules writeModeName maxRejectedPercent partitions transform
+  exemptReason gradeOverride { name } grade { name } rules writeModeName maxRejectedPercent retainSnapshots retainDays partitions transform
   items { id field name typeName length isKey required grade { name } piTypeName codeListName description min max }`;
 
 const yes = (b) => (b ? '是' : '否');
@@ -26,6 +26,8 @@ const entryFields = [
   ['exemptReason', '不予归集理由'], ['gradeOverride', '分级（人工调整）', (g) => (g ? g.name : '')], ['grade', '分级', (g) => (g ? g.name : '')],
   ['rules', '校验规则', (r) => (r || []).join('；')], ['writeModeName', '写入方式'],
   ['maxRejectedPercent', '拒收行数上限（%）', (p) => (p === null || p === undefined ? '' : String(p))],
+  ['retainSnapshots', '快照保留个数', (n) => (n === null || n === undefined ? '' : String(n))],
+  ['retainDays', '快照保留天数', (n) => (n === null || n === undefined ? '' : String(n))],
   ['partitions', '分区列', list], ['transform', '加工 SQL'],
 ];
 

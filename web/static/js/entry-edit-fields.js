@@ -8,6 +8,7 @@ import { control, select, fieldLabels } from './forms.js';
 export const editFields = `resourceCode name table abstract category department district domains providerName providerCode
   formatType shareType shareCondition shareMode openType openCondition sharingBasis updateCycle sourceKind writeMode
   secret exempt exemptReason gradeOverride { id } businessItems scenes relatedCodes rules partitions maxRejectedPercent
+  retainSnapshots retainDays
   transform status statusName
   items { id field name type length isKey required codeList grade { id } piType description min max }`;
 
@@ -44,6 +45,8 @@ export const sections = [
     { key: 'gradeOverride', kind: 'select', list: 'grades', hint: '不填则取信息项的最高分级' },
     { key: 'writeMode', kind: 'select', list: writeModes, empty: null },
     { key: 'maxRejectedPercent', kind: 'number', hint: '0–100；不填沿用系统默认' },
+    { key: 'retainSnapshots', kind: 'number', hint: '保留最新的几个快照（含当前快照）；0 为不按个数限制，不填沿用系统默认' },
+    { key: 'retainDays', kind: 'number', hint: '被替换后保留的天数；0 为不按天数限制，不填沿用系统默认' },
     { key: 'partitions', kind: 'list', hint: '字段、year(字段) 或 month(字段)，以逗号分隔，最多 3 个' },
     { key: 'secret', kind: 'check' },
     { key: 'exempt', kind: 'check' },

@@ -13,6 +13,7 @@ export const fieldLabels = {
   openCondition: '开放条件', sharingBasis: '共享开放的法律依据', updateCycle: '更新周期', sourceKind: '数据来源', writeMode: '写入方式',
   secret: '涉密', exempt: '不予归集', exemptReason: '不予归集理由', gradeOverride: '人工调整的分级', businessItems: '服务的业务事项',
   scenes: '服务的应用场景', relatedCodes: '关联资源代码', rules: '校验规则', partitions: '分区列', maxRejectedPercent: '拒收行数上限',
+  retainSnapshots: '快照保留个数', retainDays: '快照保留天数',
   transform: '加工 SQL', items: '信息项', reason: '原因', comment: '审核意见', base: '版本号',
   entry: '目录', grantee: '被授权账号', purpose: '用途', expires: '到期时间', mode: '方式', minGroupSize: '最小分组行数',
   unmasked: '明文信息项', note: '意见', evidence: '定级', override: '人工调整的分级',
