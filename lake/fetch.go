@@ -47,7 +47,10 @@ func FetchDataFile(ctx context.Context, b BucketReader, f DataFile, dir string) 
 	return tmp, nil
 }
 
-// ctxReader stops a copy once its context is done.
+// ContextReader returns r, stopping with ctx's error once ctx is done: a copy from it stops
+// between reads when its request is cancelled.
+func ContextReader(ctx context.Context, r io.Reader) io.Reader { return &ctxReader{ctx: ctx, r: r} }
+
 type ctxReader struct {
 	ctx context.Context
 	r   io.Reader

@@ -71,7 +71,7 @@ func (bk *Backup) WriteTar(ctx context.Context, w io.Writer) (BackupMeta, error)
 			return "", fmt.Errorf("backup %s: %w", name, err)
 		}
 		h := sha256.New()
-		n, err := io.Copy(tw, io.TeeReader(ctxReader{ctx, r}, h))
+		n, err := io.Copy(tw, io.TeeReader(lake.ContextReader(ctx, r), h))
 		if err != nil {
 			return "", fmt.Errorf("backup %s: %w", name, err)
 		}
@@ -191,19 +191,6 @@ func (s *Server) handleBackup(w http.ResponseWriter, r *http.Request) {
 	}
 	backupLog(s.Log).Info("backup sent", "user", p.ID, "index", meta.Checkpoint.Index, "objects", meta.Objects,
 		"with_objects", meta.WithObjects, "bytes", meta.Bytes, "elapsed", time.Since(start))
-}
-
-// ctxReader stops reading once ctx is done: a backup whose client went away stops copying.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 func backupLog(l *slog.Logger) *slog.Logger {

@@ -94,7 +94,7 @@ func (b *Bucket) Upload(ctx context.Context, key string, r io.Reader, size int64
 			os.Remove(tmp.Name())
 		}
 	}()
-	n, err := io.Copy(tmp, ctxReader{ctx, r})
+	n, err := io.Copy(tmp, lake.ContextReader(ctx, r))
 	if err != nil {
 		return fmt.Errorf("upload %s: %w", key, err)
 	}
@@ -154,19 +154,6 @@ func syncDir(dir string) error {
 	}
 	defer d.Close()
 	return d.Sync()
-}
-
-// ctxReader stops a copy once the context is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // Get opens the object for reading.
