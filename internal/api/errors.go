@@ -111,7 +111,9 @@ type errorBody struct {
 func WriteError(w http.ResponseWriter, log *slog.Logger, err error) {
 	code := Code(err)
 	if code == schemas.CodeInternal && log != nil {
-		log.Error("request failed", "err", Detail(err))
+		// The request id the door's middleware gave the answer ties the line to its request line
+		// and audit event.
+		log.Error("request failed", "request", w.Header().Get(HeaderRequestID), "err", Detail(err))
 	}
 	body := errorBody{Error: Message(err), Code: code}
 	var inv *schemas.InvalidError

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -102,7 +103,7 @@ func TestRequestLogLine(t *testing.T) {
 	mux.HandleFunc("GET /things/{id}", func(w http.ResponseWriter, r *http.Request) {
 		seen = audit.RequestID(r.Context())
 		if r.PathValue("id") == "bad" {
-			http.Error(w, "坏了", http.StatusInternalServerError)
+			WriteError(w, log, errors.New("disk broke"))
 			return
 		}
 		_, _ = io.WriteString(w, "ok")
@@ -122,14 +123,17 @@ func TestRequestLogLine(t *testing.T) {
 	badID := get("/things/bad")
 
 	lines := logs.lines(t)
-	require.Len(t, lines, 2)
+	require.Len(t, lines, 3)
 	assert.Equal(t, okID, lines[0]["request"])
 	assert.Equal(t, "DEBUG", lines[0]["level"])
 	assert.Equal(t, "GET /things/{id}", lines[0]["door"])
 	assert.EqualValues(t, 200, lines[0]["status"])
-	assert.Equal(t, badID, lines[1]["request"])
-	assert.Equal(t, "WARN", lines[1]["level"])
-	assert.EqualValues(t, 500, lines[1]["status"])
+	assert.Equal(t, "request failed", lines[1]["msg"], "the handler's error line")
+	assert.Equal(t, badID, lines[1]["request"], "carries the request's id")
+	assert.Contains(t, lines[1]["err"], "disk broke")
+	assert.Equal(t, badID, lines[2]["request"])
+	assert.Equal(t, "WARN", lines[2]["level"])
+	assert.EqualValues(t, 500, lines[2]["status"])
 }
 
 func TestStatusClass(t *testing.T) {
