@@ -195,6 +195,8 @@ func flags(c *command, cfg *app.Config) (*flag.FlagSet, runFunc) {
 	fs.SetOutput(io.Discard) // errors and help are printed by run, in Chinese
 	commonFlags(fs)
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "数据`目录`: 目录库日志、本地数据湖与缓存都在其下")
+	fs.StringVar(&cfg.AuditDir, "audit-dir", cfg.AuditDir,
+		"查询审计记录的`目录` (空为 数据目录/audit); 建议放在单独的磁盘上: 审计写不进时查询一律拒绝")
 	fs.StringVar(&cfg.CodeLists, "codelists", cfg.CodeLists,
 		"替换代码表的`目录`: 其中的 <代码表名>.csv 取代内置的同名代码表 (环境变量 ECOLAKE_CODELISTS)")
 	if c.lake {

@@ -24,6 +24,9 @@ type Config struct {
 	// AuditRetentionDays is how long the audit of queries is kept (DataDir/audit); 0 keeps it
 	// forever.
 	AuditRetentionDays int
+	// AuditDir is where the audit is kept when not under DataDir (--audit-dir): a volume of its
+	// own, so that a full data disk does not also stop the audited reads.
+	AuditDir string
 	// DuckDBMemoryMB caps the query engine's memory; 0 keeps DuckDB's own (80% of the machine).
 	DuckDBMemoryMB int64
 	// RoleLimits is a file of query limits per role (query.ParseRoleLimits), "" for none.
@@ -136,5 +139,10 @@ func (c *Config) catalogDir() string { return filepath.Join(c.DataDir, "catalog"
 func (c *Config) lakeDir() string    { return filepath.Join(c.DataDir, "lake") }
 func (c *Config) cacheDir() string   { return filepath.Join(c.DataDir, "cache") }
 func (c *Config) tmpDir() string     { return filepath.Join(c.DataDir, "tmp") }
-func (c *Config) auditDir() string   { return filepath.Join(c.DataDir, "audit") }
-func (c *Config) nativeDir() string  { return filepath.Join(c.DataDir, "native") }
+func (c *Config) auditDir() string {
+	if c.AuditDir != "" {
+		return c.AuditDir
+	}
+	return filepath.Join(c.DataDir, "audit")
+}
+func (c *Config) nativeDir() string { return filepath.Join(c.DataDir, "native") }
