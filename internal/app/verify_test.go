@@ -17,17 +17,21 @@ import (
 
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/lake"
+	"github.com/cqeco/ecolake/lake/s3/miniotest"
 )
 
 const verifyOther = "0101/000002"
 
 // verifySetup is a data directory with two entries of two appended loads each (the first load of
 // each with a rejected row), and the read cache holding copies of every data file, as a serve on
-// an S3 lake leaves it.
-func verifySetup(t *testing.T) (Config, map[string][]*catalog.Snapshot, *catalog.View) {
+// an S3 lake leaves it. lakeAt, if not nil, sets where the lake is.
+func verifySetup(t *testing.T, lakeAt func(*Config)) (Config, map[string][]*catalog.Snapshot, *catalog.View) {
 	t.Helper()
 	ctx := context.Background()
 	cfg := grantSetup(t)
+	if lakeAt != nil {
+		lakeAt(&cfg)
+	}
 	cfg.MaxRejectedPercent = 100
 	a, err := Open(ctx, cfg, slog.New(slog.DiscardHandler), false)
 	require.NoError(t, err)
@@ -110,7 +114,7 @@ func cachedNames(t *testing.T, cfg Config) []string {
 // line naming entry, snapshot (or run) and object, for every kept snapshot that references them,
 // with exit 1; the damaged files' cached copies are removed, the others' stay.
 func TestLakeVerify(t *testing.T) {
-	cfg, snaps, v := verifySetup(t)
+	cfg, snaps, v := verifySetup(t, nil)
 	code, lines := runVerify(t, cfg, VerifyArgs{Jobs: DefaultVerifyJobs})
 	require.Equal(t, ExitOK, code, lines)
 	// 4 manifests, 4 data files (each append adds one, its snapshot keeps the parent's), 2
@@ -187,7 +191,7 @@ func readManifestKeys(t *testing.T, cfg Config, s *catalog.Snapshot) string {
 // TestLakeVerifyEntry: --entry (a resource code or a table name) checks only that entry's
 // snapshots and runs; an unknown entry and a bad --jobs are refused with exit 2.
 func TestLakeVerifyEntry(t *testing.T) {
-	cfg, snaps, _ := verifySetup(t)
+	cfg, snaps, _ := verifySetup(t, nil)
 	b1 := snaps[verifyOther][0]
 	m := readManifest(t, cfg, b1)
 	require.NoError(t, os.Remove(filepath.Join(cfg.lakeDir(), filepath.FromSlash(m.Files[1].Key))))
@@ -226,7 +230,7 @@ func (u unavailable) Get(ctx context.Context, key string) (io.ReadCloser, error)
 // A store that does not answer stops the check with an error instead of reporting every object
 // damaged.
 func TestLakeVerifyStoreUnavailable(t *testing.T) {
-	cfg, _, _ := verifySetup(t)
+	cfg, _, _ := verifySetup(t, nil)
 	ctx := context.Background()
 	a, err := Open(ctx, cfg, slog.New(slog.DiscardHandler), false)
 	require.NoError(t, err)
@@ -237,4 +241,44 @@ func TestLakeVerifyStoreUnavailable(t *testing.T) {
 	res, err := verifyLake(ctx, a.Bucket, v, v.Entries(), 2, cfg.cacheDir(), slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	assert.Empty(t, res.problems)
+}
+
+// TestLakeVerifyMinIO: on an S3 lake, an object rewritten with one byte changed and a deleted data
+// file are found, and the changed object's cached copy is removed.
+func TestLakeVerifyMinIO(t *testing.T) {
+	ctx := context.Background()
+	m := miniotest.Start(t)
+	cfg, snaps, _ := verifySetup(t, func(c *Config) {
+		c.Lake = "s3://ecolake/bureau"
+		c.S3.Endpoint, c.S3.AccessKey = m.Endpoint, m.AccessKey
+		c.SetS3Secret(m.SecretKey)
+	})
+	code, lines := runVerify(t, cfg, VerifyArgs{Jobs: DefaultVerifyJobs})
+	require.Equal(t, ExitOK, code, lines)
+	require.Equal(t, []string{"检查 4 个快照、10 个对象、0.0 MB, 发现 0 个问题"}, lines)
+
+	a, err := Open(ctx, cfg, slog.New(slog.DiscardHandler), false)
+	require.NoError(t, err)
+	a1, b1 := snaps[grantEntryCode][0], snaps[verifyOther][0]
+	changed := manifestOf(t, a, a1).Files[1]
+	gone := manifestOf(t, a, b1).Files[1]
+	rc, err := a.Bucket.Get(ctx, changed.Key)
+	require.NoError(t, err)
+	data, err := io.ReadAll(rc)
+	require.NoError(t, err)
+	require.NoError(t, rc.Close())
+	data[len(data)/3] ^= 0x80
+	require.NoError(t, a.Bucket.Upload(ctx, changed.Key, bytes.NewReader(data), int64(len(data))))
+	require.NoError(t, a.Bucket.Delete(ctx, gone.Key))
+	require.NoError(t, a.Close())
+
+	code, lines = runVerify(t, cfg, VerifyArgs{Jobs: DefaultVerifyJobs})
+	require.Equal(t, ExitProblems, code, lines)
+	assert.Equal(t, []string{
+		fmt.Sprintf("目录 %s 快照 %s 对象 %s: 校验和不符", grantEntryCode, a1.ID, changed.Key),
+		fmt.Sprintf("目录 %s 快照 %s 对象 %s: 缺失", verifyOther, b1.ID, gone.Key),
+		"已从本地读缓存中移除 1 个损坏对象的副本",
+		"检查 4 个快照、10 个对象、0.0 MB, 发现 2 个问题",
+	}, lines)
+	assert.Len(t, cachedNames(t, cfg), 3)
 }
