@@ -248,6 +248,8 @@ func lakeFlags(fs *flag.FlagSet, cfg *app.Config) {
 	})
 	fs.BoolVar(&cfg.S3.Secure, "s3-secure", cfg.S3.Secure, "通过 https 访问 S3 (ECOLAKE_S3_SECURE=true)")
 	fs.StringVar(&cfg.S3.Region, "s3-region", cfg.S3.Region, "S3 `区域` (ECOLAKE_S3_REGION)")
+	fs.DurationVar(&cfg.S3.StallTimeout, "s3-stall-timeout", cfg.S3.StallTimeout,
+		"对 S3 的请求在此`时长`内没有任何数据传输即判为存储无响应并失败, 如 30s (ECOLAKE_S3_STALL_TIMEOUT)")
 	// The OpenLineage events of the runs these commands make.
 	fs.StringVar(&cfg.OpenLineageFile, "openlineage-file", cfg.OpenLineageFile,
 		"把每次归集与加工的 OpenLineage 事件逐行追加到该`文件` (ECOLAKE_OPENLINEAGE_FILE)")

@@ -68,6 +68,7 @@ func DefaultConfig() Config {
 	return Config{
 		DataDir:            "./var",
 		Addr:               "127.0.0.1:8080",
+		S3:                 s3.Config{StallTimeout: s3.DefaultStallTimeout},
 		CacheMaxBytes:      4 << 30,
 		ResultCacheMB:      32,
 		NativeCacheMB:      1024,

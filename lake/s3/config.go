@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/cqeco/ecolake/lake"
 )
@@ -33,6 +34,17 @@ type Config struct {
 	SecretKey Secret
 	Secure    bool // https
 	Region    string
+	// StallTimeout is how long a request may wait on the store with no byte moving (a store that
+	// took the connection and went silent) before it fails with ErrStalled; 0 means
+	// DefaultStallTimeout. Slow but moving transfers never trip it.
+	StallTimeout time.Duration
+}
+
+func (c Config) stallTimeout() time.Duration {
+	if c.StallTimeout == 0 {
+		return DefaultStallTimeout
+	}
+	return c.StallTimeout
 }
 
 // DefaultConfig returns a configuration speaking https; endpoint, bucket and credentials must
@@ -60,6 +72,9 @@ func (c Config) Validate() error {
 		if err := lake.CheckPrefix(c.Prefix); err != nil {
 			return fmt.Errorf("s3 prefix %q: %v: %w", c.Prefix, err, ErrInvalidConfig)
 		}
+	}
+	if c.StallTimeout < 0 {
+		return fmt.Errorf("s3 stall timeout %s must not be negative: %w", c.StallTimeout, ErrInvalidConfig)
 	}
 	if c.AccessKey == "" || c.SecretKey == "" {
 		return fmt.Errorf("s3 access key and secret key are required: %w", ErrInvalidConfig)

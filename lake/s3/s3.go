@@ -23,7 +23,8 @@ import (
 type Bucket struct {
 	client *minio.Client
 	bucket string
-	prefix string // "" or ending in "/"
+	prefix string        // "" or ending in "/"
+	stall  time.Duration // Config.StallTimeout
 }
 
 var _ lake.Bucket = (*Bucket)(nil)
@@ -37,9 +38,12 @@ func New(ctx context.Context, cfg Config) (*Bucket, error) {
 	if err != nil {
 		return nil, err
 	}
-	ok, err := client.BucketExists(ctx, cfg.Bucket)
+	b := &Bucket{client: client, bucket: cfg.Bucket, prefix: normPrefix(cfg.Prefix), stall: cfg.stallTimeout()}
+	wctx, w := watch(ctx, b.stall)
+	ok, err := client.BucketExists(wctx, cfg.Bucket)
+	w.stop()
 	if err != nil {
-		return nil, fmt.Errorf("s3 bucket %s: %w", cfg.Bucket, mapErr(ctx, err))
+		return nil, fmt.Errorf("s3 bucket %s: %w", cfg.Bucket, mapWatched(ctx, w, err))
 	}
 	if !ok {
 		err := client.MakeBucket(ctx, cfg.Bucket, minio.MakeBucketOptions{Region: cfg.Region})
@@ -47,7 +51,7 @@ func New(ctx context.Context, cfg Config) (*Bucket, error) {
 			return nil, fmt.Errorf("create s3 bucket %s: %w", cfg.Bucket, err)
 		}
 	}
-	return &Bucket{client: client, bucket: cfg.Bucket, prefix: normPrefix(cfg.Prefix)}, nil
+	return b, nil
 }
 
 // newClient is a minio-go client of cfg's endpoint with the bounds below.
@@ -57,14 +61,15 @@ func newClient(cfg Config) (*minio.Client, error) {
 		return nil, fmt.Errorf("s3 transport: %w", err)
 	}
 	// Bounds on a store that is down or hung, so that a request fails within about a minute
-	// (lake.ErrUnavailable) instead of minio-go's default of ten attempts of up to a minute each.
+	// (lake.ErrUnavailable) instead of minio-go's default of ten attempts of up to a minute each;
+	// watchedTransport lets an operation's watchdog see whether bytes still move (watchdog.go).
 	tr.DialContext = (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext
 	tr.ResponseHeaderTimeout = responseTimeout
 	client, err := minio.New(cfg.Endpoint, &minio.Options{
 		Creds:      credentials.NewStaticV4(cfg.AccessKey, string(cfg.SecretKey), ""),
 		Secure:     cfg.Secure,
 		Region:     cfg.Region,
-		Transport:  tr,
+		Transport:  watchedTransport{base: tr},
 		MaxRetries: maxAttempts,
 	})
 	if err != nil {
@@ -113,6 +118,19 @@ func mapErr(ctx context.Context, err error) error {
 	return err
 }
 
+// mapWatched is mapErr for an operation watched by w: a stall is reported as ErrStalled.
+func mapWatched(ctx context.Context, w *watchdog, err error) error {
+	if stall := w.err(); stall != nil && ctx.Err() == nil {
+		return stall
+	}
+	return mapErr(ctx, err)
+}
+
+// watch starts the stall watchdog of one operation; the caller stops it.
+func (b *Bucket) watch(ctx context.Context) (context.Context, *watchdog) {
+	return watch(ctx, b.stall)
+}
+
 // unavailable reports whether err says the store did not answer, rather than refused the request.
 func unavailable(ctx context.Context, err error, status int) bool {
 	if ctx.Err() != nil {
@@ -133,18 +151,20 @@ func (b *Bucket) Upload(ctx context.Context, key string, r io.Reader, size int64
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("upload %s: %w", key, err)
 	}
-	body := io.Reader(&ctxReader{ctx: ctx, r: r})
+	wctx, w := b.watch(ctx)
+	defer w.stop()
+	body := io.Reader(&ctxReader{ctx: wctx, r: r})
 	if size >= 0 {
 		body = &exactReader{r: body, remaining: size}
 	}
-	_, err = b.client.PutObject(ctx, b.bucket, obj, body, size, minio.PutObjectOptions{
+	_, err = b.client.PutObject(wctx, b.bucket, obj, body, size, minio.PutObjectOptions{
 		ContentType: "application/octet-stream",
 	})
 	if err != nil {
 		if errors.Is(err, lake.ErrSize) {
 			return fmt.Errorf("upload %s: declared %d bytes: %w", key, size, lake.ErrSize)
 		}
-		return fmt.Errorf("upload %s: %w", key, mapErr(ctx, err))
+		return fmt.Errorf("upload %s: %w", key, mapWatched(ctx, w, err))
 	}
 	return nil
 }
@@ -159,11 +179,13 @@ func (b *Bucket) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("get %s: %w", key, err)
 	}
-	body, _, _, err := minio.Core{Client: b.client}.GetObject(ctx, b.bucket, obj, minio.GetObjectOptions{})
+	wctx, w := b.watch(ctx)
+	body, _, _, err := minio.Core{Client: b.client}.GetObject(wctx, b.bucket, obj, minio.GetObjectOptions{})
 	if err != nil {
-		return nil, fmt.Errorf("get %s: %w", key, mapErr(ctx, err))
+		w.stop()
+		return nil, fmt.Errorf("get %s: %w", key, mapWatched(ctx, w, err))
 	}
-	return body, nil
+	return &watchedBody{rc: body, w: w, key: key}, nil
 }
 
 // Attributes returns the object's size and modification time.
@@ -175,9 +197,11 @@ func (b *Bucket) Attributes(ctx context.Context, key string) (lake.ObjectAttrs, 
 	if err := ctx.Err(); err != nil {
 		return lake.ObjectAttrs{}, fmt.Errorf("attributes %s: %w", key, err)
 	}
-	info, err := b.client.StatObject(ctx, b.bucket, obj, minio.StatObjectOptions{})
+	wctx, w := b.watch(ctx)
+	defer w.stop()
+	info, err := b.client.StatObject(wctx, b.bucket, obj, minio.StatObjectOptions{})
 	if err != nil {
-		return lake.ObjectAttrs{}, fmt.Errorf("attributes %s: %w", key, mapErr(ctx, err))
+		return lake.ObjectAttrs{}, fmt.Errorf("attributes %s: %w", key, mapWatched(ctx, w, err))
 	}
 	return lake.ObjectAttrs{Size: info.Size, LastModified: info.LastModified}, nil
 }
@@ -191,16 +215,19 @@ func (b *Bucket) Delete(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("delete %s: %w", key, err)
 	}
-	if err := b.client.RemoveObject(ctx, b.bucket, obj, minio.RemoveObjectOptions{}); err != nil {
+	wctx, w := b.watch(ctx)
+	defer w.stop()
+	if err := b.client.RemoveObject(wctx, b.bucket, obj, minio.RemoveObjectOptions{}); err != nil {
 		if errors.Is(mapErr(ctx, err), lake.ErrNotFound) {
 			return nil
 		}
-		return fmt.Errorf("delete %s: %w", key, mapErr(ctx, err))
+		return fmt.Errorf("delete %s: %w", key, mapWatched(ctx, w, err))
 	}
 	return nil
 }
 
-// Iter calls fn for every key under prefix in lexical order, as S3 lists them.
+// Iter calls fn for every key under prefix in lexical order, as S3 lists them. The watchdog
+// counts only the listing's requests, not the time fn takes.
 func (b *Bucket) Iter(ctx context.Context, prefix string, fn func(key string) error) error {
 	if err := lake.CheckPrefix(prefix); err != nil {
 		return err
@@ -208,10 +235,12 @@ func (b *Bucket) Iter(ctx context.Context, prefix string, fn func(key string) er
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("iter %s: %w", prefix, err)
 	}
+	wctx, w := b.watch(ctx)
+	defer w.stop()
 	opts := minio.ListObjectsOptions{Prefix: b.prefix + prefix, Recursive: true}
-	for info := range b.client.ListObjectsIter(ctx, b.bucket, opts) {
+	for info := range b.client.ListObjectsIter(wctx, b.bucket, opts) {
 		if info.Err != nil {
-			return fmt.Errorf("iter %s: %w", prefix, mapErr(ctx, info.Err))
+			return fmt.Errorf("iter %s: %w", prefix, mapWatched(ctx, w, info.Err))
 		}
 		key, ok := strings.CutPrefix(info.Key, b.prefix)
 		if !ok || strings.HasSuffix(key, "/") { // folder markers written by other tools
