@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Fuzzes every parser of outside input (each `func Fuzz…` of the module) for FUZZTIME, one after
-# another, prints a table of targets, executions and outcomes (also to test-output/fuzz.txt),
+# another (FUZZ_JOBS at a time), prints a table of targets, executions and outcomes (also to test-output/fuzz.txt),
 # and keeps up to FUZZ_KEEP of each target's corpus, the smallest inputs first, under the
 # package's testdata/fuzz/<target>, where `go test` runs them as seeds from then on. A crash
 # leaves its input there too (go test writes it) and fails the run.
 set -u
+self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 cd "$(dirname "$0")/../.."
 FUZZTIME=${FUZZTIME:-10m}
 FUZZ_KEEP=${FUZZ_KEEP:-64}
@@ -12,10 +13,37 @@ GO=${GO:-go}
 cache=$($GO env GOCACHE)/fuzz
 module=$($GO list -m)
 mkdir -p test-output
-report=test-output/fuzz.txt
-printf '%-40s %-22s %12s %10s %s\n' package target execs corpus outcome | tee "$report"
+header() { printf '%-40s %-22s %12s %10s %s\n' package target execs corpus outcome; }
+
+# FUZZ_JOBS>1 fuzzes that many targets at a time (each with FUZZ_PARALLEL workers): the script
+# runs once per shard and the shards' tables are joined.
+jobs=${FUZZ_JOBS:-1}
+if [ -z "${FUZZ_SHARD:-}" ] && [ "$jobs" -gt 1 ]; then
+	pids=()
+	for ((i = 0; i < jobs; i++)); do
+		FUZZ_SHARD="$i/$jobs" "$self" >/dev/null &
+		pids+=($!)
+	done
+	failed=0
+	for p in "${pids[@]}"; do wait "$p" || failed=1; done
+	{ header; for ((i = 0; i < jobs; i++)); do cat "test-output/fuzz-$i.txt"; rm -f "test-output/fuzz-$i.txt"; done; } | tee test-output/fuzz.txt
+	exit $failed
+fi
+shard=${FUZZ_SHARD:-0/1}
+shard_i=${shard%/*}
+shard_n=${shard#*/}
+if [ -n "${FUZZ_SHARD:-}" ]; then
+	report=test-output/fuzz-$shard_i.txt
+	: >"$report"
+else
+	report=test-output/fuzz.txt
+	header | tee "$report"
+fi
 failed=0
+k=-1
 while IFS=: read -r file name; do
+	k=$((k + 1))
+	[ $((k % shard_n)) -eq "$shard_i" ] || continue
 	pkg=$(dirname "$file")
 	name=${name#func }
 	name=${name%%(*}
