@@ -90,10 +90,10 @@ faults: $(MINIO) build
 	ECOLAKE_LOAD_DURATION=$(LOAD_DURATION) $(GO) test -count=1 -timeout 2h -v -run 'TestFaultLoad' ./test/
 	$(MAKE) fuzz FUZZTIME=$(FUZZTIME)
 
-# Every parser of outside input (each `func Fuzz…`) fuzzed for FUZZTIME; the table goes to
+# Every parser of outside input (each `func Fuzz…`) fuzzed for FUZZTIME, FUZZ_JOBS (2) at a time; the table goes to
 # test-output/fuzz.txt and each corpus (the smallest inputs) is kept under testdata/fuzz.
 fuzz:
-	FUZZTIME=$(FUZZTIME) GO=$(GO) ./test/faults/fuzz.sh
+	FUZZTIME=$(FUZZTIME) FUZZ_JOBS=$${FUZZ_JOBS:-2} FUZZ_PARALLEL=$${FUZZ_PARALLEL:-1} GO=$(GO) ./test/faults/fuzz.sh
 
 clean:
 	rm -rf bin $(DATA)
