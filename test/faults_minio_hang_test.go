@@ -1,0 +1,134 @@
+package test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cqeco/ecolake/lake/s3"
+)
+
+// hangStall is the stall limit the service runs with here: a request to a store that went silent
+// fails after this long without a byte moving.
+const hangStall = 2 * time.Second
+
+// TestFaultMinIOHangs freezes the MinIO server of a running `ecolake serve` with SIGSTOP: its
+// process is alive and its port still takes connections, but it reads and answers nothing. A
+// submission made while it is frozen, and one frozen in the middle of its load, are answered in
+// Chinese that the lake store cannot be reached, within a bound, instead of hanging; /healthz and
+// reads of cached data are answered meanwhile. After SIGCONT the same files load, and no row is
+// lost or doubled.
+func TestFaultMinIOHangs(t *testing.T) {
+	m := newMinioProc(t)
+	dir := t.TempDir()
+	s := startServer(t, dir, m.env(), "--demo", "--lake", "s3://ecolake/hangs",
+		"--s3-stall-timeout", hangStall.String())
+	committed := loadRows(t, s) // also caches the current snapshot's files
+	freeze := func() { require.NoError(t, m.cmd.Process.Signal(syscall.SIGSTOP)) }
+	thaw := func() { require.NoError(t, m.cmd.Process.Signal(syscall.SIGCONT)) }
+
+	// Frozen before the submission: its uploads go to a store that takes the connection and then
+	// says nothing.
+	csv := filepath.Join(t.TempDir(), "frozen.csv")
+	faultCSV(t, csv, 20000, 31)
+	freeze()
+	start := time.Now()
+	code, body, err := postFile(s.base, csv)
+	took := time.Since(start)
+	require.NoError(t, err)
+	t.Logf("submission with MinIO frozen answered %d in %v", code, took)
+	assert.Less(t, took, minioBound, "the submission does not hang on a frozen store")
+	assert.NotEqual(t, http.StatusCreated, code, body)
+	assert.Contains(t, body, lakeDownMessage, "the submitter is told the lake store is unreachable")
+
+	// Meanwhile the service answers: liveness and a read of the cached snapshot.
+	start = time.Now()
+	resp, err := http.Get(s.base + "/healthz")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "the service stays up")
+	r := s.gql("demo-steward", `{ air_station_hourly_aggregate { count } }`, nil)
+	took = time.Since(start)
+	t.Logf("cached read with MinIO frozen in %v: %s", took, r.Raw)
+	assert.Less(t, took, minioBound)
+	require.Empty(t, r.Errors, r.Raw)
+	assert.EqualValues(t, committed, num(t, rows(t, r.Data, "air_station_hourly_aggregate")[0]["count"]))
+
+	// Thawed: the same submission loads, once.
+	thaw()
+	code, body, err = postFile(s.base, csv)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusCreated, code, body)
+	committed += 20000
+	assert.Equal(t, committed, loadRows(t, s))
+
+	// Frozen in the middle of a load: half way through a calibrated one.
+	big := filepath.Join(t.TempDir(), "calibrate.csv")
+	faultCSV(t, big, 200000, 32)
+	start = time.Now()
+	code, body, err = postFile(s.base, big)
+	full := time.Since(start)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusCreated, code, body)
+	committed += 200000
+	t.Logf("a load of 200000 rows takes %v", full)
+	for k, frac := range []float64{0.5, 0.9} {
+		file := filepath.Join(t.TempDir(), fmt.Sprintf("mid-%d.csv", k))
+		faultCSV(t, file, 200000, 33+k)
+		type answer struct {
+			code int
+			body string
+			err  error
+			took time.Duration
+		}
+		done := make(chan answer, 1)
+		go func() {
+			start := time.Now()
+			code, body, err := postFile(s.base, file)
+			done <- answer{code, body, err, time.Since(start)}
+		}()
+		time.Sleep(time.Duration(float64(full) * frac))
+		freeze()
+		var a answer
+		select {
+		case a = <-done:
+		case <-time.After(minioBound + full):
+			thaw()
+			t.Fatalf("frozen at %.0f%%: the submission was not answered within %v", frac*100, minioBound+full)
+		}
+		require.NoError(t, a.err)
+		t.Logf("frozen at %.0f%%: answered %d in %v", frac*100, a.code, a.took)
+		if a.code == http.StatusCreated {
+			committed += 200000 // the load had finished its work on the store
+		} else {
+			assert.Contains(t, a.body, lakeDownMessage, "frozen at %.0f%%", frac*100)
+		}
+		thaw()
+		code, body, err := postFile(s.base, file)
+		require.NoError(t, err)
+		if a.code == http.StatusCreated {
+			assert.Equal(t, http.StatusOK, code, "a resubmission of a committed file is a duplicate: %s", body)
+		} else {
+			require.Equal(t, http.StatusCreated, code, body)
+			committed += 200000
+		}
+		assert.Equal(t, committed, loadRows(t, s), "frozen at %.0f%%", frac*100)
+	}
+	s.stop(syscall.SIGTERM)
+
+	// Every snapshot whole, every committed row there once.
+	b, err := s3.New(context.Background(), s3.Config{Endpoint: m.endpoint, Bucket: "ecolake", Prefix: "hangs",
+		AccessKey: m.accessKey, SecretKey: s3.Secret(m.secret)})
+	require.NoError(t, err)
+	st := inspectLake(t, dir, b)
+	require.NoError(t, st.openErr)
+	assert.Empty(t, st.partial)
+	assert.Equal(t, committed, st.rows[faultEntry])
+}
