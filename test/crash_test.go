@@ -88,7 +88,7 @@ func TestIngestKilledMidway(t *testing.T) {
 	require.Equal(t, committed, verifyCurrent(t, dir), "collection keeps every referenced file")
 	out, err = exec.Command(binary, "gc", "--data", dir, "--min-age", "0s", "--dry-run").CombinedOutput()
 	require.NoError(t, err, string(out))
-	assert.Contains(t, string(out), "孤立文件 0 个", "nothing unreferenced is left")
+	assert.Contains(t, string(out), "无引用文件 0 个", "nothing unreferenced is left")
 
 	// The server starts on the crashed directory and answers with the committed rows; the
 	// interrupted runs are recorded as failed.

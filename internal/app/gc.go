@@ -66,7 +66,7 @@ func gcFailure(res gcResult, err error) string {
 	case stepLive:
 		return "无法确定仍被引用的文件, 未删除任何文件"
 	}
-	return "清理孤立文件失败: " + api.Message(err)
+	return "清理无引用文件失败: " + api.Message(err)
 }
 
 // printGC writes what a collection did (or, in a dry run, would do).
