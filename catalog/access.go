@@ -215,6 +215,29 @@ func MayBackup(p *Principal) bool {
 	return known(p) && p.Role == RoleAdmin && p.Clearance.Covers(schemas.Core)
 }
 
+// MaySeeSceneAccounts decides whether p is shown every account of a scene (Scene.Accounts): the
+// accounts an application queries through are a target, so only those who may set them (the
+// principals who may edit the directory) see them; any other principal is shown only itself,
+// when it is one of them.
+func MaySeeSceneAccounts(p *Principal) bool {
+	return Allowed(p, ActEditDirectory)
+}
+
+// SceneAccountsFor is what p is shown of the accounts of a scene.
+func SceneAccountsFor(p *Principal, accounts []string) []string {
+	if MaySeeSceneAccounts(p) {
+		return accounts
+	}
+	if known(p) && p.ID != "" {
+		for _, a := range accounts {
+			if a == p.ID {
+				return []string{a}
+			}
+		}
+	}
+	return []string{}
+}
+
 // MayReadMetrics decides the scrape of the service's metrics (/metrics). They count requests,
 // loads and rows over the whole directory, and its collection figure, so only a principal for
 // whom every entry exists (seesAll) may read them: an administrator, a steward, or a manager —

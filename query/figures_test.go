@@ -198,3 +198,31 @@ func TestPutSceneAccounts(t *testing.T) {
 	data = f.ok(stewardAir, put, map[string]any{"in": map[string]any{"code": "YJS_OZONE", "accounts": []any{}}, "b": rev})
 	assert.Equal(t, []any{}, at(data, "putScene", "accounts"))
 }
+
+// TestSceneAccountsShownToEditorsOnly: the accounts an application queries through are a target:
+// a steward who may edit the directory sees them all, a manager who only reads figures sees
+// none, and a scene account sees only itself.
+func TestSceneAccountsShownToEditorsOnly(t *testing.T) {
+	f := newFiguresFixture(t)
+	ctx := f.ctx
+	require.NoError(t, f.cat.PutPrincipal(ctx, catalog.Principal{ID: "app-other", Name: "另一应用", Role: catalog.RoleScene, Clearance: schemas.General1}))
+	require.NoError(t, f.cat.PutPrincipal(ctx, catalog.Principal{ID: "manager-1", Name: "领导甲", Role: catalog.RoleManager, Clearance: schemas.General4}))
+	const put = `mutation($in: SceneInput!) { putScene(input: $in) { code } }`
+	f.ok(stewardAir, put, map[string]any{"in": map[string]any{"code": "YJS_OZONE", "name": "臭氧污染应对", "kind": "一件事",
+		"department": "AIR_DIV", "accounts": []any{lowPrincipal, "app-other"}}})
+	accounts := func(principal string) []any {
+		data := f.ok(principal, `{ scenes { code accounts } }`, nil)
+		for _, s := range at(data, "scenes").([]any) {
+			if s.(map[string]any)["code"] == "YJS_OZONE" {
+				return s.(map[string]any)["accounts"].([]any)
+			}
+		}
+		t.Fatalf("%s does not see the scene", principal)
+		return nil
+	}
+	assert.Equal(t, []any{lowPrincipal, "app-other"}, accounts(stewardAir))
+	assert.Equal(t, []any{}, accounts("manager-1"), "a manager is shown no account")
+	assert.Equal(t, []any{lowPrincipal}, accounts(lowPrincipal), "a scene account is shown only itself")
+	assert.True(t, catalog.MaySeeSceneAccounts(&catalog.Principal{ID: "s", Role: catalog.RoleSteward, Clearance: schemas.General1}))
+	assert.False(t, catalog.MaySeeSceneAccounts(&catalog.Principal{ID: "m", Role: catalog.RoleManager, Clearance: schemas.Core}))
+}

@@ -121,13 +121,20 @@ func newWorkflowTypes(grade *graphql.Object) *workflowTypes {
 			"department":     field(str, "责任处室", func(s S) any { return nilIfEmpty(s.Department) }),
 			"departmentName": departmentName(func(s any) string { return s.(S).Department }),
 			"description":    field(str, "说明", func(s S) any { return nilIfEmpty(s.Description) }),
-			"accounts":       field(nn(graphql.NewList(nn(str))), "场景账号: 应用通过这些账号查询, 近期有查询即算在用", func(s S) any { return nonNil(s.Accounts) }),
-			"retired":        field(nn(graphql.Boolean), "已下线", func(s S) any { return s.Retired }),
-			"revision":       field(nn(Long), "版本号, 修改时作为 base 传入", func(s S) any { return int64(s.Revision) }),
-			"updatedBy":      field(str, "最后修改人", func(s S) any { return nilIfEmpty(s.UpdatedBy) }),
-			"createdAt":      timeField(func(s any) time.Time { return s.(S).CreatedAt }, "登记时间"),
-			"updatedAt":      timeField(func(s any) time.Time { return s.(S).UpdatedAt }, "最后修改时间"),
-			"entries":        d.serving("scene", "服务本场景的目录资源", func(s any) string { return s.(S).Code }),
+			"accounts": {Type: nn(graphql.NewList(nn(str))), Description: "场景账号: 应用通过这些账号查询, 近期有查询即算在用 (只有可维护目录的账号看到全部; 其他账号只看到自己)",
+				Resolve: func(p graphql.ResolveParams) (any, error) {
+					r, err := requestFrom(p.Context)
+					if err != nil {
+						return nil, err
+					}
+					return nonNil(catalog.SceneAccountsFor(r.principal, p.Source.(S).Accounts)), nil
+				}},
+			"retired":   field(nn(graphql.Boolean), "已下线", func(s S) any { return s.Retired }),
+			"revision":  field(nn(Long), "版本号, 修改时作为 base 传入", func(s S) any { return int64(s.Revision) }),
+			"updatedBy": field(str, "最后修改人", func(s S) any { return nilIfEmpty(s.UpdatedBy) }),
+			"createdAt": timeField(func(s any) time.Time { return s.(S).CreatedAt }, "登记时间"),
+			"updatedAt": timeField(func(s any) time.Time { return s.(S).UpdatedAt }, "最后修改时间"),
+			"entries":   d.serving("scene", "服务本场景的目录资源", func(s any) string { return s.(S).Code }),
 		}
 	})})
 	d.newInputs()
