@@ -35,6 +35,7 @@ type page struct {
 var navItems = []struct{ Name, Label, Needs string }{
 	{"cockpit", "驾驶舱", ""},
 	{"directory", "目录", ""},
+	{"items", "事项场景", "editsDirectory"},
 	{"review", "审核", "reviewsDirectory"},
 	{"submit", "报送", "loadsData"},
 	{"grants", "授权", ""},
@@ -48,6 +49,7 @@ var pages = []*page{
 	{Name: "directory", Title: "数据资源目录", Nav: "directory", Script: "directory.js"},
 	{Name: "entry", Title: "目录详情", Nav: "directory", Script: "entry.js"},
 	{Name: "entry-edit", Title: "编辑目录", Nav: "directory", Script: "entry-edit.js"},
+	{Name: "items", Title: "业务事项与场景", Nav: "items", Script: "items.js"},
 	{Name: "review", Title: "待我审核", Nav: "review", Script: "review.js"},
 	{Name: "submit", Title: "数据报送", Nav: "submit", Script: "submit.js"},
 	{Name: "grants", Title: "数据授权", Nav: "grants", Script: "grants.js"},

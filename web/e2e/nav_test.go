@@ -14,10 +14,11 @@ func TestMenuFollowsTheAccount(t *testing.T) {
 		token string
 		want  []string
 	}{
-		{"demo-steward", []string{"驾驶舱", "目录", "报送", "授权", "血缘", "GraphiQL"}},
+		{"demo-steward", []string{"驾驶舱", "目录", "事项场景", "报送", "授权", "血缘", "GraphiQL"}},
 		{"demo-reviewer", []string{"驾驶舱", "目录", "审核", "授权", "血缘", "GraphiQL"}},
 		{"demo-wanzhou", []string{"驾驶舱", "目录", "报送", "授权", "血缘", "GraphiQL"}},
 		{"demo-air-app", []string{"驾驶舱", "目录", "授权", "血缘", "GraphiQL"}},
+		{"demo-manager", []string{"驾驶舱", "目录", "授权", "血缘", "GraphiQL"}},
 	} {
 		tab := loggedIn(t, c.token, "/ui/directory")
 		do(t, tab, chromedp.WaitVisible(chromedp.CSS("#account-name")))

@@ -45,7 +45,7 @@ func TestIndexLeadsBrowsersToUI(t *testing.T) {
 // token field.
 func TestPagesFitAndTakeKeyboard(t *testing.T) {
 	tab := loggedIn(t, "demo-steward", "/ui/directory")
-	for _, page := range []string{"/ui/cockpit", "/ui/directory", "/ui/entry?code=0101%2F000001", "/ui/entry-edit?code=0203%2F000010",
+	for _, page := range []string{"/ui/cockpit", "/ui/directory", "/ui/entry?code=0101%2F000001", "/ui/entry-edit?code=0203%2F000010", "/ui/items",
 		"/ui/review", "/ui/submit?entry=0201%2F000003", "/ui/grants?entry=0201%2F000004", "/ui/lineage?entry=0101/000001", "/ui/graphiql", "/ui/login"} {
 		do(t, tab, chromedp.Navigate(srv.Base+page), chromedp.WaitVisible(chromedp.CSS(".site-header")))
 		waitJS[bool](t, tab, `document.readyState === 'complete'`)
