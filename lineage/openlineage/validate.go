@@ -64,7 +64,25 @@ func Parse(data []byte) (*RunEvent, error) {
 		}
 		return nil, &ValidationError{Problems: []Problem{p}}
 	}
+	// Go reads member names without regard to case ("fACets" fills Facets) where the schema,
+	// rightly, does not: what was read is checked again as it will be kept and sent on.
+	if probs := recheck(sp, ev); len(probs) > 0 {
+		return nil, &ValidationError{Problems: append([]Problem{{Message: "属性名的大小写须与规范一致；按规范名称读取后："}}, probs...)}
+	}
 	return ev, nil
+}
+
+// recheck validates ev as marshalled: the problems of what Parse would keep.
+func recheck(sp *compiledSpec, ev *RunEvent) []Problem {
+	b, err := Marshal(ev)
+	if err != nil {
+		return []Problem{{Message: "事件符合规范，但无法读取"}}
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		return []Problem{{Message: "事件符合规范，但无法读取"}}
+	}
+	return sp.check(doc, KindRun)
 }
 
 // Validate checks any event the top-level schema admits (RunEvent, JobEvent or DatasetEvent) and

@@ -252,3 +252,15 @@ func mustJSON(t testing.TB, v any) []byte {
 	require.NoError(t, err)
 	return b
 }
+
+// TestParseChecksWhatItReads: Go reads member names without regard to case, the schema does
+// not; a facet under "fACets" that the schema never saw is checked as read, and refused when it
+// lacks what every facet carries.
+func TestParseChecksWhatItReads(t *testing.T) {
+	_, err := Parse([]byte(`{"eventTime":"2024-05-01T08:00:00Z","producer":"https://p","schemaURL":"https://s",` +
+		`"run":{"runId":"00000000-0000-0000-0000-000000000000","fACets":{"x":{"a":"b"}}},"job":{"namespace":"n","name":"j"}}`))
+	var ve *ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Contains(t, ve.Error(), "大小写")
+	assert.Contains(t, ve.Error(), "/run/facets/x/_producer")
+}
