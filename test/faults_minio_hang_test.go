@@ -1,7 +1,6 @@
 package test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"path/filepath"
@@ -11,8 +10,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/cqeco/ecolake/lake/s3"
 )
 
 // hangStall is the stall limit the service runs with here: a request to a store that went silent
@@ -87,22 +84,11 @@ func TestFaultMinIOHangs(t *testing.T) {
 	for k, frac := range []float64{0.5, 0.9} {
 		file := filepath.Join(t.TempDir(), fmt.Sprintf("mid-%d.csv", k))
 		faultCSV(t, file, 200000, 33+k)
-		type answer struct {
-			code int
-			body string
-			err  error
-			took time.Duration
-		}
-		done := make(chan answer, 1)
-		go func() {
-			start := time.Now()
-			code, body, err := postFile(s.base, file)
-			done <- answer{code, body, err, time.Since(start)}
-		}()
+		done := postAsync(s.base, file)
 		time.Sleep(time.Duration(float64(full) * frac))
 		freeze()
 		frozen := time.Now()
-		var a answer
+		var a postAnswer
 		select {
 		case a = <-done:
 		case <-time.After(minioBound + full):
@@ -119,24 +105,8 @@ func TestFaultMinIOHangs(t *testing.T) {
 			assert.Contains(t, a.body, lakeDownMessage, "frozen at %.0f%%", frac*100)
 		}
 		thaw()
-		code, body, err := postFile(s.base, file)
-		require.NoError(t, err)
-		if a.code == http.StatusCreated {
-			assert.Equal(t, http.StatusOK, code, "a resubmission of a committed file is a duplicate: %s", body)
-		} else {
-			require.Equal(t, http.StatusCreated, code, body)
-			committed += 200000
-		}
-		assert.Equal(t, committed, loadRows(t, s), "frozen at %.0f%%", frac*100)
+		committed = retryAfterFault(t, s, file, a, committed, fmt.Sprintf("frozen at %.0f%%", frac*100))
 	}
 	s.stop(syscall.SIGTERM)
-
-	// Every snapshot whole, every committed row there once.
-	b, err := s3.New(context.Background(), s3.Config{Endpoint: m.endpoint, Bucket: "ecolake", Prefix: "hangs",
-		AccessKey: m.accessKey, SecretKey: s3.Secret(m.secret)})
-	require.NoError(t, err)
-	st := inspectLake(t, dir, b)
-	require.NoError(t, st.openErr)
-	assert.Empty(t, st.partial)
-	assert.Equal(t, committed, st.rows[faultEntry])
+	checkMinIOLake(t, dir, m, "hangs", committed)
 }

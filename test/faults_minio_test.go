@@ -185,21 +185,10 @@ func TestFaultMinIOStops(t *testing.T) {
 	for k, frac := range []float64{0.3, 0.7, 0.95, 1.1, 1.3} {
 		file := filepath.Join(t.TempDir(), fmt.Sprintf("mid-%d.csv", k))
 		faultCSV(t, file, 200000, 10+k)
-		type answer struct {
-			code int
-			body string
-			err  error
-			took time.Duration
-		}
-		done := make(chan answer, 1)
-		go func() {
-			start := time.Now()
-			code, body, err := postFile(s.base, file)
-			done <- answer{code, body, err, time.Since(start)}
-		}()
+		done := postAsync(s.base, file)
 		time.Sleep(time.Duration(float64(full) * frac))
 		m.kill()
-		var a answer
+		var a postAnswer
 		select {
 		case a = <-done:
 		case <-time.After(minioBound + full):
@@ -213,21 +202,53 @@ func TestFaultMinIOStops(t *testing.T) {
 			assert.Contains(t, a.body, lakeDownMessage, "kill at %.0f%%", frac*100)
 		}
 		m.start()
-		// The retry of the same file: loaded now, or recognised as loaded before.
-		code, body, err := postFile(s.base, file)
-		require.NoError(t, err)
-		if a.code == http.StatusCreated {
-			assert.Equal(t, http.StatusOK, code, "a resubmission of a committed file is a duplicate: %s", body)
-		} else {
-			require.Equal(t, http.StatusCreated, code, body)
-			committed += 200000
-		}
-		assert.Equal(t, committed, loadRows(t, s), "kill at %.0f%%", frac*100)
+		committed = retryAfterFault(t, s, file, a, committed, fmt.Sprintf("kill at %.0f%%", frac*100))
 	}
 	s.stop(syscall.SIGTERM)
+	checkMinIOLake(t, dir, m, "stops", committed)
+}
 
-	// Every snapshot whole, every committed row there.
-	b, err := s3.New(context.Background(), s3.Config{Endpoint: m.endpoint, Bucket: "ecolake", Prefix: "stops",
+// postAnswer is a submission's answer and how long it took to come.
+type postAnswer struct {
+	code int
+	body string
+	err  error
+	took time.Duration
+}
+
+// postAsync submits file to the server at base; the answer comes on the channel.
+func postAsync(base, file string) <-chan postAnswer {
+	done := make(chan postAnswer, 1)
+	go func() {
+		start := time.Now()
+		code, body, err := postFile(base, file)
+		done <- postAnswer{code, body, err, time.Since(start)}
+	}()
+	return done
+}
+
+// retryAfterFault submits file again once the store is back: loaded now, or recognised as loaded
+// before when the first answer said so. It returns the rows committed since, and checks the
+// entry holds exactly them.
+func retryAfterFault(t *testing.T, s *server, file string, first postAnswer, committed int64, what string) int64 {
+	t.Helper()
+	code, body, err := postFile(s.base, file)
+	require.NoError(t, err)
+	if first.code == http.StatusCreated {
+		assert.Equal(t, http.StatusOK, code, "a resubmission of a committed file is a duplicate: %s", body)
+	} else {
+		require.Equal(t, http.StatusCreated, code, body)
+		committed += 200000
+	}
+	assert.Equal(t, committed, loadRows(t, s), what)
+	return committed
+}
+
+// checkMinIOLake: every snapshot under prefix of the MinIO lake is whole, and the fault entry
+// holds the committed rows once.
+func checkMinIOLake(t *testing.T, dir string, m *minioProc, prefix string, committed int64) {
+	t.Helper()
+	b, err := s3.New(context.Background(), s3.Config{Endpoint: m.endpoint, Bucket: "ecolake", Prefix: prefix,
 		AccessKey: m.accessKey, SecretKey: s3.Secret(m.secret)})
 	require.NoError(t, err)
 	st := inspectLake(t, dir, b)
