@@ -62,7 +62,7 @@ func TestLoginKeepsTokenInSessionOnly(t *testing.T) {
 	// The layout: the title, the navigation with the current page marked, the login link hidden.
 	assert.Equal(t, "重庆市生态环境数据资源一本账", eval[string](t, tab, `document.querySelector('.brand__title').textContent`))
 	nav := eval[[]string](t, tab, `[...document.querySelectorAll('.main-nav a')].map((a) => a.textContent)`)
-	assert.Equal(t, []string{"驾驶舱", "目录", "审核", "报送", "授权", "血缘", "GraphiQL"}, nav)
+	assert.Equal(t, []string{"驾驶舱", "目录", "事项场景", "审核", "报送", "授权", "血缘", "GraphiQL"}, nav)
 	assert.Equal(t, "血缘", eval[string](t, tab, `document.querySelector('.main-nav a[aria-current="page"]').textContent`))
 	assert.True(t, eval[bool](t, tab, `document.getElementById('login-link').hidden`))
 
