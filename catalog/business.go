@@ -49,6 +49,13 @@ func init() {
 	appliers[cmdPutBusinessItem] = applier{cmdVersion1, decodeApply(applyPutBusinessItem)}
 }
 
+// MayEditLinked decides whether p may change a business item or scene of department: the
+// decision PutBusinessItem and PutScene take, asked beforehand so that the doors offer only the
+// changes that would be taken (an administrator any, a steward its own department's).
+func MayEditLinked(p *Principal, department string) bool {
+	return Allowed(p, ActEditDirectory) && mayEditDepartment(p, &Entry{Department: department}, nil) == nil
+}
+
 // PutBusinessItem registers or changes a business item on behalf of p: stewards their own
 // department's, administrators any. base is the revision the change was made on (0 to register).
 func (s *Store) PutBusinessItem(ctx context.Context, p *Principal, b BusinessItem, base uint64) error {

@@ -104,6 +104,7 @@ func newWorkflowTypes(grade *graphql.Object) *workflowTypes {
 			"departmentName": departmentName(func(s any) string { return s.(B).Department }),
 			"description":    field(str, "说明", func(b B) any { return nilIfEmpty(b.Description) }),
 			"retired":        field(nn(graphql.Boolean), "已下线", func(b B) any { return b.Retired }),
+			"mayEdit":        d.mayEditLinked(func(s any) string { return s.(B).Department }),
 			"revision":       field(nn(Long), "版本号, 修改时作为 base 传入", func(b B) any { return int64(b.Revision) }),
 			"updatedBy":      field(str, "最后修改人", func(b B) any { return nilIfEmpty(b.UpdatedBy) }),
 			"createdAt":      timeField(func(s any) time.Time { return s.(B).CreatedAt }, "登记时间"),
@@ -130,6 +131,7 @@ func newWorkflowTypes(grade *graphql.Object) *workflowTypes {
 					return nonNil(catalog.SceneAccountsFor(r.principal, p.Source.(S).Accounts)), nil
 				}},
 			"retired":   field(nn(graphql.Boolean), "已下线", func(s S) any { return s.Retired }),
+			"mayEdit":   d.mayEditLinked(func(s any) string { return s.(S).Department }),
 			"revision":  field(nn(Long), "版本号, 修改时作为 base 传入", func(s S) any { return int64(s.Revision) }),
 			"updatedBy": field(str, "最后修改人", func(s S) any { return nilIfEmpty(s.UpdatedBy) }),
 			"createdAt": timeField(func(s any) time.Time { return s.(S).CreatedAt }, "登记时间"),
@@ -140,6 +142,19 @@ func newWorkflowTypes(grade *graphql.Object) *workflowTypes {
 	d.newInputs()
 	d.grants = newGrantTypes(d)
 	return d
+}
+
+// mayEditLinked is the mayEdit field of a business item or scene of the department dept reads:
+// whether the caller may change it (catalog.MayEditLinked).
+func (d *workflowTypes) mayEditLinked(dept func(any) string) *graphql.Field {
+	return &graphql.Field{Type: graphql.NewNonNull(graphql.Boolean), Description: "本账号可以修改 (系统管理员, 或本处室的数据管理员)",
+		Resolve: func(p graphql.ResolveParams) (any, error) {
+			r, err := requestFrom(p.Context)
+			if err != nil {
+				return nil, err
+			}
+			return catalog.MayEditLinked(r.principal, dept(p.Source)), nil
+		}}
 }
 
 var changeKindNames = map[string]string{catalog.ChangeEdit: "变更", catalog.ChangeDowngrade: "降级"}

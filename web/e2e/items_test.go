@@ -135,6 +135,16 @@ func TestBusinessItemsAndScenesForms(t *testing.T) {
 	// The manager: no menu item; the page says it may not, and the catalogue refuses a save.
 	mg := loggedIn(t, "demo-manager", "/ui/items")
 	waitText(t, mg, "#items-page", "不能登记或修改")
+	waitJS[bool](t, mg, `document.querySelectorAll('button[data-edit]').length > 0`)
+	assert.True(t, eval[bool](t, mg, `(() => { const bs = [...document.querySelectorAll('button[data-edit]')]; return bs.length > 0 && bs.every((b) => b.disabled); })()`),
+		"the catalogue lets the manager change no row: every 编辑 is disabled")
+	// The steward of 大气处 may change its own department's rows, not the others'.
+	st := loggedIn(t, "demo-steward", "/ui/items")
+	waitJS[bool](t, st, `document.querySelectorAll('button[data-edit]').length > 0`)
+	counts := eval[map[string]int](t, st, `(() => { const bs = [...document.querySelectorAll('button[data-edit]')];
+	  return { on: bs.filter((b) => !b.disabled).length, off: bs.filter((b) => b.disabled && b.title.includes('只能修改本处室')).length }; })()`)
+	assert.Positive(t, counts["on"], "its own department's rows")
+	assert.Positive(t, counts["off"], "other departments' rows, saying why")
 	assert.True(t, eval[bool](t, mg, `getComputedStyle(document.querySelector('.main-nav li[data-needs="editsDirectory"]')).display === 'none'`))
 	do(t, mg, chromedp.Click(chromedp.ID("new-bi")))
 	waitJS[bool](t, mg, `document.activeElement && document.activeElement.id === 'bi-code'`)

@@ -14,8 +14,8 @@ import { control, select, clearProblems, showProblems } from './forms.js';
 const root = byId('items-page');
 
 const listQuery = `{ departments { code name }
-  businessItems { code name department departmentName description retired revision updatedAt updatedBy entries { resourceCode } }
-  scenes { code name kind kindName department departmentName description accounts retired revision updatedAt updatedBy entries { resourceCode } } }`;
+  businessItems { code name department departmentName description retired mayEdit revision updatedAt updatedBy entries { resourceCode } }
+  scenes { code name kind kindName department departmentName description accounts retired mayEdit revision updatedAt updatedBy entries { resourceCode } } }`;
 
 const sceneKinds = [{ code: 'one_thing', name: '一件事' }, { code: 'composite', name: '综合场景' }];
 
@@ -171,7 +171,10 @@ function section(spec, rows, v, depts, notice, done) {
     { title: '版本', class: 'num', cell: (r) => String(r.revision) },
     { title: '状态', class: 'nowrap', cell: state },
     { title: '操作', class: 'nowrap', cell: (r) => {
-      const b = h('button', { type: 'button', class: 'button button--small', dataset: { edit: r.code }, 'aria-label': '编辑' + spec.what + ' ' + r.name }, '编辑');
+      // The catalogue says which rows this account may change (mayEdit): a steward its own
+      // department's, an administrator any; the others' button is shown disabled, saying why.
+      const b = h('button', { type: 'button', class: 'button button--small', dataset: { edit: r.code }, 'aria-label': '编辑' + spec.what + ' ' + r.name,
+        disabled: !r.mayEdit, title: r.mayEdit ? null : '只能修改本处室的' + spec.what }, '编辑');
       b.addEventListener('click', () => open(r, b));
       return b;
     } },
