@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/cqeco/ecolake/web/webtest"
 )
 
 // The demo directory has no derived entries; the lineage tests register two as the demo's
@@ -103,16 +106,26 @@ func TestLineageGraph(t *testing.T) {
 	screenshot(t, tab, "04-lineage")
 
 	// Clicking the derived entry's node re-centres the graph on it: its input is upstream now.
-	xy := eval[[]float64](t, tab, fmt.Sprintf(`(() => {
+	// The node's place is read after the chart is scrolled into view; a click that lands while
+	// the page still moves is made again, from the place read anew.
+	nodeXY := fmt.Sprintf(`(() => {
 	  const el = document.getElementById('lineage-chart');
 	  el.scrollIntoView({block: 'center'});
 	  const c = echarts.getInstanceByDom(el);
 	  const d = c.getOption().series[0].data.find((x) => x.id === %q);
 	  const p = c.convertToPixel({seriesIndex: 0}, [d.x, d.y]);
 	  const r = el.getBoundingClientRect();
-	  return [r.left + p[0], r.top + p[1]]; })()`, "entry:"+station))
-	do(t, tab, chromedp.MouseClickXY(xy[0], xy[1]))
-	waitJS[bool](t, tab, fmt.Sprintf(`new URLSearchParams(location.search).get('entry') === %q`, station))
+	  return [r.left + p[0], r.top + p[1]]; })()`, "entry:"+station)
+	recentred := fmt.Sprintf(`new URLSearchParams(location.search).get('entry') === %q`, station)
+	for attempt := 0; ; attempt++ {
+		xy := eval[[]float64](t, tab, nodeXY)
+		do(t, tab, chromedp.MouseClickXY(xy[0], xy[1]))
+		if _, err := webtest.WaitJS[bool](tab, recentred, 3*time.Second); err == nil {
+			break
+		} else if attempt == 4 {
+			t.Fatalf("clicking the node of %s did not re-centre the graph: %v", station, err)
+		}
+	}
 	waitText(t, tab, "#lineage-summary", stationMeanName)
 	waitJS[bool](t, tab, chartReady)
 	do(t, tab, chromedp.Click(chromedp.CSS("#lineage-list summary"))) // the list of nodes opens
