@@ -173,15 +173,8 @@ func TestFaultMinIOStops(t *testing.T) {
 	assert.Equal(t, committed, loadRows(t, s))
 
 	// Down in the middle of loads: at points spread over a calibrated load.
-	big := filepath.Join(t.TempDir(), "calibrate.csv")
-	faultCSV(t, big, 200000, 2)
-	start = time.Now()
-	code, body, err = postFile(s.base, big)
-	full := time.Since(start)
-	require.NoError(t, err)
-	require.Equal(t, http.StatusCreated, code, body)
+	full := calibratedLoad(t, s, 2)
 	committed += 200000
-	t.Logf("a load of 200000 rows takes %v", full)
 	for k, frac := range []float64{0.3, 0.7, 0.95, 1.1, 1.3} {
 		file := filepath.Join(t.TempDir(), fmt.Sprintf("mid-%d.csv", k))
 		faultCSV(t, file, 200000, 10+k)
@@ -206,6 +199,21 @@ func TestFaultMinIOStops(t *testing.T) {
 	}
 	s.stop(syscall.SIGTERM)
 	checkMinIOLake(t, dir, m, "stops", committed)
+}
+
+// calibratedLoad submits a file of 200,000 rows (tag keeps it distinct) and returns how long its
+// load took, to place faults within the loads that follow.
+func calibratedLoad(t *testing.T, s *server, tag int) time.Duration {
+	t.Helper()
+	big := filepath.Join(t.TempDir(), "calibrate.csv")
+	faultCSV(t, big, 200000, tag)
+	start := time.Now()
+	code, body, err := postFile(s.base, big)
+	full := time.Since(start)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusCreated, code, body)
+	t.Logf("a load of 200000 rows takes %v", full)
+	return full
 }
 
 // postAnswer is a submission's answer and how long it took to come.

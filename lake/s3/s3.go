@@ -153,7 +153,7 @@ func (b *Bucket) Upload(ctx context.Context, key string, r io.Reader, size int64
 	}
 	wctx, w := b.watch(ctx)
 	defer w.stop()
-	body := io.Reader(&ctxReader{ctx: wctx, r: r})
+	body := lake.ContextReader(wctx, r)
 	if size >= 0 {
 		body = &exactReader{r: body, remaining: size}
 	}
@@ -251,19 +251,6 @@ func (b *Bucket) Iter(ctx context.Context, prefix string, fn func(key string) er
 		}
 	}
 	return nil
-}
-
-// ctxReader stops an upload body once the context is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c *ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // exactReader fails unless r yields exactly the declared number of bytes. minio-go reads only the
