@@ -2,8 +2,10 @@ package web
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/sha256"
 	"embed"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"html/template"
@@ -24,6 +26,10 @@ type page struct {
 	Vendor []string // vendored scripts under static/vendor/, loaded before the module
 	Styles []string // vendored stylesheets under static/vendor/
 	Public bool     // readable without logging in (the login page)
+	// StyleNonce pages get a fresh nonce per response, allowed as a style source and handed to
+	// their script (the template's .Nonce): GraphiQL's dialogs add a style element (their scroll
+	// lock) and mark it with the nonce they find in window.__webpack_nonce__.
+	StyleNonce bool
 
 	body []byte
 	etag string
@@ -57,8 +63,11 @@ var pages = []*page{
 		Vendor: []string{"echarts/echarts.min.js"}},
 	{Name: "graphiql", Title: "GraphiQL 查询", Nav: "graphiql", Script: "graphiql.js",
 		Vendor: []string{"react/react.production.min.js", "react-dom/react-dom.production.min.js", "graphiql/graphiql.min.js"},
-		Styles: []string{"graphiql/graphiql.min.css"}},
+		Styles: []string{"graphiql/graphiql.min.css"}, StyleNonce: true},
 }
+
+// noncePlaceholder stands in the rendered page for the nonce each response puts there.
+const noncePlaceholder = "ecolake-style-nonce-placeholder"
 
 // layoutData is what the layout template reads.
 type layoutData struct {
@@ -66,6 +75,7 @@ type layoutData struct {
 	Prefix string
 	Nav    []navLink
 	Year   int
+	Nonce  string // noncePlaceholder on StyleNonce pages
 }
 
 type navLink struct {
@@ -87,6 +97,9 @@ func (p *page) render() error {
 		return fmt.Errorf("parse page %s: %w", p.Name, err)
 	}
 	d := layoutData{page: p, Prefix: Prefix, Year: time.Now().Year()}
+	if p.StyleNonce {
+		d.Nonce = noncePlaceholder
+	}
 	for _, n := range navItems {
 		d.Nav = append(d.Nav, navLink{Href: Prefix + n.Name, Label: n.Label, Needs: n.Needs, Current: n.Name == p.Nav})
 	}
@@ -103,6 +116,18 @@ func (p *page) render() error {
 func (p *page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
+	if p.StyleNonce {
+		var b [18]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			http.Error(w, "无法生成页面", http.StatusInternalServerError)
+			return
+		}
+		nonce := base64.StdEncoding.EncodeToString(b[:])
+		h.Set("Content-Security-Policy", policyWithStyleNonce(nonce))
+		h.Set("Cache-Control", "no-store")
+		_, _ = w.Write(bytes.ReplaceAll(p.body, []byte(noncePlaceholder), []byte(nonce)))
+		return
+	}
 	h.Set("Cache-Control", "no-cache")
 	h.Set("ETag", p.etag)
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(p.body))

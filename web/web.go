@@ -23,6 +23,11 @@ const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 	"style-src-attr 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; " +
 	"connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
+// policyWithStyleNonce is the policy that also allows style elements carrying nonce.
+func policyWithStyleNonce(nonce string) string {
+	return strings.Replace(contentSecurityPolicy, "style-src 'self';", "style-src 'self' 'nonce-"+nonce+"';", 1)
+}
+
 // Handler serves the UI under Prefix: the pages, and their static files under Prefix+"static/".
 // Prefix itself leads to the directory.
 func Handler() http.Handler {

@@ -185,3 +185,25 @@ func TestPrefersHTML(t *testing.T) {
 		assert.Equal(t, want, web.PrefersHTML(req), accept)
 	}
 }
+
+// The GraphiQL page allows style elements only with the nonce of its own response, the one its
+// script hands to GraphiQL; every response has a new one; other pages allow none.
+func TestGraphiQLStyleNonce(t *testing.T) {
+	nonceOf := regexp.MustCompile(`style-src 'self' 'nonce-([A-Za-z0-9+/=]{24})';`)
+	var seen []string
+	for range 2 {
+		resp := get(t, "/ui/graphiql")
+		csp := resp.Header.Get("Content-Security-Policy")
+		m := nonceOf.FindStringSubmatch(csp)
+		require.NotNil(t, m, csp)
+		assert.Contains(t, body(t, resp), `data-style-nonce="`+m[1]+`"`)
+		assert.Equal(t, "no-store", resp.Header.Get("Cache-Control"))
+		seen = append(seen, m[1])
+	}
+	assert.NotEqual(t, seen[0], seen[1])
+	for _, path := range pagePaths {
+		if path != "/ui/graphiql" {
+			assert.NotContains(t, get(t, path).Header.Get("Content-Security-Policy"), "nonce-", path)
+		}
+	}
+}

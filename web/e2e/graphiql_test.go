@@ -86,3 +86,70 @@ func TestGraphiQLSchemaFollowsClearance(t *testing.T) {
 	require.NotNil(t, res["errors"])
 	assert.True(t, strings.Contains(fmt.Sprint(res["errors"]), "不存在"), "%v", res["errors"])
 }
+
+// englishChrome lists GraphiQL's own English labels; collectChrome gathers the labels and texts
+// of the page outside the editors and the schema's names.
+var englishChrome = []string{
+	"Execute query (Ctrl-Enter)", "Prettify query (Shift-Ctrl-P)", "Copy query (Shift-Ctrl-C)",
+	"Merge fragments into query (Shift-Ctrl-M)", "Re-fetch GraphQL schema", "Open short keys dialog",
+	"Open settings dialog", "Show Documentation Explorer", "Hide Documentation Explorer", "Show History",
+	"Add tab", "Variables", "Show editor tools", "Hide editor tools", "Settings", "Theme", "Light", "Dark",
+	"System", "Clear storage", "Clear data", "Close dialog", "Root Types", "All Schema Types", "Fields",
+	"Query Editor", "Result Window", "History",
+}
+
+const collectChrome = `(() => {
+  const skip = '.CodeMirror, .graphiql-doc-explorer-field-name, .graphiql-doc-explorer-type-name, .graphiql-doc-explorer-argument-name, .graphiql-doc-explorer-title, .graphiql-markdown-description';
+  const out = [];
+  const roots = [document.getElementById('graphiql'), ...document.querySelectorAll('[role="dialog"]')];
+  for (const root of roots) {
+    if (!root) continue;
+    for (const el of [root, ...root.querySelectorAll('*')]) {
+      if (el.closest(skip)) continue;
+      for (const a of ['aria-label', 'title', 'placeholder']) {
+        const v = el.getAttribute(a);
+        if (v) out.push(v.trim());
+      }
+      for (const n of el.childNodes) {
+        if (n.nodeType === Node.TEXT_NODE && n.nodeValue.trim()) out.push(n.nodeValue.trim());
+      }
+    }
+  }
+  return out;
+})()`
+
+// GraphiQL's own buttons, panes and dialogs speak Chinese; the query, the answer and the
+// schema's names stay as they are.
+func TestGraphiQLSpeaksChinese(t *testing.T) {
+	tab := loggedIn(t, "demo-steward", "/ui/graphiql")
+	res := runInGraphiQL(t, tab, `{ __typename }`)
+	require.Equal(t, map[string]any{"__typename": "Query"}, res["data"])
+	assert.Equal(t, "执行查询（Ctrl+Enter）", eval[string](t, tab, `document.querySelector('.graphiql-execute-button').getAttribute('aria-label')`))
+	// The query keeps its English keywords: the editor is not translated.
+	assert.Equal(t, "{ __typename }", eval[string](t, tab, `document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.getValue()`))
+
+	// The documentation explorer: its headings in Chinese, the schema's names as they are.
+	do(t, tab, chromedp.Click(chromedp.CSS(`[aria-label="显示文档"]`)))
+	waitJS[bool](t, tab, `!!document.querySelector('.graphiql-doc-explorer') && document.querySelector('.graphiql-doc-explorer').textContent.includes('根类型')`)
+	assert.True(t, eval[bool](t, tab, `document.querySelector('.graphiql-doc-explorer').textContent.includes('query')`), "the root field's name stays")
+	chrome := eval[[]string](t, tab, collectChrome)
+	require.NotEmpty(t, chrome)
+	for _, en := range englishChrome {
+		assert.NotContains(t, chrome, en, "GraphiQL label left in English")
+	}
+	assert.Contains(t, chrome, "隐藏文档")
+	assert.Equal(t, "文档", eval[string](t, tab, `document.querySelector('.graphiql-doc-explorer-title').textContent.trim()`))
+	assert.NotContains(t, eval[string](t, tab, `document.querySelector('.graphiql-doc-explorer').textContent`), "A GraphQL schema provides")
+
+	// The settings dialog, rendered outside GraphiQL's element.
+	do(t, tab, chromedp.Click(chromedp.CSS(`[aria-label="打开设置"]`)))
+	waitJS[bool](t, tab, `!!document.querySelector('[role="dialog"]') && document.querySelector('[role="dialog"]').textContent.includes('主题')`)
+	chrome = eval[[]string](t, tab, collectChrome)
+	for _, en := range englishChrome {
+		assert.NotContains(t, chrome, en, "GraphiQL label left in English in the settings dialog")
+	}
+	for _, zh := range []string{"设置", "主题", "浅色", "深色"} {
+		assert.Contains(t, chrome, zh)
+	}
+	screenshot(t, tab, "07b-graphiql-settings")
+}

@@ -6,6 +6,7 @@
 import { ready } from './layout.js';
 import { postGraphQL } from './api.js';
 import { byId, replace, message } from './dom.js';
+import { localize } from './graphiql-zh.js';
 
 const namespace = 'graphiql.';
 
@@ -53,6 +54,10 @@ function mount() {
     replace(host, message('error', 'GraphiQL 加载失败，请刷新页面重试'));
     return;
   }
+  // GraphiQL's dialogs mark the style element they add with this nonce, which the page's
+  // policy allows for this response only.
+  window.__webpack_nonce__ = host.dataset.styleNonce;
+  localize(host);
   const root = window.ReactDOM.createRoot(host);
   root.render(window.React.createElement(window.GraphiQL, {
     fetcher,
