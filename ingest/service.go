@@ -94,6 +94,9 @@ type Submission struct {
 	// it reads (also while it waits for the upload), and once when it has read the file; from a
 	// goroutine of the load, never two calls at once.
 	Progress func(Progress)
+	// Begun, when set, is called with the run's id once the run has begun (is in the
+	// catalogue), before the load reads anything: a caller can follow the run from then on.
+	Begun    func(run string)
 	District string // submitting district (code or name), optional
 	// Principal is who submits; every load decision is the catalogue's decision for it. nil is
 	// refused; the offline command line passes catalog.Operator().
@@ -187,6 +190,9 @@ func (s *Service) submit(ctx context.Context, sub Submission, kind string, open 
 		return nil, fmt.Errorf("begin run for %s: %w", entry.ResourceCode, err)
 	}
 	s.runChanged(run.ID)
+	if sub.Begun != nil {
+		sub.Begun(run.ID)
+	}
 	res := &Result{Run: run, entryName: entry.Name, Scoped: access.Rows != nil}
 	log := s.log.With("dataset", entry.Table, "run", run.ID, "user", p.ID)
 	defer s.board.done(run.ID)

@@ -52,7 +52,11 @@ func (s *Server) handleRejects(w http.ResponseWriter, r *http.Request) {
 // see it (the entry exists for p and, for a district account, the run is its district's);
 // otherwise it writes the answer of a run that does not exist and returns false.
 func (s *Server) visibleRun(w http.ResponseWriter, r *http.Request, v *catalog.View, p *catalog.Principal) (*catalog.Run, *catalog.Entry, bool) {
-	id := r.PathValue("run")
+	return s.visibleRunID(w, v, p, r.PathValue("run"))
+}
+
+// visibleRunID is visibleRun for the run id.
+func (s *Server) visibleRunID(w http.ResponseWriter, v *catalog.View, p *catalog.Principal, id string) (*catalog.Run, *catalog.Entry, bool) {
 	run, err := v.Run(id)
 	if err == nil {
 		e, access, err := v.EntryFor(p, run.Entry, time.Now())

@@ -23,7 +23,8 @@ type Server struct {
 	Bucket  lake.BucketReader // rejected-rows files are read from it
 	Ingest  *ingest.Service
 	Query   *query.Service
-	Uploads *Uploads // submissions in progress at once; nil admits one at a time
+	Uploads *Uploads    // submissions in progress at once; nil admits one at a time
+	started startedRuns // the runs submissions began, by request id (submission_runs.go)
 	// Exports are the management workbooks being built at once (each walks the figures and the
 	// hold-back list); nil admits two, one per principal.
 	Exports *Uploads
@@ -74,6 +75,7 @@ func (s *Server) Routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/entries/{code}/submissions", s.handleSubmission)
 	mux.HandleFunc("GET /api/v1/runs/{run}/rejects", s.handleRejects)
 	mux.HandleFunc("GET /api/v1/runs/{run}/progress", s.handleProgress)
+	mux.HandleFunc("GET /api/v1/submissions/{request}/run", s.handleSubmissionRun)
 	mux.HandleFunc("GET /api/v1/entries/{code}/profile", s.handleProfile)
 	if s.Query != nil {
 		mux.HandleFunc("GET /api/v1/schema.graphql", s.handleSDL)

@@ -49,9 +49,12 @@ func (s *Server) handleSubmission(w http.ResponseWriter, r *http.Request) {
 	}
 	defer file.Close()
 	replace, _ := strconv.ParseBool(r.FormValue("replace"))
+	begun, ended := s.startedBy(r, p.ID)
+	defer ended()
 	res, err := s.Ingest.Submit(r.Context(), ingest.Submission{
 		Entry: code, Filename: hdr.Filename, Body: file, Size: hdr.Size, Sheet: r.FormValue("sheet"),
 		District: r.FormValue("district"), Principal: p, Replace: replace,
+		Begun: begun,
 	})
 	if err != nil && res == nil {
 		s.submitError(w, code, err)

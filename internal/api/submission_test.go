@@ -209,3 +209,50 @@ func TestSubmissionOfAWorkbook(t *testing.T) {
 	assert.Equal(t, http.StatusOK, status)
 	assert.True(t, res.Duplicate)
 }
+
+// TestSubmissionRunByRequestID: the page that sent a submission learns the run it began by the
+// request id it sent, and no other account does; an id no submission of the caller's carried is
+// not found.
+func TestSubmissionRunByRequestID(t *testing.T) {
+	srv, cat, _ := submissionServerWith(t, nil)
+	require.NoError(t, cat.PutPrincipal(context.Background(), catalog.Principal{ID: "steward2", Name: "另一管理员", Role: catalog.RoleSteward,
+		Clearance: schemas.Core, TokenHash: catalog.HashToken("tok2")}))
+	ask := func(tok, request string) (int, map[string]string) {
+		req, _ := http.NewRequest("GET", srv.URL+"/api/v1/submissions/"+request+"/run", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var out map[string]string
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+		return resp.StatusCode, out
+	}
+	status, _ := ask("tok", "upload-7f3a")
+	require.Equal(t, http.StatusNotFound, status, "nothing was sent under that id yet")
+
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, err := mw.CreateFormFile("file", "报送.csv")
+	require.NoError(t, err)
+	_, _ = fw.Write([]byte("区县,数量\n万州区,3\n江北区,x\n"))
+	require.NoError(t, mw.Close())
+	req, _ := http.NewRequest("POST", srv.URL+"/api/v1/entries/0201%2F000003/submissions", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer tok")
+	req.Header.Set("X-Request-ID", "upload-7f3a")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	var sub submissionJSON
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&sub))
+	resp.Body.Close()
+	require.NotEmpty(t, sub.Run.ID)
+
+	status, out := ask("tok", "upload-7f3a")
+	require.Equal(t, http.StatusOK, status, "%v", out)
+	assert.Equal(t, sub.Run.ID, out["run"])
+	status, out = ask("tok2", "upload-7f3a")
+	assert.Equal(t, http.StatusNotFound, status, "another account's upload: %v", out)
+	assert.NotContains(t, fmt.Sprint(out), sub.Run.ID)
+	status, _ = ask("scene-tok", "upload-7f3a")
+	assert.Equal(t, http.StatusNotFound, status)
+}

@@ -116,3 +116,21 @@ func TestSubmissionShowsProgress(t *testing.T) {
 	waitText(t, tab, "#result-box", "报送成功：2,500,000 行已入库")
 	assert.True(t, eval[bool](t, tab, `document.getElementById('upload-progress').hidden`), "the progress gives way to the outcome")
 }
+
+// TestSubmissionThatFailsShowsItsRun: a file the load refuses (a required column missing) is
+// answered with the refusal; the page finds the run the upload began by the upload's request id
+// and shows it failed, with the reason.
+func TestSubmissionThatFailsShowsItsRun(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "万州区减排清单数量-缺列.csv")
+	require.NoError(t, os.WriteFile(path, []byte("名称,数量\n甲,1\n乙,2\n"), 0o644))
+	tab := loggedIn(t, "demo-wanzhou", "/ui/submit?entry=0201%2F000003")
+	waitText(t, tab, "#expected-headers", "区县")
+	do(t, tab, chromedp.SetUploadFiles(chromedp.ID("submit-file"), []string{path}), chromedp.Click(chromedp.ID("upload")))
+	result := waitText(t, tab, "#result-box", "报送未入库")
+	assert.Contains(t, result, "区县", "the reason names the missing column")
+	run := eval[string](t, tab, `document.getElementById('submit-result').dataset.run`)
+	require.NotEmpty(t, run)
+	assert.Equal(t, "FAILED", eval[string](t, tab, `document.getElementById('submit-result').dataset.status`))
+	do(t, tab, chromedp.Navigate(srv.Base+"/ui/entry?code=0201%2F000003"))
+	waitText(t, tab, "#sec-runs", run)
+}

@@ -64,11 +64,11 @@ export function saveBlob(blob, filename) {
 // upload posts a multipart form and answers {status, body} whatever the status (a submission
 // with rejected rows is an answer, not a failure). onProgress gets the share of the request
 // body sent so far, 0 to 1; XMLHttpRequest, because fetch reports no upload progress.
-export function upload(path, form, onProgress) {
+export function upload(path, form, onProgress, headers = {}) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', path);
-    for (const [k, v] of Object.entries(authHeaders({ Accept: 'application/json' }))) xhr.setRequestHeader(k, v);
+    for (const [k, v] of Object.entries(authHeaders({ Accept: 'application/json', ...headers }))) xhr.setRequestHeader(k, v);
     xhr.responseType = 'json';
     xhr.upload.addEventListener('progress', (ev) => {
       if (ev.lengthComputable && onProgress) onProgress(ev.loaded / ev.total);

@@ -1,7 +1,8 @@
 // 数据报送: /ui/submit?entry=<resource code>. Choose an entry, upload a CSV or xlsx file to
 // POST /api/v1/entries/{code}/submissions (with the district, for an account that reports for
 // several), follow the load (the upload's own progress, then GET /api/v1/runs/{run}/progress
-// of the run the entry shows running), then the outcome with its rejected rows.
+// of the run the upload began, which GET /api/v1/submissions/{request}/run names by the request
+// id the upload was sent with), then the outcome with its rejected rows.
 
 import { ready } from './layout.js';
 import { gql } from './api.js';
@@ -65,12 +66,25 @@ function template(e) {
   saveBlob(new Blob([csv], { type: 'text/csv;charset=utf-8' }), e.resourceCode.replace('/', '-') + '-模板.csv');
 }
 
-async function follow(code, known, state, show) {
+// requestID is a new id for an upload's request (X-Request-ID), by which the page asks the
+// service which run the upload began.
+function requestID() {
+  const b = new Uint8Array(16);
+  crypto.getRandomValues(b);
+  return 'upload-' + Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+// begunRun is the id of the run the upload sent with request began, '' while none has begun.
+async function begunRun(request) {
+  const r = await getJSON('/api/v1/submissions/' + encodeURIComponent(request) + '/run').catch(() => null);
+  return (r && r.run) || '';
+}
+
+async function follow(request, state, show) {
   let run = '';
   while (!state.done && !run) {
-    const d = await gql(runsQuery, { c: code }).catch(() => null);
-    const r = d && d.entry && d.entry.runs.find((x) => !known.has(x.id) && x.status === 'RUNNING');
-    if (r) run = r.id; else await pause(200);
+    run = await begunRun(request);
+    if (!run) await pause(200);
   }
   while (!state.done && run) {
     const p = await getJSON('/api/v1/runs/' + encodeURIComponent(run) + '/progress').catch(() => null);
@@ -113,7 +127,7 @@ function uploadCard(e, v, lists) {
     progress.hidden = false;
     bar.value = 0;
     text.textContent = '正在上传…';
-    const known = new Set((await gql(runsQuery, { c: e.resourceCode }).catch(() => ({ entry: { runs: [] } }))).entry.runs.map((r) => r.id));
+    const request = requestID();
     const state = { done: false };
     let following = null;
     try {
@@ -122,25 +136,25 @@ function uploadCard(e, v, lists) {
         text.textContent = share < 1 ? '正在上传 ' + Math.round(share * 100) + '%' : '上传完成，正在逐行校验入库…';
         if (share >= 1 && !following) {
           bar.removeAttribute('value');
-          following = follow(e.resourceCode, known, state, (p) => {
+          following = follow(request, state, (p) => {
             if (p.percent !== undefined) bar.value = Math.round(p.percent); else bar.removeAttribute('value');
             text.textContent = '正在校验入库：已读取 ' + formatNumber(p.rowsRead) + ' 行，接收 ' + formatNumber(p.rowsAccepted) + ' 行，拒收 ' +
               formatNumber(p.rowsRejected) + ' 行' + (p.rowsPerSecond ? '，每秒 ' + formatNumber(Math.round(p.rowsPerSecond)) + ' 行' : '') +
               (p.percent !== undefined ? '（文件已读 ' + Math.round(p.percent) + '%）' : '');
           });
         }
-      });
+      }, { 'X-Request-ID': request });
       state.done = true;
       progress.hidden = true;
       if (res.body && res.body.run) {
         replace(out, resultView(res.body.run, res.body, res.body.rejects, e.resourceCode));
         return;
       }
-      // A refusal: a run that began and failed is among the entry's runs; otherwise nothing began.
-      const runs = (await gql(runsQuery, { c: e.resourceCode })).entry.runs.filter((r) => !known.has(r.id));
+      // A refusal: the run the upload began, if it began one, failed; otherwise nothing began.
       const err = refusal(res.status, res.body);
-      if (runs.length === 0) { replace(out, refusalBlock(err, '报送未被受理：')); return; }
-      const run = runs.sort((a, b) => String(b.startedAt).localeCompare(String(a.startedAt)))[0];
+      const id = await begunRun(request);
+      const run = id && (await gql(runsQuery, { c: e.resourceCode })).entry.runs.find((r) => r.id === id);
+      if (!run) { replace(out, refusalBlock(err, '报送未被受理：')); return; }
       replace(out, resultView(run, { error: err.message }, await rejectsOf(run.id), e.resourceCode));
     } catch (err) {
       state.done = true;
