@@ -89,6 +89,7 @@ func (s *Service) lineageFields(fields graphql.Fields) {
 			"field":     {Type: str, Description: "字段级时只从这一信息项出发"},
 			"depth":     {Type: graphql.Int, Description: "层数, 1 到 20, 默认 5"},
 			"asOf":      {Type: str, Description: "上游时: 按本目录的这一快照追溯"},
+			"maxNodes":  {Type: graphql.Int, Description: "节点数上限, 1 到 10000, 默认 2000; 达到上限时 truncated 为 true"},
 		},
 		Resolve: func(p graphql.ResolveParams) (any, error) {
 			r, err := requestFrom(p.Context)
@@ -107,6 +108,7 @@ func (s *Service) lineageFields(fields graphql.Fields) {
 			o.Field, _ = p.Args["field"].(string)
 			o.AsOf, _ = p.Args["asOf"].(string)
 			o.Depth, _ = p.Args["depth"].(int)
+			o.MaxNodes, _ = p.Args["maxNodes"].(int)
 			o.Consumers = s.consumers(r)
 			g, err := lineage.Trace(r.view, r.principal, r.now, code, o)
 			if err != nil {

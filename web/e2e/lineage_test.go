@@ -154,3 +154,25 @@ func TestLineageCountsHiddenEntries(t *testing.T) {
 	assert.NotContains(t, g.Nodes, "entry:"+joined)
 	assert.NotContains(t, eval[string](t, tab, `document.getElementById('lineage-table').textContent`), joinedName)
 }
+
+// A graph cut at its node bound says so, and how to see the rest; the bound comes from the page's
+// address (nodes=) and reaches the service's lineage query.
+func TestLineageTruncationNote(t *testing.T) {
+	derivedEntries(t)
+	full := nodeCount(t, "demo-steward", "0101/000001", "table")
+	require.Greater(t, full, 4, "a graph larger than the bound below")
+	tab := loggedIn(t, "demo-steward", "/ui/lineage?entry=0101/000001&nodes=2")
+	waitJS[bool](t, tab, chartReady)
+	note := waitText(t, tab, "#lineage-truncated", "节点数达到上限")
+	assert.Contains(t, note, "减少层数")
+	g := eval[drawn](t, tab, seriesOf)
+	assert.LessOrEqual(t, len(g.Nodes), 3, "two nodes each way, the start shared")
+	assert.Less(t, len(g.Nodes), full)
+	screenshot(t, tab, "04b-lineage-truncated")
+
+	// Without the bound the whole graph is drawn and no note is shown.
+	do(t, tab, chromedp.Navigate(srv.Base+"/ui/lineage?entry=0101/000001"))
+	waitJS[bool](t, tab, chartReady)
+	waitText(t, tab, "#lineage-summary", fmt.Sprintf("共 %d 个节点", full))
+	assert.False(t, eval[bool](t, tab, `!!document.getElementById('lineage-truncated')`))
+}

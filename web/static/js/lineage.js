@@ -17,10 +17,10 @@ const notes = byId('lineage-notes');
 const chartEl = byId('lineage-chart');
 const tableEl = byId('lineage-table');
 
-const lineageQuery = `query Lineage($entry: String!, $level: String, $field: String, $depth: Int) {
+const lineageQuery = `query Lineage($entry: String!, $level: String, $field: String, $depth: Int, $maxNodes: Int) {
   start: entry(code: $entry) { name }
-  up: lineage(entry: $entry, direction: "upstream", level: $level, field: $field, depth: $depth) { ...G }
-  down: lineage(entry: $entry, direction: "downstream", level: $level, field: $field, depth: $depth) { ...G }
+  up: lineage(entry: $entry, direction: "upstream", level: $level, field: $field, depth: $depth, maxNodes: $maxNodes) { ...G }
+  down: lineage(entry: $entry, direction: "downstream", level: $level, field: $field, depth: $depth, maxNodes: $maxNodes) { ...G }
 }
 fragment G on LineageGraph {
   root hidden truncated
@@ -41,11 +41,13 @@ let seq = 0;
 function paramsFromURL() {
   const p = new URLSearchParams(location.search);
   const depth = parseInt(p.get('depth') || '5', 10);
+  const nodes = parseInt(p.get('nodes') || '0', 10); // each direction's bound; 0 the service's default
   return {
     entry: (p.get('entry') || '').trim(),
     level: p.get('level') === 'column' ? 'column' : 'table',
     field: (p.get('field') || '').trim(),
     depth: depth >= 1 && depth <= 20 ? depth : 5,
+    nodes: nodes >= 1 && nodes <= 10000 ? nodes : 0,
   };
 }
 
@@ -54,6 +56,7 @@ function urlOf(req) {
   if (req.level !== 'table') p.set('level', req.level);
   if (req.field) p.set('field', req.field);
   if (req.depth !== 5) p.set('depth', String(req.depth));
+  if (req.nodes) p.set('nodes', String(req.nodes));
   return location.pathname + '?' + p.toString();
 }
 
@@ -124,7 +127,8 @@ async function draw(req) {
   summary.textContent = '正在加载血缘…';
   replace(notes);
   try {
-    const data = await gql(lineageQuery, { entry: req.entry, level: req.level, field: req.field || null, depth: req.depth });
+    const data = await gql(lineageQuery, { entry: req.entry, level: req.level, field: req.field || null, depth: req.depth,
+      maxNodes: req.nodes || null });
     if (mine !== seq) return;
     const graph = merge(data.up, data.down);
     nodeById = new Map(graph.nodes.map((n) => [n.id, n]));
