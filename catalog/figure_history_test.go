@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -147,4 +148,53 @@ func TestBackfilledFigures(t *testing.T) {
 		"the failure of the 4th, refused for its invalid rows")
 	_, lag = counts("2026-03-03 23:59")
 	assert.Contains(t, lag, "0101/000003:NEVER_LOADED", "before it failed")
+}
+
+// TestBackfillFollowsPublication: a back-filled day counts an entry only while its history says
+// it was published: not while a draft, not while retired, again once restored and approved; an
+// entry retired today still counts on the days it was published.
+func TestBackfillFollowsPublication(t *testing.T) {
+	s, clock := newTestStore(t)
+	ctx := context.Background()
+	day := func(d int, hm string) time.Time {
+		t1, err := time.Parse("2006-01-02 15:04", fmt.Sprintf("2026-04-%02d %s", d, hm))
+		require.NoError(t, err)
+		return t1
+	}
+	rev := func(code string) uint64 { return current(t, s, code).Revision }
+	clock.Set(day(1, "09:00"))
+	a, err := s.CreateEntry(ctx, wfSteward, draftEntry("甲"), "新登记")
+	require.NoError(t, err)
+	clock.Set(day(2, "09:00"))
+	publish(t, s, a.ResourceCode)
+	clock.Set(day(4, "09:00"))
+	require.NoError(t, s.RetireEntry(ctx, wfSteward, a.ResourceCode, rev(a.ResourceCode), "数据源停用"))
+	clock.Set(day(6, "09:00"))
+	require.NoError(t, s.RestoreEntry(ctx, wfSteward, a.ResourceCode, rev(a.ResourceCode), "数据源恢复"))
+	clock.Set(day(7, "09:00"))
+	require.NoError(t, s.ApproveEntry(ctx, wfReviewer, a.ResourceCode, rev(a.ResourceCode), "同意"))
+	b, err := s.CreateEntry(ctx, wfSteward, draftEntry("乙"), "新登记")
+	require.NoError(t, err)
+	clock.Set(day(8, "09:00"))
+	publish(t, s, b.ResourceCode)
+	clock.Set(day(9, "09:00"))
+	require.NoError(t, s.RetireEntry(ctx, wfSteward, b.ResourceCode, rev(b.ResourceCode), "并入甲"))
+	v := s.View()
+
+	due := func(d int) []string {
+		fd, detail := v.BackfillFigures(fmt.Sprintf("2026-04-%02d", d), day(d, "23:59"), nil)
+		var codes []string
+		for _, l := range detail.Lagging {
+			codes = append(codes, l.Entry)
+		}
+		assert.Equal(t, len(codes), fd.Views[len(fd.Views)-1].Collection.Denominator, "day %d", d)
+		return codes
+	}
+	assert.Empty(t, due(1), "a draft is not due")
+	assert.Equal(t, []string{a.ResourceCode}, due(3))
+	assert.Empty(t, due(5), "retired on the 4th")
+	assert.Empty(t, due(6), "restored, still under review")
+	assert.Equal(t, []string{a.ResourceCode}, due(7), "approved again")
+	assert.Equal(t, []string{a.ResourceCode, b.ResourceCode}, due(8), "乙 published on the 8th, retired only since")
+	assert.Equal(t, []string{a.ResourceCode}, due(9))
 }

@@ -106,7 +106,11 @@ func (v *View) take(day string, at time.Time, state entryAt, used SceneUse, past
 	}
 	collectedSet := map[string]bool{}
 	v.EachEntry("", func(e *Entry) bool {
-		if !isDue(e) || pastDay && e.CreatedAt.After(at) {
+		if due := isDue(e); pastDay {
+			if !wasDue(v.txn, e, at) {
+				return true
+			}
+		} else if !due {
 			return true
 		}
 		ok, last, loaded, failed := state(e)
@@ -212,8 +216,41 @@ func (v *View) TakeFigures(day string, at time.Time, used SceneUse) (*FigureDay,
 
 // BackfillFigures computes the figures of a past day as of at, its end, from the runs' history:
 // an entry counts collected when a snapshot committed by at was still within its cycle then.
-// It reads today's directory: entries registered after at are left out, and an entry's grade,
-// links and status are today's.
+// Whether an entry was due then comes from its history (wasDue): entries registered or first
+// published after at, and those retired at at, are left out; its grade, links, cycle and its
+// secret and exemption marks are today's.
 func (v *View) BackfillFigures(day string, at time.Time, used SceneUse) (*FigureDay, *FigureDayDetail) {
 	return v.take(day, at, collectedAsOf(v.txn, at), used, true)
+}
+
+// wasDue reports whether e was due at the past moment at: registered and first published by
+// then, not retired then (its history's last retirement, approval or restoration by at says so),
+// and not secret or exempt (today's marks). An entry without history is judged by its status
+// today.
+func wasDue(txn *memdb.Txn, e *Entry, at time.Time) bool {
+	if e.Secret || e.Exempt || e.CreatedAt.After(at) || e.PublishDate.IsZero() || e.PublishDate.After(at) {
+		return false
+	}
+	row := historyRowOf(txn, e.ResourceCode)
+	if row == nil {
+		return e.Status == StatusPublished
+	}
+	recs, err := row.versions()
+	if err != nil {
+		return e.Status == StatusPublished
+	}
+	published := true // first published by at
+	for i := range recs {
+		h := &recs[i]
+		if h.At.After(at) {
+			break
+		}
+		switch {
+		case h.Action == HistRetire:
+			published = false
+		case h.Status == StatusPublished && (h.Action == HistApprove || h.Action == HistRestore || h.Action == HistCreate):
+			published = true
+		}
+	}
+	return published
 }
