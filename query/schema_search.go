@@ -30,10 +30,14 @@ type SearchQuery struct {
 
 // SearchResult is one page of hits.
 type SearchResult struct {
-	Hits       []SearchHit
-	Total      int
-	Facets     map[string][]FacetCount // by facet key (SearchFacets)
-	NextCursor string
+	Hits  []SearchHit
+	Total int
+	// TotalExact: Total counts every match. Otherwise it counts the matches verified so far (a
+	// lower bound) and TotalAtMost how many there may be; the facet counts are of the verified.
+	TotalExact  bool
+	TotalAtMost int
+	Facets      map[string][]FacetCount // by facet key (SearchFacets)
+	NextCursor  string
 }
 
 // SearchHit is one entry found.
@@ -106,7 +110,14 @@ func (s *Service) searchFields(ct *catalogTypes, fields graphql.Fields) {
 		"highlights": field(nn(graphql.NewList(nn(highlight))), "命中的位置", func(h SearchHit) any { return nonNil(h.Highlights) }),
 	}})
 	result := graphql.NewObject(graphql.ObjectConfig{Name: "SearchResult", Description: "目录搜索结果", Fields: graphql.Fields{
-		"total":      field(nn(graphql.Int), "命中的目录总数", func(r SearchResult) any { return r.Total }),
+		"total":      field(nn(graphql.Int), "命中的目录总数 (totalExact 为 false 时为已核实的命中数, 即下限)", func(r SearchResult) any { return r.Total }),
+		"totalExact": field(nn(graphql.Boolean), "total 是否为确切总数: 一个词若出现在大量目录的文字中, 每次搜索只核实其中一部分, 其余在翻页时核实", func(r SearchResult) any { return r.TotalExact }),
+		"totalAtMost": field(nn(graphql.Int), "命中数的上限 (totalExact 为 true 时等于 total)", func(r SearchResult) any {
+			if r.TotalExact {
+				return r.Total
+			}
+			return r.TotalAtMost
+		}),
 		"hits":       field(nn(graphql.NewList(nn(hit))), "本页命中", func(r SearchResult) any { return nonNil(r.Hits) }),
 		"facets":     field(nn(facetsType), "分面计数", func(r SearchResult) any { return r.Facets }),
 		"nextCursor": field(str, "下一页游标, 最后一页为空", func(r SearchResult) any { return nilIfEmpty(r.NextCursor) }),

@@ -67,9 +67,17 @@ func TestSearchField(t *testing.T) {
 		Filters: map[string][]string{"district": {"500112", "万州区"}, "share_type": {"UNCONDITIONAL"}}}, fs.got[0])
 	assert.Equal(t, hiPrincipal, fs.who[0])
 
+	// A total counted in part says so, with its bound; an exact one is its own bound.
+	fs.res.TotalExact, fs.res.TotalAtMost = false, 9
+	assert.JSONEq(t, `{"search":{"total":2,"totalExact":false,"totalAtMost":9}}`,
+		jsonOf(t, f.mustDo(hiPrincipal, `{ search(text: "水") { total totalExact totalAtMost } }`)))
+	fs.res.TotalExact = true
+	assert.JSONEq(t, `{"search":{"total":2,"totalExact":true,"totalAtMost":2}}`,
+		jsonOf(t, f.mustDo(hiPrincipal, `{ search(text: "水") { total totalExact totalAtMost } }`)))
+
 	f.mustDo(lowPrincipal, `{ search { total } }`)
-	assert.False(t, fs.got[1].Facets, "facets not selected, not computed")
-	assert.Equal(t, lowPrincipal, fs.who[1])
+	assert.False(t, fs.got[3].Facets, "facets not selected, not computed")
+	assert.Equal(t, lowPrincipal, fs.who[3])
 
 	for _, c := range []struct {
 		err       error

@@ -22,9 +22,17 @@ type found struct {
 // selection is what a search finds in the engine: its page of hits, the total and the facet
 // counts over every match.
 type selection struct {
-	hits   []found
-	more   bool // a hit past the page exists
-	total  int
+	hits []found
+	more bool // a hit past the page exists (or may: the page stopped at its budget)
+	// next, when set, is where the next page starts: the last document the page looked at,
+	// which a page cut short by its budget did not take.
+	next  *found
+	total int
+	// exact: every match was verified, total counts them all. Otherwise total counts those
+	// verified (a lower bound), atMost the matches there may be, and the facet counts are of
+	// the verified ones.
+	exact  bool
+	atMost int
 	counts map[string]map[string]int // facet → code → matching documents
 }
 
@@ -68,9 +76,11 @@ func (g *engine) anyOf(facet string, codes []string) *roaring.Bitmap {
 	return roaring.FastOr(bms...)
 }
 
-// find answers a checked query within scope s.
+// find answers a checked query within scope s. Its longer words are verified within
+// verifyBudget documents; the documents left unsure are verified as a page reaches them.
 func (g *engine) find(s catalog.Scope, pl *plan) selection {
 	match := g.scope(s, pl)
+	unsure := roaring.New()
 	tiers := []*roaring.Bitmap{match}
 	if len(pl.words) > 0 {
 		// Words of one or two runes first: a lookup each, and what they leave is all a longer
@@ -79,16 +89,33 @@ func (g *engine) find(s catalog.Scope, pl *plan) selection {
 		slices.SortStableFunc(words, func(a, b string) int {
 			return cmp.Compare(min(utf8.RuneCountInString(a), 3), min(utf8.RuneCountInString(b), 3))
 		})
+		budget := verifyBudget
 		names := []*roaring.Bitmap{}
 		for _, w := range words {
-			t, n := g.word(w, match)
-			match = roaring.And(match, t)
+			t, n, u := g.word(w, match, &budget)
+			match = roaring.And(match, roaring.Or(t, u))
+			unsure.Or(u) // a document unsure for any word is unsure
+			unsure.And(match)
 			names = append(names, n)
 		}
+		// A name holding every word is verified: the first tier holds no unsure document.
 		name := intersect(append(names, match)...)
 		tiers = []*roaring.Bitmap{name, roaring.AndNot(match, name)}
 	}
-	sel := selection{total: int(match.GetCardinality())}
+	sure := match
+	if !unsure.IsEmpty() {
+		sure = roaring.AndNot(match, unsure)
+	}
+	sel := selection{total: int(sure.GetCardinality()), exact: unsure.IsEmpty(), atMost: int(match.GetCardinality())}
+	check := func(n uint32) bool {
+		for _, w := range pl.words {
+			if !g.holds(n, w) {
+				return false
+			}
+		}
+		return true
+	}
+	budget := pageBudget
 	for t, bm := range tiers {
 		after := ""
 		switch {
@@ -101,17 +128,61 @@ func (g *engine) find(s catalog.Scope, pl *plan) selection {
 		if need <= 0 {
 			break
 		}
-		for _, n := range g.first(bm, after, need) {
+		got, last, cut := g.firstChecked(bm, after, need, unsure, check, &budget)
+		for _, n := range got {
 			sel.hits = append(sel.hits, found{tier: t, id: g.codes[n]})
+		}
+		if cut {
+			// The budget ran out before the page was full: the next page starts after the last
+			// document looked at.
+			sel.more = true
+			if last != "" {
+				sel.next = &found{tier: t, id: last}
+			} else if pl.after != nil && pl.after.Tier == t {
+				sel.next = &found{tier: t, id: pl.after.ID}
+			}
+			break
 		}
 	}
 	if len(sel.hits) > pl.limit {
-		sel.hits, sel.more = sel.hits[:pl.limit], true
+		sel.hits, sel.more, sel.next = sel.hits[:pl.limit], true, nil
 	}
 	if pl.facets {
-		sel.counts = g.count(match)
+		sel.counts = g.count(sure)
 	}
 	return sel
+}
+
+// firstChecked is first, the unsure documents among bm verified with check (one of *budget
+// each) and left out when they fail. It returns the documents found, the resource code of the
+// last document it looked at, and whether the budget ran out before k were found.
+func (g *engine) firstChecked(bm *roaring.Bitmap, after string, k int, unsure *roaring.Bitmap, check func(uint32) bool, budget *int) ([]uint32, string, bool) {
+	if unsure.IsEmpty() {
+		return g.first(bm, after, k), "", false
+	}
+	var out []uint32
+	last := ""
+	for len(out) < k {
+		chunk := g.first(bm, after, k-len(out))
+		if len(chunk) == 0 {
+			return out, last, false
+		}
+		for _, n := range chunk {
+			if unsure.Contains(n) {
+				if *budget <= 0 {
+					return out, last, true
+				}
+				*budget--
+				if !check(n) {
+					last, after = g.codes[n], g.codes[n]
+					continue
+				}
+			}
+			out = append(out, n)
+			last, after = g.codes[n], g.codes[n]
+		}
+	}
+	return out, last, false
 }
 
 // first returns up to k documents of bm whose resource code comes after after ("" for none), in

@@ -13,8 +13,13 @@ import (
 // Result is one page of a search.
 type Result struct {
 	Hits []Hit
-	// Total counts every entry the query matches for the principal, on all pages.
-	Total int
+	// Total counts every entry the query matches for the principal, on all pages, when
+	// TotalExact; otherwise the entries verified to match (a lower bound: a word thousands of
+	// entries' own texts may hold is verified in a bounded number of them per search, the others
+	// as pages reach them), and TotalAtMost how many may.
+	Total       int
+	TotalExact  bool
+	TotalAtMost int
 	// Facets counts the matching entries by code, for each facet (FacetCategory …), largest
 	// count first; an entry with several domains counts once under each. Nil unless
 	// Query.Facets asked for it.
@@ -62,7 +67,7 @@ func (ix *Index) Search(ctx context.Context, v *catalog.View, p *catalog.Princip
 	}
 	scope, ok := catalog.SearchScope(p)
 	if !ok {
-		return Result{Facets: pl.noFacets()}, nil // nothing exists for p
+		return Result{TotalExact: true, Facets: pl.noFacets()}, nil // nothing exists for p
 	}
 	if err := ix.ready(ctx, v.Index()); err != nil {
 		return Result{}, err
@@ -71,7 +76,7 @@ func (ix *Index) Search(ctx context.Context, v *catalog.View, p *catalog.Princip
 	sel := ix.eng.find(scope, pl)
 	ix.rw.RUnlock()
 
-	res := Result{Total: sel.total, Facets: pl.noFacets()}
+	res := Result{Total: sel.total, TotalExact: sel.exact, TotalAtMost: sel.atMost, Facets: pl.noFacets()}
 	for _, h := range sel.hits {
 		e, err := v.Entry(h.id)
 		if err != nil || !catalog.Exists(p, e) {
@@ -81,7 +86,10 @@ func (ix *Index) Search(ctx context.Context, v *catalog.View, p *catalog.Princip
 		}
 		res.Hits = append(res.Hits, Hit{Entry: e, Score: tierScores[h.tier], Highlights: highlights(v, e, pl.words)})
 	}
-	if sel.more && len(sel.hits) > 0 {
+	switch {
+	case sel.more && sel.next != nil:
+		res.NextCursor = (&cursor{Tier: sel.next.tier, ID: sel.next.id, Hash: pl.hash}).encode()
+	case sel.more && len(sel.hits) > 0:
 		last := sel.hits[len(sel.hits)-1]
 		res.NextCursor = (&cursor{Tier: last.tier, ID: last.id, Hash: pl.hash}).encode()
 	}

@@ -8,28 +8,40 @@ import (
 	"github.com/RoaringBitmap/roaring/v2"
 )
 
-// word returns the documents whose texts, and those whose name, hold a normalized word. A word
-// of one or two runes is its gram's bitmaps (the name's being the engine's own, which the caller
-// must not change). A longer word is looked for in the documents of within only (the others are of
-// no use to the caller), among those holding all its grams:
+// verifyBudget bounds the documents whose own prose one search reads to verify its longer words
+// (proseHolds): a word whose grams thousands of documents hold would otherwise cost a read of
+// every one of them, in proportion to the directory. Documents past the bound stay unsure: the
+// page verifies those it shows (pageBudget), the total counts the verified ones (a lower bound)
+// and says so.
+var verifyBudget = 16384
+
+// pageBudget bounds the unsure documents one page verifies while it gathers its hits.
+var pageBudget = 4096
+
+// word returns the documents whose texts, and those whose name, hold a normalized word, and
+// those not verified for want of budget (unsure). A word of one or two runes is its gram's
+// bitmaps (the name's being the engine's own, which the caller must not change). A longer word
+// is looked for in the documents of within only (the others are of no use to the caller), among
+// those holding all its grams:
 //
 //   - the names holding all its grams are read (one after the other in memory);
 //   - the shared parts holding all its grams are read: those holding the word give their
 //     documents at once;
-//   - the own prose of every other candidate is read;
+//   - the own prose of every other candidate is read, in document order, while *budget lasts
+//     (each read takes one); the candidates left are unsure;
 //   - the identifiers of the documents whose identifiers hold all its grams are read.
-func (g *engine) word(w string, within *roaring.Bitmap) (text, name *roaring.Bitmap) {
+func (g *engine) word(w string, within *roaring.Bitmap, budget *int) (text, name, unsure *roaring.Bitmap) {
 	ks := grams(w)
 	ids := make([]uint32, 0, len(ks))
 	for _, k := range ks {
 		id, ok := g.gramID[k]
 		if !ok {
-			return roaring.New(), roaring.New()
+			return roaring.New(), roaring.New(), roaring.New()
 		}
 		ids = append(ids, id)
 	}
 	if utf8.RuneCountInString(w) <= 2 {
-		return roaring.Or(at(g.docGram, ids[0]), at(g.idGram, ids[0])), at(g.nameGram, ids[0])
+		return roaring.Or(at(g.docGram, ids[0]), at(g.idGram, ids[0])), at(g.nameGram, ids[0]), roaring.New()
 	}
 	cand, names, idents := []*roaring.Bitmap{within}, []*roaring.Bitmap{}, []*roaring.Bitmap{within}
 	for _, id := range ids {
@@ -50,22 +62,65 @@ func (g *engine) word(w string, within *roaring.Bitmap) (text, name *roaring.Bit
 	})
 	find := g.finder(w)
 	ideographs := ideographic(w)
-	roaring.AndNot(candidates, viaPart).Iterate(func(n uint32) bool {
-		if !texts.has(n) && proseHolds(&g.docs[n], w, ideographs, find) {
+	prose := roaring.AndNot(candidates, viaPart)
+	stop, cut := uint32(0), false
+	prose.Iterate(func(n uint32) bool {
+		if texts.has(n) {
+			return true
+		}
+		if *budget <= 0 {
+			stop, cut = n, true
+			return false
+		}
+		*budget--
+		if proseHolds(&g.docs[n], w, ideographs, find) {
 			texts.set(n)
 		}
 		return true
 	})
 	intersect(idents...).Iterate(func(n uint32) bool {
-		if r := &g.docs[n]; !texts.has(n) && r.e != nil &&
-			(strings.Contains(normalize(r.e.ResourceCode), w) || strings.Contains(normalize(r.e.Table), w)) {
+		if r := &g.docs[n]; !texts.has(n) && r.e != nil && identHolds(r, w) {
 			texts.set(n)
 		}
 		return true
 	})
 	text = texts.bitmap()
 	text.Or(viaPart)
-	return text, named.bitmap()
+	unsure = roaring.New()
+	if cut {
+		unsure = prose
+		unsure.RemoveRange(0, uint64(stop))
+		unsure.AndNot(text)
+	}
+	return text, named.bitmap(), unsure
+}
+
+// identHolds reports whether the resource code or table of document r holds w.
+func identHolds(r *docRec, w string) bool {
+	return strings.Contains(normalize(r.e.ResourceCode), w) || strings.Contains(normalize(r.e.Table), w)
+}
+
+// holds reports whether document n holds the normalized word w anywhere word looks: what a page
+// asks of an unsure document.
+func (g *engine) holds(n uint32, w string) bool {
+	ks := grams(w)
+	if len(ks) == 0 {
+		return false
+	}
+	if utf8.RuneCountInString(w) <= 2 {
+		id, ok := g.gramID[ks[0]]
+		return ok && (at(g.docGram, id).Contains(n) || at(g.idGram, id).Contains(n))
+	}
+	r := &g.docs[n]
+	if strings.Contains(r.name, w) {
+		return true
+	}
+	for _, id := range r.parts {
+		if strings.Contains(g.parts[id].text, w) {
+			return true
+		}
+	}
+	return proseHolds(r, w, ideographic(w), g.finder(w)) || r.e != nil && identHolds(r, w)
 }
 
 // proseHolds reports whether a prose text of document r holds the normalized word w, whose

@@ -60,12 +60,21 @@ func RunCatalogSearch(ctx context.Context, cfg Config, sa SearchArgs, out io.Wri
 	return ExitOK
 }
 
+// totalText says how many entries a search found: all of them, or, when only some were verified,
+// at least how many and at most how many.
+func totalText(r search.Result) string {
+	if r.TotalExact {
+		return fmt.Sprintf("共 %d 条", r.Total)
+	}
+	return fmt.Sprintf("已核实 %d 条, 至多 %d 条 (其余翻页时核实)", r.Total, r.TotalAtMost)
+}
+
 func printSearch(out io.Writer, sa SearchArgs, r search.Result) {
 	what := "全部目录"
 	if strings.TrimSpace(sa.Text) != "" {
 		what = "“" + sa.Text + "”"
 	}
-	fmt.Fprintf(out, "搜索%s: 共 %d 条, 本页 %d 条\n", what, r.Total, len(r.Hits))
+	fmt.Fprintf(out, "搜索%s: %s, 本页 %d 条\n", what, totalText(r), len(r.Hits))
 	rows := make([][]string, 0, len(r.Hits))
 	for _, h := range r.Hits {
 		e := h.Entry

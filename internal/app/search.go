@@ -35,7 +35,7 @@ func (s searcher) Search(ctx context.Context, v *catalog.View, p *catalog.Princi
 	if err != nil {
 		return query.SearchResult{}, err
 	}
-	out := query.SearchResult{Total: r.Total, NextCursor: r.NextCursor}
+	out := query.SearchResult{Total: r.Total, TotalExact: r.TotalExact, TotalAtMost: r.TotalAtMost, NextCursor: r.NextCursor}
 	for _, h := range r.Hits {
 		hit := query.SearchHit{Entry: h.Entry, Score: h.Score}
 		for _, hl := range h.Highlights {

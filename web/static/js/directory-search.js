@@ -26,7 +26,7 @@ const argUses = facets.map((f) => `${f.key}: $${f.key}`).join(', ');
 
 const searchQuery = `query DirectorySearch($text: String, $first: Int, $after: String, ${argDecls}) {
   search(text: $text, first: $first, after: $after, ${argUses}) {
-    total nextCursor
+    total totalExact totalAtMost nextCursor
     hits { score highlights { field text } entry { ${entryListFields} } }
     facets { ${facetSelection} }
   }

@@ -101,7 +101,10 @@ async function run(refreshFacets) {
   try {
     const res = await search(state, pageSize, ctl.signal);
     if (ctl.signal.aborted) return;
-    count.textContent = '共 ' + res.total + ' 条目录' + (state.text ? '，搜索“' + state.text + '”' : '');
+    // A word thousands of entries' texts hold is verified in part per search: the count is then
+    // the verified ones, and the facet counts too.
+    count.textContent = (res.totalExact ? '共 ' + res.total + ' 条目录' : '已核实 ' + res.total + ' 条目录，至多 ' + res.totalAtMost + ' 条（其余翻页时核实，分面计数为已核实的）')
+      + (state.text ? '，搜索“' + state.text + '”' : '');
     renderResults(res);
     if (refreshFacets) renderFacets(res);
     renderPager(res);
