@@ -46,7 +46,7 @@ func TestBoundedVerification(t *testing.T) {
 	assert.Equal(t, want, handCodes(exact))
 
 	oldVerify, oldPage := verifyBudget, pageBudget
-	verifyBudget, pageBudget = 10, 7
+	verifyBudget, pageBudget = 1000, 700 // bytes: a handful of entries each
 	t.Cleanup(func() { verifyBudget, pageBudget = oldVerify, oldPage })
 
 	var got []string

@@ -107,15 +107,15 @@ func (g *engine) find(s catalog.Scope, pl *plan) selection {
 		sure = roaring.AndNot(match, unsure)
 	}
 	sel := selection{total: int(sure.GetCardinality()), exact: unsure.IsEmpty(), atMost: int(match.GetCardinality())}
+	budget := pageBudget
 	check := func(n uint32) bool {
 		for _, w := range pl.words {
-			if !g.holds(n, w) {
+			if !g.holds(n, w, &budget) {
 				return false
 			}
 		}
 		return true
 	}
-	budget := pageBudget
 	for t, bm := range tiers {
 		after := ""
 		switch {
@@ -153,8 +153,8 @@ func (g *engine) find(s catalog.Scope, pl *plan) selection {
 	return sel
 }
 
-// firstChecked is first, the unsure documents among bm verified with check (one of *budget
-// each) and left out when they fail. It returns the documents found, the resource code of the
+// firstChecked is first, the unsure documents among bm verified with check (which takes what it
+// reads from *budget) and left out when they fail. It returns the documents found, the resource code of the
 // last document it looked at, and whether the budget ran out before k were found.
 func (g *engine) firstChecked(bm *roaring.Bitmap, after string, k int, unsure *roaring.Bitmap, check func(uint32) bool, budget *int) ([]uint32, string, bool) {
 	if unsure.IsEmpty() {
@@ -172,7 +172,6 @@ func (g *engine) firstChecked(bm *roaring.Bitmap, after string, k int, unsure *r
 				if *budget <= 0 {
 					return out, last, true
 				}
-				*budget--
 				if !check(n) {
 					last, after = g.codes[n], g.codes[n]
 					continue

@@ -8,15 +8,18 @@ import (
 	"github.com/RoaringBitmap/roaring/v2"
 )
 
-// verifyBudget bounds the documents whose own prose one search reads to verify its longer words
-// (proseHolds): a word whose grams thousands of documents hold would otherwise cost a read of
-// every one of them, in proportion to the directory. Documents past the bound stay unsure: the
-// page verifies those it shows (pageBudget), the total counts the verified ones (a lower bound)
-// and says so.
-var verifyBudget = 16384
+// verifyBudget bounds the bytes of documents' own prose one search reads to verify its longer
+// words (proseHolds), a few milliseconds of reading: a word whose grams every document holds would
+// otherwise cost a read of all of them, in proportion to the directory. Documents past the bound
+// stay unsure: the page verifies those it shows (pageBudget), the total counts the verified ones
+// (a lower bound) and says so.
+var verifyBudget = 16 << 20
 
-// pageBudget bounds the unsure documents one page verifies while it gathers its hits.
-var pageBudget = 4096
+// pageBudget bounds the bytes one page reads to verify the unsure documents it reaches.
+var pageBudget = 8 << 20
+
+// verifyCost is what reading a document costs the budget besides its bytes.
+const verifyCost = 64
 
 // word returns the documents whose texts, and those whose name, hold a normalized word, and
 // those not verified for want of budget (unsure). A word of one or two runes is its gram's
@@ -28,7 +31,7 @@ var pageBudget = 4096
 //   - the shared parts holding all its grams are read: those holding the word give their
 //     documents at once;
 //   - the own prose of every other candidate is read, in document order, while *budget lasts
-//     (each read takes one); the candidates left are unsure;
+//     (each read takes the bytes read); the candidates left are unsure;
 //   - the identifiers of the documents whose identifiers hold all its grams are read.
 func (g *engine) word(w string, within *roaring.Bitmap, budget *int) (text, name, unsure *roaring.Bitmap) {
 	ks := grams(w)
@@ -72,8 +75,7 @@ func (g *engine) word(w string, within *roaring.Bitmap, budget *int) (text, name
 			stop, cut = n, true
 			return false
 		}
-		*budget--
-		if proseHolds(&g.docs[n], w, ideographs, find) {
+		if proseHolds(&g.docs[n], w, ideographs, find, budget) {
 			texts.set(n)
 		}
 		return true
@@ -101,8 +103,8 @@ func identHolds(r *docRec, w string) bool {
 }
 
 // holds reports whether document n holds the normalized word w anywhere word looks: what a page
-// asks of an unsure document.
-func (g *engine) holds(n uint32, w string) bool {
+// asks of an unsure document. The bytes of prose read are taken from *budget.
+func (g *engine) holds(n uint32, w string, budget *int) bool {
 	ks := grams(w)
 	if len(ks) == 0 {
 		return false
@@ -120,11 +122,12 @@ func (g *engine) holds(n uint32, w string) bool {
 			return true
 		}
 	}
-	return proseHolds(r, w, ideographic(w), g.finder(w)) || r.e != nil && identHolds(r, w)
+	return proseHolds(r, w, ideographic(w), g.finder(w), budget) || r.e != nil && identHolds(r, w)
 }
 
 // proseHolds reports whether a prose text of document r holds the normalized word w, whose
-// ideographs tells whether it is made of CJK ideographs alone; find is its finder. Every prose
+// ideographs tells whether it is made of CJK ideographs alone; find is its finder. What it reads
+// (bytes, and verifyCost) is taken from *budget. Every prose
 // text of the entry is read, shared parts included: a document whose part holds w is found
 // through the part anyway.
 //
@@ -134,19 +137,23 @@ func (g *engine) holds(n uint32, w string) bool {
 // at the speed of memory: a word of ideographs found there lies within a name or a description
 // (docRec.raw); any other word found there may lie in an item's field or code, or across two
 // strings, and the names and descriptions are then read one by one.
-func proseHolds(r *docRec, w string, ideographs bool, find func(string) int) bool {
+func proseHolds(r *docRec, w string, ideographs bool, find func(string) int, budget *int) bool {
 	e := r.e
 	if e == nil {
 		return false
 	}
-	if find(r.extra) >= 0 || find(r.folded) >= 0 {
+	*budget -= verifyCost
+	in := func(s string) bool {
+		*budget -= len(s)
+		return find(s) >= 0
+	}
+	if in(r.extra) || in(r.folded) {
 		return true
 	}
-	in := func(s string) bool { return find(s) >= 0 }
 	if in(e.Abstract) || in(e.ProviderName) || slices.ContainsFunc(e.BusinessItems, in) || slices.ContainsFunc(e.Scenes, in) {
 		return true
 	}
-	if find(e.Items.Packed()) < 0 {
+	if !in(e.Items.Packed()) {
 		return false
 	}
 	if ideographs && r.raw {
