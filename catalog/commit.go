@@ -212,6 +212,9 @@ func (s *Store) writableLocked() error {
 	if s.failed != nil {
 		return fmt.Errorf("journal unusable after %v: %w", s.failed, ErrClosed)
 	}
+	if s.raft != nil && !s.raft.ready {
+		return ErrNotLeader
+	}
 	return nil
 }
 
@@ -298,6 +301,9 @@ func (s *Store) waitSyncIdleLocked() {
 // batch is durable. Callers hold s.mu and the sync role; s.mu is released during the write and
 // fsync.
 func (s *Store) syncBatchLocked() []*queued {
+	if s.raft != nil {
+		return s.syncRaftLocked()
+	}
 	sealed := s.waiting
 	s.waiting = nil
 	if s.failed != nil {

@@ -20,6 +20,61 @@ type Config struct {
 	// CheckpointEvery, when positive, also writes a checkpoint after this many commands
 	// whatever their size (tests use it); 0 leaves checkpoints to their size alone.
 	CheckpointEvery int
+	// Cluster, when set, replicates the catalogue through raft with the peers it names
+	// (raft.go); nil is the single node with its journal.
+	Cluster *ClusterConfig
+}
+
+// ClusterConfig is one node of a replicated catalogue.
+type ClusterConfig struct {
+	NodeID   string
+	BindAddr string // raft TCP listen address
+	// AdvertiseAddr is the raft address the peers reach this node at; "" is BindAddr.
+	AdvertiseAddr string
+	// Peers are every voter of the cluster, this node included: bootstrapped together on a first
+	// start where no node has state.
+	Peers []ClusterPeer
+	// HeartbeatTimeout, when positive, replaces raft's heartbeat and election timeouts (1 s).
+	HeartbeatTimeout time.Duration
+	// SnapshotThreshold, when positive, replaces raft's number of entries between snapshots.
+	SnapshotThreshold uint64
+	// TrailingLogs, when positive, replaces the number of entries raft keeps after a snapshot; a
+	// node further behind is sent the snapshot.
+	TrailingLogs uint64
+}
+
+// ClusterPeer is a voter of the cluster.
+type ClusterPeer struct {
+	ID       string
+	RaftAddr string
+}
+
+// Advertise is the raft address the peers reach this node at.
+func (c *ClusterConfig) Advertise() string {
+	if c.AdvertiseAddr != "" {
+		return c.AdvertiseAddr
+	}
+	return c.BindAddr
+}
+
+// Validate reports the first wrong cluster setting.
+func (c *ClusterConfig) Validate() error {
+	if c.NodeID == "" || c.BindAddr == "" {
+		return fmt.Errorf("catalog cluster: node id and raft address are required: %w", ErrInvalid)
+	}
+	self := false
+	seen := map[string]bool{}
+	for _, p := range c.Peers {
+		if p.ID == "" || p.RaftAddr == "" || seen[p.ID] {
+			return fmt.Errorf("catalog cluster: peer %q: id and raft address required, ids unique: %w", p.ID, ErrInvalid)
+		}
+		seen[p.ID] = true
+		self = self || p.ID == c.NodeID
+	}
+	if !self {
+		return fmt.Errorf("catalog cluster: node %q is not among its peers: %w", c.NodeID, ErrInvalid)
+	}
+	return nil
 }
 
 // DefaultConfig returns a configuration with every default filled in except Dir.
@@ -37,6 +92,9 @@ func (c Config) Validate() error {
 	}
 	if c.CheckpointEvery < 0 {
 		return fmt.Errorf("catalog config: checkpoint_every %d is negative: %w", c.CheckpointEvery, ErrInvalid)
+	}
+	if c.Cluster != nil {
+		return c.Cluster.Validate()
 	}
 	return nil
 }

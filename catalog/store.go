@@ -65,6 +65,8 @@ type Store struct {
 	chMu    sync.Mutex
 	index   uint64 // durable index
 	changed chan struct{}
+
+	raft *raftNode // nil on a single node (raft.go)
 }
 
 // Open takes the directory lock, loads the latest checkpoint, replays the journal, seeds the
@@ -94,6 +96,14 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Store, error) {
 	// nobody here asks for (live views wait on Changed).
 	s := &Store{cfg: cfg, log: log, head: db.Snapshot(), lock: lock, changed: make(chan struct{})}
 	s.idle = sync.NewCond(&s.mu)
+	if cfg.Cluster != nil {
+		// The state comes from raft's snapshot and log; districts are seeded by the first leader.
+		if err := s.openRaft(ctx); err != nil {
+			s.release()
+			return nil, err
+		}
+		return s, nil
+	}
 	if err := s.recover(ctx); err != nil {
 		s.release()
 		return nil, err
@@ -251,6 +261,13 @@ func (s *Store) Close() error {
 	}
 	s.closed = true // refuse new commands from here on
 	s.drainLocked()
+	if s.raft != nil {
+		s.mu.Unlock() // the FSM may need s.mu to finish an entry
+		err := s.shutdownRaft()
+		s.mu.Lock()
+		s.log.Info("catalog closed", "index", s.Index())
+		return errors.Join(err, s.lock.Close())
+	}
 	var errs []error
 	errs = append(errs, s.j.close())
 	if s.failed == nil && s.Index() > s.ckptIndex {
