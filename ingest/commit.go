@@ -207,6 +207,7 @@ func (s *Service) commitOnce(ctx context.Context, code string, sub Submission, f
 		return nil, fmt.Errorf("commit snapshot %s of %s: %w", snap.ID, entry.ResourceCode, err)
 	}
 	s.runChanged(run.ID)
+	s.publishIceberg(ctx, entry.ResourceCode)
 	res.Run = run
 	return &snap, nil
 }

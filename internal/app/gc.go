@@ -179,6 +179,16 @@ func (a *App) collect(ctx context.Context, gc GCConfig, now time.Time, dryRun bo
 		return res, nil
 	}
 	res.step = stepLive
+	if !dryRun && len(ids) > 0 {
+		// The Iceberg catalogue serves metadata without the expired snapshots before their files go.
+		codes := make([]string, len(res.plan.Expire))
+		for i, e := range res.plan.Expire {
+			codes[i] = e.Entry
+		}
+		if err := a.publishIceberg(ctx, a.Cat.View(), codes); err != nil {
+			return res, err
+		}
+	}
 	live := func(s *catalog.Snapshot) bool {
 		if expiring[s.ID] {
 			return false
@@ -203,7 +213,8 @@ func (a *App) collect(ctx context.Context, gc GCConfig, now time.Time, dryRun bo
 }
 
 // liveKeys lists every object the catalogue still references: the manifest and data files of
-// each snapshot live says is kept, and each run's rejected-rows file. Any manifest that cannot
+// each snapshot live says is kept, the Iceberg metadata over them and over the unexpired ones
+// (icebergKeys), and each run's rejected-rows file. Any manifest that cannot
 // be read is an error, so that nothing is deleted on a partial picture.
 func (a *App) liveKeys(ctx context.Context, v *catalog.View, live func(*catalog.Snapshot) bool) (map[string]bool, error) {
 	keys := map[string]bool{}
@@ -220,6 +231,9 @@ func (a *App) liveKeys(ctx context.Context, v *catalog.View, live func(*catalog.
 			for _, f := range m.Files {
 				keys[f.Key] = true
 			}
+		}
+		if err := a.icebergKeys(ctx, v, e.ResourceCode, live, keys); err != nil {
+			return nil, fmt.Errorf("iceberg metadata of %s: %w", e.ResourceCode, err)
 		}
 		for _, r := range v.Runs(e.ResourceCode) {
 			if r.RejectedKey != "" {

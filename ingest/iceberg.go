@@ -1,0 +1,81 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/lake"
+	"github.com/cqeco/ecolake/lake/iceberg"
+)
+
+// IcebergTable is the Iceberg view of the entry code as v has it: the snapshots kept says are
+// kept on the chain of parents that ends at the entry's current snapshot, oldest first. ok is
+// false for an entry never loaded. Only committed snapshots are in v, so a table built from it
+// never names a snapshot that is not committed.
+func IcebergTable(ctx context.Context, v *catalog.View, b lake.BucketReader, location, code string,
+	kept func(*catalog.Snapshot) bool) (t iceberg.Table, ok bool, err error) {
+	e, err := v.Entry(code)
+	if err != nil {
+		return t, false, err
+	}
+	if e.CurrentSnapshot == "" {
+		return t, false, nil
+	}
+	all := v.Snapshots(code) // newest first
+	byID := make(map[string]*catalog.Snapshot, len(all))
+	seq := make(map[string]int64, len(all))
+	for i, s := range all {
+		byID[s.ID] = s
+		seq[s.ID] = int64(len(all) - i)
+	}
+	t = iceberg.Table{Name: e.Table, Location: location}
+	for _, spec := range e.Partitions {
+		c, err := lake.ParsePartition(spec)
+		if err != nil {
+			return t, false, fmt.Errorf("entry %s: %w", code, err)
+		}
+		t.Partitions = append(t.Partitions, c)
+	}
+	for id := e.CurrentSnapshot; id != ""; {
+		s := byID[id]
+		if s == nil || !kept(s) {
+			break
+		}
+		key := s.ManifestKey
+		if key == "" {
+			key = lake.ManifestKey(e.Table, s.ID)
+		}
+		m, err := lake.ReadManifest(ctx, b, key)
+		if err != nil {
+			return t, false, fmt.Errorf("snapshot %s of %s: %w", s.ID, code, err)
+		}
+		t.Snapshots = append(t.Snapshots, iceberg.Snapshot{Sequence: seq[s.ID], CommittedAt: s.CommittedAt, Manifest: m})
+		id = s.Parent
+	}
+	if len(t.Snapshots) == 0 {
+		return t, false, nil
+	}
+	slices.Reverse(t.Snapshots)
+	return t, true, nil
+}
+
+// PublishIceberg publishes the Iceberg metadata of the entry code's kept snapshots in v (those
+// retention has not expired); nil for an entry never loaded.
+func PublishIceberg(ctx context.Context, v *catalog.View, b lake.Bucket, code string) (*iceberg.Plan, error) {
+	t, ok, err := IcebergTable(ctx, v, b, b.Name(), code, func(s *catalog.Snapshot) bool { return !s.Expired() })
+	if err != nil || !ok {
+		return nil, err
+	}
+	return iceberg.Publish(ctx, b, t)
+}
+
+// publishIceberg publishes the entry's Iceberg metadata right after a commit. A failure leaves
+// the commit as it is: the metadata is published again when the Iceberg catalogue is asked for
+// the table.
+func (s *Service) publishIceberg(ctx context.Context, code string) {
+	if _, err := PublishIceberg(ctx, s.cat.View(), s.bucket, code); err != nil {
+		s.log.Warn("publish iceberg metadata", "dataset", code, "err", err)
+	}
+}

@@ -1,0 +1,132 @@
+package iceberg
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cqeco/ecolake/lake"
+	"github.com/cqeco/ecolake/lake/local"
+)
+
+var schemaV1 = []lake.Field{{ID: 1, Name: "district_code", Type: "STRING"}, {ID: 2, Name: "day", Type: "DATE"}, {ID: 3, Name: "amount", Type: "INT"}}
+
+func file(key string, rows int64, part map[string]string) lake.DataFile {
+	return lake.DataFile{Key: "tables/t/data/" + key, Rows: rows, Bytes: rows * 100, Partition: part}
+}
+
+// history is three snapshots: a load, an append, and a replacement of the first file.
+func history() []Snapshot {
+	at := time.Date(2025, 3, 1, 8, 0, 0, 0, time.UTC)
+	p1 := map[string]string{"district_code": "500101", "year": "2025", "month": "01"}
+	p2 := map[string]string{"district_code": "500105", "year": "2024", "month": "12"}
+	f1, f2, f3 := file("a.parquet", 3, p1), file("b.parquet", 2, p2), file("c.parquet", 1, p1)
+	m := func(id, parent string, files ...lake.DataFile) *lake.Manifest {
+		return &lake.Manifest{Table: "t", SnapshotID: id, Parent: parent, Run: "r" + id, SchemaVersion: 1, Schema: schemaV1, Files: files}
+	}
+	return []Snapshot{
+		{Sequence: 1, CommittedAt: at, Manifest: m("s1", "", f1)},
+		{Sequence: 2, CommittedAt: at.Add(time.Minute), Manifest: m("s2", "s1", f1, f2)},
+		{Sequence: 3, CommittedAt: at.Add(2 * time.Minute), Manifest: m("s3", "s2", f2, f3)},
+	}
+}
+
+func keysUnder(t *testing.T, b lake.Bucket) []string {
+	var keys []string
+	require.NoError(t, b.Iter(context.Background(), MetadataDir("t"), func(k string) error { keys = append(keys, k); return nil }))
+	return keys
+}
+
+// TestPublishIsIdempotentAndImmutable: publishing the same snapshots again writes nothing; a
+// history without its oldest snapshot (retention) is a new metadata version under new keys,
+// the objects of the first left as they were.
+func TestPublishIsIdempotentAndImmutable(t *testing.T) {
+	ctx := context.Background()
+	b, err := local.New(t.TempDir())
+	require.NoError(t, err)
+	tbl := Table{Name: "t", Location: b.Name(), Snapshots: history(),
+		Partitions: []lake.PartitionColumn{{Name: "district_code", Source: "district_code"},
+			{Name: "year", Source: "day", Transform: lake.TransformYear}, {Name: "month", Source: "day", Transform: lake.TransformMonth}}}
+	p, err := Publish(ctx, b, tbl)
+	require.NoError(t, err)
+	first := keysUnder(t, b)
+	assert.ElementsMatch(t, p.Keys(), first)
+	assert.Len(t, first, 7, "a manifest and a list per snapshot, one metadata file")
+	assert.True(t, strings.HasPrefix(p.MetadataLocation(), "file:///"))
+
+	again, err := Publish(ctx, b, tbl)
+	require.NoError(t, err)
+	assert.Equal(t, p.MetadataKey, again.MetadataKey)
+	assert.Equal(t, p.Metadata, again.Metadata)
+	assert.Equal(t, first, keysUnder(t, b), "nothing new written")
+
+	kept := tbl
+	kept.Snapshots = tbl.Snapshots[1:]
+	later, err := Publish(ctx, b, kept)
+	require.NoError(t, err)
+	assert.NotEqual(t, p.MetadataKey, later.MetadataKey)
+	var added int
+	for _, k := range later.Keys() {
+		if !assert.NotContains(t, []string{p.MetadataKey, p.snaps[1].listKey, p.snaps[2].listKey}, k) {
+			continue
+		}
+		if !slices.Contains(first, k) {
+			added++
+		}
+	}
+	all := keysUnder(t, b)
+	assert.Len(t, all, 7+added)
+	for _, k := range first {
+		assert.Contains(t, all, k, "the first version's objects stay as they were")
+	}
+
+	// The replacement deletes a file and adds one: an overwrite; the append an append.
+	assert.Equal(t, "append", p.snaps[1].op)
+	assert.Equal(t, "overwrite", p.snaps[2].op)
+	// year and month of the same column are Iceberg's month.
+	var names []string
+	for _, f := range p.spec.Fields() {
+		names = append(names, f.Name+":"+f.Transform.String())
+	}
+	assert.Equal(t, []string{"district_code:identity", "day_month:month"}, names)
+	part, err := p.partition(tbl.Snapshots[0].Manifest.Files[0], schemaV1)
+	require.NoError(t, err)
+	assert.Equal(t, map[int]any{1000: "500101", 1001: int32((2025-1970)*12 + 0)}, part)
+}
+
+// TestSpecLeavesOutWhatFilesDoNotRecord: a partition column some file lacks a value of, and a
+// month without its year, are not declared.
+func TestSpecLeavesOutWhatFilesDoNotRecord(t *testing.T) {
+	h := history()
+	h[0].Manifest.Files = []lake.DataFile{file("old.parquet", 1, nil)}
+	h[1].Manifest.Files = append(h[1].Manifest.Files, h[0].Manifest.Files...)
+	h[1].Manifest.Files = h[1].Manifest.Files[1:]
+	tbl := Table{Name: "t", Location: "s3://lake/p", Snapshots: h, Partitions: []lake.PartitionColumn{
+		{Name: "district_code", Source: "district_code"}, {Name: "month", Source: "day", Transform: lake.TransformMonth}}}
+	p, err := Prepare(tbl)
+	require.NoError(t, err)
+	assert.Equal(t, 0, p.spec.NumFields())
+	tbl.Snapshots = h[2:]
+	tbl.Snapshots[0].Manifest.Parent = ""
+	p, err = Prepare(tbl)
+	require.NoError(t, err)
+	assert.Equal(t, 1, p.spec.NumFields(), "the month alone is left out")
+	assert.Equal(t, "s3://lake/p/tables/t/data/b.parquet", URI(tbl.Location, p.snaps[0].entries[0].file.Key))
+}
+
+func TestPrepareRefuses(t *testing.T) {
+	h := history()
+	for name, tbl := range map[string]Table{
+		"relative location": {Name: "t", Location: "lake", Snapshots: h},
+		"no snapshots":      {Name: "t", Location: "file:///x"},
+		"broken chain":      {Name: "t", Location: "file:///x", Snapshots: []Snapshot{h[0], h[2]}},
+	} {
+		_, err := Prepare(tbl)
+		assert.ErrorIs(t, err, ErrInvalid, name)
+	}
+}
