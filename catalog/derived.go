@@ -75,38 +75,6 @@ const MaxTransformSQL = 64 << 10
 // maxDerivationDepth bounds the chain of derived entries a cycle check or a propagation walks.
 const maxDerivationDepth = 64
 
-const indexDerivedFrom = "derived_from"
-
-// derivedFromIndex indexes an entry under each input of its transform, so that the entries
-// derived from one are found without a walk of the directory.
-type derivedFromIndex struct{}
-
-func (derivedFromIndex) FromObject(obj any) (bool, [][]byte, error) {
-	e, ok := obj.(*Entry)
-	if !ok {
-		return false, nil, fmt.Errorf("derived index: %T is not an entry", obj)
-	}
-	if e.Transform == nil || len(e.Transform.Inputs) == 0 {
-		return false, nil, nil
-	}
-	out := make([][]byte, len(e.Transform.Inputs))
-	for i, in := range e.Transform.Inputs {
-		out[i] = []byte(in + "\x00")
-	}
-	return true, out, nil
-}
-
-func (derivedFromIndex) FromArgs(args ...any) ([]byte, error) {
-	if len(args) != 1 {
-		return nil, fmt.Errorf("derived index: want one resource code, got %d arguments", len(args))
-	}
-	s, ok := args[0].(string)
-	if !ok {
-		return nil, fmt.Errorf("derived index: %T is not a resource code", args[0])
-	}
-	return []byte(s + "\x00"), nil
-}
-
 // Copy returns a deep copy of t (nil for nil).
 func (t *Transform) Copy() *Transform {
 	if t == nil {
@@ -121,20 +89,6 @@ func (t *Transform) Copy() *Transform {
 	c.Filters = slices.Clone(t.Filters)
 	c.Waivers = slices.Clone(t.Waivers)
 	return &c
-}
-
-// derivedFrom lists the resource codes of the entries whose transforms read code, sorted (the
-// index orders an input's entries by their primary key, the resource code).
-func derivedFrom(txn *memdb.Txn, code string) []string {
-	it, err := txn.Get(tableEntries, indexDerivedFrom, code)
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for raw := it.Next(); raw != nil; raw = it.Next() {
-		out = append(out, raw.(*Entry).ResourceCode)
-	}
-	return out
 }
 
 // DerivedFrom lists the entries whose transforms read code, as resource codes, sorted; the
@@ -336,26 +290,6 @@ func (v *View) DerivedStale(code string) (reason string, stale bool) {
 		}
 	}
 	return "加工 SQL 已修改，尚未重新加工", true
-}
-
-// EachDerived calls fn with the resource code of every derived entry, once each, until fn
-// returns false: a walk of the derived-from index, whose cost is the derivations, not the
-// directory.
-func (v *View) EachDerived(fn func(code string) bool) {
-	it, err := v.txn.LowerBound(tableEntries, indexDerivedFrom, "")
-	if err != nil {
-		return
-	}
-	seen := map[string]bool{}
-	for raw := it.Next(); raw != nil; raw = it.Next() {
-		code := raw.(*Entry).ResourceCode
-		if !seen[code] {
-			seen[code] = true
-			if !fn(code) {
-				return
-			}
-		}
-	}
 }
 
 // transformSQL is e's transform SQL, "" for an entry that is not derived.

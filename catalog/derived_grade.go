@@ -97,8 +97,8 @@ func noteGradeChange(txn *memdb.Txn, old, e *Entry) error {
 	if old != nil && old.Items.packed == e.Items.packed && old.GradeOverride == e.GradeOverride {
 		return nil
 	}
-	if raw, err := txn.First(tableEntries, indexDerivedFrom, e.ResourceCode); err != nil || raw == nil {
-		return err
+	if !hasDerived(txn, e.ResourceCode) {
+		return nil
 	}
 	return txn.Insert(tableRegrade, &regradeMark{Code: e.ResourceCode})
 }

@@ -253,3 +253,35 @@ func TestDerivedStale(t *testing.T) {
 	require.NoError(t, s.PutEntry(ctx, e))
 	stale("加工 SQL 已修改，尚未重新加工")
 }
+
+// TestDerivedFromFollowsTransformEdits: the entries derived from an input follow every edit of a
+// transform's inputs, in resource-code order, and a view taken before an edit keeps its answer.
+func TestDerivedFromFollowsTransformEdits(t *testing.T) {
+	s, a, b, d := derivedFixture(t)
+	ctx := context.Background()
+	before := s.View()
+	e := current(t, s, d).Copy()
+	e.Transform.Inputs = []string{b}
+	e.Transform.Columns = []DerivedColumn{
+		{Field: "district", Sources: []ColumnSource{{Entry: b, Field: "district", Via: ViaDirect}}},
+		{Field: "avg_pm25", Sources: []ColumnSource{{Entry: b, Field: "target", Via: ViaAggregate}}},
+		{Field: "target", Sources: []ColumnSource{{Entry: b, Field: "target", Via: ViaDirect}}},
+	}
+	e.Transform.Filters = nil
+	require.NoError(t, s.PutEntry(ctx, e))
+	assert.Empty(t, s.View().DerivedFrom(a), "no longer read")
+	assert.Equal(t, []string{d}, s.View().DerivedFrom(b))
+	assert.Equal(t, []string{d}, before.DerivedFrom(a), "the earlier view is unchanged")
+
+	// A second entry derived from b comes before d in resource-code order.
+	early := validEntry("000000", "b_copy")
+	early.Status = StatusPublished
+	early.Items = ItemsOf(Item{Name: "区县", Field: "district", Type: schemas.String, Grade: schemas.General1, Required: true, IsKey: true})
+	early.Transform = &Transform{SQL: "SELECT district FROM pm25_targets", Inputs: []string{b},
+		Columns: []DerivedColumn{{Field: "district", Sources: []ColumnSource{{Entry: b, Field: "district", Via: ViaDirect}}}}}
+	require.NoError(t, s.PutEntry(ctx, early))
+	assert.Equal(t, []string{"0101/000000", d}, s.View().DerivedFrom(b))
+	var all []string
+	s.View().EachDerived(func(code string) bool { all = append(all, code); return true })
+	assert.ElementsMatch(t, []string{"0101/000000", d}, all)
+}

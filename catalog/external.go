@@ -105,8 +105,16 @@ func (x mappedEntries) FromObject(obj any) (bool, [][]byte, error) {
 	return len(out) > 0, out, nil
 }
 
+// FromArgs takes one resource code, as FromObject indexes them.
 func (mappedEntries) FromArgs(args ...any) ([]byte, error) {
-	return derivedFromIndex{}.FromArgs(args...)
+	if len(args) != 1 {
+		return nil, fmt.Errorf("mapped entries index: want one resource code, got %d arguments", len(args))
+	}
+	s, ok := args[0].(string)
+	if !ok {
+		return nil, fmt.Errorf("mapped entries index: %T is not a resource code", args[0])
+	}
+	return []byte(s + "\x00"), nil
 }
 
 func externalJobsTableSchema() *memdb.TableSchema {

@@ -156,6 +156,9 @@ func storeEntry(txn *memdb.Txn, e *Entry) error {
 	if err := noteEntryChange(txn, old, e); err != nil {
 		return err
 	}
+	if err := noteDerived(txn, old, e); err != nil {
+		return err
+	}
 	if err := noteGradeChange(txn, old, e); err != nil {
 		return err
 	}

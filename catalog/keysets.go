@@ -181,6 +181,9 @@ func buildKeySets(txn *memdb.Txn) error {
 	if err := putFeed(txn, <-feed); err != nil {
 		return err
 	}
+	if err := buildDerived(txn, entries); err != nil {
+		return err
+	}
 	for k, t := range sets {
 		if err := putKeySet(txn, k, t); err != nil {
 			return err

@@ -76,6 +76,7 @@ var schemaFactories = []func() *memdb.TableSchema{
 	regradeTableSchema,
 	externalJobsTableSchema,
 	figureDaysTableSchema,
+	derivedTableSchema,
 }
 
 func dbSchema() *memdb.DBSchema {
@@ -122,8 +123,6 @@ func entriesTableSchema() *memdb.TableSchema {
 			// Links to business items and scenes (business.go, scene.go).
 			indexScene:    {Name: indexScene, AllowMissing: true, Indexer: &memdb.StringSliceFieldIndex{Field: "Scenes"}},
 			indexBusiness: {Name: indexBusiness, AllowMissing: true, Indexer: &memdb.StringSliceFieldIndex{Field: "BusinessItems"}},
-			// The inputs of derived entries (derived.go).
-			indexDerivedFrom: {Name: indexDerivedFrom, AllowMissing: true, Indexer: derivedFromIndex{}},
 		},
 	}
 }
