@@ -449,3 +449,43 @@ func TestIcebergAfterRetention(t *testing.T) {
 	assert.Contains(t, deleted, strings.TrimPrefix(before.MetadataLocation(), env.a.Bucket.Name()+"/"),
 		"the metadata over the expired snapshots is collected with their files")
 }
+
+// icePlan is the publication of the entry's unexpired snapshots as the catalogue has them now.
+func (env *matrixEnv) icePlan(t *testing.T, code string) *iceberg.Plan {
+	t.Helper()
+	tbl, ok, err := ingest.IcebergTable(context.Background(), env.a.Cat.View(), env.a.Bucket, env.a.Bucket.Name(), code,
+		func(s *catalog.Snapshot) bool { return !s.Expired() })
+	require.NoError(t, err)
+	require.True(t, ok)
+	p, err := iceberg.Prepare(tbl)
+	require.NoError(t, err)
+	return p
+}
+
+// TestIcebergPublishedOnCommitAndCaughtUp: a load's commit publishes its metadata before anyone
+// asks; metadata lost (a crash between the commit and its publication, or a lake restored from a
+// backup) is published again when the catalogue loads the table, at the same keys.
+func TestIcebergPublishedOnCommitAndCaughtUp(t *testing.T) {
+	env := newMatrixEnv(t)
+	ctx := context.Background()
+	reader := env.principal("ice-reader", catalog.RoleAnalyst, schemas.Core)
+	env.addIceEntry(t, nil)
+	env.load(t, iceCode, "", iceHeader+iceRows("万州区", "2025-01-05", 3, 0))
+	env.load(t, iceCode, "", iceHeader+iceRows("江北区", "2025-02-05", 3, 10))
+	p := env.icePlan(t, iceCode)
+	for _, k := range p.Keys() {
+		ok, err := present(env.a, k)
+		require.NoError(t, err)
+		assert.True(t, ok, "%s is published by the commit", k)
+	}
+	for _, k := range p.Keys() {
+		require.NoError(t, env.a.Bucket.Delete(ctx, k))
+	}
+	tables := env.checkIceberg(t, reader)
+	assert.Equal(t, p.MetadataLocation(), tables[iceTable].MetadataLocation())
+	for _, k := range p.Keys() {
+		ok, err := present(env.a, k)
+		require.NoError(t, err)
+		assert.True(t, ok, "%s is published again on demand", k)
+	}
+}
