@@ -13,6 +13,8 @@ package lineage
 
 import (
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/cqeco/ecolake/catalog"
@@ -153,6 +155,7 @@ func Trace(v *catalog.View, p *catalog.Principal, now time.Time, code string, o 
 		return nil, fmt.Errorf("目录 %s 不存在: %w", code, ErrNotFound)
 	}
 	w := newTracer(v, p, now, o, root)
+	defer w.release() // after the graph is copied out of its buffers (detached)
 	snap := root.CurrentSnapshot
 	if o.AsOf != "" {
 		s, err := v.Snapshot(o.AsOf)
@@ -162,9 +165,22 @@ func Trace(v *catalog.View, p *catalog.Principal, now time.Time, code string, o 
 		snap = s.ID
 	}
 	if o.Level == ColumnLevel {
-		return w.columns(root, snap)
+		g, err := w.columns(root, snap)
+		if err != nil {
+			return nil, err
+		}
+		return g.detached(), nil
 	}
-	return w.tables(root, snap), nil
+	return w.tables(root, snap).detached(), nil
+}
+
+// detached is a copy of g whose nodes and edges are slices of their exact size, of their own:
+// g's are a traversal's buffers, used again by the next.
+func (g *Graph) detached() *Graph {
+	c := *g
+	c.Nodes = slices.Clone(g.Nodes)
+	c.Edges = slices.Clone(g.Edges)
+	return &c
 }
 
 func (o *Options) normalise() error {
@@ -211,7 +227,29 @@ type tracer struct {
 	// hasExternal: outside jobs are recorded (catalog.View.HasExternalJobs), so each entry reached
 	// is looked up among them.
 	hasExternal bool
+	sc          *scratch // where the traversal's buffers come from and go back to (release)
 }
+
+// scratch is what traversals work in, kept between them (scratchPool): a walk of thousands of
+// nodes would otherwise grow its node and edge slices and maps step by step, garbage several
+// times what it returns, and its tail would wait on the collector. Trace copies the graph out
+// (detached) and gives the buffers back (release).
+type scratch struct {
+	nodes   []Node
+	edges   []Edge
+	seen    map[string]int32
+	entries map[string]*known
+	slabs   [][]known // blocks of entries looked up; the first used of them in use
+	used    int
+}
+
+var scratchPool = sync.Pool{New: func() any {
+	return &scratch{seen: make(map[string]int32, 64), entries: make(map[string]*known, 256)}
+}}
+
+// maxScratchNodes bounds the buffers a released scratch keeps: a rare huge walk does not pin its
+// memory.
+const maxScratchNodes = 1 << 14
 
 // known is an entry a traversal has looked up, with the index of its node in the graph, -1
 // while it is not there (entries are most of a graph: they are not in seen).
@@ -225,19 +263,50 @@ const slabSize = 256
 
 // newTracer starts a traversal; roots, looked up already, are not looked up again.
 func newTracer(v *catalog.View, p *catalog.Principal, now time.Time, o Options, roots ...catalog.LineageEntry) *tracer {
-	w := &tracer{v: v, p: p, now: now, o: o, seen: make(map[string]int32, 64), entries: make(map[string]*known, 256),
-		hasExternal: v.HasExternalJobs()}
-	w.g.Nodes = make([]Node, 0, 64)
+	sc := scratchPool.Get().(*scratch)
+	w := &tracer{v: v, p: p, now: now, o: o, seen: sc.seen, entries: sc.entries, hasExternal: v.HasExternalJobs(), sc: sc}
+	w.g.Nodes, w.g.Edges = sc.nodes[:0], sc.edges[:0]
+	if w.g.Nodes == nil {
+		w.g.Nodes = make([]Node, 0, 64)
+	}
 	for _, r := range roots {
 		w.entries[r.Code] = w.keep(r)
 	}
 	return w
 }
 
+// release gives the traversal's buffers back, emptied, for the next; w is not used after.
+func (w *tracer) release() {
+	sc := w.sc
+	if sc == nil {
+		return
+	}
+	w.sc = nil
+	clear(w.g.Nodes)
+	clear(w.g.Edges)
+	sc.nodes, sc.edges = w.g.Nodes[:0], w.g.Edges[:0]
+	if cap(sc.nodes) > maxScratchNodes || cap(sc.edges) > 8*maxScratchNodes {
+		sc.nodes, sc.edges = nil, nil
+	}
+	clear(sc.seen)
+	clear(sc.entries)
+	for _, b := range sc.slabs[:sc.used] {
+		clear(b[:cap(b)])
+	}
+	sc.slabs, sc.used = sc.slabs[:min(len(sc.slabs), maxScratchNodes/slabSize)], 0
+	scratchPool.Put(sc)
+}
+
 // keep keeps an entry looked up, not yet in the graph.
 func (w *tracer) keep(e catalog.LineageEntry) *known {
 	if len(w.slab) == cap(w.slab) {
-		w.slab = make([]known, 0, slabSize)
+		if sc := w.sc; sc.used < len(sc.slabs) {
+			w.slab = sc.slabs[sc.used][:0]
+		} else {
+			w.slab = make([]known, 0, slabSize)
+			sc.slabs = append(sc.slabs, w.slab)
+		}
+		w.sc.used++
 	}
 	w.slab = append(w.slab, known{LineageEntry: e, node: -1})
 	return &w.slab[len(w.slab)-1]

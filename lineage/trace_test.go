@@ -3,6 +3,7 @@ package lineage
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
 
@@ -346,4 +347,23 @@ func TestImpactOfDistrict(t *testing.T) {
 
 	_, err = ImpactOfDistrict(f.cat.View(), admin, f.now, "火星区")
 	require.ErrorIs(t, err, ErrInvalid)
+}
+
+// A graph returned is the caller's: the traversals after it, which work in the same buffers, leave
+// it as it was.
+func TestGraphsOutliveTheirTraversal(t *testing.T) {
+	f := newFixture(t)
+	up := f.trace(admin, codeE, Options{Direction: Upstream})
+	cols := f.trace(admin, codeE, Options{Direction: Upstream, Level: ColumnLevel})
+	want, wantCols := *up, *cols
+	want.Nodes, want.Edges = slices.Clone(up.Nodes), slices.Clone(up.Edges)
+	wantCols.Nodes, wantCols.Edges = slices.Clone(cols.Nodes), slices.Clone(cols.Edges)
+	for range 20 {
+		f.trace(admin, codeA, Options{Direction: Downstream})
+		f.trace(admin, codeA, Options{Direction: Downstream, Level: ColumnLevel})
+	}
+	assert.Equal(t, want, *up)
+	assert.Equal(t, wantCols, *cols)
+	assert.Equal(t, want, *f.trace(admin, codeE, Options{Direction: Upstream}), "the same walk again gives the same graph")
+	assert.NotEmpty(t, up.Edges)
 }
