@@ -11,7 +11,8 @@ import (
 )
 
 // IcebergTable is the Iceberg view of the entry code as v has it: the snapshots kept says are
-// kept on the chain of parents that ends at the entry's current snapshot, oldest first. ok is
+// kept on the chain of parents that ends at the entry's current snapshot, oldest first, at most
+// iceberg.MaxSnapshots+1 of them. ok is
 // false for an entry never loaded. Only committed snapshots are in v, so a table built from it
 // never names a snapshot that is not committed.
 func IcebergTable(ctx context.Context, v *catalog.View, b lake.BucketReader, location, code string,
@@ -38,7 +39,9 @@ func IcebergTable(ctx context.Context, v *catalog.View, b lake.BucketReader, loc
 		}
 		t.Partitions = append(t.Partitions, c)
 	}
-	for id := e.CurrentSnapshot; id != ""; {
+	// The newest iceberg.MaxSnapshots are published; the one before them is read for which
+	// files its child added.
+	for id := e.CurrentSnapshot; id != "" && len(t.Snapshots) <= iceberg.MaxSnapshots; {
 		s := byID[id]
 		if s == nil || !kept(s) {
 			break

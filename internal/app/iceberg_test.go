@@ -314,7 +314,8 @@ func TestIcebergSecondReader(t *testing.T) {
 	}
 	assert.Equal(t, 4, logged, "the snapshot log lists every snapshot")
 	assert.Len(t, meta.Schemas(), 2, "the item added is a second schema")
-	assert.Equal(t, 1, meta.CurrentSchema().ID)
+	assert.Equal(t, ours[0].SchemaVersion, meta.CurrentSchema().ID, "schema ids are our schema versions")
+	assert.Equal(t, 2, ours[0].SchemaVersion)
 	spec := meta.PartitionSpec()
 	var specText []string
 	for _, f := range spec.Fields() {

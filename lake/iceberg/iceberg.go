@@ -37,7 +37,8 @@ type Snapshot struct {
 }
 
 // Table is what is published: a lake table and its kept snapshots, oldest first, each the parent
-// of the next; the last is the current one.
+// of the next; the last is the current one. Only the newest MaxSnapshots are published; the one
+// before them, when given, is only read for which files its child added.
 type Table struct {
 	Name string
 	// Location is the absolute URI of the lake's root (lake.Bucket.Name(): file:///… or
@@ -45,6 +46,21 @@ type Table struct {
 	Location   string
 	Partitions []lake.PartitionColumn
 	Snapshots  []Snapshot
+}
+
+// MaxSnapshots bounds the snapshots one metadata version lists, the newest of those kept, so that
+// what a commit publishes stays bounded however long a table's history grows. Older kept
+// snapshots stay readable through GraphQL's time travel.
+const MaxSnapshots = 100
+
+// window splits the snapshots into the published ones and the parent of the oldest of them, nil
+// when that parent is not given (never existed, or no longer kept).
+func (t *Table) window() (parent *Snapshot, published []Snapshot) {
+	n := len(t.Snapshots)
+	if n <= MaxSnapshots {
+		return nil, t.Snapshots
+	}
+	return &t.Snapshots[n-MaxSnapshots-1], t.Snapshots[n-MaxSnapshots:]
 }
 
 // SnapshotID is the Iceberg snapshot id of one of ours: positive, derived from it alone.

@@ -2,11 +2,12 @@ package iceberg
 
 import (
 	"context"
-	"slices"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	ice "github.com/apache/iceberg-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -70,19 +71,20 @@ func TestPublishIsIdempotentAndImmutable(t *testing.T) {
 	later, err := Publish(ctx, b, kept)
 	require.NoError(t, err)
 	assert.NotEqual(t, p.MetadataKey, later.MetadataKey)
-	var added int
-	for _, k := range later.Keys() {
-		if !assert.NotContains(t, []string{p.MetadataKey, p.snaps[1].listKey, p.snaps[2].listKey}, k) {
-			continue
-		}
-		if !slices.Contains(first, k) {
-			added++
-		}
-	}
+	// s2, whose parent is gone, lists its files as existing: a new manifest and list; s3's, which
+	// depend on s3 and s2 alone, are shared with the first version.
+	assert.NotEqual(t, p.snaps[1].manifestKey, later.snaps[0].manifestKey)
+	assert.NotEqual(t, p.snaps[1].listKey, later.snaps[0].listKey)
+	assert.Equal(t, p.snaps[2].manifestKey, later.snaps[1].manifestKey)
+	assert.Equal(t, p.snaps[2].listKey, later.snaps[1].listKey)
 	all := keysUnder(t, b)
-	assert.Len(t, all, 7+added)
+	assert.Len(t, all, 7+3, "the new manifest and list of s2 and the new metadata")
 	for _, k := range first {
 		assert.Contains(t, all, k, "the first version's objects stay as they were")
+	}
+	for _, e := range later.snaps[0].entries {
+		assert.Equal(t, ice.EntryStatusEXISTING, e.status)
+		assert.Equal(t, SnapshotID("s1"), e.snapshot)
 	}
 
 	// The replacement deletes a file and adds one: an overwrite; the append an append.
@@ -129,4 +131,44 @@ func TestPrepareRefuses(t *testing.T) {
 		_, err := Prepare(tbl)
 		assert.ErrorIs(t, err, ErrInvalid, name)
 	}
+}
+
+// TestPublishWindow: a history longer than MaxSnapshots publishes its newest MaxSnapshots, the one
+// before them read for what the oldest published added; the next commit writes only its own
+// manifest and list and a new metadata file.
+func TestPublishWindow(t *testing.T) {
+	ctx := context.Background()
+	b, err := local.New(t.TempDir())
+	require.NoError(t, err)
+	at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	var snaps []Snapshot
+	var files []lake.DataFile
+	add := func(i int) {
+		files = append(files, file(fmt.Sprintf("f%d.parquet", i), 10, nil))
+		parent := ""
+		if i > 0 {
+			parent = fmt.Sprintf("s%d", i-1)
+		}
+		snaps = append(snaps, Snapshot{Sequence: int64(i + 1), CommittedAt: at.Add(time.Duration(i) * time.Minute),
+			Manifest: &lake.Manifest{Table: "t", SnapshotID: fmt.Sprintf("s%d", i), Parent: parent, Run: "r", SchemaVersion: 1,
+				Schema: schemaV1, Files: append([]lake.DataFile(nil), files...)}})
+	}
+	for i := range MaxSnapshots + 5 {
+		add(i)
+	}
+	p, err := Publish(ctx, b, Table{Name: "t", Location: b.Name(), Snapshots: snaps})
+	require.NoError(t, err)
+	require.Len(t, p.snaps, MaxSnapshots)
+	oldest := p.snaps[0]
+	assert.Equal(t, "s5", oldest.s.Manifest.SnapshotID)
+	assert.Len(t, oldest.added, 1, "the oldest published adds one file against its parent s4")
+	assert.Len(t, oldest.entries, 6)
+	before := keysUnder(t, b)
+
+	add(MaxSnapshots + 5)
+	next, err := Publish(ctx, b, Table{Name: "t", Location: b.Name(), Snapshots: snaps[len(snaps)-MaxSnapshots-1:]})
+	require.NoError(t, err)
+	assert.Equal(t, "s6", next.snaps[0].s.Manifest.SnapshotID)
+	assert.Equal(t, p.snaps[1].manifestKey, next.snaps[0].manifestKey, "s6's manifest is shared")
+	assert.Len(t, keysUnder(t, b), len(before)+3, "one manifest, one list, one metadata file")
 }

@@ -31,7 +31,7 @@ func (p *Plan) planMetadata() error {
 			return fmt.Errorf("iceberg metadata of %s: %w", p.t.Name, err)
 		}
 		if sp.schemaID != lastSchema {
-			if err := b.AddSchema(p.schemas[sp.schemaID]); err != nil {
+			if err := b.AddSchema(p.schema(sp.schemaID)); err != nil {
 				return fmt.Errorf("iceberg schema of %s: %w", p.t.Name, err)
 			}
 			if err := b.SetCurrentSchemaID(-1); err != nil {

@@ -35,11 +35,13 @@ type snapPlan struct {
 
 // Plan is everything one publication of a table writes, with its keys fixed in advance.
 type Plan struct {
-	t        Table
-	spec     ice.PartitionSpec
-	specCols []lake.PartitionColumn // the partition columns spec holds, in its order
-	schemas  []*ice.Schema          // by schema id
-	snaps    []snapPlan
+	t         Table
+	parent    *Snapshot // the parent of the oldest published snapshot, when known
+	spec      ice.PartitionSpec
+	specCols  []lake.PartitionColumn // the partition columns spec holds, in its order
+	schemas   []*ice.Schema          // in order of first use
+	schemaIDs []int                  // of each published snapshot
+	snaps     []snapPlan
 	// MetadataKey is the key of the metadata JSON; Metadata its content.
 	MetadataKey string
 	Metadata    []byte
@@ -50,7 +52,9 @@ func Prepare(t Table) (*Plan, error) {
 	if err := t.validate(); err != nil {
 		return nil, err
 	}
-	p := &Plan{t: t}
+	parent, published := t.window()
+	t.Snapshots = published
+	p := &Plan{t: t, parent: parent}
 	if err := p.planSchemas(); err != nil {
 		return nil, err
 	}
@@ -99,24 +103,42 @@ func icebergType(t string) (ice.Type, error) {
 	return nil, fmt.Errorf("type %q has no Iceberg type: %w", t, ErrInvalid)
 }
 
-// planSchemas gives each distinct schema of the kept snapshots an id, in order of first use.
+// planSchemas gives each distinct schema of the published snapshots an id: the schema version of
+// the first snapshot with it, so that ids stay as they were while the oldest snapshots leave.
 // Columns are declared optional: a column added later is absent from older files, which Iceberg
 // readers then read as null, and that a required column may not be.
 func (p *Plan) planSchemas() error {
-	var prev []lake.Field
+	p.schemaIDs = make([]int, len(p.t.Snapshots))
 	for i := range p.t.Snapshots {
 		m := p.t.Snapshots[i].Manifest
-		if p.schemas == nil || !slices.Equal(prev, m.Schema) {
-			fs := make([]ice.NestedField, len(m.Schema))
-			for j, f := range m.Schema {
-				typ, err := icebergType(f.Type)
-				if err != nil {
-					return fmt.Errorf("table %s column %s: %w", p.t.Name, f.Name, err)
-				}
-				fs[j] = ice.NestedField{ID: f.ID, Name: f.Name, Type: typ}
+		j := slices.IndexFunc(p.t.Snapshots[:i], func(s Snapshot) bool { return slices.Equal(s.Manifest.Schema, m.Schema) })
+		if j >= 0 {
+			p.schemaIDs[i] = p.schemaIDs[j]
+			continue
+		}
+		fs := make([]ice.NestedField, len(m.Schema))
+		for k, f := range m.Schema {
+			typ, err := icebergType(f.Type)
+			if err != nil {
+				return fmt.Errorf("table %s column %s: %w", p.t.Name, f.Name, err)
 			}
-			p.schemas = append(p.schemas, ice.NewSchema(len(p.schemas), fs...))
-			prev = m.Schema
+			fs[k] = ice.NestedField{ID: f.ID, Name: f.Name, Type: typ}
+		}
+		id := m.SchemaVersion
+		if n := len(p.schemas); n > 0 && p.schemas[n-1].ID >= id {
+			id = p.schemas[n-1].ID + 1
+		}
+		p.schemas = append(p.schemas, ice.NewSchema(id, fs...))
+		p.schemaIDs[i] = id
+	}
+	return nil
+}
+
+// schema is the schema of id.
+func (p *Plan) schema(id int) *ice.Schema {
+	for _, s := range p.schemas {
+		if s.ID == id {
+			return s
 		}
 	}
 	return nil
@@ -243,52 +265,50 @@ func (p *Plan) partition(f lake.DataFile, schema []lake.Field) (map[int]any, err
 	return out, nil
 }
 
-// planSnapshots decides each snapshot's manifest entries and keys. A file is attributed to the
-// snapshot that first listed it among the kept ones; the files of the oldest kept snapshot whose
-// parent is no longer kept are listed as EXISTING, attributed to that parent.
+// planSnapshots decides each snapshot's manifest entries and keys. A file new against the
+// snapshot's parent is ADDED by it; a file the parent held is EXISTING, attributed to the parent
+// (where it was already, whichever snapshot added it), so that a snapshot's manifest depends on
+// it and its parent alone and stays the same while older snapshots are expired or leave the
+// published window. The oldest published snapshot whose parent is not given lists all its files
+// as EXISTING; one without a parent, as ADDED.
 func (p *Plan) planSnapshots() {
-	type origin struct{ snapshot, seq int64 }
-	origins := map[string]origin{}
 	var prev map[string]lake.DataFile
-	schemaID := -1
-	var prevSchema []lake.Field
+	var prevFiles []lake.DataFile
+	prevSeq := int64(0)
+	if p.parent != nil {
+		prevFiles, prevSeq = p.parent.Manifest.Files, p.parent.Sequence
+	}
+	if prevFiles != nil || p.parent != nil {
+		prev = map[string]lake.DataFile{}
+		for _, f := range prevFiles {
+			prev[f.Key] = f
+		}
+	}
 	for i, s := range p.t.Snapshots {
 		m := s.Manifest
-		sp := snapPlan{id: SnapshotID(m.SnapshotID), s: s}
+		sp := snapPlan{id: SnapshotID(m.SnapshotID), s: s, schemaID: p.schemaIDs[i]}
 		if m.Parent != "" {
 			sp.parent = SnapshotID(m.Parent)
 		}
-		if schemaID < 0 || !slices.Equal(prevSchema, m.Schema) {
-			schemaID++
-			prevSchema = m.Schema
+		if i > 0 {
+			prevSeq = p.t.Snapshots[i-1].Sequence
+		} else if p.parent == nil {
+			prevSeq = s.Sequence - 1
 		}
-		sp.schemaID = schemaID
+		unknown := prev == nil && m.Parent != ""
 		cur := map[string]lake.DataFile{}
 		for _, f := range m.Files {
 			cur[f.Key] = f
-			o, seen := origins[f.Key]
-			switch {
-			case i == 0 && m.Parent != "":
-				o = origin{sp.parent, s.Sequence - 1}
-				sp.entries = append(sp.entries, entry{ice.EntryStatusEXISTING, f, o.snapshot, o.seq})
-			case seen && prev != nil && prev[f.Key].Key != "":
-				sp.entries = append(sp.entries, entry{ice.EntryStatusEXISTING, f, o.snapshot, o.seq})
-			default:
-				o = origin{sp.id, s.Sequence}
-				sp.entries = append(sp.entries, entry{ice.EntryStatusADDED, f, o.snapshot, o.seq})
-				sp.added = append(sp.added, f)
+			if _, held := prev[f.Key]; held || unknown {
+				sp.entries = append(sp.entries, entry{ice.EntryStatusEXISTING, f, sp.parent, prevSeq})
+				continue
 			}
-			if !seen {
-				origins[f.Key] = o
-			}
+			sp.entries = append(sp.entries, entry{ice.EntryStatusADDED, f, sp.id, s.Sequence})
+			sp.added = append(sp.added, f)
 		}
-		for _, f := range p.t.Snapshots[max(i-1, 0)].Manifest.Files {
-			if i == 0 {
-				break
-			}
+		for _, f := range prevFiles {
 			if _, ok := cur[f.Key]; !ok {
-				o := origins[f.Key]
-				sp.entries = append(sp.entries, entry{ice.EntryStatusDELETED, f, sp.id, o.seq})
+				sp.entries = append(sp.entries, entry{ice.EntryStatusDELETED, f, sp.id, prevSeq})
 				sp.deleted = append(sp.deleted, f)
 			}
 		}
@@ -301,7 +321,7 @@ func (p *Plan) planSnapshots() {
 			sp.op = "append"
 		}
 		dir := MetadataDir(p.t.Name)
-		parts := []string{p.t.Location, p.spec.String(), strconv.Itoa(sp.schemaID), fmt.Sprint(p.schemas[sp.schemaID])}
+		parts := []string{p.t.Location, p.spec.String(), fmt.Sprint(p.schema(sp.schemaID))}
 		for _, e := range sp.entries {
 			parts = append(parts, fmt.Sprintf("%d|%s|%d|%d|%d|%d|%v", e.status, e.file.Key, e.file.Rows, e.file.Bytes, e.snapshot, e.seq, e.file.Partition))
 		}
@@ -310,6 +330,6 @@ func (p *Plan) planSnapshots() {
 		}
 		sp.listKey = fmt.Sprintf("%ssnap-%d-%s.avro", dir, sp.id, digest(sp.manifestKey, strconv.FormatInt(s.Sequence, 10), strconv.FormatInt(sp.parent, 10)))
 		p.snaps = append(p.snaps, sp)
-		prev = cur
+		prev, prevFiles = cur, m.Files
 	}
 }

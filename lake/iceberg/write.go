@@ -39,6 +39,12 @@ func (p *Plan) Write(ctx context.Context, b lake.Bucket) error {
 		return err
 	}
 	for _, sp := range p.snaps {
+		// A manifest list is written after its manifest: where it is, both are.
+		if ok, err := exists(ctx, b, sp.listKey); err != nil {
+			return err
+		} else if ok {
+			continue
+		}
 		var files []ice.ManifestFile
 		if sp.manifestKey != "" {
 			mf, data, err := p.manifest(sp)
@@ -68,7 +74,7 @@ func (p *Plan) Write(ctx context.Context, b lake.Bucket) error {
 
 // manifest encodes the Avro manifest of one snapshot.
 func (p *Plan) manifest(sp snapPlan) (ice.ManifestFile, []byte, error) {
-	schema := p.schemas[sp.schemaID]
+	schema := p.schema(sp.schemaID)
 	entries := make([]ice.ManifestEntry, 0, len(sp.entries))
 	for _, e := range sp.entries {
 		part, err := p.partition(e.file, sp.s.Manifest.Schema)
