@@ -59,9 +59,11 @@ test: $(MINIO) postgres chromium vet build
 # Throughput against DuckDB's own CSV -> Parquet on the same file, a province-size catalogue
 # (BENCH_ENTRIES entries of 20 items written with 1 and 16 writers, checkpoint bytes, start-up
 # time and memory, the cockpit page's requests), the three management figures over 100,000
-# entries, plus the package benchmarks.
+# entries, the catalogue on one node against three (command latency, and a follower catching up
+# on BENCH_ENTRIES entries), plus the package benchmarks.
 bench: build
 	$(GO) run ./bench -rows $(BENCH_ROWS) -entries $(BENCH_ENTRIES) -lineage 10000
+	$(GO) run ./bench -rows 0 -cluster $(BENCH_ENTRIES) 2>/dev/null
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./lake/... ./ingest/... ./query/...
 	$(GO) test -run '^$$' -bench 'ThreeFigures100k' -benchtime 5x ./catalog/
 

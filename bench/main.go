@@ -38,6 +38,8 @@ func main() {
 	flag.StringVar(&catalogProfile, "catalog-cpuprofile", "", "write a CPU profile of each catalogue writing run, and of its start-up, to this file (suffixed .1w, .16w, .open.1w …), with the run's mutex and block profiles (.16w.mutex, .16w.block)")
 	flag.StringVar(&catalogMemProfile, "catalog-memprofile", "", "write a heap profile of the catalogue after start-up to this file (suffixed .1w, .16w), and one with the search index built (.1w.search …)")
 	lineageNodes := flag.Int("lineage", 0, "entries of a generated lineage graph to traverse (0 skips the lineage benchmark)")
+	clusterEntries := flag.Int("cluster", 0, "entries a follower of a three-node catalogue catches up on, after the one- and three-node latency runs (0 skips the cluster benchmark)")
+	clusterSample := flag.Int("cluster-sample", 3000, "entries of each one- and three-node latency run")
 	reopen := flag.String("catalog-open", "", "internal: open the catalogue in this directory and report start-up time and memory")
 	flag.Parse()
 	cpuProfile = *cpuprofile
@@ -48,10 +50,27 @@ func main() {
 			os.Exit(1)
 		}
 	}
+	if *clusterEntries > 0 {
+		if err := clusterMain(*clusterEntries, *clusterSample); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+	}
 	if err := mainErr(*rows, *entries, *writers, *keep, *reopen); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
+}
+
+// clusterMain runs clusterReport in a directory of its own, removed afterwards.
+func clusterMain(entries, sample int) error {
+	dir, err := os.MkdirTemp("", "ecolake-bench-cluster-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	fmt.Printf("catalogue on one node (journal) and on three (raft on loopback, one process):\n")
+	return clusterReport(context.Background(), dir, entries, sample)
 }
 
 func mainErr(rows, entries int, writers, keep, reopen string) error {
