@@ -110,6 +110,7 @@ func setupServe(fs *flag.FlagSet, cfg *app.Config) runFunc {
 	fs.DurationVar(&cfg.Schedule.Tick, "schedule-tick", cfg.Schedule.Tick, "调度器检查到期归集的`间隔`")
 	targetFlags(fs, cfg)
 	gcServeFlags(fs, cfg)
+	clusterFlags(fs, cfg)
 	return func(ctx context.Context, _ []string, _ io.Writer, log *slog.Logger) int {
 		if err := app.Serve(ctx, *cfg, log, nil); err != nil {
 			log.Error("serve", "err", err)

@@ -61,6 +61,9 @@ func NewMetrics(src MetricsSources) *Metrics {
 	m.http.register(reg)
 	if src.Cat != nil {
 		reg.MustRegister(catalogCollector{src.Cat}, collectionCollector{cat: src.Cat, now: src.Now, target: src.CollectionTarget})
+		if src.Cat.Cluster().Clustered {
+			reg.MustRegister(clusterCollector{src.Cat})
+		}
 		if src.Ingest != nil {
 			rm := newRunMetrics(src.Cat)
 			rm.register(reg)
@@ -242,6 +245,41 @@ func (c catalogCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(ch, descCheckpoints, float64(st.Checkpoints))
 	counter(ch, descCheckpointBytes, float64(st.CheckpointBytes))
 	counter(ch, descTransactions, float64(st.Transactions))
+}
+
+var (
+	descRaftState       = desc("ecolake_raft_state", "1 for the raft state this catalogue node is in.", "state")
+	descRaftLeaderReady = desc("ecolake_raft_leader_ready", "1 when this node is the leader and takes writes.")
+	descRaftLeaderKnown = desc("ecolake_raft_leader_known", "1 when this node knows a leader.")
+	descRaftTerm        = desc("ecolake_raft_term", "Raft term.")
+	descRaftCommit      = desc("ecolake_raft_commit_index", "Raft commit index.")
+	descRaftApplied     = desc("ecolake_raft_applied_index", "Raft index applied to the catalogue.")
+	descRaftContact     = desc("ecolake_raft_last_contact_seconds", "Time since the leader was last heard from (0 on the leader).")
+	descCatalogIndex    = desc("ecolake_catalog_index", "The catalogue's durable command index (equal on nodes holding the same state).")
+)
+
+// clusterCollector reads catalog.Store.Cluster on a clustered node.
+type clusterCollector struct{ cat *catalog.Store }
+
+func (c clusterCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descRaftState, descRaftLeaderReady, descRaftLeaderKnown, descRaftTerm,
+		descRaftCommit, descRaftApplied, descRaftContact, descCatalogIndex} {
+		ch <- d
+	}
+}
+
+func (c clusterCollector) Collect(ch chan<- prometheus.Metric) {
+	st := c.cat.Cluster()
+	for _, state := range []string{"Leader", "Follower", "Candidate", "Shutdown"} {
+		ch <- prometheus.MustNewConstMetric(descRaftState, prometheus.GaugeValue, flag(st.State == state), state)
+	}
+	gauge(ch, descRaftLeaderReady, flag(st.Ready))
+	gauge(ch, descRaftLeaderKnown, flag(st.LeaderID != ""))
+	gauge(ch, descRaftTerm, float64(st.Term))
+	gauge(ch, descRaftCommit, float64(st.CommitIndex))
+	gauge(ch, descRaftApplied, float64(st.AppliedIndex))
+	gauge(ch, descRaftContact, st.LastContact.Seconds())
+	gauge(ch, descCatalogIndex, float64(st.Index))
 }
 
 var (

@@ -75,6 +75,13 @@ func (s *Server) readiness(ctx context.Context) []readyCheck {
 		cat.reason = "日志写入或落盘失败, 目录库拒绝写入, 需重启服务"
 	}
 	out = append(out, cat)
+	if s.Cat != nil && s.Cat.Cluster().Clustered {
+		cl := readyCheck{name: "目录集群 (raft)"}
+		if s.Cat.Cluster().LeaderID == "" {
+			cl.reason = "目录集群尚无主节点 (正在选举或多数节点不可达), 暂不能写入"
+		}
+		out = append(out, cl)
+	}
 	if s.probe != nil {
 		lk := readyCheck{name: "数据湖 (lake)"}
 		if err := s.probe.check(ctx); err != nil {

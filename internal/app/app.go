@@ -76,7 +76,14 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, withQuery bool) (_ 
 	if a.lineage != nil {
 		a.Ingest.ObserveRuns(a.lineage.pub)
 	}
-	if _, err := a.Ingest.FailInterrupted(ctx); err != nil {
+	if cfg.Cluster.Enabled {
+		// Runs left running by a leader that died are failed by the next one.
+		a.Cat.OnLeader(func(ctx context.Context) {
+			if _, err := a.Ingest.FailInterrupted(ctx); err != nil {
+				log.Warn("cluster: fail interrupted runs", "err", err)
+			}
+		})
+	} else if _, err := a.Ingest.FailInterrupted(ctx); err != nil {
 		return nil, err
 	}
 	if !withQuery {
@@ -147,6 +154,9 @@ func openCatalog(ctx context.Context, cfg Config, log *slog.Logger) (*catalog.St
 	}
 	ccfg := catalog.DefaultConfig()
 	ccfg.Dir = cfg.catalogDir()
+	if cfg.Cluster.Enabled {
+		ccfg.Cluster = cfg.Cluster.catalog()
+	}
 	cat, err := catalog.Open(ctx, ccfg, log)
 	if err != nil {
 		return nil, fmt.Errorf("open catalogue %s: %w", ccfg.Dir, err)
@@ -156,7 +166,13 @@ func openCatalog(ctx context.Context, cfg Config, log *slog.Logger) (*catalog.St
 		return nil, err
 	}
 	schemas.Install(set)
-	if err := cat.SyncDistricts(ctx); err != nil {
+	if cfg.Cluster.Enabled {
+		cat.OnLeader(func(ctx context.Context) {
+			if err := cat.SyncDistricts(ctx); err != nil {
+				log.Warn("cluster: sync districts with the code list", "err", err)
+			}
+		})
+	} else if err := cat.SyncDistricts(ctx); err != nil {
 		_ = cat.Close()
 		return nil, fmt.Errorf("sync districts with the code list: %w", err)
 	}

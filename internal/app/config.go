@@ -61,6 +61,8 @@ type Config struct {
 	Targets catalog.FigureTargets
 	// GC is snapshot retention and the collection of unreferenced lake objects (gc.go).
 	GC GCConfig
+	// Cluster replicates the catalogue over several nodes (serve --cluster, cluster.go).
+	Cluster ClusterConfig
 }
 
 // DefaultConfig is the embedded default: everything local under ./var, no other process.
@@ -79,6 +81,7 @@ func DefaultConfig() Config {
 		AuditRetentionDays: 190,
 		Targets:            catalog.DefaultFigureTargets(),
 		GC:                 DefaultGCConfig(),
+		Cluster:            ClusterConfig{MinIndexWait: DefaultMinIndexWait},
 	}
 }
 
@@ -110,6 +113,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, err)
 	}
 	if err := c.GC.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Cluster.validate(); err != nil {
 		errs = append(errs, err)
 	}
 	if c.CacheMaxBytes <= 0 {

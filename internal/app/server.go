@@ -30,7 +30,20 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr st
 			log.Error("close", "err", err)
 		}
 	}()
-	if cfg.Demo {
+	if cfg.Cluster.Enabled {
+		if cfg.Demo {
+			return errors.New("集群模式 (--cluster) 不能载入演示目录 (--demo)")
+		}
+		// The leader creates the first administrator; its token is printed by that node.
+		a.leaderWork(ctx, func(ctx context.Context) {
+			if err := demo.Disable(ctx, a.Cat); err != nil {
+				log.Warn("cluster: disable demo principals", "err", err)
+			}
+			if err := a.firstStart(ctx, false, os.Stdout); err != nil {
+				log.Warn("cluster: first start", "err", err)
+			}
+		})
+	} else if cfg.Demo {
 		if err := demo.CheckDirectory(a.Cat.View()); err != nil {
 			return err
 		}
@@ -40,15 +53,17 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr st
 	} else if err := demo.Disable(ctx, a.Cat); err != nil {
 		return err
 	}
-	if err := a.firstStart(ctx, cfg.Demo, os.Stdout); err != nil {
-		return err
+	if !cfg.Cluster.Enabled {
+		if err := a.firstStart(ctx, cfg.Demo, os.Stdout); err != nil {
+			return err
+		}
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", cfg.Addr, err)
 	}
 	srv := &http.Server{
-		Handler:           a.Routes(),
+		Handler:           a.clusterRoutes(a.Routes()),
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
@@ -56,16 +71,32 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr st
 	go func() { errc <- srv.Serve(ln) }()
 	go a.expireAudit(ctx, time.Hour)
 	// The figures' daily history is written until Serve returns, before the catalogue closes.
-	rctx, stopRecorder := context.WithCancel(ctx)
-	recorderDone := make(chan struct{})
-	go func() { defer close(recorderDone); a.figureRecorder(log).run(rctx) }()
-	defer func() { stopRecorder(); <-recorderDone }()
-	defer a.startGC(ctx)() // scheduled gc (gc_schedule.go), stopped before the catalogue closes
+	// In a cluster they start on the first leadership this node takes (leaderOnce).
+	defer a.leaderOnce(ctx, func() func() {
+		rctx, stopRecorder := context.WithCancel(ctx)
+		recorderDone := make(chan struct{})
+		go func() { defer close(recorderDone); a.figureRecorder(log).run(rctx) }()
+		return func() { stopRecorder(); <-recorderDone }
+	})()
+	// scheduled gc (gc_schedule.go), stopped before the catalogue closes
+	defer a.leaderOnce(ctx, func() func() { return a.startGC(ctx) })()
 	schedDone := make(chan struct{})
+	stopSched := func() {}
 	if cfg.Scheduler {
 		// Pulls under way when ctx ends see it and record their runs failed, committing nothing;
 		// the scheduler returns once they have, before the catalogue is closed.
-		go func() { defer close(schedDone); ingest.NewScheduler(a.Ingest, cfg.Schedule, log).Run(ctx) }()
+		var started bool // under leaderOnce's lock; final once stopSched has returned
+		stop := a.leaderOnce(ctx, func() func() {
+			started = true
+			go func() { defer close(schedDone); ingest.NewScheduler(a.Ingest, cfg.Schedule, log).Run(ctx) }()
+			return func() {}
+		})
+		stopSched = func() {
+			stop()
+			if !started {
+				close(schedDone) // never started (a node that has not led): nothing to wait for
+			}
+		}
 	} else {
 		close(schedDone)
 	}
@@ -82,6 +113,7 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr st
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err = srv.Shutdown(sctx)
+	stopSched()
 	<-schedDone
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)

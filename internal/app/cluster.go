@@ -1,0 +1,151 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cqeco/ecolake/catalog"
+)
+
+// A clustered service (serve --cluster) is three (or five) nodes, each with its own data
+// directory and a shared lake (S3). The catalogue is replicated by raft (catalog/raft.go); a
+// write is taken only by the leader. Any node accepts any request: cluster_http.go serves reads
+// from the local catalogue and passes writes on to the leader over HTTP. Start-up writes (the
+// first administrator, the districts of the code list, interrupted runs) and the background work
+// that writes (scheduled pulls, gc, the figures' daily history) run on the leader.
+
+// ClusterConfig is this node's place in a cluster; Enabled false is the single node.
+type ClusterConfig struct {
+	Enabled  bool
+	NodeID   string
+	RaftAddr string // raft TCP address, listened on and given to the peers
+	Peers    []ClusterPeer
+	// MinIndexWait bounds how long a read carrying X-Ecolake-Min-Index waits for this node to
+	// reach that index.
+	MinIndexWait time.Duration
+	// Heartbeat, when positive, replaces raft's heartbeat and election timeouts (1 s).
+	Heartbeat time.Duration
+}
+
+// ClusterPeer is one voter: its id, raft address and HTTP base URL.
+type ClusterPeer struct {
+	ID, RaftAddr, HTTP string
+}
+
+// DefaultMinIndexWait is the default of ClusterConfig.MinIndexWait.
+const DefaultMinIndexWait = 5 * time.Second
+
+// ParseClusterPeer reads "id,raft-host:port,http-host:port" (the HTTP address may carry its
+// http:// or https:// scheme).
+func ParseClusterPeer(v string) (ClusterPeer, error) {
+	parts := strings.Split(v, ",")
+	if len(parts) != 3 {
+		return ClusterPeer{}, fmt.Errorf("应为 节点名,raft地址,HTTP地址 (如 n1,10.0.0.1:7000,10.0.0.1:8080), 而不是 %q", v)
+	}
+	p := ClusterPeer{ID: strings.TrimSpace(parts[0]), RaftAddr: strings.TrimSpace(parts[1]), HTTP: strings.TrimSpace(parts[2])}
+	if p.ID == "" {
+		return ClusterPeer{}, fmt.Errorf("节点名为空: %q", v)
+	}
+	if _, _, err := net.SplitHostPort(p.RaftAddr); err != nil {
+		return ClusterPeer{}, fmt.Errorf("raft 地址 %q 应为 主机:端口", p.RaftAddr)
+	}
+	if !strings.Contains(p.HTTP, "://") {
+		p.HTTP = "http://" + p.HTTP
+	}
+	u, err := url.Parse(p.HTTP)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return ClusterPeer{}, fmt.Errorf("HTTP 地址 %q 应为 主机:端口 或 http(s)://主机:端口", parts[2])
+	}
+	return p, nil
+}
+
+func (c *ClusterConfig) validate() error {
+	if !c.Enabled {
+		return nil
+	}
+	var errs []error
+	if c.NodeID == "" {
+		errs = append(errs, errors.New("cluster: node-id is required with --cluster"))
+	}
+	if c.RaftAddr == "" {
+		errs = append(errs, errors.New("cluster: raft-addr is required with --cluster"))
+	}
+	if len(c.Peers) < 3 || len(c.Peers)%2 == 0 {
+		errs = append(errs, fmt.Errorf("cluster: %d peers; want an odd number, at least 3, this node included", len(c.Peers)))
+	}
+	if c.MinIndexWait <= 0 {
+		errs = append(errs, fmt.Errorf("cluster: min-index wait %s must be positive", c.MinIndexWait))
+	}
+	if err := c.catalog().Validate(); err != nil && c.NodeID != "" && c.RaftAddr != "" {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// catalog is the catalogue's part of the configuration.
+func (c *ClusterConfig) catalog() *catalog.ClusterConfig {
+	cc := &catalog.ClusterConfig{NodeID: c.NodeID, BindAddr: c.RaftAddr, HeartbeatTimeout: c.Heartbeat}
+	for _, p := range c.Peers {
+		cc.Peers = append(cc.Peers, catalog.ClusterPeer{ID: p.ID, RaftAddr: p.RaftAddr})
+	}
+	return cc
+}
+
+// peerHTTP returns the HTTP base URL of the peer id.
+func (c *ClusterConfig) peerHTTP(id string) (*url.URL, bool) {
+	for _, p := range c.Peers {
+		if p.ID == id {
+			u, err := url.Parse(p.HTTP)
+			return u, err == nil
+		}
+	}
+	return nil, false
+}
+
+// leaderWork runs fn each time this node becomes the ready leader (a clustered service) or once
+// now (a single node). fn must be safe to run again.
+func (a *App) leaderWork(ctx context.Context, fn func(ctx context.Context)) {
+	if !a.cfg.Cluster.Enabled {
+		fn(ctx)
+		return
+	}
+	a.Cat.OnLeader(func(lctx context.Context) {
+		if ctx.Err() != nil || lctx.Err() != nil {
+			return
+		}
+		fn(ctx)
+	})
+}
+
+// leaderOnce runs start the first time this node becomes the ready leader (at once on a single
+// node); the stop it returned is called by the returned stop.
+func (a *App) leaderOnce(ctx context.Context, start func() (stop func())) (stop func()) {
+	var (
+		mu      sync.Mutex
+		started bool
+		stopped bool
+		stopFn  func()
+	)
+	a.leaderWork(ctx, func(context.Context) {
+		mu.Lock()
+		defer mu.Unlock()
+		if started || stopped {
+			return
+		}
+		started, stopFn = true, start()
+	})
+	return func() {
+		mu.Lock()
+		defer mu.Unlock()
+		stopped = true
+		if stopFn != nil {
+			stopFn()
+		}
+	}
+}
