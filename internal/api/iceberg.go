@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cqeco/ecolake/catalog"
+	"github.com/cqeco/ecolake/query"
 	"github.com/cqeco/ecolake/schemas"
 )
 
@@ -37,8 +38,11 @@ type IcebergTables interface {
 type Iceberg struct {
 	Cat    *catalog.Store
 	Tables IcebergTables
-	Log    *slog.Logger
-	Now    func() time.Time // nil: time.Now
+	// Query records each table load and refusal in the audit (door iceberg:<table>): the
+	// metadata opens the table's files to the caller. nil records nothing.
+	Query *query.Service
+	Log   *slog.Logger
+	Now   func() time.Time // nil: time.Now
 }
 
 // Handler is the catalogue's HTTP handler, for the paths under IcebergPrefix.
@@ -58,7 +62,7 @@ func (h *Iceberg) Handler() http.Handler {
 		}
 		h.fail(w, http.StatusNotImplemented, "NotImplementedException", "本 Iceberg 目录只读, 不支持该操作")
 	})
-	return mux
+	return tracked(mux, nil, h.Log)
 }
 
 func (h *Iceberg) now() time.Time {
@@ -184,6 +188,7 @@ func (h *Iceberg) handleTable(w http.ResponseWriter, r *http.Request) {
 	if p == nil || !h.namespace(w, r) {
 		return
 	}
+	start := time.Now()
 	name := r.PathValue("table")
 	v := h.Cat.View()
 	notFound := func() {
@@ -198,8 +203,12 @@ func (h *Iceberg) handleTable(w http.ResponseWriter, r *http.Request) {
 		h.failErr(w, err)
 		return
 	case !catalog.MayReadRawTable(access):
-		h.fail(w, http.StatusForbidden, "ForbiddenException", "数据表 "+schemas.Quote(name)+
-			" 对本账号设有脱敏、行范围或仅可聚合等限制, 不能通过 Iceberg 目录按原样读取; 请通过 GraphQL 查询")
+		refusal := schemas.Userf(schemas.ErrForbidden, "数据表 %s 对本账号设有脱敏、行范围或仅可聚合等限制, 不能通过 Iceberg 目录按原样读取; 请通过 GraphQL 查询", schemas.Quote(name))
+		if err := h.record(r, p, name, start, refusal); err != nil {
+			h.failErr(w, err)
+			return
+		}
+		h.fail(w, http.StatusForbidden, "ForbiddenException", Message(refusal))
 		return
 	}
 	loc, meta, ok, err := h.Tables.IcebergMetadata(r.Context(), v, e.ResourceCode)
@@ -215,5 +224,17 @@ func (h *Iceberg) handleTable(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
+	if err := h.record(r, p, name, start, nil); err != nil {
+		h.failErr(w, err) // an answer that cannot be audited is withheld
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"metadata-location": loc, "metadata": meta, "config": map[string]string{}})
+}
+
+// record writes the audit event of a table load (failed: its refusal).
+func (h *Iceberg) record(r *http.Request, p *catalog.Principal, table string, start time.Time, failed error) error {
+	if h.Query == nil {
+		return nil
+	}
+	return h.Query.RecordDoor(r.Context(), p, "iceberg:"+table, start, 0, failed)
 }

@@ -32,7 +32,7 @@ func (t icebergTables) IcebergMetadata(ctx context.Context, v *catalog.View, cod
 
 // icebergRoutes is the read-only Iceberg REST catalogue.
 func (a *App) icebergRoutes() *api.Iceberg {
-	return &api.Iceberg{Cat: a.Cat, Tables: icebergTables{a.Bucket}, Log: a.log}
+	return &api.Iceberg{Cat: a.Cat, Tables: icebergTables{a.Bucket}, Query: a.Query, Log: a.log}
 }
 
 // publishIceberg publishes the Iceberg metadata of the entries codes in v.

@@ -404,6 +404,25 @@ func TestIcebergRefusals(t *testing.T) {
 	assert.Equal(t, "NoSuchTableException", r.Error.Type)
 	status, _ := env.request(t, high, http.MethodPost, path+iceTable, strings.NewReader("{}"))
 	assert.Equal(t, http.StatusNotImplemented, status, "the catalogue is read-only")
+
+	// The audit has every load and refusal of a table, by whom and how it ended.
+	auditor := env.principal("ice-auditor", catalog.RoleAdmin, schemas.Core)
+	var page struct {
+		AuditEvents struct{ Nodes []auditEvent }
+	}
+	env.gql(t, auditor, `{ auditEvents(principal: "ice-high", first: 1000) { nodes { id outcome principal items } } }`, &page)
+	byOutcome := map[string][]string{}
+	for _, ev := range page.AuditEvents.Nodes {
+		if len(ev.Items) == 1 && strings.HasPrefix(ev.Items[0], "iceberg:") { // the rest are GraphQL reads
+			byOutcome[ev.Outcome] = append(byOutcome[ev.Outcome], ev.Items[0])
+		}
+	}
+	var loaded []string
+	for name := range highTables {
+		loaded = append(loaded, "iceberg:"+name)
+	}
+	assert.ElementsMatch(t, loaded, byOutcome["OK"], "one event per table loaded through the catalogue")
+	assert.Equal(t, []string{"iceberg:" + masked.Table, "iceberg:" + masked.Table}, byOutcome[schemas.CodeForbidden])
 }
 
 // TestIcebergAfterRetention: after retention expired snapshots and the collection removed their
