@@ -41,6 +41,10 @@ func IcebergTable(ctx context.Context, v *catalog.View, b lake.BucketReader, loc
 	}
 	// The newest iceberg.MaxSnapshots are published; the one before them is read for which
 	// files its child added.
+	ids := map[int]bool{}
+	for i, it := range e.Items.All() {
+		ids[fieldID(i, it)] = true
+	}
 	for id := e.CurrentSnapshot; id != "" && len(t.Snapshots) <= iceberg.MaxSnapshots; {
 		s := byID[id]
 		if s == nil || !kept(s) {
@@ -54,7 +58,7 @@ func IcebergTable(ctx context.Context, v *catalog.View, b lake.BucketReader, loc
 		if err != nil {
 			return t, false, fmt.Errorf("snapshot %s of %s: %w", s.ID, code, err)
 		}
-		t.Snapshots = append(t.Snapshots, iceberg.Snapshot{Sequence: seq[s.ID], CommittedAt: s.CommittedAt, Manifest: m})
+		t.Snapshots = append(t.Snapshots, iceberg.Snapshot{Sequence: seq[s.ID], CommittedAt: s.CommittedAt, Manifest: itemsOnly(m, ids)})
 		id = s.Parent
 	}
 	if len(t.Snapshots) == 0 {
@@ -81,4 +85,16 @@ func (s *Service) publishIceberg(ctx context.Context, code string) {
 	if _, err := PublishIceberg(ctx, s.cat.View(), s.bucket, code); err != nil {
 		s.log.Warn("publish iceberg metadata", "dataset", code, "err", err)
 	}
+}
+
+// itemsOnly is m with the columns of its schema that are items of the entry now, by their ids:
+// the access decision the Iceberg catalogue asks is about the entry's items, so a column an item
+// removed since left in older files is not declared in any schema a reader could read it by.
+func itemsOnly(m *lake.Manifest, ids map[int]bool) *lake.Manifest {
+	if !slices.ContainsFunc(m.Schema, func(f lake.Field) bool { return !ids[f.ID] }) {
+		return m
+	}
+	c := *m
+	c.Schema = slices.DeleteFunc(slices.Clone(m.Schema), func(f lake.Field) bool { return !ids[f.ID] })
+	return &c
 }

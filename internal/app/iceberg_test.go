@@ -509,3 +509,35 @@ func TestIcebergPublishedOnCommitAndCaughtUp(t *testing.T) {
 		assert.True(t, ok, "%s is published again on demand", k)
 	}
 }
+
+// TestIcebergRemovedItemNotDeclared: an item removed from the entry is declared in no schema the
+// catalogue serves, not even those of snapshots loaded while it was there, so a reader cannot
+// travel back to read a column the access decision no longer covers.
+func TestIcebergRemovedItemNotDeclared(t *testing.T) {
+	env := newMatrixEnv(t)
+	ctx := context.Background()
+	reader := env.principal("ice-reader", catalog.RoleAnalyst, schemas.Core)
+	e := env.addIceEntry(t, nil)
+	env.load(t, iceCode, "", iceHeader+iceRows("万州区", "2025-01-05", 3, 0))
+	env.load(t, iceCode, "", iceHeader+iceRows("江北区", "2025-02-05", 3, 10))
+	e, err := env.a.Cat.View().Entry(iceCode)
+	require.NoError(t, err)
+	items := slices.DeleteFunc(e.Items.Slice(), func(it catalog.Item) bool { return it.Field == "ratio" })
+	e.Items = catalog.ItemsOf(items...)
+	require.NoError(t, env.a.Cat.PutEntry(ctx, e))
+
+	meta := env.checkIceberg(t, reader)[iceTable].Metadata()
+	require.Len(t, meta.Snapshots(), 2)
+	for _, sc := range meta.Schemas() {
+		_, found := sc.FindFieldByName("ratio")
+		assert.False(t, found, "schema %d declares the removed item", sc.ID)
+	}
+	for _, s := range meta.Snapshots() {
+		tbl, err := env.iceCatalog(t, reader).LoadTable(ctx, table.Identifier{api.IcebergNamespace, iceTable})
+		require.NoError(t, err)
+		at, err := tbl.Scan(table.WithSnapshotID(s.SnapshotID)).ToArrowTable(ctx)
+		require.NoError(t, err)
+		assert.Empty(t, at.Schema().FieldIndices("ratio"), "snapshot %d reads no removed column", s.SnapshotID)
+		at.Release()
+	}
+}
