@@ -109,11 +109,12 @@ func (s *Store) openRaft(ctx context.Context) error {
 		logs.Close()
 		return fmt.Errorf("raft address %s: %w", c.Advertise(), err)
 	}
-	trans, err := raft.NewTCPTransportWithLogger(c.BindAddr, adv, 3, 10*time.Second, hlog)
+	stream, err := newRaftStream(c.BindAddr, adv)
 	if err != nil {
 		logs.Close()
-		return fmt.Errorf("raft transport %s: %w", c.BindAddr, err)
+		return fmt.Errorf("raft transport: %w", err)
 	}
+	trans := raft.NewNetworkTransportWithLogger(stream, 3, 10*time.Second, hlog)
 	rc := raft.DefaultConfig()
 	rc.LocalID = raft.ServerID(c.NodeID)
 	rc.Logger = hlog

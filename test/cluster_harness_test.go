@@ -38,15 +38,35 @@ type testCluster struct {
 	token string // the first administrator's, printed by the first leader
 }
 
+// clusterLayout places a test cluster's raft addresses; the zero layout puts every node on
+// 127.0.0.1 with the peers reaching it directly.
+type clusterLayout struct {
+	raftBind func(i int) string              // node i listens for raft here
+	peerRaft func(i int, bind string) string // and its peers reach it here
+}
+
 // startCluster starts three clustered nodes on loopback ports, waits until one leads and reads
 // the administrator's token it printed.
 func startCluster(t *testing.T, extra ...string) *testCluster {
+	return startClusterWith(t, clusterLayout{}, extra...)
+}
+
+func startClusterWith(t *testing.T, layout clusterLayout, extra ...string) *testCluster {
 	c := &testCluster{t: t}
 	var peers []string
 	for i := range 3 {
-		n := &clusterNode{t: t, id: fmt.Sprintf("n%d", i+1), dir: t.TempDir(), http: freeAddr(t), raft: freeAddr(t)}
+		n := &clusterNode{t: t, id: fmt.Sprintf("n%d", i+1), dir: t.TempDir(), http: freeAddr(t)}
+		if layout.raftBind != nil {
+			n.raft = layout.raftBind(i)
+		} else {
+			n.raft = freeAddr(t)
+		}
+		reach := n.raft
+		if layout.peerRaft != nil {
+			reach = layout.peerRaft(i, n.raft)
+		}
 		c.nodes = append(c.nodes, n)
-		peers = append(peers, "--cluster-peer", n.id+","+n.raft+","+n.http)
+		peers = append(peers, "--cluster-peer", n.id+","+reach+","+n.http)
 	}
 	for _, n := range c.nodes {
 		n.args = append([]string{"serve", "--data", n.dir, "--addr", n.http, "--scheduler=false", "--gc-interval", "0",

@@ -174,45 +174,8 @@ func TestClusterSurvivesLosingNodes(t *testing.T) {
 	leader, took := c.waitLeader(electionBound)
 	t.Logf("first leader %s ready in %s", leader.id, took)
 
-	h := &history{began: time.Now(), counts: map[string]int{}}
-	ctx, stop := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	var uniqueMu sync.Mutex
-	const clients = 4
-	for cl := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rng := rand.New(rand.NewPCG(uint64(cl), 7))
-			for i := 0; ctx.Err() == nil; i++ {
-				n := c.nodes[(cl+i)%len(c.nodes)]
-				if !n.alive() {
-					continue
-				}
-				switch p := rng.IntN(10); {
-				case p < 4:
-					h.write(ctx, n, cl, c.token, registerKeys[rng.IntN(len(registerKeys))], fmt.Sprintf("c%d-%d", cl, i))
-				case p < 8:
-					h.read(ctx, n, cl, c.token)
-				default:
-					code := fmt.Sprintf("U%d_%d", cl, i)
-					r := n.gql(ctx, c.token, putDeptDoc, map[string]any{"c": code, "n": "只写一次"}, 0)
-					if r.ok() {
-						h.noteAcked(r.index)
-						uniqueMu.Lock()
-						h.unique = append(h.unique, code)
-						uniqueMu.Unlock()
-					}
-				}
-			}
-		}()
-	}
-	ackedNow := func() int {
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		return h.counts["write acked"]
-	}
-
+	h, stop, wait := runWorkload(c)
+	ackedNow := h.ackedWrites
 	time.Sleep(3 * time.Second)
 	require.Positive(t, ackedNow(), "writes are acknowledged while all nodes run")
 
@@ -252,13 +215,19 @@ func TestClusterSurvivesLosingNodes(t *testing.T) {
 	time.Sleep(3 * time.Second)
 	require.Greater(t, ackedNow(), before, "writes are acknowledged after the restart")
 	stop()
-	wg.Wait()
+	wait()
+	checkHistory(t, c, h)
+}
 
+// checkHistory waits for every node to hold the same state, reads every register on each (the
+// reads join the history), checks every acknowledged creation is on every node and the history is
+// linearizable.
+func checkHistory(t *testing.T, c *testCluster, h *history) {
 	idx, digest := c.converge(60 * time.Second)
 	t.Logf("converged at index %d, digest %s", idx, digest)
 	// Final reads on every node join the history; every acknowledged creation is everywhere.
 	for i, n := range c.nodes {
-		names, ok := h.read(context.Background(), n, clients+i, c.token)
+		names, ok := h.read(context.Background(), n, workloadClients+i, c.token)
 		require.True(t, ok, n.logTail())
 		for _, code := range h.unique {
 			require.Contains(t, names, code, "acknowledged creation lost on %s", n.id)
@@ -277,6 +246,52 @@ func TestClusterSurvivesLosingNodes(t *testing.T) {
 		}
 		t.Fatalf("history is not linearizable (%v); see %s", res, path)
 	}
+}
+
+const workloadClients = 4
+
+// runWorkload starts clients that write and read registers and create departments on every
+// running node in turn, until stop; wait returns once they have ended.
+func runWorkload(c *testCluster) (h *history, stop func(), wait func()) {
+	h = &history{began: time.Now(), counts: map[string]int{}}
+	ctx, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	var uniqueMu sync.Mutex
+	for cl := range workloadClients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(cl), 7))
+			for i := 0; ctx.Err() == nil; i++ {
+				n := c.nodes[(cl+i)%len(c.nodes)]
+				if !n.alive() {
+					continue
+				}
+				switch p := rng.IntN(10); {
+				case p < 4:
+					h.write(ctx, n, cl, c.token, registerKeys[rng.IntN(len(registerKeys))], fmt.Sprintf("c%d-%d", cl, i))
+				case p < 8:
+					h.read(ctx, n, cl, c.token)
+				default:
+					code := fmt.Sprintf("U%d_%d", cl, i)
+					r := n.gql(ctx, c.token, putDeptDoc, map[string]any{"c": code, "n": "只写一次"}, 0)
+					if r.ok() {
+						h.noteAcked(r.index)
+						uniqueMu.Lock()
+						h.unique = append(h.unique, code)
+						uniqueMu.Unlock()
+					}
+				}
+			}
+		}()
+	}
+	return h, stop, wg.Wait
+}
+
+func (h *history) ackedWrites() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.counts["write acked"]
 }
 
 // TestClusterStatusNeedsAdministrator: GET /api/v1/cluster answers only a principal

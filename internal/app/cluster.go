@@ -24,7 +24,7 @@ import (
 type ClusterConfig struct {
 	Enabled  bool
 	NodeID   string
-	RaftAddr string // raft TCP address, listened on and given to the peers
+	RaftAddr string // raft TCP address listened on (and dialled from); the peers use this node's Peers entry
 	Peers    []ClusterPeer
 	// MinIndexWait bounds how long a read carrying X-Ecolake-Min-Index waits for this node to
 	// reach that index.
@@ -93,6 +93,11 @@ func (c *ClusterConfig) catalog() *catalog.ClusterConfig {
 	cc := &catalog.ClusterConfig{NodeID: c.NodeID, BindAddr: c.RaftAddr, HeartbeatTimeout: c.Heartbeat}
 	for _, p := range c.Peers {
 		cc.Peers = append(cc.Peers, catalog.ClusterPeer{ID: p.ID, RaftAddr: p.RaftAddr})
+		if p.ID == c.NodeID && p.RaftAddr != c.RaftAddr {
+			// The peers reach this node at its own entry's address (a NAT or proxy in between);
+			// it listens on RaftAddr.
+			cc.AdvertiseAddr = p.RaftAddr
+		}
 	}
 	return cc
 }
