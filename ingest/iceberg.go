@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/lake"
@@ -54,7 +55,7 @@ func IcebergTable(ctx context.Context, v *catalog.View, b lake.BucketReader, loc
 		if key == "" {
 			key = lake.ManifestKey(e.Table, s.ID)
 		}
-		m, err := lake.ReadManifest(ctx, b, key)
+		m, err := manifests.read(ctx, b, location, key)
 		if err != nil {
 			return t, false, fmt.Errorf("snapshot %s of %s: %w", s.ID, code, err)
 		}
@@ -97,4 +98,45 @@ func itemsOnly(m *lake.Manifest, ids map[int]bool) *lake.Manifest {
 	c := *m
 	c.Schema = slices.DeleteFunc(slices.Clone(m.Schema), func(f lake.Field) bool { return !ids[f.ID] })
 	return &c
+}
+
+// manifests keeps the snapshot manifests publication read last: each commit publishes the newest
+// iceberg.MaxSnapshots snapshots again, and a manifest never changes under its key (ids are never
+// reused), so all but the newest are read from here. Entries are never changed by readers.
+var manifests = &manifestCache{max: 4 * (iceberg.MaxSnapshots + 1)}
+
+type manifestCache struct {
+	mu    sync.Mutex
+	max   int
+	byKey map[string]*lake.Manifest
+	order []string // oldest first
+}
+
+func (c *manifestCache) read(ctx context.Context, b lake.BucketReader, location, key string) (*lake.Manifest, error) {
+	k := location + "\x00" + key
+	c.mu.Lock()
+	m, ok := c.byKey[k]
+	c.mu.Unlock()
+	if ok {
+		return m, nil
+	}
+	m, err := lake.ReadManifest(ctx, b, key)
+	if err != nil {
+		return nil, err
+	}
+	m.Profiles, m.Sources = nil, nil // publication reads neither; they are most of a manifest's size
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byKey == nil {
+		c.byKey = map[string]*lake.Manifest{}
+	}
+	if _, ok := c.byKey[k]; !ok {
+		if len(c.order) >= c.max {
+			delete(c.byKey, c.order[0])
+			c.order = c.order[1:]
+		}
+		c.byKey[k] = m
+		c.order = append(c.order, k)
+	}
+	return m, nil
 }
