@@ -27,6 +27,7 @@ type clusterNode struct {
 	http string // host:port
 	raft string
 	args []string
+	env  []string
 	cmd  *exec.Cmd
 	out  *syncBuffer
 	done chan error
@@ -43,6 +44,7 @@ type testCluster struct {
 type clusterLayout struct {
 	raftBind func(i int) string              // node i listens for raft here
 	peerRaft func(i int, bind string) string // and its peers reach it here
+	env      []string                        // added to every node's environment
 }
 
 // startCluster starts three clustered nodes on loopback ports, waits until one leads and reads
@@ -65,6 +67,7 @@ func startClusterWith(t *testing.T, layout clusterLayout, extra ...string) *test
 		if layout.peerRaft != nil {
 			reach = layout.peerRaft(i, n.raft)
 		}
+		n.env = layout.env
 		c.nodes = append(c.nodes, n)
 		peers = append(peers, "--cluster-peer", n.id+","+reach+","+n.http)
 	}
@@ -97,7 +100,7 @@ func (n *clusterNode) start() {
 	n.out = &syncBuffer{}
 	n.done = make(chan error, 1)
 	n.cmd = exec.Command(binary, n.args...)
-	n.cmd.Env = os.Environ()
+	n.cmd.Env = append(os.Environ(), n.env...)
 	n.cmd.Stdout, n.cmd.Stderr = n.out, n.out
 	require.NoError(n.t, n.cmd.Start())
 	go func() { n.done <- n.cmd.Wait() }()

@@ -163,19 +163,26 @@ func notSent(r gqlResult) bool {
 	return false
 }
 
-// TestClusterSurvivesLosingNodes runs directory edits and reads from several clients against all
-// three nodes while the leader is killed, then a follower (leaving one node: no quorum), then
+// TestClusterSurvivesLosingNodes runs directory edits and reads from several clients, and loads
+// into an entry on a shared MinIO lake, against all three nodes while the leader is killed, then a follower (leaving one node: no quorum), then
 // both are started again. After each loss that leaves a quorum a leader is elected within
 // electionBound; with one node left no write is acknowledged; at the end every node holds the
-// same state, every acknowledged creation is on every node and the history is linearizable.
+// same state, every acknowledged creation is on every node, the history is linearizable, and
+// every node reads every acknowledged load's rows (and no rows no load sent).
 func TestClusterSurvivesLosingNodes(t *testing.T) {
 	const electionBound = 30 * time.Second // measured: see the log lines "elected in"
-	c := startCluster(t)
+	m := newMinioProc(t)
+	c := startClusterWith(t, clusterLayout{env: m.env()}, "--lake", "s3://ecolake/cluster")
 	leader, took := c.waitLeader(electionBound)
 	t.Logf("first leader %s ready in %s", leader.id, took)
+	entry := createLoadEntry(t, c, leader) // on the leader: its reads see its writes
 
 	h, stop, wait := runWorkload(c)
 	ackedNow := h.ackedWrites
+	lctx, stopLoads := context.WithCancel(context.Background())
+	var loaders sync.WaitGroup
+	ld := &loads{}
+	runLoader(lctx, c, entry, ld, &loaders)
 	time.Sleep(3 * time.Second)
 	require.Positive(t, ackedNow(), "writes are acknowledged while all nodes run")
 
@@ -215,8 +222,11 @@ func TestClusterSurvivesLosingNodes(t *testing.T) {
 	time.Sleep(3 * time.Second)
 	require.Greater(t, ackedNow(), before, "writes are acknowledged after the restart")
 	stop()
+	stopLoads()
 	wait()
+	loaders.Wait()
 	checkHistory(t, c, h)
+	checkLoads(t, c, entry, ld, h.seen.Load())
 }
 
 // checkHistory waits for every node to hold the same state, reads every register on each (the
