@@ -541,3 +541,27 @@ func TestIcebergRemovedItemNotDeclared(t *testing.T) {
 		at.Release()
 	}
 }
+
+// TestIcebergPartitionValuesEscaped: a table partitioned by a text item whose values are Chinese
+// and hold spaces (escaped in the lake's keys) reads whole through the catalogue and the metadata
+// file.
+func TestIcebergPartitionValuesEscaped(t *testing.T) {
+	env := newMatrixEnv(t)
+	reader := env.principal("ice-reader", catalog.RoleAnalyst, schemas.Core)
+	e := &catalog.Entry{
+		ResourceCode: "0102/900011", Table: "ice_sites", Name: "站点读数（湖表测试）", CategoryCode: "0102",
+		ProviderName: "重庆市生态环境局", ProviderCode: "11500000MB0000000X", Abstract: "站点读数", FormatType: "DATABASE",
+		ShareType: "UNCONDITIONAL", ShareMode: "TABLE", OpenType: "CONDITIONAL", UpdateCycle: schemas.Irregular,
+		Status: catalog.StatusPublished, Department: "DIV_WATER", District: schemas.CityCode, SourceKind: "DISTRICT_SUBMISSION",
+		Domains: []string{"WATER"}, Partitions: []string{"site"},
+		Items: catalog.ItemsOf(
+			catalog.Item{Name: "站点", Field: "site", Type: schemas.String, Required: true, Grade: schemas.General1},
+			catalog.Item{Name: "读数", Field: "reading", Type: schemas.Int, Required: true, Grade: schemas.General1},
+		),
+	}
+	require.NoError(t, env.a.Cat.PutEntry(context.Background(), e))
+	env.load(t, e.ResourceCode, "", "站点,读数\n北碚站,1\n江北站 A,2\n100%站,3\n北碚站,4\n")
+	tables := env.checkIceberg(t, reader)
+	require.Contains(t, tables, "ice_sites")
+	assert.Len(t, scanRows(t, tables["ice_sites"], e), 4)
+}

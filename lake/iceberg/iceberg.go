@@ -18,6 +18,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -84,10 +85,19 @@ const (
 func MetadataDir(table string) string { return "tables/" + table + "/metadata/" }
 
 // TableLocation is the Iceberg table location of table under a lake rooted at location.
-func TableLocation(location, table string) string { return root(location) + "tables/" + table }
+func TableLocation(location, table string) string { return URI(location, "tables/"+table) }
 
-// URI is the absolute path of key in the lake rooted at location.
-func URI(location, key string) string { return root(location) + key }
+// URI is the absolute path of key in the lake rooted at location. An s3:// key stays as it is
+// (object names are opaque, as Iceberg's S3 readers take them); a file:/// path is
+// percent-encoded as file URIs are, so that a partition value escaped in the key (%E4…), or a
+// space in the lake's folder, names the file it is.
+func URI(location, key string) string {
+	r := root(location)
+	if path, ok := strings.CutPrefix(r, "file://"); ok {
+		return (&url.URL{Scheme: "file", Path: path + key}).String()
+	}
+	return r + key
+}
 
 func root(location string) string { return strings.TrimSuffix(location, "/") + "/" }
 

@@ -172,3 +172,10 @@ func TestPublishWindow(t *testing.T) {
 	assert.Equal(t, p.snaps[1].manifestKey, next.snaps[0].manifestKey, "s6's manifest is shared")
 	assert.Len(t, keysUnder(t, b), len(before)+3, "one manifest, one list, one metadata file")
 }
+
+func TestURI(t *testing.T) {
+	key := "tables/t/data/site=%E5%8C%97/x y.parquet"
+	assert.Equal(t, "file:///var/my%20lake/tables/t/data/site=%25E5%258C%2597/x%20y.parquet", URI("file:///var/my lake", key))
+	assert.Equal(t, "s3://b/p/"+key, URI("s3://b/p/", key), "object names are opaque")
+	assert.Equal(t, "s3://b/tables/t", TableLocation("s3://b/", "t"))
+}
