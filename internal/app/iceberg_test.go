@@ -404,6 +404,16 @@ func TestIcebergRefusals(t *testing.T) {
 	assert.Equal(t, "NoSuchTableException", r.Error.Type)
 	status, _ := env.request(t, high, http.MethodPost, path+iceTable, strings.NewReader("{}"))
 	assert.Equal(t, http.StatusNotImplemented, status, "the catalogue is read-only")
+	status, _ = env.request(t, high, http.MethodHead, path+iceTable, nil)
+	assert.Equal(t, http.StatusNoContent, status, "HEAD: the table exists for the reader")
+	status, _ = env.request(t, low, http.MethodHead, path+above.Table, nil)
+	assert.Equal(t, http.StatusNotFound, status, "HEAD: a table above the clearance does not exist")
+	exists, err := env.iceCatalog(t, low).CheckTableExists(ctx, table.Identifier{api.IcebergNamespace, above.Table})
+	require.NoError(t, err)
+	assert.False(t, exists)
+	exists, err = env.iceCatalog(t, low).CheckTableExists(ctx, table.Identifier{api.IcebergNamespace, iceTable})
+	require.NoError(t, err)
+	assert.True(t, exists)
 
 	// The audit has every load and refusal of a table, by whom and how it ended.
 	auditor := env.principal("ice-auditor", catalog.RoleAdmin, schemas.Core)
