@@ -23,6 +23,9 @@ type Config struct {
 	// Cluster, when set, replicates the catalogue through raft with the peers it names
 	// (raft.go); nil is the single node with its journal.
 	Cluster *ClusterConfig
+	// Replica, when set, opens a read-only replica in memory that InstallCheckpoint and
+	// ApplyFeed fill from a cluster node (raft_feed.go); Dir holds only scratch files.
+	Replica bool
 }
 
 // ClusterConfig is one node of a replicated catalogue.

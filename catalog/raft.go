@@ -70,6 +70,7 @@ type raftNode struct {
 	inflight *inflightBatch
 	ready    bool // leader whose FSM has applied every entry before its term
 	restores int  // snapshots restored since start
+	feed     feedRing
 	onLeader []func(ctx context.Context)
 
 	cancel context.CancelFunc
@@ -335,10 +336,11 @@ func decodeRaftBatch(data []byte) (token string, frames []byte, err error) {
 // FSM may need it to finish an entry.
 func (s *Store) shutdownRaft() error {
 	n := s.raft
-	var errs []error
-	if n.r != nil {
-		errs = append(errs, n.r.Shutdown().Error())
+	if n.r == nil {
+		return nil // a replica (raft_feed.go)
 	}
+	var errs []error
+	errs = append(errs, n.r.Shutdown().Error())
 	if n.cancel != nil {
 		n.cancel()
 		<-n.done

@@ -1,13 +1,10 @@
 package catalog
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/hashicorp/go-memdb"
@@ -39,6 +36,7 @@ func (f *fsm) Apply(l *raft.Log) any {
 	n := s.raft
 	in := n.inflight
 	if in != nil && in.token == token && in.valid {
+		n.feed.add(s.Index()+1, in.upto, frames)
 		s.durable.Store(in.snap)
 		s.advance(in.upto)
 		in.applied = true
@@ -47,7 +45,11 @@ func (f *fsm) Apply(l *raft.Log) any {
 		}
 		return nil
 	}
+	before := s.Index()
 	err = s.applyFramesLocked(frames)
+	if err == nil {
+		n.feed.add(before+1, s.Index(), frames)
+	}
 	if in != nil {
 		if in.token == token {
 			in.applied = err == nil
@@ -116,47 +118,14 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 	return &fsmSnapshot{db: s.durable.Load(), idx: s.Index(), s: s}, nil
 }
 
-// Restore replaces the state with a checkpoint received or found at start-up. The checkpoint is
-// loaded through the same code as a single node's, from a file under Dir/raft.
+// Restore replaces the state with a checkpoint received or found at start-up.
 func (f *fsm) Restore(rc io.ReadCloser) error {
 	s := (*Store)(f)
 	defer rc.Close()
-	dir := filepath.Join(s.cfg.Dir, raftDirName, "restore")
-	if err := os.RemoveAll(dir); err != nil {
-		return fmt.Errorf("restore snapshot: %w", err)
-	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return fmt.Errorf("restore snapshot: %w", err)
-	}
-	defer os.RemoveAll(dir)
-	out, err := os.Create(filepath.Join(dir, checkpointName))
-	if err != nil {
-		return fmt.Errorf("restore snapshot: %w", err)
-	}
-	if _, err := io.Copy(out, rc); err != nil {
-		out.Close()
-		return fmt.Errorf("restore snapshot: %w", err)
-	}
-	if err := out.Close(); err != nil {
-		return fmt.Errorf("restore snapshot: %w", err)
-	}
-	db, err := memdb.NewMemDB(dbSchema())
+	info, err := s.restoreFrom(rc)
 	if err != nil {
 		return err
 	}
-	info, err := loadCheckpoint(context.Background(), db, dir)
-	if err != nil {
-		return fmt.Errorf("restore snapshot: %w", err)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.durable.Store(db.Snapshot())
-	s.advance(info.index)
-	if in := s.raft.inflight; in != nil {
-		in.valid = false
-	}
-	s.resetHeadLocked(ErrNotLeader)
-	s.raft.restores++
 	s.log.Info("catalog cluster: state restored from snapshot", "index", info.index, "bytes", info.size)
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 // ClusterStatus is what a node knows of its cluster, for /readyz and /metrics.
 type ClusterStatus struct {
 	Clustered    bool
+	Replica      bool // a query node's read-only replica (raft_feed.go)
 	NodeID       string
 	State        string // Leader, Follower, Candidate, Shutdown
 	LeaderID     string // "" when no leader is known
@@ -31,8 +32,11 @@ type ClusterStatus struct {
 // Cluster reports the node's view of its cluster; Clustered is false on a single node.
 func (s *Store) Cluster() ClusterStatus {
 	n := s.raft
-	if n == nil || n.r == nil {
+	if n == nil {
 		return ClusterStatus{Index: s.Index()}
+	}
+	if n.r == nil {
+		return ClusterStatus{Replica: true, NodeID: n.id, State: "Replica", Index: s.Index()}
 	}
 	st := ClusterStatus{Clustered: true, NodeID: n.id, State: n.r.State().String(), Index: s.Index()}
 	_, id := n.r.LeaderWithID()
@@ -106,3 +110,8 @@ func (s *Store) StateDigest() (uint64, string, error) {
 func MayInspectCluster(p *Principal) bool {
 	return known(p) && p.Role == RoleAdmin && p.Clearance.Covers(schemas.Core)
 }
+
+// MayFollowCatalogue decides who may fetch a node's checkpoint and feed (a query node's
+// credentials): they carry every account and entry, so, as a backup, only an administrator
+// cleared for core data.
+func MayFollowCatalogue(p *Principal) bool { return MayInspectCluster(p) }

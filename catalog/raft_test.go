@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"testing"
@@ -165,6 +166,8 @@ func TestClusterNodeCatchesUpFromSnapshot(t *testing.T) {
 	c.start(lag)
 	c.converged(c.nodes[l].Index())
 	require.Equal(t, 1, c.restores(lag), "the lagging node was sent the leader's snapshot")
+	_, _, err := c.nodes[lag].Feed(ctx, 0, time.Second)
+	require.ErrorIs(t, err, ErrFeedGone, "a node's feed starts after the snapshot it restored")
 	c.stop(lag)
 	c.start(lag)
 	require.Equal(t, 1, c.restores(lag), "a restarted node restores its latest snapshot")
@@ -200,4 +203,48 @@ func TestClusterConcurrentWritersLoseNothing(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestReplicaFollowsCheckpointAndFeed: a replica made from a node's checkpoint follows its feed to
+// the same state and refuses writes; a feed with nothing new answers empty after its wait.
+func TestReplicaFollowsCheckpointAndFeed(t *testing.T) {
+	c := newTestCluster(t, 0)
+	ctx := context.Background()
+	l := c.leader()
+	for i := range 10 {
+		require.NoError(t, c.nodes[l].PutDepartment(ctx, dept(fmt.Sprintf("R%02d", i), "部门")))
+	}
+	f := (l + 1) % 3
+	c.converged(c.nodes[l].Index())
+	cfg := DefaultConfig()
+	cfg.Dir = t.TempDir()
+	cfg.Replica = true
+	r, err := Open(ctx, cfg, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	defer r.Close()
+	pr, pw := io.Pipe()
+	go func() {
+		_, err := c.nodes[f].WriteCheckpoint(pw)
+		pw.CloseWithError(err)
+	}()
+	idx, err := r.InstallCheckpoint(pr)
+	require.NoError(t, err)
+	require.Equal(t, c.nodes[f].Index(), idx)
+	for i := range 10 {
+		require.NoError(t, c.nodes[l].PutDepartment(ctx, dept(fmt.Sprintf("S%02d", i), "部门")))
+	}
+	want := c.converged(c.nodes[l].Index())
+	for r.Index() < c.nodes[f].Index() {
+		frames, _, err := c.nodes[f].Feed(ctx, r.Index(), time.Second)
+		require.NoError(t, err)
+		require.NoError(t, r.ApplyFeed(frames))
+	}
+	_, got, err := r.StateDigest()
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+	require.ErrorIs(t, r.PutDepartment(ctx, dept("NOPE", "部门")), ErrNotLeader, "a replica takes no write")
+	frames, last, err := c.nodes[f].Feed(ctx, r.Index(), 50*time.Millisecond)
+	require.NoError(t, err, "nothing new: an empty answer after the wait")
+	require.Nil(t, frames)
+	require.Equal(t, r.Index(), last)
 }

@@ -96,6 +96,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Store, error) {
 	// nobody here asks for (live views wait on Changed).
 	s := &Store{cfg: cfg, log: log, head: db.Snapshot(), lock: lock, changed: make(chan struct{})}
 	s.idle = sync.NewCond(&s.mu)
+	if cfg.Replica {
+		s.openReplica()
+		return s, nil
+	}
 	if cfg.Cluster != nil {
 		// The state comes from raft's snapshot and log; districts are seeded by the first leader.
 		if err := s.openRaft(ctx); err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"fmt"
 
 	"github.com/cqeco/ecolake/internal/app"
 )
@@ -19,6 +20,21 @@ func clusterFlags(fs *flag.FlagSet, cfg *app.Config) {
 			return err
 		}
 		c.Peers = append(c.Peers, p)
+		return nil
+	})
+	fs.Func("role", "`角色`: node 为完整节点 (默认), query 为无状态查询节点: 从 --cluster-peer 所列集群节点跟随目录 (只在内存), 回答查询, 写入转交集群", func(v string) error {
+		switch v {
+		case "node", "":
+			c.Query = false
+		case "query":
+			c.Query = true
+		default:
+			return fmt.Errorf("应为 node 或 query, 而不是 %q", v)
+		}
+		return nil
+	})
+	fs.Func("cluster-token", "查询节点跟随目录所用的`令牌` (可见核心数据的系统管理员; 建议改用环境变量 ECOLAKE_CLUSTER_TOKEN)", func(v string) error {
+		c.FollowToken = v
 		return nil
 	})
 	fs.DurationVar(&c.MinIndexWait, "cluster-min-index-wait", c.MinIndexWait, "带 X-Ecolake-Min-Index 的读请求等待本节点追上该版本的最长`时长`, 超时答 503")

@@ -75,6 +75,9 @@ func (s *Server) readiness(ctx context.Context) []readyCheck {
 		cat.reason = "日志写入或落盘失败, 目录库拒绝写入, 需重启服务"
 	}
 	out = append(out, cat)
+	if s.Cat != nil && s.Cat.Cluster().Replica && s.Cat.Index() == 0 {
+		out = append(out, readyCheck{name: "目录副本 (replica)", reason: "查询节点尚未从目录集群取得目录"})
+	}
 	if s.Cat != nil && s.Cat.Cluster().Clustered {
 		cl := readyCheck{name: "目录集群 (raft)"}
 		if s.Cat.Cluster().LeaderID == "" {

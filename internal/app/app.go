@@ -76,7 +76,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, withQuery bool) (_ 
 	if a.lineage != nil {
 		a.Ingest.ObserveRuns(a.lineage.pub)
 	}
-	if cfg.Cluster.Enabled {
+	if cfg.Cluster.replicated() {
 		// Runs left running by a leader that died are failed by the next one.
 		a.Cat.OnLeader(func(ctx context.Context) {
 			if _, err := a.Ingest.FailInterrupted(ctx); err != nil {
@@ -157,6 +157,7 @@ func openCatalog(ctx context.Context, cfg Config, log *slog.Logger) (*catalog.St
 	if cfg.Cluster.Enabled {
 		ccfg.Cluster = cfg.Cluster.catalog()
 	}
+	ccfg.Replica = cfg.Cluster.Query
 	cat, err := catalog.Open(ctx, ccfg, log)
 	if err != nil {
 		return nil, fmt.Errorf("open catalogue %s: %w", ccfg.Dir, err)
@@ -166,7 +167,7 @@ func openCatalog(ctx context.Context, cfg Config, log *slog.Logger) (*catalog.St
 		return nil, err
 	}
 	schemas.Install(set)
-	if cfg.Cluster.Enabled {
+	if cfg.Cluster.replicated() {
 		cat.OnLeader(func(ctx context.Context) {
 			if err := cat.SyncDistricts(ctx); err != nil {
 				log.Warn("cluster: sync districts with the code list", "err", err)

@@ -31,7 +31,15 @@ type ClusterConfig struct {
 	MinIndexWait time.Duration
 	// Heartbeat, when positive, replaces raft's heartbeat and election timeouts (1 s).
 	Heartbeat time.Duration
+	// Query makes this a query node (serve --role query, cluster_query.go): it follows the
+	// catalogue of the Peers' HTTP addresses with FollowToken, keeps it in memory only, answers
+	// reads and passes writes on to the cluster.
+	Query       bool
+	FollowToken string
 }
+
+// replicated reports whether the catalogue is replicated: a cluster node or a query node.
+func (c *ClusterConfig) replicated() bool { return c.Enabled || c.Query }
 
 // ClusterPeer is one voter: its id, raft address and HTTP base URL.
 type ClusterPeer struct {
@@ -66,6 +74,19 @@ func ParseClusterPeer(v string) (ClusterPeer, error) {
 }
 
 func (c *ClusterConfig) validate() error {
+	if c.Query {
+		var errs []error
+		if c.Enabled {
+			errs = append(errs, errors.New("cluster: --role query and --cluster exclude each other: a query node is not a cluster member"))
+		}
+		if len(c.Peers) == 0 {
+			errs = append(errs, errors.New("cluster: a query node needs the cluster's nodes (cluster-peer)"))
+		}
+		if c.FollowToken == "" {
+			errs = append(errs, errors.New("cluster: a query node needs cluster-token, a token of an administrator cleared for core data"))
+		}
+		return errors.Join(errs...)
+	}
 	if !c.Enabled {
 		return nil
 	}
@@ -113,10 +134,10 @@ func (c *ClusterConfig) peerHTTP(id string) (*url.URL, bool) {
 	return nil, false
 }
 
-// leaderWork runs fn each time this node becomes the ready leader (a clustered service) or once
-// now (a single node). fn must be safe to run again.
+// leaderWork runs fn each time this node becomes the ready leader (a clustered service; never on a
+// query node) or once now (a single node). fn must be safe to run again.
 func (a *App) leaderWork(ctx context.Context, fn func(ctx context.Context)) {
-	if !a.cfg.Cluster.Enabled {
+	if !a.cfg.Cluster.replicated() {
 		fn(ctx)
 		return
 	}

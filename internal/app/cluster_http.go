@@ -49,13 +49,36 @@ const (
 // clusterRoutes wraps the service's routes with forwarding and the read index on a clustered
 // node; a single node's routes are returned as they are.
 func (a *App) clusterRoutes(h http.Handler) http.Handler {
-	if !a.cfg.Cluster.Enabled {
+	if !a.cfg.Cluster.replicated() {
 		return h
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/cluster", a.handleClusterStatus)
+	if a.cfg.Cluster.Enabled {
+		mux.HandleFunc("GET /api/v1/cluster/checkpoint", a.handleCheckpoint)
+		mux.HandleFunc("GET /api/v1/cluster/feed", a.handleFeed)
+	}
 	mux.Handle("/", a.forwardWrites(h))
 	return mux
+}
+
+// clusterPrincipal resolves the bearer token of a cluster door and asks may; it answers the
+// request and returns false when there is none or may refuses it.
+func (a *App) clusterPrincipal(w http.ResponseWriter, r *http.Request, may func(*catalog.Principal) bool, refusal string) bool {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	var p *catalog.Principal
+	if ok {
+		p, _ = a.Cat.View().PrincipalByToken(strings.TrimSpace(tok), time.Now())
+	}
+	if p == nil {
+		api.WriteError(w, a.log, schemas.Userf(schemas.ErrUnauthenticated, "未认证: 请在 Authorization 头中提供有效的 Bearer 令牌"))
+		return false
+	}
+	if !may(p) {
+		api.WriteError(w, a.log, schemas.Userf(schemas.ErrForbidden, "%s", refusal))
+		return false
+	}
+	return true
 }
 
 func (a *App) forwardWrites(h http.Handler) http.Handler {
@@ -70,6 +93,10 @@ func (a *App) forwardWrites(h http.Handler) http.Handler {
 				return
 			}
 			h.ServeHTTP(&indexWriter{ResponseWriter: w, cat: a.Cat}, r)
+			return
+		}
+		if a.cfg.Cluster.Query {
+			a.forwardFromQueryNode(w, r)
 			return
 		}
 		st := a.Cat.Cluster()
@@ -220,17 +247,7 @@ type clusterStatus struct {
 // handleClusterStatus answers GET /api/v1/cluster: this node's raft state and a digest of its
 // whole catalogue, to compare nodes. Only a principal catalog.MayInspectCluster allows.
 func (a *App) handleClusterStatus(w http.ResponseWriter, r *http.Request) {
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	var p *catalog.Principal
-	if ok {
-		p, _ = a.Cat.View().PrincipalByToken(strings.TrimSpace(tok), time.Now())
-	}
-	if p == nil {
-		api.WriteError(w, a.log, schemas.Userf(schemas.ErrUnauthenticated, "未认证: 请在 Authorization 头中提供有效的 Bearer 令牌"))
-		return
-	}
-	if !catalog.MayInspectCluster(p) {
-		api.WriteError(w, a.log, schemas.Userf(schemas.ErrForbidden, "无权查看目录集群状态: 仅限可见核心数据的系统管理员"))
+	if !a.clusterPrincipal(w, r, catalog.MayInspectCluster, "无权查看目录集群状态: 仅限可见核心数据的系统管理员") {
 		return
 	}
 	st := a.Cat.Cluster()

@@ -30,9 +30,9 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr st
 			log.Error("close", "err", err)
 		}
 	}()
-	if cfg.Cluster.Enabled {
+	if cfg.Cluster.replicated() {
 		if cfg.Demo {
-			return errors.New("集群模式 (--cluster) 不能载入演示目录 (--demo)")
+			return errors.New("集群模式 (--cluster 或 --role query) 不能载入演示目录 (--demo)")
 		}
 		// The leader creates the first administrator; its token is printed by that node.
 		a.leaderWork(ctx, func(ctx context.Context) {
@@ -53,7 +53,7 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr st
 	} else if err := demo.Disable(ctx, a.Cat); err != nil {
 		return err
 	}
-	if !cfg.Cluster.Enabled {
+	if !cfg.Cluster.replicated() {
 		if err := a.firstStart(ctx, cfg.Demo, os.Stdout); err != nil {
 			return err
 		}
@@ -69,6 +69,9 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr st
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if cfg.Cluster.Query {
+		defer a.followCatalogue(ctx)() // stopped before the catalogue closes
+	}
 	go a.expireAudit(ctx, time.Hour)
 	// The figures' daily history is written until Serve returns, before the catalogue closes.
 	// In a cluster they start on the first leadership this node takes (leaderOnce).
