@@ -198,12 +198,14 @@ func (a *App) collect(ctx context.Context, gc GCConfig, now time.Time, dryRun bo
 	}
 	var err error
 	res.lake, err = lake.CollectListed(ctx, a.Bucket, "tables/", func(ctx context.Context) (func(string) bool, error) {
-		keys, err := a.liveKeys(ctx, a.Cat.View(), live)
+		v := a.Cat.View()
+		keys, err := a.liveKeys(ctx, v, live)
 		if err != nil {
 			return nil, err
 		}
+		ice := icebergLive(v, live)
 		res.step = stepDelete
-		return func(k string) bool { return keys[k] }, nil
+		return func(k string) bool { return keys[k] || ice(k) }, nil
 	}, now.Add(-gc.MinAge), dryRun)
 	if err != nil {
 		return res, err
@@ -213,8 +215,8 @@ func (a *App) collect(ctx context.Context, gc GCConfig, now time.Time, dryRun bo
 }
 
 // liveKeys lists every object the catalogue still references: the manifest and data files of
-// each snapshot live says is kept, the Iceberg metadata over them and over the unexpired ones
-// (icebergKeys), and each run's rejected-rows file. Any manifest that cannot
+// each snapshot live says is kept, and each run's rejected-rows file (the Iceberg metadata is
+// judged by its keys, icebergLive). Any manifest that cannot
 // be read is an error, so that nothing is deleted on a partial picture.
 func (a *App) liveKeys(ctx context.Context, v *catalog.View, live func(*catalog.Snapshot) bool) (map[string]bool, error) {
 	keys := map[string]bool{}
@@ -231,9 +233,6 @@ func (a *App) liveKeys(ctx context.Context, v *catalog.View, live func(*catalog.
 			for _, f := range m.Files {
 				keys[f.Key] = true
 			}
-		}
-		if err := a.icebergKeys(ctx, v, e.ResourceCode, live, keys); err != nil {
-			return nil, fmt.Errorf("iceberg metadata of %s: %w", e.ResourceCode, err)
 		}
 		for _, r := range v.Runs(e.ResourceCode) {
 			if r.RejectedKey != "" {

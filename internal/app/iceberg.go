@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/ingest"
@@ -50,27 +51,67 @@ func (a *App) publishIceberg(ctx context.Context, v *catalog.View, codes []strin
 	return nil
 }
 
-// icebergKeys adds to keys the Iceberg objects of the entry code that must stay: those of the
-// metadata the catalogue serves (its unexpired snapshots) and of the metadata over the snapshots
-// live keeps (expired ones still in their grace time, read by clients that loaded it before).
-// A table Iceberg cannot express has no objects to keep.
-func (a *App) icebergKeys(ctx context.Context, v *catalog.View, code string, live func(*catalog.Snapshot) bool, keys map[string]bool) error {
-	for _, kept := range []func(*catalog.Snapshot) bool{func(s *catalog.Snapshot) bool { return !s.Expired() }, live} {
-		t, ok, err := ingest.IcebergTable(ctx, v, a.Bucket, a.Bucket.Name(), code, kept)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			continue
-		}
-		p, err := iceberg.Prepare(t)
-		if err != nil {
-			a.log.Warn("iceberg metadata", "dataset", code, "err", err)
-			continue
-		}
-		for _, k := range p.Keys() {
-			keys[k] = true
-		}
+// icebergVersions is how many metadata versions of a table a collection keeps at most: the one
+// served and those before it, while every snapshot they list is kept. A reader that loaded one
+// of them shortly before the next commit still finds it.
+const icebergVersions = 10
+
+// icebergLive says, by its key, whether an Iceberg object of v's tables stays: a manifest or
+// manifest list of a snapshot live keeps, and a metadata file whose snapshots live keeps, one of
+// the newest icebergVersions. The version the catalogue serves lists unexpired snapshots only,
+// the newest of them last, so it always stays with everything it names; older versions go with
+// the first of their snapshots, never naming a file that is gone.
+func icebergLive(v *catalog.View, live func(*catalog.Snapshot) bool) func(key string) bool {
+	type table struct {
+		ours      map[string]bool
+		iceberg   map[int64]bool
+		liveSeq   map[int64]bool
+		newestSeq int64 // the sequence of the icebergVersions-th newest live snapshot
 	}
-	return nil
+	tables := map[string]*table{}
+	for _, e := range v.Entries() {
+		t := &table{ours: map[string]bool{}, iceberg: map[int64]bool{}, liveSeq: map[int64]bool{}}
+		all := v.Snapshots(e.ResourceCode) // newest first; sequences as ingest.IcebergTable numbers them
+		n := 0
+		for i, s := range all {
+			if !live(s) {
+				continue
+			}
+			seq := int64(len(all) - i)
+			t.ours[s.ID], t.iceberg[iceberg.SnapshotID(s.ID)], t.liveSeq[seq] = true, true, true
+			if n++; n <= icebergVersions {
+				t.newestSeq = seq
+			}
+		}
+		tables[e.Table] = t
+	}
+	return func(key string) bool {
+		rest, ok := strings.CutPrefix(key, "tables/")
+		if !ok {
+			return false
+		}
+		name, _, _ := strings.Cut(rest, "/")
+		t := tables[name]
+		if t == nil {
+			return false
+		}
+		k, ok := iceberg.ParseKey(name, key)
+		switch {
+		case !ok:
+			return false
+		case k.Kind == iceberg.KindManifest:
+			return t.ours[k.Snapshot]
+		case k.Kind == iceberg.KindManifestList:
+			return t.iceberg[k.IcebergID]
+		}
+		if k.Last < t.newestSeq {
+			return false
+		}
+		for seq := k.First; seq <= k.Last; seq++ {
+			if !t.liveSeq[seq] {
+				return false
+			}
+		}
+		return true
+	}
 }

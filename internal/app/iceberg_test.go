@@ -575,3 +575,42 @@ func TestIcebergPartitionValuesEscaped(t *testing.T) {
 	require.Contains(t, tables, "ice_sites")
 	assert.Len(t, scanRows(t, tables["ice_sites"], e), 4)
 }
+
+// TestIcebergOldVersionsCollected: without retention, a collection keeps the newest ten metadata
+// versions (the one served among them) and every manifest and manifest list of the snapshots,
+// and removes the older versions; the table reads as before.
+func TestIcebergOldVersionsCollected(t *testing.T) {
+	env := newMatrixEnv(t)
+	ctx := context.Background()
+	reader := env.principal("ice-reader", catalog.RoleAnalyst, schemas.Core)
+	env.addIceEntry(t, nil)
+	for i := range icebergVersions + 2 {
+		env.load(t, iceCode, "", iceHeader+iceRows("万州区", fmt.Sprintf("2025-01-%02d", i+1), 2, 10*i))
+	}
+	count := func() (metadata, avro int) {
+		require.NoError(t, env.a.Bucket.Iter(ctx, iceberg.MetadataDir(iceTable), func(k string) error {
+			switch {
+			case strings.HasSuffix(k, ".metadata.json"):
+				metadata++
+			case strings.HasSuffix(k, ".avro"):
+				avro++
+			}
+			return nil
+		}))
+		return
+	}
+	metadata, avro := count()
+	require.Equal(t, icebergVersions+2, metadata, "one version per commit")
+	gc := DefaultGCConfig()
+	gc.MinAge = 0
+	_, err := env.a.collect(ctx, gc, time.Now().Add(time.Hour), false)
+	require.NoError(t, err)
+	metadata, kept := count()
+	assert.Equal(t, icebergVersions, metadata, "the newest versions stay")
+	assert.Equal(t, avro, kept, "every manifest and list of a kept snapshot stays")
+	served := env.icePlan(t, iceCode).MetadataKey
+	ok, err := present(env.a, served)
+	require.NoError(t, err)
+	assert.True(t, ok)
+	env.checkIceberg(t, reader)
+}

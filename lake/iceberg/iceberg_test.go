@@ -179,3 +179,24 @@ func TestURI(t *testing.T) {
 	assert.Equal(t, "s3://b/p/"+key, URI("s3://b/p/", key), "object names are opaque")
 	assert.Equal(t, "s3://b/tables/t", TableLocation("s3://b/", "t"))
 }
+
+// TestParseKey: every key a publication writes says what it is.
+func TestParseKey(t *testing.T) {
+	p, err := Prepare(Table{Name: "t", Location: "file:///lake", Snapshots: history()})
+	require.NoError(t, err)
+	for i, sp := range p.snaps {
+		k, ok := ParseKey("t", sp.manifestKey)
+		require.True(t, ok, sp.manifestKey)
+		assert.Equal(t, Key{Kind: KindManifest, Snapshot: sp.s.Manifest.SnapshotID}, k)
+		k, ok = ParseKey("t", sp.listKey)
+		require.True(t, ok, sp.listKey)
+		assert.Equal(t, Key{Kind: KindManifestList, IcebergID: SnapshotID(sp.s.Manifest.SnapshotID)}, k, "snapshot %d", i)
+	}
+	k, ok := ParseKey("t", p.MetadataKey)
+	require.True(t, ok, p.MetadataKey)
+	assert.Equal(t, Key{Kind: KindMetadata, First: 1, Last: 3}, k)
+	for _, other := range []string{"tables/t/metadata/s1.json", "tables/t/data/x.parquet", "tables/u/metadata/" + strings.TrimPrefix(p.MetadataKey, "tables/t/metadata/")} {
+		_, ok := ParseKey("t", other)
+		assert.False(t, ok, other)
+	}
+}

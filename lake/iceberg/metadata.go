@@ -74,7 +74,7 @@ func (p *Plan) planMetadata() error {
 	sum := sha256.Sum256(data)
 	last := p.snaps[len(p.snaps)-1]
 	p.Metadata = data
-	p.MetadataKey = fmt.Sprintf("%s%05d-%s.metadata.json", MetadataDir(p.t.Name), last.s.Sequence, hex.EncodeToString(sum[:8]))
+	p.MetadataKey = fmt.Sprintf("%s%05d-%05d-%s.metadata.json", MetadataDir(p.t.Name), last.s.Sequence, p.snaps[0].s.Sequence, hex.EncodeToString(sum[:8]))
 	return nil
 }
 
