@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"net"
@@ -208,6 +209,10 @@ func TestClusterSurvivesLosingNodes(t *testing.T) {
 		st, code, err := c.status(next, c.token)
 		return err == nil && code == 200 && !st.Ready
 	}, 10*time.Second, 20*time.Millisecond, "a lone node stays leader")
+	require.Eventually(t, func() bool {
+		code, body := httpGet(next, "/readyz", "")
+		return code == http.StatusServiceUnavailable && strings.Contains(body, "目录集群尚无主节点")
+	}, 10*time.Second, 20*time.Millisecond, "/readyz of a node without a leader says so")
 	noQuorum := ackedNow()
 	time.Sleep(2 * time.Second)
 	require.Equal(t, noQuorum, ackedNow(), "no write is acknowledged by one node of three")
@@ -354,8 +359,34 @@ func TestClusterStatusNeedsAdministrator(t *testing.T) {
 	r := other.gql(context.Background(), secret, `{ departments { code } }`, nil, mustUint(t, idx))
 	require.True(t, r.ok(), "%v %v", r.err, r.errs)
 	require.Equal(t, http.StatusUnauthorized, get(""))
+	for _, n := range c.nodes {
+		code, body := httpGet(n, "/readyz", "")
+		require.Equal(t, http.StatusOK, code, body)
+	}
+	_, metrics := httpGet(leader, "/metrics", c.token)
+	require.Contains(t, metrics, "ecolake_raft_leader_ready 1")
+	require.Contains(t, metrics, `ecolake_raft_state{state="Leader"} 1`)
+	require.Contains(t, metrics, "ecolake_raft_commit_index")
+	_, metrics = httpGet(follower, "/metrics", c.token)
+	require.Contains(t, metrics, `ecolake_raft_state{state="Follower"} 1`)
+	require.Contains(t, metrics, "ecolake_raft_leader_known 1")
 	require.Equal(t, http.StatusForbidden, get(secret), "a steward may not read the cluster's digest")
 	require.Equal(t, http.StatusOK, get(c.token))
+}
+
+// httpGet answers GET path on n, with token when not empty.
+func httpGet(n *clusterNode, path, token string) (int, string) {
+	req, _ := http.NewRequest("GET", "http://"+n.http+path, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := gqlClient.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(raw)
 }
 
 func mustUint(t *testing.T, s string) uint64 {
