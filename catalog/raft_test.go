@@ -248,3 +248,33 @@ func TestReplicaFollowsCheckpointAndFeed(t *testing.T) {
 	require.Nil(t, frames)
 	require.Equal(t, r.Index(), last)
 }
+
+// TestStaleBatchRefusedAlike: a committed batch whose first index does not follow the applied
+// index (one built by a deposed leader on a state that moved on) changes nothing and is refused
+// with the same error on any node, so nodes stay equal.
+func TestStaleBatchRefusedAlike(t *testing.T) {
+	c := newTestCluster(t, 0)
+	ctx := context.Background()
+	l := c.leader()
+	require.NoError(t, c.nodes[l].PutDepartment(ctx, dept("A1", "部门")))
+	before := c.nodes[l].Index()
+	require.NoError(t, c.nodes[l].PutDepartment(ctx, dept("A2", "部门")))
+	frames, _, err := c.nodes[l].Feed(ctx, before, time.Second) // the batch of A2
+	require.NoError(t, err)
+	digest := c.converged(c.nodes[l].Index())
+	for i, n := range c.nodes {
+		n.mu.Lock()
+		err := n.applyFramesLocked(frames) // A2's batch once more: its index is taken
+		n.mu.Unlock()
+		require.ErrorIs(t, err, errStaleBatch, "node %d", i)
+		_, d, err := n.StateDigest()
+		require.NoError(t, err)
+		require.Equal(t, digest, d, "node %d changed", i)
+	}
+	// And through raft: every node refuses it, and writes go on after it.
+	f := c.nodes[l].raft.r.Apply(encodeRaftBatch("stale", frames), time.Second)
+	require.NoError(t, f.Error())
+	require.ErrorIs(t, f.Response().(error), errStaleBatch)
+	require.NoError(t, c.nodes[l].PutDepartment(ctx, dept("A3", "部门")))
+	c.converged(c.nodes[l].Index())
+}
