@@ -18,8 +18,8 @@ import (
 	"github.com/cqeco/ecolake/lake/iceberg"
 )
 
-// TestIcebergDerivedEntry: a derived entry commits through the loads' commit, so its
-// materialisations are published as Iceberg snapshots too, and iceberg-go reads from the
+// TestIcebergDerivedEntry: a derived entry commits through the loads' commit, so once its table is
+// read through Iceberg its materialisations are published as Iceberg snapshots too, and iceberg-go reads from the
 // metadata file exactly the rows DuckDB reads from the snapshot's files.
 func TestIcebergDerivedEntry(t *testing.T) {
 	e := derivedEnv(t)
@@ -27,6 +27,9 @@ func TestIcebergDerivedEntry(t *testing.T) {
 	e.loadInputs()
 	res, err := e.svc.Materialise(ctx, catalog.Operator(), monthlyCode)
 	require.NoError(t, err, res.Summary())
+	// Read through Iceberg once (as the catalogue's load of the table does): commits publish.
+	_, err = PublishIceberg(ctx, e.cat.View(), e.bucket, monthlyCode)
+	require.NoError(t, err)
 	e.load(hourlyCode, "district,measured_at,pm25\n渝中区,2025-02-10 08:00:00,30\n江北区,2025-03-01 00:00:00,28\n")
 	res, err = e.svc.Materialise(ctx, catalog.Operator(), monthlyCode)
 	require.NoError(t, err, res.Summary())

@@ -13,12 +13,13 @@ import (
 	"github.com/cqeco/ecolake/lake/iceberg"
 )
 
-// Iceberg metadata is published by the load's commit right after the catalogue took the snapshot
-// (ingest.PublishIceberg), again on demand whenever the Iceberg catalogue loads a table (which
-// catches up snapshots committed before publication existed, or whose publication a crash cut
-// short: writing what is already there is a no-op), and by the collection after retention expired
-// snapshots, before their files go. Each is built from a catalogue view, so only committed,
-// unexpired snapshots are ever named.
+// Iceberg metadata is published whenever the Iceberg catalogue loads a table (which catches up
+// snapshots committed before, or whose publication a crash cut short: writing what is already
+// there is a no-op); once a table has been read so, also by each load's commit right after the
+// catalogue took the snapshot, and by the collection after retention expired snapshots, before
+// their files go (ingest.PublishIcebergIfRead). Tables nobody reads through Iceberg get no
+// metadata. Each publication is built from a catalogue view, so only committed, unexpired
+// snapshots are ever named.
 
 // icebergTables is the api.IcebergTables of the App's lake.
 type icebergTables struct{ bucket lake.Bucket }
@@ -36,7 +37,8 @@ func (a *App) icebergRoutes() *api.Iceberg {
 	return &api.Iceberg{Cat: a.Cat, Tables: icebergTables{a.Bucket}, Query: a.Query, Log: a.log}
 }
 
-// publishIceberg publishes the Iceberg metadata of the entries codes in v.
+// publishIceberg publishes the Iceberg metadata of the entries codes in v that are read through
+// Iceberg.
 func (a *App) publishIceberg(ctx context.Context, v *catalog.View, codes []string) error {
 	done := map[string]bool{}
 	for _, code := range codes {
@@ -44,7 +46,7 @@ func (a *App) publishIceberg(ctx context.Context, v *catalog.View, codes []strin
 			continue
 		}
 		done[code] = true
-		if _, err := ingest.PublishIceberg(ctx, v, a.Bucket, code); err != nil {
+		if err := ingest.PublishIcebergIfRead(ctx, v, a.Bucket, code); err != nil {
 			return fmt.Errorf("publish iceberg metadata of %s: %w", code, err)
 		}
 	}

@@ -1,8 +1,13 @@
 package iceberg
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/cqeco/ecolake/lake"
 )
 
 // Object kinds of a table's Iceberg metadata.
@@ -57,4 +62,25 @@ func ParseKey(table, key string) (k Key, ok bool) {
 		return Key{Kind: KindManifestList, IcebergID: n}, true
 	}
 	return k, false
+}
+
+// errFound stops a listing at the first metadata file.
+var errFound = errors.New("found")
+
+// Published reports whether any metadata version of table is in b: a table read through Iceberg
+// at least once, whose next snapshots are then published as they are committed.
+func Published(ctx context.Context, b lake.BucketReader, table string) (bool, error) {
+	err := b.Iter(ctx, MetadataDir(table), func(key string) error {
+		if k, ok := ParseKey(table, key); ok && k.Kind == KindMetadata {
+			return errFound
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, errFound):
+		return true, nil
+	case err != nil:
+		return false, fmt.Errorf("iceberg metadata of %s: %w", table, err)
+	}
+	return false, nil
 }
