@@ -95,7 +95,7 @@ func (s *Store) openRaft(ctx context.Context) error {
 		return fmt.Errorf("create raft dir: %w", err)
 	}
 	s.durable.Store(s.head.Snapshot())
-	hlog := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Warn, Output: os.Stderr})
+	hlog := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Warn, Output: raftLog{s.log}, JSONFormat: true})
 	logs, err := raftboltdb.NewBoltStore(filepath.Join(dir, "raft.db"))
 	if err != nil {
 		return fmt.Errorf("open raft log: %w", err)

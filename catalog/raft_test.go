@@ -2,11 +2,13 @@ package catalog
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -277,4 +279,18 @@ func TestStaleBatchRefusedAlike(t *testing.T) {
 	require.ErrorIs(t, f.Response().(error), errStaleBatch)
 	require.NoError(t, c.nodes[l].PutDepartment(ctx, dept("A3", "部门")))
 	c.converged(c.nodes[l].Index())
+}
+
+// TestRaftLogGoesToSlog: raft's lines reach the store's logger at their level, with their fields.
+func TestRaftLogGoesToSlog(t *testing.T) {
+	var b strings.Builder
+	w := raftLog{slog.New(slog.NewJSONHandler(&b, nil))}
+	_, err := w.Write([]byte(`{"@level":"error","@message":"failed to contact","@module":"raft","server-id":"n2"}` + "\n"))
+	require.NoError(t, err)
+	var rec map[string]any
+	require.NoError(t, json.Unmarshal([]byte(b.String()), &rec))
+	require.Equal(t, "ERROR", rec["level"])
+	require.Equal(t, "failed to contact", rec["msg"])
+	require.Equal(t, "raft", rec["component"])
+	require.Equal(t, "n2", rec["server-id"])
 }
