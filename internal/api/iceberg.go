@@ -211,6 +211,14 @@ func (h *Iceberg) handleTable(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, http.StatusForbidden, "ForbiddenException", Message(refusal))
 		return
 	}
+	if r.Method == http.MethodHead { // whether it exists: nothing is published or read
+		if e.CurrentSnapshot == "" {
+			notFound()
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
 	loc, meta, ok, err := h.Tables.IcebergMetadata(r.Context(), v, e.ResourceCode)
 	if err != nil {
 		h.failErr(w, err)
@@ -218,10 +226,6 @@ func (h *Iceberg) handleTable(w http.ResponseWriter, r *http.Request) {
 	}
 	if !ok {
 		notFound()
-		return
-	}
-	if r.Method == http.MethodHead {
-		w.WriteHeader(http.StatusNoContent)
 		return
 	}
 	if err := h.record(r, p, name, start, nil); err != nil {

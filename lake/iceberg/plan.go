@@ -16,8 +16,8 @@ import (
 type entry struct {
 	status   ice.ManifestEntryStatus
 	file     lake.DataFile
-	snapshot int64 // the Iceberg snapshot that added it
-	seq      int64 // its data sequence number
+	snapshot int64 // the Iceberg snapshot it is attributed to (planSnapshots)
+	seq      int64 // its data and file sequence number
 }
 
 // snapPlan is what one snapshot publishes.
