@@ -266,7 +266,7 @@ func TestIcebergSecondReader(t *testing.T) {
 	env := newMatrixEnv(t)
 	ctx := context.Background()
 	reader := env.principal("ice-reader", catalog.RoleAnalyst, schemas.Core)
-	e := env.addIceEntry(t, nil)
+	env.addIceEntry(t, nil)
 
 	env.load(t, iceCode, "", iceHeader+iceRows("万州区", "2025-01-05", 6, 0)+iceRows("江北区", "2025-02-07", 4, 100))
 	env.checkIceberg(t, reader)
@@ -285,7 +285,7 @@ func TestIcebergSecondReader(t *testing.T) {
 	assert.NotEqual(t, "0", snap.Summary.Properties["deleted-data-files"])
 
 	// An item added: a second schema; the older files read it as null.
-	e, err = env.a.Cat.View().Entry(iceCode)
+	e, err := env.a.Cat.View().Entry(iceCode)
 	require.NoError(t, err)
 	items := append(e.Items.Slice(), catalog.Item{Name: "备注", Field: "note", Type: schemas.String, Grade: schemas.General1})
 	e.Items = catalog.ItemsOf(items...)
@@ -540,7 +540,7 @@ func TestIcebergRemovedItemNotDeclared(t *testing.T) {
 	env := newMatrixEnv(t)
 	ctx := context.Background()
 	reader := env.principal("ice-reader", catalog.RoleAnalyst, schemas.Core)
-	e := env.addIceEntry(t, nil)
+	env.addIceEntry(t, nil)
 	env.load(t, iceCode, "", iceHeader+iceRows("万州区", "2025-01-05", 3, 0))
 	env.load(t, iceCode, "", iceHeader+iceRows("江北区", "2025-02-05", 3, 10))
 	e, err := env.a.Cat.View().Entry(iceCode)
