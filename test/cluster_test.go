@@ -314,7 +314,7 @@ func (h *history) ackedWrites() int {
 // whose REST writes reach the leader, and read back on another node with the index the write
 // returned.
 func TestClusterStatusNeedsAdministrator(t *testing.T) {
-	c := startCluster(t)
+	c := startCluster(t, "--cluster-min-index-wait", "300ms")
 	leader, _ := c.waitLeader(30 * time.Second)
 	var follower, other *clusterNode
 	for _, n := range c.nodes {
@@ -355,7 +355,7 @@ func TestClusterStatusNeedsAdministrator(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	// The status door is below the read index: wait for the token's index through a read first.
+	// The steward reads on another node through the index its token was created at.
 	r := other.gql(context.Background(), secret, `{ departments { code } }`, nil, mustUint(t, idx))
 	require.True(t, r.ok(), "%v %v", r.err, r.errs)
 	require.Equal(t, http.StatusUnauthorized, get(""))
@@ -363,6 +363,18 @@ func TestClusterStatusNeedsAdministrator(t *testing.T) {
 		code, body := httpGet(n, "/readyz", "")
 		require.Equal(t, http.StatusOK, code, body)
 	}
+	// An index the cluster has not reached is waited for a bounded time, then refused; a
+	// malformed one is refused at once.
+	r = other.gql(context.Background(), c.token, `{ departments { code } }`, nil, mustUint(t, idx)+1_000_000)
+	require.False(t, r.ok())
+	require.Contains(t, strings.Join(r.errs, " "), "未追上所要求的版本")
+	bad, _ := http.NewRequest("GET", "http://"+other.http+"/api/v1/cluster", nil)
+	bad.Header.Set("Authorization", "Bearer "+c.token)
+	bad.Header.Set("X-Ecolake-Min-Index", "昨天")
+	resp, err := http.DefaultClient.Do(bad)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
 	_, metrics := httpGet(leader, "/metrics", c.token)
 	require.Contains(t, metrics, "ecolake_raft_leader_ready 1")
 	require.Contains(t, metrics, `ecolake_raft_state{state="Leader"} 1`)

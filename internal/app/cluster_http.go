@@ -245,8 +245,12 @@ type clusterStatus struct {
 }
 
 // handleClusterStatus answers GET /api/v1/cluster: this node's raft state and a digest of its
-// whole catalogue, to compare nodes. Only a principal catalog.MayInspectCluster allows.
+// whole catalogue, to compare nodes (after X-Ecolake-Min-Index, as any read). Only a principal
+// catalog.MayInspectCluster allows.
 func (a *App) handleClusterStatus(w http.ResponseWriter, r *http.Request) {
+	if !a.waitMinIndex(w, r) { // first: the caller's token may be in what it waits for
+		return
+	}
 	if !a.clusterPrincipal(w, r, catalog.MayInspectCluster, "无权查看目录集群状态: 仅限可见核心数据的系统管理员") {
 		return
 	}
