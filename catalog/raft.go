@@ -348,3 +348,27 @@ func (s *Store) shutdownRaft() error {
 	errs = append(errs, n.trans.Close(), n.logs.Close())
 	return errors.Join(errs...)
 }
+
+// checkDirMode refuses to open a cluster node's catalogue directory as a single node (whose
+// journal would be written beside raft's log and never read by the node), and a single node's
+// directory as a cluster node (whose journal raft would never read: the node would start empty).
+func checkDirMode(cfg Config) error {
+	if cfg.Replica {
+		return nil
+	}
+	_, err := os.Stat(filepath.Join(cfg.Dir, raftDirName, "raft.db"))
+	clusterDir := err == nil
+	segs, err := listSegments(cfg.Dir)
+	if err != nil {
+		return err
+	}
+	_, err = os.Stat(filepath.Join(cfg.Dir, checkpointName))
+	singleDir := len(segs) > 0 || err == nil
+	switch {
+	case cfg.Cluster == nil && clusterDir:
+		return &schemas.UserError{Msg: fmt.Sprintf("目录库 %s 属于目录集群节点 (raft), 不能以单机方式打开: 请以 --cluster 启动该节点, 或通过运行中的集群操作", cfg.Dir), Err: ErrInvalid}
+	case cfg.Cluster != nil && singleDir && !clusterDir:
+		return &schemas.UserError{Msg: fmt.Sprintf("目录库 %s 是单机目录库 (有日志或检查点), 不能直接作为集群节点启动 (集群只读 raft 日志, 会从空目录开始): 请用空的数据目录启动集群节点", cfg.Dir), Err: ErrInvalid}
+	}
+	return nil
+}

@@ -294,3 +294,33 @@ func TestRaftLogGoesToSlog(t *testing.T) {
 	require.Equal(t, "raft", rec["component"])
 	require.Equal(t, "n2", rec["server-id"])
 }
+
+// TestDirModeRefusals: a cluster node's directory is not opened as a single node's, nor a single
+// node's as a cluster node's (it would start empty beside its journal).
+func TestDirModeRefusals(t *testing.T) {
+	ctx := context.Background()
+	log := slog.New(slog.DiscardHandler)
+	clusterDir := t.TempDir()
+	addr := freeLoopback(t)
+	cfg := DefaultConfig()
+	cfg.Dir = clusterDir
+	cfg.Cluster = &ClusterConfig{NodeID: "n1", BindAddr: addr, Peers: []ClusterPeer{{ID: "n1", RaftAddr: addr}}}
+	s, err := Open(ctx, cfg, log)
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	cfg.Cluster = nil
+	_, err = Open(ctx, cfg, log)
+	require.ErrorIs(t, err, ErrInvalid)
+	require.Contains(t, err.Error(), "属于目录集群节点")
+
+	single := DefaultConfig()
+	single.Dir = t.TempDir()
+	s, err = Open(ctx, single, log)
+	require.NoError(t, err)
+	require.NoError(t, s.PutDepartment(ctx, dept("SOLO", "部门")))
+	require.NoError(t, s.Close())
+	single.Cluster = &ClusterConfig{NodeID: "n1", BindAddr: addr, Peers: []ClusterPeer{{ID: "n1", RaftAddr: addr}}}
+	_, err = Open(ctx, single, log)
+	require.ErrorIs(t, err, ErrInvalid)
+	require.Contains(t, err.Error(), "单机目录库")
+}

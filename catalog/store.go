@@ -86,6 +86,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkDirMode(cfg); err != nil {
+		lock.Close()
+		return nil, err
+	}
 	db, err := memdb.NewMemDB(dbSchema())
 	if err != nil {
 		lock.Close()
