@@ -11,9 +11,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// startQueryNode starts `serve --role query` following c's nodes with the administrator's token.
-func (c *testCluster) startQueryNode() *clusterNode {
-	q := &clusterNode{t: c.t, id: "q1", dir: c.t.TempDir(), http: freeAddr(c.t), env: []string{"ECOLAKE_CLUSTER_TOKEN=" + c.token}}
+// startQueryNode starts `serve --role query` following c's nodes with token.
+func (c *testCluster) startQueryNode(token string) *clusterNode {
+	q := &clusterNode{t: c.t, id: "q1", dir: c.t.TempDir(), http: freeAddr(c.t), env: []string{"ECOLAKE_CLUSTER_TOKEN=" + token}}
 	q.args = []string{"serve", "--data", q.dir, "--addr", q.http, "--scheduler=false", "--gc-interval", "0", "--role", "query"}
 	for _, n := range c.nodes {
 		peer := ""
@@ -66,7 +66,22 @@ func TestClusterQueryNode(t *testing.T) {
 	c := startCluster(t)
 	leader, _ := c.waitLeader(30 * time.Second)
 	putUntilAcknowledged(t, c, leader, "QBEFORE", "查询节点启动前")
-	q := c.startQueryNode()
+	// A query node whose token the cluster refuses gets no catalogue, and says so.
+	refused := c.startQueryNode("not-a-token")
+	require.Eventually(t, func() bool {
+		code, body := httpGet(refused, "/readyz", "")
+		return code == http.StatusServiceUnavailable && strings.Contains(body, "查询节点尚未从目录集群取得目录")
+	}, 10*time.Second, 50*time.Millisecond)
+	time.Sleep(time.Second)
+	code, _ := httpGet(refused, "/readyz", "")
+	require.Equal(t, http.StatusServiceUnavailable, code)
+	refused.kill()
+
+	q := c.startQueryNode(c.token)
+	require.Eventually(t, func() bool {
+		code, _ := httpGet(q, "/readyz", "")
+		return code == http.StatusOK
+	}, 30*time.Second, 50*time.Millisecond, "the query node is ready once it holds the catalogue")
 
 	idx := putUntilAcknowledged(t, c, q, "QVIA", "经查询节点写入")
 	require.Equal(t, "经查询节点写入", deptName(t, c, q, "QVIA", idx), "the query node reads its own write")
