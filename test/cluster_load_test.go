@@ -76,11 +76,10 @@ func (c *testCluster) restCreate(n *clusterNode, path, body, token string) map[s
 // loads is what a loader submitted: rows of acknowledged loads, and of loads whose outcome is
 // not known.
 type loads struct {
-	mu                sync.Mutex
-	acked, unknown    int
-	ackedN, unknownN  int
-	refusedN          int
-	lastAckedAnswered time.Time
+	mu               sync.Mutex
+	acked, unknown   int
+	ackedN, unknownN int
+	refusedN         int
 }
 
 // submit posts a CSV of n synthetic readings (tagged so that no two loads share a key) to n's
