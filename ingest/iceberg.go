@@ -79,25 +79,11 @@ func PublishIceberg(ctx context.Context, v *catalog.View, b lake.Bucket, code st
 	return iceberg.Publish(ctx, b, t)
 }
 
-// PublishIcebergIfRead is PublishIceberg for a table read through Iceberg before (one with a
-// metadata version in the lake); a table never read so is published when it first is.
-func PublishIcebergIfRead(ctx context.Context, v *catalog.View, b lake.Bucket, code string) error {
-	e, err := v.Entry(code)
-	if err != nil {
-		return err
-	}
-	if ok, err := iceberg.Published(ctx, b, e.Table); err != nil || !ok {
-		return err
-	}
-	_, err = PublishIceberg(ctx, v, b, code)
-	return err
-}
-
-// publishIceberg publishes the entry's Iceberg metadata right after a commit, when the table is
-// read through Iceberg. A failure leaves the commit as it is: the metadata is published again
-// when the Iceberg catalogue is asked for the table.
+// publishIceberg publishes the entry's Iceberg metadata right after a commit: every committed
+// snapshot is an Iceberg snapshot too. A failure leaves the commit as it is: the metadata is
+// published again when the Iceberg catalogue is asked for the table, or by the next commit.
 func (s *Service) publishIceberg(ctx context.Context, code string) {
-	if err := PublishIcebergIfRead(ctx, s.cat.View(), s.bucket, code); err != nil {
+	if _, err := PublishIceberg(ctx, s.cat.View(), s.bucket, code); err != nil {
 		s.log.Warn("publish iceberg metadata", "dataset", code, "err", err)
 	}
 }

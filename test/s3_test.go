@@ -37,9 +37,12 @@ func TestServeOnMinIO(t *testing.T) {
 	b, err := s3.New(ctx, s3.Config{Endpoint: m.Endpoint, Bucket: "ecolake", Prefix: "bureau", AccessKey: m.AccessKey, SecretKey: s3.Secret(m.SecretKey)})
 	require.NoError(t, err)
 	defer b.Close()
-	var parquet, manifests int
+	var parquet, manifests, iceberg int
 	require.NoError(t, b.Iter(ctx, "tables/air_emission_reduction_counts/", func(key string) error {
 		switch {
+		case strings.HasSuffix(key, ".metadata.json"):
+			iceberg++ // the snapshot published as Iceberg metadata too
+		case strings.HasSuffix(key, ".avro"): // its Iceberg manifest and manifest list
 		case strings.HasSuffix(key, ".parquet"):
 			parquet++
 		case strings.HasSuffix(key, ".json"):
@@ -49,5 +52,6 @@ func TestServeOnMinIO(t *testing.T) {
 	}))
 	assert.Equal(t, 1, parquet)
 	assert.Equal(t, 1, manifests)
+	assert.Equal(t, 1, iceberg)
 	s.stop(syscall.SIGTERM)
 }

@@ -13,13 +13,12 @@ import (
 	"github.com/cqeco/ecolake/lake/iceberg"
 )
 
-// Iceberg metadata is published whenever the Iceberg catalogue loads a table (which catches up
-// snapshots committed before, or whose publication a crash cut short: writing what is already
-// there is a no-op); once a table has been read so, also by each load's commit right after the
-// catalogue took the snapshot, and by the collection after retention expired snapshots, before
-// their files go (ingest.PublishIcebergIfRead). Tables nobody reads through Iceberg get no
-// metadata. Each publication is built from a catalogue view, so only committed, unexpired
-// snapshots are ever named.
+// Iceberg metadata is published by each load's commit right after the catalogue took the
+// snapshot, by the collection after retention expired snapshots, before their files go, and
+// whenever the Iceberg catalogue loads a table (which catches up snapshots committed before this
+// version, or whose publication a crash cut short: writing what is already there is a no-op).
+// Each publication is built from a catalogue view, so only committed, unexpired snapshots are
+// ever named.
 
 // icebergTables is the api.IcebergTables of the App's lake.
 type icebergTables struct{ bucket lake.Bucket }
@@ -37,8 +36,7 @@ func (a *App) icebergRoutes() *api.Iceberg {
 	return &api.Iceberg{Cat: a.Cat, Tables: icebergTables{a.Bucket}, Query: a.Query, Log: a.log}
 }
 
-// publishIceberg publishes the Iceberg metadata of the entries codes in v that are read through
-// Iceberg.
+// publishIceberg publishes the Iceberg metadata of the entries codes in v.
 func (a *App) publishIceberg(ctx context.Context, v *catalog.View, codes []string) error {
 	done := map[string]bool{}
 	for _, code := range codes {
@@ -46,7 +44,7 @@ func (a *App) publishIceberg(ctx context.Context, v *catalog.View, codes []strin
 			continue
 		}
 		done[code] = true
-		if err := ingest.PublishIcebergIfRead(ctx, v, a.Bucket, code); err != nil {
+		if _, err := ingest.PublishIceberg(ctx, v, a.Bucket, code); err != nil {
 			return fmt.Errorf("publish iceberg metadata of %s: %w", code, err)
 		}
 	}

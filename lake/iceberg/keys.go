@@ -67,8 +67,7 @@ func ParseKey(table, key string) (k Key, ok bool) {
 // errFound stops a listing at the first metadata file.
 var errFound = errors.New("found")
 
-// Published reports whether any metadata version of table is in b: a table read through Iceberg
-// at least once, whose next snapshots are then published as they are committed.
+// Published reports whether any metadata version of table is in b.
 func Published(ctx context.Context, b lake.BucketReader, table string) (bool, error) {
 	err := b.Iter(ctx, MetadataDir(table), func(key string) error {
 		if k, ok := ParseKey(table, key); ok && k.Kind == KindMetadata {
