@@ -63,7 +63,7 @@ test: $(MINIO) postgres chromium vet build
 # on BENCH_ENTRIES entries), plus the package benchmarks.
 bench: build
 	$(GO) run ./bench -rows $(BENCH_ROWS) -entries $(BENCH_ENTRIES) -lineage 10000
-	$(GO) run ./bench -rows 0 -cluster $(BENCH_ENTRIES) 2>/dev/null
+	$(GO) run ./bench -rows 0 -cluster $(BENCH_ENTRIES)
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./lake/... ./ingest/... ./query/...
 	$(GO) test -run '^$$' -bench 'ThreeFigures100k' -benchtime 5x ./catalog/
 
