@@ -72,6 +72,9 @@ type raftNode struct {
 	restores int  // snapshots restored since start
 	feed     feedRing
 	onLeader []func(ctx context.Context)
+	// lead ends when this node stops leading (or closes); nil while it does not lead.
+	lead       context.Context
+	leadCancel context.CancelFunc
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -181,6 +184,10 @@ func (s *Store) followLeadership(ctx context.Context, notify <-chan bool) {
 			if !leader {
 				s.mu.Lock()
 				n.ready = false
+				if n.leadCancel != nil {
+					n.leadCancel()
+					n.lead, n.leadCancel = nil, nil
+				}
 				s.resetHeadLocked(ErrNotLeader)
 				s.mu.Unlock()
 				s.log.Info("catalog cluster: leadership lost", "node", n.id)
@@ -197,14 +204,17 @@ func (s *Store) followLeadership(ctx context.Context, notify <-chan bool) {
 			}
 			s.resetHeadLocked(ErrNotLeader)
 			n.ready = true
+			if n.leadCancel != nil {
+				n.leadCancel()
+			}
+			n.lead, n.leadCancel = context.WithCancel(ctx)
+			lead := n.lead
 			hooks := append([]func(context.Context){s.seedOnLeader}, n.onLeader...)
 			s.mu.Unlock()
 			s.log.Info("catalog cluster: leader ready", "node", n.id, "index", s.Index())
-			go func() {
-				for _, h := range hooks {
-					h(ctx)
-				}
-			}()
+			for _, h := range hooks {
+				go h(lead)
+			}
 		}
 	}
 }
@@ -219,9 +229,10 @@ func (s *Store) seedOnLeader(ctx context.Context) {
 	}
 }
 
-// OnLeader registers fn to run, after the hooks registered before it, each time this node becomes the ready
-// leader of its cluster (at once if it is now). Start-up writes of a clustered service (the first
-// administrator, districts of the code list) go here. A single node never calls fn.
+// OnLeader registers fn to run, on a goroutine of its own, each time this node becomes the ready
+// leader of its cluster (at once if it is now), with a context that ends when it stops leading.
+// Start-up writes of a clustered service (the first administrator, districts of the code list)
+// and the background work that writes go here. A single node never calls fn.
 func (s *Store) OnLeader(fn func(ctx context.Context)) {
 	n := s.raft
 	if n == nil {
@@ -229,10 +240,10 @@ func (s *Store) OnLeader(fn func(ctx context.Context)) {
 	}
 	s.mu.Lock()
 	n.onLeader = append(n.onLeader, fn)
-	now := n.ready
+	lead := n.lead
 	s.mu.Unlock()
-	if now {
-		go fn(context.Background())
+	if lead != nil {
+		go fn(lead)
 	}
 }
 

@@ -324,3 +324,34 @@ func TestDirModeRefusals(t *testing.T) {
 	require.ErrorIs(t, err, ErrInvalid)
 	require.Contains(t, err.Error(), "单机目录库")
 }
+
+// TestOnLeaderContextEndsWithLeadership: work started for a leader (OnLeader) is told, through its
+// context, when the node stops leading, and the next leader's starts.
+func TestOnLeaderContextEndsWithLeadership(t *testing.T) {
+	c := newTestCluster(t, 0)
+	l := c.leader()
+	type led struct {
+		node int
+		ctx  context.Context
+	}
+	got := make(chan led, 10)
+	for i, n := range c.nodes {
+		n.OnLeader(func(ctx context.Context) { got <- led{i, ctx} })
+	}
+	first := <-got
+	require.Equal(t, l, first.node, "registered on the leader, it runs at once")
+	require.NoError(t, first.ctx.Err())
+	require.NoError(t, c.nodes[l].raft.r.LeadershipTransfer().Error())
+	select {
+	case <-first.ctx.Done():
+	case <-time.After(30 * time.Second):
+		t.Fatal("the old leader's work was not told it no longer leads")
+	}
+	select {
+	case next := <-got:
+		require.NotEqual(t, l, next.node)
+		require.NoError(t, next.ctx.Err())
+	case <-time.After(30 * time.Second):
+		t.Fatal("the new leader's work did not start")
+	}
+}

@@ -135,43 +135,59 @@ func (c *ClusterConfig) peerHTTP(id string) (*url.URL, bool) {
 }
 
 // leaderWork runs fn each time this node becomes the ready leader (a clustered service; never on a
-// query node) or once now (a single node). fn must be safe to run again.
+// query node), on a goroutine of its own, with a context that ends when it stops leading or ctx
+// ends; on a single node it runs fn(ctx) now. fn must be safe to run again.
 func (a *App) leaderWork(ctx context.Context, fn func(ctx context.Context)) {
 	if !a.cfg.Cluster.replicated() {
 		fn(ctx)
 		return
 	}
-	a.Cat.OnLeader(func(lctx context.Context) {
-		if ctx.Err() != nil || lctx.Err() != nil {
-			return
+	a.Cat.OnLeader(func(lead context.Context) {
+		both, cancel := context.WithCancel(lead)
+		defer cancel()
+		defer context.AfterFunc(ctx, cancel)()
+		if both.Err() == nil {
+			fn(both)
 		}
-		fn(ctx)
 	})
 }
 
-// leaderOnce runs start the first time this node becomes the ready leader (at once on a single
-// node); the stop it returned is called by the returned stop.
-func (a *App) leaderOnce(ctx context.Context, start func() (stop func())) (stop func()) {
+// whileLeader runs run, which works until its context ends, on the leader only and only while it
+// leads (on a single node, from now on): background work that writes, or that judges the shared
+// lake by the catalogue (gc), must not run on a node whose catalogue may lag. The returned wait
+// stops it and waits for it to return.
+func (a *App) whileLeader(ctx context.Context, run func(ctx context.Context)) (wait func()) {
+	ctx, cancel := context.WithCancel(ctx)
 	var (
-		mu      sync.Mutex
-		started bool
-		stopped bool
-		stopFn  func()
+		mu     sync.Mutex
+		wg     sync.WaitGroup
+		closed bool
 	)
-	a.leaderWork(ctx, func(context.Context) {
+	start := func() bool {
 		mu.Lock()
 		defer mu.Unlock()
-		if started || stopped {
-			return
+		if closed {
+			return false
 		}
-		started, stopFn = true, start()
-	})
+		wg.Add(1)
+		return true
+	}
+	if !a.cfg.Cluster.replicated() {
+		start()
+		go func() { defer wg.Done(); run(ctx) }()
+	} else {
+		a.leaderWork(ctx, func(lead context.Context) {
+			if start() {
+				defer wg.Done()
+				run(lead)
+			}
+		})
+	}
 	return func() {
+		cancel()
 		mu.Lock()
-		defer mu.Unlock()
-		stopped = true
-		if stopFn != nil {
-			stopFn()
-		}
+		closed = true
+		mu.Unlock()
+		wg.Wait()
 	}
 }

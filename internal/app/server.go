@@ -73,35 +73,20 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr st
 		defer a.followCatalogue(ctx)() // stopped before the catalogue closes
 	}
 	go a.expireAudit(ctx, time.Hour)
-	// The figures' daily history is written until Serve returns, before the catalogue closes.
-	// In a cluster they start on the first leadership this node takes (leaderOnce).
-	defer a.leaderOnce(ctx, func() func() {
-		rctx, stopRecorder := context.WithCancel(ctx)
-		recorderDone := make(chan struct{})
-		go func() { defer close(recorderDone); a.figureRecorder(log).run(rctx) }()
-		return func() { stopRecorder(); <-recorderDone }
-	})()
+	// The figures' daily history is written until Serve returns, before the catalogue closes. In
+	// a cluster this, gc and the scheduler run on the leader only, while it leads (whileLeader).
+	defer a.whileLeader(ctx, func(ctx context.Context) { a.figureRecorder(log).run(ctx) })()
 	// scheduled gc (gc_schedule.go), stopped before the catalogue closes
-	defer a.leaderOnce(ctx, func() func() { return a.startGC(ctx) })()
-	schedDone := make(chan struct{})
+	defer a.whileLeader(ctx, func(ctx context.Context) {
+		stop := a.startGC(ctx)
+		<-ctx.Done()
+		stop()
+	})()
 	stopSched := func() {}
 	if cfg.Scheduler {
 		// Pulls under way when ctx ends see it and record their runs failed, committing nothing;
 		// the scheduler returns once they have, before the catalogue is closed.
-		var started bool // under leaderOnce's lock; final once stopSched has returned
-		stop := a.leaderOnce(ctx, func() func() {
-			started = true
-			go func() { defer close(schedDone); ingest.NewScheduler(a.Ingest, cfg.Schedule, log).Run(ctx) }()
-			return func() {}
-		})
-		stopSched = func() {
-			stop()
-			if !started {
-				close(schedDone) // never started (a node that has not led): nothing to wait for
-			}
-		}
-	} else {
-		close(schedDone)
+		stopSched = a.whileLeader(ctx, func(ctx context.Context) { ingest.NewScheduler(a.Ingest, cfg.Schedule, log).Run(ctx) })
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "data", cfg.DataDir, "lake", a.Bucket.Name(), "demo", cfg.Demo)
 	if ready != nil {
@@ -117,7 +102,6 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr st
 	defer cancel()
 	err = srv.Shutdown(sctx)
 	stopSched()
-	<-schedDone
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
 	}
