@@ -31,6 +31,9 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr st
 		}
 	}()
 	if cfg.Cluster.replicated() {
+		if cfg.Lake == "" || cfg.Lake == "file" {
+			log.Warn("cluster: the lake is this node's own folder; data loaded through the leader is readable only where the leader's lake is: use a shared s3:// lake")
+		}
 		if cfg.Demo {
 			return errors.New("集群模式 (--cluster 或 --role query) 不能载入演示目录 (--demo)")
 		}
