@@ -43,6 +43,9 @@ type Server struct {
 	// Metrics is the registry /metrics serves; nil: Routes makes one over the server's parts
 	// (once: a second Routes reuses it).
 	Metrics *Metrics
+	// Iceberg, when set, is the read-only Iceberg REST catalogue served under IcebergPrefix,
+	// with the request ids, logs and metrics of every other door.
+	Iceberg *Iceberg
 
 	probe *lakeProbe // the readiness probe of Bucket, when it is a Prober
 }
@@ -91,6 +94,9 @@ func (s *Server) Routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/lineage", s.handleLineageEvent)
 	mux.Handle(web.Prefix, web.Handler())
 	mux.HandleFunc("GET /{$}", s.handleIndex)
+	if s.Iceberg != nil {
+		mux.Handle(IcebergPrefix+"/", s.Iceberg.Handler())
+	}
 	return tracked(mux, s.Metrics.http, s.Log)
 }
 
@@ -162,6 +168,8 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 		"POST /api/v1/principals/{账号}/disable       停用账号 (系统管理员)\n"+
 		"GET|POST /api/v1/principals/{账号}/tokens    令牌 (系统管理员)\n"+
 		"POST /api/v1/tokens/{令牌}/revoke            吊销令牌 (系统管理员)\n"+
+		"GET  /api/v1/submissions/{请求号}/run         本账号以 X-Request-ID 发出的报送所开始的归集任务\n"+
+		"GET  /iceberg/v1/config, /iceberg/v1/namespaces/ecolake/tables/{表名}  Iceberg REST 目录 (只读; 仅无脱敏、无行范围限制的账号)\n"+
 		"GET  /ui/                                  网页界面 (目录、血缘、GraphiQL)\n"+
 		"GET  /healthz                              健康检查 (进程存活)\n"+
 		"GET  /readyz                               就绪检查 (目录库、数据湖、查询模式)\n"+

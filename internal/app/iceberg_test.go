@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -627,4 +628,24 @@ func TestIcebergOldVersionsCollected(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, ok)
 	env.checkIceberg(t, reader)
+}
+
+// The Iceberg catalogue is a door like the others: its answers carry the request id, and
+// /metrics counts its requests under its prefix.
+func TestIcebergDoorIsTracked(t *testing.T) {
+	env := newMatrixEnv(t)
+	reader := env.principal("ice-tracked", catalog.RoleAnalyst, schemas.Core)
+	admin := env.principal("ice-admin", catalog.RoleAdmin, schemas.Core)
+	req, err := http.NewRequest(http.MethodGet, env.srv.URL+api.IcebergPrefix+"/v1/config", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer tok-"+reader.ID)
+	req.Header.Set("X-Request-ID", "ice-req-42")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, "ice-req-42", resp.Header.Get("X-Request-ID"))
+	metrics := env.get(t, admin, "/metrics", http.StatusOK)
+	assert.Regexp(t, `ecolake_http_requests_total\{code="2xx",door="`+regexp.QuoteMeta(api.IcebergPrefix)+`/"\} [1-9]`, metrics)
+	assert.Contains(t, env.get(t, nil, "/", http.StatusOK), "/iceberg/v1/config", "the list of doors names it")
 }

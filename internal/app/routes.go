@@ -15,15 +15,12 @@ const (
 
 // Routes is the HTTP surface of the service: the doors of internal/api over the App's parts.
 func (a *App) Routes() http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle(api.IcebergPrefix+"/", a.icebergRoutes().Handler())
-	mux.Handle("/", a.serverRoutes())
-	return mux
+	return a.serverRoutes()
 }
 
 func (a *App) serverRoutes() http.Handler {
 	return (&api.Server{Cat: a.Cat, Bucket: a.Bucket, Ingest: a.Ingest, Query: a.Query,
 		Uploads: api.NewUploads(maxUploads, maxUploadsPerPrincipal), Log: a.log, Schedule: a.cfg.Schedule,
 		Cache: a.Cache, LastGC: a.gcResult, CollectionTarget: a.cfg.Targets.Collection,
-		HoldGC: a.holdGC}).Routes()
+		HoldGC: a.holdGC, Iceberg: a.icebergRoutes()}).Routes()
 }
