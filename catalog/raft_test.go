@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -354,4 +355,26 @@ func TestOnLeaderContextEndsWithLeadership(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the new leader's work did not start")
 	}
+}
+
+// TestClusterNodeReplacedWithEmptyDisk: a node whose disk was lost starts again, same id and
+// address, on an empty directory and is brought up to the cluster's state.
+func TestClusterNodeReplacedWithEmptyDisk(t *testing.T) {
+	c := newTestCluster(t, 0)
+	ctx := context.Background()
+	l := c.leader()
+	for i := range 30 {
+		require.NoError(t, c.nodes[l].PutDepartment(ctx, dept(fmt.Sprintf("E%02d", i), "部门")))
+	}
+	f := (l + 1) % 3
+	c.converged(c.nodes[l].Index())
+	c.stop(f)
+	require.NoError(t, os.RemoveAll(c.dirs[f]))
+	require.NoError(t, os.MkdirAll(c.dirs[f], 0o750))
+	require.NoError(t, c.nodes[l].PutDepartment(ctx, dept("WHILE_AWAY", "部门")))
+	c.start(f)
+	c.converged(c.nodes[l].Index())
+	got, err := c.nodes[f].View().Department("WHILE_AWAY")
+	require.NoError(t, err)
+	require.Equal(t, "部门", got.Name)
 }
