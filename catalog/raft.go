@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -75,6 +76,7 @@ type raftNode struct {
 	// lead ends when this node stops leading (or closes); nil while it does not lead.
 	lead       context.Context
 	leadCancel context.CancelFunc
+	gen        uint64 // leadership notifications seen
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -170,52 +172,73 @@ func (s *Store) openRaft(ctx context.Context) error {
 	return nil
 }
 
-// followLeadership turns raft's leadership notifications into the store's: on winning, wait
-// until the FSM has applied every earlier entry, then reset head and take writes; on losing,
-// stop taking writes at once.
+// followLeadership turns raft's leadership notifications into the store's: on winning, wait (on
+// a goroutine of its own: raft blocks on the notification channel, which is read on meanwhile)
+// until the FSM has applied every earlier entry, then reset head and take writes; on losing, stop
+// taking writes at once. Each notification moves a generation, so a barrier that ends after a
+// later loss or win changes nothing.
 func (s *Store) followLeadership(ctx context.Context, notify <-chan bool) {
 	n := s.raft
-	defer close(n.done)
+	var barriers sync.WaitGroup
+	defer func() {
+		barriers.Wait()
+		close(n.done)
+	}()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case leader := <-notify:
+			s.mu.Lock()
+			n.gen++
+			gen := n.gen
 			if !leader {
-				s.mu.Lock()
 				n.ready = false
 				if n.leadCancel != nil {
 					n.leadCancel()
 					n.lead, n.leadCancel = nil, nil
 				}
 				s.resetHeadLocked(ErrNotLeader)
-				s.mu.Unlock()
+			}
+			s.mu.Unlock()
+			if !leader {
 				s.log.Info("catalog cluster: leadership lost", "node", n.id)
 				continue
 			}
-			if err := n.r.Barrier(raftBarrierWait).Error(); err != nil {
-				s.log.Warn("catalog cluster: barrier after election failed", "node", n.id, "err", err)
-				continue
-			}
-			s.mu.Lock()
-			if n.r.State() != raft.Leader {
-				s.mu.Unlock()
-				continue
-			}
-			s.resetHeadLocked(ErrNotLeader)
-			n.ready = true
-			if n.leadCancel != nil {
-				n.leadCancel()
-			}
-			n.lead, n.leadCancel = context.WithCancel(ctx)
-			lead := n.lead
-			hooks := append([]func(context.Context){s.seedOnLeader}, n.onLeader...)
-			s.mu.Unlock()
-			s.log.Info("catalog cluster: leader ready", "node", n.id, "index", s.Index())
-			for _, h := range hooks {
-				go h(lead)
-			}
+			barriers.Add(1)
+			go func() {
+				defer barriers.Done()
+				s.becomeLeader(ctx, gen)
+			}()
 		}
+	}
+}
+
+// becomeLeader makes this node take writes once its FSM has applied every entry before its term,
+// unless leadership moved on meanwhile (gen), and starts the leader's hooks.
+func (s *Store) becomeLeader(ctx context.Context, gen uint64) {
+	n := s.raft
+	if err := n.r.Barrier(raftBarrierWait).Error(); err != nil {
+		s.log.Warn("catalog cluster: barrier after election failed", "node", n.id, "err", err)
+		return
+	}
+	s.mu.Lock()
+	if n.gen != gen || n.r.State() != raft.Leader || ctx.Err() != nil {
+		s.mu.Unlock()
+		return
+	}
+	s.resetHeadLocked(ErrNotLeader)
+	n.ready = true
+	if n.leadCancel != nil {
+		n.leadCancel()
+	}
+	n.lead, n.leadCancel = context.WithCancel(ctx)
+	lead := n.lead
+	hooks := append([]func(context.Context){s.seedOnLeader}, n.onLeader...)
+	s.mu.Unlock()
+	s.log.Info("catalog cluster: leader ready", "node", n.id, "index", s.Index())
+	for _, h := range hooks {
+		go h(lead)
 	}
 }
 
