@@ -77,7 +77,8 @@ func (g *engine) anyOf(facet string, codes []string) *roaring.Bitmap {
 }
 
 // find answers a checked query within scope s. Its longer words are verified within
-// verifyBudget documents; the documents left unsure are verified as a page reaches them.
+// verifyBudget bytes of prose; the documents left unsure are verified as a page reaches them
+// (pageBudget).
 func (g *engine) find(s catalog.Scope, pl *plan) selection {
 	match := g.scope(s, pl)
 	unsure := roaring.New()
@@ -154,8 +155,8 @@ func (g *engine) find(s catalog.Scope, pl *plan) selection {
 }
 
 // firstChecked is first, the unsure documents among bm verified with check (which takes what it
-// reads from *budget) and left out when they fail. It returns the documents found, the resource code of the
-// last document it looked at, and whether the budget ran out before k were found.
+// reads from *budget) and left out when they fail. It returns the documents found, the resource
+// code of the last document it looked at, and whether the budget ran out before k were found.
 func (g *engine) firstChecked(bm *roaring.Bitmap, after string, k int, unsure *roaring.Bitmap, check func(uint32) bool, budget *int) ([]uint32, string, bool) {
 	if unsure.IsEmpty() {
 		return g.first(bm, after, k), "", false
