@@ -56,6 +56,33 @@ func catalogBench(ctx context.Context, dir string, n int, writers []int) error {
 	return nil
 }
 
+// inParallel calls fn(i) for every i in [0, n) on writers goroutines, each taking the next i, and
+// returns the first error (a goroutine that meets one stops).
+func inParallel(n, writers int, fn func(i int) error) error {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				if err := fn(i); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
+
 // benchActors are the accounts the workflow runs as: a steward per department (a steward edits
 // only its own department's entries) and a reviewer, who may approve what it did not write.
 type benchActors struct {
@@ -156,37 +183,24 @@ func writeEntries(ctx context.Context, dir string, n, writers int) error {
 	}
 	marks := make([]mark, catalogSlices+1)
 	per := max(n/catalogSlices, 1)
-	var next, done, commands atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(chan error, writers)
+	var done, commands atomic.Int64
 	start := time.Now()
 	cpuBefore := processCPU()
 	marks[0] = mark{at: start}
 	var marksMu sync.Mutex
-	for range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				k, err := registerEntry(ctx, cat, actors, i, cats, districts)
-				c := commands.Add(int64(k))
-				if err != nil {
-					errs <- fmt.Errorf("entry %d: %w", i, err)
-					return
-				}
-				if d := done.Add(1); d%int64(per) == 0 && int(d/int64(per)) <= catalogSlices {
-					marksMu.Lock()
-					marks[d/int64(per)] = mark{at: time.Now(), commands: c}
-					marksMu.Unlock()
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	werr := inParallel(n, writers, func(i int) error {
+		k, err := registerEntry(ctx, cat, actors, i, cats, districts)
+		c := commands.Add(int64(k))
+		if err != nil {
+			return fmt.Errorf("entry %d: %w", i, err)
+		}
+		if d := done.Add(1); d%int64(per) == 0 && int(d/int64(per)) <= catalogSlices {
+			marksMu.Lock()
+			marks[d/int64(per)] = mark{at: time.Now(), commands: c}
+			marksMu.Unlock()
+		}
+		return nil
+	})
 	total := time.Since(start)
 	cpu := processCPU() - cpuBefore
 	if catalogProfile != "" {
@@ -200,10 +214,9 @@ func writeEntries(ctx context.Context, dir string, n, writers int) error {
 			}
 		}
 	}
-	close(errs)
-	if err := <-errs; err != nil {
+	if werr != nil {
 		cat.Close()
-		return err
+		return werr
 	}
 	closeStart := time.Now()
 	stats := cat.Stats()

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/cqeco/ecolake/catalog"
@@ -59,42 +58,25 @@ func latencyRun(ctx context.Context, dir string, nodes, entries, writers int) (l
 		return latency{}, err
 	}
 	cats, districts := fourDigitCategories(), schemas.AllDistricts()
-	var next atomic.Int64
 	var mu sync.Mutex
 	var took []time.Duration
-	errs := make(chan error, writers)
-	var wg sync.WaitGroup
 	start := time.Now()
-	for range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var mine []time.Duration
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= entries {
-					break
-				}
-				t := time.Now()
-				k, err := registerEntry(ctx, cat, actors, i, cats, districts)
-				if err != nil {
-					errs <- err
-					return
-				}
-				per := time.Since(t) / time.Duration(max(k, 1))
-				for range k {
-					mine = append(mine, per)
-				}
-			}
-			mu.Lock()
-			took = append(took, mine...)
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
+	err = inParallel(entries, writers, func(i int) error {
+		t := time.Now()
+		k, err := registerEntry(ctx, cat, actors, i, cats, districts)
+		if err != nil {
+			return err
+		}
+		per := time.Since(t) / time.Duration(max(k, 1))
+		mu.Lock()
+		for range k {
+			took = append(took, per)
+		}
+		mu.Unlock()
+		return nil
+	})
 	elapsed := time.Since(start)
-	close(errs)
-	if err := <-errs; err != nil {
+	if err != nil {
 		return latency{}, err
 	}
 	slices.Sort(took)
@@ -146,28 +128,10 @@ func writeThrough(ctx context.Context, cat *catalog.Store, n, writers int) error
 		return err
 	}
 	cats, districts := fourDigitCategories(), schemas.AllDistricts()
-	var next atomic.Int64
-	errs := make(chan error, writers)
-	var wg sync.WaitGroup
-	for range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				if _, err := registerEntry(ctx, cat, actors, i, cats, districts); err != nil {
-					errs <- err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	return <-errs
+	return inParallel(n, writers, func(i int) error {
+		_, err := registerEntry(ctx, cat, actors, i, cats, districts)
+		return err
+	})
 }
 
 // benchCluster is a catalogue of one node (no cluster: the journal) or of several (raft).
