@@ -161,12 +161,19 @@ func (f *follower) feed(ctx context.Context, base string) error {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 		return fmt.Errorf("feed: %s: %s", resp.Status, msg)
 	}
-	frames, err := io.ReadAll(resp.Body)
+	frames, err := io.ReadAll(io.LimitReader(resp.Body, maxFeedBytes+1))
 	if err != nil || len(frames) == 0 {
 		return err
 	}
+	if len(frames) > maxFeedBytes {
+		return fmt.Errorf("feed: more than %d bytes in one answer", maxFeedBytes)
+	}
 	return f.a.Cat.ApplyFeed(frames)
 }
+
+// maxFeedBytes bounds one answer of the feed a query node reads: a node sends about 8 MiB of
+// batches at most (catalog.Store.Feed), one batch more than that only as large as a write's.
+const maxFeedBytes = 64 << 20
 
 // queryForward is the cluster node a query node passes writes to: the last that answered.
 var queryForward atomic.Int64
