@@ -116,6 +116,9 @@ func openReport(ctx context.Context, dir, memProfile, cpuProfile string) error {
 		return true
 	})
 	before := liveHeap()
+	if memProfile != "" {
+		_ = writeHeapProfile(memProfile + ".preschema")
+	}
 	introspect := func(p *catalog.Principal) (time.Duration, error) {
 		t0 := time.Now()
 		res := svc.Do(ctx, p, query.Request{Query: `{ __schema { queryType { name } } }`})
@@ -207,8 +210,12 @@ func memoryNow() string {
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	return fmt.Sprintf("heap in use %.0f MB (live objects %.0f MB), sys %.0f MB, rss %.0f MB",
-		float64(ms.HeapInuse)/1e6, float64(ms.HeapAlloc)/1e6, float64(ms.Sys)/1e6, float64(procRSS())/1e6)
+	if os.Getenv("PAUSE") != "" {
+		fmt.Printf("DEBUG gcsys %d other %d stack %d mspan %d idle-unreleased %d buckhash %d\n", ms.GCSys>>20, ms.OtherSys>>20, ms.StackInuse>>20, ms.MSpanInuse>>20, (ms.HeapIdle-ms.HeapReleased)>>20, ms.BuckHashSys>>20)
+	}
+	return fmt.Sprintf("heap in use %.0f MB (live objects %.0f MB), sys %.0f MB, rss %.0f MB (anonymous %.0f MB, the binary and other files %.0f MB)",
+		float64(ms.HeapInuse)/1e6, float64(ms.HeapAlloc)/1e6, float64(ms.Sys)/1e6, float64(procRSS())/1e6,
+		float64(procField("/proc/self/status", "RssAnon:")*1024)/1e6, float64(procField("/proc/self/status", "RssFile:")*1024)/1e6)
 }
 
 // searchReport builds the directory's search index over the catalogue, as serve does at start,
@@ -268,6 +275,10 @@ func searchReport(ctx context.Context, cat *catalog.Store, memProfile string) st
 	}
 	slices.Sort(ds)
 	mem := memoryNow()
+	if os.Getenv("PAUSE") != "" {
+		fmt.Println("PAUSED", os.Getpid())
+		time.Sleep(40 * time.Second)
+	}
 	if memProfile != "" {
 		if err := writeHeapProfile(memProfile + ".search"); err != nil {
 			return "not measured: " + err.Error()

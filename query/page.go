@@ -84,27 +84,39 @@ type tablePage struct {
 	count func() (any, error) // the total, computed only when asked for
 }
 
-// pageField is the <table>_page root field of a table.
-func (s *Service) pageField(obj *graphql.Object, orderBy, where *graphql.InputObject, asOf *graphql.ArgumentConfig,
-	info *graphql.Object, base, title, code, table string) *graphql.Field {
-	nn := graphql.NewNonNull
-	page := graphql.NewObject(graphql.ObjectConfig{Name: base + "Page", Description: title + " 的一页", Fields: graphql.Fields{
-		"nodes":    field(nn(graphql.NewList(nn(obj))), "本页的行", func(p *tablePage) any { return p.nodes }),
-		"pageInfo": field(nn(info), "分页信息", func(p *tablePage) any { return p.info }),
-		"totalCount": {Type: nn(Long), Description: "符合条件的总行数 (另做一次计数查询, 不需要时请勿请求)",
-			Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(*tablePage).count() }},
-	}})
-	return &graphql.Field{Type: nn(page), Description: title + " 分页读取: 各页读取同一快照",
-		Args: graphql.FieldConfigArgument{
-			"where":   {Type: where},
-			"orderBy": {Type: graphql.NewList(nn(orderBy))},
-			"first":   {Type: graphql.Int, Description: "每页行数"},
-			"after":   {Type: graphql.String, Description: "上一页的 pageInfo.endCursor"},
-			"asOf":    asOf,
-		},
-		Resolve: func(p graphql.ResolveParams) (any, error) { return s.resolvePage(p, code, table) },
-	}
+// pageType is the type of a table's <table>_page answer (tablePage), whose rows are of obj.
+func pageType(obj *graphql.Object, base, title string) *graphql.Object {
+	return graphql.NewObject(graphql.ObjectConfig{Name: base + "Page", Description: title + " 的一页", Fields: graphql.FieldsThunk(func() graphql.Fields {
+		nn := graphql.NewNonNull
+		return graphql.Fields{
+			"nodes":      {Type: nn(graphql.NewList(nn(obj))), Description: "本页的行", Resolve: pageNodes},
+			"pageInfo":   {Type: nonNullPageInfo, Description: "分页信息", Resolve: pageInfoOf},
+			"totalCount": {Type: nonNullLong, Description: "符合条件的总行数 (另做一次计数查询, 不需要时请勿请求)", Resolve: pageCount},
+		}
+	})})
 }
+
+// The resolvers of every table's page type, and the wrapped types they share.
+var (
+	nonNullLong     = graphql.NewNonNull(Long)
+	nonNullPageInfo = graphql.NewNonNull(pageInfoType)
+)
+
+func pageNodes(p graphql.ResolveParams) (any, error) {
+	if tp, ok := p.Source.(*tablePage); ok {
+		return tp.nodes, nil
+	}
+	return nil, nil
+}
+
+func pageInfoOf(p graphql.ResolveParams) (any, error) {
+	if tp, ok := p.Source.(*tablePage); ok {
+		return tp.info, nil
+	}
+	return nil, nil
+}
+
+func pageCount(p graphql.ResolveParams) (any, error) { return p.Source.(*tablePage).count() }
 
 func (s *Service) resolvePage(p graphql.ResolveParams, code, table string) (any, error) {
 	field := table + "_page"

@@ -348,7 +348,10 @@ func (s *Service) buildSchema(g *generation, entries []*catalog.Entry, rd reader
 		s.figureHistoryFields(ct, fields)
 		s.viewerFields(ct.wf.grade, fields)
 		for i, e := range entries {
-			for name, f := range tables[i] {
+			if tables[i] == nil {
+				continue
+			}
+			for name, f := range tables[i].fields() {
 				if _, dup := fields[name]; dup {
 					s.log.Warn("query field name taken, skipped", "dataset", e.Table, "field", name)
 					continue
@@ -370,14 +373,14 @@ func (s *Service) buildSchema(g *generation, entries []*catalog.Entry, rd reader
 // others), from the shared cache (tableTypesFor), building what it lacks on every core: the
 // first whole schema over a province builds thousands of tables' types. The decisions are asked
 // first, in order, of the one view.
-func (s *Service) tableTypesOf(g *generation, entries []*catalog.Entry, rd reader, names map[string]string) []graphql.Fields {
+func (s *Service) tableTypesOf(g *generation, entries []*catalog.Entry, rd reader, names map[string]string) []*tableRoot {
 	decided := make([]catalog.Access, len(entries))
 	for i, e := range entries {
 		if _, ok := names[e.Table]; ok {
 			decided[i] = rd.decide(e)
 		}
 	}
-	out := make([]graphql.Fields, len(entries))
+	out := make([]*tableRoot, len(entries))
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	var panicked atomic.Value

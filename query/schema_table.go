@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/graphql-go/graphql"
 
@@ -50,16 +51,88 @@ func typeBase(table string, taken map[string]bool) string {
 	}
 }
 
-// tableFields returns the root fields of a queryable entry as a reader sees it (cols, its
-// visible columns; aggregatesOnly, no row fields): <table>, <table>_aggregate and <table>_page.
-// The resolvers capture only the entry's code: the entry itself is looked up again in the view
-// of the request, so that a request always sees the catalogue as it was when it started, and
-// the fields can be shared by every schema whose reader sees the table so (tableTypesFor).
-// An item's name and description document its field on the row type; the filter and aggregate
-// types, which repeat the items, give its name only. An aggregate's group values are rows of the
-// row type (the same fields, code names included). graphql-go keeps a type's field thunk as
-// long as the type, so the thunks capture the entry and its columns only.
-func (s *Service) tableFields(e *catalog.Entry, cols []Column, aggregatesOnly bool, base string) graphql.Fields {
+// tableRoot is one table's types as readers with one view of it see them (cols, its visible
+// columns; aggregatesOnly, no row fields), and what makes its root fields <table>,
+// <table>_aggregate and <table>_page (fields). The resolvers capture only the entry's code: the
+// entry itself is looked up again in the view of the request, so that a request always sees
+// the catalogue as it was when it started, and the types can be shared by every schema whose
+// reader sees the table so (tableTypesFor).
+//
+// A province's whole schema holds ten thousand tables' types, so what a table keeps is kept
+// small: graphql-go keeps a type's configuration beside the definitions it makes of it, so the
+// types are configured by thunks, whose maps are garbage once defined, and the root fields'
+// configurations, arguments included, are made again for each schema's root (fields) rather
+// than kept beside the definitions every root makes of them.
+type tableRoot struct {
+	obj, agg, page  *graphql.Object
+	where, orderBy  *graphql.InputObject
+	fieldEnum       *graphql.Enum
+	aggregatesOnly  bool
+	table           string
+	rowsDesc        string
+	aggDesc         string
+	pageDesc        string
+	rows, aggregate graphql.FieldResolveFn
+	pageOf          graphql.FieldResolveFn
+}
+
+// fields makes the table's root fields for one schema's root.
+func (t *tableRoot) fields() graphql.Fields {
+	nn := graphql.NewNonNull
+	asOf := &graphql.ArgumentConfig{Type: graphql.String, Description: asOfDescription}
+	f := graphql.Fields{
+		t.table + "_aggregate": {
+			Type:        nn(graphql.NewList(nn(t.agg))),
+			Description: t.aggDesc,
+			Args: graphql.FieldConfigArgument{
+				"where":   {Type: t.where},
+				"groupBy": {Type: graphql.NewList(nn(t.fieldEnum))},
+				"asOf":    asOf,
+			},
+			Resolve: t.aggregate,
+		},
+	}
+	if t.aggregatesOnly {
+		return f
+	}
+	f[t.table] = &graphql.Field{
+		Type:        nn(graphql.NewList(nn(t.obj))),
+		Description: t.rowsDesc,
+		Args: graphql.FieldConfigArgument{
+			"where":   {Type: t.where},
+			"orderBy": {Type: graphql.NewList(nn(t.orderBy))},
+			"limit":   {Type: graphql.Int, Description: "返回行数上限"},
+			"offset":  {Type: graphql.Int, Description: "跳过的行数"},
+			"asOf":    asOf,
+		},
+		Resolve: t.rows,
+	}
+	f[t.table+"_page"] = &graphql.Field{
+		Type:        nn(t.page),
+		Description: t.pageDesc,
+		Args: graphql.FieldConfigArgument{
+			"where":   {Type: t.where},
+			"orderBy": {Type: graphql.NewList(nn(t.orderBy))},
+			"first":   {Type: graphql.Int, Description: "每页行数"},
+			"after":   {Type: graphql.String, Description: "上一页的 pageInfo.endCursor"},
+			"asOf":    asOf,
+		},
+		Resolve: t.pageOf,
+	}
+	return f
+}
+
+// enumScratch lends the maps a table's field enum is configured with: graphql-go keeps an
+// enum's configuration beside the values it made of it and never reads it again, and a map
+// keeps its buckets once cleared, so one map per build goroutine serves every enum it makes.
+var enumScratch = sync.Pool{New: func() any { return graphql.EnumValueConfigMap{} }}
+
+// tableFields makes the types of a queryable entry as a reader sees it (see tableRoot). An
+// item's name and description document its field on the row type; the filter and aggregate
+// types, which repeat the items, give its name only. An aggregate's group values are rows of
+// the row type (the same fields, code names included). The thunks capture the entry and its
+// columns only.
+func (s *Service) tableFields(e *catalog.Entry, cols []Column, aggregatesOnly bool, base string) *tableRoot {
 	// items reads the entry's items once (they are stored packed): each thunk calls it once.
 	items := func() map[string]catalog.Item {
 		m := make(map[string]catalog.Item, e.Items.Len())
@@ -104,20 +177,22 @@ func (s *Service) tableFields(e *catalog.Entry, cols []Column, aggregatesOnly bo
 			return f
 		})})
 
-	enumVals := graphql.EnumValueConfigMap{}
+	enumVals := enumScratch.Get().(graphql.EnumValueConfigMap)
 	byField := items()
 	for _, c := range cols {
 		enumVals[c.Field] = &graphql.EnumValueConfig{Value: c.Field, Description: byField[c.Field].Name}
 	}
 	fieldEnum := graphql.NewEnum(graphql.EnumConfig{Name: base + "Field", Description: title + " 的字段", Values: enumVals})
-	// graphql-go keeps the configuration beside the values it made of it and never reads it
-	// again: a province's field enums would hold their values twice.
 	clear(enumVals)
+	enumScratch.Put(enumVals)
 
-	orderBy := graphql.NewInputObject(graphql.InputObjectConfig{Name: base + "OrderBy", Description: "排序", Fields: graphql.InputObjectConfigFieldMap{
-		"field":     {Type: graphql.NewNonNull(fieldEnum), Description: "排序字段"},
-		"direction": {Type: orderDirection, DefaultValue: "ASC", Description: "排序方向"},
-	}})
+	orderBy := graphql.NewInputObject(graphql.InputObjectConfig{Name: base + "OrderBy", Description: "排序",
+		Fields: graphql.InputObjectConfigFieldMapThunk(func() graphql.InputObjectConfigFieldMap {
+			return graphql.InputObjectConfigFieldMap{
+				"field":     {Type: graphql.NewNonNull(fieldEnum), Description: "排序字段"},
+				"direction": {Type: orderDirection, DefaultValue: "ASC", Description: "排序方向"},
+			}
+		})})
 
 	var numeric *graphql.Object
 	if slices.ContainsFunc(cols, func(c Column) bool { return c.Type.Numeric() }) {
@@ -132,59 +207,44 @@ func (s *Service) tableFields(e *catalog.Entry, cols []Column, aggregatesOnly bo
 			return f
 		})})
 	}
-
-	aggFields := graphql.Fields{
-		"count": {Type: graphql.NewNonNull(Long), Description: "行数"},
-	}
-	aggFields["group"] = &graphql.Field{Type: obj, Description: "分组字段的值 (groupBy 所列字段)"}
-	if numeric != nil {
-		aggFields["sum"] = &graphql.Field{Type: numeric, Description: "合计"}
-		aggFields["avg"] = &graphql.Field{Type: numeric, Description: "平均"}
-	}
-	if slices.ContainsFunc(cols, func(c Column) bool { return c.Type.Ordered() }) {
-		// The row type, as for group: a type of its own would repeat most of the items. A
-		// boolean item, which has no order, is refused when the aggregate is resolved.
-		aggFields["min"] = &graphql.Field{Type: obj, Description: "最小值 (布尔字段不适用)"}
-		aggFields["max"] = &graphql.Field{Type: obj, Description: "最大值 (布尔字段不适用)"}
-	}
-	agg := graphql.NewObject(graphql.ObjectConfig{Name: base + "Aggregate", Description: title + " 的统计", Fields: aggFields})
+	ordered := slices.ContainsFunc(cols, func(c Column) bool { return c.Type.Ordered() })
+	agg := graphql.NewObject(graphql.ObjectConfig{Name: base + "Aggregate", Description: title + " 的统计", Fields: graphql.FieldsThunk(func() graphql.Fields {
+		f := graphql.Fields{
+			"count": {Type: nonNullLong, Description: "行数"},
+			"group": {Type: obj, Description: "分组字段的值 (groupBy 所列字段)"},
+		}
+		if numeric != nil {
+			f["sum"] = &graphql.Field{Type: numeric, Description: "合计"}
+			f["avg"] = &graphql.Field{Type: numeric, Description: "平均"}
+		}
+		if ordered {
+			// The row type, as for group: a type of its own would repeat most of the items. A
+			// boolean item, which has no order, is refused when the aggregate is resolved.
+			f["min"] = &graphql.Field{Type: obj, Description: "最小值 (布尔字段不适用)"}
+			f["max"] = &graphql.Field{Type: obj, Description: "最大值 (布尔字段不适用)"}
+		}
+		return f
+	})})
 
 	code, table := e.ResourceCode, e.Table
-	asOf := &graphql.ArgumentConfig{Type: graphql.String, Description: asOfDescription}
-	fields := graphql.Fields{
-		table: {
-			Type:        graphql.NewNonNull(graphql.NewList(graphql.NewNonNull(obj))),
-			Description: title + fmt.Sprintf(" (超过 limit 的部分不返回, 响应的 extensions.truncated 会指明; 翻页请用 %s_page)", table),
-			Args: graphql.FieldConfigArgument{
-				"where":   {Type: where},
-				"orderBy": {Type: graphql.NewList(graphql.NewNonNull(orderBy))},
-				"limit":   {Type: graphql.Int, Description: "返回行数上限"},
-				"offset":  {Type: graphql.Int, Description: "跳过的行数"},
-				"asOf":    asOf,
-			},
-			Resolve: func(p graphql.ResolveParams) (any, error) {
-				return s.resolveRows(p, code, table)
-			},
+	return &tableRoot{
+		obj: obj, agg: agg, page: pageType(obj, base, title),
+		where: where, orderBy: orderBy, fieldEnum: fieldEnum,
+		aggregatesOnly: aggregatesOnly,
+		table:          table,
+		rowsDesc:       title + fmt.Sprintf(" (超过 limit 的部分不返回, 响应的 extensions.truncated 会指明; 翻页请用 %s_page)", table),
+		aggDesc:        title + " 的统计",
+		pageDesc:       title + " 分页读取: 各页读取同一快照",
+		rows: func(p graphql.ResolveParams) (any, error) {
+			return s.resolveRows(p, code, table)
 		},
-		table + "_aggregate": {
-			Type:        graphql.NewNonNull(graphql.NewList(graphql.NewNonNull(agg))),
-			Description: title + " 的统计",
-			Args: graphql.FieldConfigArgument{
-				"where":   {Type: where},
-				"groupBy": {Type: graphql.NewList(graphql.NewNonNull(fieldEnum))},
-				"asOf":    asOf,
-			},
-			Resolve: func(p graphql.ResolveParams) (any, error) {
-				return s.resolveAggregate(p, code, table)
-			},
+		aggregate: func(p graphql.ResolveParams) (any, error) {
+			return s.resolveAggregate(p, code, table)
 		},
-		table + "_page": s.pageField(obj, orderBy, where, asOf, pageInfoType, base, title, code, table),
+		pageOf: func(p graphql.ResolveParams) (any, error) {
+			return s.resolvePage(p, code, table)
+		},
 	}
-	if aggregatesOnly {
-		delete(fields, table)
-		delete(fields, table+"_page")
-	}
-	return fields
 }
 
 // addCodeNames gives each coded column of cols a <field>Name field beside its code: the Chinese

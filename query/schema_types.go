@@ -19,8 +19,8 @@ import (
 // the entry's types do not change: a schema build then costs the tables that changed and the
 // root's fields, not the types of the whole directory, and many schemas hold one copy of them.
 type tableTypes struct {
-	fields graphql.Fields
-	used   uint64 // the newest generation that used them
+	root *tableRoot
+	used uint64 // the newest generation that used them
 }
 
 // maxTableTypes bounds the table type sets the service keeps (a table has one per distinct view
@@ -32,7 +32,7 @@ var maxTableTypes = wholeSchemaTables // a variable for tests
 // first use. Types kept from an older generation are reused when the entry's version is the
 // same, so a catalogue change rebuilds only the types of the entries it changed. The types are
 // built outside the cache's lock and complete (warmFields) before any other build can see them.
-func (s *Service) tableTypesFor(g *generation, e *catalog.Entry, a catalog.Access, base string) graphql.Fields {
+func (s *Service) tableTypesFor(g *generation, e *catalog.Entry, a catalog.Access, base string) *tableRoot {
 	ti := g.info[e.Table]
 	cols := visibleOf(ti.cols(), a)
 	var k strings.Builder
@@ -59,17 +59,17 @@ func (s *Service) tableTypesFor(g *generation, e *catalog.Entry, a catalog.Acces
 	if t, ok := s.types[key]; ok {
 		t.used = max(t.used, g.gen)
 		s.typesMu.Unlock()
-		return t.fields
+		return t.root
 	}
 	s.typesMu.Unlock()
 
-	fields := s.tableFields(e, cols, a.AggregatesOnly, base)
-	warmFields(fields, map[graphql.Type]bool{})
+	root := s.tableFields(e, cols, a.AggregatesOnly, base)
+	warmFields(root.fields(), map[graphql.Type]bool{})
 
 	s.typesMu.Lock()
 	defer s.typesMu.Unlock()
 	if t, ok := s.types[key]; ok {
-		return t.fields // another build made them meanwhile: one copy is kept
+		return t.root // another build made them meanwhile: one copy is kept
 	}
 	if len(s.types) >= maxTableTypes {
 		for k, t := range s.types {
@@ -81,8 +81,8 @@ func (s *Service) tableTypesFor(g *generation, e *catalog.Entry, a catalog.Acces
 			clear(s.types)
 		}
 	}
-	s.types[key] = &tableTypes{fields: fields, used: g.gen}
-	return fields
+	s.types[key] = &tableTypes{root: root, used: g.gen}
+	return root
 }
 
 // init completes the types every schema holds by reference (the tables' types point at them)
@@ -93,7 +93,7 @@ func init() {
 	for _, t := range filterTypes {
 		warmType(t, seen)
 	}
-	for _, t := range []graphql.Type{Long, orderDirection, pageInfoType} {
+	for _, t := range []graphql.Type{Long, orderDirection, pageInfoType, nonNullLong, nonNullPageInfo} {
 		warmType(t, seen)
 	}
 	probe := graphql.NewObject(graphql.ObjectConfig{Name: "Query", Fields: graphql.Fields{
