@@ -82,6 +82,7 @@ func (s *Service) execute(ctx context.Context, g *generation, r *request, req Re
 		s.log.Error("query schema", "user", r.principal.ID, "err", err)
 		return &graphql.Result{Errors: []gqlerrors.FormattedError{coded(codeInternal, "查询服务内部错误")}}
 	}
+	g.warmDocument(sc, doc)
 	lines := newLines(req.Query)
 	if !g.validated(sc, req.Query) {
 		if v := graphql.ValidateDocument(sc, doc, validationRules); !v.IsValid {

@@ -41,6 +41,7 @@ type generation struct {
 	building map[string]*build                // schemas being built, by cache and key: one build per key
 	sizes    map[*graphql.Schema]*schemaSizes // of the schemas introspected (introspect_cost.go)
 	valid    map[validKey]bool                // document texts found valid (schema_cache.go)
+	warmed   map[warmKey]bool                 // root fields and variable types whose enums are built (warmDocument)
 }
 
 // tableInfo is what the schemas derive from one version of a queryable entry, computed once,
@@ -69,7 +70,7 @@ func (ti *tableInfo) cols() []Column {
 func newGeneration(gen uint64, entries []*catalog.Entry, info map[string]*tableInfo) *generation {
 	g := &generation{gen: gen, entries: entries, info: info, byField: map[string]*catalog.Entry{},
 		byKey: map[string]*graphql.Schema{}, parts: map[string]*graphql.Schema{}, names: map[string]map[string]string{},
-		building: map[string]*build{}, sizes: map[*graphql.Schema]*schemaSizes{}, valid: map[validKey]bool{}}
+		building: map[string]*build{}, sizes: map[*graphql.Schema]*schemaSizes{}, valid: map[validKey]bool{}, warmed: map[warmKey]bool{}}
 	for _, e := range entries {
 		g.byField[e.Table] = e
 		g.byField[e.Table+"_aggregate"] = e
@@ -365,7 +366,13 @@ func (s *Service) buildSchema(g *generation, entries []*catalog.Entry, rd reader
 	if err != nil {
 		return nil, err
 	}
-	warmEnums(&sc)
+	skip := make(map[*graphql.Enum]bool, len(tables))
+	for _, t := range tables {
+		if t != nil {
+			skip[t.fieldEnum] = true
+		}
+	}
+	warmEnums(&sc, skip) // the tables' field enums are warmed by the requests that reach them
 	return &sc, nil
 }
 

@@ -3,6 +3,7 @@ package query
 import (
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -117,20 +118,34 @@ func TestTableTypesSharedBetweenSchemas(t *testing.T) {
 // whole and partial builds for several access profiles at once, on a fresh service, answer what
 // they answer one at a time (run with -race, this also shows the shared types are only read).
 func TestConcurrentBuildsAnswerAlike(t *testing.T) {
+	// The tables' field enums get their lookups when a request first reaches them: through a
+	// root field's arguments, in a part of the schema or in the whole one (introspecting), or
+	// through a variable's type or default value.
 	queries := []string{
 		`{ __type(name: "AirStationHourly") { name description } }`,
 		`{ air_station_hourly_aggregate(groupBy: [district]) { count group { district districtName } } }`,
 		`{ enterprise_penalty(orderBy: [{field: amount, direction: DESC}]) { company } }`,
+		`{ __schema { queryType { name } } air_station_hourly_aggregate(groupBy: [district]) { count } }`,
+		`query($g: [AirStationHourlyField!]) { air_station_hourly_aggregate(groupBy: $g) { count } }`,
+		`query($o: [EnterprisePenaltyOrderBy!]) { __schema { queryType { name } } enterprise_penalty(orderBy: $o) { company } }`,
+		`query($f: AirStationHourlyField = district) { __schema { queryType { name } } }`,
 	}
+	vars := map[string]any{"g": []any{"district"}, "o": []any{map[string]any{"field": "amount", "direction": "DESC"}}}
 	ids := []string{hiPrincipal, lowPrincipal}
 	want := map[string]string{}
 	sequential := newFixture(t)
 	for _, id := range ids {
 		for _, q := range queries {
-			data, errs := sequential.do(id, q, nil)
+			data, errs := sequential.do(id, q, vars)
 			want[id+q] = jsonOf(t, data) + fmt.Sprint(errs)
 		}
 	}
+	// What the enums answer: values parsed from literals and variables, and an unknown one refused.
+	data, errs := sequential.do(hiPrincipal, queries[4], vars)
+	require.Empty(t, errs)
+	require.NotEmpty(t, data["air_station_hourly_aggregate"])
+	_, errs = sequential.do(hiPrincipal, queries[4], map[string]any{"g": []any{"no_such_item"}})
+	require.NotEmpty(t, errs, "a value outside the field enum is refused")
 	f := newFixture(t)
 	var wg sync.WaitGroup
 	got := make(chan [2]string, 4*len(ids)*len(queries))
@@ -140,7 +155,7 @@ func TestConcurrentBuildsAnswerAlike(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					data, errs := f.do(id, q, nil)
+					data, errs := f.do(id, q, vars)
 					got <- [2]string{id + q, jsonOf(t, data) + fmt.Sprint(errs)}
 				}()
 			}
@@ -208,4 +223,70 @@ func TestValidationRemembered(t *testing.T) {
 	bsc, err := f.svc.schemaFor(g, rd, bdoc, nil)
 	require.NoError(t, err)
 	assert.False(t, g.validated(bsc, bad), "an invalid text is not remembered")
+}
+
+// enumBuilt reports whether graphql-go has built the enum's name and value lookups (read through
+// reflection: they are unexported, and are what warmDocument builds).
+func enumBuilt(e *graphql.Enum) (names, values bool) {
+	v := reflect.ValueOf(e).Elem()
+	return v.FieldByName("nameLookup").Len() > 0, v.FieldByName("valuesLookup").Len() > 0
+}
+
+// TestFieldEnumsWarmedByTheirRequests: a whole schema does not build its tables' field enum
+// lookups (introspection only lists the values); a request that reaches a table's enum, through
+// a root field's arguments or a variable's type, builds them before it is validated, under the
+// lock the generations share, so that concurrent first requests of several generations do not
+// race (under the race detector in make test).
+func TestFieldEnumsWarmedByTheirRequests(t *testing.T) {
+	f := newFixture(t)
+	_, errs := f.do(hiPrincipal, `{ __schema { queryType { name } } }`, nil)
+	require.Empty(t, errs)
+	rd := reader{view: f.cat.View(), p: f.principal(hiPrincipal), now: f.now}
+	g := f.svc.generationFor(rd.view)
+	whole, err := f.svc.schema(g, rd)
+	require.NoError(t, err)
+	enumOf := func(name string) *graphql.Enum {
+		e, ok := whole.Type(name).(*graphql.Enum)
+		require.True(t, ok, name)
+		return e
+	}
+	hourly, penalty := enumOf("AirStationHourlyField"), enumOf("EnterprisePenaltyField")
+	for _, e := range []*graphql.Enum{hourly, penalty} {
+		n, v := enumBuilt(e)
+		assert.False(t, n || v, "%s: built with the whole schema", e.Name())
+	}
+	assert.True(t, func() bool { n, v := enumBuilt(orderDirection); return n && v }(), "shared enums are built")
+
+	warm := func(g *generation, q string) {
+		doc, gerrs := f.svc.cfg.guard(q)
+		require.Empty(t, gerrs)
+		g.warmDocument(whole, doc)
+	}
+	warm(g, `{ __schema { queryType { name } } enterprise_penalty(limit: 1) { company } }`)
+	n, v := enumBuilt(penalty)
+	assert.True(t, n && v, "reached through enterprise_penalty's orderBy")
+	n, v = enumBuilt(hourly)
+	assert.False(t, n || v, "a table the request does not name")
+	warm(g, `query($g: [AirStationHourlyField!]) { __typename }`)
+	n, v = enumBuilt(hourly)
+	assert.True(t, n && v, "reached through a variable's type")
+
+	// First requests of several generations at once, over fresh types.
+	f2 := newFixture(t)
+	rd2 := reader{view: f2.cat.View(), p: f2.principal(hiPrincipal), now: f2.now}
+	whole2, err := f2.svc.schema(f2.svc.generationFor(rd2.view), rd2)
+	require.NoError(t, err)
+	doc, gerrs := f2.svc.cfg.guard(`{ air_station_hourly_aggregate(groupBy: [district]) { count } }`)
+	require.Empty(t, gerrs)
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			newGeneration(uint64(100+i), nil, nil).warmDocument(whole2, doc)
+		}()
+	}
+	wg.Wait()
+	n, v = enumBuilt(whole2.Type("AirStationHourlyField").(*graphql.Enum))
+	assert.True(t, n && v)
 }

@@ -55,6 +55,7 @@ func (s *Service) cachedSchema(g *generation, cache map[string]*graphql.Schema, 
 			clear(cache)
 			clear(g.valid)
 			clear(g.sizes)
+			clear(g.warmed)
 		}
 		cache[key] = sc
 	}

@@ -64,29 +64,29 @@ func typeBase(table string, taken map[string]bool) string {
 // configurations, arguments included, are made again for each schema's root (fields) rather
 // than kept beside the definitions every root makes of them.
 type tableRoot struct {
-	obj, agg, page  *graphql.Object
-	where, orderBy  *graphql.InputObject
-	fieldEnum       *graphql.Enum
-	aggregatesOnly  bool
-	table           string
-	rowsDesc        string
-	aggDesc         string
-	pageDesc        string
-	rows, aggregate graphql.FieldResolveFn
-	pageOf          graphql.FieldResolveFn
+	rowsType, aggType, pageType graphql.Output // the root fields' types
+	where                       *graphql.InputObject
+	orderBy, groupBy            graphql.Input // the orderBy and groupBy arguments' types
+	fieldEnum                   *graphql.Enum
+	aggregatesOnly              bool
+	table                       string
+	rowsDesc                    string
+	aggDesc                     string
+	pageDesc                    string
+	rows, aggregate             graphql.FieldResolveFn
+	pageOf                      graphql.FieldResolveFn
 }
 
 // fields makes the table's root fields for one schema's root.
 func (t *tableRoot) fields() graphql.Fields {
-	nn := graphql.NewNonNull
 	asOf := &graphql.ArgumentConfig{Type: graphql.String, Description: asOfDescription}
 	f := graphql.Fields{
 		t.table + "_aggregate": {
-			Type:        nn(graphql.NewList(nn(t.agg))),
+			Type:        t.aggType,
 			Description: t.aggDesc,
 			Args: graphql.FieldConfigArgument{
 				"where":   {Type: t.where},
-				"groupBy": {Type: graphql.NewList(nn(t.fieldEnum))},
+				"groupBy": {Type: t.groupBy},
 				"asOf":    asOf,
 			},
 			Resolve: t.aggregate,
@@ -96,11 +96,11 @@ func (t *tableRoot) fields() graphql.Fields {
 		return f
 	}
 	f[t.table] = &graphql.Field{
-		Type:        nn(graphql.NewList(nn(t.obj))),
+		Type:        t.rowsType,
 		Description: t.rowsDesc,
 		Args: graphql.FieldConfigArgument{
 			"where":   {Type: t.where},
-			"orderBy": {Type: graphql.NewList(nn(t.orderBy))},
+			"orderBy": {Type: t.orderBy},
 			"limit":   {Type: graphql.Int, Description: "返回行数上限"},
 			"offset":  {Type: graphql.Int, Description: "跳过的行数"},
 			"asOf":    asOf,
@@ -108,11 +108,11 @@ func (t *tableRoot) fields() graphql.Fields {
 		Resolve: t.rows,
 	}
 	f[t.table+"_page"] = &graphql.Field{
-		Type:        nn(t.page),
+		Type:        t.pageType,
 		Description: t.pageDesc,
 		Args: graphql.FieldConfigArgument{
 			"where":   {Type: t.where},
-			"orderBy": {Type: graphql.NewList(nn(t.orderBy))},
+			"orderBy": {Type: t.orderBy},
 			"first":   {Type: graphql.Int, Description: "每页行数"},
 			"after":   {Type: graphql.String, Description: "上一页的 pageInfo.endCursor"},
 			"asOf":    asOf,
@@ -122,10 +122,13 @@ func (t *tableRoot) fields() graphql.Fields {
 	return f
 }
 
-// enumScratch lends the maps a table's field enum is configured with: graphql-go keeps an
-// enum's configuration beside the values it made of it and never reads it again, and a map
-// keeps its buckets once cleared, so one map per build goroutine serves every enum it makes.
-var enumScratch = sync.Pool{New: func() any { return graphql.EnumValueConfigMap{} }}
+// enumScratch is the map every table's field enum is configured with, one at a time:
+// graphql-go keeps an enum's configuration beside the values it made of it and never reads it
+// again (v0.8.1), and a map keeps its buckets once cleared, so one map serves every enum.
+var enumScratch = struct {
+	sync.Mutex
+	m graphql.EnumValueConfigMap
+}{m: graphql.EnumValueConfigMap{}}
 
 // tableFields makes the types of a queryable entry as a reader sees it (see tableRoot). An
 // item's name and description document its field on the row type; the filter and aggregate
@@ -177,14 +180,14 @@ func (s *Service) tableFields(e *catalog.Entry, cols []Column, aggregatesOnly bo
 			return f
 		})})
 
-	enumVals := enumScratch.Get().(graphql.EnumValueConfigMap)
 	byField := items()
+	enumScratch.Lock()
 	for _, c := range cols {
-		enumVals[c.Field] = &graphql.EnumValueConfig{Value: c.Field, Description: byField[c.Field].Name}
+		enumScratch.m[c.Field] = &graphql.EnumValueConfig{Value: c.Field, Description: byField[c.Field].Name}
 	}
-	fieldEnum := graphql.NewEnum(graphql.EnumConfig{Name: base + "Field", Description: title + " 的字段", Values: enumVals})
-	clear(enumVals)
-	enumScratch.Put(enumVals)
+	fieldEnum := graphql.NewEnum(graphql.EnumConfig{Name: base + "Field", Description: title + " 的字段", Values: enumScratch.m})
+	clear(enumScratch.m)
+	enumScratch.Unlock()
 
 	orderBy := graphql.NewInputObject(graphql.InputObjectConfig{Name: base + "OrderBy", Description: "排序",
 		Fields: graphql.InputObjectConfigFieldMapThunk(func() graphql.InputObjectConfigFieldMap {
@@ -208,7 +211,8 @@ func (s *Service) tableFields(e *catalog.Entry, cols []Column, aggregatesOnly bo
 		})})
 	}
 	ordered := slices.ContainsFunc(cols, func(c Column) bool { return c.Type.Ordered() })
-	agg := graphql.NewObject(graphql.ObjectConfig{Name: base + "Aggregate", Description: title + " 的统计", Fields: graphql.FieldsThunk(func() graphql.Fields {
+	aggDesc := title + " 的统计" // the type's and its root field's
+	agg := graphql.NewObject(graphql.ObjectConfig{Name: base + "Aggregate", Description: aggDesc, Fields: graphql.FieldsThunk(func() graphql.Fields {
 		f := graphql.Fields{
 			"count": {Type: nonNullLong, Description: "行数"},
 			"group": {Type: obj, Description: "分组字段的值 (groupBy 所列字段)"},
@@ -227,13 +231,19 @@ func (s *Service) tableFields(e *catalog.Entry, cols []Column, aggregatesOnly bo
 	})})
 
 	code, table := e.ResourceCode, e.Table
+	nn := graphql.NewNonNull
 	return &tableRoot{
-		obj: obj, agg: agg, page: pageType(obj, base, title),
-		where: where, orderBy: orderBy, fieldEnum: fieldEnum,
+		rowsType:       nn(graphql.NewList(nn(obj))),
+		aggType:        nn(graphql.NewList(nn(agg))),
+		pageType:       nn(pageType(obj, base, title)),
+		where:          where,
+		orderBy:        graphql.NewList(nn(orderBy)),
+		groupBy:        graphql.NewList(nn(fieldEnum)),
+		fieldEnum:      fieldEnum,
 		aggregatesOnly: aggregatesOnly,
 		table:          table,
 		rowsDesc:       title + fmt.Sprintf(" (超过 limit 的部分不返回, 响应的 extensions.truncated 会指明; 翻页请用 %s_page)", table),
-		aggDesc:        title + " 的统计",
+		aggDesc:        aggDesc,
 		pageDesc:       title + " 分页读取: 各页读取同一快照",
 		rows: func(p graphql.ResolveParams) (any, error) {
 			return s.resolveRows(p, code, table)

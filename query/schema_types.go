@@ -4,10 +4,13 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/graphql-go/graphql"
+	"github.com/graphql-go/graphql/language/ast"
 
 	"github.com/cqeco/ecolake/catalog"
 )
@@ -64,7 +67,8 @@ func (s *Service) tableTypesFor(g *generation, e *catalog.Entry, a catalog.Acces
 	s.typesMu.Unlock()
 
 	root := s.tableFields(e, cols, a.AggregatesOnly, base)
-	warmFields(root.fields(), map[graphql.Type]bool{})
+	// The field enum's lookups are built when a request first reaches it (warmDocument).
+	warmFields(root.fields(), map[graphql.Type]bool{root.fieldEnum: true})
 
 	s.typesMu.Lock()
 	defer s.typesMu.Unlock()
@@ -103,15 +107,144 @@ func init() {
 	if err != nil {
 		panic("query: shared types: " + err.Error())
 	}
-	warmEnums(&sc)
+	warmEnums(&sc, nil)
 }
 
-// warmEnums builds the lookups of every enum of a schema (graphql-go builds them on first use,
-// without locks), so that the requests the schema answers at once only read them.
-func warmEnums(sc *graphql.Schema) {
+// warmEnums builds the lookups of every enum of a schema but those in skip (graphql-go builds
+// them on first use, without locks), so that the requests the schema answers at once only read
+// them.
+func warmEnums(sc *graphql.Schema, skip map[*graphql.Enum]bool) {
 	for _, t := range sc.TypeMap() {
-		if e, ok := t.(*graphql.Enum); ok {
+		if e, ok := t.(*graphql.Enum); ok && !skip[e] {
 			warmEnum(e)
+		}
+	}
+}
+
+// enumWarming serialises the building of the tables' field enums' lookups, which schemas of
+// several generations share (warmDocument).
+var enumWarming sync.Mutex
+
+// warmDocument builds, before the document is validated, the lookups of the enums it can reach
+// that are not built yet: a table's field enum (groupBy, orderBy) gets them when a request
+// first names its table, not with the schema, since they cost about 2 KB a table and a
+// province's whole schema holds ten thousand tables whose enums introspection only lists. A
+// document reaches an enum through the arguments of the root fields it names and through its
+// variables' types: enum values are parsed nowhere else (the tables' enums are input types with
+// no default values). The generation remembers the root fields and variable types it warmed
+// per schema, so that a request walks and takes the shared lock only for what its generation
+// has not seen.
+func (g *generation) warmDocument(sc *graphql.Schema, doc *ast.Document) {
+	roots, _ := rootFields(doc)
+	var vars []string
+	for _, d := range doc.Definitions {
+		if op, ok := d.(*ast.OperationDefinition); ok {
+			for _, v := range op.VariableDefinitions {
+				if v != nil {
+					if n := namedTypeOf(v.Type); n != "" {
+						vars = append(vars, n)
+					}
+				}
+			}
+		}
+	}
+	g.mu.Lock()
+	var cold []warmKey
+	for i, name := range slices.Concat(roots, vars) {
+		k := warmKey{sc: sc, name: name, variable: i >= len(roots)}
+		if !g.warmed[k] {
+			cold = append(cold, k)
+		}
+	}
+	g.mu.Unlock()
+	if len(cold) == 0 {
+		return
+	}
+
+	var enums []*graphql.Enum
+	seen := map[graphql.Type]bool{}
+	var walk func(t graphql.Type)
+	walk = func(t graphql.Type) {
+		for {
+			switch w := t.(type) {
+			case *graphql.List:
+				t = w.OfType
+				continue
+			case *graphql.NonNull:
+				t = w.OfType
+				continue
+			}
+			break
+		}
+		if t == nil || seen[t] {
+			return
+		}
+		seen[t] = true
+		switch t := t.(type) {
+		case *graphql.Enum:
+			enums = append(enums, t)
+		case *graphql.InputObject:
+			for _, f := range t.Fields() {
+				walk(f.Type)
+			}
+		}
+	}
+	var defs graphql.FieldDefinitionMap
+	if q := sc.QueryType(); q != nil {
+		defs = q.Fields()
+	}
+	for _, k := range cold {
+		if k.variable {
+			if t := sc.Type(k.name); t != nil {
+				walk(t)
+			}
+		} else if fd := defs[k.name]; fd != nil {
+			for _, a := range fd.Args {
+				walk(a.Type)
+			}
+		}
+	}
+	enumWarming.Lock()
+	for _, e := range enums {
+		warmEnum(e)
+	}
+	enumWarming.Unlock()
+	g.mu.Lock()
+	if len(g.warmed)+len(cold) > maxWarmed {
+		clear(g.warmed)
+	}
+	for _, k := range cold {
+		g.warmed[k] = true
+	}
+	g.mu.Unlock()
+}
+
+// warmKey names what warmDocument made sure of: a root field, or a variable type, of a schema.
+type warmKey struct {
+	sc       *graphql.Schema
+	name     string
+	variable bool
+}
+
+// maxWarmed bounds the root fields and variable types a generation remembers as warmed; past it
+// they are forgotten (and walked again, under the shared lock, when next reached).
+const maxWarmed = 1 << 16
+
+// namedTypeOf is the name of the type a variable is declared with, lists and non-null unwrapped.
+func namedTypeOf(t ast.Type) string {
+	for {
+		switch w := t.(type) {
+		case *ast.List:
+			t = w.Type
+		case *ast.NonNull:
+			t = w.Type
+		case *ast.Named:
+			if w.Name == nil {
+				return ""
+			}
+			return w.Name.Value
+		default:
+			return ""
 		}
 	}
 }
