@@ -117,7 +117,9 @@ func openReport(ctx context.Context, dir, memProfile, cpuProfile string) error {
 	})
 	before := liveHeap()
 	if memProfile != "" {
-		_ = writeHeapProfile(memProfile + ".preschema")
+		if err := writeHeapProfile(memProfile + ".preschema"); err != nil { // the base of .schema's
+			return err
+		}
 	}
 	introspect := func(p *catalog.Principal) (time.Duration, error) {
 		t0 := time.Now()
@@ -210,9 +212,6 @@ func memoryNow() string {
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	if os.Getenv("PAUSE") != "" {
-		fmt.Printf("DEBUG gcsys %d other %d stack %d mspan %d idle-unreleased %d buckhash %d\n", ms.GCSys>>20, ms.OtherSys>>20, ms.StackInuse>>20, ms.MSpanInuse>>20, (ms.HeapIdle-ms.HeapReleased)>>20, ms.BuckHashSys>>20)
-	}
 	return fmt.Sprintf("heap in use %.0f MB (live objects %.0f MB), sys %.0f MB, rss %.0f MB (anonymous %.0f MB, the binary and other files %.0f MB)",
 		float64(ms.HeapInuse)/1e6, float64(ms.HeapAlloc)/1e6, float64(ms.Sys)/1e6, float64(procRSS())/1e6,
 		float64(procField("/proc/self/status", "RssAnon:")*1024)/1e6, float64(procField("/proc/self/status", "RssFile:")*1024)/1e6)
@@ -275,10 +274,6 @@ func searchReport(ctx context.Context, cat *catalog.Store, memProfile string) st
 	}
 	slices.Sort(ds)
 	mem := memoryNow()
-	if os.Getenv("PAUSE") != "" {
-		fmt.Println("PAUSED", os.Getpid())
-		time.Sleep(40 * time.Second)
-	}
 	if memProfile != "" {
 		if err := writeHeapProfile(memProfile + ".search"); err != nil {
 			return "not measured: " + err.Error()

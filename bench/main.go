@@ -36,7 +36,7 @@ func main() {
 	entries := flag.Int("entries", 0, "entries of 20 items to write through the catalogue (0 skips the catalogue benchmark)")
 	writers := flag.String("writers", "1,16", "concurrent catalogue writers, one run per count")
 	flag.StringVar(&catalogProfile, "catalog-cpuprofile", "", "write a CPU profile of each catalogue writing run, and of its start-up, to this file (suffixed .1w, .16w, .open.1w …), with the run's mutex and block profiles (.16w.mutex, .16w.block)")
-	flag.StringVar(&catalogMemProfile, "catalog-memprofile", "", "write a heap profile of the catalogue after start-up to this file (suffixed .1w, .16w), and one with the search index built (.1w.search …)")
+	flag.StringVar(&catalogMemProfile, "catalog-memprofile", "", "write a heap profile of the catalogue after start-up to this file (suffixed .1w, .16w), one with the search index built (.1w.search …), and the whole query schemas' before and after (.1w.preschema, .1w.schema)")
 	lineageNodes := flag.Int("lineage", 0, "entries of a generated lineage graph to traverse (0 skips the lineage benchmark)")
 	clusterEntries := flag.Int("cluster", 0, "entries a follower of a three-node catalogue catches up on, after the one- and three-node latency runs (0 skips the cluster benchmark)")
 	clusterSample := flag.Int("cluster-sample", 3000, "entries of each one- and three-node latency run")
