@@ -98,7 +98,7 @@ func (g *generation) fingerprint() string {
 const (
 	maxSchemas = 32
 	maxParts   = 256
-	// wholeSchemaTables is the tables all cached whole schemas may hold together (about 240 MB
+	// wholeSchemaTables is the tables all cached whole schemas may hold together (about 200 MB
 	// per 10,000 tables).
 	wholeSchemaTables = 20000
 )

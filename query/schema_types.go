@@ -27,7 +27,7 @@ type tableTypes struct {
 }
 
 // maxTableTypes bounds the table type sets the service keeps (a table has one per distinct view
-// of its items, most have one; a set is about 28 KB for 20 items): past it, the sets the current
+// of its items, most have one; a set is about 18 KB for 20 items): past it, the sets the current
 // generation has not used are dropped, and if that is not enough, all, to be rebuilt on use.
 var maxTableTypes = wholeSchemaTables // a variable for tests
 
