@@ -17,16 +17,9 @@ import (
 func visibleColumns(e *catalog.Entry, a catalog.Access) []Column { return visibleOf(columns(e), a) }
 
 // visibleOf keeps the columns of cols whose items the decision shows: cols itself, not a copy,
-// when it shows them all (the schemas then share the entry's one slice).
+// when it shows them all.
 func visibleOf(cols []Column, a catalog.Access) []Column {
-	visible := func(field string) bool {
-		for _, it := range a.Items {
-			if it.Field == field {
-				return it.Visible
-			}
-		}
-		return false
-	}
+	visible := func(field string) bool { return itemVisible(a, field) }
 	if !slices.ContainsFunc(cols, func(c Column) bool { return !visible(c.Field) }) {
 		return cols
 	}
@@ -37,6 +30,26 @@ func visibleOf(cols []Column, a catalog.Access) []Column {
 		}
 	}
 	return out
+}
+
+// itemVisible reports whether the decision a shows the item field.
+func itemVisible(a catalog.Access, field string) bool {
+	for _, it := range a.Items {
+		if it.Field == field {
+			return it.Visible
+		}
+	}
+	return false
+}
+
+// anyVisible reports whether visibleColumns(e, a) holds any, without making them.
+func anyVisible(e *catalog.Entry, a catalog.Access) bool {
+	for _, it := range e.Items.All() {
+		if schemas.CheckIdent(it.Field) == nil && it.Type.Valid() && itemVisible(a, it.Field) {
+			return true
+		}
+	}
+	return false
 }
 
 // applyPolicy rewrites p for the decision a on entry e:

@@ -51,20 +51,11 @@ type tableInfo struct {
 	e        *catalog.Entry
 	hashOnce sync.Once
 	h        string // entryHash(e)
-	colsOnce sync.Once
-	c        []Column // columns(e)
 }
 
 func (ti *tableInfo) hash() string {
 	ti.hashOnce.Do(func() { ti.h = entryHash(ti.e) })
 	return ti.h
-}
-
-// cols are the entry's columns, made when a schema first needs them (not at start-up, when a
-// generation is made for a request that names no table).
-func (ti *tableInfo) cols() []Column {
-	ti.colsOnce.Do(func() { ti.c = columns(ti.e) })
-	return ti.c
 }
 
 func newGeneration(gen uint64, entries []*catalog.Entry, info map[string]*tableInfo) *generation {
@@ -245,7 +236,7 @@ func (g *generation) typeNames(rd reader) map[string]string {
 	}
 	for _, e := range g.entries {
 		a := rd.decide(e)
-		if !a.Read || len(visibleOf(g.info[e.Table].cols(), a)) == 0 {
+		if !a.Read || !anyVisible(e, a) {
 			continue
 		}
 		names[e.Table] = typeBase(e.Table, taken)

@@ -51,7 +51,7 @@ func typeBase(table string, taken map[string]bool) string {
 	}
 }
 
-// tableRoot is one table's types as readers with one view of it see them (cols, its visible
+// tableRoot is one table's types as readers with one view of it see them (its visible
 // columns; aggregatesOnly, no row fields), and what makes its root fields <table>,
 // <table>_aggregate and <table>_page (fields). The resolvers capture only the entry's code: the
 // entry itself is looked up again in the view of the request, so that a request always sees
@@ -133,13 +133,20 @@ var enumScratch = struct {
 // tableFields makes the types of a queryable entry as a reader sees it (see tableRoot). An
 // item's name and description document its field on the row type; the filter and aggregate
 // types, which repeat the items, give its name only. An aggregate's group values are rows of
-// the row type (the same fields, code names included). The thunks capture the entry and its
-// columns only.
-func (s *Service) tableFields(e *catalog.Entry, cols []Column, aggregatesOnly bool, base string) *tableRoot {
+// the row type (the same fields, code names included). The types' thunks read the entry and
+// its columns through src, which is emptied once every type is defined, before tableFields
+// returns: graphql-go keeps a thunk as long as its type, and a province's types would hold
+// every entry's columns, and older versions of changed entries, for nothing.
+func (s *Service) tableFields(e *catalog.Entry, visible []Column, aggregatesOnly bool, base string) *tableRoot {
+	src := &struct {
+		e    *catalog.Entry
+		cols []Column
+	}{e, visible}
+	cols := func() []Column { return src.cols }
 	// items reads the entry's items once (they are stored packed): each thunk calls it once.
 	items := func() map[string]catalog.Item {
-		m := make(map[string]catalog.Item, e.Items.Len())
-		for _, it := range e.Items.All() {
+		m := make(map[string]catalog.Item, src.e.Items.Len())
+		for _, it := range src.e.Items.All() {
 			m[it.Field] = it
 		}
 		return m
@@ -148,9 +155,9 @@ func (s *Service) tableFields(e *catalog.Entry, cols []Column, aggregatesOnly bo
 
 	obj := graphql.NewObject(graphql.ObjectConfig{Name: base, Description: title, Fields: graphql.FieldsThunk(func() graphql.Fields {
 		f := graphql.Fields{}
-		descs := make(map[string]string, len(cols))
+		descs := make(map[string]string, len(cols()))
 		byField := items()
-		for _, c := range cols {
+		for _, c := range cols() {
 			it := byField[c.Field]
 			d := it.Name
 			if it.Description != "" {
@@ -161,7 +168,7 @@ func (s *Service) tableFields(e *catalog.Entry, cols []Column, aggregatesOnly bo
 			// as NULL, and one bad value must not null out the whole list.
 			f[c.Field] = &graphql.Field{Type: scalarOf(c.Type), Description: d}
 		}
-		addCodeNames(f, cols, func(c Column) string { return descs[c.Field] })
+		addCodeNames(f, cols(), func(c Column) string { return descs[c.Field] })
 		return f
 	})})
 
@@ -174,7 +181,7 @@ func (s *Service) tableFields(e *catalog.Entry, cols []Column, aggregatesOnly bo
 				"not": {Type: where, Description: "不满足"},
 			}
 			byField := items()
-			for _, c := range cols {
+			for _, c := range cols() {
 				f[c.Field] = &graphql.InputObjectFieldConfig{Type: filterTypes[c.Type], Description: byField[c.Field].Name}
 			}
 			return f
@@ -182,7 +189,7 @@ func (s *Service) tableFields(e *catalog.Entry, cols []Column, aggregatesOnly bo
 
 	byField := items()
 	enumScratch.Lock()
-	for _, c := range cols {
+	for _, c := range visible {
 		enumScratch.m[c.Field] = &graphql.EnumValueConfig{Value: c.Field, Description: byField[c.Field].Name}
 	}
 	fieldEnum := graphql.NewEnum(graphql.EnumConfig{Name: base + "Field", Description: title + " 的字段", Values: enumScratch.m})
@@ -198,11 +205,11 @@ func (s *Service) tableFields(e *catalog.Entry, cols []Column, aggregatesOnly bo
 		})})
 
 	var numeric *graphql.Object
-	if slices.ContainsFunc(cols, func(c Column) bool { return c.Type.Numeric() }) {
+	if slices.ContainsFunc(visible, func(c Column) bool { return c.Type.Numeric() }) {
 		numeric = graphql.NewObject(graphql.ObjectConfig{Name: base + "Numeric", Description: "数值字段的合计或平均", Fields: graphql.FieldsThunk(func() graphql.Fields {
 			f := graphql.Fields{}
 			byField := items()
-			for _, c := range cols {
+			for _, c := range cols() {
 				if c.Type.Numeric() {
 					f[c.Field] = &graphql.Field{Type: graphql.Float, Description: byField[c.Field].Name}
 				}
@@ -210,7 +217,7 @@ func (s *Service) tableFields(e *catalog.Entry, cols []Column, aggregatesOnly bo
 			return f
 		})})
 	}
-	ordered := slices.ContainsFunc(cols, func(c Column) bool { return c.Type.Ordered() })
+	ordered := slices.ContainsFunc(visible, func(c Column) bool { return c.Type.Ordered() })
 	aggDesc := title + " 的统计" // the type's and its root field's
 	agg := graphql.NewObject(graphql.ObjectConfig{Name: base + "Aggregate", Description: aggDesc, Fields: graphql.FieldsThunk(func() graphql.Fields {
 		f := graphql.Fields{
@@ -232,10 +239,20 @@ func (s *Service) tableFields(e *catalog.Entry, cols []Column, aggregatesOnly bo
 
 	code, table := e.ResourceCode, e.Table
 	nn := graphql.NewNonNull
+	page := pageType(obj, base, title)
+	obj.Fields()
+	where.Fields()
+	orderBy.Fields()
+	agg.Fields()
+	page.Fields()
+	if numeric != nil {
+		numeric.Fields()
+	}
+	src.e, src.cols = nil, nil
 	return &tableRoot{
 		rowsType:       nn(graphql.NewList(nn(obj))),
 		aggType:        nn(graphql.NewList(nn(agg))),
-		pageType:       nn(pageType(obj, base, title)),
+		pageType:       nn(page),
 		where:          where,
 		orderBy:        graphql.NewList(nn(orderBy)),
 		groupBy:        graphql.NewList(nn(fieldEnum)),

@@ -37,7 +37,7 @@ var maxTableTypes = wholeSchemaTables // a variable for tests
 // built outside the cache's lock and complete (warmFields) before any other build can see them.
 func (s *Service) tableTypesFor(g *generation, e *catalog.Entry, a catalog.Access, base string) *tableRoot {
 	ti := g.info[e.Table]
-	cols := visibleOf(ti.cols(), a)
+	cols := visibleColumns(e, a)
 	var k strings.Builder
 	k.WriteString(ti.hash())
 	k.WriteString(base)
