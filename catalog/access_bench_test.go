@@ -72,7 +72,7 @@ func BenchmarkDecideOnly100k(b *testing.B) {
 	v := s.View()
 	for b.Loop() {
 		n := 0
-		each(v.txn, tableEntries, indexID, func(e *Entry) {
+		eachEntry(v.txn, func(e *Entry) {
 			if Exists(p, e) {
 				n++
 			}

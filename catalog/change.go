@@ -81,7 +81,7 @@ func (v *View) PendingReview(p *Principal, limit int) []*Entry {
 		return nil
 	}
 	var out []*Entry
-	each(v.txn, tableEntries, indexStatus, func(e *Entry) {
+	each(v.txn, tableEntryMarks, indexStatus, func(e *Entry) {
 		if len(out) < limit && exists(p, e) {
 			out = append(out, e.Copy())
 		}

@@ -237,9 +237,7 @@ func encodeCheckpoint(dst io.Writer, txn *memdb.Txn, idx uint64, at time.Time) (
 			if t.rows == nil {
 				objs = append(objs, obj)
 			} else {
-				for _, r := range t.rows(obj) {
-					objs = append(objs, r)
-				}
+				objs = append(objs, t.rows(obj)...)
 			}
 			if len(objs) >= ckptChunk {
 				if err := flush(t); err != nil {

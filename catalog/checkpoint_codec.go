@@ -20,9 +20,10 @@ type ckptTable struct {
 	table string
 	typ   cmdType
 	codec ckptCodec
-	// rows, when set, gives the objects a stored row holds, written in its place: the history
-	// table's buckets are written as their rows (history_buckets.go).
-	rows func(row any) []*historyRow
+	// rows, when set, gives the objects a stored row holds, written in its place: the entries'
+	// and the history's buckets are written as their entries and rows (entry_buckets.go,
+	// history_buckets.go).
+	rows func(row any) []any
 }
 
 // ckptTables lists the stored tables; the items table is derived from entries, not stored.
@@ -33,13 +34,20 @@ var ckptTables = []ckptTable{
 		legacyItemIDs(e)
 		compactEntry(e)
 		e.remember()
-	}), entryRestorer), binVersionRetention, encodeEntry, func(r *binReader, _ *Entry) *Entry { return decodeEntry(r) }), nil},
+	}), entryRestorer), binVersionRetention, encodeEntry, func(r *binReader, _ *Entry) *Entry { return decodeEntry(r) }), entryRows},
 	{tableSnapshots, ckptSnapshot, restoring(objectsOf[Snapshot](tableSnapshots), snapshotRestorer), nil},
 	{tableRuns, ckptRun, restoring(objectsOf[Run](tableRuns), runRestorer), nil},
 	{tablePrincipals, ckptPrincipal, objectsOf[Principal](tablePrincipals), nil},
 	{tableTokens, ckptToken, objectsOf[Token](tableTokens), nil},
 	{tableChanges, ckptChange, objectsOf[ChangeRequest](tableChanges), nil},
-	{tableHistory, ckptHistory, historyCodec(), func(b any) []*historyRow { return b.(*historyBucket).Rows }},
+	{tableHistory, ckptHistory, historyCodec(), func(b any) []any {
+		rows := b.(*historyBucket).Rows
+		out := make([]any, len(rows))
+		for i, r := range rows {
+			out[i] = r
+		}
+		return out
+	}},
 	{tableGradings, ckptGrading, objectsOf[Evidence](tableGradings), nil},
 	{tableBusinessItems, ckptBusinessItem, objectsOf[BusinessItem](tableBusinessItems), nil},
 	{tableScenes, ckptScene, objectsOf[Scene](tableScenes), nil},

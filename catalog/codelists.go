@@ -44,7 +44,7 @@ func (v *View) Orphans(set *schemas.ListSet) []Orphan {
 		openTypes, cycles, statuses, sourceKinds, districts = l("open_types"), l("update_cycles"), l("entry_statuses"), l("source_kinds"), l("districts")
 		grades, domains, dataTypes, piTypes, roles          = l("grades"), l("domains"), l("data_types"), l("pi_types"), l("roles")
 	)
-	each(v.txn, tableEntries, indexID, func(e *Entry) {
+	eachEntry(v.txn, func(e *Entry) {
 		rc := e.ResourceCode
 		c.check(rc, "category_code", -1, categories, e.CategoryCode)
 		c.check(rc, "format_type", -1, formats, e.FormatType)

@@ -302,12 +302,12 @@ func (s *stream) lowerBound(target string) {
 	)
 	switch {
 	case s.index == indexID:
-		it, err = s.txn.LowerBound(tableEntries, indexID, max(target, s.value))
+		it = entriesFrom(s.txn, max(target, s.value))
 	default:
-		it, err = s.txn.LowerBound(tableEntries, s.index, s.value, target)
+		it, err = s.txn.LowerBound(tableEntryMarks, s.index, s.value, target)
 	}
 	if err != nil {
-		panic(fmt.Sprintf("catalog: %s.%s: %v", tableEntries, s.index, err)) // schema bug, not input
+		panic(fmt.Sprintf("catalog: %s.%s: %v", tableEntryMarks, s.index, err)) // schema bug, not input
 	}
 	s.it, s.cur = it, nil
 	for raw := it.Next(); raw != nil; raw = it.Next() {

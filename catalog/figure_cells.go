@@ -243,12 +243,6 @@ func changeCell(txn *memdb.Txn, table string, c *contribution, key string, fn fu
 }
 
 // storedEntry returns the stored entry of code, nil when there is none.
-func storedEntry(txn *memdb.Txn, code string) *Entry {
-	if raw, err := txn.First(tableEntries, indexID, code); err == nil && raw != nil {
-		return raw.(*Entry)
-	}
-	return nil
-}
 
 // figureEntryWrite moves the contribution of old, the stored entry of e's code (nil for a new
 // one), to e's: storeEntry calls it before e replaces old.
@@ -302,7 +296,7 @@ func buildFigureCells(txn *memdb.Txn) error {
 		}
 	}
 	loads := newLoadStates(txn, "")
-	each(txn, tableEntries, indexID, func(e *Entry) {
+	eachEntry(txn, func(e *Entry) {
 		c := contributionOf(e, loads.of(e.ResourceCode))
 		if !c.due {
 			return

@@ -225,7 +225,7 @@ func (k servedKeys) note(district, sourceKind string, domains []string, collecte
 func (s served) walk(index, code string, fn func(e *Entry, collected bool) bool) servedKeys {
 	k := servedKeys{all: map[dimKey]bool{}, collected: map[dimKey]bool{}}
 	stop := false
-	each(s.txn, tableEntries, index, func(e *Entry) {
+	each(s.txn, tableEntryMarks, index, func(e *Entry) {
 		if !isDue(e) || s.p != nil && !exists(s.p, e) || s.skip != nil && s.skip(e) {
 			return
 		}

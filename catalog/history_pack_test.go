@@ -26,6 +26,8 @@ func storedObjects(t testing.TB, obj any) []any {
 		rows = o.Rows
 	case *historyRow:
 		rows = []*historyRow{o}
+	case *entryBucket:
+		return entryRows(o)
 	default:
 		return []any{obj}
 	}

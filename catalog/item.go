@@ -117,9 +117,11 @@ func insertEntryData(txn *memdb.Txn, old, e *Entry) error {
 // when they rise, without a lookup per entry.
 func entryRestorer() func(*memdb.Txn, *Entry) error {
 	seqs := map[string]uint64{}
+	var last *entryBucket // the bucket the last entry went to (restoreEntryRow)
 	return func(txn *memdb.Txn, e *Entry) error {
-		if err := txn.Insert(tableEntries, e); err != nil {
-			return fmt.Errorf("insert entry %s: %w", e.ResourceCode, err)
+		var err error
+		if last, err = restoreEntryRow(txn, last, e); err != nil {
+			return err
 		}
 		if cat, n, ok := splitResourceCode(e.ResourceCode); ok {
 			last, seen := seqs[cat]
@@ -147,8 +149,8 @@ func storeEntry(txn *memdb.Txn, e *Entry) error {
 	if err := figureEntryWrite(txn, old, e); err != nil {
 		return err
 	}
-	if err := txn.Insert(tableEntries, e); err != nil {
-		return fmt.Errorf("insert entry %s: %w", e.ResourceCode, err)
+	if err := putEntryRow(txn, old, e); err != nil {
+		return err
 	}
 	if err := noteEntryKeys(txn, old, e); err != nil {
 		return err
@@ -187,7 +189,7 @@ func insertPIItems(txn *memdb.Txn, e *Entry) error {
 // Items returns every item of the directory, ordered by entry and field.
 func (v *View) Items() []ItemRef {
 	var out []ItemRef
-	each(v.txn, tableEntries, indexID, func(e *Entry) {
+	eachEntry(v.txn, func(e *Entry) {
 		from := len(out)
 		for _, it := range e.Items.All() {
 			out = append(out, ItemRef{Entry: e.ResourceCode, Item: it})

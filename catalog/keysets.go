@@ -174,7 +174,7 @@ func noteEntryKeys(txn *memdb.Txn, old, e *Entry) error {
 // goroutines, the feed's sort and build beside the sets', and stored.
 func buildKeySets(txn *memdb.Txn) error {
 	var entries []*Entry
-	each(txn, tableEntries, indexID, func(e *Entry) { entries = append(entries, e) })
+	eachEntry(txn, func(e *Entry) { entries = append(entries, e) })
 	feed := make(chan *loadNode, 1)
 	go func() { feed <- feedTree(entries) }()
 	sets, counts := keySetTrees(entries)

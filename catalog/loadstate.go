@@ -121,7 +121,7 @@ func buildLoadStates(txn *memdb.Txn) error {
 			st.Last = r
 		}
 	})
-	each(txn, tableEntries, indexID, func(e *Entry) {
+	eachEntry(txn, func(e *Entry) {
 		if e.CurrentSnapshot == "" {
 			return
 		}

@@ -137,7 +137,7 @@ func (v *View) EntriesServing(p *Principal, kind, code string) []*Entry {
 		index = indexBusiness
 	}
 	var out []*Entry
-	each(v.txn, tableEntries, index, func(e *Entry) {
+	each(v.txn, tableEntryMarks, index, func(e *Entry) {
 		if exists(p, e) {
 			out = append(out, e.Copy())
 		}

@@ -12,7 +12,8 @@ import (
 // Table names.
 const (
 	tableIndex       = "index"
-	tableEntries     = "entries"
+	tableEntries     = "entries" // buckets of entries (entry_buckets.go)
+	tableEntryMarks  = "entry_marks"
 	tableDepartments = "departments"
 	tableDistricts   = "districts"
 	tableSnapshots   = "snapshots"
@@ -51,6 +52,7 @@ type indexRow struct {
 var schemaFactories = []func() *memdb.TableSchema{
 	indexTableSchema,
 	entriesTableSchema,
+	entryMarksTableSchema,
 	departmentsTableSchema,
 	districtsTableSchema,
 	snapshotsTableSchema,
@@ -102,16 +104,24 @@ func indexTableSchema() *memdb.TableSchema {
 	}
 }
 
-// entriesTableSchema indexes what is looked up by key or listed by a rare value. Each index costs
-// a radix leaf and node per entry (about 500 bytes with their watch channels, 50 MB at a
-// province's 100k entries) and, since memdb rewrites every index of an object on each insert, a
-// path copy per write: the table name, department, district and grade are sets of codes in a
-// table of their own, written only when they change (keysets.go), the order of changes is a
-// tree of its own (feed.go), and the status index holds only the entries under way, not the
-// published and retired bulk.
+// entriesTableSchema holds the entries in buckets keyed by their first code (entry_buckets.go).
 func entriesTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
-		Name: tableEntries,
+		Name:    tableEntries,
+		Indexes: map[string]*memdb.IndexSchema{indexID: idIndex("First")},
+	}
+}
+
+// entryMarksTableSchema indexes the entries listed by a rare value, and only those that have one
+// (entryMarked). Each index costs a radix leaf and node per entry (about 500 bytes with their
+// watch channels, 50 MB at a province's 100k entries) and, since memdb rewrites every index of an
+// object on each insert, a path copy per write: the table name, department, district and grade
+// are sets of codes in a table of their own, written only when they change (keysets.go), the
+// order of changes is a tree of its own (feed.go), and the status index holds only the entries
+// under way, not the published and retired bulk.
+func entryMarksTableSchema() *memdb.TableSchema {
+	return &memdb.TableSchema{
+		Name: tableEntryMarks,
 		Indexes: map[string]*memdb.IndexSchema{
 			indexID: idIndex("ResourceCode"),
 			indexStatus: valueIndex(indexStatus, func(e *Entry) string {

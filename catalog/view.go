@@ -60,10 +60,7 @@ func (v *View) Entries() []*Entry {
 // bookkeeping and the operator; doors use EachVisible. e is the stored entry: fn reads it and
 // never changes it, and keeps e.Copy() when it keeps anything.
 func (v *View) EachEntry(after string, fn func(e *Entry) bool) {
-	it, err := v.txn.LowerBound(tableEntries, indexID, after)
-	if err != nil {
-		panic(fmt.Sprintf("catalog: %s.%s: %v", tableEntries, indexID, err)) // schema bug, not input
-	}
+	it := entriesFrom(v.txn, after)
 	for raw := it.Next(); raw != nil; raw = it.Next() {
 		e := raw.(*Entry)
 		if after != "" && e.ResourceCode == after {
@@ -203,7 +200,10 @@ func (v *View) RunningRuns() []*Run {
 
 // entryTxn returns the stored entry; callers copy it before changing anything.
 func entryTxn(txn *memdb.Txn, code string) (*Entry, error) {
-	return first[Entry](txn, tableEntries, "entry", code)
+	if e := storedEntry(txn, code); e != nil {
+		return e, nil
+	}
+	return nil, fmt.Errorf("entry %q: %w", code, ErrNotFound)
 }
 
 func runTxn(txn *memdb.Txn, id string) (*Run, error) {
