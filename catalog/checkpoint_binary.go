@@ -39,7 +39,7 @@ func encodeEntry(w *binWriter, e *Entry) error {
 	w.str(e.Abstract)
 	w.str(e.FormatType)
 	w.uvarint(uint64(e.Items.Len())) // version 2: the packed items as they are
-	w.str(e.Items.packed)
+	w.str(e.Items.str())
 	w.str(e.ShareType)
 	w.str(e.ShareCondition)
 	w.str(e.ShareMode)
@@ -118,7 +118,7 @@ func decodeEntry(r *binReader) *Entry {
 	} else {
 		n, b := r.uvarint(), r.bytes()
 		if r.err == nil {
-			items, err := packedItems(string(b), n)
+			items, err := packedItems(unsafe.String(unsafe.SliceData(b), len(b)), n) // copied by the list
 			if err != nil {
 				r.fail(fmt.Errorf("entry %s: %w", e.ResourceCode, err))
 			}

@@ -99,7 +99,7 @@ func TestBinaryCodecCarriesEveryField(t *testing.T) {
 		require.NoError(t, err)
 		if tc.typ == ckptEntry {
 			for _, o := range got {
-				o.(*Entry).graded, o.(*Entry).compacted = gradeMemo{}, false // set by prepare (compactEntry), not stored
+				o.(*Entry).gradedRank, o.(*Entry).gradedOverride, o.(*Entry).gradedItems, o.(*Entry).compacted = 0, 0, nil, false // set by prepare (compactEntry), not stored
 			}
 		}
 		assert.Equal(t, tc.objs, got, tc.typ)

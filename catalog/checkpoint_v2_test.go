@@ -67,7 +67,7 @@ func TestBinaryV2ChunkCarriesEveryField(t *testing.T) {
 	got, _, err := decodeChunk(codecs, w.b)
 	require.NoError(t, err)
 	for _, o := range got {
-		o.(*Entry).graded, o.(*Entry).compacted = gradeMemo{}, false // set by prepare, not stored
+		o.(*Entry).gradedRank, o.(*Entry).gradedOverride, o.(*Entry).gradedItems, o.(*Entry).compacted = 0, 0, nil, false // set by prepare, not stored
 	}
 	assert.Equal(t, objs, got)
 	for _, cut := range []int{1, 7, len(w.b) / 2} {
@@ -90,7 +90,7 @@ func encodeEntryV2(w *binWriter, e *Entry) error {
 	w.str(e.Abstract)
 	w.str(e.FormatType)
 	w.uvarint(uint64(e.Items.Len()))
-	w.str(e.Items.packed)
+	w.str(e.Items.str())
 	w.str(e.ShareType)
 	w.str(e.ShareCondition)
 	w.str(e.ShareMode)

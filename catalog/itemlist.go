@@ -25,8 +25,41 @@ import (
 // v>>1 bytes following. The binary checkpoint stores this form as it is (checkpoint_binary.go):
 // a change of it is a new checkpoint format version (HasRange came with version 3).
 type ItemList struct {
-	packed string
-	n      int32
+	// s is the number of items as a uvarint followed by the items packed (str), "" for none:
+	// one string, so that a list takes 16 bytes of its Entry (a province holds 100,000) and
+	// lists compare by their content.
+	s string
+}
+
+// listOf is a new list of the n items packed in packed (which may be a buffer's bytes).
+func listOf(packed string, n uint64) ItemList {
+	if n == 0 && packed == "" {
+		return ItemList{}
+	}
+	var p packer
+	p.b.Grow(uvarintLen(n) + len(packed))
+	p.uvarint(n)
+	p.b.WriteString(packed)
+	return ItemList{s: p.b.String()}
+}
+
+// head decodes the count of s, returning it and its length in bytes.
+func (l ItemList) head() (n uint64, size int) {
+	for shift := 0; size < len(l.s); shift += 7 {
+		c := l.s[size]
+		size++
+		n |= uint64(c&0x7f) << shift
+		if c < 0x80 {
+			break
+		}
+	}
+	return n, size
+}
+
+// str is the items packed.
+func (l ItemList) str() string {
+	_, k := l.head()
+	return l.s[k:]
 }
 
 const (
@@ -62,7 +95,8 @@ func ItemsOf(items ...Item) ItemList {
 		size += packedLen(&items[i])
 	}
 	var p packer
-	p.b.Grow(size)
+	p.b.Grow(uvarintLen(uint64(len(items))) + size)
+	p.uvarint(uint64(len(items)))
 	for i := range items {
 		it := &items[i]
 		p.varint(int64(it.ID))
@@ -90,7 +124,7 @@ func ItemsOf(items ...Item) ItemList {
 			p.str(it.Max)
 		}
 	}
-	return ItemList{packed: p.b.String(), n: int32(len(items))}
+	return ItemList{s: p.b.String()}
 }
 
 // packedLen is the byte count of it packed.
@@ -144,16 +178,19 @@ func (p *packer) code(s string) {
 // in it (name, field, description, the codes not in the table of common ones) follows its length
 // as a uvarint, whose last byte is below 0x80, so that bytes all at or above 0x80 found in it lie
 // within one string.
-func (l ItemList) Packed() string { return l.packed }
+func (l ItemList) Packed() string { return l.str() }
 
 // Len is the number of items.
-func (l ItemList) Len() int { return int(l.n) }
+func (l ItemList) Len() int {
+	n, _ := l.head()
+	return int(n)
+}
 
 // All yields the items in order with their positions, decoding one at a time.
 func (l ItemList) All() iter.Seq2[int, Item] {
 	return func(yield func(int, Item) bool) {
-		r := itemReader{s: l.packed}
-		for i := range int(l.n) {
+		r := itemReader{s: l.str()}
+		for i := range l.Len() {
 			if !yield(i, r.item()) {
 				return
 			}
@@ -163,11 +200,11 @@ func (l ItemList) All() iter.Seq2[int, Item] {
 
 // Slice returns the items as a new slice the caller may change; nil when there are none.
 func (l ItemList) Slice() []Item {
-	if l.n == 0 {
+	if l.s == "" {
 		return nil
 	}
-	out := make([]Item, l.n)
-	r := itemReader{s: l.packed}
+	out := make([]Item, l.Len())
+	r := itemReader{s: l.str()}
 	for i := range out {
 		out[i] = r.item()
 	}
@@ -191,8 +228,8 @@ func (l ItemList) grade() schemas.Grade {
 		g    schemas.Grade
 		rank int
 	)
-	r := itemReader{s: l.packed}
-	for range int(l.n) {
+	r := itemReader{s: l.str()}
+	for range l.Len() {
 		r.uvarint() // ID
 		r.skip()    // Name
 		r.skip()    // Field
@@ -231,8 +268,9 @@ func (l *ItemList) UnmarshalJSON(b []byte) error {
 
 var errBadItems = errors.New("malformed packed items")
 
-// packedItems is the list of n items packed as s, read from outside (a checkpoint): it is
-// checked to decode to exactly n items, since reading a list assumes that it does.
+// packedItems is a new list of the n items packed as s, read from outside (a checkpoint; s may
+// be a buffer's bytes, which the list does not keep): it is checked to decode to exactly n
+// items, since reading a list assumes that it does.
 func packedItems(s string, n uint64) (l ItemList, err error) {
 	if n > uint64(len(s)) || (n == 0) != (s == "") {
 		return ItemList{}, errBadItems
@@ -250,7 +288,7 @@ func packedItems(s string, n uint64) (l ItemList, err error) {
 	if r.off != len(s) {
 		return ItemList{}, errBadItems
 	}
-	return ItemList{packed: s, n: int32(n)}, nil
+	return listOf(s, n), nil
 }
 
 // itemReader decodes packed items. It trusts its string (ItemsOf made it, or packedItems

@@ -51,7 +51,7 @@ func TestItemListKeepsItsItems(t *testing.T) {
 			for i := range tc.items {
 				size += packedLen(&tc.items[i])
 			}
-			assert.Equal(t, size, len(l.packed), "packedLen counts exactly what is packed")
+			assert.Equal(t, size, len(l.str()), "packedLen counts exactly what is packed")
 			assert.Equal(t, len(tc.items), l.Len())
 			assert.Equal(t, tc.items, l.Slice())
 			var all []Item
@@ -102,10 +102,10 @@ func TestItemListsOfTheSameItemsAreEqual(t *testing.T) {
 // nothing. Slice is a copy the caller may change.
 func TestItemListReadsWithoutCopying(t *testing.T) {
 	l := ItemsOf(benchItems(20)...)
-	start := uintptr(unsafe.Pointer(unsafe.StringData(l.packed)))
+	start := uintptr(unsafe.Pointer(unsafe.StringData(l.str())))
 	within := func(s string) bool {
 		p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
-		return p >= start && p+uintptr(len(s)) <= start+uintptr(len(l.packed))
+		return p >= start && p+uintptr(len(s)) <= start+uintptr(len(l.str()))
 	}
 	for _, it := range l.All() {
 		for _, s := range []string{it.Name, it.Field, it.Description} {
@@ -117,7 +117,7 @@ func TestItemListReadsWithoutCopying(t *testing.T) {
 			assert.Equal(t, unsafe.StringData(packedCodes[i]), unsafe.StringData(s), "%q is the packed code's string", s)
 		}
 	}
-	assert.Len(t, ItemsOf(Item{Type: schemas.Float, Grade: schemas.General4, PIType: "ID_CARD", CodeList: "districts"}).packed, 10,
+	assert.Len(t, ItemsOf(Item{Type: schemas.Float, Grade: schemas.General4, PIType: "ID_CARD", CodeList: "districts"}).str(), 10,
 		"an item without names: one byte per field")
 	allocs := testing.AllocsPerRun(100, func() {
 		n := 0
@@ -141,7 +141,11 @@ func TestEntryGradeFollowsItsItems(t *testing.T) {
 	e := &Entry{Items: ItemsOf(Item{Field: "a", Grade: schemas.General2}, Item{Field: "b", Grade: schemas.General3})}
 	assert.Equal(t, schemas.General3, e.Grade())
 	e.remember()
+	assert.NotZero(t, e.gradedRank, "remembered")
 	assert.Equal(t, schemas.General3, e.Grade())
+	d := *e // a shallow copy given another override computes afresh
+	d.GradeOverride = schemas.Core
+	assert.Equal(t, schemas.Core, d.Grade())
 	c := *e // a shallow copy given other items computes afresh
 	c.Items = ItemsOf(Item{Field: "a", Grade: schemas.Core})
 	assert.Equal(t, schemas.Core, c.Grade())
@@ -157,7 +161,7 @@ func TestEntryGradeFollowsItsItems(t *testing.T) {
 // count given with it.
 func TestPackedItemsAreChecked(t *testing.T) {
 	l := ItemsOf(benchItems(3)...)
-	got, err := packedItems(l.packed, 3)
+	got, err := packedItems(l.str(), 3)
 	require.NoError(t, err)
 	assert.Equal(t, l, got)
 	got, err = packedItems("", 0)
@@ -168,12 +172,12 @@ func TestPackedItemsAreChecked(t *testing.T) {
 		s    string
 		n    uint64
 	}{
-		{"count too high", l.packed, 4},
-		{"count too low", l.packed, 2},
-		{"no count", l.packed, 0},
-		{"cut short", l.packed[:len(l.packed)-1], 3},
-		{"cut inside a length", l.packed[:3], 1},
-		{"trailing bytes", l.packed + "x", 3},
+		{"count too high", l.str(), 4},
+		{"count too low", l.str(), 2},
+		{"no count", l.str(), 0},
+		{"cut short", l.str()[:len(l.str())-1], 3},
+		{"cut inside a length", l.str()[:3], 1},
+		{"trailing bytes", l.str() + "x", 3},
 		{"count beyond the bytes", "\x00", 1 << 40},
 		{"a length beyond the string", "\x02\xff\xff\xff\xff\x0f", 1},
 		{"a code beyond the packed ones", "\x02\x00\x00\x7f\x00\x00\x0d\x00\x00\x00", 1},
@@ -233,7 +237,7 @@ func BenchmarkItemList(b *testing.B) {
 	b.Run("packedItems", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := packedItems(l.packed, 20); err != nil {
+			if _, err := packedItems(l.str(), 20); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -7,6 +7,7 @@ package catalog
 import (
 	"slices"
 	"time"
+	"unsafe"
 
 	"github.com/cqeco/ecolake/schemas"
 )
@@ -74,6 +75,14 @@ type Entry struct {
 	Scenes        []string // 应用场景 / 一件事 the entry serves
 	Secret        bool     // 涉密: never collected into the lake
 	Exempt        bool     // approved 不予归集 decision
+	// The grade memo beside the flags, in their padding: Grade of a stored entry, asked of every
+	// entry of every list and figure, as memoGrades[gradedRank] while the entry has the items
+	// (gradedItems) and override (gradedOverride, memoGrades' index) it was computed from: a
+	// shallow copy given other items computes afresh. 0 when nothing is remembered; Copy drops it.
+	gradedRank, gradedOverride uint8
+	// compacted: compactEntry has shared the strings of this entry's lists, which may now be
+	// shared with other versions (revised) and are never written again.
+	compacted     bool
 	ExemptReason  string
 	GradeOverride schemas.Grade // manual upgrade of the table grade, "" for none
 	LastItemID    int           // highest item ID ever assigned in this entry; set by the catalogue
@@ -113,27 +122,35 @@ type Entry struct {
 	// it, who submitted it, the reviewer's last comment. Cleared on publishing.
 	Review Review
 
-	// graded remembers Grade of a stored entry (the access decision asks it of every entry of
-	// every list and figure); Copy drops it.
-	graded gradeMemo
-	// compacted: compactEntry has shared the strings of this entry's lists, which
-	// may now be shared with other versions (revised) and are never written again.
-	compacted bool
+	// gradedItems is the data of the items the remembered grade (gradedRank) was computed from:
+	// lists are never pieces of one another, so the same data is the same list.
+	gradedItems *byte
 }
 
-// gradeMemo is a grade with what it was computed from: it holds only while the entry has the
-// same items and override (a shallow copy given other items computes afresh). Items compare
-// by their packed string, at once when it is the same one.
-type gradeMemo struct {
-	items    ItemList
-	override schemas.Grade
-	grade    schemas.Grade
+// memoGrades are the grades the memo of an Entry names by index, 0 for none: the program's own
+// grade ids, which every grades list keeps (codelists.go).
+var memoGrades = [...]schemas.Grade{"", schemas.General1, schemas.General2, schemas.General3, schemas.General4, schemas.Important, schemas.Core}
+
+// memoIndex is the index of g in memoGrades, ok false when it has none.
+func memoIndex(g schemas.Grade) (uint8, bool) {
+	for i, m := range memoGrades {
+		if m == g {
+			return uint8(i), true
+		}
+	}
+	return 0, false
 }
 
 // remember computes e's grade and keeps it; only for an entry about to be stored.
 func (e *Entry) remember() {
-	e.graded = gradeMemo{}
-	e.graded = gradeMemo{items: e.Items, override: e.GradeOverride, grade: e.Grade()}
+	e.gradedRank = 0
+	g := e.Grade()
+	rank, ok := memoIndex(g)
+	over, known := memoIndex(e.GradeOverride)
+	if !ok || !known || rank == 0 {
+		return
+	}
+	e.gradedItems, e.gradedOverride, e.gradedRank = unsafe.StringData(e.Items.s), over, rank
 }
 
 // Review is the workflow state of a version under way: an unpublished entry or a change request.
@@ -146,8 +163,8 @@ type Review struct {
 
 // Grade is the table grade: the highest of its items' grades and of a manual override (就高从严).
 func (e *Entry) Grade() schemas.Grade {
-	if m := &e.graded; m.grade != "" && m.items == e.Items && m.override == e.GradeOverride {
-		return m.grade
+	if e.gradedRank != 0 && e.gradedItems == unsafe.StringData(e.Items.s) && memoGrades[e.gradedOverride] == e.GradeOverride {
+		return memoGrades[e.gradedRank]
 	}
 	if g := schemas.MaxGrade(e.GradeOverride, e.Items.grade()); g != "" {
 		return g
@@ -159,7 +176,7 @@ func (e *Entry) Grade() schemas.Grade {
 // never modified in place.
 func (e *Entry) Copy() *Entry {
 	c := *e
-	c.graded, c.compacted = gradeMemo{}, false
+	c.gradedRank, c.gradedOverride, c.gradedItems, c.compacted = 0, 0, nil, false
 	c.RelatedCodes = append([]string(nil), e.RelatedCodes...)
 	c.Domains = append([]string(nil), e.Domains...)
 	c.BusinessItems = append([]string(nil), e.BusinessItems...)
