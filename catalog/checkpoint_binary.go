@@ -145,7 +145,7 @@ func decodeEntry(r *binReader) *Entry {
 	e.Exempt = r.boolean()
 	e.ExemptReason = r.own()
 	e.GradeOverride = schemas.Grade(r.shared())
-	e.LastItemID = int(r.varint())
+	e.LastItemID = int32(r.varint())
 	e.RetiredFields = r.ownAll()
 	e.CurrentSnapshot = r.own()
 	e.CreatedAt = r.time()

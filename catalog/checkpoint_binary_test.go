@@ -42,7 +42,7 @@ func fillAll(t *testing.T, v reflect.Value, seq *int) {
 	case reflect.String:
 		*seq++
 		v.SetString(fmt.Sprintf("值%d", *seq))
-	case reflect.Int, reflect.Int64:
+	case reflect.Int, reflect.Int32, reflect.Int64:
 		*seq++
 		v.SetInt(int64(*seq))
 	case reflect.Uint64:
@@ -99,7 +99,7 @@ func TestBinaryCodecCarriesEveryField(t *testing.T) {
 		require.NoError(t, err)
 		if tc.typ == ckptEntry {
 			for _, o := range got {
-				o.(*Entry).gradedRank, o.(*Entry).gradedOverride, o.(*Entry).gradedItems, o.(*Entry).compacted = 0, 0, nil, false // set by prepare (compactEntry), not stored
+				o.(*Entry).gradedRank, o.(*Entry).gradedOverride, o.(*Entry).gradedItems = 0, 0, nil // set by prepare (compactEntry), not stored
 			}
 		}
 		assert.Equal(t, tc.objs, got, tc.typ)

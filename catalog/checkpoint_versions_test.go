@@ -120,7 +120,7 @@ func TestBinaryV1ChunkCarriesEveryField(t *testing.T) {
 	got, _, err := decodeChunk(codecs, w.b)
 	require.NoError(t, err)
 	for _, o := range got {
-		o.(*Entry).gradedRank, o.(*Entry).gradedOverride, o.(*Entry).gradedItems, o.(*Entry).compacted = 0, 0, nil, false // set by prepare, not stored
+		o.(*Entry).gradedRank, o.(*Entry).gradedOverride, o.(*Entry).gradedItems = 0, 0, nil // set by prepare, not stored
 	}
 	assert.Equal(t, objs, got)
 	for _, cut := range []int{1, 7, len(w.b) / 2} {

@@ -44,10 +44,10 @@ func internAllLocked(ss []string) []string {
 // compactEntry shares e's repeated strings; e is about to be stored and is not yet shared with
 // anyone.
 func compactEntry(e *Entry) {
-	if e.compacted {
+	if e.gradedRank&entryCompacted != 0 {
 		return // a revised version: its lists are another stored version's, compacted already
 	}
-	defer func() { e.compacted = true }()
+	defer func() { e.gradedRank |= entryCompacted }()
 	if len(e.RelatedCodes) == 0 {
 		e.RelatedCodes = nil
 	}

@@ -64,7 +64,7 @@ func assignItemIDs(old, e *Entry) {
 			it.ID = byField[it.Field]
 		default:
 			e.LastItemID++
-			it.ID = e.LastItemID
+			it.ID = int(e.LastItemID)
 		}
 		used[it.ID] = true
 		renumbered = renumbered || it.ID != id
@@ -84,7 +84,7 @@ func legacyItemIDs(e *Entry) {
 	for i := range items {
 		items[i].ID = i + 1
 	}
-	e.Items, e.LastItemID = ItemsOf(items...), len(items)
+	e.Items, e.LastItemID = ItemsOf(items...), int32(len(items))
 }
 
 // insertEntry writes an entry and replaces its rows in the items table. Every write of an entry

@@ -76,16 +76,19 @@ type Entry struct {
 	Secret        bool     // 涉密: never collected into the lake
 	Exempt        bool     // approved 不予归集 decision
 	// The grade memo beside the flags, in their padding: Grade of a stored entry, asked of every
-	// entry of every list and figure, as memoGrades[gradedRank] while the entry has the items
-	// (gradedItems) and override (gradedOverride, memoGrades' index) it was computed from: a
-	// shallow copy given other items computes afresh. 0 when nothing is remembered; Copy drops it.
+	// entry of every list and figure, as memoGrades[gradedRank&memoRank] while the entry has the
+	// items (gradedItems) and override (gradedOverride, memoGrades' index) it was computed from:
+	// a shallow copy given other items computes afresh. 0 when nothing is remembered; Copy
+	// drops it. The bit entryCompacted of gradedRank: compactEntry has shared the strings of this
+	// entry's lists, which may now be shared with other versions (revised) and are never written
+	// again.
 	gradedRank, gradedOverride uint8
-	// compacted: compactEntry has shared the strings of this entry's lists, which may now be
-	// shared with other versions (revised) and are never written again.
-	compacted     bool
+	// LastItemID is the highest item ID ever assigned in this entry; set by the catalogue. In the
+	// flags' word: an Entry of at most 760 bytes is allocated in 768 (with the collector's
+	// header), one of 768 in 896.
+	LastItemID    int32
 	ExemptReason  string
 	GradeOverride schemas.Grade // manual upgrade of the table grade, "" for none
-	LastItemID    int           // highest item ID ever assigned in this entry; set by the catalogue
 	// RetiredFields are the field identifiers of items removed (or renamed away) from the entry;
 	// set by the catalogue. Their data stays in the lake's older files under that name, graded
 	// as it was, so a retired name is never given to another item.
@@ -131,6 +134,12 @@ type Entry struct {
 // grade ids, which every grades list keeps (codelists.go).
 var memoGrades = [...]schemas.Grade{"", schemas.General1, schemas.General2, schemas.General3, schemas.General4, schemas.Important, schemas.Core}
 
+// The bits of Entry.gradedRank.
+const (
+	memoRank       = 0x7f
+	entryCompacted = 0x80
+)
+
 // memoIndex is the index of g in memoGrades, ok false when it has none.
 func memoIndex(g schemas.Grade) (uint8, bool) {
 	for i, m := range memoGrades {
@@ -143,14 +152,14 @@ func memoIndex(g schemas.Grade) (uint8, bool) {
 
 // remember computes e's grade and keeps it; only for an entry about to be stored.
 func (e *Entry) remember() {
-	e.gradedRank = 0
+	e.gradedRank &^= memoRank
 	g := e.Grade()
 	rank, ok := memoIndex(g)
 	over, known := memoIndex(e.GradeOverride)
 	if !ok || !known || rank == 0 {
 		return
 	}
-	e.gradedItems, e.gradedOverride, e.gradedRank = unsafe.StringData(e.Items.s), over, rank
+	e.gradedItems, e.gradedOverride, e.gradedRank = unsafe.StringData(e.Items.s), over, e.gradedRank|rank
 }
 
 // Review is the workflow state of a version under way: an unpublished entry or a change request.
@@ -163,8 +172,8 @@ type Review struct {
 
 // Grade is the table grade: the highest of its items' grades and of a manual override (就高从严).
 func (e *Entry) Grade() schemas.Grade {
-	if e.gradedRank != 0 && e.gradedItems == unsafe.StringData(e.Items.s) && memoGrades[e.gradedOverride] == e.GradeOverride {
-		return memoGrades[e.gradedRank]
+	if r := e.gradedRank & memoRank; r != 0 && e.gradedItems == unsafe.StringData(e.Items.s) && memoGrades[e.gradedOverride] == e.GradeOverride {
+		return memoGrades[r]
 	}
 	if g := schemas.MaxGrade(e.GradeOverride, e.Items.grade()); g != "" {
 		return g
@@ -176,7 +185,7 @@ func (e *Entry) Grade() schemas.Grade {
 // never modified in place.
 func (e *Entry) Copy() *Entry {
 	c := *e
-	c.gradedRank, c.gradedOverride, c.gradedItems, c.compacted = 0, 0, nil, false
+	c.gradedRank, c.gradedOverride, c.gradedItems = 0, 0, nil
 	c.RelatedCodes = append([]string(nil), e.RelatedCodes...)
 	c.Domains = append([]string(nil), e.Domains...)
 	c.BusinessItems = append([]string(nil), e.BusinessItems...)
