@@ -165,17 +165,7 @@ func (g *generation) warmDocument(sc *graphql.Schema, doc *ast.Document) {
 	seen := map[graphql.Type]bool{}
 	var walk func(t graphql.Type)
 	walk = func(t graphql.Type) {
-		for {
-			switch w := t.(type) {
-			case *graphql.List:
-				t = w.OfType
-				continue
-			case *graphql.NonNull:
-				t = w.OfType
-				continue
-			}
-			break
-		}
+		t = namedType(t)
 		if t == nil || seen[t] {
 			return
 		}
@@ -268,18 +258,22 @@ func warmFields(fields graphql.Fields, seen map[graphql.Type]bool) {
 	}
 }
 
-func warmType(t graphql.Type, seen map[graphql.Type]bool) {
+// namedType is t without its list and non-null wrappers.
+func namedType(t graphql.Type) graphql.Type {
 	for {
 		switch w := t.(type) {
 		case *graphql.List:
 			t = w.OfType
-			continue
 		case *graphql.NonNull:
 			t = w.OfType
-			continue
+		default:
+			return t
 		}
-		break
 	}
+}
+
+func warmType(t graphql.Type, seen map[graphql.Type]bool) {
+	t = namedType(t)
 	if t == nil || seen[t] {
 		return
 	}
