@@ -355,11 +355,7 @@ func (s *Store) syncBatchLocked() []*queued {
 	prev := s.Index()
 	s.durable.Store(snap)
 	s.advance(upto)
-	s.statsMu.Lock()
-	s.stats.Commands += int64(upto - prev)
-	s.stats.Syncs++
-	s.stats.SyncTime += took
-	s.statsMu.Unlock()
+	s.noteSynced(upto-prev, took)
 	if rotated {
 		s.checkpointAsync(snap, upto)
 	}
@@ -384,4 +380,14 @@ func (s *Store) commitJournal(j *journal, batch []byte) error {
 		}
 	}
 	return j.commit(batch)
+}
+
+// noteSynced counts n commands made durable by one sync (a journal fsync, or a raft commit)
+// that took took.
+func (s *Store) noteSynced(n uint64, took time.Duration) {
+	s.statsMu.Lock()
+	s.stats.Commands += int64(n)
+	s.stats.Syncs++
+	s.stats.SyncTime += took
+	s.statsMu.Unlock()
 }

@@ -320,11 +320,7 @@ func (s *Store) syncRaftLocked() []*queued {
 	if !in.valid {
 		s.resetHeadLocked(ErrNotLeader)
 	}
-	s.statsMu.Lock()
-	s.stats.Commands += int64(upto - prev)
-	s.stats.Syncs++
-	s.stats.SyncTime += took
-	s.statsMu.Unlock()
+	s.noteSynced(upto-prev, took)
 	return sealed
 }
 

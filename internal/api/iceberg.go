@@ -6,7 +6,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/cqeco/ecolake/catalog"
@@ -101,11 +100,8 @@ func (h *Iceberg) failErr(w http.ResponseWriter, err error) {
 
 // principal resolves the bearer token as every other door does; it answers 401 when there is none.
 func (h *Iceberg) principal(w http.ResponseWriter, r *http.Request) *catalog.Principal {
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if ok {
-		if p, err := h.Cat.View().PrincipalByToken(strings.TrimSpace(tok), h.now()); err == nil {
-			return p
-		}
+	if p := BearerPrincipal(h.Cat.View(), r, h.now()); p != nil {
+		return p
 	}
 	h.fail(w, http.StatusUnauthorized, "NotAuthorizedException", "未认证: 请在 Authorization 头中提供有效的 Bearer 令牌")
 	return nil

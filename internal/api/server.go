@@ -100,13 +100,24 @@ func (s *Server) Routes() http.Handler {
 	return tracked(mux, s.Metrics.http, s.Log)
 }
 
+// BearerPrincipal is the principal whose token the request's Authorization header carries at
+// now, nil when there is none or it is not a valid token: every door resolves callers so.
+func BearerPrincipal(v *catalog.View, r *http.Request, now time.Time) *catalog.Principal {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		return nil
+	}
+	p, err := v.PrincipalByToken(strings.TrimSpace(tok), now)
+	if err != nil {
+		return nil
+	}
+	return p
+}
+
 // principal resolves the bearer token; it writes 401 and returns nil when there is none.
 func (s *Server) principal(w http.ResponseWriter, r *http.Request) *catalog.Principal {
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if ok {
-		if p, err := s.Cat.View().PrincipalByToken(strings.TrimSpace(tok), time.Now()); err == nil {
-			return p
-		}
+	if p := BearerPrincipal(s.Cat.View(), r, time.Now()); p != nil {
+		return p
 	}
 	WriteError(w, s.Log, schemas.Userf(schemas.ErrUnauthenticated, "未认证: 请在 Authorization 头中提供有效的 Bearer 令牌"))
 	return nil

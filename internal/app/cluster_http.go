@@ -65,11 +65,7 @@ func (a *App) clusterRoutes(h http.Handler) http.Handler {
 // clusterPrincipal resolves the bearer token of a cluster door and asks may; it answers the
 // request and returns false when there is none or may refuses it.
 func (a *App) clusterPrincipal(w http.ResponseWriter, r *http.Request, may func(*catalog.Principal) bool, refusal string) bool {
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	var p *catalog.Principal
-	if ok {
-		p, _ = a.Cat.View().PrincipalByToken(strings.TrimSpace(tok), time.Now())
-	}
+	p := api.BearerPrincipal(a.Cat.View(), r, time.Now())
 	if p == nil {
 		api.WriteError(w, a.log, schemas.Userf(schemas.ErrUnauthenticated, "未认证: 请在 Authorization 头中提供有效的 Bearer 令牌"))
 		return false
