@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -38,16 +38,26 @@ func (a *App) handleCheckpoint(w http.ResponseWriter, r *http.Request) {
 	if !a.clusterPrincipal(w, r, catalog.MayFollowCatalogue, "无权读取目录副本: 仅限可见核心数据的系统管理员 (查询节点所用的令牌)") {
 		return
 	}
-	// Buffered: the index goes in a header, before the body.
-	var buf bytes.Buffer
-	idx, err := a.Cat.WriteCheckpoint(&buf)
+	// Spooled to a file first: the index goes in a header, before the body, and a province's
+	// checkpoint is about a gigabyte, which is not held in memory for each reader.
+	f, err := os.CreateTemp(a.cfg.tmpDir(), "checkpoint-*.spool")
+	if err != nil {
+		api.WriteError(w, a.log, fmt.Errorf("spool checkpoint: %w", err))
+		return
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	idx, err := a.Cat.WriteCheckpoint(f)
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
 	if err != nil {
 		api.WriteError(w, a.log, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set(headerIndex, strconv.FormatUint(idx, 10))
-	_, _ = w.Write(buf.Bytes())
+	_, _ = io.Copy(w, f)
 }
 
 // handleFeed answers the framed records applied after ?after=, waiting up to ?wait= (at most
