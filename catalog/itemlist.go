@@ -180,6 +180,37 @@ func (p *packer) code(s string) {
 // within one string.
 func (l ItemList) Packed() string { return l.str() }
 
+// Prose yields the name and the description of every item in order, each with its place in
+// Packed, decoding one item at a time.
+func (l ItemList) Prose() iter.Seq2[int, string] {
+	return func(yield func(int, string) bool) {
+		r := itemReader{s: l.str()}
+		for range l.Len() {
+			r.varint() // ID
+			name := r.str()
+			if !yield(r.off-len(name), name) {
+				return
+			}
+			r.skip()   // Field
+			r.code()   // Type
+			r.varint() // Length
+			flags := r.s[r.off]
+			r.off++
+			r.code() // Grade
+			r.code() // PIType
+			r.code() // CodeList
+			desc := r.str()
+			if !yield(r.off-len(desc), desc) {
+				return
+			}
+			if flags&itemHasRange != 0 {
+				r.skip() // Min
+				r.skip() // Max
+			}
+		}
+	}
+}
+
 // Len is the number of items.
 func (l ItemList) Len() int {
 	n, _ := l.head()

@@ -136,6 +136,29 @@ func TestItemListReadsWithoutCopying(t *testing.T) {
 	assert.Equal(t, "指标00", l.Slice()[0].Name, "a changed copy leaves the list as it was")
 }
 
+// Prose gives every item's name and description in order, each at its place in Packed, ranges
+// and codes that are not packed as one byte skipped over.
+func TestItemListProseIsPlaced(t *testing.T) {
+	l := ItemsOf(
+		Item{ID: 1, Name: "区县", Field: "district", Type: schemas.String, CodeList: "districts", Description: "区县代码"},
+		Item{ID: 300, Name: "PM2.5浓度", Field: "pm25", Type: "DECIMAL", Grade: schemas.Important, Min: "0", Max: "1000", Description: "小时均值"},
+		Item{ID: 2, Name: "备注", Field: "remark", PIType: "OTHER_PI", CodeList: "my_list"},
+	)
+	var got []string
+	for off, text := range l.Prose() {
+		require.Equal(t, text, l.Packed()[off:off+len(text)], "%q at %d", text, off)
+		got = append(got, text)
+	}
+	assert.Equal(t, []string{"区县", "区县代码", "PM2.5浓度", "小时均值", "备注", ""}, got)
+	n := 0
+	for range l.Prose() {
+		if n++; n == 3 {
+			break
+		}
+	}
+	assert.Equal(t, 3, n, "the walk stops when asked")
+}
+
 // An entry's grade is read from its items and memoized while the entry keeps the same list.
 func TestEntryGradeFollowsItsItems(t *testing.T) {
 	e := &Entry{Items: ItemsOf(Item{Field: "a", Grade: schemas.General2}, Item{Field: "b", Grade: schemas.General3})}

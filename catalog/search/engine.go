@@ -89,11 +89,16 @@ type docRec struct {
 	// extra is the own texts found through the view when indexed (eachPart), normalized,
 	// blank-separated: a later view may give them otherwise. Most are shared parts; usually empty.
 	extra string
-	// folded is the normalized form of the entry's own texts that normalizing changes (upper case,
-	// full-width forms, runs of blanks), blank-separated: a word is verified in the others as
-	// stored (proseHolds). Usually a few short texts, if any.
-	folded string
-	parts  []uint32 // the shared parts, distinct and sorted; documents often share the slice
+	parts []uint32 // the shared parts, distinct and sorted; documents often share the slice
+	// folds: normalizing changes some of the entry's own prose texts (upper case, full-width
+	// forms, runs of blanks), so that a word is verified in them folded rune by rune as they are
+	// read (foldFinder) rather than in a normalized copy, which would cost a province tens of
+	// megabytes: Chinese abstracts hold full-width punctuation.
+	folds bool
+	// wide is the classes of ASCII runes (letters, digits, punctuation) that runes outside ASCII
+	// in those texts fold into (full-width ，, Ｐ, ２): an ASCII rune of a word of those classes
+	// may be found there other than as its byte (foldFinder).
+	wide uint8
 	// raw: the item strings other than names and descriptions (fields, codes) are ASCII, so a
 	// word of ideographs found in the packed items lies in a name or a description (proseHolds).
 	raw bool

@@ -41,7 +41,7 @@ func (g *engine) docOf(v *catalog.View, e *catalog.Entry) doc {
 	name := normalize(e.Name)
 	d := doc{code: e.ResourceCode, rank: e.Grade().Rank()}
 	var ids []uint32
-	var extra, folded []string
+	var extra []string
 	eachPart(v, e, func(p part, viaView bool) {
 		text := normalize(p.Text)
 		if text == "" || text == name {
@@ -59,12 +59,13 @@ func (g *engine) docOf(v *catalog.View, e *catalog.Entry) doc {
 			if !slices.Contains(extra, text) {
 				extra = append(extra, text)
 			}
-		case text != p.Text && !p.ident() && !slices.Contains(folded, text):
-			folded = append(folded, text)
+		case text != p.Text && !p.ident():
+			d.rec.folds = true
+			d.rec.wide |= wideIn(p.Text)
 		}
 	})
 	d.rec.name, d.rec.e, d.rec.parts = name, e, g.list(ids)
-	d.rec.extra, d.rec.folded = g.joined(extra), g.joined(folded)
+	d.rec.extra = g.joined(extra)
 	d.rec.raw = true
 	for _, it := range e.Items.All() {
 		for _, s := range [...]string{it.Field, string(it.Type), string(it.Grade), it.PIType, it.CodeList} {

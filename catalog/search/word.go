@@ -63,7 +63,7 @@ func (g *engine) word(w string, within *roaring.Bitmap, budget *int) (text, name
 		}
 		return true
 	})
-	find := g.finder(w)
+	find := g.finders(w)
 	ideographs := ideographic(w)
 	prose := roaring.AndNot(candidates, viaPart)
 	stop, cut := uint32(0), false
@@ -122,49 +122,77 @@ func (g *engine) holds(n uint32, w string, budget *int) bool {
 			return true
 		}
 	}
-	return proseHolds(r, w, ideographic(w), g.finder(w), budget) || r.e != nil && identHolds(r, w)
+	return proseHolds(r, w, ideographic(w), g.finders(w), budget) || r.e != nil && identHolds(r, w)
 }
 
 // proseHolds reports whether a prose text of document r holds the normalized word w, whose
-// ideographs tells whether it is made of CJK ideographs alone; find is its finder. What it reads
-// (bytes, and verifyCost) is taken from *budget. Every prose
-// text of the entry is read, shared parts included: a document whose part holds w is found
-// through the part anyway.
+// ideographs tells whether it is made of CJK ideographs alone; find is its finders. What it reads
+// (bytes, and verifyCost) is taken from *budget. Every prose text of the entry is read, shared
+// parts included: a document whose part holds w is found through the part anyway.
 //
-// The entry's texts are read as stored, and those normalizing changes in their normalized copy
-// (docRec.folded): a stored text that holds w holds it normalized too (w is normalized and holds
-// no blank), and one that normalizing changes is found in its copy. The items are read packed,
-// at the speed of memory: a word of ideographs found there lies within a name or a description
-// (docRec.raw); any other word found there may lie in an item's field or code, or across two
-// strings, and the names and descriptions are then read one by one.
-func proseHolds(r *docRec, w string, ideographs bool, find func(string) int, budget *int) bool {
+// The entry's texts are read as stored: by the plain finder when normalizing changes none of
+// them, else by the folding one (docRec.folds). The items are read packed, at the speed of
+// memory: a word of ideographs found there lies within a name or a description (docRec.raw);
+// any other word found there may lie in an item's field or code, or across two strings, and the
+// names and descriptions are then read one by one.
+func proseHolds(r *docRec, w string, ideographs bool, finders *wordFinders, budget *int) bool {
 	e := r.e
 	if e == nil {
 		return false
 	}
 	*budget -= verifyCost
+	if r.extra != "" { // normalized
+		*budget -= len(r.extra)
+		if finders.plain(r.extra) >= 0 {
+			return true
+		}
+	}
+	find := finders.plain
+	if r.folds {
+		find = finders.folding(r.wide)
+	}
 	in := func(s string) bool {
 		*budget -= len(s)
 		return find(s) >= 0
 	}
-	if in(r.extra) || in(r.folded) {
-		return true
-	}
 	if in(e.Abstract) || in(e.ProviderName) || slices.ContainsFunc(e.BusinessItems, in) || slices.ContainsFunc(e.Scenes, in) {
 		return true
 	}
-	if !in(e.Items.Packed()) {
+	packed := e.Items.Packed()
+	*budget -= len(packed)
+	at := find(packed)
+	if at < 0 {
 		return false
 	}
 	if ideographs && r.raw {
 		return true
 	}
-	for _, it := range e.Items.All() {
-		if strings.Contains(it.Name, w) || strings.Contains(it.Description, w) {
+	// at is where the first run found starts, or before it (foldFinder): a name or description
+	// ending there holds none.
+	for off, text := range e.Items.Prose() {
+		if off+len(text) > at && find(text) >= 0 {
 			return true
 		}
 	}
 	return false
+}
+
+// wordFinders are a word's finders: in normalized text, or in text as stored that normalizing
+// does not change (finder), and in the normalized form of text as stored (foldFinder), one for
+// each set of ASCII classes the text may hold other than as ASCII, made when first asked.
+type wordFinders struct {
+	plain   func(string) int
+	folding func(wide uint8) func(string) int
+}
+
+func (g *engine) finders(w string) *wordFinders {
+	var folded [wideAll + 1]func(string) int
+	return &wordFinders{plain: g.finder(w), folding: func(wide uint8) func(string) int {
+		if folded[wide] == nil {
+			folded[wide] = g.foldFinder(w, wide)
+		}
+		return folded[wide]
+	}}
 }
 
 // ideographic reports whether w is made of CJK ideographs alone (analysis.go's range).
@@ -212,6 +240,176 @@ func (g *engine) finder(w string) func(s string) int {
 		}
 		return -1
 	}
+}
+
+// foldFinder returns a find for w in a text's normalized form, reading the text as stored: a
+// document whose own texts normalizing changes (docRec.folds) is verified without a normalized
+// copy of them. normalize folds rune by rune and w holds no blank, so a text's normalized form
+// holds w exactly where a run of the text's runes, folded, is w. It returns where in s the run
+// starts, or -1.
+//
+// The finder looks for one rune of w (the anchor) by a byte the documents' prose holds rarely (as
+// finder does), and compares the runes around it folded. Only an ideograph of w folds from itself
+// alone, in any text. In texts that hold no rune outside ASCII folding into the class of an ASCII
+// rune of w (wide: the classes they do, docRec.wide), that rune is also found as its byte, or a
+// letter as one of its two cases' bytes. A word without an anchor is compared at every rune.
+func (g *engine) foldFinder(w string, wide uint8) func(s string) int {
+	runes := []rune(w)
+	k, off := -1, 0 // the anchor, runes[k], is looked for by its byte at off
+	var bytes [2]byte
+	cost := ^uint64(0)
+	var enc [utf8.UTFMax]byte
+	for i, r := range runes {
+		switch {
+		case cjkFirst <= r && r <= cjkLast:
+			n := utf8.EncodeRune(enc[:], r)
+			for j := range n {
+				if c := g.bytes[enc[j]]; c < cost {
+					k, off, cost, bytes = i, j, c, [2]byte{enc[j], enc[j]}
+				}
+			}
+		case r < utf8.RuneSelf && asciiClass(r)&wide == 0:
+			lo, up := byte(r), byte(r)
+			if 'a' <= r && r <= 'z' {
+				up = byte(r - 'a' + 'A')
+			}
+			c := g.bytes[lo]
+			if up != lo {
+				c += g.bytes[up]
+			}
+			if c < cost {
+				k, off, cost, bytes = i, 0, c, [2]byte{lo, up}
+			}
+		}
+	}
+	if k < 0 {
+		return func(s string) int {
+			for i := 0; i < len(s); {
+				if foldedAt(s, i, runes) {
+					return i
+				}
+				_, n := utf8.DecodeRuneInString(s[i:])
+				i += n
+			}
+			return -1
+		}
+	}
+	before := runes[:k]
+	return func(s string) int {
+		hits := byteHits{s: s, b: bytes, at: [2]int{-2, -2}}
+		for i := off; ; {
+			j := hits.next(i)
+			if j < 0 {
+				return -1
+			}
+			p := j - off // where the anchor would start
+			if p >= 0 && foldedAt(s, p, runes[k:]) {
+				if start, ok := foldedBefore(s, p, before); ok {
+					return start
+				}
+			}
+			i = j + 1
+		}
+	}
+}
+
+// byteHits finds the places of either of two bytes (the same byte twice for one) in s, in
+// order, with one IndexByte at a time of each.
+type byteHits struct {
+	s  string
+	b  [2]byte
+	at [2]int // each byte's next place at or after the last asked, -1 when none is left; -2 not looked for
+}
+
+// next is the first place at or after i of either byte, or -1.
+func (h *byteHits) next(i int) int {
+	if i >= len(h.s) {
+		return -1
+	}
+	n := 2
+	if h.b[0] == h.b[1] {
+		n = 1
+	}
+	best := -1
+	for x := range n {
+		if h.at[x] == -2 || (h.at[x] >= 0 && h.at[x] < i) {
+			h.at[x] = -1
+			if j := strings.IndexByte(h.s[i:], h.b[x]); j >= 0 {
+				h.at[x] = i + j
+			}
+		}
+		if h.at[x] >= 0 && (best < 0 || h.at[x] < best) {
+			best = h.at[x]
+		}
+	}
+	return best
+}
+
+// The classes of ASCII runes that runes outside ASCII fold into (docRec.wide): Chinese prose holds
+// full-width punctuation (，：；), seldom full-width letters or digits.
+const (
+	wideLetter uint8 = 1 << iota
+	wideDigit
+	widePunct
+	wideAll = wideLetter | wideDigit | widePunct
+)
+
+func asciiClass(r rune) uint8 {
+	switch {
+	case 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z':
+		return wideLetter
+	case '0' <= r && r <= '9':
+		return wideDigit
+	}
+	return widePunct
+}
+
+// wideIn is the classes of ASCII runes that runes of s outside ASCII fold into (full-width
+// forms, the Kelvin sign).
+func wideIn(s string) uint8 {
+	var wide uint8
+	for _, r := range s {
+		if r >= utf8.RuneSelf {
+			if f := fold(r); f < utf8.RuneSelf {
+				wide |= asciiClass(f)
+			}
+		}
+	}
+	return wide
+}
+
+// foldedAt reports whether the runes of s from byte i on, folded, begin with runes.
+func foldedAt(s string, i int, runes []rune) bool {
+	for _, want := range runes {
+		if i >= len(s) {
+			return false
+		}
+		r, n := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, n = utf8.DecodeRuneInString(s[i:])
+		}
+		if fold(r) != want {
+			return false
+		}
+		i += n
+	}
+	return true
+}
+
+// foldedBefore reports whether the runes of s before byte i, folded, end with runes, and where
+// they start.
+func foldedBefore(s string, i int, runes []rune) (int, bool) {
+	for k := len(runes) - 1; k >= 0; k-- {
+		if i <= 0 {
+			return 0, false
+		}
+		r, n := utf8.DecodeLastRuneInString(s[:i])
+		if fold(r) != runes[k] {
+			return 0, false
+		}
+		i -= n
+	}
+	return i, true
 }
 
 // inParts is the documents of the shared parts holding w, whose gram ids are ids.
