@@ -38,8 +38,9 @@ func encodeEntry(w *binWriter, e *Entry) error {
 	w.str(e.ProviderCode)
 	w.str(e.Abstract)
 	w.str(e.FormatType)
-	w.uvarint(uint64(e.Items.Len())) // version 2: the packed items as they are
-	w.str(e.Items.str())
+	shape, desc := e.Items.Texts() // version 6: the shape and the descriptions as they are
+	w.str(shape)
+	w.str(desc)
 	w.str(e.ShareType)
 	w.str(e.ShareCondition)
 	w.str(e.ShareMode)
@@ -116,14 +117,25 @@ func decodeEntry(r *binReader) *Entry {
 	if r.version < binVersionPackedItems {
 		e.Items = decodeItemsV1(r)
 	} else {
-		n, b := r.uvarint(), r.bytes()
-		if r.err == nil {
-			items, err := packedItems(unsafe.String(unsafe.SliceData(b), len(b)), n) // copied by the list
-			if err != nil {
-				r.fail(fmt.Errorf("entry %s: %w", e.ResourceCode, err))
+		var (
+			items ItemList
+			err   error
+		)
+		if r.version < binVersionShapes {
+			n, b := r.uvarint(), r.bytes()
+			if r.err == nil {
+				items, err = packedItems(unsafe.String(unsafe.SliceData(b), len(b)), n) // copied by the list
 			}
-			e.Items = items
+		} else {
+			shape, desc := r.bytes(), r.bytes()
+			if r.err == nil {
+				items, err = shapedItems(unsafe.String(unsafe.SliceData(shape), len(shape)), unsafe.String(unsafe.SliceData(desc), len(desc)))
+			}
 		}
+		if err != nil {
+			r.fail(fmt.Errorf("entry %s: %w", e.ResourceCode, err))
+		}
+		e.Items = items
 	}
 	e.ShareType = r.shared()
 	e.ShareCondition = r.shared()

@@ -26,6 +26,9 @@ const (
 	// binVersionRetention: entries with their snapshot retention (RetainSnapshots, RetainDays)
 	// after the transform.
 	binVersionRetention = 5
+	// binVersionShapes: entries with their items as the shape and the descriptions ItemList
+	// holds, each as it is.
+	binVersionShapes = 6
 )
 
 var errBinShort = errors.New("chunk ends inside an object")

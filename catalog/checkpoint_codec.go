@@ -33,8 +33,7 @@ var ckptTables = []ckptTable{
 	{tableEntries, ckptEntry, binaryCodec(restoring(preparing(objectsWith(storeEntry), func(e *Entry) {
 		legacyItemIDs(e)
 		compactEntry(e)
-		e.remember()
-	}), entryRestorer), binVersionRetention, encodeEntry, func(r *binReader, _ *Entry) *Entry { return decodeEntry(r) }), entryRows},
+	}), entryRestorer), binVersionShapes, encodeEntry, func(r *binReader, _ *Entry) *Entry { return decodeEntry(r) }), entryRows},
 	{tableSnapshots, ckptSnapshot, restoring(objectsOf[Snapshot](tableSnapshots), snapshotRestorer), nil},
 	{tableRuns, ckptRun, restoring(objectsOf[Run](tableRuns), runRestorer), nil},
 	{tablePrincipals, ckptPrincipal, objectsOf[Principal](tablePrincipals), nil},

@@ -4,8 +4,8 @@ import "sync"
 
 // A province's directory repeats the same few strings in every entry: codes, the provider, the
 // department ("WATER_DIV", "11500000MB0000000X"). Decoding gives each entry its own copies;
-// compactEntry makes the entries share one. (Items are packed in one string each, ItemList,
-// with their strings inline: nothing to share there.)
+// compactEntry makes the entries share one. (Items are packed, their shapes shared by the list
+// itself: ItemList.)
 
 // maxInterned bounds the shared strings: past it, strings are kept as they come.
 const maxInterned = 1 << 16
@@ -44,10 +44,10 @@ func internAllLocked(ss []string) []string {
 // compactEntry shares e's repeated strings; e is about to be stored and is not yet shared with
 // anyone.
 func compactEntry(e *Entry) {
-	if e.gradedRank&entryCompacted != 0 {
+	if e.marks&entryCompacted != 0 {
 		return // a revised version: its lists are another stored version's, compacted already
 	}
-	defer func() { e.gradedRank |= entryCompacted }()
+	defer func() { e.marks |= entryCompacted }()
 	if len(e.RelatedCodes) == 0 {
 		e.RelatedCodes = nil
 	}

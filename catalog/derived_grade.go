@@ -94,7 +94,7 @@ func regradeTableSchema() *memdb.TableSchema {
 // noteGradeChange marks e, written over old (nil for a new entry), when what its items' grades
 // are made of changed and entries are derived from it.
 func noteGradeChange(txn *memdb.Txn, old, e *Entry) error {
-	if old != nil && old.Items.str() == e.Items.str() && old.GradeOverride == e.GradeOverride {
+	if old != nil && old.Items == e.Items && old.GradeOverride == e.GradeOverride {
 		return nil
 	}
 	if !hasDerived(txn, e.ResourceCode) {

@@ -144,7 +144,6 @@ func entryRestorer() func(*memdb.Txn, *Entry) error {
 // afresh.
 func storeEntry(txn *memdb.Txn, e *Entry) error {
 	compactEntry(e)
-	e.remember()
 	old := storedEntry(txn, e.ResourceCode) // nil for a new entry
 	if err := figureEntryWrite(txn, old, e); err != nil {
 		return err

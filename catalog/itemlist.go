@@ -6,47 +6,65 @@ import (
 	"errors"
 	"iter"
 	"strings"
+	"unique"
 
 	"github.com/cqeco/ecolake/schemas"
 )
 
-// ItemList is an entry's data items (信息项) in order, packed into one immutable string. A
-// province holds two million items: as Item structs they cost 136 bytes and seven pointers
-// each, which the collector marks on every cycle and start-up decodes one by one. Packed, an
-// entry's items are one allocation without pointers, restored from a checkpoint in one copy;
-// an Item read from the list holds substrings of it (or, for codes, static strings), so reading
-// allocates nothing. The zero ItemList is empty. Its JSON is the array of its items, as []Item's.
+// ItemList is an entry's data items (信息项) in order, in two immutable strings: the items'
+// shape, which is all of them but their descriptions, and their descriptions. A province holds
+// two million items: as Item structs they cost 136 bytes and seven pointers each, which the
+// collector marks on every cycle and start-up decodes one by one. Packed, an entry's items are
+// at most two allocations without pointers, restored from a checkpoint in a copy each (a shape
+// already held is looked up instead); an Item read from the list holds substrings of them (or,
+// for codes, static strings), so reading allocates nothing. The zero ItemList is empty. Its JSON
+// is the array of its items, as []Item's.
 //
-// Each item is packed as: ID (signed varint), Name, Field, Type, Length (signed varint), a flag
-// byte (Required, IsKey, HasRange), Grade, PIType, CodeList, Description, then Min and Max only
-// when HasRange is set, so that lists packed before items had ranges read as they are. Strings
-// are a uvarint length and their bytes; the codes (Type, Grade, PIType, CodeList) are a uvarint
-// v, the string packedCodes[v>>1] when v is odd (one byte for what every item repeats), else
-// v>>1 bytes following. The binary checkpoint stores this form as it is (checkpoint_binary.go):
-// a change of it is a new checkpoint format version (HasRange came with version 3).
+// The shape is the table's schema: the entries registered from one template (the same
+// monitoring table for each of 41 districts) have the same, and hold one copy of it between
+// them (unique.Make, which lets a shape go when no list holds it any more). The descriptions
+// are the entry's own documentation, often naming its own scope.
+//
+// The shape is the count of items as a uvarint, then each item packed as: ID (signed varint),
+// Name, Field, Type, Length (signed varint), a flag byte (Required, IsKey, HasRange), Grade,
+// PIType, CodeList, then Min and Max only when HasRange is set. The descriptions are each item's
+// in order, or "" when no item has one. Strings are a uvarint length and their bytes; the codes
+// (Type, Grade, PIType, CodeList) are a uvarint v, the string packedCodes[v>>1] when v is odd
+// (one byte for what every item repeats), else v>>1 bytes following. The binary checkpoint
+// stores both strings as they are (checkpoint_binary.go): a change of them is a new checkpoint
+// format version. Versions before binVersionShapes held one string, each item's description
+// after its CodeList (packedItems reads it).
 type ItemList struct {
-	// s is the number of items as a uvarint followed by the items packed (str), "" for none:
-	// one string, so that a list takes 16 bytes of its Entry (a province holds 100,000) and
-	// lists compare by their content.
-	s string
+	shape unique.Handle[itemShape] // zero for no items
+	desc  string
 }
 
-// listOf is a new list of the n items packed in packed (which may be a buffer's bytes).
-func listOf(packed string, n uint64) ItemList {
-	if n == 0 && packed == "" {
-		return ItemList{}
+// itemShape is a packed shape and the highest grade of its items ("" for none), which the
+// entry's grade starts from (Entry.Grade). An installed grades list may renumber the ranks but
+// never reorder the grades (schemas' codelist rules), so the highest stays the highest.
+type itemShape struct {
+	s     string
+	grade schemas.Grade
+}
+
+// shapeStr is the packed shape, "" for no items.
+func (l ItemList) shapeStr() string {
+	if l.shape == (unique.Handle[itemShape]{}) {
+		return ""
 	}
-	var p packer
-	p.b.Grow(uvarintLen(n) + len(packed))
-	p.uvarint(n)
-	p.b.WriteString(packed)
-	return ItemList{s: p.b.String()}
+	return l.shape.Value().s
+}
+
+// makeShape is the shared shape of the packed s, which must decode (ItemsOf made it, or
+// shapedItems checked it).
+func makeShape(s string) unique.Handle[itemShape] {
+	return unique.Make(itemShape{s: s, grade: shapeGrade(s)})
 }
 
 // head decodes the count of s, returning it and its length in bytes.
-func (l ItemList) head() (n uint64, size int) {
-	for shift := 0; size < len(l.s); shift += 7 {
-		c := l.s[size]
+func head(s string) (n uint64, size int) {
+	for shift := 0; size < len(s); shift += 7 {
+		c := s[size]
 		size++
 		n |= uint64(c&0x7f) << shift
 		if c < 0x80 {
@@ -56,16 +74,10 @@ func (l ItemList) head() (n uint64, size int) {
 	return n, size
 }
 
-// str is the items packed.
-func (l ItemList) str() string {
-	_, k := l.head()
-	return l.s[k:]
-}
-
 const (
 	itemRequired = 1 << iota
 	itemIsKey
-	itemHasRange // Min and Max follow the description
+	itemHasRange // Min and Max follow the CodeList
 )
 
 // packedCodes are the codes packed as one byte: the data types, grades and personal
@@ -90,47 +102,57 @@ func ItemsOf(items ...Item) ItemList {
 	if len(items) == 0 {
 		return ItemList{}
 	}
-	size := 0
+	shapeSize, descSize := uvarintLen(uint64(len(items))), 0
 	for i := range items {
-		size += packedLen(&items[i])
+		shapeSize += packedLen(&items[i])
+		descSize += len(items[i].Description)
 	}
-	var p packer
-	p.b.Grow(uvarintLen(uint64(len(items))) + size)
+	var p, d packer
+	p.b.Grow(shapeSize)
 	p.uvarint(uint64(len(items)))
 	for i := range items {
-		it := &items[i]
-		p.varint(int64(it.ID))
-		p.str(it.Name)
-		p.str(it.Field)
-		p.code(string(it.Type))
-		p.varint(int64(it.Length))
-		var flags byte
-		if it.Required {
-			flags |= itemRequired
-		}
-		if it.IsKey {
-			flags |= itemIsKey
-		}
-		if it.Min != "" || it.Max != "" {
-			flags |= itemHasRange
-		}
-		p.b.WriteByte(flags)
-		p.code(string(it.Grade))
-		p.code(it.PIType)
-		p.code(it.CodeList)
-		p.str(it.Description)
-		if flags&itemHasRange != 0 {
-			p.str(it.Min)
-			p.str(it.Max)
+		packShape(&p, &items[i])
+	}
+	if descSize > 0 {
+		d.b.Grow(descSize + len(items))
+		for i := range items {
+			d.str(items[i].Description)
 		}
 	}
-	return ItemList{s: p.b.String()}
+	return ItemList{shape: makeShape(p.b.String()), desc: d.b.String()}
 }
 
-// packedLen is the byte count of it packed.
+// packShape packs it but its description.
+func packShape(p *packer, it *Item) {
+	p.varint(int64(it.ID))
+	p.str(it.Name)
+	p.str(it.Field)
+	p.code(string(it.Type))
+	p.varint(int64(it.Length))
+	var flags byte
+	if it.Required {
+		flags |= itemRequired
+	}
+	if it.IsKey {
+		flags |= itemIsKey
+	}
+	if it.Min != "" || it.Max != "" {
+		flags |= itemHasRange
+	}
+	p.b.WriteByte(flags)
+	p.code(string(it.Grade))
+	p.code(it.PIType)
+	p.code(it.CodeList)
+	if flags&itemHasRange != 0 {
+		p.str(it.Min)
+		p.str(it.Max)
+	}
+}
+
+// packedLen is the byte count of it packed in a shape.
 func packedLen(it *Item) int {
 	n := varintLen(int64(it.ID)) + varintLen(int64(it.Length)) + 1
-	for _, s := range [...]string{it.Name, it.Field, it.Description} {
+	for _, s := range [...]string{it.Name, it.Field} {
 		n += uvarintLen(uint64(len(s))) + len(s)
 	}
 	if it.Min != "" || it.Max != "" {
@@ -174,38 +196,34 @@ func (p *packer) code(s string) {
 	p.b.WriteString(s)
 }
 
-// Packed is the items as stored, for a scan of their texts at the speed of memory: each string
-// in it (name, field, description, the codes not in the table of common ones) follows its length
-// as a uvarint, whose last byte is below 0x80, so that bytes all at or above 0x80 found in it lie
-// within one string.
-func (l ItemList) Packed() string { return l.str() }
+// Texts are the items as stored, for a scan of their texts at the speed of memory: the shape
+// (names, fields, the codes not in the table of common ones, ranges) and the descriptions. Each
+// string in them follows its length as a uvarint, whose last byte is below 0x80, so that bytes
+// all at or above 0x80 found in them lie within one string.
+func (l ItemList) Texts() (shape, descriptions string) { return l.shapeStr(), l.desc }
 
-// Prose yields the name and the description of every item in order, each with its place in
-// Packed, decoding one item at a time.
-func (l ItemList) Prose() iter.Seq2[int, string] {
+// Names yields every item's name in order, with where it lies in the shape (Texts).
+func (l ItemList) Names() iter.Seq2[int, string] {
 	return func(yield func(int, string) bool) {
-		r := itemReader{s: l.str()}
+		r := l.reader()
+		var it Item
 		for range l.Len() {
-			r.varint() // ID
-			name := r.str()
-			if !yield(r.off-len(name), name) {
+			if off := r.shapeItem(&it); !yield(off, it.Name) {
 				return
 			}
-			r.skip()   // Field
-			r.code()   // Type
-			r.varint() // Length
-			flags := r.s[r.off]
-			r.off++
-			r.code() // Grade
-			r.code() // PIType
-			r.code() // CodeList
-			desc := r.str()
-			if !yield(r.off-len(desc), desc) {
+		}
+	}
+}
+
+// Descriptions yields every item's description in order, with where it lies in the
+// descriptions (Texts), reading the descriptions alone.
+func (l ItemList) Descriptions() iter.Seq2[int, string] {
+	return func(yield func(int, string) bool) {
+		r := itemReader{s: l.desc}
+		for range l.Len() {
+			d := r.str()
+			if !yield(r.off-len(d), d) {
 				return
-			}
-			if flags&itemHasRange != 0 {
-				r.skip() // Min
-				r.skip() // Max
 			}
 		}
 	}
@@ -213,14 +231,14 @@ func (l ItemList) Prose() iter.Seq2[int, string] {
 
 // Len is the number of items.
 func (l ItemList) Len() int {
-	n, _ := l.head()
+	n, _ := head(l.shapeStr())
 	return int(n)
 }
 
 // All yields the items in order with their positions, decoding one at a time.
 func (l ItemList) All() iter.Seq2[int, Item] {
 	return func(yield func(int, Item) bool) {
-		r := itemReader{s: l.str()}
+		r := l.reader()
 		for i := range l.Len() {
 			if !yield(i, r.item()) {
 				return
@@ -231,11 +249,12 @@ func (l ItemList) All() iter.Seq2[int, Item] {
 
 // Slice returns the items as a new slice the caller may change; nil when there are none.
 func (l ItemList) Slice() []Item {
-	if l.s == "" {
+	n := l.Len()
+	if n == 0 {
 		return nil
 	}
-	out := make([]Item, l.Len())
-	r := itemReader{s: l.str()}
+	out := make([]Item, n)
+	r := l.reader()
 	for i := range out {
 		out[i] = r.item()
 	}
@@ -252,15 +271,25 @@ func (l ItemList) Field(field string) (Item, int, bool) {
 	return Item{}, -1, false
 }
 
-// grade is the highest grade of the items, "" when there are none. It reads the grades alone,
-// and ranks only a grade other than the highest so far (most items share one).
+// grade is the highest grade of the items, "" when there are none.
 func (l ItemList) grade() schemas.Grade {
+	if l.shape == (unique.Handle[itemShape]{}) {
+		return ""
+	}
+	return l.shape.Value().grade
+}
+
+// shapeGrade is the highest grade of the items of the packed shape s, "" when there are none. It
+// reads the grades alone, and ranks only a grade other than the highest so far (most items share
+// one).
+func shapeGrade(s string) schemas.Grade {
 	var (
 		g    schemas.Grade
 		rank int
 	)
-	r := itemReader{s: l.str()}
-	for range l.Len() {
+	n, k := head(s)
+	r := itemReader{s: s, off: k}
+	for range n {
 		r.uvarint() // ID
 		r.skip()    // Name
 		r.skip()    // Field
@@ -275,7 +304,6 @@ func (l ItemList) grade() schemas.Grade {
 		}
 		r.code() // PIType
 		r.code() // CodeList
-		r.skip() // Description
 		if flags&itemHasRange != 0 {
 			r.skip() // Min
 			r.skip() // Max
@@ -299,34 +327,89 @@ func (l *ItemList) UnmarshalJSON(b []byte) error {
 
 var errBadItems = errors.New("malformed packed items")
 
-// packedItems is a new list of the n items packed as s, read from outside (a checkpoint; s may
-// be a buffer's bytes, which the list does not keep): it is checked to decode to exactly n
-// items, since reading a list assumes that it does.
+// shapedItems is a new list of the packed shape and descriptions, read from outside (a
+// checkpoint; they may be a buffer's bytes, which the list does not keep): they are checked to
+// decode to the same number of items, since reading a list assumes that they do.
+func shapedItems(shape, desc string) (l ItemList, err error) {
+	if shape == "" {
+		if desc != "" {
+			return ItemList{}, errBadItems
+		}
+		return ItemList{}, nil
+	}
+	n, k := head(shape)
+	if n == 0 || n > uint64(len(shape)) {
+		return ItemList{}, errBadItems
+	}
+	defer func() {
+		// A malformed list fails decoding by indexing out of its strings.
+		if recover() != nil {
+			l, err = ItemList{}, errBadItems
+		}
+	}()
+	r := itemReader{s: shape, off: k}
+	var it Item
+	for range n {
+		r.shapeItem(&it)
+	}
+	if r.off != len(shape) {
+		return ItemList{}, errBadItems
+	}
+	if desc != "" {
+		d := itemReader{s: desc}
+		for range n {
+			d.skip()
+		}
+		if d.off != len(desc) {
+			return ItemList{}, errBadItems
+		}
+	}
+	return ItemList{shape: makeShape(shape), desc: strings.Clone(desc)}, nil
+}
+
+// packedItems is a new list of the n items packed as one string as versions of the checkpoint
+// before binVersionShapes stored them (each item's description after its CodeList), read from
+// outside: checked to decode to exactly n items.
 func packedItems(s string, n uint64) (l ItemList, err error) {
 	if n > uint64(len(s)) || (n == 0) != (s == "") {
 		return ItemList{}, errBadItems
 	}
 	defer func() {
-		// A malformed list fails decoding by indexing out of its string.
 		if recover() != nil {
 			l, err = ItemList{}, errBadItems
 		}
 	}()
+	items := make([]Item, n)
 	r := itemReader{s: s}
-	for range n {
-		r.item()
+	for i := range items {
+		it := &items[i]
+		flags, _ := r.fields(it)
+		it.Description = r.str()
+		r.ranged(it, flags)
 	}
 	if r.off != len(s) {
 		return ItemList{}, errBadItems
 	}
-	return listOf(s, n), nil
+	return ItemsOf(items...), nil // copies the strings, which s's buffer holds
 }
 
-// itemReader decodes packed items. It trusts its string (ItemsOf made it, or packedItems
-// checked it): a malformed one panics.
+// itemReader decodes packed items. It trusts its string (ItemsOf made it, or shapedItems checked
+// it): a malformed one panics.
 type itemReader struct {
 	s   string
 	off int
+}
+
+// listReader decodes a list's shape and descriptions in step.
+type listReader struct {
+	itemReader
+	desc itemReader
+}
+
+func (l ItemList) reader() listReader {
+	s := l.shapeStr()
+	_, k := head(s)
+	return listReader{itemReader: itemReader{s: s, off: k}, desc: itemReader{s: l.desc}}
 }
 
 func (r *itemReader) uvarint() uint64 {
@@ -350,8 +433,12 @@ func (r *itemReader) varint() int64 {
 	return int64(u>>1) ^ -int64(u&1)
 }
 
-// str returns the next string: a substring of the list, never a copy.
+// str returns the next string: a substring of the list, never a copy; "" past the end of a
+// list of descriptions that is "" (none has one).
 func (r *itemReader) str() string {
+	if r.s == "" {
+		return ""
+	}
 	n := int(r.uvarint())
 	s := r.s[r.off : r.off+n]
 	r.off += n
@@ -372,24 +459,46 @@ func (r *itemReader) code() string {
 	return s
 }
 
-func (r *itemReader) item() Item {
-	var it Item
+// fields reads an item's fields from its ID to its CodeList, and returns its flags and where
+// its name lies in the string.
+func (r *itemReader) fields(it *Item) (flags byte, nameOff int) {
 	it.ID = int(r.varint())
 	it.Name = r.str()
+	nameOff = r.off - len(it.Name)
 	it.Field = r.str()
 	it.Type = schemas.DataType(r.code())
 	it.Length = int(r.varint())
-	flags := r.s[r.off]
+	flags = r.s[r.off]
 	r.off++
 	it.Required = flags&itemRequired != 0
 	it.IsKey = flags&itemIsKey != 0
 	it.Grade = schemas.Grade(r.code())
 	it.PIType = r.code()
 	it.CodeList = r.code()
-	it.Description = r.str()
+	return flags, nameOff
+}
+
+// ranged reads the item's range, if its flags say it has one.
+func (r *itemReader) ranged(it *Item, flags byte) {
+	it.Min, it.Max = "", ""
 	if flags&itemHasRange != 0 {
 		it.Min = r.str()
 		it.Max = r.str()
 	}
+}
+
+// shapeItem reads an item of a shape, all of it but its description, and returns where its
+// name lies in the shape.
+func (r *itemReader) shapeItem(it *Item) (nameOff int) {
+	flags, nameOff := r.fields(it)
+	r.ranged(it, flags)
+	return nameOff
+}
+
+// item reads the next item of the list.
+func (r *listReader) item() Item {
+	var it Item
+	r.shapeItem(&it)
+	it.Description = r.desc.str()
 	return it
 }

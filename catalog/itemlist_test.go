@@ -47,11 +47,21 @@ func TestItemListKeepsItsItems(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l := ItemsOf(tc.items...)
-			size := 0
+			size, desc := uvarintLen(uint64(len(tc.items))), 0
 			for i := range tc.items {
 				size += packedLen(&tc.items[i])
+				desc += uvarintLen(uint64(len(tc.items[i].Description))) + len(tc.items[i].Description)
 			}
-			assert.Equal(t, size, len(l.str()), "packedLen counts exactly what is packed")
+			shape, descs := l.Texts()
+			if len(tc.items) == 0 {
+				size = 0
+			}
+			assert.Equal(t, size, len(shape), "packedLen counts exactly what is packed")
+			if desc == len(tc.items) {
+				assert.Empty(t, descs, "no descriptions: none packed")
+			} else {
+				assert.Equal(t, desc, len(descs), "each description after its length")
+			}
 			assert.Equal(t, len(tc.items), l.Len())
 			assert.Equal(t, tc.items, l.Slice())
 			var all []Item
@@ -82,12 +92,25 @@ func TestItemListKeepsItsItems(t *testing.T) {
 	}
 }
 
-// Lists of the same items are equal, so an entry compares (and memoizes its grade) by value.
+// Lists of the same items are equal, so an entry compares by value; lists of the same items but
+// their descriptions hold one shape between them.
 func TestItemListsOfTheSameItemsAreEqual(t *testing.T) {
 	a := ItemsOf(Item{Name: "区县", Field: "district"}, Item{Name: "PM2.5", Field: "pm25"})
 	b := ItemsOf(a.Slice()...)
 	assert.True(t, a == b)
 	assert.False(t, a == ItemsOf(a.Slice()[:1]...))
+	described := a.Slice()
+	described[1].Description = "小时均值"
+	c := ItemsOf(described...)
+	assert.False(t, a == c, "the descriptions differ")
+	sa, _ := a.Texts()
+	sc, dc := c.Texts()
+	assert.Same(t, unsafe.StringData(sa), unsafe.StringData(sc), "one shape, held once")
+	assert.Equal(t, "\x00\x0c小时均值", dc)
+	renamed := a.Slice()
+	renamed[1].Name = "PM10"
+	sr, _ := ItemsOf(renamed...).Texts()
+	assert.NotEqual(t, sa, sr)
 	assert.True(t, ItemsOf() == ItemList{})
 	var empty ItemList
 	require.NoError(t, json.Unmarshal([]byte(`[]`), &empty))
@@ -97,28 +120,31 @@ func TestItemListsOfTheSameItemsAreEqual(t *testing.T) {
 	assert.Error(t, json.Unmarshal([]byte(`{"Name":"x"}`), &empty))
 }
 
-// Reading a list copies nothing: an item's strings are substrings of the packed string (its
+// Reading a list copies nothing: an item's strings are substrings of the packed strings (its
 // common codes static strings, packed in one byte), and a walk over the items allocates
 // nothing. Slice is a copy the caller may change.
 func TestItemListReadsWithoutCopying(t *testing.T) {
 	l := ItemsOf(benchItems(20)...)
-	start := uintptr(unsafe.Pointer(unsafe.StringData(l.str())))
-	within := func(s string) bool {
+	shape, desc := l.Texts()
+	within := func(s, in string) bool {
+		start := uintptr(unsafe.Pointer(unsafe.StringData(in)))
 		p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
-		return p >= start && p+uintptr(len(s)) <= start+uintptr(len(l.str()))
+		return p >= start && p+uintptr(len(s)) <= start+uintptr(len(in))
 	}
 	for _, it := range l.All() {
-		for _, s := range []string{it.Name, it.Field, it.Description} {
-			assert.True(t, within(s), "%q is not in the packed string", s)
+		for _, s := range []string{it.Name, it.Field} {
+			assert.True(t, within(s, shape), "%q is not in the shape", s)
 		}
+		assert.True(t, within(it.Description, desc), "%q is not in the descriptions", it.Description)
 		for _, s := range []string{string(it.Type), string(it.Grade)} {
 			i := slices.Index(packedCodes[:], s)
 			require.GreaterOrEqual(t, i, 0, s)
 			assert.Equal(t, unsafe.StringData(packedCodes[i]), unsafe.StringData(s), "%q is the packed code's string", s)
 		}
 	}
-	assert.Len(t, ItemsOf(Item{Type: schemas.Float, Grade: schemas.General4, PIType: "ID_CARD", CodeList: "districts"}).str(), 10,
-		"an item without names: one byte per field")
+	bare, none := ItemsOf(Item{Type: schemas.Float, Grade: schemas.General4, PIType: "ID_CARD", CodeList: "districts"}).Texts()
+	assert.Len(t, bare, 10, "an item without names: its count, then one byte per field")
+	assert.Empty(t, none, "no descriptions")
 	allocs := testing.AllocsPerRun(100, func() {
 		n := 0
 		for _, it := range l.All() {
@@ -136,36 +162,49 @@ func TestItemListReadsWithoutCopying(t *testing.T) {
 	assert.Equal(t, "指标00", l.Slice()[0].Name, "a changed copy leaves the list as it was")
 }
 
-// Prose gives every item's name and description in order, each at its place in Packed, ranges
-// and codes that are not packed as one byte skipped over.
-func TestItemListProseIsPlaced(t *testing.T) {
+// Names and Descriptions give every item's name and description in order, each at its place
+// in Texts, ranges and codes that are not packed as one byte skipped over.
+func TestItemListTextsArePlaced(t *testing.T) {
 	l := ItemsOf(
 		Item{ID: 1, Name: "区县", Field: "district", Type: schemas.String, CodeList: "districts", Description: "区县代码"},
 		Item{ID: 300, Name: "PM2.5浓度", Field: "pm25", Type: "DECIMAL", Grade: schemas.Important, Min: "0", Max: "1000", Description: "小时均值"},
 		Item{ID: 2, Name: "备注", Field: "remark", PIType: "OTHER_PI", CodeList: "my_list"},
 	)
-	var got []string
-	for off, text := range l.Prose() {
-		require.Equal(t, text, l.Packed()[off:off+len(text)], "%q at %d", text, off)
-		got = append(got, text)
+	shape, desc := l.Texts()
+	var names, descs []string
+	for off, text := range l.Names() {
+		require.Equal(t, text, shape[off:off+len(text)], "%q at %d", text, off)
+		names = append(names, text)
 	}
-	assert.Equal(t, []string{"区县", "区县代码", "PM2.5浓度", "小时均值", "备注", ""}, got)
+	for off, text := range l.Descriptions() {
+		require.Equal(t, text, desc[off:off+len(text)], "%q at %d", text, off)
+		descs = append(descs, text)
+	}
+	assert.Equal(t, []string{"区县", "PM2.5浓度", "备注"}, names)
+	assert.Equal(t, []string{"区县代码", "小时均值", ""}, descs)
 	n := 0
-	for range l.Prose() {
-		if n++; n == 3 {
+	for range l.Names() {
+		if n++; n == 2 {
 			break
 		}
 	}
-	assert.Equal(t, 3, n, "the walk stops when asked")
+	assert.Equal(t, 2, n, "the walk stops when asked")
+	n = 0
+	for _, d := range ItemsOf(Item{Name: "甲"}, Item{Name: "乙"}).Descriptions() {
+		assert.Empty(t, d, "no descriptions packed: each is empty")
+		n++
+	}
+	assert.Equal(t, 2, n)
 }
 
-// An entry's grade is read from its items and memoized while the entry keeps the same list.
+// An entry's grade is read from its items' shape, found when the shape was made, and its
+// override.
 func TestEntryGradeFollowsItsItems(t *testing.T) {
 	e := &Entry{Items: ItemsOf(Item{Field: "a", Grade: schemas.General2}, Item{Field: "b", Grade: schemas.General3})}
 	assert.Equal(t, schemas.General3, e.Grade())
-	e.remember()
-	assert.NotZero(t, e.gradedRank, "remembered")
-	assert.Equal(t, schemas.General3, e.Grade())
+	e.GradeOverride = schemas.General2
+	assert.Equal(t, schemas.General3, e.Grade(), "a lower override leaves the items' grade")
+	e.GradeOverride = ""
 	d := *e // a shallow copy given another override computes afresh
 	d.GradeOverride = schemas.Core
 	assert.Equal(t, schemas.Core, d.Grade())
@@ -180,13 +219,44 @@ func TestEntryGradeFollowsItsItems(t *testing.T) {
 	assert.Equal(t, schemas.General4, ranged.Grade(), "the grades are read past the items' ranges")
 }
 
-// A packed string from outside (a checkpoint) is taken only when it decodes to exactly the
-// count given with it.
+// The shape and descriptions from outside (a checkpoint) are taken only when they decode to the
+// same number of items; so is a list packed as one string, as checkpoints before version 6 held
+// it, with the count given with it.
 func TestPackedItemsAreChecked(t *testing.T) {
-	l := ItemsOf(benchItems(3)...)
-	got, err := packedItems(l.str(), 3)
+	items := benchItems(3)
+	items[1].Min, items[1].Max = "0", "100"
+	l := ItemsOf(items...)
+	shape, desc := l.Texts()
+	got, err := shapedItems(shape, desc)
 	require.NoError(t, err)
 	assert.Equal(t, l, got)
+	got, err = shapedItems("", "")
+	require.NoError(t, err)
+	assert.Equal(t, ItemList{}, got)
+	for _, tc := range []struct {
+		name        string
+		shape, desc string
+	}{
+		{"descriptions without items", "", desc},
+		{"no count", "\x00" + shape[1:], desc},
+		{"count too high", "\x04" + shape[1:], desc},
+		{"count too low", "\x02" + shape[1:], desc},
+		{"shape cut short", shape[:len(shape)-1], desc},
+		{"shape with trailing bytes", shape + "x", desc},
+		{"too few descriptions", shape, desc[:len(desc)-len(items[2].Description)-1]},
+		{"a description cut short", shape, desc[:len(desc)-1]},
+		{"descriptions with trailing bytes", shape, desc + "\x00"},
+		{"a length beyond the string", "\x01\x02\xff\xff\xff\xff\x0f", ""},
+		{"a code beyond the packed ones", "\x01\x02\x00\x00\x7f\x00\x00\x0d\x00\x00", ""},
+	} {
+		_, err := shapedItems(tc.shape, tc.desc)
+		assert.ErrorIs(t, err, errBadItems, tc.name)
+	}
+
+	old := packedV5(l)
+	got, err = packedItems(old, 3)
+	require.NoError(t, err)
+	assert.Equal(t, l, got, "a list of version 5 reads as the same list")
 	got, err = packedItems("", 0)
 	require.NoError(t, err)
 	assert.Equal(t, ItemList{}, got)
@@ -195,12 +265,12 @@ func TestPackedItemsAreChecked(t *testing.T) {
 		s    string
 		n    uint64
 	}{
-		{"count too high", l.str(), 4},
-		{"count too low", l.str(), 2},
-		{"no count", l.str(), 0},
-		{"cut short", l.str()[:len(l.str())-1], 3},
-		{"cut inside a length", l.str()[:3], 1},
-		{"trailing bytes", l.str() + "x", 3},
+		{"count too high", old, 4},
+		{"count too low", old, 2},
+		{"no count", old, 0},
+		{"cut short", old[:len(old)-1], 3},
+		{"cut inside a length", old[:3], 1},
+		{"trailing bytes", old + "x", 3},
 		{"count beyond the bytes", "\x00", 1 << 40},
 		{"a length beyond the string", "\x02\xff\xff\xff\xff\x0f", 1},
 		{"a code beyond the packed ones", "\x02\x00\x00\x7f\x00\x00\x0d\x00\x00\x00", 1},
@@ -257,10 +327,11 @@ func BenchmarkItemList(b *testing.B) {
 			ItemsOf(items...)
 		}
 	})
-	b.Run("packedItems", func(b *testing.B) {
+	b.Run("shapedItems", func(b *testing.B) {
 		b.ReportAllocs()
+		shape, desc := l.Texts()
 		for b.Loop() {
-			if _, err := packedItems(l.str(), 20); err != nil {
+			if _, err := shapedItems(shape, desc); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -7,7 +7,6 @@ package catalog
 import (
 	"slices"
 	"time"
-	"unsafe"
 
 	"github.com/cqeco/ecolake/schemas"
 )
@@ -75,14 +74,10 @@ type Entry struct {
 	Scenes        []string // 应用场景 / 一件事 the entry serves
 	Secret        bool     // 涉密: never collected into the lake
 	Exempt        bool     // approved 不予归集 decision
-	// The grade memo beside the flags, in their padding: Grade of a stored entry, asked of every
-	// entry of every list and figure, as memoGrades[gradedRank&memoRank] while the entry has the
-	// items (gradedItems) and override (gradedOverride, memoGrades' index) it was computed from:
-	// a shallow copy given other items computes afresh. 0 when nothing is remembered; Copy
-	// drops it. The bit entryCompacted of gradedRank: compactEntry has shared the strings of this
-	// entry's lists, which may now be shared with other versions (revised) and are never written
-	// again.
-	gradedRank, gradedOverride uint8
+	// marks holds entryCompacted: compactEntry has shared the strings of this entry's lists,
+	// which may now be shared with other versions (revised) and are never written again. In the
+	// flags' padding; Copy clears it.
+	marks uint8
 	// LastItemID is the highest item ID ever assigned in this entry; set by the catalogue. In the
 	// flags' word: an Entry of at most 760 bytes is allocated in 768 (with the collector's
 	// header), one of 768 in 896.
@@ -124,43 +119,10 @@ type Entry struct {
 	// Review is the workflow state of an entry not yet published (or being restored): who edited
 	// it, who submitted it, the reviewer's last comment. Cleared on publishing.
 	Review Review
-
-	// gradedItems is the data of the items the remembered grade (gradedRank) was computed from:
-	// lists are never pieces of one another, so the same data is the same list.
-	gradedItems *byte
 }
 
-// memoGrades are the grades the memo of an Entry names by index, 0 for none: the program's own
-// grade ids, which every grades list keeps (codelists.go).
-var memoGrades = [...]schemas.Grade{"", schemas.General1, schemas.General2, schemas.General3, schemas.General4, schemas.Important, schemas.Core}
-
-// The bits of Entry.gradedRank.
-const (
-	memoRank       = 0x7f
-	entryCompacted = 0x80
-)
-
-// memoIndex is the index of g in memoGrades, ok false when it has none.
-func memoIndex(g schemas.Grade) (uint8, bool) {
-	for i, m := range memoGrades {
-		if m == g {
-			return uint8(i), true
-		}
-	}
-	return 0, false
-}
-
-// remember computes e's grade and keeps it; only for an entry about to be stored.
-func (e *Entry) remember() {
-	e.gradedRank &^= memoRank
-	g := e.Grade()
-	rank, ok := memoIndex(g)
-	over, known := memoIndex(e.GradeOverride)
-	if !ok || !known || rank == 0 {
-		return
-	}
-	e.gradedItems, e.gradedOverride, e.gradedRank = unsafe.StringData(e.Items.s), over, e.gradedRank|rank
-}
+// entryCompacted is the bit of Entry.marks that compactEntry sets.
+const entryCompacted = 1
 
 // Review is the workflow state of a version under way: an unpublished entry or a change request.
 type Review struct {
@@ -171,21 +133,24 @@ type Review struct {
 }
 
 // Grade is the table grade: the highest of its items' grades and of a manual override (就高从严).
+// Asked of every entry of every list and figure: the items' grade is their shape's, found when
+// the shape was made (ItemList), so that it costs a comparison of two ranks at most.
 func (e *Entry) Grade() schemas.Grade {
-	if r := e.gradedRank & memoRank; r != 0 && e.gradedItems == unsafe.StringData(e.Items.s) && memoGrades[e.gradedOverride] == e.GradeOverride {
-		return memoGrades[r]
+	g := e.Items.grade()
+	if e.GradeOverride != "" {
+		g = schemas.MaxGrade(e.GradeOverride, g)
 	}
-	if g := schemas.MaxGrade(e.GradeOverride, e.Items.grade()); g != "" {
-		return g
+	if g == "" {
+		return schemas.General1
 	}
-	return schemas.General1
+	return g
 }
 
 // Copy returns a deep copy (items are immutable and shared); objects read from the store are
 // never modified in place.
 func (e *Entry) Copy() *Entry {
 	c := *e
-	c.gradedRank, c.gradedOverride, c.gradedItems = 0, 0, nil
+	c.marks = 0
 	c.RelatedCodes = append([]string(nil), e.RelatedCodes...)
 	c.Domains = append([]string(nil), e.Domains...)
 	c.BusinessItems = append([]string(nil), e.BusinessItems...)

@@ -43,10 +43,11 @@ type part struct {
 	Text  string
 }
 
-// Labels of the identifiers among the parts.
+// Labels of the identifiers among the parts, and of the items' names.
 const (
-	labelCode  = "资源代码"
-	labelTable = "数据表"
+	labelCode     = "资源代码"
+	labelTable    = "数据表"
+	labelItemName = "信息项"
 )
 
 // ident reports whether p is an identifier: its grams are kept apart from the prose's, whose words
@@ -71,7 +72,7 @@ func eachPart(v *catalog.View, e *catalog.Entry, fn func(p part, viaView bool)) 
 	fn(part{"摘要", e.Abstract}, false)
 	fn(part{"提供方", e.ProviderName}, false)
 	for _, it := range e.Items.All() {
-		fn(part{"信息项", it.Name}, false)
+		fn(part{labelItemName, it.Name}, false)
 		if it.Description != "" {
 			fn(part{"信息项说明", it.Description}, false)
 		}

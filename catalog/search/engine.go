@@ -99,9 +99,13 @@ type docRec struct {
 	// in those texts fold into (full-width ，, Ｐ, ２): an ASCII rune of a word of those classes
 	// may be found there other than as its byte (foldFinder).
 	wide uint8
-	// raw: the item strings other than names and descriptions (fields, codes) are ASCII, so a
-	// word of ideographs found in the packed items lies in a name or a description (proseHolds).
+	// raw: the item strings other than names and descriptions (fields, codes) are ASCII, as are
+	// ranges, which parse as numbers or dates, so a word of ideographs found in the packed items
+	// lies in a name or a description (proseHolds).
 	raw bool
+	// ownNames: some item's name is the document's own text, not a shared part, so that the
+	// items' shape, which holds the names, is read when a word is verified (proseHolds).
+	ownNames bool
 }
 
 // ownTexts calls fn with the document's own texts, normalized: those its entry holds that are

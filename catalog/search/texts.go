@@ -59,9 +59,14 @@ func (g *engine) docOf(v *catalog.View, e *catalog.Entry) doc {
 			if !slices.Contains(extra, text) {
 				extra = append(extra, text)
 			}
-		case text != p.Text && !p.ident():
-			d.rec.folds = true
-			d.rec.wide |= wideIn(p.Text)
+		default: // read from the entry when verified
+			if p.Label == labelItemName {
+				d.rec.ownNames = true
+			}
+			if text != p.Text && !p.ident() {
+				d.rec.folds = true
+				d.rec.wide |= wideIn(p.Text)
+			}
 		}
 	})
 	d.rec.name, d.rec.e, d.rec.parts = name, e, g.list(ids)

@@ -1,6 +1,7 @@
 package search
 
 import (
+	"iter"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -158,23 +159,36 @@ func proseHolds(r *docRec, w string, ideographs bool, finders *wordFinders, budg
 	if in(e.Abstract) || in(e.ProviderName) || slices.ContainsFunc(e.BusinessItems, in) || slices.ContainsFunc(e.Scenes, in) {
 		return true
 	}
-	packed := e.Items.Packed()
-	*budget -= len(packed)
-	at := find(packed)
-	if at < 0 {
+	// The shape holds the items' names (and fields, codes, ranges): read only when some name is
+	// the document's own, not a shared part found through the part.
+	shape, descs := e.Items.Texts()
+	atShape, atDesc := -1, -1
+	if r.ownNames {
+		*budget -= len(shape)
+		atShape = find(shape)
+	}
+	*budget -= len(descs)
+	atDesc = find(descs)
+	if atShape < 0 && atDesc < 0 {
 		return false
 	}
 	if ideographs && r.raw {
 		return true
 	}
-	// at is where the first run found starts, or before it (foldFinder): a name or description
-	// ending there holds none.
-	for off, text := range e.Items.Prose() {
-		if off+len(text) > at && find(text) >= 0 {
-			return true
+	// at is where the first run found in its string starts, or before it (foldFinder): a name
+	// or description ending there holds none.
+	within := func(texts iter.Seq2[int, string], at int) bool {
+		if at < 0 {
+			return false
 		}
+		for off, text := range texts {
+			if off+len(text) > at && find(text) >= 0 {
+				return true
+			}
+		}
+		return false
 	}
-	return false
+	return within(e.Items.Descriptions(), atDesc) || within(e.Items.Names(), atShape)
 }
 
 // wordFinders are a word's finders: in normalized text, or in text as stored that normalizing
@@ -186,8 +200,13 @@ type wordFinders struct {
 }
 
 func (g *engine) finders(w string) *wordFinders {
+	plain := g.finder(w)
+	if ideographic(w) {
+		// Only an ideograph folds into itself: a text holds w folded where it holds w.
+		return &wordFinders{plain: plain, folding: func(uint8) func(string) int { return plain }}
+	}
 	var folded [wideAll + 1]func(string) int
-	return &wordFinders{plain: g.finder(w), folding: func(wide uint8) func(string) int {
+	return &wordFinders{plain: plain, folding: func(wide uint8) func(string) int {
 		if folded[wide] == nil {
 			folded[wide] = g.foldFinder(w, wide)
 		}
