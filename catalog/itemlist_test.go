@@ -1,8 +1,10 @@
 package catalog
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -195,6 +197,37 @@ func TestItemListTextsArePlaced(t *testing.T) {
 		n++
 	}
 	assert.Equal(t, 2, n)
+}
+
+// Entries registered from one template hold one shape between them, after a restart from a
+// checkpoint too: a shape read that is already held is looked up, not kept twice. Their own
+// descriptions stay their own.
+func TestEntriesOfOneTemplateShareTheirShape(t *testing.T) {
+	dir, clock, ctx := t.TempDir(), newClock(), context.Background()
+	s := openTest(t, testConfig(dir, clock))
+	require.NoError(t, s.PutDepartment(ctx, Department{Code: "AIR_DIV", Name: "大气环境处", Kind: DepartmentDivision}))
+	a, b := validEntry("000001", "air_a"), validEntry("000002", "air_b")
+	setItem(b, 1, func(it *Item) { it.Description = "万州区的小时均值" })
+	require.NoError(t, s.PutEntry(ctx, a))
+	require.NoError(t, s.PutEntry(ctx, b))
+	require.NoError(t, s.Close())
+	for _, seg := range mustSegments(t, dir) {
+		require.NoError(t, os.Remove(seg.path)) // the checkpoint alone holds the state
+	}
+
+	s = openTest(t, testConfig(dir, clock))
+	defer s.Close()
+	ga, err := s.View().Entry("0101/000001")
+	require.NoError(t, err)
+	gb, err := s.View().Entry("0101/000002")
+	require.NoError(t, err)
+	sa, da := ga.Items.Texts()
+	sb, db := gb.Items.Texts()
+	assert.Same(t, unsafe.StringData(sa), unsafe.StringData(sb), "one shape, held once")
+	assert.Empty(t, da)
+	assert.Equal(t, "\x00\x18万州区的小时均值", db)
+	assert.Equal(t, schemas.General2, gb.Grade(), "the shape's grade")
+	assert.Equal(t, "万州区的小时均值", gb.Items.Slice()[1].Description)
 }
 
 // An entry's grade is read from its items' shape, found when the shape was made, and its
