@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -45,6 +46,12 @@ func TestPutEntryRejectsBadFields(t *testing.T) {
 		{"item field identifier", func(e *Entry) { setItem(e, 1, func(it *Item) { it.Field = "PM2.5" }) }, []string{"items[1] (PM2.5).field: 标识符“PM2.5”"}},
 		{"item field unique", func(e *Entry) { setItem(e, 1, func(it *Item) { it.Field = "district" }) }, []string{"items[1] (district).field: “district”与 items[0] 重复"}},
 		{"item name unique", func(e *Entry) { setItem(e, 1, func(it *Item) { it.Name = "区县" }) }, []string{"items[1] (pm25).name: “区县”与 items[0] 重名"}},
+		{"item field and name unique among many", func(e *Entry) {
+			for i := range 70 {
+				addItems(e, Item{Name: fmt.Sprintf("指标%d", i), Field: fmt.Sprintf("f%d", i), Type: schemas.Float, Grade: schemas.General1})
+			}
+			setItem(e, 71, func(it *Item) { it.Name, it.Field = "指标3", "f3" })
+		}, []string{"items[71] (f3).name: “指标3”与 items[5] 重名", "items[71] (f3).field: “f3”与 items[5] 重复"}},
 		{"item name required", func(e *Entry) { setItem(e, 0, func(it *Item) { it.Name = "" }) }, []string{"items[0] (district).name: 必填"}},
 		{"item type", func(e *Entry) { setItem(e, 1, func(it *Item) { it.Type = "DECIMAL" }) }, []string{"items[1] (pm25).type: “DECIMAL”不在代码表 data_types（数据类型）中"}},
 		{"item length", func(e *Entry) { setItem(e, 0, func(it *Item) { it.Length = -1 }) }, []string{"items[0] (district).length: 长度 -1 不能为负数"}},
