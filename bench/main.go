@@ -40,8 +40,13 @@ func main() {
 	lineageNodes := flag.Int("lineage", 0, "entries of a generated lineage graph to traverse (0 skips the lineage benchmark)")
 	clusterEntries := flag.Int("cluster", 0, "entries a follower of a three-node catalogue catches up on, after the one- and three-node latency runs (0 skips the cluster benchmark)")
 	clusterSample := flag.Int("cluster-sample", 3000, "entries of each one- and three-node latency run")
+	flag.IntVar(&loadEvery, "catalog-load-every", loadEvery, "one entry in this many written through the catalogue also gets a data load (1: every entry)")
 	reopen := flag.String("catalog-open", "", "internal: open the catalogue in this directory and report start-up time and memory")
 	flag.Parse()
+	if loadEvery < 1 {
+		fmt.Fprintln(os.Stderr, "bench: -catalog-load-every must be at least 1")
+		os.Exit(2)
+	}
 	cpuProfile = *cpuprofile
 	batchRows = *batch
 	if *lineageNodes > 0 {

@@ -129,7 +129,7 @@ func decodeEntry(r *binReader) *Entry {
 		} else {
 			shape, desc := r.bytes(), r.bytes()
 			if r.err == nil {
-				items, err = shapedItems(unsafe.String(unsafe.SliceData(shape), len(shape)), unsafe.String(unsafe.SliceData(desc), len(desc)))
+				items, err = r.shapes.items(unsafe.String(unsafe.SliceData(shape), len(shape)), unsafe.String(unsafe.SliceData(desc), len(desc)))
 			}
 		}
 		if err != nil {

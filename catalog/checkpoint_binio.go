@@ -92,6 +92,7 @@ type binReader struct {
 	err     error
 	arena   []byte // the current object's unshared strings
 	version uint64 // of the chunk
+	shapes  shapeCache
 }
 
 func (r *binReader) fail(err error) {

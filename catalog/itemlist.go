@@ -330,7 +330,21 @@ var errBadItems = errors.New("malformed packed items")
 // shapedItems is a new list of the packed shape and descriptions, read from outside (a
 // checkpoint; they may be a buffer's bytes, which the list does not keep): they are checked to
 // decode to the same number of items, since reading a list assumes that they do.
-func shapedItems(shape, desc string) (l ItemList, err error) {
+func shapedItems(shape, desc string) (ItemList, error) {
+	var c shapeCache
+	return c.items(shape, desc)
+}
+
+// shapeCache is the last shape a checkpoint's reader made: entries follow one another in code
+// order, and neighbours are mostly registered from one template, so that the shape of most is
+// the one before, compared rather than checked item by item and looked up again.
+type shapeCache struct {
+	s string // the shared shape's own string, not the buffer's
+	h unique.Handle[itemShape]
+}
+
+// items is shapedItems, the shape checked and made only when it is not the last one.
+func (c *shapeCache) items(shape, desc string) (l ItemList, err error) {
 	if shape == "" {
 		if desc != "" {
 			return ItemList{}, errBadItems
@@ -347,13 +361,17 @@ func shapedItems(shape, desc string) (l ItemList, err error) {
 			l, err = ItemList{}, errBadItems
 		}
 	}()
-	r := itemReader{s: shape, off: k}
-	var it Item
-	for range n {
-		r.shapeItem(&it)
-	}
-	if r.off != len(shape) {
-		return ItemList{}, errBadItems
+	if c.s == "" || shape != c.s {
+		r := itemReader{s: shape, off: k}
+		var it Item
+		for range n {
+			r.shapeItem(&it)
+		}
+		if r.off != len(shape) {
+			return ItemList{}, errBadItems
+		}
+		c.h = makeShape(shape)
+		c.s = c.h.Value().s
 	}
 	if desc != "" {
 		d := itemReader{s: desc}
@@ -364,7 +382,7 @@ func shapedItems(shape, desc string) (l ItemList, err error) {
 			return ItemList{}, errBadItems
 		}
 	}
-	return ItemList{shape: makeShape(shape), desc: strings.Clone(desc)}, nil
+	return ItemList{shape: c.h, desc: strings.Clone(desc)}, nil
 }
 
 // packedItems is a new list of the n items packed as one string as versions of the checkpoint

@@ -284,7 +284,21 @@ func TestPackedItemsAreChecked(t *testing.T) {
 	} {
 		_, err := shapedItems(tc.shape, tc.desc)
 		assert.ErrorIs(t, err, errBadItems, tc.name)
+		// A reader's last shape, well formed, does not let a malformed one through.
+		var c shapeCache
+		_, err = c.items(shape, desc)
+		require.NoError(t, err)
+		_, err = c.items(tc.shape, tc.desc)
+		assert.ErrorIs(t, err, errBadItems, tc.name+", after a good shape")
 	}
+	var c shapeCache
+	first, err := c.items(shape, desc)
+	require.NoError(t, err)
+	again, err := c.items(strings.Clone(shape), "")
+	require.NoError(t, err)
+	assert.Equal(t, first.shape, again.shape, "the last shape, compared and taken again")
+	assert.Equal(t, items[1].Name, again.Slice()[1].Name)
+	assert.Empty(t, again.Slice()[1].Description)
 
 	old := packedV5(l)
 	got, err = packedItems(old, 3)
