@@ -338,8 +338,8 @@ func applyCommitSnapshot(txn *memdb.Txn, rec *record, cmd *commitSnapshotCmd) er
 		snap.CommittedAt = rec.At
 	}
 	snap.CommittedAt = snap.CommittedAt.UTC()
-	if err := txn.Insert(tableSnapshots, &snap); err != nil {
-		return fmt.Errorf("insert snapshot %s: %w", snap.ID, err)
+	if err := insertSnapshot(txn, &snap); err != nil {
+		return err
 	}
 	if err := noteCurrentSnapshot(txn, &snap); err != nil {
 		return err

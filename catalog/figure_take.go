@@ -26,8 +26,8 @@ func collectedNow(txn *memdb.Txn, now time.Time) entryAt {
 	return func(e *Entry) (bool, time.Time, bool, *Run) {
 		st := loadStateTxn(txn, e.ResourceCode)
 		var failed *Run
-		if st.Last != nil && st.Last.Status == RunFailed {
-			failed = st.Last
+		if last := st.last(); last != nil && last.Status == RunFailed {
+			failed = last
 		}
 		snap := currentData(e, st)
 		if snap == nil {
@@ -37,37 +37,25 @@ func collectedNow(txn *memdb.Txn, now time.Time) entryAt {
 	}
 }
 
-// failedBy returns the last run of entry code started by at when it had failed by then.
-func failedBy(txn *memdb.Txn, code string, at time.Time) *Run {
-	it, err := txn.ReverseLowerBound(tableRuns, indexEntryStarted, code, at)
-	if err != nil {
-		return nil
-	}
-	raw := it.Next()
-	if raw == nil {
-		return nil
-	}
-	r := raw.(*Run)
-	if r.Entry != code || r.Status != RunFailed || r.FinishedAt.After(at) {
+// failedBy returns the last run of entry code started before at when it had failed by then.
+func failedBy(st *loadState, at time.Time) *Run {
+	r := st.runBefore(at)
+	if r == nil || r.Status != RunFailed || r.FinishedAt.After(at) {
 		return nil
 	}
 	return r
 }
 
-// collectedAsOf decides from the newest snapshot of the entry committed by at: what the
+// collectedAsOf decides from the newest snapshot of the entry committed before at: what the
 // runs' history says of a past day.
 func collectedAsOf(txn *memdb.Txn, at time.Time) entryAt {
 	return func(e *Entry) (bool, time.Time, bool, *Run) {
-		failed := failedBy(txn, e.ResourceCode, at)
-		it, err := txn.ReverseLowerBound(tableSnapshots, indexEntryCommitted, e.ResourceCode, at)
-		if err != nil {
+		st := loadStateTxn(txn, e.ResourceCode)
+		failed := failedBy(&st, at)
+		snap := st.snapshotBefore(at)
+		if snap == nil {
 			return false, time.Time{}, false, failed
 		}
-		raw := it.Next()
-		if raw == nil || raw.(*Snapshot).Entry != e.ResourceCode {
-			return false, time.Time{}, false, failed
-		}
-		snap := raw.(*Snapshot)
 		ok := e.UpdateCycle == schemas.Irregular || !at.After(deadline(e, snap))
 		return ok, snap.CommittedAt, true, failed
 	}

@@ -212,7 +212,7 @@ func lagOf(txn *memdb.Txn, e *Entry, now time.Time, p *Principal, st loadState) 
 		lag.Reason = LagStale
 		lag.ReasonText = fmt.Sprintf("数据已过期 (自 %s 起)", lag.Since.In(displayZone).Format("2006-01-02 15:04"))
 	}
-	if last := st.Last; last != nil && last.Status == RunFailed {
+	if last := st.last(); last != nil && last.Status == RunFailed {
 		lag.Reason = LagLastLoadFailed
 		if last.RowsRejected > 0 && last.RejectedKey != "" {
 			lag.Reason = LagRejected // refused whole for its invalid rows (ingest's threshold)

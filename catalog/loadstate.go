@@ -3,7 +3,9 @@ package catalog
 import (
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/go-memdb"
 )
@@ -13,18 +15,86 @@ import (
 // for each entry cost more than the rest of the figure together; the load_states table keeps both
 // answers, one row per entry that has runs or data, in resource-code order, so that the figure
 // reads it alongside the entries in one pass. It is derived from the runs and snapshots in the
-// same transaction (insertRun, noteCurrentSnapshot) and rebuilt with them when a checkpoint is
-// restored, so it is never stored.
+// same transaction (insertRun, insertSnapshot, noteCurrentSnapshot) and rebuilt with them when a
+// checkpoint is restored, so it is never stored.
+//
+// The row also lists the entry's snapshots and runs in time order: what an index of the
+// snapshots and runs over (entry, time) would give, at a pointer each instead of the index's
+// radix leaf and node with their watch channels (about 450 bytes a key: a province whose every
+// entry is loaded held 90 MB of them per snapshot and run kept, and start-up inserted them one
+// by one in the random order of the ids).
 
 const tableLoadStates = "load_states"
 
-// loadState points at an entry's current snapshot and at its run with the latest (StartedAt,
-// ID), the run the runs index lists first, newest first. Rows are replaced, never changed.
+// loadState points at an entry's current snapshot and lists its snapshots by (CommittedAt, ID)
+// and its runs by (StartedAt, ID), oldest first. Rows are replaced, never changed: a write makes
+// new lists.
 type loadState struct {
-	Entry   string
-	Current *Snapshot // nil when the entry has no data
-	Last    *Run      // nil when it has no runs
+	Entry     string
+	Current   *Snapshot // nil when the entry has no data
+	Snapshots []*Snapshot
+	Runs      []*Run
 }
+
+// last is the entry's run with the latest (StartedAt, ID), nil when it has none.
+func (st *loadState) last() *Run {
+	if n := len(st.Runs); n > 0 {
+		return st.Runs[n-1]
+	}
+	return nil
+}
+
+// snapshotBefore is the entry's last snapshot committed before t, nil when none was.
+func (st *loadState) snapshotBefore(t time.Time) *Snapshot {
+	i := sort.Search(len(st.Snapshots), func(i int) bool { return !st.Snapshots[i].CommittedAt.Before(t) })
+	if i == 0 {
+		return nil
+	}
+	return st.Snapshots[i-1]
+}
+
+// runBefore is the entry's last run started before t, nil when none was.
+func (st *loadState) runBefore(t time.Time) *Run {
+	i := sort.Search(len(st.Runs), func(i int) bool { return !st.Runs[i].StartedAt.Before(t) })
+	if i == 0 {
+		return nil
+	}
+	return st.Runs[i-1]
+}
+
+// placed returns a new list of list's objects and x, in order (before), x taking the place of
+// the object of its id if the list holds one.
+func placed[T any](list []*T, x *T, id func(*T) string, before func(a, b *T) bool) []*T {
+	out := make([]*T, 0, len(list)+1)
+	in := false
+	for _, o := range list {
+		if id(o) == id(x) {
+			continue
+		}
+		if !in && before(x, o) {
+			out, in = append(out, x), true
+		}
+		out = append(out, o)
+	}
+	if !in {
+		out = append(out, x)
+	}
+	return out
+}
+
+func snapshotID(s *Snapshot) string { return s.ID }
+func runID(r *Run) string           { return r.ID }
+
+// snapshotFirst orders snapshots as the load state lists them: by commit time, then by id.
+func snapshotFirst(a, b *Snapshot) bool {
+	if !a.CommittedAt.Equal(b.CommittedAt) {
+		return a.CommittedAt.Before(b.CommittedAt)
+	}
+	return a.ID < b.ID
+}
+
+// runFirst orders runs as the load state lists them: by start time, then by id.
+func runFirst(a, b *Run) bool { return newerRun(b, a) }
 
 func loadStatesTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
@@ -47,17 +117,28 @@ func putLoadState(txn *memdb.Txn, st loadState) error {
 	return nil
 }
 
-// insertRun stores r (a fresh object) and keeps its entry's last run. Every write of a run goes
-// through here, checkpoint restore included.
+// insertRun stores r (a fresh object) and lists it among its entry's runs. Every write of a run
+// goes through here but checkpoint restore's (buildLoadStates).
 func insertRun(txn *memdb.Txn, r *Run) error {
 	if err := txn.Insert(tableRuns, r); err != nil {
 		return fmt.Errorf("insert run %s: %w", r.ID, err)
 	}
 	st := loadStateTxn(txn, r.Entry)
-	if st.Last != nil && st.Last.ID != r.ID && !newerRun(r, st.Last) {
-		return nil
+	st.Runs = placed(st.Runs, r, runID, runFirst)
+	return putLoadState(txn, st)
+}
+
+// insertSnapshot stores s (a fresh object) and lists it among its entry's snapshots. Every write
+// of a snapshot goes through here but checkpoint restore's (buildLoadStates).
+func insertSnapshot(txn *memdb.Txn, s *Snapshot) error {
+	if err := txn.Insert(tableSnapshots, s); err != nil {
+		return fmt.Errorf("insert snapshot %s: %w", s.ID, err)
 	}
-	st.Last = r
+	st := loadStateTxn(txn, s.Entry)
+	st.Snapshots = placed(st.Snapshots, s, snapshotID, snapshotFirst)
+	if st.Current != nil && st.Current.ID == s.ID {
+		st.Current = s
+	}
 	return putLoadState(txn, st)
 }
 
@@ -104,8 +185,8 @@ func runRestorer() func(*memdb.Txn, *Run) error {
 
 // buildLoadStates makes the load state of every entry with runs or data once a checkpoint is
 // restored: each written once, in resource-code order, rather than looked up and rewritten for
-// every snapshot and run as they come (in the random order of their ids). An entry's last run
-// is its newest (newerRun); its current data the snapshot it names.
+// every snapshot and run as they come (in the random order of their ids), its lists sorted once.
+// An entry's current data is the snapshot it names.
 func buildLoadStates(txn *memdb.Txn) error {
 	states := map[string]*loadState{}
 	state := func(code string) *loadState {
@@ -117,9 +198,12 @@ func buildLoadStates(txn *memdb.Txn) error {
 		return st
 	}
 	each(txn, tableRuns, indexID, func(r *Run) {
-		if st := state(r.Entry); st.Last == nil || newerRun(r, st.Last) {
-			st.Last = r
-		}
+		st := state(r.Entry)
+		st.Runs = append(st.Runs, r)
+	})
+	each(txn, tableSnapshots, indexID, func(s *Snapshot) {
+		st := state(s.Entry)
+		st.Snapshots = append(st.Snapshots, s)
 	})
 	eachEntry(txn, func(e *Entry) {
 		if e.CurrentSnapshot == "" {
@@ -136,7 +220,11 @@ func buildLoadStates(txn *memdb.Txn) error {
 	}
 	slices.Sort(codes)
 	for _, c := range codes {
-		if err := putLoadState(txn, *states[c]); err != nil {
+		st := states[c]
+		slices.SortFunc(st.Runs, func(a, b *Run) int { return order(runFirst(a, b), runFirst(b, a)) })
+		slices.SortFunc(st.Snapshots, func(a, b *Snapshot) int { return order(snapshotFirst(a, b), snapshotFirst(b, a)) })
+		st.Runs, st.Snapshots = slices.Clip(st.Runs), slices.Clip(st.Snapshots)
+		if err := putLoadState(txn, *st); err != nil {
 			return err
 		}
 	}
@@ -178,4 +266,15 @@ func (l *loadStates) of(code string) loadState {
 		return *l.cur
 	}
 	return loadState{Entry: code}
+}
+
+// order is a comparison's result from whether a comes before b and b before a.
+func order(aFirst, bFirst bool) int {
+	switch {
+	case aFirst:
+		return -1
+	case bFirst:
+		return 1
+	}
+	return 0
 }

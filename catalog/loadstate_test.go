@@ -2,6 +2,8 @@ package catalog
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,14 +36,14 @@ func TestLoadStateFollowsRunsAndData(t *testing.T) {
 		t.Helper()
 		v := s.View()
 		states := newLoadStates(v.txn, "")
-		var loaded, each []string
+		var loaded, walked []string
 		for _, x := range v.Entries() {
 			if x.CurrentSnapshot != "" {
 				loaded = append(loaded, x.ResourceCode)
 			}
 		}
-		v.EachLoaded(func(x *Entry) bool { each = append(each, x.ResourceCode); return true })
-		assert.Equal(t, loaded, each, "EachLoaded gives the entries with data")
+		v.EachLoaded(func(x *Entry) bool { walked = append(walked, x.ResourceCode); return true })
+		assert.Equal(t, loaded, walked, "EachLoaded gives the entries with data")
 		for _, x := range v.Entries() {
 			st := states.of(x.ResourceCode)
 			if x.CurrentSnapshot == "" {
@@ -50,13 +52,47 @@ func TestLoadStateFollowsRunsAndData(t *testing.T) {
 				require.NotNil(t, st.Current, x.ResourceCode)
 				assert.Equal(t, x.CurrentSnapshot, st.Current.ID)
 			}
-			want := v.Runs(x.ResourceCode)
-			if len(want) == 0 {
-				assert.Nil(t, st.Last, x.ResourceCode)
+			// The lists against the tables themselves, sorted here.
+			var runs []Run
+			each(v.txn, tableRuns, indexID, func(r *Run) {
+				if r.Entry == x.ResourceCode {
+					runs = append(runs, *r)
+				}
+			})
+			slices.SortFunc(runs, func(a, b Run) int {
+				if c := a.StartedAt.Compare(b.StartedAt); c != 0 {
+					return -c
+				}
+				return -strings.Compare(a.ID, b.ID)
+			})
+			var listed []Run
+			for _, r := range v.Runs(x.ResourceCode) {
+				listed = append(listed, *r)
+			}
+			assert.Equal(t, runs, listed, "%s: its runs, newest first", x.ResourceCode)
+			var snaps []Snapshot
+			each(v.txn, tableSnapshots, indexID, func(sn *Snapshot) {
+				if sn.Entry == x.ResourceCode {
+					snaps = append(snaps, *sn)
+				}
+			})
+			slices.SortFunc(snaps, func(a, b Snapshot) int {
+				if c := a.CommittedAt.Compare(b.CommittedAt); c != 0 {
+					return -c
+				}
+				return -strings.Compare(a.ID, b.ID)
+			})
+			var listedSnaps []Snapshot
+			for _, sn := range v.Snapshots(x.ResourceCode) {
+				listedSnaps = append(listedSnaps, *sn)
+			}
+			assert.Equal(t, snaps, listedSnaps, "%s: its snapshots, newest first", x.ResourceCode)
+			if len(runs) == 0 {
+				assert.Nil(t, st.last(), x.ResourceCode)
 				continue
 			}
-			require.NotNil(t, st.Last, x.ResourceCode)
-			assert.Equal(t, *want[0], *st.Last, "the runs index lists it first")
+			require.NotNil(t, st.last(), x.ResourceCode)
+			assert.Equal(t, runs[0], *st.last(), "the newest run is the last")
 		}
 	}
 

@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -131,28 +132,26 @@ func (v *View) PlanRetention(def Retention, now time.Time, pinned func(id string
 		var expire []Expiry
 		rank := 0
 		var newer time.Time // commit time of the snapshot before in the walk (newest first)
-		eachReverse(v.txn, tableSnapshots, indexEntryCommitted, e.ResourceCode, func(s *Snapshot) {
-			if s.Entry != e.ResourceCode {
-				return
-			}
+		st := loadStateTxn(v.txn, e.ResourceCode)
+		for _, s := range slices.Backward(st.Snapshots) {
 			plan.Snapshots++
 			superseded := newer
 			rank, newer = rank+1, s.CommittedAt
 			if s.ID == e.CurrentSnapshot || s.Expired() || superseded.IsZero() {
-				return
+				continue
 			}
 			byCount := r.Snapshots > 0 && rank <= r.Snapshots
 			byAge := r.Days > 0 && now.Sub(superseded) < time.Duration(r.Days)*24*time.Hour
 			if byCount || byAge {
-				return
+				continue
 			}
 			if lineage[s.ID] || pinned != nil && pinned(s.ID) {
 				plan.Pinned++
-				return
+				continue
 			}
 			expire = append(expire, Expiry{Entry: s.Entry, Snapshot: s.ID, CommittedAt: s.CommittedAt,
 				SupersededAt: superseded, Rows: s.Rows, Bytes: s.Bytes})
-		})
+		}
 		for i := len(expire) - 1; i >= 0; i-- {
 			plan.Expire = append(plan.Expire, expire[i])
 		}
@@ -168,16 +167,17 @@ func (v *View) lineagePins() map[string]bool {
 		if e.Transform == nil {
 			return true
 		}
-		eachReverse(v.txn, tableSnapshots, indexEntryCommitted, e.ResourceCode, func(s *Snapshot) {
-			if s.Entry != e.ResourceCode || s.Expired() || s.Run == "" {
-				return
+		st := loadStateTxn(v.txn, e.ResourceCode)
+		for _, s := range st.Snapshots {
+			if s.Expired() || s.Run == "" {
+				continue
 			}
 			if r, err := runTxn(v.txn, s.Run); err == nil {
 				for _, in := range r.Inputs {
 					pins[in.Snapshot] = true
 				}
 			}
-		})
+		}
 		return true
 	})
 	return pins
@@ -225,7 +225,7 @@ func applyExpireSnapshots(txn *memdb.Txn, rec *record, cmd *expireSnapshotsCmd) 
 		}
 		s := *old
 		s.ExpiredAt = at
-		if err := txn.Insert(tableSnapshots, &s); err != nil {
+		if err := insertSnapshot(txn, &s); err != nil {
 			return fmt.Errorf("expire snapshot %s: %w", id, err)
 		}
 	}

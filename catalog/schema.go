@@ -1,10 +1,7 @@
 package catalog
 
 import (
-	"encoding/binary"
 	"fmt"
-	"reflect"
-	"time"
 
 	"github.com/hashicorp/go-memdb"
 )
@@ -24,14 +21,12 @@ const (
 
 // Index names.
 const (
-	indexID             = "id"
-	indexEntry          = "entry"
-	indexEntryCommitted = "entry_committed"
-	indexEntryStarted   = "entry_started"
-	indexTokenHash      = "token_hash"
-	indexPIType         = "pi_type"
-	indexStatus         = "status"
-	indexRunning        = "running"
+	indexID        = "id"
+	indexEntry     = "entry"
+	indexTokenHash = "token_hash"
+	indexPIType    = "pi_type"
+	indexStatus    = "status"
+	indexRunning   = "running"
 )
 
 // Rows of the index table: the last applied journal index, and the metadata generation
@@ -159,16 +154,12 @@ func districtsTableSchema() *memdb.TableSchema {
 	}
 }
 
+// snapshotsTableSchema and runsTableSchema index the snapshots and runs by id alone: an entry's
+// are listed in time order by its load state (loadstate.go), not by an index over (entry, time).
 func snapshotsTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
-		Name: tableSnapshots,
-		Indexes: map[string]*memdb.IndexSchema{
-			indexID: idIndex("ID"),
-			indexEntryCommitted: {Name: indexEntryCommitted, Indexer: &memdb.CompoundIndex{Indexes: []memdb.Indexer{
-				&memdb.StringFieldIndex{Field: "Entry"},
-				&timeFieldIndex{Field: "CommittedAt"},
-			}}},
-		},
+		Name:    tableSnapshots,
+		Indexes: map[string]*memdb.IndexSchema{indexID: idIndex("ID")},
 	}
 }
 
@@ -176,11 +167,7 @@ func runsTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
 		Name: tableRuns,
 		Indexes: map[string]*memdb.IndexSchema{
-			indexID: idIndex("ID"),
-			indexEntryStarted: {Name: indexEntryStarted, Indexer: &memdb.CompoundIndex{Indexes: []memdb.Indexer{
-				&memdb.StringFieldIndex{Field: "Entry"},
-				&timeFieldIndex{Field: "StartedAt"},
-			}}},
+			indexID:      idIndex("ID"),
 			indexRunning: {Name: indexRunning, AllowMissing: true, Indexer: runningIndex{}},
 		},
 	}
@@ -211,41 +198,4 @@ func principalsTableSchema() *memdb.TableSchema {
 			indexTokenHash: {Name: indexTokenHash, Unique: true, AllowMissing: true, Indexer: &memdb.StringFieldIndex{Field: "TokenHash"}},
 		},
 	}
-}
-
-// timeFieldIndex indexes a time.Time field so that byte order is time order (for compound
-// "entry + time" indexes that list newest first).
-type timeFieldIndex struct {
-	Field string
-}
-
-func (t *timeFieldIndex) FromObject(obj any) (bool, []byte, error) {
-	v := reflect.Indirect(reflect.ValueOf(obj)).FieldByName(t.Field)
-	if !v.IsValid() {
-		return false, nil, fmt.Errorf("field %q of %T is invalid", t.Field, obj)
-	}
-	ts, ok := v.Interface().(time.Time)
-	if !ok {
-		return false, nil, fmt.Errorf("field %q of %T is not a time.Time", t.Field, obj)
-	}
-	return true, encodeTime(ts), nil
-}
-
-func (t *timeFieldIndex) FromArgs(args ...any) ([]byte, error) {
-	if len(args) != 1 {
-		return nil, fmt.Errorf("must provide only a single argument")
-	}
-	ts, ok := args[0].(time.Time)
-	if !ok {
-		return nil, fmt.Errorf("argument must be a time.Time: %#v", args[0])
-	}
-	return encodeTime(ts), nil
-}
-
-// encodeTime maps a time to 8 bytes whose lexical order is chronological order (sign bit flipped
-// so that times before 1970 sort first).
-func encodeTime(ts time.Time) []byte {
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], uint64(ts.UnixNano())^(1<<63))
-	return b[:]
 }

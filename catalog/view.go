@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/hashicorp/go-memdb"
@@ -135,31 +136,22 @@ func (v *View) Snapshot(id string) (*Snapshot, error) {
 
 // Snapshots lists the snapshots of an entry, newest first.
 func (v *View) Snapshots(entry string) []*Snapshot {
-	var out []*Snapshot
-	eachReverse(v.txn, tableSnapshots, indexEntryCommitted, entry, func(s *Snapshot) {
-		if s.Entry == entry {
-			c := *s
-			out = append(out, &c)
-		}
-	})
+	st := loadStateTxn(v.txn, entry)
+	out := make([]*Snapshot, 0, len(st.Snapshots))
+	for _, s := range slices.Backward(st.Snapshots) {
+		c := *s
+		out = append(out, &c)
+	}
 	return out
 }
 
 // SnapshotAt returns the snapshot of entry that was current at t: the last one committed at or
-// before t, nil when the entry had none then. It seeks the (entry, commit time) index backwards
-// from t, so it costs one lookup whatever the entry's history.
+// before t, nil when the entry had none then. It searches the entry's snapshots in time order
+// (loadState), so it costs a lookup and a binary search whatever the entry's history.
 func (v *View) SnapshotAt(entry string, t time.Time) *Snapshot {
-	// Keys of a non-unique index end with the object's id: seek just past t to include t itself.
-	it, err := v.txn.ReverseLowerBound(tableSnapshots, indexEntryCommitted, entry, t.Add(time.Nanosecond))
-	if err != nil {
-		panic(fmt.Sprintf("catalog: %s.%s: %v", tableSnapshots, indexEntryCommitted, err))
-	}
-	raw := it.Next()
-	if raw == nil {
-		return nil
-	}
-	s := raw.(*Snapshot)
-	if s.Entry != entry || s.CommittedAt.After(t) {
+	st := loadStateTxn(v.txn, entry)
+	s := st.snapshotBefore(t.Add(time.Nanosecond))
+	if s == nil {
 		return nil
 	}
 	c := *s
@@ -178,13 +170,12 @@ func (v *View) Run(id string) (*Run, error) {
 
 // Runs lists the runs of an entry, newest first by StartedAt.
 func (v *View) Runs(entry string) []*Run {
-	var out []*Run
-	eachReverse(v.txn, tableRuns, indexEntryStarted, entry, func(r *Run) {
-		if r.Entry == entry {
-			c := *r
-			out = append(out, &c)
-		}
-	})
+	st := loadStateTxn(v.txn, entry)
+	out := make([]*Run, 0, len(st.Runs))
+	for _, r := range slices.Backward(st.Runs) {
+		c := *r
+		out = append(out, &c)
+	}
 	return out
 }
 
@@ -238,18 +229,6 @@ func each[T any](txn *memdb.Txn, table, index string, fn func(*T), args ...any) 
 	it, err := txn.Get(table, index, args...)
 	if err != nil {
 		panic(fmt.Sprintf("catalog: %s.%s: %v", table, index, err)) // schema bug, not input
-	}
-	for raw := it.Next(); raw != nil; raw = it.Next() {
-		fn(raw.(*T))
-	}
-}
-
-// eachReverse walks a compound "entry + time" index backwards for one entry. The key is passed
-// with its terminator so that entry "a/1" does not match "a/10".
-func eachReverse[T any](txn *memdb.Txn, table, index, entry string, fn func(*T)) {
-	it, err := txn.GetReverse(table, index+"_prefix", entry+"\x00")
-	if err != nil {
-		panic(fmt.Sprintf("catalog: %s.%s: %v", table, index, err))
 	}
 	for raw := it.Next(); raw != nil; raw = it.Next() {
 		fn(raw.(*T))
