@@ -152,15 +152,24 @@ func (v *View) collectionRate(now time.Time, p *Principal) *CollectionFigure {
 // Lagging lists, in resource-code order after the code after ("" for the first page), up to
 // first of the due entries that exist for p and are not collected at now, with why. It walks
 // the entries only until the page is full: a page costs the entries before its last, not the
-// directory. A lag's reason names a failed load's message only when p may see that run. A nil
-// p is nobody.
+// directory. The figure's cells count first how many lag for p (collectionRate, a descent per
+// cell): when none does there is nothing to walk for, as in a province that collects on time,
+// and the first page stops once it holds them all. A lag's reason names a failed load's message
+// only when p may see that run. A nil p is nobody.
 func (v *View) Lagging(now time.Time, p *Principal, first int, after string) LagPage {
 	var page LagPage
 	if first < 1 || !known(p) {
 		return page
 	}
+	lagging := v.collectionRate(now, p).LaggingCount()
+	if lagging == 0 {
+		return page
+	}
 	loads := newLoadStates(v.txn, after)
 	v.EachEntry(after, func(e *Entry) bool {
+		if after == "" && len(page.Lags) == lagging {
+			return false // every one listed
+		}
 		if !isDue(e) || !exists(p, e) {
 			return true
 		}
