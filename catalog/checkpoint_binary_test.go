@@ -63,9 +63,10 @@ func fillAll(t *testing.T, v reflect.Value, seq *int) {
 	}
 }
 
-// TestBinaryCodecCarriesEveryField: an entry and history versions with every field set come back
-// from a binary chunk as they went in. A field added to these types without its place in the
-// format (checkpoint_binary.go, history_pack.go) fails here.
+// TestBinaryCodecCarriesEveryField: an entry, history versions, a snapshot and a run with every
+// field set come back from a binary chunk as they went in. A field added to these types without
+// its place in the format (checkpoint_binary.go, history_pack.go, checkpoint_loads.go) fails
+// here.
 func TestBinaryCodecCarriesEveryField(t *testing.T) {
 	seq := 0
 	var e Entry
@@ -78,12 +79,18 @@ func TestBinaryCodecCarriesEveryField(t *testing.T) {
 	empty := &Entry{ResourceCode: "0101/000009"} // empty slices and zero times
 	emptyVersion := History{Entry: empty.ResourceCode}
 	emptyRow := (*historyRow)(nil).with(emptyVersion.Entry, &emptyVersion)
+	var snap Snapshot
+	fillAll(t, reflect.ValueOf(&snap), &seq)
+	var run Run
+	fillAll(t, reflect.ValueOf(&run), &seq)
 	for _, tc := range []struct {
 		typ  cmdType
 		objs []any
 	}{
 		{ckptEntry, []any{&e, empty}},
 		{ckptHistory, []any{row, emptyRow}},
+		{ckptSnapshot, []any{&snap, &Snapshot{ID: "s-empty"}}},
+		{ckptRun, []any{&run, &Run{ID: "r-empty"}}},
 	} {
 		var codec ckptCodec
 		for _, tb := range ckptTables {

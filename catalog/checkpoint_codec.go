@@ -34,8 +34,8 @@ var ckptTables = []ckptTable{
 		legacyItemIDs(e)
 		compactEntry(e)
 	}), entryRestorer), binVersionShapes, encodeEntry, func(r *binReader, _ *Entry) *Entry { return decodeEntry(r) }), entryRows},
-	{tableSnapshots, ckptSnapshot, restoring(objectsOf[Snapshot](tableSnapshots), snapshotRestorer), nil},
-	{tableRuns, ckptRun, restoring(objectsOf[Run](tableRuns), runRestorer), nil},
+	{tableSnapshots, ckptSnapshot, binaryCodec(restoring(objectsOf[Snapshot](tableSnapshots), snapshotRestorer), binVersionLoads, encodeSnapshot, decodeSnapshot), nil},
+	{tableRuns, ckptRun, binaryCodec(restoring(objectsOf[Run](tableRuns), runRestorer), binVersionLoads, encodeRun, decodeRun), nil},
 	{tablePrincipals, ckptPrincipal, objectsOf[Principal](tablePrincipals), nil},
 	{tableTokens, ckptToken, objectsOf[Token](tableTokens), nil},
 	{tableChanges, ckptChange, objectsOf[ChangeRequest](tableChanges), nil},

@@ -62,16 +62,17 @@ func restoresFromOlder(t *testing.T, older func(tables []ckptTable), history byt
 	assert.JSONEq(t, state, stateJSON(t, s.View()))
 }
 
-// TestGobCheckpointStillLoads: a checkpoint whose entries and history were written by gob, as
-// every checkpoint before the binary format (items as an []Item, the mirror form of
-// checkpoint_gob.go; history one object per version), restores the same state; the next one is
-// binary, with packed items and history rows.
+// TestGobCheckpointStillLoads: a checkpoint whose entries, history, snapshots and runs were
+// written by gob, as every checkpoint before the binary format (items as an []Item, the mirror
+// form of checkpoint_gob.go; history one object per version), restores the same state; the next
+// one is binary, with packed items and history rows.
 func TestGobCheckpointStillLoads(t *testing.T) {
 	restoresFromOlder(t, func(tables []ckptTable) {
 		for i := range tables {
 			tables[i].codec.encodeBin = nil
 		}
-	}, chunkGob, []string{"entry\ng", "history\ng"}, []string{"entry\nb\x06", "history\nb\x02"})
+	}, chunkGob, []string{"entry\ng", "history\ng", "snapshot\ng", "run\ng"},
+		[]string{"entry\nb\x06", "history\nb\x02", "snapshot\nb\x01", "run\nb\x01"})
 }
 
 // TestBinaryV1CheckpointStillLoads: a checkpoint written by binary version 1, entries with their
