@@ -53,40 +53,10 @@ func TestLoadStateFollowsRunsAndData(t *testing.T) {
 				assert.Equal(t, x.CurrentSnapshot, st.Current.ID)
 			}
 			// The lists against the tables themselves, sorted here.
-			var runs []Run
-			each(v.txn, tableRuns, indexID, func(r *Run) {
-				if r.Entry == x.ResourceCode {
-					runs = append(runs, *r)
-				}
-			})
-			slices.SortFunc(runs, func(a, b Run) int {
-				if c := a.StartedAt.Compare(b.StartedAt); c != 0 {
-					return -c
-				}
-				return -strings.Compare(a.ID, b.ID)
-			})
-			var listed []Run
-			for _, r := range v.Runs(x.ResourceCode) {
-				listed = append(listed, *r)
-			}
-			assert.Equal(t, runs, listed, "%s: its runs, newest first", x.ResourceCode)
-			var snaps []Snapshot
-			each(v.txn, tableSnapshots, indexID, func(sn *Snapshot) {
-				if sn.Entry == x.ResourceCode {
-					snaps = append(snaps, *sn)
-				}
-			})
-			slices.SortFunc(snaps, func(a, b Snapshot) int {
-				if c := a.CommittedAt.Compare(b.CommittedAt); c != 0 {
-					return -c
-				}
-				return -strings.Compare(a.ID, b.ID)
-			})
-			var listedSnaps []Snapshot
-			for _, sn := range v.Snapshots(x.ResourceCode) {
-				listedSnaps = append(listedSnaps, *sn)
-			}
-			assert.Equal(t, snaps, listedSnaps, "%s: its snapshots, newest first", x.ResourceCode)
+			runs := newestFirst(t, v, tableRuns, x.ResourceCode, func(r Run) (string, time.Time, string) { return r.Entry, r.StartedAt, r.ID })
+			assert.Equal(t, runs, values(v.Runs(x.ResourceCode)), "%s: its runs, newest first", x.ResourceCode)
+			snaps := newestFirst(t, v, tableSnapshots, x.ResourceCode, func(s Snapshot) (string, time.Time, string) { return s.Entry, s.CommittedAt, s.ID })
+			assert.Equal(t, snaps, values(v.Snapshots(x.ResourceCode)), "%s: its snapshots, newest first", x.ResourceCode)
 			if len(runs) == 0 {
 				assert.Nil(t, st.last(), x.ResourceCode)
 				continue
@@ -151,4 +121,34 @@ func TestLoadStateFollowsRunsAndData(t *testing.T) {
 	defer s.Close()
 	collected(s) // the third entry, a draft, is not due
 	assert.Equal(t, kept, rows(s), "the states a restore builds are those the writes kept")
+}
+
+// newestFirst is the objects of a table that belong to entry, read from the table itself and
+// sorted newest first by (time, id): what the load state's lists must give.
+func newestFirst[T any](t *testing.T, v *View, table, entry string, key func(T) (string, time.Time, string)) []T {
+	t.Helper()
+	var out []T
+	each(v.txn, table, indexID, func(o *T) {
+		if e, _, _ := key(*o); e == entry {
+			out = append(out, *o)
+		}
+	})
+	slices.SortFunc(out, func(a, b T) int {
+		_, ta, ia := key(a)
+		_, tb, ib := key(b)
+		if c := ta.Compare(tb); c != 0 {
+			return -c
+		}
+		return -strings.Compare(ia, ib)
+	})
+	return out
+}
+
+// values is the objects ps point at.
+func values[T any](ps []*T) []T {
+	var out []T
+	for _, p := range ps {
+		out = append(out, *p)
+	}
+	return out
 }
