@@ -96,22 +96,21 @@ func snapshotFirst(a, b *Snapshot) bool {
 // runFirst orders runs as the load state lists them: by start time, then by id.
 func runFirst(a, b *Run) bool { return newerRun(b, a) }
 
-func loadStatesTableSchema() *memdb.TableSchema {
-	return &memdb.TableSchema{
-		Name:    tableLoadStates,
-		Indexes: map[string]*memdb.IndexSchema{indexID: idIndex("Entry")},
-	}
-}
+// loadStates are kept in buckets by entry code (code_buckets.go), not a row each: a province
+// whose every entry is loaded would hold 100,000 rows and their radix keys.
+var loadStates = codeBuckets[loadState]{table: tableLoadStates, code: func(st *loadState) string { return st.Entry }}
+
+func loadStatesTableSchema() *memdb.TableSchema { return codeBucketsSchema(tableLoadStates) }
 
 func loadStateTxn(txn *memdb.Txn, entry string) loadState {
-	if st := lookup[loadState](txn, tableLoadStates, entry); st != nil {
+	if st := loadStates.get(txn, entry); st != nil {
 		return *st
 	}
 	return loadState{Entry: entry}
 }
 
 func putLoadState(txn *memdb.Txn, st loadState) error {
-	if err := txn.Insert(tableLoadStates, &st); err != nil {
+	if err := loadStates.put(txn, &st); err != nil {
 		return fmt.Errorf("note load state of %s: %w", st.Entry, err)
 	}
 	return nil
@@ -219,48 +218,35 @@ func buildLoadStates(txn *memdb.Txn) error {
 		codes = append(codes, c)
 	}
 	slices.Sort(codes)
-	for _, c := range codes {
+	sorted := make([]*loadState, len(codes))
+	for i, c := range codes {
 		st := states[c]
 		slices.SortFunc(st.Runs, func(a, b *Run) int { return order(runFirst(a, b), runFirst(b, a)) })
 		slices.SortFunc(st.Snapshots, func(a, b *Snapshot) int { return order(snapshotFirst(a, b), snapshotFirst(b, a)) })
 		st.Runs, st.Snapshots = slices.Clip(st.Runs), slices.Clip(st.Snapshots)
-		if err := putLoadState(txn, *st); err != nil {
-			return err
-		}
+		sorted[i] = st
 	}
-	return nil
+	return loadStates.build(txn, sorted)
 }
 
-// loadStates walks the load states in resource-code order alongside an ordered walk of entries.
-type loadStates struct {
-	it  memdb.ResultIterator
+// loadWalk walks the load states in resource-code order alongside an ordered walk of entries.
+type loadWalk struct {
+	c   *bucketCursor[loadState]
 	cur *loadState
 }
 
 // newLoadStates starts the walk at the load state of the code from (or the first after it).
-func newLoadStates(txn *memdb.Txn, from string) *loadStates {
-	it, err := txn.LowerBound(tableLoadStates, indexID, from)
-	if err != nil {
-		panic(fmt.Sprintf("catalog: %s: %v", tableLoadStates, err))
-	}
-	l := &loadStates{it: it}
-	l.next()
+func newLoadStates(txn *memdb.Txn, from string) *loadWalk {
+	l := &loadWalk{c: loadStates.cursor(txn, from)}
+	l.cur = l.c.next()
 	return l
-}
-
-func (l *loadStates) next() {
-	if raw := l.it.Next(); raw != nil {
-		l.cur = raw.(*loadState)
-	} else {
-		l.cur = nil
-	}
 }
 
 // of returns the load state of the entry with the given code (zero when it has none). Codes must
 // be asked in increasing order.
-func (l *loadStates) of(code string) loadState {
+func (l *loadWalk) of(code string) loadState {
 	for l.cur != nil && strings.Compare(l.cur.Entry, code) < 0 {
-		l.next()
+		l.cur = l.c.next()
 	}
 	if l.cur != nil && l.cur.Entry == code {
 		return *l.cur

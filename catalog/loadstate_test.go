@@ -111,7 +111,10 @@ func TestLoadStateFollowsRunsAndData(t *testing.T) {
 	assert.Equal(t, []string{e.ResourceCode}, first, "fn returning false stops the walk")
 	rows := func(s *Store) []loadState {
 		var out []loadState
-		each(s.View().txn, tableLoadStates, indexID, func(st *loadState) { out = append(out, *st) })
+		c := loadStates.cursor(s.View().txn, "")
+		for st := c.next(); st != nil; st = c.next() {
+			out = append(out, *st)
+		}
 		return out
 	}
 	kept := rows(s)

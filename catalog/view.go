@@ -77,18 +77,19 @@ func (v *View) EachEntry(after string, fn func(e *Entry) bool) {
 // returns false: the load states (loadstate.go), not a walk of the directory. As EachEntry, no
 // access is decided and e is the stored entry.
 func (v *View) EachLoaded(fn func(e *Entry) bool) {
-	each(v.txn, tableLoadStates, indexID, func(st *loadState) {
-		if fn == nil || st.Current == nil {
-			return
+	c := loadStates.cursor(v.txn, "")
+	for st := c.next(); st != nil; st = c.next() {
+		if st.Current == nil {
+			continue
 		}
 		e, err := entryTxn(v.txn, st.Entry)
 		if err != nil {
 			panic(fmt.Sprintf("catalog: load state of %s, which is no entry", st.Entry)) // kept in the same transaction
 		}
 		if !fn(e) {
-			fn = nil
+			return
 		}
-	})
+	}
 }
 
 // Department returns the department with the given code.

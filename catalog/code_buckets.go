@@ -1,0 +1,165 @@
+package catalog
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/go-memdb"
+)
+
+// codeBuckets keeps one object per resource code in buckets, the leaves of a B+tree over the
+// codes, as the entries are kept (entry_buckets.go explains the why: a memdb row per object
+// costs its radix leaf and node with their watch channels, about 450 bytes, and a restore
+// inserts rows one at a time). A bucket holds the objects from its First code up to the next
+// bucket's, sorted by code, at most maxCodeBucket of them; an object whose code comes before
+// every bucket joins the first one, which is then stored under its code; a bucket that outgrows
+// the bound is split in halves. Stored buckets are never changed, so memdb snapshots keep
+// reading their own: a write copies the bucket's slice of pointers. Walking the buckets in key
+// order is walking the objects in code order, whatever the codes look like.
+type codeBuckets[T any] struct {
+	table string
+	code  func(*T) string
+}
+
+// codeBucket is one leaf: never empty, sorted by code.
+type codeBucket[T any] struct {
+	First string // its memdb key: no object of a later bucket comes before it
+	Items []*T
+}
+
+// maxCodeBucket bounds a bucket: a write copies up to this many pointers. A bulk build fills
+// buckets to builtCodeBucket, leaving room for the codes added after.
+const (
+	maxCodeBucket   = 128
+	builtCodeBucket = 100
+)
+
+func codeBucketsSchema(table string) *memdb.TableSchema {
+	return &memdb.TableSchema{Name: table, Indexes: map[string]*memdb.IndexSchema{indexID: idIndex("First")}}
+}
+
+// find returns the position of code in b, and whether it is there.
+func (cb codeBuckets[T]) find(b *codeBucket[T], code string) (int, bool) {
+	return slices.BinarySearchFunc(b.Items, code, func(x *T, c string) int { return strings.Compare(cb.code(x), c) })
+}
+
+// bucketFor returns the bucket that holds code, or would: the last one whose First is at or
+// before code, else the first one; nil when there are none.
+func (cb codeBuckets[T]) bucketFor(txn *memdb.Txn, code string) *codeBucket[T] {
+	it, err := txn.ReverseLowerBound(cb.table, indexID, code)
+	if err != nil {
+		panic(fmt.Sprintf("catalog: %s: %v", cb.table, err)) // schema bug, not input
+	}
+	if raw := it.Next(); raw != nil {
+		return raw.(*codeBucket[T])
+	}
+	raw, err := txn.First(cb.table, indexID)
+	if err != nil {
+		panic(fmt.Sprintf("catalog: %s: %v", cb.table, err))
+	}
+	if raw == nil {
+		return nil
+	}
+	return raw.(*codeBucket[T])
+}
+
+// get returns the object of code, nil when there is none.
+func (cb codeBuckets[T]) get(txn *memdb.Txn, code string) *T {
+	if b := cb.bucketFor(txn, code); b != nil {
+		if i, ok := cb.find(b, code); ok {
+			return b.Items[i]
+		}
+	}
+	return nil
+}
+
+// put stores x in place of the object of its code, or adds it.
+func (cb codeBuckets[T]) put(txn *memdb.Txn, x *T) error {
+	code := cb.code(x)
+	b := cb.bucketFor(txn, code)
+	if b == nil {
+		return txn.Insert(cb.table, &codeBucket[T]{First: code, Items: []*T{x}})
+	}
+	i, found := cb.find(b, code)
+	n := &codeBucket[T]{First: b.First}
+	if found {
+		n.Items = slices.Clone(b.Items)
+		n.Items[i] = x
+		return txn.Insert(cb.table, n)
+	}
+	n.Items = slices.Insert(slices.Clone(b.Items), i, x)
+	if i == 0 && code < b.First {
+		// Before every bucket: the first one covers it from now on, under its code.
+		if err := txn.Delete(cb.table, b); err != nil {
+			return err
+		}
+		n.First = code
+	}
+	if len(n.Items) <= maxCodeBucket {
+		return txn.Insert(cb.table, n)
+	}
+	half := len(n.Items) / 2
+	right := &codeBucket[T]{First: cb.code(n.Items[half]), Items: slices.Clone(n.Items[half:])}
+	n.Items = slices.Clip(n.Items[:half])
+	if err := txn.Insert(cb.table, n); err != nil {
+		return err
+	}
+	return txn.Insert(cb.table, right)
+}
+
+// build stores xs, sorted by code with no code twice, into a table that holds none: a bucket per
+// builtCodeBucket objects, one insert each.
+func (cb codeBuckets[T]) build(txn *memdb.Txn, xs []*T) error {
+	for len(xs) > 0 {
+		n := min(len(xs), builtCodeBucket)
+		b := &codeBucket[T]{First: cb.code(xs[0]), Items: slices.Clip(xs[:n])}
+		if err := txn.Insert(cb.table, b); err != nil {
+			return fmt.Errorf("insert %s %s: %w", cb.table, b.First, err)
+		}
+		xs = xs[n:]
+	}
+	return nil
+}
+
+// bucketCursor walks the objects in code order, one at a time.
+type bucketCursor[T any] struct {
+	buckets memdb.ResultIterator
+	cur     *codeBucket[T]
+	i       int
+}
+
+// cursor starts at the first object whose code is at or after from ("" for the first).
+func (cb codeBuckets[T]) cursor(txn *memdb.Txn, from string) *bucketCursor[T] {
+	c := &bucketCursor[T]{}
+	start := cb.bucketFor(txn, from)
+	if start == nil {
+		return c
+	}
+	it, err := txn.LowerBound(cb.table, indexID, start.First)
+	if err != nil {
+		panic(fmt.Sprintf("catalog: %s: %v", cb.table, err)) // schema bug, not input
+	}
+	c.buckets = it
+	if raw := it.Next(); raw != nil {
+		c.cur = raw.(*codeBucket[T])
+		c.i, _ = cb.find(c.cur, from)
+	}
+	return c
+}
+
+// next returns the next object, nil past the last.
+func (c *bucketCursor[T]) next() *T {
+	for c.cur != nil && c.i >= len(c.cur.Items) {
+		c.cur, c.i = nil, 0
+		if raw := c.buckets.Next(); raw != nil {
+			c.cur = raw.(*codeBucket[T])
+		}
+	}
+	if c.cur == nil {
+		return nil
+	}
+	x := c.cur.Items[c.i]
+	c.i++
+	return x
+}
