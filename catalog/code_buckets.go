@@ -9,9 +9,9 @@ import (
 )
 
 // codeBuckets keeps one object per resource code in buckets, the leaves of a B+tree over the
-// codes, as the entries are kept (entry_buckets.go explains the why: a memdb row per object
-// costs its radix leaf and node with their watch channels, about 450 bytes, and a restore
-// inserts rows one at a time). A bucket holds the objects from its First code up to the next
+// codes: the entries (entry_buckets.go) and their load states (loadstate.go). A memdb row per
+// object would cost its radix leaf and node with their watch channels, about 450 bytes, and a
+// restore would insert the rows one at a time. A bucket holds the objects from its First code up to the next
 // bucket's, sorted by code, at most maxCodeBucket of them; an object whose code comes before
 // every bucket joins the first one, which is then stored under its code; a bucket that outgrows
 // the bound is split in halves. Stored buckets are never changed, so memdb snapshots keep
@@ -146,6 +146,14 @@ func (cb codeBuckets[T]) cursor(txn *memdb.Txn, from string) *bucketCursor[T] {
 		c.i, _ = cb.find(c.cur, from)
 	}
 	return c
+}
+
+// watch is the watch channel of the buckets walked, nil when there are none.
+func (c *bucketCursor[T]) watch() <-chan struct{} {
+	if c.buckets == nil {
+		return nil
+	}
+	return c.buckets.WatchCh()
 }
 
 // next returns the next object, nil past the last.

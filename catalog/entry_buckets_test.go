@@ -43,15 +43,15 @@ func checkBuckets(t *testing.T, txn *memdb.Txn, codes []string) {
 	var seen []string
 	var prev *entryBucket
 	each(txn, tableEntries, indexID, func(b *entryBucket) {
-		require.NotEmpty(t, b.Entries)
-		require.LessOrEqual(t, len(b.Entries), maxEntryBucket)
-		require.Equal(t, b.First, b.Entries[0].ResourceCode, "a bucket is keyed by its first code")
-		require.True(t, slices.IsSortedFunc(b.Entries, func(x, y *Entry) int { return compareCodes(x, y) }))
+		require.NotEmpty(t, b.Items)
+		require.LessOrEqual(t, len(b.Items), maxCodeBucket)
+		require.Equal(t, b.First, b.Items[0].ResourceCode, "a bucket is keyed by its first code")
+		require.True(t, slices.IsSortedFunc(b.Items, func(x, y *Entry) int { return compareCodes(x, y) }))
 		if prev != nil {
-			require.Less(t, prev.Entries[len(prev.Entries)-1].ResourceCode, b.First, "buckets do not overlap")
+			require.Less(t, prev.Items[len(prev.Items)-1].ResourceCode, b.First, "buckets do not overlap")
 		}
 		prev = b
-		for _, e := range b.Entries {
+		for _, e := range b.Items {
 			seen = append(seen, e.ResourceCode)
 		}
 	})
