@@ -62,16 +62,16 @@ func (st *loadState) runBefore(t time.Time) *Run {
 	return st.Runs[i-1]
 }
 
-// placed returns a new list of list's objects and x, in order (before), x taking the place of
-// the object of its id if the list holds one.
-func placed[T any](list []*T, x *T, id func(*T) string, before func(a, b *T) bool) []*T {
+// placed returns a new list of list's objects and x, in order (cmp), x taking the place of the
+// object of its id if the list holds one.
+func placed[T any](list []*T, x *T, id func(*T) string, cmp func(a, b *T) int) []*T {
 	out := make([]*T, 0, len(list)+1)
 	in := false
 	for _, o := range list {
 		if id(o) == id(x) {
 			continue
 		}
-		if !in && before(x, o) {
+		if !in && cmp(x, o) < 0 {
 			out, in = append(out, x), true
 		}
 		out = append(out, o)
@@ -85,16 +85,21 @@ func placed[T any](list []*T, x *T, id func(*T) string, before func(a, b *T) boo
 func snapshotID(s *Snapshot) string { return s.ID }
 func runID(r *Run) string           { return r.ID }
 
-// snapshotFirst orders snapshots as the load state lists them: by commit time, then by id.
-func snapshotFirst(a, b *Snapshot) bool {
-	if !a.CommittedAt.Equal(b.CommittedAt) {
-		return a.CommittedAt.Before(b.CommittedAt)
+// snapshotOrder orders snapshots as the load state lists them: by commit time, then by id.
+func snapshotOrder(a, b *Snapshot) int {
+	if c := a.CommittedAt.Compare(b.CommittedAt); c != 0 {
+		return c
 	}
-	return a.ID < b.ID
+	return strings.Compare(a.ID, b.ID)
 }
 
-// runFirst orders runs as the load state lists them: by start time, then by id.
-func runFirst(a, b *Run) bool { return newerRun(b, a) }
+// runOrder orders runs as the load state lists them: by start time, then by id.
+func runOrder(a, b *Run) int {
+	if c := a.StartedAt.Compare(b.StartedAt); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
+}
 
 // loadStates are kept in buckets by entry code (code_buckets.go), not a row each: a province
 // whose every entry is loaded would hold 100,000 rows and their radix keys.
@@ -123,7 +128,7 @@ func insertRun(txn *memdb.Txn, r *Run) error {
 		return fmt.Errorf("insert run %s: %w", r.ID, err)
 	}
 	st := loadStateTxn(txn, r.Entry)
-	st.Runs = placed(st.Runs, r, runID, runFirst)
+	st.Runs = placed(st.Runs, r, runID, runOrder)
 	return putLoadState(txn, st)
 }
 
@@ -134,19 +139,11 @@ func insertSnapshot(txn *memdb.Txn, s *Snapshot) error {
 		return fmt.Errorf("insert snapshot %s: %w", s.ID, err)
 	}
 	st := loadStateTxn(txn, s.Entry)
-	st.Snapshots = placed(st.Snapshots, s, snapshotID, snapshotFirst)
+	st.Snapshots = placed(st.Snapshots, s, snapshotID, snapshotOrder)
 	if st.Current != nil && st.Current.ID == s.ID {
 		st.Current = s
 	}
 	return putLoadState(txn, st)
-}
-
-// newerRun orders runs as the runs index does: by start time, then by id.
-func newerRun(a, b *Run) bool {
-	if !a.StartedAt.Equal(b.StartedAt) {
-		return a.StartedAt.After(b.StartedAt)
-	}
-	return a.ID > b.ID
 }
 
 // noteCurrentSnapshot records snap, stored, as its entry's current data, and moves the entry's
@@ -221,8 +218,8 @@ func buildLoadStates(txn *memdb.Txn) error {
 	sorted := make([]*loadState, len(codes))
 	for i, c := range codes {
 		st := states[c]
-		slices.SortFunc(st.Runs, func(a, b *Run) int { return order(runFirst(a, b), runFirst(b, a)) })
-		slices.SortFunc(st.Snapshots, func(a, b *Snapshot) int { return order(snapshotFirst(a, b), snapshotFirst(b, a)) })
+		slices.SortFunc(st.Runs, runOrder)
+		slices.SortFunc(st.Snapshots, snapshotOrder)
 		st.Runs, st.Snapshots = slices.Clip(st.Runs), slices.Clip(st.Snapshots)
 		sorted[i] = st
 	}
@@ -252,15 +249,4 @@ func (l *loadWalk) of(code string) loadState {
 		return *l.cur
 	}
 	return loadState{Entry: code}
-}
-
-// order is a comparison's result from whether a comes before b and b before a.
-func order(aFirst, bFirst bool) int {
-	switch {
-	case aFirst:
-		return -1
-	case bFirst:
-		return 1
-	}
-	return 0
 }

@@ -100,12 +100,7 @@ func indexTableSchema() *memdb.TableSchema {
 }
 
 // entriesTableSchema holds the entries in buckets keyed by their first code (entry_buckets.go).
-func entriesTableSchema() *memdb.TableSchema {
-	return &memdb.TableSchema{
-		Name:    tableEntries,
-		Indexes: map[string]*memdb.IndexSchema{indexID: idIndex("First")},
-	}
-}
+func entriesTableSchema() *memdb.TableSchema { return codeBucketsSchema(tableEntries) }
 
 // entryMarksTableSchema indexes the entries listed by a rare value, and only those that have one
 // (entryMarked). Each index costs a radix leaf and node per entry (about 500 bytes with their

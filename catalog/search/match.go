@@ -109,9 +109,13 @@ func (g *engine) find(s catalog.Scope, pl *plan) selection {
 	}
 	sel := selection{total: int(sure.GetCardinality()), exact: unsure.IsEmpty(), atMost: int(match.GetCardinality())}
 	budget := pageBudget
+	finders := make([]*wordFinders, len(pl.words))
+	for i, w := range pl.words {
+		finders[i] = g.finders(w)
+	}
 	check := func(n uint32) bool {
-		for _, w := range pl.words {
-			if !g.holds(n, w, &budget) {
+		for i, w := range pl.words {
+			if !g.holds(n, w, finders[i], &budget) {
 				return false
 			}
 		}

@@ -104,8 +104,9 @@ func identHolds(r *docRec, w string) bool {
 }
 
 // holds reports whether document n holds the normalized word w anywhere word looks: what a page
-// asks of an unsure document. The bytes of prose read are taken from *budget.
-func (g *engine) holds(n uint32, w string, budget *int) bool {
+// asks of an unsure document, with w's finders, made once for the page. The bytes of prose read
+// are taken from *budget.
+func (g *engine) holds(n uint32, w string, finders *wordFinders, budget *int) bool {
 	ks := grams(w)
 	if len(ks) == 0 {
 		return false
@@ -123,7 +124,7 @@ func (g *engine) holds(n uint32, w string, budget *int) bool {
 			return true
 		}
 	}
-	return proseHolds(r, w, ideographic(w), g.finders(w), budget) || r.e != nil && identHolds(r, w)
+	return proseHolds(r, w, ideographic(w), finders, budget) || r.e != nil && identHolds(r, w)
 }
 
 // proseHolds reports whether a prose text of document r holds the normalized word w, whose
