@@ -94,7 +94,7 @@ func BenchmarkCollectionRate100k(b *testing.B) {
 		e.Status = StatusPublished
 		if i%3 == 0 {
 			sn := &Snapshot{ID: fmt.Sprintf("s%06d", i), Entry: e.ResourceCode, CommittedAt: now.Add(-time.Hour), ManifestKey: "k"}
-			require.NoError(b, txn.Insert(tableSnapshots, sn))
+			require.NoError(b, insertSnapshot(txn, sn))
 			require.NoError(b, noteCurrentSnapshot(txn, sn))
 			require.NoError(b, insertRun(txn, &Run{ID: fmt.Sprintf("r%06d", i), Entry: e.ResourceCode, Status: RunSucceeded, StartedAt: now.Add(-2 * time.Hour)}))
 			e.CurrentSnapshot = sn.ID

@@ -34,8 +34,8 @@ var ckptTables = []ckptTable{
 		legacyItemIDs(e)
 		compactEntry(e)
 	}), entryRestorer), binVersionShapes, encodeEntry, func(r *binReader, _ *Entry) *Entry { return decodeEntry(r) }), entryRows},
-	{tableSnapshots, ckptSnapshot, binaryCodec(restoring(objectsOf[Snapshot](tableSnapshots), snapshotRestorer), binVersionLoads, encodeSnapshot, decodeSnapshot), nil},
-	{tableRuns, ckptRun, binaryCodec(restoring(objectsOf[Run](tableRuns), runRestorer), binVersionLoads, encodeRun, decodeRun), nil},
+	{tableSnapshots, ckptSnapshot, binaryCodec(restoring(objectsWith(snapshotsByID.put), snapshotRestorer), binVersionLoads, encodeSnapshot, decodeSnapshot), bucketRows[Snapshot]},
+	{tableRuns, ckptRun, binaryCodec(restoring(objectsWith(runsByID.put), runRestorer), binVersionLoads, encodeRun, decodeRun), bucketRows[Run]},
 	{tablePrincipals, ckptPrincipal, objectsOf[Principal](tablePrincipals), nil},
 	{tableTokens, ckptToken, objectsOf[Token](tableTokens), nil},
 	{tableChanges, ckptChange, objectsOf[ChangeRequest](tableChanges), nil},

@@ -171,3 +171,78 @@ func (c *bucketCursor[T]) next() *T {
 	c.i++
 	return x
 }
+
+// restored puts x into the buckets while a checkpoint loads, when the buckets are this load's
+// own and nobody reads them: a checkpoint is written in code order, so x usually comes after
+// every object so far and is appended in place to cur, the last bucket (nil: look it up), or
+// starts a new one after it. It returns the last bucket. An object out of order is stored as any
+// write is, and the last bucket is looked up again for the next; one whose code is stored
+// already is an error.
+func (cb codeBuckets[T]) restored(txn *memdb.Txn, cur *codeBucket[T], x *T) (*codeBucket[T], error) {
+	code := cb.code(x)
+	if cur == nil {
+		raw, err := txn.Last(cb.table, indexID)
+		if err != nil {
+			return nil, fmt.Errorf("insert %s %s: %w", cb.table, code, err)
+		}
+		if raw != nil {
+			cur = raw.(*codeBucket[T])
+		}
+	}
+	if cur != nil && code <= cb.code(cur.Items[len(cur.Items)-1]) {
+		if cb.get(txn, code) != nil {
+			return nil, fmt.Errorf("%s %s appears twice", cb.table, code)
+		}
+		if err := cb.put(txn, x); err != nil {
+			return nil, fmt.Errorf("insert %s %s: %w", cb.table, code, err)
+		}
+		return nil, nil
+	}
+	if cur != nil && len(cur.Items) < builtCodeBucket {
+		cur.Items = append(cur.Items, x)
+		return cur, nil
+	}
+	cur = &codeBucket[T]{First: code, Items: make([]*T, 1, builtCodeBucket)}
+	cur.Items[0] = x
+	if err := txn.Insert(cb.table, cur); err != nil {
+		return nil, fmt.Errorf("insert %s %s: %w", cb.table, code, err)
+	}
+	return cur, nil
+}
+
+// restorer is the insert of one checkpoint load into the buckets (restored), with after called
+// for each object stored.
+func (cb codeBuckets[T]) restorer(after func(*memdb.Txn, *T) error) func() func(*memdb.Txn, *T) error {
+	return func() func(*memdb.Txn, *T) error {
+		var last *codeBucket[T]
+		return func(txn *memdb.Txn, x *T) error {
+			var err error
+			if last, err = cb.restored(txn, last, x); err != nil {
+				return err
+			}
+			if after != nil {
+				return after(txn, x)
+			}
+			return nil
+		}
+	}
+}
+
+// each calls fn with every stored object in code order.
+func (cb codeBuckets[T]) each(txn *memdb.Txn, fn func(*T)) {
+	each(txn, cb.table, indexID, func(b *codeBucket[T]) {
+		for _, x := range b.Items {
+			fn(x)
+		}
+	})
+}
+
+// bucketRows is the objects of a bucket as the checkpoint writes them, one object each.
+func bucketRows[T any](row any) []any {
+	b := row.(*codeBucket[T])
+	out := make([]any, len(b.Items))
+	for i, x := range b.Items {
+		out[i] = x
+	}
+	return out
+}

@@ -263,8 +263,8 @@ func (v *View) DerivedStale(code string) (reason string, stale bool) {
 	fp := e.Transform.Fingerprint()
 	made := func(r *Run) bool { return r.Transform == fp && slices.Equal(r.Inputs, want) }
 	var current *Run
-	if s := lookup[Snapshot](v.txn, tableSnapshots, e.CurrentSnapshot); s != nil {
-		current = lookup[Run](v.txn, tableRuns, s.Run)
+	if s := snapshotsByID.get(v.txn, e.CurrentSnapshot); s != nil {
+		current = runsByID.get(v.txn, s.Run)
 	}
 	if current != nil && made(current) {
 		return "", false
@@ -320,7 +320,7 @@ func validateRunInputs(txn *memdb.Txn, p *problems, e *Entry, run *Run) {
 			p.add(at, "目录%s重复", schemas.Quote(in.Entry))
 		}
 		seen[in.Entry] = true
-		s, err := first[Snapshot](txn, tableSnapshots, "snapshot", in.Snapshot)
+		s, err := snapshotTxn(txn, in.Snapshot)
 		if err != nil || s.Entry != in.Entry {
 			p.add(at, "快照%s不是目录 %s 的快照", schemas.Quote(in.Snapshot), in.Entry)
 		} else if s.Expired() {

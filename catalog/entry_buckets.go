@@ -54,35 +54,12 @@ func markEntry(txn *memdb.Txn, old, e *Entry) error {
 	return nil
 }
 
-// restoreEntryRow puts e into the buckets while a checkpoint loads, when the buckets are this
-// load's own and nobody reads them: a checkpoint is written in code order, so e usually comes
-// after every entry so far and is appended in place to cur, the last bucket (nil: look it up),
-// or starts a new one after it. It returns the last bucket. An entry out of order is stored as
-// any write is, and the last bucket is looked up again for the next.
+// restoreEntryRow puts e into the buckets while a checkpoint loads (codeBuckets.restored), and
+// into entry_marks as entryMarked says. It returns the last bucket.
 func restoreEntryRow(txn *memdb.Txn, cur *entryBucket, e *Entry) (*entryBucket, error) {
-	if cur == nil {
-		raw, err := txn.Last(tableEntries, indexID)
-		if err != nil {
-			return nil, fmt.Errorf("insert entry %s: %w", e.ResourceCode, err)
-		}
-		if raw != nil {
-			cur = raw.(*entryBucket)
-		}
-	}
-	if cur != nil && e.ResourceCode <= cur.Items[len(cur.Items)-1].ResourceCode {
-		if storedEntry(txn, e.ResourceCode) != nil {
-			return nil, fmt.Errorf("entry %s appears twice", e.ResourceCode)
-		}
-		return nil, putEntryRow(txn, nil, e)
-	}
-	if cur != nil && len(cur.Items) < builtCodeBucket {
-		cur.Items = append(cur.Items, e)
-	} else {
-		cur = &entryBucket{First: e.ResourceCode, Items: make([]*Entry, 1, builtCodeBucket)}
-		cur.Items[0] = e
-		if err := txn.Insert(tableEntries, cur); err != nil {
-			return nil, fmt.Errorf("insert entry %s: %w", e.ResourceCode, err)
-		}
+	cur, err := entryBuckets.restored(txn, cur, e)
+	if err != nil {
+		return nil, err
 	}
 	if entryMarked(e) {
 		if err := txn.Insert(tableEntryMarks, e); err != nil {
@@ -113,20 +90,7 @@ func (it entryIterator) Next() any {
 }
 
 // eachEntry calls fn with every stored entry in code order.
-func eachEntry(txn *memdb.Txn, fn func(*Entry)) {
-	each(txn, tableEntries, indexID, func(b *entryBucket) {
-		for _, e := range b.Items {
-			fn(e)
-		}
-	})
-}
+func eachEntry(txn *memdb.Txn, fn func(*Entry)) { entryBuckets.each(txn, fn) }
 
 // entryRows is the entries of a bucket as the checkpoint writes them, one object each.
-func entryRows(row any) []any {
-	b := row.(*entryBucket)
-	out := make([]any, len(b.Items))
-	for i, e := range b.Items {
-		out[i] = e
-	}
-	return out
-}
+var entryRows = bucketRows[Entry]

@@ -42,7 +42,7 @@ func figureBenchStore(b *testing.B, n, cells int) (*Store, time.Time) {
 		e.Domains = []string{domains[d], domains[(d+1)%len(domains)]}
 		if i%3 == 0 {
 			sn := &Snapshot{ID: fmt.Sprintf("s%06d", i), Entry: e.ResourceCode, CommittedAt: now.Add(-time.Duration(i%72) * time.Hour), ManifestKey: "k"}
-			require.NoError(b, txn.Insert(tableSnapshots, sn))
+			require.NoError(b, insertSnapshot(txn, sn))
 			require.NoError(b, noteCurrentSnapshot(txn, sn))
 			e.CurrentSnapshot = sn.ID
 		} else if i%10 == 1 {

@@ -28,6 +28,10 @@ func storedObjects(t testing.TB, obj any) []any {
 		rows = []*historyRow{o}
 	case *entryBucket:
 		return entryRows(o)
+	case *codeBucket[Snapshot]:
+		return bucketRows[Snapshot](o)
+	case *codeBucket[Run]:
+		return bucketRows[Run](o)
 	default:
 		return []any{obj}
 	}

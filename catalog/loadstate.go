@@ -121,21 +121,66 @@ func putLoadState(txn *memdb.Txn, st loadState) error {
 	return nil
 }
 
-// insertRun stores r (a fresh object) and lists it among its entry's runs. Every write of a run
-// goes through here but checkpoint restore's (buildLoadStates).
+// Snapshots and runs are kept in buckets by id (code_buckets.go), not a memdb row each: a row's
+// radix leaf and node with their watch channels cost about 450 bytes, as much again as the
+// snapshot or run itself, and a restore inserted the rows one at a time in the random order of
+// the entries that made them. Ids are time-ordered (lake.NewID), so new ones join the last
+// bucket.
+var (
+	snapshotsByID = codeBuckets[Snapshot]{table: tableSnapshots, code: snapshotID}
+	runsByID      = codeBuckets[Run]{table: tableRuns, code: runID}
+)
+
+// snapshotTxn returns the stored snapshot of id, ErrNotFound when there is none.
+func snapshotTxn(txn *memdb.Txn, id string) (*Snapshot, error) {
+	if s := snapshotsByID.get(txn, id); s != nil {
+		return s, nil
+	}
+	return nil, fmt.Errorf("snapshot %q: %w", id, ErrNotFound)
+}
+
+// runTxn returns the stored run of id, ErrNotFound when there is none.
+func runTxn(txn *memdb.Txn, id string) (*Run, error) {
+	if r := runsByID.get(txn, id); r != nil {
+		return r, nil
+	}
+	return nil, fmt.Errorf("run %q: %w", id, ErrNotFound)
+}
+
+// insertRun stores r (a fresh object) and lists it among its entry's runs, and among the
+// running ones while it runs. Every write of a run goes through here but checkpoint restore's
+// (runRestorer, buildLoadStates).
 func insertRun(txn *memdb.Txn, r *Run) error {
-	if err := txn.Insert(tableRuns, r); err != nil {
+	if err := runsByID.put(txn, r); err != nil {
 		return fmt.Errorf("insert run %s: %w", r.ID, err)
+	}
+	if err := noteRunning(txn, r); err != nil {
+		return err
 	}
 	st := loadStateTxn(txn, r.Entry)
 	st.Runs = placed(st.Runs, r, runID, runOrder)
 	return putLoadState(txn, st)
 }
 
+// noteRunning keeps r's row in the running runs: there while it runs, gone once it ended.
+func noteRunning(txn *memdb.Txn, r *Run) error {
+	var err error
+	switch {
+	case r.Status == RunRunning:
+		err = txn.Insert(tableRunning, r)
+	case lookup[Run](txn, tableRunning, r.ID) != nil:
+		err = txn.Delete(tableRunning, r)
+	}
+	if err != nil {
+		return fmt.Errorf("note run %s running: %w", r.ID, err)
+	}
+	return nil
+}
+
 // insertSnapshot stores s (a fresh object) and lists it among its entry's snapshots. Every write
-// of a snapshot goes through here but checkpoint restore's (buildLoadStates).
+// of a snapshot goes through here but checkpoint restore's (snapshotRestorer, buildLoadStates).
 func insertSnapshot(txn *memdb.Txn, s *Snapshot) error {
-	if err := txn.Insert(tableSnapshots, s); err != nil {
+	if err := snapshotsByID.put(txn, s); err != nil {
 		return fmt.Errorf("insert snapshot %s: %w", s.ID, err)
 	}
 	st := loadStateTxn(txn, s.Entry)
@@ -158,26 +203,18 @@ func noteCurrentSnapshot(txn *memdb.Txn, snap *Snapshot) error {
 	return putLoadState(txn, next)
 }
 
-// snapshotRestorer is the insert of the snapshots of one checkpoint load: the snapshot alone,
-// the load states being built once the whole checkpoint is in (buildLoadStates).
-func snapshotRestorer() func(*memdb.Txn, *Snapshot) error {
-	return func(txn *memdb.Txn, snap *Snapshot) error {
-		if err := txn.Insert(tableSnapshots, snap); err != nil {
-			return fmt.Errorf("insert snapshot %s: %w", snap.ID, err)
-		}
-		return nil
-	}
-}
+// snapshotRestorer is the insert of the snapshots of one checkpoint load: into the buckets
+// alone, the load states being built once the whole checkpoint is in (buildLoadStates).
+var snapshotRestorer = snapshotsByID.restorer(nil)
 
-// runRestorer is the insert of the runs of one checkpoint load: the run alone, as for snapshots.
-func runRestorer() func(*memdb.Txn, *Run) error {
-	return func(txn *memdb.Txn, r *Run) error {
-		if err := txn.Insert(tableRuns, r); err != nil {
-			return fmt.Errorf("insert run %s: %w", r.ID, err)
-		}
+// runRestorer is the insert of the runs of one checkpoint load: into the buckets and, while it
+// runs, the running runs; the load states are built once the whole checkpoint is in.
+var runRestorer = runsByID.restorer(func(txn *memdb.Txn, r *Run) error {
+	if r.Status != RunRunning {
 		return nil
 	}
-}
+	return noteRunning(txn, r)
+})
 
 // buildLoadStates makes the load state of every entry with runs or data once a checkpoint is
 // restored: each written once, in resource-code order, rather than looked up and rewritten for
@@ -193,11 +230,11 @@ func buildLoadStates(txn *memdb.Txn) error {
 		}
 		return st
 	}
-	each(txn, tableRuns, indexID, func(r *Run) {
+	runsByID.each(txn, func(r *Run) {
 		st := state(r.Entry)
 		st.Runs = append(st.Runs, r)
 	})
-	each(txn, tableSnapshots, indexID, func(s *Snapshot) {
+	snapshotsByID.each(txn, func(s *Snapshot) {
 		st := state(s.Entry)
 		st.Snapshots = append(st.Snapshots, s)
 	})
@@ -206,7 +243,7 @@ func buildLoadStates(txn *memdb.Txn) error {
 			return
 		}
 		// An entry naming no stored snapshot of its own has no data, as when it was stored.
-		if snap, err := first[Snapshot](txn, tableSnapshots, "snapshot", e.CurrentSnapshot); err == nil && snap.Entry == e.ResourceCode {
+		if snap := snapshotsByID.get(txn, e.CurrentSnapshot); snap != nil && snap.Entry == e.ResourceCode {
 			state(e.ResourceCode).Current = snap
 		}
 	})

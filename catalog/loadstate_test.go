@@ -53,9 +53,9 @@ func TestLoadStateFollowsRunsAndData(t *testing.T) {
 				assert.Equal(t, x.CurrentSnapshot, st.Current.ID)
 			}
 			// The lists against the tables themselves, sorted here.
-			runs := newestFirst(t, v, tableRuns, x.ResourceCode, func(r Run) (string, time.Time, string) { return r.Entry, r.StartedAt, r.ID })
+			runs := newestFirst(t, v, runsByID, x.ResourceCode, func(r Run) (string, time.Time, string) { return r.Entry, r.StartedAt, r.ID })
 			assert.Equal(t, runs, values(v.Runs(x.ResourceCode)), "%s: its runs, newest first", x.ResourceCode)
-			snaps := newestFirst(t, v, tableSnapshots, x.ResourceCode, func(s Snapshot) (string, time.Time, string) { return s.Entry, s.CommittedAt, s.ID })
+			snaps := newestFirst(t, v, snapshotsByID, x.ResourceCode, func(s Snapshot) (string, time.Time, string) { return s.Entry, s.CommittedAt, s.ID })
 			assert.Equal(t, snaps, values(v.Snapshots(x.ResourceCode)), "%s: its snapshots, newest first", x.ResourceCode)
 			if len(runs) == 0 {
 				assert.Nil(t, st.last(), x.ResourceCode)
@@ -128,10 +128,10 @@ func TestLoadStateFollowsRunsAndData(t *testing.T) {
 
 // newestFirst is the objects of a table that belong to entry, read from the table itself and
 // sorted newest first by (time, id): what the load state's lists must give.
-func newestFirst[T any](t *testing.T, v *View, table, entry string, key func(T) (string, time.Time, string)) []T {
+func newestFirst[T any](t *testing.T, v *View, table codeBuckets[T], entry string, key func(T) (string, time.Time, string)) []T {
 	t.Helper()
 	var out []T
-	each(v.txn, table, indexID, func(o *T) {
+	table.each(v.txn, func(o *T) {
 		if e, _, _ := key(*o); e == entry {
 			out = append(out, *o)
 		}

@@ -209,7 +209,7 @@ func applyExpireSnapshots(txn *memdb.Txn, rec *record, cmd *expireSnapshotsCmd) 
 	}
 	at := rec.At.UTC()
 	for _, id := range cmd.Snapshots {
-		old, err := first[Snapshot](txn, tableSnapshots, "snapshot", id)
+		old, err := snapshotTxn(txn, id)
 		if err != nil {
 			return err
 		}

@@ -85,7 +85,7 @@ func (s *Store) CommitSnapshot(ctx context.Context, snap Snapshot, run Run, expe
 func validateBeginRun(txn *memdb.Txn, r *Run) error {
 	p := newProblems("归集运行 %s", r.ID)
 	p.key("id", r.ID)
-	if raw, _ := txn.First(tableRuns, indexID, r.ID); raw != nil {
+	if runsByID.get(txn, r.ID) != nil {
 		p.add("id", "归集运行%s已存在", schemas.Quote(r.ID))
 	}
 	if r.Status != RunRunning {
@@ -144,7 +144,7 @@ func validateCounts(p *problems, r *Run, needRejectedKey bool) {
 func validateCommit(txn *memdb.Txn, snap *Snapshot, run *Run, expectedParent string) error {
 	p := newProblems("提交快照 %s", snap.ID)
 	p.key("snapshot.id", snap.ID)
-	if raw, _ := txn.First(tableSnapshots, indexID, snap.ID); raw != nil {
+	if snapshotsByID.get(txn, snap.ID) != nil {
 		p.add("snapshot.id", "快照%s已存在；快照编号从不复用", schemas.Quote(snap.ID))
 	}
 	e, err := entryTxn(txn, snap.Entry)

@@ -13,8 +13,9 @@ const (
 	tableEntryMarks  = "entry_marks"
 	tableDepartments = "departments"
 	tableDistricts   = "districts"
-	tableSnapshots   = "snapshots"
-	tableRuns        = "runs"
+	tableSnapshots   = "snapshots" // buckets of snapshots by id (loadstate.go)
+	tableRuns        = "runs"      // buckets of runs by id (loadstate.go)
+	tableRunning     = "running_runs"
 	tablePrincipals  = "principals"
 	tableItems       = "items"
 )
@@ -26,7 +27,6 @@ const (
 	indexTokenHash = "token_hash"
 	indexPIType    = "pi_type"
 	indexStatus    = "status"
-	indexRunning   = "running"
 )
 
 // Rows of the index table: the last applied journal index, and the metadata generation
@@ -52,6 +52,7 @@ var schemaFactories = []func() *memdb.TableSchema{
 	districtsTableSchema,
 	snapshotsTableSchema,
 	runsTableSchema,
+	runningTableSchema,
 	principalsTableSchema,
 	tokensTableSchema,
 	itemsTableSchema,
@@ -149,40 +150,21 @@ func districtsTableSchema() *memdb.TableSchema {
 	}
 }
 
-// snapshotsTableSchema and runsTableSchema index the snapshots and runs by id alone: an entry's
-// are listed in time order by its load state (loadstate.go), not by an index over (entry, time).
-func snapshotsTableSchema() *memdb.TableSchema {
+// snapshotsTableSchema and runsTableSchema keep the snapshots and runs in buckets by id
+// (loadstate.go): an entry's are listed in time order by its load state, not by an index over
+// (entry, time).
+func snapshotsTableSchema() *memdb.TableSchema { return codeBucketsSchema(tableSnapshots) }
+
+func runsTableSchema() *memdb.TableSchema { return codeBucketsSchema(tableRuns) }
+
+// runningTableSchema holds only the runs still running, by id: start-up asks for them, and a
+// province's runs are mostly finished ones.
+func runningTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
-		Name:    tableSnapshots,
+		Name:    tableRunning,
 		Indexes: map[string]*memdb.IndexSchema{indexID: idIndex("ID")},
 	}
 }
-
-func runsTableSchema() *memdb.TableSchema {
-	return &memdb.TableSchema{
-		Name: tableRuns,
-		Indexes: map[string]*memdb.IndexSchema{
-			indexID:      idIndex("ID"),
-			indexRunning: {Name: indexRunning, AllowMissing: true, Indexer: runningIndex{}},
-		},
-	}
-}
-
-// runningIndex holds only the runs still running: start-up asks for them, and a province's runs
-// are mostly finished ones.
-type runningIndex struct{}
-
-var runningKey = []byte("running\x00")
-
-func (runningIndex) FromObject(obj any) (bool, []byte, error) {
-	r, ok := obj.(*Run)
-	if !ok {
-		return false, nil, fmt.Errorf("running index: %T is not a run", obj)
-	}
-	return r.Status == RunRunning, runningKey, nil
-}
-
-func (runningIndex) FromArgs(...any) ([]byte, error) { return runningKey, nil }
 
 func principalsTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{

@@ -127,7 +127,7 @@ func (v *View) Districts() []schemas.District {
 
 // Snapshot returns the snapshot with the given id.
 func (v *View) Snapshot(id string) (*Snapshot, error) {
-	s, err := first[Snapshot](v.txn, tableSnapshots, "snapshot", id)
+	s, err := snapshotTxn(v.txn, id)
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +183,7 @@ func (v *View) Runs(entry string) []*Run {
 // RunningRuns lists the runs still running, by id, without a walk of the directory.
 func (v *View) RunningRuns() []*Run {
 	var out []*Run
-	each(v.txn, tableRuns, indexRunning, func(r *Run) {
+	each(v.txn, tableRunning, indexID, func(r *Run) {
 		c := *r
 		out = append(out, &c)
 	})
@@ -196,10 +196,6 @@ func entryTxn(txn *memdb.Txn, code string) (*Entry, error) {
 		return e, nil
 	}
 	return nil, fmt.Errorf("entry %q: %w", code, ErrNotFound)
-}
-
-func runTxn(txn *memdb.Txn, id string) (*Run, error) {
-	return first[Run](txn, tableRuns, "run", id)
 }
 
 func first[T any](txn *memdb.Txn, table, what, id string) (*T, error) {
