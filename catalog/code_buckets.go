@@ -246,3 +246,29 @@ func bucketRows[T any](row any) []any {
 	}
 	return out
 }
+
+// bucketSeeker gets objects by codes asked in increasing order: a code inside the bucket of the
+// one before is found there, without a lookup of its bucket.
+type bucketSeeker[T any] struct {
+	cb  codeBuckets[T]
+	txn *memdb.Txn
+	cur *codeBucket[T]
+}
+
+func (cb codeBuckets[T]) seeker(txn *memdb.Txn) *bucketSeeker[T] {
+	return &bucketSeeker[T]{cb: cb, txn: txn}
+}
+
+// get returns the object of code, nil when there is none. Codes asked out of order are found
+// all the same, at the cost of a lookup.
+func (s *bucketSeeker[T]) get(code string) *T {
+	if s.cur == nil || code < s.cur.First || code > s.cb.code(s.cur.Items[len(s.cur.Items)-1]) {
+		if s.cur = s.cb.bucketFor(s.txn, code); s.cur == nil {
+			return nil
+		}
+	}
+	if i, ok := s.cb.find(s.cur, code); ok {
+		return s.cur.Items[i]
+	}
+	return nil
+}

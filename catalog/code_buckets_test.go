@@ -20,7 +20,7 @@ type codedThing struct {
 // TestCodeBuckets: objects put in random order, codes of any shape and several versions of one,
 // come back by code and in code order from any code, through splits and a first bucket that
 // moves; a bulk build takes later puts as well; a read transaction taken before keeps what it
-// saw.
+// saw. A seeker finds them by codes in order and out of it.
 func TestCodeBuckets(t *testing.T) {
 	const table = "things"
 	db, err := memdb.NewMemDB(&memdb.DBSchema{Tables: map[string]*memdb.TableSchema{table: codeBucketsSchema(table)}})
@@ -63,6 +63,20 @@ func TestCodeBuckets(t *testing.T) {
 		}
 		assert.Nil(t, cb.get(txn, "0101/0000005x"))
 		assert.Nil(t, cb.get(txn, ""))
+		// A seeker asked in code order, with absent codes between, and then out of order.
+		seek := cb.seeker(txn)
+		for _, c := range sorted {
+			got := seek.get(c)
+			require.NotNil(t, got, c)
+			assert.Equal(t, want[c], got.N, c)
+			assert.Nil(t, seek.get(c+"\x00"), "%s followed by nothing stored", c)
+		}
+		assert.Nil(t, seek.get("zzz"))
+		for _, j := range r.Perm(len(sorted))[:50] {
+			got := seek.get(sorted[j])
+			require.NotNil(t, got, sorted[j])
+			assert.Equal(t, want[sorted[j]], got.N, sorted[j])
+		}
 		for _, from := range []string{"", sorted[0], sorted[len(sorted)/3], "0101/0000005x", sorted[len(sorted)-1], "zzz"} {
 			var walked []string
 			c := cb.cursor(txn, from)

@@ -242,9 +242,18 @@ func buildLoadStates(txn *memdb.Txn) error {
 		if e.CurrentSnapshot == "" {
 			return
 		}
-		// An entry naming no stored snapshot of its own has no data, as when it was stored.
-		if snap := snapshotsByID.get(txn, e.CurrentSnapshot); snap != nil && snap.Entry == e.ResourceCode {
-			state(e.ResourceCode).Current = snap
+		// An entry naming no stored snapshot of its own has no data, as when it was stored. Its
+		// snapshots were gathered in id order, which is time order: the current one is usually
+		// the last.
+		st := states[e.ResourceCode]
+		if st == nil {
+			return
+		}
+		for _, snap := range slices.Backward(st.Snapshots) {
+			if snap.ID == e.CurrentSnapshot {
+				st.Current = snap
+				return
+			}
 		}
 	})
 	codes := make([]string, 0, len(states))

@@ -78,12 +78,13 @@ func (v *View) EachEntry(after string, fn func(e *Entry) bool) {
 // access is decided and e is the stored entry.
 func (v *View) EachLoaded(fn func(e *Entry) bool) {
 	c := loadStates.cursor(v.txn, "")
+	entries := entryBuckets.seeker(v.txn)
 	for st := c.next(); st != nil; st = c.next() {
 		if st.Current == nil {
 			continue
 		}
-		e, err := entryTxn(v.txn, st.Entry)
-		if err != nil {
+		e := entries.get(st.Entry)
+		if e == nil {
 			panic(fmt.Sprintf("catalog: load state of %s, which is no entry", st.Entry)) // kept in the same transaction
 		}
 		if !fn(e) {
