@@ -72,7 +72,7 @@ bench: build
 # per-command cost as the directory grows, and the reads over 100k entries.
 bench-catalog:
 	$(GO) run ./bench -rows 0 -entries $(BENCH_ENTRIES)
-	$(GO) test -run '^$$' -bench 'PutEntry|Register' -benchtime 2000x ./catalog/
+	$(GO) test -run '^$$' -bench 'PutEntry|Register|LoadAfterHistory' -benchtime 2000x ./catalog/
 	$(GO) test -run '^$$' -bench '100k' -benchtime 5x ./catalog/
 
 # The directory search at province size: BENCH_ENTRIES entries of 20 items written through

@@ -3,7 +3,6 @@ package catalog
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -32,54 +31,21 @@ const tableLoadStates = "load_states"
 type loadState struct {
 	Entry     string
 	Current   *Snapshot // nil when the entry has no data
-	Snapshots []*Snapshot
-	Runs      []*Run
+	Snapshots timeList[Snapshot]
+	Runs      timeList[Run]
 }
 
 // last is the entry's run with the latest (StartedAt, ID), nil when it has none.
-func (st *loadState) last() *Run {
-	if n := len(st.Runs); n > 0 {
-		return st.Runs[n-1]
-	}
-	return nil
-}
+func (st *loadState) last() *Run { return st.Runs.last() }
 
 // snapshotBefore is the entry's last snapshot committed before t, nil when none was.
 func (st *loadState) snapshotBefore(t time.Time) *Snapshot {
-	i := sort.Search(len(st.Snapshots), func(i int) bool { return !st.Snapshots[i].CommittedAt.Before(t) })
-	if i == 0 {
-		return nil
-	}
-	return st.Snapshots[i-1]
+	return st.Snapshots.lastWhere(func(s *Snapshot) bool { return s.CommittedAt.Before(t) })
 }
 
 // runBefore is the entry's last run started before t, nil when none was.
 func (st *loadState) runBefore(t time.Time) *Run {
-	i := sort.Search(len(st.Runs), func(i int) bool { return !st.Runs[i].StartedAt.Before(t) })
-	if i == 0 {
-		return nil
-	}
-	return st.Runs[i-1]
-}
-
-// placed returns a new list of list's objects and x, in order (cmp), x taking the place of the
-// object of its id if the list holds one.
-func placed[T any](list []*T, x *T, id func(*T) string, cmp func(a, b *T) int) []*T {
-	out := make([]*T, 0, len(list)+1)
-	in := false
-	for _, o := range list {
-		if id(o) == id(x) {
-			continue
-		}
-		if !in && cmp(x, o) < 0 {
-			out, in = append(out, x), true
-		}
-		out = append(out, o)
-	}
-	if !in {
-		out = append(out, x)
-	}
-	return out
+	return st.Runs.lastWhere(func(r *Run) bool { return r.StartedAt.Before(t) })
 }
 
 func snapshotID(s *Snapshot) string { return s.ID }
@@ -151,6 +117,7 @@ func runTxn(txn *memdb.Txn, id string) (*Run, error) {
 // running ones while it runs. Every write of a run goes through here but checkpoint restore's
 // (runRestorer, buildLoadStates).
 func insertRun(txn *memdb.Txn, r *Run) error {
+	old := runsByID.get(txn, r.ID)
 	if err := runsByID.put(txn, r); err != nil {
 		return fmt.Errorf("insert run %s: %w", r.ID, err)
 	}
@@ -158,7 +125,10 @@ func insertRun(txn *memdb.Txn, r *Run) error {
 		return err
 	}
 	st := loadStateTxn(txn, r.Entry)
-	st.Runs = placed(st.Runs, r, runID, runOrder)
+	var err error
+	if st.Runs, err = st.Runs.placed(old, r, runOrder); err != nil {
+		return fmt.Errorf("list run %s of %s: %w", r.ID, r.Entry, err)
+	}
 	return putLoadState(txn, st)
 }
 
@@ -180,11 +150,15 @@ func noteRunning(txn *memdb.Txn, r *Run) error {
 // insertSnapshot stores s (a fresh object) and lists it among its entry's snapshots. Every write
 // of a snapshot goes through here but checkpoint restore's (snapshotRestorer, buildLoadStates).
 func insertSnapshot(txn *memdb.Txn, s *Snapshot) error {
+	old := snapshotsByID.get(txn, s.ID)
 	if err := snapshotsByID.put(txn, s); err != nil {
 		return fmt.Errorf("insert snapshot %s: %w", s.ID, err)
 	}
 	st := loadStateTxn(txn, s.Entry)
-	st.Snapshots = placed(st.Snapshots, s, snapshotID, snapshotOrder)
+	var err error
+	if st.Snapshots, err = st.Snapshots.placed(old, s, snapshotOrder); err != nil {
+		return fmt.Errorf("list snapshot %s of %s: %w", s.ID, s.Entry, err)
+	}
 	if st.Current != nil && st.Current.ID == s.ID {
 		st.Current = s
 	}
@@ -221,22 +195,27 @@ var runRestorer = runsByID.restorer(func(txn *memdb.Txn, r *Run) error {
 // every snapshot and run as they come (in the random order of their ids), its lists sorted once.
 // An entry's current data is the snapshot it names.
 func buildLoadStates(txn *memdb.Txn) error {
-	states := map[string]*loadState{}
-	state := func(code string) *loadState {
+	type gathered struct {
+		current *Snapshot
+		snaps   []*Snapshot
+		runs    []*Run
+	}
+	states := map[string]*gathered{}
+	state := func(code string) *gathered {
 		st := states[code]
 		if st == nil {
-			st = &loadState{Entry: code}
+			st = &gathered{}
 			states[code] = st
 		}
 		return st
 	}
 	runsByID.each(txn, func(r *Run) {
 		st := state(r.Entry)
-		st.Runs = append(st.Runs, r)
+		st.runs = append(st.runs, r)
 	})
 	snapshotsByID.each(txn, func(s *Snapshot) {
 		st := state(s.Entry)
-		st.Snapshots = append(st.Snapshots, s)
+		st.snaps = append(st.snaps, s)
 	})
 	eachEntry(txn, func(e *Entry) {
 		if e.CurrentSnapshot == "" {
@@ -249,9 +228,9 @@ func buildLoadStates(txn *memdb.Txn) error {
 		if st == nil {
 			return
 		}
-		for _, snap := range slices.Backward(st.Snapshots) {
+		for _, snap := range slices.Backward(st.snaps) {
 			if snap.ID == e.CurrentSnapshot {
-				st.Current = snap
+				st.current = snap
 				return
 			}
 		}
@@ -263,11 +242,10 @@ func buildLoadStates(txn *memdb.Txn) error {
 	slices.Sort(codes)
 	sorted := make([]*loadState, len(codes))
 	for i, c := range codes {
-		st := states[c]
-		slices.SortFunc(st.Runs, runOrder)
-		slices.SortFunc(st.Snapshots, snapshotOrder)
-		st.Runs, st.Snapshots = slices.Clip(st.Runs), slices.Clip(st.Snapshots)
-		sorted[i] = st
+		g := states[c]
+		slices.SortFunc(g.runs, runOrder)
+		slices.SortFunc(g.snaps, snapshotOrder)
+		sorted[i] = &loadState{Entry: c, Current: g.current, Snapshots: builtTimeList(g.snaps), Runs: builtTimeList(g.runs)}
 	}
 	return loadStates.build(txn, sorted)
 }

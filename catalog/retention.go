@@ -3,7 +3,6 @@ package catalog
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"time"
 
@@ -133,7 +132,7 @@ func (v *View) PlanRetention(def Retention, now time.Time, pinned func(id string
 		rank := 0
 		var newer time.Time // commit time of the snapshot before in the walk (newest first)
 		st := loadStateTxn(v.txn, e.ResourceCode)
-		for _, s := range slices.Backward(st.Snapshots) {
+		for s := range st.Snapshots.Backward() {
 			plan.Snapshots++
 			superseded := newer
 			rank, newer = rank+1, s.CommittedAt
@@ -168,7 +167,7 @@ func (v *View) lineagePins() map[string]bool {
 			return true
 		}
 		st := loadStateTxn(v.txn, e.ResourceCode)
-		for _, s := range st.Snapshots {
+		for s := range st.Snapshots.All() {
 			if s.Expired() || s.Run == "" {
 				continue
 			}

@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/hashicorp/go-memdb"
@@ -139,8 +138,8 @@ func (v *View) Snapshot(id string) (*Snapshot, error) {
 // Snapshots lists the snapshots of an entry, newest first.
 func (v *View) Snapshots(entry string) []*Snapshot {
 	st := loadStateTxn(v.txn, entry)
-	out := make([]*Snapshot, 0, len(st.Snapshots))
-	for _, s := range slices.Backward(st.Snapshots) {
+	out := make([]*Snapshot, 0, st.Snapshots.Len())
+	for s := range st.Snapshots.Backward() {
 		c := *s
 		out = append(out, &c)
 	}
@@ -173,8 +172,8 @@ func (v *View) Run(id string) (*Run, error) {
 // Runs lists the runs of an entry, newest first by StartedAt.
 func (v *View) Runs(entry string) []*Run {
 	st := loadStateTxn(v.txn, entry)
-	out := make([]*Run, 0, len(st.Runs))
-	for _, r := range slices.Backward(st.Runs) {
+	out := make([]*Run, 0, st.Runs.Len())
+	for r := range st.Runs.Backward() {
 		c := *r
 		out = append(out, &c)
 	}
