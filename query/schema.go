@@ -29,9 +29,9 @@ const statusPublished = "PUBLISHED"
 type generation struct {
 	gen     uint64
 	fpOnce  sync.Once
-	fp      string                    // fingerprint of the entries (fingerprint), computed when first asked
-	entries []*catalog.Entry          // queryable entries as stored (read only), ordered by table
-	info    map[string]*tableInfo     // what the schemas derive from each entry, by table
+	fp      string                // fingerprint of the entries (fingerprint), computed when first asked
+	entries []*catalog.Entry      // queryable entries as stored (read only), ordered by table
+	info    map[string]*tableInfo // what the schemas derive from each entry, by table
 
 	mu       sync.Mutex
 	byKey    map[string]*graphql.Schema // whole schemas, per access key
