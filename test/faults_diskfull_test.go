@@ -205,8 +205,14 @@ func diskFullRun(t *testing.T, dir, mnt, layout string) {
 	}
 	assert.Equal(t, 3, succeeded, "the demo load and the two acknowledged submissions: %v", runs)
 	if journalFull {
-		// The journal refused the run itself: nothing of the refused submission is recorded.
-		assert.Empty(t, failed)
+		// The journal refused the submission's commit. Whether it had room left for the run's
+		// small commands (its begin, then its failure) depends on where the last page of the
+		// journal ends: either nothing of the refused submission is recorded, or it is a failed
+		// run that says the disk was full.
+		assert.LessOrEqual(t, len(failed), 1, "at most the refused submission failed: %v", runs)
+		for _, f := range failed {
+			assert.Contains(t, f, diskFullMessage)
+		}
 	} else {
 		require.Len(t, failed, 1, "the load refused by a full lake is a failed run: %v", runs)
 		assert.Contains(t, failed[0], diskFullMessage)
