@@ -244,6 +244,8 @@ func writeEntries(ctx context.Context, dir string, n, writers int) error {
 	fmt.Printf("  total %.1f s, %d commands, %.0f commands/s, %.0f entries/s, %.1f commands/fsync, %.1f commands/transaction\n",
 		total.Seconds(), commands.Load(), float64(commands.Load())/total.Seconds(), float64(n)/total.Seconds(),
 		float64(stats.Commands)/float64(max(stats.Syncs, 1)), float64(stats.Commands)/float64(max(stats.Transactions, 1)))
+	fmt.Printf("  journal: %d fsyncs, a write and fsync %.2f ms on average, %.0f%% of the run's time\n",
+		stats.Syncs, float64(stats.SyncTime.Microseconds())/1e3/float64(max(stats.Syncs, 1)), 100*stats.SyncTime.Seconds()/total.Seconds())
 	fmt.Printf("  CPU while writing: %.1f s user+system, %.2f of %d cores, %.0f µs per command (the bench's own command building included)\n",
 		cpu.Seconds(), cpu.Seconds()/total.Seconds(), runtime.GOMAXPROCS(0), float64(cpu.Microseconds())/float64(max(commands.Load(), 1)))
 	var rates []string
