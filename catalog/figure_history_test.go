@@ -53,6 +53,41 @@ func TestTakenFiguresAgreeWithTheLiveOnes(t *testing.T) {
 	assert.Equal(t, lagging, kept)
 }
 
+// TestTakenFiguresLeaveOutLaterEntries: a day taken after its end from the current data (the
+// service takes the day that ended within the hour after midnight) leaves out the entries
+// registered or first published since: they were not due that day.
+func TestTakenFiguresLeaveOutLaterEntries(t *testing.T) {
+	s, now := servedFixture(t)
+	v := s.View()
+	var first, last time.Time // when the due entries became due: registered and published
+	v.EachEntry("", func(e *Entry) bool {
+		if !isDue(e) {
+			return true
+		}
+		at := e.CreatedAt
+		if e.PublishDate.After(at) {
+			at = e.PublishDate
+		}
+		if first.IsZero() || at.Before(first) {
+			first = at
+		}
+		if at.After(last) {
+			last = at
+		}
+		return true
+	})
+	require.False(t, first.IsZero())
+	before, _ := v.TakeFigures("2026-03-30", first.Add(-time.Nanosecond), nil)
+	for _, fv := range before.Views {
+		assert.Equal(t, FigureCounts{}, fv.Collection, "nothing was due yet in view %s", fv.Clearance)
+		assert.Equal(t, FigureCounts{}, fv.Items, string(fv.Clearance))
+	}
+	after, _ := v.TakeFigures("2026-03-31", last, nil)
+	nowDay, _ := v.TakeFigures("2026-03-31", now, nil)
+	assert.Equal(t, nowDay.Views[len(nowDay.Views)-1].Collection.Denominator, after.Views[len(after.Views)-1].Collection.Denominator,
+		"every entry due now was due once the last became due")
+}
+
 // TestFigureHistory: a day is recorded once and survives a restart; each reader is shown the
 // view of its clearance and only the lagging entries it may see; district accounts are refused;
 // bad periods are refused with the reason.

@@ -98,7 +98,7 @@ func (v *View) take(day string, at time.Time, state entryAt, used SceneUse, past
 			if !wasDue(v.txn, e, at) {
 				return true
 			}
-		} else if !due {
+		} else if !due || registeredAfter(e, at) {
 			return true
 		}
 		ok, last, loaded, failed := state(e)
@@ -142,7 +142,7 @@ func (v *View) take(day string, at time.Time, state entryAt, used SceneUse, past
 	for i, g := range grades {
 		p := &Principal{ID: "figures", Role: RoleManager, Clearance: g}
 		s := served{txn: v.txn, now: at, p: p, decide: func(e *Entry) bool { return collectedSet[e.ResourceCode] },
-			skip: func(e *Entry) bool { return pastDay && e.CreatedAt.After(at) }}
+			skip: func(e *Entry) bool { return registeredAfter(e, at) }}
 		each(v.txn, tableBusinessItems, indexID, func(b *BusinessItem) {
 			if b.Retired {
 				return
@@ -196,8 +196,15 @@ func (c *FigureCounts) add(ok bool) {
 	}
 }
 
+// registeredAfter reports whether e was registered or first published after at: it was not due
+// at at, whatever it is now.
+func registeredAfter(e *Entry, at time.Time) bool {
+	return e.CreatedAt.After(at) || e.PublishDate.After(at)
+}
+
 // TakeFigures computes the figures of day as they stand at at, from the entries' current data,
-// for the history (Store.RecordFigures).
+// for the history (Store.RecordFigures): taken shortly after the day's end, an entry registered
+// or first published since is left out, as it was not due that day.
 func (v *View) TakeFigures(day string, at time.Time, used SceneUse) (*FigureDay, *FigureDayDetail) {
 	return v.take(day, at, collectedNow(v.txn, at), used, false)
 }

@@ -21,13 +21,14 @@ import (
 // snapshots and runs over (entry, time) would give, at a pointer each instead of the index's
 // radix leaf and node with their watch channels (about 450 bytes a key: a province whose every
 // entry is loaded held 90 MB of them per snapshot and run kept, and start-up inserted them one
-// by one in the random order of the ids).
+// by one in the random order of the ids). The lists are persistent and chunked (timelist.go), so
+// that a load copies a chunk of them, not the entry's whole history.
 
 const tableLoadStates = "load_states"
 
 // loadState points at an entry's current snapshot and lists its snapshots by (CommittedAt, ID)
 // and its runs by (StartedAt, ID), oldest first. Rows are replaced, never changed: a write makes
-// new lists.
+// new versions of the lists.
 type loadState struct {
 	Entry     string
 	Current   *Snapshot // nil when the entry has no data
