@@ -118,7 +118,7 @@ type RetentionPlan struct {
 //
 // Its cost is two walks of the entries (the first looks only at derived ones' kept snapshots
 // and their runs) and, for each entry whose retention bounds anything, a walk of its snapshots
-// by the (entry, commit time) index: run once per collection, not per request.
+// in time order (its load state): run once per collection, not per request.
 func (v *View) PlanRetention(def Retention, now time.Time, pinned func(id string) bool) RetentionPlan {
 	lineage := v.lineagePins()
 	var plan RetentionPlan
