@@ -1,10 +1,7 @@
 package query
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"runtime"
 	"sort"
 	"strings"
@@ -28,8 +25,6 @@ const statusPublished = "PUBLISHED"
 // entries makes a new generation; the old one is dropped whole, never edited.
 type generation struct {
 	gen     uint64
-	fpOnce  sync.Once
-	fp      string                // fingerprint of the entries (fingerprint), computed when first asked
 	entries []*catalog.Entry      // queryable entries as stored (read only), ordered by table
 	info    map[string]*tableInfo // what the schemas derive from each entry, by table
 
@@ -79,18 +74,24 @@ func (g *generation) fieldEntries(field string, fn func(*catalog.Entry)) {
 	}
 }
 
-// fingerprint is the generation's fingerprint of its entries, of their hashes in order:
-// computed only when a newer generation is compared with it, never for the first one a service
-// builds before that; an entry a generation shares with the one before is not hashed again.
-func (g *generation) fingerprint() string {
-	g.fpOnce.Do(func() {
-		h := sha256.New()
-		for _, e := range g.entries {
-			io.WriteString(h, g.info[e.Table].hash())
+// sameEntries reports whether two generations hold the same queryable tables with what the
+// schemas derive from them: the same tables in order, each the same stored version or one of
+// equal hash. Only the entries whose version differs are hashed (a version is hashed once, its
+// tableInfo handed on), so a change costs the entries it touched, not a hash of the directory.
+func sameEntries(a, b *generation) bool {
+	if len(a.entries) != len(b.entries) {
+		return false
+	}
+	for i, e := range a.entries {
+		f := b.entries[i]
+		if e == f {
+			continue
 		}
-		g.fp = hex.EncodeToString(h.Sum(nil))
-	})
-	return g.fp
+		if e.Table != f.Table || a.info[e.Table].hash() != b.info[f.Table].hash() {
+			return false
+		}
+	}
+	return true
 }
 
 // maxSchemas bounds the whole schemas a generation keeps, maxParts the partial ones; past the
@@ -171,7 +172,7 @@ func (s *Service) generationFor(v *catalog.View) *generation {
 			built = newGeneration(s.gens.Add(1), entries, info)
 		}
 		g := built
-		if cur != nil && cur.g.fingerprint() == built.fingerprint() {
+		if cur != nil && sameEntries(cur.g, built) {
 			g = cur.g
 		}
 		if s.cur.CompareAndSwap(cur, &current{meta: meta, g: g}) {

@@ -47,7 +47,7 @@ func TestSchemaSwap(t *testing.T) {
 	assert.Equal(t, scans, f.svc.scans.Load(), "no read of the directory for a data load")
 
 	// A metadata change that leaves the queryable entries as they were (an entry without data)
-	// reads them again and keeps the generation: the fingerprints agree.
+	// reads them again and keeps the generation: its entries are the same.
 	require.NoError(t, f.cat.PutEntry(f.ctx, baseEntry("0103/000002", "no_data_yet", "尚无数据的监测井", []catalog.Item{
 		{Name: "井号", Field: "well", Type: schemas.String, Grade: schemas.General1, IsKey: true},
 	})))
