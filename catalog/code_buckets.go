@@ -248,11 +248,13 @@ func bucketRows[T any](row any) []any {
 }
 
 // bucketSeeker gets objects by codes asked in increasing order: a code inside the bucket of the
-// one before is found there, without a lookup of its bucket.
+// one before is found there, without a lookup of its bucket, and first at the place after the
+// one before (the next object, when every code is asked).
 type bucketSeeker[T any] struct {
 	cb  codeBuckets[T]
 	txn *memdb.Txn
 	cur *codeBucket[T]
+	i   int // the place in cur after the object found last
 }
 
 func (cb codeBuckets[T]) seeker(txn *memdb.Txn) *bucketSeeker[T] {
@@ -263,12 +265,22 @@ func (cb codeBuckets[T]) seeker(txn *memdb.Txn) *bucketSeeker[T] {
 // all the same, at the cost of a lookup.
 func (s *bucketSeeker[T]) get(code string) *T {
 	if s.cur == nil || code < s.cur.First || code > s.cb.code(s.cur.Items[len(s.cur.Items)-1]) {
-		if s.cur = s.cb.bucketFor(s.txn, code); s.cur == nil {
+		if s.cur, s.i = s.cb.bucketFor(s.txn, code), 0; s.cur == nil {
 			return nil
 		}
 	}
-	if i, ok := s.cb.find(s.cur, code); ok {
-		return s.cur.Items[i]
+	items := s.cur.Items
+	if s.i < len(items) && s.cb.code(items[s.i]) == code {
+		s.i++
+		return items[s.i-1]
+	}
+	from := 0
+	if s.i < len(items) && s.cb.code(items[s.i]) < code {
+		from = s.i // asked in order: only the objects after the last one found
+	}
+	if i, ok := slices.BinarySearchFunc(items[from:], code, func(x *T, c string) int { return strings.Compare(s.cb.code(x), c) }); ok {
+		s.i = from + i + 1
+		return items[from+i]
 	}
 	return nil
 }

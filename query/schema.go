@@ -126,8 +126,16 @@ func queryable(e *catalog.Entry) bool {
 // loaded entry of a province would double the directory's memory): the schemas only read them,
 // and a generation keeps an older version alive only until the next one replaces it.
 func queryableEntries(v *catalog.View, prev *generation) ([]*catalog.Entry, map[string]*tableInfo) {
-	var out []*catalog.Entry
-	info := map[string]*tableInfo{}
+	var (
+		out  []*catalog.Entry
+		info map[string]*tableInfo
+	)
+	if prev != nil {
+		// Sized as the last: most of a province's tables are still there.
+		out, info = make([]*catalog.Entry, 0, len(prev.entries)), make(map[string]*tableInfo, len(prev.entries))
+	} else {
+		info = map[string]*tableInfo{}
+	}
 	v.EachLoaded(func(e *catalog.Entry) bool {
 		if prev != nil {
 			if ti := prev.info[e.Table]; ti != nil && ti.e == e {
