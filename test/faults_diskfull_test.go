@@ -117,13 +117,21 @@ func diskFullRun(t *testing.T, dir, mnt, layout string) {
 
 	filler := filepath.Join(mnt, "filler")
 	fillDisk(t, filler)
+	fillers := []string{filler}
 	var slack []string // entries created after the disk filled, acknowledged
 	var second string
 	if journalFull {
 		// The last page of the journal's file may still have room for a few small commands: they
 		// are taken (and acknowledged) until the journal needs a page the file system does not have.
+		// Space the service frees meanwhile (a file it was writing when the disk filled, dropped
+		// on its failure) is filled again every ten commands taken.
 		for k := 100; ; k++ {
 			require.Less(t, k, 200, "small commands are still taken on a full disk")
+			if len(slack) > 0 && len(slack)%10 == 0 {
+				more := fmt.Sprintf("%s-%d", filler, len(fillers))
+				fillDisk(t, more)
+				fillers = append(fillers, more)
+			}
 			r := s.gql("demo-steward", `mutation($in: EntryInput!) { createEntry(input: $in) { resourceCode name } }`,
 				map[string]any{"in": diskFullEntry(k, 1)})
 			if len(r.Errors) > 0 {
@@ -160,7 +168,9 @@ func diskFullRun(t *testing.T, dir, mnt, layout string) {
 	}
 
 	// Space freed: the same commands succeed, without a restart.
-	require.NoError(t, os.Remove(filler))
+	for _, f := range fillers {
+		require.NoError(t, os.Remove(f))
+	}
 	if journalFull {
 		second = createDiskFullEntry(t, s, 2).ok(t)["createEntry"].(map[string]any)["resourceCode"].(string)
 		edited := editDiskFullEntry(s, first, rev).ok(t)["editEntry"].(map[string]any)
