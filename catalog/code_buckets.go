@@ -39,9 +39,9 @@ func codeBucketsSchema(table string) *memdb.TableSchema {
 	return &memdb.TableSchema{Name: table, Indexes: map[string]*memdb.IndexSchema{indexID: idIndex("First")}}
 }
 
-// find returns the position of code in b, and whether it is there.
-func (cb codeBuckets[T]) find(b *codeBucket[T], code string) (int, bool) {
-	return slices.BinarySearchFunc(b.Items, code, func(x *T, c string) int { return strings.Compare(cb.code(x), c) })
+// find returns the position of code in items (sorted by code), and whether it is there.
+func (cb codeBuckets[T]) find(items []*T, code string) (int, bool) {
+	return slices.BinarySearchFunc(items, code, func(x *T, c string) int { return strings.Compare(cb.code(x), c) })
 }
 
 // bucketFor returns the bucket that holds code, or would: the last one whose First is at or
@@ -67,7 +67,7 @@ func (cb codeBuckets[T]) bucketFor(txn *memdb.Txn, code string) *codeBucket[T] {
 // get returns the object of code, nil when there is none.
 func (cb codeBuckets[T]) get(txn *memdb.Txn, code string) *T {
 	if b := cb.bucketFor(txn, code); b != nil {
-		if i, ok := cb.find(b, code); ok {
+		if i, ok := cb.find(b.Items, code); ok {
 			return b.Items[i]
 		}
 	}
@@ -76,36 +76,43 @@ func (cb codeBuckets[T]) get(txn *memdb.Txn, code string) *T {
 
 // put stores x in place of the object of its code, or adds it.
 func (cb codeBuckets[T]) put(txn *memdb.Txn, x *T) error {
+	_, err := cb.swap(txn, x)
+	return err
+}
+
+// swap is put, returning the object x replaced (nil when it is new).
+func (cb codeBuckets[T]) swap(txn *memdb.Txn, x *T) (*T, error) {
 	code := cb.code(x)
 	b := cb.bucketFor(txn, code)
 	if b == nil {
-		return txn.Insert(cb.table, &codeBucket[T]{First: code, Items: []*T{x}})
+		return nil, txn.Insert(cb.table, &codeBucket[T]{First: code, Items: []*T{x}})
 	}
-	i, found := cb.find(b, code)
+	i, found := cb.find(b.Items, code)
 	n := &codeBucket[T]{First: b.First}
 	if found {
+		old := b.Items[i]
 		n.Items = slices.Clone(b.Items)
 		n.Items[i] = x
-		return txn.Insert(cb.table, n)
+		return old, txn.Insert(cb.table, n)
 	}
 	n.Items = slices.Insert(slices.Clone(b.Items), i, x)
 	if i == 0 && code < b.First {
 		// Before every bucket: the first one covers it from now on, under its code.
 		if err := txn.Delete(cb.table, b); err != nil {
-			return err
+			return nil, err
 		}
 		n.First = code
 	}
 	if len(n.Items) <= maxCodeBucket {
-		return txn.Insert(cb.table, n)
+		return nil, txn.Insert(cb.table, n)
 	}
 	half := len(n.Items) / 2
 	right := &codeBucket[T]{First: cb.code(n.Items[half]), Items: slices.Clone(n.Items[half:])}
 	n.Items = slices.Clip(n.Items[:half])
 	if err := txn.Insert(cb.table, n); err != nil {
-		return err
+		return nil, err
 	}
-	return txn.Insert(cb.table, right)
+	return nil, txn.Insert(cb.table, right)
 }
 
 // build stores xs, sorted by code with no code twice, into a table that holds none: a bucket per
@@ -143,7 +150,7 @@ func (cb codeBuckets[T]) cursor(txn *memdb.Txn, from string) *bucketCursor[T] {
 	c.buckets = it
 	if raw := it.Next(); raw != nil {
 		c.cur = raw.(*codeBucket[T])
-		c.i, _ = cb.find(c.cur, from)
+		c.i, _ = cb.find(c.cur.Items, from)
 	}
 	return c
 }
@@ -278,7 +285,7 @@ func (s *bucketSeeker[T]) get(code string) *T {
 	if s.i < len(items) && s.cb.code(items[s.i]) < code {
 		from = s.i // asked in order: only the objects after the last one found
 	}
-	if i, ok := slices.BinarySearchFunc(items[from:], code, func(x *T, c string) int { return strings.Compare(s.cb.code(x), c) }); ok {
+	if i, ok := s.cb.find(items[from:], code); ok {
 		s.i = from + i + 1
 		return items[from+i]
 	}

@@ -43,12 +43,18 @@ func TestCodeBuckets(t *testing.T) {
 	want := map[string]int{}
 	txn := db.Txn(true)
 	for i, j := range r.Perm(len(codes)) {
-		require.NoError(t, cb.put(txn, &codedThing{Code: codes[j], N: i}))
+		old, err := cb.swap(txn, &codedThing{Code: codes[j], N: i})
+		require.NoError(t, err)
+		assert.Nil(t, old, "%s is new", codes[j])
 		want[codes[j]] = i
 	}
 	for _, j := range r.Perm(len(codes))[:100] { // new versions of some
+		before := want[codes[j]]
 		want[codes[j]] += 1000
-		require.NoError(t, cb.put(txn, &codedThing{Code: codes[j], N: want[codes[j]]}))
+		old, err := cb.swap(txn, &codedThing{Code: codes[j], N: want[codes[j]]})
+		require.NoError(t, err)
+		require.NotNil(t, old, codes[j])
+		assert.Equal(t, before, old.N, "swap returns the version it replaced")
 	}
 	txn.Commit()
 

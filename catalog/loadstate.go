@@ -118,15 +118,14 @@ func runTxn(txn *memdb.Txn, id string) (*Run, error) {
 // running ones while it runs. Every write of a run goes through here but checkpoint restore's
 // (runRestorer, buildLoadStates).
 func insertRun(txn *memdb.Txn, r *Run) error {
-	old := runsByID.get(txn, r.ID)
-	if err := runsByID.put(txn, r); err != nil {
+	old, err := runsByID.swap(txn, r)
+	if err != nil {
 		return fmt.Errorf("insert run %s: %w", r.ID, err)
 	}
 	if err := noteRunning(txn, r); err != nil {
 		return err
 	}
 	st := loadStateTxn(txn, r.Entry)
-	var err error
 	if st.Runs, err = st.Runs.placed(old, r, runOrder); err != nil {
 		return fmt.Errorf("list run %s of %s: %w", r.ID, r.Entry, err)
 	}
@@ -151,12 +150,11 @@ func noteRunning(txn *memdb.Txn, r *Run) error {
 // insertSnapshot stores s (a fresh object) and lists it among its entry's snapshots. Every write
 // of a snapshot goes through here but checkpoint restore's (snapshotRestorer, buildLoadStates).
 func insertSnapshot(txn *memdb.Txn, s *Snapshot) error {
-	old := snapshotsByID.get(txn, s.ID)
-	if err := snapshotsByID.put(txn, s); err != nil {
+	old, err := snapshotsByID.swap(txn, s)
+	if err != nil {
 		return fmt.Errorf("insert snapshot %s: %w", s.ID, err)
 	}
 	st := loadStateTxn(txn, s.Entry)
-	var err error
 	if st.Snapshots, err = st.Snapshots.placed(old, s, snapshotOrder); err != nil {
 		return fmt.Errorf("list snapshot %s of %s: %w", s.ID, s.Entry, err)
 	}
