@@ -76,6 +76,13 @@ func feedTree(entries []*Entry) *loadNode {
 // has seen the catalogue up to idx catches up with the entries this returns; entries are never
 // deleted (retirement is a status), so nothing else can have changed. idx 0 lists every entry.
 func (v *View) EntriesChangedSince(idx uint64, fn func(*Entry) bool) {
+	v.EachChangedSince(idx, func(e *Entry) bool { return fn(e.Copy()) })
+}
+
+// EachChangedSince is EntriesChangedSince with the stored entries, as EachLoaded: for followers
+// inside the service (the query layer's generations), which read e and never change it, and
+// keep e itself only while it is the entry's current version.
+func (v *View) EachChangedSince(idx uint64, fn func(e *Entry) bool) {
 	from := idx + 1
 	if idx == 0 {
 		from = 0
@@ -87,7 +94,7 @@ func (v *View) EntriesChangedSince(idx uint64, fn func(*Entry) bool) {
 		if err != nil {
 			panic(fmt.Sprintf("catalog: the feed names %s, which is no entry", n.code)) // kept in the same transaction as the entries
 		}
-		if !fn(e.Copy()) {
+		if !fn(e) {
 			return
 		}
 	}

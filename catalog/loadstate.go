@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-memdb"
+
+	"github.com/cqeco/ecolake/schemas/chunked"
 )
 
 // The collection figure asks of every due entry when its current data was committed and whether
@@ -21,7 +23,7 @@ import (
 // snapshots and runs over (entry, time) would give, at a pointer each instead of the index's
 // radix leaf and node with their watch channels (about 450 bytes a key: a province whose every
 // entry is loaded held 90 MB of them per snapshot and run kept, and start-up inserted them one
-// by one in the random order of the ids). The lists are persistent and chunked (timelist.go), so
+// by one in the random order of the ids). The lists are persistent and chunked (schemas/chunked), so
 // that a load copies a chunk of them, not the entry's whole history.
 
 const tableLoadStates = "load_states"
@@ -32,21 +34,21 @@ const tableLoadStates = "load_states"
 type loadState struct {
 	Entry     string
 	Current   *Snapshot // nil when the entry has no data
-	Snapshots timeList[Snapshot]
-	Runs      timeList[Run]
+	Snapshots chunked.List[Snapshot]
+	Runs      chunked.List[Run]
 }
 
 // last is the entry's run with the latest (StartedAt, ID), nil when it has none.
-func (st *loadState) last() *Run { return st.Runs.last() }
+func (st *loadState) last() *Run { return st.Runs.Last() }
 
 // snapshotBefore is the entry's last snapshot committed before t, nil when none was.
 func (st *loadState) snapshotBefore(t time.Time) *Snapshot {
-	return st.Snapshots.lastWhere(func(s *Snapshot) bool { return s.CommittedAt.Before(t) })
+	return st.Snapshots.LastWhere(func(s *Snapshot) bool { return s.CommittedAt.Before(t) })
 }
 
 // runBefore is the entry's last run started before t, nil when none was.
 func (st *loadState) runBefore(t time.Time) *Run {
-	return st.Runs.lastWhere(func(r *Run) bool { return r.StartedAt.Before(t) })
+	return st.Runs.LastWhere(func(r *Run) bool { return r.StartedAt.Before(t) })
 }
 
 func snapshotID(s *Snapshot) string { return s.ID }
@@ -126,7 +128,7 @@ func insertRun(txn *memdb.Txn, r *Run) error {
 		return err
 	}
 	st := loadStateTxn(txn, r.Entry)
-	if st.Runs, err = st.Runs.placed(old, r, runOrder); err != nil {
+	if st.Runs, err = st.Runs.Placed(old, r, runOrder); err != nil {
 		return fmt.Errorf("list run %s of %s: %w", r.ID, r.Entry, err)
 	}
 	return putLoadState(txn, st)
@@ -155,7 +157,7 @@ func insertSnapshot(txn *memdb.Txn, s *Snapshot) error {
 		return fmt.Errorf("insert snapshot %s: %w", s.ID, err)
 	}
 	st := loadStateTxn(txn, s.Entry)
-	if st.Snapshots, err = st.Snapshots.placed(old, s, snapshotOrder); err != nil {
+	if st.Snapshots, err = st.Snapshots.Placed(old, s, snapshotOrder); err != nil {
 		return fmt.Errorf("list snapshot %s of %s: %w", s.ID, s.Entry, err)
 	}
 	if st.Current != nil && st.Current.ID == s.ID {
@@ -244,7 +246,7 @@ func buildLoadStates(txn *memdb.Txn) error {
 		g := states[c]
 		slices.SortFunc(g.runs, runOrder)
 		slices.SortFunc(g.snaps, snapshotOrder)
-		sorted[i] = &loadState{Entry: c, Current: g.current, Snapshots: builtTimeList(g.snaps), Runs: builtTimeList(g.runs)}
+		sorted[i] = &loadState{Entry: c, Current: g.current, Snapshots: chunked.Built(g.snaps), Runs: chunked.Built(g.runs)}
 	}
 	return loadStates.build(txn, sorted)
 }

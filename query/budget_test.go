@@ -283,7 +283,7 @@ func TestEmptyWhereIsRefused(t *testing.T) {
 
 // fixedGeneration is a generation whose schema, for p and a document naming no table, is sc.
 func fixedGeneration(p *catalog.Principal, sc *graphql.Schema) *generation {
-	g := newGeneration(0, nil, nil)
+	g := newGeneration(0, tables{})
 	g.parts[p.AccessKey()+"|"] = sc
 	return g
 }

@@ -3,6 +3,7 @@ package query
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -13,86 +14,7 @@ import (
 	"github.com/graphql-go/graphql/language/ast"
 
 	"github.com/cqeco/ecolake/catalog"
-	"github.com/cqeco/ecolake/schemas"
 )
-
-// statusPublished is the directory status (schemas.EntryStatuses) of entries that may be queried.
-const statusPublished = "PUBLISHED"
-
-// generation is the catalogue as far as GraphQL is concerned: the queryable entries, with one
-// immutable schema per access key (catalog.View.AccessKey: principals the decision cannot
-// tell apart share it), built on first use and bounded in number. A catalogue change that alters the
-// entries makes a new generation; the old one is dropped whole, never edited.
-type generation struct {
-	gen     uint64
-	entries []*catalog.Entry      // queryable entries as stored (read only), ordered by table
-	info    map[string]*tableInfo // what the schemas derive from each entry, by table
-
-	mu       sync.Mutex
-	byKey    map[string]*graphql.Schema // whole schemas, per access key
-	parts    map[string]*graphql.Schema // schemas of some tables, per access key and tables
-	names    map[string]map[string]string
-	building map[string]*build                // schemas being built, by cache and key: one build per key
-	sizes    map[*graphql.Schema]*schemaSizes // of the schemas introspected (introspect_cost.go)
-	valid    map[validKey]bool                // document texts found valid (schema_cache.go)
-	warmed   map[warmKey]bool                 // root fields and variable types whose enums are built (warmDocument)
-}
-
-// tableInfo is what the schemas derive from one version of a queryable entry, computed once,
-// when first needed, and handed from generation to generation while the catalogue keeps that
-// version (stored entries are never edited in place, so the same pointer is the same version).
-type tableInfo struct {
-	e        *catalog.Entry
-	hashOnce sync.Once
-	h        string // entryHash(e)
-}
-
-func (ti *tableInfo) hash() string {
-	ti.hashOnce.Do(func() { ti.h = entryHash(ti.e) })
-	return ti.h
-}
-
-func newGeneration(gen uint64, entries []*catalog.Entry, info map[string]*tableInfo) *generation {
-	return &generation{gen: gen, entries: entries, info: info,
-		byKey: map[string]*graphql.Schema{}, parts: map[string]*graphql.Schema{}, names: map[string]map[string]string{},
-		building: map[string]*build{}, sizes: map[*graphql.Schema]*schemaSizes{}, valid: map[validKey]bool{}, warmed: map[warmKey]bool{}}
-}
-
-// fieldEntries calls fn with each entry a root field may belong to: the table of its name, and
-// the table whose _aggregate or _page field it is. Derived from the field's name rather than
-// kept in a map of three keys per table (19 MB at 100,000 tables).
-func (g *generation) fieldEntries(field string, fn func(*catalog.Entry)) {
-	if ti := g.info[field]; ti != nil {
-		fn(ti.e)
-	}
-	for _, suffix := range []string{"_aggregate", "_page"} {
-		if table, ok := strings.CutSuffix(field, suffix); ok {
-			if ti := g.info[table]; ti != nil {
-				fn(ti.e)
-			}
-		}
-	}
-}
-
-// sameEntries reports whether two generations hold the same queryable tables with what the
-// schemas derive from them: the same tables in order, each the same stored version or one of
-// equal hash. Only the entries whose version differs are hashed (a version is hashed once, its
-// tableInfo handed on), so a change costs the entries it touched, not a hash of the directory.
-func sameEntries(a, b *generation) bool {
-	if len(a.entries) != len(b.entries) {
-		return false
-	}
-	for i, e := range a.entries {
-		f := b.entries[i]
-		if e == f {
-			continue
-		}
-		if e.Table != f.Table || a.info[e.Table].hash() != b.info[f.Table].hash() {
-			return false
-		}
-	}
-	return true
-}
 
 // maxSchemas bounds the whole schemas a generation keeps, maxParts the partial ones; past the
 // bound they are all dropped and rebuilt on their next use.
@@ -104,91 +26,57 @@ const (
 	wholeSchemaTables = 20000
 )
 
-// current pairs a generation with the catalogue's metadata generation (catalog.View.Generation)
-// it was built from: until that moves, no entry changed and the generation stands without a look
-// at the directory.
-type current struct {
-	meta uint64
-	g    *generation
-}
-
-// queryable reports whether an entry gets data fields: published, loaded, and with an
-// identifier and columns (columns(e)) that may reach SQL.
-func queryable(e *catalog.Entry) bool {
-	return e.Status == statusPublished && e.CurrentSnapshot != "" && !e.Secret &&
-		schemas.CheckIdent(e.Table) == nil && hasColumns(e)
-}
-
-// queryableEntries lists the queryable entries of the view, ordered by table, with what the
-// schemas derive from each, reading only the entries with data (View.EachLoaded), not the whole
-// directory. An entry prev holds in the same version keeps its tableInfo, so a change costs
-// the entries it touched. They are the catalogue's stored entries, not copies (a copy of every
-// loaded entry of a province would double the directory's memory): the schemas only read them,
-// and a generation keeps an older version alive only until the next one replaces it.
-func queryableEntries(v *catalog.View, prev *generation) ([]*catalog.Entry, map[string]*tableInfo) {
-	var (
-		out  []*catalog.Entry
-		info map[string]*tableInfo
-	)
-	if prev != nil {
-		// Sized as the last: most of a province's tables are still there.
-		out, info = make([]*catalog.Entry, 0, len(prev.entries)), make(map[string]*tableInfo, len(prev.entries))
-	} else {
-		info = map[string]*tableInfo{}
-	}
-	v.EachLoaded(func(e *catalog.Entry) bool {
-		if prev != nil {
-			if ti := prev.info[e.Table]; ti != nil && ti.e == e {
-				out = append(out, e)
-				info[e.Table] = ti
-				return true
-			}
-		}
-		if queryable(e) {
-			out = append(out, e)
-			info[e.Table] = &tableInfo{e: e}
-		}
-		return true
-	})
-	sort.Slice(out, func(i, j int) bool { return out[i].Table < out[j].Table })
-	return out, info
-}
-
 // generationFor returns the generation matching the view. While the catalogue's metadata
 // generation has not moved (data loads, runs, accounts) that is the current one, found in O(1);
-// otherwise the queryable entries are read again and a new generation is swapped in when what
-// the schemas depend on changed. A rebuild from an older view never replaces a newer one.
+// otherwise the entries changed since the current one was made are looked at (tables.followed),
+// or, when many did, the queryable entries are read again (readTables), and a new generation is
+// swapped in when what the schemas depend on changed. A rebuild from an older view never
+// replaces a newer one.
 func (s *Service) generationFor(v *catalog.View) *generation {
-	meta := v.Generation()
-	cur := s.cur.Load()
-	if cur != nil && cur.meta >= meta {
-		return cur.g
-	}
-	s.scans.Add(1)
-	var prev *generation
-	if cur != nil {
-		prev = cur.g
-	}
-	entries, info := queryableEntries(v, prev)
-	var built *generation
+	meta, index := v.Generation(), v.Index()
 	for {
-		cur = s.cur.Load()
+		cur := s.cur.Load()
 		if cur != nil && cur.meta >= meta {
-			return cur.g // a request with a newer view swapped meanwhile: it wins
+			return cur.g
 		}
-		if built == nil {
-			built = newGeneration(s.gens.Add(1), entries, info)
+		var (
+			next    tables
+			changed = true
+			ok      bool
+		)
+		if cur != nil {
+			var err error
+			next, changed, ok, err = cur.g.tables.followed(v, cur.index)
+			if err != nil { // the lists and the feed disagree: read the entries again
+				s.log.Error("follow the catalogue's changed entries", "err", err)
+				ok = false
+			}
+			if ok {
+				s.followed.Add(1)
+			}
 		}
-		g := built
-		if cur != nil && sameEntries(cur.g, built) {
+		if !ok {
+			s.scans.Add(1)
+			var prev tables
+			if cur != nil {
+				prev = cur.g.tables
+			}
+			next, changed = readTables(v, prev)
+		}
+		fresh := cur == nil || changed
+		var g *generation
+		if fresh {
+			g = newGeneration(s.gens.Add(1), next)
+		} else {
 			g = cur.g
 		}
-		if s.cur.CompareAndSwap(cur, &current{meta: meta, g: g}) {
-			if cur == nil || cur.g != g {
-				s.log.Debug("query schema swapped", "generation", g.gen, "metadata_generation", meta, "tables", len(entries))
+		if s.cur.CompareAndSwap(cur, &current{meta: meta, index: index, g: g}) {
+			if fresh {
+				s.log.Debug("query schema swapped", "generation", g.gen, "metadata_generation", meta, "tables", next.len())
 			}
 			return g
 		}
+		// Another request swapped meanwhile: a newer view wins, an older one is followed from.
 	}
 }
 
@@ -199,9 +87,9 @@ func (s *Service) generationFor(v *catalog.View) *generation {
 func (s *Service) schema(g *generation, rd reader) (*graphql.Schema, error) {
 	// A whole schema holds every table's types: fewer of them are kept as the directory grows
 	// (two at 10,000 tables), so that distinct access profiles cannot fill the memory.
-	bound := min(maxSchemas, max(2, wholeSchemaTables/max(1, len(g.entries))))
+	bound := min(maxSchemas, max(2, wholeSchemaTables/max(1, g.len())))
 	return s.cachedSchema(g, g.byKey, bound, rd.key(), func() ([]*catalog.Entry, map[string]string) {
-		return g.entries, g.typeNames(rd)
+		return slices.Collect(g.entries()), g.typeNames(rd)
 	}, rd)
 }
 
@@ -254,7 +142,7 @@ func (g *generation) typeNames(rd reader) map[string]string {
 	for _, n := range fixedTypeNames {
 		taken[n] = true
 	}
-	for _, e := range g.entries {
+	for e := range g.entries() {
 		a := rd.decide(e)
 		if !a.Read || !anyVisible(e, a) {
 			continue

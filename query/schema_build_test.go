@@ -283,7 +283,7 @@ func TestFieldEnumsWarmedByTheirRequests(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			newGeneration(uint64(100+i), nil, nil).warmDocument(whole2, doc)
+			newGeneration(uint64(100+i), tables{}).warmDocument(whole2, doc)
 		}()
 	}
 	wg.Wait()

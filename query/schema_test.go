@@ -47,13 +47,15 @@ func TestSchemaSwap(t *testing.T) {
 	assert.Equal(t, scans, f.svc.scans.Load(), "no read of the directory for a data load")
 
 	// A metadata change that leaves the queryable entries as they were (an entry without data)
-	// reads them again and keeps the generation: its entries are the same.
+	// keeps the generation: the entries changed since are looked at, not the directory.
+	followed := f.svc.followed.Load()
 	require.NoError(t, f.cat.PutEntry(f.ctx, baseEntry("0103/000002", "no_data_yet", "尚无数据的监测井", []catalog.Item{
 		{Name: "井号", Field: "well", Type: schemas.String, Grade: schemas.General1, IsKey: true},
 	})))
 	assert.Greater(t, f.cat.View().Generation(), meta)
 	assert.Same(t, g1, f.svc.generationFor(f.cat.View()))
-	assert.Greater(t, f.svc.scans.Load(), scans)
+	assert.Greater(t, f.svc.followed.Load(), followed)
+	assert.Equal(t, scans, f.svc.scans.Load(), "no read of the directory for a change to one entry")
 
 	// A new entry with data appears after the swap, in a new generation.
 	e := baseEntry("0103/000001", "groundwater_well", "地下水监测井", []catalog.Item{
@@ -70,6 +72,7 @@ func TestSchemaSwap(t *testing.T) {
 	assert.JSONEq(t, `[{"count":2,"sum":{"level":3.5}}]`, jsonOf(t, data["groundwater_well_aggregate"]))
 	g2 := f.svc.generationFor(f.cat.View())
 	assert.Greater(t, g2.gen, g1.gen)
+	assert.Equal(t, scans, f.svc.scans.Load(), "a new queryable entry is followed too")
 
 	// An older view never brings an older generation back.
 	assert.Same(t, g2, f.svc.generationFor(old))

@@ -36,7 +36,7 @@ var maxTableTypes = wholeSchemaTables // a variable for tests
 // same, so a catalogue change rebuilds only the types of the entries it changed. The types are
 // built outside the cache's lock and complete (warmFields) before any other build can see them.
 func (s *Service) tableTypesFor(g *generation, e *catalog.Entry, a catalog.Access, base string) *tableRoot {
-	ti := g.info[e.Table]
+	ti := g.table(e.Table)
 	cols := visibleColumns(e, a)
 	var k strings.Builder
 	k.WriteString(ti.hash())

@@ -41,6 +41,8 @@ type Service struct {
 	// scans counts the reads of the whole directory generationFor made (tests show that data
 	// loads and runs make none).
 	scans atomic.Uint64
+	// followed counts the generations made by following the catalogue's changed entries instead.
+	followed atomic.Uint64
 	// types holds the tables' generated types shared by all schemas (schema_types.go), as of
 	// generation typesGen; both are guarded by typesMu.
 	typesMu  sync.Mutex
