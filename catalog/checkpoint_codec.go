@@ -55,6 +55,7 @@ var ckptTables = []ckptTable{
 	{tablePIProposals, ckptPIProposal, objectsOf[PIProposal](tablePIProposals), nil},
 	{tableExternalJobs, ckptExternalJob, objectsOf[ExternalJob](tableExternalJobs), nil},
 	{tableFigureDays, ckptFigureDay, objectsOf[FigureDay](tableFigureDays), nil},
+	{tablePurge, ckptPurge, objectsOf[purgeRow](tablePurge), nil},
 }
 
 // ckptCodec encodes and decodes the objects of one table and inserts them. A chunk of objects is

@@ -115,6 +115,24 @@ func (cb codeBuckets[T]) swap(txn *memdb.Txn, x *T) (*T, error) {
 	return nil, txn.Insert(cb.table, right)
 }
 
+// remove takes the object of code out and returns it, nil when there is none. A bucket left
+// empty is deleted; one left short stays as it is, its First still the bound it was.
+func (cb codeBuckets[T]) remove(txn *memdb.Txn, code string) (*T, error) {
+	b := cb.bucketFor(txn, code)
+	if b == nil {
+		return nil, nil
+	}
+	i, found := cb.find(b.Items, code)
+	if !found {
+		return nil, nil
+	}
+	old := b.Items[i]
+	if len(b.Items) == 1 {
+		return old, txn.Delete(cb.table, b)
+	}
+	return old, txn.Insert(cb.table, &codeBucket[T]{First: b.First, Items: slices.Delete(slices.Clone(b.Items), i, i+1)})
+}
+
 // build stores xs, sorted by code with no code twice, into a table that holds none: a bucket per
 // builtCodeBucket objects, one insert each.
 func (cb codeBuckets[T]) build(txn *memdb.Txn, xs []*T) error {

@@ -136,4 +136,31 @@ func TestCodeBuckets(t *testing.T) {
 	}
 	txn.Commit()
 	check(db2.Txn(false), more, slices.Sorted(maps.Keys(more)))
+
+	// Removals: the first codes whole (their buckets go), then every other code; the codes left
+	// are found, walked and sought as before, and the read taken before sees every code.
+	prior := db2.Txn(false)
+	keys := slices.Sorted(maps.Keys(more))
+	txn = db2.Txn(true)
+	left := maps.Clone(more)
+	for i, c := range keys {
+		if i >= 3*maxCodeBucket && i%2 == 0 {
+			continue
+		}
+		got, err := cb.remove(txn, c)
+		require.NoError(t, err)
+		require.NotNil(t, got, c)
+		assert.Equal(t, more[c], got.N, "remove returns the object it took out")
+		delete(left, c)
+		if i == len(keys)-1 {
+			break
+		}
+	}
+	got, err := cb.remove(txn, "0101/0000005x")
+	require.NoError(t, err)
+	assert.Nil(t, got, "an absent code removes nothing")
+	txn.Commit()
+	require.NotEmpty(t, left)
+	check(db2.Txn(false), left, slices.Sorted(maps.Keys(left)))
+	check(prior, more, keys)
 }

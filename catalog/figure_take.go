@@ -213,8 +213,13 @@ func (v *View) TakeFigures(day string, at time.Time, used SceneUse) (*FigureDay,
 // an entry counts collected when a snapshot committed by at was still within its cycle then.
 // Whether an entry was due then comes from its history (wasDue): entries registered or first
 // published after at, and those retired at at, are left out; its grade, links, cycle and its
-// secret and exemption marks are today's.
+// secret and exemption marks are today's. A day that ended before the history purge's horizon
+// (history_purge.go) is not back-filled: the records it would be computed from may be gone, and
+// both results are nil.
 func (v *View) BackfillFigures(day string, at time.Time, used SceneUse) (*FigureDay, *FigureDayDetail) {
+	if at.Before(purgedBefore(v.txn)) {
+		return nil, nil
+	}
 	return v.take(day, at, collectedAsOf(v.txn, at), used, true)
 }
 

@@ -75,6 +75,7 @@ var schemaFactories = []func() *memdb.TableSchema{
 	externalJobsTableSchema,
 	figureDaysTableSchema,
 	derivedTableSchema,
+	purgeTableSchema,
 }
 
 func dbSchema() *memdb.DBSchema {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/graphql-go/graphql"
 
+	"github.com/cqeco/ecolake/audit"
 	"github.com/cqeco/ecolake/catalog"
 )
 
@@ -43,6 +44,9 @@ func resolveAsOf(p *Plan, view *catalog.View, e *catalog.Entry, args map[string]
 	p.Snapshot = ""
 	if s := view.SnapshotAt(e.ResourceCode, t); s != nil {
 		p.Snapshot = s.ID
+	} else if h := view.HistoryPurgedBefore(); t.Before(h) {
+		return invalidf("asOf: 目录 %s 在 %s 之前的快照记录已按历史保留期清理, 无法回溯到 %s", e.ResourceCode,
+			h.In(audit.Zone).Format("2006-01-02 15:04"), t.In(audit.Zone).Format("2006-01-02 15:04"))
 	}
 	p.Past = p.Snapshot != e.CurrentSnapshot
 	return nil

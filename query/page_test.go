@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cqeco/ecolake/audit"
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/schemas"
 )
@@ -159,4 +160,26 @@ func TestCodedItemsAnswerWithNames(t *testing.T) {
 	data := f.mustDo(hiPrincipal, `{ air_station_hourly_aggregate(groupBy: [district]) { group { district districtName } count } }`)
 	assert.JSONEq(t, `[{"group":{"district":"500103","districtName":"渝中区"},"count":1},{"group":{"district":"500112","districtName":"渝北区"},"count":2}]`,
 		jsonOf(t, data["air_station_hourly_aggregate"]))
+}
+
+// TestAsOfBeforeThePurgedHistory: once the record of loads before a horizon is purged
+// (catalog/history_purge.go), a read as of a moment before it that finds no snapshot says the
+// record was purged rather than answering as if the table had been empty; after it, reads are
+// answered as before.
+func TestAsOfBeforeThePurgedHistory(t *testing.T) {
+	f := newFixture(t)
+	first, loadedAt := secondLoad(t, f)
+	_, err := f.cat.ExpireSnapshots(f.ctx, []string{first})
+	require.NoError(t, err)
+	f.now = f.now.Add(24 * time.Hour)
+	horizon := f.now.Add(-time.Hour)
+	done, err := f.cat.PurgeHistory(f.ctx, horizon)
+	require.NoError(t, err)
+	assert.Equal(t, 1, done.Snapshots, "the expired first load")
+
+	_, errs := f.do(hiPrincipal, `{ air_station_hourly_aggregate(asOf: "`+loadedAt.Add(30*time.Minute).Format(time.RFC3339)+`") { count } }`, nil)
+	require.Len(t, errs, 1)
+	assert.Contains(t, errs[0], "目录 0101/000001 在 "+horizon.In(audit.Zone).Format("2006-01-02 15:04")+" 之前的快照记录已按历史保留期清理")
+	data := f.mustDo(hiPrincipal, `{ air_station_hourly_aggregate(asOf: "`+f.now.Format(time.RFC3339)+`") { count } }`)
+	assert.Equal(t, `[{"count":2}]`, jsonOf(t, data["air_station_hourly_aggregate"]))
 }

@@ -25,4 +25,6 @@ func retentionFlags(fs *flag.FlagSet, cfg *app.Config) {
 		"未单独设置的目录保留被替换不满此`天数`的快照 (0 为不按天数限制; 两项都为 0 时保留全部快照; 任一项保留即保留)")
 	fs.IntVar(&cfg.GC.ReadDays, "retain-read-days", cfg.GC.ReadDays,
 		"查询审计显示此`天数`内被读取过的快照不过期 (0 为不因查询而保留)")
+	fs.IntVar(&cfg.GC.HistoryDays, "history-days", cfg.GC.HistoryDays,
+		"目录中过往归集的记录 (已过期快照、运行记录) 保留的`天数`, 更早的随清理删除; 当前快照、未过期快照和运行中的归集不受影响 (0 为永久保留)")
 }

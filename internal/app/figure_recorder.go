@@ -13,7 +13,8 @@ import (
 // The daily history of the management figures (catalog/figure_history.go) is kept by the
 // service: shortly after each midnight in Chongqing it takes the day that ended; at start it
 // catches up on the days it missed, back-filling them from the runs' history, and on the first
-// start back-fills up to BackfillDays before today. Days before anything was due are not kept.
+// start back-fills up to BackfillDays before today. Days before anything was due are not kept,
+// nor days that ended before the catalogue purged the record of loads (catalog/history_purge.go).
 
 // figureRecorder takes the figures' days.
 type figureRecorder struct {
@@ -66,8 +67,8 @@ func (r *figureRecorder) catchUp(ctx context.Context) (int, error) {
 		var detail *catalog.FigureDayDetail
 		if now.Sub(end) <= takeWindow {
 			fd, detail = v.TakeFigures(day, end, used)
-		} else {
-			fd, detail = v.BackfillFigures(day, end, used)
+		} else if fd, detail = v.BackfillFigures(day, end, used); fd == nil {
+			continue // before the history purge's horizon: the day cannot be rebuilt
 		}
 		if top := fd.Views[len(fd.Views)-1]; top.Collection.Denominator == 0 && v.FirstFigureDay() == "" {
 			continue // nothing was due yet: no history to keep

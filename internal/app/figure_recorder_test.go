@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cqeco/ecolake/audit"
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/schemas"
 )
@@ -76,4 +77,34 @@ func TestFigureRecorder(t *testing.T) {
 	assert.False(t, d.Backfilled)
 	require.Len(t, d.Lagging, 1)
 	assert.Equal(t, catalog.LagNeverLoaded, d.Lagging[0].Reason)
+}
+
+// TestFigureRecorderStopsAtTheHistoryHorizon: once the record of loads before a horizon is
+// purged, the days that ended before it are not back-filled (their history may be gone); the
+// days after it are.
+func TestFigureRecorderStopsAtTheHistoryHorizon(t *testing.T) {
+	ctx := context.Background()
+	d0 := time.Date(2026, 3, 2, 0, 0, 0, 0, audit.Zone)
+	now := d0.Add(time.Hour)
+	cat, err := catalog.Open(ctx, catalog.Config{Dir: t.TempDir(), Clock: func() time.Time { return now }}, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	defer cat.Close()
+	require.NoError(t, cat.PutDepartment(ctx, catalog.Department{Code: "DIV_AIR", Name: "大气环境处", Kind: catalog.DepartmentDivision}))
+	require.NoError(t, cat.PutEntry(ctx, &catalog.Entry{ResourceCode: "0101/000001", Table: "hourly", Name: "小时数据", CategoryCode: "0101",
+		ProviderName: "重庆市生态环境局", ProviderCode: "11500000MB0000000X", Abstract: "小时数据", FormatType: "DATABASE",
+		ShareType: "UNCONDITIONAL", ShareMode: "TABLE", OpenType: "UNCONDITIONAL", SharingBasis: "办法",
+		UpdateCycle: schemas.Daily, Status: catalog.StatusPublished, Department: "DIV_AIR", District: schemas.CityCode,
+		SourceKind: "LOCAL_SYSTEM", Domains: []string{"AIR"},
+		Items: catalog.ItemsOf(catalog.Item{Name: "PM2.5", Field: "pm25", Type: schemas.Float, Grade: schemas.General1})}))
+
+	now = d0.AddDate(0, 0, 10).Add(30 * time.Minute) // ten days on, just after midnight
+	horizon := d0.AddDate(0, 0, 5).Add(12 * time.Hour)
+	_, err = cat.PurgeHistory(ctx, horizon)
+	require.NoError(t, err)
+	r := &figureRecorder{cat: cat, log: slog.New(slog.DiscardHandler), clock: func() time.Time { return now }, backfillDays: 90}
+	n, err := r.catchUp(ctx)
+	require.NoError(t, err)
+	day := func(d time.Time) string { return d.Format("2006-01-02") }
+	assert.Equal(t, day(d0.AddDate(0, 0, 5)), cat.View().FirstFigureDay(), "the day the horizon falls in, not the day the entry was registered")
+	assert.Equal(t, 5, n, "days 5 to 9")
 }

@@ -63,6 +63,8 @@ func gcFailure(res gcResult, err error) string {
 		return "无法读取查询审计记录, 不能确定近期读取过的快照, 未做任何清理"
 	case stepExpire:
 		return "快照过期失败: " + api.Message(err)
+	case stepPurge:
+		return "历史记录清理失败: " + api.Message(err)
 	case stepLive:
 		return "无法确定仍被引用的文件, 未删除任何文件"
 	}
@@ -89,6 +91,14 @@ func printGC(out io.Writer, res gcResult, dryRun bool) {
 				e.CommittedAt.In(audit.Zone).Format("2006-01-02 15:04"), e.SupersededAt.In(audit.Zone).Format("2006-01-02 15:04"), e.Rows)
 		}
 	}
+	if h := res.history; !h.Before.IsZero() {
+		verb := "清理"
+		if dryRun {
+			verb = "将清理 (试运行)"
+		}
+		fmt.Fprintf(out, "历史记录: %s %s 之前的 %d 个目录的 %d 个已过期快照记录和 %d 个运行记录\n", verb,
+			h.Before.In(audit.Zone).Format("2006-01-02"), h.Entries, len(h.Snapshots), len(h.Runs))
+	}
 	if res.step <= stepLive {
 		return
 	}
@@ -108,6 +118,7 @@ func printGC(out io.Writer, res gcResult, dryRun bool) {
 const (
 	stepReads  = iota // reading the audit's recent reads
 	stepExpire        // expiring snapshots
+	stepPurge         // purging the record of past loads
 	stepLive          // listing the lake and what is live
 	stepDelete        // deleting
 	stepDone
@@ -115,10 +126,11 @@ const (
 
 // gcResult is what one collection did, and how far it went.
 type gcResult struct {
-	step int
-	plan catalog.RetentionPlan
-	lake lake.GCResult
-	read int64 // audit bytes read
+	step    int
+	plan    catalog.RetentionPlan
+	history catalog.HistoryPlan // the records purged (or, in a dry run, due); Before zero when none is kept for ever
+	lake    lake.GCResult
+	read    int64 // audit bytes read
 	// postponed: a backup was copying, so nothing was deleted (the expiry went on)
 	postponed bool
 	taken     time.Duration
@@ -168,6 +180,17 @@ func (a *App) collect(ctx context.Context, gc GCConfig, now time.Time, dryRun bo
 	for id, at := range a.gc.graced {
 		if now.Sub(at) >= gc.MinAge {
 			delete(a.gc.graced, id)
+		}
+	}
+	if gc.HistoryDays > 0 {
+		// Before the lake is listed: the rejected-rows files of the runs purged are then no
+		// longer referenced.
+		res.step = stepPurge
+		res.history = a.Cat.View().PlanHistoryPurge(now.AddDate(0, 0, -gc.HistoryDays))
+		if !dryRun {
+			if _, err := a.Cat.PurgeHistory(ctx, res.history.Before); err != nil {
+				return res, fmt.Errorf("purge history: %w", err)
+			}
 		}
 	}
 	if a.gc.holds.Load() > 0 {
@@ -257,12 +280,21 @@ type GCConfig struct {
 	// ReadDays keeps the snapshots the audit shows were read within this many days, so that a
 	// read under investigation can be repeated on its data; 0 pins none.
 	ReadDays int
+	// HistoryDays keeps the catalogue's record of past loads (expired snapshots, runs) for this
+	// many days (catalog/history_purge.go); 0 keeps it for ever.
+	HistoryDays int
 }
 
+// DefaultHistoryDays keeps the record of past loads for about thirteen months: a year's
+// figures can be compared with the year before's, and the catalogue's memory stays bounded
+// however long the service runs.
+const DefaultHistoryDays = 400
+
 // DefaultGCConfig collects daily, keeps every snapshot unless an entry or the operator sets a
-// retention, and pins what was read in the last week.
+// retention, pins what was read in the last week and keeps the record of past loads for
+// DefaultHistoryDays.
 func DefaultGCConfig() GCConfig {
-	return GCConfig{Interval: 24 * time.Hour, MinAge: time.Hour, ReadDays: 7}
+	return GCConfig{Interval: 24 * time.Hour, MinAge: time.Hour, ReadDays: 7, HistoryDays: DefaultHistoryDays}
 }
 
 // Validate checks c, in Chinese: its errors reach the operator as they are.
@@ -278,6 +310,9 @@ func (c GCConfig) Validate() error {
 	}
 	if c.ReadDays < 0 {
 		errs = append(errs, fmt.Errorf("近期查询保留天数 %d 不能为负数", c.ReadDays))
+	}
+	if c.HistoryDays < 0 || c.HistoryDays > catalog.MaxRetainDays {
+		errs = append(errs, fmt.Errorf("历史记录保留天数 %d 应在 0 到 %d 之间 (0 为永久保留)", c.HistoryDays, catalog.MaxRetainDays))
 	}
 	if err := c.Retention.Validate(); err != nil {
 		errs = append(errs, err)

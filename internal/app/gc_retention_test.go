@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cqeco/ecolake/audit"
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/query"
 )
@@ -90,9 +91,19 @@ func TestEntryRetentionSetThroughGraphQL(t *testing.T) {
 	gc := DefaultGCConfig()
 	require.True(t, gc.Retention.Off(), "the service's default keeps every snapshot")
 	gc.MinAge = 0
-	res, err := a.collect(ctx, gc, time.Now(), false)
+	now := time.Now()
+	res, err := a.collect(ctx, gc, now, false)
 	require.NoError(t, err)
 	require.Len(t, res.plan.Expire, 2)
+	// The record of loads is purged past DefaultHistoryDays: nothing of these is that old, but
+	// the horizon is kept, and the collection says so.
+	horizon := now.AddDate(0, 0, -DefaultHistoryDays).UTC()
+	assert.True(t, res.history.Before.Equal(horizon), "%s", res.history.Before)
+	assert.Empty(t, res.history.Runs)
+	assert.True(t, a.Cat.View().HistoryPurgedBefore().Equal(horizon))
+	var printed bytes.Buffer
+	printGC(&printed, res, false)
+	assert.Contains(t, printed.String(), "历史记录: 清理 "+horizon.In(audit.Zone).Format("2006-01-02")+" 之前的 0 个目录的 0 个已过期快照记录和 0 个运行记录")
 	v = a.Cat.View()
 	for _, s := range v.Snapshots(grantEntryCode) {
 		assert.Equal(t, s.ID != cur.CurrentSnapshot, s.Expired(), "snapshot %s (current %s)", s.ID, cur.CurrentSnapshot)
@@ -136,4 +147,19 @@ func jsonText(t *testing.T, v any) string {
 	b, err := json.Marshal(v)
 	require.NoError(t, err)
 	return string(b)
+}
+
+// TestGCConfigHistoryDays: the days the record of loads is kept are bounded, in Chinese.
+func TestGCConfigHistoryDays(t *testing.T) {
+	gc := DefaultGCConfig()
+	require.NoError(t, gc.Validate())
+	assert.Equal(t, DefaultHistoryDays, gc.HistoryDays)
+	gc.HistoryDays = 0
+	require.NoError(t, gc.Validate(), "0 keeps the record for ever")
+	for _, days := range []int{-1, catalog.MaxRetainDays + 1} {
+		gc.HistoryDays = days
+		err := gc.Validate()
+		require.Error(t, err, "%d", days)
+		assert.Contains(t, err.Error(), fmt.Sprintf("历史记录保留天数 %d 应在 0 到 %d 之间", days, catalog.MaxRetainDays))
+	}
 }

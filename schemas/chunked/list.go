@@ -54,6 +54,17 @@ func (l List[T]) Len() int {
 	return len(l.small)
 }
 
+// First is the first object, nil when there is none.
+func (l List[T]) First() *T {
+	if l.big != nil {
+		return l.big.chunks[0][0]
+	}
+	if len(l.small) == 0 {
+		return nil
+	}
+	return l.small[0]
+}
+
 // Last is the last object, nil when there is none.
 func (l List[T]) Last() *T {
 	if l.big != nil {

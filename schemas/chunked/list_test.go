@@ -47,8 +47,10 @@ func TestList(t *testing.T) {
 		assert.Equal(t, back, append([]*timed{}, slices.Collect(l.Backward())...))
 		if len(want) == 0 {
 			assert.Nil(t, l.Last())
+			assert.Nil(t, l.First())
 		} else {
 			assert.Same(t, want[len(want)-1], l.Last())
+			assert.Same(t, want[0], l.First())
 		}
 		for range 5 {
 			bound := r.IntN(len(want)*10 + 20)
