@@ -53,7 +53,7 @@ vet:
 # what a principal sees must not depend on where the rows are read from.
 test: $(MINIO) postgres chromium vet build
 	$(GO) test -count=1 -timeout 25m ./...
-	$(GO) test -count=1 -race -run 'TestConcurrentBuilds|TestCachedSchemas|TestTableTypesShared|TestFieldEnumsWarmed|TestNativeCopies' ./query
+	$(GO) test -count=1 -race -run 'TestConcurrentBuilds|TestCachedSchemas|TestTableTypesShared|TestFieldEnumsWarmed|TestNativeCopies|TestConcurrentRequestsDuringChanges|TestSchemaSwap' ./query
 	ECOLAKE_TEST_NATIVE=1 $(GO) test -count=1 ./query
 
 # Throughput against DuckDB's own CSV -> Parquet on the same file, a province-size catalogue
