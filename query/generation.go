@@ -53,16 +53,15 @@ type tableInfo struct {
 // entryDigest is entryHash of an entry, computed once when first needed. The versions of an
 // entry that the schemas cannot tell apart (a data load changes its current snapshot alone) share
 // one, so that the types built for the first are reused for the next, and their digest computed
-// at most once. It holds the version it hashes only until it has.
+// at most once: they hash the same, so whichever asks first computes it.
 type entryDigest struct {
 	once sync.Once
-	e    *catalog.Entry
 	h    string
 }
 
 func (ti *tableInfo) hash() string {
 	d := ti.digest
-	d.once.Do(func() { d.h, d.e = entryHash(d.e), nil })
+	d.once.Do(func() { d.h = entryHash(ti.e) })
 	return d.h
 }
 
@@ -162,13 +161,13 @@ func sameSchema(a, b *catalog.Entry) bool {
 func infoFor(old *tableInfo, e *catalog.Entry) (*tableInfo, bool) {
 	switch {
 	case old == nil:
-		return &tableInfo{e: e, digest: &entryDigest{e: e}}, true
+		return &tableInfo{e: e, digest: &entryDigest{}}, true
 	case old.e == e:
 		return old, false
 	case sameSchema(old.e, e):
 		return &tableInfo{e: e, digest: old.digest}, false
 	}
-	ti := &tableInfo{e: e, digest: &entryDigest{e: e}}
+	ti := &tableInfo{e: e, digest: &entryDigest{}}
 	if ti.hash() == old.hash() {
 		ti.digest = old.digest
 		return ti, false
