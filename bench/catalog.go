@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -192,13 +193,16 @@ func writeEntries(ctx context.Context, dir string, n, writers int) error {
 	type mark struct {
 		at       time.Time
 		commands int64
+		stats    catalog.Stats
+		cpu      time.Duration
+		gcCPU    float64 // seconds of the collector's CPU (runtime/metrics)
 	}
 	marks := make([]mark, catalogSlices+1)
 	per := max(n/catalogSlices, 1)
 	var done, commands atomic.Int64
 	start := time.Now()
 	cpuBefore := processCPU()
-	marks[0] = mark{at: start}
+	marks[0] = mark{at: start, stats: cat.Stats(), cpu: cpuBefore, gcCPU: gcCPUSeconds()}
 	var marksMu sync.Mutex
 	werr := inParallel(n, writers, func(i int) error {
 		k, err := registerEntry(ctx, cat, actors, i, cats, districts)
@@ -208,7 +212,7 @@ func writeEntries(ctx context.Context, dir string, n, writers int) error {
 		}
 		if d := done.Add(1); d%int64(per) == 0 && int(d/int64(per)) <= catalogSlices {
 			marksMu.Lock()
-			marks[d/int64(per)] = mark{at: time.Now(), commands: c}
+			marks[d/int64(per)] = mark{at: time.Now(), commands: c, stats: cat.Stats(), cpu: processCPU(), gcCPU: gcCPUSeconds()}
 			marksMu.Unlock()
 		}
 		return nil
@@ -248,14 +252,24 @@ func writeEntries(ctx context.Context, dir string, n, writers int) error {
 		stats.Syncs, float64(stats.SyncTime.Microseconds())/1e3/float64(max(stats.Syncs, 1)), 100*stats.SyncTime.Seconds()/total.Seconds())
 	fmt.Printf("  CPU while writing: %.1f s user+system, %.2f of %d cores, %.0f µs per command (the bench's own command building included)\n",
 		cpu.Seconds(), cpu.Seconds()/total.Seconds(), runtime.GOMAXPROCS(0), float64(cpu.Microseconds())/float64(max(commands.Load(), 1)))
-	var rates []string
+	var rates, fsyncs, cpus, gcs, ckpts []string
 	for i := 1; i <= catalogSlices; i++ {
-		if marks[i].at.IsZero() || marks[i-1].at.IsZero() {
+		a, b := marks[i-1], marks[i]
+		if b.at.IsZero() || a.at.IsZero() {
 			continue
 		}
-		rates = append(rates, fmt.Sprintf("%.0f", float64(marks[i].commands-marks[i-1].commands)/marks[i].at.Sub(marks[i-1].at).Seconds()))
+		cmds := float64(max(b.commands-a.commands, 1))
+		syncs := float64(max(b.stats.Syncs-a.stats.Syncs, 1))
+		rates = append(rates, fmt.Sprintf("%.0f", cmds/b.at.Sub(a.at).Seconds()))
+		fsyncs = append(fsyncs, fmt.Sprintf("%.2f", (b.stats.SyncTime-a.stats.SyncTime).Seconds()*1e3/syncs))
+		cpus = append(cpus, fmt.Sprintf("%.0f", (b.cpu-a.cpu).Seconds()*1e6/cmds))
+		gcs = append(gcs, fmt.Sprintf("%.0f", (b.gcCPU-a.gcCPU)*1e6/cmds))
+		ckpts = append(ckpts, fmt.Sprintf("%d", b.stats.Checkpoints-a.stats.Checkpoints))
 	}
 	fmt.Printf("  commands/s per slice of %d entries: %s\n", per, strings.Join(rates, " "))
+	fmt.Printf("    a write and fsync (ms): %s\n", strings.Join(fsyncs, " "))
+	fmt.Printf("    CPU per command (µs), the collector's part, checkpoints installed: %s; %s; %s\n",
+		strings.Join(cpus, " "), strings.Join(gcs, " "), strings.Join(ckpts, " "))
 	if len(rates) == catalogSlices {
 		fmt.Printf("  first slice: %s/s, last slice: %s/s\n", rates[0], rates[catalogSlices-1])
 	}
@@ -417,4 +431,15 @@ func startCPUProfile(path string) (stop func(), err error) {
 		pprof.StopCPUProfile()
 		f.Close()
 	}, nil
+}
+
+// gcCPUSeconds is the CPU the garbage collector has used so far (its mark workers and assists,
+// estimated by the runtime).
+func gcCPUSeconds() float64 {
+	sample := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindFloat64 {
+		return 0
+	}
+	return sample[0].Value.Float64()
 }
