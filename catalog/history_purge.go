@@ -187,13 +187,26 @@ func applyPurgeHistory(txn *memdb.Txn, rec *record, cmd *purgeHistoryCmd) error 
 	if before.After(rec.At) {
 		return schemas.Userf(ErrInvalid, "历史记录清理的截止时间 %s 晚于命令时间", before.In(displayZone).Format("2006-01-02 15:04"))
 	}
+	// The load state of each entry touched is changed in place here and stored once at the end:
+	// a command removes tens of records of one entry.
+	states := map[string]*loadState{}
+	var touched []string
+	stateOf := func(entry string) *loadState {
+		if st, ok := states[entry]; ok {
+			return st
+		}
+		st := loadStateTxn(txn, entry)
+		states[entry] = &st
+		touched = append(touched, entry)
+		return &st
+	}
 	for _, id := range cmd.Snapshots {
 		s := snapshotsByID.get(txn, id)
 		if s == nil {
 			continue
 		}
-		st := loadStateTxn(txn, s.Entry)
-		if st.Snapshots.First() != s || !snapshotPurgeable(s, &st, before) {
+		st := stateOf(s.Entry)
+		if st.Snapshots.First() != s || !snapshotPurgeable(s, st, before) {
 			continue
 		}
 		if _, err := snapshotsByID.remove(txn, id); err != nil {
@@ -203,16 +216,13 @@ func applyPurgeHistory(txn *memdb.Txn, rec *record, cmd *purgeHistoryCmd) error 
 		if st.Snapshots, err = st.Snapshots.Placed(s, nil, snapshotOrder); err != nil {
 			return fmt.Errorf("purge snapshot %s of %s: %w", id, s.Entry, err)
 		}
-		if err := putLoadState(txn, st); err != nil {
-			return err
-		}
 	}
 	for _, id := range cmd.Runs {
 		r := runsByID.get(txn, id)
 		if r == nil {
 			continue
 		}
-		st := loadStateTxn(txn, r.Entry)
+		st := stateOf(r.Entry)
 		if !runPurgeable(txn, r, st.runBefore(before), before, nil) {
 			continue
 		}
@@ -223,7 +233,9 @@ func applyPurgeHistory(txn *memdb.Txn, rec *record, cmd *purgeHistoryCmd) error 
 		if st.Runs, err = st.Runs.Placed(r, nil, runOrder); err != nil {
 			return fmt.Errorf("purge run %s of %s: %w", id, r.Entry, err)
 		}
-		if err := putLoadState(txn, st); err != nil {
+	}
+	for _, entry := range touched {
+		if err := putLoadState(txn, *states[entry]); err != nil {
 			return err
 		}
 	}

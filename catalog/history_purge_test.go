@@ -187,3 +187,64 @@ func TestHistoryPurgeBatches(t *testing.T) {
 	assert.Equal(t, int64(2), s.Stats().Commands-before, "two commands")
 	assert.Equal(t, []string{fmt.Sprintf("f%05d", n-1)}, runIDs(s.View().Runs(code)))
 }
+
+// BenchmarkHistoryPurge100k purges the same history (10,000 entries with ten loads each, nine of
+// them expired: 180,000 records) from directories of 10k and 100k entries, through the real
+// commands: the cost per record purged must not grow with the directory, and the plan walks the
+// entries that have loads, not the directory.
+func BenchmarkHistoryPurge100k(b *testing.B) {
+	for _, size := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("entries=%d", size), func(b *testing.B) {
+			s := prefilledStore(b, size)
+			defer s.Close()
+			ctx := context.Background()
+			t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+			horizon := t0.AddDate(0, 4, 0)
+			var records int
+			var plan time.Duration
+			for it := range b.N {
+				b.StopTimer()
+				txn := s.head.Txn(true)
+				for i := range 10_000 {
+					old := storedEntry(txn, wideEntry(i).ResourceCode)
+					if cur := snapshotsByID.get(txn, old.CurrentSnapshot); cur != nil { // the last iteration's, replaced now
+						c := *cur
+						c.ExpiredAt = t0.Add(time.Duration(it*10) * time.Hour)
+						require.NoError(b, insertSnapshot(txn, &c))
+					}
+					var last *Snapshot
+					for k := range 10 {
+						at := t0.Add(time.Duration(it*10+k) * time.Hour)
+						id := fmt.Sprintf("%07d-%03d-%02d", i, it, k)
+						r := &Run{ID: "run-" + id, Entry: old.ResourceCode, Kind: "connector", Status: RunSucceeded,
+							StartedAt: at, FinishedAt: at.Add(time.Minute), Snapshot: "snap-" + id}
+						sn := &Snapshot{ID: "snap-" + id, Entry: old.ResourceCode, Run: r.ID, ManifestKey: "m/" + id, CommittedAt: at.Add(time.Minute)}
+						if k < 9 {
+							sn.ExpiredAt = at.Add(time.Hour)
+						}
+						require.NoError(b, insertRun(txn, r))
+						require.NoError(b, insertSnapshot(txn, sn))
+						last = sn
+					}
+					require.NoError(b, noteCurrentSnapshot(txn, last))
+					e := old.Copy()
+					e.CurrentSnapshot = last.ID
+					require.NoError(b, insertEntryData(txn, old, e))
+				}
+				txn.Commit()
+				s.publishHead()
+				b.StartTimer()
+				began := time.Now()
+				p := s.View().PlanHistoryPurge(horizon)
+				plan += time.Since(began)
+				done, err := s.PurgeHistory(ctx, horizon)
+				require.NoError(b, err)
+				require.Equal(b, len(p.Snapshots)+len(p.Runs), done.Snapshots+done.Runs)
+				require.Equal(b, min(it+9, 10)*10_000, done.Snapshots, "iteration %d", it)
+				records += done.Snapshots + done.Runs
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(records), "µs/record")
+			b.ReportMetric(plan.Seconds()*1e3/float64(b.N), "plan-ms")
+		})
+	}
+}
