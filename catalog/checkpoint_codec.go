@@ -56,6 +56,7 @@ var ckptTables = []ckptTable{
 	{tableExternalJobs, ckptExternalJob, objectsOf[ExternalJob](tableExternalJobs), nil},
 	{tableFigureDays, ckptFigureDay, objectsOf[FigureDay](tableFigureDays), nil},
 	{tablePurge, ckptPurge, objectsOf[purgeRow](tablePurge), nil},
+	{tablePurged, ckptPurged, objectsWith(purgedCounts.put), bucketRows[purgedCount]},
 }
 
 // ckptCodec encodes and decodes the objects of one table and inserts them. A chunk of objects is

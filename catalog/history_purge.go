@@ -30,6 +30,10 @@ import (
 // would be computed from being gone, and a read as of a moment before it that finds no snapshot
 // says so.
 //
+// An entry's snapshots are numbered by their place in its history (the Iceberg sequence numbers,
+// ingest/iceberg.go): the number of its snapshots purged is kept (View.PurgedSnapshots), so that
+// a snapshot kept keeps its number.
+//
 // One journaled command (purge_history) names the records of up to MaxPurgeBatch, planned from
 // a view; applying it checks each again against the rule in the state it meets, so a command
 // planned before other commands removes only what is still due.
@@ -39,6 +43,8 @@ const (
 	tablePurge              = "history_purge"
 	ckptPurge       cmdType = "history_purge"
 	purgeKey                = "horizon"
+	tablePurged             = "purged_snapshots"
+	ckptPurged      cmdType = "purged_snapshots"
 
 	// MaxPurgeBatch is the most records one purge_history command names.
 	MaxPurgeBatch = 2000
@@ -52,6 +58,26 @@ func init() {
 type purgeRow struct {
 	Key    string
 	Before time.Time
+}
+
+// purgedCount is the number of an entry's snapshots purged so far. Kept in buckets by entry
+// code, as the load states are, and only for entries that had a snapshot purged.
+type purgedCount struct {
+	Entry     string
+	Snapshots int64
+}
+
+var purgedCounts = codeBuckets[purgedCount]{table: tablePurged, code: func(c *purgedCount) string { return c.Entry }}
+
+func purgedTableSchema() *memdb.TableSchema { return codeBucketsSchema(tablePurged) }
+
+// PurgedSnapshots is the number of the entry's snapshots purged so far: the oldest snapshot
+// listed (View.Snapshots) is the entry's snapshot number PurgedSnapshots+1.
+func (v *View) PurgedSnapshots(entry string) int64 {
+	if c := purgedCounts.get(v.txn, entry); c != nil {
+		return c.Snapshots
+	}
+	return 0
 }
 
 func purgeTableSchema() *memdb.TableSchema {
@@ -190,6 +216,7 @@ func applyPurgeHistory(txn *memdb.Txn, rec *record, cmd *purgeHistoryCmd) error 
 	// The load state of each entry touched is changed in place here and stored once at the end:
 	// a command removes tens of records of one entry.
 	states := map[string]*loadState{}
+	purged := map[string]int64{} // snapshots purged by this command, by entry
 	var touched []string
 	stateOf := func(entry string) *loadState {
 		if st, ok := states[entry]; ok {
@@ -216,6 +243,7 @@ func applyPurgeHistory(txn *memdb.Txn, rec *record, cmd *purgeHistoryCmd) error 
 		if st.Snapshots, err = st.Snapshots.Placed(s, nil, snapshotOrder); err != nil {
 			return fmt.Errorf("purge snapshot %s of %s: %w", id, s.Entry, err)
 		}
+		purged[s.Entry]++
 	}
 	for _, id := range cmd.Runs {
 		r := runsByID.get(txn, id)
@@ -237,6 +265,15 @@ func applyPurgeHistory(txn *memdb.Txn, rec *record, cmd *purgeHistoryCmd) error 
 	for _, entry := range touched {
 		if err := putLoadState(txn, *states[entry]); err != nil {
 			return err
+		}
+		if n := purged[entry]; n > 0 {
+			c := purgedCount{Entry: entry, Snapshots: n}
+			if old := purgedCounts.get(txn, entry); old != nil {
+				c.Snapshots += old.Snapshots
+			}
+			if err := purgedCounts.put(txn, &c); err != nil {
+				return fmt.Errorf("count of the snapshots of %s purged: %w", entry, err)
+			}
 		}
 	}
 	if before.After(purgedBefore(txn)) {

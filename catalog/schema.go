@@ -76,6 +76,7 @@ var schemaFactories = []func() *memdb.TableSchema{
 	figureDaysTableSchema,
 	derivedTableSchema,
 	purgeTableSchema,
+	purgedTableSchema,
 }
 
 func dbSchema() *memdb.DBSchema {

@@ -59,6 +59,32 @@ func TestIcebergAfterRetention(t *testing.T) {
 	deleted := strings.Join(res.lake.Deleted, "\n")
 	assert.Contains(t, deleted, strings.TrimPrefix(before.MetadataLocation(), env.a.Bucket.Name()+"/"),
 		"the metadata over the expired snapshots is collected with their files")
+	require.Equal(t, int64(3), meta.CurrentSnapshot().SequenceNumber)
+
+	// Once the records of the expired snapshots are purged, the kept snapshot keeps its sequence
+	// number and the next load takes the one after it; a collection keeps what is served.
+	done, err := env.a.Cat.PurgeHistory(ctx, time.Now())
+	require.NoError(t, err)
+	require.Equal(t, 2, done.Snapshots)
+	assert.Equal(t, int64(2), env.a.Cat.View().PurgedSnapshots(iceCode))
+	env.load(t, iceCode, "", iceHeader+iceRows("万州区", "2025-04-05", 3, 30))
+	_, err = env.a.collect(ctx, gc, time.Now().Add(time.Hour), false)
+	require.NoError(t, err)
+	tbl, ok, err = ingest.IcebergTable(ctx, env.a.Cat.View(), env.a.Bucket, env.a.Bucket.Name(), iceCode,
+		func(s *catalog.Snapshot) bool { return !s.Expired() })
+	require.NoError(t, err)
+	require.True(t, ok)
+	plan, err = iceberg.Prepare(tbl)
+	require.NoError(t, err)
+	for _, k := range plan.Keys() {
+		ok, err := present(env.a, k)
+		require.NoError(t, err)
+		assert.True(t, ok, "%s of the metadata served after the purge is kept", k)
+	}
+	meta = env.checkIceberg(t, reader)[iceTable].Metadata()
+	require.Len(t, meta.Snapshots(), 1, "the retention of one")
+	assert.Equal(t, int64(4), meta.CurrentSnapshot().SequenceNumber)
+	assert.Equal(t, int64(4), meta.LastSequenceNumber())
 }
 
 // TestIcebergPublishedOnCommitAndCaughtUp: each load's commit publishes its version before anyone
