@@ -98,8 +98,9 @@ func purgedBefore(txn *memdb.Txn) time.Time {
 	return time.Time{}
 }
 
-// HistoryPlan is what a purge at a horizon would remove, in the order it removes them: per
-// entry, the snapshots oldest first, then the runs.
+// HistoryPlan is what a purge at a horizon would remove, in the order it removes them: the
+// snapshots, entry by entry and oldest first, then the runs (so a run's snapshot, when it goes,
+// is gone before the run is looked at).
 type HistoryPlan struct {
 	Before    time.Time
 	Snapshots []string
