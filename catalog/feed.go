@@ -80,8 +80,8 @@ func (v *View) EntriesChangedSince(idx uint64, fn func(*Entry) bool) {
 }
 
 // EachChangedSince is EntriesChangedSince with the stored entries, as EachLoaded: for followers
-// inside the service (the query layer's generations), which read e and never change it, and
-// keep e itself only while it is the entry's current version.
+// inside the service (the query layer's generations), which read e and never change it. A
+// follower may keep e after a later write replaced it: stored entries are never edited.
 func (v *View) EachChangedSince(idx uint64, fn func(e *Entry) bool) {
 	from := idx + 1
 	if idx == 0 {

@@ -29,6 +29,7 @@ type GCResult struct {
 	Deleted int   // lake objects removed
 	Bytes   int64 // their size
 	Scanned int   // lake objects listed
+	Purged  int   // records of past loads purged from the catalogue
 	Failed  bool  // it stopped short with an error
 }
 
@@ -393,6 +394,7 @@ var (
 	descGCBytes    = desc("ecolake_gc_last_deleted_bytes", "Bytes of the lake objects the last collection deleted.")
 	descGCScanned  = desc("ecolake_gc_last_scanned_objects", "Lake objects the last collection listed.")
 	descGCErrors   = desc("ecolake_gc_last_errors", "1 when the last collection stopped short with an error, else 0.")
+	descGCPurged   = desc("ecolake_gc_last_purged_records", "Records of past loads (expired snapshots, runs) the last collection purged from the catalogue.")
 )
 
 // gcCollector reads the result of the last scheduled collection.
@@ -400,7 +402,7 @@ type gcCollector struct{ last func() GCResult }
 
 func (c gcCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descGCTime, descGCDuration, descGCExpired, descGCDeleted, descGCBytes,
-		descGCScanned, descGCErrors} {
+		descGCScanned, descGCErrors, descGCPurged} {
 		ch <- d
 	}
 }
@@ -416,6 +418,7 @@ func (c gcCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge(ch, descGCDeleted, float64(g.Deleted))
 	gauge(ch, descGCBytes, float64(g.Bytes))
 	gauge(ch, descGCScanned, float64(g.Scanned))
+	gauge(ch, descGCPurged, float64(g.Purged))
 	gauge(ch, descGCErrors, flag(g.Failed))
 }
 

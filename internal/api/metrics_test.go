@@ -75,7 +75,7 @@ func newOpsEnv(t *testing.T) *opsEnv {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = e.query.Close() })
 	gc := GCResult{Started: time.Date(2025, 3, 1, 2, 0, 0, 0, time.UTC), Took: 3 * time.Second, Expired: 2, Deleted: 5,
-		Bytes: 4096, Scanned: 40}
+		Bytes: 4096, Scanned: 40, Purged: 7}
 	e.srv = httptest.NewServer((&Server{Cat: cat, Bucket: bucket, Ingest: in, Query: e.query, Cache: cache,
 		LastGC: func() GCResult { return gc }, CollectionTarget: 0.9}).Routes())
 	t.Cleanup(e.srv.Close)
@@ -237,6 +237,7 @@ func TestMetricsCountRequestsAndRuns(t *testing.T) {
 	assert.Equal(t, 3.0, e.val(after, "ecolake_gc_last_duration_seconds"))
 	assert.Equal(t, float64(time.Date(2025, 3, 1, 2, 0, 0, 0, time.UTC).Unix()), e.val(after, "ecolake_gc_last_run_timestamp_seconds"))
 	assert.Zero(t, e.val(after, "ecolake_gc_last_errors"))
+	assert.Equal(t, 7.0, e.val(after, "ecolake_gc_last_purged_records"))
 	_, ok := value(after, "ecolake_cache_hit_ratio", nil)
 	assert.True(t, ok)
 }

@@ -128,7 +128,8 @@ const (
 type gcResult struct {
 	step    int
 	plan    catalog.RetentionPlan
-	history catalog.HistoryPlan // the records purged (or, in a dry run, due); Before zero when none is kept for ever
+	history catalog.HistoryPlan  // the records due for purging; Before zero when they are kept for ever
+	purged  catalog.HistoryPurge // the records purged
 	lake    lake.GCResult
 	read    int64 // audit bytes read
 	// postponed: a backup was copying, so nothing was deleted (the expiry went on)
@@ -188,7 +189,8 @@ func (a *App) collect(ctx context.Context, gc GCConfig, now time.Time, dryRun bo
 		res.step = stepPurge
 		res.history = a.Cat.View().PlanHistoryPurge(now.AddDate(0, 0, -gc.HistoryDays))
 		if !dryRun {
-			if _, err := a.Cat.PurgeHistory(ctx, res.history.Before); err != nil {
+			var err error
+			if res.purged, err = a.Cat.PurgeHistory(ctx, res.history.Before); err != nil {
 				return res, fmt.Errorf("purge history: %w", err)
 			}
 		}

@@ -132,6 +132,15 @@ func TestEntryRetentionSetThroughGraphQL(t *testing.T) {
 		}
 	}
 	assert.Positive(t, freed)
+
+	// A collection a day on, keeping a day of history, purges the records of the two expired
+	// snapshots and of their runs; the entry's current snapshot and the other entry's stay.
+	gc.HistoryDays = 1
+	res, err = a.collect(ctx, gc, time.Now().AddDate(0, 0, 1), false)
+	require.NoError(t, err)
+	assert.Equal(t, catalog.HistoryPurge{Snapshots: 2, Runs: 2}, res.purged)
+	assert.Equal(t, []string{cur.CurrentSnapshot}, snapshotIDsOf(a.Cat.View().Snapshots(grantEntryCode)))
+	assert.Len(t, a.Cat.View().Snapshots(other), 3)
 	require.NoError(t, a.Close())
 
 	var out bytes.Buffer
@@ -162,4 +171,12 @@ func TestGCConfigHistoryDays(t *testing.T) {
 		require.Error(t, err, "%d", days)
 		assert.Contains(t, err.Error(), fmt.Sprintf("历史记录保留天数 %d 应在 0 到 %d 之间", days, catalog.MaxRetainDays))
 	}
+}
+
+func snapshotIDsOf(ss []*catalog.Snapshot) []string {
+	var out []string
+	for _, s := range ss {
+		out = append(out, s.ID)
+	}
+	return out
 }

@@ -31,6 +31,7 @@ type GCStatus struct {
 	Err       error // why it stopped short; nil when it completed
 	Postponed bool  // deletions were left to the next collection: a backup was copying
 	AuditRead int64 // audit bytes read to find the recent reads
+	Purged    int   // records of past loads purged (catalog/history_purge.go): snapshots and runs
 }
 
 // gcState is the App's collection state.
@@ -106,12 +107,12 @@ func (s gcSchedule) once(ctx context.Context) {
 	res, err := s.a.collect(ctx, s.cfg, now, false)
 	st := GCStatus{Started: now, Took: res.taken, Expired: len(res.plan.Expire), Pinned: res.plan.Pinned,
 		Scanned: res.lake.Scanned, Deleted: len(res.lake.Deleted), Bytes: res.lake.Bytes, Young: res.lake.Young,
-		Err: err, AuditRead: res.read, Postponed: res.postponed}
+		Err: err, AuditRead: res.read, Postponed: res.postponed, Purged: res.purged.Snapshots + res.purged.Runs}
 	s.a.gc.lastMu.Lock()
 	s.a.gc.last = st
 	s.a.gc.lastMu.Unlock()
 	attrs := []any{"expired", st.Expired, "pinned", st.Pinned, "scanned", st.Scanned, "deleted", st.Deleted,
-		"bytes", st.Bytes, "young", st.Young, "audit_bytes", st.AuditRead, "took", st.Took, "postponed", st.Postponed}
+		"bytes", st.Bytes, "young", st.Young, "audit_bytes", st.AuditRead, "took", st.Took, "postponed", st.Postponed, "purged", st.Purged}
 	if err != nil {
 		s.a.log.Error("gc", append(attrs, "err", api.Detail(err))...)
 		return

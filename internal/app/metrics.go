@@ -6,5 +6,5 @@ import "github.com/cqeco/ecolake/internal/api"
 func (a *App) gcResult() api.GCResult {
 	g := a.LastGC()
 	return api.GCResult{Started: g.Started, Took: g.Took, Expired: g.Expired, Deleted: g.Deleted, Bytes: g.Bytes,
-		Scanned: g.Scanned, Failed: g.Err != nil}
+		Scanned: g.Scanned, Purged: g.Purged, Failed: g.Err != nil}
 }
