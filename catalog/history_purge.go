@@ -176,21 +176,26 @@ type purgeHistoryCmd struct {
 	Runs      []string  `json:"runs,omitempty"`
 }
 
-// HistoryPurge is what PurgeHistory removed.
+// HistoryPurge counts the records a purge's commands named; one no longer due when its command
+// applied (an entry loaded meanwhile) was passed over.
 type HistoryPurge struct {
 	Snapshots, Runs int
 }
 
-// PurgeHistory removes the records of loads the rule purges before the horizon (PlanHistoryPurge),
-// at most MaxPurgeBatch per journal record, and moves the horizon there. A record no longer due
-// when its command applies (an entry loaded meanwhile) is passed over. A horizon in the future is
-// refused: the records of loads under way are not history.
+// PurgeHistory plans the purge before the horizon on the current view (PlanHistoryPurge) and
+// carries it out (PurgePlanned).
 func (s *Store) PurgeHistory(ctx context.Context, before time.Time) (HistoryPurge, error) {
+	return s.PurgePlanned(ctx, s.View().PlanHistoryPurge(before))
+}
+
+// PurgePlanned removes the records of plan, at most MaxPurgeBatch per journal record, and moves
+// the horizon to plan.Before. A horizon in the future is refused: the records of loads under
+// way are not history.
+func (s *Store) PurgePlanned(ctx context.Context, plan HistoryPlan) (HistoryPurge, error) {
 	var done HistoryPurge
-	if before.After(s.cfg.Clock()) {
-		return done, schemas.Userf(ErrInvalid, "历史记录清理的截止时间 %s 晚于当前时间", before.In(displayZone).Format("2006-01-02 15:04"))
+	if plan.Before.After(s.cfg.Clock()) {
+		return done, schemas.Userf(ErrInvalid, "历史记录清理的截止时间 %s 晚于当前时间", plan.Before.In(displayZone).Format("2006-01-02 15:04"))
 	}
-	plan := s.View().PlanHistoryPurge(before)
 	snaps, runs := plan.Snapshots, plan.Runs
 	for first := true; first || len(snaps)+len(runs) > 0; first = false {
 		cmd := purgeHistoryCmd{Before: plan.Before}

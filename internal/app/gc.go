@@ -190,7 +190,7 @@ func (a *App) collect(ctx context.Context, gc GCConfig, now time.Time, dryRun bo
 		res.history = a.Cat.View().PlanHistoryPurge(now.AddDate(0, 0, -gc.HistoryDays))
 		if !dryRun {
 			var err error
-			if res.purged, err = a.Cat.PurgeHistory(ctx, res.history.Before); err != nil {
+			if res.purged, err = a.Cat.PurgePlanned(ctx, res.history); err != nil {
 				return res, fmt.Errorf("purge history: %w", err)
 			}
 		}
