@@ -27,6 +27,9 @@ import (
 // catalogProfile, when set, is where the CPU profile of each writing run goes (suffixed .Nw).
 var catalogProfile string
 
+// procsNote says how many Go processors the run has and why.
+var procsNote string
+
 // catalogMemProfile, when set, is where the start-up child writes a heap profile (suffixed .Nw).
 var catalogMemProfile string
 
@@ -234,6 +237,15 @@ func writeEntries(ctx context.Context, dir string, n, writers int) error {
 		cat.Close()
 		return werr
 	}
+	if catalogMemProfile != "" {
+		// What the writing leaves live: the state built command by command, before a restart
+		// rebuilds it compactly from the checkpoint.
+		runtime.GC()
+		if err := writeHeapProfile(fmt.Sprintf("%s.written.%dw", catalogMemProfile, writers)); err != nil {
+			cat.Close()
+			return err
+		}
+	}
 	closeStart := time.Now()
 	stats := cat.Stats()
 	if err := cat.Close(); err != nil {
@@ -243,8 +255,8 @@ func writeEntries(ctx context.Context, dir string, n, writers int) error {
 	final := cat.Stats()
 	written := procWritten() - wcharBefore
 
-	fmt.Printf("catalogue: %d entries × 20 items through the workflow (create, submit, approve; 1 in %d loaded), %d writer(s)\n",
-		n, loadEvery, writers)
+	fmt.Printf("catalogue: %d entries × 20 items through the workflow (create, submit, approve; 1 in %d loaded), %d writer(s), %s\n",
+		n, loadEvery, writers, procsNote)
 	fmt.Printf("  total %.1f s, %d commands, %.0f commands/s, %.0f entries/s, %.1f commands/fsync, %.1f commands/transaction\n",
 		total.Seconds(), commands.Load(), float64(commands.Load())/total.Seconds(), float64(n)/total.Seconds(),
 		float64(stats.Commands)/float64(max(stats.Syncs, 1)), float64(stats.Commands)/float64(max(stats.Transactions, 1)))

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 
 	"github.com/cqeco/ecolake/catalog"
 	"github.com/cqeco/ecolake/ingest"
+	"github.com/cqeco/ecolake/internal/app"
 	"github.com/cqeco/ecolake/lake/local"
 	"github.com/cqeco/ecolake/schemas"
 )
@@ -36,13 +38,20 @@ func main() {
 	entries := flag.Int("entries", 0, "entries of 20 items to write through the catalogue (0 skips the catalogue benchmark)")
 	writers := flag.String("writers", "1,16", "concurrent catalogue writers, one run per count")
 	flag.StringVar(&catalogProfile, "catalog-cpuprofile", "", "write a CPU profile of each catalogue writing run, and of its start-up, to this file (suffixed .1w, .16w, .open.1w …), with the run's mutex and block profiles (.16w.mutex, .16w.block)")
-	flag.StringVar(&catalogMemProfile, "catalog-memprofile", "", "write a heap profile of the catalogue after start-up to this file (suffixed .1w, .16w), one with the search index built (.1w.search …), and the whole query schemas' before and after (.1w.preschema, .1w.schema)")
+	flag.StringVar(&catalogMemProfile, "catalog-memprofile", "", "write a heap profile of the catalogue after start-up to this file (suffixed .1w, .16w), one of what each writing run left live (.written.16w), one with the search index built (.1w.search …), and the whole query schemas' before and after (.1w.preschema, .1w.schema)")
 	lineageNodes := flag.Int("lineage", 0, "entries of a generated lineage graph to traverse (0 skips the lineage benchmark)")
 	clusterEntries := flag.Int("cluster", 0, "entries a follower of a three-node catalogue catches up on, after the one- and three-node latency runs (0 skips the cluster benchmark)")
 	clusterSample := flag.Int("cluster-sample", 3000, "entries of each one- and three-node latency run")
 	flag.IntVar(&loadEvery, "catalog-load-every", loadEvery, "one entry in this many written through the catalogue also gets a data load (1: every entry)")
+	extraProcs := flag.Int("extra-procs", app.DefaultExtraProcs, "Go processors beyond the CPUs, as serve's --extra-procs (the GOMAXPROCS environment variable wins)")
 	reopen := flag.String("catalog-open", "", "internal: open the catalogue in this directory and report start-up time and memory")
 	flag.Parse()
+	procsBefore := runtime.GOMAXPROCS(0)
+	if procs, changed := app.SetProcs(*extraProcs); changed {
+		procsNote = fmt.Sprintf("GOMAXPROCS %d: %d CPUs + %d, as serve sets it", procs, procsBefore, *extraProcs)
+	} else {
+		procsNote = fmt.Sprintf("GOMAXPROCS %d, as Go or the environment set it", procs)
+	}
 	if loadEvery < 1 {
 		fmt.Fprintln(os.Stderr, "bench: -catalog-load-every must be at least 1")
 		os.Exit(2)

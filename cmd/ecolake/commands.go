@@ -111,6 +111,8 @@ func setupServe(fs *flag.FlagSet, cfg *app.Config) runFunc {
 	targetFlags(fs, cfg)
 	gcServeFlags(fs, cfg)
 	clusterFlags(fs, cfg)
+	fs.IntVar(&cfg.ExtraProcs, "extra-procs", cfg.ExtraProcs,
+		"比 CPU 数 (或容器的 CPU 限额) 多设的 Go 处理器`个数` (GOMAXPROCS): 目录日志落盘后提交线程无需排队即可继续, 并发写入更快 (0 为不多设; 设置了环境变量 GOMAXPROCS 时以它为准)")
 	return func(ctx context.Context, _ []string, _ io.Writer, log *slog.Logger) int {
 		if err := app.Serve(ctx, *cfg, log, nil); err != nil {
 			log.Error("serve", "err", err)

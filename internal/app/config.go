@@ -63,6 +63,9 @@ type Config struct {
 	GC GCConfig
 	// Cluster replicates the catalogue over several nodes (serve --cluster, cluster.go).
 	Cluster ClusterConfig
+	// ExtraProcs is how many Go processors serve runs beyond the CPUs (procs.go); the
+	// GOMAXPROCS environment variable, when set, wins.
+	ExtraProcs int
 }
 
 // DefaultConfig is the embedded default: everything local under ./var, no other process.
@@ -82,6 +85,7 @@ func DefaultConfig() Config {
 		Targets:            catalog.DefaultFigureTargets(),
 		GC:                 DefaultGCConfig(),
 		Cluster:            ClusterConfig{MinIndexWait: DefaultMinIndexWait},
+		ExtraProcs:         DefaultExtraProcs,
 	}
 }
 
@@ -116,6 +120,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, err)
 	}
 	if err := c.Cluster.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := validateExtraProcs(c.ExtraProcs); err != nil {
 		errs = append(errs, err)
 	}
 	if c.CacheMaxBytes <= 0 {

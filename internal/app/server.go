@@ -21,6 +21,7 @@ import (
 // is closed.
 // ready, when not nil, receives the bound address once /healthz answers 200.
 func Serve(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr string)) error {
+	setProcs(cfg, log)
 	a, err := Open(ctx, cfg, log, true)
 	if err != nil {
 		return err
