@@ -60,12 +60,14 @@ test: $(MINIO) postgres chromium vet build
 # (BENCH_ENTRIES entries of 20 items written with 1 and 16 writers, checkpoint bytes, start-up
 # time and memory, the cockpit page's requests), the three management figures over 100,000
 # entries, the catalogue on one node against three (command latency, and a follower catching up
-# on BENCH_ENTRIES entries), plus the package benchmarks.
-bench: build
+# on BENCH_ENTRIES entries), plus the package benchmarks and the collection's reading of
+# manifests from MinIO (one at a time against several).
+bench: $(MINIO) build
 	$(GO) run ./bench -rows $(BENCH_ROWS) -entries $(BENCH_ENTRIES) -lineage 10000
 	$(GO) run ./bench -rows 0 -cluster $(BENCH_ENTRIES)
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./lake/... ./ingest/... ./query/...
 	$(GO) test -run '^$$' -bench 'ThreeFigures100k' -benchtime 5x ./catalog/
+	$(GO) test -run '^$$' -bench 'LiveKeysMinIO' -benchtime 5x ./internal/app/
 
 # The catalogue alone: the province-size run (entries written through the directory workflow by
 # 16 writers and by one, start-up to a served query, memory, the collection figure), the

@@ -15,7 +15,7 @@ import (
 
 // airSteward opens a fresh data directory with the 大气处 department and its steward zhang of
 // the given clearance, and returns the open app (the caller closes it) and its configuration.
-func airSteward(t *testing.T, clearance schemas.Grade) (*App, Config, catalog.Principal) {
+func airSteward(t testing.TB, clearance schemas.Grade) (*App, Config, catalog.Principal) {
 	t.Helper()
 	cfg := DefaultConfig()
 	cfg.DataDir = t.TempDir()

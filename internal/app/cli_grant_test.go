@@ -20,7 +20,7 @@ const grantEntryCode = "0101/000001"
 
 // grantSetup is a closed data directory with a published 有条件共享 entry of 大气处 holding a
 // mobile number, a scene account, a reviewer of 大气处 and one of 水处.
-func grantSetup(t *testing.T) Config {
+func grantSetup(t testing.TB) Config {
 	t.Helper()
 	ctx := context.Background()
 	a, cfg, _ := airSteward(t, schemas.General4)

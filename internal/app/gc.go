@@ -304,8 +304,8 @@ send:
 	return keys, nil
 }
 
-// manifestReaders is how many manifests liveKeys reads at once.
-const manifestReaders = 16
+// manifestReaders is how many manifests liveKeys reads at once (a variable for the benchmark).
+var manifestReaders = 16
 
 // GCConfig is how the lake is collected: snapshot retention first, then the objects nothing
 // kept references.
