@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"testing"
 
 	"github.com/cqeco/ecolake/catalog"
@@ -21,22 +20,11 @@ func BenchmarkLiveKeysMinIO(b *testing.B) {
 	cfg.Lake = "s3://ecolake-gc/lake"
 	cfg.S3 = s3.Config{Endpoint: m.Endpoint, Bucket: "ecolake-gc", Prefix: "lake", AccessKey: m.AccessKey,
 		SecretKey: s3.Secret(m.SecretKey), StallTimeout: s3.DefaultStallTimeout}
-	a, err := Open(ctx, cfg, slog.New(slog.DiscardHandler), false)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer a.Close()
+	// Each load replaces the table's rows: a manifest of one data file, as a district's full
+	// resubmission makes (an appended table's manifest lists every file so far, and decoding it,
+	// not the round trip, is then most of its cost).
 	const loads = 300
-	for i := range loads {
-		// Each load replaces the table's rows: a manifest of one data file, as a district's full
-		// resubmission makes (an appended table's manifest lists every file so far, and decoding
-		// it, not the round trip, is then most of its cost).
-		sub := ingestAsOperator(grantEntryCode, "", fmt.Sprintf("排污口,联系电话\nK%d,13800138000\n", i))
-		sub.Replace = true
-		if _, err := a.Ingest.Submit(ctx, sub); err != nil {
-			b.Fatal(err)
-		}
-	}
+	a := openWithLoads(b, cfg, loads, true)
 	all := func(*catalog.Snapshot) bool { return true }
 	parallel := manifestReaders
 	defer func() { manifestReaders = parallel }()
