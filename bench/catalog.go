@@ -205,6 +205,7 @@ func writeEntries(ctx context.Context, dir string, n, writers int) error {
 	var done, commands atomic.Int64
 	start := time.Now()
 	cpuBefore := processCPU()
+	schedBefore := schedLatencies()
 	marks[0] = mark{at: start, stats: cat.Stats(), cpu: cpuBefore, gcCPU: gcCPUSeconds()}
 	var marksMu sync.Mutex
 	werr := inParallel(n, writers, func(i int) error {
@@ -222,6 +223,7 @@ func writeEntries(ctx context.Context, dir string, n, writers int) error {
 	})
 	total := time.Since(start)
 	cpu := processCPU() - cpuBefore
+	sched := schedQuantiles(schedBefore, schedLatencies(), 0.5, 0.9, 0.99)
 	if catalogProfile != "" {
 		stopProfile()
 		runtime.SetMutexProfileFraction(0)
@@ -264,6 +266,7 @@ func writeEntries(ctx context.Context, dir string, n, writers int) error {
 		stats.Syncs, float64(stats.SyncTime.Microseconds())/1e3/float64(max(stats.Syncs, 1)), 100*stats.SyncTime.Seconds()/total.Seconds())
 	fmt.Printf("  CPU while writing: %.1f s user+system, %.2f of %d cores, %.0f µs per command (the bench's own command building included)\n",
 		cpu.Seconds(), cpu.Seconds()/total.Seconds(), runtime.GOMAXPROCS(0), float64(cpu.Microseconds())/float64(max(commands.Load(), 1)))
+	fmt.Printf("  waits for a processor (runnable to running): %s\n", sched)
 	var rates, fsyncs, cpus, gcs, ckpts []string
 	for i := 1; i <= catalogSlices; i++ {
 		a, b := marks[i-1], marks[i]
@@ -454,4 +457,50 @@ func gcCPUSeconds() float64 {
 		return 0
 	}
 	return sample[0].Value.Float64()
+}
+
+// schedLatencies is the runtime's histogram of how long goroutines waited, runnable, for a
+// processor (a writer woken by its commit, the syncer back from its fsync), counts by bucket.
+func schedLatencies() *metrics.Float64Histogram {
+	sample := []metrics.Sample{{Name: "/sched/latencies:seconds"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindFloat64Histogram {
+		return nil
+	}
+	return sample[0].Value.Float64Histogram()
+}
+
+// schedQuantiles says the quantiles qs of the waits between two readings of schedLatencies, in
+// µs (each the upper bound of its bucket).
+func schedQuantiles(before, after *metrics.Float64Histogram, qs ...float64) string {
+	if before == nil || after == nil || len(before.Counts) != len(after.Counts) {
+		return "not measured"
+	}
+	counts := make([]uint64, len(after.Counts))
+	var total uint64
+	for i := range counts {
+		counts[i] = after.Counts[i] - before.Counts[i]
+		total += counts[i]
+	}
+	if total == 0 {
+		return "no waits"
+	}
+	var out []string
+	for _, q := range qs {
+		want := uint64(q * float64(total))
+		var seen uint64
+		for i, c := range counts {
+			seen += c
+			if seen > want {
+				us := after.Buckets[i+1] * 1e6
+				if us < 10 {
+					out = append(out, fmt.Sprintf("p%g %.1f", q*100, us))
+				} else {
+					out = append(out, fmt.Sprintf("p%g %.0f", q*100, us))
+				}
+				break
+			}
+		}
+	}
+	return fmt.Sprintf("%s µs over %d waits", strings.Join(out, ", "), total)
 }
