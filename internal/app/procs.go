@@ -31,13 +31,20 @@ func validateExtraProcs(n int) error {
 	return nil
 }
 
-// SetProcs raises GOMAXPROCS by extra above what Go chose, unless the GOMAXPROCS environment
-// variable was set (the operator's own choice wins) or extra is 0. It returns the setting in
-// force afterwards and whether it changed. Once set, Go no longer follows a change of the
-// container's CPU limit while the process runs; a restart takes it into account.
+// SetProcs sets GOMAXPROCS to extra above Go's default (the CPUs, or a container's CPU limit,
+// as they are now), unless the GOMAXPROCS environment variable was set: the operator's own
+// choice wins. Calling it again (a second service in one process) sets the same value, not one
+// more. With extra 0 Go's default is restored, and with it Go's following of a change of the
+// container's CPU limit; with more, Go no longer follows one while the process runs, and a
+// restart takes it into account. It returns the setting in force afterwards and whether
+// SetProcs chose it.
 func SetProcs(extra int) (procs int, changed bool) {
+	if os.Getenv("GOMAXPROCS") != "" {
+		return runtime.GOMAXPROCS(0), false
+	}
+	runtime.SetDefaultGOMAXPROCS()
 	base := runtime.GOMAXPROCS(0)
-	if extra <= 0 || os.Getenv("GOMAXPROCS") != "" {
+	if extra <= 0 {
 		return base, false
 	}
 	runtime.GOMAXPROCS(base + extra)
@@ -46,8 +53,7 @@ func SetProcs(extra int) (procs int, changed bool) {
 
 // setProcs applies cfg.ExtraProcs and logs what it did.
 func setProcs(cfg Config, log *slog.Logger) {
-	before := runtime.GOMAXPROCS(0)
 	if procs, changed := SetProcs(cfg.ExtraProcs); changed {
-		log.Info("GOMAXPROCS raised above the CPUs for the journal's syncer", "from", before, "to", procs, "extra_procs", cfg.ExtraProcs)
+		log.Info("GOMAXPROCS raised above the CPUs for the journal's syncer", "to", procs, "extra_procs", cfg.ExtraProcs)
 	}
 }

@@ -16,23 +16,27 @@ func TestSetProcs(t *testing.T) {
 	t.Cleanup(func() { runtime.GOMAXPROCS(base) })
 	t.Setenv("GOMAXPROCS", "") // unset for SetProcs: it tests the variable's emptiness
 
+	runtime.SetDefaultGOMAXPROCS()
+	goDefault := runtime.GOMAXPROCS(0)
 	assert.Equal(t, 1, DefaultConfig().ExtraProcs)
-	procs, changed := SetProcs(DefaultConfig().ExtraProcs)
-	assert.True(t, changed)
-	assert.Equal(t, base+1, procs)
-	assert.Equal(t, base+1, runtime.GOMAXPROCS(0))
-	runtime.GOMAXPROCS(base)
+	for range 2 { // a second service in the same process sets the same, not one more
+		procs, changed := SetProcs(DefaultConfig().ExtraProcs)
+		assert.True(t, changed)
+		assert.Equal(t, goDefault+1, procs)
+		assert.Equal(t, goDefault+1, runtime.GOMAXPROCS(0))
+	}
 
-	procs, changed = SetProcs(0)
+	procs, changed := SetProcs(0)
 	assert.False(t, changed)
-	assert.Equal(t, base, procs)
-	assert.Equal(t, base, runtime.GOMAXPROCS(0))
+	assert.Equal(t, goDefault, procs, "Go's default restored")
+	assert.Equal(t, goDefault, runtime.GOMAXPROCS(0))
 
-	t.Setenv("GOMAXPROCS", fmt.Sprint(base))
+	runtime.GOMAXPROCS(goDefault + 5) // as the runtime set it from the variable at start
+	t.Setenv("GOMAXPROCS", fmt.Sprint(goDefault+5))
 	procs, changed = SetProcs(3)
 	assert.False(t, changed, "the environment's GOMAXPROCS wins")
-	assert.Equal(t, base, procs)
-	assert.Equal(t, base, runtime.GOMAXPROCS(0))
+	assert.Equal(t, goDefault+5, procs)
+	assert.Equal(t, goDefault+5, runtime.GOMAXPROCS(0))
 }
 
 // TestConfigExtraProcs: the setting is bounded, in Chinese.
