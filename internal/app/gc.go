@@ -247,7 +247,8 @@ func (a *App) collect(ctx context.Context, gc GCConfig, now time.Time, dryRun bo
 //
 // A province keeps hundreds of thousands of snapshots, one manifest each: on S3 each read is a
 // round trip, so they are read by manifestReaders goroutines at once rather than one after
-// another (about a millisecond each on a local MinIO: 100,000 manifests take minutes in turn).
+// another (0.8–1.0 ms each on a MinIO on loopback: 100,000 manifests take over a minute and a
+// half in turn, 2.5 times less with 16; BenchmarkLiveKeysMinIO).
 func (a *App) liveKeys(ctx context.Context, v *catalog.View, live func(*catalog.Snapshot) bool) (map[string]bool, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
