@@ -17,8 +17,7 @@ import (
 // the operating system shares the CPUs among the threads. Measured back to back on two cores,
 // 16 writers, 100,000 entries (the catalogue run of make bench): 5,747 commands/s against 4,484;
 // over 30,000 entries one wait for a processor in ten took more than 0.52 ms, against 0.92 ms.
-// Two more made
-// 5,266 against 6,016 with one. The README gives the figures.
+// Two more made 5,266 against 6,016 with one. The README gives the figures.
 const DefaultExtraProcs = 1
 
 // MaxExtraProcs bounds ExtraProcs: beyond a few, threads only contend for the same CPUs.
