@@ -1,7 +1,9 @@
 package app
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"testing"
 
@@ -53,4 +55,20 @@ func TestConfigExtraProcs(t *testing.T) {
 		require.Error(t, err, "%d", n)
 		assert.Contains(t, err.Error(), fmt.Sprintf("--extra-procs 应在 0 到 %d 之间, 而不是 %d", MaxExtraProcs, n))
 	}
+}
+
+// TestServeRefusesExtraProcsFirst: serve checks the setting before it raises GOMAXPROCS, so a
+// refused configuration leaves the process as it was.
+func TestServeRefusesExtraProcsFirst(t *testing.T) {
+	base := runtime.GOMAXPROCS(0)
+	t.Cleanup(func() { runtime.GOMAXPROCS(base) })
+	t.Setenv("GOMAXPROCS", "")
+	cfg := DefaultConfig()
+	cfg.DataDir = t.TempDir()
+	cfg.Addr = "127.0.0.1:0"
+	cfg.ExtraProcs = MaxExtraProcs + 1
+	err := Serve(context.Background(), cfg, slog.New(slog.DiscardHandler), nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "--extra-procs 应在 0 到")
+	assert.Equal(t, base, runtime.GOMAXPROCS(0))
 }

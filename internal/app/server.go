@@ -21,6 +21,10 @@ import (
 // is closed.
 // ready, when not nil, receives the bound address once /healthz answers 200.
 func Serve(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr string)) error {
+	// Checked before anything is set: a refused configuration changes nothing in the process.
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
 	setProcs(cfg, log)
 	a, err := Open(ctx, cfg, log, true)
 	if err != nil {
