@@ -30,9 +30,9 @@ import (
 // would be computed from being gone, and a read as of a moment before it that finds no snapshot
 // says so.
 //
-// An entry's snapshots are numbered by their place in its history (the Iceberg sequence numbers,
-// ingest/iceberg.go): the number of its snapshots purged is kept (View.PurgedSnapshots), so that
-// a snapshot kept keeps its number.
+// An entry's snapshots are numbered by their place in its history (View.NumberedSnapshots, the
+// Iceberg sequence numbers): the number of its snapshots purged is kept (View.PurgedSnapshots),
+// so that a snapshot kept keeps its number.
 //
 // One journaled command (purge_history) names the records of up to MaxPurgeBatch, planned from
 // a view; applying it checks each again against the rule in the state it meets, so a command
@@ -78,6 +78,16 @@ func (v *View) PurgedSnapshots(entry string) int64 {
 		return c.Snapshots
 	}
 	return 0
+}
+
+// NumberedSnapshots is Snapshots (newest first) with the number of each in its entry's history:
+// number(i) is snaps[i]'s. An entry's snapshots are numbered from 1 in commit order, those whose
+// records were purged included, so that a snapshot kept keeps its number (the Iceberg sequence
+// numbers the lake's metadata gives them, and the collection judges that metadata by).
+func (v *View) NumberedSnapshots(entry string) (snaps []*Snapshot, number func(i int) int64) {
+	snaps = v.Snapshots(entry)
+	first := v.PurgedSnapshots(entry) + 1 // the oldest listed, last in snaps
+	return snaps, func(i int) int64 { return first + int64(len(snaps)-1-i) }
 }
 
 func purgeTableSchema() *memdb.TableSchema {

@@ -98,6 +98,12 @@ func TestHistoryPurge(t *testing.T) {
 		assert.True(t, v.HistoryPurgedBefore().Equal(horizon))
 		assert.Equal(t, int64(2), v.PurgedSnapshots(code), "a3 is still the entry's third snapshot")
 		assert.Zero(t, v.PurgedSnapshots("0101/000002"))
+		snaps, number := v.NumberedSnapshots(code)
+		var numbers []int64
+		for i := range snaps {
+			numbers = append(numbers, number(i))
+		}
+		assert.Equal(t, []int64{6, 5, 4, 3}, numbers, "a6 … a3 keep their numbers")
 		assert.Nil(t, v.SnapshotAt(code, day(1.5)), "a purged moment has no snapshot, not an older one")
 		assert.Equal(t, "a3", v.SnapshotAt(code, day(2.5)).ID)
 		e, err := v.Entry(code)

@@ -25,13 +25,12 @@ func IcebergTable(ctx context.Context, v *catalog.View, b lake.BucketReader, loc
 	if e.CurrentSnapshot == "" {
 		return t, false, nil
 	}
-	all := v.Snapshots(code) // newest first
+	all, number := v.NumberedSnapshots(code) // newest first
 	byID := make(map[string]*catalog.Snapshot, len(all))
 	seq := make(map[string]int64, len(all))
-	purged := v.PurgedSnapshots(code) // the oldest ones, whose records the catalogue purged
 	for i, s := range all {
 		byID[s.ID] = s
-		seq[s.ID] = purged + int64(len(all)-i)
+		seq[s.ID] = number(i)
 	}
 	t = iceberg.Table{Name: e.Table, Location: location}
 	for _, spec := range e.Partitions {

@@ -71,14 +71,13 @@ func icebergLive(v *catalog.View, live func(*catalog.Snapshot) bool) func(key st
 	tables := map[string]*table{}
 	for _, e := range v.Entries() {
 		t := &table{ours: map[string]bool{}, iceberg: map[int64]bool{}, liveSeq: map[int64]bool{}}
-		all := v.Snapshots(e.ResourceCode) // newest first; sequences as ingest.IcebergTable numbers them
-		purged := v.PurgedSnapshots(e.ResourceCode)
+		all, number := v.NumberedSnapshots(e.ResourceCode) // newest first; as ingest.IcebergTable numbers them
 		n := 0
 		for i, s := range all {
 			if !live(s) {
 				continue
 			}
-			seq := purged + int64(len(all)-i)
+			seq := number(i)
 			t.ours[s.ID], t.iceberg[iceberg.SnapshotID(s.ID)], t.liveSeq[seq] = true, true, true
 			if n++; n <= icebergVersions {
 				t.newestSeq = seq
